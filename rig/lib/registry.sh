@@ -80,7 +80,7 @@ registry_digest() {
   curl -fsS -I --max-time 5 "$@" \
     -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
     "http://$hp/v2/$repo/manifests/$tag" 2>/dev/null \
-    | tr -d '\r' | awk 'tolower($1)=="docker-content-digest:" {print $2}'
+    | tr -d '\r' | awk 'tolower($1)=="docker-content-digest:" {print $2}' || true
 }
 
 # registry_copy_tag HOSTPORT REPO FROM_TAG TO_TAG [CURL-ARGS...]: give the
