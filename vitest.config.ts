@@ -20,7 +20,6 @@ export default defineConfig({
           name: 'integration',
           include: ['integration/**/*.test.ts'],
           environment: 'node',
-          fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 300_000,
           globalSetup: ['integration/global-setup.ts'],

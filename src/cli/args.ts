@@ -1,0 +1,95 @@
+/**
+ * werf-run's own options, parsed by commander. Everything from the first
+ * non-option word on (or after `--`) belongs to werf and is passed unchanged:
+ * `werf-run --mode fuse build --repo x` runs `werf build --repo x`.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { PULL_POLICIES, MODES } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+
+export interface CliOptions {
+  config?: string;
+  host?: string;
+  context?: string;
+  mode?: string;
+  allowPrivileged?: boolean;
+  image?: string;
+  pull?: string;
+  network?: string;
+  dryRun?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export type ParsedArgs =
+  | { kind: 'werf'; options: CliOptions; werfArgs: string[] }
+  | { kind: 'doctor'; options: CliOptions & { json?: boolean } }
+  | { kind: 'exit'; exitCode: number };
+
+/** werf-run's own words; none of them is a werf command. */
+export const OWN_COMMANDS = ['doctor'] as const;
+
+export function buildProgram(version: string, out: { write(text: string): void }, err: { write(text: string): void }): Command {
+  const program = new Command('werf-run')
+    .description('Run werf in a container, with the least privilege that works on this Docker host.')
+    .usage('[werf-run options] <werf command> [werf arguments...]')
+    .version(version, '-V, --version', 'print the werf-run version')
+    .helpOption('-h, --help', 'show werf-run help (werf\'s own: werf-run <command> --help)')
+    .enablePositionalOptions()
+    .passThroughOptions()
+    .allowExcessArguments(true)
+    .argument('[werf...]', 'the werf command and its arguments, passed unchanged')
+    .option('-c, --config <path>', 'config file (default: search .werfrunrc* from here up to the git root)')
+    .option('-H, --host <endpoint>', 'Docker endpoint, like DOCKER_HOST (unix://, tcp://, ssh://)')
+    .option('--context <name>', 'docker context to use, like DOCKER_CONTEXT')
+    .addOption(new Option('--mode <mode>', 'force a mode instead of choosing').choices(['auto', ...MODES]))
+    .option('--allow-privileged', 'allow the privileged mode when nothing less works')
+    .option('--image <reference>', 'werf image reference (overrides group/channel/distro)')
+    .addOption(new Option('--pull <policy>', 'when to pull the image').choices([...PULL_POLICIES]))
+    .option('--network <mode>', 'Docker network mode for the werf container (e.g. host)')
+    .option('--dry-run', 'print the plan and an equivalent docker run command; create nothing')
+    .option('-v, --verbose', 'show each decision and Engine API call; stack traces on errors')
+    .option('-q, --quiet', "show only werf's output and errors")
+    // Errors are printed once, by cli/main.ts, with their fix.
+    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s), outputError: () => undefined })
+    // `werf-run help build` is werf's help, not ours.
+    .helpCommand(false)
+    // An action on the program makes commander hand unknown words (werf's commands) to it.
+    .action(() => undefined)
+    .exitOverride();
+  program
+    .command('doctor')
+    .description("report what the Docker host can do and the mode werf-run would choose")
+    .option('--json', 'print one JSON document')
+    .action(() => undefined);
+  return program;
+}
+
+export function parseArgs(argv: readonly string[], version: string, out: { write(text: string): void }, err: { write(text: string): void }): ParsedArgs {
+  const program = buildProgram(version, out, err);
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') {
+        return { kind: 'exit', exitCode: 0 };
+      }
+      // Shown by commander when no werf command was given.
+      if (error.code === 'commander.help') throw new UsageError('no werf command given', 'name one, e.g. werf-run build');
+      throw new UsageError(error.message.replace(/^error: /, ''), 'see werf-run --help');
+    }
+    if (error instanceof InvalidArgumentError) throw new UsageError(error.message, 'see werf-run --help');
+    throw error;
+  }
+  const options = program.opts<CliOptions>();
+  const doctor = program.commands.find((c) => c.name() === 'doctor');
+  if (doctor && program.args[0] === 'doctor') {
+    return { kind: 'doctor', options: { ...options, ...doctor.opts<{ json?: boolean }>() } };
+  }
+  const werfArgs = program.args;
+  if (werfArgs.length === 0) {
+    program.outputHelp({ error: true });
+    throw new UsageError('no werf command given', 'name one, e.g. werf-run build');
+  }
+  return { kind: 'werf', options, werfArgs };
+}

@@ -1,0 +1,14 @@
+/** Everything the CLI takes from the outside world, injectable for tests. */
+import type { Readable, Writable } from 'node:stream';
+import type { Endpoint, Engine } from '../engine/port.js';
+
+export interface CliContext {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  version: string;
+  openEngine(endpoint: Endpoint): Engine;
+}

@@ -1,0 +1,2 @@
+export { main } from './main.js';
+export type { CliContext } from './context.js';

@@ -1,0 +1,46 @@
+/**
+ * The CLI's entry: parse, dispatch, and the ONE place that turns errors into a
+ * message and an exit code. Known errors print what failed and the fix; other
+ * errors are bugs and print a stack and where to report them. Stack traces of
+ * known errors only with --verbose.
+ */
+import { isCI } from 'ci-info';
+import { ExitCode, WerfRunError } from '../errors.js';
+import { parseArgs } from './args.js';
+import type { CliContext } from './context.js';
+import { PlainReporter } from './reporter.js';
+import { runWerfCommand } from './werf-command.js';
+
+export async function main(ctx: CliContext): Promise<number> {
+  const verbose = ctx.argv.slice(0, ctx.argv.findIndex((a) => !a.startsWith('-')) >>> 0).some((a) => a === '-v' || a === '--verbose');
+  try {
+    const parsed = parseArgs(ctx.argv, ctx.version, ctx.stdout, ctx.stderr);
+    if (parsed.kind === 'exit') return parsed.exitCode;
+    const reporter = new PlainReporter({
+      stream: ctx.stderr,
+      verbose: Boolean(parsed.options.verbose),
+      quiet: Boolean(parsed.options.quiet),
+      timestamps: isCI || !ctx.stderr.isTTY,
+    });
+    if (parsed.kind === 'doctor') {
+      throw new WerfRunError('doctor is not implemented yet', { exitCode: ExitCode.usage });
+    }
+    return await runWerfCommand(ctx, parsed.options, parsed.werfArgs, reporter);
+  } catch (error) {
+    return report(error, ctx, verbose);
+  }
+}
+
+function report(error: unknown, ctx: CliContext, verbose: boolean): number {
+  if (error instanceof WerfRunError) {
+    const remedy = error.remedy ? `\n  fix: ${error.remedy}` : '';
+    ctx.stderr.write(`werf-run: error: ${error.message}${remedy}\n`);
+    if (verbose && error.stack) ctx.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  ctx.stderr.write(
+    `werf-run: internal error (a bug in werf-run, please report it with this output):\n${stack}\n`,
+  );
+  return ExitCode.failed;
+}

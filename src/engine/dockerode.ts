@@ -1,0 +1,307 @@
+/**
+ * The one file that imports dockerode: it maps werf-run's Engine port onto the
+ * Docker Engine API and turns the library's errors into WerfRunErrors.
+ */
+import { readFileSync } from 'node:fs';
+import { Readable, Writable } from 'node:stream';
+import Docker from 'dockerode';
+import { WerfRunError, errorMessage } from '../errors.js';
+import type {
+  AttachedStreams,
+  ContainerSpec,
+  ContainerSummary,
+  Endpoint,
+  Engine,
+  EngineInfo,
+  ImageDetails,
+  PullProgress,
+  RegistryAuth,
+} from './port.js';
+
+/** dockerode rejects with errors carrying the HTTP status and the engine's JSON body. */
+interface ApiError {
+  statusCode?: number;
+  json?: { message?: string } | null;
+  reason?: string;
+  code?: string;
+  message: string;
+}
+
+function apiMessage(error: unknown): string {
+  const e = error as ApiError;
+  // docker-modem's message reads "(HTTP code 500) server error - <engine's message>".
+  return e?.json?.message ?? errorMessage(error).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as ApiError)?.statusCode;
+}
+
+export function dockerOptions(endpoint: Endpoint): Docker.DockerOptions {
+  const url = new URL(endpoint.url);
+  const tls = endpoint.tls;
+  const readTls = (file: string | undefined): Buffer | undefined => (file ? readFileSync(file) : undefined);
+  switch (url.protocol) {
+    case 'unix:':
+      return { socketPath: decodeURIComponent(url.pathname) };
+    case 'npipe:':
+      return { socketPath: `//./pipe${decodeURIComponent(url.pathname).replace(/^\/\/\.\/pipe/, '')}` };
+    case 'tcp:':
+    case 'http:':
+    case 'https:': {
+      const secure = url.protocol === 'https:' || tls !== undefined;
+      return {
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port || (secure ? '2376' : '2375'),
+        protocol: secure ? 'https' : 'http',
+        ca: readTls(tls?.caFile),
+        cert: readTls(tls?.certFile),
+        key: readTls(tls?.keyFile),
+      };
+    }
+    case 'ssh:':
+      return {
+        host: url.hostname,
+        port: url.port || '22',
+        protocol: 'ssh',
+        username: url.username || undefined,
+        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+      } as Docker.DockerOptions;
+    default:
+      throw new WerfRunError(`unsupported Docker endpoint ${endpoint.url} (from ${endpoint.source})`, {
+        remedy: 'use unix://, tcp://, ssh:// or npipe:// as the docker CLI does',
+      });
+  }
+}
+
+function securityOptions(raw: unknown): string[] {
+  return Array.isArray(raw) ? raw.map(String) : [];
+}
+
+export class DockerodeEngine implements Engine {
+  private readonly docker: Docker;
+
+  constructor(readonly endpoint: Endpoint) {
+    this.docker = new Docker(dockerOptions(endpoint));
+  }
+
+  private fail(action: string, error: unknown, remedy?: string): WerfRunError {
+    return new WerfRunError(`${action} on ${this.endpoint.url} failed: ${apiMessage(error)}`, { remedy, cause: error });
+  }
+
+  async ping(timeoutMs: number): Promise<void> {
+    const abort = AbortSignal.timeout(timeoutMs);
+    try {
+      await (this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal: abort });
+    } catch (error) {
+      if (abort.aborted) throw new WerfRunError(`no answer within ${timeoutMs} ms`, { cause: error });
+      throw new WerfRunError(apiMessage(error), { cause: error });
+    }
+  }
+
+  async info(): Promise<EngineInfo> {
+    let raw: Record<string, unknown>;
+    let version: Record<string, unknown>;
+    try {
+      [raw, version] = await Promise.all([this.docker.info(), this.docker.version() as Promise<unknown> as Promise<Record<string, unknown>>]);
+    } catch (error) {
+      throw this.fail('asking the engine for /info', error);
+    }
+    const components = Array.isArray(version.Components) ? (version.Components as { Name?: string }[]) : [];
+    // Podman's Docker-compatible API names itself in /version's components and
+    // keeps its storage under .../containers/storage.
+    const isPodman =
+      components.some((c) => /podman/i.test(c.Name ?? '')) || /containers\/storage/.test(String(raw.DockerRootDir ?? ''));
+    return {
+      id: String(raw.ID ?? ''),
+      name: String(raw.Name ?? ''),
+      product: isPodman ? 'podman' : 'docker',
+      serverVersion: String(raw.ServerVersion ?? version.Version ?? ''),
+      apiVersion: String(version.ApiVersion ?? ''),
+      kernelVersion: String(raw.KernelVersion ?? ''),
+      operatingSystem: String(raw.OperatingSystem ?? ''),
+      osType: String(raw.OSType ?? ''),
+      architecture: String(raw.Architecture ?? ''),
+      storageDriver: String(raw.Driver ?? ''),
+      securityOptions: securityOptions(raw.SecurityOptions),
+      cgroupVersion: String(raw.CgroupVersion ?? ''),
+      dockerRootDir: String(raw.DockerRootDir ?? ''),
+    };
+  }
+
+  async inspectImage(ref: string): Promise<ImageDetails | undefined> {
+    try {
+      const raw = await this.docker.getImage(ref).inspect();
+      const config = raw.Config ?? ({} as Docker.ImageInspectInfo['Config']);
+      return {
+        id: raw.Id,
+        repoDigests: raw.RepoDigests ?? [],
+        user: config.User ?? '',
+        volumes: Object.keys(config.Volumes ?? {}),
+        env: config.Env ?? [],
+        labels: (config.Labels as Record<string, string> | null) ?? {},
+      };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.fail(`inspecting image ${ref}`, error);
+    }
+  }
+
+  async pullImage(ref: string, auth: RegistryAuth | undefined, onProgress: (event: PullProgress) => void): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.pull(ref, auth ? { authconfig: auth } : {});
+    } catch (error) {
+      throw this.fail(`pulling ${ref}`, error);
+    }
+    // Not modem.followProgress: it ignores errors sent inside the stream
+    // (unauthorized, manifest unknown, rate limits) and reports success.
+    let pending = '';
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      pending += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, newline).trim();
+        pending = pending.slice(newline + 1);
+        if (line) this.pullEvent(ref, line, onProgress);
+      }
+    }
+    if (pending.trim()) this.pullEvent(ref, pending.trim(), onProgress);
+  }
+
+  private pullEvent(ref: string, line: string, onProgress: (event: PullProgress) => void): void {
+    let event: { id?: string; status?: string; error?: string; errorDetail?: { message?: string }; progressDetail?: { current?: number; total?: number } };
+    try {
+      event = JSON.parse(line);
+    } catch {
+      return;
+    }
+    const error = event.errorDetail?.message ?? event.error;
+    if (error) throw new WerfRunError(`pulling ${ref} failed: ${error}`);
+    onProgress({
+      id: event.id,
+      status: event.status ?? '',
+      current: event.progressDetail?.current,
+      total: event.progressDetail?.total,
+    });
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    try {
+      const container: Docker.Container = await this.docker.createContainer({
+        Image: spec.image,
+        Cmd: spec.cmd,
+        Env: spec.env,
+        User: spec.user,
+        WorkingDir: spec.workingDir,
+        Labels: spec.labels,
+        Tty: spec.tty,
+        OpenStdin: spec.openStdin,
+        StdinOnce: spec.openStdin,
+        AttachStdin: spec.openStdin,
+        AttachStdout: true,
+        AttachStderr: true,
+        HostConfig: {
+          // The API takes no Source for tmpfs; an empty one is ignored.
+          Mounts: spec.mounts.map((m) => ({
+            Type: m.type,
+            Source: m.type === 'tmpfs' ? '' : m.source,
+            Target: m.target,
+            ReadOnly: m.readOnly,
+          })),
+          SecurityOpt: spec.securityOpt,
+          Devices: spec.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: 'rwm' })),
+          Privileged: spec.privileged,
+          NetworkMode: spec.networkMode,
+          UsernsMode: spec.usernsMode,
+          Ulimits: spec.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+        },
+      });
+      return container.id;
+    } catch (error) {
+      if (statusOf(error) === 404) {
+        throw new WerfRunError(`image ${spec.image} is not on the engine at ${this.endpoint.url}`, {
+          remedy: `pull it first (docker pull ${spec.image}) or use the pull policy "missing"`,
+          cause: error,
+        });
+      }
+      throw this.fail('creating the werf container', error);
+    }
+  }
+
+  async attachContainer(id: string, options: { tty: boolean; stdin: boolean }): Promise<AttachedStreams> {
+    try {
+      const stream = (await this.docker.getContainer(id).attach({
+        stream: true,
+        stdout: true,
+        stderr: true,
+        stdin: options.stdin,
+        hijack: options.stdin,
+      })) as unknown as Readable & Partial<Writable>;
+      return {
+        output: stream,
+        multiplexed: !options.tty,
+        input: options.stdin ? (stream as unknown as Writable) : undefined,
+      };
+    } catch (error) {
+      throw this.fail(`attaching to container ${id.slice(0, 12)}`, error);
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (error) {
+      throw this.fail('starting the werf container', error);
+    }
+  }
+
+  async waitContainer(id: string): Promise<number> {
+    try {
+      const result = (await this.docker.getContainer(id).wait({ condition: 'not-running' })) as { StatusCode: number };
+      return result.StatusCode;
+    } catch (error) {
+      throw this.fail(`waiting for container ${id.slice(0, 12)}`, error);
+    }
+  }
+
+  async killContainer(id: string, signal: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).kill({ signal });
+    } catch (error) {
+      // 404: gone already; 409: not running any more. Both mean there is nothing to stop.
+      if (statusOf(error) === 404 || statusOf(error) === 409) return;
+      throw this.fail(`sending ${signal} to container ${id.slice(0, 12)}`, error);
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: false });
+    } catch (error) {
+      if (statusOf(error) === 404 || (statusOf(error) === 409 && /already in progress/.test(apiMessage(error)))) return;
+      throw this.fail(`removing container ${id.slice(0, 12)}`, error);
+    }
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ContainerSummary[]> {
+    try {
+      const list = await this.docker.listContainers({
+        all: true,
+        filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
+      });
+      return list.map((c) => ({ id: c.Id, image: c.Image, state: c.State, labels: c.Labels ?? {}, created: c.Created }));
+    } catch (error) {
+      throw this.fail('listing containers', error);
+    }
+  }
+
+  async resizeContainerTty(id: string, size: { rows: number; columns: number }): Promise<void> {
+    try {
+      await this.docker.getContainer(id).resize({ h: size.rows, w: size.columns });
+    } catch (error) {
+      if (statusOf(error) === 404 || statusOf(error) === 409) return;
+      throw this.fail('resizing the TTY', error);
+    }
+  }
+}

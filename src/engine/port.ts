@@ -1,0 +1,126 @@
+/**
+ * The few Docker Engine calls werf-run makes, in werf-run's own types.
+ * Only `dockerode.ts` implements this; everything else depends on this file, so
+ * tests of pure code never need dockerode and the adapter stays swappable.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+/** Where the engine is and how it was found (for messages and the cache key). */
+export interface Endpoint {
+  /** unix:///path, tcp://host:port, ssh://user@host, npipe://... */
+  url: string;
+  /** Where the value came from, e.g. "DOCKER_HOST", "docker context \"ci\"", "default socket". */
+  source: string;
+  /** TLS material for tcp endpoints: file paths, read by the adapter. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; verify: boolean };
+}
+
+/** What /info tells about the daemon's host (not the client's). */
+export interface EngineInfo {
+  id: string;
+  name: string;
+  product: 'docker' | 'podman';
+  serverVersion: string;
+  apiVersion: string;
+  kernelVersion: string;
+  operatingSystem: string;
+  osType: string;
+  architecture: string;
+  storageDriver: string;
+  /** Raw entries, e.g. "name=seccomp,profile=default", "name=rootless". */
+  securityOptions: string[];
+  cgroupVersion: string;
+  dockerRootDir: string;
+}
+
+export interface ImageDetails {
+  id: string;
+  repoDigests: string[];
+  user: string;
+  volumes: string[];
+  env: string[];
+  labels: Record<string, string>;
+}
+
+export interface MountSpec {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** Host path (bind), volume name (volume); unused for tmpfs. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface UlimitSpec {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+/** A container as werf-run wants it; the adapter maps it onto the API's shape. */
+export interface ContainerSpec {
+  image: string;
+  cmd: string[];
+  env: string[];
+  user?: string;
+  workingDir?: string;
+  labels: Record<string, string>;
+  tty: boolean;
+  openStdin: boolean;
+  mounts: MountSpec[];
+  securityOpt: string[];
+  /** Host device paths, mapped at the same path with rwm. */
+  devices: string[];
+  privileged: boolean;
+  networkMode?: string;
+  usernsMode?: string;
+  ulimits?: UlimitSpec[];
+}
+
+export interface AttachedStreams {
+  /** The raw output: Docker's 8-byte-header multiplexed frames unless the container has a TTY. */
+  output: Readable;
+  multiplexed: boolean;
+  /** Present when the container was created with openStdin. */
+  input?: Writable;
+}
+
+export interface ContainerSummary {
+  id: string;
+  image: string;
+  state: string;
+  labels: Record<string, string>;
+  created: number;
+}
+
+/** A layer-level progress event from a pull. */
+export interface PullProgress {
+  id?: string;
+  status: string;
+  current?: number;
+  total?: number;
+}
+
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  serveraddress: string;
+}
+
+export interface Engine {
+  readonly endpoint: Endpoint;
+  ping(timeoutMs: number): Promise<void>;
+  info(): Promise<EngineInfo>;
+  inspectImage(ref: string): Promise<ImageDetails | undefined>;
+  pullImage(ref: string, auth: RegistryAuth | undefined, onProgress: (event: PullProgress) => void): Promise<void>;
+  createContainer(spec: ContainerSpec): Promise<string>;
+  attachContainer(id: string, options: { tty: boolean; stdin: boolean }): Promise<AttachedStreams>;
+  startContainer(id: string): Promise<void>;
+  /** Resolves with the exit code once the container has stopped. */
+  waitContainer(id: string): Promise<number>;
+  killContainer(id: string, signal: string): Promise<void>;
+  /** Force-removes; a container that is already gone is not an error. */
+  removeContainer(id: string): Promise<void>;
+  listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
+  resizeContainerTty(id: string, size: { rows: number; columns: number }): Promise<void>;
+}

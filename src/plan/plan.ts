@@ -1,0 +1,96 @@
+/**
+ * plan(): everything werf-run decides about the werf container, as a pure
+ * function of what the caller has already read (config, facts, project paths,
+ * host env). No Docker, no filesystem: tests just build inputs.
+ */
+import path from 'node:path';
+import type { Config, Mode } from '../config/schema.js';
+import type { ContainerSpec, MountSpec } from '../engine/port.js';
+import { DEFAULT_ENV_PASS, selectEnv } from './env.js';
+import { PROJECT_DIR, imageUser, storageDir, werfHomeDir } from './contract.js';
+import { securityFor, type SecurityFacts } from './security.js';
+
+export const MANAGED_LABEL = 'werf-run.managed';
+
+export interface Owner {
+  host: string;
+  pid: number;
+  startedAt: string;
+}
+
+export interface PlanInput {
+  mode: Mode;
+  image: string;
+  werfArgs: readonly string[];
+  /** Host paths: the project's git root and where the user stands (inside it). */
+  project: { root: string; cwd: string };
+  config: Config;
+  facts: SecurityFacts;
+  hostEnv: Readonly<Record<string, string | undefined>>;
+  owner: Owner;
+  tty: boolean;
+  /** Files the caller found on the host and wants werf to see read-only. */
+  readOnlyFiles?: { source: string; target: string }[];
+  /** Extra values the caller computed (e.g. SSH_AUTH_SOCK inside the container). */
+  extraEnv?: Readonly<Record<string, string>>;
+}
+
+export interface RunPlan {
+  mode: Mode;
+  image: string;
+  container: ContainerSpec;
+}
+
+/** Where `cwd` sits inside the container, given the project root mounted at PROJECT_DIR. */
+export function containerWorkdir(root: string, cwd: string): string {
+  const relative = path.relative(root, cwd);
+  if (relative === '' ) return PROJECT_DIR;
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return PROJECT_DIR;
+  return path.posix.join(PROJECT_DIR, ...relative.split(path.sep));
+}
+
+export function plan(input: PlanInput): RunPlan {
+  const { config } = input;
+  const who = imageUser(config.user);
+  const mounts: MountSpec[] = [
+    { type: 'bind', source: input.project.root, target: PROJECT_DIR, readOnly: false },
+    // Buildah's storage must not sit on the container's overlay root: native
+    // overlay cannot stack on overlayfs. A named volume also keeps the cache.
+    { type: 'volume', source: config.volumes.storage, target: storageDir(who.home), readOnly: false },
+    { type: 'volume', source: config.volumes.werfHome, target: werfHomeDir(who.home), readOnly: false },
+    ...(input.readOnlyFiles ?? []).map((f) => ({ type: 'bind' as const, source: f.source, target: f.target, readOnly: true })),
+    ...config.mounts.map((m) => ({
+      type: 'bind' as const,
+      source: path.isAbsolute(m.source) ? m.source : path.join(input.project.root, m.source),
+      target: m.target,
+      readOnly: m.readOnly,
+    })),
+  ];
+  const security = securityFor(input.mode, input.facts);
+  return {
+    mode: input.mode,
+    image: input.image,
+    container: {
+      image: input.image,
+      cmd: ['werf', ...input.werfArgs],
+      env: selectEnv(input.hostEnv, [...DEFAULT_ENV_PASS, ...config.env.pass], {
+        ...input.extraEnv,
+        ...config.env.set,
+      }),
+      user: who.user,
+      workingDir: containerWorkdir(input.project.root, input.project.cwd),
+      labels: {
+        [MANAGED_LABEL]: 'true',
+        'werf-run.owner-host': input.owner.host,
+        'werf-run.owner-pid': String(input.owner.pid),
+        'werf-run.started-at': input.owner.startedAt,
+        'werf-run.mode': input.mode,
+      },
+      tty: input.tty,
+      openStdin: input.tty,
+      mounts,
+      ...security,
+      networkMode: config.network,
+    },
+  };
+}

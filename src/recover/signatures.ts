@@ -1,0 +1,78 @@
+/**
+ * Known ways a werf run fails because of the container's settings, matched on
+ * werf's output or on an Engine API error. Each entry names the cause and what
+ * to change on the Docker host; decide.ts says what werf-run does next.
+ */
+export type FailureId =
+  | 'userns-denied'
+  | 'userns-disabled'
+  | 'fuse-not-in-container'
+  | 'fuse-permission'
+  | 'fuse-missing-on-host'
+  | 'mount-denied'
+  | 'overlay-on-overlay'
+  | 'newuidmap-failed';
+
+export interface Signature {
+  id: FailureId;
+  /** Matched against one line of output, or an API error message. */
+  pattern: RegExp;
+  cause: string;
+  remedy: string;
+}
+
+export const SIGNATURES: readonly Signature[] = [
+  {
+    id: 'userns-denied',
+    pattern: /unshare\(CLONE_NEWUSER\): Operation not permitted/,
+    cause: 'seccomp or AppArmor forbids user namespaces in the werf container',
+    remedy:
+      'run with seccomp and AppArmor unconfined (--security-opt seccomp=unconfined --security-opt apparmor=unconfined); on Ubuntu 23.10+ hosts also: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0',
+  },
+  {
+    id: 'userns-disabled',
+    pattern: /User namespaces are not enabled in \/proc\/sys\/kernel\/unprivileged_userns_clone/,
+    cause: 'the Docker host disables unprivileged user namespaces',
+    remedy: 'on the Docker host: sysctl -w kernel.unprivileged_userns_clone=1',
+  },
+  {
+    id: 'fuse-not-in-container',
+    pattern: /fuse: device not found, try 'modprobe fuse' first/,
+    cause: 'buildah uses fuse-overlayfs (no rootless overlayfs here) but the container has no /dev/fuse',
+    remedy: 'give the container the device (--device /dev/fuse); if the Docker host has none: modprobe fuse on it',
+  },
+  {
+    id: 'fuse-permission',
+    pattern: /fuse: failed to open \/dev\/fuse: Permission denied/,
+    cause: "the Docker host's /dev/fuse is not readable and writable by the image's user (uid 1000)",
+    remedy: 'on the Docker host: chmod 0666 /dev/fuse (the usual udev default; persist it with a udev rule)',
+  },
+  {
+    id: 'fuse-missing-on-host',
+    pattern: /error gathering device information while adding custom device "\/dev\/fuse"/,
+    cause: 'the Docker host has no /dev/fuse device',
+    remedy: 'on the Docker host: modprobe fuse (Docker Desktop and some CI hosts have none)',
+  },
+  {
+    id: 'mount-denied',
+    pattern: /flags: 0x1000: permission denied/,
+    cause: 'AppArmor or seccomp blocks the bind mount of buildah storage',
+    remedy: 'run with seccomp and AppArmor unconfined; where the runner cannot, allow the privileged mode',
+  },
+  {
+    id: 'overlay-on-overlay',
+    pattern: /'overlay' is not supported over overlayfs, a mount_program is required/,
+    cause: "buildah storage sits on the container's overlay root instead of a volume",
+    remedy: 'mount a volume at the storage directory (/home/build/.local/share/containers)',
+  },
+  {
+    id: 'newuidmap-failed',
+    pattern: /newuidmap: write to uid_map failed: Operation not permitted/,
+    cause: 'newuidmap lacks its file capabilities in this image, or the container drops them',
+    remedy: 'use an image whose newuidmap/newgidmap carry cap_setuid/cap_setgid file capabilities (werf\'s images do); else allow the privileged mode',
+  },
+];
+
+export function classify(text: string): Signature | undefined {
+  return SIGNATURES.find((s) => s.pattern.test(text));
+}

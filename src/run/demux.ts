@@ -1,0 +1,63 @@
+/**
+ * Copies a container's output to stdout/stderr byte for byte, with backpressure.
+ *
+ * Hand-written rather than docker-modem's demuxStream: that one writes without
+ * waiting for 'drain' (memory grows with a slow reader) and can drop a last
+ * frame that arrives after 'end' handlers ran. Here the source is read with
+ * async iteration, so it is paused while a sink is full.
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+
+export type StreamName = 'stdout' | 'stderr';
+
+export interface Sinks {
+  stdout: Writable;
+  stderr: Writable;
+}
+
+const HEADER = 8;
+
+async function write(sink: Writable, chunk: Buffer): Promise<void> {
+  if (!sink.write(chunk)) await once(sink, 'drain');
+}
+
+/** Docker's multiplexed stream: frames of [type, 0, 0, 0, size (uint32 BE)] + payload; type 1 = stdout, 2 = stderr. */
+export async function pumpMultiplexed(
+  source: AsyncIterable<Buffer>,
+  sinks: Sinks,
+  onData: (name: StreamName, chunk: Buffer) => void,
+): Promise<void> {
+  let buffered: Buffer = Buffer.alloc(0);
+  for await (const chunk of source) {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    while (buffered.length >= HEADER) {
+      const size = buffered.readUInt32BE(4);
+      if (buffered.length < HEADER + size) break;
+      const name: StreamName = buffered[0] === 2 ? 'stderr' : 'stdout';
+      const payload = buffered.subarray(HEADER, HEADER + size);
+      buffered = buffered.subarray(HEADER + size);
+      onData(name, payload);
+      await write(sinks[name], payload);
+    }
+  }
+  // A truncated frame at the very end still carries werf's bytes: keep them.
+  if (buffered.length > HEADER) {
+    const name: StreamName = buffered[0] === 2 ? 'stderr' : 'stdout';
+    const payload = buffered.subarray(HEADER);
+    onData(name, payload);
+    await write(sinks[name], payload);
+  }
+}
+
+/** A TTY stream is raw bytes, all of it on stdout. */
+export async function pumpRaw(
+  source: AsyncIterable<Buffer>,
+  sink: Writable,
+  onData: (name: StreamName, chunk: Buffer) => void,
+): Promise<void> {
+  for await (const chunk of source) {
+    onData('stdout', chunk);
+    await write(sink, chunk);
+  }
+}
