@@ -1,0 +1,118 @@
+/**
+ * Shared helpers for the integration tests: the rig's facts, running the real
+ * werf-run binary as a child process, throwaway git projects, and looking at
+ * what is left on the engine. Everything here talks to the real engine.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type Options, type Result } from 'execa';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BIN = path.join(REPO_ROOT, 'bin', 'werf-run.js');
+
+/** Values from the rig's rig.env (written by `npm run rig`). */
+export function rigEnv(): Record<string, string> {
+  const dir = process.env.WERF_RUN_RIG_DIR ?? '/var/lib/werf-run-rig';
+  const file = path.join(dir, 'rig.env');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`the test rig is not up: ${file} is missing. Run: npm run rig`);
+  }
+  const values: Record<string, string> = {};
+  for (const match of text.matchAll(/^export ([A-Z0-9_]+)='([^']*)'$/gm)) values[match[1]!] = match[2]!;
+  return values;
+}
+
+export const rig = rigEnv();
+
+/** The werf image the tests run: the rig's stand-in unless WERF_RUN_TEST_IMAGE names a real one. */
+export const TEST_IMAGE = process.env.WERF_RUN_TEST_IMAGE ?? rig.WERF_RUN_RIG_IMAGE!;
+
+/** The host env for child werf-run processes: the test's own, minus anything werf-run reads from the user. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('WERF_RUN_') && !key.startsWith('WERF_RUN_RIG_') && key !== 'WERF_RUN_TEST_IMAGE') continue;
+    if (key === 'VITEST' || key.startsWith('VITEST_')) continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Runs the built werf-run CLI as a real process. */
+export function runWerfRun(args: readonly string[], options: RunOptions): Promise<Result> {
+  const execaOptions: Options = {
+    cwd: options.cwd,
+    env: cleanEnv(options.env),
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: false,
+    timeout: options.timeoutMs ?? 240_000,
+    input: options.input ?? '',
+    encoding: 'utf8',
+  };
+  return execa('node', [BIN, ...args], execaOptions) as Promise<Result>;
+}
+
+/** A throwaway git repository with the given files, and unique cache volumes in its config. */
+export function makeProject(files: Record<string, string>, config: Record<string, unknown> = {}): { dir: string; volumes: string[]; cleanup(): Promise<void> } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-'));
+  // mkdtemp makes 0700 dirs; a real checkout is world-readable, and werf runs as uid 1000.
+  chmodSync(dir, 0o755);
+  const id = path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').toLowerCase();
+  const volumes = [`werf-run-it-${id}-storage`, `werf-run-it-${id}-home`];
+  const fullConfig = {
+    image: { reference: TEST_IMAGE },
+    network: 'host',
+    volumes: { storage: volumes[0], werfHome: volumes[1] },
+    ...config,
+  };
+  for (const [name, content] of Object.entries({ '.werfrunrc.json': JSON.stringify(fullConfig, null, 2), ...files })) {
+    const file = path.join(dir, name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, content);
+  }
+  execaSync('git', ['init', '-q'], dir);
+  execaSync('git', ['add', '-A'], dir);
+  execaSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init'], dir);
+  return {
+    dir,
+    volumes,
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+      await execa('docker', ['volume', 'rm', '-f', ...volumes], { reject: false });
+    },
+  };
+}
+
+function execaSync(file: string, args: string[], cwd: string): void {
+  const { status, stderr } = spawnSync(file, args, { cwd, encoding: 'utf8' });
+  if (status !== 0) throw new Error(`${file} ${args.join(' ')} failed: ${stderr}`);
+}
+
+/** A werf.yaml + Dockerfiles project: images maps name -> Dockerfile text. */
+export function werfProject(images: Record<string, string>, config: Record<string, unknown> = {}) {
+  const files: Record<string, string> = {
+    'werf.yaml': ['project: it', 'configVersion: 1', ...Object.keys(images).flatMap((name) => ['---', `image: ${name}`, `dockerfile: ${name}.Dockerfile`])].join('\n') + '\n',
+  };
+  for (const [name, dockerfile] of Object.entries(images)) files[`${name}.Dockerfile`] = dockerfile;
+  return makeProject(files, config);
+}
+
+/** Containers werf-run created that are still on the engine. */
+export async function managedContainers(): Promise<string[]> {
+  const { stdout } = await execa('docker', ['ps', '-a', '-q', '--filter', 'label=werf-run.managed=true']);
+  return stdout.split('\n').filter(Boolean);
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../config/schema.js';
+import { plan, containerWorkdir, type PlanInput } from './plan.js';
+
+const base = (over: Partial<PlanInput> = {}): PlanInput => ({
+  mode: 'native',
+  image: 'ghcr.io/werf/werf:2-stable-alpine',
+  werfArgs: ['build', '--repo', 'registry.example/app'],
+  project: { root: '/home/u/app', cwd: '/home/u/app/sub' },
+  config: defaultConfig(),
+  facts: { selinux: false, usernsRemap: false },
+  hostEnv: { WERF_REPO: 'r', CI_JOB_ID: '7', HOME: '/root', SECRET_THING: 'x', GITHUB_TOKEN: 't' },
+  owner: { host: 'h', pid: 1, startedAt: '2026-01-01T00:00:00Z' },
+  tty: false,
+  ...over,
+});
+
+describe('plan', () => {
+  it('native: unconfined seccomp and AppArmor, no device, not privileged', () => {
+    const { container } = plan(base());
+    expect(container.securityOpt).toEqual(['seccomp=unconfined', 'apparmor=unconfined']);
+    expect(container.devices).toEqual([]);
+    expect(container.privileged).toBe(false);
+  });
+
+  it('fuse adds /dev/fuse and nothing else', () => {
+    const { container } = plan(base({ mode: 'fuse' }));
+    expect(container.devices).toEqual(['/dev/fuse']);
+    expect(container.privileged).toBe(false);
+  });
+
+  it('privileged sets --privileged, and --userns=host under userns-remap', () => {
+    expect(plan(base({ mode: 'privileged' })).container.usernsMode).toBeUndefined();
+    const { container } = plan(base({ mode: 'privileged', facts: { selinux: false, usernsRemap: true } }));
+    expect(container.privileged).toBe(true);
+    expect(container.usernsMode).toBe('host');
+  });
+
+  it('adds label=disable on SELinux hosts', () => {
+    expect(plan(base({ facts: { selinux: true, usernsRemap: false } })).container.securityOpt).toContain('label=disable');
+  });
+
+  it('keeps buildah storage and ~/.werf on named volumes and mounts the git root', () => {
+    const { container } = plan(base());
+    expect(container.mounts).toEqual([
+      { type: 'bind', source: '/home/u/app', target: '/workspace', readOnly: false },
+      { type: 'volume', source: 'werf-run-buildah-storage', target: '/home/build/.local/share/containers', readOnly: false },
+      { type: 'volume', source: 'werf-run-werf-home', target: '/home/build/.werf', readOnly: false },
+    ]);
+    expect(container.workingDir).toBe('/workspace/sub');
+    expect(container.user).toBe('build');
+  });
+
+  it('passes the werf command unchanged and werf/CI variables, not the rest', () => {
+    const { container } = plan(base());
+    expect(container.cmd).toEqual(['werf', 'build', '--repo', 'registry.example/app']);
+    expect(container.env).toEqual(['CI_JOB_ID=7', 'GITHUB_TOKEN=t', 'WERF_REPO=r']);
+  });
+
+  it('labels the container as managed, with its owner', () => {
+    expect(plan(base()).container.labels).toMatchObject({ 'werf-run.managed': 'true', 'werf-run.owner-pid': '1' });
+  });
+});
+
+describe('containerWorkdir', () => {
+  it('maps the cwd under the project dir, and falls back to it outside the root', () => {
+    expect(containerWorkdir('/a', '/a')).toBe('/workspace');
+    expect(containerWorkdir('/a', '/a/b/c')).toBe('/workspace/b/c');
+    expect(containerWorkdir('/a', '/elsewhere')).toBe('/workspace');
+  });
+});
