@@ -51,8 +51,15 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+export interface CliResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | undefined;
+  signal: string | undefined;
+}
+
 /** Runs the built werf-run CLI as a real process. */
-export function runWerfRun(args: readonly string[], options: RunOptions): Promise<Result> {
+export async function runWerfRun(args: readonly string[], options: RunOptions): Promise<CliResult> {
   const execaOptions: Options = {
     cwd: options.cwd,
     env: cleanEnv(options.env),
@@ -63,7 +70,13 @@ export function runWerfRun(args: readonly string[], options: RunOptions): Promis
     input: options.input ?? '',
     encoding: 'utf8',
   };
-  return execa('node', [BIN, ...args], execaOptions) as Promise<Result>;
+  const result = (await execa('node', [BIN, ...args], execaOptions)) as Result;
+  return {
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    exitCode: result.exitCode,
+    signal: result.signal,
+  };
 }
 
 /** A throwaway git repository with the given files, and unique cache volumes in its config. */
@@ -111,8 +124,13 @@ export function werfProject(images: Record<string, string>, config: Record<strin
   return makeProject(files, config);
 }
 
-/** Containers werf-run created that are still on the engine. */
-export async function managedContainers(): Promise<string[]> {
-  const { stdout } = await execa('docker', ['ps', '-a', '-q', '--filter', 'label=werf-run.managed=true']);
+/**
+ * Containers werf-run created that are still on the engine; with a project
+ * dir, only that project's (other test runs may share the engine).
+ */
+export async function managedContainers(projectDir?: string): Promise<string[]> {
+  const filters = ['--filter', 'label=werf-run.managed=true'];
+  if (projectDir) filters.push('--filter', `label=werf-run.project=${projectDir}`);
+  const { stdout } = await execa('docker', ['ps', '-a', '-q', ...filters]);
   return stdout.split('\n').filter(Boolean);
 }

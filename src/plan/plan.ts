@@ -85,6 +85,7 @@ export function plan(input: PlanInput): RunPlan {
         'werf-run.owner-pid': String(input.owner.pid),
         'werf-run.started-at': input.owner.startedAt,
         'werf-run.mode': input.mode,
+        'werf-run.project': input.project.root,
       },
       tty: input.tty,
       openStdin: input.tty,
