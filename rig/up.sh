@@ -42,6 +42,17 @@ ensure_fuse_image
 # 8. The werf-sh lifecycle test double.
 ensure_sh_image
 
+# Superseded builds of the rig's own images: untagged, carrying the rig's
+# label, left with only repo@digest references after a rebuild. Removing those
+# references (never with -f) frees them unless a container still uses them.
+old_refs="$(docker images --digests --filter "label=$RECIPE_LABEL" --format '{{.Tag}} {{.Repository}}@{{.Digest}}' \
+  | awk '$1 == "<none>" && $2 !~ /@<none>$/ {print $2}')"
+if [ -n "$old_refs" ]; then
+  log "removing superseded rig images"
+  # shellcheck disable=SC2086
+  docker rmi $old_refs >/dev/null 2>&1 || true
+fi
+
 # 9. Summary, printed and written as `export` lines.
 cat >"$STATE/rig.env.tmp" <<ENV
 # werf-run test rig ($(date -u +%FT%TZ)); source this file.
