@@ -21,7 +21,7 @@ describe('renderGithubActions', () => {
       'werf-run-werf-home:/home/build1001/.werf',
     ]);
     expect(j.steps[0]).toMatchObject({ uses: 'actions/checkout@v4' });
-    expect(j.steps[1]).toEqual({ run: 'werf build --repo registry.example/app' });
+    expect(j.steps[1]).toEqual({ run: 'werf build --repo registry.example/app', env: { HOME: '/home/build1001' } });
   });
 
   it('takes the user\'s variables from vars or secrets by name, never the runner\'s own', () => {

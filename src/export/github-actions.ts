@@ -24,6 +24,9 @@ export function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
   Object.assign(env, spec.envFixed);
   const run: Record<string, unknown> = { run: ['werf', ...spec.werfArgs].map(shellQuote).join(' ') };
   if (spec.workdir) run['working-directory'] = spec.workdir;
+  // The runner sets HOME=/github/home in job containers; werf and buildah must use
+  // build1001's home, where the cache volumes are.
+  run.env = { HOME: t.home };
   const job: Record<string, unknown> = {
     'runs-on': 'ubuntu-latest',
     container: {
