@@ -10,6 +10,7 @@ import { parseArgs } from './args.js';
 import type { CliContext } from './context.js';
 import { PlainReporter } from './reporter.js';
 import { runWerfCommand } from './werf-command.js';
+import { runExport } from './export-command.js';
 
 export async function main(ctx: CliContext): Promise<number> {
   const verbose = ctx.argv.slice(0, ctx.argv.findIndex((a) => !a.startsWith('-')) >>> 0).some((a) => a === '-v' || a === '--verbose');
@@ -25,6 +26,7 @@ export async function main(ctx: CliContext): Promise<number> {
     if (parsed.kind === 'doctor') {
       throw new WerfRunError('doctor is not implemented yet', { exitCode: ExitCode.usage });
     }
+    if (parsed.kind === 'export') return await runExport(ctx, parsed.options, parsed.werfArgs, reporter);
     return await runWerfCommand(ctx, parsed.options, parsed.werfArgs, reporter);
   } catch (error) {
     return report(error, ctx, verbose);

@@ -3,10 +3,6 @@
  * config -> engine -> image -> detect -> plan -> run (with recovery).
  */
 import os from 'node:os';
-import { loadConfig } from '../config/load.js';
-import { envLayer, flagsLayer } from '../config/layers.js';
-import { connect } from '../engine/discover.js';
-import { chooseMode, factsFromInfo } from '../detect/facts.js';
 import { resolveImageRef } from '../plan/image.js';
 import { plan, type Owner } from '../plan/plan.js';
 import { dockerRunCommand } from '../plan/docker-command.js';
@@ -15,7 +11,7 @@ import { runRecovering } from '../run/recovering.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from './reporter.js';
-import { findProjectRoot } from './project.js';
+import { connectEngine, detectHost, prepareProject } from './prepare.js';
 
 export async function runWerfCommand(
   ctx: CliContext,
@@ -23,29 +19,11 @@ export async function runWerfCommand(
   werfArgs: readonly string[],
   reporter: Reporter,
 ): Promise<number> {
-  const project = await findProjectRoot(ctx.cwd);
-  if (!project.isGit) reporter.warn(`${ctx.cwd} is not in a git repository; mounting it as the project (werf expects a git repository)`);
-
-  const { config, filepath } = await loadConfig({
-    cwd: ctx.cwd,
-    stopDir: project.root,
-    explicitPath: options.config,
-    overlays: [envLayer(ctx.env), flagsLayer(options)],
-  });
-  reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');
-
-  reporter.step('connecting to the Docker Engine');
-  const engine = await connect(
-    { explicitHost: config.engine.host, env: ctx.env, timeoutMs: config.engine.timeoutMs },
-    ctx.openEngine,
-  );
-  reporter.debug(`engine: ${engine.endpoint.url} (from ${engine.endpoint.source})`);
+  const { project, config } = await prepareProject(ctx, options, reporter);
+  const engine = await connectEngine(ctx, config, reporter);
 
   const image = resolveImageRef(config.image);
-  const info = await engine.info();
-  const facts = factsFromInfo(info, config.detect);
-  const choice = chooseMode(facts, config);
-  for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
+  const { facts, choice } = await detectHost(engine, config, reporter);
 
   const owner: Owner = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
