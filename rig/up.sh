@@ -21,9 +21,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mkdir -p "$STATE" "$STATE/work" "$STATE/cache"
 started_at=$(date +%s)
 
-# 0. Packages, in one apt transaction when anything is missing. podman is only
+# 0. Packages, in one apt transaction when anything is missing. docker-compose
+#    (v1) validates the compose export in the tests. podman is only
 #    installed (Podman API tests start `podman system service` themselves).
-pkgs=(podman debootstrap busybox-static docker-registry apache2-utils curl)
+pkgs=(podman debootstrap busybox-static docker-registry apache2-utils curl docker-compose)
 engine_answers || command -v dockerd >/dev/null || pkgs+=(docker.io containerd runc iptables)
 apt_install "${pkgs[@]}"
 
