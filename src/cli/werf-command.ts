@@ -1,21 +1,31 @@
 /**
  * `werf-run <werf command>`: the pipeline from config to werf's exit code.
  * config -> engine -> image -> detect -> plan -> run (with recovery).
+ * The preparation runs as the reporter's tasks (engine, detect, pull, start);
+ * the reporter is told when it is over, before werf's output starts.
  */
 import os from 'node:os';
 import { loadConfig } from '../config/load.js';
-import { envLayer, flagsLayer } from '../config/layers.js';
+import { envLayer, flagsLayer, FLAG_SOURCES, ownEnvVars } from '../config/layers.js';
 import { connect } from '../engine/discover.js';
-import { chooseMode, factsFromInfo } from '../detect/facts.js';
+import { loggingEngine } from '../engine/logging.js';
+import type { Engine } from '../engine/port.js';
+import { chooseMode, factsFromInfo, type HostFacts } from '../detect/facts.js';
+import { imageUser } from '../plan/contract.js';
 import { resolveImageRef } from '../plan/image.js';
 import { plan, type Owner } from '../plan/plan.js';
-import { dockerRunCommand } from '../plan/docker-command.js';
 import { ensureImage } from '../run/pull.js';
 import { runRecovering } from '../run/recovering.js';
+import { WerfRunError, errorMessage } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
+import { formatDryRun } from './dry-run.js';
+import { checkProjectAccess, forwardHostFiles, imageIds, probeFile, readText } from './host-files.js';
 import type { Reporter } from './reporter.js';
 import { findProjectRoot } from './project.js';
+
+/** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
+const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
 
 export async function runWerfCommand(
   ctx: CliContext,
@@ -23,32 +33,100 @@ export async function runWerfCommand(
   werfArgs: readonly string[],
   reporter: Reporter,
 ): Promise<number> {
+  try {
+    return await runPipeline(ctx, options, werfArgs, reporter);
+  } finally {
+    reporter.endPreparation();
+  }
+}
+
+async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter): Promise<number> {
   const project = await findProjectRoot(ctx.cwd);
   if (!project.isGit) reporter.warn(`${ctx.cwd} is not in a git repository; mounting it as the project (werf expects a git repository)`);
 
+  const fromEnv = envLayer(ctx.env);
+  if (fromEnv.unused.length > 0) reporter.debug(`WERF_RUN_* variables that set nothing: ${fromEnv.unused.join(', ')}`);
   const { config, filepath } = await loadConfig({
     cwd: ctx.cwd,
     stopDir: project.root,
     explicitPath: options.config,
-    overlays: [envLayer(ctx.env), flagsLayer(options)],
+    overlays: [
+      { name: 'the environment', values: fromEnv.values, sources: fromEnv.sources },
+      { name: 'command-line flags', values: flagsLayer(options), sources: FLAG_SOURCES },
+    ],
   });
   reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');
-
-  reporter.step('connecting to the Docker Engine');
-  const engine = await connect(
-    { explicitHost: config.engine.host, env: ctx.env, timeoutMs: config.engine.timeoutMs },
-    ctx.openEngine,
-  );
-  reporter.debug(`engine: ${engine.endpoint.url} (from ${engine.endpoint.source})`);
-
   const image = resolveImageRef(config.image);
-  const info = await engine.info();
-  const facts = factsFromInfo(info, config.detect);
-  const choice = chooseMode(facts, config);
-  for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
+
+  // Host-side reading happens here; plan() stays pure and gets the results.
+  const who = imageUser(config.user);
+  const ids = imageIds(who.user);
+  const forwarded = forwardHostFiles({
+    env: ctx.env,
+    hostHome: os.homedir(),
+    forward: config.forward,
+    image: { home: who.home, ...ids },
+    probe: probeFile,
+    readText,
+  });
+  for (const note of forwarded.notes) reporter.debug(note);
+  for (const warning of forwarded.warnings) reporter.warn(warning);
+
+  const openEngine = options.verbose ? (endpoint: Parameters<CliContext['openEngine']>[0]) => loggingEngine(ctx.openEngine(endpoint), (m) => reporter.debug(m)) : ctx.openEngine;
+  const assumed: string[] = [];
+  const engine: Engine | undefined = await reporter.task('connecting to the Docker Engine', async () => {
+    try {
+      const found = await connect({ explicitHost: config.engine.host, env: ctx.env, timeoutMs: config.engine.timeoutMs }, openEngine);
+      reporter.debug(`engine: ${found.endpoint.url} (from ${found.endpoint.source})`);
+      return found;
+    } catch (error) {
+      if (!options.dryRun) throw error;
+      assumed.push(`the engine did not answer (${errorMessage(error).replace(/\n\s*/g, ' ')}); the plan uses the facts below instead of the daemon's`);
+      return undefined;
+    }
+  });
+
+  // Bind mounts name paths on the daemon's host: only a local engine sees this machine's permissions.
+  const local = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
+  if (local) {
+    try {
+      checkProjectAccess(project.root, ids, probeFile);
+    } catch (error) {
+      if (!options.dryRun || !(error instanceof WerfRunError)) throw error;
+      reporter.warn(`${error.message}. Fix: ${error.remedy}`);
+    }
+  } else {
+    reporter.debug(`engine ${engine.endpoint.url} is remote: bind mounts refer to paths on the daemon's host`);
+  }
+
+  const detected = await reporter.task('detecting what the Docker host allows', async () => {
+    let facts: HostFacts;
+    let engineLine: string | undefined;
+    if (engine) {
+      const info = await engine.info();
+      facts = factsFromInfo(info, config.detect);
+      engineLine = `${engine.endpoint.url} (from ${engine.endpoint.source}): ${info.product} ${info.serverVersion}, kernel ${info.kernelVersion}, ${info.operatingSystem}`;
+    } else {
+      facts = {
+        engine: { id: '', name: '', product: 'docker', serverVersion: '', kernelVersion: '', operatingSystem: '', storageDriver: '' },
+        selinux: config.detect.selinux ?? false,
+        usernsRemap: false,
+        rootlessDaemon: false,
+        apparmor: false,
+        seccomp: true,
+      };
+      assumed.push(`SELinux ${facts.selinux ? 'enforced (detect.selinux)' : 'not enforced'}, no userns-remap, a kernel with rootless overlayfs unless detect.* says otherwise`);
+    }
+    const choice = chooseMode(facts, config);
+    for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
+    return { facts, choice, engineLine };
+  });
+  const { facts, choice } = detected;
 
   const owner: Owner = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
+  const own = new Set(ownEnvVars());
+  const hostEnv = Object.fromEntries(Object.entries(ctx.env).filter(([name]) => !own.has(name)));
   const planFor = (mode: typeof choice.mode) =>
     plan({
       mode,
@@ -57,20 +135,48 @@ export async function runWerfCommand(
       project: { root: project.root, cwd: ctx.cwd },
       config,
       facts,
-      hostEnv: ctx.env,
+      hostEnv,
       owner,
       tty,
+      readOnlyFiles: forwarded.readOnlyFiles,
+      extraEnv: { ...SAFE_DIRECTORY_ENV, ...forwarded.extraEnv },
     });
 
   if (options.dryRun) {
-    const first = planFor(choice.mode);
-    ctx.stdout.write(`# mode: ${first.mode} (${choice.reasons.join('; ')})\n# image: ${image}\n${dockerRunCommand(first.container)}\n`);
+    let imageState = 'unknown: engine unreachable';
+    if (engine) {
+      const present = await engine.inspectImage(image);
+      imageState = present
+        ? `present on the engine, ${present.id.slice(0, 19)}`
+        : config.image.pull === 'never'
+          ? 'missing, and the pull policy "never" would stop the run'
+          : `missing: would be pulled (pull policy ${config.image.pull})`;
+      if (present && config.image.pull === 'always') imageState += '; would be pulled again (pull policy always)';
+    }
+    reporter.endPreparation();
+    ctx.stdout.write(
+      formatDryRun({
+        plan: planFor(choice.mode),
+        reasons: choice.reasons,
+        engine: detected.engineLine,
+        imageState,
+        configFile: filepath,
+        project,
+        notes: forwarded.notes,
+        assumed,
+        dockerHost: engine && engine.endpoint.source !== 'default socket' ? engine.endpoint.url : undefined,
+      }),
+    );
     return 0;
   }
+  if (!engine) throw new WerfRunError('no Docker Engine'); // unreachable: connect() throws outside --dry-run
 
-  await ensureImage(engine, image, config.image.pull, undefined, reporter);
+  await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
+    ensureImage(engine, image, config.image.pull, undefined, reporter),
+  );
+  await reporter.task(`starting werf ${werfArgs[0] ?? ''} in mode ${choice.mode}`, async () => undefined);
+  reporter.endPreparation();
 
-  reporter.step(`running werf ${werfArgs.join(' ')} in ${image} (mode ${choice.mode})`);
   const result = await runRecovering({
     engine,
     firstMode: choice.mode,
