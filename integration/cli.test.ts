@@ -213,6 +213,34 @@ describe('bad config end to end: exit 2 before touching the engine', () => {
   });
 });
 
+describe('config discovery end to end', () => {
+  it('never reads a user-wide ~/.config/werfrun file (cosmiconfig would, after finding no project file)', async () => {
+    const home = tempDir();
+    mkdirSync(path.join(home, '.config', 'werfrun'), { recursive: true });
+    writeFileSync(path.join(home, '.config', 'werfrun', 'config.json'), '{"mode": "privileged"}');
+    const project = shProject();
+    rmSync(path.join(project.dir, '.werfrunrc.json'));
+    const result = await runWerfRun(['--dry-run', 'version'], { cwd: project.dir, env: { HOME: home, XDG_CONFIG_HOME: undefined, WERF_RUN_IMAGE: SH_IMAGE } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('# config:  none found');
+    expect(result.stdout).toContain('# mode:    native');
+    expect(result.stdout).not.toContain('--privileged');
+  });
+
+  it('--config PATH and a WERF_RUN_* variable override the project file, a flag overrides both', async () => {
+    const project = shProject();
+    const other = path.join(tempDir(), 'ci.yaml');
+    writeFileSync(other, `image:\n  reference: ${SH_IMAGE}\nnetwork: host\nmode: fuse\n`);
+    const fromFile = await runWerfRun(['--dry-run', '--config', other, 'version'], { cwd: project.dir });
+    expect(fromFile.stdout).toContain(`# config:  ${other}`);
+    expect(fromFile.stdout).toContain('--device /dev/fuse');
+    const fromEnv = await runWerfRun(['--dry-run', '--config', other, 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
+    expect(fromEnv.stdout).toContain('# mode:    native (mode forced to native');
+    const fromFlag = await runWerfRun(['--dry-run', '--config', other, '--mode', 'privileged', 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
+    expect(fromFlag.stdout).toContain(' --privileged ');
+  });
+});
+
 describe('--dry-run', () => {
   it('only reads from the engine: no container, image pull or volume is created', async () => {
     const project = shProject();

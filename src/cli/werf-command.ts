@@ -81,23 +81,11 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       return found;
     } catch (error) {
       if (!options.dryRun) throw error;
+      reporter.warn(`no Docker Engine answered; --dry-run plans with assumed facts`);
       assumed.push(`the engine did not answer (${errorMessage(error).replace(/\n\s*/g, ' ')}); the plan uses the facts below instead of the daemon's`);
       return undefined;
     }
   });
-
-  // Bind mounts name paths on the daemon's host: only a local engine sees this machine's permissions.
-  const local = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
-  if (local) {
-    try {
-      checkProjectAccess(project.root, ids, probeFile);
-    } catch (error) {
-      if (!options.dryRun || !(error instanceof WerfRunError)) throw error;
-      reporter.warn(`${error.message}. Fix: ${error.remedy}`);
-    }
-  } else {
-    reporter.debug(`engine ${engine.endpoint.url} is remote: bind mounts refer to paths on the daemon's host`);
-  }
 
   const detected = await reporter.task('detecting what the Docker host allows', async () => {
     let facts: HostFacts;
@@ -122,6 +110,21 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     return { facts, choice, engineLine };
   });
   const { facts, choice } = detected;
+
+  // Bind mounts name paths on the daemon's host, and only a local Linux daemon
+  // that is not rootless sees this machine's uids as they are (Docker Desktop's
+  // file sharing and rootless remapping change them): check only there.
+  const local = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
+  if (local && process.platform === 'linux' && !facts.rootlessDaemon) {
+    try {
+      checkProjectAccess(project.root, ids, probeFile);
+    } catch (error) {
+      if (!options.dryRun || !(error instanceof WerfRunError)) throw error;
+      reporter.warn(`${error.message}. Fix: ${error.remedy}`);
+    }
+  } else {
+    reporter.debug(`not checking that uid ${ids.uid ?? '?'} can read ${project.root}: the engine is remote, rootless or not on Linux`);
+  }
 
   const owner: Owner = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
