@@ -65,6 +65,23 @@ export function buildProgram(version: string, out: { write(text: string): void }
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s), outputError: () => undefined })
     // `werf-run help build` is werf's help, not ours.
     .helpCommand(false)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Everything from the werf command on goes to werf unchanged; `--` also ends werf-run options.',
+        '',
+        'Examples:',
+        '  werf-run build --repo registry.example.com/app',
+        '  werf-run --mode fuse converge',
+        '  werf-run --dry-run build     print the plan and an equivalent docker run; create nothing',
+        "  werf-run help build          werf's own help (so is: werf-run build --help)",
+        '',
+        'Settings, lowest precedence first: defaults, a config file (.werfrunrc*, werfrun.config.*',
+        'or the "werfrun" key of package.json, from here up to the git root), WERF_RUN_* variables,',
+        'these flags. Every key and variable: werfrunrc.example.json and the README.',
+      ].join('\n'),
+    )
     // An action on the program makes commander hand unknown words (werf's commands) to it.
     .action(() => undefined)
     .exitOverride();

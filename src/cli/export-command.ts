@@ -42,6 +42,14 @@ export async function runExport(
   werfArgs: readonly string[],
   reporter: Reporter,
 ): Promise<number> {
+  try {
+    return await exportSnippet(ctx, options, werfArgs, reporter);
+  } finally {
+    reporter.endPreparation();
+  }
+}
+
+async function exportSnippet(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter): Promise<number> {
   const format = options.export as ExportFormat;
   const kubeVersion = options.kubeVersion ?? DEFAULT_KUBE_VERSION;
   parseKubeVersion(kubeVersion);
@@ -51,8 +59,8 @@ export async function runExport(
   let mode: Mode;
   let facts: SecurityFacts;
   try {
-    const engine = await connectEngine(ctx, config, reporter);
-    const detected = await detectHost(engine, config, reporter);
+    const engine = await connectEngine(ctx, options, config, reporter, undefined);
+    const detected = await detectHost(engine, config, reporter, []);
     mode = detected.choice.mode;
     facts = detected.facts;
     reporter.info(`exporting mode ${mode}: ${detected.choice.reasons.join('; ')}`);
@@ -86,6 +94,7 @@ export async function runExport(
     owner: { host: 'export', pid: 0, startedAt: '' },
     tty: false,
   });
+  reporter.endPreparation();
   const spec = toExportSpec({ plan: runPlan, config, werfArgs, projectName: readWerfProjectName([ctx.cwd, project.root]) });
   ctx.stdout.write(renderExport(format, spec, { kubeVersion, cacheVolumes: (options.kubeVolumes ?? 'emptyDir') as KubeCacheKind }));
   return 0;

@@ -1,8 +1,11 @@
 /**
  * werf-run's own messages (never werf's output) go through a Reporter, to
- * stderr, so stdout carries only what werf prints.
+ * stderr, so stdout carries only what werf prints. Two implementations:
+ * PlainReporter (lines; timestamps and a collapsible group in CI) and
+ * TaskListReporter (a listr2 task list on a terminal, task-list.ts).
  */
 import type { Writable } from 'node:stream';
+import type { CiGroup } from './ci-output.js';
 
 export interface Reporter {
   /** A step of werf-run's own preparation (engine, detect, pull, start). */
@@ -11,6 +14,16 @@ export interface Reporter {
   warn(message: string): void;
   /** Shown only with --verbose. */
   debug(message: string): void;
+  /**
+   * Runs one step of the preparation (engine, detect, pull, start): a line of
+   * the task list on a terminal, a line in plain output.
+   */
+  task<T>(title: string, run: () => Promise<T>): Promise<T>;
+  /**
+   * The preparation is over (werf's output starts next, or werf-run stops):
+   * nothing may be redrawn after this, and a CI group is closed.
+   */
+  endPreparation(): void;
 }
 
 export interface PlainReporterOptions {
@@ -20,9 +33,16 @@ export interface PlainReporterOptions {
   /** Prefix lines with a UTC time, as CI logs like it. */
   timestamps: boolean;
   now?: () => Date;
+  /** Put the preparation into this CI system's collapsible group. */
+  group?: CiGroup;
+  /** Colour the warning prefix. */
+  color?: boolean;
 }
 
 export class PlainReporter implements Reporter {
+  private groupOpen = false;
+  private preparationOver = false;
+
   constructor(private readonly options: PlainReporterOptions) {}
 
   private line(prefix: string, message: string): void {
@@ -39,10 +59,25 @@ export class PlainReporter implements Reporter {
   }
 
   warn(message: string): void {
-    this.line('warning: ', message);
+    if (!this.options.quiet) this.line(this.options.color ? '\x1b[33mwarning:\x1b[39m ' : 'warning: ', message);
   }
 
   debug(message: string): void {
     if (this.options.verbose) this.line('debug: ', message);
+  }
+
+  async task<T>(title: string, run: () => Promise<T>): Promise<T> {
+    if (this.options.group && !this.groupOpen && !this.preparationOver && !this.options.quiet) {
+      this.options.stream.write(`${this.options.group.open('werf-run: preparing')}\n`);
+      this.groupOpen = true;
+    }
+    this.step(title);
+    return run();
+  }
+
+  endPreparation(): void {
+    this.preparationOver = true;
+    if (this.groupOpen && this.options.group) this.options.stream.write(`${this.options.group.close()}\n`);
+    this.groupOpen = false;
   }
 }
