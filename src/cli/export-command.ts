@@ -36,20 +36,7 @@ export function readWerfProjectName(dirs: readonly string[]): string | undefined
   return undefined;
 }
 
-export async function runExport(
-  ctx: CliContext,
-  options: CliOptions,
-  werfArgs: readonly string[],
-  reporter: Reporter,
-): Promise<number> {
-  try {
-    return await exportSnippet(ctx, options, werfArgs, reporter);
-  } finally {
-    reporter.endPreparation();
-  }
-}
-
-async function exportSnippet(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter): Promise<number> {
+export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter): Promise<number> {
   const format = options.export as ExportFormat;
   const kubeVersion = options.kubeVersion ?? DEFAULT_KUBE_VERSION;
   parseKubeVersion(kubeVersion);

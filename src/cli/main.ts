@@ -20,8 +20,13 @@ export async function main(ctx: CliContext): Promise<number> {
     if (parsed.kind === 'doctor') {
       throw new WerfRunError('doctor is not implemented yet', { exitCode: ExitCode.usage });
     }
-    if (parsed.kind === 'export') return await runExport(ctx, parsed.options, parsed.werfArgs, reporter);
-    return await runWerfCommand(ctx, parsed.options, parsed.werfArgs, reporter);
+    try {
+      if (parsed.kind === 'export') return await runExport(ctx, parsed.options, parsed.werfArgs, reporter);
+      return await runWerfCommand(ctx, parsed.options, parsed.werfArgs, reporter);
+    } finally {
+      // The task list must be finished before an error message (or nothing) follows.
+      reporter.endPreparation();
+    }
   } catch (error) {
     return report(error, ctx, verbose);
   }

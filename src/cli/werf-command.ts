@@ -22,20 +22,7 @@ import { connectEngine, detectHost, prepareProject } from './prepare.js';
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
 const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
 
-export async function runWerfCommand(
-  ctx: CliContext,
-  options: CliOptions,
-  werfArgs: readonly string[],
-  reporter: Reporter,
-): Promise<number> {
-  try {
-    return await runPipeline(ctx, options, werfArgs, reporter);
-  } finally {
-    reporter.endPreparation();
-  }
-}
-
-async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter): Promise<number> {
+export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter): Promise<number> {
   const { project, config, filepath } = await prepareProject(ctx, options, reporter);
   const image = resolveImageRef(config.image);
 
