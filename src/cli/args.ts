@@ -17,6 +17,9 @@ export interface CliOptions {
   pull?: string;
   network?: string;
   dryRun?: boolean;
+  reprobe?: boolean;
+  /** --detect FACT=VALUE, repeatable: overrides of detected facts. */
+  detect?: string[];
   verbose?: boolean;
   quiet?: boolean;
 }
@@ -47,6 +50,8 @@ export function buildProgram(version: string, out: { write(text: string): void }
     .option('--image <reference>', 'werf image reference (overrides group/channel/distro)')
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices([...PULL_POLICIES]))
     .option('--network <mode>', 'Docker network mode for the werf container (e.g. host)')
+    .option('--reprobe', 'ignore the cached facts about this Docker host and probe again')
+    .option('--detect <fact=value>', 'override a detected fact, e.g. fuseDevice=missing (repeatable; keys as in config detect.*)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--dry-run', 'print the plan and an equivalent docker run command; create nothing')
     .option('-v, --verbose', 'show each decision and Engine API call; stack traces on errors')
     .option('-q, --quiet', "show only werf's output and errors")

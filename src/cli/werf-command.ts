@@ -6,7 +6,6 @@ import os from 'node:os';
 import { loadConfig } from '../config/load.js';
 import { envLayer, flagsLayer } from '../config/layers.js';
 import { connect } from '../engine/discover.js';
-import { chooseMode, factsFromInfo } from '../detect/facts.js';
 import { resolveImageRef } from '../plan/image.js';
 import { plan, type Owner } from '../plan/plan.js';
 import { dockerRunCommand } from '../plan/docker-command.js';
@@ -16,6 +15,8 @@ import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from './reporter.js';
 import { findProjectRoot } from './project.js';
+import { detectStep, learnFromFailure, rememberMode } from './detect-step.js';
+import { WerfRunError } from '../errors.js';
 
 export async function runWerfCommand(
   ctx: CliContext,
@@ -43,13 +44,24 @@ export async function runWerfCommand(
 
   const image = resolveImageRef(config.image);
   const info = await engine.info();
-  const facts = factsFromInfo(info, config.detect);
-  const choice = chooseMode(facts, config);
-  for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
+  // The probe runs in the werf image, so it must be there first (--dry-run pulls and probes nothing).
+  if (!options.dryRun) await ensureImage(engine, image, config.image.pull, undefined, reporter);
+  const detected = await detectStep({
+    engine, info, config, env: ctx.env, image, projectRoot: project.root,
+    reprobe: Boolean(options.reprobe), mayProbe: !options.dryRun, reporter,
+  });
+  const { choice } = detected;
+  const firstMode = choice.mode;
+  if (firstMode === undefined) {
+    throw new WerfRunError(`no mode can work on this Docker host: ${choice.reasons.join('; ')}`, {
+      remedy: choice.problems.map((p) => p.remedy).join('; ') || 'run werf-run doctor for details',
+    });
+  }
+  const facts = { selinux: detected.detection.facts.selinux.value ?? false, usernsRemap: detected.detection.facts.usernsRemap.value ?? false };
 
   const owner: Owner = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
-  const planFor = (mode: typeof choice.mode) =>
+  const planFor = (mode: typeof firstMode) =>
     plan({
       mode,
       image,
@@ -63,17 +75,17 @@ export async function runWerfCommand(
     });
 
   if (options.dryRun) {
-    const first = planFor(choice.mode);
+    const first = planFor(firstMode);
     ctx.stdout.write(`# mode: ${first.mode} (${choice.reasons.join('; ')})\n# image: ${image}\n${dockerRunCommand(first.container)}\n`);
     return 0;
   }
 
-  await ensureImage(engine, image, config.image.pull, undefined, reporter);
-
-  reporter.step(`running werf ${werfArgs.join(' ')} in ${image} (mode ${choice.mode})`);
+  reporter.step(`running werf ${werfArgs.join(' ')} in ${image} (mode ${firstMode})`);
   const result = await runRecovering({
     engine,
-    firstMode: choice.mode,
+    firstMode,
+    fuseDevice: detected.detection.facts.fuseDevice.value,
+    onAttemptFailed: (mode, failure) => learnFromFailure(detected, mode, failure, reporter),
     planFor,
     allowPrivileged: config.allowPrivileged,
     maxAttempts: config.maxAttempts,
@@ -82,5 +94,6 @@ export async function runWerfCommand(
       reporter.warn(`mode ${from} failed: ${failure.cause}. Retrying in mode ${to} (${why})`),
   });
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
+  rememberMode(detected, image, config, result.mode, reporter);
   return result.exitCode;
 }

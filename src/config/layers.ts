@@ -33,8 +33,21 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>): Rec
   };
 }
 
+/** --detect fuseDevice=missing -> { fuseDevice: 'missing' }; numbers and booleans are typed, the schema checks the rest. */
+export function detectFlags(pairs: readonly string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    const raw = eq < 0 ? '' : pair.slice(eq + 1);
+    out[key] = /^(true|false)$/.test(raw) ? raw === 'true' : /^\d+$/.test(raw) ? Number(raw) : raw;
+  }
+  return out;
+}
+
 export function flagsLayer(options: CliOptions): Record<string, unknown> {
   return {
+    detect: detectFlags(options.detect),
     mode: options.mode,
     allowPrivileged: options.allowPrivileged,
     network: options.network,
