@@ -10,6 +10,7 @@ import { parseArgs } from './args.js';
 import type { CliContext } from './context.js';
 import { PlainReporter } from './reporter.js';
 import { runWerfCommand } from './werf-command.js';
+import { runDoctor } from './doctor.js';
 
 export async function main(ctx: CliContext): Promise<number> {
   const verbose = ctx.argv.slice(0, ctx.argv.findIndex((a) => !a.startsWith('-')) >>> 0).some((a) => a === '-v' || a === '--verbose');
@@ -23,7 +24,7 @@ export async function main(ctx: CliContext): Promise<number> {
       timestamps: isCI || !ctx.stderr.isTTY,
     });
     if (parsed.kind === 'doctor') {
-      throw new WerfRunError('doctor is not implemented yet', { exitCode: ExitCode.usage });
+      return await runDoctor(ctx, parsed.options, reporter);
     }
     return await runWerfCommand(ctx, parsed.options, parsed.werfArgs, reporter);
   } catch (error) {

@@ -9,7 +9,8 @@ import { UsageError } from '../errors.js';
 import type { Facts, FactKey } from './facts.js';
 
 export interface Problem {
-  fact: FactKey;
+  /** The fact that shows the problem ('engine' and 'image' for doctor's own checks). */
+  fact: FactKey | 'engine' | 'image';
   problem: string;
   remedy: string;
 }
@@ -84,9 +85,10 @@ export function chooseMode(
   };
 
   // A user-namespace limit of the kernel binds every container, privileged or not.
-  const kernelLimit = problems.find((p) => ['apparmorRestrictUserns', 'maxUserNamespaces', 'unprivilegedUsernsClone'].includes(p.fact));
+  const limits: FactKey[] = ['apparmorRestrictUserns', 'maxUserNamespaces', 'unprivilegedUsernsClone'];
+  const kernelLimit = limits.find((key) => problems.some((p) => p.fact === key));
   if (kernelLimit && facts.rootlessOverlay.value !== true) {
-    out(['native', 'fuse', 'privileged'], `${kernelLimit.problem} (${how(facts, kernelLimit.fact)})`);
+    out(['native', 'fuse', 'privileged'], `a kernel limit on user namespaces (${how(facts, kernelLimit)})`);
   }
   if (facts.userNamespaces.value === false) out(['native', 'fuse'], `no user namespace under the native settings (${how(facts, 'userNamespaces')})`);
   else if (facts.rootlessOverlay.value === false) out(['native'], `no rootless overlayfs, buildah needs fuse-overlayfs (${how(facts, 'rootlessOverlay')})`);
