@@ -68,6 +68,7 @@ export async function detectStep(input: DetectStepInput): Promise<DetectStep> {
   }
   const choice = chooseMode(detection.facts, config, config.mode === 'auto' ? detection.remembered : undefined);
   for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
+  reporter.debug(`mode: ${choice.mode ?? 'none can work'}${config.mode === 'auto' ? '' : ' (forced)'}`);
   return { cache, detection, choice };
 }
 
