@@ -145,6 +145,23 @@ describe('an ordinary host (the rig engine, /dev/fuse 0666)', () => {
     expect(result.exitCode, result.stderr).toBe(0);
   });
 
+  it('overrides replace probing: --dry-run shows the mode they lead to, and a host where no mode can work stops before creating anything', async () => {
+    const p = project();
+    const env = { XDG_CACHE_HOME: cacheHome() };
+    const dry = await runWerfRun(['--dry-run', '--detect', 'rootlessOverlay=false', 'build'], { cwd: p.dir, env });
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^# mode: fuse /m);
+    expect(dry.stdout).toContain('--device /dev/fuse');
+    const t0 = await engineNow();
+    const none = await runWerfRun(['--detect', 'rootlessOverlay=false', '--detect', 'fuseDevice=missing', '--detect', 'userNamespaces=true', 'build'], { cwd: p.dir, env });
+    const t1 = await engineNow();
+    expect(none.exitCode).toBe(125);
+    expect(none.stderr).toContain('no mode can work on this Docker host');
+    expect(none.stderr).toContain('fix: on the Docker host: modprobe fuse');
+    // The probe still ran for the facts not overridden; no werf container was created.
+    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe']);
+  });
+
   it('doctor reports native with every capability learned by the probe, as one JSON document', async () => {
     const p = project();
     const result = await runWerfRun(['doctor', '--json'], { cwd: p.dir, env: { XDG_CACHE_HOME: cacheHome() } });

@@ -21,6 +21,7 @@ export interface ProbeTarget {
 }
 
 export const PROBE_ROLE_LABEL = 'werf-run.role';
+const PROBE_TIMEOUT_MS = 60_000;
 
 export function probeSpec(target: ProbeTarget, withFuse: boolean): ContainerSpec {
   return {
@@ -51,8 +52,18 @@ class Collect extends Writable {
 export async function runProbe(engine: Engine, target: ProbeTarget): Promise<ProbeParse & { error?: string }> {
   const run = async (withFuse: boolean) => {
     const out = new Collect();
-    const result = await runAttempt(engine, probeSpec(target, withFuse), { stdout: out, stderr: out });
-    return { result, text: out.text };
+    // The script takes well under a second; a probe that hangs is killed, and what it printed so far still counts.
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = await runAttempt(engine, probeSpec(target, withFuse), { stdout: out, stderr: out }, {
+        onStarted: (id) => {
+          timer = setTimeout(() => void engine.killContainer(id, 'SIGKILL').catch(() => undefined), PROBE_TIMEOUT_MS);
+        },
+      });
+      return { result, text: out.text };
+    } finally {
+      clearTimeout(timer);
+    }
   };
   try {
     let { result, text } = await run(true);
