@@ -236,7 +236,7 @@ describe('config discovery end to end', () => {
     expect(fromFile.stdout).toContain('--device /dev/fuse');
     const fromEnv = await runWerfRun(['--dry-run', '--config', other, 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
     expect(fromEnv.stdout).toContain('# mode:    native (mode forced to native');
-    const fromFlag = await runWerfRun(['--dry-run', '--config', other, '--mode', 'privileged', 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
+    const fromFlag = await runWerfRun(['--dry-run', '--config', other, '--mode', 'privileged', '--allow-privileged', 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
     expect(fromFlag.stdout).toContain(' --privileged ');
   });
 });
@@ -263,7 +263,7 @@ describe('--dry-run', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('# engine:  unreachable');
     expect(result.stdout).toMatch(/# assumed: the engine did not answer \(no Docker Engine answered/);
-    expect(result.stdout).toContain('# assumed: SELinux not enforced, no userns-remap');
+    expect(result.stdout).toContain('# assumed: the host facts are unknown but for detect.* overrides');
     expect(result.stdout).toContain('(unknown: engine unreachable)');
     expect(result.stdout).toMatch(/docker run --rm .* werf build\n$/);
   });

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Options, type Result } from 'execa';
+import { afterAll } from 'vitest';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(REPO_ROOT, 'bin', 'werf-run.js');
@@ -33,6 +34,15 @@ export const rig = rigEnv();
 /** The werf image the tests run: the rig's stand-in unless WERF_RUN_TEST_IMAGE names a real one. */
 export const TEST_IMAGE = process.env.WERF_RUN_TEST_IMAGE ?? rig.WERF_RUN_RIG_IMAGE!;
 
+/**
+ * werf-run's cache (detected facts, remembered modes) for this test process, so
+ * tests never read or write the user's ~/.cache/werf-run; removed after the file's tests.
+ * Tests that check the cache pass their own XDG_CACHE_HOME.
+ */
+const TEST_CACHE_HOME = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-cache-'));
+// Registered on the importing test file's root suite (vitest workers do not run 'exit' handlers).
+afterAll(() => rmSync(TEST_CACHE_HOME, { recursive: true, force: true }));
+
 /** The host env for child werf-run processes: the test's own, minus anything werf-run reads from the user. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
@@ -41,7 +51,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
     if (key === 'VITEST' || key.startsWith('VITEST_')) continue;
     env[key] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, XDG_CACHE_HOME: TEST_CACHE_HOME, ...extra };
 }
 
 export interface RunOptions {

@@ -19,6 +19,9 @@ export interface CliOptions {
   pull?: string;
   network?: string;
   dryRun?: boolean;
+  reprobe?: boolean;
+  /** --detect FACT=VALUE, repeatable: overrides of detected facts. */
+  detect?: string[];
   verbose?: boolean;
   quiet?: boolean;
   /** --export FORMAT (and its Kubernetes settings): print a snippet instead of running werf. */
@@ -54,6 +57,8 @@ export function buildProgram(version: string, out: { write(text: string): void }
     .option('--image <reference>', 'werf image reference (overrides group/channel/distro)')
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices([...PULL_POLICIES]))
     .option('--network <mode>', 'Docker network mode for the werf container (e.g. host)')
+    .option('--reprobe', 'ignore the cached facts about this Docker host and probe again')
+    .option('--detect <fact=value>', 'override a detected fact, e.g. fuseDevice=missing (repeatable; keys as in config detect.*)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--dry-run', 'print the plan and an equivalent docker run command; create nothing')
     // An option, not a word: `werf export` is a werf command that werf-run must pass through.
     .addOption(new Option('--export <format>', 'print this setup for a CI runner, Compose or Kubernetes (werf command defaults to build)').choices([...EXPORT_FORMATS]))

@@ -18,7 +18,7 @@ import type { SecurityFacts } from '../plan/security.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from './reporter.js';
-import { connectEngine, detectHost, prepareProject } from './prepare.js';
+import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 
 /** werf.yaml's `project:` value (werf's dir first, then the git root), for naming jobs and pods. */
 export function readWerfProjectName(dirs: readonly string[]): string | undefined {
@@ -47,9 +47,20 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
   let facts: SecurityFacts;
   try {
     const engine = await connectEngine(ctx, options, config, reporter, undefined);
-    const detected = await detectHost(engine, config, reporter, []);
-    mode = detected.choice.mode;
-    facts = detected.facts;
+    // Nothing is pulled or created for an export: cached, /info and override facts only.
+    const detected = await detectHost({
+      engine,
+      config,
+      reporter,
+      env: ctx.env,
+      image,
+      projectRoot: project.root,
+      reprobe: false,
+      mayProbe: false,
+      assumed: [],
+    });
+    mode = requireMode(detected.choice);
+    facts = detected.security;
     reporter.info(`exporting mode ${mode}: ${detected.choice.reasons.join('; ')}`);
   } catch (error) {
     if (!(error instanceof WerfRunError) || config.mode === 'auto') {

@@ -10,6 +10,7 @@ import type { CliContext } from './context.js';
 import { createReporter } from './output.js';
 import { runWerfCommand } from './werf-command.js';
 import { runExport } from './export-command.js';
+import { runDoctor } from './doctor.js';
 
 export async function main(ctx: CliContext): Promise<number> {
   const verbose = ctx.argv.slice(0, ctx.argv.findIndex((a) => !a.startsWith('-')) >>> 0).some((a) => a === '-v' || a === '--verbose');
@@ -17,10 +18,8 @@ export async function main(ctx: CliContext): Promise<number> {
     const parsed = parseArgs(ctx.argv, ctx.version, ctx.stdout, ctx.stderr);
     if (parsed.kind === 'exit') return parsed.exitCode;
     const reporter = createReporter(ctx, { verbose: Boolean(parsed.options.verbose), quiet: Boolean(parsed.options.quiet) });
-    if (parsed.kind === 'doctor') {
-      throw new WerfRunError('doctor is not implemented yet', { exitCode: ExitCode.usage });
-    }
     try {
+      if (parsed.kind === 'doctor') return await runDoctor(ctx, parsed.options, reporter);
       if (parsed.kind === 'export') return await runExport(ctx, parsed.options, parsed.werfArgs, reporter);
       return await runWerfCommand(ctx, parsed.options, parsed.werfArgs, reporter);
     } finally {

@@ -5,16 +5,19 @@
  */
 import { loadConfig } from '../config/load.js';
 import { envLayer, flagsLayer, FLAG_SOURCES } from '../config/layers.js';
-import type { Config } from '../config/schema.js';
+import type { Config, Mode } from '../config/schema.js';
 import { connect } from '../engine/discover.js';
 import { loggingEngine } from '../engine/logging.js';
 import type { Endpoint, Engine } from '../engine/port.js';
-import { chooseMode, factsFromInfo, type HostFacts, type ModeChoice } from '../detect/facts.js';
-import { errorMessage } from '../errors.js';
+import { chooseMode, type ModeChoice } from '../detect/choose.js';
+import { findingsFromOverrides, mergeFindings, unknownFacts } from '../detect/facts.js';
+import type { SecurityFacts } from '../plan/security.js';
+import { WerfRunError, errorMessage } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from './reporter.js';
 import { findProjectRoot } from './project.js';
+import { detectStep, type DetectStep } from './detect-step.js';
 
 export interface PreparedProject {
   project: { root: string; isGit: boolean };
@@ -72,35 +75,75 @@ export async function connectEngine(
 }
 
 export interface DetectedHost {
-  facts: HostFacts;
+  /** The detection with its cache; undefined when there was no engine to ask. */
+  step: DetectStep | undefined;
   choice: ModeChoice;
+  /** What plan() needs to know of the host. */
+  security: SecurityFacts;
+  rootlessDaemon: boolean;
   /** One line about the engine, for --dry-run. */
   engineLine: string | undefined;
 }
 
+export interface DetectHostInput {
+  engine: Engine | undefined;
+  config: Config;
+  reporter: Reporter;
+  env: Readonly<Record<string, string | undefined>>;
+  image: string;
+  projectRoot: string;
+  reprobe: boolean;
+  /** May a probe container run (the image must be on the engine)? */
+  mayProbe: boolean;
+  /** Filled with what was assumed for want of an engine. */
+  assumed: string[];
+}
+
 // ---- detection: the facts of the engine's host and the mode they allow ----
-export async function detectHost(engine: Engine | undefined, config: Config, reporter: Reporter, assumed: string[]): Promise<DetectedHost> {
+export async function detectHost(input: DetectHostInput): Promise<DetectedHost> {
+  const { engine, config, reporter } = input;
   return reporter.task('detecting what the Docker host allows', async () => {
-    let facts: HostFacts;
-    let engineLine: string | undefined;
-    if (engine) {
-      const info = await engine.info();
-      facts = factsFromInfo(info, config.detect);
-      engineLine = `${engine.endpoint.url} (from ${engine.endpoint.source}): ${info.product} ${info.serverVersion}, kernel ${info.kernelVersion}, ${info.operatingSystem}`;
-    } else {
-      facts = {
-        engine: { id: '', name: '', product: 'docker', serverVersion: '', kernelVersion: '', operatingSystem: '', storageDriver: '' },
-        selinux: config.detect.selinux ?? false,
-        usernsRemap: false,
-        rootlessDaemon: false,
-        apparmor: false,
-        seccomp: true,
+    if (!engine) {
+      // No engine: overrides only; everything else is unknown, and said so.
+      const facts = mergeFindings(unknownFacts(), 'override', findingsFromOverrides(config.detect));
+      input.assumed.push('the host facts are unknown but for detect.* overrides; the mode is chosen as for an ordinary host');
+      const choice = chooseMode(facts, config);
+      return {
+        step: undefined,
+        choice,
+        security: { selinux: facts.selinux.value ?? false, usernsRemap: facts.usernsRemap.value ?? false },
+        rootlessDaemon: facts.rootlessDaemon.value ?? false,
+        engineLine: undefined,
       };
-      assumed.push(`SELinux ${facts.selinux ? 'enforced (detect.selinux)' : 'not enforced'}, no userns-remap, a kernel with rootless overlayfs unless detect.* says otherwise`);
     }
-    const choice = chooseMode(facts, config);
-    for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
-    return { facts, choice, engineLine };
+    const info = await engine.info();
+    const step = await detectStep({
+      engine,
+      info,
+      config,
+      env: input.env,
+      image: input.image,
+      projectRoot: input.projectRoot,
+      reprobe: input.reprobe,
+      mayProbe: input.mayProbe,
+      reporter,
+    });
+    const facts = step.detection.facts;
+    return {
+      step,
+      choice: step.choice,
+      security: { selinux: facts.selinux.value ?? false, usernsRemap: facts.usernsRemap.value ?? false },
+      rootlessDaemon: facts.rootlessDaemon.value ?? false,
+      engineLine: `${engine.endpoint.url} (from ${engine.endpoint.source}): ${info.product} ${info.serverVersion}, kernel ${info.kernelVersion}, ${info.operatingSystem}`,
+    };
   });
 }
 // ---- end of detection ----
+
+/** The mode to start with, or the error that no mode can work, with every remedy the facts give. */
+export function requireMode(choice: ModeChoice): Mode {
+  if (choice.mode !== undefined) return choice.mode;
+  throw new WerfRunError(`no mode can work on this Docker host: ${choice.reasons.join('; ')}`, {
+    remedy: choice.problems.map((p) => p.remedy).join('; ') || 'run werf-run doctor for details',
+  });
+}

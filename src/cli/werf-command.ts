@@ -17,7 +17,8 @@ import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
 import { checkProjectAccess, forwardHostFiles, imageIds, probeFile, readText } from './host-files.js';
 import type { Reporter } from './reporter.js';
-import { connectEngine, detectHost, prepareProject } from './prepare.js';
+import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
+import { learnFromFailure, rememberMode } from './detect-step.js';
 
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
 const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
@@ -42,14 +43,31 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
 
   const assumed: string[] = [];
   const engine = await connectEngine(ctx, options, config, reporter, options.dryRun ? { why: '--dry-run plans with assumed facts', assumed } : undefined);
-  const detected = await detectHost(engine, config, reporter, assumed);
-  const { facts, choice } = detected;
+  // The probe runs in the werf image, so it must be there first (--dry-run pulls and probes nothing).
+  if (engine && !options.dryRun) {
+    await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
+      ensureImage(engine, image, config.image.pull, undefined, reporter),
+    );
+  }
+  const detected = await detectHost({
+    engine,
+    config,
+    reporter,
+    env: ctx.env,
+    image,
+    projectRoot: project.root,
+    reprobe: Boolean(options.reprobe),
+    mayProbe: !options.dryRun,
+    assumed,
+  });
+  const { choice } = detected;
+  const firstMode = requireMode(choice);
 
   // Bind mounts name paths on the daemon's host, and only a local Linux daemon
   // that is not rootless sees this machine's uids as they are (Docker Desktop's
   // file sharing and rootless remapping change them): check only there.
   const local = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
-  if (local && process.platform === 'linux' && !facts.rootlessDaemon) {
+  if (local && process.platform === 'linux' && !detected.rootlessDaemon) {
     try {
       checkProjectAccess(project.root, ids, probeFile);
     } catch (error) {
@@ -64,14 +82,14 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
   const own = new Set(ownEnvVars());
   const hostEnv = Object.fromEntries(Object.entries(ctx.env).filter(([name]) => !own.has(name)));
-  const planFor = (mode: typeof choice.mode) =>
+  const planFor = (mode: typeof firstMode) =>
     plan({
       mode,
       image,
       werfArgs,
       project: { root: project.root, cwd: ctx.cwd },
       config,
-      facts,
+      facts: detected.security,
       hostEnv,
       owner,
       tty,
@@ -93,7 +111,7 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
     reporter.endPreparation();
     ctx.stdout.write(
       formatDryRun({
-        plan: planFor(choice.mode),
+        plan: planFor(firstMode),
         reasons: choice.reasons,
         engine: detected.engineLine,
         imageState,
@@ -106,17 +124,17 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
     );
     return 0;
   }
-  if (!engine) throw new WerfRunError('no Docker Engine'); // unreachable: connect() throws outside --dry-run
+  const step = detected.step;
+  if (!engine || !step) throw new WerfRunError('no Docker Engine'); // unreachable: connect() throws outside --dry-run
 
-  await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
-    ensureImage(engine, image, config.image.pull, undefined, reporter),
-  );
-  await reporter.task(`starting werf ${werfArgs[0] ?? ''} in mode ${choice.mode}`, async () => undefined);
+  await reporter.task(`starting werf ${werfArgs[0] ?? ''} in mode ${firstMode}`, async () => undefined);
   reporter.endPreparation();
 
   const result = await runRecovering({
     engine,
-    firstMode: choice.mode,
+    firstMode,
+    fuseDevice: step.detection.facts.fuseDevice.value,
+    onAttemptFailed: (mode, failure) => learnFromFailure(step, mode, failure, reporter),
     planFor,
     allowPrivileged: config.allowPrivileged,
     maxAttempts: config.maxAttempts,
@@ -125,5 +143,6 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
       reporter.warn(`mode ${from} failed: ${failure.cause}. Retrying in mode ${to} (${why})`),
   });
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
+  rememberMode(step, image, config, result.mode, reporter);
   return result.exitCode;
 }

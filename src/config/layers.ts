@@ -7,6 +7,7 @@
  */
 import type { CliOptions } from '../cli/args.js';
 import { ENV_ALIASES, configKeys, type ConfigKey } from './keys.js';
+import { detectSchema } from './schema.js';
 
 export interface EnvLayer {
   /** A partial config, e.g. { image: { channel: 'ea' } }. */
@@ -79,8 +80,21 @@ export function ownEnvVars(keys: readonly ConfigKey[] = configKeys()): string[] 
   return [...Object.keys(ENV_ALIASES), ...keys.flatMap((k) => (k.envVar ? [k.envVar] : []))];
 }
 
+/** --detect fuseDevice=missing -> { fuseDevice: 'missing' }; numbers and booleans are typed, the schema checks the rest. */
+export function detectFlags(pairs: readonly string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    const raw = eq < 0 ? '' : pair.slice(eq + 1);
+    out[key] = /^(true|false)$/.test(raw) ? raw === 'true' : /^\d+$/.test(raw) ? Number(raw) : raw;
+  }
+  return out;
+}
+
 export function flagsLayer(options: CliOptions): Record<string, unknown> {
   return {
+    detect: detectFlags(options.detect),
     mode: options.mode,
     allowPrivileged: options.allowPrivileged,
     network: options.network,
@@ -98,4 +112,5 @@ export const FLAG_SOURCES: Readonly<Record<string, string>> = {
   'engine.context': '--context',
   'image.reference': '--image',
   'image.pull': '--pull',
+  ...Object.fromEntries(Object.keys(detectSchema.shape).map((key) => [`detect.${key}`, `--detect ${key}=`])),
 };

@@ -5,8 +5,14 @@
  */
 import { z } from 'zod';
 
-export const MODES = ['native', 'fuse', 'privileged'] as const;
+/**
+ * The modes, least privileged first: the recovery ladder climbs this list.
+ * `default` is the engine's default security (no options): auto never picks it,
+ * it exists for `--mode default` (runners that cannot unconfine) and tests.
+ */
+export const MODES = ['default', 'native', 'fuse', 'privileged'] as const;
 export type Mode = (typeof MODES)[number];
+export const FUSE_STATES = ['usable', 'missing', 'no-permission'] as const;
 
 export const GROUPS = ['1.1', '1.2', '2', '3'] as const;
 export const CHANNELS = ['alpha', 'beta', 'ea', 'stable', 'rock-solid', 'dev'] as const;
@@ -25,13 +31,16 @@ const imageSchema = z
   })
   .describe('Which werf image to run.');
 
-const detectSchema = z
+export const detectSchema = z
   .strictObject({
     rootlessOverlay: z.boolean().optional().describe('Override: the host kernel can mount overlayfs in an unprivileged user namespace.'),
-    fuseDevice: z.enum(['usable', 'missing', 'no-permission']).optional().describe('Override: state of /dev/fuse on the Docker host.'),
+    fuseDevice: z.enum(FUSE_STATES).optional().describe('Override: state of /dev/fuse on the Docker host.'),
     userNamespaces: z.boolean().optional().describe('Override: unprivileged user namespaces are allowed on the Docker host.'),
     selinux: z.boolean().optional().describe('Override: the daemon enforces SELinux labels (adds label=disable).'),
-    probe: z.boolean().default(true).describe('Run a short probe container when a fact is unknown; false trusts /info and overrides only.'),
+    usernsRemap: z.boolean().optional().describe('Override: the daemon runs with userns-remap (privileged then needs --userns=host).'),
+    maxUserNamespaces: z.number().int().min(0).optional().describe('Override: /proc/sys/user/max_user_namespaces on the Docker host.'),
+    apparmorRestrictUserns: z.number().int().min(0).max(1).optional().describe('Override: kernel.apparmor_restrict_unprivileged_userns on the Docker host (Ubuntu 23.10+).'),
+    probe: z.boolean().default(true).describe('Run a short probe container when a fact is unknown; false trusts /info, the cache and overrides only.'),
   })
   .describe('Facts about the Docker host, for hosts where probing is impossible or wrong.');
 

@@ -1,17 +1,91 @@
 /**
- * What werf-run knows about the Docker daemon's host, and how it chose the mode.
- * Facts come from the engine's /info (and, later, a probe container and a cache).
+ * What werf-run knows about the Docker daemon's host, and how each fact was
+ * learned. A fact is either known (with its source and a short detail: the
+ * evidence) or unknown (with why). Sources, most trusted first: an override
+ * (config `detect.*` or `--detect`), the engine's /info, the cache, the probe
+ * container.
  */
-import type { Config, Mode } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import type { EngineInfo } from '../engine/port.js';
 
-export interface HostFacts {
-  engine: Pick<EngineInfo, 'id' | 'name' | 'product' | 'serverVersion' | 'kernelVersion' | 'operatingSystem' | 'storageDriver'>;
+export type FuseState = 'usable' | 'missing' | 'no-permission';
+
+export interface FactValues {
+  /** uid 1000 can create a user namespace in a container with the native settings. */
+  userNamespaces: boolean;
+  /** ... and mount overlayfs in it on a tmpfs (rootless overlay: native mode works). */
+  rootlessOverlay: boolean;
+  /** /dev/fuse on the daemon's host: present and openable by uid 1000, absent, or not openable. */
+  fuseDevice: FuseState;
+  /** /proc/sys/user/max_user_namespaces (0 disables user namespaces). */
+  maxUserNamespaces: number;
+  /** kernel.apparmor_restrict_unprivileged_userns (Ubuntu 23.10+); -1 when the host has no such sysctl. */
+  apparmorRestrictUserns: number;
+  /** kernel.unprivileged_userns_clone (old Debian kernels); -1 when absent. */
+  unprivilegedUsernsClone: number;
+  /** The daemon labels containers with SELinux. */
   selinux: boolean;
+  /** The daemon runs with userns-remap. */
   usernsRemap: boolean;
+  /** The daemon itself is rootless. */
   rootlessDaemon: boolean;
+  /** The daemon applies AppArmor profiles. */
   apparmor: boolean;
-  seccomp: boolean;
+}
+export type FactKey = keyof FactValues;
+
+export const FACT_KEYS: readonly FactKey[] = [
+  'userNamespaces',
+  'rootlessOverlay',
+  'fuseDevice',
+  'maxUserNamespaces',
+  'apparmorRestrictUserns',
+  'unprivilegedUsernsClone',
+  'selinux',
+  'usernsRemap',
+  'rootlessDaemon',
+  'apparmor',
+];
+
+/** The facts only the probe container can learn (it runs when one of them is still unknown). */
+export const PROBED_KEYS: readonly FactKey[] = [
+  'userNamespaces',
+  'rootlessOverlay',
+  'fuseDevice',
+  'maxUserNamespaces',
+  'apparmorRestrictUserns',
+  'unprivilegedUsernsClone',
+];
+
+export type FactSource = 'override' | 'info' | 'cache' | 'probe';
+
+export interface Fact<T> {
+  /** undefined: unknown. */
+  value: T | undefined;
+  source: FactSource | undefined;
+  /** The evidence (e.g. "unshare -Ur: Operation not permitted"), or why it is unknown. */
+  detail: string;
+}
+
+export type Facts = { [K in FactKey]: Fact<FactValues[K]> };
+
+/** What one source of facts found: the values it knows, each with its evidence. */
+export type Findings = { [K in FactKey]?: { value: FactValues[K]; detail: string } };
+
+export function unknownFacts(): Facts {
+  const facts = {} as Record<FactKey, Fact<unknown>>;
+  for (const key of FACT_KEYS) facts[key] = { value: undefined, source: undefined, detail: 'not learned' };
+  return facts as Facts;
+}
+
+/** Fills the facts still unknown from one source's findings (earlier sources win). */
+export function mergeFindings(facts: Facts, source: FactSource, findings: Findings): Facts {
+  const out = { ...facts } as Record<FactKey, Fact<unknown>>;
+  for (const key of FACT_KEYS) {
+    const found = findings[key];
+    if (found !== undefined && out[key]!.value === undefined) out[key] = { value: found.value, source, detail: found.detail };
+  }
+  return out as Facts;
 }
 
 function securityNames(info: EngineInfo): Set<string> {
@@ -24,48 +98,30 @@ function securityNames(info: EngineInfo): Set<string> {
   return names;
 }
 
-export function factsFromInfo(info: EngineInfo, overrides: Config['detect']): HostFacts {
+/** What the engine's /info says (pure). */
+export function findingsFromInfo(info: EngineInfo): Findings {
   const names = securityNames(info);
+  const options = `SecurityOptions ${JSON.stringify(info.securityOptions)}`;
   return {
-    engine: {
-      id: info.id,
-      name: info.name,
-      product: info.product,
-      serverVersion: info.serverVersion,
-      kernelVersion: info.kernelVersion,
-      operatingSystem: info.operatingSystem,
-      storageDriver: info.storageDriver,
-    },
-    selinux: overrides.selinux ?? names.has('selinux'),
-    usernsRemap: names.has('userns'),
-    rootlessDaemon: names.has('rootless'),
-    apparmor: names.has('apparmor'),
-    seccomp: names.has('seccomp'),
+    selinux: { value: names.has('selinux'), detail: options },
+    usernsRemap: { value: names.has('userns'), detail: options },
+    rootlessDaemon: { value: names.has('rootless'), detail: options },
+    apparmor: { value: names.has('apparmor'), detail: options },
   };
 }
 
-export interface ModeChoice {
-  mode: Mode;
-  /** Each fact considered and what it ruled in or out, for --verbose and doctor. */
-  reasons: string[];
-}
-
-/** The least-privileged mode the facts allow (pure). */
-export function chooseMode(facts: HostFacts, config: Pick<Config, 'mode' | 'allowPrivileged' | 'detect'>): ModeChoice {
-  if (config.mode !== 'auto') {
-    return { mode: config.mode, reasons: [`mode forced to ${config.mode} by config or --mode`] };
-  }
-  const reasons: string[] = [];
-  if (config.detect.rootlessOverlay === false) {
-    reasons.push('rootless overlayfs is not available (override): native is ruled out');
-    if (config.detect.fuseDevice !== undefined && config.detect.fuseDevice !== 'usable') {
-      reasons.push(`/dev/fuse is ${config.detect.fuseDevice} (override): fuse is ruled out`);
-      if (config.allowPrivileged) return { mode: 'privileged', reasons: [...reasons, 'privileged is allowed'] };
-      return { mode: 'fuse', reasons: [...reasons, 'privileged is not allowed: trying fuse anyway'] };
-    }
-    return { mode: 'fuse', reasons: [...reasons, 'fuse-overlayfs with /dev/fuse'] };
-  }
-  reasons.push('native: seccomp and AppArmor unconfined is the least privilege werf needs');
-  if (facts.selinux) reasons.push('SELinux is enforced by the daemon: adding label=disable');
-  return { mode: 'native', reasons };
+/** The overrides from config `detect.*` and `--detect` (pure). */
+export function findingsFromOverrides(detect: Config['detect']): Findings {
+  const out: Findings = {};
+  const set = <K extends FactKey>(key: K, value: FactValues[K] | undefined): void => {
+    if (value !== undefined) (out as Record<FactKey, unknown>)[key] = { value, detail: `detect.${key} = ${JSON.stringify(value)}` };
+  };
+  set('userNamespaces', detect.userNamespaces);
+  set('rootlessOverlay', detect.rootlessOverlay);
+  set('fuseDevice', detect.fuseDevice);
+  set('selinux', detect.selinux);
+  set('usernsRemap', detect.usernsRemap);
+  set('maxUserNamespaces', detect.maxUserNamespaces);
+  set('apparmorRestrictUserns', detect.apparmorRestrictUserns);
+  return out;
 }

@@ -23,6 +23,14 @@ describe('plan', () => {
     expect(container.privileged).toBe(false);
   });
 
+  it('default leaves the engine default security untouched (no options, no device)', () => {
+    const { container } = plan(base({ mode: 'default', facts: { selinux: true, usernsRemap: true } }));
+    expect(container.securityOpt).toEqual([]);
+    expect(container.devices).toEqual([]);
+    expect(container.privileged).toBe(false);
+    expect(container.usernsMode).toBeUndefined();
+  });
+
   it('fuse adds /dev/fuse and nothing else', () => {
     const { container } = plan(base({ mode: 'fuse' }));
     expect(container.devices).toEqual(['/dev/fuse']);

@@ -20,6 +20,9 @@ export const FUSE_DEVICE = '/dev/fuse';
 export function securityFor(mode: Mode, facts: SecurityFacts): SecuritySettings {
   const label = facts.selinux ? ['label=disable'] : [];
   switch (mode) {
+    case 'default':
+      // The engine's defaults, untouched: what a runner that cannot unconfine gives.
+      return { securityOpt: [], devices: [], privileged: false };
     case 'native':
       return { securityOpt: ['seccomp=unconfined', 'apparmor=unconfined', ...label], devices: [], privileged: false };
     case 'fuse':

@@ -11,15 +11,35 @@ const input = (over: Partial<DecideInput>): DecideInput => ({
 });
 
 describe('decideNext', () => {
+  it('climbs from the engine default to native when user namespaces are denied', () => {
+    expect(decideNext(input({ failure: 'userns-denied', current: 'default', tried: ['default'] }))).toMatchObject({ action: 'retry', mode: 'native' });
+  });
   it('moves from native to fuse when buildah needs /dev/fuse', () => {
     expect(decideNext(input({}))).toMatchObject({ action: 'retry', mode: 'fuse' });
+    expect(decideNext(input({ fuseDevice: 'usable' }))).toMatchObject({ action: 'retry', mode: 'fuse' });
+  });
+  it('does not try fuse when detection knows /dev/fuse cannot work, and names the host fix', () => {
+    expect(decideNext(input({ fuseDevice: 'missing', allowPrivileged: true }))).toMatchObject({ action: 'stop', remedy: expect.stringContaining('modprobe fuse') });
+    expect(decideNext(input({ fuseDevice: 'no-permission', allowPrivileged: true }))).toMatchObject({ action: 'stop', remedy: expect.stringContaining('chmod 0666 /dev/fuse') });
   });
   it('never escalates to privileged without permission', () => {
     expect(decideNext(input({ failure: 'userns-denied' }))).toMatchObject({ action: 'stop' });
     expect(decideNext(input({ failure: 'userns-denied', allowPrivileged: true }))).toMatchObject({ action: 'retry', mode: 'privileged' });
+    expect(decideNext(input({ failure: 'mount-denied', allowPrivileged: true }))).toMatchObject({ action: 'retry', mode: 'privileged' });
+    expect(decideNext(input({ failure: 'newuidmap-failed' }))).toMatchObject({ action: 'stop' });
   });
-  it('stops at once when only the host can fix it', () => {
-    for (const failure of ['fuse-permission', 'fuse-missing-on-host', 'userns-disabled', 'overlay-on-overlay'] as const) {
+  it('does not retry privileged twice', () => {
+    expect(decideNext(input({ failure: 'userns-denied', current: 'privileged', tried: ['native', 'privileged'], allowPrivileged: true }))).toMatchObject({ action: 'stop' });
+  });
+  it('falls back from fuse to native when the host has no /dev/fuse, then stops', () => {
+    expect(decideNext(input({ failure: 'fuse-missing-on-host', current: 'fuse', tried: ['fuse'] }))).toMatchObject({ action: 'retry', mode: 'native' });
+    expect(decideNext(input({ failure: 'fuse-missing-on-host', current: 'fuse', tried: ['native', 'fuse'], allowPrivileged: true }))).toMatchObject({
+      action: 'stop',
+      remedy: expect.stringContaining('modprobe fuse'),
+    });
+  });
+  it('stops at once when only the host can fix it, privileged or not (privileged gets the same /dev/fuse)', () => {
+    for (const failure of ['fuse-permission', 'userns-disabled', 'overlay-on-overlay'] as const) {
       expect(decideNext(input({ failure, current: 'fuse', tried: ['native', 'fuse'], allowPrivileged: true }))).toMatchObject({ action: 'stop' });
     }
   });

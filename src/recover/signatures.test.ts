@@ -1,17 +1,51 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { classify } from './signatures.js';
+import { classify, type FailureId } from './signatures.js';
 
-// Lines as werf and buildah print them (werf's docs and the test rig).
-describe('classify', () => {
+const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+/** The first signature matched line by line, as runAttempt watches the output. */
+function firstMatch(text: string): FailureId | undefined {
+  for (const line of text.split(/\r?\n/)) {
+    const match = classify(line);
+    if (match) return match.id;
+  }
+  return undefined;
+}
+
+// Real outputs recorded on the rig (fixtures/README.md says how each was produced).
+describe('classify against recorded rig output', () => {
   it.each([
-    ['Error during unshare(CLONE_NEWUSER): Operation not permitted', 'userns-denied'],
-    ["using mount program /usr/bin/fuse-overlayfs: fuse: device not found, try 'modprobe fuse' first", 'fuse-not-in-container'],
-    ['fuse: failed to open /dev/fuse: Permission denied', 'fuse-permission'],
+    ['userns-denied.txt', 'userns-denied'],
+    ['fuse-not-in-container.txt', 'fuse-not-in-container'],
+    ['fuse-permission.txt', 'fuse-permission'],
+    ['fuse-permission-privileged.txt', 'fuse-permission'],
+    ['fuse-missing-privileged.txt', 'fuse-not-in-container'],
+    ['fuse-missing-on-host-cli.txt', 'fuse-missing-on-host'],
+  ])('%s -> %s', (file, id) => {
+    expect(firstMatch(fixture(file))).toBe(id);
+  });
+
+  it('matches the Engine API error of starting a container with a missing device', () => {
+    const body = JSON.parse(fixture('fuse-missing-on-host-api.json')) as { message: string };
+    expect(classify(body.message)?.id).toBe('fuse-missing-on-host');
+  });
+
+  it('finds nothing in a successful build', () => {
+    expect(firstMatch(fixture('fuse-ok.txt'))).toBeUndefined();
+  });
+});
+
+// Lines from werf-facts.md that the rig's kernel cannot produce.
+describe('classify, signatures not reproducible on the rig', () => {
+  it.each([
     [
       'Error: unable to get buildah client: unable to create new Buildah instance with mode "native-rootless": unable to get storage: mount /home/build/.local/share/containers/storage/overlay:/home/build/.local/share/containers/storage/overlay, flags: 0x1000: permission denied',
       'mount-denied',
     ],
-    ['error gathering device information while adding custom device "/dev/fuse": no such file or directory', 'fuse-missing-on-host'],
+    ["'overlay' is not supported over overlayfs, a mount_program is required", 'overlay-on-overlay'],
+    ['newuidmap: write to uid_map failed: Operation not permitted', 'newuidmap-failed'],
+    ['User namespaces are not enabled in /proc/sys/kernel/unprivileged_userns_clone', 'userns-disabled'],
   ])('%s -> %s', (line, id) => {
     expect(classify(line)?.id).toBe(id);
   });

@@ -5,7 +5,7 @@
  * attempt reports the failure so the caller can try the next mode.
  */
 import type { Writable } from 'node:stream';
-import { WerfRunError } from '../errors.js';
+import { WerfRunError, errorMessage } from '../errors.js';
 import type { ContainerSpec, Engine } from '../engine/port.js';
 import { classify, type Signature } from '../recover/signatures.js';
 import { LineSplitter } from './lines.js';
@@ -72,7 +72,15 @@ export async function runAttempt(
       : pumpRaw(attached.output, io.stdout, onData);
     // Keep a rejection from going unhandled while we start and wait.
     pumping.catch(() => undefined);
-    await engine.startContainer(id);
+    try {
+      await engine.startContainer(id);
+    } catch (error) {
+      // The engine checks --device only at start (no /dev/fuse on the host).
+      const startFailure = error instanceof Error ? classify(error.message) : undefined;
+      if (!startFailure) throw error;
+      hooks.onFailure?.(startFailure, errorMessage(error));
+      return { exitCode: undefined, failure: startFailure, containerId: id };
+    }
     hooks.onStarted?.(id);
     const exitCode = await engine.waitContainer(id);
     // The output stream ends shortly after the container stops; wait for it so

@@ -9,6 +9,7 @@ import type { Engine } from '../engine/port.js';
 import type { RunPlan } from '../plan/plan.js';
 import { decideNext } from '../recover/decide.js';
 import type { Signature } from '../recover/signatures.js';
+import type { FuseState } from '../detect/facts.js';
 import { runAttempt, type AttemptHooks, type AttemptIO } from './attempt.js';
 
 export interface RecoveringRunInput {
@@ -19,6 +20,10 @@ export interface RecoveringRunInput {
   maxAttempts: number;
   io: AttemptIO;
   hooks?: AttemptHooks;
+  /** What detection knows about /dev/fuse (spares a doomed fuse attempt). */
+  fuseDevice?: FuseState;
+  /** Told about each failed attempt (e.g. to drop cached facts it disproves). */
+  onAttemptFailed?(mode: Mode, failure: Signature): void;
   /** Told about each retry, for the user to see. */
   onRetry?(from: Mode, to: Mode, failure: Signature, why: string): void;
 }
@@ -39,7 +44,9 @@ export async function runRecovering(input: RecoveringRunInput): Promise<Recoveri
     if (!result.failure) {
       return { exitCode: result.exitCode ?? 0, mode, attempts };
     }
+    input.onAttemptFailed?.(mode, result.failure);
     const next = decideNext({
+      fuseDevice: input.fuseDevice,
       failure: result.failure.id,
       current: mode,
       tried: attempts.map((a) => a.mode),
@@ -50,7 +57,7 @@ export async function runRecovering(input: RecoveringRunInput): Promise<Recoveri
       const tried = attempts.map((a) => `${a.mode} (${a.failure?.id ?? 'ok'})`).join(', ');
       throw new WerfRunError(
         `werf cannot run on this Docker host: ${result.failure.cause} (tried: ${tried}; ${next.why})`,
-        { remedy: result.failure.remedy },
+        { remedy: next.remedy ?? result.failure.remedy },
       );
     }
     input.onRetry?.(mode, next.mode, result.failure, next.why);

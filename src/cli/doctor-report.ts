@@ -1,0 +1,76 @@
+/**
+ * `werf-run doctor`'s report (pure): one JSON document (its shape is in the
+ * README, "doctor") and the same as text for people.
+ */
+import type { Mode } from '../config/schema.js';
+import type { ModeChoice, Problem } from '../detect/choose.js';
+import type { SourceOutcome } from '../detect/detect.js';
+import { FACT_KEYS, type Facts } from '../detect/facts.js';
+import type { Endpoint, EngineInfo } from '../engine/port.js';
+
+export interface DoctorReport {
+  /** Some mode can work: doctor exits 0, else 1. */
+  ok: boolean;
+  engine: (Endpoint & { found: boolean; error?: string }) | { found: false; error: string };
+  daemon: Omit<EngineInfo, 'osType' | 'architecture'> | null;
+  image: { reference: string | null; available: boolean; error?: string };
+  cache: string | null;
+  facts: Record<string, { value: unknown; source: string | null; detail: string }>;
+  detection: SourceOutcome[];
+  mode: Mode | null;
+  reasons: string[];
+  ruledOut: ModeChoice['ruledOut'];
+  problems: Problem[];
+  /** The [runners.docker] lines a GitLab runner needs for the chosen mode. */
+  gitlabRunner: string | null;
+}
+
+/** GitLab runner (docker executor) config.toml lines for a mode (pure). */
+export function gitlabRunnerConfig(mode: Mode, selinux: boolean): string {
+  const label = selinux ? ', "label:disable"' : '';
+  const volumes = '  volumes = ["werf-cache:/home/build/.werf", "buildah-cache:/home/build/.local/share/containers"]';
+  switch (mode) {
+    case 'default':
+      return ['[runners.docker]', volumes].join('\n');
+    case 'native':
+      return ['[runners.docker]', `  security_opt = ["seccomp:unconfined", "apparmor:unconfined"${label}]`, volumes].join('\n');
+    case 'fuse':
+      return ['[runners.docker]', `  security_opt = ["seccomp:unconfined", "apparmor:unconfined"${label}]`, '  devices = ["/dev/fuse"]', volumes].join('\n');
+    case 'privileged':
+      return ['[runners.docker]', '  privileged = true', ...(selinux ? ['  security_opt = ["label:disable"]'] : []), volumes].join('\n');
+  }
+}
+
+export function factsJson(facts: Facts): DoctorReport['facts'] {
+  const out: DoctorReport['facts'] = {};
+  for (const key of FACT_KEYS) out[key] = { value: facts[key].value ?? null, source: facts[key].source ?? null, detail: facts[key].detail };
+  return out;
+}
+
+const show = (value: unknown): string => (value === null ? 'unknown' : value === -1 ? 'absent' : String(value));
+
+export function doctorText(r: DoctorReport): string {
+  const lines: string[] = [];
+  if ('url' in r.engine) lines.push(`engine: ${r.engine.url} (found via ${r.engine.source})`);
+  if (r.engine.error) lines.push(`engine: ${r.engine.error}`);
+  if (r.daemon) {
+    const d = r.daemon;
+    lines.push(
+      `daemon: ${d.product} ${d.serverVersion} (API ${d.apiVersion}), ID ${d.id}`,
+      `  host: ${d.operatingSystem}, kernel ${d.kernelVersion}, storage ${d.storageDriver}, cgroup v${d.cgroupVersion || '?'}, root ${d.dockerRootDir}`,
+      `  security options: ${d.securityOptions.join(' ') || 'none'}`,
+    );
+  }
+  lines.push(`image: ${r.image.reference ?? 'none'}${r.image.available ? '' : ` (not available${r.image.error ? `: ${r.image.error}` : ''})`}`);
+  if (r.cache) lines.push(`cache: ${r.cache}`);
+  lines.push('capabilities (value [how it was learned] evidence):');
+  for (const [key, fact] of Object.entries(r.facts)) lines.push(`  ${key}: ${show(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`);
+  lines.push(`mode: ${r.mode ?? 'none can work'}`);
+  for (const reason of r.reasons) lines.push(`  - ${reason}`);
+  if (r.problems.length) {
+    lines.push('problems:');
+    for (const p of r.problems) lines.push(`  - ${p.problem}`, `    fix: ${p.remedy}`);
+  }
+  if (r.gitlabRunner) lines.push('GitLab runner (docker executor) config.toml for this mode:', ...r.gitlabRunner.split('\n').map((l) => `  ${l}`));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,81 @@
+/**
+ * `werf-run doctor`: what werf-run would do on this Docker host and why. It
+ * always probes afresh (and refreshes the cache), prints the report (text, or
+ * one JSON document with --json) on stdout, and exits 0 when some mode can
+ * work, 1 otherwise.
+ */
+import { connect } from '../engine/discover.js';
+import type { Engine, EngineInfo } from '../engine/port.js';
+import { errorMessage, WerfRunError } from '../errors.js';
+import { resolveImageRef } from '../plan/image.js';
+import { ensureImage } from '../run/pull.js';
+import type { CliOptions } from './args.js';
+import type { CliContext } from './context.js';
+import { detectStep } from './detect-step.js';
+import { doctorText, factsJson, gitlabRunnerConfig, type DoctorReport } from './doctor-report.js';
+import { prepareProject } from './prepare.js';
+import type { Reporter } from './reporter.js';
+
+const remedyOf = (error: unknown): string => (error instanceof WerfRunError && error.remedy ? error.remedy : 'see the message');
+
+export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: boolean }, reporter: Reporter): Promise<number> {
+  const { project, config } = await prepareProject(ctx, options, reporter);
+  const report: DoctorReport = {
+    ok: false,
+    engine: { found: false, error: 'not looked for' },
+    daemon: null,
+    image: { reference: null, available: false },
+    cache: null,
+    facts: {},
+    detection: [],
+    mode: null,
+    reasons: [],
+    ruledOut: {},
+    problems: [],
+    gitlabRunner: null,
+  };
+  const finish = (): number => {
+    ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : doctorText(report));
+    return report.ok ? 0 : 1;
+  };
+
+  let engine: Engine;
+  let info: EngineInfo;
+  try {
+    engine = await connect({ explicitHost: config.engine.host, env: ctx.env, timeoutMs: config.engine.timeoutMs }, ctx.openEngine);
+    report.engine = { ...engine.endpoint, found: true };
+    info = await engine.info();
+  } catch (error) {
+    report.engine = { found: false, error: errorMessage(error) };
+    report.problems.push({ fact: 'engine', problem: `no usable Docker Engine: ${errorMessage(error)}`, remedy: remedyOf(error) });
+    return finish();
+  }
+  const { osType: _osType, architecture: _arch, ...daemon } = info;
+  report.daemon = daemon;
+
+  const image = resolveImageRef(config.image);
+  report.image = { reference: image, available: true };
+  try {
+    await ensureImage(engine, image, config.image.pull, undefined, reporter);
+  } catch (error) {
+    report.image = { reference: image, available: false, error: errorMessage(error) };
+    report.problems.push({ fact: 'image', problem: `the werf image is not available, so nothing was probed: ${errorMessage(error)}`, remedy: remedyOf(error) });
+  }
+  const step = await detectStep({
+    engine, info, config, env: ctx.env, image, projectRoot: project.root,
+    reprobe: true, mayProbe: report.image.available, reporter,
+  });
+  const { choice, detection } = step;
+  Object.assign(report, {
+    ok: choice.mode !== undefined,
+    cache: step.cache.file,
+    facts: factsJson(detection.facts),
+    detection: detection.tried,
+    mode: choice.mode ?? null,
+    reasons: choice.reasons,
+    ruledOut: choice.ruledOut,
+    problems: [...report.problems, ...choice.problems],
+    gitlabRunner: choice.mode ? gitlabRunnerConfig(choice.mode, detection.facts.selinux.value ?? false) : null,
+  });
+  return finish();
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { Mode } from '../config/schema.js';
+import { chooseMode } from './choose.js';
+import { mergeFindings, unknownFacts, type FactValues, type Facts } from './facts.js';
+
+const facts = (values: Partial<FactValues>): Facts => {
+  const findings = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v, detail: 'test' }]));
+  return mergeFindings(unknownFacts(), 'probe', findings);
+};
+const auto = { mode: 'auto' as const, allowPrivileged: false };
+const allowed = { mode: 'auto' as const, allowPrivileged: true };
+const ok = { userNamespaces: true, rootlessOverlay: true, fuseDevice: 'usable' as const };
+
+describe('chooseMode decision table', () => {
+  it.each<[string, Partial<FactValues>, boolean, Mode | undefined]>([
+    ['ordinary host', ok, false, 'native'],
+    ['nothing known: least privileged, recovery climbs', {}, false, 'native'],
+    ['no rootless overlay, /dev/fuse usable', { ...ok, rootlessOverlay: false }, false, 'fuse'],
+    ['no rootless overlay, /dev/fuse unknown', { userNamespaces: true, rootlessOverlay: false }, false, 'fuse'],
+    ['no rootless overlay, no /dev/fuse', { ...ok, rootlessOverlay: false, fuseDevice: 'missing' }, false, undefined],
+    ['no rootless overlay, no /dev/fuse, privileged allowed: privileged needs fuse too', { ...ok, rootlessOverlay: false, fuseDevice: 'missing' }, true, undefined],
+    ['no rootless overlay, /dev/fuse 0600', { ...ok, rootlessOverlay: false, fuseDevice: 'no-permission' }, true, undefined],
+    ['rootless overlay, no /dev/fuse: native needs none', { ...ok, fuseDevice: 'missing' }, false, 'native'],
+    ['rootless overlay, /dev/fuse 0600', { ...ok, fuseDevice: 'no-permission' }, false, 'native'],
+    ['no user namespace unconfined, privileged not allowed', { userNamespaces: false, rootlessOverlay: false }, false, undefined],
+    ['no user namespace unconfined, privileged allowed', { userNamespaces: false, rootlessOverlay: false }, true, 'privileged'],
+    ['Ubuntu AppArmor restriction: nothing, privileged or not', { apparmorRestrictUserns: 1, userNamespaces: true, rootlessOverlay: false }, true, undefined],
+    ['max_user_namespaces 0', { maxUserNamespaces: 0, userNamespaces: false, rootlessOverlay: false }, true, undefined],
+    ['AppArmor sysctl set but the probe mounted overlay anyway: trust the probe', { ...ok, apparmorRestrictUserns: 1 }, false, 'native'],
+  ])('%s', (_name, values, allowPrivileged, mode) => {
+    expect(chooseMode(facts(values), allowPrivileged ? allowed : auto).mode).toBe(mode);
+  });
+
+  it('records each fact and what it ruled out', () => {
+    const choice = chooseMode(facts({ ...ok, rootlessOverlay: false, fuseDevice: 'missing' }), auto);
+    expect(choice.ruledOut).toMatchObject({ native: expect.stringContaining('rootlessOverlay=false'), fuse: expect.stringContaining('fuseDevice=missing') });
+    expect(choice.problems).toEqual([expect.objectContaining({ fact: 'fuseDevice', remedy: expect.stringContaining('modprobe fuse') })]);
+  });
+
+  it('never picks the engine default, and never privileged without permission', () => {
+    for (const values of [ok, {}, { userNamespaces: false }]) {
+      expect(chooseMode(facts(values), auto).mode).not.toBe('default');
+      expect(chooseMode(facts(values), auto).mode).not.toBe('privileged');
+    }
+  });
+
+  it('starts with the remembered mode when the facts still allow it', () => {
+    expect(chooseMode(facts(ok), auto, 'fuse')).toMatchObject({ mode: 'fuse', reasons: expect.arrayContaining([expect.stringContaining('worked last time')]) });
+    expect(chooseMode(facts(ok), auto, 'privileged').mode).toBe('native');
+    expect(chooseMode(facts({ ...ok, fuseDevice: 'missing' }), auto, 'fuse').mode).toBe('native');
+  });
+
+  it('a forced mode is taken as it is; forced privileged needs permission', () => {
+    expect(chooseMode(facts(ok), { mode: 'default', allowPrivileged: false }).mode).toBe('default');
+    expect(chooseMode(facts({ fuseDevice: 'missing' }), { mode: 'fuse', allowPrivileged: false }).mode).toBe('fuse');
+    expect(() => chooseMode(facts(ok), { mode: 'privileged', allowPrivileged: false })).toThrow(/not allowed/);
+    expect(chooseMode(facts(ok), { mode: 'privileged', allowPrivileged: true }).mode).toBe('privileged');
+  });
+
+  it('names the Ubuntu sysctl for the AppArmor restriction', () => {
+    const choice = chooseMode(facts({ apparmorRestrictUserns: 1, userNamespaces: true, rootlessOverlay: false }), auto);
+    expect(choice.problems[0]?.remedy).toContain('sysctl -w kernel.apparmor_restrict_unprivileged_userns=0');
+  });
+});

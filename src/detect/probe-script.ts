@@ -1,0 +1,76 @@
+/**
+ * The probe container's script and the parser of its output (pure). The
+ * script needs only a POSIX sh; each test says "unknown" with the reason when
+ * a tool it needs is missing from the image, rather than guessing.
+ */
+import type { Findings, FuseState } from './facts.js';
+
+/** Where the probe container mounts its tmpfs (overlay cannot be tested on the overlay root). */
+export const PROBE_TMPFS = '/werf-run-probe';
+
+export const PROBE_SCRIPT = `
+have() { command -v "$1" >/dev/null 2>&1; }
+oneline() { tr '\\n' ' ' | cut -c1-300; }
+echo "werf-run-probe 1"
+for f in /proc/sys/user/max_user_namespaces /proc/sys/kernel/apparmor_restrict_unprivileged_userns /proc/sys/kernel/unprivileged_userns_clone; do
+  if [ -r "$f" ]; then echo "sysctl $f $(cat "$f")"; else echo "sysctl $f absent"; fi
+done
+if have unshare; then
+  if out=$(unshare -Ur true 2>&1); then echo "userns yes unshare -Ur: ok"; else echo "userns no unshare -Ur: $(echo "$out" | oneline)"; fi
+else echo "userns unknown the image has no unshare"; fi
+if have unshare && have mount && have mkdir; then
+  t=${PROBE_TMPFS}
+  if out=$(unshare -Urm sh -c "mkdir -p $t/l $t/u $t/w $t/m && mount -t overlay overlay -o lowerdir=$t/l,upperdir=$t/u,workdir=$t/w $t/m" 2>&1); then
+    echo "overlay yes mount -t overlay on a tmpfs in a user namespace: ok"
+  else echo "overlay no mount -t overlay on a tmpfs in a user namespace: $(echo "$out" | oneline)"; fi
+else echo "overlay unknown the image lacks unshare, mount or mkdir"; fi
+if [ -e /dev/fuse ]; then
+  if (exec 3<>/dev/fuse) 2>/dev/null; then echo "fuse usable uid $(id -u) opened /dev/fuse"
+  else echo "fuse no-permission uid $(id -u) cannot open /dev/fuse: $(ls -l /dev/fuse 2>&1 | oneline)"; fi
+else echo "fuse absent /dev/fuse is not in the container"; fi
+`;
+
+const SYSCTLS: Record<string, 'maxUserNamespaces' | 'apparmorRestrictUserns' | 'unprivilegedUsernsClone'> = {
+  '/proc/sys/user/max_user_namespaces': 'maxUserNamespaces',
+  '/proc/sys/kernel/apparmor_restrict_unprivileged_userns': 'apparmorRestrictUserns',
+  '/proc/sys/kernel/unprivileged_userns_clone': 'unprivilegedUsernsClone',
+};
+
+export interface ProbeParse {
+  findings: Findings;
+  /** Facts the probe could not learn, with why. */
+  unknown: Partial<Record<'userNamespaces' | 'rootlessOverlay' | 'fuseDevice', string>>;
+}
+
+/** Reads the probe's output; lines it does not know are ignored. */
+export function parseProbeOutput(text: string): ProbeParse {
+  const findings: Findings = {};
+  const unknown: ProbeParse['unknown'] = {};
+  if (!/^werf-run-probe 1$/m.test(text)) {
+    const why = `the probe script did not run: ${text.trim().slice(0, 300) || 'no output'}`;
+    return { findings, unknown: { userNamespaces: why, rootlessOverlay: why, fuseDevice: why } };
+  }
+  for (const line of text.split(/\r?\n/)) {
+    const sysctl = /^sysctl (\S+) (\S+)$/.exec(line);
+    if (sysctl) {
+      const key = SYSCTLS[sysctl[1]!];
+      if (!key) continue;
+      const raw = sysctl[2]!;
+      if (raw === 'absent') findings[key] = { value: -1, detail: `${sysctl[1]} does not exist` };
+      else if (/^\d+$/.test(raw)) findings[key] = { value: Number(raw), detail: `${sysctl[1]} = ${raw}` };
+      continue;
+    }
+    const test = /^(userns|overlay|fuse) (\S+) ?(.*)$/.exec(line);
+    if (!test) continue;
+    const [, name, verdict, detail = ''] = test as unknown as [string, string, string, string];
+    if (name === 'fuse') {
+      if (verdict === 'usable' || verdict === 'no-permission') findings.fuseDevice = { value: verdict as FuseState, detail };
+      else unknown.fuseDevice = detail;
+      continue;
+    }
+    const key = name === 'userns' ? 'userNamespaces' : 'rootlessOverlay';
+    if (verdict === 'yes' || verdict === 'no') findings[key] = { value: verdict === 'yes', detail };
+    else unknown[key] = detail;
+  }
+  return { findings, unknown };
+}
