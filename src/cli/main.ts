@@ -21,6 +21,7 @@ export async function main(ctx: CliContext): Promise<number> {
       verbose: Boolean(parsed.options.verbose),
       quiet: Boolean(parsed.options.quiet),
       timestamps: isCI || !ctx.stderr.isTTY,
+      live: !isCI && Boolean(ctx.stderr.isTTY),
     });
     if (parsed.kind === 'doctor') {
       throw new WerfRunError('doctor is not implemented yet', { exitCode: ExitCode.usage });

@@ -11,6 +11,12 @@ export interface Reporter {
   warn(message: string): void;
   /** Shown only with --verbose. */
   debug(message: string): void;
+  /**
+   * A status that replaces the previous one (pull layers and bytes): redrawn
+   * in place on a terminal, at most one plain line every few seconds in CI.
+   * The next step/info/warn line ends it.
+   */
+  progress(message: string): void;
 }
 
 export interface PlainReporterOptions {
@@ -19,15 +25,50 @@ export interface PlainReporterOptions {
   quiet: boolean;
   /** Prefix lines with a UTC time, as CI logs like it. */
   timestamps: boolean;
+  /** A terminal a human watches: progress is redrawn in place. */
+  live?: boolean;
+  /** Without live, the least time between two progress lines (default 10 s). */
+  progressIntervalMs?: number;
   now?: () => Date;
 }
 
 export class PlainReporter implements Reporter {
+  private progressShown = false;
+  private lastProgressAt: number | undefined;
+
   constructor(private readonly options: PlainReporterOptions) {}
 
+  private now(): Date {
+    return (this.options.now ?? (() => new Date()))();
+  }
+
   private line(prefix: string, message: string): void {
-    const time = this.options.timestamps ? `${(this.options.now ?? (() => new Date()))().toISOString()} ` : '';
+    this.endProgress();
+    const time = this.options.timestamps ? `${this.now().toISOString()} ` : '';
     this.options.stream.write(`${time}werf-run: ${prefix}${message}\n`);
+  }
+
+  private endProgress(): void {
+    if (this.progressShown) this.options.stream.write('\r\x1b[K');
+    this.progressShown = false;
+    this.lastProgressAt = undefined;
+  }
+
+  progress(message: string): void {
+    if (this.options.quiet) return;
+    if (this.options.live) {
+      this.options.stream.write(`\r\x1b[Kwerf-run: ${message}`);
+      this.progressShown = true;
+      return;
+    }
+    const now = this.now().getTime();
+    if (this.lastProgressAt === undefined) {
+      this.lastProgressAt = now;
+      return;
+    }
+    if (now - this.lastProgressAt < (this.options.progressIntervalMs ?? 10_000)) return;
+    this.line('', message);
+    this.lastProgressAt = now;
   }
 
   step(title: string): void {

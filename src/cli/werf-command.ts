@@ -5,7 +5,6 @@
 import os from 'node:os';
 import { loadConfig } from '../config/load.js';
 import { envLayer, flagsLayer } from '../config/layers.js';
-import { connect } from '../engine/discover.js';
 import { chooseMode, factsFromInfo } from '../detect/facts.js';
 import { resolveImageRef } from '../plan/image.js';
 import { plan, type Owner } from '../plan/plan.js';
@@ -16,6 +15,7 @@ import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from './reporter.js';
 import { findProjectRoot } from './project.js';
+import { authProvider, connectEngine, readDockerSetup } from './docker-setup.js';
 
 export async function runWerfCommand(
   ctx: CliContext,
@@ -35,10 +35,8 @@ export async function runWerfCommand(
   reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');
 
   reporter.step('connecting to the Docker Engine');
-  const engine = await connect(
-    { explicitHost: config.engine.host, env: ctx.env, timeoutMs: config.engine.timeoutMs },
-    ctx.openEngine,
-  );
+  const docker = readDockerSetup(ctx.env);
+  const engine = await connectEngine(docker, config.engine, ctx.env, ctx.openEngine);
   reporter.debug(`engine: ${engine.endpoint.url} (from ${engine.endpoint.source})`);
 
   const image = resolveImageRef(config.image);
@@ -68,7 +66,7 @@ export async function runWerfCommand(
     return 0;
   }
 
-  await ensureImage(engine, image, config.image.pull, undefined, reporter);
+  await ensureImage(engine, image, config.image.pull, authProvider(docker, ctx.env, image), reporter);
 
   reporter.step(`running werf ${werfArgs.join(' ')} in ${image} (mode ${choice.mode})`);
   const result = await runRecovering({
