@@ -51,10 +51,10 @@ describe('connect', () => {
 
   it('an explicit DOCKER_HOST that fails is an error that says no other engine was tried', async () => {
     const opened: string[] = [];
-    const error = await connect(
+    const error = (await connect(
       { facts: facts({ env: { DOCKER_HOST: 'tcp://127.0.0.1:1' } }), timeoutMs: 100 },
       opener({ 'tcp://127.0.0.1:1': errno('ECONNREFUSED') }, opened),
-    ).catch((e: unknown) => e as { message: string; remedy: string });
+    ).catch((e: unknown) => e)) as { message: string; remedy: string };
     expect(opened).toEqual(['tcp://127.0.0.1:1']);
     expect(error.message).toContain('DOCKER_HOST is an explicit choice, so werf-run (like the docker CLI) tries no other engine');
     expect(error.remedy).toContain('unset DOCKER_HOST');

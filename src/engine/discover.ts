@@ -60,7 +60,7 @@ export function explainFailure(error: unknown, timeoutMs: number): Pick<Candidat
 
 const REMEDIES: Record<FailureKind, string> = {
   missing: 'start the Docker daemon (dockerd, Docker Desktop, colima start, or podman system service)',
-  refused: 'start the daemon that should listen there (the socket file is left over from a stopped one)',
+  refused: 'start the daemon that should listen there (a unix socket file without a daemon is left over from a stopped one)',
   denied: 'join the docker group (sudo usermod -aG docker $USER, then log in again) or use a socket this user may open',
   timeout: 'check that the engine host is up and reachable, or raise engine.timeoutMs',
   unresolved: 'fix the host name in the endpoint',

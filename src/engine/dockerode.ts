@@ -252,6 +252,10 @@ export class DockerodeEngine implements Engine {
     try {
       await this.docker.getContainer(id).start();
     } catch (error) {
+      // Podman without explicit ulimits on a host whose hard limits are lower than its defaults.
+      if (/error setting rlimit/.test(apiMessage(error))) {
+        throw this.fail('starting the werf container', error, 'the engine asks for more than the hard ulimits allow; werf-run sets lower ones when it detects Podman: check that /version names "Podman Engine", or raise the hard limits of the engine service (LimitNOFILE/LimitNPROC)');
+      }
       throw this.fail('starting the werf container', error);
     }
   }

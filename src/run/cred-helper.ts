@@ -14,7 +14,8 @@ export const runCredentialHelper: HelperRunner = async (helper, serverAddress, s
   const result = await execa(program, ['get'], { input: serverAddress, reject: false, timeout: 60_000, encoding: 'utf8' });
   const stdout = String(result.stdout ?? '').trim();
   const stderr = String(result.stderr ?? '').trim();
-  if ((result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(result.message ?? '')) && result.exitCode === undefined) {
+  // execa reports a program that could not be spawned with the spawn error's code.
+  if ((result as { code?: string }).code === 'ENOENT') {
     throw new WerfRunError(`the credential helper ${program} (named by ${source}) is not on PATH`, {
       remedy: `install ${program}, or remove "${helper}" from ${source.replace(/^.* in /, '')}`,
     });

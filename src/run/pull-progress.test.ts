@@ -14,6 +14,13 @@ describe('PullTracker', () => {
     expect(t.summary()).toBe('2/2 layers, 20.0/20.0 MB');
     expect(t.add({ status: 'Digest: sha256:abc' })).toBe(false);
   });
+  it("counts Podman's layers, which end at Download complete", () => {
+    const t = new PullTracker();
+    t.add({ id: '8e5ad8d7670d', status: 'Pulling fs layer' });
+    t.add({ id: '8e5ad8d7670d', status: 'Download complete' });
+    t.add({ id: 'e658c6f94be1', status: 'Pulling fs layer' });
+    expect(t.summary()).toBe('1/2 layers');
+  });
   it('reports layers without bytes when the engine sends no totals', () => {
     const t = new PullTracker();
     t.add({ id: 'x', status: 'Copying blob' });

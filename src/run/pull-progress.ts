@@ -2,13 +2,15 @@
  * Pull progress as layers and bytes, from the engine's pull events (pure).
  * Docker sends per-layer events ("Pulling fs layer", "Downloading" with
  * current/total, "Download complete", "Extracting", "Pull complete",
- * "Already exists"); Podman's compatible API sends fewer, so counting done
- * layers never depends on byte totals.
+ * "Already exists"); Podman's compatible API sends only "Pulling fs layer",
+ * "Downloading" and "Download complete" (and counts the config blob as a
+ * layer), so counting done layers never depends on byte totals.
  */
 import type { PullProgress } from '../engine/port.js';
 
 const LAYER_STATUS = /^(Pulling fs layer|Waiting|Downloading|Verifying Checksum|Download complete|Extracting|Pull complete|Already exists|Copying blob)/;
-const DONE_STATUS = /^(Pull complete|Already exists)/;
+// A layer counts once it is downloaded: Podman's API never sends "Pull complete" (seen with 4.3).
+const DONE_STATUS = /^(Download complete|Pull complete|Already exists)/;
 
 interface Layer {
   current: number;
