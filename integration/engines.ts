@@ -53,6 +53,17 @@ async function stopChild(child: ChildProcess, timeoutMs = 30_000): Promise<void>
   clearTimeout(timer);
 }
 
+/** Lazily unmounts whatever an engine left mounted under its dir (netns, overlay), deepest first. */
+async function unmountUnder(dir: string): Promise<void> {
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((point) => point === dir || point.startsWith(`${dir}/`))
+    .sort()
+    .reverse();
+  for (const point of mounts) await execa('umount', ['-l', point], { reject: false });
+}
+
 const dockerAt = (host: string) => (args: readonly string[]) =>
   execa('docker', ['-H', host, ...args], { reject: false, env: { DOCKER_CONFIG: '/nonexistent-werf-run-it' } }).then((r) => ({
     stdout: String(r.stdout),
@@ -93,7 +104,7 @@ export async function startSecondDockerd(): Promise<StartedEngine> {
       const ids = (await docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
       if (ids.length) await docker(['rm', '-f', ...ids]);
       await stopChild(child);
-      // The data root holds overlay mounts only while dockerd runs; it is gone now.
+      await unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -135,7 +146,7 @@ export async function startPodmanService(): Promise<StartedEngine & { env: Recor
       await stopChild(child);
       // Podman's overlay storage may leave mounts; unmount them before removing the dir.
       await execa('podman', [...globalArgs, 'system', 'reset', '--force'], { reject: false, env });
-      await execa('sh', ['-c', `grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`], { reject: false });
+      await unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
     },
   };
