@@ -41,6 +41,7 @@ export async function runWerfCommand(
 
   const image = resolveImageRef(config.image);
   const info = await engine.info();
+  reporter.debug(`engine: ${info.product} ${info.serverVersion} (API ${info.apiVersion}), kernel ${info.kernelVersion}, storage ${info.storageDriver}`);
   const facts = factsFromInfo(info, config.detect);
   const choice = chooseMode(facts, config);
   for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
