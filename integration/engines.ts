@@ -72,7 +72,39 @@ const dockerAt = (host: string) => (args: readonly string[]) =>
   }));
 
 /** A second dockerd beside the rig's, on a unix socket in a temp dir and on tcp://127.0.0.1:PORT. */
-export async function startSecondDockerd(): Promise<StartedEngine> {
+export interface TlsFiles {
+  /** Server side, for dockerd. */
+  caFile: string;
+  serverCert: string;
+  serverKey: string;
+  /** Client side: ca.pem, cert.pem, key.pem as DOCKER_CERT_PATH expects them. */
+  clientDir: string;
+}
+
+/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate (openssl). */
+export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
+  const clientDir = path.join(dir, 'client');
+  const script = [
+    'set -e',
+    `cd ${dir}`,
+    'mkdir -p client',
+    'openssl genrsa -out ca-key.pem 2048',
+    'openssl req -new -x509 -days 2 -key ca-key.pem -subj /CN=werf-run-test-ca -out ca.pem',
+    'openssl genrsa -out server-key.pem 2048',
+    'openssl req -new -key server-key.pem -subj /CN=127.0.0.1 -out server.csr',
+    "printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.ext",
+    'openssl x509 -req -days 2 -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out server-cert.pem -extfile server.ext',
+    'openssl genrsa -out client/key.pem 2048',
+    'openssl req -new -key client/key.pem -subj /CN=client -out client.csr',
+    "printf 'extendedKeyUsage=clientAuth\n' > client.ext",
+    'openssl x509 -req -days 2 -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out client/cert.pem -extfile client.ext',
+    'cp ca.pem client/ca.pem',
+  ].join('\n');
+  await execa('sh', ['-c', script]);
+  return { caFile: path.join(dir, 'ca.pem'), serverCert: path.join(dir, 'server-cert.pem'), serverKey: path.join(dir, 'server-key.pem'), clientDir };
+}
+
+export async function startSecondDockerd(options: { tls?: TlsFiles } = {}): Promise<StartedEngine> {
   // Short path: unix socket paths are limited to 108 bytes.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wr-d-'));
   const port = await freePort();
@@ -88,6 +120,7 @@ export async function startSecondDockerd(): Promise<StartedEngine> {
       '-H', `tcp://127.0.0.1:${port}`,
       '--bridge=none',
       '--iptables=false',
+      ...(options.tls ? ['--tlsverify', '--tlscacert', options.tls.caFile, '--tlscert', options.tls.serverCert, '--tlskey', options.tls.serverKey] : []),
     ],
     { stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')] },
   );

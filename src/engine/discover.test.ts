@@ -49,6 +49,15 @@ describe('connect', () => {
     expect(remedy).toContain('start the Docker daemon');
   });
 
+  it('an endpoint that cannot even be opened (unreadable TLS file) is reported as such, not as a missing socket', async () => {
+    const error = (await connect({ facts: facts({ env: { DOCKER_HOST: 'tcp://h:2376' } }), timeoutMs: 100 }, () => {
+      throw Object.assign(new Error('cannot read the TLS file /c/ca.pem: ENOENT'), { cause: errno('ENOENT') });
+    }).catch((e: unknown) => e)) as { message: string; remedy: string };
+    expect(error.message).toContain('tcp://h:2376 (from DOCKER_HOST): cannot read the TLS file /c/ca.pem');
+    expect(error.message).not.toContain('no such socket');
+    expect(error.remedy).toContain('TLS files');
+  });
+
   it('an explicit DOCKER_HOST that fails is an error that says no other engine was tried', async () => {
     const opened: string[] = [];
     const error = (await connect(

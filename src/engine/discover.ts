@@ -14,7 +14,7 @@ export interface ConnectInput {
   strategies?: readonly Strategy[];
 }
 
-export type FailureKind = 'missing' | 'refused' | 'denied' | 'timeout' | 'unresolved' | 'tls' | 'other';
+export type FailureKind = 'missing' | 'refused' | 'denied' | 'timeout' | 'unresolved' | 'tls' | 'setup' | 'other';
 
 export interface CandidateFailure {
   endpoint: Endpoint;
@@ -53,6 +53,9 @@ export function explainFailure(error: unknown, timeoutMs: number): Pick<Candidat
     case 'EPIPE':
       return { kind: 'other', reason: `the connection was closed (${code}): is it a Docker API endpoint, and does it expect TLS?` };
   }
+  if (/HTTP request to an HTTPS server/i.test(message)) {
+    return { kind: 'tls', reason: 'the engine speaks TLS but werf-run was not told to (set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or use a context with TLS)' };
+  }
   if (code && /CERT|SSL|TLS|SELF_SIGNED/i.test(code)) return { kind: 'tls', reason: `TLS failed (${code}): ${message}` };
   if (/no answer within/.test(message)) return { kind: 'timeout', reason: message };
   return { kind: 'other', reason: code ? `${message} (${code})` : message };
@@ -65,6 +68,7 @@ const REMEDIES: Record<FailureKind, string> = {
   timeout: 'check that the engine host is up and reachable, or raise engine.timeoutMs',
   unresolved: 'fix the host name in the endpoint',
   tls: 'check the TLS certificates (DOCKER_CERT_PATH, or the context\'s TLS files) and DOCKER_TLS_VERIFY',
+  setup: 'fix the endpoint or its TLS files named above',
   other: 'check that the endpoint is a Docker Engine API (docker -H <endpoint> version)',
 };
 
@@ -89,8 +93,15 @@ export async function connect(input: ConnectInput, open: (endpoint: Endpoint) =>
   const { endpoints, strategy } = candidateEndpoints(input.facts, input.strategies);
   const failures: CandidateFailure[] = [];
   for (const endpoint of endpoints) {
+    let engine: Engine;
     try {
-      const engine = open(endpoint);
+      engine = open(endpoint);
+    } catch (error) {
+      // Not a connection failure: the endpoint's value or TLS files are unusable.
+      failures.push({ endpoint, kind: 'setup', reason: errorMessage(error) });
+      continue;
+    }
+    try {
       await engine.ping(input.timeoutMs);
       return engine;
     } catch (error) {
