@@ -104,12 +104,18 @@ export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
   return { caFile: path.join(dir, 'ca.pem'), serverCert: path.join(dir, 'server-cert.pem'), serverKey: path.join(dir, 'server-key.pem'), clientDir };
 }
 
-export async function startSecondDockerd(options: { tls?: TlsFiles } = {}): Promise<StartedEngine> {
+export interface SecondDockerdOptions {
+  tls?: TlsFiles;
+  /** Listen on this unix socket instead of one in the engine's temp dir (e.g. a well-known path under a test HOME). */
+  socketPath?: string;
+}
+
+export async function startSecondDockerd(options: SecondDockerdOptions = {}): Promise<StartedEngine> {
   // Short path: unix socket paths are limited to 108 bytes.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wr-d-'));
   const port = await freePort();
   const logFile = path.join(dir, 'dockerd.log');
-  const socket = path.join(dir, 'docker.sock');
+  const socket = options.socketPath ?? path.join(dir, 'docker.sock');
   const child = spawn(
     'dockerd',
     [
