@@ -35,9 +35,13 @@ export async function ensureImage(
   reporter.debug(`registry auth for ${registryHost(ref)}: ${auth ? `from ${source}` : source}`);
   reporter.step(`pulling ${ref}${policy === 'always' ? ' (pull policy "always")' : ''}`);
   const tracker = new PullTracker();
+  let shown = '';
   try {
     await engine.pullImage(ref, auth, (event) => {
-      if (tracker.add(event)) reporter.progress(`pulling ${ref}: ${tracker.summary()}`);
+      if (!tracker.add(event)) return;
+      // Many events (extraction, checksums) change nothing a user sees: redraw only on a change.
+      const text = `pulling ${ref}: ${tracker.summary()}`;
+      if (text !== shown) reporter.progress((shown = text));
     });
   } catch (error) {
     const message = errorMessage(error);
