@@ -113,6 +113,13 @@ describe('pulling the werf image with registry credentials', () => {
     expect(result.stderr).not.toContain('pulling ');
   });
 
+  it('names a credential helper that is not installed (exit 125)', async () => {
+    const configDir = dockerConfig('absent', { credHelpers: { [REGISTRY]: 'wr-not-installed' } });
+    const result = await pull({ DOCKER_CONFIG: configDir });
+    expect(result.exitCode).toBe(125);
+    expect(result.stderr).toContain(`the credential helper docker-credential-wr-not-installed (named by credHelpers["${REGISTRY}"] in ${configDir}/config.json) is not on PATH`);
+  });
+
   it('takes DOCKER_AUTH_CONFIG (GitLab) before the config file', async () => {
     const wrongFile = dockerConfig('wrong-for-env', { auths: { [REGISTRY]: { auth: b64(`${USER}:not-the-password`) } } });
     const result = await pull({
