@@ -38,8 +38,11 @@ describe('a TLS-protected Docker Engine', () => {
     DOCKER_CERT_PATH: undefined,
     ...over,
   });
-  // --dry-run connects, asks /info and plans: enough to prove the connection.
+  // --dry-run connects, asks /info and plans: enough to prove the connection
+  // (the "engine: URL (from ...)" line is printed only once an engine answered).
   const probe = (over: Record<string, string | undefined>) => runWerfRun(['--verbose', '--dry-run', 'version'], { cwd: project.dir, env: env(over) });
+  // A real run: --dry-run would plan with assumed facts when no engine answers.
+  const run = (over: Record<string, string | undefined>) => runWerfRun(['version'], { cwd: project.dir, env: env(over) });
 
   it('DOCKER_HOST=tcp://... with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', async () => {
     const result = await probe({ DOCKER_HOST: engine.tcpUrl, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: tls.clientDir });
@@ -49,13 +52,13 @@ describe('a TLS-protected Docker Engine', () => {
   });
 
   it('without DOCKER_TLS_VERIFY the engine refuses, and the message says TLS is missing (exit 125)', async () => {
-    const result = await probe({ DOCKER_HOST: engine.tcpUrl });
+    const result = await run({ DOCKER_HOST: engine.tcpUrl });
     expect(result.exitCode).toBe(125);
     expect(result.stderr).toContain(`${engine.tcpUrl} (from DOCKER_HOST): the engine speaks TLS but werf-run was not told to`);
   });
 
   it('a DOCKER_CERT_PATH without the certificates is named as such (exit 125)', async () => {
-    const result = await probe({ DOCKER_HOST: engine.tcpUrl, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: path.join(dir, 'empty') });
+    const result = await run({ DOCKER_HOST: engine.tcpUrl, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: path.join(dir, 'empty') });
     expect(result.exitCode).toBe(125);
     expect(result.stderr).toContain(`cannot read the TLS file ${path.join(dir, 'empty', 'ca.pem')}`);
     expect(result.stderr).not.toContain('no such socket');

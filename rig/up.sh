@@ -21,9 +21,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mkdir -p "$STATE" "$STATE/work" "$STATE/cache"
 started_at=$(date +%s)
 
-# 0. Packages, in one apt transaction when anything is missing. podman is only
+# 0. Packages, in one apt transaction when anything is missing. docker-compose
+#    (v1) validates the compose export in the tests. podman is only
 #    installed (Podman API tests start `podman system service` themselves).
-pkgs=(podman debootstrap busybox-static docker-registry apache2-utils curl)
+pkgs=(podman debootstrap busybox-static docker-registry apache2-utils curl docker-compose)
 engine_answers || command -v dockerd >/dev/null || pkgs+=(docker.io containerd runc iptables)
 apt_install "${pkgs[@]}"
 
@@ -41,6 +42,17 @@ ensure_werf_image
 ensure_fuse_image
 # 8. The werf-sh lifecycle test double.
 ensure_sh_image
+
+# Superseded builds of the rig's own images: untagged, carrying the rig's
+# label, left with only repo@digest references after a rebuild. Removing those
+# references (never with -f) frees them unless a container still uses them.
+old_refs="$(docker images --digests --filter "label=$RECIPE_LABEL" --format '{{.Tag}} {{.Repository}}@{{.Digest}}' \
+  | awk '$1 == "<none>" && $2 !~ /@<none>$/ {print $2}')"
+if [ -n "$old_refs" ]; then
+  log "removing superseded rig images"
+  # shellcheck disable=SC2086
+  docker rmi $old_refs >/dev/null 2>&1 || true
+fi
 
 # 9. Summary, printed and written as `export` lines.
 cat >"$STATE/rig.env.tmp" <<ENV

@@ -212,22 +212,25 @@ ensure_werf_image() {
 # ---------------------------------------------------------------- fuse variant
 # The stand-in plus a storage.conf with mount_program = fuse-overlayfs, built
 # without network or BuildKit: docker create + docker cp + docker commit.
+fuse_conf() { sed -e "s|@RUNROOT@|$1|" -e "s|@GRAPHROOT@|$2|" "$RIG_ROOT/image/storage-fuse.conf.in"; }
+
 ensure_fuse_image() {
   local hash
-  hash="$( { image_label "$WERF_IMAGE"; cat "$RIG_ROOT/image/storage-fuse.conf"; declare -f ensure_fuse_image; } | sha)"
+  hash="$( { image_label "$WERF_IMAGE"; cat "$RIG_ROOT/image/storage-fuse.conf.in"; declare -f ensure_fuse_image fuse_conf; } | sha)"
   if [ "$(image_label "$FUSE_IMAGE")" != "$hash" ]; then
     log "building $FUSE_IMAGE"
     local tmp ctr
     tmp="$(mktemp -d)"
-    # /etc/containers/storage.conf and each build user's ~/.config copy.
-    install -D -m 0644 "$RIG_ROOT/image/storage-fuse.conf" "$tmp/etc/containers/storage.conf"
-    install -D -m 0644 "$RIG_ROOT/image/storage-fuse.conf" "$tmp/home/build/.config/containers/storage.conf"
-    install -D -m 0644 "$RIG_ROOT/image/storage-fuse.conf" "$tmp/home/build1001/.config/containers/storage.conf"
-    # `docker cp` without -a keeps the tar's numeric owners (with -a, Engine
-    # 20.10 looks USER build up in the HOST's passwd and fails). The commit
-    # keeps USER/ENV/VOLUME/WORKDIR; USER is restated for clarity.
+    # ~/.config/containers/storage.conf of each build user (what rootless
+    # buildah reads), and /etc/containers/storage.conf for buildah as root.
+    fuse_conf /run/containers/storage /var/lib/containers/storage >"$tmp/etc.conf"
+    fuse_conf /var/tmp/containers-user-1000/containers /home/build/.local/share/containers/storage >"$tmp/build.conf"
+    fuse_conf /var/tmp/containers-user-1001/containers /home/build1001/.local/share/containers/storage >"$tmp/build1001.conf"
+    install -D -m 0644 "$tmp/etc.conf" "$tmp/etc/containers/storage.conf"
+    install -D -m 0644 "$tmp/build.conf" "$tmp/home/build/.config/containers/storage.conf"
+    install -D -m 0644 "$tmp/build1001.conf" "$tmp/home/build1001/.config/containers/storage.conf"
     ctr=werf-run-rig-fuse-build
-    docker rm -f "$ctr" >/dev/null 2>&1 || true   # a leftover from an interrupted run
+    docker rm -f -v "$ctr" >/dev/null 2>&1 || true   # a leftover from an interrupted run
     docker create --name "$ctr" --network none "$WERF_IMAGE" /bin/bash >/dev/null
     tar --numeric-owner --owner=0 --group=0 -C "$tmp/etc" -c containers | docker cp - "$ctr:/etc" >/dev/null
     tar --numeric-owner --owner=1000 --group=1000 -C "$tmp/home/build" -c .config | docker cp - "$ctr:/home/build" >/dev/null
@@ -235,7 +238,7 @@ ensure_fuse_image() {
     docker commit -c 'USER build' \
       -c 'LABEL werf-run.rig.note="werf-run test rig: the werf stand-in forced onto fuse-overlayfs"' \
       -c "LABEL $RECIPE_LABEL=$hash" "$ctr" "$FUSE_IMAGE" >/dev/null
-    docker rm "$ctr" >/dev/null
+    docker rm -v "$ctr" >/dev/null
     rm -rf "$tmp"
   fi
   push_if_needed "$FUSE_IMAGE"

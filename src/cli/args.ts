@@ -6,6 +6,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { PULL_POLICIES, MODES } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { KUBE_CACHE_KINDS } from '../export/kubernetes.js';
+import { EXPORT_FORMATS } from '../export/spec.js';
 
 export interface CliOptions {
   config?: string;
@@ -19,10 +21,15 @@ export interface CliOptions {
   dryRun?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  /** --export FORMAT (and its Kubernetes settings): print a snippet instead of running werf. */
+  export?: string;
+  kubeVersion?: string;
+  kubeVolumes?: string;
 }
 
 export type ParsedArgs =
   | { kind: 'werf'; options: CliOptions; werfArgs: string[] }
+  | { kind: 'export'; options: CliOptions; werfArgs: string[] }
   | { kind: 'doctor'; options: CliOptions & { json?: boolean } }
   | { kind: 'exit'; exitCode: number };
 
@@ -48,12 +55,33 @@ export function buildProgram(version: string, out: { write(text: string): void }
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices([...PULL_POLICIES]))
     .option('--network <mode>', 'Docker network mode for the werf container (e.g. host)')
     .option('--dry-run', 'print the plan and an equivalent docker run command; create nothing')
+    // An option, not a word: `werf export` is a werf command that werf-run must pass through.
+    .addOption(new Option('--export <format>', 'print this setup for a CI runner, Compose or Kubernetes (werf command defaults to build)').choices([...EXPORT_FORMATS]))
+    .option('--kube-version <version>', 'with --export kubernetes: the target cluster version (default 1.30)')
+    .addOption(new Option('--kube-volumes <kind>', 'with --export kubernetes: cache volumes').choices([...KUBE_CACHE_KINDS]))
     .option('-v, --verbose', 'show each decision and Engine API call; stack traces on errors')
     .option('-q, --quiet', "show only werf's output and errors")
     // Errors are printed once, by cli/main.ts, with their fix.
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s), outputError: () => undefined })
     // `werf-run help build` is werf's help, not ours.
     .helpCommand(false)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Everything from the werf command on goes to werf unchanged; `--` also ends werf-run options.',
+        '',
+        'Examples:',
+        '  werf-run build --repo registry.example.com/app',
+        '  werf-run --mode fuse converge',
+        '  werf-run --dry-run build     print the plan and an equivalent docker run; create nothing',
+        "  werf-run help build          werf's own help (so is: werf-run build --help)",
+        '',
+        'Settings, lowest precedence first: defaults, a config file (.werfrunrc*, werfrun.config.*',
+        'or the "werfrun" key of package.json, from here up to the git root), WERF_RUN_* variables,',
+        'these flags. Every key and variable: werfrunrc.example.json and the README.',
+      ].join('\n'),
+    )
     // An action on the program makes commander hand unknown words (werf's commands) to it.
     .action(() => undefined)
     .exitOverride();
@@ -87,6 +115,7 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
     return { kind: 'doctor', options: { ...options, ...doctor.opts<{ json?: boolean }>() } };
   }
   const werfArgs = program.args;
+  if (options.export) return { kind: 'export', options, werfArgs: werfArgs.length > 0 ? werfArgs : ['build'] };
   if (werfArgs.length === 0) {
     program.outputHelp({ error: true });
     throw new UsageError('no werf command given', 'name one, e.g. werf-run build');

@@ -6,9 +6,8 @@
 import os from 'node:os';
 import type { Config } from '../config/schema.js';
 import { dockerConfigDir, parseDockerConfig, readDockerConfig, readTextIfExists, type DockerConfigFile } from '../config/docker-config.js';
-import { connect } from '../engine/discover.js';
+import type { DiscoveryFacts } from '../engine/candidates.js';
 import { localContextStore } from '../engine/local-store.js';
-import type { Endpoint, Engine } from '../engine/port.js';
 import { resolveAuth } from '../run/auth.js';
 import { runCredentialHelper } from '../run/cred-helper.js';
 import type { AuthProvider } from '../run/pull.js';
@@ -25,26 +24,20 @@ export function readDockerSetup(env: Readonly<Record<string, string | undefined>
   return { configDir, configFile: file, config };
 }
 
-export function connectEngine(
+/** What engine discovery needs to know about this machine's docker setup. */
+export function discoveryFacts(
   setup: DockerSetup,
-  engineConfig: Config['engine'],
+  engineConfig: Pick<Config['engine'], 'host' | 'context'>,
   env: Readonly<Record<string, string | undefined>>,
-  open: (endpoint: Endpoint) => Engine,
-): Promise<Engine> {
-  return connect(
-    {
-      facts: {
-        explicitHost: engineConfig.host,
-        explicitContext: engineConfig.context,
-        env,
-        home: env.HOME || os.homedir(),
-        currentContext: setup.config.currentContext ? { name: setup.config.currentContext, file: setup.configFile } : undefined,
-        store: localContextStore(setup.configDir),
-      },
-      timeoutMs: engineConfig.timeoutMs,
-    },
-    open,
-  );
+): DiscoveryFacts {
+  return {
+    explicitHost: engineConfig.host,
+    explicitContext: engineConfig.context,
+    env,
+    home: env.HOME || os.homedir(),
+    currentContext: setup.config.currentContext ? { name: setup.config.currentContext, file: setup.configFile } : undefined,
+    store: localContextStore(setup.configDir),
+  };
 }
 
 /** DOCKER_AUTH_CONFIG (GitLab's convention) first, then the docker CLI's config.json. */

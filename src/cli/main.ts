@@ -4,29 +4,29 @@
  * errors are bugs and print a stack and where to report them. Stack traces of
  * known errors only with --verbose.
  */
-import { isCI } from 'ci-info';
 import { ExitCode, WerfRunError } from '../errors.js';
 import { parseArgs } from './args.js';
 import type { CliContext } from './context.js';
-import { PlainReporter } from './reporter.js';
+import { createReporter } from './output.js';
 import { runWerfCommand } from './werf-command.js';
+import { runExport } from './export-command.js';
 
 export async function main(ctx: CliContext): Promise<number> {
   const verbose = ctx.argv.slice(0, ctx.argv.findIndex((a) => !a.startsWith('-')) >>> 0).some((a) => a === '-v' || a === '--verbose');
   try {
     const parsed = parseArgs(ctx.argv, ctx.version, ctx.stdout, ctx.stderr);
     if (parsed.kind === 'exit') return parsed.exitCode;
-    const reporter = new PlainReporter({
-      stream: ctx.stderr,
-      verbose: Boolean(parsed.options.verbose),
-      quiet: Boolean(parsed.options.quiet),
-      timestamps: isCI || !ctx.stderr.isTTY,
-      live: !isCI && Boolean(ctx.stderr.isTTY),
-    });
+    const reporter = createReporter(ctx, { verbose: Boolean(parsed.options.verbose), quiet: Boolean(parsed.options.quiet) });
     if (parsed.kind === 'doctor') {
       throw new WerfRunError('doctor is not implemented yet', { exitCode: ExitCode.usage });
     }
-    return await runWerfCommand(ctx, parsed.options, parsed.werfArgs, reporter);
+    try {
+      if (parsed.kind === 'export') return await runExport(ctx, parsed.options, parsed.werfArgs, reporter);
+      return await runWerfCommand(ctx, parsed.options, parsed.werfArgs, reporter);
+    } finally {
+      // The task list must be finished before an error message (or nothing) follows.
+      reporter.endPreparation();
+    }
   } catch (error) {
     return report(error, ctx, verbose);
   }

@@ -1,8 +1,11 @@
 /**
  * werf-run's own messages (never werf's output) go through a Reporter, to
- * stderr, so stdout carries only what werf prints.
+ * stderr, so stdout carries only what werf prints. Two implementations:
+ * PlainReporter (lines; timestamps and a collapsible group in CI) and
+ * TaskListReporter (a listr2 task list on a terminal, task-list.ts).
  */
 import type { Writable } from 'node:stream';
+import type { CiGroup } from './ci-output.js';
 
 export interface Reporter {
   /** A step of werf-run's own preparation (engine, detect, pull, start). */
@@ -12,9 +15,19 @@ export interface Reporter {
   /** Shown only with --verbose. */
   debug(message: string): void;
   /**
-   * A status that replaces the previous one (pull layers and bytes): redrawn
-   * in place on a terminal, at most one plain line every few seconds in CI.
-   * The next step/info/warn line ends it.
+   * Runs one step of the preparation (engine, detect, pull, start): a line of
+   * the task list on a terminal, a line in plain output.
+   */
+  task<T>(title: string, run: () => Promise<T>): Promise<T>;
+  /**
+   * The preparation is over (werf's output starts next, or werf-run stops):
+   * nothing may be redrawn after this, and a CI group is closed.
+   */
+  endPreparation(): void;
+  /**
+   * A status that replaces the previous one (pull layers and bytes): under the
+   * running step in the task list; in plain output at most one line every
+   * few seconds, so CI logs get a few lines, not thousands.
    */
   progress(message: string): void;
 }
@@ -25,15 +38,18 @@ export interface PlainReporterOptions {
   quiet: boolean;
   /** Prefix lines with a UTC time, as CI logs like it. */
   timestamps: boolean;
-  /** A terminal a human watches: progress is redrawn in place. */
-  live?: boolean;
-  /** Without live, the least time between two progress lines (default 10 s). */
-  progressIntervalMs?: number;
   now?: () => Date;
+  /** Put the preparation into this CI system's collapsible group. */
+  group?: CiGroup;
+  /** Colour the warning prefix. */
+  color?: boolean;
+  /** The least time between two plain progress lines (default 10 s). */
+  progressIntervalMs?: number;
 }
 
 export class PlainReporter implements Reporter {
-  private progressShown = false;
+  private groupOpen = false;
+  private preparationOver = false;
   private lastProgressAt: number | undefined;
 
   constructor(private readonly options: PlainReporterOptions) {}
@@ -43,32 +59,21 @@ export class PlainReporter implements Reporter {
   }
 
   private line(prefix: string, message: string): void {
-    this.endProgress();
     const time = this.options.timestamps ? `${this.now().toISOString()} ` : '';
     this.options.stream.write(`${time}werf-run: ${prefix}${message}\n`);
   }
 
-  private endProgress(): void {
-    if (this.progressShown) this.options.stream.write('\r\x1b[K');
-    this.progressShown = false;
-    this.lastProgressAt = undefined;
-  }
-
   progress(message: string): void {
     if (this.options.quiet) return;
-    if (this.options.live) {
-      this.options.stream.write(`\r\x1b[Kwerf-run: ${message}`);
-      this.progressShown = true;
-      return;
-    }
     const now = this.now().getTime();
+    // The first status is not printed: the step's own line has just said what starts.
     if (this.lastProgressAt === undefined) {
       this.lastProgressAt = now;
       return;
     }
     if (now - this.lastProgressAt < (this.options.progressIntervalMs ?? 10_000)) return;
-    this.line('', message);
     this.lastProgressAt = now;
+    this.line('', message);
   }
 
   step(title: string): void {
@@ -80,10 +85,25 @@ export class PlainReporter implements Reporter {
   }
 
   warn(message: string): void {
-    this.line('warning: ', message);
+    if (!this.options.quiet) this.line(this.options.color ? '\x1b[33mwarning:\x1b[39m ' : 'warning: ', message);
   }
 
   debug(message: string): void {
     if (this.options.verbose) this.line('debug: ', message);
+  }
+
+  async task<T>(title: string, run: () => Promise<T>): Promise<T> {
+    if (this.options.group && !this.groupOpen && !this.preparationOver && !this.options.quiet) {
+      this.options.stream.write(`${this.options.group.open('werf-run: preparing')}\n`);
+      this.groupOpen = true;
+    }
+    this.step(title);
+    return run();
+  }
+
+  endPreparation(): void {
+    this.preparationOver = true;
+    if (this.groupOpen && this.options.group) this.options.stream.write(`${this.options.group.close()}\n`);
+    this.groupOpen = false;
   }
 }

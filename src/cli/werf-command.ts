@@ -1,53 +1,71 @@
 /**
  * `werf-run <werf command>`: the pipeline from config to werf's exit code.
  * config -> engine -> image -> detect -> plan -> run (with recovery).
+ * The preparation runs as the reporter's tasks (engine, detect, pull, start);
+ * the reporter is told when it is over, before werf's output starts.
  */
 import os from 'node:os';
-import { loadConfig } from '../config/load.js';
-import { envLayer, flagsLayer } from '../config/layers.js';
-import { chooseMode, factsFromInfo } from '../detect/facts.js';
+import { imageUser } from '../plan/contract.js';
+import { ownEnvVars } from '../config/layers.js';
 import { resolveImageRef } from '../plan/image.js';
 import { plan, type Owner } from '../plan/plan.js';
-import { dockerRunCommand } from '../plan/docker-command.js';
 import { ensureImage } from '../run/pull.js';
 import { runRecovering } from '../run/recovering.js';
+import { WerfRunError } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
+import { formatDryRun } from './dry-run.js';
+import { checkProjectAccess, forwardHostFiles, imageIds, probeFile, readText } from './host-files.js';
 import type { Reporter } from './reporter.js';
-import { findProjectRoot } from './project.js';
-import { authProvider, connectEngine, readDockerSetup } from './docker-setup.js';
+import { connectEngine, detectHost, prepareProject } from './prepare.js';
+import { authProvider, readDockerSetup } from './docker-setup.js';
+import { DEFAULT_SOCKET } from '../engine/candidates.js';
 
-export async function runWerfCommand(
-  ctx: CliContext,
-  options: CliOptions,
-  werfArgs: readonly string[],
-  reporter: Reporter,
-): Promise<number> {
-  const project = await findProjectRoot(ctx.cwd);
-  if (!project.isGit) reporter.warn(`${ctx.cwd} is not in a git repository; mounting it as the project (werf expects a git repository)`);
+/** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
+const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
 
-  const { config, filepath } = await loadConfig({
-    cwd: ctx.cwd,
-    stopDir: project.root,
-    explicitPath: options.config,
-    overlays: [envLayer(ctx.env), flagsLayer(options)],
-  });
-  reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');
-
-  reporter.step('connecting to the Docker Engine');
-  const docker = readDockerSetup(ctx.env);
-  const engine = await connectEngine(docker, config.engine, ctx.env, ctx.openEngine);
-  reporter.debug(`engine: ${engine.endpoint.url} (from ${engine.endpoint.source})`);
-
+export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter): Promise<number> {
+  const { project, config, filepath } = await prepareProject(ctx, options, reporter);
   const image = resolveImageRef(config.image);
-  const info = await engine.info();
-  reporter.debug(`engine: ${info.product} ${info.serverVersion} (API ${info.apiVersion}), kernel ${info.kernelVersion}, storage ${info.storageDriver}`);
-  const facts = factsFromInfo(info, config.detect);
-  const choice = chooseMode(facts, config);
-  for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
+
+  // Host-side reading happens here; plan() stays pure and gets the results.
+  const who = imageUser(config.user);
+  const ids = imageIds(who.user);
+  const forwarded = forwardHostFiles({
+    env: ctx.env,
+    hostHome: os.homedir(),
+    forward: config.forward,
+    image: { home: who.home, ...ids },
+    probe: probeFile,
+    readText,
+  });
+  for (const note of forwarded.notes) reporter.debug(note);
+  for (const warning of forwarded.warnings) reporter.warn(warning);
+
+  const assumed: string[] = [];
+  const engine = await connectEngine(ctx, options, config, reporter, options.dryRun ? { why: '--dry-run plans with assumed facts', assumed } : undefined);
+  const detected = await detectHost(engine, config, reporter, assumed);
+  const { facts, choice } = detected;
+
+  // Bind mounts name paths on the daemon's host, and only a local Linux daemon
+  // that is not rootless sees this machine's uids as they are (Docker Desktop's
+  // file sharing and rootless remapping change them): check only there.
+  const local = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
+  if (local && process.platform === 'linux' && !facts.rootlessDaemon) {
+    try {
+      checkProjectAccess(project.root, ids, probeFile);
+    } catch (error) {
+      if (!options.dryRun || !(error instanceof WerfRunError)) throw error;
+      reporter.warn(`${error.message}. Fix: ${error.remedy}`);
+    }
+  } else {
+    reporter.debug(`not checking that uid ${ids.uid ?? '?'} can read ${project.root}: the engine is remote, rootless or not on Linux`);
+  }
 
   const owner: Owner = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
+  const own = new Set(ownEnvVars());
+  const hostEnv = Object.fromEntries(Object.entries(ctx.env).filter(([name]) => !own.has(name)));
   const planFor = (mode: typeof choice.mode) =>
     plan({
       mode,
@@ -56,20 +74,48 @@ export async function runWerfCommand(
       project: { root: project.root, cwd: ctx.cwd },
       config,
       facts,
-      hostEnv: ctx.env,
+      hostEnv,
       owner,
       tty,
+      readOnlyFiles: forwarded.readOnlyFiles,
+      extraEnv: { ...SAFE_DIRECTORY_ENV, ...forwarded.extraEnv },
     });
 
   if (options.dryRun) {
-    const first = planFor(choice.mode);
-    ctx.stdout.write(`# mode: ${first.mode} (${choice.reasons.join('; ')})\n# image: ${image}\n${dockerRunCommand(first.container)}\n`);
+    let imageState = 'unknown: engine unreachable';
+    if (engine) {
+      const present = await engine.inspectImage(image);
+      imageState = present
+        ? `present on the engine, ${present.id.slice(0, 19)}`
+        : config.image.pull === 'never'
+          ? 'missing, and the pull policy "never" would stop the run'
+          : `missing: would be pulled (pull policy ${config.image.pull})`;
+      if (present && config.image.pull === 'always') imageState += '; would be pulled again (pull policy always)';
+    }
+    reporter.endPreparation();
+    ctx.stdout.write(
+      formatDryRun({
+        plan: planFor(choice.mode),
+        reasons: choice.reasons,
+        engine: detected.engineLine,
+        imageState,
+        configFile: filepath,
+        project,
+        notes: forwarded.notes,
+        assumed,
+        dockerHost: engine && engine.endpoint.url !== DEFAULT_SOCKET ? engine.endpoint.url : undefined,
+      }),
+    );
     return 0;
   }
+  if (!engine) throw new WerfRunError('no Docker Engine'); // unreachable: connect() throws outside --dry-run
 
-  await ensureImage(engine, image, config.image.pull, authProvider(docker, ctx.env, image), reporter);
+  await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
+    ensureImage(engine, image, config.image.pull, authProvider(readDockerSetup(ctx.env), ctx.env, image), reporter),
+  );
+  await reporter.task(`starting werf ${werfArgs[0] ?? ''} in mode ${choice.mode}`, async () => undefined);
+  reporter.endPreparation();
 
-  reporter.step(`running werf ${werfArgs.join(' ')} in ${image} (mode ${choice.mode})`);
   const result = await runRecovering({
     engine,
     firstMode: choice.mode,

@@ -1,36 +1,82 @@
 /**
  * The layers above the config file: WERF_RUN_* environment variables, then
  * flags. Each returns a partial config in the file's shape, so one schema
- * validates all of them and messages name the same keys.
+ * validates all of them and messages name the same keys. Every scalar key
+ * and every list of strings has a variable (see keys.ts: WERF_RUN_ + the key
+ * path in upper snake case); lists are comma-separated.
  */
 import type { CliOptions } from '../cli/args.js';
+import { ENV_ALIASES, configKeys, type ConfigKey } from './keys.js';
 
-function bool(name: string, value: string | undefined): boolean | string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (/^(1|true|yes|on)$/i.test(value)) return true;
-  if (/^(0|false|no|off)$/i.test(value)) return false;
-  return `${value} (from ${name})`;
+export interface EnvLayer {
+  /** A partial config, e.g. { image: { channel: 'ea' } }. */
+  values: Record<string, unknown>;
+  /** Key path -> the variable it came from, for messages. */
+  sources: Record<string, string>;
+  /** WERF_RUN_* variables that set nothing (typos, or other tools' variables). */
+  unused: string[];
 }
 
-/** WERF_RUN_<KEY> for the settings users most often set per CI job. */
-export function envLayer(env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
-  const int = (value: string | undefined): number | string | undefined =>
-    value === undefined || value === '' ? undefined : /^\d+$/.test(value) ? Number(value) : value;
-  return {
-    mode: env.WERF_RUN_MODE || undefined,
-    allowPrivileged: bool('WERF_RUN_ALLOW_PRIVILEGED', env.WERF_RUN_ALLOW_PRIVILEGED),
-    maxAttempts: int(env.WERF_RUN_MAX_ATTEMPTS),
-    network: env.WERF_RUN_NETWORK || undefined,
-    user: env.WERF_RUN_USER || undefined,
-    engine: { host: env.WERF_RUN_DOCKER_HOST || undefined },
-    image: {
-      reference: env.WERF_RUN_IMAGE || undefined,
-      pull: env.WERF_RUN_PULL || undefined,
-      group: env.WERF_RUN_IMAGE_GROUP || undefined,
-      channel: env.WERF_RUN_IMAGE_CHANNEL || undefined,
-      distro: env.WERF_RUN_IMAGE_DISTRO || undefined,
-    },
+function parseBool(value: string): boolean | string {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  return value; // the schema reports it, naming the variable
+}
+
+function parseValue(key: ConfigKey, value: string): unknown {
+  switch (key.kind) {
+    case 'boolean':
+      return parseBool(value);
+    case 'integer':
+    case 'number':
+      return /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+    case 'string[]':
+      return value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    default:
+      return value;
+  }
+}
+
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (next === undefined || next === null || typeof next !== 'object') node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+/** WERF_RUN_<KEY> for every key the environment can set; empty values count as unset. */
+export function envLayer(env: Readonly<Record<string, string | undefined>>, keys: readonly ConfigKey[] = configKeys()): EnvLayer {
+  const byVar = new Map<string, ConfigKey>();
+  for (const key of keys) if (key.envVar) byVar.set(key.envVar, key);
+  const layer: EnvLayer = { values: {}, sources: {}, unused: [] };
+  const apply = (name: string, key: ConfigKey): void => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return;
+    setPath(layer.values, key.path, parseValue(key, raw));
+    layer.sources[key.path] = name;
   };
+  // Aliases first, so the full name wins when both are set.
+  for (const [alias, path] of Object.entries(ENV_ALIASES)) {
+    const key = keys.find((k) => k.path === path);
+    if (key) apply(alias, key);
+  }
+  for (const [name, key] of byVar) apply(name, key);
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('WERF_RUN_') && !byVar.has(name) && !(name in ENV_ALIASES)) layer.unused.push(name);
+  }
+  return layer;
+}
+
+/** The names werf-run reads itself: they are not werf's, so they are not passed to werf. */
+export function ownEnvVars(keys: readonly ConfigKey[] = configKeys()): string[] {
+  return [...Object.keys(ENV_ALIASES), ...keys.flatMap((k) => (k.envVar ? [k.envVar] : []))];
 }
 
 export function flagsLayer(options: CliOptions): Record<string, unknown> {
@@ -42,3 +88,14 @@ export function flagsLayer(options: CliOptions): Record<string, unknown> {
     image: { reference: options.image, pull: options.pull },
   };
 }
+
+/** Key path -> the flag that sets it, for messages. */
+export const FLAG_SOURCES: Readonly<Record<string, string>> = {
+  mode: '--mode',
+  allowPrivileged: '--allow-privileged',
+  network: '--network',
+  'engine.host': '--host',
+  'engine.context': '--context',
+  'image.reference': '--image',
+  'image.pull': '--pull',
+};

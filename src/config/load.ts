@@ -1,15 +1,40 @@
 /**
- * Reading the per-project config: cosmiconfig finds the file (from the working
- * directory up to the git root), then the schema validates it. Every problem
- * becomes one UsageError naming the file, the key path, what was found and
- * what is allowed.
+ * Reading the per-project config. werf-run looks for one file from the working
+ * directory up to the project's git root (never above it, and never in a
+ * user-wide directory such as ~/.config/werfrun: the same checkout must behave
+ * the same on a laptop and in CI). cosmiconfig parses the file; the schema
+ * validates it and each layer above it (WERF_RUN_* environment, flags)
+ * separately, so every message names where the bad value came from: the file
+ * path, the variable or the flag, with the key path, what was found and what
+ * is allowed.
  */
+import { stat, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
-import { UsageError, errorMessage } from '../errors.js';
+import { UsageError, WerfRunError, errorMessage } from '../errors.js';
+import { allowedKeysAt } from './keys.js';
 import { configSchema, type Config } from './schema.js';
+import { loadTypeScriptConfig } from './ts-loader.js';
 
 export const MODULE_NAME = 'werfrun';
+
+/** The file forms, in the order they are looked for in each directory. */
+export const SEARCH_PLACES = [
+  'package.json',
+  '.werfrunrc',
+  '.werfrunrc.json',
+  '.werfrunrc.yaml',
+  '.werfrunrc.yml',
+  '.werfrunrc.js',
+  '.werfrunrc.cjs',
+  '.werfrunrc.mjs',
+  '.werfrunrc.ts',
+  'werfrun.config.js',
+  'werfrun.config.cjs',
+  'werfrun.config.mjs',
+  'werfrun.config.ts',
+] as const;
 
 export interface LoadedConfig {
   config: Config;
@@ -17,37 +42,58 @@ export interface LoadedConfig {
   filepath: string | undefined;
 }
 
+/** A layer above the file (environment, flags): its values and how to name a key's origin. */
+export interface ConfigLayer {
+  /** E.g. "the environment" or "command-line flags". */
+  name: string;
+  values: Record<string, unknown>;
+  /** Key path (dotted, no array indices) -> e.g. "WERF_RUN_MODE" or "--mode". */
+  sources?: Readonly<Record<string, string>>;
+}
+
 export interface LoadConfigInput {
   cwd: string;
   /** Search stops here (the project's git root). */
   stopDir: string;
-  /** --config PATH */
+  /** --config PATH (relative to cwd). */
   explicitPath?: string;
   /** Layers applied on top of the file, lowest first (environment, then flags). */
-  overlays?: readonly Record<string, unknown>[];
+  overlays?: readonly ConfigLayer[];
 }
 
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+function valueAt(input: unknown, keyPath: readonly PropertyKey[]): unknown {
   let node: unknown = input;
-  for (const key of path) {
+  for (const key of keyPath) {
     if (node === null || typeof node !== 'object') return undefined;
     node = (node as Record<PropertyKey, unknown>)[key];
   }
   return node;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  const key = issue.path.map(String).join('.') || '(top level)';
-  const found = JSON.stringify(valueAt(input, issue.path));
+function show(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const json = JSON.stringify(value);
+  const kind = Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
+  return `${json} (${kind})`;
+}
+
+/** One issue as "<key> is <found>; <allowed>". `name` turns a key path into what the user wrote. */
+export function describeIssue(issue: z.core.$ZodIssue, input: unknown, name: (keyPath: string) => string = (k) => k): string {
+  const dotted = issue.path.map(String).join('.');
+  const plain = issue.path.filter((p) => typeof p !== 'number').map(String).join('.');
+  const key = dotted ? (name(plain) === plain ? dotted : name(plain)) : '(top level)';
+  const found = show(valueAt(input, issue.path));
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return `unknown key ${issue.keys.map((k) => (key === '(top level)' ? k : `${key}.${k}`)).join(', ')}`;
+    case 'unrecognized_keys': {
+      const allowed = allowedKeysAt(issue.path);
+      return `unknown key ${issue.keys.map((k) => (dotted ? `${dotted}.${k}` : k)).join(', ')}; allowed${dotted ? ` in ${dotted}` : ''}: ${allowed.join(', ')}`;
+    }
     case 'invalid_value':
       return `${key} is ${found}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_type':
-      return `${key} is ${found ?? 'missing'}; expected ${issue.expected}`;
+      return `${key} is ${found}; expected ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
     default:
-      return `${key} is ${found}: ${issue.message}`;
+      return `${key} is ${found}; ${issue.message.replace(/^Too (big|small): expected \w+ to (be|have) /, 'allowed: ')}`;
   }
 }
 
@@ -67,35 +113,106 @@ export function mergeLayers(...layers: readonly Record<string, unknown>[]): Reco
   return out;
 }
 
-export function validateConfig(raw: unknown, source: string): Config {
+/** Validates one layer; `source` names it in the message ("/p/.werfrunrc.json", "the environment"). */
+export function validateConfig(raw: unknown, source: string, sources?: Readonly<Record<string, string>>): Config {
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => describeIssue(issue, raw));
+  const name = (keyPath: string): string => (sources?.[keyPath] ? `${sources[keyPath]} (${keyPath})` : keyPath);
+  const problems = parsed.error.issues.map((issue) => describeIssue(issue, raw, name));
   throw new UsageError(
     `invalid werf-run config in ${source}: ${problems.join('; ')}`,
     'fix the value (werfrunrc.example.json shows every key, werfrun.schema.json their types)',
   );
 }
 
-export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> {
-  const explorer = cosmiconfig(MODULE_NAME, { searchStrategy: 'global', stopDir: input.stopDir, cache: false });
-  let result: Awaited<ReturnType<typeof explorer.search>>;
+/** The directories searched: cwd, then each parent up to and including stopDir (only cwd when it is outside stopDir). */
+export function searchDirs(cwd: string, stopDir: string): string[] {
+  const start = path.resolve(cwd);
+  const stop = path.resolve(stopDir);
+  const relative = path.relative(stop, start);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return [start];
+  const dirs = [start];
+  let dir = start;
+  while (dir !== stop) {
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dirs.push(parent);
+    dir = parent;
+  }
+  return dirs;
+}
+
+async function isFile(file: string): Promise<boolean> {
   try {
-    result = input.explicitPath ? await explorer.load(input.explicitPath) : await explorer.search(input.cwd);
-  } catch (error) {
-    const where = input.explicitPath ?? `a werf-run config file under ${input.cwd}`;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new UsageError(`config file ${input.explicitPath} does not exist`, 'check the --config path', error);
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A package.json counts only when it has a `werfrun` key. */
+async function packageHasConfig(file: string): Promise<boolean> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  try {
+    const pkg = JSON.parse(text) as unknown;
+    return pkg !== null && typeof pkg === 'object' && MODULE_NAME in pkg;
+  } catch {
+    // A broken package.json is npm's problem, unless it meant to configure us.
+    return text.includes(`"${MODULE_NAME}"`);
+  }
+}
+
+/** The first config file from cwd up to stopDir, or undefined. */
+export async function findConfigFile(cwd: string, stopDir: string): Promise<string | undefined> {
+  for (const dir of searchDirs(cwd, stopDir)) {
+    for (const place of SEARCH_PLACES) {
+      const file = path.join(dir, place);
+      if (!(await isFile(file))) continue;
+      if (place === 'package.json' && !(await packageHasConfig(file))) continue;
+      return file;
     }
-    throw new UsageError(`cannot read ${where}: ${errorMessage(error)}`, 'fix the file so that it parses', error);
   }
-  const fileConfig = (result?.config ?? {}) as unknown;
-  if (fileConfig === null || typeof fileConfig !== 'object' || Array.isArray(fileConfig)) {
-    throw new UsageError(`config in ${result?.filepath} is ${JSON.stringify(fileConfig)}; expected an object`, 'make the file hold one object');
+  return undefined;
+}
+
+/** Parses one file (any form) into its raw value; undefined for an empty file. */
+export async function readConfigFile(file: string): Promise<unknown> {
+  const explorer = cosmiconfig(MODULE_NAME, {
+    searchStrategy: 'none',
+    searchPlaces: [...SEARCH_PLACES],
+    cache: false,
+    loaders: { '.ts': loadTypeScriptConfig },
+  });
+  try {
+    const result = await explorer.load(file);
+    return result?.config;
+  } catch (error) {
+    if (error instanceof WerfRunError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UsageError(`config file ${file} does not exist`, 'check the --config path', error);
+    }
+    const detail = errorMessage(error).replace(/^(JSON|YAML) Error in [^:\n]+:\n?/, '').trim();
+    throw new UsageError(
+      `cannot load config file ${file}: ${detail}`,
+      /\.[cm]?[jt]s$/.test(file) ? 'fix the code so that it runs and exports the config as its default export' : 'fix the syntax so that the file parses',
+      error,
+    );
   }
-  const layers = [fileConfig as Record<string, unknown>, ...(input.overlays ?? [])];
-  const merged = mergeLayers(...layers);
-  // Name the file in messages; values from env/flags are validated again at parse time by the CLI.
-  return { config: validateConfig(merged, result?.filepath ?? 'flags and environment'), filepath: result?.filepath };
+}
+
+export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> {
+  const filepath = input.explicitPath ? path.resolve(input.cwd, input.explicitPath) : await findConfigFile(input.cwd, input.stopDir);
+  let fileConfig: unknown = filepath ? await readConfigFile(filepath) : {};
+  fileConfig ??= {};
+  if (typeof fileConfig !== 'object' || Array.isArray(fileConfig) || fileConfig === null) {
+    throw new UsageError(
+      `invalid werf-run config in ${filepath}: (top level) is ${show(fileConfig)}; expected an object of settings`,
+      'make the file hold one object, e.g. { "image": { "channel": "ea" } }',
+    );
+  }
+  // Each layer alone first, so a bad value is blamed on the layer it came from.
+  if (filepath) validateConfig(fileConfig, filepath);
+  for (const layer of input.overlays ?? []) validateConfig(layer.values, layer.name, layer.sources);
+  const merged = mergeLayers(fileConfig as Record<string, unknown>, ...(input.overlays ?? []).map((l) => l.values));
+  return { config: validateConfig(merged, filepath ?? 'defaults, environment and flags'), filepath };
 }

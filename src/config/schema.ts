@@ -75,6 +75,14 @@ export const configSchema = z
       .prefault({})
       .describe('Environment for werf.'),
     mountDockerSocket: z.boolean().default(false).describe('Mount the Docker socket into the container (never by default).'),
+    forward: z
+      .strictObject({
+        dockerConfig: z.boolean().default(true).describe("Mount the host's Docker config.json read-only for registry auth (WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker)."),
+        kubeConfig: z.boolean().default(true).describe('Mount the kubeconfig files read-only for deploy commands (KUBECONFIG, a list too, or ~/.kube/config).'),
+        sshAgent: z.boolean().default(true).describe('Forward the ssh-agent socket (SSH_AUTH_SOCK) when set, for git over ssh.'),
+      })
+      .prefault({})
+      .describe('Host credentials werf may need, each mounted read-only when present on the host.'),
   })
   .describe('werf-run configuration');
 

@@ -118,7 +118,7 @@ export function unreachableMessage(failures: readonly CandidateFailure[], strate
   const lines = failures.map((f) => `  - ${f.endpoint.url} (from ${f.endpoint.source}): ${f.reason}`);
   if (strategy.explicit) {
     return (
-      `the Docker Engine chosen by ${strategy.name} did not answer:\n${lines.join('\n')}\n` +
+      `no Docker Engine answered at the endpoint chosen by ${strategy.name}:\n${lines.join('\n')}\n` +
       `  ${strategy.name} is an explicit choice, so werf-run (like the docker CLI) tries no other engine.`
     );
   }

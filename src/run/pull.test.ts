@@ -26,6 +26,8 @@ function recorder() {
     warn: (m) => lines.push(`warn ${m}`),
     debug: (m) => lines.push(`debug ${m}`),
     progress: (m) => lines.push(`progress ${m}`),
+    task: (title, run) => (lines.push(`task ${title}`), run()),
+    endPreparation: () => undefined,
   };
   return { reporter, lines };
 }

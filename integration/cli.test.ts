@@ -1,0 +1,270 @@
+/**
+ * The CLI against the real engine: werf's arguments and environment arriving
+ * unchanged, config errors, credentials mounted read-only, unreadable
+ * projects, and --dry-run creating nothing (checked by recording every Engine
+ * API request through a proxy socket).
+ */
+import { createServer, connect as netConnect, type Server } from 'node:net';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeProject, managedContainers, rig, runWerfRun } from './support.js';
+
+const SH_IMAGE = rig.WERF_RUN_RIG_SH_IMAGE!;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+function shProject(config: Record<string, unknown> = {}, files: Record<string, string> = {}) {
+  const project = makeProject({ 'README.md': 'test\n', ...files }, { image: { reference: SH_IMAGE }, ...config });
+  cleanups.push(() => project.cleanup());
+  return project;
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'werf-run-cli-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A unix socket that forwards to the rig's engine and records each HTTP request line. */
+async function recordingProxy(): Promise<{ url: string; requests: string[] }> {
+  const socket = path.join(tempDir(), 'docker.sock');
+  const upstream = new URL(rig.WERF_RUN_RIG_DOCKER_HOST ?? 'unix:///var/run/docker.sock').pathname;
+  const requests: string[] = [];
+  const server: Server = createServer((client) => {
+    const engine = netConnect(upstream);
+    client.on('data', (chunk: Buffer) => {
+      for (const match of chunk.toString('latin1').matchAll(/^(GET|POST|PUT|DELETE|HEAD) (\S+) HTTP\/1\.[01]\r$/gm)) {
+        requests.push(`${match[1]} ${match[2]!.replace(/^\/v[\d.]+/, '')}`);
+      }
+    });
+    client.pipe(engine).pipe(client);
+    client.on('error', () => engine.destroy());
+    engine.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `unix://${socket}`, requests };
+}
+
+describe('werf arguments arrive unchanged', () => {
+  it('keeps spaces, quotes, empty words, `--` and options after the werf command, end to end', async () => {
+    const project = shProject();
+    const args = ['sh', 'printf "<%s>\\n" "$@"', '--', 'a b', "it's", '"double"', '-x', '--verbose', '--', '$HOME', '', 'back\\slash', '*'];
+    const result = await runWerfRun(['--quiet', ...args], { cwd: project.dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe(['--', 'a b', "it's", '"double"', '-x', '--verbose', '--', '$HOME', '', 'back\\slash', '*'].map((a) => `<${a}>\n`).join(''));
+    // --verbose after the werf command was werf's, not werf-run's.
+    expect(result.stderr).toBe('');
+  });
+
+  it('`--` ends werf-run options, so a werf word that looks like one of ours reaches werf', async () => {
+    const project = shProject();
+    const result = await runWerfRun(['--dry-run', '--', '--mode', 'fuse'], { cwd: project.dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/ werf --mode fuse\n$/);
+    expect(result.stdout).toContain('# mode:    native');
+  });
+
+  it("`werf-run help <cmd>` and `werf-run <cmd> --help` reach werf; `--help` and `--version` are werf-run's", async () => {
+    const project = shProject();
+    for (const args of [['help', 'build'], ['build', '--help']]) {
+      const result = await runWerfRun(args, { cwd: project.dir });
+      // Only the werf-sh double in the container prints this, and exits 1.
+      expect(result.stderr).toContain("werf-sh test double: only 'werf version' and 'werf sh SCRIPT' exist");
+      expect(result.exitCode).toBe(1);
+      const dry = await runWerfRun(['--dry-run', ...args], { cwd: project.dir });
+      expect(dry.stdout).toMatch(new RegExp(` werf ${args.join(' ')}\\n$`));
+    }
+    const help = await runWerfRun(['--help'], { cwd: project.dir });
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toContain('Usage: werf-run [werf-run options] <werf command> [werf arguments...]');
+    expect(help.stdout).toContain('--dry-run');
+    const version = await runWerfRun(['--version'], { cwd: project.dir });
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(await managedContainers(project.dir)).toEqual([]);
+  });
+
+  it('an unknown werf-run option before the werf command is a usage error (exit 2)', async () => {
+    const project = shProject();
+    const result = await runWerfRun(['--bogus', 'build'], { cwd: project.dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("werf-run: error: unknown option '--bogus'");
+  });
+});
+
+describe('environment passed to werf', () => {
+  it('passes WERF_* and CI variables, the config’s names and fixed values; not werf-run’s own nor the rest', async () => {
+    const project = shProject({ env: { pass: ['MY_*'], set: { FIXED_VALUE: 'from config' } } });
+    const result = await runWerfRun(['-q', 'sh', 'env | sort'], {
+      cwd: project.dir,
+      env: {
+        WERF_LOG_VERBOSE: 'yes',
+        CI_JOB_ID: '77',
+        GITHUB_TOKEN: 'ghp_not_for_printing',
+        MY_SETTING: 'mine',
+        UNRELATED_VAR: 'nope',
+        WERF_RUN_MAX_ATTEMPTS: '2',
+      },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const env = result.stdout.split('\n');
+    expect(env).toEqual(expect.arrayContaining(['WERF_LOG_VERBOSE=yes', 'CI_JOB_ID=77', 'GITHUB_TOKEN=ghp_not_for_printing', 'MY_SETTING=mine', 'FIXED_VALUE=from config']));
+    expect(result.stdout).not.toContain('UNRELATED_VAR');
+    expect(result.stdout).not.toContain('WERF_RUN_MAX_ATTEMPTS');
+  });
+
+  it('--dry-run and --verbose never print a secret value', async () => {
+    const project = shProject();
+    const env = { GITHUB_TOKEN: 'ghp_not_for_printing', WERF_SECRET_VALUES: 'hush-hush', CI_JOB_ID: '77' };
+    const dry = await runWerfRun(['--dry-run', 'version'], { cwd: project.dir, env });
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain("--env 'GITHUB_TOKEN=<redacted>'");
+    expect(dry.stdout).toContain("--env 'WERF_SECRET_VALUES=<redacted>'");
+    expect(dry.stdout).toContain('--env CI_JOB_ID=77');
+    const verbose = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
+    expect(verbose.exitCode, verbose.stderr).toBe(0);
+    expect(verbose.stderr).toContain('engine: POST /containers/create');
+    for (const text of [dry.stdout, dry.stderr, verbose.stdout, verbose.stderr]) {
+      expect(text).not.toContain('ghp_not_for_printing');
+      expect(text).not.toContain('hush-hush');
+    }
+  });
+});
+
+describe('host credentials, mounted read-only', () => {
+  it('Docker config (DOCKER_CONFIG), a KUBECONFIG list and the ssh-agent socket reach werf at the image user’s paths', async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    mkdirSync(path.join(dir, 'docker'));
+    writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"127.0.0.1:5001": {"auth": "x"}}}\n', { mode: 0o644 });
+    writeFileSync(path.join(dir, 'kube-a'), 'kube: a\n', { mode: 0o644 });
+    writeFileSync(path.join(dir, 'kube-b'), 'kube: b\n', { mode: 0o644 });
+    const sock = path.join(dir, 'agent.sock');
+    const agent = createServer((c) => c.end('agent says hi\n'));
+    await new Promise<void>((resolve) => agent.listen(sock, resolve));
+    cleanups.push(() => new Promise<void>((resolve) => agent.close(() => resolve())));
+    chmodSync(sock, 0o666);
+    const project = shProject();
+    const script = [
+      'cat "$HOME/.docker/config.json"',
+      'echo "KUBECONFIG=$KUBECONFIG"',
+      'IFS=:; for f in $KUBECONFIG; do cat "$f"; done',
+      'echo "SSH_AUTH_SOCK=$SSH_AUTH_SOCK"',
+      'test -S "$SSH_AUTH_SOCK" && echo agent-socket-ok',
+      'echo tamper > "$HOME/.docker/config.json" 2>/dev/null || echo docker-config-read-only',
+    ].join('; ');
+    const result = await runWerfRun(['-q', 'sh', script], {
+      cwd: project.dir,
+      env: { DOCKER_CONFIG: path.join(dir, 'docker'), KUBECONFIG: `${path.join(dir, 'kube-a')}:${path.join(dir, 'nope')}:${path.join(dir, 'kube-b')}`, SSH_AUTH_SOCK: sock },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        '{"auths": {"127.0.0.1:5001": {"auth": "x"}}}',
+        'KUBECONFIG=/home/build/.kube/config:/home/build/.kube/config-2',
+        'kube: a',
+        'kube: b',
+        'SSH_AUTH_SOCK=/tmp/werf-run-ssh-agent.sock',
+        'agent-socket-ok',
+        'docker-config-read-only',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('projects owned by another uid', () => {
+  it('a world-readable checkout owned by root works for uid 1000', async () => {
+    const project = shProject();
+    const result = await runWerfRun(['-q', 'sh', 'id -u; cat /workspace/README.md'], { cwd: project.dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe('1000\ntest\n');
+  });
+
+  it('a 0700 checkout owned by root stops before any container, naming the dir and the fix', async () => {
+    const project = shProject();
+    chmodSync(project.dir, 0o700);
+    const result = await runWerfRun(['sh', 'true'], { cwd: project.dir });
+    expect(result.exitCode).toBe(125);
+    expect(result.stderr).toContain(`uid 1000, the werf image's user, cannot read and enter ${project.dir} (mode 0700, owner uid 0)`);
+    expect(result.stderr).toContain(`fix: give uid 1000 access: setfacl -m u:1000:rx ${project.dir}`);
+    expect(await managedContainers(project.dir)).toEqual([]);
+  });
+});
+
+describe('bad config end to end: exit 2 before touching the engine', () => {
+  it('names the file, the key, the value and what is allowed', async () => {
+    const project = shProject({ image: { reference: SH_IMAGE, channel: 'nightly' } });
+    const result = await runWerfRun(['version'], { cwd: project.dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`invalid werf-run config in ${path.join(project.dir, '.werfrunrc.json')}: image.channel is "nightly" (a string); allowed: "alpha"`);
+  });
+
+  it('a bad WERF_RUN_* value names the variable', async () => {
+    const project = shProject();
+    const result = await runWerfRun(['version'], { cwd: project.dir, env: { WERF_RUN_MAX_ATTEMPTS: 'lots' } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('invalid werf-run config in the environment: WERF_RUN_MAX_ATTEMPTS (maxAttempts) is "lots" (a string); expected a number');
+    expect(result.stderr).not.toContain('.werfrunrc');
+  });
+});
+
+describe('config discovery end to end', () => {
+  it('never reads a user-wide ~/.config/werfrun file (cosmiconfig would, after finding no project file)', async () => {
+    const home = tempDir();
+    mkdirSync(path.join(home, '.config', 'werfrun'), { recursive: true });
+    writeFileSync(path.join(home, '.config', 'werfrun', 'config.json'), '{"mode": "privileged"}');
+    const project = shProject();
+    rmSync(path.join(project.dir, '.werfrunrc.json'));
+    const result = await runWerfRun(['--dry-run', 'version'], { cwd: project.dir, env: { HOME: home, XDG_CONFIG_HOME: undefined, WERF_RUN_IMAGE: SH_IMAGE } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('# config:  none found');
+    expect(result.stdout).toContain('# mode:    native');
+    expect(result.stdout).not.toContain('--privileged');
+  });
+
+  it('--config PATH and a WERF_RUN_* variable override the project file, a flag overrides both', async () => {
+    const project = shProject();
+    const other = path.join(tempDir(), 'ci.yaml');
+    writeFileSync(other, `image:\n  reference: ${SH_IMAGE}\nnetwork: host\nmode: fuse\n`);
+    const fromFile = await runWerfRun(['--dry-run', '--config', other, 'version'], { cwd: project.dir });
+    expect(fromFile.stdout).toContain(`# config:  ${other}`);
+    expect(fromFile.stdout).toContain('--device /dev/fuse');
+    const fromEnv = await runWerfRun(['--dry-run', '--config', other, 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
+    expect(fromEnv.stdout).toContain('# mode:    native (mode forced to native');
+    const fromFlag = await runWerfRun(['--dry-run', '--config', other, '--mode', 'privileged', 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
+    expect(fromFlag.stdout).toContain(' --privileged ');
+  });
+});
+
+describe('--dry-run', () => {
+  it('only reads from the engine: no container, image pull or volume is created', async () => {
+    const project = shProject();
+    const proxy = await recordingProxy();
+    const result = await runWerfRun(['--dry-run', 'sh', 'echo should not run'], { cwd: project.dir, env: { WERF_RUN_DOCKER_HOST: proxy.url } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('should not run\n');
+    expect(result.stdout).toMatch(/^# werf-run --dry-run: nothing was created/);
+    expect(result.stdout).toContain(`# image:   ${SH_IMAGE} (present on the engine`);
+    expect(result.stdout).toContain(`DOCKER_HOST=${proxy.url} docker run --rm --security-opt seccomp=unconfined`);
+    // The requests really went through the proxy, and none of them changes anything.
+    expect(proxy.requests).toEqual(expect.arrayContaining(['GET /_ping', 'GET /info', `GET /images/${SH_IMAGE}/json`]));
+    expect(proxy.requests.filter((r) => !r.startsWith('GET ') && !r.startsWith('HEAD '))).toEqual([]);
+    expect(await managedContainers(project.dir)).toEqual([]);
+  });
+
+  it('plans with assumed facts when the engine does not answer, and says so', async () => {
+    const project = shProject();
+    const result = await runWerfRun(['--dry-run', 'build'], { cwd: project.dir, env: { WERF_RUN_DOCKER_HOST: `unix://${tempDir()}/none.sock` } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('# engine:  unreachable');
+    expect(result.stdout).toMatch(/# assumed: the engine did not answer \(no Docker Engine answered/);
+    expect(result.stdout).toContain('# assumed: SELinux not enforced, no userns-remap');
+    expect(result.stdout).toContain('(unknown: engine unreachable)');
+    expect(result.stdout).toMatch(/docker run --rm .* werf build\n$/);
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * `werf-run --export` checked by the real tools of each format, offline:
+ * - docker-run: the exported command, run by sh against the rig's engine, builds a project;
+ * - compose: `docker-compose config` validates the file, `docker-compose run` builds with it;
+ * - gitlab-runner + gitlab-ci: Python's tomllib reads the runner config, and a container made
+ *   from exactly its [runners.docker] settings and the job's image and script builds the project
+ *   (what GitLab's docker executor does with them);
+ * - github-actions: the job's `options:`, volumes and run step, given to the docker CLI as the
+ *   GitHub runner does, build the project as uid 1001;
+ * - kubernetes: kubectl decodes the Pod into its typed API objects offline and loses nothing.
+ * Tools: docker (CLI), docker-compose (Debian's v1), python3, kubectl ($WERF_RUN_TEST_KUBECTL or PATH).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { parse } from 'yaml';
+import { TEST_IMAGE, runWerfRun, werfProject } from './support.js';
+
+const DOCKERFILE = 'FROM 127.0.0.1:5000/library/busybox:latest\nRUN echo built-from-export > /marker\n';
+const KUBECTL = process.env.WERF_RUN_TEST_KUBECTL ?? 'kubectl';
+
+async function exportText(args: string[], cwd: string): Promise<string> {
+  const result = await runWerfRun(args, { cwd });
+  expect(result.exitCode, result.stderr).toBe(0);
+  return result.stdout;
+}
+
+/** Every leaf of `expected` is in `actual` (numbers may come back as strings: Kubernetes quantities). */
+function missing(expected: unknown, actual: unknown, at = ''): string[] {
+  if (expected !== null && typeof expected === 'object') {
+    if (actual === null || typeof actual !== 'object') return [`${at}: expected an object, got ${JSON.stringify(actual)}`];
+    const entries = Array.isArray(expected) ? expected.map((v, i) => [String(i), v] as const) : Object.entries(expected);
+    return entries.flatMap(([k, v]) => missing(v, (actual as Record<string, unknown>)[k], `${at}.${k}`));
+  }
+  if (typeof expected === 'number' && typeof actual === 'string') return String(expected) === actual ? [] : [`${at}: ${actual}`];
+  return expected === actual ? [] : [`${at}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
+}
+
+describe('werf-run --export, checked by real tools', () => {
+  const projects: { cleanup(): Promise<void> }[] = [];
+  const project = () => {
+    const p = werfProject({ app: DOCKERFILE });
+    projects.push(p);
+    return p;
+  };
+  afterAll(async () => {
+    await Promise.all(projects.map((p) => p.cleanup()));
+  });
+
+  it('docker-run: the pasted command builds the project on the engine', async () => {
+    const p = project();
+    const text = await exportText(['--export', 'docker-run'], p.dir);
+    expect(text).toContain(`--mount type=volume,source=${p.volumes[0]},target=/home/build/.local/share/containers`);
+    const run = await execa('sh', ['-c', text], { cwd: p.dir, reject: false, all: true, timeout: 240_000 });
+    expect(run.all).toMatch(/Building image app/);
+    expect(run.exitCode, run.all).toBe(0);
+    // werf's storage really landed on the exported cache volume (the image's directory is empty).
+    const ls = await execa('docker', ['run', '--rm', '-v', `${p.volumes[0]}:/s`, '127.0.0.1:5000/library/busybox:latest', 'ls', '/s/storage']);
+    expect(ls.stdout).toMatch(/overlay/);
+  });
+
+  it('docker-run for another host (--mode fuse, no engine needed): the docker CLI takes every flag', async () => {
+    const p = project();
+    const text = await exportText(['--mode', 'fuse', '-H', 'unix:///nonexistent/docker.sock', '--export', 'docker-run', 'version'], p.dir);
+    expect(text).toContain('--device /dev/fuse');
+    const run = await execa('sh', ['-c', text], { cwd: p.dir, reject: false, all: true, timeout: 120_000 });
+    expect(run.exitCode, run.all).toBe(0);
+  });
+
+  it('compose: docker-compose validates the service and builds the project with it', async () => {
+    const p = project();
+    const text = await exportText(['--export', 'compose'], p.dir);
+    writeFileSync(path.join(p.dir, 'compose.yaml'), text);
+    const config = await execa('docker-compose', ['-f', 'compose.yaml', 'config'], { cwd: p.dir, reject: false, all: true });
+    expect(config.exitCode, config.all).toBe(0);
+    expect(config.stdout).toContain('seccomp=unconfined');
+    const service = Object.keys((parse(text) as { services: Record<string, unknown> }).services)[0]!;
+    expect(service).toBe('werf-it');
+    const run = await execa('docker-compose', ['-f', 'compose.yaml', 'run', '--rm', service], { cwd: p.dir, reject: false, all: true, timeout: 240_000 });
+    expect(run.all).toMatch(/Building image app/);
+    expect(run.exitCode, run.all).toBe(0);
+  });
+
+  it('gitlab-runner + gitlab-ci: a container with the runner settings and the job builds the project', async () => {
+    const p = project();
+    const toml = await exportText(['--export', 'gitlab-runner'], p.dir);
+    const read = await execa('python3', ['-c', 'import json,sys,tomllib; print(json.dumps(tomllib.load(sys.stdin.buffer)))'], { input: toml });
+    const docker = (JSON.parse(read.stdout) as { runners: { docker: Record<string, unknown> } }).runners.docker;
+    expect(docker.security_opt).toEqual(['seccomp:unconfined', 'apparmor:unconfined']);
+    const job = Object.values(parse(await exportText(['--export', 'gitlab-ci'], p.dir)) as Record<string, { image: string; script: string[] }>)[0]!;
+    expect(job.image).toBe(TEST_IMAGE);
+    // What the docker executor does: the runner's settings, the job's image, the checkout under /builds.
+    const args = ['run', '--rm'];
+    for (const opt of docker.security_opt as string[]) args.push('--security-opt', opt);
+    for (const device of (docker.devices as string[] | undefined) ?? []) args.push('--device', device);
+    if (docker.privileged === true) args.push('--privileged');
+    if (typeof docker.network_mode === 'string') args.push('--network', docker.network_mode);
+    for (const volume of docker.volumes as string[]) args.push('-v', volume);
+    args.push('-v', `${p.dir}:/builds/it`, '-w', '/builds/it', job.image, 'sh', '-c', job.script.join(' && '));
+    const run = await execa('docker', args, { reject: false, all: true, timeout: 240_000 });
+    expect(run.all).toMatch(/Building image app/);
+    expect(run.exitCode, run.all).toBe(0);
+  });
+
+  it('github-actions: the container job options and volumes build the project as uid 1001', async () => {
+    const p = project();
+    // GitHub's runner owns the checkout as 1001.
+    await execa('chown', ['-R', '1001:1001', p.dir]);
+    const workflow = parse(await exportText(['--export', 'github-actions'], p.dir)) as {
+      jobs: Record<string, { container: { image: string; options: string; volumes: string[] }; steps: { run?: string; env?: Record<string, string> }[] }>;
+    };
+    const job = Object.values(workflow.jobs)[0]!;
+    const step = job.steps.find((s) => s.run)!;
+    // As the runner does: docker create with the options string, the volumes, HOME=/github/home; the step's env overrides.
+    const volumes = job.container.volumes.map((v) => `-v ${v}`).join(' ');
+    const env = Object.entries(step.env ?? {}).map(([k, v]) => `-e ${k}=${v}`).join(' ');
+    const command = `docker run --rm ${job.container.options} ${volumes} --network host -e HOME=/github/home ${env} -v "$PWD":/__w/it/it -w /__w/it/it ${job.container.image} sh -c '${step.run}'`;
+    const run = await execa('sh', ['-c', command], { cwd: p.dir, reject: false, all: true, timeout: 240_000 });
+    expect(run.all).toMatch(/Building image app/);
+    expect(run.exitCode, run.all).toBe(0);
+    await execa('docker', ['volume', 'rm', '-f', ...job.container.volumes.map((v) => v.split(':')[0]!)], { reject: false });
+  });
+
+  it("kubernetes: kubectl decodes the Pod offline (for its own version's form) and keeps every field", async () => {
+    const p = project();
+    const version = JSON.parse((await execa(KUBECTL, ['version', '--client', '-o', 'json'])).stdout) as { clientVersion: { major: string; minor: string } };
+    const kubeVersion = `${version.clientVersion.major}.${version.clientVersion.minor.replace(/\D+$/, '')}`;
+    for (const mode of ['native', 'fuse'] as const) {
+      const text = await exportText(['--mode', mode, '--export', 'kubernetes', '--kube-version', kubeVersion, '--kube-volumes', 'pvc'], p.dir);
+      const rendered = parse(text) as Record<string, unknown>;
+      // `set env --local` decodes into the typed v1.Pod with no cluster: wrong types fail, unknown fields vanish.
+      const decoded = await execa(KUBECTL, ['set', 'env', '--local', '-f', '-', '-o', 'json', 'WERF_RUN_EXPORT_CHECK=1'], { input: text, reject: false, all: true });
+      expect(decoded.exitCode, decoded.all).toBe(0);
+      expect(missing(rendered, JSON.parse(decoded.stdout)), `kubectl ${kubeVersion} dropped or changed these`).toEqual([]);
+      const apparmor = Number(version.clientVersion.minor.replace(/\D+$/, '')) >= 30 ? 'appArmorProfile' : 'container.apparmor.security.beta.kubernetes.io/werf';
+      expect(text).toContain(apparmor);
+      if (mode === 'fuse') expect(text).toContain('github.com/fuse: 1');
+    }
+  });
+});

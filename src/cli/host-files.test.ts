@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../config/schema.js';
+import { checkProjectAccess, forwardHostFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
+
+const file = (uid = 1000, mode = 0o600): FileFacts => ({ kind: 'file', uid, gid: uid, mode });
+const dir = (uid: number, mode: number): FileFacts => ({ kind: 'dir', uid, gid: uid, mode });
+
+function input(files: Record<string, FileFacts>, env: Record<string, string> = {}, over: Partial<ForwardInput> = {}): ForwardInput {
+  return {
+    env,
+    hostHome: '/home/u',
+    forward: defaultConfig().forward,
+    image: { home: '/home/build', uid: 1000, gid: 1000 },
+    probe: (p) => files[p],
+    ...over,
+  };
+}
+
+describe('forwardHostFiles', () => {
+  it('mounts ~/.docker/config.json, ~/.kube/config read-only and forwards the ssh-agent socket', () => {
+    const out = forwardHostFiles(
+      input(
+        { '/home/u/.docker/config.json': file(), '/home/u/.kube/config': file(), '/run/agent.sock': { kind: 'socket', uid: 1000, gid: 1000, mode: 0o600 } },
+        { SSH_AUTH_SOCK: '/run/agent.sock' },
+      ),
+    );
+    expect(out.readOnlyFiles).toEqual([
+      { source: '/home/u/.docker/config.json', target: '/home/build/.docker/config.json' },
+      { source: '/home/u/.kube/config', target: '/home/build/.kube/config' },
+      { source: '/run/agent.sock', target: SSH_AGENT_TARGET },
+    ]);
+    expect(out.extraEnv).toEqual({ KUBECONFIG: '/home/build/.kube/config', SSH_AUTH_SOCK: SSH_AGENT_TARGET });
+    expect(out.warnings).toEqual([]);
+  });
+
+  it('follows WERF_DOCKER_CONFIG over DOCKER_CONFIG and points both at the mounted copy', () => {
+    const out = forwardHostFiles(input({ '/w/config.json': file(), '/d/config.json': file() }, { WERF_DOCKER_CONFIG: '/w', DOCKER_CONFIG: '/d' }));
+    expect(out.readOnlyFiles[0]).toEqual({ source: '/w/config.json', target: '/home/build/.docker/config.json' });
+    expect(out.extraEnv).toMatchObject({ WERF_DOCKER_CONFIG: '/home/build/.docker', DOCKER_CONFIG: '/home/build/.docker' });
+  });
+
+  it('mounts each existing file of a KUBECONFIG list and rebuilds the list inside', () => {
+    const out = forwardHostFiles(input({ '/k/a': file(), '/k/c': file() }, { KUBECONFIG: '/k/a:/k/missing:/k/c' }));
+    expect(out.readOnlyFiles.map((f) => f.target)).toEqual(['/home/build/.kube/config', '/home/build/.kube/config-2']);
+    expect(out.extraEnv.KUBECONFIG).toBe('/home/build/.kube/config:/home/build/.kube/config-2');
+    expect(out.notes).toContain('kubeconfig: no /k/missing; not mounted');
+  });
+
+  it('warns when the image user cannot read a credential file, with the fix', () => {
+    const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file(0, 0o600) }));
+    expect(out.warnings[0]).toMatch(/config\.json \(mode 0600, owner uid 0\) cannot be read by uid 1000.*setfacl -m u:1000:r \/home\/u\/\.docker\/config\.json/);
+  });
+
+  it('warns about credential helpers, which do not exist in the image', () => {
+    const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file() }, {}, { readText: () => '{"credsStore": "desktop"}' }));
+    expect(out.warnings[0]).toMatch(/credential helper/);
+  });
+
+  it('forwards nothing that is switched off or absent', () => {
+    const forward = { dockerConfig: false, kubeConfig: false, sshAgent: false };
+    const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file(), '/s': { kind: 'socket', uid: 0, gid: 0, mode: 0o600 } }, { SSH_AUTH_SOCK: '/s' }, { forward }));
+    expect(out).toEqual({ readOnlyFiles: [], extraEnv: {}, notes: [], warnings: [] });
+    expect(forwardHostFiles(input({})).readOnlyFiles).toEqual([]);
+  });
+});
+
+describe('checkProjectAccess', () => {
+  const tree = (root: FileFacts): Record<string, FileFacts> => ({ '/': dir(0, 0o755), '/srv': dir(0, 0o755), '/srv/app': root });
+  const probe = (t: Record<string, FileFacts>) => (p: string) => t[p];
+
+  it('passes a world-readable checkout owned by another uid, and one owned by the image user', () => {
+    expect(() => checkProjectAccess('/srv/app', { uid: 1000, gid: 1000 }, probe(tree(dir(0, 0o755))))).not.toThrow();
+    expect(() => checkProjectAccess('/srv/app', { uid: 1000, gid: 1000 }, probe(tree(dir(1000, 0o700))))).not.toThrow();
+  });
+
+  it('stops on a 0700 checkout owned by root, naming the dir and the fix', () => {
+    let error: unknown;
+    try {
+      checkProjectAccess('/srv/app', { uid: 1000, gid: 1000 }, probe(tree(dir(0, 0o700))));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ exitCode: 125, message: expect.stringContaining('uid 1000, the werf image\'s user, cannot read and enter /srv/app (mode 0700, owner uid 0)') });
+    expect((error as { remedy: string }).remedy).toContain('setfacl -m u:1000:rx /srv/app');
+  });
+
+  it('stops on a parent directory the image user cannot enter', () => {
+    const t = { '/': dir(0, 0o755), '/root': dir(0, 0o700), '/root/app': dir(0, 0o755) };
+    expect(() => checkProjectAccess('/root/app', { uid: 1000 }, probe(t))).toThrow(/cannot enter \/root \(mode 0700/);
+  });
+
+  it('checks nothing for an unknown user', () => {
+    expect(() => checkProjectAccess('/srv/app', {}, probe(tree(dir(0, 0o700))))).not.toThrow();
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * The host-side reading plan() must not do: which credentials exist on this
+ * machine (Docker config, kubeconfig, ssh-agent socket), where they go in the
+ * container, and whether the image's user can read them and the project.
+ * `forwardHostFiles` decides from facts given to it (tests pass a fake
+ * `probe`); `probeFile` is the real fs.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { WerfRunError } from '../errors.js';
+import type { Config } from '../config/schema.js';
+
+export interface FileFacts {
+  kind: 'file' | 'dir' | 'socket' | 'other';
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+export type Probe = (file: string) => FileFacts | undefined;
+
+export const probeFile: Probe = (file) => {
+  try {
+    const s = statSync(file);
+    return { kind: s.isFile() ? 'file' : s.isDirectory() ? 'dir' : s.isSocket() ? 'socket' : 'other', uid: s.uid, gid: s.gid, mode: s.mode & 0o7777 };
+  } catch {
+    return undefined;
+  }
+};
+
+/** Whether uid/gid may do `want` (bits of 4=r, 2=w, 1=x) on a file (root-like bypass not assumed: the image user is not root). */
+export function allows(facts: FileFacts, uid: number, gid: number, want: number): boolean {
+  const bits = facts.uid === uid ? (facts.mode >> 6) & 7 : facts.gid === gid ? (facts.mode >> 3) & 7 : facts.mode & 7;
+  return (bits & want) === want;
+}
+
+const octal = (mode: number): string => `0${mode.toString(8).padStart(3, '0')}`;
+
+export interface ForwardInput {
+  env: Readonly<Record<string, string | undefined>>;
+  /** The host user's home (for ~/.docker and ~/.kube). */
+  hostHome: string;
+  forward: Config['forward'];
+  /** The image user's home and ids (uid undefined: unknown user, no permission checks). */
+  image: { home: string; uid?: number; gid?: number };
+  probe: Probe;
+  /** Reads a small text file (the Docker config, for credential helpers). */
+  readText?: (file: string) => string | undefined;
+}
+
+export interface Forwarded {
+  readOnlyFiles: { source: string; target: string }[];
+  extraEnv: Record<string, string>;
+  /** What was mounted or skipped and why (for --verbose and --dry-run). */
+  notes: string[];
+  warnings: string[];
+}
+
+export const SSH_AGENT_TARGET = '/tmp/werf-run-ssh-agent.sock';
+
+function unreadable(facts: FileFacts, input: ForwardInput, want: number): boolean {
+  const { uid, gid } = input.image;
+  return uid !== undefined && !allows(facts, uid, gid ?? uid, want);
+}
+
+function permissionWarning(file: string, facts: FileFacts, input: ForwardInput, what: string, consequence: string): string {
+  return `${file} (mode ${octal(facts.mode)}, owner uid ${facts.uid}) cannot be ${what} by uid ${input.image.uid}, the werf image's user: ${consequence}. Fix: setfacl -m u:${input.image.uid}:${what === 'read' ? 'r' : 'rw'} ${file}`;
+}
+
+export function forwardHostFiles(input: ForwardInput): Forwarded {
+  const out: Forwarded = { readOnlyFiles: [], extraEnv: {}, notes: [], warnings: [] };
+  const { env, probe } = input;
+
+  if (input.forward.dockerConfig) {
+    const dir = env.WERF_DOCKER_CONFIG || env.DOCKER_CONFIG || path.join(input.hostHome, '.docker');
+    const file = path.join(dir, 'config.json');
+    const facts = probe(file);
+    if (facts?.kind === 'file') {
+      const target = path.posix.join(input.image.home, '.docker', 'config.json');
+      out.readOnlyFiles.push({ source: file, target });
+      // werf reads WERF_DOCKER_CONFIG, then DOCKER_CONFIG: point them at the mounted copy, never at a host path.
+      if (env.WERF_DOCKER_CONFIG) out.extraEnv.WERF_DOCKER_CONFIG = path.posix.dirname(target);
+      if (env.DOCKER_CONFIG) out.extraEnv.DOCKER_CONFIG = path.posix.dirname(target);
+      out.notes.push(`registry auth: ${file} mounted read-only at ${target}`);
+      if (unreadable(facts, input, 4)) out.warnings.push(permissionWarning(file, facts, input, 'read', 'werf will have no registry credentials'));
+      const text = input.readText?.(file);
+      if (text && /"(credsStore|credHelpers)"\s*:/.test(text)) {
+        out.warnings.push(
+          `${file} uses a credential helper (credsStore/credHelpers), which runs on this host and not in the werf image: werf may have no registry credentials. Fix: log in inside the container (werf cr login) or pass credentials as WERF_* variables`,
+        );
+      }
+    } else {
+      out.notes.push(`registry auth: no ${file}; nothing mounted`);
+    }
+  }
+
+  if (input.forward.kubeConfig) {
+    const list = env.WERF_KUBECONFIG || env.KUBECONFIG;
+    const files = list ? list.split(path.delimiter).filter(Boolean) : [path.join(input.hostHome, '.kube', 'config')];
+    const inside: string[] = [];
+    for (const file of files) {
+      const facts = probe(file);
+      if (facts?.kind !== 'file') {
+        out.notes.push(`kubeconfig: no ${file}; not mounted`);
+        continue;
+      }
+      const target = path.posix.join(input.image.home, '.kube', inside.length === 0 ? 'config' : `config-${inside.length + 1}`);
+      out.readOnlyFiles.push({ source: file, target });
+      inside.push(target);
+      out.notes.push(`kubeconfig: ${file} mounted read-only at ${target}`);
+      if (unreadable(facts, input, 4)) out.warnings.push(permissionWarning(file, facts, input, 'read', 'deploy commands will have no cluster access'));
+    }
+    if (inside.length > 0) {
+      out.extraEnv.KUBECONFIG = inside.join(':');
+      if (env.WERF_KUBECONFIG) out.extraEnv.WERF_KUBECONFIG = inside.join(':');
+    }
+  }
+
+  if (input.forward.sshAgent && env.SSH_AUTH_SOCK) {
+    const socket = env.SSH_AUTH_SOCK;
+    const facts = probe(socket);
+    if (facts?.kind === 'socket') {
+      // Read-only does not stop connect(2) on a socket; it only keeps the file from being replaced.
+      out.readOnlyFiles.push({ source: socket, target: SSH_AGENT_TARGET });
+      out.extraEnv.SSH_AUTH_SOCK = SSH_AGENT_TARGET;
+      out.notes.push(`ssh-agent: ${socket} forwarded as ${SSH_AGENT_TARGET}`);
+      if (unreadable(facts, input, 2)) out.warnings.push(permissionWarning(socket, facts, input, 'written', 'git over ssh will find no keys'));
+    } else {
+      out.warnings.push(`SSH_AUTH_SOCK is ${socket}, which is not a socket on this host: the ssh-agent is not forwarded`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The project must be readable by the image's user: werf reads the whole git
+ * tree. A checkout in a 0700 directory owned by another user (e.g. root's
+ * home) is not, and werf's own error would not say why.
+ */
+export function checkProjectAccess(root: string, image: { uid?: number; gid?: number }, probe: Probe): void {
+  if (image.uid === undefined) return;
+  const uid = image.uid;
+  const gid = image.gid ?? uid;
+  const chain: string[] = [];
+  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
+    chain.unshift(dir);
+    if (path.dirname(dir) === dir) break;
+  }
+  for (const dir of chain) {
+    const facts = probe(dir);
+    if (!facts) continue;
+    const want = dir === chain[chain.length - 1] ? 5 : 1;
+    if (!allows(facts, uid, gid, want)) {
+      const need = want === 5 ? 'read and enter' : 'enter';
+      throw new WerfRunError(
+        `uid ${uid}, the werf image's user, cannot ${need} ${dir} (mode ${octal(facts.mode)}, owner uid ${facts.uid}), so werf cannot read the project ${root}`,
+        {
+          remedy: `give uid ${uid} access: setfacl -m u:${uid}:${want === 5 ? 'rx' : 'x'} ${dir} (or chmod o+${want === 5 ? 'rx' : 'x'} ${dir}), or move the checkout to a directory it can read`,
+        },
+      );
+    }
+  }
+}
+
+/** uid/gid of the werf image's users (the image contract); undefined for other users. */
+export function imageIds(user: string): { uid?: number; gid?: number } {
+  // root reads everything: nothing to check.
+  if (user === 'root' || user === '0') return {};
+  if (user === 'build' || user === '1000') return { uid: 1000, gid: 1000 };
+  if (user === 'build1001' || user === '1001') return { uid: 1001, gid: 1001 };
+  if (/^\d+$/.test(user)) return { uid: Number(user), gid: Number(user) };
+  return {};
+}
+
+export const readText = (file: string): string | undefined => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { schemaFileText, withKeyTable } from './docs.js';
+import { configKeys } from './keys.js';
+import { configSchema } from './schema.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const read = (name: string): string => readFileSync(path.join(root, name), 'utf8');
+
+/** Key paths present in a value, in configKeys' notation (`mounts[].source`). */
+function pathsIn(value: unknown, prefix = ''): string[] {
+  if (value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.flatMap((item) => pathsIn(item, `${prefix}[]`));
+  return Object.entries(value).flatMap(([key, child]) => {
+    const here = prefix ? `${prefix}.${key}` : key;
+    return [here, ...(prefix.endsWith('set') ? [] : pathsIn(child, here))];
+  });
+}
+
+describe('generated documentation (npm run schema)', () => {
+  it('the committed werfrun.schema.json is the one the zod schema generates', () => {
+    expect(read('werfrun.schema.json'), 'werfrun.schema.json is stale: run npm run schema').toBe(schemaFileText());
+  });
+
+  it("the README's key table is the generated one", () => {
+    const readme = read('README.md');
+    expect(withKeyTable(readme), 'README.md key table is stale: run npm run schema').toBe(readme);
+  });
+
+  it('the table lists every key, with its variable', () => {
+    const readme = read('README.md');
+    for (const key of configKeys()) {
+      expect(readme).toContain(`| \`${key.path}\` |`);
+      if (key.envVar) expect(readme).toContain(`\`${key.envVar}\``);
+    }
+  });
+});
+
+describe('werfrunrc.example.json', () => {
+  const example = JSON.parse(read('werfrunrc.example.json')) as unknown;
+
+  it('is valid against the schema', () => {
+    const parsed = configSchema.safeParse(example);
+    expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+  });
+
+  it('sets every key', () => {
+    const present = new Set(pathsIn(example));
+    const missing = configKeys()
+      .map((k) => k.path)
+      .filter((p) => !present.has(p));
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,215 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { envLayer, FLAG_SOURCES, flagsLayer } from './layers.js';
+import { loadConfig, searchDirs, type ConfigLayer } from './load.js';
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const dir of roots) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh "git root" with files; returns its path. */
+function project(files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'werf-run-config-'));
+  roots.push(root);
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), content);
+  }
+  return root;
+}
+
+async function channelFrom(files: Record<string, string>, sub = '.'): Promise<{ channel: string; file: string | undefined }> {
+  const root = project(files);
+  const { config, filepath } = await loadConfig({ cwd: path.join(root, sub), stopDir: root });
+  return { channel: config.image.channel, file: filepath && path.relative(root, filepath) };
+}
+
+async function failure(promise: Promise<unknown>): Promise<{ message: string; exitCode: number; remedy?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { message: string; exitCode: number; remedy?: string };
+  }
+  throw new Error('expected a failure');
+}
+
+const env = (vars: Record<string, string>): ConfigLayer => {
+  const layer = envLayer(vars);
+  return { name: 'the environment', values: layer.values, sources: layer.sources };
+};
+
+describe('config discovery', () => {
+  const forms: [string, string][] = [
+    ['.werfrunrc', '{"image": {"channel": "ea"}}'],
+    ['.werfrunrc', 'image:\n  channel: ea\n'],
+    ['.werfrunrc.json', '{"image": {"channel": "ea"}}'],
+    ['.werfrunrc.yaml', 'image:\n  channel: ea\n'],
+    ['.werfrunrc.yml', 'image: {channel: ea}\n'],
+    ['.werfrunrc.js', 'module.exports = { image: { channel: "ea" } };\n'],
+    ['.werfrunrc.cjs', 'module.exports = { image: { channel: "ea" } };\n'],
+    ['.werfrunrc.mjs', 'export default { image: { channel: "ea" } };\n'],
+    ['.werfrunrc.ts', 'const channel: string = "ea";\nexport default { image: { channel } };\n'],
+    ['werfrun.config.js', 'module.exports = { image: { channel: "ea" } };\n'],
+    ['werfrun.config.cjs', 'module.exports = { image: { channel: "ea" } };\n'],
+    ['werfrun.config.mjs', 'export default { image: { channel: "ea" } };\n'],
+    ['werfrun.config.ts', 'interface C { image: { channel: string } }\nconst c: C = { image: { channel: "ea" } };\nexport default c;\n'],
+    ['package.json', '{"name": "app", "werfrun": {"image": {"channel": "ea"}}}'],
+  ];
+  for (const [name, content] of forms) {
+    it(`reads ${name}${name === '.werfrunrc' ? (content.startsWith('{') ? ' (JSON)' : ' (YAML)') : ''}`, async () => {
+      expect(await channelFrom({ [name]: content })).toEqual({ channel: 'ea', file: name });
+    });
+  }
+
+  it('uses defaults when there is no file, and ignores a package.json without a werfrun key', async () => {
+    expect(await channelFrom({ 'package.json': '{"name": "app"}' })).toEqual({ channel: 'stable', file: undefined });
+  });
+
+  it('searches from the working directory up to the git root, nearest first', async () => {
+    const files = { '.werfrunrc.json': '{"image": {"channel": "beta"}}', 'a/b/.werfrunrc.yaml': 'image: {channel: alpha}\n' };
+    expect(await channelFrom(files, 'a/b/c')).toEqual({ channel: 'alpha', file: path.join('a', 'b', '.werfrunrc.yaml') });
+    expect(await channelFrom(files, 'a')).toEqual({ channel: 'beta', file: '.werfrunrc.json' });
+  });
+
+  it('never looks above the git root', async () => {
+    const outer = project({ '.werfrunrc.json': '{"image": {"channel": "beta"}}' });
+    mkdirSync(path.join(outer, 'repo', 'sub'), { recursive: true });
+    const { filepath } = await loadConfig({ cwd: path.join(outer, 'repo', 'sub'), stopDir: path.join(outer, 'repo') });
+    expect(filepath).toBeUndefined();
+    expect(searchDirs('/r/a/b', '/r')).toEqual(['/r/a/b', '/r/a', '/r']);
+    expect(searchDirs('/elsewhere', '/r')).toEqual(['/elsewhere']);
+  });
+
+  it('reads an explicit --config path relative to the working directory, whatever its name', async () => {
+    const root = project({ '.werfrunrc.json': '{"image": {"channel": "beta"}}', 'ci/werf-run.yaml': 'image: {channel: ea}\n' });
+    const { config, filepath } = await loadConfig({ cwd: root, stopDir: root, explicitPath: 'ci/werf-run.yaml' });
+    expect(config.image.channel).toBe('ea');
+    expect(filepath).toBe(path.join(root, 'ci', 'werf-run.yaml'));
+  });
+});
+
+describe('precedence: defaults < file < WERF_RUN_* < flags', () => {
+  const root = project({ '.werfrunrc.json': '{"mode": "fuse", "network": "host", "maxAttempts": 2, "image": {"channel": "ea", "pull": "never"}}' });
+  const load = (overlays: ConfigLayer[]) => loadConfig({ cwd: root, stopDir: root, overlays });
+
+  it('the file overrides defaults, keeping defaults for what it does not set', async () => {
+    const { config } = await load([]);
+    expect(config).toMatchObject({ mode: 'fuse', maxAttempts: 2, image: { channel: 'ea', pull: 'never', distro: 'alpine' } });
+  });
+
+  it('WERF_RUN_* overrides the file; flags override both', async () => {
+    const environment = env({ WERF_RUN_MODE: 'native', WERF_RUN_IMAGE_PULL: 'always', WERF_RUN_MAX_ATTEMPTS: '4', WERF_RUN_NETWORK: 'none' });
+    const flags: ConfigLayer = { name: 'flags', values: flagsLayer({ mode: 'privileged', network: 'host' }), sources: FLAG_SOURCES };
+    expect((await load([environment])).config).toMatchObject({ mode: 'native', maxAttempts: 4, network: 'none', image: { pull: 'always', channel: 'ea' } });
+    expect((await load([environment, flags])).config).toMatchObject({ mode: 'privileged', maxAttempts: 4, network: 'host', image: { pull: 'always' } });
+  });
+});
+
+describe('WERF_RUN_* variables', () => {
+  it('exist for every scalar key and lists, with the old short names as aliases', () => {
+    const layer = envLayer({
+      WERF_RUN_IMAGE: 'reg/werf:1',
+      WERF_RUN_DOCKER_HOST: 'tcp://127.0.0.1:2375',
+      WERF_RUN_ALLOW_PRIVILEGED: 'yes',
+      WERF_RUN_ENV_PASS: 'AWS_*, NPM_TOKEN',
+      WERF_RUN_VOLUMES_WERF_HOME: 'my-home',
+      WERF_RUN_FORWARD_SSH_AGENT: 'off',
+      WERF_RUN_MDOE: 'fuse',
+    });
+    expect(layer.values).toEqual({
+      image: { reference: 'reg/werf:1' },
+      engine: { host: 'tcp://127.0.0.1:2375' },
+      allowPrivileged: true,
+      env: { pass: ['AWS_*', 'NPM_TOKEN'] },
+      volumes: { werfHome: 'my-home' },
+      forward: { sshAgent: false },
+    });
+    expect(layer.sources['image.reference']).toBe('WERF_RUN_IMAGE');
+    expect(layer.unused).toEqual(['WERF_RUN_MDOE']);
+  });
+
+  it('the full name wins over its alias', () => {
+    expect(envLayer({ WERF_RUN_IMAGE: 'a', WERF_RUN_IMAGE_REFERENCE: 'b' }).values).toEqual({ image: { reference: 'b' } });
+  });
+});
+
+describe('bad config: one message with the file, the key, what was found and what is allowed; exit 2', () => {
+  const bad = async (files: Record<string, string>) => {
+    const root = project(files);
+    return { root, error: await failure(loadConfig({ cwd: root, stopDir: root })) };
+  };
+
+  it('unknown key', async () => {
+    const { root, error } = await bad({ '.werfrunrc.json': '{"image": {"chanel": "ea"}}' });
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(
+      `invalid werf-run config in ${path.join(root, '.werfrunrc.json')}: unknown key image.chanel; allowed in image: repository, group, channel, distro, version, reference, pull`,
+    );
+  });
+
+  it('unknown top-level key', async () => {
+    const { error } = await bad({ '.werfrunrc.yaml': 'modes: fuse\n' });
+    expect(error.message).toMatch(/unknown key modes; allowed: \$schema, engine, image, mode,/);
+  });
+
+  it('wrong type', async () => {
+    const { root, error } = await bad({ '.werfrunrc.yaml': 'allowPrivileged: "yes"\nmaxAttempts: many\n' });
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain(path.join(root, '.werfrunrc.yaml'));
+    expect(error.message).toContain('allowPrivileged is "yes" (a string); expected a boolean');
+    expect(error.message).toContain('maxAttempts is "many" (a string); expected a number');
+  });
+
+  it('invalid enum value, and a number out of bounds', async () => {
+    const { error } = await bad({ '.werfrunrc.json': '{"image": {"channel": "nightly"}, "maxAttempts": 9}' });
+    expect(error.message).toContain('image.channel is "nightly" (a string); allowed: "alpha", "beta", "ea", "stable", "rock-solid", "dev"');
+    expect(error.message).toContain('maxAttempts is 9 (a number); allowed: <=5');
+  });
+
+  it('a wrong item in a list names its index', async () => {
+    const { error } = await bad({ '.werfrunrc.json': '{"mounts": [{"source": "a", "target": "relative"}]}' });
+    expect(error.message).toMatch(/mounts\.0\.target is "relative" \(a string\);/);
+  });
+
+  it('unparsable JSON and YAML name the file and the position', async () => {
+    const json = await bad({ '.werfrunrc.json': '{"image": {"channel": "ea",}}' });
+    expect(json.error.exitCode).toBe(2);
+    expect(json.error.message).toMatch(new RegExp(`^cannot load config file ${json.root}/\\.werfrunrc\\.json: .*(line|position|column)`, 's'));
+    const yaml = await bad({ '.werfrunrc.yaml': 'image:\n  channel: [ea\n' });
+    expect(yaml.error.message).toMatch(new RegExp(`^cannot load config file ${yaml.root}/\\.werfrunrc\\.yaml: `));
+    expect(yaml.error.remedy).toMatch(/syntax/);
+  });
+
+  it('a .js config that throws', async () => {
+    const { root, error } = await bad({ 'werfrun.config.mjs': 'throw new Error("no REGISTRY set");\n' });
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(`cannot load config file ${path.join(root, 'werfrun.config.mjs')}: no REGISTRY set`);
+    expect(error.remedy).toMatch(/default export/);
+  });
+
+  it('a file that is not an object', async () => {
+    const { error } = await bad({ '.werfrunrc.json': '["fuse"]' });
+    expect(error.message).toMatch(/\(top level\) is \["fuse"\] \(a list\); expected an object/);
+  });
+
+  it('a missing --config file', async () => {
+    const root = project({});
+    const error = await failure(loadConfig({ cwd: root, stopDir: root, explicitPath: 'nope.json' }));
+    expect(error).toMatchObject({ exitCode: 2, message: `config file ${path.join(root, 'nope.json')} does not exist` });
+  });
+
+  it('a bad WERF_RUN_* value names the variable, not the file', async () => {
+    const root = project({ '.werfrunrc.json': '{"mode": "fuse"}' });
+    const error = await failure(
+      loadConfig({ cwd: root, stopDir: root, overlays: [env({ WERF_RUN_IMAGE_CHANNEL: 'nightly', WERF_RUN_ALLOW_PRIVILEGED: 'maybe' })] }),
+    );
+    expect(error.exitCode).toBe(2);
+    expect(error.message).not.toContain('.werfrunrc.json');
+    expect(error.message).toContain('invalid werf-run config in the environment');
+    expect(error.message).toContain('WERF_RUN_IMAGE_CHANNEL (image.channel) is "nightly" (a string); allowed: "alpha"');
+    expect(error.message).toContain('WERF_RUN_ALLOW_PRIVILEGED (allowPrivileged) is "maybe" (a string); expected a boolean');
+  });
+});

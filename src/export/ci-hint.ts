@@ -1,0 +1,45 @@
+/**
+ * For `doctor`: when werf-run runs inside a CI job's container and cannot
+ * start a container of its own, the settings werf needs must come from the
+ * runner's configuration. This names the export that produces them (pure).
+ */
+import type { Mode } from '../config/schema.js';
+import type { ExportFormat } from './spec.js';
+
+export interface ExportHintInput {
+  /** From runsInContainer(readContainerSignals(), env). */
+  inContainer: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  /** werf-run reached a Docker Engine it can create containers on (then no hint: werf-run sets things up itself). */
+  canStartContainers: boolean;
+  /** The mode the host needs, when known: it is added to the suggested command. */
+  mode?: Mode;
+}
+
+export interface ExportHint {
+  format: ExportFormat;
+  /** The line to run, e.g. `werf-run --export gitlab-runner --mode fuse`. */
+  command: string;
+  why: string;
+}
+
+const isCi = (env: ExportHintInput['env']): boolean =>
+  Boolean(env.CI && env.CI !== 'false') || Boolean(env.GITLAB_CI || env.GITHUB_ACTIONS || env.JENKINS_URL || env.BUILDKITE || env.TF_BUILD);
+
+export function exportHint(input: ExportHintInput): ExportHint | undefined {
+  const { env } = input;
+  if (!input.inContainer || input.canStartContainers || !isCi(env)) return undefined;
+  const inKubernetes = Boolean(env.KUBERNETES_SERVICE_HOST);
+  let format: ExportFormat;
+  let system: string;
+  if (env.GITLAB_CI) [format, system] = inKubernetes ? ['kubernetes', 'a GitLab Kubernetes executor pod'] : ['gitlab-runner', 'a GitLab docker executor job'];
+  else if (env.GITHUB_ACTIONS) [format, system] = inKubernetes ? ['kubernetes', 'a GitHub Actions runner pod'] : ['github-actions', 'a GitHub Actions container job'];
+  else if (inKubernetes) [format, system] = ['kubernetes', 'a CI pod'];
+  else [format, system] = ['docker-run', 'a CI job container'];
+  const mode = input.mode ? ` --mode ${input.mode}` : '';
+  return {
+    format,
+    command: `werf-run --export ${format}${mode}`,
+    why: `werf-run runs inside ${system} and cannot start a container of its own: the runner must give the job container the settings werf needs`,
+  };
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { specFor } from '../../test/export-fixture.js';
+import { EXPORT_FORMATS } from './spec.js';
+import { renderExport } from './render.js';
+import { dnsName, isRunnerProvided, uidOf } from './spec.js';
+
+describe('toExportSpec', () => {
+  it('keeps the mode settings and cache volumes, and drops labels, TTY and werf-run\'s own variables', () => {
+    const spec = specFor({ mode: 'fuse', config: { volumes: { storage: 's', werfHome: 'h' } } });
+    expect(spec).toMatchObject({
+      mode: 'fuse',
+      securityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+      devices: ['/dev/fuse'],
+      privileged: false,
+      user: 'build',
+      volumes: { storage: 's', werfHome: 'h' },
+      workdir: '',
+    });
+    expect(spec.envNames).toEqual(['CI', 'GITHUB_TOKEN', 'WERF_REPO']);
+    expect(JSON.stringify(spec)).not.toMatch(/werf-run\.managed|WERF_RUN_MODE|"tty"/);
+  });
+
+  it('keeps host variables by name only; config values only when the name is not secret-looking', () => {
+    const spec = specFor({ config: { env: { set: { WERF_LOG_COLOR_MODE: 'off', REGISTRY_PASSWORD: 'hunter2' } } } });
+    expect(spec.envFixed).toEqual({ WERF_LOG_COLOR_MODE: 'off' });
+    expect(spec.envNames).toContain('REGISTRY_PASSWORD');
+  });
+
+  it('records where werf runs relative to the project root', () => {
+    expect(specFor({ cwd: '/home/u/app/sub/dir' }).workdir).toBe('sub/dir');
+  });
+});
+
+describe('every format', () => {
+  const secretSpec = () =>
+    specFor({
+      mode: 'fuse',
+      hostEnv: { WERF_REPO: 'host-repo-value', GITHUB_TOKEN: 'ghs_hostsecret', WERF_SECRET_KEY: 'k3y-value' },
+      config: { env: { set: { API_TOKEN: 'tok-value', PLAIN: 'plain-value' } } },
+    });
+  it.each(EXPORT_FORMATS)('%s carries no host env value and no secret value', (format) => {
+    const text = renderExport(format, secretSpec());
+    expect(text).not.toMatch(/ghs_hostsecret|k3y-value|tok-value|host-repo-value/);
+    // The runner's config holds no job variables; every other format carries the project's fixed ones.
+    if (format === 'gitlab-runner') expect(text).not.toContain('plain-value');
+    else expect(text).toContain('plain-value');
+    expect(text).toContain(`--export ${format}`);
+  });
+});
+
+describe('helpers', () => {
+  it('names things as DNS labels', () => {
+    expect(dnsName('My_App.v2')).toBe('werf-my-app-v2');
+    expect(dnsName(undefined)).toBe('werf');
+  });
+  it('knows the image contract uids', () => {
+    expect([uidOf('build'), uidOf('build1001'), uidOf('root'), uidOf('42'), uidOf('someone')]).toEqual([1000, 1001, 0, 42, undefined]);
+  });
+  it('tells runner-provided variables from the user\'s, GITHUB_TOKEN being the user\'s', () => {
+    expect(['CI', 'CI_JOB_ID', 'GITHUB_SHA', 'RUNNER_OS'].every(isRunnerProvided)).toBe(true);
+    expect(['GITHUB_TOKEN', 'WERF_REPO'].some(isRunnerProvided)).toBe(false);
+  });
+});

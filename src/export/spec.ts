@@ -1,0 +1,108 @@
+/**
+ * What every export renders from: the chosen setup, taken from a RunPlan and
+ * made independent of the machine werf-run runs on. No host env values (only
+ * names), no werf-run labels, no TTY, no host paths for the project (each
+ * format has its own way to bring the checkout in). Pure.
+ */
+import type { Config, Mode } from '../config/schema.js';
+import type { RunPlan } from '../plan/plan.js';
+import { PROJECT_DIR, imageUser, storageDir, werfHomeDir, type ImageUser } from '../plan/contract.js';
+import { isSecretName } from '../plan/env.js';
+
+export const EXPORT_FORMATS = ['docker-run', 'compose', 'gitlab-runner', 'gitlab-ci', 'github-actions', 'kubernetes'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportSpec {
+  mode: Mode;
+  image: string;
+  /** werf's command and arguments (without the leading `werf`). */
+  werfArgs: string[];
+  /** The image user werf runs as (build, uid 1000, unless config.user says otherwise). */
+  user: string;
+  /** Docker security options (`seccomp=unconfined`, `apparmor=unconfined`, `label=disable`). */
+  securityOpt: string[];
+  devices: string[];
+  privileged: boolean;
+  usernsMode?: string;
+  network?: string;
+  /** Cache volume names; each format mounts them at the image user's home. */
+  volumes: { storage: string; werfHome: string };
+  /** Where werf runs, relative to the project root ('' = the root). */
+  workdir: string;
+  /** Variables to pass through from the runner's environment, by name only. */
+  envNames: string[];
+  /** Fixed values from config env.set, except secret-looking names (those are in envNames). */
+  envFixed: Record<string, string>;
+  /** From werf.yaml's `project:`, for names of jobs, services and pods. */
+  projectName?: string;
+}
+
+export interface ToExportSpecInput {
+  plan: RunPlan;
+  config: Pick<Config, 'env' | 'volumes' | 'user' | 'network'>;
+  werfArgs: readonly string[];
+  projectName?: string;
+}
+
+export function toExportSpec(input: ToExportSpecInput): ExportSpec {
+  const { container } = input.plan;
+  // Values from config env.set are the project's own (committed) settings and are
+  // kept, except secret-looking ones: those, like every host variable, go by name only.
+  const fixed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input.config.env.set)) if (!isSecretName(name)) fixed[name] = value;
+  const envNames = container.env
+    .map((entry) => entry.slice(0, entry.indexOf('=') < 0 ? entry.length : entry.indexOf('=')))
+    // werf-run's own settings are not werf's.
+    .filter((name) => !name.startsWith('WERF_RUN_') && !(name in fixed));
+  const workingDir = container.workingDir ?? PROJECT_DIR;
+  const workdir = workingDir === PROJECT_DIR ? '' : workingDir.slice(PROJECT_DIR.length + 1);
+  return {
+    mode: input.plan.mode,
+    image: input.plan.image,
+    werfArgs: [...input.werfArgs],
+    user: imageUser(input.config.user).user,
+    securityOpt: [...container.securityOpt],
+    devices: [...container.devices],
+    privileged: container.privileged,
+    ...(container.usernsMode ? { usernsMode: container.usernsMode } : {}),
+    ...(input.config.network ? { network: input.config.network } : {}),
+    volumes: { storage: input.config.volumes.storage, werfHome: input.config.volumes.werfHome },
+    workdir,
+    envNames: [...new Set(envNames)].sort(),
+    envFixed: fixed,
+    ...(input.projectName ? { projectName: input.projectName } : {}),
+  };
+}
+
+/** The user, home and cache mount points in the image for a spec (or a user a format imposes). */
+export function cacheTargets(user: string): ImageUser & { storage: string; werfHome: string } {
+  const who = imageUser(user);
+  return { ...who, storage: storageDir(who.home), werfHome: werfHomeDir(who.home) };
+}
+
+/** Variables a CI system sets in every job by itself (werf-run passes them by default). */
+export function isRunnerProvided(name: string): boolean {
+  return /^(CI|CI_.*|GITLAB_CI|GITLAB_USER_.*|GITHUB_(?!TOKEN$).*|RUNNER_.*|BUILD_.*|JENKINS_URL|BUILDKITE.*)$/.test(name);
+}
+
+/** Numeric uid of the image contract's users (Kubernetes and GitHub want numbers). */
+export function uidOf(user: string): number | undefined {
+  if (user === 'build' || user === '1000') return 1000;
+  if (user === 'build1001' || user === '1001') return 1001;
+  if (user === 'root' || user === '0') return 0;
+  return /^\d+$/.test(user) ? Number(user) : undefined;
+}
+
+/** A name usable as a job, service, container or pod name (DNS label). */
+export function dnsName(base: string | undefined, fallback = 'werf'): string {
+  const cleaned = (base ?? '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50);
+  return cleaned ? `werf-${cleaned}` : fallback;
+}
+
+/** The header every snippet starts with: how it was made, and from which mode. */
+export function provenance(spec: ExportSpec, format: ExportFormat): string[] {
+  return [
+    `generated by werf-run --export ${format} (mode ${spec.mode}); werf-run is not needed to use it`,
+    ...(spec.mode === 'privileged' ? ['privileged mode: the container gets full access to the host; use only where allowed'] : []),
+  ];
+}
