@@ -13,6 +13,7 @@ import { detect, type Detection } from '../detect/detect.js';
 import { disprovedFacts } from '../detect/disprove.js';
 import { FACT_KEYS } from '../detect/facts.js';
 import { imageUser } from '../plan/contract.js';
+import { ulimitsFor } from '../plan/engine-quirks.js';
 import { MANAGED_LABEL } from '../plan/plan.js';
 import type { Signature } from '../recover/signatures.js';
 import type { Reporter } from './reporter.js';
@@ -52,6 +53,7 @@ export async function detectStep(input: DetectStepInput): Promise<DetectStep> {
     target: {
       image: input.image,
       user: imageUser(config.user).user,
+      ulimits: ulimitsFor(input.info.product),
       labels: {
         [MANAGED_LABEL]: 'true',
         'werf-run.owner-host': os.hostname(),

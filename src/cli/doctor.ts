@@ -4,7 +4,6 @@
  * one JSON document with --json) on stdout, and exits 0 when some mode can
  * work, 1 otherwise.
  */
-import { connect } from '../engine/discover.js';
 import type { Engine, EngineInfo } from '../engine/port.js';
 import { errorMessage, WerfRunError } from '../errors.js';
 import { resolveImageRef } from '../plan/image.js';
@@ -13,7 +12,8 @@ import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { detectStep } from './detect-step.js';
 import { doctorText, factsJson, gitlabRunnerConfig, type DoctorReport } from './doctor-report.js';
-import { prepareProject } from './prepare.js';
+import { connectEngine, prepareProject } from './prepare.js';
+import { authProvider, readDockerSetup } from './docker-setup.js';
 import type { Reporter } from './reporter.js';
 
 const remedyOf = (error: unknown): string => (error instanceof WerfRunError && error.remedy ? error.remedy : 'see the message');
@@ -42,7 +42,9 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
   let engine: Engine;
   let info: EngineInfo;
   try {
-    engine = await connect({ explicitHost: config.engine.host, env: ctx.env, timeoutMs: config.engine.timeoutMs }, ctx.openEngine);
+    const found = await connectEngine(ctx, options, config, reporter, undefined);
+    if (!found) throw new WerfRunError('no Docker Engine'); // connectEngine throws when not optional
+    engine = found;
     report.engine = { ...engine.endpoint, found: true };
     info = await engine.info();
   } catch (error) {
@@ -56,7 +58,7 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
   const image = resolveImageRef(config.image);
   report.image = { reference: image, available: true };
   try {
-    await ensureImage(engine, image, config.image.pull, undefined, reporter);
+    await ensureImage(engine, image, config.image.pull, authProvider(readDockerSetup(ctx.env), ctx.env, image), reporter);
   } catch (error) {
     report.image = { reference: image, available: false, error: errorMessage(error) };
     report.problems.push({ fact: 'image', problem: `the werf image is not available, so nothing was probed: ${errorMessage(error)}`, remedy: remedyOf(error) });

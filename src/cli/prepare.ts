@@ -11,13 +11,14 @@ import { loggingEngine } from '../engine/logging.js';
 import type { Endpoint, Engine } from '../engine/port.js';
 import { chooseMode, type ModeChoice } from '../detect/choose.js';
 import { findingsFromOverrides, mergeFindings, unknownFacts } from '../detect/facts.js';
-import type { SecurityFacts } from '../plan/security.js';
-import { WerfRunError, errorMessage } from '../errors.js';
+import type { PlanInput } from '../plan/plan.js';
+import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from './reporter.js';
 import { findProjectRoot } from './project.js';
 import { detectStep, type DetectStep } from './detect-step.js';
+import { discoveryFacts, readDockerSetup } from './docker-setup.js';
 
 export interface PreparedProject {
   project: { root: string; isGit: boolean };
@@ -62,11 +63,13 @@ export async function connectEngine(
     : ctx.openEngine;
   return reporter.task('connecting to the Docker Engine', async () => {
     try {
-      const found = await connect({ explicitHost: config.engine.host, env: ctx.env, timeoutMs: config.engine.timeoutMs }, openEngine);
+      const facts = discoveryFacts(readDockerSetup(ctx.env), config.engine, ctx.env);
+      const found = await connect({ facts, timeoutMs: config.engine.timeoutMs }, openEngine);
       reporter.debug(`engine: ${found.endpoint.url} (from ${found.endpoint.source})`);
       return found;
     } catch (error) {
-      if (!optional) throw error;
+      // A mistake in the settings (a context that does not exist) is reported even by --dry-run.
+      if (!optional || error instanceof UsageError) throw error;
       reporter.warn(`no Docker Engine answered; ${optional.why}`);
       optional.assumed.push(`the engine did not answer (${errorMessage(error).replace(/\n\s*/g, ' ')}); the plan uses the facts below instead of the daemon's`);
       return undefined;
@@ -79,7 +82,7 @@ export interface DetectedHost {
   step: DetectStep | undefined;
   choice: ModeChoice;
   /** What plan() needs to know of the host. */
-  security: SecurityFacts;
+  security: PlanInput['facts'];
   rootlessDaemon: boolean;
   /** One line about the engine, for --dry-run. */
   engineLine: string | undefined;
@@ -117,6 +120,7 @@ export async function detectHost(input: DetectHostInput): Promise<DetectedHost> 
       };
     }
     const info = await engine.info();
+    reporter.debug(`engine: ${info.product} ${info.serverVersion} (API ${info.apiVersion}), kernel ${info.kernelVersion}, storage ${info.storageDriver}`);
     const step = await detectStep({
       engine,
       info,
@@ -132,7 +136,7 @@ export async function detectHost(input: DetectHostInput): Promise<DetectedHost> 
     return {
       step,
       choice: step.choice,
-      security: { selinux: facts.selinux.value ?? false, usernsRemap: facts.usernsRemap.value ?? false },
+      security: { selinux: facts.selinux.value ?? false, usernsRemap: facts.usernsRemap.value ?? false, engine: { product: info.product } },
       rootlessDaemon: facts.rootlessDaemon.value ?? false,
       engineLine: `${engine.endpoint.url} (from ${engine.endpoint.source}): ${info.product} ${info.serverVersion}, kernel ${info.kernelVersion}, ${info.operatingSystem}`,
     };

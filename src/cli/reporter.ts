@@ -24,6 +24,12 @@ export interface Reporter {
    * nothing may be redrawn after this, and a CI group is closed.
    */
   endPreparation(): void;
+  /**
+   * A status that replaces the previous one (pull layers and bytes): under the
+   * running step in the task list; in plain output at most one line every
+   * few seconds, so CI logs get a few lines, not thousands.
+   */
+  progress(message: string): void;
 }
 
 export interface PlainReporterOptions {
@@ -37,17 +43,37 @@ export interface PlainReporterOptions {
   group?: CiGroup;
   /** Colour the warning prefix. */
   color?: boolean;
+  /** The least time between two plain progress lines (default 10 s). */
+  progressIntervalMs?: number;
 }
 
 export class PlainReporter implements Reporter {
   private groupOpen = false;
   private preparationOver = false;
+  private lastProgressAt: number | undefined;
 
   constructor(private readonly options: PlainReporterOptions) {}
 
+  private now(): Date {
+    return (this.options.now ?? (() => new Date()))();
+  }
+
   private line(prefix: string, message: string): void {
-    const time = this.options.timestamps ? `${(this.options.now ?? (() => new Date()))().toISOString()} ` : '';
+    const time = this.options.timestamps ? `${this.now().toISOString()} ` : '';
     this.options.stream.write(`${time}werf-run: ${prefix}${message}\n`);
+  }
+
+  progress(message: string): void {
+    if (this.options.quiet) return;
+    const now = this.now().getTime();
+    // The first status is not printed: the step's own line has just said what starts.
+    if (this.lastProgressAt === undefined) {
+      this.lastProgressAt = now;
+      return;
+    }
+    if (now - this.lastProgressAt < (this.options.progressIntervalMs ?? 10_000)) return;
+    this.lastProgressAt = now;
+    this.line('', message);
   }
 
   step(title: string): void {

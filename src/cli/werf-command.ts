@@ -19,6 +19,8 @@ import { checkProjectAccess, forwardHostFiles, imageIds, probeFile, readText } f
 import type { Reporter } from './reporter.js';
 import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 import { learnFromFailure, rememberMode } from './detect-step.js';
+import { authProvider, readDockerSetup } from './docker-setup.js';
+import { DEFAULT_SOCKET } from '../engine/candidates.js';
 
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
 const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
@@ -46,7 +48,7 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
   // The probe runs in the werf image, so it must be there first (--dry-run pulls and probes nothing).
   if (engine && !options.dryRun) {
     await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
-      ensureImage(engine, image, config.image.pull, undefined, reporter),
+      ensureImage(engine, image, config.image.pull, authProvider(readDockerSetup(ctx.env), ctx.env, image), reporter),
     );
   }
   const detected = await detectHost({
@@ -119,7 +121,7 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
         project,
         notes: forwarded.notes,
         assumed,
-        dockerHost: engine && engine.endpoint.source !== 'default socket' ? engine.endpoint.url : undefined,
+        dockerHost: engine && engine.endpoint.url !== DEFAULT_SOCKET ? engine.endpoint.url : undefined,
       }),
     );
     return 0;

@@ -7,7 +7,7 @@
  * and always removed.
  */
 import { Writable } from 'node:stream';
-import type { ContainerSpec, Engine } from '../engine/port.js';
+import type { ContainerSpec, Engine, UlimitSpec } from '../engine/port.js';
 import { errorMessage } from '../errors.js';
 import { runAttempt } from '../run/attempt.js';
 import type { Findings } from './facts.js';
@@ -18,6 +18,8 @@ export interface ProbeTarget {
   /** The user werf runs as (the image contract's). */
   user: string;
   labels: Record<string, string>;
+  /** The engine's quirks apply to the probe as to werf's container (Podman's ulimits). */
+  ulimits?: UlimitSpec[];
 }
 
 export const PROBE_ROLE_LABEL = 'werf-run.role';
@@ -37,6 +39,7 @@ export function probeSpec(target: ProbeTarget, withFuse: boolean): ContainerSpec
     devices: withFuse ? ['/dev/fuse'] : [],
     privileged: false,
     networkMode: 'none',
+    ulimits: target.ulimits,
   };
 }
 

@@ -1,43 +1,126 @@
 /**
- * Finding the Docker Engine the way the docker CLI does. Each candidate comes
- * with where it was found; the first that answers a ping wins, and when none
- * does the error lists every candidate and why it failed.
+ * Connecting to the Docker Engine: the candidates from candidates.ts are asked
+ * in order (a ping with a short timeout); the first that answers wins. When
+ * none does, one message lists every candidate, where it came from and why it
+ * failed, and the fix for the reasons seen.
  */
 import { WerfRunError, errorMessage } from '../errors.js';
+import { candidateEndpoints, type DiscoveryFacts, type Strategy } from './candidates.js';
 import type { Endpoint, Engine } from './port.js';
 
-export interface DiscoverInput {
-  /** engine.host from config or --host. */
-  explicitHost?: string;
-  env: Readonly<Record<string, string | undefined>>;
+export interface ConnectInput {
+  facts: DiscoveryFacts;
   timeoutMs: number;
+  strategies?: readonly Strategy[];
 }
 
-/** The endpoints to try, in the docker CLI's order of precedence (pure). */
-export function candidateEndpoints(input: DiscoverInput): Endpoint[] {
-  if (input.explicitHost) return [{ url: input.explicitHost, source: 'werf-run config or --host' }];
-  const dockerHost = input.env.DOCKER_HOST;
-  if (dockerHost) return [{ url: dockerHost, source: 'DOCKER_HOST' }];
-  return [{ url: 'unix:///var/run/docker.sock', source: 'default socket' }];
+export type FailureKind = 'missing' | 'refused' | 'denied' | 'timeout' | 'unresolved' | 'tls' | 'setup' | 'other';
+
+export interface CandidateFailure {
+  endpoint: Endpoint;
+  kind: FailureKind;
+  reason: string;
 }
 
-export async function connect(
-  input: DiscoverInput,
-  open: (endpoint: Endpoint) => Engine,
-): Promise<Engine> {
-  const failures: string[] = [];
-  for (const endpoint of candidateEndpoints(input)) {
+/** The first errno-style code in an error's cause chain. */
+function codeOf(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code) return code;
+  }
+  return undefined;
+}
+
+/** Why a candidate did not answer, in words and as a kind for the remedy (pure). */
+export function explainFailure(error: unknown, timeoutMs: number): Pick<CandidateFailure, 'kind' | 'reason'> {
+  const code = codeOf(error);
+  const message = errorMessage(error);
+  switch (code) {
+    case 'ENOENT':
+      return { kind: 'missing', reason: 'no such socket (ENOENT): no engine runs there' };
+    case 'ECONNREFUSED':
+      return { kind: 'refused', reason: 'connection refused (ECONNREFUSED): nothing listens there, the daemon is stopped' };
+    case 'EACCES':
+    case 'EPERM':
+      return { kind: 'denied', reason: `permission denied (${code}): this user may not open the socket` };
+    case 'ETIMEDOUT':
+    case 'ABORT_ERR':
+      return { kind: 'timeout', reason: `no answer within ${timeoutMs} ms` };
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return { kind: 'unresolved', reason: `the host name does not resolve (${code})` };
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return { kind: 'other', reason: `the connection was closed (${code}): is it a Docker API endpoint, and does it expect TLS?` };
+  }
+  if (/HTTP request to an HTTPS server/i.test(message)) {
+    return { kind: 'tls', reason: 'the engine speaks TLS but werf-run was not told to (set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or use a context with TLS)' };
+  }
+  if (code && /CERT|SSL|TLS|SELF_SIGNED/i.test(code)) return { kind: 'tls', reason: `TLS failed (${code}): ${message}` };
+  if (/no answer within/.test(message)) return { kind: 'timeout', reason: message };
+  return { kind: 'other', reason: code ? `${message} (${code})` : message };
+}
+
+const REMEDIES: Record<FailureKind, string> = {
+  missing: 'start the Docker daemon (dockerd, Docker Desktop, colima start, or podman system service)',
+  refused: 'start the daemon that should listen there (a unix socket file without a daemon is left over from a stopped one)',
+  denied: 'join the docker group (sudo usermod -aG docker $USER, then log in again) or use a socket this user may open',
+  timeout: 'check that the engine host is up and reachable, or raise engine.timeoutMs',
+  unresolved: 'fix the host name in the endpoint',
+  tls: 'check the TLS certificates (DOCKER_CERT_PATH, or the context\'s TLS files) and DOCKER_TLS_VERIFY',
+  setup: 'fix the endpoint or its TLS files named above',
+  other: 'check that the endpoint is a Docker Engine API (docker -H <endpoint> version)',
+};
+
+function remedyFor(failures: readonly CandidateFailure[], explicit: Strategy | undefined): string {
+  const kinds = [...new Set(failures.map((f) => f.kind))];
+  const fixes = kinds.map((k) => REMEDIES[k]);
+  if (explicit) {
+    const choice =
+      explicit.name === 'currentContext'
+        ? 'switch context (docker context use default)'
+        : explicit.name === 'engine.host' || explicit.name === 'engine.context'
+          ? `change or remove ${explicit.name} (werf-run config or flag)`
+          : `unset ${explicit.name} to use the default socket`;
+    fixes.push(`or ${choice}`);
+  } else {
+    fixes.push('or point DOCKER_HOST (or a docker context) at a running engine');
+  }
+  return fixes.join('; ');
+}
+
+export async function connect(input: ConnectInput, open: (endpoint: Endpoint) => Engine): Promise<Engine> {
+  const { endpoints, strategy } = candidateEndpoints(input.facts, input.strategies);
+  const failures: CandidateFailure[] = [];
+  for (const endpoint of endpoints) {
     let engine: Engine;
     try {
       engine = open(endpoint);
+    } catch (error) {
+      // Not a connection failure: the endpoint's value or TLS files are unusable.
+      failures.push({ endpoint, kind: 'setup', reason: errorMessage(error) });
+      continue;
+    }
+    try {
       await engine.ping(input.timeoutMs);
       return engine;
     } catch (error) {
-      failures.push(`  - ${endpoint.url} (from ${endpoint.source}): ${errorMessage(error)}`);
+      failures.push({ endpoint, ...explainFailure(error, input.timeoutMs) });
     }
   }
-  throw new WerfRunError(`no Docker Engine answered. Tried:\n${failures.join('\n')}`, {
-    remedy:
-      'start the Docker daemon (e.g. dockerd, or Docker Desktop), or point DOCKER_HOST at a running one; if the socket exists but access is denied, join the docker group',
+  throw new WerfRunError(unreachableMessage(failures, strategy), {
+    remedy: remedyFor(failures, strategy.explicit ? strategy : undefined),
   });
+}
+
+/** The one message for "no engine answered" (pure). */
+export function unreachableMessage(failures: readonly CandidateFailure[], strategy: Strategy): string {
+  const lines = failures.map((f) => `  - ${f.endpoint.url} (from ${f.endpoint.source}): ${f.reason}`);
+  if (strategy.explicit) {
+    return (
+      `no Docker Engine answered at the endpoint chosen by ${strategy.name}:\n${lines.join('\n')}\n` +
+      `  ${strategy.name} is an explicit choice, so werf-run (like the docker CLI) tries no other engine.`
+    );
+  }
+  return `no Docker Engine answered; nothing chose one (no --host/--context, DOCKER_HOST, DOCKER_CONTEXT or current docker context), so werf-run tried the well-known sockets:\n${lines.join('\n')}`;
 }

@@ -3,6 +3,7 @@
  * Docker Engine API and turns the library's errors into WerfRunErrors.
  */
 import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { Readable, Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { WerfRunError, errorMessage } from '../errors.js';
@@ -40,7 +41,14 @@ function statusOf(error: unknown): number | undefined {
 export function dockerOptions(endpoint: Endpoint): Docker.DockerOptions {
   const url = new URL(endpoint.url);
   const tls = endpoint.tls;
-  const readTls = (file: string | undefined): Buffer | undefined => (file ? readFileSync(file) : undefined);
+  const readTls = (file: string | undefined): Buffer | undefined => {
+    if (!file) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new WerfRunError(`cannot read the TLS file ${file}: ${errorMessage(error)}`, { cause: error });
+    }
+  };
   switch (url.protocol) {
     case 'unix:':
       return { socketPath: decodeURIComponent(url.pathname) };
@@ -57,6 +65,8 @@ export function dockerOptions(endpoint: Endpoint): Docker.DockerOptions {
         ca: readTls(tls?.caFile),
         cert: readTls(tls?.certFile),
         key: readTls(tls?.keyFile),
+        // DOCKER_TLS without DOCKER_TLS_VERIFY, or a context with SkipTLSVerify: encrypt, do not verify.
+        ...(tls && !tls.verify ? { agent: new https.Agent({ rejectUnauthorized: false }) } : {}),
       };
     }
     case 'ssh:':
@@ -252,6 +262,10 @@ export class DockerodeEngine implements Engine {
     try {
       await this.docker.getContainer(id).start();
     } catch (error) {
+      // Podman without explicit ulimits on a host whose hard limits are lower than its defaults.
+      if (/error setting rlimit/.test(apiMessage(error))) {
+        throw this.fail('starting the werf container', error, 'the engine asks for more than the hard ulimits allow; werf-run sets lower ones when it detects Podman: check that /version names "Podman Engine", or raise the hard limits of the engine service (LimitNOFILE/LimitNPROC)');
+      }
       throw this.fail('starting the werf container', error);
     }
   }

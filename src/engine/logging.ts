@@ -23,6 +23,7 @@ export function describeSpec(spec: ContainerSpec): string {
     `privileged=${spec.privileged}`,
     `network=${spec.networkMode ?? '(default)'}`,
     `tty=${spec.tty}`,
+    ...(spec.ulimits?.length ? [`ulimits=[${spec.ulimits.map((u) => `${u.name}=${u.soft}:${u.hard}`).join(',')}]`] : []),
   ];
   return parts.join(' ');
 }

@@ -17,7 +17,21 @@ describe('resolveImageRef', () => {
     expect(resolveImageRef(image({ version: 'v2.10.3+fix1', distro: 'fedora' }))).toBe('ghcr.io/werf/werf:2.10.3.fix1-fedora');
   });
   it('takes a full reference as it is', () => {
-    expect(resolveImageRef(image({ reference: 'my/werf@sha256:abc' }))).toBe('my/werf@sha256:abc');
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    expect(resolveImageRef(image({ reference: `my/werf@${digest}` }))).toBe(`my/werf@${digest}`);
+    expect(resolveImageRef(image({ reference: '127.0.0.1:5000/werf/werf:2-stable-alpine' }))).toBe('127.0.0.1:5000/werf/werf:2-stable-alpine');
+  });
+  it('takes a digest alone from image.repository', () => {
+    const digest = `sha256:${'0f'.repeat(32)}`;
+    expect(resolveImageRef(image({ reference: digest, repository: 'registry.werf.io/werf/werf' }))).toBe(`registry.werf.io/werf/werf@${digest}`);
+  });
+  it('rejects a malformed reference, repository or version (exit 2)', () => {
+    for (const bad of [{ reference: 'Ghcr.io/Werf/werf:2' }, { reference: 'werf:two words' }, { reference: 'w@sha256:abc' }, { repository: 'ghcr.io/werf/werf:2' }, { version: '2.x' }]) {
+      expect(() => resolveImageRef(image(bad)), JSON.stringify(bad)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/not a valid|not a werf version/) }));
+    }
+  });
+  it('rejects a reference together with a version', () => {
+    expect(() => resolveImageRef(image({ reference: 'a/b:1', version: '2.1.0' }))).toThrow(/both set/);
   });
   it('rejects a channel the group does not publish, listing the valid ones', () => {
     let error: unknown;

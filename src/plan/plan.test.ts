@@ -65,6 +65,15 @@ describe('plan', () => {
     expect(container.env).toEqual(['CI_JOB_ID=7', 'GITHUB_TOKEN=t', 'WERF_REPO=r']);
   });
 
+  it('sets ulimits within ordinary hard limits only when the engine is Podman', () => {
+    expect(plan(base()).container.ulimits).toBeUndefined();
+    expect(plan(base({ facts: { selinux: false, usernsRemap: false, engine: { product: 'docker' } } })).container.ulimits).toBeUndefined();
+    expect(plan(base({ facts: { selinux: false, usernsRemap: false, engine: { product: 'podman' } } })).container.ulimits).toEqual([
+      { name: 'nofile', soft: 1024, hard: 4096 },
+      { name: 'nproc', soft: 4096, hard: 4096 },
+    ]);
+  });
+
   it('labels the container as managed, with its owner', () => {
     expect(plan(base()).container.labels).toMatchObject({ 'werf-run.managed': 'true', 'werf-run.owner-pid': '1' });
   });

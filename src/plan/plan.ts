@@ -9,6 +9,7 @@ import type { ContainerSpec, MountSpec } from '../engine/port.js';
 import { DEFAULT_ENV_PASS, selectEnv } from './env.js';
 import { PROJECT_DIR, imageUser, storageDir, werfHomeDir } from './contract.js';
 import { securityFor, type SecurityFacts } from './security.js';
+import { ulimitsFor } from './engine-quirks.js';
 
 export const MANAGED_LABEL = 'werf-run.managed';
 
@@ -25,7 +26,8 @@ export interface PlanInput {
   /** Host paths: the project's git root and where the user stands (inside it). */
   project: { root: string; cwd: string };
   config: Config;
-  facts: SecurityFacts;
+  /** engine.product (from /info) adds the engine's quirks, e.g. Podman's ulimits. */
+  facts: SecurityFacts & { engine?: { product: 'docker' | 'podman' } };
   hostEnv: Readonly<Record<string, string | undefined>>;
   owner: Owner;
   tty: boolean;
@@ -92,6 +94,7 @@ export function plan(input: PlanInput): RunPlan {
       mounts,
       ...security,
       networkMode: config.network,
+      ulimits: ulimitsFor(input.facts.engine?.product),
     },
   };
 }

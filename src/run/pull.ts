@@ -1,15 +1,21 @@
 /** Making sure the werf image is on the engine, following the pull policy. */
-import { WerfRunError } from '../errors.js';
+import { WerfRunError, errorMessage } from '../errors.js';
 import type { Engine, RegistryAuth } from '../engine/port.js';
 import type { Reporter } from '../cli/reporter.js';
+import { registryHost } from './auth.js';
+import { classifyPullError, pullRemedy } from './pull-errors.js';
+import { PullTracker } from './pull-progress.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
+
+/** Credentials for the pull, resolved only when a pull really happens (helpers may prompt or be slow). */
+export type AuthProvider = () => Promise<{ auth: RegistryAuth | undefined; source: string }>;
 
 export async function ensureImage(
   engine: Engine,
   ref: string,
   policy: PullPolicy,
-  auth: RegistryAuth | undefined,
+  getAuth: AuthProvider,
   reporter: Reporter,
 ): Promise<void> {
   if (policy !== 'always') {
@@ -24,22 +30,26 @@ export async function ensureImage(
       });
     }
   }
-  reporter.step(`pulling ${ref}`);
-  const layers = new Map<string, { current: number; total: number }>();
-  let lastReport = 0;
-  await engine.pullImage(ref, auth, (event) => {
-    if (event.id && event.total) layers.set(event.id, { current: event.current ?? 0, total: event.total });
-    const now = Date.now();
-    if (now - lastReport > 2000 && layers.size > 0) {
-      lastReport = now;
-      let current = 0;
-      let total = 0;
-      for (const layer of layers.values()) {
-        current += layer.current;
-        total += layer.total;
-      }
-      reporter.info(`pulling ${ref}: ${layers.size} layers, ${(current / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB`);
-    }
-  });
-  reporter.debug(`pulled ${ref}`);
+  const { auth, source } = await getAuth();
+  // Only where the credentials came from: never the credentials themselves.
+  reporter.debug(`registry auth for ${registryHost(ref)}: ${auth ? `from ${source}` : source}`);
+  reporter.step(`pulling ${ref}${policy === 'always' ? ' (pull policy "always")' : ''}`);
+  const tracker = new PullTracker();
+  let shown = '';
+  try {
+    await engine.pullImage(ref, auth, (event) => {
+      if (!tracker.add(event)) return;
+      // Many events (extraction, checksums) change nothing a user sees: redraw only on a change.
+      const text = `pulling ${ref}: ${tracker.summary()}`;
+      if (text !== shown) reporter.progress((shown = text));
+    });
+  } catch (error) {
+    const message = errorMessage(error);
+    const kind = classifyPullError(message);
+    throw new WerfRunError(message, {
+      remedy: pullRemedy(kind, { reference: ref, registry: registryHost(ref), authSource: auth ? source : undefined }),
+      cause: error,
+    });
+  }
+  reporter.info(`pulled ${ref} (${tracker.summary()})`);
 }

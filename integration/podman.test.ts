@@ -1,0 +1,49 @@
+/**
+ * werf-run against Podman's Docker-compatible API: a real rootful
+ * `podman system service` of this test's own (own storage, and a
+ * registries.conf that lets it pull from the rig's plain-HTTP registry).
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPodmanService, type StartedEngine } from './engines.js';
+import { TEST_IMAGE, runWerfRun, werfProject } from './support.js';
+
+describe('werf-run on Podman', () => {
+  let podman: StartedEngine;
+  let project: ReturnType<typeof werfProject>;
+
+  beforeAll(async () => {
+    podman = await startPodmanService();
+    project = werfProject({ app: 'FROM 127.0.0.1:5000/library/busybox:latest\nRUN echo built under podman > /built\n' });
+  });
+  afterAll(async () => {
+    const results = await Promise.allSettled([podman?.stop(), project?.cleanup()]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  });
+
+  // No docker config of the user's: DOCKER_CONFIG points at a dir without one.
+  const env = () => ({ DOCKER_HOST: podman.socketUrl, DOCKER_CONTEXT: undefined, DOCKER_CONFIG: path.join(project.dir, 'no-docker-config') });
+
+  it('detects Podman and plans ulimits within the hard limits (Docker gets none)', async () => {
+    const onPodman = await runWerfRun(['--verbose', '--dry-run', 'build'], { cwd: project.dir, env: env() });
+    expect(onPodman.exitCode, onPodman.stderr).toBe(0);
+    expect(onPodman.stderr).toMatch(/engine: podman 4\./);
+    expect(onPodman.stdout).toContain('--ulimit nofile=1024:4096 --ulimit nproc=4096:4096');
+    const onDocker = await runWerfRun(['--verbose', '--dry-run', 'build'], { cwd: project.dir, env: { DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined } });
+    expect(onDocker.exitCode, onDocker.stderr).toBe(0);
+    expect(onDocker.stderr).toMatch(/engine: docker /);
+    expect(onDocker.stdout).not.toContain('--ulimit');
+  });
+
+  it('pulls the werf image into Podman with the pull policy "missing" and builds with the real buildah', async () => {
+    expect((await podman.docker(['image', 'inspect', TEST_IMAGE])).exitCode, 'fresh Podman storage').not.toBe(0);
+    const result = await runWerfRun(['--verbose', 'build'], { cwd: project.dir, env: env() });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`engine: ${podman.socketUrl} (from DOCKER_HOST)`);
+    expect(result.stderr).toMatch(/pulled \S+ \(\d+\/\d+ layers, [\d.]+\/[\d.]+ MB\)/);
+    expect(result.stdout).toMatch(/Building image app/);
+    expect(result.stdout + result.stderr).toContain('built under podman');
+    expect((await podman.docker(['image', 'inspect', TEST_IMAGE])).exitCode).toBe(0);
+    expect((await podman.docker(['ps', '-aq', '--filter', 'label=werf-run.managed=true'])).stdout.trim()).toBe('');
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { connect, explainFailure } from './discover.js';
+import type { DiscoveryFacts } from './candidates.js';
+import type { Endpoint, Engine } from './port.js';
+
+const errno = (code: string) => Object.assign(new Error(`connect ${code} /x.sock`), { code });
+const store = { configDir: '/cfg', readText: () => undefined, exists: () => false, listNames: () => [] };
+const facts = (over: Partial<DiscoveryFacts> = {}): DiscoveryFacts => ({ env: {}, home: '/home/u', store, ...over });
+
+/** An engine whose ping fails as `failures` says (by URL), or answers. */
+function opener(failures: Record<string, Error>, opened: string[]) {
+  return (endpoint: Endpoint): Engine =>
+    ({
+      endpoint,
+      ping: async () => {
+        opened.push(endpoint.url);
+        const failure = failures[endpoint.url];
+        if (failure) throw failure;
+      },
+    }) as unknown as Engine;
+}
+
+describe('explainFailure', () => {
+  it('names the usual socket failures and finds codes in the cause chain', () => {
+    expect(explainFailure(errno('ENOENT'), 1000).kind).toBe('missing');
+    expect(explainFailure(errno('ECONNREFUSED'), 1000).reason).toMatch(/connection refused/);
+    expect(explainFailure(new Error('wrapped', { cause: errno('EACCES') }), 1000)).toMatchObject({ kind: 'denied' });
+    expect(explainFailure(new Error('no answer within 500 ms'), 500)).toMatchObject({ kind: 'timeout' });
+  });
+});
+
+describe('connect', () => {
+  it('takes the first well-known socket that answers', async () => {
+    const opened: string[] = [];
+    const engine = await connect({ facts: facts(), timeoutMs: 100 }, opener({ 'unix:///var/run/docker.sock': errno('ENOENT') }, opened));
+    expect(engine.endpoint.url).toBe('unix:///home/u/.docker/run/docker.sock');
+    expect(opened).toEqual(['unix:///var/run/docker.sock', 'unix:///home/u/.docker/run/docker.sock']);
+  });
+
+  it('when none answers, lists every candidate, its source and its reason, with the fixes', async () => {
+    const failing = new Proxy({}, { get: (_t, url) => (String(url).includes('podman') ? errno('EACCES') : errno('ENOENT')) });
+    const error = await connect({ facts: facts(), timeoutMs: 100 }, opener(failing as Record<string, Error>, [])).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 125 });
+    const { message, remedy } = error as { message: string; remedy: string };
+    expect(message).toContain('unix:///var/run/docker.sock (from well-known socket: the default Docker socket): no such socket (ENOENT)');
+    expect(message).toContain('unix:///run/podman/podman.sock (from well-known socket: rootful Podman): permission denied (EACCES)');
+    expect(message.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(6);
+    expect(remedy).toContain('join the docker group');
+    expect(remedy).toContain('start the Docker daemon');
+  });
+
+  it('an endpoint that cannot even be opened (unreadable TLS file) is reported as such, not as a missing socket', async () => {
+    const error = (await connect({ facts: facts({ env: { DOCKER_HOST: 'tcp://h:2376' } }), timeoutMs: 100 }, () => {
+      throw Object.assign(new Error('cannot read the TLS file /c/ca.pem: ENOENT'), { cause: errno('ENOENT') });
+    }).catch((e: unknown) => e)) as { message: string; remedy: string };
+    expect(error.message).toContain('tcp://h:2376 (from DOCKER_HOST): cannot read the TLS file /c/ca.pem');
+    expect(error.message).not.toContain('no such socket');
+    expect(error.remedy).toContain('TLS files');
+  });
+
+  it('an explicit DOCKER_HOST that fails is an error that says no other engine was tried', async () => {
+    const opened: string[] = [];
+    const error = (await connect(
+      { facts: facts({ env: { DOCKER_HOST: 'tcp://127.0.0.1:1' } }), timeoutMs: 100 },
+      opener({ 'tcp://127.0.0.1:1': errno('ECONNREFUSED') }, opened),
+    ).catch((e: unknown) => e)) as { message: string; remedy: string };
+    expect(opened).toEqual(['tcp://127.0.0.1:1']);
+    expect(error.message).toContain('DOCKER_HOST is an explicit choice, so werf-run (like the docker CLI) tries no other engine');
+    expect(error.remedy).toContain('unset DOCKER_HOST');
+  });
+});
