@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gitlabRunnerConfig } from './doctor-report.js';
+import { exportHint } from '../export/ci-hint.js';
+import { doctorText, gitlabRunnerConfig } from './doctor-report.js';
 import { detectFlags } from '../config/layers.js';
 
 describe('gitlabRunnerConfig', () => {
@@ -19,5 +20,27 @@ describe('detectFlags', () => {
       rootlessOverlay: false,
       maxUserNamespaces: 0,
     });
+  });
+});
+
+describe('doctorText with an export hint', () => {
+  it('names the export a CI job container needs', () => {
+    const text = doctorText({
+      ok: false,
+      engine: { found: false, error: 'no Docker Engine answered' },
+      daemon: null,
+      image: { reference: null, available: false },
+      cache: null,
+      facts: {},
+      detection: [],
+      mode: null,
+      reasons: [],
+      ruledOut: {},
+      problems: [{ fact: 'engine', problem: 'no usable Docker Engine', remedy: 'start one' }],
+      gitlabRunner: null,
+      exportHint: exportHint({ inContainer: true, env: { GITLAB_CI: 'true', CI: 'true' }, canStartContainers: false })!,
+    });
+    expect(text).toContain('inside a GitLab docker executor job');
+    expect(text).toContain('run: werf-run --export gitlab-runner');
   });
 });

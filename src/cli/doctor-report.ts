@@ -2,6 +2,7 @@
  * `werf-run doctor`'s report (pure): one JSON document (its shape is in the
  * README, "doctor") and the same as text for people.
  */
+import type { ExportHint } from '../export/ci-hint.js';
 import type { Mode } from '../config/schema.js';
 import type { ModeChoice, Problem } from '../detect/choose.js';
 import type { SourceOutcome } from '../detect/detect.js';
@@ -23,6 +24,8 @@ export interface DoctorReport {
   problems: Problem[];
   /** The [runners.docker] lines a GitLab runner needs for the chosen mode. */
   gitlabRunner: string | null;
+  /** Inside a CI job container with no engine: the export that gives the runner the settings werf needs. */
+  exportHint: ExportHint | null;
 }
 
 /** GitLab runner (docker executor) config.toml lines for a mode (pure). */
@@ -71,6 +74,7 @@ export function doctorText(r: DoctorReport): string {
     lines.push('problems:');
     for (const p of r.problems) lines.push(`  - ${p.problem}`, `    fix: ${p.remedy}`);
   }
+  if (r.exportHint) lines.push(`${r.exportHint.why}.`, `  run: ${r.exportHint.command}`);
   if (r.gitlabRunner) lines.push('GitLab runner (docker executor) config.toml for this mode:', ...r.gitlabRunner.split('\n').map((l) => `  ${l}`));
   return `${lines.join('\n')}\n`;
 }

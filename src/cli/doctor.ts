@@ -13,6 +13,8 @@ import type { CliContext } from './context.js';
 import { detectStep } from './detect-step.js';
 import { doctorText, factsJson, gitlabRunnerConfig, type DoctorReport } from './doctor-report.js';
 import { connectEngine, prepareProject } from './prepare.js';
+import { exportHint } from '../export/ci-hint.js';
+import { readContainerSignals, runsInContainer } from '../detect/container-signals.js';
 import { authProvider, readDockerSetup } from './docker-setup.js';
 import type { Reporter } from './reporter.js';
 
@@ -33,6 +35,7 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
     ruledOut: {},
     problems: [],
     gitlabRunner: null,
+    exportHint: null,
   };
   const finish = (): number => {
     ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : doctorText(report));
@@ -50,6 +53,13 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
   } catch (error) {
     report.engine = { found: false, error: errorMessage(error) };
     report.problems.push({ fact: 'engine', problem: `no usable Docker Engine: ${errorMessage(error)}`, remedy: remedyOf(error) });
+    report.exportHint =
+      exportHint({
+        inContainer: runsInContainer(readContainerSignals(), ctx.env),
+        env: ctx.env,
+        canStartContainers: false,
+        mode: config.mode === 'auto' ? undefined : config.mode,
+      }) ?? null;
     return finish();
   }
   const { osType: _osType, architecture: _arch, ...daemon } = info;
