@@ -2,13 +2,12 @@
  * `werf-run <werf command>`: the pipeline from config to werf's exit code.
  * config -> engine -> image -> detect -> plan -> run (with recovery).
  */
-import os from 'node:os';
 import { loadConfig } from '../config/load.js';
 import { envLayer, flagsLayer } from '../config/layers.js';
 import { connect } from '../engine/discover.js';
 import { chooseMode, factsFromInfo } from '../detect/facts.js';
 import { resolveImageRef } from '../plan/image.js';
-import { plan, type Owner } from '../plan/plan.js';
+import { plan } from '../plan/plan.js';
 import { dockerRunCommand } from '../plan/docker-command.js';
 import { ensureImage } from '../run/pull.js';
 import { runRecovering } from '../run/recovering.js';
@@ -16,12 +15,23 @@ import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from './reporter.js';
 import { findProjectRoot } from './project.js';
+import { withLifecycle, type Session } from './lifecycle.js';
 
 export async function runWerfCommand(
   ctx: CliContext,
   options: CliOptions,
   werfArgs: readonly string[],
   reporter: Reporter,
+): Promise<number> {
+  return withLifecycle(ctx, reporter, (session) => runPipeline(ctx, options, werfArgs, reporter, session));
+}
+
+async function runPipeline(
+  ctx: CliContext,
+  options: CliOptions,
+  werfArgs: readonly string[],
+  reporter: Reporter,
+  session: Session,
 ): Promise<number> {
   const project = await findProjectRoot(ctx.cwd);
   if (!project.isGit) reporter.warn(`${ctx.cwd} is not in a git repository; mounting it as the project (werf expects a git repository)`);
@@ -37,9 +47,11 @@ export async function runWerfCommand(
   reporter.step('connecting to the Docker Engine');
   const engine = await connect(
     { explicitHost: config.engine.host, env: ctx.env, timeoutMs: config.engine.timeoutMs },
-    ctx.openEngine,
+    session.openEngine,
   );
   reporter.debug(`engine: ${engine.endpoint.url} (from ${engine.endpoint.source})`);
+
+  await session.engineReady(engine);
 
   const image = resolveImageRef(config.image);
   const info = await engine.info();
@@ -47,7 +59,7 @@ export async function runWerfCommand(
   const choice = chooseMode(facts, config);
   for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
 
-  const owner: Owner = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+  const owner = session.owner;
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
   const planFor = (mode: typeof choice.mode) =>
     plan({
@@ -77,7 +89,8 @@ export async function runWerfCommand(
     planFor,
     allowPrivileged: config.allowPrivileged,
     maxAttempts: config.maxAttempts,
-    io: { stdout: ctx.stdout, stderr: ctx.stderr },
+    io: { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin },
+    hooks: session.attemptHooks,
     onRetry: (from, to, failure, why) =>
       reporter.warn(`mode ${from} failed: ${failure.cause}. Retrying in mode ${to} (${why})`),
   });

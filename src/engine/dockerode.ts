@@ -9,6 +9,7 @@ import { WerfRunError, errorMessage } from '../errors.js';
 import type {
   AttachedStreams,
   ContainerSpec,
+  ContainerState,
   ContainerSummary,
   Endpoint,
   Engine,
@@ -302,6 +303,16 @@ export class DockerodeEngine implements Engine {
     } catch (error) {
       if (statusOf(error) === 404 || statusOf(error) === 409) return;
       throw this.fail('resizing the TTY', error);
+    }
+  }
+
+  async inspectContainer(id: string): Promise<ContainerState | undefined> {
+    try {
+      const raw = await this.docker.getContainer(id).inspect();
+      return { running: Boolean(raw.State?.Running), exitCode: raw.State?.ExitCode ?? 0 };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.fail(`inspecting container ${id.slice(0, 12)}`, error);
     }
   }
 }
