@@ -19,6 +19,8 @@ import type { Reporter } from './reporter.js';
 /** How long werf gets after the forwarded signal before it is killed (docker stop uses 10 s). */
 export const STOP_GRACE_MS = 10_000;
 
+const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
+
 export interface Session {
   owner: Owner;
   /** Opens the engine through the container registry (use instead of ctx.openEngine). */
@@ -80,6 +82,12 @@ export async function withLifecycle(
         if (engine) stoppers.set(id, gracefulStopper(engine, id, STOP_GRACE_MS));
       },
       onWarning: (message) => reporter.warn(message),
+      onExit: (code) => {
+        if (code > 128 && !interrupts?.signal) {
+          const name = SIGNAL_NAMES[code - 128] ?? `signal ${code - 128}`;
+          reporter.warn(`werf was stopped by ${name} from outside werf-run (exit code ${code}): docker stop/kill, the Docker daemon stopping, or the out-of-memory killer`);
+        }
+      },
     },
   };
 

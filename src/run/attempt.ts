@@ -36,6 +36,8 @@ export interface AttemptHooks {
   onStarted?(containerId: string): void;
   /** Called when a failure signature matched, before the container is killed. */
   onFailure?(signature: Signature, line: string): void;
+  /** werf's container stopped with this code (before its removal). */
+  onExit?(exitCode: number): void;
   /** Something went wrong that does not change werf's result (e.g. removing the container failed). */
   onWarning?(message: string): void;
 }
@@ -124,11 +126,21 @@ export async function runAttempt(
     });
     inspect(splitters.stdout.flush());
     inspect(splitters.stderr.flush());
-    if (!(await engine.inspectContainer(id))) {
+    // Killed by a signal werf-run did not send: the engine may be going away.
+    if (exitCode > 128 && !failure) {
+      await engine.ping(timings.pingTimeoutMs).catch((error: unknown) => {
+        throw lostEngine(engine, error);
+      });
+    }
+    const state = await engine.inspectContainer(id).catch((error: unknown) => {
+      throw lostEngine(engine, error);
+    });
+    if (!state) {
       throw new WerfRunError(`the werf container ${short} was removed from outside werf-run while werf was running (it reported exit code ${exitCode})`, {
         remedy: 'do not remove containers labelled werf-run.managed=true while their werf-run runs (docker rm -f, docker container prune); run again',
       });
     }
+    hooks.onExit?.(exitCode);
     return { exitCode, failure, containerId: id };
   } catch (error) {
     if (error instanceof WerfRunError) throw error;
@@ -143,6 +155,13 @@ export async function runAttempt(
   }
 }
 
+function lostEngine(engine: Engine, error: unknown): WerfRunError {
+  return new WerfRunError(`lost the Docker Engine at ${engine.endpoint.url} while werf was running: ${errorMessage(error)}`, {
+    remedy: 'check that the Docker daemon is running (docker info); the werf container may have stopped with it; run again',
+    cause: error,
+  });
+}
+
 /**
  * wait(), but never forever: once the output stream has ended (werf closed its
  * streams, or the connection to the engine went away), the engine must keep
@@ -151,11 +170,7 @@ export async function runAttempt(
 async function waitWatched(engine: Engine, id: string, pumping: Promise<void>, t: AttemptTimings): Promise<number> {
   let done = false;
   let timer: NodeJS.Timeout | undefined;
-  const gone = (error: unknown): WerfRunError =>
-    new WerfRunError(`lost the Docker Engine at ${engine.endpoint.url} while werf was running: ${errorMessage(error)}`, {
-      remedy: 'check that the Docker daemon is running (docker info); the werf container may have stopped with it; run again',
-      cause: error,
-    });
+  const gone = (error: unknown): WerfRunError => lostEngine(engine, error);
   const watchdog = new Promise<never>((_, reject) => {
     const check = (): void => {
       if (done) return;
