@@ -20,7 +20,7 @@ interface Spawned {
 
 /** werf-run as a child we can signal, with its combined output watched as it arrives. */
 function spawnWerfRun(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Spawned {
-  const child = execa('node', [BIN, ...args], { cwd, env: cleanEnv(env), extendEnv: false, reject: false, stdin: 'ignore', all: true });
+  const child = execa('node', [BIN, ...args], { cwd, env: cleanEnv(env), extendEnv: false, reject: false, stdin: 'ignore', all: true, forceKillAfterDelay: false });
   let text = '';
   child.all?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return {
@@ -50,7 +50,8 @@ describe('run lifecycle on the real engine', () => {
       const project = werfProject({ slow: `FROM ${BUSYBOX}\nRUN echo slow-step-begins && sleep 60\n` });
       projects.push(project);
       const run = spawnWerfRun(['build'], project.dir);
-      await run.waitForOutput(/slow-step-begins/);
+      // The line werf's RUN prints itself (not buildah's STEP line announcing it).
+      await run.waitForOutput(/^slow-step-begins/m);
       expect(await managedContainers(project.dir)).toHaveLength(1);
       const sent = Date.now();
       run.child.kill(signal);
