@@ -36,7 +36,7 @@ export interface AttemptHooks {
   onStarted?(containerId: string): void;
   /** Called when a failure signature matched, before the container is killed. */
   onFailure?(signature: Signature, line: string): void;
-  /** werf's container stopped with this code (before its removal). */
+  /** werf's container stopped with this code, unless werf-run killed it for a failure signature. */
   onExit?(exitCode: number): void;
   /** Something went wrong that does not change werf's result (e.g. removing the container failed). */
   onWarning?(message: string): void;
@@ -140,7 +140,8 @@ export async function runAttempt(
         remedy: 'do not remove containers labelled werf-run.managed=true while their werf-run runs (docker rm -f, docker container prune); run again',
       });
     }
-    hooks.onExit?.(exitCode);
+    // A container werf-run killed itself (a failure signature) is not news.
+    if (!failure) hooks.onExit?.(exitCode);
     return { exitCode, failure, containerId: id };
   } catch (error) {
     if (error instanceof WerfRunError) throw error;
