@@ -1,6 +1,7 @@
 /** Everything the CLI takes from the outside world, injectable for tests. */
 import type { Readable, Writable } from 'node:stream';
 import type { Endpoint, Engine } from '../engine/port.js';
+import type { SignalSource } from '../run/interrupt.js';
 
 export interface CliContext {
   argv: readonly string[];
@@ -11,4 +12,8 @@ export interface CliContext {
   stderr: Writable & { isTTY?: boolean };
   version: string;
   openEngine(endpoint: Endpoint): Engine;
+  /** Where SIGINT/SIGTERM come from (the process); without it werf-run does not handle signals. */
+  signals?: SignalSource;
+  /** Exits at once (a third Ctrl-C). */
+  exit?(code: number): void;
 }

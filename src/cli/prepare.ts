@@ -57,10 +57,9 @@ export async function connectEngine(
   config: Config,
   reporter: Reporter,
   optional: { why: string; assumed: string[] } | undefined,
+  open: (endpoint: Endpoint) => Engine = ctx.openEngine,
 ): Promise<Engine | undefined> {
-  const openEngine = options.verbose
-    ? (endpoint: Endpoint) => loggingEngine(ctx.openEngine(endpoint), (m) => reporter.debug(m))
-    : ctx.openEngine;
+  const openEngine = options.verbose ? (endpoint: Endpoint) => loggingEngine(open(endpoint), (m) => reporter.debug(m)) : open;
   return reporter.task('connecting to the Docker Engine', async () => {
     try {
       const facts = discoveryFacts(readDockerSetup(ctx.env), config.engine, ctx.env);

@@ -1,12 +1,17 @@
 /** Wires the real process into the CLI: streams, env, the dockerode adapter. */
 import { readFileSync } from 'node:fs';
 import { DockerodeEngine } from '../engine/dockerode.js';
+import { ExitCode } from '../errors.js';
 import { main } from './main.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export async function runProcess(): Promise<void> {
-  process.exitCode = await main({
+  // Whatever happens, never leave the user's terminal in raw mode.
+  process.on('exit', () => {
+    if (process.stdin.isTTY && process.stdin.isRaw) process.stdin.setRawMode(false);
+  });
+  const code = await main({
     argv: process.argv.slice(2),
     env: process.env,
     cwd: process.cwd(),
@@ -15,5 +20,13 @@ export async function runProcess(): Promise<void> {
     stderr: process.stderr,
     version: pkg.version,
     openEngine: (endpoint) => new DockerodeEngine(endpoint),
+    signals: process,
+    exit: (exitCode) => process.exit(exitCode),
   });
+  process.exitCode = code;
+  // After an interruption, requests abandoned mid-way (a pull, a create) must not keep the process alive.
+  if (code === ExitCode.interrupted || code === ExitCode.terminated) {
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    process.exit(code);
+  }
 }

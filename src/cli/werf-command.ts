@@ -8,7 +8,7 @@ import os from 'node:os';
 import { imageUser } from '../plan/contract.js';
 import { ownEnvVars } from '../config/layers.js';
 import { resolveImageRef } from '../plan/image.js';
-import { plan, type Owner } from '../plan/plan.js';
+import { plan } from '../plan/plan.js';
 import { ensureImage } from '../run/pull.js';
 import { runRecovering } from '../run/recovering.js';
 import { WerfRunError } from '../errors.js';
@@ -21,11 +21,16 @@ import { connectEngine, detectHost, prepareProject, requireMode } from './prepar
 import { learnFromFailure, rememberMode } from './detect-step.js';
 import { authProvider, readDockerSetup } from './docker-setup.js';
 import { DEFAULT_SOCKET } from '../engine/candidates.js';
+import { withLifecycle, type Session } from './lifecycle.js';
 
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
 const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
 
 export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter): Promise<number> {
+  return withLifecycle(ctx, reporter, (session) => runPipeline(ctx, options, werfArgs, reporter, session));
+}
+
+async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter, session: Session): Promise<number> {
   const { project, config, filepath } = await prepareProject(ctx, options, reporter);
   const image = resolveImageRef(config.image);
 
@@ -44,7 +49,9 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
   for (const warning of forwarded.warnings) reporter.warn(warning);
 
   const assumed: string[] = [];
-  const engine = await connectEngine(ctx, options, config, reporter, options.dryRun ? { why: '--dry-run plans with assumed facts', assumed } : undefined);
+  // Containers (probe and werf) are created through the session's engine: labelled, tracked, removed on every path.
+  const engine = await connectEngine(ctx, options, config, reporter, options.dryRun ? { why: '--dry-run plans with assumed facts', assumed } : undefined, session.openEngine);
+  if (engine && !options.dryRun) await session.engineReady(engine);
   // The probe runs in the werf image, so it must be there first (--dry-run pulls and probes nothing).
   if (engine && !options.dryRun) {
     await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
@@ -80,7 +87,7 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
     reporter.debug(`not checking that uid ${ids.uid ?? '?'} can read ${project.root}: the engine is remote, rootless or not on Linux`);
   }
 
-  const owner: Owner = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+  const owner = session.owner;
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
   const own = new Set(ownEnvVars());
   const hostEnv = Object.fromEntries(Object.entries(ctx.env).filter(([name]) => !own.has(name)));
@@ -140,7 +147,8 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
     planFor,
     allowPrivileged: config.allowPrivileged,
     maxAttempts: config.maxAttempts,
-    io: { stdout: ctx.stdout, stderr: ctx.stderr },
+    io: { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin },
+    hooks: session.attemptHooks,
     onRetry: (from, to, failure, why) =>
       reporter.warn(`mode ${from} failed: ${failure.cause}. Retrying in mode ${to} (${why})`),
   });

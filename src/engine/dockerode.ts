@@ -4,12 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import Docker from 'dockerode';
+import type DockerT from 'dockerode';
 import { WerfRunError, errorMessage } from '../errors.js';
 import type {
   AttachedStreams,
   ContainerSpec,
+  ContainerState,
   ContainerSummary,
   Endpoint,
   Engine,
@@ -18,6 +21,27 @@ import type {
   PullProgress,
   RegistryAuth,
 } from './port.js';
+
+/**
+ * dockerode loads gRPC (BuildKit sessions, unused here) and ssh2 (ssh://
+ * endpoints) eagerly: about 40% of werf-run's start-up time and a good part of
+ * its memory. Their two entry files are replaced by stubs that load the real
+ * module on first use, so only ssh:// users pay for ssh2.
+ */
+const require = createRequire(import.meta.url);
+function deferModule(file: string): void {
+  if (require.cache[file]) return;
+  const load = (): ((...args: unknown[]) => unknown) => {
+    delete require.cache[file];
+    return require(file) as (...args: unknown[]) => unknown;
+  };
+  const stub = { id: file, filename: file, loaded: true, exports: (...args: unknown[]) => load()(...args) };
+  require.cache[file] = stub as unknown as NodeJS.Module;
+}
+const dockerodeMain = require.resolve('dockerode');
+deferModule(path.join(path.dirname(dockerodeMain), 'session.js'));
+deferModule(path.join(path.dirname(createRequire(dockerodeMain).resolve('docker-modem')), 'ssh.js'));
+const Docker = require('dockerode') as typeof DockerT;
 
 /** dockerode rejects with errors carrying the HTTP status and the engine's JSON body. */
 interface ApiError {
@@ -38,7 +62,7 @@ function statusOf(error: unknown): number | undefined {
   return (error as ApiError)?.statusCode;
 }
 
-export function dockerOptions(endpoint: Endpoint): Docker.DockerOptions {
+export function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
   const url = new URL(endpoint.url);
   const tls = endpoint.tls;
   const readTls = (file: string | undefined): Buffer | undefined => {
@@ -76,7 +100,7 @@ export function dockerOptions(endpoint: Endpoint): Docker.DockerOptions {
         protocol: 'ssh',
         username: url.username || undefined,
         sshOptions: { agent: process.env.SSH_AUTH_SOCK },
-      } as Docker.DockerOptions;
+      } as DockerT.DockerOptions;
     default:
       throw new WerfRunError(`unsupported Docker endpoint ${endpoint.url} (from ${endpoint.source})`, {
         remedy: 'use unix://, tcp://, ssh:// or npipe:// as the docker CLI does',
@@ -89,7 +113,7 @@ function securityOptions(raw: unknown): string[] {
 }
 
 export class DockerodeEngine implements Engine {
-  private readonly docker: Docker;
+  private readonly docker: DockerT;
 
   constructor(readonly endpoint: Endpoint) {
     this.docker = new Docker(dockerOptions(endpoint));
@@ -142,7 +166,7 @@ export class DockerodeEngine implements Engine {
   async inspectImage(ref: string): Promise<ImageDetails | undefined> {
     try {
       const raw = await this.docker.getImage(ref).inspect();
-      const config = raw.Config ?? ({} as Docker.ImageInspectInfo['Config']);
+      const config = raw.Config ?? ({} as DockerT.ImageInspectInfo['Config']);
       return {
         id: raw.Id,
         repoDigests: raw.RepoDigests ?? [],
@@ -198,7 +222,7 @@ export class DockerodeEngine implements Engine {
 
   async createContainer(spec: ContainerSpec): Promise<string> {
     try {
-      const container: Docker.Container = await this.docker.createContainer({
+      const container: DockerT.Container = await this.docker.createContainer({
         Image: spec.image,
         Cmd: spec.cmd,
         Env: spec.env,
@@ -316,6 +340,16 @@ export class DockerodeEngine implements Engine {
     } catch (error) {
       if (statusOf(error) === 404 || statusOf(error) === 409) return;
       throw this.fail('resizing the TTY', error);
+    }
+  }
+
+  async inspectContainer(id: string): Promise<ContainerState | undefined> {
+    try {
+      const raw = await this.docker.getContainer(id).inspect();
+      return { running: Boolean(raw.State?.Running), exitCode: raw.State?.ExitCode ?? 0 };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.fail(`inspecting container ${id.slice(0, 12)}`, error);
     }
   }
 }

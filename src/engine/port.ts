@@ -123,4 +123,11 @@ export interface Engine {
   removeContainer(id: string): Promise<void>;
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
   resizeContainerTty(id: string, size: { rows: number; columns: number }): Promise<void>;
+  /** The container's state, or undefined when it does not exist (any more). */
+  inspectContainer(id: string): Promise<ContainerState | undefined>;
+}
+
+export interface ContainerState {
+  running: boolean;
+  exitCode: number;
 }

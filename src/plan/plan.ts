@@ -17,6 +17,18 @@ export interface Owner {
   host: string;
   pid: number;
   startedAt: string;
+  /** The owner process's start time as the OS counts it (Linux: /proc/<pid>/stat field 22), to tell a reused PID apart. */
+  processStart?: string;
+}
+
+/** The labels that let a later run tell whether a container's owner is still alive (see run/orphans.ts). */
+export function ownerLabels(owner: Owner): Record<string, string> {
+  return {
+    'werf-run.owner-host': owner.host,
+    'werf-run.owner-pid': String(owner.pid),
+    'werf-run.started-at': owner.startedAt,
+    ...(owner.processStart === undefined ? {} : { 'werf-run.owner-start': owner.processStart }),
+  };
 }
 
 export interface PlanInput {
@@ -83,9 +95,7 @@ export function plan(input: PlanInput): RunPlan {
       workingDir: containerWorkdir(input.project.root, input.project.cwd),
       labels: {
         [MANAGED_LABEL]: 'true',
-        'werf-run.owner-host': input.owner.host,
-        'werf-run.owner-pid': String(input.owner.pid),
-        'werf-run.started-at': input.owner.startedAt,
+        ...ownerLabels(input.owner),
         'werf-run.mode': input.mode,
         'werf-run.project': input.project.root,
       },

@@ -3,17 +3,25 @@
  * Output is watched line by line for known failure signatures; on a match the
  * container is killed at once (no point letting a doomed build go on) and the
  * attempt reports the failure so the caller can try the next mode.
+ *
+ * Engine trouble never hangs an attempt: when the output stream ends while
+ * werf has not been reported stopped, the engine is pinged until wait()
+ * answers or the engine does not; after werf stopped, the output gets a
+ * bounded idle time to finish (a full local sink counts as activity).
  */
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { WerfRunError, errorMessage } from '../errors.js';
 import type { ContainerSpec, Engine } from '../engine/port.js';
 import { classify, type Signature } from '../recover/signatures.js';
 import { LineSplitter } from './lines.js';
 import { pumpMultiplexed, pumpRaw, type StreamName } from './demux.js';
+import { startTtySession, type TerminalInput, type TerminalOutput } from './tty.js';
 
 export interface AttemptIO {
-  stdout: Writable;
+  stdout: TerminalOutput;
   stderr: Writable;
+  /** Read only when the container has a TTY (interactive use). */
+  stdin?: TerminalInput;
 }
 
 export interface AttemptResult {
@@ -28,13 +36,28 @@ export interface AttemptHooks {
   onStarted?(containerId: string): void;
   /** Called when a failure signature matched, before the container is killed. */
   onFailure?(signature: Signature, line: string): void;
+  /** werf's container stopped with this code, unless werf-run killed it for a failure signature. */
+  onExit?(exitCode: number): void;
+  /** Something went wrong that does not change werf's result (e.g. removing the container failed). */
+  onWarning?(message: string): void;
 }
+
+export interface AttemptTimings {
+  /** After the output ended while wait() is pending: how often to check the engine still answers. */
+  watchIntervalMs: number;
+  pingTimeoutMs: number;
+  /** After werf stopped: how long the output may stay silent before werf-run stops waiting for its end. */
+  outputIdleMs: number;
+}
+
+export const DEFAULT_TIMINGS: AttemptTimings = { watchIntervalMs: 3000, pingTimeoutMs: 3000, outputIdleMs: 5000 };
 
 export async function runAttempt(
   engine: Engine,
   spec: ContainerSpec,
   io: AttemptIO,
   hooks: AttemptHooks = {},
+  timings: AttemptTimings = DEFAULT_TIMINGS,
 ): Promise<AttemptResult> {
   let id: string;
   try {
@@ -48,6 +71,7 @@ export async function runAttempt(
     }
     throw error;
   }
+  const short = id.slice(0, 12);
 
   let failure: Signature | undefined;
   const splitters: Record<StreamName, LineSplitter> = { stdout: new LineSplitter(), stderr: new LineSplitter() };
@@ -63,8 +87,13 @@ export async function runAttempt(
       }
     }
   };
-  const onData = (name: StreamName, chunk: Buffer): void => inspect(splitters[name].push(chunk));
+  let lastActivity = Date.now();
+  const onData = (name: StreamName, chunk: Buffer): void => {
+    lastActivity = Date.now();
+    inspect(splitters[name].push(chunk));
+  };
 
+  let restoreTty = (): void => undefined;
   try {
     const attached = await engine.attachContainer(id, { tty: spec.tty, stdin: spec.openStdin });
     const pumping = attached.multiplexed
@@ -81,18 +110,119 @@ export async function runAttempt(
       hooks.onFailure?.(startFailure, errorMessage(error));
       return { exitCode: undefined, failure: startFailure, containerId: id };
     }
+    if (spec.tty && io.stdin) {
+      restoreTty = startTtySession({
+        engine,
+        containerId: id,
+        stdin: io.stdin,
+        stdout: io.stdout,
+        input: attached.input,
+        onError: (error) => hooks.onWarning?.(`resizing the TTY failed: ${errorMessage(error)}`),
+      });
+    }
     hooks.onStarted?.(id);
-    const exitCode = await engine.waitContainer(id);
-    // The output stream ends shortly after the container stops; wait for it so
-    // that the last line is never lost.
-    await pumping;
+    const exitCode = await waitWatched(engine, id, pumping, timings);
+    lastActivity = Date.now();
+    const blocked = (): boolean => Boolean(io.stdout.writableNeedDrain || io.stderr.writableNeedDrain);
+    const ended = await outputEnd(pumping, attached.output, () => (blocked() ? Date.now() : lastActivity), timings.outputIdleMs);
+    if (!ended) hooks.onWarning?.(`werf's output stream did not end ${timings.outputIdleMs} ms after the container stopped; stopped waiting for it`);
+    else await pumping.catch((error: unknown) => {
+      throw new WerfRunError(`werf's output stream from the engine broke: ${errorMessage(error)}`, {
+        remedy: 'check the Docker daemon (docker info); run again',
+        cause: error,
+      });
+    });
     inspect(splitters.stdout.flush());
     inspect(splitters.stderr.flush());
+    // Killed by a signal werf-run did not send: the engine may be going away.
+    if (exitCode > 128 && !failure) {
+      await engine.ping(timings.pingTimeoutMs).catch((error: unknown) => {
+        throw lostEngine(engine, error);
+      });
+    }
+    const state = await engine.inspectContainer(id).catch((error: unknown) => {
+      throw lostEngine(engine, error);
+    });
+    if (!state) {
+      throw new WerfRunError(`the werf container ${short} was removed from outside werf-run while werf was running (it reported exit code ${exitCode})`, {
+        remedy: 'do not remove containers labelled werf-run.managed=true while their werf-run runs (docker rm -f, docker container prune); run again',
+      });
+    }
+    // A container werf-run killed itself (a failure signature) is not news.
+    if (!failure) hooks.onExit?.(exitCode);
     return { exitCode, failure, containerId: id };
   } catch (error) {
     if (error instanceof WerfRunError) throw error;
-    throw new WerfRunError(`the werf container ${id.slice(0, 12)} failed: ${String(error)}`, { cause: error });
+    throw new WerfRunError(`the werf container ${short} failed: ${String(error)}`, { cause: error });
   } finally {
-    await engine.removeContainer(id);
+    restoreTty();
+    try {
+      await engine.removeContainer(id);
+    } catch (error) {
+      hooks.onWarning?.(`removing the werf container ${short} failed: ${errorMessage(error)} (the next werf-run removes it)`);
+    }
   }
+}
+
+function lostEngine(engine: Engine, error: unknown): WerfRunError {
+  return new WerfRunError(`lost the Docker Engine at ${engine.endpoint.url} while werf was running: ${errorMessage(error)}`, {
+    remedy: 'check that the Docker daemon is running (docker info); the werf container may have stopped with it; run again',
+    cause: error,
+  });
+}
+
+/**
+ * wait(), but never forever: once the output stream has ended (werf closed its
+ * streams, or the connection to the engine went away), the engine must keep
+ * answering pings until wait() answers.
+ */
+async function waitWatched(engine: Engine, id: string, pumping: Promise<void>, t: AttemptTimings): Promise<number> {
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  const gone = (error: unknown): WerfRunError => lostEngine(engine, error);
+  const watchdog = new Promise<never>((_, reject) => {
+    const check = (): void => {
+      if (done) return;
+      engine.ping(t.pingTimeoutMs).then(
+        () => {
+          if (!done) timer = setTimeout(check, t.watchIntervalMs);
+        },
+        (error: unknown) => reject(gone(error)),
+      );
+    };
+    const startWatching = (): void => {
+      if (!done) timer = setTimeout(check, t.watchIntervalMs);
+    };
+    pumping.then(startWatching, startWatching);
+  });
+  watchdog.catch(() => undefined);
+  try {
+    return await Promise.race([
+      engine.waitContainer(id).catch((error: unknown) => {
+        throw gone(error);
+      }),
+      watchdog,
+    ]);
+  } finally {
+    done = true;
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves true when the output ended, false when it stayed idle for `idleMs` (then it is destroyed). */
+function outputEnd(pumping: Promise<void>, output: Readable, lastActivity: () => number, idleMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const tick = setInterval(() => {
+      if (Date.now() - lastActivity() > idleMs) {
+        clearInterval(tick);
+        output.destroy();
+        resolve(false);
+      }
+    }, Math.min(200, idleMs));
+    const finish = (): void => {
+      clearInterval(tick);
+      resolve(true);
+    };
+    pumping.then(finish, finish);
+  });
 }

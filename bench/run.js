@@ -1,0 +1,186 @@
+// werf-run against the docker CLI, on the same engine, doing the same work.
+// A script, not a test: it prints medians, ratios and the goals from issue 5.
+// Usage: npm run bench  (builds, brings the rig up, then runs this file).
+// Env: BENCH_RUNS (default 7), BENCH_THROUGHPUT_MB (default 200).
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin', 'werf-run.js');
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const MB = Number(process.env.BENCH_THROUGHPUT_MB ?? 200);
+
+function rigEnv() {
+  const text = readFileSync(path.join(process.env.WERF_RUN_RIG_DIR ?? '/var/lib/werf-run-rig', 'rig.env'), 'utf8');
+  return Object.fromEntries([...text.matchAll(/^export ([A-Z0-9_]+)='([^']*)'$/gm)].map((m) => [m[1], m[2]]));
+}
+const rig = rigEnv();
+const SH_IMAGE = rig.WERF_RUN_RIG_SH_IMAGE;
+const FUSE_IMAGE = rig.WERF_RUN_RIG_FUSE_IMAGE;
+const BUSYBOX = rig.WERF_RUN_RIG_BUSYBOX;
+
+const cleanups = [];
+function project(files, config) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'werf-run-bench-'));
+  chmodSync(dir, 0o755);
+  const id = path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').toLowerCase();
+  const volumes = [`${id}-storage`, `${id}-home`];
+  const all = { '.werfrunrc.json': JSON.stringify({ network: 'host', volumes: { storage: volumes[0], werfHome: volumes[1] }, ...config }), ...files };
+  for (const [name, text] of Object.entries(all)) writeFileSync(path.join(dir, name), text);
+  for (const args of [['init', '-q'], ['add', '-A'], ['-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qm', 'bench']]) {
+    spawnSync('git', args, { cwd: dir });
+  }
+  cleanups.push(() => {
+    rmSync(dir, { recursive: true, force: true });
+    spawnSync('docker', ['volume', 'rm', '-f', ...volumes]);
+  });
+  return dir;
+}
+
+/** Runs a command; resolves with wall time, exit code, bytes seen on stdout, and lines with their arrival times. */
+function run(file, args, { cwd, env = {}, watch } = {}) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(file, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let bytes = 0;
+    let stderr = '';
+    const lines = [];
+    let partialOut = '';
+    let partialErr = '';
+    child.stdout.on('data', (chunk) => {
+      bytes += chunk.length;
+      if (watch) partialOut = watchLines(partialOut + chunk.toString(), lines);
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk.toString();
+      if (watch) partialErr = watchLines(partialErr + chunk.toString(), lines);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      resolve({ ms, code, bytes, stderr, lines });
+    });
+  });
+}
+function watchLines(text, lines) {
+  const parts = text.split('\n');
+  const at = performance.now();
+  for (const line of parts.slice(0, -1)) lines.push({ at, line });
+  return parts.at(-1) ?? '';
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (ms) => `${ms.toFixed(0)} ms`;
+const must = (r, what) => {
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
+  return r;
+};
+
+/** The docker run command werf-run would run, from its --dry-run, without werf-run's labels. */
+function dockerEquivalent(cwd, werfArgs, env) {
+  const r = spawnSync('node', [BIN, '-q', '--dry-run', ...werfArgs], { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`werf-run --dry-run failed: ${r.stderr}`);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('docker run '));
+  return line.replace(/ --label (?:'[^']*'|\S+)/g, '');
+}
+
+function machine() {
+  const cpu = os.cpus();
+  const server = spawnSync('docker', ['version', '--format', '{{.Server.Version}} (API {{.Server.APIVersion}})'], { encoding: 'utf8' }).stdout.trim();
+  return `${cpu[0]?.model ?? 'unknown CPU'} x${cpu.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${os.release()}, Docker Engine ${server}, Node ${process.version}`;
+}
+
+const results = [];
+function report(name, value, goal, ok) {
+  results.push({ name, value, goal, ok });
+  console.log(`${ok ? 'PASS' : 'MISS'}  ${name}: ${value}  (goal: ${goal})`);
+}
+
+async function overheadAndColdStart() {
+  const dir = project({}, { image: { reference: SH_IMAGE, pull: 'never' } });
+  const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-bench-cache-'));
+  cleanups.push(() => rmSync(cache, { recursive: true, force: true }));
+  const env = { XDG_CACHE_HOME: cache };
+  const docker = dockerEquivalent(dir, ['version'], env);
+  // Warm-up: the image's layers and the capability cache.
+  must(await run('node', [BIN, '-q', 'version'], { cwd: dir, env }), 'werf-run version');
+  must(await run('sh', ['-c', docker], { cwd: dir }), 'docker run version');
+  const warm = [];
+  const plain = [];
+  const cold = [];
+  for (let i = 0; i < RUNS; i++) {
+    plain.push(must(await run('sh', ['-c', docker], { cwd: dir }), 'docker run').ms);
+    warm.push(must(await run('node', [BIN, '-q', 'version'], { cwd: dir, env }), 'werf-run warm').ms);
+    const coldCache = path.join(cache, 'cold');
+    rmSync(coldCache, { recursive: true, force: true });
+    cold.push(must(await run('node', [BIN, '-q', 'version'], { cwd: dir, env: { XDG_CACHE_HOME: coldCache } }), 'werf-run cold').ms);
+  }
+  const ratio = median(warm) / median(plain);
+  console.log(`  docker run --rm: median ${fmt(median(plain))}; werf-run warm: median ${fmt(median(warm))}; werf-run cold: median ${fmt(median(cold))}`);
+  report('overhead (werf-run warm / docker run)', ratio.toFixed(2), '<= 1.15', ratio <= 1.15);
+  const coldRatio = median(cold) / median(warm);
+  report('cold start (cold / warm)', coldRatio.toFixed(2), '<= 2', coldRatio <= 2);
+}
+
+async function throughput() {
+  const dir = project({}, { image: { reference: SH_IMAGE, pull: 'never' } });
+  const bytes = MB * 1024 * 1024;
+  const script = `head -c ${bytes} /dev/zero`;
+  const docker = dockerEquivalent(dir, ['sh', script]);
+  const mine = [];
+  const theirs = [];
+  const rss = [];
+  for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++) {
+    const d = must(await run('sh', ['-c', docker], { cwd: dir }), 'docker run throughput');
+    if (d.bytes !== bytes) throw new Error(`docker run delivered ${d.bytes} bytes, not ${bytes}`);
+    theirs.push(d.ms);
+    const w = must(await run('/usr/bin/time', ['-f', 'maxrss=%M', 'node', BIN, '-q', 'sh', script], { cwd: dir }), 'werf-run throughput');
+    if (w.bytes !== bytes) throw new Error(`werf-run delivered ${w.bytes} bytes, not ${bytes}`);
+    mine.push(w.ms);
+    rss.push(Number(/maxrss=(\d+)/.exec(w.stderr)?.[1] ?? NaN) / 1024);
+  }
+  const rate = (ms) => `${(MB / (ms / 1000)).toFixed(0)} MB/s`;
+  console.log(`  ${MB} MB: docker run median ${fmt(median(theirs))} (${rate(median(theirs))}); werf-run median ${fmt(median(mine))} (${rate(median(mine))})`);
+  const ratio = median(theirs) / median(mine);
+  report('throughput (werf-run / docker run)', ratio.toFixed(2), '>= 0.9', ratio >= 0.9);
+  const peak = Math.max(...rss);
+  report('werf-run peak RSS', `${peak.toFixed(0)} MB`, '< 120 MB', peak < 120);
+}
+
+async function recovery() {
+  const dir = project(
+    { 'werf.yaml': 'project: bench\nconfigVersion: 1\n---\nimage: app\ndockerfile: app.Dockerfile\n', 'app.Dockerfile': `FROM ${BUSYBOX}\nRUN echo built\n` },
+    { image: { reference: FUSE_IMAGE, pull: 'never' } },
+  );
+  const gaps = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await run('node', [BIN, '--verbose', 'build'], { cwd: dir, watch: true });
+    const failure = r.lines.findIndex((l) => l.line.includes('fuse: device not found'));
+    const started = r.lines.findIndex((l, n) => n > failure && /debug: container \w+ started/.test(l.line));
+    if (r.code !== 0 || failure < 0 || started < 0) {
+      throw new Error(`the recovery run did not fail over to fuse as expected (exit ${r.code}):\n${r.lines.map((l) => l.line).join('\n').slice(-3000)}`);
+    }
+    gaps.push(r.lines[started].at - r.lines[failure].at);
+  }
+  console.log(`  failure line -> next attempt's container started: ${gaps.map(fmt).join(', ')}`);
+  report('recovery (failure line -> next container started)', fmt(median(gaps)), '< 1000 ms', median(gaps) < 1000);
+}
+
+try {
+  console.log(`werf-run benchmark on ${machine()}; ${RUNS} runs each`);
+  await overheadAndColdStart();
+  await throughput();
+  await recovery();
+  const missed = results.filter((r) => !r.ok);
+  console.log(missed.length ? `${missed.length} goal(s) missed: ${missed.map((r) => r.name).join('; ')}` : 'all goals met');
+} finally {
+  for (const cleanup of cleanups) cleanup();
+}

@@ -1,0 +1,118 @@
+/**
+ * The run's lifecycle around the pipeline in werf-command.ts: who owns the
+ * containers, the registry of live ones, the sweep of orphans left by earlier
+ * runs, Ctrl-C/SIGTERM, and cleanup on every path. The pipeline gets a
+ * Session; everything it creates through `session.openEngine` is labelled,
+ * tracked and removed whatever happens.
+ */
+import os from 'node:os';
+import type { Endpoint, Engine } from '../engine/port.js';
+import { InterruptedError, errorMessage } from '../errors.js';
+import type { Owner } from '../plan/plan.js';
+import type { AttemptHooks } from '../run/attempt.js';
+import { gracefulStopper, handleInterrupts, type Stopper } from '../run/interrupt.js';
+import { LiveContainers, trackingEngine } from '../run/live-containers.js';
+import { processStartOf, removeOrphans } from '../run/orphans.js';
+import type { CliContext } from './context.js';
+import type { Reporter } from './reporter.js';
+
+/** How long werf gets after the forwarded signal before it is killed (docker stop uses 10 s). */
+export const STOP_GRACE_MS = 10_000;
+
+const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
+
+export interface Session {
+  owner: Owner;
+  /** Opens the engine through the container registry (use instead of ctx.openEngine). */
+  openEngine(endpoint: Endpoint): Engine;
+  /** Call once connected: removes containers of dead earlier runs. */
+  engineReady(engine: Engine): Promise<void>;
+  /** Hooks for runAttempt: graceful stop on signals, warnings to the reporter. */
+  attemptHooks: AttemptHooks;
+}
+
+export function currentOwner(now: () => number = Date.now): Owner {
+  return {
+    host: os.hostname(),
+    pid: process.pid,
+    startedAt: new Date(now() - Math.round(process.uptime() * 1000)).toISOString(),
+    processStart: processStartOf('self'),
+  };
+}
+
+export async function withLifecycle(
+  ctx: CliContext,
+  reporter: Reporter,
+  pipeline: (session: Session) => Promise<number>,
+): Promise<number> {
+  const owner = currentOwner();
+  const live = new LiveContainers();
+  const stoppers = new Map<string, Stopper>();
+  let engine: Engine | undefined;
+  const lazyEngine = {
+    removeContainer: async (id: string) => engine?.removeContainer(id),
+    killContainer: async (id: string, signal: string) => engine?.killContainer(id, signal),
+  };
+  const interrupts = ctx.signals
+    ? handleInterrupts({
+        source: ctx.signals,
+        engine: lazyEngine,
+        live,
+        stoppers,
+        settleMs: STOP_GRACE_MS + 5000,
+        say: (message) => reporter.warn(message),
+        giveUp: (signal) => ctx.exit?.(new InterruptedError(signal).exitCode),
+      })
+    : undefined;
+
+  const session: Session = {
+    owner,
+    openEngine: (endpoint) => trackingEngine(ctx.openEngine(endpoint), live, owner),
+    async engineReady(ready) {
+      engine = ready;
+      try {
+        await removeOrphans(ready, owner, (message) => reporter.info(message));
+      } catch (error) {
+        reporter.warn(`looking for containers left behind by earlier runs failed: ${errorMessage(error)}`);
+      }
+    },
+    attemptHooks: {
+      onStarted: (id) => {
+        reporter.debug(`container ${id.slice(0, 12)} started`);
+        if (engine) stoppers.set(id, gracefulStopper(engine, id, STOP_GRACE_MS));
+      },
+      onWarning: (message) => reporter.warn(message),
+      onExit: (code) => {
+        if (code > 128 && !interrupts?.signal) {
+          const name = SIGNAL_NAMES[code - 128] ?? `signal ${code - 128}`;
+          reporter.warn(`werf was stopped by ${name} from outside werf-run (exit code ${code}): docker stop/kill, the Docker daemon stopping, or the out-of-memory killer`);
+        }
+      },
+    },
+  };
+
+  const flow = pipeline(session);
+  try {
+    if (!interrupts) return await flow;
+    const outcome = await Promise.race([
+      flow.then(
+        (code) => ({ code }),
+        (error: unknown) => ({ error }),
+      ),
+      interrupts.interrupted.then(() => ({ interrupted: true })),
+    ]);
+    // Once interrupted, what the pipeline did next (werf's 130, a failed create) does not matter.
+    if (interrupts.signal) {
+      await interrupts.interrupted;
+      throw new InterruptedError(interrupts.signal);
+    }
+    if ('error' in outcome) throw outcome.error;
+    if ('code' in outcome) return outcome.code;
+    throw new Error('unreachable: interrupted without a signal');
+  } finally {
+    interrupts?.uninstall();
+    live.close('werf-run is finishing');
+    // A safety net: attempts and probes remove their own containers.
+    if (engine) await live.removeAll(engine, (id, error) => reporter.warn(`removing container ${id.slice(0, 12)} failed: ${errorMessage(error)}`));
+  }
+}
