@@ -9,8 +9,6 @@ import { parseArgs } from './args.js';
 import type { CliContext } from './context.js';
 import { createReporter } from './output.js';
 import { runWerfCommand } from './werf-command.js';
-import { runExport } from './export-command.js';
-import { runDoctor } from './doctor.js';
 
 export async function main(ctx: CliContext): Promise<number> {
   const verbose = ctx.argv.slice(0, ctx.argv.findIndex((a) => !a.startsWith('-')) >>> 0).some((a) => a === '-v' || a === '--verbose');
@@ -19,8 +17,9 @@ export async function main(ctx: CliContext): Promise<number> {
     if (parsed.kind === 'exit') return parsed.exitCode;
     const reporter = createReporter(ctx, { verbose: Boolean(parsed.options.verbose), quiet: Boolean(parsed.options.quiet) });
     try {
-      if (parsed.kind === 'doctor') return await runDoctor(ctx, parsed.options, reporter);
-      if (parsed.kind === 'export') return await runExport(ctx, parsed.options, parsed.werfArgs, reporter);
+      // doctor and --export are loaded on demand: the exports' YAML and TOML libraries cost start-up time every run would pay.
+      if (parsed.kind === 'doctor') return await (await import('./doctor.js')).runDoctor(ctx, parsed.options, reporter);
+      if (parsed.kind === 'export') return await (await import('./export-command.js')).runExport(ctx, parsed.options, parsed.werfArgs, reporter);
       return await runWerfCommand(ctx, parsed.options, parsed.werfArgs, reporter);
     } finally {
       // The task list must be finished before an error message (or nothing) follows.

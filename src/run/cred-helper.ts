@@ -3,7 +3,6 @@
  * `docker-credential-<name> get`, the server address on stdin, JSON on stdout.
  * A helper that fails is an error naming it and its stderr, never ignored.
  */
-import { execa } from 'execa';
 import { WerfRunError } from '../errors.js';
 import type { HelperRunner } from './auth.js';
 
@@ -11,6 +10,8 @@ const NOT_FOUND = /credentials not found|not found in (native )?keychain|no cred
 
 export const runCredentialHelper: HelperRunner = async (helper, serverAddress, source) => {
   const program = `docker-credential-${helper}`;
+  // Loaded here, not at start-up: execa costs about 70 ms to import and most runs need no helper.
+  const { execa } = await import('execa');
   const result = await execa(program, ['get'], { input: serverAddress, reject: false, timeout: 60_000, encoding: 'utf8' });
   const stdout = String(result.stdout ?? '').trim();
   const stderr = String(result.stderr ?? '').trim();
