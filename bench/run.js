@@ -161,8 +161,12 @@ async function recovery() {
     { image: { reference: FUSE_IMAGE, pull: 'never' } },
   );
   const gaps = [];
+  const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-bench-cache-'));
+  cleanups.push(() => rmSync(cache, { recursive: true, force: true }));
   for (let i = 0; i < 3; i++) {
-    const r = await run('node', [BIN, '--verbose', 'build'], { cwd: dir, watch: true });
+    // A fresh capability cache each time: a warm one remembers that fuse worked and starts there.
+    const freshCache = path.join(cache, `recovery-${i}`);
+    const r = await run('node', [BIN, '--verbose', 'build'], { cwd: dir, watch: true, env: { XDG_CACHE_HOME: freshCache } });
     const failure = r.lines.findIndex((l) => l.line.includes('fuse: device not found'));
     const started = r.lines.findIndex((l, n) => n > failure && /debug: container \w+ started/.test(l.line));
     if (r.code !== 0 || failure < 0 || started < 0) {
