@@ -9,7 +9,7 @@ import type { Config, Mode } from '../config/schema.js';
 import { connect } from '../engine/discover.js';
 import { loggingEngine } from '../engine/logging.js';
 import type { Endpoint, Engine } from '../engine/port.js';
-import { chooseMode, type ModeChoice } from '../detect/choose.js';
+import { assertPrivilegedAllowed, chooseMode, type ModeChoice } from '../detect/choose.js';
 import { findingsFromOverrides, mergeFindings, unknownFacts } from '../detect/facts.js';
 import type { PlanInput } from '../plan/plan.js';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
@@ -43,6 +43,8 @@ export async function prepareProject(ctx: CliContext, options: CliOptions, repor
     ],
   });
   reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');
+  // Before anything touches the engine (chooseMode checks it again for its own callers).
+  assertPrivilegedAllowed(config);
   return { project, config, filepath };
 }
 

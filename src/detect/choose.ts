@@ -65,6 +65,13 @@ export function hostProblems(facts: Facts): Problem[] {
   return problems;
 }
 
+/** A forced privileged mode needs the user's permission: never privileged without it. */
+export function assertPrivilegedAllowed(config: Pick<Config, 'mode' | 'allowPrivileged'>): void {
+  if (config.mode === 'privileged' && !config.allowPrivileged) {
+    throw new UsageError('mode "privileged" is forced but the privileged mode is not allowed', 'also pass --allow-privileged (or set allowPrivileged: true) to allow it');
+  }
+}
+
 export function chooseMode(
   facts: Facts,
   config: Pick<Config, 'mode' | 'allowPrivileged'>,
@@ -72,9 +79,7 @@ export function chooseMode(
 ): ModeChoice {
   const problems = hostProblems(facts);
   if (config.mode !== 'auto') {
-    if (config.mode === 'privileged' && !config.allowPrivileged) {
-      throw new UsageError('mode "privileged" is forced but the privileged mode is not allowed', 'also pass --allow-privileged (or set allowPrivileged: true) to allow it');
-    }
+    assertPrivilegedAllowed(config);
     return { mode: config.mode, reasons: [`mode forced to ${config.mode} by config or --mode`], ruledOut: {}, problems };
   }
   const reasons: string[] = [];
