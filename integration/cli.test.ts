@@ -211,6 +211,16 @@ describe('bad config end to end: exit 2 before touching the engine', () => {
     expect(result.stderr).toContain('invalid werf-run config in the environment: WERF_RUN_MAX_ATTEMPTS (maxAttempts) is "lots" (a string); expected a number');
     expect(result.stderr).not.toContain('.werfrunrc');
   });
+
+  it('a forced privileged mode without permission is refused before the engine is asked anything', async () => {
+    const project = shProject();
+    const result = await runWerfRun(['--mode', 'privileged', 'version'], { cwd: project.dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('mode "privileged" is forced but the privileged mode is not allowed');
+    expect(result.stderr).toContain('fix: also pass --allow-privileged');
+    expect(result.stderr).not.toContain('connecting to the Docker Engine');
+    expect(await managedContainers(project.dir)).toEqual([]);
+  });
 });
 
 describe('config discovery end to end', () => {
