@@ -13,6 +13,7 @@ import type { CliContext } from './context.js';
 import { detectStep } from './detect-step.js';
 import { doctorText, factsJson, gitlabRunnerConfig, type DoctorReport } from './doctor-report.js';
 import { connectEngine, prepareProject } from './prepare.js';
+import { withLifecycle, type Session } from './lifecycle.js';
 import { exportHint } from '../export/ci-hint.js';
 import { readContainerSignals, runsInContainer } from '../detect/container-signals.js';
 import { authProvider, readDockerSetup } from './docker-setup.js';
@@ -21,6 +22,11 @@ import type { Reporter } from './reporter.js';
 const remedyOf = (error: unknown): string => (error instanceof WerfRunError && error.remedy ? error.remedy : 'see the message');
 
 export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: boolean }, reporter: Reporter): Promise<number> {
+  // The probe container is created through the session's engine: removed on Ctrl-C like werf's.
+  return withLifecycle(ctx, reporter, (session) => diagnose(ctx, options, reporter, session));
+}
+
+async function diagnose(ctx: CliContext, options: CliOptions & { json?: boolean }, reporter: Reporter, session: Session): Promise<number> {
   const { project, config } = await prepareProject(ctx, options, reporter);
   const report: DoctorReport = {
     ok: false,
@@ -45,9 +51,10 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
   let engine: Engine;
   let info: EngineInfo;
   try {
-    const found = await connectEngine(ctx, options, config, reporter, undefined);
+    const found = await connectEngine(ctx, options, config, reporter, undefined, session.openEngine);
     if (!found) throw new WerfRunError('no Docker Engine'); // connectEngine throws when not optional
     engine = found;
+    await session.engineReady(engine);
     report.engine = { ...engine.endpoint, found: true };
     info = await engine.info();
   } catch (error) {
