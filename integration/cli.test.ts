@@ -135,6 +135,19 @@ describe('environment passed to werf', () => {
   });
 });
 
+describe('the Docker socket', () => {
+  it('is not in the werf container by default, and with mountDockerSocket it is, usable by uid 1000 with DOCKER_HOST set', async () => {
+    const script = 'if test -S /var/run/docker.sock && test -r /var/run/docker.sock && test -w /var/run/docker.sock; then echo socket-usable; else echo no-socket; fi; echo "DOCKER_HOST=$DOCKER_HOST"';
+    const plain = await runWerfRun(['sh', script], { cwd: shProject().dir });
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    expect(plain.stdout).toBe('no-socket\nDOCKER_HOST=\n');
+    const asked = await runWerfRun(['sh', script], { cwd: shProject({ mountDockerSocket: true }).dir });
+    expect(asked.exitCode, asked.stderr).toBe(0);
+    expect(asked.stdout).toBe('socket-usable\nDOCKER_HOST=unix:///var/run/docker.sock\n');
+    expect(asked.stderr).toContain('mounting the Docker socket /var/run/docker.sock into the werf container (mountDockerSocket)');
+  });
+});
+
 describe('host credentials, mounted read-only', () => {
   it('Docker config (DOCKER_CONFIG), a KUBECONFIG list and the ssh-agent socket reach werf at the image user’s paths', async () => {
     const dir = tempDir();

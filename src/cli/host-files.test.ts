@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
-import { checkProjectAccess, forwardHostFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
+import { checkProjectAccess, dockerSocketToMount, forwardHostFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
 
 const file = (uid = 1000, mode = 0o600): FileFacts => ({ kind: 'file', uid, gid: uid, mode });
 const dir = (uid: number, mode: number): FileFacts => ({ kind: 'dir', uid, gid: uid, mode });
@@ -91,5 +91,14 @@ describe('checkProjectAccess', () => {
 
   it('checks nothing for an unknown user', () => {
     expect(() => checkProjectAccess('/srv/app', {}, probe(tree(dir(0, 0o700))))).not.toThrow();
+  });
+});
+
+describe('dockerSocketToMount', () => {
+  it('refuses an engine that is not on a local unix socket, naming it', () => {
+    expect(() => dockerSocketToMount('tcp://10.0.0.5:2376')).toThrow(/mountDockerSocket is set but the engine is at tcp:\/\/10.0.0.5:2376/);
+  });
+  it('refuses a path that is not a socket', () => {
+    expect(() => dockerSocketToMount('unix:///etc/hostname')).toThrow(/\/etc\/hostname is not a socket/);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { WerfRunError } from '../errors.js';
+import { UsageError, WerfRunError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 
 export interface FileFacts {
@@ -179,3 +179,26 @@ export const readText = (file: string): string | undefined => {
     return undefined;
   }
 };
+
+/**
+ * config.mountDockerSocket: the engine's own unix socket and its group, read on
+ * this machine. Only a local unix-socket engine can be handed to werf this way.
+ */
+export function dockerSocketToMount(endpointUrl: string): { path: string; gid: number } {
+  const url = new URL(endpointUrl);
+  if (url.protocol !== 'unix:') {
+    throw new UsageError(
+      `mountDockerSocket is set but the engine is at ${endpointUrl}, not a local unix socket`,
+      'unset mountDockerSocket, or point werf-run at a local engine (unix://...)',
+    );
+  }
+  const socket = decodeURIComponent(url.pathname);
+  let stat;
+  try {
+    stat = statSync(socket);
+  } catch (error) {
+    throw new WerfRunError(`mountDockerSocket: cannot read ${socket}: ${(error as Error).message}`, { remedy: 'check that the engine runs there', cause: error });
+  }
+  if (!stat.isSocket()) throw new UsageError(`mountDockerSocket: ${socket} is not a socket`, 'point werf-run at the engine\'s socket');
+  return { path: socket, gid: stat.gid };
+}

@@ -8,14 +8,14 @@ import os from 'node:os';
 import { imageUser } from '../plan/contract.js';
 import { ownEnvVars } from '../config/layers.js';
 import { resolveImageRef } from '../plan/image.js';
-import { plan } from '../plan/plan.js';
+import { plan, type PlanInput } from '../plan/plan.js';
 import { ensureImage } from '../run/pull.js';
 import { runRecovering } from '../run/recovering.js';
 import { WerfRunError } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
-import { checkProjectAccess, forwardHostFiles, imageIds, probeFile, readText } from './host-files.js';
+import { checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readText } from './host-files.js';
 import type { Reporter } from './reporter.js';
 import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 import { learnFromFailure, rememberMode } from './detect-step.js';
@@ -87,6 +87,17 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     reporter.debug(`not checking that uid ${ids.uid ?? '?'} can read ${project.root}: the engine is remote, rootless or not on Linux`);
   }
 
+  // Never mounted unless the user asked for it (mountDockerSocket).
+  let dockerSocket: PlanInput['dockerSocket'];
+  if (config.mountDockerSocket) {
+    if (engine) {
+      dockerSocket = dockerSocketToMount(engine.endpoint.url);
+      reporter.warn(`mounting the Docker socket ${dockerSocket.path} into the werf container (mountDockerSocket): werf can control this engine`);
+    } else {
+      assumed.push('mountDockerSocket: no engine answered, so no socket is mounted in this plan');
+    }
+  }
+
   const owner = session.owner;
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
   const own = new Set(ownEnvVars());
@@ -104,6 +115,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       tty,
       readOnlyFiles: forwarded.readOnlyFiles,
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...forwarded.extraEnv },
+      dockerSocket,
     });
 
   if (options.dryRun) {

@@ -83,7 +83,10 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Environment for werf.'),
-    mountDockerSocket: z.boolean().default(false).describe('Mount the Docker socket into the container (never by default).'),
+    mountDockerSocket: z
+      .boolean()
+      .default(false)
+      .describe("Mount the engine's unix socket at /var/run/docker.sock in the werf container, with its group and DOCKER_HOST set (never by default; only for a local unix-socket engine)."),
     forward: z
       .strictObject({
         dockerConfig: z.boolean().default(true).describe("Mount the host's Docker config.json read-only for registry auth (WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker)."),

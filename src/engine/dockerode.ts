@@ -249,6 +249,7 @@ export class DockerodeEngine implements Engine {
           NetworkMode: spec.networkMode,
           UsernsMode: spec.usernsMode,
           Ulimits: spec.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+          GroupAdd: spec.groupAdd,
         },
       });
       return container.id;

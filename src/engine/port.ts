@@ -74,6 +74,8 @@ export interface ContainerSpec {
   networkMode?: string;
   usernsMode?: string;
   ulimits?: UlimitSpec[];
+  /** Supplementary groups (numeric gids), e.g. the Docker socket's group. */
+  groupAdd?: string[];
 }
 
 export interface AttachedStreams {

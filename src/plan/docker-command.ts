@@ -20,6 +20,7 @@ export function dockerRunArgs(spec: ContainerSpec): string[] {
   if (spec.usernsMode) args.push(`--userns=${spec.usernsMode}`);
   if (spec.networkMode) args.push('--network', spec.networkMode);
   for (const u of spec.ulimits ?? []) args.push('--ulimit', `${u.name}=${u.soft}:${u.hard}`);
+  for (const group of spec.groupAdd ?? []) args.push('--group-add', group);
   if (spec.user) args.push('--user', spec.user);
   for (const m of spec.mounts) {
     const fields = m.type === 'tmpfs' ? [`type=tmpfs`, `target=${m.target}`] : [`type=${m.type}`, `source=${m.source}`, `target=${m.target}`];

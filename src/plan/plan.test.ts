@@ -86,3 +86,18 @@ describe('containerWorkdir', () => {
     expect(containerWorkdir('/a', '/elsewhere')).toBe('/workspace');
   });
 });
+
+describe('the Docker socket', () => {
+  it('is never mounted unless asked for', () => {
+    const { container } = plan(base());
+    expect(container.mounts.map((m) => m.target)).not.toContain('/var/run/docker.sock');
+    expect(container.env.some((e) => e.startsWith('DOCKER_HOST='))).toBe(false);
+    expect(container.groupAdd).toBeUndefined();
+  });
+  it('when asked for: bound at /var/run/docker.sock with its group, and DOCKER_HOST pointing there', () => {
+    const { container } = plan(base({ dockerSocket: { path: '/run/user/1000/docker.sock', gid: 999 } }));
+    expect(container.mounts).toContainEqual({ type: 'bind', source: '/run/user/1000/docker.sock', target: '/var/run/docker.sock', readOnly: false });
+    expect(container.env).toContain('DOCKER_HOST=unix:///var/run/docker.sock');
+    expect(container.groupAdd).toEqual(['999']);
+  });
+});

@@ -47,7 +47,15 @@ export interface PlanInput {
   readOnlyFiles?: { source: string; target: string }[];
   /** Extra values the caller computed (e.g. SSH_AUTH_SOCK inside the container). */
   extraEnv?: Readonly<Record<string, string>>;
+  /**
+   * Only with config.mountDockerSocket: the engine's unix socket on the host and
+   * its group, so werf (uid 1000) can use it. Never mounted otherwise.
+   */
+  dockerSocket?: { path: string; gid: number };
 }
+
+/** Where the Docker socket appears in the werf container when the user asked for it. */
+export const CONTAINER_DOCKER_SOCKET = '/var/run/docker.sock';
 
 export interface RunPlan {
   mode: Mode;
@@ -73,6 +81,7 @@ export function plan(input: PlanInput): RunPlan {
     { type: 'volume', source: config.volumes.storage, target: storageDir(who.home), readOnly: false },
     { type: 'volume', source: config.volumes.werfHome, target: werfHomeDir(who.home), readOnly: false },
     ...(input.readOnlyFiles ?? []).map((f) => ({ type: 'bind' as const, source: f.source, target: f.target, readOnly: true })),
+    ...(input.dockerSocket ? [{ type: 'bind' as const, source: input.dockerSocket.path, target: CONTAINER_DOCKER_SOCKET, readOnly: false }] : []),
     ...config.mounts.map((m) => ({
       type: 'bind' as const,
       source: path.isAbsolute(m.source) ? m.source : path.join(input.project.root, m.source),
@@ -89,6 +98,7 @@ export function plan(input: PlanInput): RunPlan {
       cmd: ['werf', ...input.werfArgs],
       env: selectEnv(input.hostEnv, [...DEFAULT_ENV_PASS, ...config.env.pass], {
         ...input.extraEnv,
+        ...(input.dockerSocket ? { DOCKER_HOST: `unix://${CONTAINER_DOCKER_SOCKET}` } : {}),
         ...config.env.set,
       }),
       user: who.user,
@@ -105,6 +115,7 @@ export function plan(input: PlanInput): RunPlan {
       ...security,
       networkMode: config.network,
       ulimits: ulimitsFor(input.facts.engine?.product),
+      ...(input.dockerSocket ? { groupAdd: [String(input.dockerSocket.gid)] } : {}),
     },
   };
 }
