@@ -9,7 +9,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeProject, managedContainers, rig, runWerfRun } from './support.js';
+import { execa } from 'execa';
+import { BIN, cleanEnv, makeProject, managedContainers, rig, runWerfRun } from './support.js';
 
 const SH_IMAGE = rig.WERF_RUN_RIG_SH_IMAGE!;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -132,6 +133,24 @@ describe('environment passed to werf', () => {
       expect(text).not.toContain('ghp_not_for_printing');
       expect(text).not.toContain('hush-hush');
     }
+  });
+});
+
+describe('a reader that goes away', () => {
+  it("closing stdout early (| head -1) keeps stderr, werf's exit code and leaves no container", async () => {
+    const project = shProject();
+    const werf = `node ${BIN} -q sh 'i=0; while [ $i -lt 20000 ]; do echo line $i; i=$((i+1)); done; echo done-on-stderr >&2; exit 7'`;
+    const result = await execa('bash', ['-c', `${werf} | head -1; echo "werf-run exit: \${PIPESTATUS[0]}" >&2`], {
+      cwd: project.dir,
+      env: cleanEnv(),
+      extendEnv: false,
+      reject: false,
+    });
+    expect(result.stdout).toBe('line 0');
+    expect(result.stderr).toContain('done-on-stderr');
+    expect(result.stderr).toContain('werf-run exit: 7');
+    expect(result.stderr).not.toContain('EPIPE');
+    expect(await managedContainers(project.dir)).toEqual([]);
   });
 });
 

@@ -7,6 +7,10 @@ import { main } from './main.js';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export async function runProcess(): Promise<void> {
+  // A reader that goes away (`| head`) must not crash werf-run: demux drops that
+  // sink and werf's exit code still passes through.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   // Whatever happens, never leave the user's terminal in raw mode.
   process.on('exit', () => {
     if (process.stdin.isTTY && process.stdin.isRaw) process.stdin.setRawMode(false);

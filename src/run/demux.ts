@@ -18,8 +18,24 @@ export interface Sinks {
 
 const HEADER = 8;
 
+/**
+ * A sink whose reader went away (`werf-run build | head -1`: EPIPE) is
+ * dropped, not fatal: the other stream keeps flowing, werf runs to its end and
+ * its exit code still passes through, as with `docker run`.
+ */
+const deadSinks = new WeakSet<Writable>();
+
 async function write(sink: Writable, chunk: Buffer): Promise<void> {
-  if (!sink.write(chunk)) await once(sink, 'drain');
+  if (deadSinks.has(sink) || sink.destroyed || sink.writableEnded) {
+    deadSinks.add(sink);
+    return;
+  }
+  try {
+    if (!sink.write(chunk)) await once(sink, 'drain');
+  } catch {
+    // once() rejects when the sink emits 'error' (EPIPE) while we wait for 'drain'.
+    deadSinks.add(sink);
+  }
 }
 
 /** Docker's multiplexed stream: frames of [type, 0, 0, 0, size (uint32 BE)] + payload; type 1 = stdout, 2 = stderr. */
