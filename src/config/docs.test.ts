@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { schemaFileText, withKeyTable } from './docs.js';
 import { configKeys } from './keys.js';
 import { configSchema } from './schema.js';
+import { loadConfig } from './load.js';
+import { resolveImageRef } from '../plan/image.js';
+import { candidateEndpoints } from '../engine/candidates.js';
+import { discoveryFacts, readDockerSetup } from '../cli/docker-setup.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (name: string): string => readFileSync(path.join(root, name), 'utf8');
@@ -46,11 +50,23 @@ describe('werfrunrc.example.json', () => {
     expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
   });
 
-  it('sets every key', () => {
+  // Keys that exclude each other (as in the docker CLI: --host or --context;
+  // an image version or a full reference): the example sets the first of each pair.
+  const EXCLUSIVE: Record<string, string> = { 'engine.context': 'engine.host', 'image.reference': 'image.version' };
+
+  it('sets every key (one of each pair that excludes each other)', () => {
     const present = new Set(pathsIn(example));
     const missing = configKeys()
       .map((k) => k.path)
-      .filter((p) => !present.has(p));
+      .filter((p) => !present.has(p) && !(EXCLUSIVE[p] && present.has(EXCLUSIVE[p])));
     expect(missing).toEqual([]);
+    for (const [left, kept] of Object.entries(EXCLUSIVE)) expect([left, present.has(left), kept, present.has(kept)]).toEqual([left, false, kept, true]);
+  });
+
+  it('is usable as it is: loads through the config loader and names a werf image', async () => {
+    const { config } = await loadConfig({ cwd: root, stopDir: root, explicitPath: path.join(root, 'werfrunrc.example.json') });
+    expect(resolveImageRef(config.image)).toBe('registry.werf.io/werf/werf:2.35.1-alpine');
+    const facts = discoveryFacts(readDockerSetup({ HOME: root }), config.engine, { HOME: root });
+    expect(candidateEndpoints(facts).endpoints[0]?.url).toBe(config.engine.host);
   });
 });
