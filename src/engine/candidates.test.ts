@@ -50,6 +50,11 @@ describe('candidateEndpoints', () => {
     expect(urls({ ...all, explicitHost: undefined, env: {} })).toEqual(['tcp://c:1']);
   });
 
+  it('applies DOCKER_TLS_VERIFY and DOCKER_CERT_PATH to --host as the docker CLI does to -H', () => {
+    const [endpoint] = candidateEndpoints(facts({ explicitHost: 'tcp://h:2376', env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' } })).endpoints;
+    expect(endpoint?.tls).toEqual({ caFile: '/certs/ca.pem', certFile: '/certs/cert.pem', keyFile: '/certs/key.pem', verify: true });
+  });
+
   it('an explicit choice is the only candidate: no fall-through to other sockets', () => {
     const { endpoints, strategy } = candidateEndpoints(facts({ env: { DOCKER_HOST: 'unix:///nowhere.sock' } }));
     expect(endpoints).toHaveLength(1);

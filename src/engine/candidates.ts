@@ -76,7 +76,11 @@ export const STRATEGIES: readonly Strategy[] = [
   {
     name: 'engine.host',
     explicit: true,
-    find: (f) => (f.explicitHost ? [{ url: f.explicitHost, source: 'engine.host (werf-run config, WERF_RUN_DOCKER_HOST or --host)' }] : undefined),
+    // Like `docker -H`: DOCKER_TLS_VERIFY and DOCKER_CERT_PATH apply to it too.
+    find: (f) =>
+      f.explicitHost
+        ? [dockerHostEndpoint(f.explicitHost, 'engine.host (werf-run config, WERF_RUN_DOCKER_HOST or --host)', f.env, f.store.configDir)]
+        : undefined,
   },
   {
     name: 'engine.context',
