@@ -272,3 +272,44 @@ describe('a Docker host without /dev/fuse', () => {
     expect(next.exitCode).toBe(125);
   });
 });
+
+describe('an image whose newuidmap/newgidmap are setuid instead of file-capable', () => {
+  // Made here from the rig image, as a real image with that flaw would be:
+  // buildah warns, falls back to a single uid mapping, and the build then fails.
+  const SUID_IMAGE = 'werf-run-test/werf-suid:it';
+  beforeAll(async () => {
+    const name = `werf-run-it-suid-${process.pid}`;
+    await execa('docker', ['rm', '-f', name], { reject: false });
+    await execa('docker', ['run', '--name', name, '--user', 'root', '--network', 'none', TEST_IMAGE, 'sh', '-c',
+      'setcap -r /usr/bin/newuidmap && setcap -r /usr/bin/newgidmap && chmod u+s /usr/bin/newuidmap /usr/bin/newgidmap']);
+    await execa('docker', ['commit', '-c', 'USER build', name, SUID_IMAGE]);
+    await execa('docker', ['rm', name]);
+  });
+  afterAll(async () => {
+    await execa('docker', ['rmi', SUID_IMAGE], { reject: false });
+  });
+
+  it('without permission: stops after the native attempt with the image remedy, never privileged', async () => {
+    const p = project({ image: { reference: SUID_IMAGE, pull: 'never' } });
+    const t0 = await engineNow();
+    const result = await runWerfRun(['build'], { cwd: p.dir, env: { XDG_CACHE_HOME: cacheHome() } });
+    const t1 = await engineNow();
+    expect(result.stderr).toContain('Falling back to single mapping');
+    expect(result.stderr).toContain('potentially insufficient UIDs or GIDs available in user namespace');
+    expect(result.exitCode).toBe(125);
+    expect(result.stderr).toContain('fix: use an image whose newuidmap/newgidmap carry cap_setuid/cap_setgid file capabilities');
+    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe', 'native|-']);
+  });
+
+  it('with --allow-privileged: recovers to privileged and builds', async () => {
+    const p = project({ image: { reference: SUID_IMAGE, pull: 'never' } });
+    const t0 = await engineNow();
+    const result = await runWerfRun(['--allow-privileged', 'build'], { cwd: p.dir, env: { XDG_CACHE_HOME: cacheHome() } });
+    const t1 = await engineNow();
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/mode native failed: .*single uid mapping.*Retrying in mode privileged/);
+    expect(result.stdout).toContain('built-by-issue3');
+    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe', 'native|-', 'privileged|-']);
+    expect(await managedContainers(p.dir)).toEqual([]);
+  });
+});

@@ -22,6 +22,7 @@ describe('classify against recorded rig output', () => {
     ['fuse-permission-privileged.txt', 'fuse-permission'],
     ['fuse-missing-privileged.txt', 'fuse-not-in-container'],
     ['fuse-missing-on-host-cli.txt', 'fuse-missing-on-host'],
+    ['single-mapping.txt', 'newuidmap-failed'],
   ])('%s -> %s', (file, id) => {
     expect(firstMatch(fixture(file))).toBe(id);
   });
@@ -29,6 +30,10 @@ describe('classify against recorded rig output', () => {
   it('matches the Engine API error of starting a container with a missing device', () => {
     const body = JSON.parse(fixture('fuse-missing-on-host-api.json')) as { message: string };
     expect(classify(body.message)?.id).toBe('fuse-missing-on-host');
+  });
+
+  it('does not stop a build at the single-mapping warning alone (it may still succeed)', () => {
+    expect(classify('time="2026-11-27T04:34:12Z" level=warning msg="Error running newuidmap: exit status 1: newuidmap: write to uid_map failed: Operation not permitted\\n"')).toBeUndefined();
   });
 
   it('finds nothing in a successful build', () => {
@@ -44,7 +49,7 @@ describe('classify, signatures not reproducible on the rig', () => {
       'mount-denied',
     ],
     ["'overlay' is not supported over overlayfs, a mount_program is required", 'overlay-on-overlay'],
-    ['newuidmap: write to uid_map failed: Operation not permitted', 'newuidmap-failed'],
+    ['error setting supplemental groups list: operation not permitted', 'newuidmap-failed'],
     ['User namespaces are not enabled in /proc/sys/kernel/unprivileged_userns_clone', 'userns-disabled'],
   ])('%s -> %s', (line, id) => {
     expect(classify(line)?.id).toBe(id);

@@ -67,8 +67,11 @@ export const SIGNATURES: readonly Signature[] = [
   },
   {
     id: 'newuidmap-failed',
-    pattern: /newuidmap: write to uid_map failed: Operation not permitted/,
-    cause: 'newuidmap lacks its file capabilities in this image, or the container drops them',
+    // Not the first warning ("newuidmap: write to uid_map failed ... Falling back
+    // to single mapping"): a build can still succeed with one mapping. These are
+    // the errors that single mapping then causes (recorded: fixtures/single-mapping.txt).
+    pattern: /potentially insufficient UIDs or GIDs available in user namespace|error setting supplemental groups list: operation not permitted/,
+    cause: 'buildah fell back to a single uid mapping: newuidmap/newgidmap lack their file capabilities in this image (or the container drops them), or /etc/subuid has no range for the user',
     remedy: 'use an image whose newuidmap/newgidmap carry cap_setuid/cap_setgid file capabilities (werf\'s images do); else allow the privileged mode',
   },
 ];
