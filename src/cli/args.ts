@@ -36,9 +36,6 @@ export type ParsedArgs =
   | { kind: 'doctor'; options: CliOptions & { json?: boolean } }
   | { kind: 'exit'; exitCode: number };
 
-/** werf-run's own words; none of them is a werf command. */
-export const OWN_COMMANDS = ['doctor'] as const;
-
 export function buildProgram(version: string, out: { write(text: string): void }, err: { write(text: string): void }): Command {
   const program = new Command('werf-run')
     .description('Run werf in a container, with the least privilege that works on this Docker host.')

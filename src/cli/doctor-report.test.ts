@@ -10,6 +10,7 @@ describe('gitlabRunnerConfig', () => {
     expect(gitlabRunnerConfig('fuse', false)).toContain('devices = ["/dev/fuse"]');
     expect(gitlabRunnerConfig('privileged', false)).toContain('privileged = true');
     expect(gitlabRunnerConfig('native', true)).toContain('"label:disable"');
+    expect(gitlabRunnerConfig('native', false, { storage: 's', werfHome: 'h' })).toContain('volumes = ["h:/home/build/.werf", "s:/home/build/.local/share/containers"]');
   });
 });
 

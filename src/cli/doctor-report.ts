@@ -29,9 +29,14 @@ export interface DoctorReport {
 }
 
 /** GitLab runner (docker executor) config.toml lines for a mode (pure). */
-export function gitlabRunnerConfig(mode: Mode, selinux: boolean): string {
+export function gitlabRunnerConfig(
+  mode: Mode,
+  selinux: boolean,
+  cache: { storage: string; werfHome: string } = { storage: 'werf-run-buildah-storage', werfHome: 'werf-run-werf-home' },
+): string {
   const label = selinux ? ', "label:disable"' : '';
-  const volumes = '  volumes = ["werf-cache:/home/build/.werf", "buildah-cache:/home/build/.local/share/containers"]';
+  // The same cache volumes as werf-run's own runs and --export gitlab-runner.
+  const volumes = `  volumes = ["${cache.werfHome}:/home/build/.werf", "${cache.storage}:/home/build/.local/share/containers"]`;
   switch (mode) {
     case 'default':
       return ['[runners.docker]', volumes].join('\n');

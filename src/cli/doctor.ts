@@ -94,7 +94,7 @@ async function diagnose(ctx: CliContext, options: CliOptions & { json?: boolean 
     reasons: choice.reasons,
     ruledOut: choice.ruledOut,
     problems: [...report.problems, ...choice.problems],
-    gitlabRunner: choice.mode ? gitlabRunnerConfig(choice.mode, detection.facts.selinux.value ?? false) : null,
+    gitlabRunner: choice.mode ? gitlabRunnerConfig(choice.mode, detection.facts.selinux.value ?? false, config.volumes) : null,
   });
   return finish();
 }

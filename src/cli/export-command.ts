@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Mode } from '../config/schema.js';
-import { UsageError, WerfRunError } from '../errors.js';
+import { WerfRunError } from '../errors.js';
 import { DEFAULT_KUBE_VERSION, type KubeCacheKind, parseKubeVersion } from '../export/kubernetes.js';
 import { renderExport } from '../export/render.js';
 import { toExportSpec, type ExportFormat } from '../export/spec.js';
@@ -77,9 +77,12 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
     facts = { selinux: config.detect.selinux ?? false, usernsRemap: false };
     reporter.warn(`no engine to detect from (${error.message}); exporting the forced mode ${mode}`);
   }
-  if (mode === 'privileged' && !config.allowPrivileged) {
-    throw new UsageError('the privileged mode is not allowed', 'add --allow-privileged (or allowPrivileged: true) to export it');
-  }
+  // (A forced privileged mode without permission was refused by prepareProject; auto never picks it without.)
+  const leftOut = [
+    ...(config.mounts.length > 0 ? ['mounts (add your extra bind mounts to the snippet by hand)'] : []),
+    ...(config.mountDockerSocket ? ['mountDockerSocket (mount the runner\'s Docker socket by hand if werf needs it)'] : []),
+  ];
+  for (const key of leftOut) reporter.warn(`--export leaves out ${key}`);
 
   const runPlan = plan({
     mode,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
-import { checkProjectAccess, dockerSocketToMount, forwardHostFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
+import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
 
 const file = (uid = 1000, mode = 0o600): FileFacts => ({ kind: 'file', uid, gid: uid, mode });
 const dir = (uid: number, mode: number): FileFacts => ({ kind: 'dir', uid, gid: uid, mode });
@@ -100,5 +100,15 @@ describe('dockerSocketToMount', () => {
   });
   it('refuses a path that is not a socket', () => {
     expect(() => dockerSocketToMount('unix:///etc/hostname')).toThrow(/\/etc\/hostname is not a socket/);
+  });
+});
+
+describe('checkMountSources', () => {
+  it('names the entry, its value and the resolved path that is missing', () => {
+    const exists = (f: string) => (f === '/srv/app/certs' ? file() : undefined);
+    expect(() => checkMountSources([{ source: 'certs', target: '/c', readOnly: true }], '/srv/app', exists)).not.toThrow();
+    expect(() => checkMountSources([{ source: 'certs', target: '/c', readOnly: true }, { source: '/nope', target: '/n', readOnly: true }], '/srv/app', exists)).toThrow(
+      'mounts[1].source is "/nope", but /nope does not exist',
+    );
   });
 });

@@ -202,3 +202,19 @@ export function dockerSocketToMount(endpointUrl: string): { path: string; gid: n
   if (!stat.isSocket()) throw new UsageError(`mountDockerSocket: ${socket} is not a socket`, 'point werf-run at the engine\'s socket');
   return { path: socket, gid: stat.gid };
 }
+
+/**
+ * Extra bind mounts must exist on the daemon's host: the engine would say only
+ * "bind source path does not exist". Checked where this machine is that host.
+ */
+export function checkMountSources(mounts: Config['mounts'], root: string, probe: Probe): void {
+  mounts.forEach((mount, index) => {
+    const source = path.isAbsolute(mount.source) ? mount.source : path.join(root, mount.source);
+    if (!probe(source)) {
+      throw new UsageError(
+        `mounts[${index}].source is ${JSON.stringify(mount.source)}, but ${source} does not exist`,
+        'create it, or fix or remove that entry of mounts in the werf-run config',
+      );
+    }
+  });
+}

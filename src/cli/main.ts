@@ -11,10 +11,12 @@ import { createReporter } from './output.js';
 import { runWerfCommand } from './werf-command.js';
 
 export async function main(ctx: CliContext): Promise<number> {
-  const verbose = ctx.argv.slice(0, ctx.argv.findIndex((a) => !a.startsWith('-')) >>> 0).some((a) => a === '-v' || a === '--verbose');
+  // Known once the arguments parse; a parse error itself needs no stack.
+  let verbose = false;
   try {
     const parsed = parseArgs(ctx.argv, ctx.version, ctx.stdout, ctx.stderr);
     if (parsed.kind === 'exit') return parsed.exitCode;
+    verbose = Boolean(parsed.options.verbose);
     const reporter = createReporter(ctx, { verbose: Boolean(parsed.options.verbose), quiet: Boolean(parsed.options.quiet) });
     try {
       // doctor and --export are loaded on demand: the exports' YAML and TOML libraries cost start-up time every run would pay.

@@ -15,7 +15,7 @@ import { WerfRunError } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
-import { checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readText } from './host-files.js';
+import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readText } from './host-files.js';
 import type { Reporter } from './reporter.js';
 import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 import { learnFromFailure, rememberMode } from './detect-step.js';
@@ -79,6 +79,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
   if (local && process.platform === 'linux' && !detected.rootlessDaemon) {
     try {
       checkProjectAccess(project.root, ids, probeFile);
+      checkMountSources(config.mounts, project.root, probeFile);
     } catch (error) {
       if (!options.dryRun || !(error instanceof WerfRunError)) throw error;
       reporter.warn(`${error.message}. Fix: ${error.remedy}`);

@@ -191,6 +191,16 @@ export async function readConfigFile(file: string): Promise<unknown> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new UsageError(`config file ${file} does not exist`, 'check the --config path', error);
     }
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
+      throw new UsageError(`config file ${file} is a directory`, 'give --config the path of a file', error);
+    }
+    if (/No loader specified for extension/.test(errorMessage(error))) {
+      throw new UsageError(
+        `config file ${file} has a form werf-run cannot read (${path.extname(file)})`,
+        'use JSON or YAML (any name without an extension, .json, .yaml, .yml), or JavaScript/TypeScript (.js, .cjs, .mjs, .ts)',
+        error,
+      );
+    }
     const detail = errorMessage(error).replace(/^(JSON|YAML) Error in [^:\n]+:\n?/, '').trim();
     throw new UsageError(
       `cannot load config file ${file}: ${detail}`,

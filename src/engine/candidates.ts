@@ -45,7 +45,9 @@ export interface Candidates {
 }
 
 /** DOCKER_HOST with DOCKER_TLS_VERIFY / DOCKER_TLS / DOCKER_CERT_PATH, as the docker CLI reads them. */
-export function dockerHostEndpoint(url: string, source: string, env: DiscoveryFacts['env'], configDir: string): Endpoint {
+export function dockerHostEndpoint(value: string, source: string, env: DiscoveryFacts['env'], configDir: string): Endpoint {
+  // Like the docker CLI, a bare host:port means tcp://host:port.
+  const url = value.includes('://') ? value : `tcp://${value}`;
   const verify = Boolean(env.DOCKER_TLS_VERIFY);
   const tls = verify || Boolean(env.DOCKER_TLS);
   if (!tls || !/^(tcp|https?):/.test(url)) return { url, source };

@@ -4,7 +4,7 @@
  * none does, one message lists every candidate, where it came from and why it
  * failed, and the fix for the reasons seen.
  */
-import { WerfRunError, errorMessage } from '../errors.js';
+import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { candidateEndpoints, type DiscoveryFacts, type Strategy } from './candidates.js';
 import type { Endpoint, Engine } from './port.js';
 
@@ -97,7 +97,9 @@ export async function connect(input: ConnectInput, open: (endpoint: Endpoint) =>
     try {
       engine = open(endpoint);
     } catch (error) {
-      // Not a connection failure: the endpoint's value or TLS files are unusable.
+      // A value no engine could have (not a URL): the user's input, said at once (exit 2).
+      if (error instanceof UsageError) throw error;
+      // Not a connection failure: the endpoint's TLS files are unusable.
       failures.push({ endpoint, kind: 'setup', reason: errorMessage(error) });
       continue;
     }

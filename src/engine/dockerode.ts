@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type DockerT from 'dockerode';
-import { WerfRunError, errorMessage } from '../errors.js';
+import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type {
   AttachedStreams,
   ContainerSpec,
@@ -63,7 +63,16 @@ function statusOf(error: unknown): number | undefined {
 }
 
 export function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
-  const url = new URL(endpoint.url);
+  let url: URL;
+  try {
+    url = new URL(endpoint.url);
+  } catch (error) {
+    throw new UsageError(
+      `${endpoint.url} (from ${endpoint.source}) is not a Docker endpoint`,
+      'use unix:///path/to/docker.sock, tcp://host:port, ssh://user@host or npipe:////./pipe/name, as the docker CLI does',
+      error,
+    );
+  }
   const tls = endpoint.tls;
   const readTls = (file: string | undefined): Buffer | undefined => {
     if (!file) return undefined;
@@ -254,6 +263,7 @@ export class DockerodeEngine implements Engine {
       });
       return container.id;
     } catch (error) {
+      this.rejectNetwork(error, spec.networkMode);
       if (statusOf(error) === 404) {
         throw new WerfRunError(`image ${spec.image} is not on the engine at ${this.endpoint.url}`, {
           remedy: `pull it first (docker pull ${spec.image}) or use the pull policy "missing"`,
@@ -283,10 +293,22 @@ export class DockerodeEngine implements Engine {
     }
   }
 
+  /** A network the engine does not have is the user's setting (network / --network): exit 2 with the fix. */
+  private rejectNetwork(error: unknown, network: string | undefined): void {
+    const missing = /network (\S+) not found/.exec(apiMessage(error));
+    if (!missing) return;
+    throw new UsageError(
+      `the network ${missing[1]}${network ? ` (network / --network = ${network})` : ''} does not exist on the engine at ${this.endpoint.url}`,
+      'set network (config, WERF_RUN_NETWORK or --network) to one that exists (docker network ls), e.g. host, or unset it',
+      error,
+    );
+  }
+
   async startContainer(id: string): Promise<void> {
     try {
       await this.docker.getContainer(id).start();
     } catch (error) {
+      this.rejectNetwork(error, undefined);
       // Podman without explicit ulimits on a host whose hard limits are lower than its defaults.
       if (/error setting rlimit/.test(apiMessage(error))) {
         throw this.fail('starting the werf container', error, 'the engine asks for more than the hard ulimits allow; werf-run sets lower ones when it detects Podman: check that /version names "Podman Engine", or raise the hard limits of the engine service (LimitNOFILE/LimitNPROC)');
