@@ -16,7 +16,7 @@ import { connectEngine, prepareProject } from './prepare.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 import { exportHint } from '../export/ci-hint.js';
 import { readContainerSignals, runsInContainer } from '../detect/container-signals.js';
-import { authProvider, readDockerSetup } from './docker-setup.js';
+import { authProvider } from './docker-setup.js';
 import type { Reporter } from './reporter.js';
 
 const remedyOf = (error: unknown): string => (error instanceof WerfRunError && error.remedy ? error.remedy : 'see the message');
@@ -27,7 +27,8 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
 }
 
 async function diagnose(ctx: CliContext, options: CliOptions & { json?: boolean }, reporter: Reporter, session: Session): Promise<number> {
-  const { project, config } = await prepareProject(ctx, options, reporter);
+  const prepared = await prepareProject(ctx, options, reporter);
+  const { project, config } = prepared;
   const report: DoctorReport = {
     ok: false,
     engine: { found: false, error: 'not looked for' },
@@ -51,7 +52,7 @@ async function diagnose(ctx: CliContext, options: CliOptions & { json?: boolean 
   let engine: Engine;
   let info: EngineInfo;
   try {
-    const found = await connectEngine(ctx, options, config, reporter, undefined, session.openEngine);
+    const found = await connectEngine(ctx, options, prepared, reporter, undefined, session.openEngine);
     if (!found) throw new WerfRunError('no Docker Engine'); // connectEngine throws when not optional
     engine = found;
     await session.engineReady(engine);
@@ -75,7 +76,7 @@ async function diagnose(ctx: CliContext, options: CliOptions & { json?: boolean 
   const image = resolveImageRef(config.image);
   report.image = { reference: image, available: true };
   try {
-    await ensureImage(engine, image, config.image.pull, authProvider(readDockerSetup(ctx.env), ctx.env, image), reporter);
+    await ensureImage(engine, image, config.image.pull, authProvider(prepared.dockerSetup, ctx.env, image), reporter);
   } catch (error) {
     report.image = { reference: image, available: false, error: errorMessage(error) };
     report.problems.push({ fact: 'image', problem: `the werf image is not available, so nothing was probed: ${errorMessage(error)}`, remedy: remedyOf(error) });

@@ -40,13 +40,14 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
   const format = options.export as ExportFormat;
   const kubeVersion = options.kubeVersion ?? DEFAULT_KUBE_VERSION;
   parseKubeVersion(kubeVersion);
-  const { project, config } = await prepareProject(ctx, options, reporter);
+  const prepared = await prepareProject(ctx, options, reporter);
+  const { project, config } = prepared;
   const image = resolveImageRef(config.image);
 
   let mode: Mode;
   let facts: SecurityFacts;
   try {
-    const engine = await connectEngine(ctx, options, config, reporter, undefined);
+    const engine = await connectEngine(ctx, options, prepared, reporter, undefined);
     // Nothing is pulled or created for an export: cached, /info and override facts only.
     const detected = await detectHost({
       engine,

@@ -18,13 +18,15 @@ import type { CliContext } from './context.js';
 import type { Reporter } from './reporter.js';
 import { findProjectRoot } from './project.js';
 import { detectStep, type DetectStep } from './detect-step.js';
-import { discoveryFacts, readDockerSetup } from './docker-setup.js';
+import { discoveryFacts, readDockerSetup, type DockerSetup } from './docker-setup.js';
 
 export interface PreparedProject {
   project: { root: string; isGit: boolean };
   config: Config;
   /** The config file used, if any. */
   filepath: string | undefined;
+  /** The docker CLI's config (contexts, credentials), read once per run. */
+  dockerSetup: DockerSetup;
 }
 
 export async function prepareProject(ctx: CliContext, options: CliOptions, reporter: Reporter): Promise<PreparedProject> {
@@ -45,7 +47,7 @@ export async function prepareProject(ctx: CliContext, options: CliOptions, repor
   reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');
   // Before anything touches the engine (chooseMode checks it again for its own callers).
   assertPrivilegedAllowed(config);
-  return { project, config, filepath };
+  return { project, config, filepath, dockerSetup: readDockerSetup(ctx.env) };
 }
 
 /**
@@ -56,7 +58,7 @@ export async function prepareProject(ctx: CliContext, options: CliOptions, repor
 export async function connectEngine(
   ctx: CliContext,
   options: CliOptions,
-  config: Config,
+  { config, dockerSetup }: Pick<PreparedProject, 'config' | 'dockerSetup'>,
   reporter: Reporter,
   optional: { why: string; assumed: string[] } | undefined,
   open: (endpoint: Endpoint) => Engine = ctx.openEngine,
@@ -64,7 +66,7 @@ export async function connectEngine(
   const openEngine = options.verbose ? (endpoint: Endpoint) => loggingEngine(open(endpoint), (m) => reporter.debug(m)) : open;
   return reporter.task('connecting to the Docker Engine', async () => {
     try {
-      const facts = discoveryFacts(readDockerSetup(ctx.env), config.engine, ctx.env);
+      const facts = discoveryFacts(dockerSetup, config.engine, ctx.env);
       const found = await connect({ facts, timeoutMs: config.engine.timeoutMs }, openEngine);
       reporter.debug(`engine: ${found.endpoint.url} (from ${found.endpoint.source})`);
       return found;

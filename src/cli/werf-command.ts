@@ -19,7 +19,7 @@ import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHost
 import type { Reporter } from './reporter.js';
 import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 import { learnFromFailure, rememberMode } from './detect-step.js';
-import { authProvider, readDockerSetup } from './docker-setup.js';
+import { authProvider } from './docker-setup.js';
 import { DEFAULT_SOCKET } from '../engine/candidates.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 
@@ -31,7 +31,8 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
 }
 
 async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter, session: Session): Promise<number> {
-  const { project, config, filepath } = await prepareProject(ctx, options, reporter);
+  const prepared = await prepareProject(ctx, options, reporter);
+  const { project, config, filepath } = prepared;
   const image = resolveImageRef(config.image);
 
   // Host-side reading happens here; plan() stays pure and gets the results.
@@ -50,12 +51,12 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
 
   const assumed: string[] = [];
   // Containers (probe and werf) are created through the session's engine: labelled, tracked, removed on every path.
-  const engine = await connectEngine(ctx, options, config, reporter, options.dryRun ? { why: '--dry-run plans with assumed facts', assumed } : undefined, session.openEngine);
+  const engine = await connectEngine(ctx, options, prepared, reporter, options.dryRun ? { why: '--dry-run plans with assumed facts', assumed } : undefined, session.openEngine);
   if (engine && !options.dryRun) await session.engineReady(engine);
   // The probe runs in the werf image, so it must be there first (--dry-run pulls and probes nothing).
   if (engine && !options.dryRun) {
     await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
-      ensureImage(engine, image, config.image.pull, authProvider(readDockerSetup(ctx.env), ctx.env, image), reporter),
+      ensureImage(engine, image, config.image.pull, authProvider(prepared.dockerSetup, ctx.env, image), reporter),
     );
   }
   const detected = await detectHost({
