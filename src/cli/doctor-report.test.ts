@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exportHint } from '../export/ci-hint.js';
-import { doctorText, gitlabRunnerConfig } from './doctor-report.js';
+import { doctorText, emptyDoctorReport, gitlabRunnerConfig } from './doctor-report.js';
 import { detectFlags } from '../config/layers.js';
 
 describe('gitlabRunnerConfig', () => {
@@ -27,18 +27,9 @@ describe('detectFlags', () => {
 describe('doctorText with an export hint', () => {
   it('names the export a CI job container needs', () => {
     const text = doctorText({
-      ok: false,
+      ...emptyDoctorReport(),
       engine: { found: false, error: 'no Docker Engine answered' },
-      daemon: null,
-      image: { reference: null, available: false },
-      cache: null,
-      facts: {},
-      detection: [],
-      mode: null,
-      reasons: [],
-      ruledOut: {},
       problems: [{ fact: 'engine', problem: 'no usable Docker Engine', remedy: 'start one' }],
-      gitlabRunner: null,
       exportHint: exportHint({ inContainer: true, env: { GITLAB_CI: 'true', CI: 'true' }, canStartContainers: false })!,
     });
     expect(text).toContain('inside a GitLab docker executor job');

@@ -28,6 +28,25 @@ export interface DoctorReport {
   exportHint: ExportHint | null;
 }
 
+/** The report before anything was learned: doctor fills it in as it goes. */
+export function emptyDoctorReport(): DoctorReport {
+  return {
+    ok: false,
+    engine: { found: false, error: 'not looked for' },
+    daemon: null,
+    image: { reference: null, available: false },
+    cache: null,
+    facts: {},
+    detection: [],
+    mode: null,
+    reasons: [],
+    ruledOut: {},
+    problems: [],
+    gitlabRunner: null,
+    exportHint: null,
+  };
+}
+
 /** GitLab runner (docker executor) config.toml lines for a mode (pure). */
 export function gitlabRunnerConfig(
   mode: Mode,

@@ -11,7 +11,7 @@ import { ensureImage } from '../run/pull.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { detectStep } from './detect-step.js';
-import { doctorText, factsJson, gitlabRunnerConfig, type DoctorReport } from './doctor-report.js';
+import { doctorText, emptyDoctorReport, factsJson, gitlabRunnerConfig } from './doctor-report.js';
 import { connectEngine, prepareProject } from './prepare.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 import { exportHint } from '../export/ci-hint.js';
@@ -29,21 +29,7 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
 async function diagnose(ctx: CliContext, options: CliOptions & { json?: boolean }, reporter: Reporter, session: Session): Promise<number> {
   const prepared = await prepareProject(ctx, options, reporter);
   const { project, config } = prepared;
-  const report: DoctorReport = {
-    ok: false,
-    engine: { found: false, error: 'not looked for' },
-    daemon: null,
-    image: { reference: null, available: false },
-    cache: null,
-    facts: {},
-    detection: [],
-    mode: null,
-    reasons: [],
-    ruledOut: {},
-    problems: [],
-    gitlabRunner: null,
-    exportHint: null,
-  };
+  const report = emptyDoctorReport();
   const finish = (): number => {
     ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : doctorText(report));
     return report.ok ? 0 : 1;
