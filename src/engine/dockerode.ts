@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type DockerT from 'dockerode';
@@ -21,6 +22,8 @@ import type {
   PullProgress,
   RegistryAuth,
 } from './port.js';
+import { parseSshUrl } from './ssh-endpoint.js';
+import { localSshFacts, sshHttpAgent } from './ssh-tunnel.js';
 
 /**
  * dockerode loads gRPC (BuildKit sessions, unused here) and ssh2 (ssh://
@@ -93,14 +96,12 @@ export function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
         ...(tls && !tls.verify ? { agent: new https.Agent({ rejectUnauthorized: false }) } : {}),
       };
     }
-    case 'ssh:':
-      return {
-        host: url.hostname,
-        port: url.port || '22',
-        protocol: 'ssh',
-        username: url.username || undefined,
-        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
-      } as DockerT.DockerOptions;
+    case 'ssh:': {
+      // Not docker-modem's own ssh (no host-key check, no key files, a
+      // stack-trace on a failed command): HTTP over ssh-tunnel.ts's sessions.
+      const target = parseSshUrl(endpoint.url, os.userInfo().username);
+      return { protocol: 'http', host: target.host, port: target.port, agent: sshHttpAgent(target, localSshFacts()) } as DockerT.DockerOptions;
+    }
     default:
       throw new WerfRunError(`unsupported Docker endpoint ${endpoint.url} (from ${endpoint.source})`, {
         remedy: 'use unix://, tcp://, ssh:// or npipe:// as the docker CLI does',
