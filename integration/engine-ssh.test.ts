@@ -5,10 +5,12 @@
  * user's ~/.ssh is never read or written.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './engines.js';
 import { makeKey, startSshd, type StartedSshd } from './sshd.js';
 import { runWerfRun, werfProject } from './support.js';
 
@@ -65,8 +67,11 @@ describe('a Docker Engine over ssh://', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain(`engine: ${sshd.url} (from DOCKER_HOST)`);
     expect(result.stdout + result.stderr).toContain('built over ssh');
-    // The engine was reached through this sshd: it let the agent's key in (once per API connection).
-    expect((sshd.log().match(/Accepted publickey for root/g) ?? []).length, sshd.log()).toBeGreaterThan(before + 3);
+    // The engine was reached through this sshd: one ssh connection (the agent's key let in once) ...
+    const log = sshd.log();
+    expect((log.match(/Accepted publickey for root/g) ?? []).length, log).toBe(before + 1);
+    // ... carrying a dial-stdio session per API connection.
+    expect(log.split('Accepted publickey for root').at(-1)!.match(/Starting session: command/g)?.length ?? 0, log).toBeGreaterThan(5);
   });
 
   it('without an agent, uses ~/.ssh/id_ed25519 as ssh does', async () => {
@@ -119,6 +124,36 @@ describe('a Docker Engine over ssh://', () => {
     expect(result.exitCode).toBe(125);
     expect(result.stderr).toContain(`the ssh host key of [127.0.0.1]:${sshd.port} (ssh-ed25519) differs from the one in`);
     expect(result.stderr).toContain(`ssh-keygen -R '[127.0.0.1]:${sshd.port}'`);
+  });
+
+  it('a server that never completes the ssh handshake: the ping timeout ends the run (exit 125), nothing hangs', async () => {
+    const port = await freePort();
+    // Accepts TCP and says nothing: the handshake never starts.
+    const accepted: net.Socket[] = [];
+    const silent = net.createServer((socket) => accepted.push(socket));
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    try {
+      const result = await runWerfRun(['version'], {
+        cwd: project.dir,
+        env: env({ DOCKER_HOST: `ssh://root@127.0.0.1:${port}`, HOME: home('silent', {}), SSH_AUTH_SOCK: sshd.agentSocket }),
+        timeoutMs: 90_000,
+      });
+      expect(result.signal, 'werf-run was killed by the test timeout: it hung').toBeUndefined();
+      expect(result.exitCode).toBe(125);
+      expect(accepted.length, 'werf-run connected to the silent server').toBeGreaterThan(0);
+      expect(result.stderr).toContain(`ssh://root@127.0.0.1:${port} (from DOCKER_HOST): no answer within 5000 ms`);
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('nothing listening on the ssh port: names the ssh server, not a Docker daemon (exit 125)', async () => {
+    const port = await freePort();
+    const result = await runWerfRun(['version'], { cwd: project.dir, env: env({ DOCKER_HOST: `ssh://root@127.0.0.1:${port}`, HOME: home('refused', {}), SSH_AUTH_SOCK: sshd.agentSocket }) });
+    expect(result.exitCode).toBe(125);
+    expect(result.stderr).toContain(`cannot reach the ssh server at [127.0.0.1]:${port}: connection refused (ECONNREFUSED): no ssh server listens there`);
+    expect(result.stderr).toContain(`fix: check the host and port of the endpoint and that sshd runs there (ssh -p ${port} root@127.0.0.1 docker version)`);
   });
 
   it('a docker context with an ssh host, made with the real docker CLI', async () => {

@@ -23,7 +23,7 @@ import type {
   RegistryAuth,
 } from './port.js';
 import { parseSshUrl } from './ssh-endpoint.js';
-import { localSshFacts, sshHttpAgent } from './ssh-tunnel.js';
+import { localSshFacts, SshHttpAgent } from './ssh-tunnel.js';
 
 /**
  * dockerode loads gRPC (BuildKit sessions, unused here) and ssh2 (ssh://
@@ -100,7 +100,7 @@ export function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
       // Not docker-modem's own ssh (no host-key check, no key files, a
       // stack-trace on a failed command): HTTP over ssh-tunnel.ts's sessions.
       const target = parseSshUrl(endpoint.url, os.userInfo().username);
-      return { protocol: 'http', host: target.host, port: target.port, agent: sshHttpAgent(target, localSshFacts()) } as DockerT.DockerOptions;
+      return { protocol: 'http', host: target.host, port: target.port, agent: new SshHttpAgent(target, localSshFacts()) } as DockerT.DockerOptions;
     }
     default:
       throw new WerfRunError(`unsupported Docker endpoint ${endpoint.url} (from ${endpoint.source})`, {
@@ -115,9 +115,13 @@ function securityOptions(raw: unknown): string[] {
 
 export class DockerodeEngine implements Engine {
   private readonly docker: DockerT;
+  /** The ssh:// connection, if any: closed when the engine does not answer (a pending handshake would keep werf-run alive). */
+  private readonly ssh: SshHttpAgent | undefined;
 
   constructor(readonly endpoint: Endpoint) {
-    this.docker = new Docker(dockerOptions(endpoint));
+    const options = dockerOptions(endpoint) as DockerT.DockerOptions & { agent?: unknown };
+    this.ssh = options.agent instanceof SshHttpAgent ? options.agent : undefined;
+    this.docker = new Docker(options);
   }
 
   private fail(action: string, error: unknown, remedy?: string): WerfRunError {
@@ -125,12 +129,24 @@ export class DockerodeEngine implements Engine {
   }
 
   async ping(timeoutMs: number): Promise<void> {
-    const abort = AbortSignal.timeout(timeoutMs);
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    // Raced, not only passed as abortSignal: a request still waiting for its
+    // connection (an ssh handshake that never ends) ignores the signal.
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new WerfRunError(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
     try {
-      await (this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal: abort });
+      await Promise.race([(this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal: abort.signal }), timeout]);
     } catch (error) {
-      if (abort.aborted) throw new WerfRunError(`no answer within ${timeoutMs} ms`, { cause: error });
+      this.ssh?.destroy();
+      if (abort.signal.aborted) throw new WerfRunError(`no answer within ${timeoutMs} ms`, { cause: error });
       throw new WerfRunError(apiMessage(error), { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -129,7 +129,7 @@ export function describeOffer(agentSocket: string | undefined, keyFiles: readonl
   return parts.length > 0 ? parts.join(' and ') : 'no key at all (SSH_AUTH_SOCK is not set and there is no unencrypted ~/.ssh/id_rsa, id_ecdsa or id_ed25519)';
 }
 
-export type SshFailureCode = 'SSH_HOSTKEY_UNKNOWN' | 'SSH_HOSTKEY_CHANGED' | 'SSH_HOSTKEY_REVOKED' | 'SSH_AUTH' | 'SSH_REMOTE' | 'SSH_PROTOCOL';
+export type SshFailureCode = 'SSH_UNREACHABLE' | 'SSH_HOSTKEY_UNKNOWN' | 'SSH_HOSTKEY_CHANGED' | 'SSH_HOSTKEY_REVOKED' | 'SSH_AUTH' | 'SSH_REMOTE' | 'SSH_PROTOCOL';
 
 /** An ssh failure with its meaning in words and the fix: discover.ts shows both. */
 export class SshError extends Error {
@@ -175,6 +175,21 @@ export function authError(target: SshTarget, offer: string, cause?: unknown): Ss
     'SSH_AUTH',
     `ssh authentication as ${target.username} on ${knownHostsName(target.host, target.port)} failed; werf-run offered ${offer}`,
     `load the right key into your ssh agent (eval $(ssh-agent); ssh-add ~/.ssh/<key>) or add your public key to ~${target.username}/.ssh/authorized_keys on ${target.host}; check with: ${sshCommand(target, 'docker version')}`,
+    { cause },
+  );
+}
+
+/** No ssh server to talk to: the TCP connection failed (refused, unresolvable, unreachable). */
+export function unreachableError(target: SshTarget, cause: Error & { code?: unknown }): SshError {
+  const code = typeof cause.code === 'string' ? cause.code : '';
+  const why =
+    code === 'ECONNREFUSED' ? 'connection refused (ECONNREFUSED): no ssh server listens there'
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `the host name does not resolve (${code})`
+    : `${cause.message}`;
+  return new SshError(
+    'SSH_UNREACHABLE',
+    `cannot reach the ssh server at ${knownHostsName(target.host, target.port)}: ${why}`,
+    `check the host and port of the endpoint and that sshd runs there (${sshCommand(target, 'docker version')})`,
     { cause },
   );
 }

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { Duplex } from 'node:stream';
@@ -21,6 +22,7 @@ import {
   keyTypeOf,
   knownHostsFiles,
   remoteError,
+  unreachableError,
   type SshTarget,
 } from './ssh-endpoint.js';
 
@@ -59,77 +61,134 @@ function keyFiles(ssh2: typeof Ssh2, facts: SshFacts): { file: string; key: Ssh2
   return out;
 }
 
-/** An http.Agent whose connections are ssh sessions running `docker system dial-stdio`. */
-export function sshHttpAgent(target: SshTarget, facts: SshFacts): http.Agent {
-  const agent = new http.Agent();
-  agent.createConnection = ((_options: unknown, callback: (error: Error | null, socket?: Duplex) => void) => {
-    openDialStdio(target, facts).then(
-      (socket) => callback(null, socket),
-      (error: Error) => callback(error),
-    );
-    return undefined;
-  }) as unknown as typeof agent.createConnection;
-  return agent;
+/**
+ * An http.Agent whose connections are `docker system dial-stdio` sessions.
+ * They share one ssh connection (a handshake per API call costs hundreds of
+ * ms); its socket is unref'd while no session is open, so an idle connection
+ * never keeps werf-run from exiting. destroy() closes it.
+ */
+export class SshHttpAgent extends http.Agent {
+  private connection: Promise<{ conn: Ssh2.Client; sock: net.Socket }> | undefined;
+  private current: { conn: Ssh2.Client; sock: net.Socket } | undefined;
+  private sessions = 0;
+
+  constructor(
+    readonly target: SshTarget,
+    private readonly facts: SshFacts,
+  ) {
+    super();
+    this.createConnection = ((_options: unknown, callback: (error: Error | null, socket?: Duplex) => void) => {
+      this.dial().then(
+        (socket) => callback(null, socket),
+        (error: Error) => callback(error),
+      );
+      return undefined;
+    }) as unknown as typeof this.createConnection;
+  }
+
+  override destroy(): void {
+    super.destroy();
+    this.current?.conn.end();
+    this.current?.sock.destroy();
+    this.current = undefined;
+    this.connection = undefined;
+  }
+
+  private async dial(): Promise<Duplex> {
+    const connection = (this.connection ??= this.connect());
+    let ssh: { conn: Ssh2.Client; sock: net.Socket };
+    try {
+      ssh = await connection;
+    } catch (error) {
+      if (this.connection === connection) this.connection = undefined;
+      throw error;
+    }
+    this.sessions++;
+    ssh.sock.ref();
+    const release = (): void => {
+      if (--this.sessions === 0) ssh.sock.unref();
+    };
+    try {
+      const channel = await dialStdio(ssh.conn, this.target);
+      channel.once('close', release);
+      return channel;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  private connect(): Promise<{ conn: Ssh2.Client; sock: net.Socket }> {
+    const { target, facts } = this;
+    const ssh2 = require('ssh2') as typeof Ssh2;
+    const keys = keyFiles(ssh2, facts);
+    const offer = describeOffer(facts.agentSocket, keys.map((k) => k.file));
+    const methods: Ssh2.AnyAuthMethod[] = [
+      ...(facts.agentSocket ? [{ type: 'agent' as const, username: target.username, agent: facts.agentSocket }] : []),
+      ...keys.map(({ key }) => ({ type: 'publickey' as const, username: target.username, key })),
+    ];
+    if (methods.length === 0) return Promise.reject(authError(target, offer));
+
+    const files = knownHostsFiles(facts.home);
+    let refused: SshError | undefined;
+    const hostVerifier = (key: Buffer): boolean => {
+      const texts = files.map((f) => facts.readText(f)).filter((t): t is string => t !== undefined);
+      const verdict = checkHostKey(texts, target.host, target.port, key);
+      if (verdict === 'known') return true;
+      refused = hostKeyError(verdict, target, keyTypeOf(key), files);
+      return false;
+    };
+
+    return new Promise((resolve, reject) => {
+      const conn = new ssh2.Client();
+      // werf-run's own socket, so that it can be unref'd while idle.
+      const sock = net.connect(target.port, target.host);
+      // Known to destroy() from the start: a handshake that never ends must not keep werf-run alive.
+      this.current = { conn, sock };
+      let ready = false;
+      const forget = (): void => {
+        if (this.current?.conn === conn) {
+          this.current = undefined;
+          this.connection = undefined;
+        }
+      };
+      conn.on('error', (error: Error & { level?: string }) => {
+        forget();
+        sock.destroy();
+        if (ready) return; // open sessions see their streams fail
+        if (refused) reject(refused);
+        else if (error.level === 'client-authentication') reject(authError(target, offer, error));
+        else if ((error as { code?: unknown }).code) reject(unreachableError(target, error));
+        else reject(error);
+      });
+      conn.on('close', forget);
+      conn.on('ready', () => {
+        ready = true;
+        resolve({ conn, sock });
+      });
+      conn.connect({ sock, username: target.username, authHandler: methods, hostVerifier, readyTimeout: 0 });
+    });
+  }
 }
 
-function openDialStdio(target: SshTarget, facts: SshFacts): Promise<Duplex> {
-  const ssh2 = require('ssh2') as typeof Ssh2;
-  const keys = keyFiles(ssh2, facts);
-  const offer = describeOffer(facts.agentSocket, keys.map((k) => k.file));
-  const methods: Ssh2.AnyAuthMethod[] = [
-    ...(facts.agentSocket ? [{ type: 'agent' as const, username: target.username, agent: facts.agentSocket }] : []),
-    ...keys.map(({ key }) => ({ type: 'publickey' as const, username: target.username, key })),
-  ];
-  if (methods.length === 0) return Promise.reject(authError(target, offer));
-
-  const files = knownHostsFiles(facts.home);
-  let refused: SshError | undefined;
-  const hostVerifier = (key: Buffer): boolean => {
-    const texts = files.map((f) => facts.readText(f)).filter((t): t is string => t !== undefined);
-    const verdict = checkHostKey(texts, target.host, target.port, key);
-    if (verdict === 'known') return true;
-    refused = hostKeyError(verdict, target, keyTypeOf(key), files);
-    return false;
-  };
-
+/** One `docker system dial-stdio` session: its stdin/stdout are the engine's socket. */
+function dialStdio(conn: Ssh2.Client, target: SshTarget): Promise<Duplex> {
   return new Promise((resolve, reject) => {
-    const conn = new ssh2.Client();
-    let settled = false;
-    const fail = (error: Error): void => {
-      conn.end();
-      if (settled) return;
-      settled = true;
-      reject(error);
-    };
-    conn.on('error', (error: Error & { level?: string }) => {
-      if (refused) fail(refused);
-      else if (error.level === 'client-authentication') fail(authError(target, offer, error));
-      else fail(error);
-    });
-    conn.on('ready', () => {
-      conn.exec('docker system dial-stdio', (error, channel) => {
-        if (error) return fail(new SshError('SSH_PROTOCOL', `ssh to ${target.host} could not run docker system dial-stdio: ${error.message}`, 'check that the ssh server allows commands for this user', { cause: error }));
-        let stderr = '';
-        channel.stderr.on('data', (chunk: Buffer) => {
-          if (stderr.length < 4000) stderr += chunk.toString('utf8');
-        });
-        // dial-stdio failing (no docker CLI, no engine) ends the stream: say why
-        // before the HTTP client sees only a closed connection.
-        channel.on('exit', (code: number | null) => {
-          if (code !== 0 && code !== null) (channel as Duplex).destroy(remoteError(target, code, stderr));
-        });
-        channel.on('close', () => conn.end());
-        settled = true;
-        resolve(channel);
+    conn.exec('docker system dial-stdio', (error, channel) => {
+      if (error) {
+        reject(new SshError('SSH_PROTOCOL', `ssh to ${target.host} could not run docker system dial-stdio: ${error.message}`, 'check that the ssh server allows commands for this user (and MaxSessions)', { cause: error }));
+        return;
+      }
+      let stderr = '';
+      channel.stderr.on('data', (chunk: Buffer) => {
+        if (stderr.length < 4000) stderr += chunk.toString('utf8');
       });
-    });
-    conn.connect({
-      host: target.host,
-      port: target.port,
-      username: target.username,
-      authHandler: methods,
-      hostVerifier,
-      readyTimeout: 30_000,
+      // dial-stdio failing (no docker CLI, no engine) ends the stream: say why
+      // before the HTTP client sees only a closed connection.
+      channel.on('exit', (code: number | null) => {
+        if (code !== 0 && code !== null) (channel as Duplex).destroy(remoteError(target, code, stderr));
+      });
+      resolve(channel);
     });
   });
 }
