@@ -105,6 +105,23 @@ describe('a Docker Engine over ssh://', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a host without the docker CLI on the PATH of ssh sessions: the remote error and the fix (exit 125)', async () => {
+    const h = home('nodocker', { knownHosts: `${sshd.knownHostsLine}\n`, keys: [['id_ed25519', sshd.noDockerKey]] });
+    const result = await runWerfRun(['version'], { cwd: project.dir, env: env({ HOME: h }) });
+    expect(result.exitCode).toBe(125);
+    expect(result.stderr).toMatch(/on 127\.0\.0\.1, `docker system dial-stdio` failed \(exit 127\): .*docker: (command )?not found/);
+    expect(result.stderr).toContain('fix: install the docker CLI on 127.0.0.1 and make sure it is on the PATH of non-interactive ssh sessions');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a host whose docker CLI finds no engine: the remote error and the fix (exit 125)', async () => {
+    const h = home('noengine', { knownHosts: `${sshd.knownHostsLine}\n`, keys: [['id_ed25519', sshd.noEngineKey]] });
+    const result = await runWerfRun(['version'], { cwd: project.dir, env: env({ HOME: h }) });
+    expect(result.exitCode).toBe(125);
+    expect(result.stderr).toMatch(/on 127\.0\.0\.1, `docker system dial-stdio` failed \(exit 1\): failed to open the raw stream connection: dial unix .*no-engine\.sock/);
+    expect(result.stderr).toContain('fix: start the Docker Engine on 127.0.0.1');
+  });
+
   it('an unknown host key is refused, with the ssh command that checks and records it (exit 125)', async () => {
     const result = await runWerfRun(['version'], { cwd: project.dir, env: env({ HOME: home('unknown', {}), SSH_AUTH_SOCK: sshd.agentSocket }) });
     expect(result.exitCode).toBe(125);

@@ -22,6 +22,9 @@ export interface StartedSshd {
   clientKey: string;
   /** An ssh-agent socket holding clientKey. */
   agentSocket: string;
+  /** Keys the server accepts but runs dial-stdio for without docker on the PATH, or without an engine. */
+  noDockerKey: string;
+  noEngineKey: string;
   /** What sshd logged so far (for "Accepted publickey" and for failing tests' messages). */
   log(): string;
   stop(): Promise<void>;
@@ -77,7 +80,19 @@ export async function startSshd(): Promise<StartedSshd> {
     const hostKey = path.join(dir, 'host_ed25519');
     await keygen(hostKey);
     const clientKey = await makeKey(dir, 'client_ed25519');
-    writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
+    const noDockerKey = await makeKey(dir, 'nodocker_ed25519');
+    const noEngineKey = await makeKey(dir, 'noengine_ed25519');
+    // Forced commands (run by root's shell, like any ssh command): the real
+    // failures of a host without the docker CLI on its PATH, and without an engine.
+    writeFileSync(
+      path.join(dir, 'authorized_keys'),
+      [
+        readFileSync(`${clientKey}.pub`, 'utf8').trim(),
+        `command="PATH=/nonexistent; docker system dial-stdio" ${readFileSync(`${noDockerKey}.pub`, 'utf8').trim()}`,
+        `command="DOCKER_HOST=unix://${dir}/no-engine.sock docker system dial-stdio" ${readFileSync(`${noEngineKey}.pub`, 'utf8').trim()}`,
+        '',
+      ].join('\n'),
+    );
     const port = await freePort();
     const config = path.join(dir, 'sshd_config');
     writeFileSync(
@@ -125,6 +140,8 @@ export async function startSshd(): Promise<StartedSshd> {
       knownHostsLine: `[127.0.0.1]:${port} ${type} ${key}`,
       clientKey,
       agentSocket,
+      noDockerKey,
+      noEngineKey,
       log: () => sshdLog,
       stop,
     };

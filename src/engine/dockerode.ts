@@ -29,7 +29,8 @@ import { localSshFacts, SshHttpAgent } from './ssh-tunnel.js';
  * dockerode loads gRPC (BuildKit sessions, unused here) and ssh2 (ssh://
  * endpoints) eagerly: about 40% of werf-run's start-up time and a good part of
  * its memory. Their two entry files are replaced by stubs that load the real
- * module on first use, so only ssh:// users pay for ssh2.
+ * module on first use. (werf-run's ssh:// goes through ssh-tunnel.ts, which
+ * loads ssh2 itself on its first connection; docker-modem's ssh.js stays unloaded.)
  */
 const require = createRequire(import.meta.url);
 function deferModule(file: string): void {

@@ -10,7 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import type * as Ssh2 from 'ssh2';
 import {
   SshError,
@@ -179,16 +179,71 @@ function dialStdio(conn: Ssh2.Client, target: SshTarget): Promise<Duplex> {
         reject(new SshError('SSH_PROTOCOL', `ssh to ${target.host} could not run docker system dial-stdio: ${error.message}`, 'check that the ssh server allows commands for this user (and MaxSessions)', { cause: error }));
         return;
       }
-      let stderr = '';
-      channel.stderr.on('data', (chunk: Buffer) => {
-        if (stderr.length < 4000) stderr += chunk.toString('utf8');
-      });
-      // dial-stdio failing (no docker CLI, no engine) ends the stream: say why
-      // before the HTTP client sees only a closed connection.
-      channel.on('exit', (code: number | null) => {
-        if (code !== 0 && code !== null) (channel as Duplex).destroy(remoteError(target, code, stderr));
-      });
-      resolve(channel);
+      resolve(new DialStdioSocket(channel, target));
     });
   });
+}
+
+/**
+ * The session's channel as the HTTP client's socket. OpenSSH sends the end of
+ * a command's output before its exit status, so the end of the stream waits
+ * for the status: a dial-stdio that failed (no docker CLI, no engine) becomes
+ * an error saying why, not a bare "socket hang up".
+ */
+class DialStdioSocket extends Duplex {
+  constructor(
+    private readonly channel: Ssh2.ClientChannel,
+    target: SshTarget,
+  ) {
+    super();
+    let stderr = '';
+    let ended = false;
+    let exit: number | null | undefined;
+    let settled = false;
+    const settle = (): void => {
+      if (settled || !ended || exit === undefined) return;
+      settled = true;
+      if (exit !== null && exit !== 0) this.destroy(remoteError(target, exit, stderr));
+      else this.push(null);
+    };
+    channel.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < 4000) stderr += chunk.toString('utf8');
+    });
+    channel.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) channel.pause();
+    });
+    channel.on('end', () => {
+      ended = true;
+      settle();
+    });
+    // (code) for an exit status; (null, signal) when the command was killed, e.g. as the session closed.
+    channel.on('exit', (code: number | null) => {
+      exit = code;
+      settle();
+    });
+    channel.on('close', () => {
+      ended = true;
+      if (exit === undefined) exit = null;
+      settle();
+    });
+    channel.on('error', (error: Error) => this.destroy(error));
+  }
+
+  override _read(): void {
+    this.channel.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.channel.write(chunk, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.channel.end();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.channel.destroy();
+    callback(error);
+  }
 }
