@@ -9,6 +9,7 @@ import {
   knownHostsName,
   parseSshUrl,
   remoteError,
+  unreachableError,
 } from './ssh-endpoint.js';
 
 /** An SSH wire-format public key blob of the given type (string type, then key bytes). */
@@ -102,6 +103,14 @@ describe('ssh failure messages', () => {
   it('says what was offered to the server', () => {
     expect(describeOffer('/tmp/agent.sock', ['/h/.ssh/id_ed25519'])).toBe('the keys of the ssh agent at SSH_AUTH_SOCK=/tmp/agent.sock and /h/.ssh/id_ed25519');
     expect(describeOffer(undefined, [])).toMatch(/^no key at all/);
+  });
+
+  it('no ssh server on the port is named as such, with the ssh command to check', () => {
+    const refused = unreachableError(target, Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:2222'), { code: 'ECONNREFUSED' }));
+    expect(refused.message).toBe('cannot reach the ssh server at [build.example]:2222: connection refused (ECONNREFUSED): no ssh server listens there');
+    expect(refused.remedy).toContain('ssh -p 2222 ci@build.example docker version');
+    expect(unreachableError(target, Object.assign(new Error('x'), { code: 'ENOTFOUND' })).message).toContain('does not resolve (ENOTFOUND)');
+    expect(unreachableError(target, Object.assign(new Error('connect EHOSTUNREACH'), { code: 'EHOSTUNREACH' })).message).toContain('connect EHOSTUNREACH');
   });
 
   it('a remote without the docker CLI, or without an engine, gets the fix for each', () => {
