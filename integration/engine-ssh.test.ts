@@ -165,6 +165,25 @@ describe('a Docker Engine over ssh://', () => {
     }
   });
 
+  it('a server that is not an ssh server: the failed handshake is named (exit 125)', async () => {
+    const port = await freePort();
+    const accepted: net.Socket[] = [];
+    const notSsh = net.createServer((socket) => {
+      accepted.push(socket);
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => notSsh.listen(port, '127.0.0.1', resolve));
+    try {
+      const result = await runWerfRun(['version'], { cwd: project.dir, env: env({ DOCKER_HOST: `ssh://root@127.0.0.1:${port}`, HOME: home('notssh', {}), SSH_AUTH_SOCK: sshd.agentSocket }) });
+      expect(result.exitCode).toBe(125);
+      expect(result.stderr).toContain(`ssh://root@127.0.0.1:${port} (from DOCKER_HOST): the ssh handshake with [127.0.0.1]:${port} failed`);
+      expect(result.stderr).toContain(`fix: check that it is an ssh server (ssh -p ${port} root@127.0.0.1 docker version)`);
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => notSsh.close(resolve));
+    }
+  });
+
   it('nothing listening on the ssh port: names the ssh server, not a Docker daemon (exit 125)', async () => {
     const port = await freePort();
     const result = await runWerfRun(['version'], { cwd: project.dir, env: env({ DOCKER_HOST: `ssh://root@127.0.0.1:${port}`, HOME: home('refused', {}), SSH_AUTH_SOCK: sshd.agentSocket }) });

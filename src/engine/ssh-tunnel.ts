@@ -21,6 +21,8 @@ import {
   hostKeyError,
   keyTypeOf,
   knownHostsFiles,
+  knownHostsName,
+  sshCommand,
   remoteError,
   unreachableError,
   type SshTarget,
@@ -158,10 +160,14 @@ export class SshHttpAgent extends http.Agent {
         if (ready) return; // open sessions see their streams fail
         if (refused) reject(refused);
         else if (error.level === 'client-authentication') reject(authError(target, offer, error));
-        else if ((error as { code?: unknown }).code) reject(unreachableError(target, error));
-        else reject(error);
+        else if (error.level === 'client-socket') reject(unreachableError(target, error));
+        else reject(new SshError('SSH_PROTOCOL', `the ssh handshake with ${knownHostsName(target.host, target.port)} failed: ${error.message}`, `check that it is an ssh server (${sshCommand(target, 'docker version')})`, { cause: error }));
       });
-      conn.on('close', forget);
+      conn.on('close', () => {
+        forget();
+        // Closed before the handshake ended without an error (by the server, or by destroy()).
+        if (!ready) reject(new SshError('SSH_PROTOCOL', `the ssh server at ${knownHostsName(target.host, target.port)} closed the connection during the handshake`, `check the server's logs and that it lets ${target.username} in (${sshCommand(target, 'docker version')})`));
+      });
       conn.on('ready', () => {
         ready = true;
         resolve({ conn, sock });
