@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { connect, explainFailure } from './discover.js';
 import type { DiscoveryFacts } from './candidates.js';
 import type { Endpoint, Engine } from './port.js';
+import { hostKeyError } from './ssh-endpoint.js';
 
 const errno = (code: string) => Object.assign(new Error(`connect ${code} /x.sock`), { code });
 const store = { configDir: '/cfg', readText: () => undefined, exists: () => false, listNames: () => [] };
@@ -26,6 +27,11 @@ describe('explainFailure', () => {
     expect(explainFailure(errno('ECONNREFUSED'), 1000).reason).toMatch(/connection refused/);
     expect(explainFailure(new Error('wrapped', { cause: errno('EACCES') }), 1000)).toMatchObject({ kind: 'denied' });
     expect(explainFailure(new Error('no answer within 500 ms'), 500)).toMatchObject({ kind: 'timeout' });
+  });
+
+  it('an ssh failure anywhere in the cause chain keeps its own message and fix', () => {
+    const ssh = hostKeyError('unknown', { host: 'h', port: 22, username: 'u' }, 'ssh-ed25519', ['/k']);
+    expect(explainFailure(new Error('wrapped', { cause: ssh }), 1000)).toEqual({ kind: 'ssh', reason: ssh.message, remedy: ssh.remedy });
   });
 });
 
@@ -67,5 +73,14 @@ describe('connect', () => {
     expect(opened).toEqual(['tcp://127.0.0.1:1']);
     expect(error.message).toContain('DOCKER_HOST is an explicit choice, so werf-run (like the docker CLI) tries no other engine');
     expect(error.remedy).toContain('unset DOCKER_HOST');
+  });
+
+  it("an ssh endpoint's failure gives its own fix, not a generic one", async () => {
+    const ssh = hostKeyError('changed', { host: 'h', port: 22, username: 'u' }, 'ssh-ed25519', ['/k']);
+    const error = (await connect({ facts: facts({ env: { DOCKER_HOST: 'ssh://u@h' } }), timeoutMs: 100 }, opener({ 'ssh://u@h': ssh }, [])).catch(
+      (e: unknown) => e,
+    )) as { message: string; remedy: string };
+    expect(error.message).toContain(`ssh://u@h (from DOCKER_HOST): ${ssh.message}`);
+    expect(error.remedy).toBe(`${ssh.remedy}; or unset DOCKER_HOST to use the default socket`);
   });
 });

@@ -7,6 +7,7 @@
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { candidateEndpoints, type DiscoveryFacts, type Strategy } from './candidates.js';
 import type { Endpoint, Engine } from './port.js';
+import { SshError } from './ssh-endpoint.js';
 
 export interface ConnectInput {
   facts: DiscoveryFacts;
@@ -14,12 +15,14 @@ export interface ConnectInput {
   strategies?: readonly Strategy[];
 }
 
-export type FailureKind = 'missing' | 'refused' | 'denied' | 'timeout' | 'unresolved' | 'tls' | 'setup' | 'other';
+export type FailureKind = 'missing' | 'refused' | 'denied' | 'timeout' | 'unresolved' | 'tls' | 'ssh' | 'setup' | 'other';
 
 export interface CandidateFailure {
   endpoint: Endpoint;
   kind: FailureKind;
   reason: string;
+  /** A fix of this failure's own (ssh failures know theirs), used instead of the kind's. */
+  remedy?: string;
 }
 
 /** The first errno-style code in an error's cause chain. */
@@ -31,8 +34,18 @@ function codeOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The SshError (ssh-endpoint.ts) in an error's cause chain: it carries its own remedy. */
+function sshErrorOf(error: unknown): { message: string; remedy: string } | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof SshError) return e;
+  }
+  return undefined;
+}
+
 /** Why a candidate did not answer, in words and as a kind for the remedy (pure). */
-export function explainFailure(error: unknown, timeoutMs: number): Pick<CandidateFailure, 'kind' | 'reason'> {
+export function explainFailure(error: unknown, timeoutMs: number): Pick<CandidateFailure, 'kind' | 'reason' | 'remedy'> {
+  const ssh = sshErrorOf(error);
+  if (ssh) return { kind: 'ssh', reason: ssh.message, remedy: ssh.remedy };
   const code = codeOf(error);
   const message = errorMessage(error);
   switch (code) {
@@ -67,14 +80,14 @@ const REMEDIES: Record<FailureKind, string> = {
   denied: 'join the docker group (sudo usermod -aG docker $USER, then log in again) or use a socket this user may open',
   timeout: 'check that the engine host is up and reachable, or raise engine.timeoutMs',
   unresolved: 'fix the host name in the endpoint',
+  ssh: 'fix the ssh connection as said above',
   tls: 'check the TLS certificates (DOCKER_CERT_PATH, or the context\'s TLS files) and DOCKER_TLS_VERIFY',
   setup: 'fix the endpoint or its TLS files named above',
   other: 'check that the endpoint is a Docker Engine API (docker -H <endpoint> version)',
 };
 
 function remedyFor(failures: readonly CandidateFailure[], explicit: Strategy | undefined): string {
-  const kinds = [...new Set(failures.map((f) => f.kind))];
-  const fixes = kinds.map((k) => REMEDIES[k]);
+  const fixes = [...new Set(failures.map((f) => f.remedy ?? REMEDIES[f.kind]))];
   if (explicit) {
     const choice =
       explicit.name === 'currentContext'

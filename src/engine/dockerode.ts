@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type DockerT from 'dockerode';
@@ -21,12 +22,15 @@ import type {
   PullProgress,
   RegistryAuth,
 } from './port.js';
+import { parseSshUrl } from './ssh-endpoint.js';
+import { localSshFacts, SshHttpAgent } from './ssh-tunnel.js';
 
 /**
  * dockerode loads gRPC (BuildKit sessions, unused here) and ssh2 (ssh://
  * endpoints) eagerly: about 40% of werf-run's start-up time and a good part of
  * its memory. Their two entry files are replaced by stubs that load the real
- * module on first use, so only ssh:// users pay for ssh2.
+ * module on first use. (werf-run's ssh:// goes through ssh-tunnel.ts, which
+ * loads ssh2 itself on its first connection; docker-modem's ssh.js stays unloaded.)
  */
 const require = createRequire(import.meta.url);
 function deferModule(file: string): void {
@@ -102,14 +106,12 @@ export function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
         ...(tls && !tls.verify ? { agent: new https.Agent({ rejectUnauthorized: false }) } : {}),
       };
     }
-    case 'ssh:':
-      return {
-        host: url.hostname,
-        port: url.port || '22',
-        protocol: 'ssh',
-        username: url.username || undefined,
-        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
-      } as DockerT.DockerOptions;
+    case 'ssh:': {
+      // Not docker-modem's own ssh (no host-key check, no key files, a
+      // stack-trace on a failed command): HTTP over ssh-tunnel.ts's sessions.
+      const target = parseSshUrl(endpoint.url, os.userInfo().username);
+      return { protocol: 'http', host: target.host, port: target.port, agent: new SshHttpAgent(target, localSshFacts()) } as DockerT.DockerOptions;
+    }
     default:
       throw new WerfRunError(`unsupported Docker endpoint ${endpoint.url} (from ${endpoint.source})`, {
         remedy: 'use unix://, tcp://, ssh:// or npipe:// as the docker CLI does',
@@ -123,9 +125,13 @@ function securityOptions(raw: unknown): string[] {
 
 export class DockerodeEngine implements Engine {
   private readonly docker: DockerT;
+  /** The ssh:// connection, if any: closed when the engine does not answer (a pending handshake would keep werf-run alive). */
+  private readonly ssh: SshHttpAgent | undefined;
 
   constructor(readonly endpoint: Endpoint) {
-    this.docker = new Docker(dockerOptions(endpoint));
+    const options = dockerOptions(endpoint) as DockerT.DockerOptions & { agent?: unknown };
+    this.ssh = options.agent instanceof SshHttpAgent ? options.agent : undefined;
+    this.docker = new Docker(options);
   }
 
   private fail(action: string, error: unknown, remedy?: string): WerfRunError {
@@ -133,12 +139,24 @@ export class DockerodeEngine implements Engine {
   }
 
   async ping(timeoutMs: number): Promise<void> {
-    const abort = AbortSignal.timeout(timeoutMs);
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    // Raced, not only passed as abortSignal: a request still waiting for its
+    // connection (an ssh handshake that never ends) ignores the signal.
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new WerfRunError(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
     try {
-      await (this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal: abort });
+      await Promise.race([(this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal: abort.signal }), timeout]);
     } catch (error) {
-      if (abort.aborted) throw new WerfRunError(`no answer within ${timeoutMs} ms`, { cause: error });
+      this.ssh?.destroy();
+      if (abort.signal.aborted) throw new WerfRunError(`no answer within ${timeoutMs} ms`, { cause: error });
       throw new WerfRunError(apiMessage(error), { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
