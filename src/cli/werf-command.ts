@@ -20,7 +20,7 @@ import type { Reporter } from './reporter.js';
 import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 import { learnFromFailure, rememberMode } from './detect-step.js';
 import { authProvider } from './docker-setup.js';
-import { DEFAULT_SOCKET } from '../engine/candidates.js';
+import { DEFAULT_SOCKET, isRemoteEndpoint } from '../engine/candidates.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
@@ -87,6 +87,10 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     }
   } else {
     reporter.debug(`not checking that uid ${ids.uid ?? '?'} can read ${project.root}: the engine is remote, rootless or not on Linux`);
+  }
+  if (engine && isRemoteEndpoint(engine.endpoint.url)) {
+    // Bind mounts name paths on the daemon's host, as with `docker run -v` against a remote engine.
+    reporter.warn(`the engine at ${engine.endpoint.url} is on another host: ${project.root} (and any other bind mount) is mounted from that host's filesystem, so the checkout must exist there at the same path`);
   }
 
   // Never mounted unless the user asked for it (mountDockerSocket).
