@@ -110,39 +110,68 @@ export interface SecondDockerdOptions {
   socketPath?: string;
 }
 
-export async function startSecondDockerd(options: SecondDockerdOptions = {}): Promise<StartedEngine> {
+export interface SecondDockerd extends StartedEngine {
+  tcpUrl: string;
+  /** Stops the daemon (SIGTERM, as a service manager would); its data stays for restartDaemon(). */
+  stopDaemon(): Promise<void>;
+  /** Kills the daemon (SIGKILL: a crash); its containers keep running under their shims. */
+  crashDaemon(): Promise<void>;
+  /** Starts the daemon again on the same dirs. */
+  restartDaemon(): Promise<void>;
+}
+
+export async function startSecondDockerd(options: SecondDockerdOptions = {}): Promise<SecondDockerd> {
   // Short path: unix socket paths are limited to 108 bytes.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wr-d-'));
   const port = await freePort();
   const logFile = path.join(dir, 'dockerd.log');
   const socket = options.socketPath ?? path.join(dir, 'docker.sock');
-  const child = spawn(
-    'dockerd',
-    [
-      '--data-root', path.join(dir, 'data'),
-      '--exec-root', path.join(dir, 'exec'),
-      '--pidfile', path.join(dir, 'pid'),
-      '-H', `unix://${socket}`,
-      '-H', `tcp://127.0.0.1:${port}`,
-      '--bridge=none',
-      '--iptables=false',
-      ...(options.tls ? ['--tlsverify', '--tlscacert', options.tls.caFile, '--tlscert', options.tls.serverCert, '--tlskey', options.tls.serverKey] : []),
-    ],
-    { stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')] },
-  );
   const docker = dockerAt(`unix://${socket}`);
-  await waitUntil('the second dockerd', async () => (await docker(['version', '--format', '{{.Server.Version}}'])).exitCode === 0, child, logFile);
+  let child: ChildProcess;
+  const launch = async (): Promise<void> => {
+    child = spawn(
+      'dockerd',
+      [
+        '--data-root', path.join(dir, 'data'),
+        '--exec-root', path.join(dir, 'exec'),
+        '--pidfile', path.join(dir, 'pid'),
+        '-H', `unix://${socket}`,
+        '-H', `tcp://127.0.0.1:${port}`,
+        '--bridge=none',
+        '--iptables=false',
+        ...(options.tls ? ['--tlsverify', '--tlscacert', options.tls.caFile, '--tlscert', options.tls.serverCert, '--tlskey', options.tls.serverKey] : []),
+      ],
+      { stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')] },
+    );
+    await waitUntil('the second dockerd', async () => (await docker(['version', '--format', '{{.Server.Version}}'])).exitCode === 0, child, logFile);
+  };
+  await launch();
   return {
     dir,
     socketUrl: `unix://${socket}`,
     tcpUrl: `tcp://127.0.0.1:${port}`,
     docker,
     log: () => readFileSync(logFile, 'utf8'),
+    stopDaemon: () => stopChild(child),
+    async crashDaemon() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    restartDaemon: launch,
     async stop() {
       // Containers first, so dockerd exits without waiting on them.
       const ids = (await docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
       if (ids.length) await docker(['rm', '-f', ...ids]);
       await stopChild(child);
+      // After a crash, dockerd's own containerd may outlive it: stop it by its pid file.
+      try {
+        const pid = Number(readFileSync(path.join(dir, 'exec', 'containerd', 'containerd.pid'), 'utf8').trim());
+        if (pid > 1) process.kill(pid, 'SIGTERM');
+      } catch {
+        // no pid file, or already gone
+      }
       await unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
     },

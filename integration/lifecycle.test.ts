@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
 import { BIN, cleanEnv, makeProject, managedContainers, rig, runWerfRun, werfProject } from './support.js';
-import { startSecondEngine } from './second-engine.js';
+import { startSecondDockerd } from './engines.js';
 
 const SH_IMAGE = rig.WERF_RUN_RIG_SH_IMAGE!;
 const BUSYBOX = rig.WERF_RUN_RIG_BUSYBOX!;
@@ -226,13 +226,13 @@ describe('run lifecycle on the real engine', () => {
 
   for (const how of ['stopped', 'crashed'] as const) {
     it(`ends promptly with a clear message when the engine is ${how} mid-run (a private second dockerd)`, async () => {
-      const engine = await startSecondEngine();
+      const engine = await startSecondDockerd();
       const project = shProject();
       projects.push(project);
       try {
         const pulled = await engine.docker(['pull', SH_IMAGE]);
         expect(pulled.exitCode, pulled.stderr).toBe(0);
-        const run = spawnWerfRun(['sh', 'echo engine-will-go-$((1+1)); sleep 120'], project.dir, { DOCKER_HOST: engine.host });
+        const run = spawnWerfRun(['sh', 'echo engine-will-go-$((1+1)); sleep 120'], project.dir, { DOCKER_HOST: engine.socketUrl });
         await run.waitForOutput(/engine-will-go-2/);
         const since = Date.now();
         if (how === 'stopped') await engine.stopDaemon();
@@ -254,7 +254,7 @@ describe('run lifecycle on the real engine', () => {
         }
       } finally {
         if (how === 'crashed') await engine.restartDaemon().catch(() => undefined);
-        await engine.dispose();
+        await engine.stop();
       }
     });
   }
