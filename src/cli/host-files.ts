@@ -9,6 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, WerfRunError } from '../errors.js';
 import type { Config } from '../config/schema.js';
+import { imageUser } from '../plan/contract.js';
 
 export interface FileFacts {
   kind: 'file' | 'dir' | 'socket' | 'other';
@@ -162,14 +163,10 @@ export function checkProjectAccess(root: string, image: { uid?: number; gid?: nu
   }
 }
 
-/** uid/gid of the werf image's users (the image contract); undefined for other users. */
+/** uid/gid to check host files against: the image user's, none for root (it reads everything) or an unknown user. */
 export function imageIds(user: string): { uid?: number; gid?: number } {
-  // root reads everything: nothing to check.
-  if (user === 'root' || user === '0') return {};
-  if (user === 'build' || user === '1000') return { uid: 1000, gid: 1000 };
-  if (user === 'build1001' || user === '1001') return { uid: 1001, gid: 1001 };
-  if (/^\d+$/.test(user)) return { uid: Number(user), gid: Number(user) };
-  return {};
+  const { uid } = imageUser(user);
+  return uid === undefined || uid === 0 ? {} : { uid, gid: uid };
 }
 
 export const readText = (file: string): string | undefined => {

@@ -87,10 +87,7 @@ export function isRunnerProvided(name: string): boolean {
 
 /** Numeric uid of the image contract's users (Kubernetes and GitHub want numbers). */
 export function uidOf(user: string): number | undefined {
-  if (user === 'build' || user === '1000') return 1000;
-  if (user === 'build1001' || user === '1001') return 1001;
-  if (user === 'root' || user === '0') return 0;
-  return /^\d+$/.test(user) ? Number(user) : undefined;
+  return imageUser(user).uid;
 }
 
 /** A name usable as a job, service, container or pod name (DNS label). */

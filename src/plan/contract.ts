@@ -8,13 +8,16 @@ export interface ImageUser {
   /** Value for the container's User field. */
   user: string;
   home: string;
+  /** The numeric uid when the contract or the value tells it (build 1000, build1001 1001, root 0, a number). */
+  uid: number | undefined;
 }
 
 /** `build` (uid 1000) by default; `build1001` for runners that need uid 1001 (GitHub Actions). */
 export function imageUser(user: string | undefined): ImageUser {
-  if (user === undefined || user === 'build' || user === '1000') return { user: 'build', home: '/home/build' };
-  if (user === 'build1001' || user === '1001') return { user: 'build1001', home: '/home/build1001' };
-  return { user, home: user === 'root' || user === '0' ? '/root' : `/home/${user}` };
+  if (user === undefined || user === 'build' || user === '1000') return { user: 'build', home: '/home/build', uid: 1000 };
+  if (user === 'build1001' || user === '1001') return { user: 'build1001', home: '/home/build1001', uid: 1001 };
+  if (user === 'root' || user === '0') return { user, home: '/root', uid: 0 };
+  return { user, home: `/home/${user}`, uid: /^\d+$/.test(user) ? Number(user) : undefined };
 }
 
 export const storageDir = (home: string): string => `${home}/.local/share/containers`;
