@@ -77,10 +77,10 @@ export async function withLifecycle(
       }
     },
     attemptHooks: {
-      onStarted: (id) => {
-        reporter.debug(`container ${id.slice(0, 12)} started`);
+      onStarting: (id) => {
         if (engine) stoppers.set(id, gracefulStopper(engine, id, STOP_GRACE_MS));
       },
+      onStarted: (id) => reporter.debug(`container ${id.slice(0, 12)} started`),
       onWarning: (message) => reporter.warn(message),
       onExit: (code) => {
         if (code > 128 && !interrupts?.signal) {

@@ -89,3 +89,20 @@ describe('runAttempt against engine trouble', () => {
     await expect(runAttempt(engine, spec, sinks(), {}, timings)).rejects.toThrow(/lost the Docker Engine .* socket hang up/);
   });
 });
+
+describe('runAttempt hooks', () => {
+  it('announces the start before asking the engine, so a signal in between stops werf gracefully', async () => {
+    const output = new PassThrough();
+    const events: string[] = [];
+    const engine = fakeEngine({
+      output,
+      startContainer: async () => {
+        events.push('start request');
+        output.end(frame('werf prints before the start request returns\n'));
+      },
+      waitContainer: async () => 0,
+    });
+    await runAttempt(engine, spec, sinks(), { onStarting: () => events.push('onStarting'), onStarted: () => events.push('onStarted') }, timings);
+    expect(events).toEqual(['onStarting', 'start request', 'onStarted']);
+  });
+});

@@ -32,7 +32,13 @@ export interface AttemptResult {
 }
 
 export interface AttemptHooks {
-  /** Called once the container is running (e.g. to forward signals to it). */
+  /**
+   * Called just before the container is started: from here on a signal must
+   * stop it gracefully. (werf may print before the start request returns, so
+   * waiting for onStarted would leave a window where Ctrl-C removes it at once.)
+   */
+  onStarting?(containerId: string): void;
+  /** Called once the container is running. */
   onStarted?(containerId: string): void;
   /** Called when a failure signature matched, before the container is killed. */
   onFailure?(signature: Signature, line: string): void;
@@ -101,6 +107,7 @@ export async function runAttempt(
       : pumpRaw(attached.output, io.stdout, onData);
     // Keep a rejection from going unhandled while we start and wait.
     pumping.catch(() => undefined);
+    hooks.onStarting?.(id);
     try {
       await engine.startContainer(id);
     } catch (error) {
