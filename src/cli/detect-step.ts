@@ -54,12 +54,8 @@ export async function detectStep(input: DetectStepInput): Promise<DetectStep> {
       image: input.image,
       user: imageUser(config.user).user,
       ulimits: ulimitsFor(input.info.product),
-      labels: {
-        [MANAGED_LABEL]: 'true',
-        'werf-run.owner-host': os.hostname(),
-        'werf-run.owner-pid': String(process.pid),
-        'werf-run.project': input.projectRoot,
-      },
+      // The owner labels come from the run's tracking engine (cli/lifecycle.ts), as for werf's container.
+      labels: { [MANAGED_LABEL]: 'true', 'werf-run.project': input.projectRoot },
     },
     onProbe: () => reporter.step(`probing what the Docker host can do (a short container in ${input.image})`),
   });
