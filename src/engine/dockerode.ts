@@ -356,7 +356,9 @@ export class DockerodeEngine implements Engine {
 
   async removeContainer(id: string): Promise<void> {
     try {
-      await this.docker.getContainer(id).remove({ force: true, v: false });
+      // v: the container's anonymous volumes go with it (the image's VOLUMEs werf-run
+      // mounts nothing over), as with `docker run --rm`; named volumes are never touched.
+      await this.docker.getContainer(id).remove({ force: true, v: true });
     } catch (error) {
       if (statusOf(error) === 404 || (statusOf(error) === 409 && /already in progress/.test(apiMessage(error)))) return;
       throw this.fail(`removing container ${id.slice(0, 12)}`, error);

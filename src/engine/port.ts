@@ -121,7 +121,7 @@ export interface Engine {
   /** Resolves with the exit code once the container has stopped. */
   waitContainer(id: string): Promise<number>;
   killContainer(id: string, signal: string): Promise<void>;
-  /** Force-removes; a container that is already gone is not an error. */
+  /** Force-removes, with its anonymous volumes; a container that is already gone is not an error. */
   removeContainer(id: string): Promise<void>;
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
   resizeContainerTty(id: string, size: { rows: number; columns: number }): Promise<void>;
