@@ -116,9 +116,23 @@ describe('on a terminal (a real pseudo-terminal)', () => {
     expect(start).toBeGreaterThan(0);
     expect(output.slice(0, start)).toContain(`${ESC}[1A`);
     const after = output.slice(start);
-    expect(after).toMatch(/^werf-out-1\r?\r\nwerf-out-2\r?\r\n/);
+    expect(after).toMatch(/^werf-out-1\r\nwerf-out-2\r\n/);
     // At most the final "show cursor" comes after werf's output; nothing that moves or erases.
     expect(after.replaceAll(`${ESC}[?25h`, '')).not.toContain(ESC);
+  });
+
+  it("werf's lines end as under docker run -it: \\r\\n, never \\r\\r\\n", async () => {
+    const project = shProject();
+    const script = 'echo line-1; printf "line-2\\n\\n"; echo last';
+    const ours = await underPty(['-q', 'sh', script], project.dir, {});
+    expect(ours.exitCode, ours.output).toBe(0);
+    const docker = await execa('script', ['-qec', `docker run --rm -it --network none ${SH_IMAGE} sh -c '${script}'`, '/dev/null'], { reject: false, stdin: 'ignore', stripFinalNewline: false, timeout: 60_000 });
+    expect(docker.exitCode, String(docker.stderr)).toBe(0);
+    // (underPty's execa strips the last line end)
+    const lines = 'line-1\r\nline-2\r\n\r\nlast';
+    // The terminal echoes a ^@ when script's stdin ends, at any point of the docker CLI's output.
+    expect(String(docker.stdout).replaceAll('^@', '')).toBe(`${lines}\r\n`);
+    expect(ours.output.replaceAll(`${ESC}[?25h`, '')).toBe(lines);
   });
 
   it('NO_COLOR: the task list has no colours (cursor control only)', async () => {

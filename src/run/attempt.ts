@@ -15,7 +15,7 @@ import type { ContainerSpec, Engine } from '../engine/port.js';
 import { classify, type Signature } from '../recover/signatures.js';
 import { LineSplitter } from './lines.js';
 import { pumpMultiplexed, pumpRaw, type StreamName } from './demux.js';
-import { startTtySession, type TerminalInput, type TerminalOutput } from './tty.js';
+import { rawTerminal, startTtySession, type TerminalInput, type TerminalOutput } from './tty.js';
 
 export interface AttemptIO {
   stdout: TerminalOutput;
@@ -99,7 +99,8 @@ export async function runAttempt(
     inspect(splitters[name].push(chunk));
   };
 
-  let restoreTty = (): void => undefined;
+  let restoreTerminal = (): void => undefined;
+  let stopTtySession = (): void => undefined;
   try {
     const attached = await engine.attachContainer(id, { tty: spec.tty, stdin: spec.openStdin });
     const pumping = attached.multiplexed
@@ -107,6 +108,8 @@ export async function runAttempt(
       : pumpRaw(attached.output, io.stdout, onData);
     // Keep a rejection from going unhandled while we start and wait.
     pumping.catch(() => undefined);
+    // Raw before the start: werf may print at once, and its TTY already ends lines with \r\n.
+    if (spec.tty && io.stdin) restoreTerminal = rawTerminal(io.stdin, io.stdout);
     hooks.onStarting?.(id);
     try {
       await engine.startContainer(id);
@@ -118,7 +121,7 @@ export async function runAttempt(
       return { exitCode: undefined, failure: startFailure, containerId: id };
     }
     if (spec.tty && io.stdin) {
-      restoreTty = startTtySession({
+      stopTtySession = startTtySession({
         engine,
         containerId: id,
         stdin: io.stdin,
@@ -162,7 +165,8 @@ export async function runAttempt(
     if (error instanceof WerfRunError) throw error;
     throw new WerfRunError(`the werf container ${short} failed: ${String(error)}`, { cause: error });
   } finally {
-    restoreTty();
+    stopTtySession();
+    restoreTerminal();
     try {
       await engine.removeContainer(id);
     } catch (error) {
