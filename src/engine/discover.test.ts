@@ -29,6 +29,12 @@ describe('explainFailure', () => {
     expect(explainFailure(new Error('no answer within 500 ms'), 500)).toMatchObject({ kind: 'timeout' });
   });
 
+  it('never gives an empty reason (an error without a message, with or without a code)', () => {
+    expect(explainFailure(new AggregateError([], ''), 1000).reason).toBe('the connection failed without a reason (AggregateError)');
+    expect(explainFailure(Object.assign(new Error(''), { code: 'EHOSTUNREACH' }), 1000).reason).toBe('the connection failed (EHOSTUNREACH)');
+    expect(explainFailure('', 1000).reason).not.toBe('');
+  });
+
   it('an ssh failure anywhere in the cause chain keeps its own message and fix', () => {
     const ssh = hostKeyError('unknown', { host: 'h', port: 22, username: 'u' }, 'ssh-ed25519', ['/k']);
     expect(explainFailure(new Error('wrapped', { cause: ssh }), 1000)).toEqual({ kind: 'ssh', reason: ssh.message, remedy: ssh.remedy });

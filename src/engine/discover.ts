@@ -71,6 +71,7 @@ export function explainFailure(error: unknown, timeoutMs: number): Pick<Candidat
   }
   if (code && /CERT|SSL|TLS|SELF_SIGNED/i.test(code)) return { kind: 'tls', reason: `TLS failed (${code}): ${message}` };
   if (/no answer within/.test(message)) return { kind: 'timeout', reason: message };
+  if (!message) return { kind: 'other', reason: code ? `the connection failed (${code})` : `the connection failed without a reason (${error instanceof Error ? error.name : typeof error})` };
   return { kind: 'other', reason: code ? `${message} (${code})` : message };
 }
 

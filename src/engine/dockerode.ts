@@ -56,10 +56,25 @@ interface ApiError {
   message: string;
 }
 
+/** The engine's reason for a failed call; never empty (a bare 404 or an errno-only error still says something). */
 function apiMessage(error: unknown): string {
   const e = error as ApiError;
   // docker-modem's message reads "(HTTP code 500) server error - <engine's message>".
-  return e?.json?.message ?? errorMessage(error).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
+  const text = e?.json?.message || errorMessage(error).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
+  if (text) return text;
+  if (e?.statusCode) return `HTTP ${e.statusCode}${e.reason ? ` (${e.reason})` : ''} without a message`;
+  return e?.code ?? `${error instanceof Error ? error.name : typeof error} without a message`;
+}
+
+/** What a Docker Engine (and Podman's compatible API) answers to GET /_ping. */
+function isPingAnswer(body: unknown): boolean {
+  return (Buffer.isBuffer(body) || typeof body === 'string') && String(body).trim() === 'OK';
+}
+
+/** An endpoint that speaks HTTP but answers as no Docker Engine does (pure). */
+export function notAnEngine(what: string, answer: unknown): string {
+  const shown = Buffer.isBuffer(answer) || typeof answer === 'string' ? String(answer) : JSON.stringify(answer);
+  return `it answers HTTP, but not as a Docker Engine API: ${what} ${shown === undefined ? 'nothing' : JSON.stringify(shown.slice(0, 80))}`;
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -149,15 +164,21 @@ export class DockerodeEngine implements Engine {
         reject(new WerfRunError(`no answer within ${timeoutMs} ms`));
       }, timeoutMs);
     });
+    let body: unknown;
     try {
-      await Promise.race([(this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal: abort.signal }), timeout]);
+      body = await Promise.race([(this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal: abort.signal }), timeout]);
     } catch (error) {
       this.ssh?.destroy();
       if (abort.signal.aborted) throw new WerfRunError(`no answer within ${timeoutMs} ms`, { cause: error });
+      const status = statusOf(error);
+      // A web server, a registry, a proxy: HTTP, but no Docker API behind it.
+      if (status === 404) throw new WerfRunError(notAnEngine('GET /_ping got', `HTTP ${status}`), { cause: error });
+      if (status !== undefined) throw new WerfRunError(`GET /_ping answered HTTP ${status}: ${apiMessage(error)}`, { cause: error });
       throw new WerfRunError(apiMessage(error), { cause: error });
     } finally {
       clearTimeout(timer);
     }
+    if (!isPingAnswer(body)) throw new WerfRunError(notAnEngine('GET /_ping got', body));
   }
 
   async info(): Promise<EngineInfo> {
@@ -167,6 +188,11 @@ export class DockerodeEngine implements Engine {
       [raw, version] = await Promise.all([this.docker.info(), this.docker.version() as Promise<unknown> as Promise<Record<string, unknown>>]);
     } catch (error) {
       throw this.fail('asking the engine for /info', error);
+    }
+    if (!raw || typeof raw !== 'object' || typeof raw.ID !== 'string' || !version || typeof version !== 'object') {
+      throw new WerfRunError(`asking the engine for /info on ${this.endpoint.url} failed: ${notAnEngine('GET /info got', raw)}`, {
+        remedy: 'point werf-run at a Docker Engine or Podman API (check with docker -H <endpoint> info)',
+      });
     }
     const components = Array.isArray(version.Components) ? (version.Components as { Name?: string }[]) : [];
     // Podman's Docker-compatible API names itself in /version's components and
