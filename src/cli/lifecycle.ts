@@ -81,7 +81,10 @@ export async function withLifecycle(
         if (engine) stoppers.set(id, gracefulStopper(engine, id, STOP_GRACE_MS));
       },
       onStarted: (id) => reporter.debug(`container ${id.slice(0, 12)} started`),
-      onWarning: (message) => reporter.warn(message),
+      onWarning: (message, unremoved) => {
+        if (unremoved) live.markReported(unremoved);
+        reporter.warn(message);
+      },
       onExit: (code) => {
         if (code > 128 && !interrupts?.signal) {
           const name = SIGNAL_NAMES[code - 128] ?? `signal ${code - 128}`;

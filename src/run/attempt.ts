@@ -44,8 +44,11 @@ export interface AttemptHooks {
   onFailure?(signature: Signature, line: string): void;
   /** werf's container stopped with this code, unless werf-run killed it for a failure signature. */
   onExit?(exitCode: number): void;
-  /** Something went wrong that does not change werf's result (e.g. removing the container failed). */
-  onWarning?(message: string): void;
+  /**
+   * Something went wrong that does not change werf's result; `unremoved` names
+   * the container when removing it failed (so whoever retries need not say it again).
+   */
+  onWarning?(message: string, unremoved?: string): void;
 }
 
 export interface AttemptTimings {
@@ -170,7 +173,7 @@ export async function runAttempt(
     try {
       await engine.removeContainer(id);
     } catch (error) {
-      hooks.onWarning?.(`removing the werf container ${short} failed: ${errorMessage(error)} (the next werf-run removes it)`);
+      hooks.onWarning?.(`removing the werf container ${short} failed: ${errorMessage(error)} (the next werf-run removes it)`, id);
     }
   }
 }

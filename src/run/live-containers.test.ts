@@ -48,3 +48,27 @@ describe('trackingEngine', () => {
     await expect(engine.createContainer(spec)).rejects.toThrow(/not creating a container: interrupted by SIGINT/);
   });
 });
+
+describe('LiveContainers.removeAll', () => {
+  const failing = { removeContainer: () => Promise.reject(new Error('engine gone')) };
+
+  it('reports a container it cannot remove once, however often it retries', async () => {
+    const live = new LiveContainers();
+    live.add('c1');
+    const said: string[] = [];
+    await live.removeAll(failing, (id) => said.push(id));
+    await live.removeAll(failing, (id) => said.push(id));
+    expect(said).toEqual(['c1']);
+    expect(live.list()).toEqual(['c1']);
+  });
+
+  it('does not report again what the attempt already reported', async () => {
+    const live = new LiveContainers();
+    live.add('c1');
+    live.add('c2');
+    live.markReported('c1');
+    const said: string[] = [];
+    await live.removeAll(failing, (id) => said.push(id));
+    expect(said).toEqual(['c2']);
+  });
+});

@@ -15,6 +15,8 @@ import { MANAGED_LABEL, ownerLabels, type Owner } from '../plan/plan.js';
 
 export class LiveContainers {
   private readonly ids = new Set<string>();
+  /** Containers whose failed removal the user was already told about (said once, whoever retries). */
+  private readonly reported = new Set<string>();
   private closedBy: string | undefined;
 
   list(): string[] {
@@ -42,7 +44,12 @@ export class LiveContainers {
     return this.closedBy;
   }
 
-  /** Force-removes every container still registered; reports failures instead of throwing. */
+  /** The user was told that removing `id` failed: later failures to remove it are not reported again. */
+  markReported(id: string): void {
+    this.reported.add(id);
+  }
+
+  /** Force-removes every container still registered; reports each failure once instead of throwing. */
   async removeAll(engine: Pick<Engine, 'removeContainer'>, onError: (id: string, error: unknown) => void = () => undefined): Promise<void> {
     await Promise.all(
       this.list().map(async (id) => {
@@ -50,6 +57,8 @@ export class LiveContainers {
           await engine.removeContainer(id);
           this.ids.delete(id);
         } catch (error) {
+          if (this.reported.has(id)) return;
+          this.reported.add(id);
           onError(id, error);
         }
       }),
