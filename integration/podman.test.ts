@@ -3,6 +3,8 @@
  * `podman system service` of this test's own (own storage, and a
  * registries.conf that lets it pull from the rig's plain-HTTP registry).
  */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPodmanService, type StartedEngine } from './engines.js';
@@ -45,5 +47,20 @@ describe('werf-run on Podman', () => {
     expect(result.stdout + result.stderr).toContain('built under podman');
     expect((await podman.docker(['image', 'inspect', TEST_IMAGE])).exitCode).toBe(0);
     expect((await podman.docker(['ps', '-aq', '--filter', 'label=werf-run.managed=true'])).stdout.trim()).toBe('');
+  });
+
+  it("two runs probe once and keep one cache file (Podman's /info ID changes on every call)", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-cache-'));
+    try {
+      const runs = [];
+      for (let i = 0; i < 2; i++) runs.push(await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env: { ...env(), XDG_CACHE_HOME: cache } }));
+      for (const run of runs) expect(run.exitCode, run.stderr).toBe(0);
+      expect(runs[0]!.stderr).toContain('probing what the Docker host can do');
+      expect(runs[1]!.stderr).not.toContain('probing what the Docker host can do');
+      expect(runs[1]!.stderr).toContain('detect: cache used');
+      expect(readdirSync(path.join(cache, 'werf-run'))).toHaveLength(1);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });

@@ -4,10 +4,14 @@
  * probe. One JSON file per daemon under $XDG_CACHE_HOME/werf-run (default
  * ~/.cache/werf-run). The key is more than the daemon ID: two engines on one
  * machine report the same ID (it comes from /etc/docker/key.json), so the
- * endpoint, the engine, its version, the kernel and the DockerRootDir are in it.
+ * endpoint, the engine, its version, the kernel, the daemon's host name and
+ * the DockerRootDir are in it. Podman's compatible /info answers a new random
+ * ID on every call (4.3), so for Podman the ID is left out. The directory is
+ * bounded: each write prunes entries not used for MAX_AGE and keeps the newest
+ * MAX_ENTRIES.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Mode } from '../config/schema.js';
 import type { EngineInfo } from '../engine/port.js';
@@ -16,7 +20,9 @@ import type { Findings } from './facts.js';
 
 export interface DaemonKey {
   endpoint: string;
+  /** Empty for Podman (its ID changes on every /info). */
   id: string;
+  name: string;
   product: string;
   serverVersion: string;
   kernelVersion: string;
@@ -35,7 +41,8 @@ export interface CacheEntry {
 export function daemonKey(endpointUrl: string, info: EngineInfo): DaemonKey {
   return {
     endpoint: endpointUrl,
-    id: info.id,
+    id: info.product === 'podman' ? '' : info.id,
+    name: info.name,
     product: info.product,
     serverVersion: info.serverVersion,
     kernelVersion: info.kernelVersion,
@@ -54,6 +61,29 @@ export const modeKey = (image: string, storageVolume: string): string => `${imag
 export function cacheDir(env: Readonly<Record<string, string | undefined>>, home: string): string {
   const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(home, '.cache');
   return path.join(base, 'werf-run');
+}
+
+/** Entries not written for this long are pruned (a daemon gone, or upgraded: its key changed). */
+export const MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+/** At most this many daemons are remembered. */
+export const MAX_ENTRIES = 20;
+
+export interface CacheFile {
+  name: string;
+  mtimeMs: number;
+}
+
+/** Which files of the cache directory to delete (pure): old entries, all but the newest `maxEntries`, and leftovers of interrupted writes; never `keep`. */
+export function filesToPrune(files: readonly CacheFile[], keep: string, nowMs: number, limits = { maxAgeMs: MAX_AGE_MS, maxEntries: MAX_ENTRIES }): string[] {
+  const isTmp = (f: CacheFile): boolean => f.name.endsWith('.tmp');
+  // A .tmp file may be a parallel run's write in progress: only an hour-old one is a leftover.
+  const stale = (f: CacheFile): boolean => nowMs - f.mtimeMs > (isTmp(f) ? 3600_000 : limits.maxAgeMs);
+  const ours = files.filter((f) => f.name !== keep && /^daemon-[0-9a-f]+\.json(\.\d+\.tmp)?$/.test(f.name));
+  const surplus = ours
+    .filter((f) => !isTmp(f) && !stale(f))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs)
+    .slice(Math.max(0, limits.maxEntries - 1));
+  return [...ours.filter(stale), ...surplus].map((f) => f.name);
 }
 
 export class DaemonCache {
@@ -90,6 +120,7 @@ export class DaemonCache {
       const tmp = `${this.file}.${process.pid}.tmp`;
       writeFileSync(tmp, `${JSON.stringify(entry, null, 2)}\n`);
       renameSync(tmp, this.file);
+      this.prune();
       return undefined;
     } catch (error) {
       return `cannot write the cache ${this.file}: ${errorMessage(error)}`;
@@ -100,6 +131,19 @@ export class DaemonCache {
   update(change: (entry: CacheEntry) => CacheEntry): string | undefined {
     const current = this.read().entry ?? { version: 1 as const, key: this.key };
     return this.write(change(current));
+  }
+
+  /** Bounds the directory (filesToPrune); a file that cannot be read or removed is left alone. */
+  private prune(): void {
+    const files: CacheFile[] = [];
+    for (const name of readdirSync(this.dir)) {
+      try {
+        files.push({ name, mtimeMs: statSync(path.join(this.dir, name)).mtimeMs });
+      } catch {
+        // removed meanwhile by a parallel run
+      }
+    }
+    for (const name of filesToPrune(files, path.basename(this.file), Date.now())) rmSync(path.join(this.dir, name), { force: true });
   }
 
   remove(): void {
