@@ -137,10 +137,12 @@ describe('environment passed to werf', () => {
 });
 
 describe('a reader that goes away', () => {
-  it("closing stdout early (| head -1) keeps stderr, werf's exit code and leaves no container", async () => {
+  it("closing stdout after werf finished keeps stderr, werf's exit code and leaves no container", async () => {
     const project = shProject();
+    // About 200 kB, more than the pipe holds: werf-run still writes when the reader, which starts
+    // once the engine says werf's container exited, goes away after one line.
     const werf = `node ${BIN} -q sh 'i=0; while [ $i -lt 20000 ]; do echo line $i; i=$((i+1)); done; echo done-on-stderr >&2; exit 7'`;
-    const result = await execa('bash', ['-c', `${werf} | head -1; echo "werf-run exit: \${PIPESTATUS[0]}" >&2`], {
+    const result = await execa('bash', ['-c', `${werf} | { until [ -n "$(docker ps -aq --filter label=werf-run.project=$PWD --filter label=werf-run.mode --filter status=exited)" ]; do sleep 0.2; done; sleep 1; head -1; }; echo "werf-run exit: \${PIPESTATUS[0]}" >&2`], {
       cwd: project.dir,
       env: cleanEnv(),
       extendEnv: false,
@@ -151,6 +153,41 @@ describe('a reader that goes away', () => {
     expect(result.stderr).toContain('werf-run exit: 7');
     expect(result.stderr).not.toContain('EPIPE');
     expect(await managedContainers(project.dir)).toEqual([]);
+  });
+
+  /** Runs `werf-run ... REDIRECT | head -c 10` in bash; werf-run's exit code and how long the whole took. */
+  async function underHead(script: string, redirect: string) {
+    const project = shProject();
+    const werf = `node ${BIN} -q sh '${script}' ${redirect}`;
+    const started = Date.now();
+    const result = await execa('bash', ['-c', `${werf} | head -c 10; rc=\${PIPESTATUS[0]}; echo; echo "werf-run exit: $rc"`], {
+      cwd: project.dir,
+      env: cleanEnv(),
+      extendEnv: false,
+      reject: false,
+      timeout: 90_000,
+    });
+    return { result, seconds: (Date.now() - started) / 1000, left: await managedContainers(project.dir) };
+  }
+
+  it('closing stdout while werf still prints stops werf gracefully, removes it and exits 141', async () => {
+    // werf stops on SIGTERM (a trap here, signal.Notify in werf).
+    const { result, seconds, left } = await underHead('trap "echo werf-got-SIGTERM >&2; exit 143" TERM; while :; do echo endless-stdout; done', '');
+    expect(result.stdout).toMatch(/^endless-s\n?/);
+    expect(result.stdout, result.stderr).toContain('werf-run exit: 141');
+    expect(result.stderr).toContain('werf-got-SIGTERM');
+    expect(seconds).toBeLessThan(8);
+    expect(left).toEqual([]);
+  });
+
+  it('closing stderr while werf still prints there: the same, killed after the grace time when werf ignores SIGTERM', async () => {
+    // sh as PID 1 without a trap ignores SIGTERM: the kill after the 10 s grace ends it.
+    const { result, seconds, left } = await underHead('while :; do echo endless-stderr >&2; done', '2>&1 >/dev/null');
+    expect(result.stdout).toMatch(/^endless-st/);
+    expect(result.stdout).toContain('werf-run exit: 141');
+    expect(seconds).toBeGreaterThan(9);
+    expect(seconds).toBeLessThan(30);
+    expect(left).toEqual([]);
   });
 });
 

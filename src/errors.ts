@@ -10,6 +10,8 @@ export const ExitCode = {
   usage: 2,
   /** werf-run or the engine failed before werf could run (or no mode can work on this host). */
   failed: 125,
+  /** The reader of stdout or stderr went away while werf ran (`| head`): werf was stopped, as a shell's SIGPIPE (128+13) would. */
+  outputClosed: 141,
   /** Interrupted by SIGINT (Ctrl-C). */
   interrupted: 130,
   /** Stopped by SIGTERM. */

@@ -81,6 +81,13 @@ export async function withLifecycle(
         if (engine) stoppers.set(id, gracefulStopper(engine, id, STOP_GRACE_MS));
       },
       onStarted: (id) => reporter.debug(`container ${id.slice(0, 12)} started`),
+      // As on SIGTERM: werf gets the signal and STOP_GRACE_MS, then it is killed.
+      onOutputClosed: (id, stream) => {
+        reporter.debug(`the reader of ${stream} went away: stopping werf`);
+        const stop = stoppers.get(id);
+        const stopping = stop ? stop('SIGTERM', 1) : (engine?.killContainer(id, 'SIGKILL') ?? Promise.resolve());
+        stopping.catch((error: unknown) => reporter.warn(`stopping werf failed: ${errorMessage(error)}`));
+      },
       onWarning: (message, unremoved) => {
         if (unremoved) live.markReported(unremoved);
         reporter.warn(message);

@@ -11,7 +11,7 @@ import { resolveImageRef } from '../plan/image.js';
 import { plan, type PlanInput } from '../plan/plan.js';
 import { ensureImage } from '../run/pull.js';
 import { runRecovering } from '../run/recovering.js';
-import { WerfRunError } from '../errors.js';
+import { ExitCode, WerfRunError } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
@@ -170,6 +170,10 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     onRetry: (from, to, failure, why) =>
       reporter.warn(`mode ${from} failed: ${failure.cause}. Retrying in mode ${to} (${why})`),
   });
+  if (result.stoppedForClosed) {
+    reporter.info(`werf's ${result.stoppedForClosed} was closed by its reader while werf was running (e.g. | head): werf was stopped (it exited with ${result.exitCode}); exit code ${ExitCode.outputClosed}`);
+    return ExitCode.outputClosed;
+  }
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
   rememberMode(step, image, config, result.mode, reporter);
   return result.exitCode;

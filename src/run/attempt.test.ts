@@ -106,3 +106,44 @@ describe('runAttempt hooks', () => {
     expect(events).toEqual(['onStarting', 'start request', 'onStarted']);
   });
 });
+
+describe('runAttempt when a reader goes away', () => {
+  it('stops a running werf through onOutputClosed and says which stream closed', async () => {
+    const output = new PassThrough();
+    let finish: (code: number) => void = () => undefined;
+    const closed: string[] = [];
+    const engine = fakeEngine({
+      output,
+      waitContainer: () => new Promise<number>((resolve) => (finish = resolve)),
+      inspectContainer: async () => ({ running: true, exitCode: 0 }),
+    });
+    const io = sinks();
+    io.stdout.destroy();
+    const hooks = {
+      onOutputClosed: (id: string, stream: string) => {
+        closed.push(`${id} ${stream}`);
+        finish(143);
+        output.end();
+      },
+    };
+    output.write(frame('endless\n'));
+    output.write(frame('endless\n'));
+    const result = await runAttempt(engine, spec, io, hooks, timings);
+    expect(closed).toEqual(['c0ffee stdout']);
+    expect(result).toMatchObject({ exitCode: 143, stoppedForClosed: 'stdout' });
+    expect(engine.removed).toEqual(['c0ffee']);
+  });
+
+  it('keeps the exit code of a werf that had already finished', async () => {
+    const output = new PassThrough();
+    const closed: string[] = [];
+    const engine = fakeEngine({ output, waitContainer: async () => 7, inspectContainer: async () => ({ running: false, exitCode: 7 }) });
+    const io = sinks();
+    io.stdout.destroy();
+    output.end(frame('late output\n'));
+    const result = await runAttempt(engine, spec, io, { onOutputClosed: (id) => void closed.push(id) }, timings);
+    expect(closed).toEqual([]);
+    expect(result.exitCode).toBe(7);
+    expect(result.stoppedForClosed).toBeUndefined();
+  });
+});

@@ -29,6 +29,12 @@ export interface AttemptResult {
   exitCode: number | undefined;
   failure: Signature | undefined;
   containerId: string | undefined;
+  /**
+   * The reader of werf-run's stdout or stderr went away while werf was still
+   * running (`| head`), and werf was stopped for it. Unset when werf had
+   * already finished: then its exit code stands.
+   */
+  stoppedForClosed?: StreamName;
 }
 
 export interface AttemptHooks {
@@ -44,6 +50,11 @@ export interface AttemptHooks {
   onFailure?(signature: Signature, line: string): void;
   /** werf's container stopped with this code, unless werf-run killed it for a failure signature. */
   onExit?(exitCode: number): void;
+  /**
+   * The reader of stdout/stderr went away while werf runs: stop it (gracefully,
+   * as on SIGTERM). Without this hook the container is killed at once.
+   */
+  onOutputClosed?(containerId: string, stream: StreamName): void;
   /**
    * Something went wrong that does not change werf's result; `unremoved` names
    * the container when removing it failed (so whoever retries need not say it again).
@@ -96,6 +107,21 @@ export async function runAttempt(
       }
     }
   };
+  let stoppedForClosed: StreamName | undefined;
+  let exited = false;
+  // The reader went away: stop werf only if it still runs (a finished werf keeps its exit code).
+  const onClosed = (name: StreamName): void => {
+    if (failure || stoppedForClosed || exited) return;
+    void engine.inspectContainer(id).then(
+      (state) => {
+        if (!state?.running || failure || stoppedForClosed || exited) return;
+        stoppedForClosed = name;
+        if (hooks.onOutputClosed) hooks.onOutputClosed(id, name);
+        else void engine.killContainer(id, 'SIGKILL').catch(() => undefined);
+      },
+      () => undefined,
+    );
+  };
   let lastActivity = Date.now();
   const onData = (name: StreamName, chunk: Buffer): void => {
     lastActivity = Date.now();
@@ -107,8 +133,8 @@ export async function runAttempt(
   try {
     const attached = await engine.attachContainer(id, { tty: spec.tty, stdin: spec.openStdin });
     const pumping = attached.multiplexed
-      ? pumpMultiplexed(attached.output, io, onData)
-      : pumpRaw(attached.output, io.stdout, onData);
+      ? pumpMultiplexed(attached.output, io, onData, onClosed)
+      : pumpRaw(attached.output, io.stdout, onData, onClosed);
     // Keep a rejection from going unhandled while we start and wait.
     pumping.catch(() => undefined);
     // Raw before the start: werf may print at once, and its TTY already ends lines with \r\n.
@@ -135,6 +161,7 @@ export async function runAttempt(
     }
     hooks.onStarted?.(id);
     const exitCode = await waitWatched(engine, id, pumping, timings);
+    exited = true;
     lastActivity = Date.now();
     const blocked = (): boolean => Boolean(io.stdout.writableNeedDrain || io.stderr.writableNeedDrain);
     const ended = await outputEnd(pumping, attached.output, () => (blocked() ? Date.now() : lastActivity), timings.outputIdleMs);
@@ -148,7 +175,7 @@ export async function runAttempt(
     inspect(splitters.stdout.flush());
     inspect(splitters.stderr.flush());
     // Killed by a signal werf-run did not send: the engine may be going away.
-    if (exitCode > 128 && !failure) {
+    if (exitCode > 128 && !failure && !stoppedForClosed) {
       await engine.ping(timings.pingTimeoutMs).catch((error: unknown) => {
         throw lostEngine(engine, error);
       });
@@ -162,8 +189,8 @@ export async function runAttempt(
       });
     }
     // A container werf-run killed itself (a failure signature) is not news.
-    if (!failure) hooks.onExit?.(exitCode);
-    return { exitCode, failure, containerId: id };
+    if (!failure && !stoppedForClosed) hooks.onExit?.(exitCode);
+    return { exitCode, failure, containerId: id, ...(stoppedForClosed ? { stoppedForClosed } : {}) };
   } catch (error) {
     if (error instanceof WerfRunError) throw error;
     throw new WerfRunError(`the werf container ${short} failed: ${String(error)}`, { cause: error });

@@ -20,21 +20,27 @@ const HEADER = 8;
 
 /**
  * A sink whose reader went away (`werf-run build | head -1`: EPIPE) is
- * dropped, not fatal: the other stream keeps flowing, werf runs to its end and
- * its exit code still passes through, as with `docker run`.
+ * dropped, not fatal: the pump keeps draining werf's output (so werf never
+ * blocks on it) and tells `onClosed` once, so the caller can stop werf.
  */
 const deadSinks = new WeakSet<Writable>();
 
-async function write(sink: Writable, chunk: Buffer): Promise<void> {
-  if (deadSinks.has(sink) || sink.destroyed || sink.writableEnded) {
+/** Told once per pump when a sink's reader went away. */
+export type OnClosed = (name: StreamName) => void;
+
+async function write(sink: Writable, chunk: Buffer, name: StreamName, onClosed: OnClosed | undefined, told: Set<StreamName>): Promise<void> {
+  const dead = (): void => {
     deadSinks.add(sink);
-    return;
-  }
+    if (told.has(name)) return;
+    told.add(name);
+    onClosed?.(name);
+  };
+  if (deadSinks.has(sink) || sink.destroyed || sink.writableEnded) return dead();
   try {
     if (!sink.write(chunk)) await once(sink, 'drain');
   } catch {
     // once() rejects when the sink emits 'error' (EPIPE) while we wait for 'drain'.
-    deadSinks.add(sink);
+    dead();
   }
 }
 
@@ -43,7 +49,9 @@ export async function pumpMultiplexed(
   source: AsyncIterable<Buffer>,
   sinks: Sinks,
   onData: (name: StreamName, chunk: Buffer) => void,
+  onClosed?: OnClosed,
 ): Promise<void> {
+  const told = new Set<StreamName>();
   let buffered: Buffer = Buffer.alloc(0);
   for await (const chunk of source) {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
@@ -54,7 +62,7 @@ export async function pumpMultiplexed(
       const payload = buffered.subarray(HEADER, HEADER + size);
       buffered = buffered.subarray(HEADER + size);
       onData(name, payload);
-      await write(sinks[name], payload);
+      await write(sinks[name], payload, name, onClosed, told);
     }
   }
   // A truncated frame at the very end still carries werf's bytes: keep them.
@@ -62,7 +70,7 @@ export async function pumpMultiplexed(
     const name: StreamName = buffered[0] === 2 ? 'stderr' : 'stdout';
     const payload = buffered.subarray(HEADER);
     onData(name, payload);
-    await write(sinks[name], payload);
+    await write(sinks[name], payload, name, onClosed, told);
   }
 }
 
@@ -71,9 +79,11 @@ export async function pumpRaw(
   source: AsyncIterable<Buffer>,
   sink: Writable,
   onData: (name: StreamName, chunk: Buffer) => void,
+  onClosed?: OnClosed,
 ): Promise<void> {
+  const told = new Set<StreamName>();
   for await (const chunk of source) {
     onData('stdout', chunk);
-    await write(sink, chunk);
+    await write(sink, chunk, 'stdout', onClosed, told);
   }
 }

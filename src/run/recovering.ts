@@ -11,6 +11,7 @@ import { decideNext } from '../recover/decide.js';
 import type { Signature } from '../recover/signatures.js';
 import type { FuseState } from '../detect/facts.js';
 import { runAttempt, type AttemptHooks, type AttemptIO } from './attempt.js';
+import type { StreamName } from './demux.js';
 
 export interface RecoveringRunInput {
   engine: Engine;
@@ -33,6 +34,8 @@ export interface RecoveringRunResult {
   mode: Mode;
   /** Modes tried, in order, with the failure that ended each unsuccessful one. */
   attempts: { mode: Mode; failure?: Signature }[];
+  /** werf was stopped because this stream's reader went away (no recovery follows). */
+  stoppedForClosed?: StreamName;
 }
 
 export async function runRecovering(input: RecoveringRunInput): Promise<RecoveringRunResult> {
@@ -41,6 +44,7 @@ export async function runRecovering(input: RecoveringRunInput): Promise<Recoveri
   for (;;) {
     const result = await runAttempt(input.engine, input.planFor(mode).container, input.io, input.hooks);
     attempts.push({ mode, failure: result.failure });
+    if (result.stoppedForClosed) return { exitCode: result.exitCode ?? 0, mode, attempts, stoppedForClosed: result.stoppedForClosed };
     if (!result.failure) {
       return { exitCode: result.exitCode ?? 0, mode, attempts };
     }
