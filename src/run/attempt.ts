@@ -8,6 +8,10 @@
  * werf has not been reported stopped, the engine is pinged until wait()
  * answers or the engine does not; after werf stopped, the output gets a
  * bounded idle time to finish (a full local sink counts as activity).
+ *
+ * A reader of stdout/stderr that goes away (`| head`) while werf still runs
+ * gets werf stopped (onOutputClosed) and the result says so; a werf that had
+ * already finished keeps its exit code.
  */
 import type { Readable, Writable } from 'node:stream';
 import { WerfRunError, errorMessage } from '../errors.js';
