@@ -24,7 +24,6 @@ export function specFor(input: FixtureInput = {}): ExportSpec {
     config,
     facts: { selinux: input.selinux ?? false, usernsRemap: input.usernsRemap ?? false },
     hostEnv: input.hostEnv ?? { WERF_REPO: 'registry.example/app', GITHUB_TOKEN: 'ghs_hostsecret', CI: 'true', WERF_RUN_MODE: 'auto', HOME: '/root' },
-    owner: { host: 'h', pid: 1, startedAt: '2026-01-01T00:00:00Z' },
     tty: true,
   });
   return toExportSpec({ plan: runPlan, config, werfArgs, projectName: 'hello' });
