@@ -6,11 +6,13 @@
  */
 import { ExitCode, errorMessage, WerfRunError } from '../errors.js';
 import { exportHint } from '../export/ci-hint.js';
+import { gitlabRunnerToml } from '../export/gitlab-runner.js';
+import { exportSpecFor } from '../export/spec.js';
 import { readContainerSignals, runsInContainer } from '../detect/container-signals.js';
 import type { Reporter } from '../reporter.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
-import { doctorText, emptyDoctorReport, factsJson, gitlabRunnerConfig } from './doctor-report.js';
+import { doctorText, emptyDoctorReport, factsJson } from './doctor-report.js';
 import { withLifecycle } from './lifecycle.js';
 import { prepareRun } from './prepare.js';
 
@@ -52,7 +54,12 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
         reasons: choice.reasons,
         ruledOut: choice.ruledOut,
         problems: [...report.problems, ...choice.problems],
-        gitlabRunner: choice.mode ? gitlabRunnerConfig(choice.mode, detection.facts.selinux.value ?? false, config.volumes) : null,
+        // The same settings as --export gitlab-runner, made from the same plan.
+        gitlabRunner: choice.mode
+          ? gitlabRunnerToml(
+              exportSpecFor({ mode: choice.mode, image, werfArgs: ['build'], project: { root: prepared.project.root, cwd: ctx.cwd }, config, facts: prepared.security, hostEnv: {} }),
+            )
+          : null,
       });
     }
     ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : doctorText(report));

@@ -13,8 +13,7 @@ import { requireMode } from '../detect/choose.js';
 import { DEFAULT_KUBE_VERSION, type ExportFormat, type KubeCacheKind } from '../export/formats.js';
 import { parseKubeVersion } from '../export/kubernetes.js';
 import { renderExport } from '../export/render.js';
-import { toExportSpec } from '../export/spec.js';
-import { plan } from '../plan/plan.js';
+import { exportSpecFor } from '../export/spec.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from '../reporter.js';
@@ -71,7 +70,7 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
   ];
   for (const key of leftOut) reporter.warn(`--export leaves out ${key}`);
 
-  const runPlan = plan({
+  const spec = exportSpecFor({
     mode,
     image,
     werfArgs,
@@ -79,10 +78,9 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
     config,
     facts: prepared.security,
     hostEnv: ctx.env,
-    tty: false,
+    projectName: readWerfProjectName([ctx.cwd, project.root]),
   });
   reporter.endPreparation();
-  const spec = toExportSpec({ plan: runPlan, config, werfArgs, projectName: readWerfProjectName([ctx.cwd, project.root]) });
   ctx.stdout.write(renderExport(format, spec, { kubeVersion, cacheVolumes: (options.kubeVolumes ?? 'emptyDir') as KubeCacheKind }));
   return 0;
 }

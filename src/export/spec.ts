@@ -5,7 +5,7 @@
  * format has its own way to bring the checkout in). Pure.
  */
 import type { Config, Mode } from '../config/schema.js';
-import type { RunPlan } from '../plan/plan.js';
+import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
 import { PROJECT_DIR, imageUser, storageDir, werfHomeDir, type ImageUser } from '../plan/contract.js';
 import { isSecretName } from '../plan/env.js';
 import type { ExportFormat } from './formats.js';
@@ -70,6 +70,11 @@ export function toExportSpec(input: ToExportSpecInput): ExportSpec {
     envFixed: fixed,
     ...(input.projectName ? { projectName: input.projectName } : {}),
   };
+}
+
+/** The ExportSpec of a mode: the plan a run would make (without a TTY), made independent of this machine. */
+export function exportSpecFor({ projectName, ...input }: Omit<PlanInput, 'tty'> & { projectName?: string }): ExportSpec {
+  return toExportSpec({ plan: plan({ ...input, tty: false }), config: input.config, werfArgs: input.werfArgs, ...(projectName ? { projectName } : {}) });
 }
 
 /** The user, home and cache mount points in the image for a spec (or a user a format imposes). */
