@@ -7,7 +7,7 @@
 import type { Config, Mode } from '../config/schema.js';
 import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
 import { PROJECT_DIR, imageUser, storageDir, werfHomeDir, type ImageUser } from '../plan/contract.js';
-import { isSecretName } from '../plan/env.js';
+import { CI_JOB_VARS, globToRegExp, isSecretName } from '../plan/env.js';
 import type { ExportFormat } from './formats.js';
 
 export interface ExportSpec {
@@ -83,9 +83,12 @@ export function cacheTargets(user: string): ImageUser & { storage: string; werfH
   return { ...who, storage: storageDir(who.home), werfHome: werfHomeDir(who.home) };
 }
 
+const CI_JOB_MATCHERS = CI_JOB_VARS.map(globToRegExp);
+
 /** Variables a CI system sets in every job by itself (werf-run passes them by default). */
 export function isRunnerProvided(name: string): boolean {
-  return /^(CI|CI_.*|GITLAB_CI|GITLAB_USER_.*|GITHUB_(?!TOKEN$).*|RUNNER_.*|BUILD_.*|JENKINS_URL|BUILDKITE.*)$/.test(name);
+  // GitHub does not put GITHUB_TOKEN into a job's environment: a workflow passes it from secrets.
+  return name !== 'GITHUB_TOKEN' && CI_JOB_MATCHERS.some((m) => m.test(name));
 }
 
 /** Numeric uid of the image contract's users (Kubernetes and GitHub want numbers). */
