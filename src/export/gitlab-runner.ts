@@ -8,7 +8,7 @@ import { cacheTargets, provenance, type ExportSpec } from './spec.js';
 /** GitLab's docs write security options with a colon ("seccomp:unconfined"); Docker reads both. */
 const colonForm = (opt: string): string => opt.replace('=', ':');
 
-export function gitlabRunnerObject(spec: ExportSpec): Record<string, unknown> {
+function gitlabRunnerObject(spec: ExportSpec): Record<string, unknown> {
   const t = cacheTargets(spec.user);
   const docker: Record<string, unknown> = {};
   if (spec.securityOpt.length > 0) docker.security_opt = spec.securityOpt.map(colonForm);

@@ -35,7 +35,7 @@ export interface ExportSpec {
   projectName?: string;
 }
 
-export interface ToExportSpecInput {
+interface ToExportSpecInput {
   plan: RunPlan;
   config: Pick<Config, 'env' | 'volumes' | 'user' | 'network'>;
   werfArgs: readonly string[];
