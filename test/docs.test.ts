@@ -1,0 +1,134 @@
+/**
+ * The user-facing documentation stays short, true to the code and linked up:
+ * the README's size, its exit-code table against src/errors.ts, its quick-start
+ * commands against package.json and .ci/run, and every relative link (file and
+ * heading) in README.md, CONTRIBUTING.md and docs/*.md, checked offline with
+ * remark-validate-links.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { remark } from 'remark';
+import remarkValidateLinks from 'remark-validate-links';
+import { engine } from 'unified-engine';
+import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../src/errors.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const read = (name: string): string => readFileSync(path.join(root, name), 'utf8');
+const README_MAX_BYTES = 12 * 1024;
+
+/** The lines of the README section under `## title`, up to the next `## `. */
+function section(markdown: string, title: string): string[] {
+  const lines = markdown.split('\n');
+  const start = lines.indexOf(`## ${title}`);
+  expect(start, `README.md has no "## ${title}" section`).toBeGreaterThanOrEqual(0);
+  const end = lines.findIndex((line, i) => i > start && line.startsWith('## '));
+  return lines.slice(start + 1, end < 0 ? undefined : end);
+}
+
+/** The first cell of each body row of the first table in `lines`. */
+function firstCells(lines: readonly string[]): string[] {
+  const rows = lines.filter((line) => line.startsWith('|'));
+  return rows.slice(2).map((row) => row.split('|')[1]!.trim());
+}
+
+/** The commands of the quick-start table, by what they do. */
+function quickStart(): { example: string; test: string } {
+  const rows = section(read('README.md'), 'Quick start').filter((line) => line.startsWith('| '));
+  const command = (what: RegExp): string => {
+    const row = rows.find((line) => what.test(line.split('|')[1] ?? ''));
+    expect(row, `no quick-start row matching ${what}`).toBeDefined();
+    return /`([^`]+)`/.exec(row!.split('|')[2] ?? '')?.[1] ?? '';
+  };
+  return { example: command(/example build/), test: command(/whole test suite/) };
+}
+
+/** `cmd1 && cmd2` as lists of words, leaving out npm's `--no-*` options (they only quiet npm). */
+const commandWords = (line: string): string[][] =>
+  line.split('&&').map((part) => part.trim().split(/\s+/).filter((word) => !word.startsWith('--no-')));
+
+describe('README.md', () => {
+  it(`is at most ${README_MAX_BYTES} bytes: a front door, not the reference (that is docs/)`, () => {
+    expect(statSync(path.join(root, 'README.md')).size).toBeLessThanOrEqual(README_MAX_BYTES);
+  });
+
+  it("lists exactly werf-run's own exit codes (src/errors.ts), after werf's own", () => {
+    const cells = firstCells(section(read('README.md'), 'Exit codes'));
+    expect(cells[0]).toBe("werf's own");
+    const documented = cells.slice(1).map(Number);
+    expect(documented.every(Number.isInteger), `non-numeric codes: ${cells.slice(1).join(', ')}`).toBe(true);
+    expect([...documented].sort((a, b) => a - b)).toEqual([...new Set(Object.values(ExitCode))].sort((a, b) => a - b));
+  });
+
+  it('quick start: the example command builds examples/hello through werf-run (package.json)', () => {
+    const { example } = quickStart();
+    expect(example).toBe('npm ci && npm run example');
+    const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.example;
+    expect(script).toMatch(/cd examples\/hello && node \.\.\/\.\.\/bin\/werf-run\.js build$/);
+  });
+
+  it('quick start: the test command is what .ci/run runs, and npm test runs the whole suite', () => {
+    const { test } = quickStart();
+    expect(test).toBe('npm ci && npm test');
+    const ciCommands = read('.ci/run')
+      .split('\n')
+      .filter((line) => line.trim() && !line.trim().startsWith('#') && /^\s*npm /.test(line));
+    expect(ciCommands.map(commandWords)).toEqual([commandWords(test)]);
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(commandWords(scripts.test ?? '')).toEqual(commandWords('npm run lint && npm run typecheck && npm run test:unit && npm run test:integration'));
+  });
+});
+
+type EnginePlugins = NonNullable<Parameters<typeof engine>[0]['plugins']>;
+
+/** Every problem remark-validate-links finds in `files` (paths relative to `cwd`), as "file:line: reason". */
+async function linkProblems(cwd: string, files: string[], skipPathPatterns: RegExp[] = []): Promise<string[]> {
+  const context = await new Promise<{ files?: { path: string; messages: { line?: number | null; reason: string }[] }[] }>((resolve, reject) => {
+    engine(
+      {
+        processor: remark(),
+        cwd,
+        files,
+        extensions: ['md'],
+        // remark-validate-links' options type is narrower than unified-engine's plugin list.
+        plugins: [[remarkValidateLinks, { repository: false, root: cwd, skipPathPatterns }]] as unknown as EnginePlugins,
+        output: false,
+        out: false,
+        silent: true,
+        ignoreName: '.remarkignore',
+        detectConfig: false,
+        detectIgnore: false,
+      },
+      (error, _code, ctx) => (error ? reject(error) : resolve(ctx as never)),
+    );
+  });
+  return (context.files ?? []).flatMap((file) => file.messages.map((m) => `${path.relative(cwd, file.path)}:${m.line ?? '?'}: ${m.reason}`));
+}
+
+describe('links in README.md, CONTRIBUTING.md and docs/*.md', () => {
+  const docs = ['README.md', 'CONTRIBUTING.md', ...readdirSync(path.join(root, 'docs')).filter((n) => n.endsWith('.md')).map((n) => `docs/${n}`)];
+
+  it('point at existing files and headings', async () => {
+    // docs/architecture.md is written by the branch that lays out the folders;
+    // until it is merged, links to it are the only ones allowed to dangle.
+    const pending = existsSync(path.join(root, 'docs', 'architecture.md')) ? [] : [/docs\/architecture\.md$/];
+    expect(await linkProblems(root, docs, pending)).toEqual([]);
+  }, 30_000);
+
+  it('the checker does find a missing file and a missing heading', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'werf-run-links-'));
+    try {
+      writeFileSync(path.join(dir, 'a.md'), '# A\n\n## Here\n\n[ok](#here) [ok](b.md#there) [bad](#nowhere) [bad](b.md#gone) [bad](missing.md)\n');
+      writeFileSync(path.join(dir, 'b.md'), '# B\n\n## There\n');
+      const problems = await linkProblems(dir, ['a.md', 'b.md']);
+      expect(problems).toHaveLength(3);
+      expect(problems.join('\n')).toMatch(/nowhere/);
+      expect(problems.join('\n')).toMatch(/gone/);
+      expect(problems.join('\n')).toMatch(/missing\.md/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
