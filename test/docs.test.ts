@@ -13,17 +13,21 @@ import { remark } from 'remark';
 import remarkValidateLinks from 'remark-validate-links';
 import { engine } from 'unified-engine';
 import { describe, expect, it } from 'vitest';
+import { emptyDoctorReport } from '../src/cli/doctor-report.js';
+import { configKeys } from '../src/config/keys.js';
+import { FACT_KEYS } from '../src/detect/facts.js';
 import { ExitCode } from '../src/errors.js';
+import { DEFAULT_ENV_PASS } from '../src/plan/env.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const read = (name: string): string => readFileSync(path.join(root, name), 'utf8');
 const README_MAX_BYTES = 12 * 1024;
 
-/** The lines of the README section under `## title`, up to the next `## `. */
+/** The lines of the section under `## title`, up to the next `## `. */
 function section(markdown: string, title: string): string[] {
   const lines = markdown.split('\n');
   const start = lines.indexOf(`## ${title}`);
-  expect(start, `README.md has no "## ${title}" section`).toBeGreaterThanOrEqual(0);
+  expect(start, `no "## ${title}" section`).toBeGreaterThanOrEqual(0);
   const end = lines.findIndex((line, i) => i > start && line.startsWith('## '));
   return lines.slice(start + 1, end < 0 ? undefined : end);
 }
@@ -82,6 +86,41 @@ describe('README.md', () => {
 });
 
 type EnginePlugins = NonNullable<Parameters<typeof engine>[0]['plugins']>;
+
+/** The `code` spans of a text. */
+const codeSpans = (text: string): string[] => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+
+describe('docs/ against the code', () => {
+  const modes = read('docs/modes-and-detection.md');
+
+  it('doctor --json: the table lists exactly the keys of the report', () => {
+    expect(firstCells(section(modes, 'doctor')).map((cell) => cell.replace(/`/g, ''))).toEqual(Object.keys(emptyDoctorReport()));
+  });
+
+  it('doctor --json: the facts row names every fact', () => {
+    const row = section(modes, 'doctor').find((line) => line.startsWith('| `facts` |')) ?? '';
+    for (const key of FACT_KEYS) expect(codeSpans(row), key).toContain(key);
+  });
+
+  it('detection: every detect.* override key is listed', () => {
+    const overrides = section(modes, 'Detection').find((line) => line.startsWith('1. **override**')) ?? '';
+    const keys = configKeys()
+      .map((k) => k.path)
+      .filter((p) => p.startsWith('detect.') && p !== 'detect.probe')
+      .map((p) => p.slice('detect.'.length));
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(codeSpans(overrides), key).toContain(key);
+  });
+
+  it('environment: the variables werf gets by default are exactly DEFAULT_ENV_PASS (src/plan/env.ts)', () => {
+    const lines = section(read('docs/credentials-clusters-ci.md'), 'Environment variables');
+    // The paragraph that is only the list: from the line starting with `WERF_*` to the next blank line.
+    const from = lines.findIndex((line) => line.startsWith('`WERF_*`'));
+    expect(from).toBeGreaterThanOrEqual(0);
+    const to = lines.findIndex((line, i) => i > from && line.trim() === '');
+    expect(codeSpans(lines.slice(from, to).join(' '))).toEqual([...DEFAULT_ENV_PASS]);
+  });
+});
 
 /** Every problem remark-validate-links finds in `files` (paths relative to `cwd`), as "file:line: reason". */
 async function linkProblems(cwd: string, files: string[], skipPathPatterns: RegExp[] = []): Promise<string[]> {
