@@ -17,7 +17,11 @@ import { emptyDoctorReport } from '../src/cli/doctor-report.js';
 import { configKeys } from '../src/config/keys.js';
 import { FACT_KEYS } from '../src/detect/facts.js';
 import { ExitCode } from '../src/errors.js';
+import { renderExport } from '../src/export/render.js';
+import type { ExportFormat } from '../src/export/spec.js';
 import { DEFAULT_ENV_PASS } from '../src/plan/env.js';
+import type { Mode } from '../src/config/schema.js';
+import { specFor } from './export-fixture.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const read = (name: string): string => readFileSync(path.join(root, name), 'utf8');
@@ -119,6 +123,34 @@ describe('docs/ against the code', () => {
     expect(from).toBeGreaterThanOrEqual(0);
     const to = lines.findIndex((line, i) => i > from && line.trim() === '');
     expect(codeSpans(lines.slice(from, to).join(' '))).toEqual([...DEFAULT_ENV_PASS]);
+  });
+});
+
+describe('docs/exports.md: the examples are what the renderers print', () => {
+  const lines = read('docs/exports.md').split('\n');
+  // Examples shown whole (compose and kubernetes are shown condensed, so not here).
+  const whole: ExportFormat[] = ['docker-run', 'gitlab-runner', 'gitlab-ci', 'github-actions'];
+
+  /** The example introduced by a line that is exactly `werf-run ... --export FORMAT ...` in backticks, and its command. */
+  function example(format: ExportFormat): { mode: Mode; werfArgs: string[]; block: string[] } {
+    const at = lines.findIndex((line) => new RegExp(`^\`werf-run (--mode \\w+ )?--export ${format}( [^\`]*)?\`$`).test(line));
+    expect(at, `no example of ${format}`).toBeGreaterThanOrEqual(0);
+    const words = lines[at]!.slice(1, -1).split(' ').slice(1);
+    const mode = (words[0] === '--mode' ? words.splice(0, 2)[1] : 'native') as Mode;
+    const werfArgs = words.slice(2);
+    const open = lines.findIndex((line, i) => i > at && line.startsWith('```'));
+    const close = lines.findIndex((line, i) => i > open && line === '```');
+    return { mode, werfArgs: werfArgs.length ? werfArgs : ['build'], block: lines.slice(open + 1, close) };
+  }
+
+  /** Without comment lines, blank lines and trailing `   # comments` (the docs add some). */
+  const essential = (text: readonly string[]): string[] =>
+    text.map((line) => line.replace(/\s{2,}# .*$/, '')).filter((line) => line.trim() !== '' && !line.startsWith('#'));
+
+  it.each(whole)('%s', (format) => {
+    const { mode, werfArgs, block } = example(format);
+    const rendered = renderExport(format, specFor({ mode, werfArgs, hostEnv: {} }));
+    expect(essential(block)).toEqual(essential(rendered.split('\n')));
   });
 });
 
