@@ -18,9 +18,11 @@ import { configKeys } from '../src/config/keys.js';
 import { FACT_KEYS } from '../src/detect/facts.js';
 import { ExitCode } from '../src/errors.js';
 import { renderExport } from '../src/export/render.js';
-import type { ExportFormat } from '../src/export/spec.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../src/export/spec.js';
+import { patternTexts } from '../src/recover/docs.js';
+import { SIGNATURES } from '../src/recover/signatures.js';
 import { DEFAULT_ENV_PASS } from '../src/plan/env.js';
-import type { Mode } from '../src/config/schema.js';
+import { MODES, type Mode } from '../src/config/schema.js';
 import { specFor } from './export-fixture.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -114,6 +116,27 @@ describe('docs/ against the code', () => {
       .map((p) => p.slice('detect.'.length));
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) expect(codeSpans(overrides), key).toContain(key);
+  });
+
+  it('modes: the table has exactly the modes of the schema, and the README names them all', () => {
+    expect(firstCells(section(modes, 'Modes')).sort()).toEqual([...MODES].sort());
+    const row = section(read('README.md'), 'Everyday commands').find((line) => line.startsWith('| `werf-run --mode')) ?? '';
+    for (const mode of ['auto', ...MODES]) expect(codeSpans(row), mode).toContain(mode);
+  });
+
+  it('recovery: every failure signature has a row saying what werf-run does', () => {
+    const rows = section(modes, 'Recovery').filter((line) => line.startsWith('| `'));
+    for (const signature of SIGNATURES) {
+      const texts = patternTexts(signature.pattern);
+      const row = rows.find((line) => codeSpans(line.split(' | ')[0] ?? '').some((shown) => texts.some((text) => text.includes(shown))));
+      expect(row, `${signature.id}: no row in the Recovery table of docs/modes-and-detection.md`).toBeDefined();
+    }
+  });
+
+  it('exports: the formats table and the README list every format', () => {
+    expect(firstCells(section(read('docs/exports.md'), 'Formats')).map((cell) => cell.replace(/`/g, ''))).toEqual([...EXPORT_FORMATS]);
+    const row = section(read('README.md'), 'Everyday commands').find((line) => line.startsWith('| `werf-run --export')) ?? '';
+    for (const format of EXPORT_FORMATS) expect(codeSpans(row), format).toContain(format);
   });
 
   it('environment: the variables werf gets by default are exactly DEFAULT_ENV_PASS (src/plan/env.ts)', () => {
