@@ -22,7 +22,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../src/export/spec.js';
 import { patternTexts } from '../src/recover/docs.js';
 import { SIGNATURES } from '../src/recover/signatures.js';
 import { DEFAULT_ENV_PASS } from '../src/plan/env.js';
-import { MODES, type Mode } from '../src/config/schema.js';
+import { configSchema, MODES, type Mode } from '../src/config/schema.js';
 import { specFor } from './export-fixture.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,6 +70,15 @@ describe('README.md', () => {
     const documented = cells.slice(1).map(Number);
     expect(documented.every(Number.isInteger), `non-numeric codes: ${cells.slice(1).join(', ')}`).toBe(true);
     expect([...documented].sort((a, b) => a - b)).toEqual([...new Set(Object.values(ExitCode))].sort((a, b) => a - b));
+  });
+
+  it('every json block is a valid werf-run config', () => {
+    const blocks = [...read('README.md').matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks) {
+      const parsed = configSchema.safeParse(JSON.parse(block));
+      expect(parsed.success, `${block}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+    }
   });
 
   it('quick start: the example command builds examples/hello through werf-run (package.json)', () => {
