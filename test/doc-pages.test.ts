@@ -18,7 +18,7 @@ import { configKeys } from '../src/config/keys.js';
 import { FACT_KEYS } from '../src/detect/facts.js';
 import { ExitCode } from '../src/errors.js';
 import { renderExport } from '../src/export/render.js';
-import { EXPORT_FORMATS, type ExportFormat } from '../src/export/spec.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../src/export/formats.js';
 import { patternTexts } from '../src/recover/docs.js';
 import { SIGNATURES } from '../src/recover/signatures.js';
 import { DEFAULT_ENV_PASS } from '../src/plan/env.js';
