@@ -81,6 +81,18 @@ describe('README.md', () => {
     }
   });
 
+  it("quotes the benchmark's latest figures as CONTRIBUTING.md's table has them", () => {
+    const paragraph = section(read('README.md'), 'Offline, and the werf in the tests').join(' ');
+    const quoted = paragraph.slice(paragraph.indexOf('What werf-run costs'));
+    const figures = [...quoted.matchAll(/\b\d+(?:\.\d+)?(?: ms| MB|x)/g)].map((m) => m[0].replace(/x$/, ''));
+    expect(figures.length).toBeGreaterThanOrEqual(4);
+    const latest = section(read('CONTRIBUTING.md'), 'Benchmark')
+      .filter((line) => line.startsWith('| '))
+      .map((line) => line.split('|').at(-2) ?? '')
+      .join(' ');
+    for (const figure of figures) expect(latest, `${figure} is not in the "latest" column of CONTRIBUTING.md's benchmark table`).toContain(figure);
+  });
+
   it('quick start: the example command builds examples/hello through werf-run (package.json)', () => {
     const { example } = quickStart();
     expect(example).toBe('npm ci && npm run example');
