@@ -74,7 +74,7 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
         '',
         'Settings, lowest precedence first: defaults, a config file (.werfrunrc*, werfrun.config.*',
         'or the "werfrun" key of package.json, from here up to the git root), WERF_RUN_* variables,',
-        'these flags. Every key and variable: werfrunrc.example.json and the README.',
+        'these flags. Every key and variable: werfrunrc.example.json and docs/configuration.md.',
         '',
         "Exit codes: werf's own when werf ran, else",
         ...Object.values(EXIT_CODES).map(({ code, meaning }) => `  ${String(code).padEnd(5)}${meaning}`),
