@@ -64,9 +64,9 @@ export function cacheDir(env: Readonly<Record<string, string | undefined>>, home
 }
 
 /** Entries not written for this long are pruned (a daemon gone, or upgraded: its key changed). */
-export const MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+const MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 /** At most this many daemons are remembered. */
-export const MAX_ENTRIES = 20;
+const MAX_ENTRIES = 20;
 
 export interface CacheFile {
   name: string;
@@ -144,9 +144,5 @@ export class DaemonCache {
       }
     }
     for (const name of filesToPrune(files, path.basename(this.file), Date.now())) rmSync(path.join(this.dir, name), { force: true });
-  }
-
-  remove(): void {
-    rmSync(this.file, { force: true });
   }
 }

@@ -72,7 +72,7 @@ function isPingAnswer(body: unknown): boolean {
 }
 
 /** An endpoint that speaks HTTP but answers as no Docker Engine does (pure). */
-export function notAnEngine(what: string, answer: unknown): string {
+function notAnEngine(what: string, answer: unknown): string {
   const shown = Buffer.isBuffer(answer) || typeof answer === 'string' ? String(answer) : JSON.stringify(answer);
   return `it answers HTTP, but not as a Docker Engine API: ${what} ${shown === undefined ? 'nothing' : JSON.stringify(shown.slice(0, 80))}`;
 }
@@ -81,7 +81,7 @@ function statusOf(error: unknown): number | undefined {
   return (error as ApiError)?.statusCode;
 }
 
-export function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
+function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
   let url: URL;
   try {
     url = new URL(endpoint.url);
@@ -219,15 +219,7 @@ export class DockerodeEngine implements Engine {
   async inspectImage(ref: string): Promise<ImageDetails | undefined> {
     try {
       const raw = await this.docker.getImage(ref).inspect();
-      const config = raw.Config ?? ({} as DockerT.ImageInspectInfo['Config']);
-      return {
-        id: raw.Id,
-        repoDigests: raw.RepoDigests ?? [],
-        user: config.User ?? '',
-        volumes: Object.keys(config.Volumes ?? {}),
-        env: config.Env ?? [],
-        labels: (config.Labels as Record<string, string> | null) ?? {},
-      };
+      return { id: raw.Id };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw this.fail(`inspecting image ${ref}`, error);

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../engine/port.js';
+import { fakeEngine } from '../../test/fakes.js';
 import { runAttempt } from './attempt.js';
 
 const spec = { image: 'i', cmd: ['werf'], env: [], labels: {}, tty: false, openStdin: false, mounts: [], securityOpt: [], devices: [], privileged: false };
@@ -15,15 +16,12 @@ function frame(text: string): Buffer {
 }
 
 /** An engine whose container's output and fate the test controls. */
-function fakeEngine(over: Partial<Engine> & { output: PassThrough }): Engine & { removed: string[] } {
+function attemptEngine({ output, ...over }: Partial<Engine> & { output: PassThrough }): Engine & { removed: string[] } {
   const removed: string[] = [];
-  const no = () => Promise.reject(new Error('not in this test'));
-  return {
-    endpoint: { url: 'unix:///fake.sock', source: 'test' },
+  const engine = fakeEngine({
     ping: async () => undefined,
-    info: no, inspectImage: no, pullImage: no, listContainers: no, resizeContainerTty: no,
     createContainer: async () => 'c0ffee',
-    attachContainer: async () => ({ output: over.output, multiplexed: true }),
+    attachContainer: async () => ({ output, multiplexed: true }),
     startContainer: async () => undefined,
     waitContainer: () => new Promise<number>(() => undefined),
     killContainer: async () => undefined,
@@ -32,8 +30,8 @@ function fakeEngine(over: Partial<Engine> & { output: PassThrough }): Engine & {
     },
     inspectContainer: async () => ({ running: false, exitCode: 0 }),
     ...over,
-    removed,
-  };
+  });
+  return Object.assign(engine, { removed });
 }
 
 const sinks = () => ({ stdout: new PassThrough(), stderr: new PassThrough() });
@@ -41,9 +39,9 @@ const sinks = () => ({ stdout: new PassThrough(), stderr: new PassThrough() });
 describe('runAttempt against engine trouble', () => {
   it('does not hang when the output ends, wait() never answers and the engine stops answering', async () => {
     const output = new PassThrough();
-    const engine = fakeEngine({ output, ping: async () => { throw new Error('connect ENOENT /fake.sock'); } });
+    const engine = attemptEngine({ output, ping: async () => { throw new Error('connect ENOENT /fake.sock'); } });
     output.end(frame('last words\n'));
-    await expect(runAttempt(engine, spec, sinks(), {}, timings)).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ENOENT/);
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ENOENT/);
     expect(engine.removed).toEqual(['c0ffee']);
   });
 
@@ -51,7 +49,7 @@ describe('runAttempt against engine trouble', () => {
     const output = new PassThrough();
     let finish: (code: number) => void = () => undefined;
     let pings = 0;
-    const engine = fakeEngine({
+    const engine = attemptEngine({
       output,
       ping: async () => {
         if (++pings === 3) finish(4);
@@ -59,7 +57,7 @@ describe('runAttempt against engine trouble', () => {
       waitContainer: () => new Promise<number>((resolve) => (finish = resolve)),
     });
     output.end();
-    const result = await runAttempt(engine, spec, sinks(), {}, timings);
+    const result = await runAttempt(engine, spec, sinks(), () => undefined, {}, timings);
     expect(result.exitCode).toBe(4);
     expect(pings).toBeGreaterThanOrEqual(3);
   });
@@ -67,10 +65,10 @@ describe('runAttempt against engine trouble', () => {
   it('stops waiting for an output stream that never ends after the container stopped, with a warning', async () => {
     const output = new PassThrough();
     const warnings: string[] = [];
-    const engine = fakeEngine({ output, waitContainer: async () => 0 });
+    const engine = attemptEngine({ output, waitContainer: async () => 0 });
     output.write(frame('partial'));
     const io = sinks();
-    const result = await runAttempt(engine, spec, io, { onWarning: (m) => warnings.push(m) }, timings);
+    const result = await runAttempt(engine, spec, io, () => undefined, { onWarning: (m) => warnings.push(m) }, timings);
     expect(result.exitCode).toBe(0);
     expect(warnings.join()).toMatch(/did not end 100 ms after the container stopped/);
     expect(io.stdout.read()?.toString()).toBe('partial');
@@ -78,15 +76,35 @@ describe('runAttempt against engine trouble', () => {
 
   it('says so when the container was removed from outside', async () => {
     const output = new PassThrough();
-    const engine = fakeEngine({ output, waitContainer: async () => 137, inspectContainer: async () => undefined });
+    const engine = attemptEngine({ output, waitContainer: async () => 137, inspectContainer: async () => undefined });
     output.end();
-    await expect(runAttempt(engine, spec, sinks(), {}, timings)).rejects.toThrow(/removed from outside werf-run while werf was running \(it reported exit code 137\)/);
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/removed from outside werf-run while werf was running \(it reported exit code 137\)/);
   });
 
   it('reports a wait() that fails as a lost engine', async () => {
     const output = new PassThrough();
-    const engine = fakeEngine({ output, waitContainer: async () => { throw new Error('socket hang up'); } });
-    await expect(runAttempt(engine, spec, sinks(), {}, timings)).rejects.toThrow(/lost the Docker Engine .* socket hang up/);
+    const engine = attemptEngine({ output, waitContainer: async () => { throw new Error('socket hang up'); } });
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine .* socket hang up/);
+  });
+  it('reports a start request that fails because the engine went away as a lost engine', async () => {
+    const output = new PassThrough();
+    const engine = attemptEngine({
+      output,
+      startContainer: async () => {
+        throw new Error('starting the werf container failed: socket hang up');
+      },
+      ping: async () => {
+        throw new Error('connect ECONNREFUSED /fake.sock');
+      },
+    });
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ECONNREFUSED/);
+    expect(engine.removed).toEqual(['c0ffee']);
+  });
+
+  it('passes on a start error of an engine that still answers', async () => {
+    const output = new PassThrough();
+    const engine = attemptEngine({ output, startContainer: async () => Promise.reject(new Error('starting the werf container failed: no such image')) });
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow('starting the werf container failed: no such image');
   });
 });
 
@@ -94,7 +112,7 @@ describe('runAttempt hooks', () => {
   it('announces the start before asking the engine, so a signal in between stops werf gracefully', async () => {
     const output = new PassThrough();
     const events: string[] = [];
-    const engine = fakeEngine({
+    const engine = attemptEngine({
       output,
       startContainer: async () => {
         events.push('start request');
@@ -102,7 +120,7 @@ describe('runAttempt hooks', () => {
       },
       waitContainer: async () => 0,
     });
-    await runAttempt(engine, spec, sinks(), { onStarting: () => events.push('onStarting'), onStarted: () => events.push('onStarted') }, timings);
+    await runAttempt(engine, spec, sinks(), () => undefined, { onStarting: () => events.push('onStarting'), onStarted: () => events.push('onStarted') }, timings);
     expect(events).toEqual(['onStarting', 'start request', 'onStarted']);
   });
 });
@@ -112,7 +130,7 @@ describe('runAttempt when a reader goes away', () => {
     const output = new PassThrough();
     let finish: (code: number) => void = () => undefined;
     const closed: string[] = [];
-    const engine = fakeEngine({
+    const engine = attemptEngine({
       output,
       waitContainer: () => new Promise<number>((resolve) => (finish = resolve)),
       inspectContainer: async () => ({ running: true, exitCode: 0 }),
@@ -128,7 +146,7 @@ describe('runAttempt when a reader goes away', () => {
     };
     output.write(frame('endless\n'));
     output.write(frame('endless\n'));
-    const result = await runAttempt(engine, spec, io, hooks, timings);
+    const result = await runAttempt(engine, spec, io, () => undefined, hooks, timings);
     expect(closed).toEqual(['c0ffee stdout']);
     expect(result).toMatchObject({ exitCode: 143, stoppedForClosed: 'stdout' });
     expect(engine.removed).toEqual(['c0ffee']);
@@ -137,11 +155,11 @@ describe('runAttempt when a reader goes away', () => {
   it('keeps the exit code of a werf that had already finished', async () => {
     const output = new PassThrough();
     const closed: string[] = [];
-    const engine = fakeEngine({ output, waitContainer: async () => 7, inspectContainer: async () => ({ running: false, exitCode: 7 }) });
+    const engine = attemptEngine({ output, waitContainer: async () => 7, inspectContainer: async () => ({ running: false, exitCode: 7 }) });
     const io = sinks();
     io.stdout.destroy();
     output.end(frame('late output\n'));
-    const result = await runAttempt(engine, spec, io, { onOutputClosed: (id) => void closed.push(id) }, timings);
+    const result = await runAttempt(engine, spec, io, () => undefined, { onOutputClosed: (id) => void closed.push(id) }, timings);
     expect(closed).toEqual([]);
     expect(result.exitCode).toBe(7);
     expect(result.stoppedForClosed).toBeUndefined();

@@ -24,7 +24,7 @@ export type NewlineTranslation = (on: boolean) => void;
  * term.MakeRaw), so werf-run clears ONLCR while werf owns the terminal. Node
  * has no call for output flags: stty, on the terminal stdout writes to.
  */
-export function sttyNewlines(output: TerminalOutput): NewlineTranslation {
+function sttyNewlines(output: TerminalOutput): NewlineTranslation {
   return (on) => {
     if (process.platform === 'win32' || typeof output.fd !== 'number') return;
     spawnSync('stty', [on ? 'onlcr' : '-onlcr'], { stdio: [output.fd, 'ignore', 'ignore'] });
