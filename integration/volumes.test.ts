@@ -49,15 +49,22 @@ async function anonymousVolumes(projectDir: string, since: string, until: string
   return { containers, mounted, left };
 }
 
+/** Runs werf-run (cold cache) in a project of its own; its result and what the engine saw of its anonymous volumes. */
+async function runAndSee(args: string[], p: { dir: string; cleanup(): Promise<void> }) {
+  cleanups.push(() => p.cleanup());
+  const t0 = await engineNow();
+  const result = await runWerfRun(args, { cwd: p.dir, env: { XDG_CACHE_HOME: freshCache() } });
+  const t1 = await engineNow();
+  expect(result.exitCode, result.stderr).toBe(0);
+  return { result, seen: await anonymousVolumes(p.dir, t0, t1) };
+}
+
+const DOCKERFILE = `FROM ${BUSYBOX}\nRUN echo built-for-volumes\n`;
+
 describe('anonymous volumes go with their containers', () => {
   it('a build (probe + werf container) leaves none of its anonymous volumes', async () => {
-    const p = werfProject({ app: `FROM ${BUSYBOX}\nRUN echo built-for-volumes\n` });
-    cleanups.push(() => p.cleanup());
-    const t0 = await engineNow();
-    const result = await runWerfRun(['build'], { cwd: p.dir, env: { XDG_CACHE_HOME: freshCache() } });
-    const t1 = await engineNow();
-    expect(result.exitCode, result.stderr).toBe(0);
-    const seen = await anonymousVolumes(p.dir, t0, t1);
+    const p = werfProject({ app: DOCKERFILE });
+    const { seen } = await runAndSee(['build'], p);
     // A probe and a werf container, each with the image's VOLUMEs werf-run mounts nothing over.
     expect(seen.containers).toHaveLength(2);
     expect(seen.mounted.length).toBeGreaterThanOrEqual(2);
@@ -66,27 +73,15 @@ describe('anonymous volumes go with their containers', () => {
   });
 
   it('a recovery (native fails on fuse, fuse builds) leaves none of them', async () => {
-    const p = werfProject({ app: `FROM ${BUSYBOX}\nRUN echo built-for-volumes\n` }, { image: { reference: FUSE_IMAGE } });
-    cleanups.push(() => p.cleanup());
-    const t0 = await engineNow();
-    const result = await runWerfRun(['build'], { cwd: p.dir, env: { XDG_CACHE_HOME: freshCache() } });
-    const t1 = await engineNow();
-    expect(result.exitCode, result.stderr).toBe(0);
+    const { result, seen } = await runAndSee(['build'], werfProject({ app: DOCKERFILE }, { image: { reference: FUSE_IMAGE } }));
     expect(result.stderr).toMatch(/Retrying in mode fuse/);
-    const seen = await anonymousVolumes(p.dir, t0, t1);
     expect(seen.containers).toHaveLength(3);
     expect(seen.mounted.length).toBeGreaterThanOrEqual(3);
     expect(seen.left).toEqual([]);
   });
 
   it('doctor (its probe) leaves none of them', async () => {
-    const p = makeProject({ 'README.md': 'x\n' }, { image: { reference: TEST_IMAGE } });
-    cleanups.push(() => p.cleanup());
-    const t0 = await engineNow();
-    const result = await runWerfRun(['doctor'], { cwd: p.dir, env: { XDG_CACHE_HOME: freshCache() } });
-    const t1 = await engineNow();
-    expect(result.exitCode, result.stderr).toBe(0);
-    const seen = await anonymousVolumes(p.dir, t0, t1);
+    const { seen } = await runAndSee(['doctor'], makeProject({ 'README.md': 'x\n' }, { image: { reference: TEST_IMAGE } }));
     expect(seen.containers.length).toBeGreaterThanOrEqual(1);
     expect(seen.mounted.length).toBeGreaterThanOrEqual(2);
     expect(seen.left).toEqual([]);
