@@ -93,7 +93,14 @@ describe('werf arguments arrive unchanged', () => {
     const project = shProject();
     const result = await runWerfRun(['--bogus', 'build'], { cwd: project.dir });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("werf-run: error: unknown option '--bogus'");
+    expect(result.stderr).toContain("werf-run: error: unknown werf-run option '--bogus' before the werf command build");
+  });
+
+  it("werf's option before the werf command is answered with the order and the corrected line", async () => {
+    const project = shProject();
+    const result = await runWerfRun(['--repo', 'X', 'build'], { cwd: project.dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe("werf-run: error: unknown werf-run option '--repo' before the werf command build: werf's options go after the werf command\n  fix: werf-run build --repo X\n");
   });
 });
 
@@ -252,6 +259,32 @@ describe('bad config end to end: exit 2 before touching the engine', () => {
     expect(result.stderr).toContain('fix: also pass --allow-privileged');
     expect(result.stderr).not.toContain('connecting to the Docker Engine');
     expect(await managedContainers(project.dir)).toEqual([]);
+  });
+
+  it('the privileged refusal comes even when the engine is unreachable (no engine error), for a run, --export and doctor', async () => {
+    const project = shProject();
+    const env = { DOCKER_HOST: 'tcp://127.0.0.1:1' };
+    for (const args of [['--mode', 'privileged', 'version'], ['--mode', 'privileged', '--export', 'docker-run'], ['--mode', 'privileged', 'doctor']]) {
+      const result = await runWerfRun(args, { cwd: project.dir, env });
+      expect(result.exitCode, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toBe(
+        'werf-run: error: mode "privileged" is forced but the privileged mode is not allowed\n  fix: also pass --allow-privileged (or set allowPrivileged: true) to allow it\n',
+      );
+    }
+    const fromEnv = await runWerfRun(['version'], { cwd: project.dir, env: { ...env, WERF_RUN_MODE: 'privileged' } });
+    expect(fromEnv.exitCode).toBe(2);
+    expect(fromEnv.stderr).not.toMatch(/Docker Engine|127\.0\.0\.1:1/);
+  });
+
+  it('a bad flag value names the flag, not the config key it feeds', async () => {
+    const project = shProject();
+    const image = await runWerfRun(['--image', 'bad ref!!', 'version'], { cwd: project.dir });
+    expect(image.exitCode).toBe(2);
+    expect(image.stderr).toContain('werf-run: error: --image "bad ref!!" is not a valid image reference');
+    const host = await runWerfRun(['-q', '--host', 'tcp://127.0.0.1:1', 'version'], { cwd: project.dir });
+    expect(host.exitCode).toBe(125);
+    expect(host.stderr).toContain('no Docker Engine answered at the endpoint chosen by --host:');
+    expect(host.stderr).not.toContain('engine.host');
   });
 });
 

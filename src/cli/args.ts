@@ -8,6 +8,7 @@ import { PULL_POLICIES, MODES } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { KUBE_CACHE_KINDS } from '../export/kubernetes.js';
 import { EXPORT_FORMATS } from '../export/spec.js';
+import { misplacedOption } from './misplaced-option.js';
 
 export interface CliOptions {
   config?: string;
@@ -106,6 +107,12 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
       }
       // Shown by commander when no werf command was given.
       if (error.code === 'commander.help') throw new UsageError('no werf command given', 'name one, e.g. werf-run build');
+      const unknown = error.code === 'commander.unknownOption' ? /unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
+      if (unknown) {
+        const own = program.options.flatMap((o) => (o.long ? [o.long] : []));
+        const answer = misplacedOption(argv, unknown, own);
+        throw new UsageError(answer.message, answer.remedy);
+      }
       throw new UsageError(error.message.replace(/^error: /, ''), 'see werf-run --help');
     }
     if (error instanceof InvalidArgumentError) throw new UsageError(error.message, 'see werf-run --help');

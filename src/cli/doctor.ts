@@ -6,7 +6,6 @@
  */
 import type { Engine, EngineInfo } from '../engine/port.js';
 import { errorMessage, WerfRunError } from '../errors.js';
-import { resolveImageRef } from '../plan/image.js';
 import { ensureImage } from '../run/pull.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
@@ -59,7 +58,7 @@ async function diagnose(ctx: CliContext, options: CliOptions & { json?: boolean 
   const { osType: _osType, architecture: _arch, ...daemon } = info;
   report.daemon = daemon;
 
-  const image = resolveImageRef(config.image);
+  const { image } = prepared;
   report.image = { reference: image, available: true };
   try {
     await ensureImage(engine, image, config.image.pull, authProvider(prepared.dockerSetup, ctx.env, image), reporter);

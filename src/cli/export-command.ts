@@ -12,7 +12,6 @@ import { WerfRunError } from '../errors.js';
 import { DEFAULT_KUBE_VERSION, type KubeCacheKind, parseKubeVersion } from '../export/kubernetes.js';
 import { renderExport } from '../export/render.js';
 import { toExportSpec, type ExportFormat } from '../export/spec.js';
-import { resolveImageRef } from '../plan/image.js';
 import { plan } from '../plan/plan.js';
 import type { SecurityFacts } from '../plan/security.js';
 import type { CliOptions } from './args.js';
@@ -42,7 +41,7 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
   parseKubeVersion(kubeVersion);
   const prepared = await prepareProject(ctx, options, reporter);
   const { project, config } = prepared;
-  const image = resolveImageRef(config.image);
+  const { image } = prepared;
 
   let mode: Mode;
   let facts: SecurityFacts;

@@ -3,7 +3,8 @@
  * the project and its config, then the engine, the host facts and the mode.
  * Nothing here runs werf. (Detection lives in detectHost: change it there.)
  */
-import { loadConfig } from '../config/load.js';
+import { keyName, loadConfig } from '../config/load.js';
+import { resolveImageRef } from '../plan/image.js';
 import { envLayer, flagsLayer, FLAG_SOURCES } from '../config/layers.js';
 import type { Config, Mode } from '../config/schema.js';
 import { connect } from '../engine/discover.js';
@@ -27,6 +28,10 @@ export interface PreparedProject {
   filepath: string | undefined;
   /** The docker CLI's config (contexts, credentials), read once per run. */
   dockerSetup: DockerSetup;
+  /** Key path -> the flag or variable that set it, so later messages name what the user typed. */
+  origins: Readonly<Record<string, string>>;
+  /** The werf image reference the config names. */
+  image: string;
 }
 
 export async function prepareProject(ctx: CliContext, options: CliOptions, reporter: Reporter): Promise<PreparedProject> {
@@ -35,7 +40,7 @@ export async function prepareProject(ctx: CliContext, options: CliOptions, repor
 
   const fromEnv = envLayer(ctx.env);
   if (fromEnv.unused.length > 0) reporter.debug(`WERF_RUN_* variables that set nothing: ${fromEnv.unused.join(', ')}`);
-  const { config, filepath } = await loadConfig({
+  const { config, filepath, origins } = await loadConfig({
     cwd: ctx.cwd,
     stopDir: project.root,
     explicitPath: options.config,
@@ -47,7 +52,8 @@ export async function prepareProject(ctx: CliContext, options: CliOptions, repor
   reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');
   // Before anything touches the engine (chooseMode checks it again for its own callers).
   assertPrivilegedAllowed(config);
-  return { project, config, filepath, dockerSetup: readDockerSetup(ctx.env) };
+  const image = resolveImageRef(config.image, keyName(origins));
+  return { project, config, filepath, dockerSetup: readDockerSetup(ctx.env), origins, image };
 }
 
 /**
@@ -58,7 +64,7 @@ export async function prepareProject(ctx: CliContext, options: CliOptions, repor
 export async function connectEngine(
   ctx: CliContext,
   options: CliOptions,
-  { config, dockerSetup }: Pick<PreparedProject, 'config' | 'dockerSetup'>,
+  { config, dockerSetup, origins }: Pick<PreparedProject, 'config' | 'dockerSetup' | 'origins'>,
   reporter: Reporter,
   optional: { why: string; assumed: string[] } | undefined,
   open: (endpoint: Endpoint) => Engine = ctx.openEngine,
@@ -66,7 +72,7 @@ export async function connectEngine(
   const openEngine = options.verbose ? (endpoint: Endpoint) => loggingEngine(open(endpoint), (m) => reporter.debug(m)) : open;
   return reporter.task('connecting to the Docker Engine', async () => {
     try {
-      const facts = discoveryFacts(dockerSetup, config.engine, ctx.env);
+      const facts = discoveryFacts(dockerSetup, config.engine, ctx.env, origins);
       const found = await connect({ facts, timeoutMs: config.engine.timeoutMs }, openEngine);
       reporter.debug(`engine: ${found.endpoint.url} (from ${found.endpoint.source})`);
       return found;

@@ -7,7 +7,6 @@
 import os from 'node:os';
 import { imageUser } from '../plan/contract.js';
 import { ownEnvVars } from '../config/layers.js';
-import { resolveImageRef } from '../plan/image.js';
 import { plan, type PlanInput } from '../plan/plan.js';
 import { ensureImage } from '../run/pull.js';
 import { runRecovering } from '../run/recovering.js';
@@ -33,7 +32,7 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
 async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter, session: Session): Promise<number> {
   const prepared = await prepareProject(ctx, options, reporter);
   const { project, config, filepath } = prepared;
-  const image = resolveImageRef(config.image);
+  const { image } = prepared;
 
   // Host-side reading happens here; plan() stays pure and gets the results.
   const who = imageUser(config.user);

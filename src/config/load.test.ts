@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { envLayer, FLAG_SOURCES, flagsLayer } from './layers.js';
-import { loadConfig, searchDirs, type ConfigLayer } from './load.js';
+import { keyName, loadConfig, searchDirs, type ConfigLayer } from './load.js';
 
 const roots: string[] = [];
 afterAll(() => {
@@ -106,6 +106,15 @@ describe('precedence: defaults < file < WERF_RUN_* < flags', () => {
     expect((await load([environment])).config).toMatchObject({ mode: 'native', maxAttempts: 4, network: 'none', image: { pull: 'always', channel: 'ea' } });
     expect((await load([environment, flags])).config).toMatchObject({ mode: 'privileged', maxAttempts: 4, network: 'host', image: { pull: 'always' } });
   });
+
+  it('remembers which flag or variable set each key (only the keys they set), for later messages', async () => {
+    const environment = env({ WERF_RUN_MODE: 'native', WERF_RUN_DOCKER_HOST: 'tcp://e:1' });
+    const flags: ConfigLayer = { name: 'flags', values: flagsLayer({ mode: 'fuse', image: 'a/b:1' }), sources: FLAG_SOURCES };
+    const { origins } = await load([environment, flags]);
+    expect(origins).toEqual({ mode: '--mode', 'engine.host': 'WERF_RUN_DOCKER_HOST', 'image.reference': '--image' });
+    const name = keyName(origins);
+    expect([name('image.reference'), name('engine.host'), name('network')]).toEqual(['--image', 'WERF_RUN_DOCKER_HOST (engine.host)', 'network']);
+  });
 });
 
 describe('WERF_RUN_* variables', () => {
@@ -178,6 +187,11 @@ describe('bad config: one message with the file, the key, what was found and wha
     const json = await bad({ '.werfrunrc.json': '{"image": {"channel": "ea",}}' });
     expect(json.error.exitCode).toBe(2);
     expect(json.error.message).toMatch(new RegExp(`^cannot load config file ${json.root}/\\.werfrunrc\\.json: .*(line|position|column)`, 's'));
+    // One frame, once, and not the whole text again after "while parsing".
+    const frame = '> 1 | {"image": {"channel": "ea",}}\n    |                            ^';
+    expect(json.error.message.split(frame)).toHaveLength(2);
+    expect(json.error.message).toMatch(new RegExp(`^cannot load config file \\S+: [^\\n]*position 27[^\\n]*\\n\\n${frame.replace(/[|^{}()]/g, '\\$&')}$`));
+    expect(json.error.message).not.toContain('while parsing');
     const yaml = await bad({ '.werfrunrc.yaml': 'image:\n  channel: [ea\n' });
     expect(yaml.error.message).toMatch(new RegExp(`^cannot load config file ${yaml.root}/\\.werfrunrc\\.yaml: `));
     expect(yaml.error.remedy).toMatch(/syntax/);

@@ -40,6 +40,20 @@ export interface LoadedConfig {
   config: Config;
   /** The file it came from, or undefined when none was found. */
   filepath: string | undefined;
+  /** Key path -> the flag or variable that set it last (keys the file or the defaults set are absent). */
+  origins: Readonly<Record<string, string>>;
+}
+
+/**
+ * How a message names a key: by the flag that set it (`--image`), by the
+ * variable and the key (`WERF_RUN_MODE (mode)`), else by the key path.
+ */
+export function keyName(origins: Readonly<Record<string, string>> | undefined): (keyPath: string) => string {
+  return (keyPath) => {
+    const origin = origins?.[keyPath];
+    if (!origin) return keyPath;
+    return origin.startsWith('-') ? origin : `${origin} (${keyPath})`;
+  };
 }
 
 /** A layer above the file (environment, flags): its values and how to name a key's origin. */
@@ -117,8 +131,7 @@ export function mergeLayers(...layers: readonly Record<string, unknown>[]): Reco
 export function validateConfig(raw: unknown, source: string, sources?: Readonly<Record<string, string>>): Config {
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const name = (keyPath: string): string => (sources?.[keyPath] ? `${sources[keyPath]} (${keyPath})` : keyPath);
-  const problems = parsed.error.issues.map((issue) => describeIssue(issue, raw, name));
+  const problems = parsed.error.issues.map((issue) => describeIssue(issue, raw, keyName(sources)));
   throw new UsageError(
     `invalid werf-run config in ${source}: ${problems.join('; ')}`,
     'fix the value (werfrunrc.example.json shows every key, werfrun.schema.json their types)',
@@ -201,13 +214,29 @@ export async function readConfigFile(file: string): Promise<unknown> {
         error,
       );
     }
-    const detail = errorMessage(error).replace(/^(JSON|YAML) Error in [^:\n]+:\n?/, '').trim();
+    const detail = parseErrorDetail(errorMessage(error), (error as { codeFrame?: unknown }).codeFrame);
     throw new UsageError(
       `cannot load config file ${file}: ${detail}`,
       /\.[cm]?[jt]s$/.test(file) ? 'fix the code so that it runs and exports the config as its default export' : 'fix the syntax so that the file parses',
       error,
     );
   }
+}
+
+/**
+ * A parser's message without cosmiconfig's header, as the reason then one code
+ * frame. parse-json (JSON) repeats its frame and quotes the whole text after
+ * "while parsing"; both go.
+ */
+export function parseErrorDetail(message: string, codeFrame?: unknown): string {
+  const text = message.replace(/^(JSON|YAML) Error in [^:\n]+:\s*/, '');
+  if (typeof codeFrame !== 'string' || codeFrame === '') return text.trim();
+  const reason = text
+    .split(codeFrame)
+    .join('')
+    .trim()
+    .replace(/ while parsing (near )?(['"]).*$/s, '');
+  return `${reason}\n\n${codeFrame}`;
 }
 
 export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> {
@@ -224,5 +253,11 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
   if (filepath) validateConfig(fileConfig, filepath);
   for (const layer of input.overlays ?? []) validateConfig(layer.values, layer.name, layer.sources);
   const merged = mergeLayers(fileConfig as Record<string, unknown>, ...(input.overlays ?? []).map((l) => l.values));
-  return { config: validateConfig(merged, filepath ?? 'defaults, environment and flags'), filepath };
+  const origins: Record<string, string> = {};
+  for (const layer of input.overlays ?? []) {
+    for (const [keyPath, source] of Object.entries(layer.sources ?? {})) {
+      if (valueAt(layer.values, keyPath.split('.')) !== undefined) origins[keyPath] = source;
+    }
+  }
+  return { config: validateConfig(merged, filepath ?? 'defaults, environment and flags'), filepath, origins };
 }
