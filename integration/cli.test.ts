@@ -276,6 +276,18 @@ describe('bad config end to end: exit 2 before touching the engine', () => {
     expect(fromEnv.stderr).not.toMatch(/Docker Engine|127\.0\.0\.1:1/);
   });
 
+  it('a misspelled WERF_RUN_* variable warns without -v, naming the variable it is close to; a secret in a bad config value is masked', async () => {
+    const project = shProject();
+    const result = await runWerfRun(['--dry-run', 'version'], { cwd: project.dir, env: { WERF_RUN_MOED: 'fuse' } });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('WERF_RUN_MOED is not a werf-run variable (did you mean WERF_RUN_MODE?); it is ignored and not passed to werf');
+    const secret = shProject({ env: { set: { NPM_TOKEN: ['npm_SECRET123'] } } });
+    const bad = await runWerfRun(['version'], { cwd: secret.dir });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('env.set.NPM_TOKEN is "<redacted>" (a list); expected a string');
+    expect(bad.stderr).not.toContain('SECRET');
+  });
+
   it('a bad flag value names the flag, not the config key it feeds', async () => {
     const project = shProject();
     const image = await runWerfRun(['--image', 'bad ref!!', 'version'], { cwd: project.dir });

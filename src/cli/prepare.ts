@@ -5,7 +5,7 @@
  */
 import { keyName, loadConfig } from '../config/load.js';
 import { resolveImageRef } from '../plan/image.js';
-import { envLayer, flagsLayer, FLAG_SOURCES } from '../config/layers.js';
+import { envLayer, flagsLayer, FLAG_SOURCES, misspelledEnvVars } from '../config/layers.js';
 import type { Config, Mode } from '../config/schema.js';
 import { connect } from '../engine/discover.js';
 import { loggingEngine } from '../engine/logging.js';
@@ -40,6 +40,9 @@ export async function prepareProject(ctx: CliContext, options: CliOptions, repor
 
   const fromEnv = envLayer(ctx.env);
   if (fromEnv.unused.length > 0) reporter.debug(`WERF_RUN_* variables that set nothing: ${fromEnv.unused.join(', ')}`);
+  for (const { name, meant } of misspelledEnvVars(fromEnv.unused)) {
+    reporter.warn(`${name} is not a werf-run variable (did you mean ${meant}?); it is ignored and not passed to werf`);
+  }
   const { config, filepath, origins } = await loadConfig({
     cwd: ctx.cwd,
     stopDir: project.root,

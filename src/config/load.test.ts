@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { envLayer, FLAG_SOURCES, flagsLayer } from './layers.js';
+import { envLayer, FLAG_SOURCES, flagsLayer, misspelledEnvVars } from './layers.js';
 import { keyName, loadConfig, searchDirs, type ConfigLayer } from './load.js';
 
 const roots: string[] = [];
@@ -225,5 +225,25 @@ describe('bad config: one message with the file, the key, what was found and wha
     expect(error.message).toContain('invalid werf-run config in the environment');
     expect(error.message).toContain('WERF_RUN_IMAGE_CHANNEL (image.channel) is "nightly" (a string); allowed: "alpha"');
     expect(error.message).toContain('WERF_RUN_ALLOW_PRIVILEGED (allowPrivileged) is "maybe" (a string); expected a boolean');
+  });
+
+  it('never prints a secret: values under secret-looking names are masked, at any depth, and URL passwords too', async () => {
+    const token = await bad({ '.werfrunrc.json': '{"env": {"set": {"NPM_TOKEN": ["npm_SECRET1"]}}}' });
+    expect(token.error.message).toContain('env.set.NPM_TOKEN is "<redacted>" (a list); expected a string');
+    const nested = await bad({ '.werfrunrc.json': '{"env": {"set": [{"GITLAB_PASSWORD": "pw_SECRET2", "PROXY": "http://u:pw_SECRET3@proxy:3128"}]}}' });
+    expect(nested.error.message).toContain('env.set is [{"GITLAB_PASSWORD":"<redacted>","PROXY":"http://u:<redacted>@proxy:3128"}] (a list)');
+    const top = await bad({ '.werfrunrc.json': '[{"API_KEY": "k_SECRET4"}]' });
+    for (const { error } of [token, nested, top]) expect(error.message).not.toMatch(/SECRET/);
+  });
+});
+
+describe('misspelled WERF_RUN_* variables', () => {
+  it('are caught when close to a real name, and other tools\' variables are left alone', () => {
+    const unused = envLayer({ WERF_RUN_MOED: 'fuse', WERF_RUN_IMAGE_CHANEL: 'ea', WERF_RUN_ALOW_PRIVILEGED: '1', WERF_RUN_RIG_DIR: '/x', WERF_RUN_TEST_IMAGE: 'a', WERF_RUN_X: '1' }).unused;
+    expect(misspelledEnvVars(unused)).toEqual([
+      { name: 'WERF_RUN_MOED', meant: 'WERF_RUN_MODE' },
+      { name: 'WERF_RUN_IMAGE_CHANEL', meant: 'WERF_RUN_IMAGE_CHANNEL' },
+      { name: 'WERF_RUN_ALOW_PRIVILEGED', meant: 'WERF_RUN_ALLOW_PRIVILEGED' },
+    ]);
   });
 });

@@ -14,6 +14,7 @@ import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { allowedKeysAt } from './keys.js';
+import { isSecretName, redactValue } from './secrets.js';
 import { configSchema, type Config } from './schema.js';
 import { loadTypeScriptConfig } from './ts-loader.js';
 
@@ -84,11 +85,11 @@ function valueAt(input: unknown, keyPath: readonly PropertyKey[]): unknown {
   return node;
 }
 
-function show(value: unknown): string {
+/** A value as a message shows it: JSON and its kind, never a secret (`secret`: it sits under a secret-looking name). */
+function show(value: unknown, secret = false): string {
   if (value === undefined) return 'missing';
-  const json = JSON.stringify(value);
   const kind = Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
-  return `${json} (${kind})`;
+  return `${JSON.stringify(redactValue(value, secret))} (${kind})`;
 }
 
 /** One issue as "<key> is <found>; <allowed>". `name` turns a key path into what the user wrote. */
@@ -96,7 +97,7 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown, name: (ke
   const dotted = issue.path.map(String).join('.');
   const plain = issue.path.filter((p) => typeof p !== 'number').map(String).join('.');
   const key = dotted ? (name(plain) === plain ? dotted : name(plain)) : '(top level)';
-  const found = show(valueAt(input, issue.path));
+  const found = show(valueAt(input, issue.path), issue.path.some((p) => typeof p === 'string' && isSecretName(p)));
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = allowedKeysAt(issue.path);
