@@ -143,6 +143,24 @@ describe('environment passed to werf', () => {
   });
 });
 
+describe("werf's own failure", () => {
+  it("ends with one line naming werf's command, its exit code and the mode, so werf's 125 is not werf-run's", async () => {
+    const project = shProject();
+    for (const args of [['sh', 'echo pushing >&2; exit 125'], ['-q', 'sh', 'exit 3']]) {
+      const result = await runWerfRun(args, { cwd: project.dir });
+      const code = args[0] === '-q' ? 3 : 125;
+      expect(result.exitCode).toBe(code);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines.at(-1)).toBe(`werf-run: werf sh exited with code ${code} in mode native (werf's own exit code, passed through; werf-run itself did not fail)`);
+      expect(lines.filter((l) => l.includes('exited with code'))).toHaveLength(1);
+    }
+    const ok = await runWerfRun(['sh', 'true'], { cwd: project.dir });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stderr).not.toContain('exited with code');
+    expect(await managedContainers(project.dir)).toEqual([]);
+  });
+});
+
 describe('a reader that goes away', () => {
   it("closing stdout early (| head -1) keeps stderr, werf's exit code and leaves no container", async () => {
     const project = shProject();

@@ -21,6 +21,7 @@ import { learnFromFailure, rememberMode } from './detect-step.js';
 import { authProvider } from './docker-setup.js';
 import { DEFAULT_SOCKET, isRemoteEndpoint } from '../engine/candidates.js';
 import { withLifecycle, type Session } from './lifecycle.js';
+import { werfFailedLine } from './werf-exit.js';
 
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
 const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
@@ -171,5 +172,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
   });
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
   rememberMode(step, image, config, result.mode, reporter);
+  // Even with --quiet: the one line that tells werf's exit code from werf-run's own.
+  if (result.exitCode !== 0) ctx.stderr.write(werfFailedLine(werfArgs, result.exitCode, result.mode));
   return result.exitCode;
 }
