@@ -161,6 +161,18 @@ describe("werf's own failure", () => {
   });
 });
 
+describe("werf's image on a registry the engine cannot reach (offline here: ghcr.io does not resolve)", () => {
+  it('suggests image.repository (a mirror such as registry.werf.io) and --image, not --pull never', async () => {
+    const project = shProject({ image: { pull: 'always' } });
+    const result = await runWerfRun(['-q', 'build'], { cwd: project.dir });
+    expect(result.exitCode).toBe(125);
+    expect(result.stderr).toMatch(/pulling ghcr\.io\/werf\/werf:2-stable-alpine on \S+ failed: .*lookup ghcr\.io.*no such host/);
+    expect(result.stderr).toContain("fix: the engine cannot reach ghcr.io (offline, or only a mirror is reachable): take werf's image from a registry the engine reaches, with image.repository (werf's mirror registry.werf.io/werf/werf, or your own mirror) or --image <reference>");
+    expect(result.stderr).not.toContain('--pull never');
+    expect(await managedContainers(project.dir)).toEqual([]);
+  });
+});
+
 describe('a reader that goes away', () => {
   it("closing stdout early (| head -1) keeps stderr, werf's exit code and leaves no container", async () => {
     const project = shProject();
