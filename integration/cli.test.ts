@@ -352,7 +352,7 @@ describe('config discovery end to end', () => {
     expect(fromFile.stdout).toContain(`# config:  ${other}`);
     expect(fromFile.stdout).toContain('--device /dev/fuse');
     const fromEnv = await runWerfRun(['--dry-run', '--config', other, 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
-    expect(fromEnv.stdout).toContain('# mode:    native (mode forced to native');
+    expect(fromEnv.stdout).toContain('# mode:    native (mode native forced by config or --mode: kept for the whole run');
     const fromFlag = await runWerfRun(['--dry-run', '--config', other, '--mode', 'privileged', '--allow-privileged', 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
     expect(fromFlag.stdout).toContain(' --privileged ');
   });

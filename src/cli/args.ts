@@ -43,7 +43,7 @@ export function buildProgram(version: string, out: { write(text: string): void }
     .option('-c, --config <path>', 'config file (default: search .werfrunrc* from here up to the git root)')
     .option('-H, --host <endpoint>', 'Docker endpoint, like DOCKER_HOST (unix://, tcp://, ssh://)')
     .option('--context <name>', 'docker context to use, like DOCKER_CONTEXT')
-    .addOption(new Option('--mode <mode>', 'force a mode instead of choosing').choices(['auto', ...MODES]))
+    .addOption(new Option('--mode <mode>', 'run in this mode only, no recovery to another (auto, the default: choose from the host and recover)').choices(['auto', ...MODES]))
     .option('--allow-privileged', 'allow the privileged mode when nothing less works')
     .option('--image <reference>', 'werf image reference (overrides group/channel/distro)')
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices([...PULL_POLICIES]))

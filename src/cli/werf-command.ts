@@ -164,6 +164,9 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     firstMode,
     attempt: (mode) => runAttempt(engine, planFor(mode).container, io, classify, session.attemptHooks),
     fuseDevice: step.detection.facts.fuseDevice.value,
+    rootlessOverlay: step.detection.facts.rootlessOverlay.value,
+    // --mode X / mode: X means that mode; only auto climbs.
+    pinned: config.mode !== 'auto',
     onAttemptFailed: (mode, failure) => learnFromFailure(step, mode, failure, reporter),
     allowPrivileged: config.allowPrivileged,
     maxAttempts: config.maxAttempts,

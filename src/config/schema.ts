@@ -62,7 +62,7 @@ export const configSchema = z
       .prefault({})
       .describe('Which Docker Engine to talk to; unset follows the docker CLI.'),
     image: imageSchema.prefault({}),
-    mode: z.enum(['auto', ...MODES]).default('auto').describe('auto picks the least-privileged mode that works; or force one.'),
+    mode: z.enum(['auto', ...MODES]).default('auto').describe('auto picks the least-privileged mode the host allows and recovers to the next mode on a known failure; any other value runs in that mode only (no recovery to another mode).'),
     allowPrivileged: z.boolean().default(false).describe('Allow the privileged mode (never used unless true).'),
     maxAttempts: z.number().int().min(1).max(5).default(3).describe('How many modes a run may try before giving up.'),
     detect: detectSchema.prefault({}),
