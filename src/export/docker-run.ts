@@ -4,7 +4,7 @@
  */
 import { shellQuote } from '../plan/docker-command.js';
 import { PROJECT_DIR } from '../plan/contract.js';
-import { cacheTargets, provenance, type ExportSpec } from './spec.js';
+import { cacheTargets, isProjectRelative, projectSubpath, provenance, type ExportSpec } from './spec.js';
 
 /** The words of the command; the project mount's source is "$PWD" (expanded by the shell). */
 export function dockerRunWords(spec: ExportSpec): string[][] {
@@ -18,6 +18,10 @@ export function dockerRunWords(spec: ExportSpec): string[][] {
   lines.push(['--user', spec.user]);
   lines.push(['--mount', `type=volume,source=${spec.volumes.storage},target=${t.storage}`]);
   lines.push(['--mount', `type=volume,source=${spec.volumes.werfHome},target=${t.werfHome}`]);
+  // Host paths as they are; those inside the project are added by the renderer (they need "$PWD").
+  for (const m of spec.mounts.filter((mount) => !isProjectRelative(mount.source))) {
+    lines.push(['--mount', `type=bind,source=${m.source},target=${m.target}${m.readOnly ? ',readonly' : ''}`]);
+  }
   lines.push(['--workdir', spec.workdir ? `${PROJECT_DIR}/${spec.workdir}` : PROJECT_DIR]);
   for (const name of spec.envNames) lines.push(['--env', name]);
   for (const [name, value] of Object.entries(spec.envFixed)) lines.push(['--env', `${name}=${value}`]);
@@ -25,14 +29,27 @@ export function dockerRunWords(spec: ExportSpec): string[][] {
   return lines;
 }
 
-export function renderDockerRun(spec: ExportSpec): string {
+/** A word for a double-quoted shell string, where $PWD must still expand. */
+const inDoubleQuotes = (text: string): string => text.replace(/["$`\\]/g, '\\$&');
+
+/** The command's lines, ready to paste in the project's git root (the project and mounts inside it come from "$PWD"). */
+export function dockerRunLines(spec: ExportSpec): string[] {
   const lines = dockerRunWords(spec).map((words) => words.map(shellQuote).join(' '));
-  // The project mount needs the shell to expand $PWD, so it is quoted by hand.
-  const projectMount = `--mount "type=bind,source=$PWD,target=${PROJECT_DIR}"`;
-  lines.splice(lines.findIndex((l) => l.startsWith('--workdir')), 0, projectMount);
+  // These mounts need the shell to expand $PWD, so they are quoted by hand.
+  const fromPwd = [
+    `--mount "type=bind,source=$PWD,target=${PROJECT_DIR}"`,
+    ...spec.mounts
+      .filter((m) => isProjectRelative(m.source))
+      .map((m) => `--mount "type=bind,source=$PWD/${inDoubleQuotes(projectSubpath(m.source))},target=${inDoubleQuotes(m.target)}${m.readOnly ? ',readonly' : ''}"`),
+  ];
+  lines.splice(lines.findIndex((l) => l.startsWith('--workdir')), 0, ...fromPwd);
+  return lines;
+}
+
+export function renderDockerRun(spec: ExportSpec): string {
   const header = [
     ...provenance(spec, 'docker-run'),
     "run it in the project's git root; variables listed by name pass from your shell's environment",
   ].map((l) => `# ${l}`);
-  return `${header.join('\n')}\n${lines.join(' \\\n  ')}\n`;
+  return `${header.join('\n')}\n${dockerRunLines(spec).join(' \\\n  ')}\n`;
 }
