@@ -318,6 +318,26 @@ describe('bad config end to end: exit 2 before touching the engine', () => {
     expect(bad.stderr).not.toContain('SECRET');
   });
 
+  it('a volume name Docker refuses and a user the image lacks are config errors (exit 2, the key named), not engine errors', async () => {
+    const badVolume = shProject({ volumes: { storage: 'bad/vol!name' } });
+    const volume = await runWerfRun(['version'], { cwd: badVolume.dir });
+    expect(volume.exitCode).toBe(2);
+    expect(volume.stderr).toContain('volumes.storage is "bad/vol!name" (a string); allowed: a Docker volume name');
+    expect(volume.stderr).not.toContain('connecting to the Docker Engine');
+
+    const noUser = shProject({ user: 'nosuchuser' });
+    const user = await runWerfRun(['-q', 'version'], { cwd: noUser.dir });
+    expect(user.exitCode).toBe(2);
+    expect(user.stderr).toBe(
+      `werf-run: error: user is "nosuchuser": the werf image ${SH_IMAGE} has no user "nosuchuser" (not in its /etc/passwd)\n` +
+        '  fix: set user to a user of the image (build, uid 1000; build1001, uid 1001, for GitHub Actions) or to a numeric uid, or leave it unset\n',
+    );
+    const fromEnv = await runWerfRun(['-q', 'version'], { cwd: noUser.dir, env: { WERF_RUN_USER: 'nobody2' } });
+    expect(fromEnv.exitCode).toBe(2);
+    expect(fromEnv.stderr).toContain('werf-run: error: WERF_RUN_USER (user) is "nobody2"');
+    expect(await managedContainers(noUser.dir)).toEqual([]);
+  });
+
   it('a bad flag value names the flag, not the config key it feeds', async () => {
     const project = shProject();
     const image = await runWerfRun(['--image', 'bad ref!!', 'version'], { cwd: project.dir });

@@ -24,6 +24,8 @@ import { authProvider } from './docker-setup.js';
 import { DEFAULT_SOCKET, isRemoteEndpoint } from '../engine/candidates.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 import { werfFailedLine } from './werf-exit.js';
+import { unknownUserError } from './user-error.js';
+import { keyName } from '../config/load.js';
 
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
 const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
@@ -160,6 +162,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
   reporter.endPreparation();
 
   const io = { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin };
+  // A user the image does not have is the config's mistake: the engine says so when it starts the container.
   const result = await runRecovering({
     firstMode,
     attempt: (mode) => runAttempt(engine, planFor(mode).container, io, classify, session.attemptHooks),
@@ -172,6 +175,8 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     maxAttempts: config.maxAttempts,
     onRetry: (from, to, failure, why) =>
       reporter.warn(`mode ${from} failed: ${failure.cause}. Retrying in mode ${to} (${why})`),
+  }).catch((error: unknown) => {
+    throw unknownUserError(error, config.user, keyName(prepared.origins)('user'), image) ?? error;
   });
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
   rememberMode(step, image, config, result.mode, reporter);
