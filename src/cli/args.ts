@@ -6,7 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { PULL_POLICIES, MODES } from '../config/schema.js';
 import type { ConfigFlags } from '../config/layers.js';
-import { UsageError } from '../errors.js';
+import { EXIT_CODES, UsageError } from '../errors.js';
 // The formats' names only: the exports themselves (and the YAML library) load with --export.
 import { EXPORT_FORMATS, KUBE_CACHE_KINDS } from '../export/formats.js';
 import { misplacedOption } from './misplaced-option.js';
@@ -76,6 +76,9 @@ export function buildProgram(version: string, out: { write(text: string): void }
         'Settings, lowest precedence first: defaults, a config file (.werfrunrc*, werfrun.config.*',
         'or the "werfrun" key of package.json, from here up to the git root), WERF_RUN_* variables,',
         'these flags. Every key and variable: werfrunrc.example.json and docs/configuration.md.',
+        '',
+        "Exit codes: werf's own when werf ran, else",
+        ...Object.values(EXIT_CODES).map(({ code, meaning }) => `  ${String(code).padEnd(5)}${meaning}`),
       ].join('\n'),
     )
     // An action on the program makes commander hand unknown words (werf's commands) to it.

@@ -8,11 +8,10 @@
 import os from 'node:os';
 import type { Endpoint, Engine } from '../engine/port.js';
 import { InterruptedError, errorMessage } from '../errors.js';
-import type { Owner } from '../plan/plan.js';
 import type { AttemptHooks } from '../run/attempt.js';
 import { gracefulStopper, handleInterrupts, type Stopper } from '../run/interrupt.js';
 import { LiveContainers, trackingEngine } from '../run/live-containers.js';
-import { processStartOf, removeOrphans } from '../run/orphans.js';
+import { processStartOf, removeOrphans, type Owner } from '../run/orphans.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from '../reporter.js';
 

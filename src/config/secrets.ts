@@ -25,7 +25,9 @@ export function maskUrlPasswords(text: string): string {
 /** KEY=VALUE with the value replaced when the name looks secret, and any URL password in the value masked. */
 export function redactEnvEntry(entry: string): string {
   const eq = entry.indexOf('=');
-  const name = eq < 0 ? entry : entry.slice(0, eq);
+  // A name alone (passed from the shell, as --export writes it) shows no value.
+  if (eq < 0) return entry;
+  const name = entry.slice(0, eq);
   if (isSecretName(name)) return `${name}=<redacted>`;
   return maskUrlPasswords(entry);
 }

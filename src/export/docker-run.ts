@@ -1,49 +1,61 @@
 /**
  * `docker run` for a shell in the project's git root: the same container
- * werf-run would create, without werf-run's labels, TTY or host env values.
+ * werf-run would create, without werf-run's labels, TTY or host env values
+ * (variables go by name, from the shell). Built by the same builder as
+ * --dry-run's command (plan/docker-command.ts).
  */
-import { shellQuote } from '../plan/docker-command.js';
+import type { ContainerSpec } from '../engine/port.js';
+import { dockerRunGroups, shellQuote } from '../plan/docker-command.js';
 import { PROJECT_DIR } from '../plan/contract.js';
 import { cacheTargets, isProjectRelative, projectSubpath, provenance, type ExportSpec } from './spec.js';
 
-/** The words of the command; the project mount's source is "$PWD" (expanded by the shell). */
-export function dockerRunWords(spec: ExportSpec): string[][] {
+/** The project mount's source: expanded by the shell, so its word is quoted by hand. */
+const PWD = '$PWD';
+
+/** The container of an ExportSpec, for the docker run builder. */
+function exportedContainer(spec: ExportSpec): ContainerSpec {
   const t = cacheTargets(spec.user);
-  const lines: string[][] = [['docker', 'run', '--rm']];
-  for (const opt of spec.securityOpt) lines.push(['--security-opt', opt]);
-  for (const device of spec.devices) lines.push(['--device', device]);
-  if (spec.privileged) lines.push(['--privileged']);
-  if (spec.usernsMode) lines.push([`--userns=${spec.usernsMode}`]);
-  if (spec.network) lines.push(['--network', spec.network]);
-  lines.push(['--user', spec.user]);
-  lines.push(['--mount', `type=volume,source=${spec.volumes.storage},target=${t.storage}`]);
-  lines.push(['--mount', `type=volume,source=${spec.volumes.werfHome},target=${t.werfHome}`]);
-  // Host paths as they are; those inside the project are added by the renderer (they need "$PWD").
-  for (const m of spec.mounts.filter((mount) => !isProjectRelative(mount.source))) {
-    lines.push(['--mount', `type=bind,source=${m.source},target=${m.target}${m.readOnly ? ',readonly' : ''}`]);
-  }
-  lines.push(['--workdir', spec.workdir ? `${PROJECT_DIR}/${spec.workdir}` : PROJECT_DIR]);
-  for (const name of spec.envNames) lines.push(['--env', name]);
-  for (const [name, value] of Object.entries(spec.envFixed)) lines.push(['--env', `${name}=${value}`]);
-  lines.push([spec.image, 'werf', ...spec.werfArgs]);
-  return lines;
+  return {
+    image: spec.image,
+    cmd: ['werf', ...spec.werfArgs],
+    // `--env NAME` passes the shell's value.
+    env: [...spec.envNames, ...Object.entries(spec.envFixed).map(([name, value]) => `${name}=${value}`)],
+    user: spec.user,
+    workingDir: spec.workdir ? `${PROJECT_DIR}/${spec.workdir}` : PROJECT_DIR,
+    labels: {},
+    tty: false,
+    openStdin: false,
+    mounts: [
+      { type: 'volume', source: spec.volumes.storage, target: t.storage, readOnly: false },
+      { type: 'volume', source: spec.volumes.werfHome, target: t.werfHome, readOnly: false },
+      { type: 'bind', source: PWD, target: PROJECT_DIR, readOnly: false },
+      // config mounts: host paths as they are, those inside the project from "$PWD" too.
+      ...spec.mounts.map((m) => ({
+        type: 'bind' as const,
+        source: isProjectRelative(m.source) ? `${PWD}/${projectSubpath(m.source)}` : m.source,
+        target: m.target,
+        readOnly: m.readOnly,
+      })),
+    ],
+    securityOpt: spec.securityOpt,
+    devices: spec.devices,
+    privileged: spec.privileged,
+    ...(spec.usernsMode ? { usernsMode: spec.usernsMode } : {}),
+    ...(spec.network ? { networkMode: spec.network } : {}),
+  };
 }
 
-/** A word for a double-quoted shell string, where $PWD must still expand. */
-const inDoubleQuotes = (text: string): string => text.replace(/["$`\\]/g, '\\$&');
+/** A mount word whose source starts with "$PWD": double-quoted so the shell expands $PWD and nothing else. */
+function pwdWord(word: string): string | undefined {
+  const at = word.indexOf(`source=${PWD}`);
+  if (!word.startsWith('type=bind,') || at < 0) return undefined;
+  const rest = word.slice(at + `source=${PWD}`.length).replace(/["$`\\]/g, '\\$&');
+  return `"${word.slice(0, at)}source=${PWD}${rest}"`;
+}
 
-/** The command's lines, ready to paste in the project's git root (the project and mounts inside it come from "$PWD"). */
+/** The command's lines, to paste in the project's git root (the project, and mounts inside it, come from "$PWD"). */
 export function dockerRunLines(spec: ExportSpec): string[] {
-  const lines = dockerRunWords(spec).map((words) => words.map(shellQuote).join(' '));
-  // These mounts need the shell to expand $PWD, so they are quoted by hand.
-  const fromPwd = [
-    `--mount "type=bind,source=$PWD,target=${PROJECT_DIR}"`,
-    ...spec.mounts
-      .filter((m) => isProjectRelative(m.source))
-      .map((m) => `--mount "type=bind,source=$PWD/${inDoubleQuotes(projectSubpath(m.source))},target=${inDoubleQuotes(m.target)}${m.readOnly ? ',readonly' : ''}"`),
-  ];
-  lines.splice(lines.findIndex((l) => l.startsWith('--workdir')), 0, ...fromPwd);
-  return lines;
+  return dockerRunGroups(exportedContainer(spec)).map((words) => words.map((word) => pwdWord(word) ?? shellQuote(word)).join(' '));
 }
 
 export function renderDockerRun(spec: ExportSpec): string {

@@ -9,6 +9,11 @@ export function gitlabRunnerObject(spec: ExportSpec): Record<string, unknown> {
   return { runners: { docker: runnerDockerSettings(spec) } };
 }
 
+/** The [runners.docker] table alone (doctor shows it for the mode it chose). */
+export function gitlabRunnerToml(spec: ExportSpec): string {
+  return stringify(gitlabRunnerObject(spec)).trim();
+}
+
 export function renderGitlabRunner(spec: ExportSpec): string {
   const header = [
     ...provenance(spec, 'gitlab-runner'),
@@ -16,5 +21,5 @@ export function renderGitlabRunner(spec: ExportSpec): string {
     'jobs then use the werf image: see werf-run --export gitlab-ci',
     ...projectMountNotes(spec, "a runner volume cannot name it; the job's checkout has it at $CI_PROJECT_DIR/ (see --export gitlab-ci)"),
   ].map((l) => `# ${l}`);
-  return `${header.join('\n')}\n${stringify(gitlabRunnerObject(spec)).trim()}\n`;
+  return `${header.join('\n')}\n${gitlabRunnerToml(spec)}\n`;
 }

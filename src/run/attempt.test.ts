@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../engine/port.js';
+import { fakeEngine } from '../../test/fakes.js';
 import { runAttempt } from './attempt.js';
 
 const spec = { image: 'i', cmd: ['werf'], env: [], labels: {}, tty: false, openStdin: false, mounts: [], securityOpt: [], devices: [], privileged: false };
@@ -15,15 +16,12 @@ function frame(text: string): Buffer {
 }
 
 /** An engine whose container's output and fate the test controls. */
-function fakeEngine(over: Partial<Engine> & { output: PassThrough }): Engine & { removed: string[] } {
+function attemptEngine({ output, ...over }: Partial<Engine> & { output: PassThrough }): Engine & { removed: string[] } {
   const removed: string[] = [];
-  const no = () => Promise.reject(new Error('not in this test'));
-  return {
-    endpoint: { url: 'unix:///fake.sock', source: 'test' },
+  const engine = fakeEngine({
     ping: async () => undefined,
-    info: no, inspectImage: no, pullImage: no, listContainers: no, resizeContainerTty: no,
     createContainer: async () => 'c0ffee',
-    attachContainer: async () => ({ output: over.output, multiplexed: true }),
+    attachContainer: async () => ({ output, multiplexed: true }),
     startContainer: async () => undefined,
     waitContainer: () => new Promise<number>(() => undefined),
     killContainer: async () => undefined,
@@ -32,8 +30,8 @@ function fakeEngine(over: Partial<Engine> & { output: PassThrough }): Engine & {
     },
     inspectContainer: async () => ({ running: false, exitCode: 0 }),
     ...over,
-    removed,
-  };
+  });
+  return Object.assign(engine, { removed });
 }
 
 const sinks = () => ({ stdout: new PassThrough(), stderr: new PassThrough() });
@@ -41,7 +39,7 @@ const sinks = () => ({ stdout: new PassThrough(), stderr: new PassThrough() });
 describe('runAttempt against engine trouble', () => {
   it('does not hang when the output ends, wait() never answers and the engine stops answering', async () => {
     const output = new PassThrough();
-    const engine = fakeEngine({ output, ping: async () => { throw new Error('connect ENOENT /fake.sock'); } });
+    const engine = attemptEngine({ output, ping: async () => { throw new Error('connect ENOENT /fake.sock'); } });
     output.end(frame('last words\n'));
     await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ENOENT/);
     expect(engine.removed).toEqual(['c0ffee']);
@@ -51,7 +49,7 @@ describe('runAttempt against engine trouble', () => {
     const output = new PassThrough();
     let finish: (code: number) => void = () => undefined;
     let pings = 0;
-    const engine = fakeEngine({
+    const engine = attemptEngine({
       output,
       ping: async () => {
         if (++pings === 3) finish(4);
@@ -67,7 +65,7 @@ describe('runAttempt against engine trouble', () => {
   it('stops waiting for an output stream that never ends after the container stopped, with a warning', async () => {
     const output = new PassThrough();
     const warnings: string[] = [];
-    const engine = fakeEngine({ output, waitContainer: async () => 0 });
+    const engine = attemptEngine({ output, waitContainer: async () => 0 });
     output.write(frame('partial'));
     const io = sinks();
     const result = await runAttempt(engine, spec, io, () => undefined, { onWarning: (m) => warnings.push(m) }, timings);
@@ -78,14 +76,14 @@ describe('runAttempt against engine trouble', () => {
 
   it('says so when the container was removed from outside', async () => {
     const output = new PassThrough();
-    const engine = fakeEngine({ output, waitContainer: async () => 137, inspectContainer: async () => undefined });
+    const engine = attemptEngine({ output, waitContainer: async () => 137, inspectContainer: async () => undefined });
     output.end();
     await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/removed from outside werf-run while werf was running \(it reported exit code 137\)/);
   });
 
   it('reports a wait() that fails as a lost engine', async () => {
     const output = new PassThrough();
-    const engine = fakeEngine({ output, waitContainer: async () => { throw new Error('socket hang up'); } });
+    const engine = attemptEngine({ output, waitContainer: async () => { throw new Error('socket hang up'); } });
     await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine .* socket hang up/);
   });
 });
@@ -94,7 +92,7 @@ describe('runAttempt hooks', () => {
   it('announces the start before asking the engine, so a signal in between stops werf gracefully', async () => {
     const output = new PassThrough();
     const events: string[] = [];
-    const engine = fakeEngine({
+    const engine = attemptEngine({
       output,
       startContainer: async () => {
         events.push('start request');
