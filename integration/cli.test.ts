@@ -5,12 +5,12 @@
  * API request through a proxy socket).
  */
 import { createServer, connect as netConnect, type Server } from 'node:net';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { BIN, cleanEnv, makeProject, managedContainers, rig, runWerfRun } from './support.js';
+import { BIN, REPO_ROOT, cleanEnv, makeProject, managedContainers, rig, runWerfRun } from './support.js';
 
 const SH_IMAGE = rig.WERF_RUN_RIG_SH_IMAGE!;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -403,5 +403,44 @@ describe('--dry-run', () => {
     expect(result.stdout).toContain('# assumed: the host facts are unknown but for detect.* overrides');
     expect(result.stdout).toContain('(unknown: engine unreachable)');
     expect(result.stdout).toMatch(/docker run --rm .* werf build\n$/);
+  });
+});
+
+describe('doctor --json, against its documentation', () => {
+  /** The `## doctor` section's table in docs/modes-and-detection.md: key -> its row. */
+  function documentedKeys(): Map<string, string> {
+    const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'modes-and-detection.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('\n## doctor'));
+    const rows = new Map<string, string>();
+    for (const match of section.matchAll(/^\| `(\w+)` \|(.*)$/gm)) rows.set(match[1]!, match[2]!);
+    return rows;
+  }
+  const keysOf = (value: unknown): string[] => (value && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : []);
+
+  it('every key a real report has (with and without an engine) is documented, nested ones in their key\'s row', async () => {
+    const project = makeProject({ 'README.md': 'x\n' });
+    cleanups.push(() => project.cleanup());
+    const withEngine = await runWerfRun(['doctor', '--json'], { cwd: project.dir });
+    expect(withEngine.exitCode, withEngine.stderr).toBe(0);
+    const noEngine = await runWerfRun(['doctor', '--json'], { cwd: project.dir, env: { DOCKER_HOST: 'tcp://127.0.0.1:1' } });
+    expect(noEngine.exitCode).toBe(1);
+    const documented = documentedKeys();
+    const missing: string[] = [];
+    for (const report of [JSON.parse(withEngine.stdout), JSON.parse(noEngine.stdout)] as Record<string, unknown>[]) {
+      for (const [key, value] of Object.entries(report)) {
+        const row = documented.get(key);
+        if (row === undefined) {
+          missing.push(key);
+          continue;
+        }
+        // Nested keys: of objects, of the first array item, and of each fact's entry.
+        const nested = key === 'facts' ? keysOf(Object.values(value as object)[0]) : Array.isArray(value) ? keysOf(value[0]) : key === 'ruledOut' ? [] : keysOf(value);
+        // Named in a code span of the row: `key`, or inside one such as `{ value, source, detail }`.
+        const spans = [...row.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+        for (const inner of nested) if (!spans.some((span) => new RegExp(`\\b${inner}\\b`).test(span))) missing.push(`${key}.${inner}`);
+      }
+    }
+    expect([...new Set(missing)]).toEqual([]);
+    expect(await managedContainers(project.dir)).toEqual([]);
   });
 });
