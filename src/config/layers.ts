@@ -145,5 +145,5 @@ export const FLAG_SOURCES: Readonly<Record<string, string>> = {
   'engine.context': '--context',
   'image.reference': '--image',
   'image.pull': '--pull',
-  ...Object.fromEntries(Object.keys(detectSchema.shape).map((key) => [`detect.${key}`, `--detect ${key}=`])),
+  ...Object.fromEntries(Object.keys(detectSchema.shape).map((key) => [`detect.${key}`, `--detect ${key}`])),
 };

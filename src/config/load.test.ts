@@ -114,6 +114,8 @@ describe('precedence: defaults < file < WERF_RUN_* < flags', () => {
     expect(origins).toEqual({ mode: '--mode', 'engine.host': 'WERF_RUN_DOCKER_HOST', 'image.reference': '--image' });
     const name = keyName(origins);
     expect([name('image.reference'), name('engine.host'), name('network')]).toEqual(['--image', 'WERF_RUN_DOCKER_HOST (engine.host)', 'network']);
+    const bad = await failure(load([{ name: 'command-line flags', values: flagsLayer({ detect: ['fuseDevice=bogus'] }), sources: FLAG_SOURCES }]));
+    expect(bad.message).toContain('invalid werf-run config in command-line flags: --detect fuseDevice is "bogus" (a string); allowed: "usable"');
   });
 });
 
