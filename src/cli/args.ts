@@ -30,7 +30,7 @@ export type ParsedArgs =
   | { kind: 'doctor'; options: CliOptions & { json?: boolean } }
   | { kind: 'exit'; exitCode: number };
 
-export function buildProgram(version: string, out: { write(text: string): void }, err: { write(text: string): void }): Command {
+function buildProgram(version: string, out: { write(text: string): void }, err: { write(text: string): void }): Command {
   const program = new Command('werf-run')
     .description('Run werf in a container, with the least privilege that works on this Docker host.')
     .usage('[werf-run options] <werf command> [werf arguments...]')

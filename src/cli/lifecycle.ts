@@ -16,7 +16,7 @@ import type { CliContext } from './context.js';
 import type { Reporter } from '../reporter.js';
 
 /** How long werf gets after the forwarded signal before it is killed (docker stop uses 10 s). */
-export const STOP_GRACE_MS = 10_000;
+const STOP_GRACE_MS = 10_000;
 
 const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
 
@@ -30,7 +30,7 @@ export interface Session {
   attemptHooks: AttemptHooks;
 }
 
-export function currentOwner(now: () => number = Date.now): Owner {
+function currentOwner(now: () => number = Date.now): Owner {
   return {
     host: os.hostname(),
     pid: process.pid,

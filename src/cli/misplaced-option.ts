@@ -11,7 +11,7 @@ import leven from 'leven';
  * groups of the root command, plus cobra's `help`). Used only to find where
  * the werf command starts in a line that failed to parse.
  */
-export const WERF_COMMANDS = [
+const WERF_COMMANDS = [
   'converge', 'rollback', 'plan', 'dismiss',
   'cleanup', 'purge',
   'ci-env', 'build', 'export', 'run', 'kube-run', 'compose', 'slugify', 'render', 'lint', 'chart', 'includes', 'stages',

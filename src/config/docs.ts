@@ -60,7 +60,7 @@ function defaultOf(key: ConfigKey): string {
 }
 
 /** The markdown table of every key, with its type, default, variable and description. */
-export function keyTable(keys: readonly ConfigKey[] = configKeys()): string {
+function keyTable(keys: readonly ConfigKey[] = configKeys()): string {
   const rows = keys.map((key) =>
     [code(key.path), typeOf(key), defaultOf(key), key.envVar ? code(key.envVar) : '', key.description].map(tableCell).join(' | '),
   );

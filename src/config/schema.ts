@@ -12,11 +12,11 @@ import { z } from 'zod';
  */
 export const MODES = ['default', 'native', 'fuse', 'privileged'] as const;
 export type Mode = (typeof MODES)[number];
-export const FUSE_STATES = ['usable', 'missing', 'no-permission'] as const;
+const FUSE_STATES = ['usable', 'missing', 'no-permission'] as const;
 
-export const GROUPS = ['1.1', '1.2', '2', '3'] as const;
-export const CHANNELS = ['alpha', 'beta', 'ea', 'stable', 'rock-solid', 'dev'] as const;
-export const DISTROS = ['alpine', 'ubuntu', 'centos', 'fedora'] as const;
+const GROUPS = ['1.1', '1.2', '2', '3'] as const;
+const CHANNELS = ['alpha', 'beta', 'ea', 'stable', 'rock-solid', 'dev'] as const;
+const DISTROS = ['alpine', 'ubuntu', 'centos', 'fedora'] as const;
 export const PULL_POLICIES = ['missing', 'always', 'never'] as const;
 
 const imageSchema = z
@@ -45,13 +45,13 @@ export const detectSchema = z
   .describe('Facts about the Docker host, for hosts where probing is impossible or wrong.');
 
 /** The Docker daemon's rule for a local volume's name (moby volume/local: validNameRegex). */
-export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const volumeName = z
   .string()
   .regex(VOLUME_NAME, 'allowed: a Docker volume name (two or more of letters, digits, "_", "." and "-", starting with a letter or digit)');
 
 /** What `docker run --user` takes: a user name or uid, optionally ":group" (name or gid). */
-export const USER_FORM = /^([a-z_][a-z0-9_.-]*\$?|\d+)(:([a-z_][a-z0-9_.-]*\$?|\d+))?$/i;
+const USER_FORM = /^([a-z_][a-z0-9_.-]*\$?|\d+)(:([a-z_][a-z0-9_.-]*\$?|\d+))?$/i;
 
 const mountSchema = z.strictObject({
   source: z.string().min(1).describe('Host path (absolute, or relative to the project root).'),

@@ -18,7 +18,7 @@ export function isSecretName(name: string): boolean {
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi;
 
 /** Any user:password@ in a text with the password masked. */
-export function maskUrlPasswords(text: string): string {
+function maskUrlPasswords(text: string): string {
   return text.replace(URL_PASSWORD, '$1<redacted>@');
 }
 

@@ -42,7 +42,7 @@ export const REMEDIES = {
 } as const;
 
 /** Host problems the facts show, each with its remedy (pure). */
-export function hostProblems(facts: Facts): Problem[] {
+function hostProblems(facts: Facts): Problem[] {
   const problems: Problem[] = [];
   if (facts.apparmorRestrictUserns.value === 1) {
     problems.push({ fact: 'apparmorRestrictUserns', problem: 'AppArmor restricts unprivileged user namespaces', remedy: REMEDIES.apparmorRestrict });

@@ -11,9 +11,9 @@ import type { ContainerSpec, UlimitSpec } from '../engine/port.js';
 import type { Findings, FuseState } from './facts.js';
 
 /** Where the probe container mounts its tmpfs (overlay cannot be tested on the overlay root). */
-export const PROBE_TMPFS = '/werf-run-probe';
+const PROBE_TMPFS = '/werf-run-probe';
 
-export const PROBE_SCRIPT = `
+const PROBE_SCRIPT = `
 have() { command -v "$1" >/dev/null 2>&1; }
 oneline() { tr '\\n' ' ' | cut -c1-300; }
 echo "werf-run-probe 1"
@@ -92,7 +92,7 @@ export interface ProbeTarget {
   ulimits?: UlimitSpec[];
 }
 
-export const PROBE_ROLE_LABEL = 'werf-run.role';
+const PROBE_ROLE_LABEL = 'werf-run.role';
 
 export function probeSpec(target: ProbeTarget, withFuse: boolean): ContainerSpec {
   return {

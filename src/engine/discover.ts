@@ -15,7 +15,7 @@ export interface ConnectInput {
   strategies?: readonly Strategy[];
 }
 
-export type FailureKind = 'missing' | 'refused' | 'denied' | 'timeout' | 'unresolved' | 'tls' | 'ssh' | 'setup' | 'other';
+type FailureKind = 'missing' | 'refused' | 'denied' | 'timeout' | 'unresolved' | 'tls' | 'ssh' | 'setup' | 'other';
 
 export interface CandidateFailure {
   endpoint: Endpoint;
@@ -135,7 +135,7 @@ export async function connect(input: ConnectInput, open: (endpoint: Endpoint) =>
 }
 
 /** The one message for "no engine answered" (pure). */
-export function unreachableMessage(failures: readonly CandidateFailure[], strategy: Strategy, label: string = strategy.name): string {
+function unreachableMessage(failures: readonly CandidateFailure[], strategy: Strategy, label: string = strategy.name): string {
   const lines = failures.map((f) => `  - ${f.endpoint.url} (from ${f.endpoint.source}): ${f.reason}`);
   if (strategy.explicit) {
     return (

@@ -9,14 +9,14 @@ import { isSecretName } from '../plan/env.js';
 import { dockerRunLines } from './docker-run.js';
 import { cacheTargets, dnsName, isRunnerProvided, provenance, uidOf, type ExportSpec } from './spec.js';
 
-export const GITHUB_USER = 'build1001';
+const GITHUB_USER = 'build1001';
 
 /**
  * Settings a container job cannot have: GitHub refuses --network in
  * `container.options`, and its volumes cannot name the checkout. With them,
  * werf runs with `docker run` from a step on the runner instead.
  */
-export function needsDockerRun(spec: ExportSpec): boolean {
+function needsDockerRun(spec: ExportSpec): boolean {
   return spec.network !== undefined || spec.mounts.length > 0;
 }
 
@@ -31,7 +31,7 @@ function jobEnv(spec: ExportSpec): Record<string, string> {
   return Object.assign(env, spec.envFixed);
 }
 
-export function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
+function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
   const user = githubUser(spec);
   const t = cacheTargets(user);
   const env = jobEnv(spec);

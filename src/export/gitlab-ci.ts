@@ -8,7 +8,7 @@ import { shellQuote } from '../plan/docker-command.js';
 import { stringify } from 'smol-toml';
 import { dnsName, isRunnerProvided, projectMountNotes, provenance, runnerDockerSettings, type ExportSpec } from './spec.js';
 
-export function gitlabCiObject(spec: ExportSpec): Record<string, unknown> {
+function gitlabCiObject(spec: ExportSpec): Record<string, unknown> {
   const werf = ['werf', ...spec.werfArgs].map(shellQuote).join(' ');
   const job: Record<string, unknown> = { image: spec.image };
   if (Object.keys(spec.envFixed).length > 0) job.variables = { ...spec.envFixed };

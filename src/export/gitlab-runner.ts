@@ -5,7 +5,7 @@
 import { stringify } from 'smol-toml';
 import { projectMountNotes, provenance, runnerDockerSettings, type ExportSpec } from './spec.js';
 
-export function gitlabRunnerObject(spec: ExportSpec): Record<string, unknown> {
+function gitlabRunnerObject(spec: ExportSpec): Record<string, unknown> {
   return { runners: { docker: runnerDockerSettings(spec) } };
 }
 

@@ -19,9 +19,9 @@ export interface KubernetesOptions {
   cacheVolumes: KubeCacheKind;
 }
 
-export const CONTAINER_NAME = 'werf';
+const CONTAINER_NAME = 'werf';
 /** Advertised by kuberenetes-learning-group/fuse-device-plugin (sic) and its forks. */
-export const FUSE_RESOURCE = 'github.com/fuse';
+const FUSE_RESOURCE = 'github.com/fuse';
 export const FUSE_PLUGIN = 'https://github.com/kuberenetes-learning-group/fuse-device-plugin';
 
 export function parseKubeVersion(value: string): { major: number; minor: number } {
@@ -34,7 +34,7 @@ export function parseKubeVersion(value: string): { major: number; minor: number 
 
 const atLeast = (v: { major: number; minor: number }, minor: number): boolean => v.major > 1 || (v.major === 1 && v.minor >= minor);
 
-export function kubernetesObject(spec: ExportSpec, options: KubernetesOptions): Record<string, unknown> {
+function kubernetesObject(spec: ExportSpec, options: KubernetesOptions): Record<string, unknown> {
   const version = parseKubeVersion(options.kubeVersion);
   const t = cacheTargets(spec.user);
   const uid = uidOf(spec.user);

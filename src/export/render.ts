@@ -10,7 +10,7 @@ import type { ExportSpec } from './spec.js';
 
 export type ExportOptions = KubernetesOptions;
 
-export const DEFAULT_EXPORT_OPTIONS: ExportOptions = { kubeVersion: DEFAULT_KUBE_VERSION, cacheVolumes: 'emptyDir' };
+const DEFAULT_EXPORT_OPTIONS: ExportOptions = { kubeVersion: DEFAULT_KUBE_VERSION, cacheVolumes: 'emptyDir' };
 
 export function renderExport(format: ExportFormat, spec: ExportSpec, options: ExportOptions = DEFAULT_EXPORT_OPTIONS): string {
   switch (format) {

@@ -39,7 +39,7 @@ export interface ExportSpec {
   projectName?: string;
 }
 
-export interface ToExportSpecInput {
+interface ToExportSpecInput {
   plan: RunPlan;
   config: Pick<Config, 'env' | 'volumes' | 'user' | 'network' | 'mounts'>;
   werfArgs: readonly string[];

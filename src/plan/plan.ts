@@ -36,7 +36,7 @@ export interface PlanInput {
 }
 
 /** Where the Docker socket appears in the werf container when the user asked for it. */
-export const CONTAINER_DOCKER_SOCKET = '/var/run/docker.sock';
+const CONTAINER_DOCKER_SOCKET = '/var/run/docker.sock';
 
 export interface RunPlan {
   mode: Mode;

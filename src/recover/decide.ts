@@ -40,7 +40,7 @@ const fuseDead = (fuse: FuseState | undefined): Next | undefined =>
       : undefined;
 
 /** Why buildah wanted fuse-overlayfs: "no rootless overlayfs here" only when detection found that. */
-export function whyFuse(rootlessOverlay: boolean | undefined): string {
+function whyFuse(rootlessOverlay: boolean | undefined): string {
   if (rootlessOverlay === false) return 'no rootless overlayfs here (detected: rootlessOverlay=false), so buildah uses fuse-overlayfs, which needs /dev/fuse';
   if (rootlessOverlay === true) return "the kernel can mount overlayfs rootless, but the image's storage settings or the storage volume make buildah use fuse-overlayfs, which needs /dev/fuse";
   return 'buildah uses fuse-overlayfs, which needs /dev/fuse';

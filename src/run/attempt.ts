@@ -57,7 +57,7 @@ export interface AttemptTimings {
   outputIdleMs: number;
 }
 
-export const DEFAULT_TIMINGS: AttemptTimings = { watchIntervalMs: 3000, pingTimeoutMs: 3000, outputIdleMs: 5000 };
+const DEFAULT_TIMINGS: AttemptTimings = { watchIntervalMs: 3000, pingTimeoutMs: 3000, outputIdleMs: 5000 };
 
 export async function runAttempt<F>(
   engine: Engine,

@@ -18,7 +18,7 @@ export interface Owner {
 }
 
 /** The labels that name a container's owner: written by trackingEngine (live-containers.ts), read by findOrphans. */
-export const OWNER_LABELS = {
+const OWNER_LABELS = {
   host: 'werf-run.owner-host',
   pid: 'werf-run.owner-pid',
   startedAt: 'werf-run.started-at',
@@ -83,7 +83,7 @@ export function processStartOf(pid: number | 'self', read: (file: string) => str
   }
 }
 
-export function processState(pid: number): ProcessState {
+function processState(pid: number): ProcessState {
   try {
     process.kill(pid, 0);
   } catch (error) {

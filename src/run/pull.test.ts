@@ -8,7 +8,7 @@ import { ensureImage } from './pull.js';
 function registryEngine(present: boolean, events: PullProgress[] = [], fail?: string) {
   const pulls: (RegistryAuth | undefined)[] = [];
   const engine = fakeEngine({
-    inspectImage: async () => (present ? { id: 'sha256:0123456789abcdef0123', repoDigests: [], user: '', volumes: [], env: [], labels: {} } : undefined),
+    inspectImage: async () => (present ? { id: 'sha256:0123456789abcdef0123' } : undefined),
     pullImage: async (_ref: string, auth: RegistryAuth | undefined, onProgress: (e: PullProgress) => void) => {
       pulls.push(auth);
       for (const e of events) onProgress(e);
