@@ -1,10 +1,12 @@
 // Writes what the docs take from the code: werfrun.schema.json and the table
 // of keys in docs/configuration.md from the zod schema (src/config/schema.ts),
 // and the table of failure signatures in docs/troubleshooting.md from
-// src/recover/signatures.ts. Run with `npm run schema` (it builds first).
+// src/recover/signatures.ts, and the floors of src/ in docs/architecture.md
+// from scripts/layers.js. Run with `npm run schema` (it builds first).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { KEYS_DOC, schemaFileText, withKeyTable } from '../dist/config/docs.js';
+import { KEYS_DOC, schemaFileText, withGenerated, withKeyTable } from '../dist/config/docs.js';
 import { SIGNATURES_DOC, withSignatureTable } from '../dist/recover/docs.js';
+import { floorsMarkdown } from './layers.js';
 
 const root = new URL('../', import.meta.url);
 const rewrite = (name, withTable) => {
@@ -14,4 +16,5 @@ const rewrite = (name, withTable) => {
 writeFileSync(new URL('werfrun.schema.json', root), schemaFileText());
 rewrite(KEYS_DOC, withKeyTable);
 rewrite(SIGNATURES_DOC, withSignatureTable);
-console.log(`wrote werfrun.schema.json, the key table in ${KEYS_DOC} and the failure signatures in ${SIGNATURES_DOC}`);
+rewrite('docs/architecture.md', (doc) => withGenerated(doc, 'floors', floorsMarkdown()));
+console.log(`wrote werfrun.schema.json, the key table in ${KEYS_DOC}, the failure signatures in ${SIGNATURES_DOC} and the floors in docs/architecture.md`);

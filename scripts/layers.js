@@ -4,10 +4,8 @@
  * sibling on its own floor, never a floor above. eslint.config.js turns this
  * into `no-restricted-imports` per folder (so `npm test` fails on a wrong-way
  * import), and docs/architecture.md shows it in a generated block that a test
- * keeps in step (test/layers.test.ts). `npm run docs:layers` rewrites the block.
+ * keeps in step (test/layers.test.ts). `npm run schema` rewrites the block.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 /** @typedef {{ name: string, job: string }} Room  a folder of src/ ("engine") or a file at src/'s top ("errors.ts") */
 /** @type {readonly (readonly Room[])[]} */
@@ -76,7 +74,7 @@ export function layerRules(floors = FLOORS) {
   );
 }
 
-/** The generated block of docs/architecture.md. */
+/** The generated block of docs/architecture.md (between its `floors` markers). */
 export function floorsMarkdown(floors = FLOORS) {
   const rows = floors
     .map((rooms, floor) =>
@@ -87,19 +85,3 @@ export function floorsMarkdown(floors = FLOORS) {
   return ['| floor | room | its job | may import |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-export const DOC_START = '<!-- floors:start (generated from scripts/layers.js by npm run docs:layers; do not edit) -->';
-export const DOC_END = '<!-- floors:end -->';
-
-/** The document with its generated block replaced by the current one. */
-export function withFloorsBlock(doc, floors = FLOORS) {
-  const start = doc.indexOf(DOC_START);
-  const end = doc.indexOf(DOC_END);
-  if (start < 0 || end < start) throw new Error(`docs/architecture.md has no ${DOC_START} ... ${DOC_END} block`);
-  return `${doc.slice(0, start + DOC_START.length)}\n${floorsMarkdown(floors)}\n${doc.slice(end)}`;
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const doc = new URL('../docs/architecture.md', import.meta.url);
-  writeFileSync(doc, withFloorsBlock(readFileSync(doc, 'utf8')));
-  console.log('wrote the floors of src/ into docs/architecture.md');
-}

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain JavaScript (eslint.config.js imports it too), typed by its JSDoc only
-import { FLOORS, allowedFor, withFloorsBlock } from '../scripts/layers.js';
+import { FLOORS, allowedFor, floorsMarkdown } from '../scripts/layers.js';
+import { withGenerated } from '../src/config/docs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = path.join(root, 'src');
@@ -25,9 +26,9 @@ describe('the floors of src/ (scripts/layers.js)', () => {
     expect(nested).toEqual([]);
   });
 
-  it('are the ones docs/architecture.md shows (npm run docs:layers)', () => {
+  it('are the ones docs/architecture.md shows (npm run schema)', () => {
     const doc = readFileSync(path.join(root, 'docs', 'architecture.md'), 'utf8');
-    expect(withFloorsBlock(doc), 'docs/architecture.md is stale: run npm run docs:layers').toBe(doc);
+    expect(withGenerated(doc, 'floors', floorsMarkdown() as string), 'docs/architecture.md is stale: run npm run schema').toBe(doc);
   });
 
   it('let a folder import only the floors below it', () => {

@@ -5,8 +5,8 @@
  * With a forced --mode an unreachable engine is not an error: the snippet is
  * for another host anyway (e.g. --mode fuse for runners with old kernels).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readTextIfExists } from '../engine/docker-config.js';
 import type { Mode } from '../config/schema.js';
 import { WerfRunError, errorMessage } from '../errors.js';
 import { requireMode } from '../detect/choose.js';
@@ -20,16 +20,11 @@ import type { Reporter } from '../reporter.js';
 import { prepareRun } from './prepare.js';
 
 /** werf.yaml's `project:` value (werf's dir first, then the git root), for naming jobs and pods. */
-export function readWerfProjectName(dirs: readonly string[]): string | undefined {
+function readWerfProjectName(dirs: readonly string[]): string | undefined {
   for (const dir of dirs) {
     for (const name of ['werf.yaml', 'werf.yml']) {
-      let text: string;
-      try {
-        text = readFileSync(path.join(dir, name), 'utf8');
-      } catch {
-        continue;
-      }
-      return /^project:\s*["']?([A-Za-z0-9._-]+)/m.exec(text)?.[1];
+      const text = readTextIfExists(path.join(dir, name));
+      if (text !== undefined) return /^project:\s*["']?([A-Za-z0-9._-]+)/m.exec(text)?.[1];
     }
   }
   return undefined;

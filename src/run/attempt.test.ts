@@ -86,6 +86,26 @@ describe('runAttempt against engine trouble', () => {
     const engine = attemptEngine({ output, waitContainer: async () => { throw new Error('socket hang up'); } });
     await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine .* socket hang up/);
   });
+  it('reports a start request that fails because the engine went away as a lost engine', async () => {
+    const output = new PassThrough();
+    const engine = attemptEngine({
+      output,
+      startContainer: async () => {
+        throw new Error('starting the werf container failed: socket hang up');
+      },
+      ping: async () => {
+        throw new Error('connect ECONNREFUSED /fake.sock');
+      },
+    });
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ECONNREFUSED/);
+    expect(engine.removed).toEqual(['c0ffee']);
+  });
+
+  it('passes on a start error of an engine that still answers', async () => {
+    const output = new PassThrough();
+    const engine = attemptEngine({ output, startContainer: async () => Promise.reject(new Error('starting the werf container failed: no such image')) });
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow('starting the werf container failed: no such image');
+  });
 });
 
 describe('runAttempt hooks', () => {

@@ -111,7 +111,13 @@ export async function runAttempt<F>(
     } catch (error) {
       // The engine checks --device only at start (no /dev/fuse on the host).
       const startFailure = error instanceof Error ? watch(error.message) : undefined;
-      if (!startFailure) throw error;
+      if (!startFailure) {
+        // werf may be running already (it prints before the start request returns) when the engine goes away.
+        await engine.ping(timings.pingTimeoutMs).catch((pingError: unknown) => {
+          throw lostEngine(engine, pingError);
+        });
+        throw error;
+      }
       return { exitCode: undefined, failure: startFailure, containerId: id };
     }
     if (spec.tty && io.stdin) {
