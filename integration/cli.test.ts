@@ -5,12 +5,12 @@
  * API request through a proxy socket).
  */
 import { createServer, connect as netConnect, type Server } from 'node:net';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { BIN, cleanEnv, makeProject, managedContainers, rig, runWerfRun } from './support.js';
+import { BIN, REPO_ROOT, cleanEnv, makeProject, managedContainers, rig, runWerfRun } from './support.js';
 
 const SH_IMAGE = rig.WERF_RUN_RIG_SH_IMAGE!;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -93,7 +93,14 @@ describe('werf arguments arrive unchanged', () => {
     const project = shProject();
     const result = await runWerfRun(['--bogus', 'build'], { cwd: project.dir });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("werf-run: error: unknown option '--bogus'");
+    expect(result.stderr).toContain("werf-run: error: unknown werf-run option '--bogus' before the werf command build");
+  });
+
+  it("werf's option before the werf command is answered with the order and the corrected line", async () => {
+    const project = shProject();
+    const result = await runWerfRun(['--repo', 'X', 'build'], { cwd: project.dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe("werf-run: error: unknown werf-run option '--repo' before the werf command build: werf's options go after the werf command\n  fix: werf-run build --repo X\n");
   });
 });
 
@@ -133,6 +140,36 @@ describe('environment passed to werf', () => {
       expect(text).not.toContain('ghp_not_for_printing');
       expect(text).not.toContain('hush-hush');
     }
+  });
+});
+
+describe("werf's own failure", () => {
+  it("ends with one line naming werf's command, its exit code and the mode, so werf's 125 is not werf-run's", async () => {
+    const project = shProject();
+    for (const args of [['sh', 'echo pushing >&2; exit 125'], ['-q', 'sh', 'exit 3']]) {
+      const result = await runWerfRun(args, { cwd: project.dir });
+      const code = args[0] === '-q' ? 3 : 125;
+      expect(result.exitCode).toBe(code);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines.at(-1)).toBe(`werf-run: werf sh exited with code ${code} in mode native (werf's own exit code, passed through; werf-run itself did not fail)`);
+      expect(lines.filter((l) => l.includes('exited with code'))).toHaveLength(1);
+    }
+    const ok = await runWerfRun(['sh', 'true'], { cwd: project.dir });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stderr).not.toContain('exited with code');
+    expect(await managedContainers(project.dir)).toEqual([]);
+  });
+});
+
+describe("werf's image on a registry the engine cannot reach (offline here: ghcr.io does not resolve)", () => {
+  it('suggests image.repository (a mirror such as registry.werf.io) and --image, not --pull never', async () => {
+    const project = shProject({ image: { pull: 'always' } });
+    const result = await runWerfRun(['-q', 'build'], { cwd: project.dir });
+    expect(result.exitCode).toBe(125);
+    expect(result.stderr).toMatch(/pulling ghcr\.io\/werf\/werf:2-stable-alpine on \S+ failed: .*lookup ghcr\.io.*no such host/);
+    expect(result.stderr).toContain("fix: the engine cannot reach ghcr.io (offline, or only a mirror is reachable): take werf's image from a registry the engine reaches, with image.repository (werf's mirror registry.werf.io/werf/werf, or your own mirror) or --image <reference>");
+    expect(result.stderr).not.toContain('--pull never');
+    expect(await managedContainers(project.dir)).toEqual([]);
   });
 });
 
@@ -290,6 +327,64 @@ describe('bad config end to end: exit 2 before touching the engine', () => {
     expect(result.stderr).not.toContain('connecting to the Docker Engine');
     expect(await managedContainers(project.dir)).toEqual([]);
   });
+
+  it('the privileged refusal comes even when the engine is unreachable (no engine error), for a run, --export and doctor', async () => {
+    const project = shProject();
+    const env = { DOCKER_HOST: 'tcp://127.0.0.1:1' };
+    for (const args of [['--mode', 'privileged', 'version'], ['--mode', 'privileged', '--export', 'docker-run'], ['--mode', 'privileged', 'doctor']]) {
+      const result = await runWerfRun(args, { cwd: project.dir, env });
+      expect(result.exitCode, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toBe(
+        'werf-run: error: mode "privileged" is forced but the privileged mode is not allowed\n  fix: also pass --allow-privileged (or set allowPrivileged: true) to allow it\n',
+      );
+    }
+    const fromEnv = await runWerfRun(['version'], { cwd: project.dir, env: { ...env, WERF_RUN_MODE: 'privileged' } });
+    expect(fromEnv.exitCode).toBe(2);
+    expect(fromEnv.stderr).not.toMatch(/Docker Engine|127\.0\.0\.1:1/);
+  });
+
+  it('a misspelled WERF_RUN_* variable warns without -v, naming the variable it is close to; a secret in a bad config value is masked', async () => {
+    const project = shProject();
+    const result = await runWerfRun(['--dry-run', 'version'], { cwd: project.dir, env: { WERF_RUN_MOED: 'fuse' } });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('WERF_RUN_MOED is not a werf-run variable (did you mean WERF_RUN_MODE?); it is ignored and not passed to werf');
+    const secret = shProject({ env: { set: { NPM_TOKEN: ['npm_SECRET123'] } } });
+    const bad = await runWerfRun(['version'], { cwd: secret.dir });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('env.set.NPM_TOKEN is "<redacted>" (a list); expected a string');
+    expect(bad.stderr).not.toContain('SECRET');
+  });
+
+  it('a volume name Docker refuses and a user the image lacks are config errors (exit 2, the key named), not engine errors', async () => {
+    const badVolume = shProject({ volumes: { storage: 'bad/vol!name' } });
+    const volume = await runWerfRun(['version'], { cwd: badVolume.dir });
+    expect(volume.exitCode).toBe(2);
+    expect(volume.stderr).toContain('volumes.storage is "bad/vol!name" (a string); allowed: a Docker volume name');
+    expect(volume.stderr).not.toContain('connecting to the Docker Engine');
+
+    const noUser = shProject({ user: 'nosuchuser' });
+    const user = await runWerfRun(['-q', 'version'], { cwd: noUser.dir });
+    expect(user.exitCode).toBe(2);
+    expect(user.stderr).toBe(
+      `werf-run: error: user is "nosuchuser": the werf image ${SH_IMAGE} has no user "nosuchuser" (not in its /etc/passwd)\n` +
+        '  fix: set user to a user of the image (build, uid 1000; build1001, uid 1001, for GitHub Actions) or to a numeric uid, or leave it unset\n',
+    );
+    const fromEnv = await runWerfRun(['-q', 'version'], { cwd: noUser.dir, env: { WERF_RUN_USER: 'nobody2' } });
+    expect(fromEnv.exitCode).toBe(2);
+    expect(fromEnv.stderr).toContain('werf-run: error: WERF_RUN_USER (user) is "nobody2"');
+    expect(await managedContainers(noUser.dir)).toEqual([]);
+  });
+
+  it('a bad flag value names the flag, not the config key it feeds', async () => {
+    const project = shProject();
+    const image = await runWerfRun(['--image', 'bad ref!!', 'version'], { cwd: project.dir });
+    expect(image.exitCode).toBe(2);
+    expect(image.stderr).toContain('werf-run: error: --image "bad ref!!" is not a valid image reference');
+    const host = await runWerfRun(['-q', '--host', 'tcp://127.0.0.1:1', 'version'], { cwd: project.dir });
+    expect(host.exitCode).toBe(125);
+    expect(host.stderr).toContain('no Docker Engine answered at the endpoint chosen by --host:');
+    expect(host.stderr).not.toContain('engine.host');
+  });
 });
 
 describe('config discovery end to end', () => {
@@ -314,7 +409,7 @@ describe('config discovery end to end', () => {
     expect(fromFile.stdout).toContain(`# config:  ${other}`);
     expect(fromFile.stdout).toContain('--device /dev/fuse');
     const fromEnv = await runWerfRun(['--dry-run', '--config', other, 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
-    expect(fromEnv.stdout).toContain('# mode:    native (mode forced to native');
+    expect(fromEnv.stdout).toContain('# mode:    native (mode native forced by config or --mode: kept for the whole run');
     const fromFlag = await runWerfRun(['--dry-run', '--config', other, '--mode', 'privileged', '--allow-privileged', 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
     expect(fromFlag.stdout).toContain(' --privileged ');
   });
@@ -345,5 +440,44 @@ describe('--dry-run', () => {
     expect(result.stdout).toContain('# assumed: the host facts are unknown but for detect.* overrides');
     expect(result.stdout).toContain('(unknown: engine unreachable)');
     expect(result.stdout).toMatch(/docker run --rm .* werf build\n$/);
+  });
+});
+
+describe('doctor --json, against its documentation', () => {
+  /** The `## doctor` section's table in docs/modes-and-detection.md: key -> its row. */
+  function documentedKeys(): Map<string, string> {
+    const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'modes-and-detection.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('\n## doctor'));
+    const rows = new Map<string, string>();
+    for (const match of section.matchAll(/^\| `(\w+)` \|(.*)$/gm)) rows.set(match[1]!, match[2]!);
+    return rows;
+  }
+  const keysOf = (value: unknown): string[] => (value && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : []);
+
+  it('every key a real report has (with and without an engine) is documented, nested ones in their key\'s row', async () => {
+    const project = makeProject({ 'README.md': 'x\n' });
+    cleanups.push(() => project.cleanup());
+    const withEngine = await runWerfRun(['doctor', '--json'], { cwd: project.dir });
+    expect(withEngine.exitCode, withEngine.stderr).toBe(0);
+    const noEngine = await runWerfRun(['doctor', '--json'], { cwd: project.dir, env: { DOCKER_HOST: 'tcp://127.0.0.1:1' } });
+    expect(noEngine.exitCode).toBe(1);
+    const documented = documentedKeys();
+    const missing: string[] = [];
+    for (const report of [JSON.parse(withEngine.stdout), JSON.parse(noEngine.stdout)] as Record<string, unknown>[]) {
+      for (const [key, value] of Object.entries(report)) {
+        const row = documented.get(key);
+        if (row === undefined) {
+          missing.push(key);
+          continue;
+        }
+        // Nested keys: of objects, of the first array item, and of each fact's entry.
+        const nested = key === 'facts' ? keysOf(Object.values(value as object)[0]) : Array.isArray(value) ? keysOf(value[0]) : key === 'ruledOut' ? [] : keysOf(value);
+        // Named in a code span of the row: `key`, or inside one such as `{ value, source, detail }`.
+        const spans = [...row.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+        for (const inner of nested) if (!spans.some((span) => new RegExp(`\\b${inner}\\b`).test(span))) missing.push(`${key}.${inner}`);
+      }
+    }
+    expect([...new Set(missing)]).toEqual([]);
+    expect(await managedContainers(project.dir)).toEqual([]);
   });
 });

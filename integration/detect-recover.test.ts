@@ -136,13 +136,36 @@ describe('an ordinary host (the rig engine, /dev/fuse 0666)', () => {
     expect(await managedContainers(p.dir)).toEqual([]);
   });
 
-  it("--mode default (the engine's default security) fails for real on unshare(CLONE_NEWUSER) and recovers to native", async () => {
+  it("--mode default (the engine's default security) fails for real on unshare(CLONE_NEWUSER) and, pinned, names --mode native instead of switching", async () => {
     const p = project();
-    const result = await runWerfRun(['--mode', 'default', 'build'], { cwd: p.dir, env: { XDG_CACHE_HOME: cacheHome() } });
+    const env = { XDG_CACHE_HOME: cacheHome() };
+    const t0 = await engineNow();
+    const result = await runWerfRun(['--mode', 'default', 'build'], { cwd: p.dir, env });
+    const t1 = await engineNow();
     expect(result.stderr).toContain('Error during unshare(CLONE_NEWUSER): Operation not permitted');
-    expect(result.stderr).toMatch(/mode default failed: .*Retrying in mode native/);
-    expect(result.stdout).toContain('built-by-issue3');
-    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('Retrying');
+    expect(result.stderr).toContain('werf-run: error: werf cannot run in the forced mode default on this Docker host: seccomp or AppArmor forbids user namespaces');
+    expect(result.stderr).toContain("fix: run in mode native: --mode native (or --mode auto, which chooses from the host's facts and recovers), instead of the forced mode default");
+    expect(result.exitCode).toBe(125);
+    expect((await createdContainers(p.dir, t0, t1)).filter((c) => !c.endsWith('|probe'))).toEqual(['default|-']);
+    expect(await managedContainers(p.dir)).toEqual([]);
+  });
+
+  it('a forced native run whose image needs fuse stops with --mode fuse (not a docker flag)', async () => {
+    const p = project({ image: { reference: FUSE_IMAGE } });
+    const env = { XDG_CACHE_HOME: cacheHome() };
+    const result = await runWerfRun(['--mode', 'native', 'build'], { cwd: p.dir, env });
+    expect(result.exitCode).toBe(125);
+    expect(result.stderr).toContain("fuse: device not found, try 'modprobe fuse' first");
+    expect(result.stderr).not.toContain('Retrying');
+    const error = result.stderr.slice(result.stderr.indexOf('werf-run: error:'));
+    expect(error).toContain('werf cannot run in the forced mode native on this Docker host: buildah uses fuse-overlayfs but the container has no /dev/fuse');
+    // The probe found rootless overlayfs works here: the image, not the kernel, wants fuse, and the message says so.
+    expect(error).toContain("the kernel can mount overlayfs rootless, but the image's storage settings or the storage volume make buildah use fuse-overlayfs");
+    expect(error).not.toContain('no rootless overlayfs here');
+    expect(error).toContain("fix: run in mode fuse: --mode fuse (or --mode auto, which chooses from the host's facts and recovers), instead of the forced mode native");
+    expect(error).not.toContain('--device');
+    expect(await managedContainers(p.dir)).toEqual([]);
   });
 
   it('overrides replace probing: --dry-run shows the mode they lead to, and a host where no mode can work stops before creating anything', async () => {
@@ -236,12 +259,18 @@ describe('a Docker host without /dev/fuse', () => {
     expect(await createdContainers(p.dir, t0, t1, [], engine.host)).toEqual(['-|probe', '-|probe', 'native|-']);
   });
 
-  it('forced fuse: the engine refuses the device, werf-run falls back to native and builds', async () => {
+  it('forced fuse: the engine refuses the device and werf-run, pinned, names --mode native (auto runs native and builds)', async () => {
     const p = project();
-    const result = await runWerfRun(['--mode', 'fuse', 'build'], { cwd: p.dir, env: { XDG_CACHE_HOME: cacheHome(), DOCKER_HOST: engine.host } });
-    expect(result.stderr).toMatch(/mode fuse failed: the Docker host has no \/dev\/fuse device\. Retrying in mode native/);
-    expect(result.stdout).toContain('built-by-issue3');
-    expect(result.exitCode, result.stderr).toBe(0);
+    const env = { XDG_CACHE_HOME: cacheHome(), DOCKER_HOST: engine.host };
+    const forced = await runWerfRun(['--mode', 'fuse', 'build'], { cwd: p.dir, env });
+    expect(forced.exitCode).toBe(125);
+    expect(forced.stderr).not.toContain('Retrying');
+    expect(forced.stderr).toContain('werf cannot run in the forced mode fuse on this Docker host: the Docker host has no /dev/fuse device');
+    expect(forced.stderr).toContain('fix: run in mode native: --mode native (or --mode auto');
+    const auto = await runWerfRun(['build'], { cwd: p.dir, env });
+    expect(auto.stdout).toContain('built-by-issue3');
+    expect(auto.exitCode, auto.stderr).toBe(0);
+    expect(await managedContainers(p.dir)).toEqual([]);
   });
 
   it('a stale cache (written when the host still had /dev/fuse) is disproved by the run, dropped, and the next run probes', async () => {

@@ -39,8 +39,8 @@ function missing(expected: unknown, actual: unknown, at = ''): string[] {
 
 describe('werf-run --export, checked by real tools', () => {
   const projects: { cleanup(): Promise<void> }[] = [];
-  const project = () => {
-    const p = werfProject({ app: DOCKERFILE });
+  const project = (config: Record<string, unknown> = {}) => {
+    const p = werfProject({ app: DOCKERFILE }, config);
     projects.push(p);
     return p;
   };
@@ -104,7 +104,8 @@ describe('werf-run --export, checked by real tools', () => {
   });
 
   it('github-actions: the container job options and volumes build the project as uid 1001', async () => {
-    const p = project();
+    // No network setting: that makes a container job (the runner's own network is added below, as the rig needs it).
+    const p = project({ network: undefined });
     // GitHub's runner owns the checkout as 1001.
     await execa('chown', ['-R', '1001:1001', p.dir]);
     const workflow = parse(await exportText(['--export', 'github-actions'], p.dir)) as {
@@ -120,6 +121,24 @@ describe('werf-run --export, checked by real tools', () => {
     expect(run.all).toMatch(/Building image app/);
     expect(run.exitCode, run.all).toBe(0);
     await execa('docker', ['volume', 'rm', '-f', ...job.container.volumes.map((v) => v.split(':')[0]!)], { reject: false });
+  });
+
+  it('github-actions with network: host (a container job cannot have it): the docker run step builds the project as uid 1001', async () => {
+    const p = project({ mounts: [{ source: 'werf.yaml', target: '/extra/werf.yaml' }] });
+    await execa('chown', ['-R', '1001:1001', p.dir]);
+    const text = await exportText(['--export', 'github-actions'], p.dir);
+    expect(text).toContain('a container job cannot have --network host');
+    const workflow = parse(text) as { jobs: Record<string, { container?: unknown; env?: Record<string, string>; steps: { run?: string }[] }> };
+    const job = Object.values(workflow.jobs)[0]!;
+    expect(job.container).toBeUndefined();
+    const step = job.steps.find((s) => s.run)!;
+    expect(step.run).toContain('--network host');
+    expect(step.run).toContain('--user build1001');
+    expect(step.run).toContain('"type=bind,source=$PWD/werf.yaml,target=/extra/werf.yaml,readonly"');
+    // As the runner does: the step's script, by sh, in the checkout.
+    const run = await execa('sh', ['-c', step.run!], { cwd: p.dir, reject: false, all: true, timeout: 240_000 });
+    expect(run.all).toMatch(/Building image app/);
+    expect(run.exitCode, run.all).toBe(0);
   });
 
   it("kubernetes: kubectl decodes the Pod offline (for its own version's form) and keeps every field", async () => {

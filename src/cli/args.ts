@@ -9,6 +9,7 @@ import type { ConfigFlags } from '../config/layers.js';
 import { EXIT_CODES, UsageError } from '../errors.js';
 // The formats' names only: the exports themselves (and the YAML library) load with --export.
 import { EXPORT_FORMATS, KUBE_CACHE_KINDS } from '../export/formats.js';
+import { misplacedOption } from './misplaced-option.js';
 
 /** werf-run's options: the flags that set config keys (config/layers.ts), and the rest. */
 export interface CliOptions extends ConfigFlags {
@@ -42,7 +43,7 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .option('-c, --config <path>', 'config file (default: search .werfrunrc* from here up to the git root)')
     .option('-H, --host <endpoint>', 'Docker endpoint, like DOCKER_HOST (unix://, tcp://, ssh://)')
     .option('--context <name>', 'docker context to use, like DOCKER_CONTEXT')
-    .addOption(new Option('--mode <mode>', 'force a mode instead of choosing').choices(['auto', ...MODES]))
+    .addOption(new Option('--mode <mode>', 'run in this mode only, no recovery to another (auto, the default: choose from the host and recover)').choices(['auto', ...MODES]))
     .option('--allow-privileged', 'allow the privileged mode when nothing less works')
     .option('--image <reference>', 'werf image reference (overrides group/channel/distro)')
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices([...PULL_POLICIES]))
@@ -102,6 +103,12 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
       }
       // Shown by commander when no werf command was given.
       if (error.code === 'commander.help') throw new UsageError('no werf command given', 'name one, e.g. werf-run build');
+      const unknown = error.code === 'commander.unknownOption' ? /unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
+      if (unknown) {
+        const own = program.options.flatMap((o) => (o.long ? [o.long] : []));
+        const answer = misplacedOption(argv, unknown, own);
+        throw new UsageError(answer.message, answer.remedy);
+      }
       throw new UsageError(error.message.replace(/^error: /, ''), 'see werf-run --help');
     }
     if (error instanceof InvalidArgumentError) throw new UsageError(error.message, 'see werf-run --help');

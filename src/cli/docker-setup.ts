@@ -29,10 +29,12 @@ export function discoveryFacts(
   setup: DockerSetup,
   engineConfig: Pick<Config['engine'], 'host' | 'context'>,
   env: Readonly<Record<string, string | undefined>>,
+  origins: Readonly<Record<string, string>> = {},
 ): DiscoveryFacts {
   return {
     explicitHost: engineConfig.host,
     explicitContext: engineConfig.context,
+    explicitFrom: { host: origins['engine.host'], context: origins['engine.context'] },
     env,
     home: env.HOME || os.homedir(),
     currentContext: setup.config.currentContext ? { name: setup.config.currentContext, file: setup.configFile } : undefined,

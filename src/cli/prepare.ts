@@ -6,8 +6,8 @@
  * consumer of the result. Nothing here runs werf.
  */
 import os from 'node:os';
-import { loadConfig } from '../config/load.js';
-import { envLayer, flagsLayer, FLAG_SOURCES } from '../config/layers.js';
+import { keyName, loadConfig } from '../config/load.js';
+import { envLayer, flagsLayer, FLAG_SOURCES, misspelledEnvVars } from '../config/layers.js';
 import type { Config } from '../config/schema.js';
 import { connect } from '../engine/discover.js';
 import { loggingEngine } from '../engine/logging.js';
@@ -64,6 +64,8 @@ export interface PreparedRun {
   dockerSetup: DockerSetup;
   /** The werf image reference. */
   image: string;
+  /** Key path -> the flag or variable that set it, so later messages name what the user typed. */
+  origins: Readonly<Record<string, string>>;
   /** The engine and its /info; undefined when none answered and the purpose goes on without (engineError says why). */
   engine: Engine | undefined;
   info: EngineInfo | undefined;
@@ -91,11 +93,12 @@ export async function prepareRun(
   session?: Pick<Session, 'openEngine' | 'engineReady'>,
 ): Promise<PreparedRun> {
   const may = PURPOSES[purpose];
-  const { project, config, configFile } = await readProject(ctx, options, reporter);
+  const { project, config, configFile, origins } = await readProject(ctx, options, reporter);
   const dockerSetup = readDockerSetup(ctx.env);
-  const image = resolveImageRef(config.image);
+  // Before the engine: a bad --image is the user's input (named by the flag that set it).
+  const image = resolveImageRef(config.image, keyName(origins));
 
-  const { engine, info, engineError } = await connectEngine(ctx, options, { config, dockerSetup }, reporter, may, session?.openEngine ?? ctx.openEngine);
+  const { engine, info, engineError } = await connectEngine(ctx, options, { config, dockerSetup, origins }, reporter, may, session?.openEngine ?? ctx.openEngine);
   if (engine && may.containers === true) await session?.engineReady(engine);
 
   let imageError: unknown;
@@ -146,6 +149,7 @@ export async function prepareRun(
     project,
     config,
     configFile,
+    origins,
     dockerSetup,
     image,
     engine,
@@ -171,7 +175,10 @@ async function readProject(ctx: CliContext, options: CliOptions, reporter: Repor
 
   const fromEnv = envLayer(ctx.env);
   if (fromEnv.unused.length > 0) reporter.debug(`WERF_RUN_* variables that set nothing: ${fromEnv.unused.join(', ')}`);
-  const { config, filepath } = await loadConfig({
+  for (const { name, meant } of misspelledEnvVars(fromEnv.unused)) {
+    reporter.warn(`${name} is not a werf-run variable (did you mean ${meant}?); it is ignored and not passed to werf`);
+  }
+  const { config, filepath, origins } = await loadConfig({
     cwd: ctx.cwd,
     stopDir: project.root,
     explicitPath: options.config,
@@ -183,14 +190,14 @@ async function readProject(ctx: CliContext, options: CliOptions, reporter: Repor
   reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');
   // Before anything touches the engine (chooseMode checks it again for its own callers).
   assertPrivilegedAllowed(config);
-  return { project, config, configFile: filepath };
+  return { project, config, configFile: filepath, origins };
 }
 
 /** Finds the engine and reads its /info; when the purpose allows, an engine that does not answer is returned as engineError. */
 async function connectEngine(
   ctx: CliContext,
   options: CliOptions,
-  { config, dockerSetup }: { config: Config; dockerSetup: DockerSetup },
+  { config, dockerSetup, origins }: { config: Config; dockerSetup: DockerSetup; origins: Readonly<Record<string, string>> },
   reporter: Reporter,
   may: Permissions,
   open: (endpoint: Endpoint) => Engine,
@@ -198,7 +205,7 @@ async function connectEngine(
   const openEngine = options.verbose ? (endpoint: Endpoint) => loggingEngine(open(endpoint), (m) => reporter.debug(m)) : open;
   return reporter.task('connecting to the Docker Engine', async () => {
     try {
-      const facts = discoveryFacts(dockerSetup, config.engine, ctx.env);
+      const facts = discoveryFacts(dockerSetup, config.engine, ctx.env, origins);
       const engine = await connect({ facts, timeoutMs: config.engine.timeoutMs }, openEngine);
       reporter.debug(`engine: ${engine.endpoint.url} (from ${engine.endpoint.source})`);
       const info = await engine.info();

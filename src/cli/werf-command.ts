@@ -16,6 +16,9 @@ import { imageUser } from '../plan/contract.js';
 import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
 import { disprovedFacts } from '../recover/disprove.js';
 import { runRecovering } from '../recover/retry.js';
+import { keyName } from '../config/load.js';
+import { unknownUserError } from './user-error.js';
+import { werfFailedLine } from './werf-exit.js';
 import { classify } from '../recover/signatures.js';
 import type { Reporter } from '../reporter.js';
 import { runAttempt } from '../run/attempt.js';
@@ -167,6 +170,9 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
     firstMode: werf.firstMode,
     attempt: (mode) => runAttempt(engine, werf.planFor(mode).container, io, classify, session.attemptHooks),
     fuseDevice: detection.facts.fuseDevice.value,
+    rootlessOverlay: detection.facts.rootlessOverlay.value,
+    // --mode X / mode: X means that mode; only auto climbs.
+    pinned: config.mode !== 'auto',
     onAttemptFailed: (mode, failure) => {
       // A cached fact the failure proves wrong: drop the probe result, so the next run probes again.
       const wrong = disprovedFacts(failure.id, mode, detection.facts);
@@ -177,6 +183,9 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
     allowPrivileged: config.allowPrivileged,
     maxAttempts: config.maxAttempts,
     onRetry: (from, to, failure, why) => reporter.warn(`mode ${from} failed: ${failure.cause}. Retrying in mode ${to} (${why})`),
+  }).catch((error: unknown) => {
+    // A user the image does not have is the config's mistake: the engine says so when it starts the container.
+    throw unknownUserError(error, config.user, keyName(prepared.origins)('user'), prepared.image) ?? error;
   });
   if (result.stoppedForClosed) {
     reporter.info(`werf's ${result.stoppedForClosed} was closed by its reader while werf was running (e.g. | head): werf was stopped (it exited with ${result.exitCode}); exit code ${ExitCode.outputClosed}`);
@@ -191,5 +200,7 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
     }));
     reporter.debug(failed ?? `cache: mode ${result.mode} remembered in ${cache.file}`);
   }
+  // Even with --quiet: the one line that tells werf's exit code from werf-run's own.
+  if (result.exitCode !== 0) ctx.stderr.write(werfFailedLine(werfArgs, result.exitCode, result.mode));
   return result.exitCode;
 }

@@ -5,6 +5,7 @@
  * and every list of strings has a variable (see keys.ts: WERF_RUN_ + the key
  * path in upper snake case); lists are comma-separated.
  */
+import leven from 'leven';
 import { ENV_ALIASES, configKeys, type ConfigKey } from './keys.js';
 import { detectSchema } from './schema.js';
 
@@ -74,6 +75,26 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>, keys
   return layer;
 }
 
+/**
+ * The unused WERF_RUN_* variables that look like a slip of a real one
+ * (WERF_RUN_MOED for WERF_RUN_MODE): at most two edits in the part after
+ * WERF_RUN_, and at most half its letters. Other tools' variables
+ * (WERF_RUN_RIG_DIR) are too far from any name to be caught.
+ */
+export function misspelledEnvVars(unused: readonly string[], known: readonly string[] = ownEnvVars()): { name: string; meant: string }[] {
+  const tail = (name: string): string => name.slice('WERF_RUN_'.length);
+  const out: { name: string; meant: string }[] = [];
+  for (const name of unused) {
+    let best: { meant: string; distance: number } | undefined;
+    for (const candidate of known) {
+      const distance = leven(tail(name), tail(candidate));
+      if (!best || distance < best.distance) best = { meant: candidate, distance };
+    }
+    if (best && best.distance <= Math.min(2, Math.floor(tail(name).length / 2))) out.push({ name, meant: best.meant });
+  }
+  return out;
+}
+
 /** The names werf-run reads itself: they are not werf's, so they are not passed to werf. */
 export function ownEnvVars(keys: readonly ConfigKey[] = configKeys()): string[] {
   return [...Object.keys(ENV_ALIASES), ...keys.flatMap((k) => (k.envVar ? [k.envVar] : []))];
@@ -124,5 +145,5 @@ export const FLAG_SOURCES: Readonly<Record<string, string>> = {
   'engine.context': '--context',
   'image.reference': '--image',
   'image.pull': '--pull',
-  ...Object.fromEntries(Object.keys(detectSchema.shape).map((key) => [`detect.${key}`, `--detect ${key}=`])),
+  ...Object.fromEntries(Object.keys(detectSchema.shape).map((key) => [`detect.${key}`, `--detect ${key}`])),
 };

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { envLayer, FLAG_SOURCES, flagsLayer } from './layers.js';
-import { loadConfig, searchDirs, type ConfigLayer } from './load.js';
+import { envLayer, FLAG_SOURCES, flagsLayer, misspelledEnvVars } from './layers.js';
+import { keyName, loadConfig, searchDirs, type ConfigLayer } from './load.js';
 
 const roots: string[] = [];
 afterAll(() => {
@@ -106,6 +106,17 @@ describe('precedence: defaults < file < WERF_RUN_* < flags', () => {
     expect((await load([environment])).config).toMatchObject({ mode: 'native', maxAttempts: 4, network: 'none', image: { pull: 'always', channel: 'ea' } });
     expect((await load([environment, flags])).config).toMatchObject({ mode: 'privileged', maxAttempts: 4, network: 'host', image: { pull: 'always' } });
   });
+
+  it('remembers which flag or variable set each key (only the keys they set), for later messages', async () => {
+    const environment = env({ WERF_RUN_MODE: 'native', WERF_RUN_DOCKER_HOST: 'tcp://e:1' });
+    const flags: ConfigLayer = { name: 'flags', values: flagsLayer({ mode: 'fuse', image: 'a/b:1' }), sources: FLAG_SOURCES };
+    const { origins } = await load([environment, flags]);
+    expect(origins).toEqual({ mode: '--mode', 'engine.host': 'WERF_RUN_DOCKER_HOST', 'image.reference': '--image' });
+    const name = keyName(origins);
+    expect([name('image.reference'), name('engine.host'), name('network')]).toEqual(['--image', 'WERF_RUN_DOCKER_HOST (engine.host)', 'network']);
+    const bad = await failure(load([{ name: 'command-line flags', values: flagsLayer({ detect: ['fuseDevice=bogus'] }), sources: FLAG_SOURCES }]));
+    expect(bad.message).toContain('invalid werf-run config in command-line flags: --detect fuseDevice is "bogus" (a string); allowed: "usable"');
+  });
 });
 
 describe('WERF_RUN_* variables', () => {
@@ -178,6 +189,11 @@ describe('bad config: one message with the file, the key, what was found and wha
     const json = await bad({ '.werfrunrc.json': '{"image": {"channel": "ea",}}' });
     expect(json.error.exitCode).toBe(2);
     expect(json.error.message).toMatch(new RegExp(`^cannot load config file ${json.root}/\\.werfrunrc\\.json: .*(line|position|column)`, 's'));
+    // One frame, once, and not the whole text again after "while parsing".
+    const frame = '> 1 | {"image": {"channel": "ea",}}\n    |                            ^';
+    expect(json.error.message.split(frame)).toHaveLength(2);
+    expect(json.error.message).toMatch(new RegExp(`^cannot load config file \\S+: [^\\n]*position 27[^\\n]*\\n\\n${frame.replace(/[|^{}()]/g, '\\$&')}$`));
+    expect(json.error.message).not.toContain('while parsing');
     const yaml = await bad({ '.werfrunrc.yaml': 'image:\n  channel: [ea\n' });
     expect(yaml.error.message).toMatch(new RegExp(`^cannot load config file ${yaml.root}/\\.werfrunrc\\.yaml: `));
     expect(yaml.error.remedy).toMatch(/syntax/);
@@ -211,5 +227,25 @@ describe('bad config: one message with the file, the key, what was found and wha
     expect(error.message).toContain('invalid werf-run config in the environment');
     expect(error.message).toContain('WERF_RUN_IMAGE_CHANNEL (image.channel) is "nightly" (a string); allowed: "alpha"');
     expect(error.message).toContain('WERF_RUN_ALLOW_PRIVILEGED (allowPrivileged) is "maybe" (a string); expected a boolean');
+  });
+
+  it('never prints a secret: values under secret-looking names are masked, at any depth, and URL passwords too', async () => {
+    const token = await bad({ '.werfrunrc.json': '{"env": {"set": {"NPM_TOKEN": ["npm_SECRET1"]}}}' });
+    expect(token.error.message).toContain('env.set.NPM_TOKEN is "<redacted>" (a list); expected a string');
+    const nested = await bad({ '.werfrunrc.json': '{"env": {"set": [{"GITLAB_PASSWORD": "pw_SECRET2", "PROXY": "http://u:pw_SECRET3@proxy:3128"}]}}' });
+    expect(nested.error.message).toContain('env.set is [{"GITLAB_PASSWORD":"<redacted>","PROXY":"http://u:<redacted>@proxy:3128"}] (a list)');
+    const top = await bad({ '.werfrunrc.json': '[{"API_KEY": "k_SECRET4"}]' });
+    for (const { error } of [token, nested, top]) expect(error.message).not.toMatch(/SECRET/);
+  });
+});
+
+describe('misspelled WERF_RUN_* variables', () => {
+  it('are caught when close to a real name, and other tools\' variables are left alone', () => {
+    const unused = envLayer({ WERF_RUN_MOED: 'fuse', WERF_RUN_IMAGE_CHANEL: 'ea', WERF_RUN_ALOW_PRIVILEGED: '1', WERF_RUN_RIG_DIR: '/x', WERF_RUN_TEST_IMAGE: 'a', WERF_RUN_X: '1' }).unused;
+    expect(misspelledEnvVars(unused)).toEqual([
+      { name: 'WERF_RUN_MOED', meant: 'WERF_RUN_MODE' },
+      { name: 'WERF_RUN_IMAGE_CHANEL', meant: 'WERF_RUN_IMAGE_CHANNEL' },
+      { name: 'WERF_RUN_ALOW_PRIVILEGED', meant: 'WERF_RUN_ALLOW_PRIVILEGED' },
+    ]);
   });
 });

@@ -14,6 +14,7 @@ import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { allowedKeysAt } from './keys.js';
+import { isSecretName, redactValue } from './secrets.js';
 import { configSchema, type Config } from './schema.js';
 import { loadTypeScriptConfig } from './ts-loader.js';
 
@@ -40,6 +41,20 @@ export interface LoadedConfig {
   config: Config;
   /** The file it came from, or undefined when none was found. */
   filepath: string | undefined;
+  /** Key path -> the flag or variable that set it last (keys the file or the defaults set are absent). */
+  origins: Readonly<Record<string, string>>;
+}
+
+/**
+ * How a message names a key: by the flag that set it (`--image`), by the
+ * variable and the key (`WERF_RUN_MODE (mode)`), else by the key path.
+ */
+export function keyName(origins: Readonly<Record<string, string>> | undefined): (keyPath: string) => string {
+  return (keyPath) => {
+    const origin = origins?.[keyPath];
+    if (!origin) return keyPath;
+    return origin.startsWith('-') ? origin : `${origin} (${keyPath})`;
+  };
 }
 
 /** A layer above the file (environment, flags): its values and how to name a key's origin. */
@@ -70,11 +85,11 @@ function valueAt(input: unknown, keyPath: readonly PropertyKey[]): unknown {
   return node;
 }
 
-function show(value: unknown): string {
+/** A value as a message shows it: JSON and its kind, never a secret (`secret`: it sits under a secret-looking name). */
+function show(value: unknown, secret = false): string {
   if (value === undefined) return 'missing';
-  const json = JSON.stringify(value);
   const kind = Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
-  return `${json} (${kind})`;
+  return `${JSON.stringify(redactValue(value, secret))} (${kind})`;
 }
 
 /** One issue as "<key> is <found>; <allowed>". `name` turns a key path into what the user wrote. */
@@ -82,7 +97,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, name: (keyPath: 
   const dotted = issue.path.map(String).join('.');
   const plain = issue.path.filter((p) => typeof p !== 'number').map(String).join('.');
   const key = dotted ? (name(plain) === plain ? dotted : name(plain)) : '(top level)';
-  const found = show(valueAt(input, issue.path));
+  const found = show(valueAt(input, issue.path), issue.path.some((p) => typeof p === 'string' && isSecretName(p)));
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = allowedKeysAt(issue.path);
@@ -117,8 +132,7 @@ function mergeLayers(...layers: readonly Record<string, unknown>[]): Record<stri
 function validateConfig(raw: unknown, source: string, sources?: Readonly<Record<string, string>>): Config {
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const name = (keyPath: string): string => (sources?.[keyPath] ? `${sources[keyPath]} (${keyPath})` : keyPath);
-  const problems = parsed.error.issues.map((issue) => describeIssue(issue, raw, name));
+  const problems = parsed.error.issues.map((issue) => describeIssue(issue, raw, keyName(sources)));
   throw new UsageError(
     `invalid werf-run config in ${source}: ${problems.join('; ')}`,
     'fix the value (werfrunrc.example.json shows every key, werfrun.schema.json their types)',
@@ -201,13 +215,29 @@ async function readConfigFile(file: string): Promise<unknown> {
         error,
       );
     }
-    const detail = errorMessage(error).replace(/^(JSON|YAML) Error in [^:\n]+:\n?/, '').trim();
+    const detail = parseErrorDetail(errorMessage(error), (error as { codeFrame?: unknown }).codeFrame);
     throw new UsageError(
       `cannot load config file ${file}: ${detail}`,
       /\.[cm]?[jt]s$/.test(file) ? 'fix the code so that it runs and exports the config as its default export' : 'fix the syntax so that the file parses',
       error,
     );
   }
+}
+
+/**
+ * A parser's message without cosmiconfig's header, as the reason then one code
+ * frame. parse-json (JSON) repeats its frame and quotes the whole text after
+ * "while parsing"; both go.
+ */
+function parseErrorDetail(message: string, codeFrame?: unknown): string {
+  const text = message.replace(/^(JSON|YAML) Error in [^:\n]+:\s*/, '');
+  if (typeof codeFrame !== 'string' || codeFrame === '') return text.trim();
+  const reason = text
+    .split(codeFrame)
+    .join('')
+    .trim()
+    .replace(/ while parsing (near )?(['"]).*$/s, '');
+  return `${reason}\n\n${codeFrame}`;
 }
 
 export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> {
@@ -224,5 +254,11 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
   if (filepath) validateConfig(fileConfig, filepath);
   for (const layer of input.overlays ?? []) validateConfig(layer.values, layer.name, layer.sources);
   const merged = mergeLayers(fileConfig as Record<string, unknown>, ...(input.overlays ?? []).map((l) => l.values));
-  return { config: validateConfig(merged, filepath ?? 'defaults, environment and flags'), filepath };
+  const origins: Record<string, string> = {};
+  for (const layer of input.overlays ?? []) {
+    for (const [keyPath, source] of Object.entries(layer.sources ?? {})) {
+      if (valueAt(layer.values, keyPath.split('.')) !== undefined) origins[keyPath] = source;
+    }
+  }
+  return { config: validateConfig(merged, filepath ?? 'defaults, environment and flags'), filepath, origins };
 }

@@ -44,6 +44,15 @@ export const detectSchema = z
   })
   .describe('Facts about the Docker host, for hosts where probing is impossible or wrong.');
 
+/** The Docker daemon's rule for a local volume's name (moby volume/local: validNameRegex). */
+const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const volumeName = z
+  .string()
+  .regex(VOLUME_NAME, 'allowed: a Docker volume name (two or more of letters, digits, "_", "." and "-", starting with a letter or digit)');
+
+/** What `docker run --user` takes: a user name or uid, optionally ":group" (name or gid). */
+const USER_FORM = /^([a-z_][a-z0-9_.-]*\$?|\d+)(:([a-z_][a-z0-9_.-]*\$?|\d+))?$/i;
+
 const mountSchema = z.strictObject({
   source: z.string().min(1).describe('Host path (absolute, or relative to the project root).'),
   target: z.string().startsWith('/').describe('Absolute path in the container.'),
@@ -62,16 +71,20 @@ export const configSchema = z
       .prefault({})
       .describe('Which Docker Engine to talk to; unset follows the docker CLI.'),
     image: imageSchema.prefault({}),
-    mode: z.enum(['auto', ...MODES]).default('auto').describe('auto picks the least-privileged mode that works; or force one.'),
+    mode: z.enum(['auto', ...MODES]).default('auto').describe('auto picks the least-privileged mode the host allows and recovers to the next mode on a known failure; any other value runs in that mode only (no recovery to another mode).'),
     allowPrivileged: z.boolean().default(false).describe('Allow the privileged mode (never used unless true).'),
     maxAttempts: z.number().int().min(1).max(5).default(3).describe('How many modes a run may try before giving up.'),
     detect: detectSchema.prefault({}),
     network: z.string().min(1).optional().describe('Docker network mode for the werf container (e.g. host); unset uses the engine default.'),
-    user: z.string().min(1).optional().describe('User to run werf as; unset uses the image contract (build, uid 1000).'),
+    user: z
+      .string()
+      .regex(USER_FORM, 'allowed: a user of the werf image or a uid, optionally with ":group" (e.g. build, 1001, build1001:build1001)')
+      .optional()
+      .describe('User to run werf as; unset uses the image contract (build, uid 1000).'),
     volumes: z
       .strictObject({
-        storage: z.string().min(1).default('werf-run-buildah-storage').describe('Named volume for buildah storage.'),
-        werfHome: z.string().min(1).default('werf-run-werf-home').describe('Named volume for ~/.werf.'),
+        storage: volumeName.default('werf-run-buildah-storage').describe('Named volume for buildah storage.'),
+        werfHome: volumeName.default('werf-run-werf-home').describe('Named volume for ~/.werf.'),
       })
       .prefault({})
       .describe('Cache volumes, kept between runs.'),

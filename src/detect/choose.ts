@@ -80,7 +80,7 @@ export function chooseMode(
   const problems = hostProblems(facts);
   if (config.mode !== 'auto') {
     assertPrivilegedAllowed(config);
-    return { mode: config.mode, reasons: [`mode forced to ${config.mode} by config or --mode`], ruledOut: {}, problems };
+    return { mode: config.mode, reasons: [`mode ${config.mode} forced by config or --mode: kept for the whole run, no recovery to another mode`], ruledOut: {}, problems };
   }
   const reasons: string[] = [];
   const ruledOut: ModeChoice['ruledOut'] = {};

@@ -24,6 +24,8 @@ export interface DiscoveryFacts {
   explicitHost?: string;
   /** engine.context from the config file or --context. */
   explicitContext?: string;
+  /** The flag or variable that set engine.host / engine.context, for messages (unset: the config file). */
+  explicitFrom?: { host?: string; context?: string };
   env: Readonly<Record<string, string | undefined>>;
   home: string;
   /** currentContext of config.json, and the file it was read from. */
@@ -71,6 +73,13 @@ function defaultContext(facts: DiscoveryFacts, source: string): Endpoint {
   return { url: DEFAULT_SOCKET, source: `docker context "default" (${source})` };
 }
 
+/** engine.host/engine.context as the user set it: the flag (--host), the variable, or the config file's key. */
+export function explicitName(facts: Pick<DiscoveryFacts, 'explicitFrom'>, key: 'engine.host' | 'engine.context'): string {
+  const from = key === 'engine.host' ? facts.explicitFrom?.host : facts.explicitFrom?.context;
+  if (!from) return `${key} (werf-run config)`;
+  return from.startsWith('-') ? from : `${from} (${key})`;
+}
+
 const contextEndpoint = (facts: DiscoveryFacts, name: string, source: string): Endpoint =>
   name === 'default' ? defaultContext(facts, source) : resolveContext(name, source, facts.store);
 
@@ -81,13 +90,13 @@ const STRATEGIES: readonly Strategy[] = [
     // Like `docker -H`: DOCKER_TLS_VERIFY and DOCKER_CERT_PATH apply to it too.
     find: (f) =>
       f.explicitHost
-        ? [dockerHostEndpoint(f.explicitHost, 'engine.host (werf-run config, WERF_RUN_DOCKER_HOST or --host)', f.env, f.store.configDir)]
+        ? [dockerHostEndpoint(f.explicitHost, explicitName(f, 'engine.host'), f.env, f.store.configDir)]
         : undefined,
   },
   {
     name: 'engine.context',
     explicit: true,
-    find: (f) => (f.explicitContext ? [contextEndpoint(f, f.explicitContext, 'engine.context or --context')] : undefined),
+    find: (f) => (f.explicitContext ? [contextEndpoint(f, f.explicitContext, explicitName(f, 'engine.context'))] : undefined),
   },
   {
     name: 'DOCKER_HOST',
@@ -142,7 +151,7 @@ export function wellKnownSockets(env: DiscoveryFacts['env'], home: string): Endp
 export function candidateEndpoints(facts: DiscoveryFacts, strategies: readonly Strategy[] = STRATEGIES): Candidates {
   if (facts.explicitHost && facts.explicitContext) {
     throw new UsageError(
-      `engine.host (${facts.explicitHost}) and engine.context (${facts.explicitContext}) are both set`,
+      `${explicitName(facts, 'engine.host')} "${facts.explicitHost}" and ${explicitName(facts, 'engine.context')} "${facts.explicitContext}" are both set`,
       'set only one of them (like the docker CLI, which refuses both --host and --context)',
     );
   }

@@ -91,3 +91,20 @@ describe('connect', () => {
     expect(error.remedy).toBe(`${ssh.remedy}; or unset DOCKER_HOST to use the default socket`);
   });
 });
+
+describe('an engine chosen by a flag or variable is named by it, not by the config key it feeds', () => {
+  it('--host, WERF_RUN_DOCKER_HOST and the config file each name themselves', async () => {
+    const refused = { 'tcp://h:1': errno('ECONNREFUSED') };
+    const fail = (over: Partial<DiscoveryFacts>) =>
+      connect({ facts: facts({ explicitHost: 'tcp://h:1', ...over }), timeoutMs: 100 }, opener(refused, [])).then(
+        () => expect.unreachable(),
+        (e: { message: string; remedy: string }) => e,
+      );
+    const flag = await fail({ explicitFrom: { host: '--host' } });
+    expect(flag.message).toMatch(/^no Docker Engine answered at the endpoint chosen by --host:\n {2}- tcp:\/\/h:1 \(from --host\): connection refused/);
+    expect(flag.remedy).toMatch(/; or change or remove --host$/);
+    expect(flag.message).not.toContain('engine.host');
+    expect((await fail({ explicitFrom: { host: 'WERF_RUN_DOCKER_HOST' } })).message).toContain('chosen by WERF_RUN_DOCKER_HOST (engine.host):');
+    expect((await fail({})).remedy).toMatch(/or change or remove engine\.host \(werf-run config\)$/);
+  });
+});

@@ -5,7 +5,7 @@
  * failed, and the fix for the reasons seen.
  */
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
-import { candidateEndpoints, type DiscoveryFacts, type Strategy } from './candidates.js';
+import { candidateEndpoints, explicitName, type DiscoveryFacts, type Strategy } from './candidates.js';
 import type { Endpoint, Engine } from './port.js';
 import { SshError } from './ssh-endpoint.js';
 
@@ -87,14 +87,19 @@ const REMEDIES: Record<FailureKind, string> = {
   other: 'check that the endpoint is a Docker Engine API (docker -H <endpoint> version)',
 };
 
-function remedyFor(failures: readonly CandidateFailure[], explicit: Strategy | undefined): string {
+/** The strategy as the user would name it: `--host` rather than engine.host when the flag set it. */
+function chosenBy(strategy: Strategy, facts: Pick<DiscoveryFacts, 'explicitFrom'>): string {
+  return strategy.name === 'engine.host' || strategy.name === 'engine.context' ? explicitName(facts, strategy.name) : strategy.name;
+}
+
+function remedyFor(failures: readonly CandidateFailure[], explicit: Strategy | undefined, label: string): string {
   const fixes = [...new Set(failures.map((f) => f.remedy ?? REMEDIES[f.kind]))];
   if (explicit) {
     const choice =
       explicit.name === 'currentContext'
         ? 'switch context (docker context use default)'
         : explicit.name === 'engine.host' || explicit.name === 'engine.context'
-          ? `change or remove ${explicit.name} (werf-run config or flag)`
+          ? `change or remove ${label}`
           : `unset ${explicit.name} to use the default socket`;
     fixes.push(`or ${choice}`);
   } else {
@@ -124,18 +129,19 @@ export async function connect(input: ConnectInput, open: (endpoint: Endpoint) =>
       failures.push({ endpoint, ...explainFailure(error, input.timeoutMs) });
     }
   }
-  throw new WerfRunError(unreachableMessage(failures, strategy), {
-    remedy: remedyFor(failures, strategy.explicit ? strategy : undefined),
+  const label = chosenBy(strategy, input.facts);
+  throw new WerfRunError(unreachableMessage(failures, strategy, label), {
+    remedy: remedyFor(failures, strategy.explicit ? strategy : undefined, label),
   });
 }
 
 /** The one message for "no engine answered" (pure). */
-function unreachableMessage(failures: readonly CandidateFailure[], strategy: Strategy): string {
+function unreachableMessage(failures: readonly CandidateFailure[], strategy: Strategy, label: string = strategy.name): string {
   const lines = failures.map((f) => `  - ${f.endpoint.url} (from ${f.endpoint.source}): ${f.reason}`);
   if (strategy.explicit) {
     return (
-      `no Docker Engine answered at the endpoint chosen by ${strategy.name}:\n${lines.join('\n')}\n` +
-      `  ${strategy.name} is an explicit choice, so werf-run (like the docker CLI) tries no other engine.`
+      `no Docker Engine answered at the endpoint chosen by ${label}:\n${lines.join('\n')}\n` +
+      `  ${label} is an explicit choice, so werf-run (like the docker CLI) tries no other engine.`
     );
   }
   return `no Docker Engine answered; nothing chose one (no --host/--context, DOCKER_HOST, DOCKER_CONTEXT or current docker context), so werf-run tried the well-known sockets:\n${lines.join('\n')}`;

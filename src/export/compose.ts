@@ -4,7 +4,7 @@
  */
 import { Document } from 'yaml';
 import { PROJECT_DIR } from '../plan/contract.js';
-import { cacheTargets, dnsName, provenance, type ExportSpec } from './spec.js';
+import { cacheTargets, dnsName, isProjectRelative, projectSubpath, provenance, type ExportSpec } from './spec.js';
 
 function composeObject(spec: ExportSpec): Record<string, unknown> {
   const t = cacheTargets(spec.user);
@@ -23,6 +23,13 @@ function composeObject(spec: ExportSpec): Record<string, unknown> {
     { type: 'bind', source: '.', target: PROJECT_DIR },
     { type: 'volume', source: 'buildah-storage', target: t.storage },
     { type: 'volume', source: 'werf-home', target: t.werfHome },
+    // Relative sources are relative to the compose file, which sits in the project's root.
+    ...spec.mounts.map((m) => ({
+      type: 'bind',
+      source: isProjectRelative(m.source) ? `./${projectSubpath(m.source)}` : m.source,
+      target: m.target,
+      ...(m.readOnly ? { read_only: true } : {}),
+    })),
   ];
   const environment = [...spec.envNames, ...Object.entries(spec.envFixed).map(([k, v]) => `${k}=${v}`)];
   if (environment.length > 0) service.environment = environment;

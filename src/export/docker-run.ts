@@ -7,7 +7,7 @@
 import type { ContainerSpec } from '../engine/port.js';
 import { dockerRunGroups, shellQuote } from '../plan/docker-command.js';
 import { PROJECT_DIR } from '../plan/contract.js';
-import { cacheTargets, provenance, type ExportSpec } from './spec.js';
+import { cacheTargets, isProjectRelative, projectSubpath, provenance, type ExportSpec } from './spec.js';
 
 /** The project mount's source: expanded by the shell, so its word is quoted by hand. */
 const PWD = '$PWD';
@@ -29,6 +29,13 @@ function exportedContainer(spec: ExportSpec): ContainerSpec {
       { type: 'volume', source: spec.volumes.storage, target: t.storage, readOnly: false },
       { type: 'volume', source: spec.volumes.werfHome, target: t.werfHome, readOnly: false },
       { type: 'bind', source: PWD, target: PROJECT_DIR, readOnly: false },
+      // config mounts: host paths as they are, those inside the project from "$PWD" too.
+      ...spec.mounts.map((m) => ({
+        type: 'bind' as const,
+        source: isProjectRelative(m.source) ? `${PWD}/${projectSubpath(m.source)}` : m.source,
+        target: m.target,
+        readOnly: m.readOnly,
+      })),
     ],
     securityOpt: spec.securityOpt,
     devices: spec.devices,
@@ -38,14 +45,23 @@ function exportedContainer(spec: ExportSpec): ContainerSpec {
   };
 }
 
+/** A mount word whose source starts with "$PWD": double-quoted so the shell expands $PWD and nothing else. */
+function pwdWord(word: string): string | undefined {
+  const at = word.indexOf(`source=${PWD}`);
+  if (!word.startsWith('type=bind,') || at < 0) return undefined;
+  const rest = word.slice(at + `source=${PWD}`.length).replace(/["$`\\]/g, '\\$&');
+  return `"${word.slice(0, at)}source=${PWD}${rest}"`;
+}
+
+/** The command's lines, to paste in the project's git root (the project, and mounts inside it, come from "$PWD"). */
+export function dockerRunLines(spec: ExportSpec): string[] {
+  return dockerRunGroups(exportedContainer(spec)).map((words) => words.map((word) => pwdWord(word) ?? shellQuote(word)).join(' '));
+}
+
 export function renderDockerRun(spec: ExportSpec): string {
-  const projectMount = `type=bind,source=${PWD},target=${PROJECT_DIR}`;
-  const lines = dockerRunGroups(exportedContainer(spec)).map((words) =>
-    words.map((word) => (word === projectMount ? `"${word}"` : shellQuote(word))).join(' '),
-  );
   const header = [
     ...provenance(spec, 'docker-run'),
     "run it in the project's git root; variables listed by name pass from your shell's environment",
   ].map((l) => `# ${l}`);
-  return `${header.join('\n')}\n${lines.join(' \\\n  ')}\n`;
+  return `${header.join('\n')}\n${dockerRunLines(spec).join(' \\\n  ')}\n`;
 }

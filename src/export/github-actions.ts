@@ -6,26 +6,52 @@
 import { Document } from 'yaml';
 import { shellQuote } from '../plan/docker-command.js';
 import { isSecretName } from '../plan/env.js';
+import { dockerRunLines } from './docker-run.js';
 import { cacheTargets, dnsName, isRunnerProvided, provenance, uidOf, type ExportSpec } from './spec.js';
 
 const GITHUB_USER = 'build1001';
 
-function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
-  const t = cacheTargets(GITHUB_USER);
-  const options = [`--user ${uidOf(GITHUB_USER)}`];
-  for (const opt of spec.securityOpt) options.push(`--security-opt ${opt}`);
-  for (const device of spec.devices) options.push(`--device ${device}`);
-  if (spec.privileged) options.push('--privileged');
-  if (spec.usernsMode) options.push(`--userns=${spec.usernsMode}`);
+/**
+ * Settings a container job cannot have: GitHub refuses --network in
+ * `container.options`, and its volumes cannot name the checkout. With them,
+ * werf runs with `docker run` from a step on the runner instead.
+ */
+function needsDockerRun(spec: ExportSpec): boolean {
+  return spec.network !== undefined || spec.mounts.length > 0;
+}
+
+/** The runner's workspace is owned by uid 1001, so werf runs as build1001 unless config.user says otherwise. */
+const githubUser = (spec: ExportSpec): string => (spec.userSet ? spec.user : GITHUB_USER);
+
+function jobEnv(spec: ExportSpec): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of spec.envNames) {
     if (!isRunnerProvided(name)) env[name] = `\${{ ${isSecretName(name) ? 'secrets' : 'vars'}.${name} }}`;
   }
-  Object.assign(env, spec.envFixed);
+  return Object.assign(env, spec.envFixed);
+}
+
+function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
+  const user = githubUser(spec);
+  const t = cacheTargets(user);
+  const env = jobEnv(spec);
+  const checkout = { uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } };
+  if (needsDockerRun(spec)) {
+    // The step runs in the workspace on the runner, so "$PWD" is the checkout.
+    const job: Record<string, unknown> = { 'runs-on': 'ubuntu-latest' };
+    if (Object.keys(env).length > 0) job.env = env;
+    job.steps = [checkout, { run: dockerRunLines({ ...spec, user }).join(' \\\n  ') }];
+    return { jobs: { [dnsName(spec.werfArgs[0])]: job } };
+  }
+  const options = [`--user ${uidOf(user) ?? user}`];
+  for (const opt of spec.securityOpt) options.push(`--security-opt ${opt}`);
+  for (const device of spec.devices) options.push(`--device ${device}`);
+  if (spec.privileged) options.push('--privileged');
+  if (spec.usernsMode) options.push(`--userns=${spec.usernsMode}`);
   const run: Record<string, unknown> = { run: ['werf', ...spec.werfArgs].map(shellQuote).join(' ') };
   if (spec.workdir) run['working-directory'] = spec.workdir;
   // The runner sets HOME=/github/home in job containers; werf and buildah must use
-  // build1001's home, where the cache volumes are.
+  // the image user's home, where the cache volumes are.
   run.env = { HOME: t.home };
   const job: Record<string, unknown> = {
     'runs-on': 'ubuntu-latest',
@@ -36,7 +62,7 @@ function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
     },
   };
   if (Object.keys(env).length > 0) job.env = env;
-  job.steps = [{ uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } }, run];
+  job.steps = [checkout, run];
   return { jobs: { [dnsName(spec.werfArgs[0])]: job } };
 }
 
@@ -44,7 +70,10 @@ export function renderGithubActions(spec: ExportSpec): string {
   const doc = new Document(githubActionsObject(spec));
   doc.commentBefore = [
     ...provenance(spec, 'github-actions'),
-    'merge into a workflow under .github/workflows/; werf runs as build1001 (uid 1001, the runner\'s workspace owner)',
+    `merge into a workflow under .github/workflows/; werf runs as ${githubUser(spec)}${spec.userSet ? ' (config user)' : " (uid 1001, the runner's workspace owner)"}`,
+    ...(needsDockerRun(spec)
+      ? [`werf runs with docker run on the runner: a container job cannot have ${spec.network ? `--network ${spec.network}` : 'bind mounts of the checkout'} (GitHub refuses --network in container options)`]
+      : []),
   ]
     .map((l) => ` ${l}`)
     .join('\n');

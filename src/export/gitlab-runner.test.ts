@@ -28,6 +28,8 @@ describe('renderGitlabRunner', () => {
     expect(docker(toml)).toEqual({
       privileged: true,
       userns_mode: 'host',
+      // config.user is set, so the runner runs the job's container as that user.
+      user: 'build1001',
       volumes: ['werf-run-buildah-storage:/home/build1001/.local/share/containers', 'werf-run-werf-home:/home/build1001/.werf'],
     });
     expect(renderGitlabRunner(specFor({ mode: 'privileged', usernsRemap: true, config: { user: 'build1001' } }))).toContain(toml);

@@ -11,7 +11,7 @@ import { UsageError } from '../errors.js';
 import { PROJECT_DIR } from '../plan/contract.js';
 import { FUSE_DEVICE } from '../plan/security.js';
 import { DEFAULT_KUBE_VERSION, type KubeCacheKind } from './formats.js';
-import { cacheTargets, dnsName, isRunnerProvided, provenance, uidOf, type ExportSpec } from './spec.js';
+import { cacheTargets, dnsName, isProjectRelative, isRunnerProvided, projectSubpath, provenance, uidOf, type ExportSpec } from './spec.js';
 
 export interface KubernetesOptions {
   /** Target cluster version, "1.29" or "v1.29.3". */
@@ -37,7 +37,10 @@ const atLeast = (v: { major: number; minor: number }, minor: number): boolean =>
 function kubernetesObject(spec: ExportSpec, options: KubernetesOptions): Record<string, unknown> {
   const version = parseKubeVersion(options.kubeVersion);
   const t = cacheTargets(spec.user);
-  const uid = uidOf(spec.user) ?? 1000;
+  const uid = uidOf(spec.user);
+  if (uid === undefined) {
+    throw new UsageError(`user "${spec.user}" has no known uid, and a Pod's runAsUser needs a number`, 'set user to a uid (e.g. "1000"), or to build, build1001 or root');
+  }
   const annotations: Record<string, string> = {};
   const securityContext: Record<string, unknown> = {};
   if (spec.securityOpt.includes('seccomp=unconfined')) {
@@ -63,10 +66,18 @@ function kubernetesObject(spec: ExportSpec, options: KubernetesOptions): Record<
   const env = Object.entries(spec.envFixed).map(([name, value]) => ({ name, value }));
   if (env.length > 0) container.env = env;
   if (spec.devices.includes(FUSE_DEVICE)) container.resources = { limits: { [FUSE_RESOURCE]: 1 } };
+  const hostMounts = spec.mounts.filter((m) => !isProjectRelative(m.source));
   container.volumeMounts = [
     { name: 'project', mountPath: PROJECT_DIR },
     { name: 'buildah-storage', mountPath: t.storage },
     { name: 'werf-home', mountPath: t.werfHome },
+    // Inside the project: a subPath of the project volume; host paths: hostPath volumes.
+    ...spec.mounts.map((m) => ({
+      name: isProjectRelative(m.source) ? 'project' : `mount-${hostMounts.indexOf(m)}`,
+      mountPath: m.target,
+      ...(isProjectRelative(m.source) ? { subPath: projectSubpath(m.source) } : {}),
+      ...(m.readOnly ? { readOnly: true } : {}),
+    })),
   ];
   const cache = (name: string, claim: string) =>
     options.cacheVolumes === 'pvc' ? { name, persistentVolumeClaim: { claimName: claim } } : { name, emptyDir: {} };
@@ -78,12 +89,15 @@ function kubernetesObject(spec: ExportSpec, options: KubernetesOptions): Record<
     metadata,
     spec: {
       restartPolicy: 'Never',
+      // network: host in werf-run is the node's network here (and cluster DNS still resolves).
+      ...(spec.network === 'host' ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
       securityContext: { runAsUser: uid, runAsGroup: uid, fsGroup: uid },
       containers: [container],
       volumes: [
         { name: 'project', emptyDir: {} },
         cache('buildah-storage', spec.volumes.storage),
         cache('werf-home', spec.volumes.werfHome),
+        ...hostMounts.map((m, i) => ({ name: `mount-${i}`, hostPath: { path: m.source } })),
       ],
     },
   };
@@ -101,6 +115,7 @@ export function renderKubernetes(spec: ExportSpec, options: KubernetesOptions): 
   doc.commentBefore = [
     ...provenance(spec, 'kubernetes'),
     `for Kubernetes ${version.major}.${version.minor}${atLeast(version, 30) ? '+' : ' (AppArmor by annotation, as before 1.30)'}; other versions: --kube-version`,
+    ...(spec.network && spec.network !== 'host' ? [`network "${spec.network}" has no Pod equivalent: the Pod uses the cluster's network`] : []),
   ]
     .map((l) => ` ${l}`)
     .join('\n');

@@ -6,14 +6,14 @@ import { dnsName, isRunnerProvided, uidOf } from './spec.js';
 
 describe('toExportSpec', () => {
   it('keeps the mode settings and cache volumes, and drops labels, TTY and werf-run\'s own variables', () => {
-    const spec = specFor({ mode: 'fuse', config: { volumes: { storage: 's', werfHome: 'h' } } });
+    const spec = specFor({ mode: 'fuse', config: { volumes: { storage: 'st', werfHome: 'hm' } } });
     expect(spec).toMatchObject({
       mode: 'fuse',
       securityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
       devices: ['/dev/fuse'],
       privileged: false,
       user: 'build',
-      volumes: { storage: 's', werfHome: 'h' },
+      volumes: { storage: 'st', werfHome: 'hm' },
       workdir: '',
     });
     expect(spec.envNames).toEqual(['CI', 'GITHUB_TOKEN', 'WERF_REPO']);

@@ -17,6 +17,8 @@ export interface ExportSpec {
   werfArgs: string[];
   /** The image user werf runs as (build, uid 1000, unless config.user says otherwise). */
   user: string;
+  /** config.user was set: formats with a user of their own (GitHub's build1001) must keep it. */
+  userSet: boolean;
   /** Docker security options (`seccomp=unconfined`, `apparmor=unconfined`, `label=disable`). */
   securityOpt: string[];
   devices: string[];
@@ -25,6 +27,8 @@ export interface ExportSpec {
   network?: string;
   /** Cache volume names; each format mounts them at the image user's home. */
   volumes: { storage: string; werfHome: string };
+  /** config.mounts as written: an absolute source is a path on the host, a relative one is inside the project. */
+  mounts: { source: string; target: string; readOnly: boolean }[];
   /** Where werf runs, relative to the project root ('' = the root). */
   workdir: string;
   /** Variables to pass through from the runner's environment, by name only. */
@@ -37,7 +41,7 @@ export interface ExportSpec {
 
 interface ToExportSpecInput {
   plan: RunPlan;
-  config: Pick<Config, 'env' | 'volumes' | 'user' | 'network'>;
+  config: Pick<Config, 'env' | 'volumes' | 'user' | 'network' | 'mounts'>;
   werfArgs: readonly string[];
   projectName?: string;
 }
@@ -59,12 +63,14 @@ export function toExportSpec(input: ToExportSpecInput): ExportSpec {
     image: input.plan.image,
     werfArgs: [...input.werfArgs],
     user: imageUser(input.config.user).user,
+    userSet: input.config.user !== undefined,
     securityOpt: [...container.securityOpt],
     devices: [...container.devices],
     privileged: container.privileged,
     ...(container.usernsMode ? { usernsMode: container.usernsMode } : {}),
     ...(input.config.network ? { network: input.config.network } : {}),
     volumes: { storage: input.config.volumes.storage, werfHome: input.config.volumes.werfHome },
+    mounts: input.config.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
     workdir,
     envNames: [...new Set(envNames)].sort(),
     envFixed: fixed,
@@ -89,6 +95,46 @@ const CI_JOB_MATCHERS = CI_JOB_VARS.map(globToRegExp);
 export function isRunnerProvided(name: string): boolean {
   // GitHub does not put GITHUB_TOKEN into a job's environment: a workflow passes it from secrets.
   return name !== 'GITHUB_TOKEN' && CI_JOB_MATCHERS.some((m) => m.test(name));
+}
+
+/** A mount source relative to the project (kept relative: each format brings the project in its own way). */
+export function isProjectRelative(source: string): boolean {
+  return !source.startsWith('/');
+}
+
+/** A relative source without "./" and trailing "/", e.g. "ci/keys". */
+export function projectSubpath(source: string): string {
+  return source.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+}
+
+/**
+ * The settings of the werf container that live in the GitLab Runner's
+ * [runners.docker] section, as its config.toml lines (shared by the runner
+ * export and the job export's header, so the two never disagree).
+ */
+export function runnerDockerSettings(spec: ExportSpec): Record<string, unknown> {
+  const t = cacheTargets(spec.user);
+  const docker: Record<string, unknown> = {};
+  // GitLab's docs write security options with a colon ("seccomp:unconfined"); Docker reads both.
+  if (spec.securityOpt.length > 0) docker.security_opt = spec.securityOpt.map((opt) => opt.replace('=', ':'));
+  if (spec.devices.length > 0) docker.devices = [...spec.devices];
+  docker.privileged = spec.privileged;
+  if (spec.usernsMode) docker.userns_mode = spec.usernsMode;
+  if (spec.network) docker.network_mode = spec.network;
+  if (spec.userSet) docker.user = spec.user;
+  docker.volumes = [
+    `${spec.volumes.storage}:${t.storage}`,
+    `${spec.volumes.werfHome}:${t.werfHome}`,
+    ...spec.mounts.filter((m) => !isProjectRelative(m.source)).map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
+  ];
+  return docker;
+}
+
+/** Mounts inside the project that a runner volume cannot name (the checkout is the job's), as comment lines. */
+export function projectMountNotes(spec: ExportSpec, where: string): string[] {
+  return spec.mounts
+    .filter((m) => isProjectRelative(m.source))
+    .map((m) => `mount ${projectSubpath(m.source)} -> ${m.target}${m.readOnly ? ' (read-only)' : ''} is inside the project: ${where}`);
 }
 
 /** Numeric uid of the image contract's users (Kubernetes and GitHub want numbers). */

@@ -30,26 +30,5 @@ export function selectEnv(
   return [...selected].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => `${name}=${value}`);
 }
 
-/**
- * Variable names whose values must never be printed: credentials by name, and
- * values that are whole secrets in disguise (JWTs, base64 kubeconfigs such as
- * WERF_KUBE_CONFIG_BASE64, kubeconfig contents).
- */
-const SECRET_NAME = /(TOKEN|PASSWORD|PASSWD|SECRET|AUTH|CREDENTIAL|PRIVATE|_KEY$|^KEY$|APIKEY|API_KEY|JWT|BASE64|KUBE_?CONFIG_?(DATA|CONTENT)|CERT_?DATA)/i;
-
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
-
-/** user:password@ inside a URL (GitLab's CI_REPOSITORY_URL carries the job token this way, proxies their password). */
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi;
-
-/** KEY=VALUE with the value replaced when the name looks secret, and any URL password in the value masked. */
-export function redactEnvEntry(entry: string): string {
-  const eq = entry.indexOf('=');
-  // A name alone (passed from the shell, as --export writes it) shows no value.
-  if (eq < 0) return entry;
-  const name = entry.slice(0, eq);
-  if (isSecretName(name)) return `${name}=<redacted>`;
-  return entry.replace(URL_PASSWORD, '$1<redacted>@');
-}
+// The masking rule lives with the config (the lowest layer), so config errors use it too.
+export { isSecretName, redactEnvEntry } from '../config/secrets.js';

@@ -44,3 +44,10 @@ describe('resolveImageRef', () => {
     expect((error as { remedy: string }).remedy).toContain('3: dev');
   });
 });
+
+describe('resolveImageRef names what the user typed', () => {
+  it('a bad --image names the flag, not image.reference', () => {
+    const name = (key: string) => (key === 'image.reference' ? '--image' : key);
+    expect(() => resolveImageRef(image({ reference: 'bad ref!!' }), name)).toThrow(/^--image "bad ref!!" is not a valid image reference$/);
+  });
+});

@@ -16,40 +16,43 @@ const CHANNELS_OF_GROUP: Record<string, readonly string[]> = {
 const REFERENCE_FORMS =
   'a full reference (registry/repository:tag, or @sha256:<64 hex>), or a digest alone (sha256:<64 hex>, taken from image.repository)';
 
-function checkRepository(repository: string): void {
+/** How a message names a key: the key path, or the flag or variable that set it (config/load.ts keyName). */
+export type KeyName = (keyPath: string) => string;
+
+function checkRepository(repository: string, name: KeyName): void {
   if (!isRepository(repository)) {
     throw new UsageError(
-      `image.repository "${repository}" is not a valid repository name`,
+      `${name('image.repository')} "${repository}" is not a valid repository name`,
       'use registry/path in lower case without a tag, e.g. ghcr.io/werf/werf or registry.werf.io/werf/werf',
     );
   }
 }
 
-export function resolveImageRef(image: ImageConfig): string {
+export function resolveImageRef(image: ImageConfig, name: KeyName = (k) => k): string {
   if (image.reference) {
     if (image.version) {
       throw new UsageError(
-        `image.reference "${image.reference}" and image.version "${image.version}" are both set`,
+        `${name('image.reference')} "${image.reference}" and ${name('image.version')} "${image.version}" are both set`,
         'set one: image.reference names the whole image, image.version picks a tag of image.repository',
       );
     }
     if (isBareDigest(image.reference)) {
-      checkRepository(image.repository);
+      checkRepository(image.repository, name);
       return `${image.repository}@${image.reference}`;
     }
     if (!parseReference(image.reference)) {
-      throw new UsageError(`image.reference "${image.reference}" is not a valid image reference`, `use ${REFERENCE_FORMS}`);
+      throw new UsageError(`${name('image.reference')} "${image.reference}" is not a valid image reference`, `use ${REFERENCE_FORMS}`);
     }
     return image.reference;
   }
-  checkRepository(image.repository);
+  checkRepository(image.repository, name);
   if (image.version) {
     // werf's tags replace a "+" in a version (build metadata) with ".".
     const version = image.version.replace(/^v/, '').replace(/\+/g, '.');
     const tag = `${version}-${image.distro}`;
     if (!/^\d+\.\d+(\.\d+)?([.-][0-9A-Za-z.-]+)?$/.test(version) || !isTag(tag)) {
       throw new UsageError(
-        `image.version "${image.version}" is not a werf version`,
+        `${name('image.version')} "${image.version}" is not a werf version`,
         'use a released version such as 2.35.1 or v1.2.300 (or image.group and image.channel to follow a channel)',
       );
     }
@@ -61,7 +64,7 @@ export function resolveImageRef(image: ImageConfig): string {
       .map(([group, list]) => `${group}: ${list.join(', ')}`)
       .join('; ');
     throw new UsageError(
-      `image.channel "${image.channel}" is not published for image.group "${image.group}"`,
+      `${name('image.channel')} "${image.channel}" is not published for ${name('image.group')} "${image.group}"`,
       `choose a channel the group has (${valid})`,
     );
   }

@@ -47,3 +47,32 @@ describe('decideNext', () => {
     expect(decideNext(input({ attemptsLeft: 0 }))).toMatchObject({ action: 'stop' });
   });
 });
+
+describe('a forced mode is pinned', () => {
+  it('never climbs: where another mode would help, the stop names it as a werf-run setting, not a docker flag', () => {
+    const native = decideNext(input({ pinned: true }));
+    expect(native).toEqual({
+      action: 'stop',
+      why: 'buildah uses fuse-overlayfs, which needs /dev/fuse; mode native is forced, so werf-run does not switch modes',
+      remedy: "run in mode fuse: --mode fuse (or --mode auto, which chooses from the host's facts and recovers), instead of the forced mode native",
+    });
+    expect(JSON.stringify(native)).not.toContain('--device');
+    expect(decideNext(input({ pinned: true, failure: 'userns-denied', current: 'default', tried: ['default'] }))).toMatchObject({ action: 'stop', remedy: expect.stringMatching(/^run in mode native: --mode native /) });
+    expect(decideNext(input({ pinned: true, failure: 'fuse-missing-on-host', current: 'fuse', tried: ['fuse'] }))).toMatchObject({ action: 'stop', remedy: expect.stringMatching(/^run in mode native: --mode native /) });
+    expect(decideNext(input({ pinned: true, failure: 'mount-denied', allowPrivileged: true }))).toMatchObject({ action: 'stop', remedy: expect.stringMatching(/--mode privileged --allow-privileged/) });
+  });
+
+  it('even with one attempt allowed (maxAttempts: 1) it names the mode that would help', () => {
+    expect(decideNext(input({ pinned: true, attemptsLeft: 0 }))).toMatchObject({ action: 'stop', remedy: expect.stringContaining('--mode fuse') });
+  });
+
+  it('where no mode can help, the host-side remedy stays', () => {
+    expect(decideNext(input({ pinned: true, fuseDevice: 'missing' }))).toMatchObject({ action: 'stop', remedy: expect.stringContaining('modprobe fuse') });
+  });
+
+  it('says "no rootless overlayfs here" only when detection found that', () => {
+    expect(decideNext(input({ rootlessOverlay: false }))).toMatchObject({ why: expect.stringMatching(/^no rootless overlayfs here \(detected: rootlessOverlay=false\)/) });
+    expect(decideNext(input({ rootlessOverlay: true })).why).toMatch(/^the kernel can mount overlayfs rootless, but the image's storage settings or the storage volume/);
+    expect(decideNext(input({})).why).not.toContain('rootless');
+  });
+});

@@ -3,6 +3,8 @@
  * Pure; the retry loop (retry.ts) calls it after each failed attempt. The
  * ladder climbs default -> native -> fuse -> privileged (privileged only when
  * allowed); a failure no mode can fix stops at once, with the host-side remedy.
+ * A forced mode (--mode X, mode: X) is pinned: it never climbs; where another
+ * mode would help, the stop names it (--mode Y, or --mode auto).
  */
 import type { Mode } from '../config/schema.js';
 import type { FuseState } from '../detect/facts.js';
@@ -19,6 +21,10 @@ export interface DecideInput {
   attemptsLeft: number;
   /** What detection knows about /dev/fuse, so a doomed fuse attempt is not made. */
   fuseDevice?: FuseState;
+  /** What the probe found about rootless overlayfs (undefined: unknown), to say why buildah needs fuse. */
+  rootlessOverlay?: boolean;
+  /** The mode was forced (not auto): it is kept, never climbed from. */
+  pinned?: boolean;
 }
 
 const privilegedOr = (input: DecideInput, stopWhy: string): Next =>
@@ -33,7 +39,28 @@ const fuseDead = (fuse: FuseState | undefined): Next | undefined =>
       ? { action: 'stop', why: "buildah needs fuse-overlayfs and uid 1000 cannot open the host's /dev/fuse (not even privileged)", remedy: REMEDIES.fusePermission }
       : undefined;
 
+/** Why buildah wanted fuse-overlayfs: "no rootless overlayfs here" only when detection found that. */
+function whyFuse(rootlessOverlay: boolean | undefined): string {
+  if (rootlessOverlay === false) return 'no rootless overlayfs here (detected: rootlessOverlay=false), so buildah uses fuse-overlayfs, which needs /dev/fuse';
+  if (rootlessOverlay === true) return "the kernel can mount overlayfs rootless, but the image's storage settings or the storage volume make buildah use fuse-overlayfs, which needs /dev/fuse";
+  return 'buildah uses fuse-overlayfs, which needs /dev/fuse';
+}
+
+/** The werf-run setting that runs in `mode`, for a stop in a pinned mode. */
+function switchTo(mode: Mode, current: Mode): string {
+  const flag = mode === 'privileged' ? '--mode privileged --allow-privileged' : `--mode ${mode}`;
+  return `run in mode ${mode}: ${flag} (or --mode auto, which chooses from the host's facts and recovers), instead of the forced mode ${current}`;
+}
+
 export function decideNext(input: DecideInput): Next {
+  if (!input.pinned) return climb(input);
+  // The ladder is asked what would help; a pinned run only says it.
+  const next = climb({ ...input, attemptsLeft: Math.max(input.attemptsLeft, 1) });
+  if (next.action === 'stop') return next;
+  return { action: 'stop', why: `${next.why}; mode ${input.current} is forced, so werf-run does not switch modes`, remedy: switchTo(next.mode, input.current) };
+}
+
+function climb(input: DecideInput): Next {
   if (input.attemptsLeft <= 0) return { action: 'stop', why: 'no attempts left (maxAttempts)' };
   const untried = (mode: Mode): boolean => !input.tried.includes(mode);
   switch (input.failure) {
@@ -46,7 +73,7 @@ export function decideNext(input: DecideInput): Next {
       if (input.current === 'native' || input.current === 'default') {
         const dead = fuseDead(input.fuseDevice);
         if (dead) return dead;
-        if (untried('fuse')) return { action: 'retry', mode: 'fuse', why: 'buildah uses fuse-overlayfs, which needs /dev/fuse' };
+        if (untried('fuse')) return { action: 'retry', mode: 'fuse', why: whyFuse(input.rootlessOverlay) };
       }
       return { action: 'stop', why: 'the container had /dev/fuse and buildah still did not find it' };
     case 'fuse-missing-on-host':

@@ -28,6 +28,10 @@ export interface RetryInput {
   maxAttempts: number;
   /** What detection knows about /dev/fuse (spares a doomed fuse attempt). */
   fuseDevice?: FuseState;
+  /** What the probe found about rootless overlayfs (says why buildah needed fuse). */
+  rootlessOverlay?: boolean;
+  /** A forced mode: kept for every attempt, never climbed from (auto recovers). */
+  pinned?: boolean;
   /** Told about each failed attempt (e.g. to drop cached facts it disproves). */
   onAttemptFailed?(mode: Mode, failure: Signature): void;
   /** Told about each retry, for the user to see. */
@@ -56,6 +60,8 @@ export async function runRecovering(input: RetryInput): Promise<RetryResult> {
     input.onAttemptFailed?.(mode, result.failure);
     const next = decideNext({
       fuseDevice: input.fuseDevice,
+      rootlessOverlay: input.rootlessOverlay,
+      pinned: input.pinned,
       failure: result.failure.id,
       current: mode,
       tried: attempts.map((a) => a.mode),
@@ -65,7 +71,7 @@ export async function runRecovering(input: RetryInput): Promise<RetryResult> {
     if (next.action === 'stop') {
       const tried = attempts.map((a) => `${a.mode} (${a.failure?.id ?? 'ok'})`).join(', ');
       throw new WerfRunError(
-        `werf cannot run on this Docker host: ${result.failure.cause} (tried: ${tried}; ${next.why})`,
+        `werf cannot run ${input.pinned ? `in the forced mode ${mode} ` : ''}on this Docker host: ${result.failure.cause} (tried: ${tried}; ${next.why})`,
         { remedy: next.remedy ?? result.failure.remedy },
       );
     }

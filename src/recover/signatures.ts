@@ -38,7 +38,8 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'fuse-not-in-container',
     pattern: /fuse: device not found, try 'modprobe fuse' first/,
-    cause: 'buildah uses fuse-overlayfs (no rootless overlayfs here) but the container has no /dev/fuse',
+    // Why buildah chose fuse-overlayfs (the kernel, or the image's storage settings) is decide.ts's to say, from the facts.
+    cause: 'buildah uses fuse-overlayfs but the container has no /dev/fuse',
     remedy: 'give the container the device (--device /dev/fuse); if the Docker host has none: modprobe fuse on it',
   },
   {

@@ -38,7 +38,8 @@ export function pullRemedy(kind: PullFailureKind, input: PullRemedyInput): strin
     case 'insecure':
       return `the engine and ${registry} disagree on TLS: add the registry to the daemon's insecure-registries (Podman: registries.conf) or fix its certificate`;
     case 'unreachable':
-      return `the engine cannot reach ${registry}: check the daemon host's network and proxy, or load the image another way and use --pull never`;
+      // Offline, or a network that reaches only a mirror: the fix is another registry, not another pull policy.
+      return `the engine cannot reach ${registry} (offline, or only a mirror is reachable): take werf's image from a registry the engine reaches, with image.repository (werf's mirror registry.werf.io/werf/werf, or your own mirror) or --image <reference>; or fix the daemon host's network and proxy`;
     case 'other':
       return `try the same pull by hand: docker pull ${reference}`;
   }

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from './args.js';
+import { misplacedOption } from './misplaced-option.js';
+
+const sink = { write: () => undefined };
+const parse = (...argv: string[]) => parseArgs(argv, '0.0.0', sink, sink);
+
+describe("werf's option before the werf command", () => {
+  it('says that werf options go after the werf command, with the corrected line, not commander\'s "Did you mean --reprobe?"', () => {
+    let error: unknown;
+    try {
+      parse('--repo', 'X', 'build');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({
+      exitCode: 2,
+      message: "unknown werf-run option '--repo' before the werf command build: werf's options go after the werf command",
+      remedy: 'werf-run build --repo X',
+    });
+    expect(String((error as Error).message)).not.toContain('reprobe');
+  });
+
+  it('keeps werf-run options in front and quotes words a shell would split', () => {
+    expect(misplacedOption(['--mode', 'fuse', '--env=a b', 'converge', '--dev'], '--env', ['--mode']).remedy).toBe("werf-run --mode fuse converge '--env=a b' --dev");
+  });
+
+  it('without a werf command after it, names the order and where werf-run options are listed', () => {
+    expect(misplacedOption(['--repo', 'X'], '--repo', ['--reprobe'])).toEqual({
+      message: "unknown werf-run option '--repo'",
+      remedy: "werf's options go after the werf command (werf-run [werf-run options] <werf command> --repo ...); werf-run's options: werf-run --help",
+    });
+  });
+
+  it("a near-certain typo of werf-run's own option also names that option", () => {
+    expect(misplacedOption(['--reprob', 'build'], '--reprob', ['--reprobe', '--mode']).remedy).toBe("werf-run build --reprob or, if you meant werf-run's --reprobe, spell it so");
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * An option werf-run does not know, written before the werf command
+ * (`werf-run --repo X build`), is almost always werf's own option in the wrong
+ * place: werf-run's options come first, werf's after its command. Pure: from
+ * the argument list to the message and the corrected command line.
+ */
+import leven from 'leven';
+
+/**
+ * werf's top-level commands (werf/werf cmd/werf/root/root.go, the command
+ * groups of the root command, plus cobra's `help`). Used only to find where
+ * the werf command starts in a line that failed to parse.
+ */
+const WERF_COMMANDS = [
+  'converge', 'rollback', 'plan', 'dismiss',
+  'cleanup', 'purge',
+  'ci-env', 'build', 'export', 'run', 'kube-run', 'compose', 'slugify', 'render', 'lint', 'chart', 'includes', 'stages',
+  'config', 'managed-images', 'host', 'helm', 'cr', 'kubectl',
+  'synchronization', 'completion', 'version', 'docs', 'help',
+] as const;
+
+export interface MisplacedOption {
+  message: string;
+  remedy: string;
+}
+
+/** Quotes a word for a POSIX shell only when it needs it. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The answer to commander's "unknown option": `option` as commander names it,
+ * `own` werf-run's long options (to keep a suggestion only for a near-certain typo).
+ */
+export function misplacedOption(argv: readonly string[], option: string, own: readonly string[]): MisplacedOption {
+  const at = argv.findIndex((word) => word === option || word.startsWith(`${option}=`));
+  const commandAt = at < 0 ? -1 : argv.findIndex((word, i) => i > at && (WERF_COMMANDS as readonly string[]).includes(word));
+  // A one- or two-letter slip of one of werf-run's own options (--reprob) is a typo, not werf's option.
+  const near = own.filter((name) => leven(name, option) <= 2).sort((a, b) => leven(a, option) - leven(b, option))[0];
+  const typo = near ? ` or, if you meant werf-run's ${near}, spell it so` : '';
+  if (commandAt < 0) {
+    return {
+      message: `unknown werf-run option '${option}'`,
+      remedy: `werf's options go after the werf command (werf-run [werf-run options] <werf command> ${option} ...)${typo}; werf-run's options: werf-run --help`,
+    };
+  }
+  const fixed = [...argv.slice(0, at), argv[commandAt]!, ...argv.slice(at, commandAt), ...argv.slice(commandAt + 1)];
+  return {
+    message: `unknown werf-run option '${option}' before the werf command ${argv[commandAt]}: werf's options go after the werf command`,
+    remedy: `werf-run ${fixed.map(shellWord).join(' ')}${typo}`,
+  };
+}

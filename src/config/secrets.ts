@@ -1,0 +1,47 @@
+/**
+ * What werf-run never prints: values under secret-looking names and passwords
+ * inside URLs. One rule for --dry-run, --verbose, exports and config errors.
+ */
+
+/**
+ * Variable names whose values must never be printed: credentials by name, and
+ * values that are whole secrets in disguise (JWTs, base64 kubeconfigs such as
+ * WERF_KUBE_CONFIG_BASE64, kubeconfig contents).
+ */
+const SECRET_NAME = /(TOKEN|PASSWORD|PASSWD|SECRET|AUTH|CREDENTIAL|PRIVATE|_KEY$|^KEY$|APIKEY|API_KEY|JWT|BASE64|KUBE_?CONFIG_?(DATA|CONTENT)|CERT_?DATA)/i;
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/** user:password@ inside a URL (GitLab's CI_REPOSITORY_URL carries the job token this way, proxies their password). */
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi;
+
+/** Any user:password@ in a text with the password masked. */
+function maskUrlPasswords(text: string): string {
+  return text.replace(URL_PASSWORD, '$1<redacted>@');
+}
+
+/** KEY=VALUE with the value replaced when the name looks secret, and any URL password in the value masked. */
+export function redactEnvEntry(entry: string): string {
+  const eq = entry.indexOf('=');
+  // A name alone (passed from the shell, as --export writes it) shows no value.
+  if (eq < 0) return entry;
+  const name = entry.slice(0, eq);
+  if (isSecretName(name)) return `${name}=<redacted>`;
+  return maskUrlPasswords(entry);
+}
+
+/**
+ * A config value safe to print: anything under a secret-looking key (at any
+ * depth) becomes "<redacted>", and URL passwords in strings are masked.
+ */
+export function redactValue(value: unknown, secret = false): unknown {
+  if (secret && value !== undefined) return '<redacted>';
+  if (typeof value === 'string') return maskUrlPasswords(value);
+  if (Array.isArray(value)) return value.map((item) => redactValue(item));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValue(item, isSecretName(key))]));
+  }
+  return value;
+}
