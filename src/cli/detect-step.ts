@@ -8,7 +8,8 @@ import os from 'node:os';
 import type { Config, Mode } from '../config/schema.js';
 import type { Engine, EngineInfo } from '../engine/port.js';
 import { DaemonCache, cacheDir, daemonKey, modeKey } from '../detect/cache.js';
-import { chooseMode, type ModeChoice } from '../detect/choose.js';
+import { chooseMode, showFact, type ModeChoice } from '../detect/choose.js';
+import { daemonUserOf } from '../detect/daemon-user.js';
 import { detect, type Detection } from '../detect/detect.js';
 import { disprovedFacts } from '../detect/disprove.js';
 import { FACT_KEYS } from '../detect/facts.js';
@@ -62,9 +63,12 @@ export async function detectStep(input: DetectStepInput): Promise<DetectStep> {
   for (const t of detection.tried) reporter.debug(`detect: ${t.source} ${t.outcome}: ${t.detail}`);
   for (const key of FACT_KEYS) {
     const fact = detection.facts[key];
-    reporter.debug(`fact: ${key} = ${fact.value === undefined ? 'unknown' : String(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`);
+    reporter.debug(`fact: ${key} = ${fact.value === undefined ? 'unknown' : showFact(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`);
   }
-  const choice = chooseMode(detection.facts, config, config.mode === 'auto' ? detection.remembered : undefined);
+  const choice = chooseMode(detection.facts, config, config.mode === 'auto' ? detection.remembered : undefined, {
+    product: input.info.product,
+    daemonUser: daemonUserOf(input.engine.endpoint.url, os.userInfo()),
+  });
   for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
   reporter.debug(`mode: ${choice.mode ?? 'none can work'}${config.mode === 'auto' ? '' : ' (forced)'}`);
   return { cache, detection, choice };

@@ -24,6 +24,13 @@ import { authProvider } from './docker-setup.js';
 import { DEFAULT_SOCKET, isRemoteEndpoint } from '../engine/candidates.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 
+/** The id-range fact for --dry-run (cached from the last probe; --dry-run probes nothing). */
+function idRangeNotes(step: { detection: { facts: { idRange: { value?: { enough: boolean }; source?: string; detail: string } } } } | undefined): string[] {
+  const fact = step?.detection.facts.idRange;
+  if (!fact) return [];
+  return [`id range: ${fact.value === undefined ? 'unknown' : fact.value.enough ? 'enough' : 'too small'} [${fact.source ?? 'unknown'}] ${fact.detail}`];
+}
+
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
 const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
 
@@ -161,7 +168,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
         imageState,
         configFile: filepath,
         project,
-        notes: [...forwarded.notes, ...network.notes],
+        notes: [...forwarded.notes, ...network.notes, ...idRangeNotes(detected.step)],
         assumed,
         dockerHost: engine && engine.endpoint.url !== DEFAULT_SOCKET ? engine.endpoint.url : undefined,
       }),
@@ -178,6 +185,8 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     engine,
     firstMode,
     fuseDevice: step.detection.facts.fuseDevice.value,
+    idRange: step.detection.facts.idRange.value,
+    product: detected.security.engine?.product,
     onAttemptFailed: (mode, failure) => learnFromFailure(step, mode, failure, reporter),
     planFor,
     allowPrivileged: config.allowPrivileged,

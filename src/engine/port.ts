@@ -31,6 +31,12 @@ export interface EngineInfo {
   securityOptions: string[];
   cgroupVersion: string;
   dockerRootDir: string;
+  /**
+   * Podman only: /libpod/info's host.security.rootless and the id maps it
+   * gives containers (its Docker-compatible /info has no "rootless" entry).
+   * Undefined for Docker, or when /libpod/info did not answer.
+   */
+  podman?: { rootless: boolean; uidmap: string; gidmap: string };
 }
 
 export interface ImageDetails {

@@ -7,7 +7,8 @@
 import type { Mode } from '../config/schema.js';
 import type { FuseState } from '../detect/facts.js';
 import { REMEDIES } from '../detect/choose.js';
-import type { FailureId } from './signatures.js';
+import { idRangeRemedy, type IdRange } from '../detect/id-range.js';
+import { SIGNATURES, type FailureId } from './signatures.js';
 
 export type Next = { action: 'retry'; mode: Mode; why: string } | { action: 'stop'; why: string; remedy?: string };
 
@@ -19,12 +20,28 @@ export interface DecideInput {
   attemptsLeft: number;
   /** What detection knows about /dev/fuse, so a doomed fuse attempt is not made. */
   fuseDevice?: FuseState;
+  /** What the probe saw of the container's ids: a small range is the host's to fix, never privileged's. */
+  idRange?: IdRange;
+  /** For the remedy's restart command. */
+  product?: 'docker' | 'podman';
 }
 
+const remedyOf = (id: FailureId): string => SIGNATURES.find((s) => s.id === id)?.remedy ?? '';
+
+/**
+ * Privileged next when allowed and not tried yet. When it is not allowed, the
+ * remedy adds it as the last resort; after privileged failed, never again.
+ */
 const privilegedOr = (input: DecideInput, stopWhy: string): Next =>
   input.allowPrivileged && !input.tried.includes('privileged')
     ? { action: 'retry', mode: 'privileged', why: `${stopWhy}; the privileged mode is allowed` }
-    : { action: 'stop', why: input.allowPrivileged ? `${stopWhy}, even privileged` : `${stopWhy}; the privileged mode is not allowed (allowPrivileged)` };
+    : input.allowPrivileged
+      ? { action: 'stop', why: `${stopWhy}, even privileged`, remedy: remedyOf(input.failure) }
+      : {
+          action: 'stop',
+          why: `${stopWhy}; the privileged mode is not allowed (allowPrivileged)`,
+          remedy: `${remedyOf(input.failure)}; else allow the privileged mode (allowPrivileged / --allow-privileged)`,
+        };
 
 const fuseDead = (fuse: FuseState | undefined): Next | undefined =>
   fuse === 'missing'
@@ -57,8 +74,18 @@ export function decideNext(input: DecideInput): Next {
       return fuseDead('missing')!;
     case 'fuse-permission':
       return fuseDead('no-permission')!;
-    case 'mount-denied':
+    case 'ids-insufficient':
     case 'newuidmap-failed':
+      if (input.idRange && !input.idRange.enough) {
+        return {
+          action: 'stop',
+          why: 'the daemon gives containers fewer uids/gids than the image\'s user needs; no container setting can add ids, privileged included',
+          remedy: idRangeRemedy(input.idRange, input.product),
+        };
+      }
+      // The probe saw enough ids: newuidmap itself failed (the image's, or dropped capabilities).
+      return privilegedOr(input, 'an unconfined container is not enough on this host');
+    case 'mount-denied':
       return privilegedOr(input, 'an unconfined container is not enough on this host');
     // The host or the setup itself must change: no mode of werf-run can help.
     case 'userns-disabled':

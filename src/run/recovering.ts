@@ -10,6 +10,7 @@ import type { RunPlan } from '../plan/plan.js';
 import { decideNext } from '../recover/decide.js';
 import type { Signature } from '../recover/signatures.js';
 import type { FuseState } from '../detect/facts.js';
+import type { IdRange } from '../detect/id-range.js';
 import { runAttempt, type AttemptHooks, type AttemptIO } from './attempt.js';
 
 export interface RecoveringRunInput {
@@ -22,6 +23,9 @@ export interface RecoveringRunInput {
   hooks?: AttemptHooks;
   /** What detection knows about /dev/fuse (spares a doomed fuse attempt). */
   fuseDevice?: FuseState;
+  /** What the probe saw of the container's ids, and the engine: a small id range is the host's to fix. */
+  idRange?: IdRange;
+  product?: 'docker' | 'podman';
   /** Told about each failed attempt (e.g. to drop cached facts it disproves). */
   onAttemptFailed?(mode: Mode, failure: Signature): void;
   /** Told about each retry, for the user to see. */
@@ -47,6 +51,8 @@ export async function runRecovering(input: RecoveringRunInput): Promise<Recoveri
     input.onAttemptFailed?.(mode, result.failure);
     const next = decideNext({
       fuseDevice: input.fuseDevice,
+      idRange: input.idRange,
+      product: input.product,
       failure: result.failure.id,
       current: mode,
       tried: attempts.map((a) => a.mode),
