@@ -10,6 +10,8 @@ import { ownEnvVars } from '../config/layers.js';
 import { resolveImageRef } from '../plan/image.js';
 import { plan, type PlanInput } from '../plan/plan.js';
 import { decideNetwork, loopbackTargetsInWerfArgs, networkEngine } from '../plan/network.js';
+import { subIdFiles } from '../plan/id-files.js';
+import { describeAdaptation, idAdaptation } from '../detect/id-range.js';
 import { ensureImage } from '../run/pull.js';
 import { runRecovering } from '../run/recovering.js';
 import { WerfRunError } from '../errors.js';
@@ -112,6 +114,11 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     }
   }
 
+  // Too few ids on a rootless daemon for the image's own /etc/subuid: hand in one that fits (detect/id-range.ts).
+  const idRangeFact = detected.step?.detection.facts.idRange.value;
+  const adapted = idAdaptation(idRangeFact);
+  if (adapted && idRangeFact) reporter.warn(describeAdaptation(adapted, idRangeFact));
+
   const owner = session.owner;
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
   const own = new Set(ownEnvVars());
@@ -146,6 +153,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...forwarded.extraEnv },
       dockerSocket,
       network,
+      files: subIdFiles(adapted),
     });
 
   if (options.dryRun) {

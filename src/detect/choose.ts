@@ -7,7 +7,7 @@
 import type { Config, Mode } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { Facts, FactKey } from './facts.js';
-import { describeIdRange, idRangeRemedy } from './id-range.js';
+import { describeAdaptation, describeIdRange, idAdaptation, idRangeRemedy } from './id-range.js';
 
 /** What the remedies may name about the daemon (both optional: the text says less without them). */
 export interface DaemonContext {
@@ -60,9 +60,12 @@ export function hostProblems(facts: Facts, daemon: DaemonContext = {}): Problem[
   const problems: Problem[] = [];
   const ids = facts.idRange.value;
   if (ids && !ids.enough) {
+    const adapted = idAdaptation(ids);
     problems.push({
       fact: 'idRange',
-      problem: `the daemon gives containers too few uids/gids for the image's user ${ids.user}: ${describeIdRange(ids)}`,
+      problem: adapted
+        ? `${describeAdaptation(adapted, ids)}; for the image's own range: ${describeIdRange(ids)}`
+        : `the daemon gives containers too few uids/gids for the image's user ${ids.user}: ${describeIdRange(ids)}`,
       remedy: idRangeRemedy(ids, daemon.product, daemon.daemonUser),
     });
   }
@@ -101,8 +104,10 @@ export function chooseMode(
   daemon: DaemonContext = {},
 ): ModeChoice {
   const problems = hostProblems(facts, daemon);
-  // Too few ids binds every mode, privileged included, forced or not: stop before werf starts.
-  if (facts.idRange.value?.enough === false) {
+  // Too few ids binds every mode, privileged included, forced or not: stop
+  // before werf starts, unless a fitting /etc/subuid can be handed in (idAdaptation).
+  const adapted = idAdaptation(facts.idRange.value);
+  if (facts.idRange.value?.enough === false && !adapted) {
     if (config.mode === 'privileged') assertPrivilegedAllowed(config);
     const why = `the container's user namespace lacks ids the image's user needs (${how(facts, 'idRange')})`;
     return { mode: undefined, reasons: [`${why}: rules out native, fuse, privileged`], ruledOut: { native: why, fuse: why, privileged: why }, problems };
@@ -137,6 +142,8 @@ export function chooseMode(
   if (!config.allowPrivileged) out(['privileged'], 'the privileged mode is not allowed (allowPrivileged)');
   if (facts.selinux.value) reasons.push('SELinux is enforced by the daemon: adding label=disable');
   if (facts.usernsRemap.value) reasons.push('the daemon uses userns-remap: privileged would add --userns=host');
+
+  if (adapted) reasons.push(`too few ids for the image's own /etc/subuid range: handing in one that fits (${how(facts, 'idRange')})`);
 
   const candidates = (['native', 'fuse', 'privileged'] as const).filter((m) => ruledOut[m] === undefined);
   if (remembered && remembered !== 'default' && candidates.includes(remembered)) {

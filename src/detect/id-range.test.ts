@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { availableIds, describeIdRange, fittingSubRanges, idRange, idRangeRemedy, neededIds, parseIdMap, parseSubRanges, requiredSubordinateIds } from './id-range.js';
+import { availableIds, describeAdaptation, describeIdRange, fittingSubRanges, idAdaptation, idRange, idRangeRemedy, neededIds, parseIdMap, parseSubRanges, requiredSubordinateIds, subIdFile } from './id-range.js';
 
 // As seen on the rig: a rootless Docker Engine whose user (uid 1001) owns 65536 ids from 1000000.
 const ROOTLESS_65536 = parseIdMap('0 1001 1\n1 1000000 65536\n')!;
@@ -77,5 +77,21 @@ describe('fittingSubRanges (the adaptation)', () => {
   it('refuses when fewer than the minimum would remain', () => {
     expect(fittingSubRanges(65536, 1000)).toBeUndefined();
     expect(fittingSubRanges(2000, 1000, 1000)).toEqual([{ start: 1, count: 999 }, { start: 1001, count: 999 }]);
+  });
+});
+
+describe('idAdaptation', () => {
+  const side = (count: number) => ({ own: 1000, map: parseIdMap(`0 1001 1 1 1000000 ${count}`)!, sub: parseSubRanges('100000:65536') });
+  it('with 65536 ids: the fitting files, 0-65535 inside buildah, said with its limit', () => {
+    const r = idRange('build', side(65536), side(65536));
+    const a = idAdaptation(r)!;
+    expect(a).toEqual({ user: 'build', subuid: [{ start: 1, count: 999 }, { start: 1001, count: 64536 }], subgid: [{ start: 1, count: 999 }, { start: 1001, count: 64536 }], innerIds: 65536 });
+    expect(subIdFile(a.user, a.subuid)).toBe('build:1:999\nbuild:1001:64536\n');
+    expect(describeAdaptation(a, r)).toMatch(/only 65537 uids .* 100000-165535: .*build:1:999, build:1001:64536.* ids 0-65535 .* higher id fails/);
+  });
+  it('none with enough ids, unknown ids, or too few for even 65536 inside', () => {
+    expect(idAdaptation(idRange('build', side(231072), side(231072)))).toBeUndefined();
+    expect(idAdaptation(undefined)).toBeUndefined();
+    expect(idAdaptation(idRange('build', side(65535), side(65535)))).toBeUndefined();
   });
 });

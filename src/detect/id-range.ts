@@ -137,3 +137,36 @@ export function fittingSubRanges(available: number, own: number, minimum = 65536
   const innerIds = 1 + ranges.reduce((sum, r) => sum + r.count, 0);
   return innerIds >= minimum ? ranges : undefined;
 }
+
+/** The ranges werf-run hands in when the daemon's ids are too few for the image's own, or undefined (enough ids, or too few even for this). */
+export interface IdAdaptation {
+  user: string;
+  subuid: SubRange[];
+  subgid: SubRange[];
+  /** buildah's namespace then has ids 0..innerIds-1. */
+  innerIds: number;
+}
+
+export function idAdaptation(r: IdRange | undefined): IdAdaptation | undefined {
+  if (!r || r.enough) return undefined;
+  const subuid = fittingSubRanges(r.uids.available, r.uids.own);
+  const subgid = fittingSubRanges(r.gids.available, r.gids.own);
+  if (!subuid || !subgid) return undefined;
+  const inner = (ranges: SubRange[]): number => 1 + ranges.reduce((sum, x) => sum + x.count, 0);
+  return { user: r.user, subuid, subgid, innerIds: Math.min(inner(subuid), inner(subgid)) };
+}
+
+/** The /etc/subuid (or subgid) text: one "user:start:count" line per range. */
+export function subIdFile(user: string, ranges: readonly SubRange[]): string {
+  return ranges.map((x) => `${user}:${x.start}:${x.count}\n`).join('');
+}
+
+/** What the user is told each run the adaptation applies: what was done, what it costs, and the fix that needs none. */
+export function describeAdaptation(a: IdAdaptation, r: IdRange): string {
+  return (
+    `the daemon gives containers only ${r.uids.available} uids (${r.gids.available} gids), too few for ${r.user}'s /etc/subuid range ` +
+    `${r.uids.sub.map((x) => `${x.start}-${x.start + x.count - 1}`).join(', ') || 'none'}: werf-run hands the werf container an /etc/subuid and /etc/subgid ` +
+    `(${subIdFile(a.user, a.subuid).trim().replace(/\n/g, ', ')}) that fit inside them, so buildah has ids 0-${a.innerIds - 1} (file owners are kept as they are); ` +
+    `a base image with files owned by a higher id fails`
+  );
+}
