@@ -110,6 +110,9 @@ start_podman() {
   local uid; uid="$(uid_of)"
   mkdir -p "$home/.config/containers"
   printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$registry" >"$home/.config/containers/registries.conf"
+  # Native overlay (rootless overlayfs works on this kernel): Podman 4.3 would pick vfs, which copies
+  # the whole werf image for every container (tens of seconds each).
+  printf '[storage]\ndriver = "overlay"\nrunroot = "/run/user/%s/containers"\ngraphroot = "%s/.local/share/containers/storage"\n' "$uid" "$home" >"$home/.config/containers/storage.conf"
   chown -R "$user:" "$home/.config"
   install -d -m 0700 -o "$user" -g "$user" "/run/user/$uid/podman"
   as_user podman system migrate >>"$dir/daemon.log" 2>&1 || true

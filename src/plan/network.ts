@@ -101,6 +101,10 @@ const ROOTLESS_FIX =
   "use the registry's non-loopback address; or start the daemon with DOCKERD_ROOTLESS_ROOTLESSKIT_DISABLE_HOST_LOOPBACK=false (Docker 23+) and use 10.0.2.2 " +
   "(slirp4netns's address for the machine's loopback); or forward the port into rootlesskit's namespace with socat and nsenter (docs/troubleshooting.md, Rootless Docker and Podman)";
 
+const rootlessWarning = (names: string): string =>
+  `the engine is a rootless Docker Engine: network host is rootlesskit's namespace, where ${names} reaches this machine's loopback only if the port is forwarded into it; ` +
+  `if werf cannot connect: ${ROOTLESS_FIX}`;
+
 /**
  * Which network the werf container gets, and what to tell the user, when werf
  * would talk to loopback addresses (`targets`). A configured network is kept.
@@ -121,7 +125,7 @@ export function decideNetwork(input: { configured?: string; engine: NetworkEngin
           (sharesMachine && !rootlessDocker ? 'set network to host (config network, WERF_RUN_NETWORK or --network host) to reach this machine\'s' : `use an address the daemon's host can reach`),
       );
     } else if (sharesMachine && rootlessDocker) {
-      warnings.push(`the engine is a rootless Docker Engine: network host is rootlesskit's namespace, where ${names} is not this machine's loopback; ${ROOTLESS_FIX}`);
+      warnings.push(rootlessWarning(names));
     } else if (!sharesMachine) {
       notes.push(`network host: ${names} resolves on the daemon's host (${engine.local ? "Docker Desktop's VM" : 'another machine'}), not this one`);
     }
@@ -136,7 +140,7 @@ export function decideNetwork(input: { configured?: string; engine: NetworkEngin
     return { networkMode: undefined, notes, warnings };
   }
   if (rootlessDocker) {
-    warnings.push(`the engine is a rootless Docker Engine: the werf container gets network host, which is rootlesskit's namespace, where ${names} is not this machine's loopback; ${ROOTLESS_FIX}`);
+      warnings.push(rootlessWarning(names));
     return { networkMode: 'host', notes, warnings };
   }
   notes.push(`network host for the werf container: ${names} ${targets.length > 1 ? 'are' : 'is'} on this machine's loopback (set network to choose another)`);
