@@ -65,7 +65,9 @@ describe('decideNext: the id range', () => {
   it('with enough ids the image is to blame: privileged when allowed, else the image fix and privileged as last resort', () => {
     expect(decideNext(input({ failure: 'ids-insufficient', allowPrivileged: true, idRange: range(231072) }))).toMatchObject({ action: 'retry', mode: 'privileged' });
     const stop = decideNext(input({ failure: 'newuidmap-failed', idRange: range(231072) }));
-    expect(stop).toMatchObject({ action: 'stop', remedy: expect.stringMatching(/file capabilities.*; else allow the privileged mode/) });
+    expect(stop).toMatchObject({ action: 'stop', remedy: expect.stringMatching(/^use an image whose newuidmap.*file capabilities.*; else allow the privileged mode/) });
+    const imageBlamed = decideNext(input({ failure: 'ids-insufficient', idRange: range(231072) }));
+    expect(imageBlamed).toMatchObject({ action: 'stop', remedy: expect.stringMatching(/^use an image whose newuidmap/) });
   });
   it('after privileged failed, privileged is never suggested again', () => {
     const next = decideNext(input({ failure: 'newuidmap-failed', current: 'privileged', tried: ['native', 'privileged'], allowPrivileged: true }));

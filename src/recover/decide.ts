@@ -32,15 +32,15 @@ const remedyOf = (id: FailureId): string => SIGNATURES.find((s) => s.id === id)?
  * Privileged next when allowed and not tried yet. When it is not allowed, the
  * remedy adds it as the last resort; after privileged failed, never again.
  */
-const privilegedOr = (input: DecideInput, stopWhy: string): Next =>
+const privilegedOr = (input: DecideInput, stopWhy: string, remedy = remedyOf(input.failure)): Next =>
   input.allowPrivileged && !input.tried.includes('privileged')
     ? { action: 'retry', mode: 'privileged', why: `${stopWhy}; the privileged mode is allowed` }
     : input.allowPrivileged
-      ? { action: 'stop', why: `${stopWhy}, even privileged`, remedy: remedyOf(input.failure) }
+      ? { action: 'stop', why: `${stopWhy}, even privileged`, remedy }
       : {
           action: 'stop',
           why: `${stopWhy}; the privileged mode is not allowed (allowPrivileged)`,
-          remedy: `${remedyOf(input.failure)}; else allow the privileged mode (allowPrivileged / --allow-privileged)`,
+          remedy: `${remedy}; else allow the privileged mode (allowPrivileged / --allow-privileged)`,
         };
 
 const fuseDead = (fuse: FuseState | undefined): Next | undefined =>
@@ -84,7 +84,7 @@ export function decideNext(input: DecideInput): Next {
         };
       }
       // The probe saw enough ids: newuidmap itself failed (the image's, or dropped capabilities).
-      return privilegedOr(input, 'an unconfined container is not enough on this host');
+      return privilegedOr(input, 'an unconfined container is not enough on this host', input.idRange ? remedyOf('newuidmap-failed') : remedyOf(input.failure));
     case 'mount-denied':
       return privilegedOr(input, 'an unconfined container is not enough on this host');
     // The host or the setup itself must change: no mode of werf-run can help.

@@ -76,7 +76,7 @@ export const SIGNATURES: readonly Signature[] = [
     // newuidmap without its file capabilities (fixtures/single-mapping.txt).
     // The probe's idRange tells them apart (decide.ts).
     pattern: /potentially insufficient UIDs or GIDs available in user namespace/,
-    cause: "buildah's user namespace lacks ids the layers need: the daemon gives containers fewer uids/gids than the image user's /etc/subuid range, or newuidmap failed and buildah fell back to a single mapping",
+    cause: "buildah's user namespace lacks ids the layers need: the daemon gives containers fewer uids/gids than the image user's /etc/subuid range, or newuidmap failed and buildah fell back to a single uid mapping",
     remedy:
       "if the daemon is rootless: on its host give the user that runs it at least 165536 subordinate ids in /etc/subuid and /etc/subgid (USER:524288:165536), then restart it (systemctl --user restart docker; Podman: podman system migrate); otherwise use an image whose newuidmap/newgidmap carry cap_setuid/cap_setgid file capabilities (werf's images do)",
   },
