@@ -3,7 +3,7 @@
  * throwaway user from `rig/rootless.sh` (started and removed by these hooks):
  * with the usual 65536 subordinate ids werf-run hands in an /etc/subuid that
  * fits and builds (a layer owning a higher id stops with the host fix, never
- * privileged); with 231072 ids a plain native build and a fuse recovery;
+ * privileged); with fewer it stops before werf starts; with 231072 ids a plain native build and a fuse recovery;
  * doctor --json reports the daemon as rootless and the id range.
  */
 import path from 'node:path';
@@ -99,6 +99,20 @@ describe.each(['docker', 'podman'] as const)('rootless %s', (engine) => {
     expect(result.stderr).toContain('at least 165536 subordinate ids');
     expect(result.stderr).toContain(restart);
     expect(result.stderr).not.toMatch(/Retrying in mode privileged|allow the privileged/);
+  });
+
+  it('65000 ids (too few even for a fitting /etc/subuid): stops before werf starts, exit 125, with the numbers and the fix', async () => {
+    await rootless('up', engine, 65000);
+    const dir = project(`FROM ${BUSYBOX}\nRUN true\n`).dir;
+    const result = await runWerfRun(['--allow-privileged', 'build'], { cwd: dir, env: env() });
+    expect(result.exitCode, result.stderr).toBe(125);
+    expect(result.stderr).toContain('no mode can work on this Docker host');
+    expect(result.stderr).toContain('uids 0-65000 in the container, build needs up to 165535');
+    expect(result.stderr).toContain('at least 165536 subordinate ids');
+    expect(result.stderr).toContain(restart);
+    expect(result.stderr).toContain('The privileged mode cannot help');
+    expect(result.stderr).not.toContain('starting werf');
+    expect(result.stdout).not.toContain('Building image');
   });
 
   it('231072 ids: a native build with the image\'s own ranges, and a fuse recovery', async () => {
