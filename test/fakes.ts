@@ -29,6 +29,7 @@ export function fakeEngine<T extends Partial<Engine>>(over: T = {} as T): Engine
     listContainers: notInThisTest('listContainers'),
     resizeContainerTty: notInThisTest('resizeContainerTty'),
     inspectContainer: notInThisTest('inspectContainer'),
+    putArchive: notInThisTest('putArchive'),
   };
   return { ...engine, ...over };
 }

@@ -4,7 +4,7 @@
  */
 import type { ExportHint } from '../export/ci-hint.js';
 import type { Mode } from '../config/schema.js';
-import type { ModeChoice, Problem } from '../detect/choose.js';
+import { showFact, type ModeChoice, type Problem } from '../detect/choose.js';
 import type { SourceOutcome } from '../detect/detect.js';
 import { FACT_KEYS, type Facts } from '../detect/facts.js';
 import type { Endpoint, EngineInfo } from '../engine/port.js';
@@ -53,7 +53,7 @@ export function factsJson(facts: Facts): DoctorReport['facts'] {
   return out;
 }
 
-const show = (value: unknown): string => (value === null ? 'unknown' : value === -1 ? 'absent' : String(value));
+const show = (value: unknown): string => (value === null ? 'unknown' : value === -1 ? 'absent' : showFact(value));
 
 export function doctorText(r: DoctorReport): string {
   const lines: string[] = [];

@@ -13,7 +13,8 @@ import { connect } from '../engine/discover.js';
 import { loggingEngine } from '../engine/logging.js';
 import type { Endpoint, Engine, EngineInfo } from '../engine/port.js';
 import { DaemonCache, cacheDir, daemonKey } from '../detect/cache.js';
-import { assertPrivilegedAllowed, chooseMode, type ModeChoice } from '../detect/choose.js';
+import { assertPrivilegedAllowed, chooseMode, showFact, type ModeChoice } from '../detect/choose.js';
+import { daemonUserOf } from '../detect/daemon-user.js';
 import { detect, type Detection } from '../detect/detect.js';
 import { FACT_KEYS } from '../detect/facts.js';
 import { imageUser } from '../plan/contract.js';
@@ -138,9 +139,12 @@ export async function prepareRun(
   for (const t of detection.tried) reporter.debug(`detect: ${t.source} ${t.outcome}: ${t.detail}`);
   for (const key of FACT_KEYS) {
     const fact = detection.facts[key];
-    reporter.debug(`fact: ${key} = ${fact.value === undefined ? 'unknown' : String(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`);
+    reporter.debug(`fact: ${key} = ${fact.value === undefined ? 'unknown' : showFact(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`);
   }
-  const choice = chooseMode(detection.facts, config, config.mode === 'auto' ? detection.remembered : undefined);
+  const choice = chooseMode(detection.facts, config, config.mode === 'auto' ? detection.remembered : undefined, {
+    product: info?.product,
+    daemonUser: engine ? daemonUserOf(engine.endpoint.url, os.userInfo()) : undefined,
+  });
   for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
   reporter.debug(`mode: ${choice.mode ?? 'none can work'}${config.mode === 'auto' ? '' : ' (forced)'}`);
 

@@ -14,6 +14,9 @@ import { DEFAULT_SOCKET, isRemoteEndpoint } from '../engine/candidates.js';
 import { ExitCode, WerfRunError, errorMessage } from '../errors.js';
 import { imageUser } from '../plan/contract.js';
 import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
+import { decideNetwork, loopbackTargetsInWerfArgs, networkEngine } from '../plan/network.js';
+import { subIdFiles } from '../plan/id-files.js';
+import { describeAdaptation, idAdaptation } from '../detect/id-range.js';
 import { disprovedFacts } from '../recover/disprove.js';
 import { runRecovering } from '../recover/retry.js';
 import { keyName } from '../config/load.js';
@@ -104,6 +107,26 @@ function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: Prepar
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
   const own = new Set(ownEnvVars());
   const hostEnv = Object.fromEntries(Object.entries(ctx.env).filter(([name]) => !own.has(name)));
+
+  // Loopback registries in werf's arguments: the network that reaches them (plan/network.ts).
+  const network = decideNetwork({
+    configured: config.network,
+    engine: networkEngine({
+      endpointUrl: engine?.endpoint.url ?? DEFAULT_SOCKET,
+      operatingSystem: prepared.info?.operatingSystem,
+      platform: process.platform,
+      rootless: prepared.rootlessDaemon,
+      product: prepared.info?.product,
+    }),
+    targets: loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image),
+  });
+  for (const note of network.notes) reporter.info(note);
+  for (const warning of network.warnings) reporter.warn(warning);
+
+  // Too few ids on a rootless daemon for the image's own /etc/subuid: hand in one that fits (detect/id-range.ts).
+  const idRangeFact = prepared.detection.facts.idRange;
+  const adapted = idAdaptation(idRangeFact.value);
+  if (adapted && idRangeFact.value) reporter.warn(describeAdaptation(adapted, idRangeFact.value));
   const planFor = (mode: Mode): RunPlan =>
     plan({
       mode,
@@ -117,8 +140,14 @@ function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: Prepar
       readOnlyFiles: forwarded.readOnlyFiles,
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...forwarded.extraEnv },
       dockerSocket,
+      network,
+      files: subIdFiles(adapted),
     });
-  return { firstMode, planFor, notes: forwarded.notes, assumed };
+  const idRangeNote =
+    idRangeFact.value === undefined
+      ? `id range: unknown ${idRangeFact.detail}`
+      : `id range: ${idRangeFact.value.enough ? 'enough' : 'too small'} [${idRangeFact.source ?? 'unknown'}] ${idRangeFact.detail}`;
+  return { firstMode, planFor, notes: [...forwarded.notes, ...network.notes, idRangeNote], assumed };
 }
 
 /** --dry-run: the plan and an equivalent docker run on stdout; nothing is pulled, created or started. */
@@ -168,11 +197,16 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
   const io = { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin };
   const result = await runRecovering({
     firstMode: werf.firstMode,
-    attempt: (mode) => runAttempt(engine, werf.planFor(mode).container, io, classify, session.attemptHooks),
+    attempt: (mode) => {
+      const planned = werf.planFor(mode);
+      return runAttempt(engine, planned.container, io, classify, session.attemptHooks, undefined, planned);
+    },
     fuseDevice: detection.facts.fuseDevice.value,
     rootlessOverlay: detection.facts.rootlessOverlay.value,
     // --mode X / mode: X means that mode; only auto climbs.
     pinned: config.mode !== 'auto',
+    idRange: detection.facts.idRange.value,
+    product: prepared.info?.product,
     onAttemptFailed: (mode, failure) => {
       // A cached fact the failure proves wrong: drop the probe result, so the next run probes again.
       const wrong = disprovedFacts(failure.id, mode, detection.facts);

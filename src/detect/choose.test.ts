@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Mode } from '../config/schema.js';
 import { chooseMode } from './choose.js';
+import { idRange } from './id-range.js';
 import { mergeFindings, unknownFacts, type FactValues, type Facts } from './facts.js';
 
 const facts = (values: Partial<FactValues>): Facts => {
@@ -60,5 +61,31 @@ describe('chooseMode decision table', () => {
   it('names the Ubuntu sysctl for the AppArmor restriction', () => {
     const choice = chooseMode(facts({ apparmorRestrictUserns: 1, userNamespaces: true, rootlessOverlay: false }), auto);
     expect(choice.problems[0]?.remedy).toContain('sysctl -w kernel.apparmor_restrict_unprivileged_userns=0');
+  });
+});
+
+describe('chooseMode: the id range', () => {
+  const map = (count: number) => [{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 1000000, count }];
+  const side = (count: number) => ({ own: 1000, map: map(count), sub: [{ start: 100000, count: 65536 }] });
+  const small = idRange('build', side(65535), side(65535));
+  it('too few ids even for the adaptation rule out every mode, forced or allowed, with the fix naming the numbers and no privileged advice', () => {
+    for (const config of [auto, allowed, { mode: 'native' as const, allowPrivileged: false }, { mode: 'privileged' as const, allowPrivileged: true }]) {
+      const choice = chooseMode(facts({ ...ok, idRange: small }), config, undefined, { product: 'docker', daemonUser: 'alice' });
+      expect(choice.mode).toBeUndefined();
+      expect(choice.problems).toHaveLength(1);
+      expect(choice.problems[0]!.remedy).toContain('alice:524288:165536');
+      expect(choice.problems[0]!.remedy).toContain('the same 65536 ids');
+      expect(choice.problems[0]!.remedy).toContain('systemctl --user restart docker');
+      expect(choice.problems[0]!.remedy).not.toMatch(/allow the privileged/);
+    }
+  });
+  it('65536 ids (65537 in the container): native with the fitting /etc/subuid, the problem and its fix still listed', () => {
+    const choice = chooseMode(facts({ ...ok, idRange: idRange('build', side(65536), side(65536)) }), auto, undefined, { product: 'podman' });
+    expect(choice.mode).toBe('native');
+    expect(choice.reasons).toContainEqual(expect.stringContaining('handing in one that fits'));
+    expect(choice.problems[0]).toMatchObject({ fact: 'idRange', problem: expect.stringContaining('build:1:999'), remedy: expect.stringContaining('podman system migrate') });
+  });
+  it('enough ids change nothing', () => {
+    expect(chooseMode(facts({ ...ok, idRange: idRange('build', side(231072), side(231072)) }), auto)).toMatchObject({ mode: 'native', problems: [] });
   });
 });

@@ -7,6 +7,14 @@
 import type { Config, Mode } from '../config/schema.js';
 import { UsageError, WerfRunError } from '../errors.js';
 import type { Facts, FactKey } from './facts.js';
+import { describeAdaptation, describeIdRange, idAdaptation, idRangeRemedy } from './id-range.js';
+
+/** What the remedies may name about the daemon (both optional: the text says less without them). */
+export interface DaemonContext {
+  product?: 'docker' | 'podman';
+  /** The user that runs a rootless daemon, when werf-run can tell (its socket under /run/user/<uid> of this user). */
+  daemonUser?: string;
+}
 
 export interface Problem {
   /** The fact that shows the problem ('engine' and 'image' for doctor's own checks). */
@@ -27,8 +35,14 @@ export interface ModeChoice {
 
 const how = (facts: Facts, key: FactKey): string => {
   const fact = facts[key];
-  return fact.value === undefined ? `${key} unknown` : `${key}=${String(fact.value)} (${fact.source}: ${fact.detail})`;
+  return fact.value === undefined ? `${key} unknown` : `${key}=${showFact(fact.value)} (${fact.source}: ${fact.detail})`;
 };
+
+/** A fact's value in one word or number (idRange: enough / too small; its numbers are in the detail). */
+export function showFact(value: unknown): string {
+  if (value !== null && typeof value === 'object' && 'enough' in value) return value.enough ? 'enough' : 'too small';
+  return String(value);
+}
 
 export const REMEDIES = {
   apparmorRestrict:
@@ -42,8 +56,19 @@ export const REMEDIES = {
 } as const;
 
 /** Host problems the facts show, each with its remedy (pure). */
-function hostProblems(facts: Facts): Problem[] {
+function hostProblems(facts: Facts, daemon: DaemonContext = {}): Problem[] {
   const problems: Problem[] = [];
+  const ids = facts.idRange.value;
+  if (ids && !ids.enough) {
+    const adapted = idAdaptation(ids);
+    problems.push({
+      fact: 'idRange',
+      problem: adapted
+        ? `${describeAdaptation(adapted, ids)}; for the image's own range: ${describeIdRange(ids)}`
+        : `the daemon gives containers too few uids/gids for the image's user ${ids.user}: ${describeIdRange(ids)}`,
+      remedy: idRangeRemedy(ids, daemon.product, daemon.daemonUser),
+    });
+  }
   if (facts.apparmorRestrictUserns.value === 1) {
     problems.push({ fact: 'apparmorRestrictUserns', problem: 'AppArmor restricts unprivileged user namespaces', remedy: REMEDIES.apparmorRestrict });
   }
@@ -76,8 +101,17 @@ export function chooseMode(
   facts: Facts,
   config: Pick<Config, 'mode' | 'allowPrivileged'>,
   remembered?: Mode,
+  daemon: DaemonContext = {},
 ): ModeChoice {
-  const problems = hostProblems(facts);
+  const problems = hostProblems(facts, daemon);
+  // Too few ids binds every mode, privileged included, forced or not: stop
+  // before werf starts, unless a fitting /etc/subuid can be handed in (idAdaptation).
+  const adapted = idAdaptation(facts.idRange.value);
+  if (facts.idRange.value?.enough === false && !adapted) {
+    if (config.mode === 'privileged') assertPrivilegedAllowed(config);
+    const why = `the container's user namespace lacks ids the image's user needs (${how(facts, 'idRange')})`;
+    return { mode: undefined, reasons: [`${why}: rules out native, fuse, privileged`], ruledOut: { native: why, fuse: why, privileged: why }, problems };
+  }
   if (config.mode !== 'auto') {
     assertPrivilegedAllowed(config);
     return { mode: config.mode, reasons: [`mode ${config.mode} forced by config or --mode: kept for the whole run, no recovery to another mode`], ruledOut: {}, problems };
@@ -108,6 +142,8 @@ export function chooseMode(
   if (!config.allowPrivileged) out(['privileged'], 'the privileged mode is not allowed (allowPrivileged)');
   if (facts.selinux.value) reasons.push('SELinux is enforced by the daemon: adding label=disable');
   if (facts.usernsRemap.value) reasons.push('the daemon uses userns-remap: privileged would add --userns=host');
+
+  if (adapted) reasons.push(`too few ids for the image's own /etc/subuid range: handing in one that fits (${how(facts, 'idRange')})`);
 
   const candidates = (['native', 'fuse', 'privileged'] as const).filter((m) => ruledOut[m] === undefined);
   if (remembered && remembered !== 'default' && candidates.includes(remembered)) {

@@ -1,3 +1,4 @@
+import type { IdRange } from './id-range.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,9 +23,15 @@ const probed: ProbeOutcome = {
     maxUserNamespaces: { value: 15000, detail: 'sysctl' },
     apparmorRestrictUserns: { value: -1, detail: 'absent' },
     unprivilegedUsernsClone: { value: -1, detail: 'absent' },
+    idRange: { value: rootfulIds(), detail: 'uids 0-4294967294 in the container' },
   },
   unknown: {},
 };
+
+function rootfulIds(available = 4294967295): IdRange {
+  const side = { available, needed: 165536, own: 1000, sub: [{ start: 100000, count: 65536 }] };
+  return { enough: available >= 165536, user: 'build', uids: side, gids: side };
+}
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -74,6 +81,17 @@ describe('detect', () => {
     expect(detection.facts.selinux).toMatchObject({ value: true, source: 'info' });
     expect(detection.facts.rootlessOverlay).toMatchObject({ value: true, source: 'probe' });
     expect(cache.read().entry?.probe?.findings).toEqual(probed.findings);
+  });
+
+  it('a cached too small id range is probed again (raising the ids keeps the daemon\'s identity)', async () => {
+    const cache = newCache();
+    const small = { ...probed.findings, idRange: { value: rootfulIds(65537), detail: 'uids 0-65536 in the container' } };
+    cache.update((entry) => ({ ...entry, probe: { at: '2026-01-01T00:00:00Z', image: 'reg/werf:2', findings: small } }));
+    const { source, runs } = engineSource(cache);
+    const detection = await detect({ config: config(), engine: source, reprobe: false, target });
+    expect(runs).toEqual(['reg/werf:2']);
+    expect(outcomes(detection.tried)).toContainEqual(expect.stringContaining('its too small id range is probed again'));
+    expect(detection.facts.idRange).toMatchObject({ value: { enough: true }, source: 'probe' });
   });
 
   it('a warm run takes the facts and the remembered mode from the cache, and runs no probe', async () => {

@@ -89,7 +89,15 @@ export async function detect(input: DetectInput): Promise<Detection> {
         if (input.reprobe) return { skip: '--reprobe' };
         if (!cached.entry) return { skip: cached.why };
         if (!cached.entry.probe) return { skip: `cache ${engine.cache.file} holds no probe result` };
-        return { findings: cached.entry.probe.findings, detail: `${engine.cache.file} (probed ${cached.entry.probe.at} in ${cached.entry.probe.image})` };
+        // A too small id range is not trusted from the cache: the fix (more
+        // subordinate ids, a restarted daemon) keeps the daemon's identity, so
+        // the probe looks again rather than stopping on a stale fact.
+        const { idRange, ...findings } = cached.entry.probe.findings;
+        const stale = idRange?.value.enough === false;
+        return {
+          findings: stale ? findings : cached.entry.probe.findings,
+          detail: `${engine.cache.file} (probed ${cached.entry.probe.at} in ${cached.entry.probe.image}${stale ? '; its too small id range is probed again' : ''})`,
+        };
       },
     },
     {

@@ -7,6 +7,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { EngineInfo } from '../engine/port.js';
+import type { IdRange } from './id-range.js';
 
 export type FuseState = 'usable' | 'missing' | 'no-permission';
 
@@ -31,6 +32,8 @@ export interface FactValues {
   rootlessDaemon: boolean;
   /** The daemon applies AppArmor profiles. */
   apparmor: boolean;
+  /** The uids/gids a container gets cover the image user's /etc/subuid and /etc/subgid ranges (rootless daemons often give too few). */
+  idRange: IdRange;
 }
 export type FactKey = keyof FactValues;
 
@@ -45,6 +48,7 @@ export const FACT_KEYS: readonly FactKey[] = [
   'usernsRemap',
   'rootlessDaemon',
   'apparmor',
+  'idRange',
 ];
 
 /** The facts only the probe container can learn (it runs when one of them is still unknown). */
@@ -55,6 +59,7 @@ export const PROBED_KEYS: readonly FactKey[] = [
   'maxUserNamespaces',
   'apparmorRestrictUserns',
   'unprivilegedUsernsClone',
+  'idRange',
 ];
 
 export type FactSource = 'override' | 'info' | 'cache' | 'probe';
@@ -105,7 +110,9 @@ export function findingsFromInfo(info: EngineInfo): Findings {
   return {
     selinux: { value: names.has('selinux'), detail: options },
     usernsRemap: { value: names.has('userns'), detail: options },
-    rootlessDaemon: { value: names.has('rootless'), detail: options },
+    rootlessDaemon: info.podman
+      ? { value: info.podman.rootless || names.has('rootless'), detail: `/libpod/info host.security.rootless = ${info.podman.rootless}; uid map ${info.podman.uidmap || 'none'}` }
+      : { value: names.has('rootless'), detail: options },
     apparmor: { value: names.has('apparmor'), detail: options },
   };
 }

@@ -42,3 +42,20 @@ describe('parseProbeOutput', () => {
     expect(parsed.unknown.userNamespaces).toMatch(/did not run: .*nonexistent/);
   });
 });
+
+describe('parseProbeOutput: the id range', () => {
+  it('an ordinary daemon gives every id: enough', () => {
+    const found = parseProbeOutput(fixture('probe-ids-rootful.txt')).findings.idRange;
+    expect(found?.value).toMatchObject({ enough: true, user: 'build', uids: { available: 4294967295, needed: 165536, own: 1000 } });
+  });
+  it('a rootless daemon whose user owns 65536 ids: too small, with the numbers', () => {
+    const found = parseProbeOutput(fixture('probe-ids-rootless-65536.txt')).findings.idRange;
+    expect(found?.value).toMatchObject({ enough: false, uids: { available: 65537, needed: 165536, sub: [{ start: 100000, count: 65536 }] }, gids: { available: 65537 } });
+    expect(found?.detail).toContain('uids 0-65536 in the container, build needs up to 165535');
+  });
+  it('an older probe output (no id lines) leaves it unknown, saying why', () => {
+    const parsed = parseProbeOutput(fixture('probe-ordinary.txt'));
+    expect(parsed.findings.idRange).toBeUndefined();
+    expect(parsed.unknown.idRange).toContain('did not report its id maps');
+  });
+});

@@ -9,6 +9,7 @@
  */
 import type { ContainerSpec, UlimitSpec } from '../engine/port.js';
 import type { Findings, FuseState } from './facts.js';
+import { describeIdRange, idRange, parseIdMap, parseSubRanges, type IdMapEntry, type SubRange } from './id-range.js';
 
 /** Where the probe container mounts its tmpfs (overlay cannot be tested on the overlay root). */
 const PROBE_TMPFS = '/werf-run-probe';
@@ -33,6 +34,14 @@ if [ -e /dev/fuse ]; then
   if (exec 3<>/dev/fuse) 2>/dev/null; then echo "fuse usable uid $(id -u) opened /dev/fuse"
   else echo "fuse no-permission uid $(id -u) cannot open /dev/fuse: $(ls -l /dev/fuse 2>&1 | oneline)"; fi
 else echo "fuse absent /dev/fuse is not in the container"; fi
+u=$(id -un 2>/dev/null || echo '?'); i=$(id -u); g=$(id -g)
+echo "ids $u $i $g"
+for m in /proc/self/uid_map /proc/self/gid_map; do
+  if [ -r $m ]; then echo "idmap $m $(tr -s ' \n' '  ' < $m)"; else echo "idmap $m unreadable"; fi
+done
+for f in /etc/subuid /etc/subgid; do
+  if [ -r $f ]; then echo "sub $f $(grep -E "^($u|$i):" $f | cut -d: -f2,3 | tr '\n' ' ')"; else echo "sub $f absent"; fi
+done
 `;
 
 const SYSCTLS: Record<string, 'maxUserNamespaces' | 'apparmorRestrictUserns' | 'unprivilegedUsernsClone'> = {
@@ -44,7 +53,7 @@ const SYSCTLS: Record<string, 'maxUserNamespaces' | 'apparmorRestrictUserns' | '
 export interface ProbeParse {
   findings: Findings;
   /** Facts the probe could not learn, with why. */
-  unknown: Partial<Record<'userNamespaces' | 'rootlessOverlay' | 'fuseDevice', string>>;
+  unknown: Partial<Record<'userNamespaces' | 'rootlessOverlay' | 'fuseDevice' | 'idRange', string>>;
 }
 
 /** Reads the probe's output; lines it does not know are ignored. */
@@ -53,9 +62,25 @@ export function parseProbeOutput(text: string): ProbeParse {
   const unknown: ProbeParse['unknown'] = {};
   if (!/^werf-run-probe 1$/m.test(text)) {
     const why = `the probe script did not run: ${text.trim().slice(0, 300) || 'no output'}`;
-    return { findings, unknown: { userNamespaces: why, rootlessOverlay: why, fuseDevice: why } };
+    return { findings, unknown: { userNamespaces: why, rootlessOverlay: why, fuseDevice: why, idRange: why } };
   }
+  const ids: { user?: string; uid?: number; gid?: number; maps: Record<string, IdMapEntry[] | undefined>; subs: Record<string, SubRange[]> } = { maps: {}, subs: {} };
   for (const line of text.split(/\r?\n/)) {
+    const who = /^ids (\S+) (\d+) (\d+)$/.exec(line);
+    if (who) {
+      Object.assign(ids, { user: who[1], uid: Number(who[2]), gid: Number(who[3]) });
+      continue;
+    }
+    const map = /^idmap \/proc\/self\/(uid|gid)_map (.*)$/.exec(line);
+    if (map) {
+      ids.maps[map[1]!] = parseIdMap(map[2]!);
+      continue;
+    }
+    const sub = /^sub \/etc\/(subuid|subgid) ?(.*)$/.exec(line);
+    if (sub) {
+      ids.subs[sub[1]!] = sub[2] === 'absent' ? [] : parseSubRanges(sub[2]!);
+      continue;
+    }
     const sysctl = /^sysctl (\S+) (\S+)$/.exec(line);
     if (sysctl) {
       const key = SYSCTLS[sysctl[1]!];
@@ -76,6 +101,14 @@ export function parseProbeOutput(text: string): ProbeParse {
     const key = name === 'userns' ? 'userNamespaces' : 'rootlessOverlay';
     if (verdict === 'yes' || verdict === 'no') findings[key] = { value: verdict === 'yes', detail };
     else unknown[key] = detail;
+  }
+  const uidMap = ids.maps.uid;
+  const gidMap = ids.maps.gid;
+  if (ids.user !== undefined && ids.uid !== undefined && ids.gid !== undefined && uidMap && gidMap) {
+    const range = idRange(ids.user, { own: ids.uid, map: uidMap, sub: ids.subs.subuid ?? [] }, { own: ids.gid, map: gidMap, sub: ids.subs.subgid ?? [] });
+    findings.idRange = { value: range, detail: describeIdRange(range) };
+  } else {
+    unknown.idRange = 'the probe did not report its id maps (/proc/self/uid_map, gid_map) and user';
   }
   return { findings, unknown };
 }

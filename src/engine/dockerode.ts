@@ -134,6 +134,17 @@ function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
   }
 }
 
+interface IdMapping {
+  container_id?: number;
+  host_id?: number;
+  size?: number;
+}
+
+/** "0:1002:1 1:2000000:65536" (container:host:size), for evidence in messages. */
+function formatIdMap(map: IdMapping[] | undefined): string {
+  return (map ?? []).map((m) => `${m.container_id ?? '?'}:${m.host_id ?? '?'}:${m.size ?? '?'}`).join(' ');
+}
+
 function securityOptions(raw: unknown): string[] {
   return Array.isArray(raw) ? raw.map(String) : [];
 }
@@ -213,7 +224,27 @@ export class DockerodeEngine implements Engine {
       securityOptions: securityOptions(raw.SecurityOptions),
       cgroupVersion: String(raw.CgroupVersion ?? ''),
       dockerRootDir: String(raw.DockerRootDir ?? ''),
+      ...(isPodman ? await this.podmanInfo(components) : {}),
     };
+  }
+
+  /** Podman's own /libpod/info (rootlessness, id maps); the compat /info lacks them. Undefined when it does not answer. */
+  private async podmanInfo(components: { Name?: string; Details?: { APIVersion?: string } }[]): Promise<Pick<EngineInfo, 'podman'>> {
+    const api = components.find((c) => /podman/i.test(c.Name ?? ''))?.Details?.APIVersion ?? '4.0.0';
+    try {
+      const raw = (await new Promise<unknown>((resolve, reject) => {
+        // Versioned: Podman 4 answers /libpod/info only under /v<api>/.
+        this.docker.modem.dial({ path: `/v${api}/libpod/info`, method: 'GET', statusCodes: { 200: true }, options: {} }, (error: unknown, data: unknown) =>
+          error ? reject(error) : resolve(data),
+        );
+      })) as { host?: { security?: { rootless?: boolean }; idMappings?: { uidmap?: IdMapping[]; gidmap?: IdMapping[] } } };
+      const maps = raw.host?.idMappings;
+      return {
+        podman: { rootless: raw.host?.security?.rootless === true, uidmap: formatIdMap(maps?.uidmap), gidmap: formatIdMap(maps?.gidmap) },
+      };
+    } catch {
+      return {};
+    }
   }
 
   async inspectImage(ref: string): Promise<ImageDetails | undefined> {
@@ -401,6 +432,14 @@ export class DockerodeEngine implements Engine {
     } catch (error) {
       if (statusOf(error) === 404 || statusOf(error) === 409) return;
       throw this.fail('resizing the TTY', error);
+    }
+  }
+
+  async putArchive(containerId: string, containerPath: string, tar: Buffer | NodeJS.ReadableStream): Promise<void> {
+    try {
+      await this.docker.getContainer(containerId).putArchive(tar, { path: containerPath });
+    } catch (error) {
+      throw this.fail(`copying files into container ${containerId.slice(0, 12)} at ${containerPath}`, error);
     }
   }
 

@@ -31,6 +31,12 @@ export interface EngineInfo {
   securityOptions: string[];
   cgroupVersion: string;
   dockerRootDir: string;
+  /**
+   * Podman only: /libpod/info's host.security.rootless and the id maps it
+   * gives containers (its Docker-compatible /info has no "rootless" entry).
+   * Undefined for Docker, or when /libpod/info did not answer.
+   */
+  podman?: { rootless: boolean; uidmap: string; gidmap: string };
 }
 
 export interface ImageDetails {
@@ -122,6 +128,12 @@ export interface Engine {
   resizeContainerTty(id: string, size: { rows: number; columns: number }): Promise<void>;
   /** The container's state, or undefined when it does not exist (any more). */
   inspectContainer(id: string): Promise<ContainerState | undefined>;
+  /**
+   * Extracts a tar archive into a container's filesystem at `containerPath`
+   * (`PUT /containers/{id}/archive`); works on a created, not yet started
+   * container. Owners and modes come from the tar headers.
+   */
+  putArchive(containerId: string, containerPath: string, tar: Buffer | NodeJS.ReadableStream): Promise<void>;
 }
 
 export interface ContainerState {

@@ -10,6 +10,7 @@ import { DEFAULT_ENV_PASS, selectEnv } from './env.js';
 import { PROJECT_DIR, imageUser, storageDir, werfHomeDir } from './contract.js';
 import { securityFor, type SecurityFacts } from './security.js';
 import { ulimitsFor } from './engine-quirks.js';
+import { ownedBy, type InjectedFile } from './files.js';
 
 export const MANAGED_LABEL = 'werf-run.managed';
 
@@ -26,6 +27,8 @@ export interface PlanInput {
   tty: boolean;
   /** Files the caller found on the host and wants werf to see read-only. */
   readOnlyFiles?: { source: string; target: string }[];
+  /** Files copied into the container before it starts (owner default: the image user). */
+  files?: readonly InjectedFile[];
   /** Extra values the caller computed (e.g. SSH_AUTH_SOCK inside the container). */
   extraEnv?: Readonly<Record<string, string>>;
   /**
@@ -33,6 +36,8 @@ export interface PlanInput {
    * its group, so werf (uid 1000) can use it. Never mounted otherwise.
    */
   dockerSocket?: { path: string; gid: number };
+  /** The network decided for werf's targets (network.ts); without it, config.network as it is. */
+  network?: { networkMode?: string };
 }
 
 /** Where the Docker socket appears in the werf container when the user asked for it. */
@@ -42,6 +47,10 @@ export interface RunPlan {
   mode: Mode;
   image: string;
   container: ContainerSpec;
+  /** Uploaded as one archive after create, before start; every file has its owner set. */
+  files: InjectedFile[];
+  /** Directories the files' archive must not carry (they exist in the image; an entry would change their owner). */
+  keptDirs: string[];
 }
 
 /** Where `cwd` sits inside the container, given the project root mounted at PROJECT_DIR. */
@@ -71,9 +80,13 @@ export function plan(input: PlanInput): RunPlan {
     })),
   ];
   const security = securityFor(input.mode, input.facts);
+  // An image user the contract does not know by uid gets root-owned files (0600: readable by root only).
+  const uid = who.uid ?? 0;
   return {
     mode: input.mode,
     image: input.image,
+    files: ownedBy(input.files ?? [], { uid, gid: uid }),
+    keptDirs: [who.home, '/tmp'],
     container: {
       image: input.image,
       cmd: ['werf', ...input.werfArgs],
@@ -94,7 +107,7 @@ export function plan(input: PlanInput): RunPlan {
       openStdin: input.tty,
       mounts,
       ...security,
-      networkMode: config.network,
+      networkMode: input.network ? input.network.networkMode : config.network,
       ulimits: ulimitsFor(input.facts.engine?.product),
       ...(input.dockerSocket ? { groupAdd: [String(input.dockerSocket.gid)] } : {}),
     },

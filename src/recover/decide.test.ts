@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideNext, type DecideInput } from './decide.js';
+import { idRange } from '../detect/id-range.js';
 
 const input = (over: Partial<DecideInput>): DecideInput => ({
   failure: 'fuse-not-in-container',
@@ -74,5 +75,32 @@ describe('a forced mode is pinned', () => {
     expect(decideNext(input({ rootlessOverlay: false }))).toMatchObject({ why: expect.stringMatching(/^no rootless overlayfs here \(detected: rootlessOverlay=false\)/) });
     expect(decideNext(input({ rootlessOverlay: true })).why).toMatch(/^the kernel can mount overlayfs rootless, but the image's storage settings or the storage volume/);
     expect(decideNext(input({})).why).not.toContain('rootless');
+  });
+});
+
+describe('decideNext: the id range', () => {
+  const map = (count: number) => [{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 1000000, count }];
+  const range = (count: number) => idRange('build', { own: 1000, map: map(count), sub: [{ start: 100000, count: 65536 }] }, { own: 1000, map: map(count), sub: [{ start: 100000, count: 65536 }] });
+  it('a small range stops at once with the host fix, never privileged, even when allowed', () => {
+    for (const failure of ['ids-insufficient', 'newuidmap-failed'] as const) {
+      const next = decideNext(input({ failure, allowPrivileged: true, idRange: range(65536), product: 'podman' }));
+      expect(next).toMatchObject({ action: 'stop', remedy: expect.stringContaining('podman system migrate') });
+      if (next.action === 'stop') {
+        expect(next.remedy).toContain('165536');
+        expect(next.remedy).not.toMatch(/allow the privileged/);
+      }
+    }
+  });
+  it('with enough ids the image is to blame: privileged when allowed, else the image fix and privileged as last resort', () => {
+    expect(decideNext(input({ failure: 'ids-insufficient', allowPrivileged: true, idRange: range(231072) }))).toMatchObject({ action: 'retry', mode: 'privileged' });
+    const stop = decideNext(input({ failure: 'newuidmap-failed', idRange: range(231072) }));
+    expect(stop).toMatchObject({ action: 'stop', remedy: expect.stringMatching(/^use an image whose newuidmap.*file capabilities.*; else allow the privileged mode/) });
+    const imageBlamed = decideNext(input({ failure: 'ids-insufficient', idRange: range(231072) }));
+    expect(imageBlamed).toMatchObject({ action: 'stop', remedy: expect.stringMatching(/^use an image whose newuidmap/) });
+  });
+  it('after privileged failed, privileged is never suggested again', () => {
+    const next = decideNext(input({ failure: 'newuidmap-failed', current: 'privileged', tried: ['native', 'privileged'], allowPrivileged: true }));
+    expect(next.action).toBe('stop');
+    if (next.action === 'stop') expect(next.remedy).not.toMatch(/privileged/);
   });
 });

@@ -9,7 +9,8 @@
 import type { Mode } from '../config/schema.js';
 import type { FuseState } from '../detect/facts.js';
 import { REMEDIES } from '../detect/choose.js';
-import type { FailureId } from './signatures.js';
+import { idRangeRemedy, type IdRange } from '../detect/id-range.js';
+import { SIGNATURES, type FailureId } from './signatures.js';
 
 export type Next = { action: 'retry'; mode: Mode; why: string } | { action: 'stop'; why: string; remedy?: string };
 
@@ -25,12 +26,28 @@ export interface DecideInput {
   rootlessOverlay?: boolean;
   /** The mode was forced (not auto): it is kept, never climbed from. */
   pinned?: boolean;
+  /** What the probe saw of the container's ids: a small range is the host's to fix, never privileged's. */
+  idRange?: IdRange;
+  /** For the remedy's restart command. */
+  product?: 'docker' | 'podman';
 }
 
-const privilegedOr = (input: DecideInput, stopWhy: string): Next =>
+const remedyOf = (id: FailureId): string => SIGNATURES.find((s) => s.id === id)?.remedy ?? '';
+
+/**
+ * Privileged next when allowed and not tried yet. When it is not allowed, the
+ * remedy adds it as the last resort; after privileged failed, never again.
+ */
+const privilegedOr = (input: DecideInput, stopWhy: string, remedy = remedyOf(input.failure)): Next =>
   input.allowPrivileged && !input.tried.includes('privileged')
     ? { action: 'retry', mode: 'privileged', why: `${stopWhy}; the privileged mode is allowed` }
-    : { action: 'stop', why: input.allowPrivileged ? `${stopWhy}, even privileged` : `${stopWhy}; the privileged mode is not allowed (allowPrivileged)` };
+    : input.allowPrivileged
+      ? { action: 'stop', why: `${stopWhy}, even privileged`, remedy }
+      : {
+          action: 'stop',
+          why: `${stopWhy}; the privileged mode is not allowed (allowPrivileged)`,
+          remedy: `${remedy}; else allow the privileged mode (allowPrivileged / --allow-privileged)`,
+        };
 
 const fuseDead = (fuse: FuseState | undefined): Next | undefined =>
   fuse === 'missing'
@@ -84,8 +101,18 @@ function climb(input: DecideInput): Next {
       return fuseDead('missing')!;
     case 'fuse-permission':
       return fuseDead('no-permission')!;
-    case 'mount-denied':
+    case 'ids-insufficient':
     case 'newuidmap-failed':
+      if (input.idRange && !input.idRange.enough) {
+        return {
+          action: 'stop',
+          why: 'the daemon gives containers fewer uids/gids than the image\'s user needs; no container setting can add ids, privileged included',
+          remedy: idRangeRemedy(input.idRange, input.product),
+        };
+      }
+      // The probe saw enough ids: newuidmap itself failed (the image's, or dropped capabilities).
+      return privilegedOr(input, 'an unconfined container is not enough on this host', input.idRange ? remedyOf('newuidmap-failed') : remedyOf(input.failure));
+    case 'mount-denied':
       return privilegedOr(input, 'an unconfined container is not enough on this host');
     // The host or the setup itself must change: no mode of werf-run can help.
     case 'userns-disabled':

@@ -8,6 +8,7 @@
 import { WerfRunError } from '../errors.js';
 import type { Mode } from '../config/schema.js';
 import type { FuseState } from '../detect/facts.js';
+import type { IdRange } from '../detect/id-range.js';
 import { decideNext } from './decide.js';
 import type { Signature } from './signatures.js';
 
@@ -32,6 +33,9 @@ export interface RetryInput {
   rootlessOverlay?: boolean;
   /** A forced mode: kept for every attempt, never climbed from (auto recovers). */
   pinned?: boolean;
+  /** What the probe saw of the container's ids, and the engine: a small id range is the host's to fix. */
+  idRange?: IdRange;
+  product?: 'docker' | 'podman';
   /** Told about each failed attempt (e.g. to drop cached facts it disproves). */
   onAttemptFailed?(mode: Mode, failure: Signature): void;
   /** Told about each retry, for the user to see. */
@@ -62,6 +66,8 @@ export async function runRecovering(input: RetryInput): Promise<RetryResult> {
       fuseDevice: input.fuseDevice,
       rootlessOverlay: input.rootlessOverlay,
       pinned: input.pinned,
+      idRange: input.idRange,
+      product: input.product,
       failure: result.failure.id,
       current: mode,
       tried: attempts.map((a) => a.mode),

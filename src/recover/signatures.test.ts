@@ -22,7 +22,10 @@ describe('classify against recorded rig output', () => {
     ['fuse-permission-privileged.txt', 'fuse-permission'],
     ['fuse-missing-privileged.txt', 'fuse-not-in-container'],
     ['fuse-missing-on-host-cli.txt', 'fuse-missing-on-host'],
-    ['single-mapping.txt', 'newuidmap-failed'],
+    // The same error line whatever the cause; the probe's idRange tells them apart (decide.ts).
+    ['single-mapping.txt', 'ids-insufficient'],
+    ['ids-insufficient-rootless-docker.txt', 'ids-insufficient'],
+    ['ids-insufficient-rootless-podman.txt', 'ids-insufficient'],
   ])('%s -> %s', (file, id) => {
     expect(firstMatch(fixture(file))).toBe(id);
   });

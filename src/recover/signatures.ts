@@ -11,6 +11,7 @@ export type FailureId =
   | 'fuse-missing-on-host'
   | 'mount-denied'
   | 'overlay-on-overlay'
+  | 'ids-insufficient'
   | 'newuidmap-failed';
 
 export interface Signature {
@@ -58,7 +59,7 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'mount-denied',
     pattern: /flags: 0x1000: permission denied/,
     cause: 'AppArmor or seccomp blocks the bind mount of buildah storage',
-    remedy: 'run with seccomp and AppArmor unconfined; where the runner cannot, allow the privileged mode',
+    remedy: 'run with seccomp and AppArmor unconfined',
   },
   {
     id: 'overlay-on-overlay',
@@ -67,13 +68,27 @@ export const SIGNATURES: readonly Signature[] = [
     remedy: 'mount a volume at the storage directory (/home/build/.local/share/containers)',
   },
   {
+    id: 'ids-insufficient',
+    // After "Falling back to single mapping", the first layer with a file of
+    // the user's (or any id outside the one mapping) fails. Two causes print
+    // the same: a daemon that gives containers fewer ids than the image's
+    // /etc/subuid range (rootless Docker/Podman with 65536 ids; recorded:
+    // fixtures/ids-insufficient-rootless-docker.txt, -podman.txt), or a
+    // newuidmap without its file capabilities (fixtures/single-mapping.txt).
+    // The probe's idRange tells them apart (decide.ts).
+    pattern: /potentially insufficient UIDs or GIDs available in user namespace/,
+    cause: "buildah's user namespace lacks ids the layers need: the daemon gives containers fewer uids/gids than the image user's /etc/subuid range, or newuidmap failed and buildah fell back to a single uid mapping",
+    remedy:
+      "if the daemon is rootless: on its host give the user that runs it at least 165536 subordinate ids in /etc/subuid and /etc/subgid (USER:524288:165536), then restart it (systemctl --user restart docker; Podman: podman system migrate); otherwise use an image whose newuidmap/newgidmap carry cap_setuid/cap_setgid file capabilities (werf's images do)",
+  },
+  {
     id: 'newuidmap-failed',
     // Not the first warning ("newuidmap: write to uid_map failed ... Falling back
-    // to single mapping"): a build can still succeed with one mapping. These are
-    // the errors that single mapping then causes (recorded: fixtures/single-mapping.txt).
-    pattern: /potentially insufficient UIDs or GIDs available in user namespace|error setting supplemental groups list: operation not permitted/,
+    // to single mapping"): a build can still succeed with one mapping. This is
+    // the error that single mapping then causes on a RUN step.
+    pattern: /error setting supplemental groups list: operation not permitted/,
     cause: 'buildah fell back to a single uid mapping: newuidmap/newgidmap lack their file capabilities in this image (or the container drops them), or /etc/subuid has no range for the user',
-    remedy: 'use an image whose newuidmap/newgidmap carry cap_setuid/cap_setgid file capabilities (werf\'s images do); else allow the privileged mode',
+    remedy: "use an image whose newuidmap/newgidmap carry cap_setuid/cap_setgid file capabilities (werf's images do)",
   },
 ];
 

@@ -20,6 +20,8 @@ import type { ContainerSpec, Engine } from '../engine/port.js';
 import { LineSplitter } from './lines.js';
 import { pumpMultiplexed, pumpRaw, type StreamName } from './demux.js';
 import { rawTerminal, startTtySession, type TerminalInput, type TerminalOutput } from './tty.js';
+import type { InjectedFile } from '../plan/files.js';
+import { injectFiles } from './inject.js';
 
 export interface AttemptIO {
   stdout: TerminalOutput;
@@ -75,6 +77,12 @@ export interface AttemptTimings {
   outputIdleMs: number;
 }
 
+/** Files to copy into the container between create and start (RunPlan.files and .keptDirs). */
+export interface AttemptFiles {
+  files: readonly InjectedFile[];
+  keptDirs: readonly string[];
+}
+
 const DEFAULT_TIMINGS: AttemptTimings = { watchIntervalMs: 3000, pingTimeoutMs: 3000, outputIdleMs: 5000 };
 
 export async function runAttempt<F>(
@@ -84,6 +92,7 @@ export async function runAttempt<F>(
   watch: FailureWatcher<F>,
   hooks: AttemptHooks = {},
   timings: AttemptTimings = DEFAULT_TIMINGS,
+  files: AttemptFiles = { files: [], keptDirs: [] },
 ): Promise<AttemptResult<F>> {
   let id: string;
   try {
@@ -133,6 +142,8 @@ export async function runAttempt<F>(
   let restoreTerminal = (): void => undefined;
   let stopTtySession = (): void => undefined;
   try {
+    // One archive, before start: werf must find its files from its first instruction on.
+    await injectFiles(engine, id, files.files, files.keptDirs);
     const attached = await engine.attachContainer(id, { tty: spec.tty, stdin: spec.openStdin });
     const pumping = attached.multiplexed
       ? pumpMultiplexed(attached.output, io, onData, onClosed)
