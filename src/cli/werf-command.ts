@@ -15,7 +15,7 @@ import { WerfRunError } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
-import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readText } from './host-files.js';
+import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readBytes } from './host-files.js';
 import type { Reporter } from './reporter.js';
 import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 import { learnFromFailure, rememberMode } from './detect-step.js';
@@ -38,17 +38,6 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
   // Host-side reading happens here; plan() stays pure and gets the results.
   const who = imageUser(config.user);
   const ids = imageIds(who.user);
-  const forwarded = forwardHostFiles({
-    env: ctx.env,
-    hostHome: os.homedir(),
-    forward: config.forward,
-    image: { home: who.home, ...ids },
-    probe: probeFile,
-    readText,
-  });
-  for (const note of forwarded.notes) reporter.debug(note);
-  for (const warning of forwarded.warnings) reporter.warn(warning);
-
   const assumed: string[] = [];
   // Containers (probe and werf) are created through the session's engine: labelled, tracked, removed on every path.
   const engine = await connectEngine(ctx, options, prepared, reporter, options.dryRun ? { why: '--dry-run plans with assumed facts', assumed } : undefined, session.openEngine);
@@ -71,13 +60,26 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     assumed,
   });
   const { choice } = detected;
+
+  const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
+  const forwarded = forwardHostFiles({
+    env: ctx.env,
+    hostHome: os.homedir(),
+    forward: config.forward,
+    image: { home: who.home, ...ids },
+    probe: probeFile,
+    readBytes,
+    engineLocal,
+    engineUrl: engine?.endpoint.url,
+  });
+  for (const note of forwarded.notes) reporter.debug(note);
+  for (const warning of forwarded.warnings) reporter.warn(warning);
   const firstMode = requireMode(choice);
 
   // Bind mounts name paths on the daemon's host, and only a local Linux daemon
   // that is not rootless sees this machine's uids as they are (Docker Desktop's
   // file sharing and rootless remapping change them): check only there.
-  const local = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
-  if (local && process.platform === 'linux' && !detected.rootlessDaemon) {
+  if (engineLocal && process.platform === 'linux' && !detected.rootlessDaemon) {
     try {
       checkProjectAccess(project.root, ids, probeFile);
       checkMountSources(config.mounts, project.root, probeFile);
@@ -119,7 +121,8 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       hostEnv,
       owner,
       tty,
-      readOnlyFiles: forwarded.readOnlyFiles,
+      readOnlyFiles: forwarded.sockets,
+      files: forwarded.files,
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...forwarded.extraEnv },
       dockerSocket,
     });
