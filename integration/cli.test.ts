@@ -218,7 +218,7 @@ describe('host credentials, copied in before start', () => {
 describe('projects owned by another uid', () => {
   it('a world-readable checkout owned by root works for uid 1000', async () => {
     const project = shProject();
-    const result = await runWerfRun(['-q', 'sh', 'id -u; cat /workspace/README.md'], { cwd: project.dir });
+    const result = await runWerfRun(['-q', 'sh', 'id -u; cat README.md'], { cwd: project.dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('1000\ntest\n');
   });

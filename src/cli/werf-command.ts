@@ -115,7 +115,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       mode,
       image,
       werfArgs,
-      project: { root: project.root, cwd: ctx.cwd },
+      project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs },
       config,
       facts: detected.security,
       hostEnv,
