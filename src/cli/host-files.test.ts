@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
-import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
+import { checkMountSources, dockerSocketToMount, forwardHostFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
 
 const file = (uid = 1000, mode = 0o600): FileFacts => ({ kind: 'file', uid, gid: uid, mode });
-const dir = (uid: number, mode: number): FileFacts => ({ kind: 'dir', uid, gid: uid, mode });
 
 function input(files: Record<string, FileFacts>, env: Record<string, string> = {}, over: Partial<ForwardInput> = {}): ForwardInput {
   return {
@@ -80,36 +79,6 @@ describe('forwardHostFiles', () => {
     const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file(), '/s': { kind: 'socket', uid: 0, gid: 0, mode: 0o600 } }, { SSH_AUTH_SOCK: '/s' }, { forward }));
     expect(out).toEqual({ files: [], sockets: [], extraEnv: {}, notes: [], warnings: [] });
     expect(forwardHostFiles(input({})).files).toEqual([]);
-  });
-});
-
-describe('checkProjectAccess', () => {
-  const tree = (root: FileFacts): Record<string, FileFacts> => ({ '/': dir(0, 0o755), '/srv': dir(0, 0o755), '/srv/app': root });
-  const probe = (t: Record<string, FileFacts>) => (p: string) => t[p];
-
-  it('passes a world-readable checkout owned by another uid, and one owned by the image user', () => {
-    expect(() => checkProjectAccess('/srv/app', { uid: 1000, gid: 1000 }, probe(tree(dir(0, 0o755))))).not.toThrow();
-    expect(() => checkProjectAccess('/srv/app', { uid: 1000, gid: 1000 }, probe(tree(dir(1000, 0o700))))).not.toThrow();
-  });
-
-  it('stops on a 0700 checkout owned by root, naming the dir and the fix', () => {
-    let error: unknown;
-    try {
-      checkProjectAccess('/srv/app', { uid: 1000, gid: 1000 }, probe(tree(dir(0, 0o700))));
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toMatchObject({ exitCode: 125, message: expect.stringContaining('uid 1000, the werf image\'s user, cannot read and enter /srv/app (mode 0700, owner uid 0)') });
-    expect((error as { remedy: string }).remedy).toContain('setfacl -m u:1000:rx /srv/app');
-  });
-
-  it('stops on a parent directory the image user cannot enter', () => {
-    const t = { '/': dir(0, 0o755), '/root': dir(0, 0o700), '/root/app': dir(0, 0o755) };
-    expect(() => checkProjectAccess('/root/app', { uid: 1000 }, probe(t))).toThrow(/cannot enter \/root \(mode 0700/);
-  });
-
-  it('checks nothing for an unknown user', () => {
-    expect(() => checkProjectAccess('/srv/app', {}, probe(tree(dir(0, 0o700))))).not.toThrow();
   });
 });
 

@@ -158,36 +158,6 @@ export function forwardHostFiles(input: ForwardInput): Forwarded {
   return out;
 }
 
-/**
- * The project must be readable by the image's user: werf reads the whole git
- * tree. A checkout in a 0700 directory owned by another user (e.g. root's
- * home) is not, and werf's own error would not say why.
- */
-export function checkProjectAccess(root: string, image: { uid?: number; gid?: number }, probe: Probe): void {
-  if (image.uid === undefined) return;
-  const uid = image.uid;
-  const gid = image.gid ?? uid;
-  const chain: string[] = [];
-  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
-    chain.unshift(dir);
-    if (path.dirname(dir) === dir) break;
-  }
-  for (const dir of chain) {
-    const facts = probe(dir);
-    if (!facts) continue;
-    const want = dir === chain[chain.length - 1] ? 5 : 1;
-    if (!allows(facts, uid, gid, want)) {
-      const need = want === 5 ? 'read and enter' : 'enter';
-      throw new WerfRunError(
-        `uid ${uid}, the werf image's user, cannot ${need} ${dir} (mode ${octal(facts.mode)}, owner uid ${facts.uid}), so werf cannot read the project ${root}`,
-        {
-          remedy: `give uid ${uid} access: setfacl -m u:${uid}:${want === 5 ? 'rx' : 'x'} ${dir} (or chmod o+${want === 5 ? 'rx' : 'x'} ${dir}), or move the checkout to a directory it can read`,
-        },
-      );
-    }
-  }
-}
-
 /** uid/gid to check host files against: the image user's, none for root (it reads everything) or an unknown user. */
 export function imageIds(user: string): { uid?: number; gid?: number } {
   const { uid } = imageUser(user);

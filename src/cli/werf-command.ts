@@ -15,12 +15,14 @@ import { WerfRunError } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
-import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readBytes } from './host-files.js';
+import { checkMountSources, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readBytes } from './host-files.js';
 import type { Reporter } from './reporter.js';
 import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 import { learnFromFailure, rememberMode } from './detect-step.js';
 import { authProvider } from './docker-setup.js';
-import { DEFAULT_SOCKET, isRemoteEndpoint } from '../engine/candidates.js';
+import { DEFAULT_SOCKET } from '../engine/candidates.js';
+import { ulimitsFor } from '../plan/engine-quirks.js';
+import { projectStep } from './project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
@@ -76,23 +78,27 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
   for (const warning of forwarded.warnings) reporter.warn(warning);
   const firstMode = requireMode(choice);
 
-  // Bind mounts name paths on the daemon's host, and only a local Linux daemon
-  // that is not rootless sees this machine's uids as they are (Docker Desktop's
-  // file sharing and rootless remapping change them): check only there.
-  if (engineLocal && process.platform === 'linux' && !detected.rootlessDaemon) {
+  // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
+  const sameHost = engineLocal && process.platform === 'linux' && !detected.rootlessDaemon;
+  const delivery = await projectStep({
+    engine,
+    project,
+    image,
+    user: who,
+    ulimits: ulimitsFor(detected.security.engine?.product),
+    mayRun: !options.dryRun,
+    sameHost,
+    reporter,
+  });
+  if (delivery.how === 'ship') reporter.warn(`${delivery.line}; binding it anyway`);
+  else reporter.info(delivery.line);
+  if (sameHost) {
     try {
-      checkProjectAccess(project.root, ids, probeFile);
       checkMountSources(config.mounts, project.root, probeFile);
     } catch (error) {
       if (!options.dryRun || !(error instanceof WerfRunError)) throw error;
       reporter.warn(`${error.message}. Fix: ${error.remedy}`);
     }
-  } else {
-    reporter.debug(`not checking that uid ${ids.uid ?? '?'} can read ${project.root}: the engine is remote, rootless or not on Linux`);
-  }
-  if (engine && isRemoteEndpoint(engine.endpoint.url)) {
-    // Bind mounts name paths on the daemon's host, as with `docker run -v` against a remote engine.
-    reporter.warn(`the engine at ${engine.endpoint.url} is on another host: ${project.root} (and any other bind mount) is mounted from that host's filesystem, so the checkout must exist there at the same path`);
   }
 
   // Never mounted unless the user asked for it (mountDockerSocket).
@@ -147,7 +153,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
         imageState,
         configFile: filepath,
         project,
-        notes: forwarded.notes,
+        notes: [delivery.line, ...forwarded.notes],
         assumed,
         dockerHost: engine && engine.endpoint.url !== DEFAULT_SOCKET ? engine.endpoint.url : undefined,
       }),
