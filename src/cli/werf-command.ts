@@ -90,8 +90,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     sameHost,
     reporter,
   });
-  if (delivery.how === 'ship') reporter.warn(`${delivery.line}; binding it anyway`);
-  else reporter.info(delivery.line);
+  reporter.info(delivery.line);
   if (sameHost) {
     try {
       checkMountSources(config.mounts, project.root, probeFile);
@@ -121,7 +120,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       mode,
       image,
       werfArgs,
-      project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs },
+      project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, shipped: delivery.how === 'ship' ? delivery.volumes : undefined },
       config,
       facts: detected.security,
       hostEnv,

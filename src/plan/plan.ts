@@ -41,7 +41,13 @@ export interface PlanInput {
    * Host paths: the project's git root, where the user stands (inside it) and
    * git dirs outside the root that werf needs (worktrees, submodules).
    */
-  project: { root: string; cwd: string; gitDirs?: readonly string[] };
+  project: {
+    root: string;
+    cwd: string;
+    gitDirs?: readonly string[];
+    /** Dirs shipped into named volumes (engine's host cannot see them): dir -> volume, mounted at the dir's path. */
+    shipped?: Readonly<Record<string, string>>;
+  };
   config: Config;
   /** engine.product (from /info) adds the engine's quirks, e.g. Podman's ulimits. */
   facts: SecurityFacts & { engine?: { product: 'docker' | 'podman' } };
@@ -91,9 +97,11 @@ export function plan(input: PlanInput): RunPlan {
     // At its own path: werf keys its git cache on the project's path (a fixed
     // target would share one key between all projects), and absolute paths in
     // werf's arguments (--dir, --config, --values) stay valid.
-    { type: 'bind', source: input.project.root, target: input.project.root, readOnly: false },
     // Worktrees and submodules: .git is a file naming a dir outside the root; werf writes there (git worktree add).
-    ...(input.project.gitDirs ?? []).map((dir) => ({ type: 'bind' as const, source: dir, target: dir, readOnly: false })),
+    ...[input.project.root, ...(input.project.gitDirs ?? [])].map((dir): MountSpec => {
+      const volume = input.project.shipped?.[dir];
+      return volume ? { type: 'volume', source: volume, target: dir, readOnly: false } : { type: 'bind', source: dir, target: dir, readOnly: false };
+    }),
     // Buildah's storage must not sit on the container's overlay root: native
     // overlay cannot stack on overlayfs. A named volume also keeps the cache.
     { type: 'volume', source: config.volumes.storage, target: storageDir(who.home), readOnly: false },

@@ -37,6 +37,7 @@ describe('parseProjectView', () => {
     ['an image without git: the files decide', ok.replace('head c0ffee', 'head nogit'), { kind: 'same' }],
     ['another HEAD', ok.replace('head c0ffee', 'head beef'), { kind: 'elsewhere', why: 'git HEAD there is beef, here c0ffee' }],
     ['another file', ok.replace('file aa a', 'file 11 a'), { kind: 'elsewhere', why: 'a differs there' }],
+    ['a file the image user may not read does not count', ok.replace('file bb b b', 'noread - b b'), { kind: 'same' }],
     ['a missing file', ok.replace('file bb b b', 'nofile - b b'), { kind: 'elsewhere', why: 'b b is missing there' }],
     ['a parent it cannot enter', 'werf-run-view denied enter /src 700 0\n', { kind: 'denied', need: 'enter', dir: '/src', mode: '700', uid: 0 }],
     ['a root it cannot read', 'werf-run-view denied read /src/app 750 4321\n', { kind: 'denied', need: 'read', dir: '/src/app', mode: '750', uid: 4321 }],

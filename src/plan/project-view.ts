@@ -57,7 +57,7 @@ export const PROJECT_VIEW_SCRIPT = [
   `{ [ -r "$root" ] && [ -x "$root" ] && ls -A "$root" >/dev/null 2>&1; } || { echo "${TAG} denied read $root $(stat -c '%a %u' "$root" 2>/dev/null)"; exit 0; }`,
   'cd "$root" || exit 0',
   'for f in "$@"; do',
-  `  if [ -f "$f" ] && [ -r "$f" ]; then echo "${TAG} file $(sha256sum < "$f" | cut -d' ' -f1) $f"; else echo "${TAG} nofile - $f"; fi`,
+  `  if [ ! -f "$f" ]; then echo "${TAG} nofile - $f"; elif [ -r "$f" ]; then echo "${TAG} file $(sha256sum < "$f" | cut -d' ' -f1) $f"; else echo "${TAG} noread - $f"; fi`,
   'done',
   // An image without git (a test double) cannot tell HEAD: the files decide alone.
   `if command -v git >/dev/null 2>&1; then echo "${TAG} head $(git -c safe.directory='*' rev-parse -q --verify HEAD 2>/dev/null || echo none)"; else echo "${TAG} head nogit"; fi`,
@@ -79,7 +79,9 @@ export function parseProjectView(output: string, marker: ProjectMarker): Project
   if (head === undefined) return { kind: 'elsewhere', why: `the check printed nothing usable: ${output.trim().slice(0, 200) || '(no output)'}` };
   if (head !== marker.head && head !== 'nogit') return { kind: 'elsewhere', why: `git HEAD there is ${head}, here ${marker.head}` };
   for (const file of marker.files) {
-    const line = lines.find((l) => l.endsWith(` ${file.name}`) && (l.startsWith('file ') || l.startsWith('nofile ')));
+    const line = lines.find((l) => l.endsWith(` ${file.name}`) && /^(file|nofile|noread) /.test(l));
+    // There, but the image user may not read it (werf may not need it): it cannot tell the checkouts apart.
+    if (line?.startsWith('noread ')) continue;
     const seen = line?.startsWith('file ') ? line.split(' ')[1] : undefined;
     if (seen !== file.sha256) return { kind: 'elsewhere', why: `${file.name} ${seen ? 'differs' : 'is missing'} there` };
   }
