@@ -120,7 +120,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       mode,
       image,
       werfArgs,
-      project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, shipped: delivery.how === 'ship' ? delivery.volumes : undefined },
+      project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
       config,
       facts: detected.security,
       hostEnv,

@@ -12,6 +12,7 @@ import type DockerT from 'dockerode';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type {
   AttachedStreams,
+  ContainerMount,
   ContainerSpec,
   ContainerState,
   ContainerSummary,
@@ -401,6 +402,16 @@ export class DockerodeEngine implements Engine {
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw this.fail(`reading ${containerPath} from container ${containerId.slice(0, 12)}`, error);
+    }
+  }
+
+  async containerMounts(idOrName: string): Promise<ContainerMount[] | undefined> {
+    try {
+      const raw = await this.docker.getContainer(idOrName).inspect();
+      return (raw.Mounts ?? []).map((m) => ({ type: String(m.Type ?? ''), source: String(m.Source ?? ''), destination: String(m.Destination ?? '') }));
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.fail(`inspecting container ${idOrName.slice(0, 12)}`, error);
     }
   }
 

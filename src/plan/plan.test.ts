@@ -88,11 +88,11 @@ describe('plan', () => {
 });
 
 describe('a shipped project', () => {
-  it('mounts each shipped dir\'s volume at the dir\'s own path', () => {
-    const { container } = plan(base({ project: { root: '/src/wt', cwd: '/src/wt/a', gitDirs: ['/src/main/.git'], shipped: { '/src/wt': 'v1', '/src/main/.git': 'v2' } } }));
+  it('mounts each dir from its volume or translated host path at the dir\'s own path', () => {
+    const { container } = plan(base({ project: { root: '/src/wt', cwd: '/src/wt/a', gitDirs: ['/src/main/.git'], sources: { '/src/wt': { type: 'volume', source: 'v1' }, '/src/main/.git': { type: 'bind', source: '/host/main/.git' } } } }));
     expect(container.mounts.slice(0, 2)).toEqual([
       { type: 'volume', source: 'v1', target: '/src/wt', readOnly: false },
-      { type: 'volume', source: 'v2', target: '/src/main/.git', readOnly: false },
+      { type: 'bind', source: '/host/main/.git', target: '/src/main/.git', readOnly: false },
     ]);
     expect(container.workingDir).toBe('/src/wt/a');
   });

@@ -33,6 +33,12 @@ export function ownerLabels(owner: Owner): Record<string, string> {
   };
 }
 
+/** A project dir's source on the engine's side: a host path to bind, or a named volume. */
+export interface ProjectSource {
+  type: 'bind' | 'volume';
+  source: string;
+}
+
 export interface PlanInput {
   mode: Mode;
   image: string;
@@ -45,8 +51,12 @@ export interface PlanInput {
     root: string;
     cwd: string;
     gitDirs?: readonly string[];
-    /** Dirs shipped into named volumes (engine's host cannot see them): dir -> volume, mounted at the dir's path. */
-    shipped?: Readonly<Record<string, string>>;
+    /**
+     * Where each dir comes from when not a bind of the same path on the
+     * daemon's host: a translated host path (werf-run in a container), or a
+     * volume it was shipped into. Always mounted at the dir's own path.
+     */
+    sources?: Readonly<Record<string, ProjectSource>>;
   };
   config: Config;
   /** engine.product (from /info) adds the engine's quirks, e.g. Podman's ulimits. */
@@ -99,8 +109,8 @@ export function plan(input: PlanInput): RunPlan {
     // werf's arguments (--dir, --config, --values) stay valid.
     // Worktrees and submodules: .git is a file naming a dir outside the root; werf writes there (git worktree add).
     ...[input.project.root, ...(input.project.gitDirs ?? [])].map((dir): MountSpec => {
-      const volume = input.project.shipped?.[dir];
-      return volume ? { type: 'volume', source: volume, target: dir, readOnly: false } : { type: 'bind', source: dir, target: dir, readOnly: false };
+      const from = input.project.sources?.[dir] ?? { type: 'bind', source: dir };
+      return { type: from.type, source: from.source, target: dir, readOnly: false };
     }),
     // Buildah's storage must not sit on the container's overlay root: native
     // overlay cannot stack on overlayfs. A named volume also keeps the cache.

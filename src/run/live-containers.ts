@@ -89,5 +89,6 @@ export function trackingEngine(engine: Engine, live: LiveContainers, owner: Owne
     inspectContainer: (id) => engine.inspectContainer(id),
     putArchive: (id, containerPath, tar) => engine.putArchive(id, containerPath, tar),
     getArchive: (id, containerPath) => engine.getArchive(id, containerPath),
+    containerMounts: (id) => engine.containerMounts(id),
   };
 }

@@ -16,6 +16,8 @@ export interface ProjectViewTarget {
   user: string;
   marker: ProjectMarker;
   gitDirs: readonly string[];
+  /** A dir's path on the daemon's host when not the same (werf-run in a container). */
+  sourceOf?: (dir: string) => string;
   labels: Record<string, string>;
   ulimits?: UlimitSpec[];
 }
@@ -32,7 +34,7 @@ export function projectViewSpec(target: ProjectViewTarget): ContainerSpec {
     labels: { ...target.labels, 'werf-run.role': VIEW_ROLE },
     tty: false,
     openStdin: false,
-    mounts: dirs.map((dir) => ({ type: 'bind', source: dir, target: dir, readOnly: true })),
+    mounts: dirs.map((dir) => ({ type: 'bind', source: target.sourceOf?.(dir) ?? dir, target: dir, readOnly: true })),
     securityOpt: [],
     devices: [],
     privileged: false,
