@@ -127,7 +127,7 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
     }),
   );
   for (const [i, list] of result.sent.entries()) for (const rel of list) reporter.debug(`shipped ${path.join(units[i]!.dir, rel)}`);
-  const what = result.sentFiles === result.files ? `${result.files} files` : `${result.sentFiles} changed of ${result.files} files`;
+  const what = result.sentFiles === result.files ? `${result.files} files` : result.sentFiles === 0 ? `nothing new of ${result.files} files` : `${result.sentFiles} changed of ${result.files} files`;
   const gone = result.removed > 0 ? `, removed ${result.removed} gone` : '';
   const line = `project files: shipped ${what} (${describeBytes(result.sentBytes)})${gone} into volume ${units[0]!.volume} in ${((Date.now() - started) / 1000).toFixed(1)} s (the engine's host does not see this checkout: ${view.why})`;
   return { how: 'ship', why: view.why, line, sources: Object.fromEntries(units.map((u) => [u.dir, { type: 'volume' as const, source: u.volume }])) };

@@ -3,8 +3,8 @@
  * (plan/ship.ts decides names and the diff). One helper container in the werf
  * image, never started before its files are in: its manifest is read through
  * the archive API, only new and changed files are streamed in as one tar
- * (owned by the image user, with their modes and mtimes), then it starts to
- * remove what is gone. Nothing is written to this machine's disk.
+ * (owned by the image user, with their modes and mtimes), and only when
+ * something is gone it starts, to remove that. Nothing is written to this machine's disk.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -186,21 +186,25 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
       }
       const removeList = diff.remove.flatMap((list, i) => list.map((rel) => `${i}/${rel}`));
       const meta = { mode: 0o600, uid: 0, gid: 0, mtime: new Date() };
-      pack.entry({ ...meta, name: 'meta/remove.list' }, Buffer.from(removeList.map((p) => `${p}\0`).join('')));
+      if (removeList.length > 0) pack.entry({ ...meta, name: 'meta/remove.list' }, Buffer.from(removeList.map((p) => `${p}\0`).join('')));
       pack.entry({ ...meta, name: 'meta/manifest.json' }, Buffer.from(JSON.stringify(current)));
       pack.finalize();
     })();
     produce.catch((error: unknown) => pack.destroy(error instanceof Error ? error : new Error(String(error))));
     await Promise.all([engine.putArchive(id, '/ship', counted), produce]);
 
-    await engine.startContainer(id);
-    const code = await engine.waitContainer(id);
-    if (code !== 0) throw new WerfRunError(`removing the deleted files from the shipped project failed (the helper container exited with ${code})`);
+    // Only deletions need the helper to run (the archive API cannot remove); most runs skip that start.
+    const removed = diff.remove.reduce((n, list) => n + list.length, 0);
+    if (removed > 0) {
+      await engine.startContainer(id);
+      const code = await engine.waitContainer(id);
+      if (code !== 0) throw new WerfRunError(`removing the deleted files from the shipped project failed (the helper container exited with ${code})`);
+    }
     return {
       files: current.units.reduce((n, u) => n + Object.values(u.entries).filter((e) => e.type !== 'dir').length, 0),
       sentFiles: diff.send.reduce((n, list, i) => n + list.filter((rel) => current.units[i]!.entries[rel]!.type !== 'dir').length, 0),
       sentBytes: total,
-      removed: diff.remove.reduce((n, list) => n + list.length, 0),
+      removed,
       sent: diff.send,
     };
   } catch (error) {
