@@ -18,6 +18,10 @@ import { exportHint } from '../export/ci-hint.js';
 import { readContainerSignals, runsInContainer } from '../detect/container-signals.js';
 import { authProvider } from './docker-setup.js';
 import type { Reporter } from './reporter.js';
+import type { Problem } from '../detect/choose.js';
+import { imageUser } from '../plan/contract.js';
+import { ulimitsFor } from '../plan/engine-quirks.js';
+import { projectStep } from './project-step.js';
 
 const remedyOf = (error: unknown): string => (error instanceof WerfRunError && error.remedy ? error.remedy : 'see the message');
 
@@ -72,15 +76,30 @@ async function diagnose(ctx: CliContext, options: CliOptions & { json?: boolean 
     reprobe: true, mayProbe: report.image.available, reporter,
   });
   const { choice, detection } = step;
+  let projectFiles: string | null = null;
+  const projectProblems: Problem[] = [];
+  if (report.image.available) {
+    try {
+      const who = imageUser(config.user);
+      const local = /^(unix|npipe):/.test(engine.endpoint.url);
+      const rootless = detection.facts.rootlessDaemon.value ?? false;
+      projectFiles = (
+        await projectStep({ engine, project, image, user: who, ulimits: ulimitsFor(info.product), mayRun: true, checkOnly: true, sameHost: local && process.platform === 'linux' && !rootless, reporter })
+      ).line;
+    } catch (error) {
+      projectProblems.push({ fact: 'project', problem: errorMessage(error), remedy: remedyOf(error) });
+    }
+  }
   Object.assign(report, {
-    ok: choice.mode !== undefined,
+    projectFiles,
+    ok: choice.mode !== undefined && projectProblems.length === 0,
     cache: step.cache.file,
     facts: factsJson(detection.facts),
     detection: detection.tried,
     mode: choice.mode ?? null,
     reasons: choice.reasons,
     ruledOut: choice.ruledOut,
-    problems: [...report.problems, ...choice.problems],
+    problems: [...report.problems, ...projectProblems, ...choice.problems],
     gitlabRunner: choice.mode ? gitlabRunnerConfig(choice.mode, detection.facts.selinux.value ?? false, config.volumes) : null,
   });
   return finish();

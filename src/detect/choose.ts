@@ -9,8 +9,8 @@ import { UsageError } from '../errors.js';
 import type { Facts, FactKey } from './facts.js';
 
 export interface Problem {
-  /** The fact that shows the problem ('engine' and 'image' for doctor's own checks). */
-  fact: FactKey | 'engine' | 'image';
+  /** The fact that shows the problem ('engine', 'image' and 'project' for doctor's own checks). */
+  fact: FactKey | 'engine' | 'image' | 'project';
   problem: string;
   remedy: string;
 }
