@@ -4,10 +4,12 @@
  * the same checkout there: bind-mount it; not there or other content: ship
  * it; there but unreadable for the image user: stop with the fix.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { ContainerMount, Engine, UlimitSpec } from '../engine/port.js';
 import type { ProjectSource } from '../plan/plan.js';
+import type { DaemonCache } from '../detect/cache.js';
 import { ownContainerId, translatePath } from '../plan/translate.js';
 import { WerfRunError } from '../errors.js';
 import { deniedMessage, type ProjectView } from '../plan/project-view.js';
@@ -35,6 +37,8 @@ export interface ProjectStepInput {
   /** The engine's host is this machine and sees its uids as they are (a local, non-rootless Linux engine): fix lines name this host. */
   sameHost: boolean;
   reporter: Reporter;
+  /** Verdicts remembered per daemon (detect/cache.ts): a project seen before with the same marker is not checked again. */
+  remembered?: { has(key: string): boolean; remember(key: string): void };
   /** Only find out how (doctor): ship nothing. */
   checkOnly?: boolean;
   /** /proc/self/mountinfo, /proc/self/cgroup and the hostname (tests pass others). */
@@ -92,7 +96,12 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
     );
   }
   const marker = await readProjectMarker(project.root, project.isGit);
-  const view: ProjectView = own && !translated
+  const key = createHash('sha256').update(JSON.stringify({ marker, gitDirs: project.gitDirs, image: input.image, user: input.user.user, translated })).digest('hex').slice(0, 32);
+  const seenBefore = !(own && !translated) && input.remembered?.has(key);
+  if (seenBefore) reporter.debug(`project files: ${project.root} with this HEAD and these files was seen by this engine before; not checked again (--reprobe checks)`);
+  const view: ProjectView = seenBefore
+    ? { kind: 'same' }
+    : own && !translated
     ? { kind: 'elsewhere', why: `${project.root} is in werf-run's own container ${own.id.slice(0, 12)}, not in a mount the engine's host has` }
     : await reporter.task(`checking what the engine sees at ${project.root}`, () =>
         viewProject(engine, {
@@ -109,6 +118,7 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
     const { message, remedy } = deniedMessage(view, project.root, input.user.uid, input.sameHost);
     throw new WerfRunError(message, { remedy });
   }
+  if (view.kind === 'same' && !seenBefore) input.remembered?.remember(key);
   if (view.kind === 'same' && translated) {
     const sources = Object.fromEntries(Object.entries(translated).map(([dir, source]) => [dir, { type: 'bind' as const, source }]));
     return { how: 'translate', sources, line: `project files: bind-mounted ${project.root} from ${translated[project.root]} on the engine's host (translated through the mounts of werf-run's own container ${own!.id.slice(0, 12)})` };
@@ -134,6 +144,19 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
   const gone = result.removed > 0 ? `, removed ${result.removed} gone` : '';
   const line = `project files: shipped ${what} (${describeBytes(result.sentBytes)})${gone} into volume ${units[0]!.volume} in ${((Date.now() - started) / 1000).toFixed(1)} s (the engine's host does not see this checkout: ${view.why})`;
   return { how: 'ship', why: view.why, line, sources: Object.fromEntries(units.map((u) => [u.dir, { type: 'volume' as const, source: u.volume }])) };
+}
+
+/** The daemon cache's record of projects seen (a write that fails only costs a check next time). */
+export function rememberedProjects(cache: DaemonCache): NonNullable<ProjectStepInput['remembered']> {
+  return {
+    has: (key) => Boolean(cache.read().entry?.projects?.[key]),
+    // The newest 50: one entry per project and HEAD would grow without end.
+    remember: (key) =>
+      void cache.update((entry) => {
+        const all = Object.entries({ ...entry.projects, [key]: { at: new Date().toISOString() } });
+        return { ...entry, projects: Object.fromEntries(all.sort((a, b) => b[1].at.localeCompare(a[1].at)).slice(0, 50)) };
+      }),
+  };
 }
 
 /** A bar for the task list, a plain line in CI (the reporter throttles those). */

@@ -22,7 +22,7 @@ import { learnFromFailure, rememberMode } from './detect-step.js';
 import { authProvider } from './docker-setup.js';
 import { DEFAULT_SOCKET } from '../engine/candidates.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
-import { projectStep } from './project-step.js';
+import { projectStep, rememberedProjects } from './project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
@@ -89,6 +89,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     mayRun: !options.dryRun,
     sameHost,
     reporter,
+    remembered: detected.step && !options.reprobe ? rememberedProjects(detected.step.cache) : undefined,
   });
   reporter.info(delivery.line);
   if (sameHost) {
