@@ -43,7 +43,8 @@ export function probeSpec(target: ProbeTarget, withFuse: boolean): ContainerSpec
   };
 }
 
-class Collect extends Writable {
+/** Collects a container's output as text. */
+export class Collect extends Writable {
   text = '';
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
     this.text += chunk.toString('utf8');

@@ -5,10 +5,10 @@
  * bind-mounted read-only at their own paths. A bind source the daemon's host
  * does not have fails the create: that is an answer too.
  */
-import { Writable } from 'node:stream';
 import type { ContainerSpec, Engine, UlimitSpec } from '../engine/port.js';
 import { errorMessage } from '../errors.js';
 import { PROJECT_VIEW_SCRIPT, parseProjectView, projectViewArgs, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
+import { Collect } from '../detect/probe.js';
 import { runAttempt } from './attempt.js';
 
 export interface ProjectViewTarget {
@@ -41,14 +41,6 @@ export function projectViewSpec(target: ProjectViewTarget): ContainerSpec {
     networkMode: 'none',
     ulimits: target.ulimits,
   };
-}
-
-class Collect extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString('utf8');
-    done();
-  }
 }
 
 /** The daemon's answer for a bind source it does not have (Docker: "bind source path does not exist"; Podman: "no such file or directory"). */

@@ -14,6 +14,7 @@ import { PassThrough } from 'node:stream';
 import tar from 'tar-stream';
 import type { ContainerSpec, Engine, UlimitSpec } from '../engine/port.js';
 import { WerfRunError, errorMessage } from '../errors.js';
+import { readTar } from './tar.js';
 import { SHIP_HELPER_SCRIPT, diffManifests, parseManifest, type Manifest, type ManifestEntry } from '../plan/ship.js';
 
 export interface ShipUnit {
@@ -95,23 +96,7 @@ function helperSpec(input: ShipInput): ContainerSpec {
 
 async function fileFromTar(archive: Buffer | undefined): Promise<string | undefined> {
   if (!archive) return undefined;
-  const extract = tar.extract();
-  let text: string | undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, stream, next) => {
-      const parts: Buffer[] = [];
-      stream.on('data', (c: Buffer) => parts.push(c));
-      stream.on('end', () => {
-        if (header.type === 'file') text = Buffer.concat(parts).toString('utf8');
-        next();
-      });
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  extract.end(archive);
-  await done;
-  return text;
+  return (await readTar(archive)).find((e) => e.header.type === 'file')?.content.toString('utf8');
 }
 
 export async function shipProject(engine: Engine, input: ShipInput): Promise<ShipResult> {
