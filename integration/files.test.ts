@@ -29,7 +29,6 @@ describe('files injected before start', () => {
       config: defaultConfig(),
       facts: { selinux: false, usernsRemap: false },
       hostEnv: {},
-      owner: { host: 'it', pid: process.pid, startedAt: new Date().toISOString() },
       tty: false,
       files: [
         { path: '/home/build/.docker/config.json', content: Buffer.from('{"auths":{"r":{"auth":"c2VjcmV0"}}}'), mode: 0o600, secret: true },
@@ -42,7 +41,7 @@ describe('files injected before start', () => {
     const spec = { ...runPlan.container, cmd: ['sh', '-c', script], mounts: [], securityOpt: [], labels: { ...runPlan.container.labels, 'werf-run.project': label } };
     const stdout = new PassThrough();
     const stderr = new PassThrough();
-    const result = await runAttempt(engine, spec, { stdout, stderr }, {}, undefined, runPlan);
+    const result = await runAttempt(engine, spec, { stdout, stderr }, () => undefined, {}, undefined, runPlan);
     expect(result.exitCode, String(stderr.read() ?? '')).toBe(0);
     expect(String(stdout.read())).toBe(
       [

@@ -15,7 +15,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const BIN = path.join(REPO_ROOT, 'bin', 'werf-run.js');
 
 /** Values from the rig's rig.env (written by `npm run rig`). */
-export function rigEnv(): Record<string, string> {
+function rigEnv(): Record<string, string> {
   const dir = process.env.WERF_RUN_RIG_DIR ?? '/var/lib/werf-run-rig';
   const file = path.join(dir, 'rig.env');
   let text: string;

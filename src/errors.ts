@@ -4,18 +4,23 @@
  * turns them into a printed message and an exit code.
  */
 
-/** Exit codes of werf-run itself (werf's own code passes through when werf ran). */
-export const ExitCode = {
-  /** Bad flags, bad config, bad environment: fix the input and run again. */
-  usage: 2,
-  /** werf-run or the engine failed before werf could run (or no mode can work on this host). */
-  failed: 125,
-  /** Interrupted by SIGINT (Ctrl-C). */
-  interrupted: 130,
-  /** Stopped by SIGTERM. */
-  terminated: 143,
+/**
+ * Every exit code werf-run itself gives, with what it means: the one table the
+ * code (ExitCode below), `--help` and the docs read. When werf ran, its own
+ * exit code passes through instead.
+ */
+export const EXIT_CODES = {
+  doctorProblems: { code: 1, meaning: 'doctor: no mode can work on this Docker host, or no engine answered' },
+  usage: { code: 2, meaning: 'bad flags, config or environment (the message names the setting and the fix)' },
+  failed: { code: 125, meaning: 'werf-run or the engine failed before or while werf ran, or no mode can work here' },
+  interrupted: { code: 130, meaning: 'interrupted by SIGINT (Ctrl-C); the container was stopped and removed' },
+  terminated: { code: 143, meaning: 'stopped by SIGTERM; the container was stopped and removed' },
 } as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The codes by name: ExitCode.usage is 2. */
+export const ExitCode = Object.fromEntries(Object.entries(EXIT_CODES).map(([name, { code }]) => [name, code])) as {
+  readonly [K in keyof typeof EXIT_CODES]: (typeof EXIT_CODES)[K]['code'];
+};
 
 export interface WerfRunErrorOptions {
   /** The fix a user can apply, as a command or a sentence. */

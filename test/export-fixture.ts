@@ -1,7 +1,6 @@
 /** Builds ExportSpecs the way the CLI does (config -> plan -> spec), for the export renderers' tests. */
 import { configSchema, type ConfigInput, type Mode } from '../src/config/schema.js';
-import { toExportSpec, type ExportSpec } from '../src/export/spec.js';
-import { plan } from '../src/plan/plan.js';
+import { exportSpecFor, type ExportSpec } from '../src/export/spec.js';
 
 export interface FixtureInput {
   mode?: Mode;
@@ -16,7 +15,7 @@ export interface FixtureInput {
 export function specFor(input: FixtureInput = {}): ExportSpec {
   const config = configSchema.parse(input.config ?? {});
   const werfArgs = input.werfArgs ?? ['build', '--repo', 'registry.example/app'];
-  const runPlan = plan({
+  return exportSpecFor({
     mode: input.mode ?? 'native',
     image: 'ghcr.io/werf/werf:2-stable-alpine',
     werfArgs,
@@ -24,8 +23,6 @@ export function specFor(input: FixtureInput = {}): ExportSpec {
     config,
     facts: { selinux: input.selinux ?? false, usernsRemap: input.usernsRemap ?? false },
     hostEnv: input.hostEnv ?? { WERF_REPO: 'registry.example/app', GITHUB_TOKEN: 'ghs_hostsecret', CI: 'true', WERF_RUN_MODE: 'auto', HOME: '/root' },
-    owner: { host: 'h', pid: 1, startedAt: '2026-01-01T00:00:00Z' },
-    tty: true,
+    projectName: 'hello',
   });
-  return toExportSpec({ plan: runPlan, config, werfArgs, projectName: 'hello' });
 }

@@ -5,23 +5,16 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { PULL_POLICIES, MODES } from '../config/schema.js';
-import { UsageError } from '../errors.js';
-import { KUBE_CACHE_KINDS } from '../export/kubernetes.js';
-import { EXPORT_FORMATS } from '../export/spec.js';
+import type { ConfigFlags } from '../config/layers.js';
+import { EXIT_CODES, UsageError } from '../errors.js';
+// The formats' names only: the exports themselves (and the YAML library) load with --export.
+import { EXPORT_FORMATS, KUBE_CACHE_KINDS } from '../export/formats.js';
 
-export interface CliOptions {
+/** werf-run's options: the flags that set config keys (config/layers.ts), and the rest. */
+export interface CliOptions extends ConfigFlags {
   config?: string;
-  host?: string;
-  context?: string;
-  mode?: string;
-  allowPrivileged?: boolean;
-  image?: string;
-  pull?: string;
-  network?: string;
   dryRun?: boolean;
   reprobe?: boolean;
-  /** --detect FACT=VALUE, repeatable: overrides of detected facts. */
-  detect?: string[];
   verbose?: boolean;
   quiet?: boolean;
   /** --export FORMAT (and its Kubernetes settings): print a snippet instead of running werf. */
@@ -36,7 +29,7 @@ export type ParsedArgs =
   | { kind: 'doctor'; options: CliOptions & { json?: boolean } }
   | { kind: 'exit'; exitCode: number };
 
-export function buildProgram(version: string, out: { write(text: string): void }, err: { write(text: string): void }): Command {
+function buildProgram(version: string, out: { write(text: string): void }, err: { write(text: string): void }): Command {
   const program = new Command('werf-run')
     .description('Run werf in a container, with the least privilege that works on this Docker host.')
     .usage('[werf-run options] <werf command> [werf arguments...]')
@@ -81,7 +74,10 @@ export function buildProgram(version: string, out: { write(text: string): void }
         '',
         'Settings, lowest precedence first: defaults, a config file (.werfrunrc*, werfrun.config.*',
         'or the "werfrun" key of package.json, from here up to the git root), WERF_RUN_* variables,',
-        'these flags. Every key and variable: werfrunrc.example.json and the README.',
+        'these flags. Every key and variable: werfrunrc.example.json and docs/configuration.md.',
+        '',
+        "Exit codes: werf's own when werf ran, else",
+        ...Object.values(EXIT_CODES).map(({ code, meaning }) => `  ${String(code).padEnd(5)}${meaning}`),
       ].join('\n'),
     )
     // An action on the program makes commander hand unknown words (werf's commands) to it.

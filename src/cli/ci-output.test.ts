@@ -18,12 +18,15 @@ describe('ciGroupFor', () => {
 });
 
 describe('useColor', () => {
-  it('follows NO_COLOR, FORCE_COLOR and the terminal', () => {
-    expect(useColor({}, true)).toBe(true);
-    expect(useColor({}, false)).toBe(false);
-    expect(useColor({ NO_COLOR: '1' }, true)).toBe(false);
-    expect(useColor({ FORCE_COLOR: '1' }, false)).toBe(true);
-    expect(useColor({ FORCE_COLOR: '0' }, true)).toBe(false);
-    expect(useColor({ TERM: 'dumb' }, true)).toBe(false);
+  // NO_COLOR, FORCE_COLOR and the terminal.
+  it.each([
+    [{}, true, true],
+    [{}, false, false],
+    [{ NO_COLOR: '1' }, true, false],
+    [{ FORCE_COLOR: '1' }, false, true],
+    [{ FORCE_COLOR: '0' }, true, false],
+    [{ TERM: 'dumb' }, true, false],
+  ])('%j on a terminal: %s -> colour %s', (env, tty, color) => {
+    expect(useColor(env, tty)).toBe(color);
   });
 });

@@ -11,7 +11,7 @@ export interface CiGroup {
 }
 
 /** GitHub Actions' workflow commands (parsed from the job's output, stdout or stderr). */
-export const githubGroup: CiGroup = {
+const githubGroup: CiGroup = {
   open: (title) => `::group::${title}`,
   close: () => '::endgroup::',
 };
@@ -21,7 +21,7 @@ export const githubGroup: CiGroup = {
  * them: they are the only control sequences werf-run prints in CI, and only
  * when GITLAB_CI is set.
  */
-export function gitlabGroup(now: () => number = () => Date.now()): CiGroup {
+function gitlabGroup(now: () => number = () => Date.now()): CiGroup {
   const name = 'werf_run_prepare';
   return {
     open: (title) => `\x1b[0Ksection_start:${Math.floor(now() / 1000)}:${name}[collapsed=true]\r\x1b[0K${title}`,

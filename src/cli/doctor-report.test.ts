@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exportHint } from '../export/ci-hint.js';
-import { doctorText, emptyDoctorReport, gitlabRunnerConfig } from './doctor-report.js';
+import { doctorText, emptyDoctorReport } from './doctor-report.js';
 import { detectFlags } from '../config/layers.js';
-
-describe('gitlabRunnerConfig', () => {
-  it('gives the runner lines each mode needs', () => {
-    expect(gitlabRunnerConfig('native', false)).toContain('security_opt = ["seccomp:unconfined", "apparmor:unconfined"]');
-    expect(gitlabRunnerConfig('native', false)).not.toContain('devices');
-    expect(gitlabRunnerConfig('fuse', false)).toContain('devices = ["/dev/fuse"]');
-    expect(gitlabRunnerConfig('privileged', false)).toContain('privileged = true');
-    expect(gitlabRunnerConfig('native', true)).toContain('"label:disable"');
-    expect(gitlabRunnerConfig('native', false, { storage: 's', werfHome: 'h' })).toContain('volumes = ["h:/home/build/.werf", "s:/home/build/.local/share/containers"]');
-  });
-});
 
 describe('detectFlags', () => {
   it('types the values of --detect KEY=VALUE', () => {

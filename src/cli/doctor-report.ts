@@ -50,27 +50,6 @@ export function emptyDoctorReport(): DoctorReport {
   };
 }
 
-/** GitLab runner (docker executor) config.toml lines for a mode (pure). */
-export function gitlabRunnerConfig(
-  mode: Mode,
-  selinux: boolean,
-  cache: { storage: string; werfHome: string } = { storage: 'werf-run-buildah-storage', werfHome: 'werf-run-werf-home' },
-): string {
-  const label = selinux ? ', "label:disable"' : '';
-  // The same cache volumes as werf-run's own runs and --export gitlab-runner.
-  const volumes = `  volumes = ["${cache.werfHome}:/home/build/.werf", "${cache.storage}:/home/build/.local/share/containers"]`;
-  switch (mode) {
-    case 'default':
-      return ['[runners.docker]', volumes].join('\n');
-    case 'native':
-      return ['[runners.docker]', `  security_opt = ["seccomp:unconfined", "apparmor:unconfined"${label}]`, volumes].join('\n');
-    case 'fuse':
-      return ['[runners.docker]', `  security_opt = ["seccomp:unconfined", "apparmor:unconfined"${label}]`, '  devices = ["/dev/fuse"]', volumes].join('\n');
-    case 'privileged':
-      return ['[runners.docker]', '  privileged = true', ...(selinux ? ['  security_opt = ["label:disable"]'] : []), volumes].join('\n');
-  }
-}
-
 export function factsJson(facts: Facts): DoctorReport['facts'] {
   const out: DoctorReport['facts'] = {};
   for (const key of FACT_KEYS) out[key] = { value: facts[key].value ?? null, source: facts[key].source ?? null, detail: facts[key].detail };

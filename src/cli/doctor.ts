@@ -4,20 +4,17 @@
  * one JSON document with --json) on stdout, and exits 0 when some mode can
  * work, 1 otherwise.
  */
-import type { Engine, EngineInfo } from '../engine/port.js';
-import { errorMessage, WerfRunError } from '../errors.js';
-import { resolveImageRef } from '../plan/image.js';
-import { ensureImage } from '../run/pull.js';
+import { ExitCode, errorMessage, WerfRunError } from '../errors.js';
+import { exportHint } from '../export/ci-hint.js';
+import { gitlabRunnerToml } from '../export/gitlab-runner.js';
+import { exportSpecFor } from '../export/spec.js';
+import { readContainerSignals, runsInContainer } from '../detect/container-signals.js';
+import type { Reporter } from '../reporter.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
-import { detectStep } from './detect-step.js';
-import { doctorText, emptyDoctorReport, factsJson, gitlabRunnerConfig } from './doctor-report.js';
-import { connectEngine, prepareProject } from './prepare.js';
-import { withLifecycle, type Session } from './lifecycle.js';
-import { exportHint } from '../export/ci-hint.js';
-import { readContainerSignals, runsInContainer } from '../detect/container-signals.js';
-import { authProvider } from './docker-setup.js';
-import type { Reporter } from './reporter.js';
+import { doctorText, emptyDoctorReport, factsJson } from './doctor-report.js';
+import { withLifecycle } from './lifecycle.js';
+import { prepareRun } from './prepare.js';
 import type { Problem } from '../detect/choose.js';
 import { imageUser } from '../plan/contract.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
@@ -27,80 +24,73 @@ const remedyOf = (error: unknown): string => (error instanceof WerfRunError && e
 
 export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: boolean }, reporter: Reporter): Promise<number> {
   // The probe container is created through the session's engine: removed on Ctrl-C like werf's.
-  return withLifecycle(ctx, reporter, (session) => diagnose(ctx, options, reporter, session));
-}
-
-async function diagnose(ctx: CliContext, options: CliOptions & { json?: boolean }, reporter: Reporter, session: Session): Promise<number> {
-  const prepared = await prepareProject(ctx, options, reporter);
-  const { project, config } = prepared;
-  const report = emptyDoctorReport();
-  const finish = (): number => {
-    ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : doctorText(report));
-    return report.ok ? 0 : 1;
-  };
-
-  let engine: Engine;
-  let info: EngineInfo;
-  try {
-    const found = await connectEngine(ctx, options, prepared, reporter, undefined, session.openEngine);
-    if (!found) throw new WerfRunError('no Docker Engine'); // connectEngine throws when not optional
-    engine = found;
-    await session.engineReady(engine);
-    report.engine = { ...engine.endpoint, found: true };
-    info = await engine.info();
-  } catch (error) {
-    report.engine = { found: false, error: errorMessage(error) };
-    report.problems.push({ fact: 'engine', problem: `no usable Docker Engine: ${errorMessage(error)}`, remedy: remedyOf(error) });
-    report.exportHint =
-      exportHint({
-        inContainer: runsInContainer(readContainerSignals(), ctx.env),
-        env: ctx.env,
-        canStartContainers: false,
-        mode: config.mode === 'auto' ? undefined : config.mode,
-      }) ?? null;
-    return finish();
-  }
-  const { osType: _osType, architecture: _arch, ...daemon } = info;
-  report.daemon = daemon;
-
-  const image = resolveImageRef(config.image);
-  report.image = { reference: image, available: true };
-  try {
-    await ensureImage(engine, image, config.image.pull, authProvider(prepared.dockerSetup, ctx.env, image), reporter);
-  } catch (error) {
-    report.image = { reference: image, available: false, error: errorMessage(error) };
-    report.problems.push({ fact: 'image', problem: `the werf image is not available, so nothing was probed: ${errorMessage(error)}`, remedy: remedyOf(error) });
-  }
-  const step = await detectStep({
-    engine, info, config, env: ctx.env, image, projectRoot: project.root,
-    reprobe: true, mayProbe: report.image.available, reporter,
-  });
-  const { choice, detection } = step;
-  let projectFiles: string | null = null;
-  const projectProblems: Problem[] = [];
-  if (report.image.available) {
-    try {
-      const who = imageUser(config.user);
-      const local = /^(unix|npipe):/.test(engine.endpoint.url);
-      const rootless = detection.facts.rootlessDaemon.value ?? false;
-      projectFiles = (
-        await projectStep({ engine, project, image, user: who, ulimits: ulimitsFor(info.product), mayRun: true, checkOnly: true, sameHost: local && process.platform === 'linux' && !rootless, reporter })
-      ).line;
-    } catch (error) {
-      projectProblems.push({ fact: 'project', problem: errorMessage(error), remedy: remedyOf(error) });
+  return withLifecycle(ctx, reporter, async (session) => {
+    const prepared = await prepareRun(ctx, options, reporter, 'doctor', session);
+    const { config, engine, info, image, detection, choice } = prepared;
+    const report = emptyDoctorReport();
+    if (!engine || !info) {
+      const why = errorMessage(prepared.engineError);
+      report.engine = { found: false, error: why };
+      report.problems.push({ fact: 'engine', problem: `no usable Docker Engine: ${why}`, remedy: remedyOf(prepared.engineError) });
+      report.exportHint =
+        exportHint({
+          inContainer: runsInContainer(readContainerSignals(), ctx.env),
+          env: ctx.env,
+          canStartContainers: false,
+          mode: config.mode === 'auto' ? undefined : config.mode,
+        }) ?? null;
+    } else {
+      report.engine = { ...engine.endpoint, found: true };
+      const { osType: _osType, architecture: _arch, ...daemon } = info;
+      report.daemon = daemon;
+      report.image = { reference: image, available: true };
+      if (prepared.imageError !== undefined) {
+        const why = errorMessage(prepared.imageError);
+        report.image = { reference: image, available: false, error: why };
+        report.problems.push({ fact: 'image', problem: `the werf image is not available, so nothing was probed: ${why}`, remedy: remedyOf(prepared.imageError) });
+      }
+      // How the project's files would reach werf (checked, nothing shipped).
+      let projectFiles: string | null = null;
+      const projectProblems: Problem[] = [];
+      if (prepared.imageError === undefined) {
+        try {
+          const local = /^(unix|npipe):/.test(engine.endpoint.url);
+          projectFiles = (
+            await projectStep({
+              engine,
+              project: prepared.project,
+              image,
+              user: imageUser(config.user),
+              ulimits: ulimitsFor(info.product),
+              mayRun: true,
+              checkOnly: true,
+              sameHost: local && process.platform === 'linux' && !prepared.rootlessDaemon,
+              reporter,
+            })
+          ).line;
+        } catch (error) {
+          projectProblems.push({ fact: 'project', problem: errorMessage(error), remedy: remedyOf(error) });
+        }
+      }
+      Object.assign(report, {
+        projectFiles,
+        ok: choice.mode !== undefined && projectProblems.length === 0,
+        cache: prepared.cache?.file ?? null,
+        facts: factsJson(detection.facts),
+        detection: detection.tried,
+        mode: choice.mode ?? null,
+        reasons: choice.reasons,
+        ruledOut: choice.ruledOut,
+        problems: [...report.problems, ...projectProblems, ...choice.problems],
+        // The same settings as --export gitlab-runner, made from the same plan.
+        gitlabRunner: choice.mode
+          ? gitlabRunnerToml(
+              exportSpecFor({ mode: choice.mode, image, werfArgs: ['build'], project: { root: prepared.project.root, cwd: ctx.cwd }, config, facts: prepared.security, hostEnv: {} }),
+            )
+          : null,
+      });
     }
-  }
-  Object.assign(report, {
-    projectFiles,
-    ok: choice.mode !== undefined && projectProblems.length === 0,
-    cache: step.cache.file,
-    facts: factsJson(detection.facts),
-    detection: detection.tried,
-    mode: choice.mode ?? null,
-    reasons: choice.reasons,
-    ruledOut: choice.ruledOut,
-    problems: [...report.problems, ...projectProblems, ...choice.problems],
-    gitlabRunner: choice.mode ? gitlabRunnerConfig(choice.mode, detection.facts.selinux.value ?? false, config.volumes) : null,
+    ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : doctorText(report));
+    return report.ok ? 0 : ExitCode.doctorProblems;
   });
-  return finish();
 }

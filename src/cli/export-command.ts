@@ -5,32 +5,26 @@
  * With a forced --mode an unreachable engine is not an error: the snippet is
  * for another host anyway (e.g. --mode fuse for runners with old kernels).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readTextIfExists } from '../engine/docker-config.js';
 import type { Mode } from '../config/schema.js';
-import { WerfRunError } from '../errors.js';
-import { DEFAULT_KUBE_VERSION, type KubeCacheKind, parseKubeVersion } from '../export/kubernetes.js';
+import { WerfRunError, errorMessage } from '../errors.js';
+import { requireMode } from '../detect/choose.js';
+import { DEFAULT_KUBE_VERSION, type ExportFormat, type KubeCacheKind } from '../export/formats.js';
+import { parseKubeVersion } from '../export/kubernetes.js';
 import { renderExport } from '../export/render.js';
-import { toExportSpec, type ExportFormat } from '../export/spec.js';
-import { resolveImageRef } from '../plan/image.js';
-import { plan } from '../plan/plan.js';
-import type { SecurityFacts } from '../plan/security.js';
+import { exportSpecFor } from '../export/spec.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
-import type { Reporter } from './reporter.js';
-import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
+import type { Reporter } from '../reporter.js';
+import { prepareRun } from './prepare.js';
 
 /** werf.yaml's `project:` value (werf's dir first, then the git root), for naming jobs and pods. */
-export function readWerfProjectName(dirs: readonly string[]): string | undefined {
+function readWerfProjectName(dirs: readonly string[]): string | undefined {
   for (const dir of dirs) {
     for (const name of ['werf.yaml', 'werf.yml']) {
-      let text: string;
-      try {
-        text = readFileSync(path.join(dir, name), 'utf8');
-      } catch {
-        continue;
-      }
-      return /^project:\s*["']?([A-Za-z0-9._-]+)/m.exec(text)?.[1];
+      const text = readTextIfExists(path.join(dir, name));
+      if (text !== undefined) return /^project:\s*["']?([A-Za-z0-9._-]+)/m.exec(text)?.[1];
     }
   }
   return undefined;
@@ -40,64 +34,48 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
   const format = options.export as ExportFormat;
   const kubeVersion = options.kubeVersion ?? DEFAULT_KUBE_VERSION;
   parseKubeVersion(kubeVersion);
-  const prepared = await prepareProject(ctx, options, reporter);
-  const { project, config } = prepared;
-  const image = resolveImageRef(config.image);
-
-  let mode: Mode;
-  let facts: SecurityFacts;
-  try {
-    const engine = await connectEngine(ctx, options, prepared, reporter, undefined);
-    // Nothing is pulled or created for an export: cached, /info and override facts only.
-    const detected = await detectHost({
-      engine,
-      config,
-      reporter,
-      env: ctx.env,
-      image,
-      projectRoot: project.root,
-      reprobe: false,
-      mayProbe: false,
-      assumed: [],
-    });
-    mode = requireMode(detected.choice);
-    facts = detected.security;
-    reporter.info(`exporting mode ${mode}: ${detected.choice.reasons.join('; ')}`);
-  } catch (error) {
-    if (!(error instanceof WerfRunError) || config.mode === 'auto') {
-      if (error instanceof WerfRunError) {
-        throw new WerfRunError(`${error.message} (needed to choose the mode to export)`, {
+  // Nothing is pulled or created for an export: cached, /info and override facts only.
+  const prepared = await prepareRun(ctx, options, reporter, 'export');
+  const { project, config, image, engine, choice } = prepared;
+  const needed = (error: unknown): unknown =>
+    error instanceof WerfRunError
+      ? new WerfRunError(`${error.message} (needed to choose the mode to export)`, {
           remedy: `${error.remedy ?? 'start or point to a Docker Engine'}; or name the mode of the target host: --mode native|fuse`,
           exitCode: error.exitCode,
           cause: error,
-        });
-      }
-      throw error;
+        })
+      : error;
+  let mode: Mode;
+  if (engine) {
+    try {
+      mode = requireMode(choice);
+    } catch (error) {
+      throw needed(error);
     }
+    reporter.info(`exporting mode ${mode}: ${choice.reasons.join('; ')}`);
+  } else {
+    if (config.mode === 'auto') throw needed(prepared.engineError);
     mode = config.mode;
-    facts = { selinux: config.detect.selinux ?? false, usernsRemap: false };
-    reporter.warn(`no engine to detect from (${error.message}); exporting the forced mode ${mode}`);
+    reporter.warn(`no engine to detect from (${errorMessage(prepared.engineError)}); exporting the forced mode ${mode}`);
   }
-  // (A forced privileged mode without permission was refused by prepareProject; auto never picks it without.)
+  // (A forced privileged mode without permission was refused by prepareRun; auto never picks it without.)
   const leftOut = [
     ...(config.mounts.length > 0 ? ['mounts (add your extra bind mounts to the snippet by hand)'] : []),
     ...(config.mountDockerSocket ? ['mountDockerSocket (mount the runner\'s Docker socket by hand if werf needs it)'] : []),
   ];
   for (const key of leftOut) reporter.warn(`--export leaves out ${key}`);
 
-  const runPlan = plan({
+  const spec = exportSpecFor({
     mode,
     image,
     werfArgs,
     project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs },
     config,
-    facts,
+    facts: prepared.security,
     hostEnv: ctx.env,
-    owner: { host: 'export', pid: 0, startedAt: '' },
-    tty: false,
+    projectName: readWerfProjectName([ctx.cwd, project.root]),
   });
   reporter.endPreparation();
-  const spec = toExportSpec({ plan: runPlan, config, werfArgs, projectName: readWerfProjectName([ctx.cwd, project.root]) });
   ctx.stdout.write(renderExport(format, spec, { kubeVersion, cacheVolumes: (options.kubeVolumes ?? 'emptyDir') as KubeCacheKind }));
   return 0;
 }

@@ -32,7 +32,7 @@ export const probeFile: Probe = (file) => {
 };
 
 /** Whether uid/gid may do `want` (bits of 4=r, 2=w, 1=x) on a file (root-like bypass not assumed: the image user is not root). */
-export function allows(facts: FileFacts, uid: number, gid: number, want: number): boolean {
+function allows(facts: FileFacts, uid: number, gid: number, want: number): boolean {
   const bits = facts.uid === uid ? (facts.mode >> 6) & 7 : facts.gid === gid ? (facts.mode >> 3) & 7 : facts.mode & 7;
   return (bits & want) === want;
 }

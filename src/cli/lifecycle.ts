@@ -8,16 +8,15 @@
 import os from 'node:os';
 import type { Endpoint, Engine } from '../engine/port.js';
 import { InterruptedError, errorMessage } from '../errors.js';
-import type { Owner } from '../plan/plan.js';
 import type { AttemptHooks } from '../run/attempt.js';
 import { gracefulStopper, handleInterrupts, type Stopper } from '../run/interrupt.js';
 import { LiveContainers, trackingEngine } from '../run/live-containers.js';
-import { processStartOf, removeOrphans } from '../run/orphans.js';
+import { processStartOf, removeOrphans, type Owner } from '../run/orphans.js';
 import type { CliContext } from './context.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../reporter.js';
 
 /** How long werf gets after the forwarded signal before it is killed (docker stop uses 10 s). */
-export const STOP_GRACE_MS = 10_000;
+const STOP_GRACE_MS = 10_000;
 
 const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
 
@@ -31,7 +30,7 @@ export interface Session {
   attemptHooks: AttemptHooks;
 }
 
-export function currentOwner(now: () => number = Date.now): Owner {
+function currentOwner(now: () => number = Date.now): Owner {
   return {
     host: os.hostname(),
     pid: process.pid,

@@ -8,13 +8,16 @@ const stream = (tty: boolean, columns?: number) => Object.assign(new PassThrough
 const choice = { verbose: false, quiet: false };
 
 describe('createReporter', () => {
-  it('uses the task list only on a sized terminal outside CI, without --quiet', () => {
-    expect(createReporter({ env: {}, stderr: stream(true, 100) }, choice, false)).toBeInstanceOf(TaskListReporter);
-    expect(createReporter({ env: {}, stderr: stream(true, 100) }, choice, true)).toBeInstanceOf(PlainReporter);
-    expect(createReporter({ env: {}, stderr: stream(false) }, choice, false)).toBeInstanceOf(PlainReporter);
-    expect(createReporter({ env: {}, stderr: stream(true, 0) }, choice, false)).toBeInstanceOf(PlainReporter);
-    expect(createReporter({ env: { TERM: 'dumb' }, stderr: stream(true, 100) }, choice, false)).toBeInstanceOf(PlainReporter);
-    expect(createReporter({ env: {}, stderr: stream(true, 100) }, { verbose: false, quiet: true }, false)).toBeInstanceOf(PlainReporter);
+  // The task list only on a sized terminal outside CI, without --quiet.
+  it.each([
+    ['a sized terminal', {}, stream(true, 100), choice, false, TaskListReporter],
+    ['CI', {}, stream(true, 100), choice, true, PlainReporter],
+    ['no terminal', {}, stream(false), choice, false, PlainReporter],
+    ['a terminal without columns', {}, stream(true, 0), choice, false, PlainReporter],
+    ['TERM=dumb', { TERM: 'dumb' }, stream(true, 100), choice, false, PlainReporter],
+    ['--quiet', {}, stream(true, 100), { verbose: false, quiet: true }, false, PlainReporter],
+  ])('%s', (_where, env, stderr, options, ci, kind) => {
+    expect(createReporter({ env, stderr }, options, ci)).toBeInstanceOf(kind);
   });
 
   it('in CI: timestamped lines, the group around the preparation, no colour', async () => {

@@ -1,35 +1,171 @@
 /**
- * The part of a run shared by `werf-run <werf command>` and `werf-run --export`:
- * the project and its config, then the engine, the host facts and the mode.
- * Nothing here runs werf. (Detection lives in detectHost: change it there.)
+ * prepareRun(): everything a command needs before it acts, in one pass: the
+ * project and its config, the engine, the werf image, the host's facts and
+ * the mode they allow. A werf run, --dry-run, --export and doctor differ only
+ * in what they let it do on the engine (PURPOSES); each is then a thin
+ * consumer of the result. Nothing here runs werf.
  */
+import os from 'node:os';
 import { loadConfig } from '../config/load.js';
 import { envLayer, flagsLayer, FLAG_SOURCES } from '../config/layers.js';
-import type { Config, Mode } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { connect } from '../engine/discover.js';
 import { loggingEngine } from '../engine/logging.js';
-import type { Endpoint, Engine } from '../engine/port.js';
+import type { Endpoint, Engine, EngineInfo } from '../engine/port.js';
+import { DaemonCache, cacheDir, daemonKey } from '../detect/cache.js';
 import { assertPrivilegedAllowed, chooseMode, type ModeChoice } from '../detect/choose.js';
-import { findingsFromOverrides, mergeFindings, unknownFacts } from '../detect/facts.js';
-import type { PlanInput } from '../plan/plan.js';
-import { UsageError, WerfRunError, errorMessage } from '../errors.js';
+import { detect, type Detection } from '../detect/detect.js';
+import { FACT_KEYS } from '../detect/facts.js';
+import { imageUser } from '../plan/contract.js';
+import { ulimitsFor } from '../plan/engine-quirks.js';
+import { resolveImageRef } from '../plan/image.js';
+import { MANAGED_LABEL, type PlanInput } from '../plan/plan.js';
+import { runProbe } from '../run/probe.js';
+import { ensureImage } from '../run/pull.js';
+import { UsageError } from '../errors.js';
+import type { Reporter } from '../reporter.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
-import type { Reporter } from './reporter.js';
+import { authProvider, discoveryFacts, readDockerSetup, type DockerSetup } from './docker-setup.js';
+import type { Session } from './lifecycle.js';
 import { findProjectRoot, type ProjectLocation } from './project.js';
-import { detectStep, type DetectStep } from './detect-step.js';
-import { discoveryFacts, readDockerSetup, type DockerSetup } from './docker-setup.js';
 
-export interface PreparedProject {
+export type Purpose = 'run' | 'dry-run' | 'export' | 'doctor';
+
+interface Permissions {
+  /**
+   * When no engine answers: 'required' stops the command; 'optional' goes on
+   * without one (a mistake in the settings, like a context that does not
+   * exist, still stops it); 'reported' goes on whatever the error, for the report.
+   */
+  engine: 'required' | 'optional' | 'reported';
+  /** Containers (the probe, werf) may be created, after the sweep of earlier runs' orphans; else why none is. */
+  containers: true | string;
+  /** Make sure the werf image is on the engine: 'required' stops on failure, 'reported' records it (nothing is probed then). */
+  pull: 'required' | 'reported' | 'no';
+  /** Ignore the cached facts and remembered mode: 'flag' follows --reprobe. */
+  reprobe: boolean | 'flag';
+}
+
+/** What each command may do on the engine while preparing. */
+const PURPOSES: Record<Purpose, Permissions> = {
+  run: { engine: 'required', containers: true, pull: 'required', reprobe: 'flag' },
+  'dry-run': { engine: 'optional', containers: '--dry-run creates no container', pull: 'no', reprobe: 'flag' },
+  export: { engine: 'optional', containers: '--export creates no container', pull: 'no', reprobe: false },
+  doctor: { engine: 'reported', containers: true, pull: 'reported', reprobe: true },
+};
+
+export interface PreparedRun {
   project: ProjectLocation;
   config: Config;
   /** The config file used, if any. */
-  filepath: string | undefined;
+  configFile: string | undefined;
   /** The docker CLI's config (contexts, credentials), read once per run. */
   dockerSetup: DockerSetup;
+  /** The werf image reference. */
+  image: string;
+  /** The engine and its /info; undefined when none answered and the purpose goes on without (engineError says why). */
+  engine: Engine | undefined;
+  info: EngineInfo | undefined;
+  engineError: unknown;
+  /** The werf image could not be made available (doctor goes on, and nothing was probed). */
+  imageError: unknown;
+  /** The per-daemon cache; undefined without an engine. */
+  cache: DaemonCache | undefined;
+  detection: Detection;
+  choice: ModeChoice;
+  /** What plan() needs to know of the host. */
+  security: PlanInput['facts'];
+  rootlessDaemon: boolean;
 }
 
-export async function prepareProject(ctx: CliContext, options: CliOptions, reporter: Reporter): Promise<PreparedProject> {
+/**
+ * `session`: the run's lifecycle (cli/lifecycle.ts). Containers are created
+ * through its engine (labelled with their owner, tracked, removed on every path).
+ */
+export async function prepareRun(
+  ctx: CliContext,
+  options: CliOptions,
+  reporter: Reporter,
+  purpose: Purpose,
+  session?: Pick<Session, 'openEngine' | 'engineReady'>,
+): Promise<PreparedRun> {
+  const may = PURPOSES[purpose];
+  const { project, config, configFile } = await readProject(ctx, options, reporter);
+  const dockerSetup = readDockerSetup(ctx.env);
+  const image = resolveImageRef(config.image);
+
+  const { engine, info, engineError } = await connectEngine(ctx, options, { config, dockerSetup }, reporter, may, session?.openEngine ?? ctx.openEngine);
+  if (engine && may.containers === true) await session?.engineReady(engine);
+
+  let imageError: unknown;
+  if (engine && may.pull !== 'no') {
+    try {
+      // The probe runs in the werf image, so it must be there first.
+      await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
+        ensureImage(engine, image, config.image.pull, authProvider(dockerSetup, ctx.env, image), reporter),
+      );
+    } catch (error) {
+      if (may.pull === 'required') throw error;
+      imageError = error;
+    }
+  }
+
+  const cache = engine && info ? new DaemonCache(cacheDir(ctx.env, os.homedir()), daemonKey(engine.endpoint.url, info)) : undefined;
+  const reprobe = may.reprobe === 'flag' ? Boolean(options.reprobe) : may.reprobe;
+  const probe =
+    may.containers !== true ? { skip: may.containers }
+    : imageError !== undefined ? { skip: `the werf image ${image} is not available` }
+    : { run: runProbe.bind(undefined, engine!) };
+  const detection = await reporter.task('detecting what the Docker host allows', () =>
+    detect({
+      config,
+      engine: engine && info && cache ? { url: engine.endpoint.url, info, cache, probe } : undefined,
+      reprobe,
+      target: {
+        image,
+        user: imageUser(config.user).user,
+        ulimits: ulimitsFor(info?.product),
+        // The owner labels come from the session's tracking engine (cli/lifecycle.ts), as for werf's container.
+        labels: { [MANAGED_LABEL]: 'true', 'werf-run.project': project.root },
+      },
+      onProbe: () => reporter.step(`probing what the Docker host can do (a short container in ${image})`),
+    }),
+  );
+  for (const t of detection.tried) reporter.debug(`detect: ${t.source} ${t.outcome}: ${t.detail}`);
+  for (const key of FACT_KEYS) {
+    const fact = detection.facts[key];
+    reporter.debug(`fact: ${key} = ${fact.value === undefined ? 'unknown' : String(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`);
+  }
+  const choice = chooseMode(detection.facts, config, config.mode === 'auto' ? detection.remembered : undefined);
+  for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
+  reporter.debug(`mode: ${choice.mode ?? 'none can work'}${config.mode === 'auto' ? '' : ' (forced)'}`);
+
+  const { facts } = detection;
+  return {
+    project,
+    config,
+    configFile,
+    dockerSetup,
+    image,
+    engine,
+    info,
+    engineError,
+    imageError,
+    cache,
+    detection,
+    choice,
+    security: {
+      selinux: facts.selinux.value ?? false,
+      usernsRemap: facts.usernsRemap.value ?? false,
+      ...(info ? { engine: { product: info.product } } : {}),
+    },
+    rootlessDaemon: facts.rootlessDaemon.value ?? false,
+  };
+}
+
+/** The project (the git root of the working directory) and its config, from every layer. */
+async function readProject(ctx: CliContext, options: CliOptions, reporter: Reporter) {
   const project = await findProjectRoot(ctx.cwd);
   if (!project.isGit) reporter.warn(`${ctx.cwd} is not in a git repository; mounting it as the project (werf expects a git repository)`);
 
@@ -47,110 +183,30 @@ export async function prepareProject(ctx: CliContext, options: CliOptions, repor
   reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');
   // Before anything touches the engine (chooseMode checks it again for its own callers).
   assertPrivilegedAllowed(config);
-  return { project, config, filepath, dockerSetup: readDockerSetup(ctx.env) };
+  return { project, config, configFile: filepath };
 }
 
-/**
- * Finds the engine. With `optional`, an engine that does not answer is not an
- * error: the caller plans with assumed facts (--dry-run, --export of a forced
- * mode) and `assumed` says why.
- */
-export async function connectEngine(
+/** Finds the engine and reads its /info; when the purpose allows, an engine that does not answer is returned as engineError. */
+async function connectEngine(
   ctx: CliContext,
   options: CliOptions,
-  { config, dockerSetup }: Pick<PreparedProject, 'config' | 'dockerSetup'>,
+  { config, dockerSetup }: { config: Config; dockerSetup: DockerSetup },
   reporter: Reporter,
-  optional: { why: string; assumed: string[] } | undefined,
-  open: (endpoint: Endpoint) => Engine = ctx.openEngine,
-): Promise<Engine | undefined> {
+  may: Permissions,
+  open: (endpoint: Endpoint) => Engine,
+): Promise<{ engine: Engine; info: EngineInfo; engineError?: undefined } | { engine?: undefined; info?: undefined; engineError: unknown }> {
   const openEngine = options.verbose ? (endpoint: Endpoint) => loggingEngine(open(endpoint), (m) => reporter.debug(m)) : open;
   return reporter.task('connecting to the Docker Engine', async () => {
     try {
       const facts = discoveryFacts(dockerSetup, config.engine, ctx.env);
-      const found = await connect({ facts, timeoutMs: config.engine.timeoutMs }, openEngine);
-      reporter.debug(`engine: ${found.endpoint.url} (from ${found.endpoint.source})`);
-      return found;
+      const engine = await connect({ facts, timeoutMs: config.engine.timeoutMs }, openEngine);
+      reporter.debug(`engine: ${engine.endpoint.url} (from ${engine.endpoint.source})`);
+      const info = await engine.info();
+      reporter.debug(`engine: ${info.product} ${info.serverVersion} (API ${info.apiVersion}), kernel ${info.kernelVersion}, storage ${info.storageDriver}`);
+      return { engine, info };
     } catch (error) {
-      // A mistake in the settings (a context that does not exist) is reported even by --dry-run.
-      if (!optional || error instanceof UsageError) throw error;
-      reporter.warn(`no Docker Engine answered; ${optional.why}`);
-      optional.assumed.push(`the engine did not answer (${errorMessage(error).replace(/\n\s*/g, ' ')}); the plan uses the facts below instead of the daemon's`);
-      return undefined;
+      if (may.engine === 'required' || (may.engine === 'optional' && error instanceof UsageError)) throw error;
+      return { engineError: error };
     }
-  });
-}
-
-export interface DetectedHost {
-  /** The detection with its cache; undefined when there was no engine to ask. */
-  step: DetectStep | undefined;
-  choice: ModeChoice;
-  /** What plan() needs to know of the host. */
-  security: PlanInput['facts'];
-  rootlessDaemon: boolean;
-  /** One line about the engine, for --dry-run. */
-  engineLine: string | undefined;
-}
-
-export interface DetectHostInput {
-  engine: Engine | undefined;
-  config: Config;
-  reporter: Reporter;
-  env: Readonly<Record<string, string | undefined>>;
-  image: string;
-  projectRoot: string;
-  reprobe: boolean;
-  /** May a probe container run (the image must be on the engine)? */
-  mayProbe: boolean;
-  /** Filled with what was assumed for want of an engine. */
-  assumed: string[];
-}
-
-// ---- detection: the facts of the engine's host and the mode they allow ----
-export async function detectHost(input: DetectHostInput): Promise<DetectedHost> {
-  const { engine, config, reporter } = input;
-  return reporter.task('detecting what the Docker host allows', async () => {
-    if (!engine) {
-      // No engine: overrides only; everything else is unknown, and said so.
-      const facts = mergeFindings(unknownFacts(), 'override', findingsFromOverrides(config.detect));
-      input.assumed.push('the host facts are unknown but for detect.* overrides; the mode is chosen as for an ordinary host');
-      const choice = chooseMode(facts, config);
-      return {
-        step: undefined,
-        choice,
-        security: { selinux: facts.selinux.value ?? false, usernsRemap: facts.usernsRemap.value ?? false },
-        rootlessDaemon: facts.rootlessDaemon.value ?? false,
-        engineLine: undefined,
-      };
-    }
-    const info = await engine.info();
-    reporter.debug(`engine: ${info.product} ${info.serverVersion} (API ${info.apiVersion}), kernel ${info.kernelVersion}, storage ${info.storageDriver}`);
-    const step = await detectStep({
-      engine,
-      info,
-      config,
-      env: input.env,
-      image: input.image,
-      projectRoot: input.projectRoot,
-      reprobe: input.reprobe,
-      mayProbe: input.mayProbe,
-      reporter,
-    });
-    const facts = step.detection.facts;
-    return {
-      step,
-      choice: step.choice,
-      security: { selinux: facts.selinux.value ?? false, usernsRemap: facts.usernsRemap.value ?? false, engine: { product: info.product } },
-      rootlessDaemon: facts.rootlessDaemon.value ?? false,
-      engineLine: `${engine.endpoint.url} (from ${engine.endpoint.source}): ${info.product} ${info.serverVersion}, kernel ${info.kernelVersion}, ${info.operatingSystem}`,
-    };
-  });
-}
-// ---- end of detection ----
-
-/** The mode to start with, or the error that no mode can work, with every remedy the facts give. */
-export function requireMode(choice: ModeChoice): Mode {
-  if (choice.mode !== undefined) return choice.mode;
-  throw new WerfRunError(`no mode can work on this Docker host: ${choice.reasons.join('; ')}`, {
-    remedy: choice.problems.map((p) => p.remedy).join('; ') || 'run werf-run doctor for details',
   });
 }

@@ -19,7 +19,7 @@ import { describeBytes, manifestVolumeName, shipVolumeName } from '../plan/ship.
 import { shipProject } from '../run/ship.js';
 import type { ProjectLocation } from './project.js';
 import { readProjectMarker } from './project.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../reporter.js';
 
 export type ProjectDelivery =
   | { how: 'bind'; line: string; sources?: Record<string, ProjectSource> }
@@ -59,7 +59,7 @@ const readIfThere = (file: string): string | undefined => {
   }
 };
 
-export const hostFacts = (): HostFacts => ({ mountinfo: readIfThere('/proc/self/mountinfo'), cgroup: readIfThere('/proc/self/cgroup'), hostname: os.hostname() });
+const hostFacts = (): HostFacts => ({ mountinfo: readIfThere('/proc/self/mountinfo'), cgroup: readIfThere('/proc/self/cgroup'), hostname: os.hostname() });
 
 /**
  * werf-run's own container on this engine, with its mounts: by the id the

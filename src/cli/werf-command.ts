@@ -1,68 +1,63 @@
 /**
- * `werf-run <werf command>`: the pipeline from config to werf's exit code.
- * config -> engine -> image -> detect -> plan -> run (with recovery).
- * The preparation runs as the reporter's tasks (engine, detect, pull, start);
- * the reporter is told when it is over, before werf's output starts.
+ * `werf-run <werf command>` (and its --dry-run): prepareRun() (config, engine,
+ * image, detection, mode), then the werf container's plan, then either werf
+ * run with recovery or the plan printed. The preparation runs as the
+ * reporter's tasks; the reporter is told when it is over, before werf's
+ * output starts.
  */
 import os from 'node:os';
-import { imageUser } from '../plan/contract.js';
+import type { Mode } from '../config/schema.js';
 import { ownEnvVars } from '../config/layers.js';
-import { resolveImageRef } from '../plan/image.js';
-import { plan, type PlanInput } from '../plan/plan.js';
-import { ensureImage } from '../run/pull.js';
-import { runRecovering } from '../run/recovering.js';
-import { WerfRunError } from '../errors.js';
+import { requireMode } from '../detect/choose.js';
+import { modeKey } from '../detect/cache.js';
+import { DEFAULT_SOCKET } from '../engine/candidates.js';
+import { WerfRunError, errorMessage } from '../errors.js';
+import { imageUser } from '../plan/contract.js';
+import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
+import { disprovedFacts } from '../recover/disprove.js';
+import { runRecovering } from '../recover/retry.js';
+import { classify } from '../recover/signatures.js';
+import type { Reporter } from '../reporter.js';
+import { runAttempt } from '../run/attempt.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
 import { checkMountSources, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readBytes } from './host-files.js';
-import type { Reporter } from './reporter.js';
-import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
-import { learnFromFailure, rememberMode } from './detect-step.js';
-import { authProvider } from './docker-setup.js';
-import { DEFAULT_SOCKET } from '../engine/candidates.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { projectStep, rememberedProjects } from './project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
+import { prepareRun, type PreparedRun } from './prepare.js';
 
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
 const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
 
 export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter): Promise<number> {
-  return withLifecycle(ctx, reporter, (session) => runPipeline(ctx, options, werfArgs, reporter, session));
+  return withLifecycle(ctx, reporter, async (session) => {
+    const dryRun = Boolean(options.dryRun);
+    const prepared = await prepareRun(ctx, options, reporter, dryRun ? 'dry-run' : 'run', session);
+    if (!prepared.engine) reporter.warn('no Docker Engine answered; --dry-run plans with assumed facts');
+    const werf = await planWerf(ctx, werfArgs, prepared, reporter, dryRun, Boolean(options.reprobe));
+    return dryRun ? printDryRun(ctx, prepared, werf, reporter) : runWerf(ctx, werfArgs, prepared, werf, reporter, session);
+  });
 }
 
-async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter, session: Session): Promise<number> {
-  const prepared = await prepareProject(ctx, options, reporter);
-  const { project, config, filepath } = prepared;
-  const image = resolveImageRef(config.image);
+interface WerfPlan {
+  firstMode: Mode;
+  planFor(mode: Mode): RunPlan;
+  /** Host files mounted, env forwarded, ... (--dry-run prints them). */
+  notes: string[];
+  /** What the plan assumed for want of an engine. */
+  assumed: string[];
+}
 
-  // Host-side reading happens here; plan() stays pure and gets the results.
+/** The werf container: host-side reading and checks happen here; plan() stays pure and gets the results. */
+async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: PreparedRun, reporter: Reporter, dryRun: boolean, reprobe: boolean): Promise<WerfPlan> {
+  const { project, config, engine, image } = prepared;
+  const firstMode = requireMode(prepared.choice);
+  const assumed: string[] = [];
+
   const who = imageUser(config.user);
   const ids = imageIds(who.user);
-  const assumed: string[] = [];
-  // Containers (probe and werf) are created through the session's engine: labelled, tracked, removed on every path.
-  const engine = await connectEngine(ctx, options, prepared, reporter, options.dryRun ? { why: '--dry-run plans with assumed facts', assumed } : undefined, session.openEngine);
-  if (engine && !options.dryRun) await session.engineReady(engine);
-  // The probe runs in the werf image, so it must be there first (--dry-run pulls and probes nothing).
-  if (engine && !options.dryRun) {
-    await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
-      ensureImage(engine, image, config.image.pull, authProvider(prepared.dockerSetup, ctx.env, image), reporter),
-    );
-  }
-  const detected = await detectHost({
-    engine,
-    config,
-    reporter,
-    env: ctx.env,
-    image,
-    projectRoot: project.root,
-    reprobe: Boolean(options.reprobe),
-    mayProbe: !options.dryRun,
-    assumed,
-  });
-  const { choice } = detected;
-
   const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
   const forwarded = forwardHostFiles({
     env: ctx.env,
@@ -76,27 +71,26 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
   });
   for (const note of forwarded.notes) reporter.debug(note);
   for (const warning of forwarded.warnings) reporter.warn(warning);
-  const firstMode = requireMode(choice);
 
   // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
-  const sameHost = engineLocal && process.platform === 'linux' && !detected.rootlessDaemon;
+  const sameHost = engineLocal && process.platform === 'linux' && !prepared.rootlessDaemon;
   const delivery = await projectStep({
     engine,
     project,
     image,
     user: who,
-    ulimits: ulimitsFor(detected.security.engine?.product),
-    mayRun: !options.dryRun,
+    ulimits: ulimitsFor(prepared.security.engine?.product),
+    mayRun: !dryRun,
     sameHost,
     reporter,
-    remembered: detected.step && !options.reprobe ? rememberedProjects(detected.step.cache) : undefined,
+    remembered: prepared.cache && !reprobe ? rememberedProjects(prepared.cache) : undefined,
   });
   reporter.info(delivery.line);
   if (sameHost) {
     try {
       checkMountSources(config.mounts, project.root, probeFile);
     } catch (error) {
-      if (!options.dryRun || !(error instanceof WerfRunError)) throw error;
+      if (!dryRun || !(error instanceof WerfRunError)) throw error;
       reporter.warn(`${error.message}. Fix: ${error.remedy}`);
     }
   }
@@ -112,74 +106,98 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     }
   }
 
-  const owner = session.owner;
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
   const own = new Set(ownEnvVars());
   const hostEnv = Object.fromEntries(Object.entries(ctx.env).filter(([name]) => !own.has(name)));
-  const planFor = (mode: typeof firstMode) =>
+  const planFor = (mode: Mode): RunPlan =>
     plan({
       mode,
       image,
       werfArgs,
       project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
       config,
-      facts: detected.security,
+      facts: prepared.security,
       hostEnv,
-      owner,
       tty,
       readOnlyFiles: forwarded.sockets,
       files: forwarded.files,
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...forwarded.extraEnv },
       dockerSocket,
     });
+  return { firstMode, planFor, notes: [delivery.line, ...forwarded.notes], assumed };
+}
 
-  if (options.dryRun) {
-    let imageState = 'unknown: engine unreachable';
-    if (engine) {
-      const present = await engine.inspectImage(image);
-      imageState = present
-        ? `present on the engine, ${present.id.slice(0, 19)}`
-        : config.image.pull === 'never'
-          ? 'missing, and the pull policy "never" would stop the run'
-          : `missing: would be pulled (pull policy ${config.image.pull})`;
-      if (present && config.image.pull === 'always') imageState += '; would be pulled again (pull policy always)';
-    }
-    reporter.endPreparation();
-    ctx.stdout.write(
-      formatDryRun({
-        plan: planFor(firstMode),
-        reasons: choice.reasons,
-        engine: detected.engineLine,
-        imageState,
-        configFile: filepath,
-        project,
-        notes: [delivery.line, ...forwarded.notes],
-        assumed,
-        dockerHost: engine && engine.endpoint.url !== DEFAULT_SOCKET ? engine.endpoint.url : undefined,
-      }),
-    );
-    return 0;
+/** --dry-run: the plan and an equivalent docker run on stdout; nothing is pulled, created or started. */
+async function printDryRun(ctx: CliContext, prepared: PreparedRun, werf: WerfPlan, reporter: Reporter): Promise<number> {
+  const { engine, info, config, image } = prepared;
+  const assumed = engine
+    ? werf.assumed
+    : [
+        `the engine did not answer (${errorMessage(prepared.engineError).replace(/\n\s*/g, ' ')}); the plan uses the facts below instead of the daemon's`,
+        'the host facts are unknown but for detect.* overrides; the mode is chosen as for an ordinary host',
+        ...werf.assumed,
+      ];
+  let imageState = 'unknown: engine unreachable';
+  if (engine) {
+    const present = await engine.inspectImage(image);
+    imageState = present
+      ? `present on the engine, ${present.id.slice(0, 19)}`
+      : config.image.pull === 'never'
+        ? 'missing, and the pull policy "never" would stop the run'
+        : `missing: would be pulled (pull policy ${config.image.pull})`;
+    if (present && config.image.pull === 'always') imageState += '; would be pulled again (pull policy always)';
   }
-  const step = detected.step;
-  if (!engine || !step) throw new WerfRunError('no Docker Engine'); // unreachable: connect() throws outside --dry-run
+  reporter.endPreparation();
+  ctx.stdout.write(
+    formatDryRun({
+      plan: werf.planFor(werf.firstMode),
+      reasons: prepared.choice.reasons,
+      engine: engine && info ? `${engine.endpoint.url} (from ${engine.endpoint.source}): ${info.product} ${info.serverVersion}, kernel ${info.kernelVersion}, ${info.operatingSystem}` : undefined,
+      imageState,
+      configFile: prepared.configFile,
+      project: prepared.project,
+      notes: werf.notes,
+      assumed,
+      dockerHost: engine && engine.endpoint.url !== DEFAULT_SOCKET ? engine.endpoint.url : undefined,
+    }),
+  );
+  return 0;
+}
 
-  await reporter.task(`starting werf ${werfArgs[0] ?? ''} in mode ${firstMode}`, async () => undefined);
+/** werf, in the first mode, then in the next ones while recovery says so; the cache learns from the outcome. */
+async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: PreparedRun, werf: WerfPlan, reporter: Reporter, session: Session): Promise<number> {
+  const { engine, cache, config, detection } = prepared;
+  if (!engine || !cache) throw new WerfRunError('no Docker Engine'); // unreachable: prepareRun('run') throws without one
+  await reporter.task(`starting werf ${werfArgs[0] ?? ''} in mode ${werf.firstMode}`, async () => undefined);
   reporter.endPreparation();
 
+  const io = { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin };
   const result = await runRecovering({
-    engine,
-    firstMode,
-    fuseDevice: step.detection.facts.fuseDevice.value,
-    onAttemptFailed: (mode, failure) => learnFromFailure(step, mode, failure, reporter),
-    planFor,
+    firstMode: werf.firstMode,
+    attempt: (mode) => {
+      const planned = werf.planFor(mode);
+      return runAttempt(engine, planned.container, io, classify, session.attemptHooks, undefined, planned);
+    },
+    fuseDevice: detection.facts.fuseDevice.value,
+    onAttemptFailed: (mode, failure) => {
+      // A cached fact the failure proves wrong: drop the probe result, so the next run probes again.
+      const wrong = disprovedFacts(failure.id, mode, detection.facts);
+      if (wrong.length === 0) return;
+      reporter.info(`the run disproved ${wrong.join(', ')}; dropping the cached facts about this Docker host (the next run probes again)`);
+      cache.update((entry) => ({ ...entry, probe: undefined }));
+    },
     allowPrivileged: config.allowPrivileged,
     maxAttempts: config.maxAttempts,
-    io: { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin },
-    hooks: session.attemptHooks,
-    onRetry: (from, to, failure, why) =>
-      reporter.warn(`mode ${from} failed: ${failure.cause}. Retrying in mode ${to} (${why})`),
+    onRetry: (from, to, failure, why) => reporter.warn(`mode ${from} failed: ${failure.cause}. Retrying in mode ${to} (${why})`),
   });
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
-  rememberMode(step, image, config, result.mode, reporter);
+  // In auto mode, remember the mode that worked for this daemon, image and storage volume.
+  if (config.mode === 'auto') {
+    const failed = cache.update((entry) => ({
+      ...entry,
+      modes: { ...entry.modes, [modeKey(prepared.image, config.volumes.storage)]: { mode: result.mode, at: new Date().toISOString() } },
+    }));
+    reporter.debug(failed ?? `cache: mode ${result.mode} remembered in ${cache.file}`);
+  }
   return result.exitCode;
 }

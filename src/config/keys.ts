@@ -1,6 +1,6 @@
 /**
  * Every setting as a flat list, derived from the one zod schema through its
- * JSON Schema: the README's table, the WERF_RUN_* variables, the example
+ * JSON Schema: the key table in docs/, the WERF_RUN_* variables, the example
  * file's completeness test and the "allowed keys" of error messages all come
  * from here, so a key added to schema.ts shows up everywhere by itself.
  */
@@ -23,7 +23,7 @@ export interface JsonSchemaNode {
   pattern?: string;
 }
 
-export type KeyKind = 'string' | 'enum' | 'boolean' | 'integer' | 'number' | 'string[]' | 'object[]' | 'map';
+type KeyKind = 'string' | 'enum' | 'boolean' | 'integer' | 'number' | 'string[]' | 'object[]' | 'map';
 
 export interface ConfigKey {
   /** Dotted path; items of an array of objects read `mounts[].source`. */
@@ -58,7 +58,7 @@ export const ENV_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** `image.channel` -> `WERF_RUN_IMAGE_CHANNEL`, `allowPrivileged` -> `WERF_RUN_ALLOW_PRIVILEGED`. */
-export function envVarFor(path: string): string {
+function envVarFor(path: string): string {
   return `WERF_RUN_${path
     .split('.')
     .map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())

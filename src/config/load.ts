@@ -17,10 +17,10 @@ import { allowedKeysAt } from './keys.js';
 import { configSchema, type Config } from './schema.js';
 import { loadTypeScriptConfig } from './ts-loader.js';
 
-export const MODULE_NAME = 'werfrun';
+const MODULE_NAME = 'werfrun';
 
 /** The file forms, in the order they are looked for in each directory. */
-export const SEARCH_PLACES = [
+const SEARCH_PLACES = [
   'package.json',
   '.werfrunrc',
   '.werfrunrc.json',
@@ -78,7 +78,7 @@ function show(value: unknown): string {
 }
 
 /** One issue as "<key> is <found>; <allowed>". `name` turns a key path into what the user wrote. */
-export function describeIssue(issue: z.core.$ZodIssue, input: unknown, name: (keyPath: string) => string = (k) => k): string {
+function describeIssue(issue: z.core.$ZodIssue, input: unknown, name: (keyPath: string) => string = (k) => k): string {
   const dotted = issue.path.map(String).join('.');
   const plain = issue.path.filter((p) => typeof p !== 'number').map(String).join('.');
   const key = dotted ? (name(plain) === plain ? dotted : name(plain)) : '(top level)';
@@ -98,7 +98,7 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown, name: (ke
 }
 
 /** Deep-merges plain objects; arrays and scalars of later layers replace earlier ones. */
-export function mergeLayers(...layers: readonly Record<string, unknown>[]): Record<string, unknown> {
+function mergeLayers(...layers: readonly Record<string, unknown>[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
@@ -114,7 +114,7 @@ export function mergeLayers(...layers: readonly Record<string, unknown>[]): Reco
 }
 
 /** Validates one layer; `source` names it in the message ("/p/.werfrunrc.json", "the environment"). */
-export function validateConfig(raw: unknown, source: string, sources?: Readonly<Record<string, string>>): Config {
+function validateConfig(raw: unknown, source: string, sources?: Readonly<Record<string, string>>): Config {
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const name = (keyPath: string): string => (sources?.[keyPath] ? `${sources[keyPath]} (${keyPath})` : keyPath);
@@ -164,7 +164,7 @@ async function packageHasConfig(file: string): Promise<boolean> {
 }
 
 /** The first config file from cwd up to stopDir, or undefined. */
-export async function findConfigFile(cwd: string, stopDir: string): Promise<string | undefined> {
+async function findConfigFile(cwd: string, stopDir: string): Promise<string | undefined> {
   for (const dir of searchDirs(cwd, stopDir)) {
     for (const place of SEARCH_PLACES) {
       const file = path.join(dir, place);
@@ -177,7 +177,7 @@ export async function findConfigFile(cwd: string, stopDir: string): Promise<stri
 }
 
 /** Parses one file (any form) into its raw value; undefined for an empty file. */
-export async function readConfigFile(file: string): Promise<unknown> {
+async function readConfigFile(file: string): Promise<unknown> {
   const explorer = cosmiconfig(MODULE_NAME, {
     searchStrategy: 'none',
     searchPlaces: [...SEARCH_PLACES],

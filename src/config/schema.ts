@@ -1,7 +1,7 @@
 /**
  * The one definition of every werf-run setting. Validation, defaults and the
  * TypeScript type come from here, and so do werfrun.schema.json (scripts/gen-schema)
- * and the README's table of keys.
+ * and the table of keys in docs/configuration.md.
  */
 import { z } from 'zod';
 
@@ -12,11 +12,11 @@ import { z } from 'zod';
  */
 export const MODES = ['default', 'native', 'fuse', 'privileged'] as const;
 export type Mode = (typeof MODES)[number];
-export const FUSE_STATES = ['usable', 'missing', 'no-permission'] as const;
+const FUSE_STATES = ['usable', 'missing', 'no-permission'] as const;
 
-export const GROUPS = ['1.1', '1.2', '2', '3'] as const;
-export const CHANNELS = ['alpha', 'beta', 'ea', 'stable', 'rock-solid', 'dev'] as const;
-export const DISTROS = ['alpine', 'ubuntu', 'centos', 'fedora'] as const;
+const GROUPS = ['1.1', '1.2', '2', '3'] as const;
+const CHANNELS = ['alpha', 'beta', 'ea', 'stable', 'rock-solid', 'dev'] as const;
+const DISTROS = ['alpine', 'ubuntu', 'centos', 'fedora'] as const;
 export const PULL_POLICIES = ['missing', 'always', 'never'] as const;
 
 const imageSchema = z

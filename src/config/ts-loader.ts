@@ -15,7 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors.js';
 
-export interface TsCompiler {
+interface TsCompiler {
   transpileModule(input: string, options: { compilerOptions: Record<string, unknown>; fileName?: string }): { outputText: string };
   ModuleKind: { ESNext: number };
   ScriptTarget: { ES2022: number };
@@ -37,7 +37,7 @@ async function importCompiler(specifier: string): Promise<TsCompiler | undefined
   }
 }
 
-export async function findCompiler(fromDir: string): Promise<TsCompiler | undefined> {
+async function findCompiler(fromDir: string): Promise<TsCompiler | undefined> {
   try {
     const resolved = createRequire(path.join(fromDir, 'noop.js')).resolve('typescript');
     const found = await importCompiler(pathToFileURL(resolved).href);

@@ -7,7 +7,7 @@
  * endpoint, the engine, its version, the kernel and the DockerRootDir are in it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Mode } from '../config/schema.js';
 import type { EngineInfo } from '../engine/port.js';
@@ -106,9 +106,5 @@ export class DaemonCache {
   update(change: (entry: CacheEntry) => CacheEntry): string | undefined {
     const current = this.read().entry ?? { version: 1 as const, key: this.key };
     return this.write(change(current));
-  }
-
-  remove(): void {
-    rmSync(this.file, { force: true });
   }
 }

@@ -5,7 +5,7 @@
  * never chosen: werf cannot create user namespaces under the default seccomp profile.
  */
 import type { Config, Mode } from '../config/schema.js';
-import { UsageError } from '../errors.js';
+import { UsageError, WerfRunError } from '../errors.js';
 import type { Facts, FactKey } from './facts.js';
 
 export interface Problem {
@@ -42,7 +42,7 @@ export const REMEDIES = {
 } as const;
 
 /** Host problems the facts show, each with its remedy (pure). */
-export function hostProblems(facts: Facts): Problem[] {
+function hostProblems(facts: Facts): Problem[] {
   const problems: Problem[] = [];
   if (facts.apparmorRestrictUserns.value === 1) {
     problems.push({ fact: 'apparmorRestrictUserns', problem: 'AppArmor restricts unprivileged user namespaces', remedy: REMEDIES.apparmorRestrict });
@@ -117,4 +117,12 @@ export function chooseMode(
   const mode = candidates[0];
   reasons.push(mode ? `chose ${mode}, the least privileged mode left` : 'no mode is left');
   return { mode, reasons, ruledOut, problems };
+}
+
+/** The mode to start with, or the error that no mode can work, with every remedy the facts give. */
+export function requireMode(choice: ModeChoice): Mode {
+  if (choice.mode !== undefined) return choice.mode;
+  throw new WerfRunError(`no mode can work on this Docker host: ${choice.reasons.join('; ')}`, {
+    remedy: choice.problems.map((p) => p.remedy).join('; ') || 'run werf-run doctor for details',
+  });
 }

@@ -5,7 +5,7 @@
  * unknown, and what it learns goes into the cache for the next run.
  */
 import type { Config, Mode } from '../config/schema.js';
-import type { Engine, EngineInfo } from '../engine/port.js';
+import type { EngineInfo } from '../engine/port.js';
 import { modeKey, type DaemonCache } from './cache.js';
 import {
   PROBED_KEYS,
@@ -17,17 +17,28 @@ import {
   type Facts,
   type Findings,
 } from './facts.js';
-import { runProbe, type ProbeTarget } from './probe.js';
+import type { ProbeOutcome, ProbeTarget } from './probe-script.js';
+
+/** What the engine that answered gives detection. */
+export interface EngineSource {
+  /** Where the engine is, for the evidence ("/info of unix:///var/run/docker.sock"). */
+  url: string;
+  info: EngineInfo;
+  /** The per-daemon cache of this engine. */
+  cache: DaemonCache;
+  /**
+   * Runs the probe container (run/probe.ts: detection decides, run/ runs), or
+   * why this command creates none (--dry-run, --export, an image that is not there).
+   */
+  probe: { run(target: ProbeTarget): Promise<ProbeOutcome> } | { skip: string };
+}
 
 export interface DetectInput {
-  engine: Engine;
-  info: EngineInfo;
   config: Config;
-  cache: DaemonCache;
+  /** undefined when no engine answered: then only the detect.* overrides count, and every other source says so. */
+  engine: EngineSource | undefined;
   /** --reprobe: ignore the cached facts and the remembered mode. */
   reprobe: boolean;
-  /** false for --dry-run: create no container. */
-  mayProbe: boolean;
   target: ProbeTarget;
   /** Called just before the probe container is created (for the user to see). */
   onProbe?(): void;
@@ -44,18 +55,18 @@ export interface Detection {
   tried: SourceOutcome[];
   /** The mode that worked last time for this daemon, image and storage volume. */
   remembered: Mode | undefined;
-  probed: boolean;
 }
+
+export const NO_ENGINE = 'no Docker Engine answered';
 
 type Step = { findings: Findings; detail: string } | { skip: string } | { fail: string; findings?: Findings };
 
 const known = (facts: Facts, keys: readonly (keyof Facts)[]): boolean => keys.every((k) => facts[k].value !== undefined);
 
 export async function detect(input: DetectInput): Promise<Detection> {
-  const { config } = input;
-  const cached = input.cache.read();
+  const { config, engine } = input;
+  const cached = engine?.cache.read();
   const key = modeKey(input.target.image, config.volumes.storage);
-  let probed = false;
   const unknownWhy: Partial<Record<keyof Facts, string>> = {};
 
   const steps: { source: FactSource; learn(facts: Facts): Promise<Step> }[] = [
@@ -67,29 +78,33 @@ export async function detect(input: DetectInput): Promise<Detection> {
         return names.length ? { findings, detail: `detect.${names.join(', detect.')}` } : { skip: 'no detect.* override set' };
       },
     },
-    { source: 'info', learn: async () => ({ findings: findingsFromInfo(input.info), detail: `/info of ${input.engine.endpoint.url}` }) },
+    {
+      source: 'info',
+      learn: async () => (engine ? { findings: findingsFromInfo(engine.info), detail: `/info of ${engine.url}` } : { skip: NO_ENGINE }),
+    },
     {
       source: 'cache',
       learn: async () => {
+        if (!engine || !cached) return { skip: NO_ENGINE };
         if (input.reprobe) return { skip: '--reprobe' };
         if (!cached.entry) return { skip: cached.why };
-        if (!cached.entry.probe) return { skip: `cache ${input.cache.file} holds no probe result` };
-        return { findings: cached.entry.probe.findings, detail: `${input.cache.file} (probed ${cached.entry.probe.at} in ${cached.entry.probe.image})` };
+        if (!cached.entry.probe) return { skip: `cache ${engine.cache.file} holds no probe result` };
+        return { findings: cached.entry.probe.findings, detail: `${engine.cache.file} (probed ${cached.entry.probe.at} in ${cached.entry.probe.image})` };
       },
     },
     {
       source: 'probe',
       learn: async (facts) => {
+        if (!engine) return { skip: NO_ENGINE };
         if (known(facts, PROBED_KEYS)) return { skip: 'every fact it learns is already known' };
         if (!config.detect.probe) return { skip: 'detect.probe is false' };
-        if (!input.mayProbe) return { skip: '--dry-run creates no container' };
+        if ('skip' in engine.probe) return { skip: engine.probe.skip };
         input.onProbe?.();
-        probed = true;
-        const result = await runProbe(input.engine, input.target);
+        const result = await engine.probe.run(input.target);
         Object.assign(unknownWhy, result.unknown);
         if (result.error) return { fail: result.error };
         const at = new Date().toISOString();
-        input.cache.update((entry) => ({ ...entry, probe: { at, image: input.target.image, findings: result.findings } }));
+        engine.cache.update((entry) => ({ ...entry, probe: { at, image: input.target.image, findings: result.findings } }));
         return { findings: result.findings, detail: `probe container in ${input.target.image}` };
       },
     },
@@ -113,6 +128,6 @@ export async function detect(input: DetectInput): Promise<Detection> {
       [name]: { value: undefined, source: undefined, detail: unknownWhy[name] ?? `unknown: ${tried.map((t) => `${t.source} ${t.outcome} (${t.detail})`).join('; ')}` },
     };
   }
-  const remembered = input.reprobe ? undefined : cached.entry?.modes?.[key]?.mode;
-  return { facts, tried, remembered, probed };
+  const remembered = input.reprobe ? undefined : cached?.entry?.modes?.[key]?.mode;
+  return { facts, tried, remembered };
 }

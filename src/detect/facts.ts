@@ -59,7 +59,7 @@ export const PROBED_KEYS: readonly FactKey[] = [
 
 export type FactSource = 'override' | 'info' | 'cache' | 'probe';
 
-export interface Fact<T> {
+interface Fact<T> {
   /** undefined: unknown. */
   value: T | undefined;
   source: FactSource | undefined;

@@ -35,19 +35,21 @@ describe('candidateEndpoints', () => {
     expect(wellKnownSockets({}, '/h')).toHaveLength(6);
   });
 
-  it('follows the docker CLI precedence: host, context, DOCKER_HOST, DOCKER_CONTEXT, currentContext', () => {
-    const s = store({ a: { host: 'tcp://a:1' }, b: { host: 'tcp://b:1' }, c: { host: 'tcp://c:1' } });
-    const all = facts({
-      explicitHost: 'tcp://flag:1',
-      env: { DOCKER_HOST: 'tcp://env:1', DOCKER_CONTEXT: 'b' },
-      currentContext: { name: 'c', file: '/cfg/config.json' },
-      store: s,
-    });
-    expect(urls(all)).toEqual(['tcp://flag:1']);
-    expect(urls({ ...all, explicitHost: undefined, explicitContext: 'a' })).toEqual(['tcp://a:1']);
-    expect(urls({ ...all, explicitHost: undefined })).toEqual(['tcp://env:1']);
-    expect(urls({ ...all, explicitHost: undefined, env: { DOCKER_CONTEXT: 'b' } })).toEqual(['tcp://b:1']);
-    expect(urls({ ...all, explicitHost: undefined, env: {} })).toEqual(['tcp://c:1']);
+  // The docker CLI's precedence: --host, --context, DOCKER_HOST, DOCKER_CONTEXT, currentContext.
+  const all = facts({
+    explicitHost: 'tcp://flag:1',
+    env: { DOCKER_HOST: 'tcp://env:1', DOCKER_CONTEXT: 'b' },
+    currentContext: { name: 'c', file: '/cfg/config.json' },
+    store: store({ a: { host: 'tcp://a:1' }, b: { host: 'tcp://b:1' }, c: { host: 'tcp://c:1' } }),
+  });
+  it.each([
+    ['--host before everything', all, 'tcp://flag:1'],
+    ['--context next', { ...all, explicitHost: undefined, explicitContext: 'a' }, 'tcp://a:1'],
+    ['then DOCKER_HOST', { ...all, explicitHost: undefined }, 'tcp://env:1'],
+    ['then DOCKER_CONTEXT', { ...all, explicitHost: undefined, env: { DOCKER_CONTEXT: 'b' } }, 'tcp://b:1'],
+    ["then config.json's currentContext", { ...all, explicitHost: undefined, env: {} }, 'tcp://c:1'],
+  ])('precedence: %s', (_which, chosen, url) => {
+    expect(urls(chosen)).toEqual([url]);
   });
 
   it('applies DOCKER_TLS_VERIFY and DOCKER_CERT_PATH to --host as the docker CLI does to -H', () => {

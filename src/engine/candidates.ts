@@ -45,7 +45,7 @@ export interface Candidates {
 }
 
 /** DOCKER_HOST with DOCKER_TLS_VERIFY / DOCKER_TLS / DOCKER_CERT_PATH, as the docker CLI reads them. */
-export function dockerHostEndpoint(value: string, source: string, env: DiscoveryFacts['env'], configDir: string): Endpoint {
+function dockerHostEndpoint(value: string, source: string, env: DiscoveryFacts['env'], configDir: string): Endpoint {
   // Like the docker CLI, a bare host:port means tcp://host:port.
   const url = value.includes('://') ? value : `tcp://${value}`;
   const verify = Boolean(env.DOCKER_TLS_VERIFY);
@@ -74,7 +74,7 @@ function defaultContext(facts: DiscoveryFacts, source: string): Endpoint {
 const contextEndpoint = (facts: DiscoveryFacts, name: string, source: string): Endpoint =>
   name === 'default' ? defaultContext(facts, source) : resolveContext(name, source, facts.store);
 
-export const STRATEGIES: readonly Strategy[] = [
+const STRATEGIES: readonly Strategy[] = [
   {
     name: 'engine.host',
     explicit: true,

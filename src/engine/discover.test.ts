@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connect, explainFailure } from './discover.js';
 import type { DiscoveryFacts } from './candidates.js';
+import { fakeEngine } from '../../test/fakes.js';
 import type { Endpoint, Engine } from './port.js';
 import { hostKeyError } from './ssh-endpoint.js';
 
@@ -11,14 +12,14 @@ const facts = (over: Partial<DiscoveryFacts> = {}): DiscoveryFacts => ({ env: {}
 /** An engine whose ping fails as `failures` says (by URL), or answers. */
 function opener(failures: Record<string, Error>, opened: string[]) {
   return (endpoint: Endpoint): Engine =>
-    ({
+    fakeEngine({
       endpoint,
       ping: async () => {
         opened.push(endpoint.url);
         const failure = failures[endpoint.url];
         if (failure) throw failure;
       },
-    }) as unknown as Engine;
+    });
 }
 
 describe('explainFailure', () => {

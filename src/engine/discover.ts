@@ -15,7 +15,7 @@ export interface ConnectInput {
   strategies?: readonly Strategy[];
 }
 
-export type FailureKind = 'missing' | 'refused' | 'denied' | 'timeout' | 'unresolved' | 'tls' | 'ssh' | 'setup' | 'other';
+type FailureKind = 'missing' | 'refused' | 'denied' | 'timeout' | 'unresolved' | 'tls' | 'ssh' | 'setup' | 'other';
 
 export interface CandidateFailure {
   endpoint: Endpoint;
@@ -129,7 +129,7 @@ export async function connect(input: ConnectInput, open: (endpoint: Endpoint) =>
 }
 
 /** The one message for "no engine answered" (pure). */
-export function unreachableMessage(failures: readonly CandidateFailure[], strategy: Strategy): string {
+function unreachableMessage(failures: readonly CandidateFailure[], strategy: Strategy): string {
   const lines = failures.map((f) => `  - ${f.endpoint.url} (from ${f.endpoint.source}): ${f.reason}`);
   if (strategy.explicit) {
     return (

@@ -67,7 +67,7 @@ function statusOf(error: unknown): number | undefined {
   return (error as ApiError)?.statusCode;
 }
 
-export function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
+function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
   let url: URL;
   try {
     url = new URL(endpoint.url);
@@ -194,15 +194,7 @@ export class DockerodeEngine implements Engine {
   async inspectImage(ref: string): Promise<ImageDetails | undefined> {
     try {
       const raw = await this.docker.getImage(ref).inspect();
-      const config = raw.Config ?? ({} as DockerT.ImageInspectInfo['Config']);
-      return {
-        id: raw.Id,
-        repoDigests: raw.RepoDigests ?? [],
-        user: config.User ?? '',
-        volumes: Object.keys(config.Volumes ?? {}),
-        env: config.Env ?? [],
-        labels: (config.Labels as Record<string, string> | null) ?? {},
-      };
+      return { id: raw.Id };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw this.fail(`inspecting image ${ref}`, error);

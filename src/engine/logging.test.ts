@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerSpec, Engine } from './port.js';
+import { fakeEngine } from '../../test/fakes.js';
+import type { ContainerSpec } from './port.js';
 import { loggingEngine } from './logging.js';
 
 const spec: ContainerSpec = {
@@ -18,15 +19,14 @@ const spec: ContainerSpec = {
 describe('loggingEngine', () => {
   it('logs each call with its arguments and outcome, never env values or credentials', async () => {
     const lines: string[] = [];
-    const fake = {
-      endpoint: { url: 'unix:///s', source: 'test' },
+    const fake = fakeEngine({
       createContainer: async () => 'abcdef0123456789',
       pullImage: async () => undefined,
       putArchive: async () => undefined,
       removeContainer: async () => {
         throw new Error('gone wrong');
       },
-    } as unknown as Engine;
+    });
     const engine = loggingEngine(fake, (l) => lines.push(l));
     expect(await engine.createContainer(spec)).toBe('abcdef0123456789');
     await engine.pullImage('reg/werf:2', { username: 'u', password: 'hunter2', serveraddress: 'reg' }, () => undefined);
@@ -41,6 +41,6 @@ describe('loggingEngine', () => {
     expect(text).toContain('removeContainer failed after');
     expect(text).not.toContain('ghp_secret');
     expect(text).not.toContain('hunter2');
-    expect(engine.endpoint.url).toBe('unix:///s');
+    expect(engine.endpoint.url).toBe('unix:///fake.sock');
   });
 });

@@ -10,7 +10,7 @@ import type { ContainerSpec, Engine, RegistryAuth } from './port.js';
 const short = (id: string): string => id.slice(0, 12);
 
 /** What --verbose shows of a container spec: everything but environment values. */
-export function describeSpec(spec: ContainerSpec): string {
+function describeSpec(spec: ContainerSpec): string {
   const parts = [
     `image=${spec.image}`,
     `cmd=${JSON.stringify(spec.cmd)}`,

@@ -35,11 +35,6 @@ export interface EngineInfo {
 
 export interface ImageDetails {
   id: string;
-  repoDigests: string[];
-  user: string;
-  volumes: string[];
-  env: string[];
-  labels: Record<string, string>;
 }
 
 export interface MountSpec {

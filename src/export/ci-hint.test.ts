@@ -7,33 +7,40 @@ const hint = (env: Record<string, string>, over: { inContainer?: boolean; canSta
   exportHint({ inContainer: over.inContainer ?? true, canStartContainers: over.canStartContainers ?? false, env, mode: 'fuse' });
 
 describe('exportHint', () => {
-  it('names the runner config for GitLab, the workflow for GitHub, the Pod under Kubernetes', () => {
-    expect(hint({ CI: 'true', GITLAB_CI: 'true' })).toMatchObject({ format: 'gitlab-runner', command: 'werf-run --export gitlab-runner --mode fuse' });
-    expect(hint({ CI: 'true', GITLAB_CI: 'true', KUBERNETES_SERVICE_HOST: '10.0.0.1' })?.format).toBe('kubernetes');
-    expect(hint({ CI: 'true', GITHUB_ACTIONS: 'true' })?.format).toBe('github-actions');
-    expect(hint({ CI: 'true', KUBERNETES_SERVICE_HOST: '10.0.0.1' })?.format).toBe('kubernetes');
-    expect(hint({ CI: 'true' })?.format).toBe('docker-run');
+  // The runner config for GitLab, the workflow for GitHub, the Pod under Kubernetes.
+  it.each([
+    [{ CI: 'true', GITLAB_CI: 'true' }, 'gitlab-runner'],
+    [{ CI: 'true', GITLAB_CI: 'true', KUBERNETES_SERVICE_HOST: '10.0.0.1' }, 'kubernetes'],
+    [{ CI: 'true', GITHUB_ACTIONS: 'true' }, 'github-actions'],
+    [{ CI: 'true', KUBERNETES_SERVICE_HOST: '10.0.0.1' }, 'kubernetes'],
+    [{ CI: 'true' }, 'docker-run'],
+  ])('in a job container with %j: --export %s', (env, format) => {
+    expect(hint(env)).toMatchObject({ format, command: `werf-run --export ${format} --mode fuse` });
   });
 
-  it('says nothing outside CI, outside a container, or when werf-run can start its own container', () => {
-    expect(hint({})).toBeUndefined();
-    expect(hint({ CI: 'false' })).toBeUndefined();
-    expect(hint({ CI: 'true' }, { inContainer: false })).toBeUndefined();
-    expect(hint({ CI: 'true' }, { canStartContainers: true })).toBeUndefined();
+  it.each([
+    ['outside CI', {}, {}],
+    ['with CI=false', { CI: 'false' }, {}],
+    ['outside a container', { CI: 'true' }, { inContainer: false }],
+    ['when werf-run can start its own container', { CI: 'true' }, { canStartContainers: true }],
+  ])('says nothing %s', (_where, env, over) => {
+    expect(hint(env, over)).toBeUndefined();
   });
 });
 
 describe('runsInContainer', () => {
-  it('reads the runtimes\' marker files, cgroup v1 paths, Docker\'s mounts under cgroup v2, and Kubernetes\' env', () => {
-    expect(runsInContainer(none, {})).toBe(false);
-    expect(runsInContainer({ ...none, cgroup: '0::/\n' }, {})).toBe(false);
-    expect(runsInContainer({ ...none, dockerenv: true }, {})).toBe(true);
-    expect(runsInContainer({ ...none, containerenv: true }, {})).toBe(true);
-    expect(runsInContainer({ ...none, cgroup: '12:pids:/kubepods/burstable/pod1/abc\n' }, {})).toBe(true);
-    expect(runsInContainer({ ...none, cgroup: '4:memory:/docker/0123abcd\n' }, {})).toBe(true);
-    const id = 'a'.repeat(64);
-    expect(runsInContainer({ ...none, mountinfo: `612 600 8:1 /var/lib/docker/containers/${id}/hostname /etc/hostname rw\n` }, {})).toBe(true);
-    expect(runsInContainer(none, { KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toBe(true);
+  // The runtimes' marker files, cgroup v1 paths, Docker's mounts under cgroup v2, and Kubernetes' env.
+  it.each([
+    ['nothing', false, none, {}],
+    ['a cgroup v2 root', false, { ...none, cgroup: '0::/\n' }, {}],
+    ["Docker's /.dockerenv", true, { ...none, dockerenv: true }, {}],
+    ["Podman's /run/.containerenv", true, { ...none, containerenv: true }, {}],
+    ['a kubepods cgroup', true, { ...none, cgroup: '12:pids:/kubepods/burstable/pod1/abc\n' }, {}],
+    ['a docker cgroup', true, { ...none, cgroup: '4:memory:/docker/0123abcd\n' }, {}],
+    ["Docker's hostname mount", true, { ...none, mountinfo: `612 600 8:1 /var/lib/docker/containers/${'a'.repeat(64)}/hostname /etc/hostname rw\n` }, {}],
+    ["Kubernetes' service env", true, none, { KUBERNETES_SERVICE_HOST: '10.0.0.1' }],
+  ] as const)('%s: in a container %s', (_what, inside, signals, env) => {
+    expect(runsInContainer(signals, env)).toBe(inside);
   });
 });
 

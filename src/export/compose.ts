@@ -6,7 +6,7 @@ import { Document } from 'yaml';
 import { PROJECT_DIR } from '../plan/contract.js';
 import { cacheTargets, dnsName, provenance, type ExportSpec } from './spec.js';
 
-export function composeObject(spec: ExportSpec): Record<string, unknown> {
+function composeObject(spec: ExportSpec): Record<string, unknown> {
   const t = cacheTargets(spec.user);
   const service: Record<string, unknown> = {
     image: spec.image,

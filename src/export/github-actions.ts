@@ -8,9 +8,9 @@ import { shellQuote } from '../plan/docker-command.js';
 import { isSecretName } from '../plan/env.js';
 import { cacheTargets, dnsName, isRunnerProvided, provenance, uidOf, type ExportSpec } from './spec.js';
 
-export const GITHUB_USER = 'build1001';
+const GITHUB_USER = 'build1001';
 
-export function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
+function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
   const t = cacheTargets(GITHUB_USER);
   const options = [`--user ${uidOf(GITHUB_USER)}`];
   for (const opt of spec.securityOpt) options.push(`--security-opt ${opt}`);

@@ -7,7 +7,7 @@ import { Document } from 'yaml';
 import { shellQuote } from '../plan/docker-command.js';
 import { dnsName, isRunnerProvided, provenance, type ExportSpec } from './spec.js';
 
-export function gitlabCiObject(spec: ExportSpec): Record<string, unknown> {
+function gitlabCiObject(spec: ExportSpec): Record<string, unknown> {
   const werf = ['werf', ...spec.werfArgs].map(shellQuote).join(' ');
   const job: Record<string, unknown> = { image: spec.image };
   if (Object.keys(spec.envFixed).length > 0) job.variables = { ...spec.envFixed };

@@ -10,11 +10,8 @@ import { Document, isMap, isScalar, type Node } from 'yaml';
 import { UsageError } from '../errors.js';
 import { PROJECT_DIR } from '../plan/contract.js';
 import { FUSE_DEVICE } from '../plan/security.js';
+import { DEFAULT_KUBE_VERSION, type KubeCacheKind } from './formats.js';
 import { cacheTargets, dnsName, isRunnerProvided, provenance, uidOf, type ExportSpec } from './spec.js';
-
-export const DEFAULT_KUBE_VERSION = '1.30';
-export const KUBE_CACHE_KINDS = ['emptyDir', 'pvc'] as const;
-export type KubeCacheKind = (typeof KUBE_CACHE_KINDS)[number];
 
 export interface KubernetesOptions {
   /** Target cluster version, "1.29" or "v1.29.3". */
@@ -22,9 +19,9 @@ export interface KubernetesOptions {
   cacheVolumes: KubeCacheKind;
 }
 
-export const CONTAINER_NAME = 'werf';
+const CONTAINER_NAME = 'werf';
 /** Advertised by kuberenetes-learning-group/fuse-device-plugin (sic) and its forks. */
-export const FUSE_RESOURCE = 'github.com/fuse';
+const FUSE_RESOURCE = 'github.com/fuse';
 export const FUSE_PLUGIN = 'https://github.com/kuberenetes-learning-group/fuse-device-plugin';
 
 export function parseKubeVersion(value: string): { major: number; minor: number } {
@@ -37,7 +34,7 @@ export function parseKubeVersion(value: string): { major: number; minor: number 
 
 const atLeast = (v: { major: number; minor: number }, minor: number): boolean => v.major > 1 || (v.major === 1 && v.minor >= minor);
 
-export function kubernetesObject(spec: ExportSpec, options: KubernetesOptions): Record<string, unknown> {
+function kubernetesObject(spec: ExportSpec, options: KubernetesOptions): Record<string, unknown> {
   const version = parseKubeVersion(options.kubeVersion);
   const t = cacheTargets(spec.user);
   const uid = uidOf(spec.user) ?? 1000;

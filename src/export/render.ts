@@ -4,12 +4,13 @@ import { renderDockerRun } from './docker-run.js';
 import { renderGithubActions } from './github-actions.js';
 import { renderGitlabCi } from './gitlab-ci.js';
 import { renderGitlabRunner } from './gitlab-runner.js';
-import { DEFAULT_KUBE_VERSION, renderKubernetes, type KubernetesOptions } from './kubernetes.js';
-import type { ExportFormat, ExportSpec } from './spec.js';
+import { DEFAULT_KUBE_VERSION, type ExportFormat } from './formats.js';
+import { renderKubernetes, type KubernetesOptions } from './kubernetes.js';
+import type { ExportSpec } from './spec.js';
 
 export type ExportOptions = KubernetesOptions;
 
-export const DEFAULT_EXPORT_OPTIONS: ExportOptions = { kubeVersion: DEFAULT_KUBE_VERSION, cacheVolumes: 'emptyDir' };
+const DEFAULT_EXPORT_OPTIONS: ExportOptions = { kubeVersion: DEFAULT_KUBE_VERSION, cacheVolumes: 'emptyDir' };
 
 export function renderExport(format: ExportFormat, spec: ExportSpec, options: ExportOptions = DEFAULT_EXPORT_OPTIONS): string {
   switch (format) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { specFor } from '../../test/export-fixture.js';
-import { EXPORT_FORMATS } from './spec.js';
+import { EXPORT_FORMATS } from './formats.js';
 import { renderExport } from './render.js';
 import { dnsName, isRunnerProvided, uidOf } from './spec.js';
 
@@ -56,8 +56,21 @@ describe('helpers', () => {
   it('knows the image contract uids', () => {
     expect([uidOf('build'), uidOf('build1001'), uidOf('root'), uidOf('42'), uidOf('someone')]).toEqual([1000, 1001, 0, 42, undefined]);
   });
-  it('tells runner-provided variables from the user\'s, GITHUB_TOKEN being the user\'s', () => {
-    expect(['CI', 'CI_JOB_ID', 'GITHUB_SHA', 'RUNNER_OS'].every(isRunnerProvided)).toBe(true);
-    expect(['GITHUB_TOKEN', 'WERF_REPO'].some(isRunnerProvided)).toBe(false);
+  // The runner's own variables (plan/env.ts's CI_JOB_VARS), GITHUB_TOKEN being the user's.
+  it.each([
+    ['CI', true],
+    ['CI_JOB_ID', true],
+    ['CI_JOB_TOKEN', true],
+    ['GITLAB_USER_LOGIN', true],
+    ['GITHUB_SHA', true],
+    ['RUNNER_OS', true],
+    ['BUILDKITE_BRANCH', true],
+    ['JENKINS_URL', true],
+    ['GITHUB_TOKEN', false],
+    ['WERF_REPO', false],
+    ['CIRCLECI', false],
+    ['DOCKER_AUTH_CONFIG', false],
+  ])('isRunnerProvided(%s) is %s', (name, provided) => {
+    expect(isRunnerProvided(name)).toBe(provided);
   });
 });

@@ -6,12 +6,10 @@
  */
 import path from 'node:path';
 import type { Config, Mode } from '../config/schema.js';
-import type { RunPlan } from '../plan/plan.js';
+import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
 import { imageUser, storageDir, werfHomeDir, type ImageUser } from '../plan/contract.js';
-import { isSecretName } from '../plan/env.js';
-
-export const EXPORT_FORMATS = ['docker-run', 'compose', 'gitlab-runner', 'gitlab-ci', 'github-actions', 'kubernetes'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+import { CI_JOB_VARS, globToRegExp, isSecretName } from '../plan/env.js';
+import type { ExportFormat } from './formats.js';
 
 export interface ExportSpec {
   mode: Mode;
@@ -38,7 +36,7 @@ export interface ExportSpec {
   projectName?: string;
 }
 
-export interface ToExportSpecInput {
+interface ToExportSpecInput {
   plan: RunPlan;
   config: Pick<Config, 'env' | 'volumes' | 'user' | 'network'>;
   werfArgs: readonly string[];
@@ -75,15 +73,23 @@ export function toExportSpec(input: ToExportSpecInput): ExportSpec {
   };
 }
 
+/** The ExportSpec of a mode: the plan a run would make (without a TTY), made independent of this machine. */
+export function exportSpecFor({ projectName, ...input }: Omit<PlanInput, 'tty'> & { projectName?: string }): ExportSpec {
+  return toExportSpec({ plan: plan({ ...input, tty: false }), config: input.config, werfArgs: input.werfArgs, ...(projectName ? { projectName } : {}) });
+}
+
 /** The user, home and cache mount points in the image for a spec (or a user a format imposes). */
 export function cacheTargets(user: string): ImageUser & { storage: string; werfHome: string } {
   const who = imageUser(user);
   return { ...who, storage: storageDir(who.home), werfHome: werfHomeDir(who.home) };
 }
 
+const CI_JOB_MATCHERS = CI_JOB_VARS.map(globToRegExp);
+
 /** Variables a CI system sets in every job by itself (werf-run passes them by default). */
 export function isRunnerProvided(name: string): boolean {
-  return /^(CI|CI_.*|GITLAB_CI|GITLAB_USER_.*|GITHUB_(?!TOKEN$).*|RUNNER_.*|BUILD_.*|JENKINS_URL|BUILDKITE.*)$/.test(name);
+  // GitHub does not put GITHUB_TOKEN into a job's environment: a workflow passes it from secrets.
+  return name !== 'GITHUB_TOKEN' && CI_JOB_MATCHERS.some((m) => m.test(name));
 }
 
 /** Numeric uid of the image contract's users (Kubernetes and GitHub want numbers). */

@@ -1,6 +1,7 @@
 /**
- * The `docker run` command line equivalent to a plan, for --dry-run and for
- * users who want to see or paste what werf-run does. Secrets are redacted.
+ * The `docker run` command line for a container: the one builder behind
+ * --dry-run (a plan a user can paste) and --export docker-run. Secret values
+ * are redacted.
  */
 import type { ContainerSpec } from '../engine/port.js';
 import { redactEnvEntry } from './env.js';
@@ -11,29 +12,30 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-export function dockerRunArgs(spec: ContainerSpec): string[] {
-  const args = ['docker', 'run', '--rm'];
-  if (spec.tty) args.push('-it');
-  for (const opt of spec.securityOpt) args.push('--security-opt', opt);
-  for (const device of spec.devices) args.push('--device', device);
-  if (spec.privileged) args.push('--privileged');
-  if (spec.usernsMode) args.push(`--userns=${spec.usernsMode}`);
-  if (spec.networkMode) args.push('--network', spec.networkMode);
-  for (const u of spec.ulimits ?? []) args.push('--ulimit', `${u.name}=${u.soft}:${u.hard}`);
-  for (const group of spec.groupAdd ?? []) args.push('--group-add', group);
-  if (spec.user) args.push('--user', spec.user);
+/** `docker run` as groups of words: `docker run --rm`, then one option with its value per group, then the image and command. */
+export function dockerRunGroups(spec: ContainerSpec): string[][] {
+  const groups: string[][] = [['docker', 'run', '--rm']];
+  if (spec.tty) groups.push(['-it']);
+  for (const opt of spec.securityOpt) groups.push(['--security-opt', opt]);
+  for (const device of spec.devices) groups.push(['--device', device]);
+  if (spec.privileged) groups.push(['--privileged']);
+  if (spec.usernsMode) groups.push([`--userns=${spec.usernsMode}`]);
+  if (spec.networkMode) groups.push(['--network', spec.networkMode]);
+  for (const u of spec.ulimits ?? []) groups.push(['--ulimit', `${u.name}=${u.soft}:${u.hard}`]);
+  for (const group of spec.groupAdd ?? []) groups.push(['--group-add', group]);
+  if (spec.user) groups.push(['--user', spec.user]);
   for (const m of spec.mounts) {
     const fields = m.type === 'tmpfs' ? [`type=tmpfs`, `target=${m.target}`] : [`type=${m.type}`, `source=${m.source}`, `target=${m.target}`];
     if (m.readOnly) fields.push('readonly');
-    args.push('--mount', fields.join(','));
+    groups.push(['--mount', fields.join(',')]);
   }
-  if (spec.workingDir) args.push('--workdir', spec.workingDir);
-  for (const entry of spec.env) args.push('--env', redactEnvEntry(entry));
-  for (const [key, value] of Object.entries(spec.labels)) args.push('--label', `${key}=${value}`);
-  args.push(spec.image, ...spec.cmd);
-  return args;
+  if (spec.workingDir) groups.push(['--workdir', spec.workingDir]);
+  for (const entry of spec.env) groups.push(['--env', redactEnvEntry(entry)]);
+  for (const [key, value] of Object.entries(spec.labels)) groups.push(['--label', `${key}=${value}`]);
+  groups.push([spec.image, ...spec.cmd]);
+  return groups;
 }
 
 export function dockerRunCommand(spec: ContainerSpec): string {
-  return dockerRunArgs(spec).map(shellQuote).join(' ');
+  return dockerRunGroups(spec).flat().map(shellQuote).join(' ');
 }

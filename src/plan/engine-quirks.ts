@@ -9,7 +9,7 @@
  */
 import type { UlimitSpec } from '../engine/port.js';
 
-export const PODMAN_ULIMITS: readonly UlimitSpec[] = [
+const PODMAN_ULIMITS: readonly UlimitSpec[] = [
   { name: 'nofile', soft: 1024, hard: 4096 },
   { name: 'nproc', soft: 4096, hard: 4096 },
 ];

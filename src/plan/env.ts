@@ -1,19 +1,10 @@
 /** Which host variables reach werf (pure). */
 
+/** The CI systems' job variables: their runners set them in every job (the exports leave them to the runner). */
+export const CI_JOB_VARS = ['CI', 'CI_*', 'GITLAB_CI', 'GITLAB_USER_*', 'GITHUB_*', 'RUNNER_*', 'BUILD_*', 'JENKINS_URL', 'BUILDKITE*'] as const;
+
 /** Passed by default: werf's own settings and the CI systems' job variables. */
-export const DEFAULT_ENV_PASS = [
-  'WERF_*',
-  'CI',
-  'CI_*',
-  'GITLAB_CI',
-  'GITLAB_USER_*',
-  'GITHUB_*',
-  'RUNNER_*',
-  'BUILD_*',
-  'JENKINS_URL',
-  'BUILDKITE*',
-  'DOCKER_AUTH_CONFIG',
-] as const;
+export const DEFAULT_ENV_PASS = ['WERF_*', ...CI_JOB_VARS, 'DOCKER_AUTH_CONFIG'] as const;
 
 /** Names that werf-run owns inside the container and never copies from the host. */
 const NEVER_PASS = new Set(['WERF_CONTAINERIZED', 'WERF_BUILDAH_MODE_HOST_PATH', 'HOME', 'PATH', 'USER']);
@@ -56,7 +47,9 @@ const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi;
 /** KEY=VALUE with the value replaced when the name looks secret, and any URL password in the value masked. */
 export function redactEnvEntry(entry: string): string {
   const eq = entry.indexOf('=');
-  const name = eq < 0 ? entry : entry.slice(0, eq);
+  // A name alone (passed from the shell, as --export writes it) shows no value.
+  if (eq < 0) return entry;
+  const name = entry.slice(0, eq);
   if (isSecretName(name)) return `${name}=<redacted>`;
   return entry.replace(URL_PASSWORD, '$1<redacted>@');
 }

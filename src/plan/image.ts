@@ -6,7 +6,7 @@ import { isBareDigest, isRepository, isTag, parseReference } from './reference.j
 type ImageConfig = Config['image'];
 
 /** Channels each group publishes (werf's release process); group 3 has only dev so far. */
-export const CHANNELS_OF_GROUP: Record<string, readonly string[]> = {
+const CHANNELS_OF_GROUP: Record<string, readonly string[]> = {
   '1.1': ['alpha', 'beta', 'ea', 'stable', 'rock-solid'],
   '1.2': ['alpha', 'beta', 'ea', 'stable', 'rock-solid'],
   '2': ['alpha', 'beta', 'ea', 'stable', 'rock-solid'],

@@ -10,7 +10,6 @@ const base = (over: Partial<PlanInput> = {}): PlanInput => ({
   config: defaultConfig(),
   facts: { selinux: false, usernsRemap: false },
   hostEnv: { WERF_REPO: 'r', CI_JOB_ID: '7', HOME: '/root', SECRET_THING: 'x', GITHUB_TOKEN: 't' },
-  owner: { host: 'h', pid: 1, startedAt: '2026-01-01T00:00:00Z' },
   tty: false,
   ...over,
 });
@@ -82,8 +81,10 @@ describe('plan', () => {
     ]);
   });
 
-  it('labels the container as managed, with its owner', () => {
-    expect(plan(base()).container.labels).toMatchObject({ 'werf-run.managed': 'true', 'werf-run.owner-pid': '1' });
+  it('labels the container as managed, with its mode and project; the owner is added where it is created', () => {
+    const labels = plan(base()).container.labels;
+    expect(labels).toMatchObject({ 'werf-run.managed': 'true', 'werf-run.mode': 'native' });
+    expect(Object.keys(labels).filter((key) => key.startsWith('werf-run.owner'))).toEqual([]);
   });
 });
 

@@ -15,24 +15,6 @@ import { ownedBy, type InjectedFile } from './files.js';
 
 export const MANAGED_LABEL = 'werf-run.managed';
 
-export interface Owner {
-  host: string;
-  pid: number;
-  startedAt: string;
-  /** The owner process's start time as the OS counts it (Linux: /proc/<pid>/stat field 22), to tell a reused PID apart. */
-  processStart?: string;
-}
-
-/** The labels that let a later run tell whether a container's owner is still alive (see run/orphans.ts). */
-export function ownerLabels(owner: Owner): Record<string, string> {
-  return {
-    'werf-run.owner-host': owner.host,
-    'werf-run.owner-pid': String(owner.pid),
-    'werf-run.started-at': owner.startedAt,
-    ...(owner.processStart === undefined ? {} : { 'werf-run.owner-start': owner.processStart }),
-  };
-}
-
 /** A project dir's source on the engine's side: a host path to bind, or a named volume. */
 export interface ProjectSource {
   type: 'bind' | 'volume';
@@ -62,7 +44,6 @@ export interface PlanInput {
   /** engine.product (from /info) adds the engine's quirks, e.g. Podman's ulimits. */
   facts: SecurityFacts & { engine?: { product: 'docker' | 'podman' } };
   hostEnv: Readonly<Record<string, string | undefined>>;
-  owner: Owner;
   tty: boolean;
   /** Files the caller found on the host and wants werf to see read-only. */
   readOnlyFiles?: { source: string; target: string }[];
@@ -78,7 +59,7 @@ export interface PlanInput {
 }
 
 /** Where the Docker socket appears in the werf container when the user asked for it. */
-export const CONTAINER_DOCKER_SOCKET = '/var/run/docker.sock';
+const CONTAINER_DOCKER_SOCKET = '/var/run/docker.sock';
 
 export interface RunPlan {
   mode: Mode;
@@ -145,8 +126,8 @@ export function plan(input: PlanInput): RunPlan {
       user: who.user,
       workingDir: containerWorkdir(input.project.root, input.project.cwd),
       labels: {
+        // The owner labels are added where the container is created (run/live-containers.ts's trackingEngine).
         [MANAGED_LABEL]: 'true',
-        ...ownerLabels(input.owner),
         'werf-run.mode': input.mode,
         'werf-run.project': input.project.root,
       },

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 
-export const MANIFEST_VERSION = 1;
+const MANIFEST_VERSION = 1;
 
 export interface ManifestEntry {
   type: 'file' | 'dir' | 'symlink';

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../engine/port.js';
+import { fakeEngine } from '../../test/fakes.js';
 import { runAttempt } from './attempt.js';
 import { readTar } from './tar.js';
 
@@ -16,15 +17,12 @@ function frame(text: string): Buffer {
 }
 
 /** An engine whose container's output and fate the test controls. */
-function fakeEngine(over: Partial<Engine> & { output: PassThrough }): Engine & { removed: string[] } {
+function attemptEngine({ output, ...over }: Partial<Engine> & { output: PassThrough }): Engine & { removed: string[] } {
   const removed: string[] = [];
-  const no = () => Promise.reject(new Error('not in this test'));
-  return {
-    endpoint: { url: 'unix:///fake.sock', source: 'test' },
+  const engine = fakeEngine({
     ping: async () => undefined,
-    info: no, inspectImage: no, pullImage: no, listContainers: no, resizeContainerTty: no, putArchive: no, getArchive: no, containerMounts: no,
     createContainer: async () => 'c0ffee',
-    attachContainer: async () => ({ output: over.output, multiplexed: true }),
+    attachContainer: async () => ({ output, multiplexed: true }),
     startContainer: async () => undefined,
     waitContainer: () => new Promise<number>(() => undefined),
     killContainer: async () => undefined,
@@ -33,8 +31,8 @@ function fakeEngine(over: Partial<Engine> & { output: PassThrough }): Engine & {
     },
     inspectContainer: async () => ({ running: false, exitCode: 0 }),
     ...over,
-    removed,
-  };
+  });
+  return Object.assign(engine, { removed });
 }
 
 const sinks = () => ({ stdout: new PassThrough(), stderr: new PassThrough() });
@@ -42,9 +40,9 @@ const sinks = () => ({ stdout: new PassThrough(), stderr: new PassThrough() });
 describe('runAttempt against engine trouble', () => {
   it('does not hang when the output ends, wait() never answers and the engine stops answering', async () => {
     const output = new PassThrough();
-    const engine = fakeEngine({ output, ping: async () => { throw new Error('connect ENOENT /fake.sock'); } });
+    const engine = attemptEngine({ output, ping: async () => { throw new Error('connect ENOENT /fake.sock'); } });
     output.end(frame('last words\n'));
-    await expect(runAttempt(engine, spec, sinks(), {}, timings)).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ENOENT/);
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ENOENT/);
     expect(engine.removed).toEqual(['c0ffee']);
   });
 
@@ -52,7 +50,7 @@ describe('runAttempt against engine trouble', () => {
     const output = new PassThrough();
     let finish: (code: number) => void = () => undefined;
     let pings = 0;
-    const engine = fakeEngine({
+    const engine = attemptEngine({
       output,
       ping: async () => {
         if (++pings === 3) finish(4);
@@ -60,7 +58,7 @@ describe('runAttempt against engine trouble', () => {
       waitContainer: () => new Promise<number>((resolve) => (finish = resolve)),
     });
     output.end();
-    const result = await runAttempt(engine, spec, sinks(), {}, timings);
+    const result = await runAttempt(engine, spec, sinks(), () => undefined, {}, timings);
     expect(result.exitCode).toBe(4);
     expect(pings).toBeGreaterThanOrEqual(3);
   });
@@ -68,10 +66,10 @@ describe('runAttempt against engine trouble', () => {
   it('stops waiting for an output stream that never ends after the container stopped, with a warning', async () => {
     const output = new PassThrough();
     const warnings: string[] = [];
-    const engine = fakeEngine({ output, waitContainer: async () => 0 });
+    const engine = attemptEngine({ output, waitContainer: async () => 0 });
     output.write(frame('partial'));
     const io = sinks();
-    const result = await runAttempt(engine, spec, io, { onWarning: (m) => warnings.push(m) }, timings);
+    const result = await runAttempt(engine, spec, io, () => undefined, { onWarning: (m) => warnings.push(m) }, timings);
     expect(result.exitCode).toBe(0);
     expect(warnings.join()).toMatch(/did not end 100 ms after the container stopped/);
     expect(io.stdout.read()?.toString()).toBe('partial');
@@ -79,15 +77,35 @@ describe('runAttempt against engine trouble', () => {
 
   it('says so when the container was removed from outside', async () => {
     const output = new PassThrough();
-    const engine = fakeEngine({ output, waitContainer: async () => 137, inspectContainer: async () => undefined });
+    const engine = attemptEngine({ output, waitContainer: async () => 137, inspectContainer: async () => undefined });
     output.end();
-    await expect(runAttempt(engine, spec, sinks(), {}, timings)).rejects.toThrow(/removed from outside werf-run while werf was running \(it reported exit code 137\)/);
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/removed from outside werf-run while werf was running \(it reported exit code 137\)/);
   });
 
   it('reports a wait() that fails as a lost engine', async () => {
     const output = new PassThrough();
-    const engine = fakeEngine({ output, waitContainer: async () => { throw new Error('socket hang up'); } });
-    await expect(runAttempt(engine, spec, sinks(), {}, timings)).rejects.toThrow(/lost the Docker Engine .* socket hang up/);
+    const engine = attemptEngine({ output, waitContainer: async () => { throw new Error('socket hang up'); } });
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine .* socket hang up/);
+  });
+  it('reports a start request that fails because the engine went away as a lost engine', async () => {
+    const output = new PassThrough();
+    const engine = attemptEngine({
+      output,
+      startContainer: async () => {
+        throw new Error('starting the werf container failed: socket hang up');
+      },
+      ping: async () => {
+        throw new Error('connect ECONNREFUSED /fake.sock');
+      },
+    });
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ECONNREFUSED/);
+    expect(engine.removed).toEqual(['c0ffee']);
+  });
+
+  it('passes on a start error of an engine that still answers', async () => {
+    const output = new PassThrough();
+    const engine = attemptEngine({ output, startContainer: async () => Promise.reject(new Error('starting the werf container failed: no such image')) });
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow('starting the werf container failed: no such image');
   });
 });
 
@@ -95,7 +113,7 @@ describe('runAttempt hooks', () => {
   it('announces the start before asking the engine, so a signal in between stops werf gracefully', async () => {
     const output = new PassThrough();
     const events: string[] = [];
-    const engine = fakeEngine({
+    const engine = attemptEngine({
       output,
       startContainer: async () => {
         events.push('start request');
@@ -103,7 +121,7 @@ describe('runAttempt hooks', () => {
       },
       waitContainer: async () => 0,
     });
-    await runAttempt(engine, spec, sinks(), { onStarting: () => events.push('onStarting'), onStarted: () => events.push('onStarted') }, timings);
+    await runAttempt(engine, spec, sinks(), () => undefined, { onStarting: () => events.push('onStarting'), onStarted: () => events.push('onStarted') }, timings);
     expect(events).toEqual(['onStarting', 'start request', 'onStarted']);
   });
 });
@@ -118,7 +136,7 @@ describe('runAttempt files', () => {
     const output = new PassThrough();
     const events: string[] = [];
     const archives: Buffer[] = [];
-    const engine = fakeEngine({
+    const engine = attemptEngine({
       output,
       createContainer: async () => {
         events.push('create');
@@ -138,7 +156,7 @@ describe('runAttempt files', () => {
       { path: '/home/build/.docker/config.json', content: Buffer.from('{"auths":{}}'), mode: 0o600, uid: 1000, gid: 1000, secret: true },
       { path: '/home/build/.kube/config', content: Buffer.from('k'), mode: 0o600, uid: 1000, gid: 1000 },
     ];
-    await runAttempt(engine, spec, sinks(), {}, timings, { files, keptDirs: ['/home/build', '/tmp'] });
+    await runAttempt(engine, spec, sinks(), () => undefined, {}, timings, { files, keptDirs: ['/home/build', '/tmp'] });
     expect(events).toEqual(['create', 'put c0ffee /', 'start']);
     expect(await listTar(archives[0] as Buffer)).toEqual([
       'directory home/build/.docker 700 1000:1000',
@@ -151,12 +169,12 @@ describe('runAttempt files', () => {
   it('uploads nothing when there are no files, and removes the container when the upload fails', async () => {
     const output = new PassThrough();
     let puts = 0;
-    const quiet = fakeEngine({ output, putArchive: async () => void puts++, startContainer: async () => void output.end(), waitContainer: async () => 0 });
-    await runAttempt(quiet, spec, sinks(), {}, timings);
+    const quiet = attemptEngine({ output, putArchive: async () => void puts++, startContainer: async () => void output.end(), waitContainer: async () => 0 });
+    await runAttempt(quiet, spec, sinks(), () => undefined, {}, timings);
     expect(puts).toBe(0);
-    const failing = fakeEngine({ output: new PassThrough(), putArchive: async () => { throw new Error('no space left'); } });
+    const failing = attemptEngine({ output: new PassThrough(), putArchive: async () => { throw new Error('no space left'); } });
     const files = { files: [{ path: '/tmp/f', content: Buffer.from('x'), mode: 0o600, uid: 1, gid: 1 }], keptDirs: ['/tmp'] };
-    await expect(runAttempt(failing, spec, sinks(), {}, timings, files)).rejects.toThrow(/no space left/);
+    await expect(runAttempt(failing, spec, sinks(), () => undefined, {}, timings, files)).rejects.toThrow(/no space left/);
     expect(failing.removed).toEqual(['c0ffee']);
   });
 });

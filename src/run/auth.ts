@@ -7,12 +7,12 @@
  * Credentials never appear in messages: only where they came from.
  */
 import { WerfRunError } from '../errors.js';
-import type { DockerAuthEntry, DockerConfigFile } from '../config/docker-config.js';
+import type { DockerAuthEntry, DockerConfigFile } from '../engine/docker-config.js';
 import type { RegistryAuth } from '../engine/port.js';
 
-export const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB = 'docker.io';
 /** The key the docker CLI stores Docker Hub credentials under, and sends as serveraddress. */
-export const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
+const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
 const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
 
 /** The registry host of an image reference, "docker.io" for Docker Hub names (like the docker CLI). */
@@ -34,7 +34,7 @@ export function normalizeRegistry(key: string): string {
 }
 
 /** The address a credential helper and the engine expect for a registry. */
-export function serverAddress(host: string): string {
+function serverAddress(host: string): string {
   return host === DOCKER_HUB ? DOCKER_HUB_SERVER : host;
 }
 
@@ -49,7 +49,7 @@ export type AuthLookup =
   | undefined;
 
 /** Credentials written in an auths entry, or undefined when it holds none (Docker Desktop writes empty ones). */
-export function authFromEntry(entry: DockerAuthEntry, address: string, where: string): RegistryAuth | undefined {
+function authFromEntry(entry: DockerAuthEntry, address: string, where: string): RegistryAuth | undefined {
   if (entry.identitytoken) return { identitytoken: entry.identitytoken, serveraddress: address };
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
@@ -78,7 +78,7 @@ export function lookupAuth(config: DockerConfigFile, host: string, where: string
 }
 
 /** A credential helper's answer: credentials, or "not found" (its normal reply for an unknown registry). */
-export type HelperAnswer = { username: string; secret: string } | 'not-found';
+type HelperAnswer = { username: string; secret: string } | 'not-found';
 export type HelperRunner = (helper: string, serverAddress: string, source: string) => Promise<HelperAnswer>;
 
 export interface ResolvedAuth {

@@ -7,7 +7,7 @@ import tar from 'tar-stream';
 import type { Engine } from '../engine/port.js';
 import { archiveEntries, type InjectedFile } from '../plan/files.js';
 
-export async function packFiles(files: readonly InjectedFile[], existing: readonly string[]): Promise<Buffer> {
+async function packFiles(files: readonly InjectedFile[], existing: readonly string[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {

@@ -11,7 +11,7 @@ import { errorMessage } from '../errors.js';
 import type { LiveContainers } from './live-containers.js';
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';
-export const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
+const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
 
 export interface SignalSource {
   on(signal: StopSignal, listener: () => void): unknown;

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerSpec, Engine } from '../engine/port.js';
+import { fakeEngine } from '../../test/fakes.js';
 import { LiveContainers, trackingEngine } from './live-containers.js';
 
-function fakeEngine(log: string[]): Engine {
+/** An engine that logs what is created (with its labels) and removed. */
+function loggingFake(log: string[]): Engine {
   let n = 0;
-  const no = () => Promise.reject(new Error('not in this test'));
-  return {
-    endpoint: { url: 'unix:///fake', source: 'test' },
-    ping: no, info: no, inspectImage: no, pullImage: no, attachContainer: no, startContainer: no, waitContainer: no,
-    killContainer: no, listContainers: no, resizeContainerTty: no, inspectContainer: no, putArchive: no, getArchive: no, containerMounts: no,
+  return fakeEngine({
     async createContainer(spec: ContainerSpec) {
       log.push(`create ${JSON.stringify(spec.labels)}`);
       return `c${++n}`;
@@ -16,7 +14,7 @@ function fakeEngine(log: string[]): Engine {
     async removeContainer(id: string) {
       log.push(`remove ${id}`);
     },
-  };
+  });
 }
 
 const spec = { image: 'i', cmd: [], env: [], labels: { mine: 'x' }, tty: false, openStdin: false, mounts: [], securityOpt: [], devices: [], privileged: false } satisfies ContainerSpec;
@@ -26,7 +24,7 @@ describe('trackingEngine', () => {
   it('labels every container with its owner and tracks it until removed', async () => {
     const log: string[] = [];
     const live = new LiveContainers();
-    const engine = trackingEngine(fakeEngine(log), live, owner);
+    const engine = trackingEngine(loggingFake(log), live, owner);
     const id = await engine.createContainer(spec);
     expect(JSON.parse(log[0]!.slice('create '.length))).toEqual({
       mine: 'x', 'werf-run.managed': 'true', 'werf-run.owner-host': 'h', 'werf-run.owner-pid': '7',
@@ -40,7 +38,7 @@ describe('trackingEngine', () => {
   it('refuses to create once closed, and removes what is created after closing', async () => {
     const log: string[] = [];
     const live = new LiveContainers();
-    const inner = fakeEngine(log);
+    const inner = loggingFake(log);
     const engine = trackingEngine({ ...inner, createContainer: async (s) => { live.close('interrupted by SIGINT'); return inner.createContainer(s); } }, live, owner);
     await expect(engine.createContainer(spec)).rejects.toThrow(/interrupted by SIGINT/);
     expect(log.at(-1)).toBe('remove c1');

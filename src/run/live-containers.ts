@@ -11,7 +11,8 @@
  */
 import { WerfRunError } from '../errors.js';
 import type { ContainerSpec, Engine } from '../engine/port.js';
-import { MANAGED_LABEL, ownerLabels, type Owner } from '../plan/plan.js';
+import { MANAGED_LABEL } from '../plan/plan.js';
+import { ownerLabels, type Owner } from './orphans.js';
 
 export class LiveContainers {
   private readonly ids = new Set<string>();

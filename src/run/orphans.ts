@@ -9,6 +9,31 @@ import { readFileSync } from 'node:fs';
 import { MANAGED_LABEL } from '../plan/plan.js';
 import type { ContainerSummary, Engine } from '../engine/port.js';
 
+export interface Owner {
+  host: string;
+  pid: number;
+  startedAt: string;
+  /** The owner process's start time as the OS counts it (Linux: /proc/<pid>/stat field 22), to tell a reused PID apart. */
+  processStart?: string;
+}
+
+/** The labels that name a container's owner: written by trackingEngine (live-containers.ts), read by findOrphans. */
+const OWNER_LABELS = {
+  host: 'werf-run.owner-host',
+  pid: 'werf-run.owner-pid',
+  startedAt: 'werf-run.started-at',
+  processStart: 'werf-run.owner-start',
+} as const;
+
+export function ownerLabels(owner: Owner): Record<string, string> {
+  return {
+    [OWNER_LABELS.host]: owner.host,
+    [OWNER_LABELS.pid]: String(owner.pid),
+    [OWNER_LABELS.startedAt]: owner.startedAt,
+    ...(owner.processStart === undefined ? {} : { [OWNER_LABELS.processStart]: owner.processStart }),
+  };
+}
+
 /** What the OS says about a PID: not alive, or alive with a start time when the OS tells one. */
 export type ProcessState = { alive: false } | { alive: true; start?: string };
 
@@ -27,8 +52,8 @@ export function findOrphans(
   const orphans: OrphanVerdict[] = [];
   for (const c of containers) {
     const labels = c.labels;
-    if (labels[MANAGED_LABEL] !== 'true' || labels['werf-run.owner-host'] !== self.host) continue;
-    const pidText = labels['werf-run.owner-pid'] ?? '';
+    if (labels[MANAGED_LABEL] !== 'true' || labels[OWNER_LABELS.host] !== self.host) continue;
+    const pidText = labels[OWNER_LABELS.pid] ?? '';
     if (!/^[1-9][0-9]*$/.test(pidText)) continue;
     const pid = Number(pidText);
     if (pid === self.pid) continue;
@@ -37,7 +62,7 @@ export function findOrphans(
       orphans.push({ id: c.id, pid, why: `its werf-run (PID ${pid}) is gone` });
       continue;
     }
-    const recorded = labels['werf-run.owner-start'];
+    const recorded = labels[OWNER_LABELS.processStart];
     // Without both start times we cannot tell a reused PID from the owner: leave it.
     if (recorded !== undefined && state.start !== undefined && recorded !== state.start) {
       orphans.push({ id: c.id, pid, why: `its werf-run (PID ${pid}) is gone; the PID now belongs to another process` });
@@ -58,7 +83,7 @@ export function processStartOf(pid: number | 'self', read: (file: string) => str
   }
 }
 
-export function processState(pid: number): ProcessState {
+function processState(pid: number): ProcessState {
   try {
     process.kill(pid, 0);
   } catch (error) {
@@ -75,7 +100,7 @@ export async function removeOrphans(
   say: (message: string) => void,
   state: (pid: number) => ProcessState = processState,
 ): Promise<number> {
-  const containers = await engine.listContainers({ [MANAGED_LABEL]: 'true', 'werf-run.owner-host': self.host });
+  const containers = await engine.listContainers({ [MANAGED_LABEL]: 'true', [OWNER_LABELS.host]: self.host });
   let removed = 0;
   for (const orphan of findOrphans(containers, self, state)) {
     await engine.removeContainer(orphan.id);

@@ -8,7 +8,7 @@
 import type { ContainerSpec, Engine, UlimitSpec } from '../engine/port.js';
 import { errorMessage } from '../errors.js';
 import { PROJECT_VIEW_SCRIPT, parseProjectView, projectViewArgs, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
-import { Collect } from '../detect/probe.js';
+import { Collect } from './probe.js';
 import { runAttempt } from './attempt.js';
 
 export interface ProjectViewTarget {
@@ -22,9 +22,9 @@ export interface ProjectViewTarget {
   ulimits?: UlimitSpec[];
 }
 
-export const VIEW_ROLE = 'project-check';
+const VIEW_ROLE = 'project-check';
 
-export function projectViewSpec(target: ProjectViewTarget): ContainerSpec {
+function projectViewSpec(target: ProjectViewTarget): ContainerSpec {
   const dirs = [target.marker.root, ...target.gitDirs];
   return {
     image: target.image,
@@ -49,7 +49,7 @@ const NO_SOURCE = /bind source path does not exist|no such file or directory|not
 export async function viewProject(engine: Engine, target: ProjectViewTarget): Promise<ProjectView> {
   const out = new Collect();
   try {
-    await runAttempt(engine, projectViewSpec(target), { stdout: out, stderr: out });
+    await runAttempt(engine, projectViewSpec(target), { stdout: out, stderr: out }, () => undefined);
   } catch (error) {
     const message = errorMessage(error);
     if (NO_SOURCE.test(message)) return { kind: 'elsewhere', why: `the engine's host has no ${target.marker.root} (${message.replace(/^.*failed: /, '')})` };

@@ -55,4 +55,4 @@ export class PullTracker {
   }
 }
 
-export const megabytes = (bytes: number): string => (bytes / 1e6).toFixed(1);
+const megabytes = (bytes: number): string => (bytes / 1e6).toFixed(1);

@@ -1,42 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { WerfRunError } from '../errors.js';
-import type { Engine, PullProgress, RegistryAuth } from '../engine/port.js';
-import type { Reporter } from '../cli/reporter.js';
+import type { PullProgress, RegistryAuth } from '../engine/port.js';
+import { fakeEngine, recordingReporter as recorder } from '../../test/fakes.js';
 import { ensureImage } from './pull.js';
 
-function fakeEngine(present: boolean, events: PullProgress[] = [], fail?: string) {
+/** An engine with the image or without, whose pulls send `events` and then fail with `fail`, if given. */
+function registryEngine(present: boolean, events: PullProgress[] = [], fail?: string) {
   const pulls: (RegistryAuth | undefined)[] = [];
-  const engine = {
-    endpoint: { url: 'unix:///e.sock', source: 'test' },
-    inspectImage: async () => (present ? { id: 'sha256:0123456789abcdef0123', repoDigests: [], user: '', volumes: [], env: [], labels: {} } : undefined),
+  const engine = fakeEngine({
+    inspectImage: async () => (present ? { id: 'sha256:0123456789abcdef0123' } : undefined),
     pullImage: async (_ref: string, auth: RegistryAuth | undefined, onProgress: (e: PullProgress) => void) => {
       pulls.push(auth);
       for (const e of events) onProgress(e);
       if (fail) throw new WerfRunError(`pulling r.io/w:2 failed: ${fail}`);
     },
-  } as unknown as Engine;
+  });
   return { engine, pulls };
-}
-
-function recorder() {
-  const lines: string[] = [];
-  const reporter: Reporter = {
-    step: (m) => lines.push(`step ${m}`),
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    debug: (m) => lines.push(`debug ${m}`),
-    progress: (m) => lines.push(`progress ${m}`),
-    task: (title, run) => (lines.push(`task ${title}`), run()),
-    endPreparation: () => undefined,
-  };
-  return { reporter, lines };
 }
 
 const auth = { username: 'u', password: 'p', serveraddress: 'r.io' };
 
 describe('ensureImage', () => {
   it('with "missing" and the image present neither pulls nor asks for credentials', async () => {
-    const { engine, pulls } = fakeEngine(true);
+    const { engine, pulls } = registryEngine(true);
     let asked = false;
     await ensureImage(engine, 'r.io/w:2', 'missing', async () => ((asked = true), { auth, source: 's' }), recorder().reporter);
     expect(pulls).toEqual([]);
@@ -44,9 +30,9 @@ describe('ensureImage', () => {
   });
 
   it('with "never" and no image fails naming the engine', async () => {
-    const { engine } = fakeEngine(false);
+    const { engine } = registryEngine(false);
     await expect(ensureImage(engine, 'r.io/w:2', 'never', async () => ({ auth, source: 's' }), recorder().reporter)).rejects.toThrow(
-      'image r.io/w:2 is not on the engine at unix:///e.sock and the pull policy is "never"',
+      'image r.io/w:2 is not on the engine at unix:///fake.sock and the pull policy is "never"',
     );
   });
 
@@ -58,7 +44,7 @@ describe('ensureImage', () => {
       { id: 'a', status: 'Extracting', current: 2, total: 2e6 },
       { id: 'a', status: 'Pull complete' },
     ];
-    const { engine, pulls } = fakeEngine(true, events);
+    const { engine, pulls } = registryEngine(true, events);
     const { reporter, lines } = recorder();
     await ensureImage(engine, 'r.io/w:2', 'always', async () => ({ auth, source: 'auths in f' }), reporter);
     expect(pulls).toEqual([auth]);
@@ -73,7 +59,7 @@ describe('ensureImage', () => {
   });
 
   it('turns a pull error into the engine message plus a fix', async () => {
-    const { engine } = fakeEngine(false, [], 'unauthorized: authentication required');
+    const { engine } = registryEngine(false, [], 'unauthorized: authentication required');
     const error = await ensureImage(engine, 'r.io/w:2', 'missing', async () => ({ auth, source: 'auths in f' }), recorder().reporter).catch((e: unknown) => e);
     expect(error).toMatchObject({ message: 'pulling r.io/w:2 failed: unauthorized: authentication required', exitCode: 125 });
     expect((error as WerfRunError).remedy).toContain('refused the credentials from auths in f');

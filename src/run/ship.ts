@@ -17,7 +17,7 @@ import { WerfRunError, errorMessage } from '../errors.js';
 import { readTar } from './tar.js';
 import { SHIP_HELPER_SCRIPT, diffManifests, parseManifest, type Manifest, type ManifestEntry } from '../plan/ship.js';
 
-export interface ShipUnit {
+interface ShipUnit {
   dir: string;
   volume: string;
 }
@@ -43,7 +43,7 @@ export interface ShipResult {
 }
 
 /** Every directory, regular file and symlink under `dir` (sockets, fifos and devices are skipped). */
-export async function scanTree(dir: string): Promise<Record<string, ManifestEntry>> {
+async function scanTree(dir: string): Promise<Record<string, ManifestEntry>> {
   const entries: Record<string, ManifestEntry> = {};
   const walk = async (rel: string): Promise<void> => {
     const full = rel === '' ? dir : path.join(dir, rel);

@@ -70,7 +70,7 @@ export function parseDockerConfig(text: string, source: string): DockerConfigFil
   };
 }
 
-export const EMPTY_DOCKER_CONFIG: DockerConfigFile = { auths: {}, credHelpers: {} };
+const EMPTY_DOCKER_CONFIG: DockerConfigFile = { auths: {}, credHelpers: {} };
 
 /** config.json of the docker CLI, or an empty config when there is none. */
 export function readDockerConfig(configDir: string, readText: ReadText): { config: DockerConfigFile; file: string } {
