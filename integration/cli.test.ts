@@ -241,12 +241,13 @@ describe('the Docker socket', () => {
   });
 });
 
-describe('host credentials, mounted read-only', () => {
+describe('host credentials, copied in before start', () => {
   it('Docker config (DOCKER_CONFIG), a KUBECONFIG list and the ssh-agent socket reach werf at the image user’s paths', async () => {
     const dir = tempDir();
     chmodSync(dir, 0o755);
     mkdirSync(path.join(dir, 'docker'));
-    writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"127.0.0.1:5001": {"auth": "x"}}}\n', { mode: 0o644 });
+    // 0600 and root's: a bind mount would be unreadable for uid 1000; a copy is the image user's.
+    writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"127.0.0.1:5001": {"auth": "x"}}}\n', { mode: 0o600 });
     writeFileSync(path.join(dir, 'kube-a'), 'kube: a\n', { mode: 0o644 });
     writeFileSync(path.join(dir, 'kube-b'), 'kube: b\n', { mode: 0o644 });
     const sock = path.join(dir, 'agent.sock');
@@ -261,7 +262,8 @@ describe('host credentials, mounted read-only', () => {
       'IFS=:; for f in $KUBECONFIG; do cat "$f"; done',
       'echo "SSH_AUTH_SOCK=$SSH_AUTH_SOCK"',
       'test -S "$SSH_AUTH_SOCK" && echo agent-socket-ok',
-      'echo tamper > "$HOME/.docker/config.json" 2>/dev/null || echo docker-config-read-only',
+      'stat -c "%U %a" "$HOME/.docker/config.json" "$HOME/.kube/config-2"',
+      'echo tamper > "$HOME/.docker/config.json"',
     ].join('; ');
     const result = await runWerfRun(['-q', 'sh', script], {
       cwd: project.dir,
@@ -276,17 +278,21 @@ describe('host credentials, mounted read-only', () => {
         'kube: b',
         'SSH_AUTH_SOCK=/tmp/werf-run-ssh-agent.sock',
         'agent-socket-ok',
-        'docker-config-read-only',
+        'build 600',
+        'build 600',
         '',
       ].join('\n'),
     );
+    // A copy: what werf writes stays in the container.
+    expect(readFileSync(path.join(dir, 'docker', 'config.json'), 'utf8')).toBe('{"auths": {"127.0.0.1:5001": {"auth": "x"}}}\n');
+    expect(result.stderr).not.toContain('"auth": "x"');
   });
 });
 
 describe('projects owned by another uid', () => {
   it('a world-readable checkout owned by root works for uid 1000', async () => {
     const project = shProject();
-    const result = await runWerfRun(['-q', 'sh', 'id -u; cat /workspace/README.md'], { cwd: project.dir });
+    const result = await runWerfRun(['-q', 'sh', 'id -u; cat README.md'], { cwd: project.dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('1000\ntest\n');
   });

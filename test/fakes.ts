@@ -30,6 +30,8 @@ export function fakeEngine<T extends Partial<Engine>>(over: T = {} as T): Engine
     resizeContainerTty: notInThisTest('resizeContainerTty'),
     inspectContainer: notInThisTest('inspectContainer'),
     putArchive: notInThisTest('putArchive'),
+    getArchive: notInThisTest('getArchive'),
+    containerMounts: notInThisTest('containerMounts'),
   };
   return { ...engine, ...over };
 }

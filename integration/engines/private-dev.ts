@@ -27,13 +27,14 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
   throw new Error(`timed out waiting for ${what}`);
 }
 
-export async function startPrivateEngine(fuse: 'missing' | '0600', images: string[]): Promise<PrivateEngine> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `werf-run-it-engine-${fuse}-`));
+/** Runs a dockerd launcher script (DIR first, then `args`) and waits for its socket; stop() stops it and removes DIR. */
+export async function startScriptDockerd(script: string, dir: string, args: string[], what: string): Promise<PrivateEngine & { log(): string }> {
   const host = `unix://${dir}/docker.sock`;
-  const log = openSync(path.join(dir, 'dockerd.log'), 'a');
-  const child = spawn('bash', [SCRIPT, dir, fuse], { detached: true, stdio: ['ignore', log, log] });
+  const logFile = path.join(dir, 'dockerd.log');
+  const log = openSync(logFile, 'a');
+  const child = spawn('bash', [script, dir, ...args], { detached: true, stdio: ['ignore', log, log] });
   child.unref();
-  const docker = async (args: string[]): Promise<string> => (await execa('docker', ['-H', host, ...args])).stdout;
+  const docker = async (dockerArgs: string[]): Promise<string> => (await execa('docker', ['-H', host, ...dockerArgs])).stdout;
   const stop = async (): Promise<void> => {
     let pid: number | undefined;
     try {
@@ -59,11 +60,22 @@ export async function startPrivateEngine(fuse: 'missing' | '0600', images: strin
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(async () => (await execa('docker', ['-H', host, 'version'], { reject: false })).exitCode === 0, 60_000, `the ${fuse} engine at ${host}`);
-    for (const image of images) await docker(['pull', '-q', image]);
+    await waitFor(async () => (await execa('docker', ['-H', host, 'version'], { reject: false })).exitCode === 0, 60_000, `${what} at ${host}`);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { host, dir, docker, stop };
+  return { host, dir, docker, stop, log: () => readFileSync(logFile, 'utf8') };
+}
+
+export async function startPrivateEngine(fuse: 'missing' | '0600', images: string[]): Promise<PrivateEngine> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `werf-run-it-engine-${fuse}-`));
+  const engine = await startScriptDockerd(SCRIPT, dir, [fuse], `the ${fuse} engine`);
+  try {
+    for (const image of images) await engine.docker(['pull', '-q', image]);
+  } catch (error) {
+    await engine.stop();
+    throw error;
+  }
+  return engine;
 }

@@ -24,6 +24,8 @@ export interface DoctorReport {
   problems: Problem[];
   /** The [runners.docker] lines a GitLab runner needs for the chosen mode. */
   gitlabRunner: string | null;
+  /** How the project's files reach werf (bind, translate or ship), as a run would decide. */
+  projectFiles: string | null;
   /** Inside a CI job container with no engine: the export that gives the runner the settings werf needs. */
   exportHint: ExportHint | null;
 }
@@ -43,6 +45,7 @@ export function emptyDoctorReport(): DoctorReport {
     ruledOut: {},
     problems: [],
     gitlabRunner: null,
+    projectFiles: null,
     exportHint: null,
   };
 }
@@ -71,6 +74,7 @@ export function doctorText(r: DoctorReport): string {
   if (r.cache) lines.push(`cache: ${r.cache}`);
   lines.push('capabilities (value [how it was learned] evidence):');
   for (const [key, fact] of Object.entries(r.facts)) lines.push(`  ${key}: ${show(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`);
+  if (r.projectFiles) lines.push(r.projectFiles);
   lines.push(`mode: ${r.mode ?? 'none can work'}`);
   for (const reason of r.reasons) lines.push(`  - ${reason}`);
   if (r.problems.length) {

@@ -15,6 +15,10 @@ import type { CliContext } from './context.js';
 import { doctorText, emptyDoctorReport, factsJson } from './doctor-report.js';
 import { withLifecycle } from './lifecycle.js';
 import { prepareRun } from './prepare.js';
+import type { Problem } from '../detect/choose.js';
+import { imageUser } from '../plan/contract.js';
+import { ulimitsFor } from '../plan/engine-quirks.js';
+import { projectStep } from './project-step.js';
 
 const remedyOf = (error: unknown): string => (error instanceof WerfRunError && error.remedy ? error.remedy : 'see the message');
 
@@ -45,15 +49,39 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
         report.image = { reference: image, available: false, error: why };
         report.problems.push({ fact: 'image', problem: `the werf image is not available, so nothing was probed: ${why}`, remedy: remedyOf(prepared.imageError) });
       }
+      // How the project's files would reach werf (checked, nothing shipped).
+      let projectFiles: string | null = null;
+      const projectProblems: Problem[] = [];
+      if (prepared.imageError === undefined) {
+        try {
+          const local = /^(unix|npipe):/.test(engine.endpoint.url);
+          projectFiles = (
+            await projectStep({
+              engine,
+              project: prepared.project,
+              image,
+              user: imageUser(config.user),
+              ulimits: ulimitsFor(info.product),
+              mayRun: true,
+              checkOnly: true,
+              sameHost: local && process.platform === 'linux' && !prepared.rootlessDaemon,
+              reporter,
+            })
+          ).line;
+        } catch (error) {
+          projectProblems.push({ fact: 'project', problem: errorMessage(error), remedy: remedyOf(error) });
+        }
+      }
       Object.assign(report, {
-        ok: choice.mode !== undefined,
+        projectFiles,
+        ok: choice.mode !== undefined && projectProblems.length === 0,
         cache: prepared.cache?.file ?? null,
         facts: factsJson(detection.facts),
         detection: detection.tried,
         mode: choice.mode ?? null,
         reasons: choice.reasons,
         ruledOut: choice.ruledOut,
-        problems: [...report.problems, ...choice.problems],
+        problems: [...report.problems, ...projectProblems, ...choice.problems],
         // The same settings as --export gitlab-runner, made from the same plan.
         gitlabRunner: choice.mode
           ? gitlabRunnerToml(

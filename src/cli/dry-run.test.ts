@@ -35,7 +35,7 @@ describe('formatDryRun', () => {
       '# engine:  unix:///var/run/docker.sock (from default socket): docker 27.0, kernel 6.1, Debian',
       '# mode:    native (rootless overlayfs works: native is enough; chose native)',
       '# image:   reg/werf:2 (present on the engine, sha256:0123456789ab)',
-      '# project: /home/u/app mounted at /workspace, workdir /workspace',
+      '# project: /home/u/app mounted at /home/u/app, workdir /home/u/app',
       '# mounting ~/.docker/config.json read-only',
     ]);
     expect(lines[7]).toMatch(/^docker run --rm .* reg\/werf:2 werf build$/);

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
-import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
+import { checkMountSources, dockerSocketToMount, forwardHostFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
 
 const file = (uid = 1000, mode = 0o600): FileFacts => ({ kind: 'file', uid, gid: uid, mode });
-const dir = (uid: number, mode: number): FileFacts => ({ kind: 'dir', uid, gid: uid, mode });
 
 function input(files: Record<string, FileFacts>, env: Record<string, string> = {}, over: Partial<ForwardInput> = {}): ForwardInput {
   return {
@@ -12,85 +11,74 @@ function input(files: Record<string, FileFacts>, env: Record<string, string> = {
     forward: defaultConfig().forward,
     image: { home: '/home/build', uid: 1000, gid: 1000 },
     probe: (p) => files[p],
+    readBytes: (p) => Buffer.from(`content of ${p}`),
+    engineLocal: true,
+    engineUrl: 'unix:///var/run/docker.sock',
     ...over,
   };
 }
 
+const agent: FileFacts = { kind: 'socket', uid: 1000, gid: 1000, mode: 0o600 };
+
 describe('forwardHostFiles', () => {
-  it('mounts ~/.docker/config.json, ~/.kube/config read-only and forwards the ssh-agent socket', () => {
-    const out = forwardHostFiles(
-      input(
-        { '/home/u/.docker/config.json': file(), '/home/u/.kube/config': file(), '/run/agent.sock': { kind: 'socket', uid: 1000, gid: 1000, mode: 0o600 } },
-        { SSH_AUTH_SOCK: '/run/agent.sock' },
-      ),
-    );
-    expect(out.readOnlyFiles).toEqual([
-      { source: '/home/u/.docker/config.json', target: '/home/build/.docker/config.json' },
-      { source: '/home/u/.kube/config', target: '/home/build/.kube/config' },
-      { source: '/run/agent.sock', target: SSH_AGENT_TARGET },
+  it('copies ~/.docker/config.json and ~/.kube/config in as 0600 secrets and mounts the ssh-agent socket', () => {
+    const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file(), '/home/u/.kube/config': file(), '/run/agent.sock': agent }, { SSH_AUTH_SOCK: '/run/agent.sock' }));
+    expect(out.files).toEqual([
+      { path: '/home/build/.docker/config.json', content: Buffer.from('content of /home/u/.docker/config.json'), mode: 0o600, secret: true },
+      { path: '/home/build/.kube/config', content: Buffer.from('content of /home/u/.kube/config'), mode: 0o600, secret: true },
     ]);
+    expect(out.sockets).toEqual([{ source: '/run/agent.sock', target: SSH_AGENT_TARGET }]);
     expect(out.extraEnv).toEqual({ KUBECONFIG: '/home/build/.kube/config', SSH_AUTH_SOCK: SSH_AGENT_TARGET });
     expect(out.warnings).toEqual([]);
   });
 
-  it('follows WERF_DOCKER_CONFIG over DOCKER_CONFIG and points both at the mounted copy', () => {
+  it('follows WERF_DOCKER_CONFIG over DOCKER_CONFIG and points both at the copy', () => {
     const out = forwardHostFiles(input({ '/w/config.json': file(), '/d/config.json': file() }, { WERF_DOCKER_CONFIG: '/w', DOCKER_CONFIG: '/d' }));
-    expect(out.readOnlyFiles[0]).toEqual({ source: '/w/config.json', target: '/home/build/.docker/config.json' });
+    expect(out.files[0]).toMatchObject({ path: '/home/build/.docker/config.json', content: Buffer.from('content of /w/config.json') });
     expect(out.extraEnv).toMatchObject({ WERF_DOCKER_CONFIG: '/home/build/.docker', DOCKER_CONFIG: '/home/build/.docker' });
   });
 
-  it('mounts each existing file of a KUBECONFIG list and rebuilds the list inside', () => {
+  it('copies each existing file of a KUBECONFIG list and rebuilds the list inside', () => {
     const out = forwardHostFiles(input({ '/k/a': file(), '/k/c': file() }, { KUBECONFIG: '/k/a:/k/missing:/k/c' }));
-    expect(out.readOnlyFiles.map((f) => f.target)).toEqual(['/home/build/.kube/config', '/home/build/.kube/config-2']);
+    expect(out.files.map((f) => f.path)).toEqual(['/home/build/.kube/config', '/home/build/.kube/config-2']);
     expect(out.extraEnv.KUBECONFIG).toBe('/home/build/.kube/config:/home/build/.kube/config-2');
-    expect(out.notes).toContain('kubeconfig: no /k/missing; not mounted');
+    expect(out.notes).toContain('kubeconfig: no /k/missing; not copied');
   });
 
-  it('warns when the image user cannot read a credential file, with the fix', () => {
-    const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file(0, 0o600) }));
-    expect(out.warnings[0]).toMatch(/config\.json \(mode 0600, owner uid 0\) cannot be read by uid 1000.*setfacl -m u:1000:r \/home\/u\/\.docker\/config\.json/);
+  it('needs no access for the image user to a credential file (it is copied), but says so when werf-run cannot read it', () => {
+    expect(forwardHostFiles(input({ '/home/u/.docker/config.json': file(0, 0o600) })).warnings).toEqual([]);
+    const denied = forwardHostFiles(
+      input({ '/home/u/.docker/config.json': file(0, 0o600) }, {}, { readBytes: () => { throw new Error('EACCES: permission denied'); } }),
+    );
+    expect(denied.files).toEqual([]);
+    expect(denied.warnings[0]).toMatch(/cannot read \/home\/u\/\.docker\/config\.json: EACCES: permission denied: werf will have no registry credentials/);
   });
 
   it('warns about credential helpers, which do not exist in the image', () => {
-    const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file() }, {}, { readText: () => '{"credsStore": "desktop"}' }));
+    const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file() }, {}, { readBytes: () => Buffer.from('{"credsStore": "desktop"}') }));
     expect(out.warnings[0]).toMatch(/credential helper/);
+  });
+
+  it('on a remote engine: files are still copied, the agent is not forwarded and the warning says what to do', () => {
+    const out = forwardHostFiles(
+      input({ '/home/u/.docker/config.json': file(), '/run/agent.sock': agent }, { SSH_AUTH_SOCK: '/run/agent.sock' }, { engineLocal: false, engineUrl: 'tcp://10.0.0.5:2376' }),
+    );
+    expect(out.files.map((f) => f.path)).toEqual(['/home/build/.docker/config.json']);
+    expect(out.sockets).toEqual([]);
+    expect(out.extraEnv.SSH_AUTH_SOCK).toBeUndefined();
+    expect(out.warnings).toEqual([expect.stringContaining('the ssh-agent (SSH_AUTH_SOCK=/run/agent.sock) is not forwarded: it is a socket on this machine and the engine at tcp://10.0.0.5:2376 runs on another host. Fix: run werf-run on the engine\'s host')]);
+  });
+
+  it('warns when the image user cannot use the agent socket, with the fix', () => {
+    const out = forwardHostFiles(input({ '/run/agent.sock': { ...agent, uid: 0, gid: 0 } }, { SSH_AUTH_SOCK: '/run/agent.sock' }));
+    expect(out.warnings[0]).toMatch(/agent\.sock \(mode 0600, owner uid 0\) cannot be written by uid 1000.*setfacl -m u:1000:rw \/run\/agent\.sock/);
   });
 
   it('forwards nothing that is switched off or absent', () => {
     const forward = { dockerConfig: false, kubeConfig: false, sshAgent: false };
     const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file(), '/s': { kind: 'socket', uid: 0, gid: 0, mode: 0o600 } }, { SSH_AUTH_SOCK: '/s' }, { forward }));
-    expect(out).toEqual({ readOnlyFiles: [], extraEnv: {}, notes: [], warnings: [] });
-    expect(forwardHostFiles(input({})).readOnlyFiles).toEqual([]);
-  });
-});
-
-describe('checkProjectAccess', () => {
-  const tree = (root: FileFacts): Record<string, FileFacts> => ({ '/': dir(0, 0o755), '/srv': dir(0, 0o755), '/srv/app': root });
-  const probe = (t: Record<string, FileFacts>) => (p: string) => t[p];
-
-  it('passes a world-readable checkout owned by another uid, and one owned by the image user', () => {
-    expect(() => checkProjectAccess('/srv/app', { uid: 1000, gid: 1000 }, probe(tree(dir(0, 0o755))))).not.toThrow();
-    expect(() => checkProjectAccess('/srv/app', { uid: 1000, gid: 1000 }, probe(tree(dir(1000, 0o700))))).not.toThrow();
-  });
-
-  it('stops on a 0700 checkout owned by root, naming the dir and the fix', () => {
-    let error: unknown;
-    try {
-      checkProjectAccess('/srv/app', { uid: 1000, gid: 1000 }, probe(tree(dir(0, 0o700))));
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toMatchObject({ exitCode: 125, message: expect.stringContaining('uid 1000, the werf image\'s user, cannot read and enter /srv/app (mode 0700, owner uid 0)') });
-    expect((error as { remedy: string }).remedy).toContain('setfacl -m u:1000:rx /srv/app');
-  });
-
-  it('stops on a parent directory the image user cannot enter', () => {
-    const t = { '/': dir(0, 0o755), '/root': dir(0, 0o700), '/root/app': dir(0, 0o755) };
-    expect(() => checkProjectAccess('/root/app', { uid: 1000 }, probe(t))).toThrow(/cannot enter \/root \(mode 0700/);
-  });
-
-  it('checks nothing for an unknown user', () => {
-    expect(() => checkProjectAccess('/srv/app', {}, probe(tree(dir(0, 0o700))))).not.toThrow();
+    expect(out).toEqual({ files: [], sockets: [], extraEnv: {}, notes: [], warnings: [] });
+    expect(forwardHostFiles(input({})).files).toEqual([]);
   });
 });
 

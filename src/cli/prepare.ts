@@ -29,7 +29,7 @@ import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { authProvider, discoveryFacts, readDockerSetup, type DockerSetup } from './docker-setup.js';
 import type { Session } from './lifecycle.js';
-import { findProjectRoot } from './project.js';
+import { findProjectRoot, type ProjectLocation } from './project.js';
 
 export type Purpose = 'run' | 'dry-run' | 'export' | 'doctor';
 
@@ -57,7 +57,7 @@ const PURPOSES: Record<Purpose, Permissions> = {
 };
 
 export interface PreparedRun {
-  project: { root: string; isGit: boolean };
+  project: ProjectLocation;
   config: Config;
   /** The config file used, if any. */
   configFile: string | undefined;

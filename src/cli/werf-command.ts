@@ -10,7 +10,7 @@ import type { Mode } from '../config/schema.js';
 import { ownEnvVars } from '../config/layers.js';
 import { requireMode } from '../detect/choose.js';
 import { modeKey } from '../detect/cache.js';
-import { DEFAULT_SOCKET, isRemoteEndpoint } from '../engine/candidates.js';
+import { DEFAULT_SOCKET } from '../engine/candidates.js';
 import { ExitCode, WerfRunError, errorMessage } from '../errors.js';
 import { imageUser } from '../plan/contract.js';
 import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
@@ -28,7 +28,9 @@ import { runAttempt } from '../run/attempt.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
-import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readText } from './host-files.js';
+import { checkMountSources, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readBytes } from './host-files.js';
+import { ulimitsFor } from '../plan/engine-quirks.js';
+import { projectStep, rememberedProjects } from './project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 import { prepareRun, type PreparedRun } from './prepare.js';
 
@@ -40,7 +42,7 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
     const dryRun = Boolean(options.dryRun);
     const prepared = await prepareRun(ctx, options, reporter, dryRun ? 'dry-run' : 'run', session);
     if (!prepared.engine) reporter.warn('no Docker Engine answered; --dry-run plans with assumed facts');
-    const werf = planWerf(ctx, werfArgs, prepared, reporter, dryRun);
+    const werf = await planWerf(ctx, werfArgs, prepared, reporter, dryRun, Boolean(options.reprobe));
     return dryRun ? printDryRun(ctx, prepared, werf, reporter) : runWerf(ctx, werfArgs, prepared, werf, reporter, session);
   });
 }
@@ -55,42 +57,48 @@ interface WerfPlan {
 }
 
 /** The werf container: host-side reading and checks happen here; plan() stays pure and gets the results. */
-function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: PreparedRun, reporter: Reporter, dryRun: boolean): WerfPlan {
+async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: PreparedRun, reporter: Reporter, dryRun: boolean, reprobe: boolean): Promise<WerfPlan> {
   const { project, config, engine, image } = prepared;
   const firstMode = requireMode(prepared.choice);
   const assumed: string[] = [];
 
   const who = imageUser(config.user);
   const ids = imageIds(who.user);
+  const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
   const forwarded = forwardHostFiles({
     env: ctx.env,
     hostHome: os.homedir(),
     forward: config.forward,
     image: { home: who.home, ...ids },
     probe: probeFile,
-    readText,
+    readBytes,
+    engineLocal,
+    engineUrl: engine?.endpoint.url,
   });
   for (const note of forwarded.notes) reporter.debug(note);
   for (const warning of forwarded.warnings) reporter.warn(warning);
 
-  // Bind mounts name paths on the daemon's host, and only a local Linux daemon
-  // that is not rootless sees this machine's uids as they are (Docker Desktop's
-  // file sharing and rootless remapping change them): check only there.
-  const local = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
-  if (local && process.platform === 'linux' && !prepared.rootlessDaemon) {
+  // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
+  const sameHost = engineLocal && process.platform === 'linux' && !prepared.rootlessDaemon;
+  const delivery = await projectStep({
+    engine,
+    project,
+    image,
+    user: who,
+    ulimits: ulimitsFor(prepared.security.engine?.product),
+    mayRun: !dryRun,
+    sameHost,
+    reporter,
+    remembered: prepared.cache && !reprobe ? rememberedProjects(prepared.cache) : undefined,
+  });
+  reporter.info(delivery.line);
+  if (sameHost) {
     try {
-      checkProjectAccess(project.root, ids, probeFile);
       checkMountSources(config.mounts, project.root, probeFile);
     } catch (error) {
       if (!dryRun || !(error instanceof WerfRunError)) throw error;
       reporter.warn(`${error.message}. Fix: ${error.remedy}`);
     }
-  } else {
-    reporter.debug(`not checking that uid ${ids.uid ?? '?'} can read ${project.root}: the engine is remote, rootless or not on Linux`);
-  }
-  if (engine && isRemoteEndpoint(engine.endpoint.url)) {
-    // Bind mounts name paths on the daemon's host, as with `docker run -v` against a remote engine.
-    reporter.warn(`the engine at ${engine.endpoint.url} is on another host: ${project.root} (and any other bind mount) is mounted from that host's filesystem, so the checkout must exist there at the same path`);
   }
 
   // Never mounted unless the user asked for it (mountDockerSocket).
@@ -132,22 +140,22 @@ function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: Prepar
       mode,
       image,
       werfArgs,
-      project: { root: project.root, cwd: ctx.cwd },
+      project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
       config,
       facts: prepared.security,
       hostEnv,
       tty,
-      readOnlyFiles: forwarded.readOnlyFiles,
+      readOnlyFiles: forwarded.sockets,
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...forwarded.extraEnv },
       dockerSocket,
       network,
-      files: subIdFiles(adapted),
+      files: [...forwarded.files, ...subIdFiles(adapted)],
     });
   const idRangeNote =
     idRangeFact.value === undefined
       ? `id range: unknown ${idRangeFact.detail}`
       : `id range: ${idRangeFact.value.enough ? 'enough' : 'too small'} [${idRangeFact.source ?? 'unknown'}] ${idRangeFact.detail}`;
-  return { firstMode, planFor, notes: [...forwarded.notes, ...network.notes, idRangeNote], assumed };
+  return { firstMode, planFor, notes: [delivery.line, ...forwarded.notes, ...network.notes, idRangeNote], assumed };
 }
 
 /** --dry-run: the plan and an equivalent docker run on stdout; nothing is pulled, created or started. */

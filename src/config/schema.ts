@@ -102,12 +102,12 @@ export const configSchema = z
       .describe("Mount the engine's unix socket at /var/run/docker.sock in the werf container, with its group and DOCKER_HOST set (never by default; only for a local unix-socket engine)."),
     forward: z
       .strictObject({
-        dockerConfig: z.boolean().default(true).describe("Mount the host's Docker config.json read-only for registry auth (WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker)."),
-        kubeConfig: z.boolean().default(true).describe('Mount the kubeconfig files read-only for deploy commands (KUBECONFIG, a list too, or ~/.kube/config).'),
-        sshAgent: z.boolean().default(true).describe('Forward the ssh-agent socket (SSH_AUTH_SOCK) when set, for git over ssh.'),
+        dockerConfig: z.boolean().default(true).describe("Copy the host's Docker config.json into the werf container for registry auth (WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker)."),
+        kubeConfig: z.boolean().default(true).describe('Copy the kubeconfig files into the werf container for deploy commands (KUBECONFIG, a list too, or ~/.kube/config).'),
+        sshAgent: z.boolean().default(true).describe('Forward the ssh-agent socket (SSH_AUTH_SOCK) when set, for git over ssh (a local engine only: a remote one cannot reach it).'),
       })
       .prefault({})
-      .describe('Host credentials werf may need, each mounted read-only when present on the host.'),
+      .describe('Host credentials werf may need, each copied into the werf container (mode 0600, owned by the image user) when present on the host; the ssh-agent socket is mounted when the engine runs on this machine.'),
   })
   .describe('werf-run configuration');
 

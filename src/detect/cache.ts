@@ -36,6 +36,12 @@ export interface CacheEntry {
   probe?: { at: string; image: string; findings: Findings };
   /** The mode that last worked, per werf image and storage volume (see modeKey). */
   modes?: Record<string, { mode: Mode; at: string }>;
+  /**
+   * Projects this daemon's host was seen to have, readable by the image user,
+   * by a hash of what was checked (path, git dirs, HEAD, file hashes, image,
+   * user, translated sources): a warm run binds without the check container.
+   */
+  projects?: Record<string, { at: string }>;
 }
 
 export function daemonKey(endpointUrl: string, info: EngineInfo): DaemonKey {

@@ -17,8 +17,8 @@ export interface DaemonContext {
 }
 
 export interface Problem {
-  /** The fact that shows the problem ('engine' and 'image' for doctor's own checks). */
-  fact: FactKey | 'engine' | 'image';
+  /** The fact that shows the problem ('engine', 'image' and 'project' for doctor's own checks). */
+  fact: FactKey | 'engine' | 'image' | 'project';
   problem: string;
   remedy: string;
 }

@@ -12,6 +12,7 @@ import type DockerT from 'dockerode';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type {
   AttachedStreams,
+  ContainerMount,
   ContainerSpec,
   ContainerState,
   ContainerSummary,
@@ -440,6 +441,28 @@ export class DockerodeEngine implements Engine {
       await this.docker.getContainer(containerId).putArchive(tar, { path: containerPath });
     } catch (error) {
       throw this.fail(`copying files into container ${containerId.slice(0, 12)} at ${containerPath}`, error);
+    }
+  }
+
+  async getArchive(containerId: string, containerPath: string): Promise<Buffer | undefined> {
+    try {
+      const stream = (await this.docker.getContainer(containerId).getArchive({ path: containerPath })) as unknown as AsyncIterable<Buffer>;
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      return Buffer.concat(chunks);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.fail(`reading ${containerPath} from container ${containerId.slice(0, 12)}`, error);
+    }
+  }
+
+  async containerMounts(idOrName: string): Promise<ContainerMount[] | undefined> {
+    try {
+      const raw = await this.docker.getContainer(idOrName).inspect();
+      return (raw.Mounts ?? []).map((m) => ({ type: String(m.Type ?? ''), source: String(m.Source ?? ''), destination: String(m.Destination ?? '') }));
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.fail(`inspecting container ${idOrName.slice(0, 12)}`, error);
     }
   }
 

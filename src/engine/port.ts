@@ -134,6 +134,17 @@ export interface Engine {
    * container. Owners and modes come from the tar headers.
    */
   putArchive(containerId: string, containerPath: string, tar: Buffer | NodeJS.ReadableStream): Promise<void>;
+  /** A tar of `containerPath` in a (created or stopped) container (`GET /containers/{id}/archive`), or undefined when it does not exist. */
+  getArchive(containerId: string, containerPath: string): Promise<Buffer | undefined>;
+  /** The mounts of a container by id or name, or undefined when the engine has no such container. */
+  containerMounts(idOrName: string): Promise<ContainerMount[] | undefined>;
+}
+
+/** A mount of an existing container, as the engine reports it (source on the daemon's host). */
+export interface ContainerMount {
+  type: string;
+  source: string;
+  destination: string;
 }
 
 export interface ContainerState {

@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../engine/port.js';
-import tar from 'tar-stream';
 import { fakeEngine } from '../../test/fakes.js';
 import { runAttempt } from './attempt.js';
+import { readTar } from './tar.js';
 
 const spec = { image: 'i', cmd: ['werf'], env: [], labels: {}, tty: false, openStdin: false, mounts: [], securityOpt: [], devices: [], privileged: false };
 const timings = { watchIntervalMs: 20, pingTimeoutMs: 20, outputIdleMs: 100 };
@@ -169,23 +169,7 @@ describe('runAttempt when a reader goes away', () => {
 
 /** The entries of an uploaded tar: name, mode, owner and content. */
 async function listTar(buffer: Buffer): Promise<string[]> {
-  const extract = tar.extract();
-  const seen: string[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, stream, next) => {
-      const parts: Buffer[] = [];
-      stream.on('data', (c: Buffer) => parts.push(c));
-      stream.on('end', () => {
-        seen.push(`${header.type} ${header.name} ${(header.mode ?? 0).toString(8)} ${header.uid}:${header.gid} ${Buffer.concat(parts).toString()}`.trim());
-        next();
-      });
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  extract.end(buffer);
-  await done;
-  return seen;
+  return (await readTar(buffer)).map(({ header, content }) => `${header.type} ${header.name} ${(header.mode ?? 0).toString(8)} ${header.uid}:${header.gid} ${content.toString()}`.trim());
 }
 
 describe('runAttempt files', () => {

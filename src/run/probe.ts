@@ -15,7 +15,8 @@ import { runAttempt } from './attempt.js';
 
 const PROBE_TIMEOUT_MS = 60_000;
 
-class Collect extends Writable {
+/** Collects a container's output as text. */
+export class Collect extends Writable {
   text = '';
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
     this.text += chunk.toString('utf8');

@@ -1,0 +1,168 @@
+/**
+ * How the project's files reach werf, decided from what the engine's host
+ * sees (run/project-view.ts) rather than guessed from the endpoint's URL:
+ * the same checkout there: bind-mount it; not there or other content: ship
+ * it; there but unreadable for the image user: stop with the fix.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { ContainerMount, Engine, UlimitSpec } from '../engine/port.js';
+import type { ProjectSource } from '../plan/plan.js';
+import type { DaemonCache } from '../detect/cache.js';
+import { ownContainerId, translatePath } from '../plan/translate.js';
+import { WerfRunError } from '../errors.js';
+import { deniedMessage, type ProjectView } from '../plan/project-view.js';
+import { viewProject } from '../run/project-view.js';
+import path from 'node:path';
+import { describeBytes, manifestVolumeName, shipVolumeName } from '../plan/ship.js';
+import { shipProject } from '../run/ship.js';
+import type { ProjectLocation } from './project.js';
+import { readProjectMarker } from './project.js';
+import type { Reporter } from '../reporter.js';
+
+export type ProjectDelivery =
+  | { how: 'bind'; line: string; sources?: Record<string, ProjectSource> }
+  | { how: 'translate'; line: string; sources: Record<string, ProjectSource> }
+  | { how: 'ship'; line: string; why: string; sources: Record<string, ProjectSource> };
+
+export interface ProjectStepInput {
+  engine: Engine | undefined;
+  project: ProjectLocation;
+  image: string;
+  user: { user: string; uid?: number };
+  ulimits?: UlimitSpec[];
+  /** May a container run (not --dry-run, the image is on the engine)? */
+  mayRun: boolean;
+  /** The engine's host is this machine and sees its uids as they are (a local, non-rootless Linux engine): fix lines name this host. */
+  sameHost: boolean;
+  reporter: Reporter;
+  /** Verdicts remembered per daemon (detect/cache.ts): a project seen before with the same marker is not checked again. */
+  remembered?: { has(key: string): boolean; remember(key: string): void };
+  /** Only find out how (doctor): ship nothing. */
+  checkOnly?: boolean;
+  /** /proc/self/mountinfo, /proc/self/cgroup and the hostname (tests pass others). */
+  host?: HostFacts;
+}
+
+export interface HostFacts {
+  mountinfo?: string;
+  cgroup?: string;
+  hostname: string;
+}
+
+const readIfThere = (file: string): string | undefined => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+const hostFacts = (): HostFacts => ({ mountinfo: readIfThere('/proc/self/mountinfo'), cgroup: readIfThere('/proc/self/cgroup'), hostname: os.hostname() });
+
+/**
+ * werf-run's own container on this engine, with its mounts: by the id the
+ * kernel shows (mountinfo, cgroup), else by the hostname Docker gives a
+ * container (the first 12 hex digits of its id). Undefined on a host, or when
+ * the engine does not know the container (another engine's).
+ */
+export async function ownContainer(engine: Engine, facts: HostFacts): Promise<{ id: string; mounts: ContainerMount[] } | undefined> {
+  const candidates = [ownContainerId(facts.mountinfo, facts.cgroup), /^[0-9a-f]{12}$/.test(facts.hostname) ? facts.hostname : undefined].filter((c): c is string => Boolean(c));
+  for (const id of candidates) {
+    const mounts = await engine.containerMounts(id);
+    if (mounts) return { id, mounts };
+  }
+  return undefined;
+}
+
+export async function projectStep(input: ProjectStepInput): Promise<ProjectDelivery> {
+  const { engine, project, reporter } = input;
+  if (!engine || !input.mayRun) {
+    return { how: 'bind', line: `project files: ${project.root} would be bind-mounted if the engine's host sees this checkout, else shipped (not checked: --dry-run starts no container)` };
+  }
+  const dirs = [project.root, ...project.gitDirs];
+  // werf-run in a container (the host's socket mounted in): paths here are the container's; the engine knows where they come from.
+  const own = await ownContainer(engine, input.host ?? hostFacts());
+  let translated: Record<string, string> | undefined;
+  if (own) {
+    const pairs = dirs.map((dir) => [dir, translatePath(dir, own.mounts)] as const);
+    const missing = pairs.filter(([, source]) => source === undefined).map(([dir]) => dir);
+    if (missing.length === 0) translated = Object.fromEntries(pairs as (readonly [string, string])[]);
+    reporter.debug(
+      missing.length === 0
+        ? `werf-run runs in container ${own.id.slice(0, 12)}: ${pairs.map(([d, s]) => `${d} is ${s} on the engine's host`).join(', ')}`
+        : `werf-run runs in container ${own.id.slice(0, 12)}, whose mounts do not cover ${missing.join(', ')}: the files must be shipped`,
+    );
+  }
+  const marker = await readProjectMarker(project.root, project.isGit);
+  const key = createHash('sha256').update(JSON.stringify({ marker, gitDirs: project.gitDirs, image: input.image, user: input.user.user, translated })).digest('hex').slice(0, 32);
+  const seenBefore = !(own && !translated) && input.remembered?.has(key);
+  if (seenBefore) reporter.debug(`project files: ${project.root} with this HEAD and these files was seen by this engine before; not checked again (--reprobe checks)`);
+  const view: ProjectView = seenBefore
+    ? { kind: 'same' }
+    : own && !translated
+    ? { kind: 'elsewhere', why: `${project.root} is in werf-run's own container ${own.id.slice(0, 12)}, not in a mount the engine's host has` }
+    : await reporter.task(`checking what the engine sees at ${project.root}`, () =>
+        viewProject(engine, {
+          image: input.image,
+          user: input.user.user,
+          marker,
+          gitDirs: project.gitDirs,
+          sourceOf: translated ? (dir) => translated[dir] ?? dir : undefined,
+          labels: { 'werf-run.project': project.root },
+          ulimits: input.ulimits,
+        }),
+      );
+  if (view.kind === 'denied') {
+    const { message, remedy } = deniedMessage(view, project.root, input.user.uid, input.sameHost);
+    throw new WerfRunError(message, { remedy });
+  }
+  if (view.kind === 'same' && !seenBefore) input.remembered?.remember(key);
+  if (view.kind === 'same' && translated) {
+    const sources = Object.fromEntries(Object.entries(translated).map(([dir, source]) => [dir, { type: 'bind' as const, source }]));
+    return { how: 'translate', sources, line: `project files: bind-mounted ${project.root} from ${translated[project.root]} on the engine's host (translated through the mounts of werf-run's own container ${own!.id.slice(0, 12)})` };
+  }
+  if (view.kind === 'same') return { how: 'bind', line: `project files: bind-mounted ${project.root} (the engine's host sees this checkout)` };
+  // Ship: each dir werf needs into its own volume; only what changed since the last run travels.
+  if (input.checkOnly) return { how: 'ship', why: view.why, sources: {}, line: `project files: would be shipped into volume ${shipVolumeName(project.root)} (the engine's host does not see this checkout: ${view.why})` };
+  const units = [project.root, ...project.gitDirs].map((dir) => ({ dir, volume: shipVolumeName(dir) }));
+  const started = Date.now();
+  const result = await reporter.task(`shipping ${project.root} to the engine (its host cannot see it)`, () =>
+    shipProject(engine, {
+      image: input.image,
+      units,
+      manifestVolume: manifestVolumeName(project.root),
+      owner: { uid: input.user.uid ?? 0, gid: input.user.uid ?? 0 },
+      labels: { 'werf-run.project': project.root },
+      ulimits: input.ulimits,
+      onProgress: (sent, total) => reporter.progress(progressText(sent, total)),
+    }),
+  );
+  for (const [i, list] of result.sent.entries()) for (const rel of list) reporter.debug(`shipped ${path.join(units[i]!.dir, rel)}`);
+  const what = result.sentFiles === result.files ? `${result.files} files` : result.sentFiles === 0 ? `nothing new of ${result.files} files` : `${result.sentFiles} changed of ${result.files} files`;
+  const gone = result.removed > 0 ? `, removed ${result.removed} gone` : '';
+  const line = `project files: shipped ${what} (${describeBytes(result.sentBytes)})${gone} into volume ${units[0]!.volume} in ${((Date.now() - started) / 1000).toFixed(1)} s (the engine's host does not see this checkout: ${view.why})`;
+  return { how: 'ship', why: view.why, line, sources: Object.fromEntries(units.map((u) => [u.dir, { type: 'volume' as const, source: u.volume }])) };
+}
+
+/** The daemon cache's record of projects seen (a write that fails only costs a check next time). */
+export function rememberedProjects(cache: DaemonCache): NonNullable<ProjectStepInput['remembered']> {
+  return {
+    has: (key) => Boolean(cache.read().entry?.projects?.[key]),
+    // The newest 50: one entry per project and HEAD would grow without end.
+    remember: (key) =>
+      void cache.update((entry) => {
+        const all = Object.entries({ ...entry.projects, [key]: { at: new Date().toISOString() } });
+        return { ...entry, projects: Object.fromEntries(all.sort((a, b) => b[1].at.localeCompare(a[1].at)).slice(0, 50)) };
+      }),
+  };
+}
+
+/** A bar for the task list, a plain line in CI (the reporter throttles those). */
+export function progressText(sent: number, total: number): string {
+  const ratio = total > 0 ? Math.min(1, sent / total) : 1;
+  const width = 20;
+  const filled = Math.round(ratio * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(ratio * 100)}% ${describeBytes(sent)} of ${describeBytes(total)}`;
+}
