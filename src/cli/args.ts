@@ -53,7 +53,7 @@ export function buildProgram(version: string, out: { write(text: string): void }
     .option('--allow-privileged', 'allow the privileged mode when nothing less works')
     .option('--image <reference>', 'werf image reference (overrides group/channel/distro)')
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices([...PULL_POLICIES]))
-    .option('--network <mode>', 'Docker network mode for the werf container (e.g. host)')
+    .option('--network <mode>', 'Docker network mode for the werf container (e.g. host; unset: the engine default, host for a loopback registry on a local engine)')
     .option('--reprobe', 'ignore the cached facts about this Docker host and probe again')
     .option('--detect <fact=value>', 'override a detected fact, e.g. fuseDevice=missing (repeatable; keys as in config detect.*)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--dry-run', 'print the plan and an equivalent docker run command; create nothing')

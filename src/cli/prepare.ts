@@ -87,6 +87,8 @@ export interface DetectedHost {
   /** What plan() needs to know of the host. */
   security: PlanInput['facts'];
   rootlessDaemon: boolean;
+  /** The daemon's /info operating system (e.g. "Docker Desktop"); undefined without an engine. */
+  operatingSystem?: string;
   /** One line about the engine, for --dry-run. */
   engineLine: string | undefined;
 }
@@ -141,6 +143,7 @@ export async function detectHost(input: DetectHostInput): Promise<DetectedHost> 
       choice: step.choice,
       security: { selinux: facts.selinux.value ?? false, usernsRemap: facts.usernsRemap.value ?? false, engine: { product: info.product } },
       rootlessDaemon: facts.rootlessDaemon.value ?? false,
+      operatingSystem: info.operatingSystem,
       engineLine: `${engine.endpoint.url} (from ${engine.endpoint.source}): ${info.product} ${info.serverVersion}, kernel ${info.kernelVersion}, ${info.operatingSystem}`,
     };
   });

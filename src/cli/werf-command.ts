@@ -9,6 +9,7 @@ import { imageUser } from '../plan/contract.js';
 import { ownEnvVars } from '../config/layers.js';
 import { resolveImageRef } from '../plan/image.js';
 import { plan, type PlanInput } from '../plan/plan.js';
+import { decideNetwork, loopbackTargetsInWerfArgs, networkEngine } from '../plan/network.js';
 import { ensureImage } from '../run/pull.js';
 import { runRecovering } from '../run/recovering.js';
 import { WerfRunError } from '../errors.js';
@@ -108,6 +109,21 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
   const own = new Set(ownEnvVars());
   const hostEnv = Object.fromEntries(Object.entries(ctx.env).filter(([name]) => !own.has(name)));
+
+  // Loopback registries in werf's arguments: the network that reaches them.
+  const network = decideNetwork({
+    configured: config.network,
+    engine: networkEngine({
+      endpointUrl: engine?.endpoint.url ?? 'unix:///var/run/docker.sock',
+      operatingSystem: detected.operatingSystem,
+      platform: process.platform,
+      rootless: detected.rootlessDaemon,
+      product: detected.security.engine?.product,
+    }),
+    targets: loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image),
+  });
+  for (const note of network.notes) reporter.info(note);
+  for (const warning of network.warnings) reporter.warn(warning);
   const planFor = (mode: typeof firstMode) =>
     plan({
       mode,
@@ -122,6 +138,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       readOnlyFiles: forwarded.readOnlyFiles,
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...forwarded.extraEnv },
       dockerSocket,
+      network,
     });
 
   if (options.dryRun) {
@@ -144,7 +161,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
         imageState,
         configFile: filepath,
         project,
-        notes: forwarded.notes,
+        notes: [...forwarded.notes, ...network.notes],
         assumed,
         dockerHost: engine && engine.endpoint.url !== DEFAULT_SOCKET ? engine.endpoint.url : undefined,
       }),

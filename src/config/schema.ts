@@ -66,7 +66,7 @@ export const configSchema = z
     allowPrivileged: z.boolean().default(false).describe('Allow the privileged mode (never used unless true).'),
     maxAttempts: z.number().int().min(1).max(5).default(3).describe('How many modes a run may try before giving up.'),
     detect: detectSchema.prefault({}),
-    network: z.string().min(1).optional().describe('Docker network mode for the werf container (e.g. host); unset uses the engine default.'),
+    network: z.string().min(1).optional().describe('Docker network mode for the werf container (e.g. host); unset uses the engine default, or host on a local Linux engine when werf names a loopback registry (--repo 127.0.0.1:5000/app).'),
     user: z.string().min(1).optional().describe('User to run werf as; unset uses the image contract (build, uid 1000).'),
     volumes: z
       .strictObject({

@@ -101,3 +101,12 @@ describe('the Docker socket', () => {
     expect(container.groupAdd).toEqual(['999']);
   });
 });
+
+describe('plan: the network', () => {
+  it('takes the network decision when given, else config.network', () => {
+    const config = { ...defaultConfig(), network: 'bridge' };
+    expect(plan(base({ config })).container.networkMode).toBe('bridge');
+    expect(plan(base({ config, network: { networkMode: 'host' } })).container.networkMode).toBe('host');
+    expect(plan(base({ network: {} })).container.networkMode).toBeUndefined();
+  });
+});

@@ -52,6 +52,8 @@ export interface PlanInput {
    * its group, so werf (uid 1000) can use it. Never mounted otherwise.
    */
   dockerSocket?: { path: string; gid: number };
+  /** The network decided for werf's targets (network.ts); without it, config.network as it is. */
+  network?: { networkMode?: string };
 }
 
 /** Where the Docker socket appears in the werf container when the user asked for it. */
@@ -113,7 +115,7 @@ export function plan(input: PlanInput): RunPlan {
       openStdin: input.tty,
       mounts,
       ...security,
-      networkMode: config.network,
+      networkMode: input.network ? input.network.networkMode : config.network,
       ulimits: ulimitsFor(input.facts.engine?.product),
       ...(input.dockerSocket ? { groupAdd: [String(input.dockerSocket.gid)] } : {}),
     },
