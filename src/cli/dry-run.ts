@@ -32,6 +32,8 @@ export function formatDryRun(report: DryRunReport): string {
     `# image:   ${plan.image} (${report.imageState})`,
     `# project: ${report.project.root}${report.project.isGit ? '' : ' (not a git repository)'} mounted at ${plan.container.workingDir ? plan.container.mounts[0]?.target : ''}, workdir ${plan.container.workingDir}`,
     ...report.notes.map((n) => `# ${n}`),
+    // Only path, size and mode: a handed-in file may hold credentials.
+    ...plan.files.map((f) => `# file:    ${f.path} (${f.content.length} bytes, mode 0${f.mode.toString(8)}${f.secret ? ', secret' : ''}), uploaded before start; not expressible in the docker run line below`),
     ...report.assumed.map((a) => `# assumed: ${a}`),
   ];
   const prefix = report.dockerHost ? `DOCKER_HOST=${report.dockerHost} ` : '';

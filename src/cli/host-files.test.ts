@@ -17,7 +17,7 @@ function input(files: Record<string, FileFacts>, env: Record<string, string> = {
 }
 
 describe('forwardHostFiles', () => {
-  it('mounts ~/.docker/config.json, ~/.kube/config read-only and forwards the ssh-agent socket', () => {
+  it('mounts ~/.kube/config read-only and forwards the ssh-agent socket, but never the docker config (it is generated)', () => {
     const out = forwardHostFiles(
       input(
         { '/home/u/.docker/config.json': file(), '/home/u/.kube/config': file(), '/run/agent.sock': { kind: 'socket', uid: 1000, gid: 1000, mode: 0o600 } },
@@ -25,7 +25,6 @@ describe('forwardHostFiles', () => {
       ),
     );
     expect(out.readOnlyFiles).toEqual([
-      { source: '/home/u/.docker/config.json', target: '/home/build/.docker/config.json' },
       { source: '/home/u/.kube/config', target: '/home/build/.kube/config' },
       { source: '/run/agent.sock', target: SSH_AGENT_TARGET },
     ]);
@@ -33,10 +32,12 @@ describe('forwardHostFiles', () => {
     expect(out.warnings).toEqual([]);
   });
 
-  it('follows WERF_DOCKER_CONFIG over DOCKER_CONFIG and points both at the mounted copy', () => {
-    const out = forwardHostFiles(input({ '/w/config.json': file(), '/d/config.json': file() }, { WERF_DOCKER_CONFIG: '/w', DOCKER_CONFIG: '/d' }));
-    expect(out.readOnlyFiles[0]).toEqual({ source: '/w/config.json', target: '/home/build/.docker/config.json' });
-    expect(out.extraEnv).toMatchObject({ WERF_DOCKER_CONFIG: '/home/build/.docker', DOCKER_CONFIG: '/home/build/.docker' });
+  it('forwards each WERF_SSH_KEY_* file read-only and points the variable at it; a missing one is dropped with a warning', () => {
+    const out = forwardHostFiles(input({ '/keys/repo': file(1000, 0o600) }, { WERF_SSH_KEY_REPO: '/keys/repo', WERF_SSH_KEY_GONE: '/keys/gone' }));
+    expect(out.readOnlyFiles).toContainEqual({ source: '/keys/repo', target: '/tmp/werf-run-ssh-keys/REPO' });
+    expect(out.extraEnv.WERF_SSH_KEY_REPO).toBe('/tmp/werf-run-ssh-keys/REPO');
+    expect(out.drop).toEqual(['WERF_SSH_KEY_GONE']);
+    expect(out.warnings[0]).toContain('WERF_SSH_KEY_GONE names /keys/gone, which is not a file on this host');
   });
 
   it('mounts each existing file of a KUBECONFIG list and rebuilds the list inside', () => {
@@ -47,19 +48,14 @@ describe('forwardHostFiles', () => {
   });
 
   it('warns when the image user cannot read a credential file, with the fix', () => {
-    const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file(0, 0o600) }));
-    expect(out.warnings[0]).toMatch(/config\.json \(mode 0600, owner uid 0\) cannot be read by uid 1000.*setfacl -m u:1000:r \/home\/u\/\.docker\/config\.json/);
-  });
-
-  it('warns about credential helpers, which do not exist in the image', () => {
-    const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file() }, {}, { readText: () => '{"credsStore": "desktop"}' }));
-    expect(out.warnings[0]).toMatch(/credential helper/);
+    const out = forwardHostFiles(input({ '/home/u/.kube/config': file(0, 0o600) }));
+    expect(out.warnings[0]).toMatch(/\.kube\/config \(mode 0600, owner uid 0\) cannot be read by uid 1000.*setfacl -m u:1000:r \/home\/u\/\.kube\/config/);
   });
 
   it('forwards nothing that is switched off or absent', () => {
     const forward = { dockerConfig: false, kubeConfig: false, sshAgent: false };
     const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file(), '/s': { kind: 'socket', uid: 0, gid: 0, mode: 0o600 } }, { SSH_AUTH_SOCK: '/s' }, { forward }));
-    expect(out).toEqual({ readOnlyFiles: [], extraEnv: {}, notes: [], warnings: [] });
+    expect(out).toEqual({ readOnlyFiles: [], extraEnv: {}, drop: [], notes: [], warnings: [] });
     expect(forwardHostFiles(input({})).readOnlyFiles).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  * `forwardHostFiles` decides from facts given to it (tests pass a fake
  * `probe`); `probeFile` is the real fs.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, WerfRunError } from '../errors.js';
 import type { Config } from '../config/schema.js';
@@ -45,19 +45,20 @@ export interface ForwardInput {
   /** The image user's home and ids (uid undefined: unknown user, no permission checks). */
   image: { home: string; uid?: number; gid?: number };
   probe: Probe;
-  /** Reads a small text file (the Docker config, for credential helpers). */
-  readText?: (file: string) => string | undefined;
 }
 
 export interface Forwarded {
   readOnlyFiles: { source: string; target: string }[];
   extraEnv: Record<string, string>;
+  /** Host variables not to pass (they name files that are not forwarded). */
+  drop: string[];
   /** What was mounted or skipped and why (for --verbose and --dry-run). */
   notes: string[];
   warnings: string[];
 }
 
 export const SSH_AGENT_TARGET = '/tmp/werf-run-ssh-agent.sock';
+export const SSH_KEYS_DIR = '/tmp/werf-run-ssh-keys';
 
 function unreadable(facts: FileFacts, input: ForwardInput, want: number): boolean {
   const { uid, gid } = input.image;
@@ -69,30 +70,25 @@ function permissionWarning(file: string, facts: FileFacts, input: ForwardInput, 
 }
 
 export function forwardHostFiles(input: ForwardInput): Forwarded {
-  const out: Forwarded = { readOnlyFiles: [], extraEnv: {}, notes: [], warnings: [] };
+  const out: Forwarded = { readOnlyFiles: [], extraEnv: {}, drop: [], notes: [], warnings: [] };
   const { env, probe } = input;
 
-  if (input.forward.dockerConfig) {
-    const dir = env.WERF_DOCKER_CONFIG || env.DOCKER_CONFIG || path.join(input.hostHome, '.docker');
-    const file = path.join(dir, 'config.json');
-    const facts = probe(file);
-    if (facts?.kind === 'file') {
-      const target = path.posix.join(input.image.home, '.docker', 'config.json');
-      out.readOnlyFiles.push({ source: file, target });
-      // werf reads WERF_DOCKER_CONFIG, then DOCKER_CONFIG: point them at the mounted copy, never at a host path.
-      if (env.WERF_DOCKER_CONFIG) out.extraEnv.WERF_DOCKER_CONFIG = path.posix.dirname(target);
-      if (env.DOCKER_CONFIG) out.extraEnv.DOCKER_CONFIG = path.posix.dirname(target);
-      out.notes.push(`registry auth: ${file} mounted read-only at ${target}`);
-      if (unreadable(facts, input, 4)) out.warnings.push(permissionWarning(file, facts, input, 'read', 'werf will have no registry credentials'));
-      const text = input.readText?.(file);
-      if (text && /"(credsStore|credHelpers)"\s*:/.test(text)) {
-        out.warnings.push(
-          `${file} uses a credential helper (credsStore/credHelpers), which runs on this host and not in the werf image: werf may have no registry credentials. Fix: log in inside the container (werf cr login) or pass credentials as WERF_* variables`,
-        );
-      }
-    } else {
-      out.notes.push(`registry auth: no ${file}; nothing mounted`);
+  // Registry credentials are not mounted: cli/registry-auths.ts hands werf a generated config.json.
+
+  // WERF_SSH_KEY_<NAME>=<host path> (werf's --ssh-key defaults, cmd/werf/common/common.go): each file forwarded read-only.
+  for (const [name, value] of Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!/^WERF_SSH_KEY_.+/.test(name) || !value) continue;
+    const facts = probe(value);
+    if (facts?.kind !== 'file') {
+      out.warnings.push(`${name} names ${value}, which is not a file on this host: not forwarded, werf will not have that key`);
+      out.drop.push(name);
+      continue;
     }
+    const target = path.posix.join(SSH_KEYS_DIR, name.slice('WERF_SSH_KEY_'.length));
+    out.readOnlyFiles.push({ source: value, target });
+    out.extraEnv[name] = target;
+    out.notes.push(`${name}: ${value} mounted read-only at ${target}`);
+    if (unreadable(facts, input, 4)) out.warnings.push(permissionWarning(value, facts, input, 'read', 'werf cannot use that ssh key'));
   }
 
   if (input.forward.kubeConfig) {
@@ -168,14 +164,6 @@ export function imageIds(user: string): { uid?: number; gid?: number } {
   const { uid } = imageUser(user);
   return uid === undefined || uid === 0 ? {} : { uid, gid: uid };
 }
-
-export const readText = (file: string): string | undefined => {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
 
 /**
  * config.mountDockerSocket: the engine's own unix socket and its group, read on

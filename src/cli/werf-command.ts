@@ -16,13 +16,15 @@ import { WerfRunError } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
-import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readText } from './host-files.js';
+import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, probeFile } from './host-files.js';
 import type { Reporter } from './reporter.js';
 import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 import { learnFromFailure, rememberMode } from './detect-step.js';
 import { authProvider } from './docker-setup.js';
 import { DEFAULT_SOCKET, isRemoteEndpoint } from '../engine/candidates.js';
 import { withLifecycle, type Session } from './lifecycle.js';
+import { registryAuthsForWerf } from './registry-auths.js';
+import { refuseWhatCannotWork, translateHostPaths } from '../plan/werf-in-container.js';
 
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
 const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
@@ -35,6 +37,10 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
   const prepared = await prepareProject(ctx, options, reporter);
   const { project, config, filepath } = prepared;
   const image = resolveImageRef(config.image);
+  const own = new Set(ownEnvVars());
+  const hostEnv = Object.fromEntries(Object.entries(ctx.env).filter(([name]) => !own.has(name)));
+  // What cannot work in the werf container stops here, before the engine is touched.
+  refuseWhatCannotWork({ werfArgs, env: { ...hostEnv, ...config.env.set }, image, mountDockerSocket: config.mountDockerSocket });
 
   // Host-side reading happens here; plan() stays pure and gets the results.
   const who = imageUser(config.user);
@@ -45,10 +51,19 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     forward: config.forward,
     image: { home: who.home, ...ids },
     probe: probeFile,
-    readText,
   });
-  for (const note of forwarded.notes) reporter.debug(note);
   for (const warning of forwarded.warnings) reporter.warn(warning);
+  // Registry credentials: helpers run here, werf gets plain auths (never written to this host's disk).
+  const auths = config.forward.dockerConfig
+    ? await registryAuthsForWerf({ setup: prepared.dockerSetup, env: ctx.env, werfArgs, image, home: who.home })
+    : undefined;
+  const translated = translateHostPaths({
+    env: hostEnv,
+    dockerConfigDir: auths?.file ? auths.dir : undefined,
+    kubeconfig: forwarded.extraEnv.KUBECONFIG,
+  });
+  const notes = [...forwarded.notes, ...(auths?.notes ?? []), ...translated.notes];
+  for (const note of notes) reporter.debug(note);
 
   const assumed: string[] = [];
   // Containers (probe and werf) are created through the session's engine: labelled, tracked, removed on every path.
@@ -107,8 +122,6 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
 
   const owner = session.owner;
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
-  const own = new Set(ownEnvVars());
-  const hostEnv = Object.fromEntries(Object.entries(ctx.env).filter(([name]) => !own.has(name)));
 
   // Loopback registries in werf's arguments: the network that reaches them.
   const network = decideNetwork({
@@ -136,7 +149,9 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       owner,
       tty,
       readOnlyFiles: forwarded.readOnlyFiles,
-      extraEnv: { ...SAFE_DIRECTORY_ENV, ...forwarded.extraEnv },
+      extraEnv: { ...SAFE_DIRECTORY_ENV, ...translated.set, ...forwarded.extraEnv },
+      dropEnv: [...translated.drop, ...forwarded.drop],
+      files: auths?.file ? [auths.file] : [],
       dockerSocket,
       network,
     });
@@ -161,7 +176,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
         imageState,
         configFile: filepath,
         project,
-        notes: [...forwarded.notes, ...network.notes],
+        notes: [...notes, ...network.notes],
         assumed,
         dockerHost: engine && engine.endpoint.url !== DEFAULT_SOCKET ? engine.endpoint.url : undefined,
       }),

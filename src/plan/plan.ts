@@ -10,6 +10,7 @@ import { DEFAULT_ENV_PASS, selectEnv } from './env.js';
 import { PROJECT_DIR, imageUser, storageDir, werfHomeDir } from './contract.js';
 import { securityFor, type SecurityFacts } from './security.js';
 import { ulimitsFor } from './engine-quirks.js';
+import type { InjectedFile } from './files.js';
 
 export const MANAGED_LABEL = 'werf-run.managed';
 
@@ -45,6 +46,10 @@ export interface PlanInput {
   tty: boolean;
   /** Files the caller found on the host and wants werf to see read-only. */
   readOnlyFiles?: { source: string; target: string }[];
+  /** Files uploaded into the container before it starts (generated credentials: never on the host's disk). */
+  files?: readonly InjectedFile[];
+  /** Host variables werf must not get (host paths it would not find: plan/werf-in-container.ts). */
+  dropEnv?: readonly string[];
   /** Extra values the caller computed (e.g. SSH_AUTH_SOCK inside the container). */
   extraEnv?: Readonly<Record<string, string>>;
   /**
@@ -63,6 +68,7 @@ export interface RunPlan {
   mode: Mode;
   image: string;
   container: ContainerSpec;
+  files: InjectedFile[];
 }
 
 /** Where `cwd` sits inside the container, given the project root mounted at PROJECT_DIR. */
@@ -95,6 +101,7 @@ export function plan(input: PlanInput): RunPlan {
   return {
     mode: input.mode,
     image: input.image,
+    files: [...(input.files ?? [])],
     container: {
       image: input.image,
       cmd: ['werf', ...input.werfArgs],
@@ -102,7 +109,7 @@ export function plan(input: PlanInput): RunPlan {
         ...input.extraEnv,
         ...(input.dockerSocket ? { DOCKER_HOST: `unix://${CONTAINER_DOCKER_SOCKET}` } : {}),
         ...config.env.set,
-      }),
+      }, input.dropEnv),
       user: who.user,
       workingDir: containerWorkdir(input.project.root, input.project.cwd),
       labels: {

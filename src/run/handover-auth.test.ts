@@ -51,7 +51,7 @@ const resolve = (sources: AuthSource[], wanted = registriesInRun([], {}, '127.0.
 describe('registriesInRun', () => {
   it('finds the werf image, --repo forms and the repo variables', () => {
     const wanted = registriesInRun(
-      ['build', '--repo', '127.0.0.1:5001/app', '--final-repo=final.io/app/x', '--cache-repo', 'cache.io/c'],
+      ['build', '--repo', '127.0.0.1:5001/app', '--final-repo=final.io/app/x', '--cache-repo', 'cache.io/c', '--', '--repo', 'not.io/x'],
       { WERF_REPO: 'ghcr.io/o/p', WERF_SECONDARY_REPO_A: 'sec.io/a', WERF_REPO_CONTAINER_REGISTRY: 'gitlab', PATH: '/bin' },
       'ghcr.io/werf/werf:2-stable',
     );

@@ -10,6 +10,7 @@
  */
 import type { DockerAuthEntry, DockerConfigFile } from '../config/docker-config.js';
 import type { RegistryAuth } from '../engine/port.js';
+import { REPO_FLAGS, REPO_VARIABLES } from '../plan/network.js';
 import { findCredentials, normalizeRegistry, registryHost, serverAddress, type HelperRunner } from './auth.js';
 
 export interface AuthSource {
@@ -27,21 +28,19 @@ export interface WantedRegistry {
   why: string;
 }
 
-/** werf's options and variables that name a repository (werf's cmd/werf/common: repo, final repo, cache and secondary repos). */
-const REPO_FLAGS = ['--repo', '--final-repo', '--cache-repo', '--secondary-repo'] as const;
-const REPO_ENV = /^WERF_(REPO|FINAL_REPO|CACHE_REPO(_.+)?|SECONDARY_REPO(_.+)?)$/;
 
 /** The registries named by werf's repo options and variables, and the werf image's own (pure). */
 export function registriesInRun(werfArgs: readonly string[], env: Readonly<Record<string, string | undefined>>, image: string): WantedRegistry[] {
   const wanted: WantedRegistry[] = [{ host: registryHost(image), why: `the werf image ${image}` }];
   werfArgs.forEach((arg, index) => {
+    if (werfArgs.indexOf('--') >= 0 && index > werfArgs.indexOf('--')) return;
     for (const flag of REPO_FLAGS) {
       const value = arg === flag ? werfArgs[index + 1] : arg.startsWith(`${flag}=`) ? arg.slice(flag.length + 1) : undefined;
       if (value) wanted.push({ host: repoHost(value), why: `${flag} ${value}` });
     }
   });
   for (const [name, value] of Object.entries(env)) {
-    if (value && REPO_ENV.test(name)) wanted.push({ host: repoHost(value), why: `${name}=${value}` });
+    if (value && REPO_VARIABLES.test(name)) wanted.push({ host: repoHost(value), why: `${name}=${value}` });
   }
   return wanted;
 }
