@@ -23,7 +23,9 @@ import { learnFromFailure, rememberMode } from './detect-step.js';
 import { authProvider } from './docker-setup.js';
 import { DEFAULT_SOCKET, isRemoteEndpoint } from '../engine/candidates.js';
 import { withLifecycle, type Session } from './lifecycle.js';
+import ci from 'ci-info';
 import { registryAuthsForWerf } from './registry-auths.js';
+import { ciEnvFor } from '../plan/ci-env.js';
 import { refuseWhatCannotWork, translateHostPaths } from '../plan/werf-in-container.js';
 
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
@@ -62,7 +64,8 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     dockerConfigDir: auths?.file ? auths.dir : undefined,
     kubeconfig: forwarded.extraEnv.KUBECONFIG,
   });
-  const notes = [...forwarded.notes, ...(auths?.notes ?? []), ...translated.notes];
+  const ciEnv = ciEnvFor(config.ciEnv, ci.GITLAB ? 'gitlab' : ci.GITHUB_ACTIONS ? 'github' : undefined, werfArgs);
+  const notes = [...forwarded.notes, ...(auths?.notes ?? []), ...translated.notes, ciEnv.note];
   for (const note of notes) reporter.debug(note);
 
   const assumed: string[] = [];
@@ -152,6 +155,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...translated.set, ...forwarded.extraEnv },
       dropEnv: [...translated.drop, ...forwarded.drop],
       files: auths?.file ? [auths.file] : [],
+      ciEnv: ciEnv.ci,
       dockerSocket,
       network,
     });

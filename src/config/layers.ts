@@ -98,6 +98,7 @@ export function flagsLayer(options: CliOptions): Record<string, unknown> {
     mode: options.mode,
     allowPrivileged: options.allowPrivileged,
     network: options.network,
+    ciEnv: options.ciEnv,
     engine: { host: options.host, context: options.context },
     image: { reference: options.image, pull: options.pull },
   };
@@ -108,6 +109,7 @@ export const FLAG_SOURCES: Readonly<Record<string, string>> = {
   mode: '--mode',
   allowPrivileged: '--allow-privileged',
   network: '--network',
+  ciEnv: '--ci-env',
   'engine.host': '--host',
   'engine.context': '--context',
   'image.reference': '--image',

@@ -87,14 +87,18 @@ export const configSchema = z
       .boolean()
       .default(false)
       .describe("Mount the engine's unix socket at /var/run/docker.sock in the werf container, with its group and DOCKER_HOST set (never by default; only for a local unix-socket engine)."),
+    ciEnv: z
+      .enum(['auto', 'gitlab', 'github', 'off'])
+      .default('auto')
+      .describe('Run `werf ci-env <ci> --as-file` and source it before the werf command, in the same container: auto does it in GitLab CI and GitHub Actions for the commands that use it (build, converge, dismiss, cleanup, bundle, ...).'),
     forward: z
       .strictObject({
-        dockerConfig: z.boolean().default(true).describe("Mount the host's Docker config.json read-only for registry auth (WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker)."),
+        dockerConfig: z.boolean().default(true).describe('Hand werf the registry credentials of this host (DOCKER_AUTH_CONFIG, then WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker; credential helpers run here) as a generated config.json with plain auths.'),
         kubeConfig: z.boolean().default(true).describe('Mount the kubeconfig files read-only for deploy commands (KUBECONFIG, a list too, or ~/.kube/config).'),
         sshAgent: z.boolean().default(true).describe('Forward the ssh-agent socket (SSH_AUTH_SOCK) when set, for git over ssh.'),
       })
       .prefault({})
-      .describe('Host credentials werf may need, each mounted read-only when present on the host.'),
+      .describe('Host credentials werf may need, each handed in when present on the host.'),
   })
   .describe('werf-run configuration');
 

@@ -11,6 +11,7 @@ import { PROJECT_DIR, imageUser, storageDir, werfHomeDir } from './contract.js';
 import { securityFor, type SecurityFacts } from './security.js';
 import { ulimitsFor } from './engine-quirks.js';
 import type { InjectedFile } from './files.js';
+import { ciEnvCommand, type CiSystem } from './ci-env.js';
 
 export const MANAGED_LABEL = 'werf-run.managed';
 
@@ -46,6 +47,8 @@ export interface PlanInput {
   tty: boolean;
   /** Files the caller found on the host and wants werf to see read-only. */
   readOnlyFiles?: { source: string; target: string }[];
+  /** Run `werf ci-env <ci> --as-file` and source it first, in the same container (plan/ci-env.ts). */
+  ciEnv?: CiSystem;
   /** Files uploaded into the container before it starts (generated credentials: never on the host's disk). */
   files?: readonly InjectedFile[];
   /** Host variables werf must not get (host paths it would not find: plan/werf-in-container.ts). */
@@ -104,7 +107,7 @@ export function plan(input: PlanInput): RunPlan {
     files: [...(input.files ?? [])],
     container: {
       image: input.image,
-      cmd: ['werf', ...input.werfArgs],
+      cmd: input.ciEnv ? ciEnvCommand(input.ciEnv, input.werfArgs) : ['werf', ...input.werfArgs],
       env: selectEnv(input.hostEnv, [...DEFAULT_ENV_PASS, ...config.env.pass], {
         ...input.extraEnv,
         ...(input.dockerSocket ? { DOCKER_HOST: `unix://${CONTAINER_DOCKER_SOCKET}` } : {}),
