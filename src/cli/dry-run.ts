@@ -4,6 +4,7 @@
  */
 import type { RunPlan } from '../plan/plan.js';
 import { dockerRunCommand } from '../plan/docker-command.js';
+import { describeInjectedFile } from '../plan/files.js';
 
 export interface DryRunReport {
   plan: RunPlan;
@@ -32,8 +33,8 @@ export function formatDryRun(report: DryRunReport): string {
     `# image:   ${plan.image} (${report.imageState})`,
     `# project: ${report.project.root}${report.project.isGit ? '' : ' (not a git repository)'} mounted at ${plan.container.workingDir ? plan.container.mounts[0]?.target : ''}, workdir ${plan.container.workingDir}`,
     ...report.notes.map((n) => `# ${n}`),
-    // Only path, size and mode: a handed-in file may hold credentials.
-    ...plan.files.map((f) => `# file:    ${f.path} (${f.content.length} bytes, mode 0${f.mode.toString(8)}${f.secret ? ', secret' : ''}), uploaded before start; not expressible in the docker run line below`),
+    // Copied in by the Engine API before start; a pasted `docker run` has no such step (docker cp would be the equivalent).
+    ...plan.files.map((f) => `# file copied in before start: ${describeInjectedFile(f)}`),
     ...report.assumed.map((a) => `# assumed: ${a}`),
   ];
   const prefix = report.dockerHost ? `DOCKER_HOST=${report.dockerHost} ` : '';

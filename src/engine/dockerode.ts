@@ -384,6 +384,14 @@ export class DockerodeEngine implements Engine {
     }
   }
 
+  async putArchive(containerId: string, containerPath: string, tar: Buffer | NodeJS.ReadableStream): Promise<void> {
+    try {
+      await this.docker.getContainer(containerId).putArchive(tar, { path: containerPath });
+    } catch (error) {
+      throw this.fail(`copying files into container ${containerId.slice(0, 12)} at ${containerPath}`, error);
+    }
+  }
+
   async inspectContainer(id: string): Promise<ContainerState | undefined> {
     try {
       const raw = await this.docker.getContainer(id).inspect();

@@ -22,6 +22,7 @@ describe('loggingEngine', () => {
       endpoint: { url: 'unix:///s', source: 'test' },
       createContainer: async () => 'abcdef0123456789',
       pullImage: async () => undefined,
+      putArchive: async () => undefined,
       removeContainer: async () => {
         throw new Error('gone wrong');
       },
@@ -30,7 +31,9 @@ describe('loggingEngine', () => {
     expect(await engine.createContainer(spec)).toBe('abcdef0123456789');
     await engine.pullImage('reg/werf:2', { username: 'u', password: 'hunter2', serveraddress: 'reg' }, () => undefined);
     await expect(engine.removeContainer('abcdef0123456789')).rejects.toThrow('gone wrong');
+    await engine.putArchive('abcdef0123456789', '/', Buffer.from('token hunter2 in a tar'));
     const text = lines.join('\n');
+    expect(text).toContain('PUT /containers/abcdef012345/archive?path=/ (22 bytes)');
     expect(text).toContain('POST /containers/create (image=reg/werf:2 cmd=["werf","build"]');
     expect(text).toContain('env names=[WERF_REPO,GITHUB_TOKEN]');
     expect(text).toContain('createContainer -> created abcdef012345');

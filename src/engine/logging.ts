@@ -44,6 +44,9 @@ const DESCRIBE: Record<string, Describer> = {
   killContainer: (id: string, signal: string) => `POST /containers/${short(id)}/kill?signal=${signal}`,
   removeContainer: (id: string) => `DELETE /containers/${short(id)}?force=true`,
   listContainers: (labels: Record<string, string>) => `GET /containers/json (labels ${JSON.stringify(labels)})`,
+  // Only the size: the archive may hold credentials.
+  putArchive: (id: string, containerPath: string, tar: Buffer | NodeJS.ReadableStream) =>
+    `PUT /containers/${short(id)}/archive?path=${containerPath} (${Buffer.isBuffer(tar) ? `${tar.length} bytes` : 'a stream'})`,
   resizeContainerTty: (id: string, size: { rows: number; columns: number }) => `POST /containers/${short(id)}/resize (${size.columns}x${size.rows})`,
 };
 

@@ -127,6 +127,12 @@ export interface Engine {
   resizeContainerTty(id: string, size: { rows: number; columns: number }): Promise<void>;
   /** The container's state, or undefined when it does not exist (any more). */
   inspectContainer(id: string): Promise<ContainerState | undefined>;
+  /**
+   * Extracts a tar archive into a container's filesystem at `containerPath`
+   * (`PUT /containers/{id}/archive`); works on a created, not yet started
+   * container. Owners and modes come from the tar headers.
+   */
+  putArchive(containerId: string, containerPath: string, tar: Buffer | NodeJS.ReadableStream): Promise<void>;
 }
 
 export interface ContainerState {

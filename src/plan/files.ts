@@ -1,4 +1,12 @@
-/** Files handed into the werf container (uploaded after create, before start; never written to the host's disk). */
+/**
+ * Files handed into the werf container through the Engine API's archive
+ * upload (after create, before start) instead of bind mounts: they work on
+ * every engine (remote, Desktop, socket-bound CI containers) and nothing is
+ * written to the host's disk. What goes into the archive is decided here,
+ * purely; run/inject.ts packs and uploads it.
+ */
+import path from 'node:path';
+
 export interface InjectedFile {
   /** Absolute, inside the container. */
   path: string;
@@ -8,6 +16,60 @@ export interface InjectedFile {
   /** Default: the image user's (plan/contract.ts). */
   uid?: number;
   gid?: number;
-  /** Never printed: --dry-run/--verbose/doctor show only path, size and "(secret)". */
+  /** Never printed: --dry-run, --verbose and doctor show only path, size and "(secret)". */
   secret?: boolean;
+}
+
+/** One entry of the uploaded archive, with its name relative to `/` (where it is extracted). */
+export type ArchiveEntry =
+  | { type: 'directory'; name: string; mode: number; uid: number; gid: number }
+  | { type: 'file'; name: string; mode: number; uid: number; gid: number; content: Buffer };
+
+/** A directory mode that lets in exactly who may read the file: each read bit gains its execute bit, and the owner always has rwx. */
+export function dirModeFor(fileMode: number): number {
+  const read = fileMode & 0o444;
+  return 0o700 | read | (read >> 2);
+}
+
+/** Fills in the image user's ids where a file names none. */
+export function ownedBy(files: readonly InjectedFile[], owner: { uid: number; gid: number }): InjectedFile[] {
+  return files.map((f) => ({ ...f, uid: f.uid ?? owner.uid, gid: f.gid ?? owner.gid }));
+}
+
+/**
+ * The archive's entries, extracted at `/`: each file, preceded by the
+ * directories between it and the deepest of `existing` that holds it (those
+ * are created owned by the file's owner, searchable by whoever may read the
+ * file: 0600 -> 0700, 0644 -> 0755). Directories in `existing`
+ * (the image user's home, /tmp, /) are never in the archive: the engine would
+ * apply the entry's owner and mode to them.
+ */
+export function archiveEntries(files: readonly InjectedFile[], existing: readonly string[]): ArchiveEntry[] {
+  const kept = [...new Set([...existing, '/'].map((d) => path.posix.resolve(d)))];
+  const entries: ArchiveEntry[] = [];
+  const made = new Set<string>();
+  for (const file of files) {
+    if (!path.posix.isAbsolute(file.path)) throw new Error(`an injected file's path must be absolute: ${file.path}`);
+    const target = path.posix.resolve(file.path);
+    const uid = file.uid ?? 0;
+    const gid = file.gid ?? uid;
+    const base = kept.filter((d) => d === '/' || target.startsWith(`${d}/`)).sort((a, b) => b.length - a.length)[0] ?? '/';
+    const dirs: string[] = [];
+    for (let dir = path.posix.dirname(target); dir !== base && dir !== '/'; dir = path.posix.dirname(dir)) dirs.unshift(dir);
+    for (const dir of dirs) {
+      if (made.has(dir)) continue;
+      made.add(dir);
+      entries.push({ type: 'directory', name: dir.slice(1), mode: dirModeFor(file.mode), uid, gid });
+    }
+    entries.push({ type: 'file', name: target.slice(1), mode: file.mode, uid, gid, content: file.content });
+  }
+  return entries;
+}
+
+const octal = (mode: number): string => `0${mode.toString(8).padStart(3, '0')}`;
+
+/** What --dry-run, --verbose and doctor may show of a file: never a secret's content. */
+export function describeInjectedFile(file: InjectedFile): string {
+  const owner = file.uid === undefined ? 'image user' : `uid ${file.uid}`;
+  return `${file.path} (${file.content.length} bytes, mode ${octal(file.mode)}, ${owner}${file.secret ? ', secret' : ''})`;
 }

@@ -10,7 +10,7 @@ import { DEFAULT_ENV_PASS, selectEnv } from './env.js';
 import { PROJECT_DIR, imageUser, storageDir, werfHomeDir } from './contract.js';
 import { securityFor, type SecurityFacts } from './security.js';
 import { ulimitsFor } from './engine-quirks.js';
-import type { InjectedFile } from './files.js';
+import { ownedBy, type InjectedFile } from './files.js';
 import { ciEnvCommand, type CiSystem } from './ci-env.js';
 
 export const MANAGED_LABEL = 'werf-run.managed';
@@ -49,7 +49,7 @@ export interface PlanInput {
   readOnlyFiles?: { source: string; target: string }[];
   /** Run `werf ci-env <ci> --as-file` and source it first, in the same container (plan/ci-env.ts). */
   ciEnv?: CiSystem;
-  /** Files uploaded into the container before it starts (generated credentials: never on the host's disk). */
+  /** Files copied into the container before it starts (owner default: the image user). */
   files?: readonly InjectedFile[];
   /** Host variables werf must not get (host paths it would not find: plan/werf-in-container.ts). */
   dropEnv?: readonly string[];
@@ -71,7 +71,10 @@ export interface RunPlan {
   mode: Mode;
   image: string;
   container: ContainerSpec;
+  /** Uploaded as one archive after create, before start; every file has its owner set. */
   files: InjectedFile[];
+  /** Directories the files' archive must not carry (they exist in the image; an entry would change their owner). */
+  keptDirs: string[];
 }
 
 /** Where `cwd` sits inside the container, given the project root mounted at PROJECT_DIR. */
@@ -101,10 +104,13 @@ export function plan(input: PlanInput): RunPlan {
     })),
   ];
   const security = securityFor(input.mode, input.facts);
+  // An image user the contract does not know by uid gets root-owned files (0600: readable by root only).
+  const uid = who.uid ?? 0;
   return {
     mode: input.mode,
     image: input.image,
-    files: [...(input.files ?? [])],
+    files: ownedBy(input.files ?? [], { uid, gid: uid }),
+    keptDirs: [who.home, '/tmp'],
     container: {
       image: input.image,
       cmd: input.ciEnv ? ciEnvCommand(input.ciEnv, input.werfArgs) : ['werf', ...input.werfArgs],

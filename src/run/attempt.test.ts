@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../engine/port.js';
+import tar from 'tar-stream';
 import { runAttempt } from './attempt.js';
 
 const spec = { image: 'i', cmd: ['werf'], env: [], labels: {}, tty: false, openStdin: false, mounts: [], securityOpt: [], devices: [], privileged: false };
@@ -21,7 +22,7 @@ function fakeEngine(over: Partial<Engine> & { output: PassThrough }): Engine & {
   return {
     endpoint: { url: 'unix:///fake.sock', source: 'test' },
     ping: async () => undefined,
-    info: no, inspectImage: no, pullImage: no, listContainers: no, resizeContainerTty: no,
+    info: no, inspectImage: no, pullImage: no, listContainers: no, resizeContainerTty: no, putArchive: no,
     createContainer: async () => 'c0ffee',
     attachContainer: async () => ({ output: over.output, multiplexed: true }),
     startContainer: async () => undefined,
@@ -104,5 +105,74 @@ describe('runAttempt hooks', () => {
     });
     await runAttempt(engine, spec, sinks(), { onStarting: () => events.push('onStarting'), onStarted: () => events.push('onStarted') }, timings);
     expect(events).toEqual(['onStarting', 'start request', 'onStarted']);
+  });
+});
+
+/** The entries of an uploaded tar: name, mode, owner and content. */
+async function listTar(buffer: Buffer): Promise<string[]> {
+  const extract = tar.extract();
+  const seen: string[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (header, stream, next) => {
+      const parts: Buffer[] = [];
+      stream.on('data', (c: Buffer) => parts.push(c));
+      stream.on('end', () => {
+        seen.push(`${header.type} ${header.name} ${(header.mode ?? 0).toString(8)} ${header.uid}:${header.gid} ${Buffer.concat(parts).toString()}`.trim());
+        next();
+      });
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  extract.end(buffer);
+  await done;
+  return seen;
+}
+
+describe('runAttempt files', () => {
+  it('uploads the plan\'s files as one archive after create and before start', async () => {
+    const output = new PassThrough();
+    const events: string[] = [];
+    const archives: Buffer[] = [];
+    const engine = fakeEngine({
+      output,
+      createContainer: async () => {
+        events.push('create');
+        return 'c0ffee';
+      },
+      putArchive: async (id, where, archive) => {
+        events.push(`put ${id} ${where}`);
+        archives.push(archive as Buffer);
+      },
+      startContainer: async () => {
+        events.push('start');
+        output.end();
+      },
+      waitContainer: async () => 0,
+    });
+    const files = [
+      { path: '/home/build/.docker/config.json', content: Buffer.from('{"auths":{}}'), mode: 0o600, uid: 1000, gid: 1000, secret: true },
+      { path: '/home/build/.kube/config', content: Buffer.from('k'), mode: 0o600, uid: 1000, gid: 1000 },
+    ];
+    await runAttempt(engine, spec, sinks(), {}, timings, { files, keptDirs: ['/home/build', '/tmp'] });
+    expect(events).toEqual(['create', 'put c0ffee /', 'start']);
+    expect(await listTar(archives[0] as Buffer)).toEqual([
+      'directory home/build/.docker 700 1000:1000',
+      'file home/build/.docker/config.json 600 1000:1000 {"auths":{}}',
+      'directory home/build/.kube 700 1000:1000',
+      'file home/build/.kube/config 600 1000:1000 k',
+    ]);
+  });
+
+  it('uploads nothing when there are no files, and removes the container when the upload fails', async () => {
+    const output = new PassThrough();
+    let puts = 0;
+    const quiet = fakeEngine({ output, putArchive: async () => void puts++, startContainer: async () => void output.end(), waitContainer: async () => 0 });
+    await runAttempt(quiet, spec, sinks(), {}, timings);
+    expect(puts).toBe(0);
+    const failing = fakeEngine({ output: new PassThrough(), putArchive: async () => { throw new Error('no space left'); } });
+    const files = { files: [{ path: '/tmp/f', content: Buffer.from('x'), mode: 0o600, uid: 1, gid: 1 }], keptDirs: ['/tmp'] };
+    await expect(runAttempt(failing, spec, sinks(), {}, timings, files)).rejects.toThrow(/no space left/);
+    expect(failing.removed).toEqual(['c0ffee']);
   });
 });

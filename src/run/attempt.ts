@@ -16,6 +16,8 @@ import { classify, type Signature } from '../recover/signatures.js';
 import { LineSplitter } from './lines.js';
 import { pumpMultiplexed, pumpRaw, type StreamName } from './demux.js';
 import { startTtySession, type TerminalInput, type TerminalOutput } from './tty.js';
+import type { InjectedFile } from '../plan/files.js';
+import { injectFiles } from './inject.js';
 
 export interface AttemptIO {
   stdout: TerminalOutput;
@@ -56,6 +58,12 @@ export interface AttemptTimings {
   outputIdleMs: number;
 }
 
+/** Files to copy into the container between create and start (RunPlan.files and .keptDirs). */
+export interface AttemptFiles {
+  files: readonly InjectedFile[];
+  keptDirs: readonly string[];
+}
+
 export const DEFAULT_TIMINGS: AttemptTimings = { watchIntervalMs: 3000, pingTimeoutMs: 3000, outputIdleMs: 5000 };
 
 export async function runAttempt(
@@ -64,6 +72,7 @@ export async function runAttempt(
   io: AttemptIO,
   hooks: AttemptHooks = {},
   timings: AttemptTimings = DEFAULT_TIMINGS,
+  files: AttemptFiles = { files: [], keptDirs: [] },
 ): Promise<AttemptResult> {
   let id: string;
   try {
@@ -101,6 +110,8 @@ export async function runAttempt(
 
   let restoreTty = (): void => undefined;
   try {
+    // One archive, before start: werf must find its files from its first instruction on.
+    await injectFiles(engine, id, files.files, files.keptDirs);
     const attached = await engine.attachContainer(id, { tty: spec.tty, stdin: spec.openStdin });
     const pumping = attached.multiplexed
       ? pumpMultiplexed(attached.output, io, onData)

@@ -87,5 +87,6 @@ export function trackingEngine(engine: Engine, live: LiveContainers, owner: Owne
     listContainers: (filter) => engine.listContainers(filter),
     resizeContainerTty: (id, size) => engine.resizeContainerTty(id, size),
     inspectContainer: (id) => engine.inspectContainer(id),
+    putArchive: (id, containerPath, tar) => engine.putArchive(id, containerPath, tar),
   };
 }

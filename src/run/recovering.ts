@@ -39,7 +39,8 @@ export async function runRecovering(input: RecoveringRunInput): Promise<Recoveri
   const attempts: RecoveringRunResult['attempts'] = [];
   let mode = input.firstMode;
   for (;;) {
-    const result = await runAttempt(input.engine, input.planFor(mode).container, input.io, input.hooks);
+    const planned = input.planFor(mode);
+    const result = await runAttempt(input.engine, planned.container, input.io, input.hooks, undefined, planned);
     attempts.push({ mode, failure: result.failure });
     if (!result.failure) {
       return { exitCode: result.exitCode ?? 0, mode, attempts };

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { archiveEntries, describeInjectedFile, dirModeFor, ownedBy } from './files.js';
+
+const file = (path: string, over = {}) => ({ path, content: Buffer.from('secret-value'), mode: 0o600, ...over });
+
+describe('archiveEntries', () => {
+  it('creates the directories below the kept ones, once, owned by the file owner, and never a kept directory', () => {
+    const entries = archiveEntries(ownedBy([file('/home/build/.kube/config'), file('/home/build/.kube/config-2'), file('/tmp/x/y/z')], { uid: 1000, gid: 1000 }), ['/home/build', '/tmp']);
+    expect(entries.map((e) => `${e.type} ${e.name} ${e.mode.toString(8)} ${e.uid}:${e.gid}`)).toEqual([
+      'directory home/build/.kube 700 1000:1000',
+      'file home/build/.kube/config 600 1000:1000',
+      'file home/build/.kube/config-2 600 1000:1000',
+      'directory tmp/x 700 1000:1000',
+      'directory tmp/x/y 700 1000:1000',
+      'file tmp/x/y/z 600 1000:1000',
+    ]);
+  });
+
+  it('keeps a file\'s own ids over the image user\'s, and / is always kept', () => {
+    const entries = archiveEntries(ownedBy([file('/etc/werf-run/ca.pem', { uid: 0, gid: 0, mode: 0o644 })], { uid: 1000, gid: 1000 }), []);
+    expect(entries.map((e) => `${e.type} ${e.name} ${e.mode.toString(8)} ${e.uid}`)).toEqual(['directory etc 755 0', 'directory etc/werf-run 755 0', 'file etc/werf-run/ca.pem 644 0']);
+  });
+
+  it('refuses a relative path', () => {
+    expect(() => archiveEntries([file('home/x')], [])).toThrow(/must be absolute: home\/x/);
+  });
+});
+
+describe('dirModeFor', () => {
+  it.each([
+    [0o600, 0o700],
+    [0o640, 0o750],
+    [0o644, 0o755],
+    [0o400, 0o700],
+  ])('a file of mode %o gets directories of mode %o', (file, dir) => {
+    expect(dirModeFor(file)).toBe(dir);
+  });
+});
+
+describe('describeInjectedFile', () => {
+  it('shows path, size, mode and owner, never the content', () => {
+    const text = describeInjectedFile({ ...file('/home/build/.docker/config.json'), uid: 1000, secret: true });
+    expect(text).toBe('/home/build/.docker/config.json (12 bytes, mode 0600, uid 1000, secret)');
+    expect(text).not.toContain('secret-value');
+  });
+});

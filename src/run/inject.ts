@@ -1,0 +1,32 @@
+/**
+ * Packs the plan's files into one tar and uploads it into the created werf
+ * container before it starts (Engine.putArchive, extracted at `/`). The tar
+ * lives in memory only: nothing is written to the host's disk.
+ */
+import tar from 'tar-stream';
+import type { Engine } from '../engine/port.js';
+import { archiveEntries, type InjectedFile } from '../plan/files.js';
+
+export async function packFiles(files: readonly InjectedFile[], existing: readonly string[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    pack.on('data', (chunk: Buffer) => chunks.push(chunk));
+    pack.on('end', () => resolve(Buffer.concat(chunks)));
+    pack.on('error', reject);
+  });
+  const mtime = new Date();
+  for (const entry of archiveEntries(files, existing)) {
+    const header = { name: entry.name, mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime, type: entry.type };
+    if (entry.type === 'file') pack.entry({ ...header, size: entry.content.length }, entry.content);
+    else pack.entry(header);
+  }
+  pack.finalize();
+  return done;
+}
+
+/** Uploads the files into container `id`; `existing` are directories the archive must not touch (the image user's home, /tmp). */
+export async function injectFiles(engine: Pick<Engine, 'putArchive'>, id: string, files: readonly InjectedFile[], existing: readonly string[]): Promise<void> {
+  if (files.length === 0) return;
+  await engine.putArchive(id, '/', await packFiles(files, existing));
+}
