@@ -167,12 +167,12 @@ describe('the Docker socket', () => {
   });
 });
 
-describe('host credentials, mounted read-only', () => {
-  it('Docker config (DOCKER_CONFIG), a KUBECONFIG list and the ssh-agent socket reach werf at the image user’s paths', async () => {
+describe('host credentials handed to werf', () => {
+  it('registry auths from DOCKER_CONFIG (generated, 0600), a KUBECONFIG list and the ssh-agent socket reach werf at the image user’s paths', async () => {
     const dir = tempDir();
     chmodSync(dir, 0o755);
     mkdirSync(path.join(dir, 'docker'));
-    writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"127.0.0.1:5001": {"auth": "x"}}}\n', { mode: 0o644 });
+    writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n', { mode: 0o644 });
     writeFileSync(path.join(dir, 'kube-a'), 'kube: a\n', { mode: 0o644 });
     writeFileSync(path.join(dir, 'kube-b'), 'kube: b\n', { mode: 0o644 });
     const sock = path.join(dir, 'agent.sock');
@@ -182,12 +182,12 @@ describe('host credentials, mounted read-only', () => {
     chmodSync(sock, 0o666);
     const project = shProject();
     const script = [
-      'cat "$HOME/.docker/config.json"',
+      'tr -d " \\n" < "$HOME/.docker/config.json"; echo',
+      'stat -c "%U %a" "$HOME/.docker/config.json"',
       'echo "KUBECONFIG=$KUBECONFIG"',
       'IFS=:; for f in $KUBECONFIG; do cat "$f"; done',
       'echo "SSH_AUTH_SOCK=$SSH_AUTH_SOCK"',
       'test -S "$SSH_AUTH_SOCK" && echo agent-socket-ok',
-      'echo tamper > "$HOME/.docker/config.json" 2>/dev/null || echo docker-config-read-only',
     ].join('; ');
     const result = await runWerfRun(['-q', 'sh', script], {
       cwd: project.dir,
@@ -196,13 +196,14 @@ describe('host credentials, mounted read-only', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe(
       [
-        '{"auths": {"127.0.0.1:5001": {"auth": "x"}}}',
+        // Only auths, keyed by registry host: nothing else of the user's file.
+        '{"auths":{"127.0.0.1:5001":{"auth":"dTpw"}}}',
+        'build 600',
         'KUBECONFIG=/home/build/.kube/config:/home/build/.kube/config-2',
         'kube: a',
         'kube: b',
         'SSH_AUTH_SOCK=/tmp/werf-run-ssh-agent.sock',
         'agent-socket-ok',
-        'docker-config-read-only',
         '',
       ].join('\n'),
     );
