@@ -168,13 +168,11 @@ describe('the Docker socket', () => {
 });
 
 describe('host credentials handed to werf', () => {
-  it('registry auths from DOCKER_CONFIG (generated, 0600), a KUBECONFIG list and the ssh-agent socket reach werf at the image user’s paths', async () => {
+  it('registry auths from DOCKER_CONFIG (generated, 0600) and the ssh-agent socket reach werf at the image user’s paths', async () => {
     const dir = tempDir();
     chmodSync(dir, 0o755);
     mkdirSync(path.join(dir, 'docker'));
     writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n', { mode: 0o644 });
-    writeFileSync(path.join(dir, 'kube-a'), 'kube: a\n', { mode: 0o644 });
-    writeFileSync(path.join(dir, 'kube-b'), 'kube: b\n', { mode: 0o644 });
     const sock = path.join(dir, 'agent.sock');
     const agent = createServer((c) => c.end('agent says hi\n'));
     await new Promise<void>((resolve) => agent.listen(sock, resolve));
@@ -184,14 +182,12 @@ describe('host credentials handed to werf', () => {
     const script = [
       'tr -d " \\n" < "$HOME/.docker/config.json"; echo',
       'stat -c "%U %a" "$HOME/.docker/config.json"',
-      'echo "KUBECONFIG=$KUBECONFIG"',
-      'IFS=:; for f in $KUBECONFIG; do cat "$f"; done',
       'echo "SSH_AUTH_SOCK=$SSH_AUTH_SOCK"',
       'test -S "$SSH_AUTH_SOCK" && echo agent-socket-ok',
     ].join('; ');
     const result = await runWerfRun(['-q', 'sh', script], {
       cwd: project.dir,
-      env: { DOCKER_CONFIG: path.join(dir, 'docker'), KUBECONFIG: `${path.join(dir, 'kube-a')}:${path.join(dir, 'nope')}:${path.join(dir, 'kube-b')}`, SSH_AUTH_SOCK: sock },
+      env: { DOCKER_CONFIG: path.join(dir, 'docker'), SSH_AUTH_SOCK: sock },
     });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe(
@@ -199,9 +195,6 @@ describe('host credentials handed to werf', () => {
         // Only auths, keyed by registry host: nothing else of the user's file.
         '{"auths":{"127.0.0.1:5001":{"auth":"dTpw"}}}',
         'build 600',
-        'KUBECONFIG=/home/build/.kube/config:/home/build/.kube/config-2',
-        'kube: a',
-        'kube: b',
         'SSH_AUTH_SOCK=/tmp/werf-run-ssh-agent.sock',
         'agent-socket-ok',
         '',

@@ -17,18 +17,15 @@ function input(files: Record<string, FileFacts>, env: Record<string, string> = {
 }
 
 describe('forwardHostFiles', () => {
-  it('mounts ~/.kube/config read-only and forwards the ssh-agent socket, but never the docker config (it is generated)', () => {
+  it('forwards the ssh-agent socket, but never the docker config or kubeconfig (both are generated)', () => {
     const out = forwardHostFiles(
       input(
         { '/home/u/.docker/config.json': file(), '/home/u/.kube/config': file(), '/run/agent.sock': { kind: 'socket', uid: 1000, gid: 1000, mode: 0o600 } },
         { SSH_AUTH_SOCK: '/run/agent.sock' },
       ),
     );
-    expect(out.readOnlyFiles).toEqual([
-      { source: '/home/u/.kube/config', target: '/home/build/.kube/config' },
-      { source: '/run/agent.sock', target: SSH_AGENT_TARGET },
-    ]);
-    expect(out.extraEnv).toEqual({ KUBECONFIG: '/home/build/.kube/config', SSH_AUTH_SOCK: SSH_AGENT_TARGET });
+    expect(out.readOnlyFiles).toEqual([{ source: '/run/agent.sock', target: SSH_AGENT_TARGET }]);
+    expect(out.extraEnv).toEqual({ SSH_AUTH_SOCK: SSH_AGENT_TARGET });
     expect(out.warnings).toEqual([]);
   });
 
@@ -40,16 +37,17 @@ describe('forwardHostFiles', () => {
     expect(out.warnings[0]).toContain('WERF_SSH_KEY_GONE names /keys/gone, which is not a file on this host');
   });
 
-  it('mounts each existing file of a KUBECONFIG list and rebuilds the list inside', () => {
-    const out = forwardHostFiles(input({ '/k/a': file(), '/k/c': file() }, { KUBECONFIG: '/k/a:/k/missing:/k/c' }));
-    expect(out.readOnlyFiles.map((f) => f.target)).toEqual(['/home/build/.kube/config', '/home/build/.kube/config-2']);
-    expect(out.extraEnv.KUBECONFIG).toBe('/home/build/.kube/config:/home/build/.kube/config-2');
-    expect(out.notes).toContain('kubeconfig: no /k/missing; not mounted');
+  it('forwards each WERF_SSH_KEY_* file read-only and points the variable at it; a missing one is dropped with a warning', () => {
+    const out = forwardHostFiles(input({ '/keys/repo': file(1000, 0o600) }, { WERF_SSH_KEY_REPO: '/keys/repo', WERF_SSH_KEY_GONE: '/keys/gone' }));
+    expect(out.readOnlyFiles).toContainEqual({ source: '/keys/repo', target: '/tmp/werf-run-ssh-keys/REPO' });
+    expect(out.extraEnv.WERF_SSH_KEY_REPO).toBe('/tmp/werf-run-ssh-keys/REPO');
+    expect(out.drop).toEqual(['WERF_SSH_KEY_GONE']);
+    expect(out.warnings[0]).toContain('WERF_SSH_KEY_GONE names /keys/gone, which is not a file on this host');
   });
 
   it('warns when the image user cannot read a credential file, with the fix', () => {
-    const out = forwardHostFiles(input({ '/home/u/.kube/config': file(0, 0o600) }));
-    expect(out.warnings[0]).toMatch(/\.kube\/config \(mode 0600, owner uid 0\) cannot be read by uid 1000.*setfacl -m u:1000:r \/home\/u\/\.kube\/config/);
+    const out = forwardHostFiles(input({ '/k/id': file(0, 0o600) }, { WERF_SSH_KEY_A: '/k/id' }));
+    expect(out.warnings[0]).toMatch(/\/k\/id \(mode 0600, owner uid 0\) cannot be read by uid 1000.*setfacl -m u:1000:r \/k\/id/);
   });
 
   it('forwards nothing that is switched off or absent', () => {

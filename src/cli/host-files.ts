@@ -91,27 +91,7 @@ export function forwardHostFiles(input: ForwardInput): Forwarded {
     if (unreadable(facts, input, 4)) out.warnings.push(permissionWarning(value, facts, input, 'read', 'werf cannot use that ssh key'));
   }
 
-  if (input.forward.kubeConfig) {
-    const list = env.WERF_KUBECONFIG || env.KUBECONFIG;
-    const files = list ? list.split(path.delimiter).filter(Boolean) : [path.join(input.hostHome, '.kube', 'config')];
-    const inside: string[] = [];
-    for (const file of files) {
-      const facts = probe(file);
-      if (facts?.kind !== 'file') {
-        out.notes.push(`kubeconfig: no ${file}; not mounted`);
-        continue;
-      }
-      const target = path.posix.join(input.image.home, '.kube', inside.length === 0 ? 'config' : `config-${inside.length + 1}`);
-      out.readOnlyFiles.push({ source: file, target });
-      inside.push(target);
-      out.notes.push(`kubeconfig: ${file} mounted read-only at ${target}`);
-      if (unreadable(facts, input, 4)) out.warnings.push(permissionWarning(file, facts, input, 'read', 'deploy commands will have no cluster access'));
-    }
-    if (inside.length > 0) {
-      out.extraEnv.KUBECONFIG = inside.join(':');
-      if (env.WERF_KUBECONFIG) out.extraEnv.WERF_KUBECONFIG = inside.join(':');
-    }
-  }
+  // Kubeconfigs are not mounted: cli/kube-access.ts hands werf one flattened kubeconfig.
 
   if (input.forward.sshAgent && env.SSH_AUTH_SOCK) {
     const socket = env.SSH_AUTH_SOCK;

@@ -25,6 +25,7 @@ import { DEFAULT_SOCKET, isRemoteEndpoint } from '../engine/candidates.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 import ci from 'ci-info';
 import { registryAuthsForWerf } from './registry-auths.js';
+import { kubeAccessForWerf } from './kube-access.js';
 import { ciEnvFor } from '../plan/ci-env.js';
 import { refuseWhatCannotWork, translateHostPaths } from '../plan/werf-in-container.js';
 
@@ -59,13 +60,16 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
   const auths = config.forward.dockerConfig
     ? await registryAuthsForWerf({ setup: prepared.dockerSetup, env: ctx.env, werfArgs, image, home: who.home })
     : undefined;
+  const kube = config.forward.kubeConfig
+    ? await kubeAccessForWerf({ env: ctx.env, hostHome: os.homedir(), werfArgs, home: who.home })
+    : { file: undefined, targets: [], notes: [] };
   const translated = translateHostPaths({
     env: hostEnv,
     dockerConfigDir: auths?.file ? auths.dir : undefined,
-    kubeconfig: forwarded.extraEnv.KUBECONFIG,
+    kubeconfig: kube.file?.path,
   });
   const ciEnv = ciEnvFor(config.ciEnv, ci.GITLAB ? 'gitlab' : ci.GITHUB_ACTIONS ? 'github' : undefined, werfArgs);
-  const notes = [...forwarded.notes, ...(auths?.notes ?? []), ...translated.notes, ciEnv.note];
+  const notes = [...forwarded.notes, ...(auths?.notes ?? []), ...kube.notes, ...translated.notes, ciEnv.note];
   for (const note of notes) reporter.debug(note);
 
   const assumed: string[] = [];
@@ -136,7 +140,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       rootless: detected.rootlessDaemon,
       product: detected.security.engine?.product,
     }),
-    targets: loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image),
+    targets: [...loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image), ...kube.targets],
   });
   for (const note of network.notes) reporter.info(note);
   for (const warning of network.warnings) reporter.warn(warning);
@@ -154,7 +158,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       readOnlyFiles: forwarded.readOnlyFiles,
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...translated.set, ...forwarded.extraEnv },
       dropEnv: [...translated.drop, ...forwarded.drop],
-      files: auths?.file ? [auths.file] : [],
+      files: [...(auths?.file ? [auths.file] : []), ...(kube.file ? [kube.file] : [])],
       ciEnv: ciEnv.ci,
       dockerSocket,
       network,

@@ -94,7 +94,7 @@ export const configSchema = z
     forward: z
       .strictObject({
         dockerConfig: z.boolean().default(true).describe('Hand werf the registry credentials of this host (DOCKER_AUTH_CONFIG, then WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker; credential helpers run here) as a generated config.json with plain auths.'),
-        kubeConfig: z.boolean().default(true).describe('Mount the kubeconfig files read-only for deploy commands (KUBECONFIG, a list too, or ~/.kube/config).'),
+        kubeConfig: z.boolean().default(true).describe('Hand werf one flattened kubeconfig (certificate files embedded) for commands that talk to a cluster: from WERF_KUBE_CONFIG(_BASE64), WERF_KUBECONFIG(_BASE64), KUBECONFIG (a list too) or KUBECONFIG_BASE64, else ~/.kube/config; minified to WERF_KUBE_CONTEXT.'),
         sshAgent: z.boolean().default(true).describe('Forward the ssh-agent socket (SSH_AUTH_SOCK) when set, for git over ssh.'),
       })
       .prefault({})
