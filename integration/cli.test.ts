@@ -203,6 +203,23 @@ describe('host credentials handed to werf', () => {
   });
 });
 
+describe('proxies', () => {
+  it("HTTPS_PROXY from the environment and the docker CLI's proxies reach werf's container", async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'docker'));
+    writeFileSync(path.join(dir, 'docker', 'config.json'), JSON.stringify({ proxies: { default: { httpProxy: 'http://127.0.0.1:3129', noProxy: 'localhost' } } }));
+    const project = shProject();
+    const result = await runWerfRun(['-q', 'sh', 'env | grep -i _proxy= | sort'], {
+      cwd: project.dir,
+      env: { DOCKER_CONFIG: path.join(dir, 'docker'), HTTPS_PROXY: 'http://127.0.0.1:3128', HTTP_PROXY: undefined, http_proxy: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe(
+      ['HTTPS_PROXY=http://127.0.0.1:3128', 'HTTP_PROXY=http://127.0.0.1:3129', 'NO_PROXY=localhost', 'http_proxy=http://127.0.0.1:3129', 'no_proxy=localhost', ''].join('\n'),
+    );
+  });
+});
+
 describe('projects owned by another uid', () => {
   it('a world-readable checkout owned by root works for uid 1000', async () => {
     const project = shProject();

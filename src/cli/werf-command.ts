@@ -27,6 +27,7 @@ import ci from 'ci-info';
 import { registryAuthsForWerf } from './registry-auths.js';
 import { kubeAccessForWerf } from './kube-access.js';
 import { ciEnvFor } from '../plan/ci-env.js';
+import { proxyEnv, type ProxyConfig } from '../plan/proxies.js';
 import { refuseWhatCannotWork, translateHostPaths } from '../plan/werf-in-container.js';
 
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
@@ -143,6 +144,14 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     targets: [...loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image), ...kube.targets],
   });
   for (const note of network.notes) reporter.info(note);
+  const proxies = proxyEnv({
+    env: ctx.env,
+    proxies: (prepared.dockerSetup.config.proxies ?? {}) as Record<string, ProxyConfig>,
+    engineHost: engine?.endpoint.url ?? DEFAULT_SOCKET,
+    fixed: config.env.set,
+    configFile: prepared.dockerSetup.configFile,
+  });
+  for (const note of proxies.notes) reporter.debug(note);
   for (const warning of network.warnings) reporter.warn(warning);
   const planFor = (mode: typeof firstMode) =>
     plan({
@@ -156,7 +165,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       owner,
       tty,
       readOnlyFiles: forwarded.readOnlyFiles,
-      extraEnv: { ...SAFE_DIRECTORY_ENV, ...translated.set, ...forwarded.extraEnv },
+      extraEnv: { ...SAFE_DIRECTORY_ENV, ...translated.set, ...proxies.set, ...forwarded.extraEnv },
       dropEnv: [...translated.drop, ...forwarded.drop],
       files: [...(auths?.file ? [auths.file] : []), ...(kube.file ? [kube.file] : [])],
       ciEnv: ciEnv.ci,
@@ -184,7 +193,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
         imageState,
         configFile: filepath,
         project,
-        notes: [...notes, ...network.notes],
+        notes: [...notes, ...network.notes, ...proxies.notes],
         assumed,
         dockerHost: engine && engine.endpoint.url !== DEFAULT_SOCKET ? engine.endpoint.url : undefined,
       }),
