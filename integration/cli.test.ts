@@ -168,11 +168,13 @@ describe('the Docker socket', () => {
 });
 
 describe('host credentials handed to werf', () => {
-  it('registry auths from DOCKER_CONFIG (generated, 0600) and the ssh-agent socket reach werf at the image user’s paths', async () => {
+  it('registry auths from DOCKER_CONFIG (generated, 0600), the ssh-agent socket and known_hosts reach werf at the image user’s paths', async () => {
     const dir = tempDir();
     chmodSync(dir, 0o755);
     mkdirSync(path.join(dir, 'docker'));
     writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n', { mode: 0o644 });
+    mkdirSync(path.join(dir, 'home', '.ssh'), { recursive: true });
+    writeFileSync(path.join(dir, 'home', '.ssh', 'known_hosts'), 'git.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOwerfrun\n', { mode: 0o600 });
     const sock = path.join(dir, 'agent.sock');
     const agent = createServer((c) => c.end('agent says hi\n'));
     await new Promise<void>((resolve) => agent.listen(sock, resolve));
@@ -184,10 +186,11 @@ describe('host credentials handed to werf', () => {
       'stat -c "%U %a" "$HOME/.docker/config.json"',
       'echo "SSH_AUTH_SOCK=$SSH_AUTH_SOCK"',
       'test -S "$SSH_AUTH_SOCK" && echo agent-socket-ok',
+      'stat -c "%U %a" "$HOME/.ssh/known_hosts"; cat "$HOME/.ssh/known_hosts"',
     ].join('; ');
     const result = await runWerfRun(['-q', 'sh', script], {
       cwd: project.dir,
-      env: { DOCKER_CONFIG: path.join(dir, 'docker'), SSH_AUTH_SOCK: sock },
+      env: { DOCKER_CONFIG: path.join(dir, 'docker'), SSH_AUTH_SOCK: sock, HOME: path.join(dir, 'home') },
     });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe(
@@ -197,6 +200,9 @@ describe('host credentials handed to werf', () => {
         'build 600',
         'SSH_AUTH_SOCK=/tmp/werf-run-ssh-agent.sock',
         'agent-socket-ok',
+        // The user's known_hosts, copied in (git over ssh verifies hosts with it).
+        'build 644',
+        'git.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOwerfrun',
         '',
       ].join('\n'),
     );

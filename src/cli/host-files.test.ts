@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
-import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
+import { checkMountSources, checkProjectAccess, DESKTOP_SSH_AUTH_SOCK, dockerSocketToMount, forwardHostFiles, knownHostsFiles, SSH_AGENT_TARGET, useDesktopSshAgent, type FileFacts, type ForwardInput } from './host-files.js';
 
 const file = (uid = 1000, mode = 0o600): FileFacts => ({ kind: 'file', uid, gid: uid, mode });
 const dir = (uid: number, mode: number): FileFacts => ({ kind: 'dir', uid, gid: uid, mode });
@@ -104,5 +104,27 @@ describe('checkMountSources', () => {
     expect(() => checkMountSources([{ source: 'certs', target: '/c', readOnly: true }, { source: '/nope', target: '/n', readOnly: true }], '/srv/app', exists)).toThrow(
       'mounts[1].source is "/nope", but /nope does not exist',
     );
+  });
+});
+
+describe('ssh on Docker Desktop and known_hosts', () => {
+  it("forwards Docker Desktop's agent bridge instead of the host's socket path", () => {
+    const out = useDesktopSshAgent(forwardHostFiles(input({ '/tmp/agent': { kind: 'socket', uid: 501, gid: 20, mode: 0o600 } }, { SSH_AUTH_SOCK: '/tmp/agent' })));
+    expect(out.readOnlyFiles).toEqual([{ source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK }]);
+    expect(out.extraEnv.SSH_AUTH_SOCK).toBe('/run/host-services/ssh-auth.sock');
+    expect(out.warnings).toEqual([]);
+  });
+  it('leaves a run without an agent alone', () => {
+    const none = forwardHostFiles(input({}));
+    expect(useDesktopSshAgent(none)).toBe(none);
+  });
+  it("hands in the user's known_hosts (image user's) and the system's (root's)", () => {
+    const files: Record<string, string> = { '/home/u/.ssh/known_hosts': 'gitlab.example ssh-ed25519 AAAA\n', '/etc/ssh/ssh_known_hosts': 'github.com ssh-ed25519 BBBB\n' };
+    const out = knownHostsFiles({ hostHome: '/home/u', home: '/home/build', read: (f) => (files[f] ? Buffer.from(files[f]!) : undefined) });
+    expect(out.files.map((f) => [f.path, f.mode, f.uid, f.content.toString()])).toEqual([
+      ['/home/build/.ssh/known_hosts', 0o644, undefined, files['/home/u/.ssh/known_hosts']],
+      ['/etc/ssh/ssh_known_hosts', 0o644, 0, files['/etc/ssh/ssh_known_hosts']],
+    ]);
+    expect(knownHostsFiles({ hostHome: '/home/u', home: '/home/build', read: () => undefined }).files).toEqual([]);
   });
 });

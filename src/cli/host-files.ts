@@ -5,10 +5,11 @@
  * `forwardHostFiles` decides from facts given to it (tests pass a fake
  * `probe`); `probeFile` is the real fs.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError, WerfRunError } from '../errors.js';
+import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type { Config } from '../config/schema.js';
+import type { InjectedFile } from '../plan/files.js';
 import { imageUser } from '../plan/contract.js';
 
 export interface FileFacts {
@@ -183,3 +184,50 @@ export function checkMountSources(mounts: Config['mounts'], root: string, probe:
     }
   });
 }
+
+/** Docker Desktop's bridge to the host's ssh-agent, inside its VM (werf: pkg/container_backend/utils.go SSHHostAuthSockPath). */
+export const DESKTOP_SSH_AUTH_SOCK = '/run/host-services/ssh-auth.sock';
+
+/**
+ * On Docker Desktop the host's SSH_AUTH_SOCK path does not exist where the
+ * daemon runs (its VM): the agent is forwarded from Desktop's own bridge.
+ */
+export function useDesktopSshAgent(forwarded: Forwarded): Forwarded {
+  if (!forwarded.readOnlyFiles.some((f) => f.target === SSH_AGENT_TARGET)) return forwarded;
+  return {
+    ...forwarded,
+    readOnlyFiles: forwarded.readOnlyFiles.map((f) => (f.target === SSH_AGENT_TARGET ? { source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK } : f)),
+    extraEnv: { ...forwarded.extraEnv, SSH_AUTH_SOCK: DESKTOP_SSH_AUTH_SOCK },
+    notes: [...forwarded.notes, `ssh-agent: the engine is Docker Desktop, so its agent bridge ${DESKTOP_SSH_AUTH_SOCK} is forwarded instead`],
+    // Permission checks of the host's socket say nothing about Desktop's bridge.
+    warnings: forwarded.warnings.filter((w) => !w.includes('git over ssh will find no keys')),
+  };
+}
+
+/** The user's and the system's known_hosts, handed in so git over ssh can verify hosts ("Host key verification failed" otherwise). */
+export function knownHostsFiles(input: { hostHome: string; home: string; read: (file: string) => Buffer | undefined }): { files: InjectedFile[]; notes: string[] } {
+  const files: InjectedFile[] = [];
+  const notes: string[] = [];
+  const pairs = [
+    { source: path.join(input.hostHome, '.ssh', 'known_hosts'), target: path.posix.join(input.home, '.ssh', 'known_hosts'), root: false },
+    { source: '/etc/ssh/ssh_known_hosts', target: '/etc/ssh/ssh_known_hosts', root: true },
+  ];
+  for (const { source, target, root } of pairs) {
+    const content = input.read(source);
+    if (!content) continue;
+    files.push({ path: target, content, mode: 0o644, ...(root ? { uid: 0, gid: 0 } : {}) });
+    notes.push(`ssh: ${source} handed in as ${target}`);
+  }
+  return { files, notes };
+}
+
+/** A file's bytes, or undefined when it does not exist; other errors name the file. */
+export const readFileIfExists = (file: string): Buffer | undefined => {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new UsageError(`cannot read ${file}: ${errorMessage(error)}`, `make ${file} readable by this user`, error);
+  }
+};

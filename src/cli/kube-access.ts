@@ -3,9 +3,9 @@
  * this machine, flattened into one (plan/kubeconfig.ts) and handed in as a
  * secret file, only for werf commands that talk to a cluster.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError, errorMessage } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { readFileIfExists } from './host-files.js';
 import type { InjectedFile } from '../plan/files.js';
 import { flattenKubeconfig, kubeconfigSources, usesCluster } from '../plan/kubeconfig.js';
 import type { LoopbackTarget } from '../plan/network.js';
@@ -16,16 +16,6 @@ export interface KubeAccess {
   targets: LoopbackTarget[];
   notes: string[];
 }
-
-const readIfExists = (file: string): Buffer | undefined => {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new UsageError(`cannot read ${file}: ${errorMessage(error)}`, `make ${file} readable by this user`, error);
-  }
-};
 
 export async function kubeAccessForWerf(input: {
   env: Readonly<Record<string, string | undefined>>;
@@ -52,7 +42,7 @@ export async function kubeAccessForWerf(input: {
     docs.push({ doc: parseDoc(Buffer.from(sources.base64.value, 'base64').toString('utf8'), sources.base64.name), source: { where: sources.base64.name } });
   }
   for (const file of sources.files) {
-    const content = readIfExists(file);
+    const content = readFileIfExists(file);
     if (!content) {
       notes.push(`kubeconfig: no ${file}`);
       continue;
@@ -60,7 +50,7 @@ export async function kubeAccessForWerf(input: {
     docs.push({ doc: parseDoc(content.toString('utf8'), file), source: { where: file, dir: path.dirname(file) } });
   }
   if (docs.length === 0) return { file: undefined, targets: [], notes: [...notes, 'kubeconfig: none on this host; werf gets none'] };
-  const flat = flattenKubeconfig({ docs, context: input.env.WERF_KUBE_CONTEXT, readFile: readIfExists });
+  const flat = flattenKubeconfig({ docs, context: input.env.WERF_KUBE_CONTEXT, readFile: readFileIfExists });
   const { stringify } = await import('yaml');
   const target = path.posix.join(input.home, '.kube', 'config');
   const file: InjectedFile = { path: target, content: Buffer.from(stringify(flat.config)), mode: 0o600, secret: true };

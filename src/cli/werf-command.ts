@@ -16,7 +16,7 @@ import { WerfRunError } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
-import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, probeFile } from './host-files.js';
+import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, knownHostsFiles, probeFile, readFileIfExists, useDesktopSshAgent } from './host-files.js';
 import type { Reporter } from './reporter.js';
 import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 import { learnFromFailure, rememberMode } from './detect-step.js';
@@ -49,14 +49,14 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
   // Host-side reading happens here; plan() stays pure and gets the results.
   const who = imageUser(config.user);
   const ids = imageIds(who.user);
-  const forwarded = forwardHostFiles({
+  const hostFiles = forwardHostFiles({
     env: ctx.env,
     hostHome: os.homedir(),
     forward: config.forward,
     image: { home: who.home, ...ids },
     probe: probeFile,
   });
-  for (const warning of forwarded.warnings) reporter.warn(warning);
+  const knownHosts = config.forward.sshAgent ? knownHostsFiles({ hostHome: os.homedir(), home: who.home, read: readFileIfExists }) : { files: [], notes: [] };
   // Registry credentials: helpers run here, werf gets plain auths (never written to this host's disk).
   const auths = config.forward.dockerConfig
     ? await registryAuthsForWerf({ setup: prepared.dockerSetup, env: ctx.env, werfArgs, image, home: who.home })
@@ -70,7 +70,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     kubeconfig: kube.file?.path,
   });
   const ciEnv = ciEnvFor(config.ciEnv, ci.GITLAB ? 'gitlab' : ci.GITHUB_ACTIONS ? 'github' : undefined, werfArgs);
-  const notes = [...forwarded.notes, ...(auths?.notes ?? []), ...kube.notes, ...translated.notes, ciEnv.note];
+  const notes = [...hostFiles.notes, ...knownHosts.notes, ...(auths?.notes ?? []), ...kube.notes, ...translated.notes, ciEnv.note];
   for (const note of notes) reporter.debug(note);
 
   const assumed: string[] = [];
@@ -95,6 +95,13 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     assumed,
   });
   const { choice } = detected;
+  // Docker Desktop runs the daemon in a VM: its own bridge to the host's ssh-agent replaces the host's socket path.
+  const forwarded = /Docker Desktop/i.test(detected.operatingSystem ?? '') ? useDesktopSshAgent(hostFiles) : hostFiles;
+  for (const note of forwarded.notes.slice(hostFiles.notes.length)) {
+    notes.push(note);
+    reporter.debug(note);
+  }
+  for (const warning of forwarded.warnings) reporter.warn(warning);
   const firstMode = requireMode(choice);
 
   // Bind mounts name paths on the daemon's host, and only a local Linux daemon
@@ -167,7 +174,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       readOnlyFiles: forwarded.readOnlyFiles,
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...translated.set, ...proxies.set, ...forwarded.extraEnv },
       dropEnv: [...translated.drop, ...forwarded.drop],
-      files: [...(auths?.file ? [auths.file] : []), ...(kube.file ? [kube.file] : [])],
+      files: [...(auths?.file ? [auths.file] : []), ...(kube.file ? [kube.file] : []), ...knownHosts.files],
       ciEnv: ciEnv.ci,
       dockerSocket,
       network,
