@@ -47,7 +47,20 @@ function parseJson(stdout: string, program: string, source: string, what: string
   }
 }
 
-export const runCredentialHelper: HelperRunner = async (helper, serverAddress, source) => {
+/** One answer per helper and registry for the whole run: the pull and the hand-over to werf ask the same questions. */
+const answers = new Map<string, ReturnType<HelperRunner>>();
+
+export const runCredentialHelper: HelperRunner = (helper, serverAddress, source) => {
+  const key = `${helper}\n${serverAddress}`;
+  let answer = answers.get(key);
+  if (!answer) {
+    answer = askHelper(helper, serverAddress, source);
+    answers.set(key, answer);
+  }
+  return answer;
+};
+
+const askHelper: HelperRunner = async (helper, serverAddress, source) => {
   const { program, stdout, ok } = await spawnHelper(helper, 'get', serverAddress, source, serverAddress);
   // Helpers print "credentials not found in native keychain" for an unknown registry.
   if (!ok) return 'not-found';
