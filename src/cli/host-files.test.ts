@@ -37,14 +37,6 @@ describe('forwardHostFiles', () => {
     expect(out.warnings[0]).toContain('WERF_SSH_KEY_GONE names /keys/gone, which is not a file on this host');
   });
 
-  it('forwards each WERF_SSH_KEY_* file read-only and points the variable at it; a missing one is dropped with a warning', () => {
-    const out = forwardHostFiles(input({ '/keys/repo': file(1000, 0o600) }, { WERF_SSH_KEY_REPO: '/keys/repo', WERF_SSH_KEY_GONE: '/keys/gone' }));
-    expect(out.readOnlyFiles).toContainEqual({ source: '/keys/repo', target: '/tmp/werf-run-ssh-keys/REPO' });
-    expect(out.extraEnv.WERF_SSH_KEY_REPO).toBe('/tmp/werf-run-ssh-keys/REPO');
-    expect(out.drop).toEqual(['WERF_SSH_KEY_GONE']);
-    expect(out.warnings[0]).toContain('WERF_SSH_KEY_GONE names /keys/gone, which is not a file on this host');
-  });
-
   it('warns when the image user cannot read a credential file, with the fix', () => {
     const out = forwardHostFiles(input({ '/k/id': file(0, 0o600) }, { WERF_SSH_KEY_A: '/k/id' }));
     expect(out.warnings[0]).toMatch(/\/k\/id \(mode 0600, owner uid 0\) cannot be read by uid 1000.*setfacl -m u:1000:r \/k\/id/);
