@@ -108,8 +108,13 @@ describe('kubeconfig handed to werf', () => {
   });
 
   it('werf build gets no kubeconfig, so a broken one does not stop it', async () => {
-    const result = await runWerfRun(['--dry-run', 'build'], { cwd: project.dir, env: env({ WERF_KUBECONFIG: path.join(dir, 'eks') }) });
+    const result = await runWerfRun(['--dry-run', 'build'], { cwd: project.dir, env: env({ WERF_KUBECONFIG: path.join(dir, 'eks'), WERF_HOME: '/home/me/.werf', WERF_TMP_DIR: '/tmp/me' }) });
     expect(result.exitCode, result.stderr).toBe(0);
+    // Host paths werf would not find are dropped, each with a note.
+    expect(result.stdout).toContain('# WERF_HOME=/home/me/.werf not passed: in the container werf keeps its home and temporary files in the werf-run volumes');
+    expect(result.stdout).toContain('# WERF_TMP_DIR=/tmp/me not passed');
+    expect(result.stdout).toContain('--env GIT_CONFIG_COUNT=1');
+    expect(result.stdout).not.toMatch(/--env '?WERF_(HOME|TMP_DIR|KUBECONFIG)=/);
     expect(result.stdout).toContain('# kubeconfig: werf build does not talk to a cluster; none handed in');
     expect(result.stdout).toContain('# WERF_KUBECONFIG not passed: no kubeconfig is handed in');
   });
