@@ -32,13 +32,13 @@ describe('werf-run build on the rig', () => {
     expect(await managedContainers(project.dir)).toEqual([]);
   });
 
-  it('runs werf in the directory the user stands in, inside the mounted git root', async () => {
+  it('runs werf in the directory the user stands in, inside the git root mounted at its own path', async () => {
     const project = werfProject({ app: 'FROM 127.0.0.1:5000/library/busybox:latest\n' });
     projects.push(project);
     await execa('mkdir', ['-p', path.join(project.dir, 'sub', 'dir')]);
     const result = await runWerfRun(['--dry-run', 'version'], { cwd: path.join(project.dir, 'sub', 'dir') });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toContain('--workdir /workspace/sub/dir');
-    expect(result.stdout).toContain(`source=${project.dir},target=/workspace`);
+    expect(result.stdout).toContain(`--workdir ${project.dir}/sub/dir`);
+    expect(result.stdout).toContain(`source=${project.dir},target=${project.dir}`);
   });
 });

@@ -5,7 +5,7 @@
  * API request through a proxy socket).
  */
 import { createServer, connect as netConnect, type Server } from 'node:net';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -167,12 +167,13 @@ describe('the Docker socket', () => {
   });
 });
 
-describe('host credentials handed to werf', () => {
+describe('host credentials, copied in before start', () => {
   it('registry auths from DOCKER_CONFIG (generated, 0600), the ssh-agent socket and known_hosts reach werf at the image user’s paths', async () => {
     const dir = tempDir();
     chmodSync(dir, 0o755);
     mkdirSync(path.join(dir, 'docker'));
-    writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n', { mode: 0o644 });
+    // 0600 and root's: a bind mount would be unreadable for uid 1000; the generated copy is the image user's.
+    writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n', { mode: 0o600 });
     mkdirSync(path.join(dir, 'home', '.ssh'), { recursive: true });
     writeFileSync(path.join(dir, 'home', '.ssh', 'known_hosts'), 'git.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOwerfrun\n', { mode: 0o600 });
     const sock = path.join(dir, 'agent.sock');
@@ -187,6 +188,7 @@ describe('host credentials handed to werf', () => {
       'echo "SSH_AUTH_SOCK=$SSH_AUTH_SOCK"',
       'test -S "$SSH_AUTH_SOCK" && echo agent-socket-ok',
       'stat -c "%U %a" "$HOME/.ssh/known_hosts"; cat "$HOME/.ssh/known_hosts"',
+      'echo tamper > "$HOME/.docker/config.json"',
     ].join('; ');
     const result = await runWerfRun(['-q', 'sh', script], {
       cwd: project.dir,
@@ -206,6 +208,9 @@ describe('host credentials handed to werf', () => {
         '',
       ].join('\n'),
     );
+    // A copy: what werf writes stays in the container.
+    expect(readFileSync(path.join(dir, 'docker', 'config.json'), 'utf8')).toBe('{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n');
+    expect(result.stderr).not.toContain('"auth": "x"');
   });
 });
 
@@ -229,7 +234,7 @@ describe('proxies', () => {
 describe('projects owned by another uid', () => {
   it('a world-readable checkout owned by root works for uid 1000', async () => {
     const project = shProject();
-    const result = await runWerfRun(['-q', 'sh', 'id -u; cat /workspace/README.md'], { cwd: project.dir });
+    const result = await runWerfRun(['-q', 'sh', 'id -u; cat README.md'], { cwd: project.dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('1000\ntest\n');
   });

@@ -89,7 +89,7 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
     mode,
     image,
     werfArgs,
-    project: { root: project.root, cwd: ctx.cwd },
+    project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs },
     config,
     facts,
     hostEnv: ctx.env,

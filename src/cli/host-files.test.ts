@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
-import { checkMountSources, checkProjectAccess, DESKTOP_SSH_AUTH_SOCK, dockerSocketToMount, forwardHostFiles, knownHostsFiles, SSH_AGENT_TARGET, useDesktopSshAgent, type FileFacts, type ForwardInput } from './host-files.js';
+import { checkMountSources, DESKTOP_SSH_AUTH_SOCK, dockerSocketToMount, forwardHostFiles, knownHostsFiles, SSH_AGENT_TARGET, useDesktopSshAgent, type FileFacts, type ForwardInput } from './host-files.js';
 
 const file = (uid = 1000, mode = 0o600): FileFacts => ({ kind: 'file', uid, gid: uid, mode });
-const dir = (uid: number, mode: number): FileFacts => ({ kind: 'dir', uid, gid: uid, mode });
 
 function input(files: Record<string, FileFacts>, env: Record<string, string> = {}, over: Partial<ForwardInput> = {}): ForwardInput {
   return {
@@ -12,71 +11,59 @@ function input(files: Record<string, FileFacts>, env: Record<string, string> = {
     forward: defaultConfig().forward,
     image: { home: '/home/build', uid: 1000, gid: 1000 },
     probe: (p) => files[p],
+    readBytes: (p) => Buffer.from(`content of ${p}`),
+    engineLocal: true,
+    engineUrl: 'unix:///var/run/docker.sock',
     ...over,
   };
 }
 
+const agent: FileFacts = { kind: 'socket', uid: 1000, gid: 1000, mode: 0o600 };
+
 describe('forwardHostFiles', () => {
-  it('forwards the ssh-agent socket, but never the docker config or kubeconfig (both are generated)', () => {
-    const out = forwardHostFiles(
-      input(
-        { '/home/u/.docker/config.json': file(), '/home/u/.kube/config': file(), '/run/agent.sock': { kind: 'socket', uid: 1000, gid: 1000, mode: 0o600 } },
-        { SSH_AUTH_SOCK: '/run/agent.sock' },
-      ),
-    );
-    expect(out.readOnlyFiles).toEqual([{ source: '/run/agent.sock', target: SSH_AGENT_TARGET }]);
+  it('mounts the ssh-agent socket, but copies neither the docker config nor the kubeconfig as they are (both are generated)', () => {
+    const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file(), '/home/u/.kube/config': file(), '/run/agent.sock': agent }, { SSH_AUTH_SOCK: '/run/agent.sock' }));
+    expect(out.files).toEqual([]);
+    expect(out.sockets).toEqual([{ source: '/run/agent.sock', target: SSH_AGENT_TARGET }]);
     expect(out.extraEnv).toEqual({ SSH_AUTH_SOCK: SSH_AGENT_TARGET });
     expect(out.warnings).toEqual([]);
   });
 
-  it('forwards each WERF_SSH_KEY_* file read-only and points the variable at it; a missing one is dropped with a warning', () => {
-    const out = forwardHostFiles(input({ '/keys/repo': file(1000, 0o600) }, { WERF_SSH_KEY_REPO: '/keys/repo', WERF_SSH_KEY_GONE: '/keys/gone' }));
-    expect(out.readOnlyFiles).toContainEqual({ source: '/keys/repo', target: '/tmp/werf-run-ssh-keys/REPO' });
+  it('copies each WERF_SSH_KEY_* file in as a 0600 secret and points the variable at it; a missing one is dropped with a warning', () => {
+    const out = forwardHostFiles(input({ '/keys/repo': file(0, 0o600) }, { WERF_SSH_KEY_REPO: '/keys/repo', WERF_SSH_KEY_GONE: '/keys/gone' }));
+    expect(out.files).toEqual([{ path: '/tmp/werf-run-ssh-keys/REPO', content: Buffer.from('content of /keys/repo'), mode: 0o600, secret: true }]);
     expect(out.extraEnv.WERF_SSH_KEY_REPO).toBe('/tmp/werf-run-ssh-keys/REPO');
     expect(out.drop).toEqual(['WERF_SSH_KEY_GONE']);
     expect(out.warnings[0]).toContain('WERF_SSH_KEY_GONE names /keys/gone, which is not a file on this host');
   });
 
-  it('warns when the image user cannot read a credential file, with the fix', () => {
-    const out = forwardHostFiles(input({ '/k/id': file(0, 0o600) }, { WERF_SSH_KEY_A: '/k/id' }));
-    expect(out.warnings[0]).toMatch(/\/k\/id \(mode 0600, owner uid 0\) cannot be read by uid 1000.*setfacl -m u:1000:r \/k\/id/);
+  it('says so when werf-run cannot read a key file', () => {
+    const denied = forwardHostFiles(input({ '/k/id': file(0, 0o600) }, { WERF_SSH_KEY_A: '/k/id' }, { readBytes: () => { throw new Error('EACCES: permission denied'); } }));
+    expect(denied.files).toEqual([]);
+    expect(denied.drop).toEqual(['WERF_SSH_KEY_A']);
+    expect(denied.warnings[0]).toMatch(/cannot read \/k\/id: EACCES: permission denied: werf will not have that key/);
+  });
+
+  it('on a remote engine: files are still copied, the agent is not forwarded and the warning says what to do', () => {
+    const out = forwardHostFiles(
+      input({ '/k/id': file(), '/run/agent.sock': agent }, { SSH_AUTH_SOCK: '/run/agent.sock', WERF_SSH_KEY_ID: '/k/id' }, { engineLocal: false, engineUrl: 'tcp://10.0.0.5:2376' }),
+    );
+    expect(out.files.map((f) => f.path)).toEqual(['/tmp/werf-run-ssh-keys/ID']);
+    expect(out.sockets).toEqual([]);
+    expect(out.extraEnv.SSH_AUTH_SOCK).toBeUndefined();
+    expect(out.warnings).toEqual([expect.stringContaining('the ssh-agent (SSH_AUTH_SOCK=/run/agent.sock) is not forwarded: it is a socket on this machine and the engine at tcp://10.0.0.5:2376 runs on another host. Fix: run werf-run on the engine\'s host')]);
+  });
+
+  it('warns when the image user cannot use the agent socket, with the fix', () => {
+    const out = forwardHostFiles(input({ '/run/agent.sock': { ...agent, uid: 0, gid: 0 } }, { SSH_AUTH_SOCK: '/run/agent.sock' }));
+    expect(out.warnings[0]).toMatch(/agent\.sock \(mode 0600, owner uid 0\) cannot be written by uid 1000.*setfacl -m u:1000:rw \/run\/agent\.sock/);
   });
 
   it('forwards nothing that is switched off or absent', () => {
     const forward = { dockerConfig: false, kubeConfig: false, sshAgent: false };
     const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file(), '/s': { kind: 'socket', uid: 0, gid: 0, mode: 0o600 } }, { SSH_AUTH_SOCK: '/s' }, { forward }));
-    expect(out).toEqual({ readOnlyFiles: [], extraEnv: {}, drop: [], notes: [], warnings: [] });
-    expect(forwardHostFiles(input({})).readOnlyFiles).toEqual([]);
-  });
-});
-
-describe('checkProjectAccess', () => {
-  const tree = (root: FileFacts): Record<string, FileFacts> => ({ '/': dir(0, 0o755), '/srv': dir(0, 0o755), '/srv/app': root });
-  const probe = (t: Record<string, FileFacts>) => (p: string) => t[p];
-
-  it('passes a world-readable checkout owned by another uid, and one owned by the image user', () => {
-    expect(() => checkProjectAccess('/srv/app', { uid: 1000, gid: 1000 }, probe(tree(dir(0, 0o755))))).not.toThrow();
-    expect(() => checkProjectAccess('/srv/app', { uid: 1000, gid: 1000 }, probe(tree(dir(1000, 0o700))))).not.toThrow();
-  });
-
-  it('stops on a 0700 checkout owned by root, naming the dir and the fix', () => {
-    let error: unknown;
-    try {
-      checkProjectAccess('/srv/app', { uid: 1000, gid: 1000 }, probe(tree(dir(0, 0o700))));
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toMatchObject({ exitCode: 125, message: expect.stringContaining('uid 1000, the werf image\'s user, cannot read and enter /srv/app (mode 0700, owner uid 0)') });
-    expect((error as { remedy: string }).remedy).toContain('setfacl -m u:1000:rx /srv/app');
-  });
-
-  it('stops on a parent directory the image user cannot enter', () => {
-    const t = { '/': dir(0, 0o755), '/root': dir(0, 0o700), '/root/app': dir(0, 0o755) };
-    expect(() => checkProjectAccess('/root/app', { uid: 1000 }, probe(t))).toThrow(/cannot enter \/root \(mode 0700/);
-  });
-
-  it('checks nothing for an unknown user', () => {
-    expect(() => checkProjectAccess('/srv/app', {}, probe(tree(dir(0, 0o700))))).not.toThrow();
+    expect(out).toEqual({ files: [], sockets: [], extraEnv: {}, drop: [], notes: [], warnings: [] });
+    expect(forwardHostFiles(input({})).files).toEqual([]);
   });
 });
 
@@ -102,7 +89,7 @@ describe('checkMountSources', () => {
 describe('ssh on Docker Desktop and known_hosts', () => {
   it("forwards Docker Desktop's agent bridge instead of the host's socket path", () => {
     const out = useDesktopSshAgent(forwardHostFiles(input({ '/tmp/agent': { kind: 'socket', uid: 501, gid: 20, mode: 0o600 } }, { SSH_AUTH_SOCK: '/tmp/agent' })));
-    expect(out.readOnlyFiles).toEqual([{ source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK }]);
+    expect(out.sockets).toEqual([{ source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK }]);
     expect(out.extraEnv.SSH_AUTH_SOCK).toBe('/run/host-services/ssh-auth.sock');
     expect(out.warnings).toEqual([]);
   });

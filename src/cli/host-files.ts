@@ -1,7 +1,8 @@
 /**
  * The host-side reading plan() must not do: which credentials exist on this
- * machine (Docker config, kubeconfig, ssh-agent socket), where they go in the
- * container, and whether the image's user can read them and the project.
+ * machine (Docker config, kubeconfig, ssh-agent socket), their content (copied
+ * into the container before start, so they work on every engine), and
+ * whether the image's user can use the agent socket and read the project.
  * `forwardHostFiles` decides from facts given to it (tests pass a fake
  * `probe`); `probeFile` is the real fs.
  */
@@ -9,8 +10,8 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type { Config } from '../config/schema.js';
-import type { InjectedFile } from '../plan/files.js';
 import { imageUser } from '../plan/contract.js';
+import type { InjectedFile } from '../plan/files.js';
 
 export interface FileFacts {
   kind: 'file' | 'dir' | 'socket' | 'other';
@@ -46,14 +47,26 @@ export interface ForwardInput {
   /** The image user's home and ids (uid undefined: unknown user, no permission checks). */
   image: { home: string; uid?: number; gid?: number };
   probe: Probe;
+  /** Reads a file this process may read (credentials are copied in, not mounted); throws when it cannot. */
+  readBytes: (file: string) => Buffer;
+  /**
+   * The engine's host is this machine (a local socket), so a socket here can
+   * be bind-mounted (the ssh agent). Files never need this: they are copied in.
+   */
+  engineLocal: boolean;
+  /** For the message when the ssh agent cannot be forwarded. */
+  engineUrl?: string;
 }
 
 export interface Forwarded {
-  readOnlyFiles: { source: string; target: string }[];
+  /** Copied into the container before start, owned by the image user, mode 0600. */
+  files: InjectedFile[];
+  /** Sockets bind-mounted from this machine (the ssh agent on a local engine). */
+  sockets: { source: string; target: string }[];
   extraEnv: Record<string, string>;
   /** Host variables not to pass (they name files that are not forwarded). */
   drop: string[];
-  /** What was mounted or skipped and why (for --verbose and --dry-run). */
+  /** What was forwarded or skipped and why (for --verbose and --dry-run). */
   notes: string[];
   warnings: string[];
 }
@@ -61,83 +74,66 @@ export interface Forwarded {
 export const SSH_AGENT_TARGET = '/tmp/werf-run-ssh-agent.sock';
 export const SSH_KEYS_DIR = '/tmp/werf-run-ssh-keys';
 
-function unreadable(facts: FileFacts, input: ForwardInput, want: number): boolean {
-  const { uid, gid } = input.image;
-  return uid !== undefined && !allows(facts, uid, gid ?? uid, want);
+function permissionWarning(file: string, facts: FileFacts, uid: number | undefined, consequence: string): string {
+  return `${file} (mode ${octal(facts.mode)}, owner uid ${facts.uid}) cannot be written by uid ${uid}, the werf image's user: ${consequence}. Fix: setfacl -m u:${uid}:rw ${file}`;
 }
 
-function permissionWarning(file: string, facts: FileFacts, input: ForwardInput, what: string, consequence: string): string {
-  return `${file} (mode ${octal(facts.mode)}, owner uid ${facts.uid}) cannot be ${what} by uid ${input.image.uid}, the werf image's user: ${consequence}. Fix: setfacl -m u:${input.image.uid}:${what === 'read' ? 'r' : 'rw'} ${file}`;
+/** The file's bytes, or a warning saying why werf gets none. */
+function copyOf(file: string, input: ForwardInput, out: Forwarded, consequence: string): Buffer | undefined {
+  try {
+    return input.readBytes(file);
+  } catch (error) {
+    out.warnings.push(`cannot read ${file}: ${(error as Error).message}: ${consequence}. Fix: make it readable by the user running werf-run`);
+    return undefined;
+  }
 }
 
 export function forwardHostFiles(input: ForwardInput): Forwarded {
-  const out: Forwarded = { readOnlyFiles: [], extraEnv: {}, drop: [], notes: [], warnings: [] };
+  const out: Forwarded = { files: [], sockets: [], extraEnv: {}, drop: [], notes: [], warnings: [] };
   const { env, probe } = input;
 
-  // Registry credentials are not mounted: cli/registry-auths.ts hands werf a generated config.json.
+  // Registry credentials and kubeconfigs are not copied as they are: cli/registry-auths.ts and
+  // cli/kube-access.ts hand werf a generated config.json and one flattened kubeconfig.
 
-  // WERF_SSH_KEY_<NAME>=<host path> (werf's --ssh-key defaults, cmd/werf/common/common.go): each file forwarded read-only.
+  // WERF_SSH_KEY_<NAME>=<host path> (werf's --ssh-key defaults, cmd/werf/common/common.go): each key copied in.
   for (const [name, value] of Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (!/^WERF_SSH_KEY_.+/.test(name) || !value) continue;
     const facts = probe(value);
-    if (facts?.kind !== 'file') {
-      out.warnings.push(`${name} names ${value}, which is not a file on this host: not forwarded, werf will not have that key`);
+    const content = facts?.kind === 'file' ? copyOf(value, input, out, 'werf will not have that key') : undefined;
+    if (!content) {
+      if (facts?.kind !== 'file') out.warnings.push(`${name} names ${value}, which is not a file on this host: not forwarded, werf will not have that key`);
       out.drop.push(name);
       continue;
     }
     const target = path.posix.join(SSH_KEYS_DIR, name.slice('WERF_SSH_KEY_'.length));
-    out.readOnlyFiles.push({ source: value, target });
+    out.files.push({ path: target, content, mode: 0o600, secret: true });
     out.extraEnv[name] = target;
-    out.notes.push(`${name}: ${value} mounted read-only at ${target}`);
-    if (unreadable(facts, input, 4)) out.warnings.push(permissionWarning(value, facts, input, 'read', 'werf cannot use that ssh key'));
+    out.notes.push(`${name}: ${value} copied to ${target} (mode 0600)`);
   }
 
-  // Kubeconfigs are not mounted: cli/kube-access.ts hands werf one flattened kubeconfig.
 
   if (input.forward.sshAgent && env.SSH_AUTH_SOCK) {
     const socket = env.SSH_AUTH_SOCK;
     const facts = probe(socket);
-    if (facts?.kind === 'socket') {
+    if (facts?.kind !== 'socket') {
+      out.warnings.push(`SSH_AUTH_SOCK is ${socket}, which is not a socket on this host: the ssh-agent is not forwarded`);
+    } else if (!input.engineLocal) {
+      // A socket is a live connection to a process on this machine: an archive cannot carry it, and a bind mount would name the engine host's path.
+      out.warnings.push(
+        `the ssh-agent (SSH_AUTH_SOCK=${socket}) is not forwarded: it is a socket on this machine and the engine at ${input.engineUrl ?? 'its endpoint'} runs on another host. Fix: run werf-run on the engine's host, or let werf fetch git over https with a token (or with WERF_SSH_KEY naming a key inside the container), or set forward.sshAgent to false to silence this`,
+      );
+    } else {
       // Read-only does not stop connect(2) on a socket; it only keeps the file from being replaced.
-      out.readOnlyFiles.push({ source: socket, target: SSH_AGENT_TARGET });
+      out.sockets.push({ source: socket, target: SSH_AGENT_TARGET });
       out.extraEnv.SSH_AUTH_SOCK = SSH_AGENT_TARGET;
       out.notes.push(`ssh-agent: ${socket} forwarded as ${SSH_AGENT_TARGET}`);
-      if (unreadable(facts, input, 2)) out.warnings.push(permissionWarning(socket, facts, input, 'written', 'git over ssh will find no keys'));
-    } else {
-      out.warnings.push(`SSH_AUTH_SOCK is ${socket}, which is not a socket on this host: the ssh-agent is not forwarded`);
+      const { uid, gid } = input.image;
+      if (uid !== undefined && !allows(facts, uid, gid ?? uid, 2)) {
+        out.warnings.push(permissionWarning(socket, facts, uid, 'git over ssh will find no keys'));
+      }
     }
   }
   return out;
-}
-
-/**
- * The project must be readable by the image's user: werf reads the whole git
- * tree. A checkout in a 0700 directory owned by another user (e.g. root's
- * home) is not, and werf's own error would not say why.
- */
-export function checkProjectAccess(root: string, image: { uid?: number; gid?: number }, probe: Probe): void {
-  if (image.uid === undefined) return;
-  const uid = image.uid;
-  const gid = image.gid ?? uid;
-  const chain: string[] = [];
-  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
-    chain.unshift(dir);
-    if (path.dirname(dir) === dir) break;
-  }
-  for (const dir of chain) {
-    const facts = probe(dir);
-    if (!facts) continue;
-    const want = dir === chain[chain.length - 1] ? 5 : 1;
-    if (!allows(facts, uid, gid, want)) {
-      const need = want === 5 ? 'read and enter' : 'enter';
-      throw new WerfRunError(
-        `uid ${uid}, the werf image's user, cannot ${need} ${dir} (mode ${octal(facts.mode)}, owner uid ${facts.uid}), so werf cannot read the project ${root}`,
-        {
-          remedy: `give uid ${uid} access: setfacl -m u:${uid}:${want === 5 ? 'rx' : 'x'} ${dir} (or chmod o+${want === 5 ? 'rx' : 'x'} ${dir}), or move the checkout to a directory it can read`,
-        },
-      );
-    }
-  }
 }
 
 /** uid/gid to check host files against: the image user's, none for root (it reads everything) or an unknown user. */
@@ -145,6 +141,8 @@ export function imageIds(user: string): { uid?: number; gid?: number } {
   const { uid } = imageUser(user);
   return uid === undefined || uid === 0 ? {} : { uid, gid: uid };
 }
+
+export const readBytes = (file: string): Buffer => readFileSync(file);
 
 /**
  * config.mountDockerSocket: the engine's own unix socket and its group, read on
@@ -193,10 +191,10 @@ export const DESKTOP_SSH_AUTH_SOCK = '/run/host-services/ssh-auth.sock';
  * daemon runs (its VM): the agent is forwarded from Desktop's own bridge.
  */
 export function useDesktopSshAgent(forwarded: Forwarded): Forwarded {
-  if (!forwarded.readOnlyFiles.some((f) => f.target === SSH_AGENT_TARGET)) return forwarded;
+  if (!forwarded.sockets.some((f) => f.target === SSH_AGENT_TARGET)) return forwarded;
   return {
     ...forwarded,
-    readOnlyFiles: forwarded.readOnlyFiles.map((f) => (f.target === SSH_AGENT_TARGET ? { source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK } : f)),
+    sockets: forwarded.sockets.map((f) => (f.target === SSH_AGENT_TARGET ? { source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK } : f)),
     extraEnv: { ...forwarded.extraEnv, SSH_AUTH_SOCK: DESKTOP_SSH_AUTH_SOCK },
     notes: [...forwarded.notes, `ssh-agent: the engine is Docker Desktop, so its agent bridge ${DESKTOP_SSH_AUTH_SOCK} is forwarded instead`],
     // Permission checks of the host's socket say nothing about Desktop's bridge.

@@ -16,12 +16,12 @@ import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from './reporter.js';
-import { findProjectRoot } from './project.js';
+import { findProjectRoot, type ProjectLocation } from './project.js';
 import { detectStep, type DetectStep } from './detect-step.js';
 import { discoveryFacts, readDockerSetup, type DockerSetup } from './docker-setup.js';
 
 export interface PreparedProject {
-  project: { root: string; isGit: boolean };
+  project: ProjectLocation;
   config: Config;
   /** The config file used, if any. */
   filepath: string | undefined;

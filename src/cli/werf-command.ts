@@ -16,12 +16,14 @@ import { WerfRunError } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
-import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, knownHostsFiles, probeFile, readFileIfExists, useDesktopSshAgent } from './host-files.js';
+import { checkMountSources, dockerSocketToMount, forwardHostFiles, imageIds, knownHostsFiles, probeFile, readBytes, readFileIfExists, useDesktopSshAgent } from './host-files.js';
 import type { Reporter } from './reporter.js';
 import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 import { learnFromFailure, rememberMode } from './detect-step.js';
 import { authProvider } from './docker-setup.js';
-import { DEFAULT_SOCKET, isRemoteEndpoint } from '../engine/candidates.js';
+import { DEFAULT_SOCKET } from '../engine/candidates.js';
+import { ulimitsFor } from '../plan/engine-quirks.js';
+import { projectStep } from './project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 import ci from 'ci-info';
 import { registryAuthsForWerf } from './registry-auths.js';
@@ -49,13 +51,6 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
   // Host-side reading happens here; plan() stays pure and gets the results.
   const who = imageUser(config.user);
   const ids = imageIds(who.user);
-  const hostFiles = forwardHostFiles({
-    env: ctx.env,
-    hostHome: os.homedir(),
-    forward: config.forward,
-    image: { home: who.home, ...ids },
-    probe: probeFile,
-  });
   const knownHosts = config.forward.sshAgent ? knownHostsFiles({ hostHome: os.homedir(), home: who.home, read: readFileIfExists }) : { files: [], notes: [] };
   // Registry credentials: helpers run here, werf gets plain auths (never written to this host's disk).
   const auths = config.forward.dockerConfig
@@ -70,7 +65,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     kubeconfig: kube.file?.path,
   });
   const ciEnv = ciEnvFor(config.ciEnv, ci.GITLAB ? 'gitlab' : ci.GITHUB_ACTIONS ? 'github' : undefined, werfArgs);
-  const notes = [...hostFiles.notes, ...knownHosts.notes, ...(auths?.notes ?? []), ...kube.notes, ...translated.notes, ciEnv.note];
+  const notes = [...knownHosts.notes, ...(auths?.notes ?? []), ...kube.notes, ...translated.notes, ciEnv.note];
   for (const note of notes) reporter.debug(note);
 
   const assumed: string[] = [];
@@ -95,33 +90,47 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
     assumed,
   });
   const { choice } = detected;
+
+  const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
+  const hostFiles = forwardHostFiles({
+    env: ctx.env,
+    hostHome: os.homedir(),
+    forward: config.forward,
+    image: { home: who.home, ...ids },
+    probe: probeFile,
+    readBytes,
+    engineLocal,
+    engineUrl: engine?.endpoint.url,
+  });
   // Docker Desktop runs the daemon in a VM: its own bridge to the host's ssh-agent replaces the host's socket path.
   const forwarded = /Docker Desktop/i.test(detected.operatingSystem ?? '') ? useDesktopSshAgent(hostFiles) : hostFiles;
-  for (const note of forwarded.notes.slice(hostFiles.notes.length)) {
+  for (const note of forwarded.notes) {
     notes.push(note);
     reporter.debug(note);
   }
   for (const warning of forwarded.warnings) reporter.warn(warning);
   const firstMode = requireMode(choice);
 
-  // Bind mounts name paths on the daemon's host, and only a local Linux daemon
-  // that is not rootless sees this machine's uids as they are (Docker Desktop's
-  // file sharing and rootless remapping change them): check only there.
-  const local = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
-  if (local && process.platform === 'linux' && !detected.rootlessDaemon) {
+  // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
+  const sameHost = engineLocal && process.platform === 'linux' && !detected.rootlessDaemon;
+  const delivery = await projectStep({
+    engine,
+    project,
+    image,
+    user: who,
+    ulimits: ulimitsFor(detected.security.engine?.product),
+    mayRun: !options.dryRun,
+    sameHost,
+    reporter,
+  });
+  reporter.info(delivery.line);
+  if (sameHost) {
     try {
-      checkProjectAccess(project.root, ids, probeFile);
       checkMountSources(config.mounts, project.root, probeFile);
     } catch (error) {
       if (!options.dryRun || !(error instanceof WerfRunError)) throw error;
       reporter.warn(`${error.message}. Fix: ${error.remedy}`);
     }
-  } else {
-    reporter.debug(`not checking that uid ${ids.uid ?? '?'} can read ${project.root}: the engine is remote, rootless or not on Linux`);
-  }
-  if (engine && isRemoteEndpoint(engine.endpoint.url)) {
-    // Bind mounts name paths on the daemon's host, as with `docker run -v` against a remote engine.
-    reporter.warn(`the engine at ${engine.endpoint.url} is on another host: ${project.root} (and any other bind mount) is mounted from that host's filesystem, so the checkout must exist there at the same path`);
   }
 
   // Never mounted unless the user asked for it (mountDockerSocket).
@@ -165,16 +174,16 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
       mode,
       image,
       werfArgs,
-      project: { root: project.root, cwd: ctx.cwd },
+      project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, shipped: delivery.how === 'ship' ? delivery.volumes : undefined },
       config,
       facts: detected.security,
       hostEnv,
       owner,
       tty,
-      readOnlyFiles: forwarded.readOnlyFiles,
+      readOnlyFiles: forwarded.sockets,
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...translated.set, ...proxies.set, ...forwarded.extraEnv },
       dropEnv: [...translated.drop, ...forwarded.drop],
-      files: [...(auths?.file ? [auths.file] : []), ...(kube.file ? [kube.file] : []), ...knownHosts.files],
+      files: [...forwarded.files, ...(auths?.file ? [auths.file] : []), ...(kube.file ? [kube.file] : []), ...knownHosts.files],
       ciEnv: ciEnv.ci,
       dockerSocket,
       network,
@@ -200,7 +209,7 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
         imageState,
         configFile: filepath,
         project,
-        notes: [...notes, ...network.notes, ...proxies.notes],
+        notes: [delivery.line, ...notes, ...network.notes, ...proxies.notes],
         assumed,
         dockerHost: engine && engine.endpoint.url !== DEFAULT_SOCKET ? engine.endpoint.url : undefined,
       }),

@@ -81,6 +81,7 @@ describe('config discovery', () => {
     expect(filepath).toBeUndefined();
     expect(searchDirs('/r/a/b', '/r')).toEqual(['/r/a/b', '/r/a', '/r']);
     expect(searchDirs('/elsewhere', '/r')).toEqual(['/elsewhere']);
+    expect(searchDirs('/r/..dots/x', '/r')).toEqual(['/r/..dots/x', '/r/..dots', '/r']);
   });
 
   it('reads an explicit --config path relative to the working directory, whatever its name', async () => {

@@ -130,7 +130,8 @@ export function searchDirs(cwd: string, stopDir: string): string[] {
   const start = path.resolve(cwd);
   const stop = path.resolve(stopDir);
   const relative = path.relative(stop, start);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) return [start];
+  // Only a real `..` segment leads out: a directory named `..dots` is inside.
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return [start];
   const dirs = [start];
   let dir = start;
   while (dir !== stop) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { candidateEndpoints, isRemoteEndpoint, wellKnownSockets, type DiscoveryFacts } from './candidates.js';
+import { candidateEndpoints, wellKnownSockets, type DiscoveryFacts } from './candidates.js';
 import { contextMetaFile, contextTlsDir, type ContextStoreAccess } from './context-store.js';
 
 function store(contexts: Record<string, { host: string; tls?: boolean; skipVerify?: boolean }> = {}): ContextStoreAccess {
@@ -91,13 +91,6 @@ describe('candidateEndpoints', () => {
 
   it('refuses engine.host together with engine.context, like docker --host with --context', () => {
     expect(() => candidateEndpoints(facts({ explicitHost: 'tcp://a:1', explicitContext: 'b' }))).toThrow(/both set/);
-  });
-});
-
-describe('isRemoteEndpoint', () => {
-  it('tells engines on other hosts from local sockets and loopback', () => {
-    expect(['unix:///var/run/docker.sock', 'tcp://127.0.0.1:2375', 'ssh://root@localhost:2222', 'tcp://[::1]:2375'].map(isRemoteEndpoint)).toEqual([false, false, false, false]);
-    expect(['tcp://10.0.0.5:2376', 'ssh://me@build-host'].map(isRemoteEndpoint)).toEqual([true, true]);
   });
 });
 

@@ -153,15 +153,3 @@ export function candidateEndpoints(facts: DiscoveryFacts, strategies: readonly S
   throw new Error('no engine discovery strategy applied; the well-known sockets strategy always should');
 }
 
-/** An engine on another machine (tcp or ssh to a host that is not this one's loopback), where bind mounts name that host's paths (pure). */
-export function isRemoteEndpoint(url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  if (parsed.protocol === 'unix:' || parsed.protocol === 'npipe:') return false;
-  return !/^(localhost|127(\.\d+){3}|\[::1\])$/.test(parsed.hostname);
-}
-

@@ -392,6 +392,18 @@ export class DockerodeEngine implements Engine {
     }
   }
 
+  async getArchive(containerId: string, containerPath: string): Promise<Buffer | undefined> {
+    try {
+      const stream = (await this.docker.getContainer(containerId).getArchive({ path: containerPath })) as unknown as AsyncIterable<Buffer>;
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      return Buffer.concat(chunks);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.fail(`reading ${containerPath} from container ${containerId.slice(0, 12)}`, error);
+    }
+  }
+
   async inspectContainer(id: string): Promise<ContainerState | undefined> {
     try {
       const raw = await this.docker.getContainer(id).inspect();

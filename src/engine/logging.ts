@@ -47,6 +47,7 @@ const DESCRIBE: Record<string, Describer> = {
   // Only the size: the archive may hold credentials.
   putArchive: (id: string, containerPath: string, tar: Buffer | NodeJS.ReadableStream) =>
     `PUT /containers/${short(id)}/archive?path=${containerPath} (${Buffer.isBuffer(tar) ? `${tar.length} bytes` : 'a stream'})`,
+  getArchive: (id: string, containerPath: string) => `GET /containers/${short(id)}/archive?path=${containerPath}`,
   resizeContainerTty: (id: string, size: { rows: number; columns: number }) => `POST /containers/${short(id)}/resize (${size.columns}x${size.rows})`,
 };
 

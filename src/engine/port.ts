@@ -133,6 +133,8 @@ export interface Engine {
    * container. Owners and modes come from the tar headers.
    */
   putArchive(containerId: string, containerPath: string, tar: Buffer | NodeJS.ReadableStream): Promise<void>;
+  /** A tar of `containerPath` in a (created or stopped) container (`GET /containers/{id}/archive`), or undefined when it does not exist. */
+  getArchive(containerId: string, containerPath: string): Promise<Buffer | undefined>;
 }
 
 export interface ContainerState {

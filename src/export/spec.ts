@@ -4,9 +4,10 @@
  * names), no werf-run labels, no TTY, no host paths for the project (each
  * format has its own way to bring the checkout in). Pure.
  */
+import path from 'node:path';
 import type { Config, Mode } from '../config/schema.js';
 import type { RunPlan } from '../plan/plan.js';
-import { PROJECT_DIR, imageUser, storageDir, werfHomeDir, type ImageUser } from '../plan/contract.js';
+import { imageUser, storageDir, werfHomeDir, type ImageUser } from '../plan/contract.js';
 import { isSecretName } from '../plan/env.js';
 
 export const EXPORT_FORMATS = ['docker-run', 'compose', 'gitlab-runner', 'gitlab-ci', 'github-actions', 'kubernetes'] as const;
@@ -54,8 +55,8 @@ export function toExportSpec(input: ToExportSpecInput): ExportSpec {
     .map((entry) => entry.slice(0, entry.indexOf('=') < 0 ? entry.length : entry.indexOf('=')))
     // werf-run's own settings are not werf's.
     .filter((name) => !name.startsWith('WERF_RUN_') && !(name in fixed));
-  const workingDir = container.workingDir ?? PROJECT_DIR;
-  const workdir = workingDir === PROJECT_DIR ? '' : workingDir.slice(PROJECT_DIR.length + 1);
+  // Relative to the project's root: the export mounts it at its own PROJECT_DIR.
+  const workdir = container.workingDir ? path.posix.relative(input.plan.projectDir, container.workingDir) : '';
   return {
     mode: input.plan.mode,
     image: input.plan.image,

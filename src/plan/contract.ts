@@ -2,6 +2,11 @@
  * werf's image contract (ghcr.io/werf/werf): who werf runs as and where its
  * state lives. The rig's stand-in image honours the same contract.
  */
+/**
+ * Where exported setups (CI snippets, compose, Kubernetes) mount the project:
+ * their paths are the CI's, not this machine's. werf-run's own runs mount the
+ * checkout at its own path (plan.ts).
+ */
 export const PROJECT_DIR = '/workspace';
 
 export interface ImageUser {

@@ -48,15 +48,23 @@ describe('plan', () => {
     expect(plan(base({ facts: { selinux: true, usernsRemap: false } })).container.securityOpt).toContain('label=disable');
   });
 
-  it('keeps buildah storage and ~/.werf on named volumes and mounts the git root', () => {
+  it('keeps buildah storage and ~/.werf on named volumes and mounts the git root at its own path', () => {
     const { container } = plan(base());
     expect(container.mounts).toEqual([
-      { type: 'bind', source: '/home/u/app', target: '/workspace', readOnly: false },
+      { type: 'bind', source: '/home/u/app', target: '/home/u/app', readOnly: false },
       { type: 'volume', source: 'werf-run-buildah-storage', target: '/home/build/.local/share/containers', readOnly: false },
       { type: 'volume', source: 'werf-run-werf-home', target: '/home/build/.werf', readOnly: false },
     ]);
-    expect(container.workingDir).toBe('/workspace/sub');
+    expect(container.workingDir).toBe('/home/u/app/sub');
     expect(container.user).toBe('build');
+  });
+
+  it('mounts the git dirs outside the root read-write at their own paths (worktrees, submodules)', () => {
+    const { container } = plan(base({ project: { root: '/src/wt', cwd: '/src/wt', gitDirs: ['/src/main/.git'] } }));
+    expect(container.mounts.slice(0, 2)).toEqual([
+      { type: 'bind', source: '/src/wt', target: '/src/wt', readOnly: false },
+      { type: 'bind', source: '/src/main/.git', target: '/src/main/.git', readOnly: false },
+    ]);
   });
 
   it('passes the werf command unchanged and werf/CI variables, not the rest', () => {
@@ -79,11 +87,26 @@ describe('plan', () => {
   });
 });
 
+describe('a shipped project', () => {
+  it('mounts each shipped dir\'s volume at the dir\'s own path', () => {
+    const { container } = plan(base({ project: { root: '/src/wt', cwd: '/src/wt/a', gitDirs: ['/src/main/.git'], shipped: { '/src/wt': 'v1', '/src/main/.git': 'v2' } } }));
+    expect(container.mounts.slice(0, 2)).toEqual([
+      { type: 'volume', source: 'v1', target: '/src/wt', readOnly: false },
+      { type: 'volume', source: 'v2', target: '/src/main/.git', readOnly: false },
+    ]);
+    expect(container.workingDir).toBe('/src/wt/a');
+  });
+});
+
 describe('containerWorkdir', () => {
-  it('maps the cwd under the project dir, and falls back to it outside the root', () => {
-    expect(containerWorkdir('/a', '/a')).toBe('/workspace');
-    expect(containerWorkdir('/a', '/a/b/c')).toBe('/workspace/b/c');
-    expect(containerWorkdir('/a', '/elsewhere')).toBe('/workspace');
+  it.each([
+    ['/a', '/a', '/a'],
+    ['/a', '/a/b/c', '/a/b/c'],
+    ['/a', '/a/..dots', '/a/..dots'],
+    ['/a', '/elsewhere', '/a'],
+    ['/a/b', '/a', '/a/b'],
+  ])('root %s, cwd %s: werf starts in %s', (root, cwd, expected) => {
+    expect(containerWorkdir(root, cwd)).toBe(expected);
   });
 });
 

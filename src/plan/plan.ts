@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { Config, Mode } from '../config/schema.js';
 import type { ContainerSpec, MountSpec } from '../engine/port.js';
 import { DEFAULT_ENV_PASS, selectEnv } from './env.js';
-import { PROJECT_DIR, imageUser, storageDir, werfHomeDir } from './contract.js';
+import { imageUser, storageDir, werfHomeDir } from './contract.js';
+import { isInside } from './paths.js';
 import { securityFor, type SecurityFacts } from './security.js';
 import { ulimitsFor } from './engine-quirks.js';
 import { ownedBy, type InjectedFile } from './files.js';
@@ -37,8 +38,17 @@ export interface PlanInput {
   mode: Mode;
   image: string;
   werfArgs: readonly string[];
-  /** Host paths: the project's git root and where the user stands (inside it). */
-  project: { root: string; cwd: string };
+  /**
+   * Host paths: the project's git root, where the user stands (inside it) and
+   * git dirs outside the root that werf needs (worktrees, submodules).
+   */
+  project: {
+    root: string;
+    cwd: string;
+    gitDirs?: readonly string[];
+    /** Dirs shipped into named volumes (engine's host cannot see them): dir -> volume, mounted at the dir's path. */
+    shipped?: Readonly<Record<string, string>>;
+  };
   config: Config;
   /** engine.product (from /info) adds the engine's quirks, e.g. Podman's ulimits. */
   facts: SecurityFacts & { engine?: { product: 'docker' | 'podman' } };
@@ -73,23 +83,32 @@ export interface RunPlan {
   container: ContainerSpec;
   /** Uploaded as one archive after create, before start; every file has its owner set. */
   files: InjectedFile[];
+  /** Where the project's root is inside the container. */
+  projectDir: string;
   /** Directories the files' archive must not carry (they exist in the image; an entry would change their owner). */
   keptDirs: string[];
 }
 
-/** Where `cwd` sits inside the container, given the project root mounted at PROJECT_DIR. */
+/**
+ * Where werf starts: the caller's directory when it is in the project (the
+ * checkout is mounted at its own path), else the project's root.
+ */
 export function containerWorkdir(root: string, cwd: string): string {
-  const relative = path.relative(root, cwd);
-  if (relative === '' ) return PROJECT_DIR;
-  if (relative.startsWith('..') || path.isAbsolute(relative)) return PROJECT_DIR;
-  return path.posix.join(PROJECT_DIR, ...relative.split(path.sep));
+  return isInside(root, cwd) ? path.posix.resolve(cwd) : path.posix.resolve(root);
 }
 
 export function plan(input: PlanInput): RunPlan {
   const { config } = input;
   const who = imageUser(config.user);
   const mounts: MountSpec[] = [
-    { type: 'bind', source: input.project.root, target: PROJECT_DIR, readOnly: false },
+    // At its own path: werf keys its git cache on the project's path (a fixed
+    // target would share one key between all projects), and absolute paths in
+    // werf's arguments (--dir, --config, --values) stay valid.
+    // Worktrees and submodules: .git is a file naming a dir outside the root; werf writes there (git worktree add).
+    ...[input.project.root, ...(input.project.gitDirs ?? [])].map((dir): MountSpec => {
+      const volume = input.project.shipped?.[dir];
+      return volume ? { type: 'volume', source: volume, target: dir, readOnly: false } : { type: 'bind', source: dir, target: dir, readOnly: false };
+    }),
     // Buildah's storage must not sit on the container's overlay root: native
     // overlay cannot stack on overlayfs. A named volume also keeps the cache.
     { type: 'volume', source: config.volumes.storage, target: storageDir(who.home), readOnly: false },
@@ -111,6 +130,7 @@ export function plan(input: PlanInput): RunPlan {
     image: input.image,
     files: ownedBy(input.files ?? [], { uid, gid: uid }),
     keptDirs: [who.home, '/tmp'],
+    projectDir: input.project.root,
     container: {
       image: input.image,
       cmd: input.ciEnv ? ciEnvCommand(input.ciEnv, input.werfArgs) : ['werf', ...input.werfArgs],

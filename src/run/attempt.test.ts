@@ -22,7 +22,7 @@ function fakeEngine(over: Partial<Engine> & { output: PassThrough }): Engine & {
   return {
     endpoint: { url: 'unix:///fake.sock', source: 'test' },
     ping: async () => undefined,
-    info: no, inspectImage: no, pullImage: no, listContainers: no, resizeContainerTty: no, putArchive: no,
+    info: no, inspectImage: no, pullImage: no, listContainers: no, resizeContainerTty: no, putArchive: no, getArchive: no,
     createContainer: async () => 'c0ffee',
     attachContainer: async () => ({ output: over.output, multiplexed: true }),
     startContainer: async () => undefined,

@@ -8,7 +8,7 @@ function fakeEngine(log: string[]): Engine {
   return {
     endpoint: { url: 'unix:///fake', source: 'test' },
     ping: no, info: no, inspectImage: no, pullImage: no, attachContainer: no, startContainer: no, waitContainer: no,
-    killContainer: no, listContainers: no, resizeContainerTty: no, inspectContainer: no, putArchive: no,
+    killContainer: no, listContainers: no, resizeContainerTty: no, inspectContainer: no, putArchive: no, getArchive: no,
     async createContainer(spec: ContainerSpec) {
       log.push(`create ${JSON.stringify(spec.labels)}`);
       return `c${++n}`;

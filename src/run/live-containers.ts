@@ -88,5 +88,6 @@ export function trackingEngine(engine: Engine, live: LiveContainers, owner: Owne
     resizeContainerTty: (id, size) => engine.resizeContainerTty(id, size),
     inspectContainer: (id) => engine.inspectContainer(id),
     putArchive: (id, containerPath, tar) => engine.putArchive(id, containerPath, tar),
+    getArchive: (id, containerPath) => engine.getArchive(id, containerPath),
   };
 }
