@@ -176,6 +176,7 @@ describe('host credentials, copied in before start', () => {
     writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n', { mode: 0o600 });
     mkdirSync(path.join(dir, 'home', '.ssh'), { recursive: true });
     writeFileSync(path.join(dir, 'home', '.ssh', 'known_hosts'), 'git.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOwerfrun\n', { mode: 0o600 });
+    writeFileSync(path.join(dir, 'deploy_key'), 'not a real key\n', { mode: 0o600 });
     const sock = path.join(dir, 'agent.sock');
     const agent = createServer((c) => c.end('agent says hi\n'));
     await new Promise<void>((resolve) => agent.listen(sock, resolve));
@@ -188,11 +189,12 @@ describe('host credentials, copied in before start', () => {
       'echo "SSH_AUTH_SOCK=$SSH_AUTH_SOCK"',
       'test -S "$SSH_AUTH_SOCK" && echo agent-socket-ok',
       'stat -c "%U %a" "$HOME/.ssh/known_hosts"; cat "$HOME/.ssh/known_hosts"',
+      'echo "WERF_SSH_KEY_DEPLOY=$WERF_SSH_KEY_DEPLOY"; stat -c "%U %a" "$WERF_SSH_KEY_DEPLOY"; cat "$WERF_SSH_KEY_DEPLOY"',
       'echo tamper > "$HOME/.docker/config.json"',
     ].join('; ');
     const result = await runWerfRun(['-q', 'sh', script], {
       cwd: project.dir,
-      env: { DOCKER_CONFIG: path.join(dir, 'docker'), SSH_AUTH_SOCK: sock, HOME: path.join(dir, 'home') },
+      env: { DOCKER_CONFIG: path.join(dir, 'docker'), SSH_AUTH_SOCK: sock, HOME: path.join(dir, 'home'), WERF_SSH_KEY_DEPLOY: path.join(dir, 'deploy_key') },
     });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe(
@@ -205,6 +207,10 @@ describe('host credentials, copied in before start', () => {
         // The user's known_hosts, copied in (git over ssh verifies hosts with it).
         'build 644',
         'git.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOwerfrun',
+        // WERF_SSH_KEY_* files are copied in, 0600 and the image user's, and the variable names the copy.
+        'WERF_SSH_KEY_DEPLOY=/tmp/werf-run-ssh-keys/DEPLOY',
+        'build 600',
+        'not a real key',
         '',
       ].join('\n'),
     );
