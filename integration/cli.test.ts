@@ -242,14 +242,15 @@ describe('the Docker socket', () => {
 });
 
 describe('host credentials, copied in before start', () => {
-  it('Docker config (DOCKER_CONFIG), a KUBECONFIG list and the ssh-agent socket reach werf at the image user’s paths', async () => {
+  it('registry auths from DOCKER_CONFIG (generated, 0600), the ssh-agent socket and known_hosts reach werf at the image user’s paths', async () => {
     const dir = tempDir();
     chmodSync(dir, 0o755);
     mkdirSync(path.join(dir, 'docker'));
-    // 0600 and root's: a bind mount would be unreadable for uid 1000; a copy is the image user's.
-    writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"127.0.0.1:5001": {"auth": "x"}}}\n', { mode: 0o600 });
-    writeFileSync(path.join(dir, 'kube-a'), 'kube: a\n', { mode: 0o644 });
-    writeFileSync(path.join(dir, 'kube-b'), 'kube: b\n', { mode: 0o644 });
+    // 0600 and root's: a bind mount would be unreadable for uid 1000; the generated copy is the image user's.
+    writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n', { mode: 0o600 });
+    mkdirSync(path.join(dir, 'home', '.ssh'), { recursive: true });
+    writeFileSync(path.join(dir, 'home', '.ssh', 'known_hosts'), 'git.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOwerfrun\n', { mode: 0o600 });
+    writeFileSync(path.join(dir, 'deploy_key'), 'not a real key\n', { mode: 0o600 });
     const sock = path.join(dir, 'agent.sock');
     const agent = createServer((c) => c.end('agent says hi\n'));
     await new Promise<void>((resolve) => agent.listen(sock, resolve));
@@ -257,35 +258,56 @@ describe('host credentials, copied in before start', () => {
     chmodSync(sock, 0o666);
     const project = shProject();
     const script = [
-      'cat "$HOME/.docker/config.json"',
-      'echo "KUBECONFIG=$KUBECONFIG"',
-      'IFS=:; for f in $KUBECONFIG; do cat "$f"; done',
+      'tr -d " \\n" < "$HOME/.docker/config.json"; echo',
+      'stat -c "%U %a" "$HOME/.docker/config.json"',
       'echo "SSH_AUTH_SOCK=$SSH_AUTH_SOCK"',
       'test -S "$SSH_AUTH_SOCK" && echo agent-socket-ok',
-      'stat -c "%U %a" "$HOME/.docker/config.json" "$HOME/.kube/config-2"',
+      'stat -c "%U %a" "$HOME/.ssh/known_hosts"; cat "$HOME/.ssh/known_hosts"',
+      'echo "WERF_SSH_KEY_DEPLOY=$WERF_SSH_KEY_DEPLOY"; stat -c "%U %a" "$WERF_SSH_KEY_DEPLOY"; cat "$WERF_SSH_KEY_DEPLOY"',
       'echo tamper > "$HOME/.docker/config.json"',
     ].join('; ');
     const result = await runWerfRun(['-q', 'sh', script], {
       cwd: project.dir,
-      env: { DOCKER_CONFIG: path.join(dir, 'docker'), KUBECONFIG: `${path.join(dir, 'kube-a')}:${path.join(dir, 'nope')}:${path.join(dir, 'kube-b')}`, SSH_AUTH_SOCK: sock },
+      env: { DOCKER_CONFIG: path.join(dir, 'docker'), SSH_AUTH_SOCK: sock, HOME: path.join(dir, 'home'), WERF_SSH_KEY_DEPLOY: path.join(dir, 'deploy_key') },
     });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe(
       [
-        '{"auths": {"127.0.0.1:5001": {"auth": "x"}}}',
-        'KUBECONFIG=/home/build/.kube/config:/home/build/.kube/config-2',
-        'kube: a',
-        'kube: b',
+        // Only auths, keyed by registry host: nothing else of the user's file.
+        '{"auths":{"127.0.0.1:5001":{"auth":"dTpw"}}}',
+        'build 600',
         'SSH_AUTH_SOCK=/tmp/werf-run-ssh-agent.sock',
         'agent-socket-ok',
+        // The user's known_hosts, copied in (git over ssh verifies hosts with it).
+        'build 644',
+        'git.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOwerfrun',
+        // WERF_SSH_KEY_* files are copied in, 0600 and the image user's, and the variable names the copy.
+        'WERF_SSH_KEY_DEPLOY=/tmp/werf-run-ssh-keys/DEPLOY',
         'build 600',
-        'build 600',
+        'not a real key',
         '',
       ].join('\n'),
     );
     // A copy: what werf writes stays in the container.
-    expect(readFileSync(path.join(dir, 'docker', 'config.json'), 'utf8')).toBe('{"auths": {"127.0.0.1:5001": {"auth": "x"}}}\n');
+    expect(readFileSync(path.join(dir, 'docker', 'config.json'), 'utf8')).toBe('{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n');
     expect(result.stderr).not.toContain('"auth": "x"');
+  });
+});
+
+describe('proxies', () => {
+  it("HTTPS_PROXY from the environment and the docker CLI's proxies reach werf's container", async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'docker'));
+    writeFileSync(path.join(dir, 'docker', 'config.json'), JSON.stringify({ proxies: { default: { httpProxy: 'http://127.0.0.1:3129', noProxy: 'localhost' } } }));
+    const project = shProject();
+    const result = await runWerfRun(['-q', 'sh', 'env | grep -i _proxy= | sort'], {
+      cwd: project.dir,
+      env: { DOCKER_CONFIG: path.join(dir, 'docker'), HTTPS_PROXY: 'http://127.0.0.1:3128', HTTP_PROXY: undefined, http_proxy: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe(
+      ['HTTPS_PROXY=http://127.0.0.1:3128', 'HTTP_PROXY=http://127.0.0.1:3129', 'NO_PROXY=localhost', 'http_proxy=http://127.0.0.1:3129', 'no_proxy=localhost', ''].join('\n'),
+    );
   });
 });
 

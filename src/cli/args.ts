@@ -48,6 +48,7 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .option('--image <reference>', 'werf image reference (overrides group/channel/distro)')
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices([...PULL_POLICIES]))
     .option('--network <mode>', 'Docker network mode for the werf container (e.g. host; unset: the engine default, host for a loopback registry on a local engine)')
+    .addOption(new Option('--ci-env <ci>', 'run werf ci-env before the command, in the same container (auto: in GitLab CI and GitHub Actions)').choices(['auto', 'gitlab', 'github', 'off']))
     .option('--reprobe', 'ignore the cached facts about this Docker host and probe again')
     .option('--detect <fact=value>', 'override a detected fact, e.g. fuseDevice=missing (repeatable; keys as in config detect.*)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--dry-run', 'print the plan and an equivalent docker run command; create nothing')

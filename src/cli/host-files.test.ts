@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
-import { checkMountSources, dockerSocketToMount, forwardHostFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
+import { checkMountSources, DESKTOP_SSH_AUTH_SOCK, dockerSocketToMount, forwardHostFiles, knownHostsFiles, SSH_AGENT_TARGET, useDesktopSshAgent, type FileFacts, type ForwardInput } from './host-files.js';
 
 const file = (uid = 1000, mode = 0o600): FileFacts => ({ kind: 'file', uid, gid: uid, mode });
 
@@ -21,49 +21,34 @@ function input(files: Record<string, FileFacts>, env: Record<string, string> = {
 const agent: FileFacts = { kind: 'socket', uid: 1000, gid: 1000, mode: 0o600 };
 
 describe('forwardHostFiles', () => {
-  it('copies ~/.docker/config.json and ~/.kube/config in as 0600 secrets and mounts the ssh-agent socket', () => {
+  it('mounts the ssh-agent socket, but copies neither the docker config nor the kubeconfig as they are (both are generated)', () => {
     const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file(), '/home/u/.kube/config': file(), '/run/agent.sock': agent }, { SSH_AUTH_SOCK: '/run/agent.sock' }));
-    expect(out.files).toEqual([
-      { path: '/home/build/.docker/config.json', content: Buffer.from('content of /home/u/.docker/config.json'), mode: 0o600, secret: true },
-      { path: '/home/build/.kube/config', content: Buffer.from('content of /home/u/.kube/config'), mode: 0o600, secret: true },
-    ]);
+    expect(out.files).toEqual([]);
     expect(out.sockets).toEqual([{ source: '/run/agent.sock', target: SSH_AGENT_TARGET }]);
-    expect(out.extraEnv).toEqual({ KUBECONFIG: '/home/build/.kube/config', SSH_AUTH_SOCK: SSH_AGENT_TARGET });
+    expect(out.extraEnv).toEqual({ SSH_AUTH_SOCK: SSH_AGENT_TARGET });
     expect(out.warnings).toEqual([]);
   });
 
-  it('follows WERF_DOCKER_CONFIG over DOCKER_CONFIG and points both at the copy', () => {
-    const out = forwardHostFiles(input({ '/w/config.json': file(), '/d/config.json': file() }, { WERF_DOCKER_CONFIG: '/w', DOCKER_CONFIG: '/d' }));
-    expect(out.files[0]).toMatchObject({ path: '/home/build/.docker/config.json', content: Buffer.from('content of /w/config.json') });
-    expect(out.extraEnv).toMatchObject({ WERF_DOCKER_CONFIG: '/home/build/.docker', DOCKER_CONFIG: '/home/build/.docker' });
+  it('copies each WERF_SSH_KEY_* file in as a 0600 secret and points the variable at it; a missing one is dropped with a warning', () => {
+    const out = forwardHostFiles(input({ '/keys/repo': file(0, 0o600) }, { WERF_SSH_KEY_REPO: '/keys/repo', WERF_SSH_KEY_GONE: '/keys/gone' }));
+    expect(out.files).toEqual([{ path: '/tmp/werf-run-ssh-keys/REPO', content: Buffer.from('content of /keys/repo'), mode: 0o600, secret: true }]);
+    expect(out.extraEnv.WERF_SSH_KEY_REPO).toBe('/tmp/werf-run-ssh-keys/REPO');
+    expect(out.drop).toEqual(['WERF_SSH_KEY_GONE']);
+    expect(out.warnings[0]).toContain('WERF_SSH_KEY_GONE names /keys/gone, which is not a file on this host');
   });
 
-  it('copies each existing file of a KUBECONFIG list and rebuilds the list inside', () => {
-    const out = forwardHostFiles(input({ '/k/a': file(), '/k/c': file() }, { KUBECONFIG: '/k/a:/k/missing:/k/c' }));
-    expect(out.files.map((f) => f.path)).toEqual(['/home/build/.kube/config', '/home/build/.kube/config-2']);
-    expect(out.extraEnv.KUBECONFIG).toBe('/home/build/.kube/config:/home/build/.kube/config-2');
-    expect(out.notes).toContain('kubeconfig: no /k/missing; not copied');
-  });
-
-  it('needs no access for the image user to a credential file (it is copied), but says so when werf-run cannot read it', () => {
-    expect(forwardHostFiles(input({ '/home/u/.docker/config.json': file(0, 0o600) })).warnings).toEqual([]);
-    const denied = forwardHostFiles(
-      input({ '/home/u/.docker/config.json': file(0, 0o600) }, {}, { readBytes: () => { throw new Error('EACCES: permission denied'); } }),
-    );
+  it('says so when werf-run cannot read a key file', () => {
+    const denied = forwardHostFiles(input({ '/k/id': file(0, 0o600) }, { WERF_SSH_KEY_A: '/k/id' }, { readBytes: () => { throw new Error('EACCES: permission denied'); } }));
     expect(denied.files).toEqual([]);
-    expect(denied.warnings[0]).toMatch(/cannot read \/home\/u\/\.docker\/config\.json: EACCES: permission denied: werf will have no registry credentials/);
-  });
-
-  it('warns about credential helpers, which do not exist in the image', () => {
-    const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file() }, {}, { readBytes: () => Buffer.from('{"credsStore": "desktop"}') }));
-    expect(out.warnings[0]).toMatch(/credential helper/);
+    expect(denied.drop).toEqual(['WERF_SSH_KEY_A']);
+    expect(denied.warnings[0]).toMatch(/cannot read \/k\/id: EACCES: permission denied: werf will not have that key/);
   });
 
   it('on a remote engine: files are still copied, the agent is not forwarded and the warning says what to do', () => {
     const out = forwardHostFiles(
-      input({ '/home/u/.docker/config.json': file(), '/run/agent.sock': agent }, { SSH_AUTH_SOCK: '/run/agent.sock' }, { engineLocal: false, engineUrl: 'tcp://10.0.0.5:2376' }),
+      input({ '/k/id': file(), '/run/agent.sock': agent }, { SSH_AUTH_SOCK: '/run/agent.sock', WERF_SSH_KEY_ID: '/k/id' }, { engineLocal: false, engineUrl: 'tcp://10.0.0.5:2376' }),
     );
-    expect(out.files.map((f) => f.path)).toEqual(['/home/build/.docker/config.json']);
+    expect(out.files.map((f) => f.path)).toEqual(['/tmp/werf-run-ssh-keys/ID']);
     expect(out.sockets).toEqual([]);
     expect(out.extraEnv.SSH_AUTH_SOCK).toBeUndefined();
     expect(out.warnings).toEqual([expect.stringContaining('the ssh-agent (SSH_AUTH_SOCK=/run/agent.sock) is not forwarded: it is a socket on this machine and the engine at tcp://10.0.0.5:2376 runs on another host. Fix: run werf-run on the engine\'s host')]);
@@ -77,7 +62,7 @@ describe('forwardHostFiles', () => {
   it('forwards nothing that is switched off or absent', () => {
     const forward = { dockerConfig: false, kubeConfig: false, sshAgent: false };
     const out = forwardHostFiles(input({ '/home/u/.docker/config.json': file(), '/s': { kind: 'socket', uid: 0, gid: 0, mode: 0o600 } }, { SSH_AUTH_SOCK: '/s' }, { forward }));
-    expect(out).toEqual({ files: [], sockets: [], extraEnv: {}, notes: [], warnings: [] });
+    expect(out).toEqual({ files: [], sockets: [], extraEnv: {}, drop: [], notes: [], warnings: [] });
     expect(forwardHostFiles(input({})).files).toEqual([]);
   });
 });
@@ -98,5 +83,27 @@ describe('checkMountSources', () => {
     expect(() => checkMountSources([{ source: 'certs', target: '/c', readOnly: true }, { source: '/nope', target: '/n', readOnly: true }], '/srv/app', exists)).toThrow(
       'mounts[1].source is "/nope", but /nope does not exist',
     );
+  });
+});
+
+describe('ssh on Docker Desktop and known_hosts', () => {
+  it("forwards Docker Desktop's agent bridge instead of the host's socket path", () => {
+    const out = useDesktopSshAgent(forwardHostFiles(input({ '/tmp/agent': { kind: 'socket', uid: 501, gid: 20, mode: 0o600 } }, { SSH_AUTH_SOCK: '/tmp/agent' })));
+    expect(out.sockets).toEqual([{ source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK }]);
+    expect(out.extraEnv.SSH_AUTH_SOCK).toBe('/run/host-services/ssh-auth.sock');
+    expect(out.warnings).toEqual([]);
+  });
+  it('leaves a run without an agent alone', () => {
+    const none = forwardHostFiles(input({}));
+    expect(useDesktopSshAgent(none)).toBe(none);
+  });
+  it("hands in the user's known_hosts (image user's) and the system's (root's)", () => {
+    const files: Record<string, string> = { '/home/u/.ssh/known_hosts': 'gitlab.example ssh-ed25519 AAAA\n', '/etc/ssh/ssh_known_hosts': 'github.com ssh-ed25519 BBBB\n' };
+    const out = knownHostsFiles({ hostHome: '/home/u', home: '/home/build', read: (f) => (files[f] ? Buffer.from(files[f]!) : undefined) });
+    expect(out.files.map((f) => [f.path, f.mode, f.uid, f.content.toString()])).toEqual([
+      ['/home/build/.ssh/known_hosts', 0o644, undefined, files['/home/u/.ssh/known_hosts']],
+      ['/etc/ssh/ssh_known_hosts', 0o644, 0, files['/etc/ssh/ssh_known_hosts']],
+    ]);
+    expect(knownHostsFiles({ hostHome: '/home/u', home: '/home/build', read: () => undefined }).files).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError, WerfRunError } from '../errors.js';
+import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { imageUser } from '../plan/contract.js';
 import type { InjectedFile } from '../plan/files.js';
@@ -64,12 +64,15 @@ export interface Forwarded {
   /** Sockets bind-mounted from this machine (the ssh agent on a local engine). */
   sockets: { source: string; target: string }[];
   extraEnv: Record<string, string>;
+  /** Host variables not to pass (they name files that are not forwarded). */
+  drop: string[];
   /** What was forwarded or skipped and why (for --verbose and --dry-run). */
   notes: string[];
   warnings: string[];
 }
 
 export const SSH_AGENT_TARGET = '/tmp/werf-run-ssh-agent.sock';
+const SSH_KEYS_DIR = '/tmp/werf-run-ssh-keys';
 
 function permissionWarning(file: string, facts: FileFacts, uid: number | undefined, consequence: string): string {
   return `${file} (mode ${octal(facts.mode)}, owner uid ${facts.uid}) cannot be written by uid ${uid}, the werf image's user: ${consequence}. Fix: setfacl -m u:${uid}:rw ${file}`;
@@ -86,53 +89,28 @@ function copyOf(file: string, input: ForwardInput, out: Forwarded, consequence: 
 }
 
 export function forwardHostFiles(input: ForwardInput): Forwarded {
-  const out: Forwarded = { files: [], sockets: [], extraEnv: {}, notes: [], warnings: [] };
+  const out: Forwarded = { files: [], sockets: [], extraEnv: {}, drop: [], notes: [], warnings: [] };
   const { env, probe } = input;
 
-  if (input.forward.dockerConfig) {
-    const dir = env.WERF_DOCKER_CONFIG || env.DOCKER_CONFIG || path.join(input.hostHome, '.docker');
-    const file = path.join(dir, 'config.json');
-    const facts = probe(file);
-    const content = facts?.kind === 'file' ? copyOf(file, input, out, 'werf will have no registry credentials') : undefined;
-    if (content) {
-      const target = path.posix.join(input.image.home, '.docker', 'config.json');
-      out.files.push({ path: target, content, mode: 0o600, secret: true });
-      // werf reads WERF_DOCKER_CONFIG, then DOCKER_CONFIG: point them at the copy, never at a host path.
-      if (env.WERF_DOCKER_CONFIG) out.extraEnv.WERF_DOCKER_CONFIG = path.posix.dirname(target);
-      if (env.DOCKER_CONFIG) out.extraEnv.DOCKER_CONFIG = path.posix.dirname(target);
-      out.notes.push(`registry auth: ${file} copied to ${target} (mode 0600)`);
-      if (/"(credsStore|credHelpers)"\s*:/.test(content.toString('utf8'))) {
-        out.warnings.push(
-          `${file} uses a credential helper (credsStore/credHelpers), which runs on this host and not in the werf image: werf may have no registry credentials. Fix: log in inside the container (werf cr login) or pass credentials as WERF_* variables`,
-        );
-      }
-    } else if (!facts) {
-      out.notes.push(`registry auth: no ${file}; nothing copied`);
+  // Registry credentials and kubeconfigs are not copied as they are: cli/registry-auths.ts and
+  // cli/kube-access.ts hand werf a generated config.json and one flattened kubeconfig.
+
+  // WERF_SSH_KEY_<NAME>=<host path> (werf's --ssh-key defaults, cmd/werf/common/common.go): each key copied in.
+  for (const [name, value] of Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!/^WERF_SSH_KEY_.+/.test(name) || !value) continue;
+    const facts = probe(value);
+    const content = facts?.kind === 'file' ? copyOf(value, input, out, 'werf will not have that key') : undefined;
+    if (!content) {
+      if (facts?.kind !== 'file') out.warnings.push(`${name} names ${value}, which is not a file on this host: not forwarded, werf will not have that key`);
+      out.drop.push(name);
+      continue;
     }
+    const target = path.posix.join(SSH_KEYS_DIR, name.slice('WERF_SSH_KEY_'.length));
+    out.files.push({ path: target, content, mode: 0o600, secret: true });
+    out.extraEnv[name] = target;
+    out.notes.push(`${name}: ${value} copied to ${target} (mode 0600)`);
   }
 
-  if (input.forward.kubeConfig) {
-    const list = env.WERF_KUBECONFIG || env.KUBECONFIG;
-    const files = list ? list.split(path.delimiter).filter(Boolean) : [path.join(input.hostHome, '.kube', 'config')];
-    const inside: string[] = [];
-    for (const file of files) {
-      const facts = probe(file);
-      if (facts?.kind !== 'file') {
-        out.notes.push(`kubeconfig: no ${file}; not copied`);
-        continue;
-      }
-      const content = copyOf(file, input, out, 'deploy commands will have no cluster access');
-      if (!content) continue;
-      const target = path.posix.join(input.image.home, '.kube', inside.length === 0 ? 'config' : `config-${inside.length + 1}`);
-      out.files.push({ path: target, content, mode: 0o600, secret: true });
-      inside.push(target);
-      out.notes.push(`kubeconfig: ${file} copied to ${target} (mode 0600)`);
-    }
-    if (inside.length > 0) {
-      out.extraEnv.KUBECONFIG = inside.join(':');
-      if (env.WERF_KUBECONFIG) out.extraEnv.WERF_KUBECONFIG = inside.join(':');
-    }
-  }
 
   if (input.forward.sshAgent && env.SSH_AUTH_SOCK) {
     const socket = env.SSH_AUTH_SOCK;
@@ -204,3 +182,50 @@ export function checkMountSources(mounts: Config['mounts'], root: string, probe:
     }
   });
 }
+
+/** Docker Desktop's bridge to the host's ssh-agent, inside its VM (werf: pkg/container_backend/utils.go SSHHostAuthSockPath). */
+export const DESKTOP_SSH_AUTH_SOCK = '/run/host-services/ssh-auth.sock';
+
+/**
+ * On Docker Desktop the host's SSH_AUTH_SOCK path does not exist where the
+ * daemon runs (its VM): the agent is forwarded from Desktop's own bridge.
+ */
+export function useDesktopSshAgent(forwarded: Forwarded): Forwarded {
+  if (!forwarded.sockets.some((f) => f.target === SSH_AGENT_TARGET)) return forwarded;
+  return {
+    ...forwarded,
+    sockets: forwarded.sockets.map((f) => (f.target === SSH_AGENT_TARGET ? { source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK } : f)),
+    extraEnv: { ...forwarded.extraEnv, SSH_AUTH_SOCK: DESKTOP_SSH_AUTH_SOCK },
+    notes: [...forwarded.notes, `ssh-agent: the engine is Docker Desktop, so its agent bridge ${DESKTOP_SSH_AUTH_SOCK} is forwarded instead`],
+    // Permission checks of the host's socket say nothing about Desktop's bridge.
+    warnings: forwarded.warnings.filter((w) => !w.includes('git over ssh will find no keys')),
+  };
+}
+
+/** The user's and the system's known_hosts, handed in so git over ssh can verify hosts ("Host key verification failed" otherwise). */
+export function knownHostsFiles(input: { hostHome: string; home: string; read: (file: string) => Buffer | undefined }): { files: InjectedFile[]; notes: string[] } {
+  const files: InjectedFile[] = [];
+  const notes: string[] = [];
+  const pairs = [
+    { source: path.join(input.hostHome, '.ssh', 'known_hosts'), target: path.posix.join(input.home, '.ssh', 'known_hosts'), root: false },
+    { source: '/etc/ssh/ssh_known_hosts', target: '/etc/ssh/ssh_known_hosts', root: true },
+  ];
+  for (const { source, target, root } of pairs) {
+    const content = input.read(source);
+    if (!content) continue;
+    files.push({ path: target, content, mode: 0o644, ...(root ? { uid: 0, gid: 0 } : {}) });
+    notes.push(`ssh: ${source} handed in as ${target}`);
+  }
+  return { files, notes };
+}
+
+/** A file's bytes, or undefined when it does not exist; other errors name the file. */
+export const readFileIfExists = (file: string): Buffer | undefined => {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new UsageError(`cannot read ${file}: ${errorMessage(error)}`, `make ${file} readable by this user`, error);
+  }
+};

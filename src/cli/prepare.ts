@@ -92,12 +92,15 @@ export async function prepareRun(
   reporter: Reporter,
   purpose: Purpose,
   session?: Pick<Session, 'openEngine' | 'engineReady'>,
+  /** Checks of the user's input that must stop the run before the engine is touched. */
+  beforeEngine?: (config: Config, image: string) => void,
 ): Promise<PreparedRun> {
   const may = PURPOSES[purpose];
   const { project, config, configFile, origins } = await readProject(ctx, options, reporter);
   const dockerSetup = readDockerSetup(ctx.env);
   // Before the engine: a bad --image is the user's input (named by the flag that set it).
   const image = resolveImageRef(config.image, keyName(origins));
+  beforeEngine?.(config, image);
 
   const { engine, info, engineError } = await connectEngine(ctx, options, { config, dockerSetup, origins }, reporter, may, session?.openEngine ?? ctx.openEngine);
   if (engine && may.containers === true) await session?.engineReady(engine);

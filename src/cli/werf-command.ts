@@ -28,7 +28,13 @@ import { runAttempt } from '../run/attempt.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
-import { checkMountSources, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readBytes } from './host-files.js';
+import { checkMountSources, dockerSocketToMount, forwardHostFiles, imageIds, knownHostsFiles, probeFile, readBytes, readFileIfExists, useDesktopSshAgent } from './host-files.js';
+import ci from 'ci-info';
+import { registryAuthsForWerf } from './registry-auths.js';
+import { kubeAccessForWerf } from './kube-access.js';
+import { ciEnvFor } from '../plan/ci-env.js';
+import { proxyEnv, type ProxyConfig } from '../plan/proxies.js';
+import { refuseWhatCannotWork, translateHostPaths } from '../plan/werf-in-container.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { projectStep, rememberedProjects } from './project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
@@ -40,11 +46,20 @@ const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.dire
 export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter): Promise<number> {
   return withLifecycle(ctx, reporter, async (session) => {
     const dryRun = Boolean(options.dryRun);
-    const prepared = await prepareRun(ctx, options, reporter, dryRun ? 'dry-run' : 'run', session);
+    // What cannot work in the werf container stops before the engine is touched.
+    const refuse = (config: PreparedRun['config'], image: string): void =>
+      refuseWhatCannotWork({ werfArgs, env: { ...hostEnvOf(ctx.env), ...config.env.set }, image, mountDockerSocket: config.mountDockerSocket });
+    const prepared = await prepareRun(ctx, options, reporter, dryRun ? 'dry-run' : 'run', session, refuse);
     if (!prepared.engine) reporter.warn('no Docker Engine answered; --dry-run plans with assumed facts');
     const werf = await planWerf(ctx, werfArgs, prepared, reporter, dryRun, Boolean(options.reprobe));
     return dryRun ? printDryRun(ctx, prepared, werf, reporter) : runWerf(ctx, werfArgs, prepared, werf, reporter, session);
   });
+}
+
+/** The caller's environment without werf-run's own variables. */
+function hostEnvOf(env: CliContext['env']): Record<string, string | undefined> {
+  const own = new Set(ownEnvVars());
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !own.has(name)));
 }
 
 interface WerfPlan {
@@ -64,8 +79,26 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
 
   const who = imageUser(config.user);
   const ids = imageIds(who.user);
+  const hostEnv = hostEnvOf(ctx.env);
+  const knownHosts = config.forward.sshAgent ? knownHostsFiles({ hostHome: os.homedir(), home: who.home, read: readFileIfExists }) : { files: [], notes: [] };
+  // Registry credentials: helpers run here, werf gets plain auths (never written to this host's disk).
+  const auths = config.forward.dockerConfig
+    ? await registryAuthsForWerf({ setup: prepared.dockerSetup, env: ctx.env, werfArgs, image, home: who.home })
+    : undefined;
+  const kube = config.forward.kubeConfig
+    ? await kubeAccessForWerf({ env: ctx.env, hostHome: os.homedir(), werfArgs, home: who.home })
+    : { file: undefined, targets: [], notes: [] };
+  const translated = translateHostPaths({
+    env: hostEnv,
+    dockerConfigDir: auths?.file ? auths.dir : undefined,
+    kubeconfig: kube.file?.path,
+  });
+  const ciEnv = ciEnvFor(config.ciEnv, ci.GITLAB ? 'gitlab' : ci.GITHUB_ACTIONS ? 'github' : undefined, werfArgs);
+  const credentialNotes = [...knownHosts.notes, ...(auths?.notes ?? []), ...kube.notes, ...translated.notes, ciEnv.note];
+  for (const note of credentialNotes) reporter.debug(note);
+
   const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
-  const forwarded = forwardHostFiles({
+  const hostFiles = forwardHostFiles({
     env: ctx.env,
     hostHome: os.homedir(),
     forward: config.forward,
@@ -75,6 +108,8 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     engineLocal,
     engineUrl: engine?.endpoint.url,
   });
+  // Docker Desktop runs the daemon in a VM: its own bridge to the host's ssh-agent replaces the host's socket path.
+  const forwarded = /Docker Desktop/i.test(prepared.info?.operatingSystem ?? '') ? useDesktopSshAgent(hostFiles) : hostFiles;
   for (const note of forwarded.notes) reporter.debug(note);
   for (const warning of forwarded.warnings) reporter.warn(warning);
 
@@ -113,8 +148,6 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   }
 
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
-  const own = new Set(ownEnvVars());
-  const hostEnv = Object.fromEntries(Object.entries(ctx.env).filter(([name]) => !own.has(name)));
 
   // Loopback registries in werf's arguments: the network that reaches them (plan/network.ts).
   const network = decideNetwork({
@@ -126,8 +159,16 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
       rootless: prepared.rootlessDaemon,
       product: prepared.info?.product,
     }),
-    targets: loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image),
+    targets: [...loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image), ...kube.targets],
   });
+  const proxies = proxyEnv({
+    env: ctx.env,
+    proxies: (prepared.dockerSetup.config.proxies ?? {}) as Record<string, ProxyConfig>,
+    engineHost: engine?.endpoint.url ?? DEFAULT_SOCKET,
+    fixed: config.env.set,
+    configFile: prepared.dockerSetup.configFile,
+  });
+  for (const note of proxies.notes) reporter.debug(note);
   for (const note of network.notes) reporter.info(note);
   for (const warning of network.warnings) reporter.warn(warning);
 
@@ -146,16 +187,18 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
       hostEnv,
       tty,
       readOnlyFiles: forwarded.sockets,
-      extraEnv: { ...SAFE_DIRECTORY_ENV, ...forwarded.extraEnv },
+      extraEnv: { ...SAFE_DIRECTORY_ENV, ...translated.set, ...proxies.set, ...forwarded.extraEnv },
+      dropEnv: [...translated.drop, ...forwarded.drop],
+      ciEnv: ciEnv.ci,
       dockerSocket,
       network,
-      files: [...forwarded.files, ...subIdFiles(adapted)],
+      files: [...forwarded.files, ...(auths?.file ? [auths.file] : []), ...(kube.file ? [kube.file] : []), ...knownHosts.files, ...subIdFiles(adapted)],
     });
   const idRangeNote =
     idRangeFact.value === undefined
       ? `id range: unknown ${idRangeFact.detail}`
       : `id range: ${idRangeFact.value.enough ? 'enough' : 'too small'} [${idRangeFact.source ?? 'unknown'}] ${idRangeFact.detail}`;
-  return { firstMode, planFor, notes: [delivery.line, ...forwarded.notes, ...network.notes, idRangeNote], assumed };
+  return { firstMode, planFor, notes: [delivery.line, ...credentialNotes, ...forwarded.notes, ...network.notes, ...proxies.notes, idRangeNote], assumed };
 }
 
 /** --dry-run: the plan and an equivalent docker run on stdout; nothing is pulled, created or started. */

@@ -121,6 +121,7 @@ export interface ConfigFlags {
   context?: string;
   image?: string;
   pull?: string;
+  ciEnv?: string;
   /** --detect FACT=VALUE, repeatable: overrides of detected facts. */
   detect?: string[];
 }
@@ -131,6 +132,7 @@ export function flagsLayer(options: ConfigFlags): Record<string, unknown> {
     mode: options.mode,
     allowPrivileged: options.allowPrivileged,
     network: options.network,
+    ciEnv: options.ciEnv,
     engine: { host: options.host, context: options.context },
     image: { reference: options.image, pull: options.pull },
   };
@@ -141,6 +143,7 @@ export const FLAG_SOURCES: Readonly<Record<string, string>> = {
   mode: '--mode',
   allowPrivileged: '--allow-privileged',
   network: '--network',
+  ciEnv: '--ci-env',
   'engine.host': '--host',
   'engine.context': '--context',
   'image.reference': '--image',

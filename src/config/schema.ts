@@ -100,11 +100,15 @@ export const configSchema = z
       .boolean()
       .default(false)
       .describe("Mount the engine's unix socket at /var/run/docker.sock in the werf container, with its group and DOCKER_HOST set (never by default; only for a local unix-socket engine)."),
+    ciEnv: z
+      .enum(['auto', 'gitlab', 'github', 'off'])
+      .default('auto')
+      .describe('Run `werf ci-env <ci> --as-file` and source it before the werf command, in the same container: auto does it in GitLab CI and GitHub Actions for the commands that use it (build, converge, dismiss, cleanup, bundle, ...).'),
     forward: z
       .strictObject({
-        dockerConfig: z.boolean().default(true).describe("Copy the host's Docker config.json into the werf container for registry auth (WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker)."),
-        kubeConfig: z.boolean().default(true).describe('Copy the kubeconfig files into the werf container for deploy commands (KUBECONFIG, a list too, or ~/.kube/config).'),
-        sshAgent: z.boolean().default(true).describe('Forward the ssh-agent socket (SSH_AUTH_SOCK) when set, for git over ssh (a local engine only: a remote one cannot reach it).'),
+        dockerConfig: z.boolean().default(true).describe('Hand werf the registry credentials of this host (DOCKER_AUTH_CONFIG, then WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker; credential helpers run here) as a generated config.json with plain auths.'),
+        kubeConfig: z.boolean().default(true).describe('Hand werf one flattened kubeconfig (certificate files embedded) for commands that talk to a cluster: from WERF_KUBE_CONFIG(_BASE64), WERF_KUBECONFIG(_BASE64), KUBECONFIG (a list too) or KUBECONFIG_BASE64, else ~/.kube/config; minified to WERF_KUBE_CONTEXT.'),
+        sshAgent: z.boolean().default(true).describe('Forward the ssh-agent socket (SSH_AUTH_SOCK) when set, for git over ssh (a local engine only: a remote one cannot reach it; Docker Desktop: its agent bridge), with known_hosts and WERF_SSH_KEY_* files copied in.'),
       })
       .prefault({})
       .describe('Host credentials werf may need, each copied into the werf container (mode 0600, owned by the image user) when present on the host; the ssh-agent socket is mounted when the engine runs on this machine.'),

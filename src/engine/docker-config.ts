@@ -22,6 +22,8 @@ export interface DockerConfigFile {
   auths: Record<string, DockerAuthEntry>;
   credHelpers: Record<string, string>;
   credsStore?: string;
+  /** The docker CLI's proxies for containers, keyed by daemon host or "default" (docker/cli configfile). */
+  proxies?: Record<string, Record<string, string>>;
 }
 
 /** Reads a text file, or returns undefined when it does not exist. Other errors throw. */
@@ -67,6 +69,9 @@ export function parseDockerConfig(text: string, source: string): DockerConfigFil
     auths,
     credHelpers: stringRecord(obj.credHelpers),
     credsStore: typeof obj.credsStore === 'string' && obj.credsStore ? obj.credsStore : undefined,
+    ...(obj.proxies && typeof obj.proxies === 'object' && !Array.isArray(obj.proxies)
+      ? { proxies: Object.fromEntries(Object.entries(obj.proxies as Record<string, unknown>).map(([host, value]) => [host, stringRecord(value)])) }
+      : {}),
   };
 }
 

@@ -18,12 +18,14 @@ export function selectEnv(
   hostEnv: Readonly<Record<string, string | undefined>>,
   patterns: readonly string[],
   fixed: Readonly<Record<string, string>>,
+  drop: readonly string[] = [],
 ): string[] {
+  const dropped = new Set(drop);
   const matchers = patterns.map(globToRegExp);
   const selected = new Map<string, string>();
   for (const [name, value] of Object.entries(hostEnv)) {
     // werf-run's own settings, known or misspelled, are never werf's.
-    if (value === undefined || NEVER_PASS.has(name) || name.startsWith('WERF_RUN_')) continue;
+    if (value === undefined || NEVER_PASS.has(name) || dropped.has(name) || name.startsWith('WERF_RUN_')) continue;
     if (matchers.some((m) => m.test(name))) selected.set(name, value);
   }
   for (const [name, value] of Object.entries(fixed)) selected.set(name, value);

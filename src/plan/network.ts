@@ -39,9 +39,9 @@ export interface NetworkEngine {
 }
 
 /** werf's flags naming a registry (cmd/werf/common/common.go: repo, final-repo, secondary-repo, cache-repo). */
-const REPO_FLAGS = ['--repo', '--final-repo', '--secondary-repo', '--cache-repo'] as const;
+export const REPO_FLAGS = ['--repo', '--final-repo', '--secondary-repo', '--cache-repo'] as const;
 /** ... and the variables werf reads for them (NewRepoData's WERF_REPO/WERF_FINAL_REPO, the _* prefixes). */
-const REPO_VARIABLES = /^(WERF_REPO|WERF_FINAL_REPO|WERF_SECONDARY_REPO_.+|WERF_CACHE_REPO_.+)$/;
+export const REPO_VARIABLES = /^(WERF_REPO|WERF_FINAL_REPO|WERF_SECONDARY_REPO_.+|WERF_CACHE_REPO_.+)$/;
 
 /** The host (with port) of a loopback address, or undefined: localhost, 127.0.0.0/8, ::1 (bracketed or not). */
 export function loopbackHost(address: string): string | undefined {

@@ -12,6 +12,7 @@ import { isInside } from './paths.js';
 import { securityFor, type SecurityFacts } from './security.js';
 import { ulimitsFor } from './engine-quirks.js';
 import { ownedBy, type InjectedFile } from './files.js';
+import { ciEnvCommand, type CiSystem } from './ci-env.js';
 
 export const MANAGED_LABEL = 'werf-run.managed';
 
@@ -47,8 +48,12 @@ export interface PlanInput {
   tty: boolean;
   /** Files the caller found on the host and wants werf to see read-only. */
   readOnlyFiles?: { source: string; target: string }[];
+  /** Run `werf ci-env <ci> --as-file` and source it first, in the same container (plan/ci-env.ts). */
+  ciEnv?: CiSystem;
   /** Files copied into the container before it starts (owner default: the image user). */
   files?: readonly InjectedFile[];
+  /** Host variables werf must not get (host paths it would not find: plan/werf-in-container.ts). */
+  dropEnv?: readonly string[];
   /** Extra values the caller computed (e.g. SSH_AUTH_SOCK inside the container). */
   extraEnv?: Readonly<Record<string, string>>;
   /**
@@ -119,12 +124,12 @@ export function plan(input: PlanInput): RunPlan {
     projectDir: input.project.root,
     container: {
       image: input.image,
-      cmd: ['werf', ...input.werfArgs],
+      cmd: input.ciEnv ? ciEnvCommand(input.ciEnv, input.werfArgs) : ['werf', ...input.werfArgs],
       env: selectEnv(input.hostEnv, [...DEFAULT_ENV_PASS, ...config.env.pass], {
         ...input.extraEnv,
         ...(input.dockerSocket ? { DOCKER_HOST: `unix://${CONTAINER_DOCKER_SOCKET}` } : {}),
         ...config.env.set,
-      }),
+      }, input.dropEnv),
       user: who.user,
       workingDir: containerWorkdir(input.project.root, input.project.cwd),
       labels: {

@@ -116,7 +116,13 @@ function climb(input: DecideInput): Next {
       return privilegedOr(input, 'an unconfined container is not enough on this host');
     // The host or the setup itself must change: no mode of werf-run can help.
     case 'userns-disabled':
+    case 'userns-limit':
+    case 'apparmor-userns':
     case 'overlay-on-overlay':
       return { action: 'stop', why: 'no container setting can fix this; the Docker host must change' };
+    // The image or werf's settings must change: another mode would fail the same way.
+    case 'fuse-overlayfs-missing':
+    case 'native-rootless-refused':
+      return { action: 'stop', why: 'no mode can fix this; the image or werf\'s settings must change' };
   }
 }

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classify, type FailureId } from './signatures.js';
 
-const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+/** A fixture's output lines (a first line starting with "# " says where the text comes from when it was not recorded on the rig). */
+const fixture = (name: string): string =>
+  readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => !line.startsWith('# '))
+    .join('\n');
 
 /** The first signature matched line by line, as runAttempt watches the output. */
 function firstMatch(text: string): FailureId | undefined {
@@ -26,6 +31,7 @@ describe('classify against recorded rig output', () => {
     ['single-mapping.txt', 'ids-insufficient'],
     ['ids-insufficient-rootless-docker.txt', 'ids-insufficient'],
     ['ids-insufficient-rootless-podman.txt', 'ids-insufficient'],
+    ['native-rootless-refused.txt', 'native-rootless-refused'],
   ])('%s -> %s', (file, id) => {
     expect(firstMatch(fixture(file))).toBe(id);
   });
@@ -41,6 +47,26 @@ describe('classify against recorded rig output', () => {
 
   it('finds nothing in a successful build', () => {
     expect(firstMatch(fixture('fuse-ok.txt'))).toBeUndefined();
+  });
+});
+
+// Outputs the rig cannot produce; each fixture's first line says where its text comes from.
+describe('classify against fixtures not recorded on the rig', () => {
+  it.each([
+    ['userns-limit-enospc.txt', 'userns-limit'],
+    ['userns-limit-einval.txt', 'userns-limit'],
+    ['uid-map-apparmor.txt', 'apparmor-userns'],
+    ['setgroups-single-mapping.txt', 'newuidmap-failed'],
+    ['fuse-overlayfs-missing.txt', 'fuse-overlayfs-missing'],
+  ])('%s -> %s', (file, id) => {
+    expect(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')).toMatch(/^# Not recorded: /);
+    expect(firstMatch(fixture(file))).toBe(id);
+  });
+
+  it('names both AppArmor sysctls for the Ubuntu 23.10+/24.04 uid_map failure', () => {
+    const remedy = classify('error writing "0 1000 1\\n" to /proc/7/uid_map: write /proc/7/uid_map: operation not permitted')?.remedy;
+    expect(remedy).toContain('kernel.apparmor_restrict_unprivileged_userns=0');
+    expect(remedy).toContain('kernel.apparmor_restrict_unprivileged_unconfined=0');
   });
 });
 

@@ -12,7 +12,11 @@ export type FailureId =
   | 'mount-denied'
   | 'overlay-on-overlay'
   | 'ids-insufficient'
-  | 'newuidmap-failed';
+  | 'newuidmap-failed'
+  | 'userns-limit'
+  | 'apparmor-userns'
+  | 'fuse-overlayfs-missing'
+  | 'native-rootless-refused';
 
 export interface Signature {
   id: FailureId;
@@ -21,6 +25,8 @@ export interface Signature {
   cause: string;
   remedy: string;
 }
+
+import { REMEDIES } from '../detect/choose.js';
 
 export const SIGNATURES: readonly Signature[] = [
   {
@@ -84,11 +90,38 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'newuidmap-failed',
     // Not the first warning ("newuidmap: write to uid_map failed ... Falling back
-    // to single mapping"): a build can still succeed with one mapping. This is
-    // the error that single mapping then causes on a RUN step.
-    pattern: /error setting supplemental groups list: operation not permitted/,
+    // to single mapping"): a build can still succeed with one mapping. These are
+    // the errors that single mapping then causes on a RUN step (recorded:
+    // fixtures/single-mapping.txt); `setgroups 65534 failed` is apt hitting the same.
+    pattern: /error setting supplemental groups list: operation not permitted|setgroups 65534 failed/,
     cause: 'buildah fell back to a single uid mapping: newuidmap/newgidmap lack their file capabilities in this image (or the container drops them), or /etc/subuid has no range for the user',
     remedy: "use an image whose newuidmap/newgidmap carry cap_setuid/cap_setgid file capabilities (werf's images do)",
+  },
+  {
+    id: 'userns-limit',
+    pattern: /unshare\(CLONE_NEWUSER\): No space left on device|User namespaces are not enabled in \/proc\/sys\/user\/max_user_namespaces/,
+    cause: 'the Docker host allows no user namespaces (user.max_user_namespaces = 0: RHEL 7, some managed hosts)',
+    remedy: REMEDIES.maxUserNamespaces,
+  },
+  {
+    id: 'apparmor-userns',
+    // Ubuntu 23.10+/24.04: a host restriction, not an image defect. Not newuidmap's warning alone
+    // (that one also precedes the single-mapping case), but buildah's own uid_map write failing after it.
+    pattern: /error (writing|opening) .*\/proc\/\d+\/uid_map: .*(operation not permitted|permission denied)|^(?!.*level=warn).*write to uid_map failed: Operation not permitted/i,
+    cause: "AppArmor on the Docker host restricts unprivileged user namespaces (Ubuntu 23.10+ and 24.04: kernel.apparmor_restrict_unprivileged_userns=1), so no uid map can be written",
+    remedy: REMEDIES.apparmorRestrict,
+  },
+  {
+    id: 'fuse-overlayfs-missing',
+    pattern: /"fuse-overlayfs" binary not found in PATH/,
+    cause: 'werf needs fuse-overlayfs here (no rootless overlayfs) and the image does not have it',
+    remedy: "use a werf image (ghcr.io/werf/werf or registry.werf.io/werf/werf ship fuse-overlayfs), or an image that adds it",
+  },
+  {
+    id: 'native-rootless-refused',
+    pattern: /native rootless mode is not available in containers/,
+    cause: 'WERF_BUILDAH_MODE=native-rootless reached werf, which refuses it in a container',
+    remedy: 'do not set WERF_BUILDAH_MODE (the werf image sets auto) in the image, env.set or a wrapper script',
   },
 ];
 

@@ -34,7 +34,7 @@ export function normalizeRegistry(key: string): string {
 }
 
 /** The address a credential helper and the engine expect for a registry. */
-function serverAddress(host: string): string {
+export function serverAddress(host: string): string {
   return host === DOCKER_HUB ? DOCKER_HUB_SERVER : host;
 }
 
@@ -87,16 +87,13 @@ export interface ResolvedAuth {
   source: string;
 }
 
-/**
- * The credentials for pulling `reference`: DOCKER_AUTH_CONFIG first (when it
- * names the registry), then the docker config file.
- */
-export async function resolveAuth(
-  reference: string,
+/** The first source that knows `host`; a helper with no entry falls back to that file's auths, then to the next source. */
+export async function findCredentials(
+  host: string,
   configs: readonly { config: DockerConfigFile; where: string }[],
   runHelper: HelperRunner,
-): Promise<ResolvedAuth> {
-  const host = registryHost(reference);
+): Promise<{ auth: RegistryAuth; source: string } | { auth: undefined; skipped: string[] }> {
+  const skipped: string[] = [];
   for (const { config, where } of configs) {
     const found = lookupAuth(config, host, where);
     if (!found) continue;
@@ -110,6 +107,22 @@ export async function resolveAuth(
       return { auth, source: `docker-credential-${found.helper} (${found.source})` };
     }
     if (found.fallback) return { auth: found.fallback, source: `auths in ${where} (docker-credential-${found.helper} had none)` };
+    skipped.push(`docker-credential-${found.helper} (${found.source}) has none`);
   }
+  return { auth: undefined, skipped };
+}
+
+/**
+ * The credentials for pulling `reference`: DOCKER_AUTH_CONFIG first (when it
+ * names the registry), then the docker config file.
+ */
+export async function resolveAuth(
+  reference: string,
+  configs: readonly { config: DockerConfigFile; where: string }[],
+  runHelper: HelperRunner,
+): Promise<ResolvedAuth> {
+  const host = registryHost(reference);
+  const found = await findCredentials(host, configs, runHelper);
+  if (found.auth) return found;
   return { auth: undefined, source: `no credentials for ${host} in ${configs.map((c) => c.where).join(' or ')}: pulling anonymously` };
 }

@@ -1,0 +1,63 @@
+/**
+ * The kubeconfig werf gets: the files (or base64 data) werf would read on
+ * this machine, flattened into one (plan/kubeconfig.ts) and handed in as a
+ * secret file, only for werf commands that talk to a cluster.
+ */
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { readFileIfExists } from './host-files.js';
+import type { InjectedFile } from '../plan/files.js';
+import { flattenKubeconfig, kubeconfigSources, usesCluster } from '../plan/kubeconfig.js';
+import type { LoopbackTarget } from '../plan/network.js';
+import { werfCommand } from '../plan/werf-in-container.js';
+
+export interface KubeAccess {
+  file: InjectedFile | undefined;
+  targets: LoopbackTarget[];
+  notes: string[];
+}
+
+export async function kubeAccessForWerf(input: {
+  env: Readonly<Record<string, string | undefined>>;
+  hostHome: string;
+  werfArgs: readonly string[];
+  /** The image user's home. */
+  home: string;
+}): Promise<KubeAccess> {
+  const command = werfCommand(input.werfArgs);
+  if (!usesCluster(command)) return { file: undefined, targets: [], notes: [`kubeconfig: werf ${command ?? ''} does not talk to a cluster; none handed in`] };
+  const sources = kubeconfigSources(input.env, input.hostHome);
+  const { parse } = await import('yaml');
+  const docs: Parameters<typeof flattenKubeconfig>[0]['docs'] = [];
+  const notes: string[] = [];
+  const parseDoc = (text: string, where: string): unknown => {
+    try {
+      return parse(text);
+    } catch {
+      // Never quote the text: a kubeconfig holds credentials.
+      throw new UsageError(`the kubeconfig ${where} is not valid YAML`, `fix ${where}`);
+    }
+  };
+  if (sources.base64) {
+    docs.push({ doc: parseDoc(Buffer.from(sources.base64.value, 'base64').toString('utf8'), sources.base64.name), source: { where: sources.base64.name } });
+  }
+  for (const file of sources.files) {
+    const content = readFileIfExists(file);
+    if (!content) {
+      notes.push(`kubeconfig: no ${file}`);
+      continue;
+    }
+    docs.push({ doc: parseDoc(content.toString('utf8'), file), source: { where: file, dir: path.dirname(file) } });
+  }
+  if (docs.length === 0) return { file: undefined, targets: [], notes: [...notes, 'kubeconfig: none on this host; werf gets none'] };
+  const flat = flattenKubeconfig({ docs, context: input.env.WERF_KUBE_CONTEXT, readFile: readFileIfExists });
+  const { stringify } = await import('yaml');
+  const target = path.posix.join(input.home, '.kube', 'config');
+  const file: InjectedFile = { path: target, content: Buffer.from(stringify(flat.config)), mode: 0o600, secret: true };
+  const from = docs.map((d) => d.source.where).join(', ');
+  return {
+    file,
+    targets: flat.targets,
+    notes: [...notes, ...flat.notes, `kubeconfig: ${from} flattened${input.env.WERF_KUBE_CONTEXT ? ` and minified to context "${input.env.WERF_KUBE_CONTEXT}"` : ''}, handed to werf as ${target} (mode 0600)`],
+  };
+}

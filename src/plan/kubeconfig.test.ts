@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../errors.js';
+import { flattenKubeconfig, kubeconfigSources } from './kubeconfig.js';
+
+const kube = (over: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Config',
+  'current-context': 'kind',
+  clusters: [{ name: 'kind', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority': 'ca.crt' } }],
+  users: [{ name: 'me', user: { 'client-certificate': '/certs/me.crt', 'client-key': '/certs/me.key' } }],
+  contexts: [{ name: 'kind', context: { cluster: 'kind', user: 'me' } }],
+  ...over,
+});
+const files: Record<string, string> = { '/k/ca.crt': 'CA', '/certs/me.crt': 'CRT', '/certs/me.key': 'KEY' };
+const readFile = (f: string) => (files[f] === undefined ? undefined : Buffer.from(files[f]!));
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe('kubeconfigSources', () => {
+  it.each([
+    [{ WERF_KUBE_CONFIG: '/a', KUBECONFIG: '/b' }, { files: ['/a'], variable: 'WERF_KUBE_CONFIG' }],
+    [{ WERF_KUBECONFIG: '/a:/b' }, { files: ['/a', '/b'], variable: 'WERF_KUBECONFIG' }],
+    [{ KUBECONFIG: '/a::/c' }, { files: ['/a', '/c'], variable: 'KUBECONFIG' }],
+    [{}, { files: ['/home/u/.kube/config'] }],
+    [{ KUBECONFIG_BASE64: 'eA==', KUBECONFIG: '/a' }, { base64: { name: 'KUBECONFIG_BASE64', value: 'eA==' }, files: [] }],
+  ])('%j -> %j', (env, expected) => expect(kubeconfigSources(env, '/home/u')).toEqual(expected));
+});
+
+describe('flattenKubeconfig', () => {
+  it('embeds certificate and key files (relative to the kubeconfig) and finds a loopback server', () => {
+    const flat = flattenKubeconfig({ docs: [{ doc: kube(), source: { where: '/k/config', dir: '/k' } }], readFile });
+    expect(flat.config.clusters).toEqual([{ name: 'kind', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': b64('CA') } }]);
+    expect(flat.config.users).toEqual([{ name: 'me', user: { 'client-certificate-data': b64('CRT'), 'client-key-data': b64('KEY') } }]);
+    expect(flat.targets).toEqual([{ what: 'kubeconfig server https://127.0.0.1:6443 (cluster "kind")', host: '127.0.0.1:6443' }]);
+    expect(flat.context).toBe('kind');
+  });
+
+  it('merges files as kubectl does (first wins) and minifies to WERF_KUBE_CONTEXT', () => {
+    const second = kube({
+      'current-context': 'prod',
+      clusters: [{ name: 'prod', cluster: { server: 'https://prod.example:443' } }, { name: 'kind', cluster: { server: 'https://other' } }],
+      users: [{ name: 'ci', user: { token: 't' } }],
+      contexts: [{ name: 'prod', context: { cluster: 'prod', user: 'ci' } }],
+    });
+    const docs = [{ doc: kube(), source: { where: '/k/config', dir: '/k' } }, { doc: second, source: { where: '/k/two', dir: '/k' } }];
+    const all = flattenKubeconfig({ docs, readFile });
+    expect((all.config.clusters as { name: string }[]).map((c) => c.name)).toEqual(['kind', 'prod']);
+    expect(all.config['current-context']).toBe('kind');
+    const prod = flattenKubeconfig({ docs, readFile, context: 'prod' });
+    expect(prod.config.clusters).toEqual([{ name: 'prod', cluster: { server: 'https://prod.example:443' } }]);
+    expect(prod.config.users).toEqual([{ name: 'ci', user: { token: 't' } }]);
+    expect(prod.targets).toEqual([]);
+  });
+
+  it('stops on a certificate file that does not exist, naming it and the kubeconfig', () => {
+    expect(() => flattenKubeconfig({ docs: [{ doc: kube(), source: { where: '/k/config', dir: '/elsewhere' } }], readFile })).toThrow(
+      'the kubeconfig /k/config names certificate-authority /elsewhere/ca.crt for cluster "kind", and that file does not exist on this host',
+    );
+  });
+
+  it.each([
+    [{ exec: { command: 'aws', args: ['eks', 'get-token'] } }, 'the exec plugin "aws"'],
+    [{ 'auth-provider': { name: 'gcp' } }, 'the auth-provider "gcp"'],
+  ])('an exec or auth-provider plugin of the used user is an error with the fixes: %j', (user, plugin) => {
+    let error: unknown;
+    try {
+      flattenKubeconfig({ docs: [{ doc: kube({ users: [{ name: 'me', user }] }), source: { where: '/k/config', dir: '/k' } }], readFile });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe(`the kubeconfig user "me" (context "kind") in /k/config gets its credentials from ${plugin}, a program the werf image does not have`);
+    expect((error as UsageError).remedy).toMatch(/token-based kubeconfig.*image that ships the plugin/);
+  });
+
+  it('ignores a plugin of a user the chosen context does not use', () => {
+    const doc = kube({ users: [{ name: 'me', user: { token: 't' } }, { name: 'eks', user: { exec: { command: 'aws' } } }] });
+    expect(() => flattenKubeconfig({ docs: [{ doc, source: { where: '/k/config', dir: '/k' } }], readFile })).not.toThrow();
+  });
+
+  it('names a WERF_KUBE_CONTEXT that no kubeconfig has', () => {
+    expect(() => flattenKubeconfig({ docs: [{ doc: kube(), source: { where: '/k/config', dir: '/k' } }], readFile, context: 'nope' })).toThrow(/WERF_KUBE_CONTEXT is "nope", but no kubeconfig werf reads \(\/k\/config\) has that context/);
+  });
+});

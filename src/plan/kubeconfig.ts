@@ -1,0 +1,140 @@
+/**
+ * One kubeconfig for werf in its container (pure): the files werf would read
+ * merged as kubectl merges them, certificate and key files embedded (like
+ * `kubectl config view --flatten`), minified to the context when one is
+ * given. Exec and auth-provider plugins (aws, gke-gcloud-auth-plugin,
+ * kubelogin) run programs the werf image does not have: they stop the run
+ * with the fixes. Servers on the loopback become network targets.
+ * Which files werf reads: cmd/werf/common/common.go (WERF_KUBE_CONFIG,
+ * WERF_KUBECONFIG, KUBECONFIG; the *_BASE64 forms; WERF_KUBE_CONTEXT).
+ */
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { loopbackHost, type LoopbackTarget } from './network.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+type Obj = Record<string, unknown>;
+
+interface KubeSource {
+  /** A file path, or the variable holding base64 data. */
+  where: string;
+  /** The directory relative paths in it are resolved against (undefined for base64 data: paths must be absolute). */
+  dir?: string;
+}
+
+/** Where werf would read its kubeconfig from: base64 data first, then the first path variable set (a list), then ~/.kube/config. */
+export function kubeconfigSources(env: Env, hostHome: string): { base64?: { name: string; value: string }; files: string[]; variable?: string } {
+  for (const name of ['WERF_KUBE_CONFIG_BASE64', 'WERF_KUBECONFIG_BASE64', 'KUBECONFIG_BASE64']) {
+    const value = env[name];
+    if (value) return { base64: { name, value }, files: [] };
+  }
+  for (const name of ['WERF_KUBE_CONFIG', 'WERF_KUBECONFIG', 'KUBECONFIG']) {
+    const value = env[name];
+    if (value) return { files: value.split(path.delimiter).filter(Boolean), variable: name };
+  }
+  return { files: [path.join(hostHome, '.kube', 'config')] };
+}
+
+const asObj = (value: unknown): Obj => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : {});
+const named = (value: unknown): { name: string; body: Obj }[] =>
+  (Array.isArray(value) ? value : []).map(asObj).flatMap((e) => (typeof e.name === 'string' ? [{ name: e.name, body: asObj(e[Object.keys(e).find((k) => k !== 'name') ?? ''] ?? {}) }] : []));
+
+export interface FlattenInput {
+  /** Parsed kubeconfig documents, in werf's (kubectl's) order: the first wins for each name. */
+  docs: { doc: unknown; source: KubeSource }[];
+  /** WERF_KUBE_CONTEXT. */
+  context?: string;
+  /** Reads a file named in a kubeconfig; undefined when missing. */
+  readFile: (file: string) => Buffer | undefined;
+}
+
+export interface FlatKubeconfig {
+  config: Obj;
+  /** The context werf will use. */
+  context: string | undefined;
+  targets: LoopbackTarget[];
+  notes: string[];
+}
+
+const EMBED = [
+  { section: 'clusters', key: 'certificate-authority', data: 'certificate-authority-data' },
+  { section: 'users', key: 'client-certificate', data: 'client-certificate-data' },
+  { section: 'users', key: 'client-key', data: 'client-key-data' },
+] as const;
+
+export function flattenKubeconfig(input: FlattenInput): FlatKubeconfig {
+  const merged: Record<'clusters' | 'users' | 'contexts', Map<string, { body: Obj; source: KubeSource }>> = { clusters: new Map(), users: new Map(), contexts: new Map() };
+  let current: string | undefined;
+  for (const { doc, source } of input.docs) {
+    const o = asObj(doc);
+    if (!current && typeof o['current-context'] === 'string' && o['current-context']) current = o['current-context'];
+    for (const section of ['clusters', 'users', 'contexts'] as const) {
+      for (const { name, body } of named(o[section])) if (!merged[section].has(name)) merged[section].set(name, { body: { ...body }, source });
+    }
+  }
+  const context = input.context || current;
+  if (input.context && !merged.contexts.has(input.context)) {
+    throw new UsageError(
+      `WERF_KUBE_CONTEXT is "${input.context}", but no kubeconfig werf reads (${input.docs.map((d) => d.source.where).join(', ')}) has that context`,
+      `use one of: ${[...merged.contexts.keys()].join(', ') || '(none)'}`,
+    );
+  }
+  // Minified to the given context; otherwise all entries are kept.
+  const keep = (section: 'clusters' | 'users' | 'contexts', name: string): boolean => {
+    if (!input.context) return true;
+    const ctx = merged.contexts.get(input.context)?.body ?? {};
+    return section === 'contexts' ? name === input.context : section === 'clusters' ? ctx.cluster === name : ctx.user === name;
+  };
+  // Plugins matter only for the user werf will use (the context's), or for all when no context is known.
+  const usedUser = context ? merged.contexts.get(context)?.body.user : undefined;
+  const targets: LoopbackTarget[] = [];
+  const notes: string[] = [];
+  const out: Obj = { apiVersion: 'v1', kind: 'Config', 'current-context': context ?? '' , preferences: {} };
+  for (const section of ['clusters', 'users', 'contexts'] as const) {
+    const list: Obj[] = [];
+    for (const [name, { body, source }] of merged[section]) {
+      if (!keep(section, name)) continue;
+      for (const rule of EMBED.filter((r) => r.section === section)) {
+        const file = body[rule.key];
+        if (typeof file !== 'string' || !file) continue;
+        const full = path.isAbsolute(file) || !source.dir ? file : path.join(source.dir, file);
+        const content = input.readFile(full);
+        if (!content) {
+          throw new UsageError(
+            `the kubeconfig ${source.where} names ${rule.key} ${full} for ${section.slice(0, -1)} "${name}", and that file does not exist on this host`,
+            `fix the path, or embed the file as ${rule.data} (kubectl config view --flatten --minify > a new kubeconfig)`,
+          );
+        }
+        delete body[rule.key];
+        body[rule.data] = content.toString('base64');
+        notes.push(`kubeconfig: ${rule.key} ${full} of ${section.slice(0, -1)} "${name}" embedded`);
+      }
+      if (section === 'users' && (usedUser === undefined || usedUser === name)) checkPlugins(name, body, source, context);
+      if (section === 'clusters' && typeof body.server === 'string') {
+        const host = loopbackHost(body.server);
+        if (host !== undefined) targets.push({ what: `kubeconfig server ${body.server} (cluster "${name}")`, host });
+      }
+      list.push({ name, [section.slice(0, -1)]: body });
+    }
+    out[section] = list;
+  }
+  return { config: out, context, targets, notes };
+}
+
+function checkPlugins(name: string, user: Obj, source: KubeSource, context: string | undefined): void {
+  const exec = asObj(user.exec);
+  const provider = asObj(user['auth-provider']);
+  const plugin = typeof exec.command === 'string' ? `the exec plugin "${exec.command}"` : typeof provider.name === 'string' ? `the auth-provider "${provider.name}"` : undefined;
+  if (!plugin) return;
+  throw new UsageError(
+    `the kubeconfig user "${name}"${context ? ` (context "${context}")` : ''} in ${source.where} gets its credentials from ${plugin}, a program the werf image does not have`,
+    'give werf a token-based kubeconfig (a ServiceAccount token: kubectl create token NAME, in a kubeconfig passed as KUBECONFIG or WERF_KUBE_CONFIG_BASE64), or use a werf image that ships the plugin (image.reference)',
+  );
+}
+
+/** werf commands that talk to a cluster (and so get a kubeconfig). */
+const KUBE_COMMANDS = ['converge', 'dismiss', 'cleanup', 'purge', 'plan', 'kube-run', 'kubectl', 'helm', 'bundle'] as const;
+
+export function usesCluster(command: string | undefined): boolean {
+  return command !== undefined && (KUBE_COMMANDS as readonly string[]).includes(command);
+}
