@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type DockerT from 'dockerode';
@@ -29,8 +28,8 @@ import { localSshFacts, SshHttpAgent } from './ssh-tunnel.js';
  * dockerode loads gRPC (BuildKit sessions, unused here) and ssh2 (ssh://
  * endpoints) eagerly: about 40% of werf-run's start-up time and a good part of
  * its memory. Their two entry files are replaced by stubs that load the real
- * module on first use. (werf-run's ssh:// goes through ssh-tunnel.ts, which
- * loads ssh2 itself on its first connection; docker-modem's ssh.js stays unloaded.)
+ * module on first use. (werf-run's ssh:// goes through ssh-tunnel.ts and the
+ * system ssh; docker-modem's ssh.js stays unloaded.)
  */
 const require = createRequire(import.meta.url);
 function deferModule(file: string): void {
@@ -107,9 +106,9 @@ export function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
       };
     }
     case 'ssh:': {
-      // Not docker-modem's own ssh (no host-key check, no key files, a
-      // stack-trace on a failed command): HTTP over ssh-tunnel.ts's sessions.
-      const target = parseSshUrl(endpoint.url, os.userInfo().username);
+      // Not docker-modem's own ssh (ssh2, which reads neither ~/.ssh/config nor
+      // known_hosts): the system ssh, as the docker CLI runs it (ssh-tunnel.ts).
+      const target = parseSshUrl(endpoint.url);
       return { protocol: 'http', host: target.host, port: target.port, agent: new SshHttpAgent(target, localSshFacts()) } as DockerT.DockerOptions;
     }
     default:
