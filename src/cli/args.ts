@@ -5,23 +5,16 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { PULL_POLICIES, MODES } from '../config/schema.js';
+import type { ConfigFlags } from '../config/layers.js';
 import { UsageError } from '../errors.js';
-import { KUBE_CACHE_KINDS } from '../export/kubernetes.js';
-import { EXPORT_FORMATS } from '../export/spec.js';
+// The formats' names only: the exports themselves (and the YAML library) load with --export.
+import { EXPORT_FORMATS, KUBE_CACHE_KINDS } from '../export/formats.js';
 
-export interface CliOptions {
+/** werf-run's options: the flags that set config keys (config/layers.ts), and the rest. */
+export interface CliOptions extends ConfigFlags {
   config?: string;
-  host?: string;
-  context?: string;
-  mode?: string;
-  allowPrivileged?: boolean;
-  image?: string;
-  pull?: string;
-  network?: string;
   dryRun?: boolean;
   reprobe?: boolean;
-  /** --detect FACT=VALUE, repeatable: overrides of detected facts. */
-  detect?: string[];
   verbose?: boolean;
   quiet?: boolean;
   /** --export FORMAT (and its Kubernetes settings): print a snippet instead of running werf. */

@@ -10,13 +10,14 @@ import type { Engine, EngineInfo } from '../engine/port.js';
 import { DaemonCache, cacheDir, daemonKey, modeKey } from '../detect/cache.js';
 import { chooseMode, type ModeChoice } from '../detect/choose.js';
 import { detect, type Detection } from '../detect/detect.js';
-import { disprovedFacts } from '../detect/disprove.js';
+import { disprovedFacts } from '../recover/disprove.js';
 import { FACT_KEYS } from '../detect/facts.js';
 import { imageUser } from '../plan/contract.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { MANAGED_LABEL } from '../plan/plan.js';
+import { runProbe } from '../run/probe.js';
 import type { Signature } from '../recover/signatures.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../reporter.js';
 
 export interface DetectStepInput {
   engine: Engine;
@@ -57,6 +58,7 @@ export async function detectStep(input: DetectStepInput): Promise<DetectStep> {
       // The owner labels come from the run's tracking engine (cli/lifecycle.ts), as for werf's container.
       labels: { [MANAGED_LABEL]: 'true', 'werf-run.project': input.projectRoot },
     },
+    probe: (target) => runProbe(input.engine, target),
     onProbe: () => reporter.step(`probing what the Docker host can do (a short container in ${input.image})`),
   });
   for (const t of detection.tried) reporter.debug(`detect: ${t.source} ${t.outcome}: ${t.detail}`);

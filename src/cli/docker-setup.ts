@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import type { Config } from '../config/schema.js';
-import { dockerConfigDir, parseDockerConfig, readDockerConfig, readTextIfExists, type DockerConfigFile } from '../config/docker-config.js';
+import { dockerConfigDir, parseDockerConfig, readDockerConfig, readTextIfExists, type DockerConfigFile } from '../engine/docker-config.js';
 import type { DiscoveryFacts } from '../engine/candidates.js';
 import { localContextStore } from '../engine/local-store.js';
 import { resolveAuth } from '../run/auth.js';

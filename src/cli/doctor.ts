@@ -17,7 +17,7 @@ import { withLifecycle, type Session } from './lifecycle.js';
 import { exportHint } from '../export/ci-hint.js';
 import { readContainerSignals, runsInContainer } from '../detect/container-signals.js';
 import { authProvider } from './docker-setup.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../reporter.js';
 
 const remedyOf = (error: unknown): string => (error instanceof WerfRunError && error.remedy ? error.remedy : 'see the message');
 

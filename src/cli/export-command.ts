@@ -9,15 +9,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Mode } from '../config/schema.js';
 import { WerfRunError } from '../errors.js';
-import { DEFAULT_KUBE_VERSION, type KubeCacheKind, parseKubeVersion } from '../export/kubernetes.js';
+import { DEFAULT_KUBE_VERSION, type ExportFormat, type KubeCacheKind } from '../export/formats.js';
+import { parseKubeVersion } from '../export/kubernetes.js';
 import { renderExport } from '../export/render.js';
-import { toExportSpec, type ExportFormat } from '../export/spec.js';
+import { toExportSpec } from '../export/spec.js';
 import { resolveImageRef } from '../plan/image.js';
 import { plan } from '../plan/plan.js';
 import type { SecurityFacts } from '../plan/security.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../reporter.js';
 import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 
 /** werf.yaml's `project:` value (werf's dir first, then the git root), for naming jobs and pods. */

@@ -14,7 +14,7 @@ import { gracefulStopper, handleInterrupts, type Stopper } from '../run/interrup
 import { LiveContainers, trackingEngine } from '../run/live-containers.js';
 import { processStartOf, removeOrphans } from '../run/orphans.js';
 import type { CliContext } from './context.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../reporter.js';
 
 /** How long werf gets after the forwarded signal before it is killed (docker stop uses 10 s). */
 export const STOP_GRACE_MS = 10_000;

@@ -7,7 +7,8 @@
 import { isCI } from 'ci-info';
 import type { CliContext } from './context.js';
 import { ciGroupFor, useColor } from './ci-output.js';
-import { PlainReporter, type Reporter } from './reporter.js';
+import type { Reporter } from '../reporter.js';
+import { PlainReporter } from './reporter.js';
 import { TaskListReporter } from './task-list.js';
 
 export interface OutputChoice {

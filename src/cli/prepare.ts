@@ -15,7 +15,7 @@ import type { PlanInput } from '../plan/plan.js';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../reporter.js';
 import { findProjectRoot } from './project.js';
 import { detectStep, type DetectStep } from './detect-step.js';
 import { discoveryFacts, readDockerSetup, type DockerSetup } from './docker-setup.js';

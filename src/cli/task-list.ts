@@ -7,7 +7,7 @@
  * progress) or printed right after it (warnings, --verbose details).
  */
 import type { Writable } from 'node:stream';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../reporter.js';
 import { Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper, type DefaultRenderer, type SimpleRenderer } from 'listr2';
 
 type Wrapper = ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;

@@ -10,13 +10,15 @@ import { ownEnvVars } from '../config/layers.js';
 import { resolveImageRef } from '../plan/image.js';
 import { plan, type PlanInput } from '../plan/plan.js';
 import { ensureImage } from '../run/pull.js';
-import { runRecovering } from '../run/recovering.js';
+import { runRecovering } from '../recover/retry.js';
+import { classify } from '../recover/signatures.js';
+import { runAttempt } from '../run/attempt.js';
 import { WerfRunError } from '../errors.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
 import { checkMountSources, checkProjectAccess, dockerSocketToMount, forwardHostFiles, imageIds, probeFile, readText } from './host-files.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../reporter.js';
 import { connectEngine, detectHost, prepareProject, requireMode } from './prepare.js';
 import { learnFromFailure, rememberMode } from './detect-step.js';
 import { authProvider } from './docker-setup.js';
@@ -157,16 +159,14 @@ async function runPipeline(ctx: CliContext, options: CliOptions, werfArgs: reado
   await reporter.task(`starting werf ${werfArgs[0] ?? ''} in mode ${firstMode}`, async () => undefined);
   reporter.endPreparation();
 
+  const io = { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin };
   const result = await runRecovering({
-    engine,
     firstMode,
+    attempt: (mode) => runAttempt(engine, planFor(mode).container, io, classify, session.attemptHooks),
     fuseDevice: step.detection.facts.fuseDevice.value,
     onAttemptFailed: (mode, failure) => learnFromFailure(step, mode, failure, reporter),
-    planFor,
     allowPrivileged: config.allowPrivileged,
     maxAttempts: config.maxAttempts,
-    io: { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin },
-    hooks: session.attemptHooks,
     onRetry: (from, to, failure, why) =>
       reporter.warn(`mode ${from} failed: ${failure.cause}. Retrying in mode ${to} (${why})`),
   });

@@ -5,7 +5,6 @@
  * and every list of strings has a variable (see keys.ts: WERF_RUN_ + the key
  * path in upper snake case); lists are comma-separated.
  */
-import type { CliOptions } from '../cli/args.js';
 import { ENV_ALIASES, configKeys, type ConfigKey } from './keys.js';
 import { detectSchema } from './schema.js';
 
@@ -92,7 +91,20 @@ export function detectFlags(pairs: readonly string[] | undefined): Record<string
   return out;
 }
 
-export function flagsLayer(options: CliOptions): Record<string, unknown> {
+/** The command-line flags that set config keys (cli/args.ts's options extend this). */
+export interface ConfigFlags {
+  mode?: string;
+  allowPrivileged?: boolean;
+  network?: string;
+  host?: string;
+  context?: string;
+  image?: string;
+  pull?: string;
+  /** --detect FACT=VALUE, repeatable: overrides of detected facts. */
+  detect?: string[];
+}
+
+export function flagsLayer(options: ConfigFlags): Record<string, unknown> {
   return {
     detect: detectFlags(options.detect),
     mode: options.mode,

@@ -17,7 +17,7 @@ import {
   type Facts,
   type Findings,
 } from './facts.js';
-import { runProbe, type ProbeTarget } from './probe.js';
+import type { ProbeOutcome, ProbeTarget } from './probe-script.js';
 
 export interface DetectInput {
   engine: Engine;
@@ -29,6 +29,8 @@ export interface DetectInput {
   /** false for --dry-run: create no container. */
   mayProbe: boolean;
   target: ProbeTarget;
+  /** Runs the probe container (run/probe.ts); detection only decides whether to. */
+  probe(target: ProbeTarget): Promise<ProbeOutcome>;
   /** Called just before the probe container is created (for the user to see). */
   onProbe?(): void;
 }
@@ -85,7 +87,7 @@ export async function detect(input: DetectInput): Promise<Detection> {
         if (!input.mayProbe) return { skip: '--dry-run creates no container' };
         input.onProbe?.();
         probed = true;
-        const result = await runProbe(input.engine, input.target);
+        const result = await input.probe(input.target);
         Object.assign(unknownWhy, result.unknown);
         if (result.error) return { fail: result.error };
         const at = new Date().toISOString();

@@ -1,8 +1,13 @@
 /**
- * The probe container's script and the parser of its output (pure). The
- * script needs only a POSIX sh; each test says "unknown" with the reason when
+ * The probe container's settings, its script and the parser of its output
+ * (pure; run/probe.ts runs it). The container runs a few seconds in the
+ * selected werf image, as the image's user, with the native settings (seccomp
+ * and AppArmor unconfined), no network, a tmpfs, and /dev/fuse; it is
+ * labelled like the werf container (werf-run.managed=true, werf-run.role=probe).
+ * The script needs only a POSIX sh; each test says "unknown" with the reason when
  * a tool it needs is missing from the image, rather than guessing.
  */
+import type { ContainerSpec, UlimitSpec } from '../engine/port.js';
 import type { Findings, FuseState } from './facts.js';
 
 /** Where the probe container mounts its tmpfs (overlay cannot be tested on the overlay root). */
@@ -73,4 +78,36 @@ export function parseProbeOutput(text: string): ProbeParse {
     else unknown[key] = detail;
   }
   return { findings, unknown };
+}
+
+/** What a probe learned, and why it failed when the engine was in the way. */
+export type ProbeOutcome = ProbeParse & { error?: string };
+
+export interface ProbeTarget {
+  image: string;
+  /** The user werf runs as (the image contract's). */
+  user: string;
+  labels: Record<string, string>;
+  /** The engine's quirks apply to the probe as to werf's container (Podman's ulimits). */
+  ulimits?: UlimitSpec[];
+}
+
+export const PROBE_ROLE_LABEL = 'werf-run.role';
+
+export function probeSpec(target: ProbeTarget, withFuse: boolean): ContainerSpec {
+  return {
+    image: target.image,
+    cmd: ['sh', '-c', PROBE_SCRIPT],
+    env: [],
+    user: target.user,
+    labels: { ...target.labels, [PROBE_ROLE_LABEL]: 'probe' },
+    tty: false,
+    openStdin: false,
+    mounts: [{ type: 'tmpfs', source: '', target: PROBE_TMPFS, readOnly: false }],
+    securityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+    devices: withFuse ? ['/dev/fuse'] : [],
+    privileged: false,
+    networkMode: 'none',
+    ulimits: target.ulimits,
+  };
 }

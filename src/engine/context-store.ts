@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { UsageError, errorMessage } from '../errors.js';
-import type { ReadText } from '../config/docker-config.js';
+import type { ReadText } from './docker-config.js';
 import type { Endpoint } from './port.js';
 
 /** The directory name the store uses for a context: the hex sha256 of its name. */

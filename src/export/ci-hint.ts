@@ -4,7 +4,7 @@
  * runner's configuration. This names the export that produces them (pure).
  */
 import type { Mode } from '../config/schema.js';
-import type { ExportFormat } from './spec.js';
+import type { ExportFormat } from './formats.js';
 
 export interface ExportHintInput {
   /** From runsInContainer(readContainerSignals(), env). */

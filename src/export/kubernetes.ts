@@ -10,11 +10,8 @@ import { Document, isMap, isScalar, type Node } from 'yaml';
 import { UsageError } from '../errors.js';
 import { PROJECT_DIR } from '../plan/contract.js';
 import { FUSE_DEVICE } from '../plan/security.js';
+import { DEFAULT_KUBE_VERSION, type KubeCacheKind } from './formats.js';
 import { cacheTargets, dnsName, isRunnerProvided, provenance, uidOf, type ExportSpec } from './spec.js';
-
-export const DEFAULT_KUBE_VERSION = '1.30';
-export const KUBE_CACHE_KINDS = ['emptyDir', 'pvc'] as const;
-export type KubeCacheKind = (typeof KUBE_CACHE_KINDS)[number];
 
 export interface KubernetesOptions {
   /** Target cluster version, "1.29" or "v1.29.3". */

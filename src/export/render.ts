@@ -4,8 +4,9 @@ import { renderDockerRun } from './docker-run.js';
 import { renderGithubActions } from './github-actions.js';
 import { renderGitlabCi } from './gitlab-ci.js';
 import { renderGitlabRunner } from './gitlab-runner.js';
-import { DEFAULT_KUBE_VERSION, renderKubernetes, type KubernetesOptions } from './kubernetes.js';
-import type { ExportFormat, ExportSpec } from './spec.js';
+import { DEFAULT_KUBE_VERSION, type ExportFormat } from './formats.js';
+import { renderKubernetes, type KubernetesOptions } from './kubernetes.js';
+import type { ExportSpec } from './spec.js';
 
 export type ExportOptions = KubernetesOptions;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { specFor } from '../../test/export-fixture.js';
-import { EXPORT_FORMATS } from './spec.js';
+import { EXPORT_FORMATS } from './formats.js';
 import { renderExport } from './render.js';
 import { dnsName, isRunnerProvided, uidOf } from './spec.js';
 

@@ -8,9 +8,7 @@ import type { Config, Mode } from '../config/schema.js';
 import type { RunPlan } from '../plan/plan.js';
 import { PROJECT_DIR, imageUser, storageDir, werfHomeDir, type ImageUser } from '../plan/contract.js';
 import { isSecretName } from '../plan/env.js';
-
-export const EXPORT_FORMATS = ['docker-run', 'compose', 'gitlab-runner', 'gitlab-ci', 'github-actions', 'kubernetes'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+import type { ExportFormat } from './formats.js';
 
 export interface ExportSpec {
   mode: Mode;

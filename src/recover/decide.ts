@@ -1,6 +1,6 @@
 /**
  * After a known failure, what next: another mode, or stop with the remedy.
- * Pure; the recovery loop in run/ calls it after each failed attempt. The
+ * Pure; the retry loop (retry.ts) calls it after each failed attempt. The
  * ladder climbs default -> native -> fuse -> privileged (privileged only when
  * allowed); a failure no mode can fix stops at once, with the host-side remedy.
  */

@@ -43,7 +43,7 @@ describe('runAttempt against engine trouble', () => {
     const output = new PassThrough();
     const engine = fakeEngine({ output, ping: async () => { throw new Error('connect ENOENT /fake.sock'); } });
     output.end(frame('last words\n'));
-    await expect(runAttempt(engine, spec, sinks(), {}, timings)).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ENOENT/);
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ENOENT/);
     expect(engine.removed).toEqual(['c0ffee']);
   });
 
@@ -59,7 +59,7 @@ describe('runAttempt against engine trouble', () => {
       waitContainer: () => new Promise<number>((resolve) => (finish = resolve)),
     });
     output.end();
-    const result = await runAttempt(engine, spec, sinks(), {}, timings);
+    const result = await runAttempt(engine, spec, sinks(), () => undefined, {}, timings);
     expect(result.exitCode).toBe(4);
     expect(pings).toBeGreaterThanOrEqual(3);
   });
@@ -70,7 +70,7 @@ describe('runAttempt against engine trouble', () => {
     const engine = fakeEngine({ output, waitContainer: async () => 0 });
     output.write(frame('partial'));
     const io = sinks();
-    const result = await runAttempt(engine, spec, io, { onWarning: (m) => warnings.push(m) }, timings);
+    const result = await runAttempt(engine, spec, io, () => undefined, { onWarning: (m) => warnings.push(m) }, timings);
     expect(result.exitCode).toBe(0);
     expect(warnings.join()).toMatch(/did not end 100 ms after the container stopped/);
     expect(io.stdout.read()?.toString()).toBe('partial');
@@ -80,13 +80,13 @@ describe('runAttempt against engine trouble', () => {
     const output = new PassThrough();
     const engine = fakeEngine({ output, waitContainer: async () => 137, inspectContainer: async () => undefined });
     output.end();
-    await expect(runAttempt(engine, spec, sinks(), {}, timings)).rejects.toThrow(/removed from outside werf-run while werf was running \(it reported exit code 137\)/);
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/removed from outside werf-run while werf was running \(it reported exit code 137\)/);
   });
 
   it('reports a wait() that fails as a lost engine', async () => {
     const output = new PassThrough();
     const engine = fakeEngine({ output, waitContainer: async () => { throw new Error('socket hang up'); } });
-    await expect(runAttempt(engine, spec, sinks(), {}, timings)).rejects.toThrow(/lost the Docker Engine .* socket hang up/);
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine .* socket hang up/);
   });
 });
 
@@ -102,7 +102,7 @@ describe('runAttempt hooks', () => {
       },
       waitContainer: async () => 0,
     });
-    await runAttempt(engine, spec, sinks(), { onStarting: () => events.push('onStarting'), onStarted: () => events.push('onStarted') }, timings);
+    await runAttempt(engine, spec, sinks(), () => undefined, { onStarting: () => events.push('onStarting'), onStarted: () => events.push('onStarted') }, timings);
     expect(events).toEqual(['onStarting', 'start request', 'onStarted']);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * One attempt: create the werf container, stream its output, wait, remove it.
- * Output is watched line by line for known failure signatures; on a match the
- * container is killed at once (no point letting a doomed build go on) and the
- * attempt reports the failure so the caller can try the next mode.
+ * Output is watched line by line by the failure watcher the caller passes in
+ * (recover/ knows the signatures; run/ only runs); on a match the container is
+ * killed at once (no point letting a doomed build go on) and the attempt
+ * reports the failure so the caller can try the next mode.
  *
  * Engine trouble never hangs an attempt: when the output stream ends while
  * werf has not been reported stopped, the engine is pinged until wait()
@@ -12,7 +13,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { WerfRunError, errorMessage } from '../errors.js';
 import type { ContainerSpec, Engine } from '../engine/port.js';
-import { classify, type Signature } from '../recover/signatures.js';
 import { LineSplitter } from './lines.js';
 import { pumpMultiplexed, pumpRaw, type StreamName } from './demux.js';
 import { startTtySession, type TerminalInput, type TerminalOutput } from './tty.js';
@@ -24,10 +24,13 @@ export interface AttemptIO {
   stdin?: TerminalInput;
 }
 
-export interface AttemptResult {
+/** Reads one line of output, or an Engine API error, for a failure that dooms the attempt. */
+export type FailureWatcher<F> = (text: string) => F | undefined;
+
+export interface AttemptResult<F> {
   /** werf's exit code, or undefined when the container never ran. */
   exitCode: number | undefined;
-  failure: Signature | undefined;
+  failure: F | undefined;
   containerId: string | undefined;
 }
 
@@ -40,8 +43,6 @@ export interface AttemptHooks {
   onStarting?(containerId: string): void;
   /** Called once the container is running. */
   onStarted?(containerId: string): void;
-  /** Called when a failure signature matched, before the container is killed. */
-  onFailure?(signature: Signature, line: string): void;
   /** werf's container stopped with this code, unless werf-run killed it for a failure signature. */
   onExit?(exitCode: number): void;
   /** Something went wrong that does not change werf's result (e.g. removing the container failed). */
@@ -58,36 +59,33 @@ export interface AttemptTimings {
 
 export const DEFAULT_TIMINGS: AttemptTimings = { watchIntervalMs: 3000, pingTimeoutMs: 3000, outputIdleMs: 5000 };
 
-export async function runAttempt(
+export async function runAttempt<F>(
   engine: Engine,
   spec: ContainerSpec,
   io: AttemptIO,
+  watch: FailureWatcher<F>,
   hooks: AttemptHooks = {},
   timings: AttemptTimings = DEFAULT_TIMINGS,
-): Promise<AttemptResult> {
+): Promise<AttemptResult<F>> {
   let id: string;
   try {
     id = await engine.createContainer(spec);
   } catch (error) {
     // Some failures show up as API errors, not output (no /dev/fuse on the host).
-    const failure = error instanceof Error ? classify(error.message) : undefined;
-    if (failure) {
-      hooks.onFailure?.(failure, error instanceof Error ? error.message : String(error));
-      return { exitCode: undefined, failure, containerId: undefined };
-    }
+    const failure = error instanceof Error ? watch(error.message) : undefined;
+    if (failure) return { exitCode: undefined, failure, containerId: undefined };
     throw error;
   }
   const short = id.slice(0, 12);
 
-  let failure: Signature | undefined;
+  let failure: F | undefined;
   const splitters: Record<StreamName, LineSplitter> = { stdout: new LineSplitter(), stderr: new LineSplitter() };
   const inspect = (lines: string[]): void => {
     if (failure) return;
     for (const line of lines) {
-      const match = classify(line);
+      const match = watch(line);
       if (match) {
         failure = match;
-        hooks.onFailure?.(match, line);
         void engine.killContainer(id, 'SIGKILL').catch(() => undefined);
         return;
       }
@@ -112,9 +110,8 @@ export async function runAttempt(
       await engine.startContainer(id);
     } catch (error) {
       // The engine checks --device only at start (no /dev/fuse on the host).
-      const startFailure = error instanceof Error ? classify(error.message) : undefined;
+      const startFailure = error instanceof Error ? watch(error.message) : undefined;
       if (!startFailure) throw error;
-      hooks.onFailure?.(startFailure, errorMessage(error));
       return { exitCode: undefined, failure: startFailure, containerId: id };
     }
     if (spec.tty && io.stdin) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDockerConfig } from '../config/docker-config.js';
+import { parseDockerConfig } from '../engine/docker-config.js';
 import { lookupAuth, normalizeRegistry, registryHost, resolveAuth, type HelperRunner } from './auth.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');

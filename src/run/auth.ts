@@ -7,7 +7,7 @@
  * Credentials never appear in messages: only where they came from.
  */
 import { WerfRunError } from '../errors.js';
-import type { DockerAuthEntry, DockerConfigFile } from '../config/docker-config.js';
+import type { DockerAuthEntry, DockerConfigFile } from '../engine/docker-config.js';
 import type { RegistryAuth } from '../engine/port.js';
 
 export const DOCKER_HUB = 'docker.io';

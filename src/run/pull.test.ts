@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WerfRunError } from '../errors.js';
 import type { Engine, PullProgress, RegistryAuth } from '../engine/port.js';
-import type { Reporter } from '../cli/reporter.js';
+import type { Reporter } from '../reporter.js';
 import { ensureImage } from './pull.js';
 
 function fakeEngine(present: boolean, events: PullProgress[] = [], fail?: string) {

@@ -1,7 +1,7 @@
 /** Making sure the werf image is on the engine, following the pull policy. */
 import { WerfRunError, errorMessage } from '../errors.js';
 import type { Engine, RegistryAuth } from '../engine/port.js';
-import type { Reporter } from '../cli/reporter.js';
+import type { Reporter } from '../reporter.js';
 import { registryHost } from './auth.js';
 import { classifyPullError, pullRemedy } from './pull-errors.js';
 import { PullTracker } from './pull-progress.js';

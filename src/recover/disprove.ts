@@ -4,8 +4,8 @@
  * run probes again instead of repeating the mistake.
  */
 import type { Mode } from '../config/schema.js';
-import type { FailureId } from '../recover/signatures.js';
-import type { FactKey, Facts } from './facts.js';
+import type { FailureId } from './signatures.js';
+import type { FactKey, Facts } from '../detect/facts.js';
 
 export function disprovedFacts(failure: FailureId, mode: Mode, facts: Facts): FactKey[] {
   switch (failure) {

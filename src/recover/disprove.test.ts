@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { disprovedFacts } from './disprove.js';
-import { mergeFindings, unknownFacts, type FactValues } from './facts.js';
+import { mergeFindings, unknownFacts, type FactValues } from '../detect/facts.js';
 
 const facts = (values: Partial<FactValues>) =>
   mergeFindings(unknownFacts(), 'cache', Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v, detail: 't' }])));

@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { schemaFileText, withKeyTable } from './docs.js';
-import { configKeys } from './keys.js';
-import { configSchema } from './schema.js';
-import { loadConfig } from './load.js';
-import { resolveImageRef } from '../plan/image.js';
-import { candidateEndpoints } from '../engine/candidates.js';
-import { discoveryFacts, readDockerSetup } from '../cli/docker-setup.js';
+import { schemaFileText, withKeyTable } from '../src/config/docs.js';
+import { configKeys } from '../src/config/keys.js';
+import { configSchema } from '../src/config/schema.js';
+import { loadConfig } from '../src/config/load.js';
+import { resolveImageRef } from '../src/plan/image.js';
+import { candidateEndpoints } from '../src/engine/candidates.js';
+import { discoveryFacts, readDockerSetup } from '../src/cli/docker-setup.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const read = (name: string): string => readFileSync(path.join(root, name), 'utf8');
 
 /** Key paths present in a value, in configKeys' notation (`mounts[].source`). */

@@ -1,25 +1,29 @@
 /**
  * The recovery loop: run an attempt in the chosen mode; when it fails with a
  * known signature, ask decideNext() and either try the next mode or stop with
- * the remedy. Bounded by maxAttempts.
+ * the remedy. Bounded by maxAttempts. The attempt itself is passed in (run/
+ * runs one container, watching its output with classify()), so this loop
+ * decides and does no I/O of its own.
  */
 import { WerfRunError } from '../errors.js';
 import type { Mode } from '../config/schema.js';
-import type { Engine } from '../engine/port.js';
-import type { RunPlan } from '../plan/plan.js';
-import { decideNext } from '../recover/decide.js';
-import type { Signature } from '../recover/signatures.js';
 import type { FuseState } from '../detect/facts.js';
-import { runAttempt, type AttemptHooks, type AttemptIO } from './attempt.js';
+import { decideNext } from './decide.js';
+import type { Signature } from './signatures.js';
 
-export interface RecoveringRunInput {
-  engine: Engine;
+/** What one attempt in a mode came to: werf's exit code, or the failure that ended it. */
+export interface AttemptOutcome {
+  /** werf's exit code, or undefined when the container never ran. */
+  exitCode: number | undefined;
+  failure: Signature | undefined;
+}
+
+export interface RetryInput {
   firstMode: Mode;
-  planFor(mode: Mode): RunPlan;
+  /** Runs werf once in this mode (run/attempt.ts with classify as the watcher). */
+  attempt(mode: Mode): Promise<AttemptOutcome>;
   allowPrivileged: boolean;
   maxAttempts: number;
-  io: AttemptIO;
-  hooks?: AttemptHooks;
   /** What detection knows about /dev/fuse (spares a doomed fuse attempt). */
   fuseDevice?: FuseState;
   /** Told about each failed attempt (e.g. to drop cached facts it disproves). */
@@ -28,18 +32,18 @@ export interface RecoveringRunInput {
   onRetry?(from: Mode, to: Mode, failure: Signature, why: string): void;
 }
 
-export interface RecoveringRunResult {
+export interface RetryResult {
   exitCode: number;
   mode: Mode;
   /** Modes tried, in order, with the failure that ended each unsuccessful one. */
   attempts: { mode: Mode; failure?: Signature }[];
 }
 
-export async function runRecovering(input: RecoveringRunInput): Promise<RecoveringRunResult> {
-  const attempts: RecoveringRunResult['attempts'] = [];
+export async function runRecovering(input: RetryInput): Promise<RetryResult> {
+  const attempts: RetryResult['attempts'] = [];
   let mode = input.firstMode;
   for (;;) {
-    const result = await runAttempt(input.engine, input.planFor(mode).container, input.io, input.hooks);
+    const result = await input.attempt(mode);
     attempts.push({ mode, failure: result.failure });
     if (!result.failure) {
       return { exitCode: result.exitCode ?? 0, mode, attempts };

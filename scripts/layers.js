@@ -1,0 +1,105 @@
+/**
+ * The floors of src/, lowest first: the one place the import rule is written.
+ * A file may import its own folder and anything on a LOWER floor; never a
+ * sibling on its own floor, never a floor above. eslint.config.js turns this
+ * into `no-restricted-imports` per folder (so `npm test` fails on a wrong-way
+ * import), and docs/architecture.md shows it in a generated block that a test
+ * keeps in step (test/layers.test.ts). `npm run docs:layers` rewrites the block.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** @typedef {{ name: string, job: string }} Room  a folder of src/ ("engine") or a file at src/'s top ("errors.ts") */
+/** @type {readonly (readonly Room[])[]} */
+export const FLOORS = [
+  [
+    { name: 'errors.ts', job: 'WerfRunError (what failed, the value, the remedy) and the exit codes' },
+    { name: 'reporter.ts', job: "the Reporter interface: werf-run's own messages, from any floor" },
+  ],
+  [{ name: 'config', job: 'settings from the config file, WERF_RUN_* variables and flags, checked by one schema' }],
+  [{ name: 'engine', job: 'finding the Docker Engine, the docker CLI\'s config, and the Engine port (only dockerode.ts imports dockerode)' }],
+  [
+    { name: 'detect', job: "facts of the engine's host (override, /info, cache, probe), the per-daemon cache and the mode the facts allow; the probe container itself is run by run/" },
+    { name: 'plan', job: 'the werf container (mode, image, mounts, env, security): a pure function of facts and config' },
+  ],
+  [
+    { name: 'recover', job: 'failure signatures, what a failure disproves, the next mode, and the retry loop (the attempt passed in)' },
+    { name: 'export', job: 'the plan as a snippet for another system (docker run, Compose, CI runners, Kubernetes); pure' },
+  ],
+  [{ name: 'run', job: 'runs containers: one attempt with its failure watcher passed in, the probe, pulls, signals, cleanup' }],
+  [{ name: 'cli', job: 'the commands: parse, prepare, wire the floors below together, print; the one place errors become exit codes' }],
+  [{ name: 'index.ts', job: "the package's public API" }],
+];
+
+const isFile = (name) => name.endsWith('.ts');
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** How `from` (a folder or a top file of src/) names `to` in an import: '../to/x.js', './to.js', ... */
+function specifierPattern(from, to) {
+  const up = isFile(from) ? '\\./' : '\\.\\./';
+  return isFile(to) ? `^${up}${escape(to.replace(/\.ts$/, ''))}(\\.js|\\.ts)?$` : `^${up}${escape(to)}(/|$)`;
+}
+
+const label = (name) => (isFile(name) ? `src/${name}` : `${name}/`);
+
+/** What a room may import: every room on a lower floor. */
+export function allowedFor(name, floors = FLOORS) {
+  const floor = floors.findIndex((rooms) => rooms.some((room) => room.name === name));
+  if (floor < 0) throw new Error(`src/${name} is on no floor of scripts/layers.js`);
+  return floors.slice(0, floor).flat().map((room) => room.name);
+}
+
+/** ESLint flat-config entries, one per room: no-restricted-imports of every room on its floor or above. */
+export function layerRules(floors = FLOORS) {
+  return floors.flatMap((rooms, floor) =>
+    rooms.map(({ name }) => {
+      const allowed = allowedFor(name, floors);
+      const above = floors
+        .slice(floor)
+        .flat()
+        .filter((room) => room.name !== name);
+      return {
+        files: isFile(name) ? [`src/${name}`] : [`src/${name}/**/*.ts`],
+        rules: {
+          'no-restricted-imports': [
+            'error',
+            {
+              patterns: above.map((room) => ({
+                regex: specifierPattern(name, room.name),
+                message: `${label(name)} may import only ${allowed.map(label).join(', ') || 'nothing of werf-run'}; ${label(room.name)} is not below it (docs/architecture.md): pass what is needed down as an argument or a callback, or move the piece to the floor where it belongs.`,
+              })),
+            },
+          ],
+        },
+      };
+    }),
+  );
+}
+
+/** The generated block of docs/architecture.md. */
+export function floorsMarkdown(floors = FLOORS) {
+  const rows = floors
+    .map((rooms, floor) =>
+      rooms.map((room) => `| ${floor} | \`${label(room.name)}\` | ${room.job} | ${allowedFor(room.name, floors).map((n) => `\`${label(n)}\``).join(' ') || '(nothing)'} |`),
+    )
+    .reverse()
+    .flat();
+  return ['| floor | room | its job | may import |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+export const DOC_START = '<!-- floors:start (generated from scripts/layers.js by npm run docs:layers; do not edit) -->';
+export const DOC_END = '<!-- floors:end -->';
+
+/** The document with its generated block replaced by the current one. */
+export function withFloorsBlock(doc, floors = FLOORS) {
+  const start = doc.indexOf(DOC_START);
+  const end = doc.indexOf(DOC_END);
+  if (start < 0 || end < start) throw new Error(`docs/architecture.md has no ${DOC_START} ... ${DOC_END} block`);
+  return `${doc.slice(0, start + DOC_START.length)}\n${floorsMarkdown(floors)}\n${doc.slice(end)}`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const doc = new URL('../docs/architecture.md', import.meta.url);
+  writeFileSync(doc, withFloorsBlock(readFileSync(doc, 'utf8')));
+  console.log('wrote the floors of src/ into docs/architecture.md');
+}
