@@ -1,4 +1,7 @@
 #!/usr/bin/env node
-import { runProcess } from '../dist/cli/process.js';
+// Node >= 22.1 keeps compiled code between runs; Node 20 has no compile cache and starts without it.
+import module from 'node:module';
 
+module.enableCompileCache?.();
+const { runProcess } = await import('../dist/bundle/cli.js');
 await runProcess();

@@ -4,9 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import Docker from 'dockerode';
 import type DockerT from 'dockerode';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type {
@@ -24,27 +23,12 @@ import type {
 import { parseSshUrl } from './ssh-endpoint.js';
 import { localSshFacts, SshHttpAgent } from './ssh-tunnel.js';
 
-/**
- * dockerode loads gRPC (BuildKit sessions, unused here) and ssh2 (ssh://
- * endpoints) eagerly: about 40% of werf-run's start-up time and a good part of
- * its memory. Their two entry files are replaced by stubs that load the real
- * module on first use. (werf-run's ssh:// goes through ssh-tunnel.ts and the
- * system ssh; docker-modem's ssh.js stays unloaded.)
+/*
+ * dockerode requires gRPC (BuildKit sessions) and docker-modem requires ssh2
+ * (its own ssh) at load time; werf-run uses neither. The bundle
+ * (scripts/build.js) replaces both by a stub, so they are neither loaded nor
+ * installed.
  */
-const require = createRequire(import.meta.url);
-function deferModule(file: string): void {
-  if (require.cache[file]) return;
-  const load = (): ((...args: unknown[]) => unknown) => {
-    delete require.cache[file];
-    return require(file) as (...args: unknown[]) => unknown;
-  };
-  const stub = { id: file, filename: file, loaded: true, exports: (...args: unknown[]) => load()(...args) };
-  require.cache[file] = stub as unknown as NodeJS.Module;
-}
-const dockerodeMain = require.resolve('dockerode');
-deferModule(path.join(path.dirname(dockerodeMain), 'session.js'));
-deferModule(path.join(path.dirname(createRequire(dockerodeMain).resolve('docker-modem')), 'ssh.js'));
-const Docker = require('dockerode') as typeof DockerT;
 
 /** dockerode rejects with errors carrying the HTTP status and the engine's JSON body. */
 interface ApiError {
