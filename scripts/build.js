@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,6 +43,9 @@ const unusedModules = {
   },
 };
 
+// Computed once here rather than on every run (src/config/keys.ts).
+const { configJsonSchema } = await import(pathToFileURL(path.join(root, 'dist', 'config', 'keys.js')).href);
+
 const result = await build({
   absWorkingDir: root,
   entryPoints: { cli: 'src/cli/process.ts', index: 'src/index.ts' },
@@ -56,6 +59,7 @@ const result = await build({
   banner: { js: "import { createRequire as __werfRunCreateRequire } from 'node:module'; const require = __werfRunCreateRequire(import.meta.url);" },
   // The project's own typescript, found at run time for .werfrunrc.ts (src/config/ts-loader.ts, cosmiconfig).
   external: ['typescript'],
+  define: { WERF_RUN_BUILT_CONFIG_JSON_SCHEMA: JSON.stringify(configJsonSchema()) },
   chunkNames: 'chunks/[name]-[hash]',
   legalComments: 'eof',
   minifySyntax: true,

@@ -41,9 +41,19 @@ export interface ConfigKey {
 
 let cached: JsonSchemaNode | undefined;
 
+/**
+ * The bundle (scripts/build.js) defines this as the JSON Schema computed at
+ * build time from the same zod schema, so that a run does not convert the
+ * schema on every start; unbundled (tests, tsc output) it is computed here.
+ */
+declare const WERF_RUN_BUILT_CONFIG_JSON_SCHEMA: JsonSchemaNode | undefined;
+
 /** The JSON Schema of a config file (input side: defaults are optional). */
 export function configJsonSchema(): JsonSchemaNode {
-  cached ??= z.toJSONSchema(configSchema, { io: 'input' }) as JsonSchemaNode;
+  cached ??=
+    typeof WERF_RUN_BUILT_CONFIG_JSON_SCHEMA === 'undefined'
+      ? (z.toJSONSchema(configSchema, { io: 'input' }) as JsonSchemaNode)
+      : structuredClone(WERF_RUN_BUILT_CONFIG_JSON_SCHEMA);
   return cached;
 }
 
