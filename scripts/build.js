@@ -43,8 +43,17 @@ const unusedModules = {
   },
 };
 
-// Computed once here rather than on every run (src/config/keys.ts).
-const { configJsonSchema } = await import(pathToFileURL(path.join(root, 'dist', 'config', 'keys.js')).href);
+// Computed once here rather than on every run, and without zod: src/config/json-schema.ts.
+const { computeConfigJsonSchema } = await import(pathToFileURL(path.join(root, 'dist', 'config', 'json-schema.js')).href);
+const builtJsonSchema = {
+  name: 'built-json-schema',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]config[\\/]json-schema\.ts$/ }, () => ({
+      contents: `export function computeConfigJsonSchema() { return ${JSON.stringify(computeConfigJsonSchema())}; }`,
+      loader: 'js',
+    }));
+  },
+};
 
 const result = await build({
   absWorkingDir: root,
@@ -59,7 +68,6 @@ const result = await build({
   banner: { js: "import { createRequire as __werfRunCreateRequire } from 'node:module'; const require = __werfRunCreateRequire(import.meta.url);" },
   // The project's own typescript, found at run time for .werfrunrc.ts (src/config/ts-loader.ts, cosmiconfig).
   external: ['typescript'],
-  define: { WERF_RUN_BUILT_CONFIG_JSON_SCHEMA: JSON.stringify(configJsonSchema()) },
   chunkNames: 'chunks/[name]-[hash]',
   legalComments: 'eof',
   minifySyntax: true,
@@ -67,7 +75,7 @@ const result = await build({
   keepNames: false,
   metafile: true,
   logLevel: 'warning',
-  plugins: [unusedModules],
+  plugins: [unusedModules, builtJsonSchema],
 });
 
 /** Every package with code in the bundle, with its licence text. */

@@ -10,11 +10,11 @@
  */
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
-import { allowedKeysAt } from './keys.js';
-import { configSchema, type Config } from './schema.js';
+import { parseWithJsonSchema } from './fast-parse.js';
+import { allowedKeysAt, configJsonSchema } from './keys.js';
+import type { Config } from './schema.js';
 import { loadTypeScriptConfig } from './ts-loader.js';
 
 export const MODULE_NAME = 'werfrun';
@@ -113,8 +113,14 @@ export function mergeLayers(...layers: readonly Record<string, unknown>[]): Reco
   return out;
 }
 
-/** Validates one layer; `source` names it in the message ("/p/.werfrunrc.json", "the environment"). */
-export function validateConfig(raw: unknown, source: string, sources?: Readonly<Record<string, string>>): Config {
+/**
+ * Validates one layer; `source` names it in the message ("/p/.werfrunrc.json", "the environment").
+ * A valid layer is checked without zod (fast-parse.ts); zod is loaded to explain an invalid one.
+ */
+export async function validateConfig(raw: unknown, source: string, sources?: Readonly<Record<string, string>>): Promise<Config> {
+  const fast = parseWithJsonSchema(configJsonSchema(), raw);
+  if (fast !== undefined) return fast as Config;
+  const { configSchema } = await import('./schema.js');
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const name = (keyPath: string): string => (sources?.[keyPath] ? `${sources[keyPath]} (${keyPath})` : keyPath);
@@ -177,6 +183,19 @@ export async function findConfigFile(cwd: string, stopDir: string): Promise<stri
 
 /** Parses one file (any form) into its raw value; undefined for an empty file. */
 export async function readConfigFile(file: string): Promise<unknown> {
+  // The common .json file needs no cosmiconfig; one that does not parse goes through it for its message.
+  if (file.endsWith('.json') && path.basename(file) !== 'package.json') {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text !== undefined) {
+      if (text.trim() === '') return undefined;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        // cosmiconfig below names the line and column
+      }
+    }
+  }
+  const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig(MODULE_NAME, {
     searchStrategy: 'none',
     searchPlaces: [...SEARCH_PLACES],
@@ -221,8 +240,8 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
     );
   }
   // Each layer alone first, so a bad value is blamed on the layer it came from.
-  if (filepath) validateConfig(fileConfig, filepath);
-  for (const layer of input.overlays ?? []) validateConfig(layer.values, layer.name, layer.sources);
+  if (filepath) await validateConfig(fileConfig, filepath);
+  for (const layer of input.overlays ?? []) await validateConfig(layer.values, layer.name, layer.sources);
   const merged = mergeLayers(fileConfig as Record<string, unknown>, ...(input.overlays ?? []).map((l) => l.values));
-  return { config: validateConfig(merged, filepath ?? 'defaults, environment and flags'), filepath };
+  return { config: await validateConfig(merged, filepath ?? 'defaults, environment and flags'), filepath };
 }
