@@ -20,24 +20,32 @@ rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 
 /**
- * dockerode and docker-modem require what werf-run never uses: BuildKit
- * sessions (gRPC, protobufjs: 8 MB installed) and docker-modem's own ssh
- * (ssh2; werf-run runs the system ssh, src/engine/ssh-tunnel.ts). They are
- * replaced by a module that says so if anything ever calls it.
+ * dockerode and docker-modem require at load time what werf-run never uses:
+ * BuildKit sessions (gRPC, protobufjs: 8 MB installed), docker-modem's own
+ * ssh (ssh2; werf-run runs the system ssh, src/engine/ssh-tunnel.ts), and the
+ * build-context packer (tar-fs, dockerignore) of buildImage. They are replaced
+ * by a module that says so if anything ever calls it.
  */
 const UNUSED = [
-  { from: /[\\/]dockerode[\\/]lib$/, path: './session' },
-  { from: /[\\/]dockerode[\\/]lib$/, path: './buildkit' },
-  { from: /[\\/]docker-modem[\\/]lib$/, path: './ssh' },
+  { from: /[\\/]dockerode[\\/]lib$/, request: './session' },
+  { from: /[\\/]dockerode[\\/]lib$/, request: './buildkit' },
+  { from: /[\\/]dockerode[\\/]lib$/, request: 'tar-fs' },
+  { from: /[\\/]dockerode[\\/]lib$/, request: '@balena/dockerignore' },
+  { from: /[\\/]docker-modem[\\/]lib$/, request: './ssh' },
 ];
+/** docker-modem's HttpDuplex needs only Duplex, which Node's own stream module has: no copy of readable-stream. */
+const NODE_STREAM = [{ from: /[\\/]docker-modem[\\/]lib$/, request: 'readable-stream' }];
 const unusedModules = {
   name: 'unused-modules',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(session|buildkit|ssh)$/ }, (args) =>
-      UNUSED.some((u) => u.path === args.path && u.from.test(args.resolveDir)) ? { path: `${args.resolveDir}/${args.path}`, namespace: 'unused' } : undefined,
-    );
+    b.onResolve({ filter: /^(\.\/(session|buildkit|ssh)|tar-fs|@balena\/dockerignore|readable-stream)$/ }, (args) => {
+      const matches = (list) => list.some((u) => u.request === args.path && u.from.test(args.resolveDir));
+      if (matches(NODE_STREAM)) return { path: 'node:stream', external: true };
+      if (matches(UNUSED)) return { path: `${args.resolveDir}/${args.path}`, namespace: 'unused' };
+      return undefined;
+    });
     b.onLoad({ filter: /.*/, namespace: 'unused' }, (args) => ({
-      contents: `module.exports = function unused() { throw new Error(${JSON.stringify(`${path.basename(args.path)} of ${path.basename(path.dirname(path.dirname(args.path)))} is not part of werf-run's bundle`)}); };`,
+      contents: `module.exports = function unused() { throw new Error(${JSON.stringify(`${args.path.replace(/.*node_modules[\\/]/, '')} is not part of werf-run's bundle`)}); };`,
       loader: 'js',
     }));
   },

@@ -30,7 +30,7 @@ export interface PreparedProject {
 }
 
 export async function prepareProject(ctx: CliContext, options: CliOptions, reporter: Reporter): Promise<PreparedProject> {
-  const project = await findProjectRoot(ctx.cwd);
+  const project = await findProjectRoot(ctx.cwd, ctx.env);
   if (!project.isGit) reporter.warn(`${ctx.cwd} is not in a git repository; mounting it as the project (werf expects a git repository)`);
 
   const fromEnv = envLayer(ctx.env);

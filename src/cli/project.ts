@@ -1,10 +1,41 @@
-/** Where the project is: the git root of the working directory, as werf sees it. */
+/**
+ * Where the project is: the git root of the working directory, as werf sees
+ * it. Found as git finds it (the nearest directory up from the real path of
+ * the working directory that has a `.git` directory or file, a worktree's or
+ * submodule's), without starting git on every run; git itself answers when
+ * its discovery is steered by the environment (GIT_DIR, GIT_WORK_TREE,
+ * GIT_CEILING_DIRECTORIES, GIT_DISCOVERY_ACROSS_FILESYSTEM).
+ */
 import { execFile } from 'node:child_process';
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
 
-export async function findProjectRoot(cwd: string): Promise<{ root: string; isGit: boolean }> {
-  // node:child_process rather than execa: this runs on every start, and execa's import costs more than git itself.
-  const root = await new Promise<string | undefined>((resolve) => {
+const GIT_DISCOVERY_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_CEILING_DIRECTORIES', 'GIT_DISCOVERY_ACROSS_FILESYSTEM'];
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The nearest directory from `dir` up that holds `.git`, or undefined. */
+export async function gitRootByWalk(dir: string): Promise<string | undefined> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    if (await exists(path.join(current, '.git'))) return current;
+    if (path.dirname(current) === current) return undefined;
+  }
+}
+
+export function gitRootByGit(cwd: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
     execFile('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8' }, (error, stdout) => resolve(error ? undefined : stdout.trim()));
   });
+}
+
+export async function findProjectRoot(cwd: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<{ root: string; isGit: boolean }> {
+  const steered = GIT_DISCOVERY_ENV.some((name) => env[name]);
+  const real = await realpath(cwd).catch(() => cwd);
+  const root = steered ? await gitRootByGit(cwd) : await gitRootByWalk(real);
   return root ? { root, isGit: true } : { root: cwd, isGit: false };
 }
