@@ -195,7 +195,9 @@ export async function readConfigFile(file: string): Promise<unknown> {
       }
     }
   }
-  const { cosmiconfig } = await import('cosmiconfig');
+  // A CommonJS package: Node gives its exports as named ones, a bundle may give them only as the default.
+  const loaded = (await import('cosmiconfig')) as typeof import('cosmiconfig') & { default?: typeof import('cosmiconfig') };
+  const cosmiconfig = loaded.cosmiconfig ?? loaded.default!.cosmiconfig;
   const explorer = cosmiconfig(MODULE_NAME, {
     searchStrategy: 'none',
     searchPlaces: [...SEARCH_PLACES],

@@ -21,8 +21,8 @@ import type {
   PullProgress,
   RegistryAuth,
 } from './port.js';
-import { parseSshUrl } from './ssh-endpoint.js';
-import { localSshFacts, SshHttpAgent } from './ssh-tunnel.js';
+import { parseSshUrl, type SshTarget } from './ssh-endpoint.js';
+import type { SshHttpAgent } from './ssh-tunnel.js';
 
 /*
  * dockerode requires gRPC (BuildKit sessions) and docker-modem requires ssh2
@@ -60,6 +60,36 @@ let unixAgent: http.Agent | undefined;
 function unixSocketAgent(): http.Agent {
   unixAgent ??= new http.Agent({ keepAlive: true, timeout: 5000, servername: '' } as http.AgentOptions);
   return unixAgent;
+}
+
+/**
+ * The ssh:// transport (ssh-tunnel.ts), loaded on the first connection: a
+ * chunk of its own in the bundle, which runs on other endpoints never load.
+ */
+class LazySshAgent extends http.Agent {
+  private real: Promise<SshHttpAgent> | undefined;
+  private destroyed = false;
+
+  constructor(target: SshTarget) {
+    super();
+    this.createConnection = ((options: unknown, callback: (error: Error | null, socket?: unknown) => void) => {
+      this.real ??= import('./ssh-tunnel.js').then((m) => new m.SshHttpAgent(target, m.localSshFacts()));
+      this.real.then(
+        (agent) => {
+          if (this.destroyed) callback(new WerfRunError('the ssh connection was closed'));
+          else (agent.createConnection as unknown as (o: unknown, cb: typeof callback) => void)(options, callback);
+        },
+        (error: Error) => callback(error),
+      );
+      return undefined;
+    }) as unknown as typeof this.createConnection;
+  }
+
+  override destroy(): void {
+    super.destroy();
+    this.destroyed = true;
+    void this.real?.then((agent) => agent.destroy());
+  }
 }
 
 export function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
@@ -106,7 +136,7 @@ export function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
       // Not docker-modem's own ssh (ssh2, which reads neither ~/.ssh/config nor
       // known_hosts): the system ssh, as the docker CLI runs it (ssh-tunnel.ts).
       const target = parseSshUrl(endpoint.url);
-      return { protocol: 'http', host: target.host, port: target.port, agent: new SshHttpAgent(target, localSshFacts()) } as DockerT.DockerOptions;
+      return { protocol: 'http', host: target.host, port: target.port, agent: new LazySshAgent(target) } as DockerT.DockerOptions;
     }
     default:
       throw new WerfRunError(`unsupported Docker endpoint ${endpoint.url} (from ${endpoint.source})`, {
@@ -122,11 +152,11 @@ function securityOptions(raw: unknown): string[] {
 export class DockerodeEngine implements Engine {
   private readonly docker: DockerT;
   /** The ssh:// connection, if any: closed when the engine does not answer (a pending handshake would keep werf-run alive). */
-  private readonly ssh: SshHttpAgent | undefined;
+  private readonly ssh: LazySshAgent | undefined;
 
   constructor(readonly endpoint: Endpoint) {
     const options = dockerOptions(endpoint) as DockerT.DockerOptions & { agent?: unknown };
-    this.ssh = options.agent instanceof SshHttpAgent ? options.agent : undefined;
+    this.ssh = options.agent instanceof LazySshAgent ? options.agent : undefined;
     this.docker = new Docker(options);
   }
 
