@@ -102,7 +102,7 @@ function machine() {
 const results = [];
 function report(name, value, goal, ok) {
   results.push({ name, value, goal, ok });
-  console.log(`${ok ? 'PASS' : 'MISS'}  ${name}: ${value}  (goal: ${goal})`);
+  console.log(`${ok ? 'met    ' : 'NOT MET'}  ${name}: ${value}  (goal: ${goal})`);
 }
 
 async function overheadAndColdStart() {
@@ -224,9 +224,10 @@ try {
   console.log(`werf-run benchmark on ${machine()}; ${RUNS} runs each`);
   await overheadAndColdStart();
   await versionStart();
-  await installSize();
   await throughput();
   await recovery();
+  // Last: npm pack rebuilds dist/ (prepack).
+  await installSize();
   const missed = results.filter((r) => !r.ok);
   console.log(missed.length ? `${missed.length} goal(s) missed: ${missed.map((r) => r.name).join('; ')}` : 'all goals met');
 } finally {
