@@ -188,7 +188,8 @@ class DialStdioSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.child.stdin!.write(chunk, (error) => callback(error ?? null));
+    // A write that fails (EPIPE: ssh is gone) is not the error to report: ssh's exit status and stderr say why (settle()).
+    this.child.stdin!.write(chunk, () => callback());
   }
 
   override _final(callback: (error?: Error | null) => void): void {
