@@ -33,17 +33,33 @@ const UNUSED = [
   { from: /[\\/]dockerode[\\/]lib$/, request: '@balena/dockerignore' },
   { from: /[\\/]docker-modem[\\/]lib$/, request: './ssh' },
 ];
+/**
+ * Built-in modules dockerode and docker-modem require at load time for what
+ * most runs never do (https for TLS endpoints, zlib for build contexts): each
+ * is loaded on first use instead, through a proxy.
+ */
+const LAZY_BUILTINS = [
+  { from: /[\\/]docker-modem[\\/]lib$/, request: 'https' },
+  { from: /[\\/]dockerode[\\/]lib$/, request: 'zlib' },
+  // commander spawns only for executable subcommands, which werf-run has none of.
+  { from: /[\\/]commander[\\/]lib$/, request: 'node:child_process' },
+];
 /** docker-modem's HttpDuplex needs only Duplex, which Node's own stream module has: no copy of readable-stream. */
 const NODE_STREAM = [{ from: /[\\/]docker-modem[\\/]lib$/, request: 'readable-stream' }];
 const unusedModules = {
   name: 'unused-modules',
   setup(b) {
-    b.onResolve({ filter: /^(\.\/(session|buildkit|ssh)|tar-fs|@balena\/dockerignore|readable-stream)$/ }, (args) => {
+    b.onResolve({ filter: /^(\.\/(session|buildkit|ssh)|tar-fs|@balena\/dockerignore|readable-stream|https|zlib|node:child_process)$/ }, (args) => {
       const matches = (list) => list.some((u) => u.request === args.path && u.from.test(args.resolveDir));
       if (matches(NODE_STREAM)) return { path: 'node:stream', external: true };
+      if (matches(LAZY_BUILTINS)) return { path: args.path, namespace: 'lazy-builtin' };
       if (matches(UNUSED)) return { path: `${args.resolveDir}/${args.path}`, namespace: 'unused' };
       return undefined;
     });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: `let m; const load = () => (m ??= require('node:${args.path.replace(/^node:/, '')}')); module.exports = new Proxy({}, { get: (_t, key) => load()[key], has: (_t, key) => key in load() });`,
+      loader: 'js',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'unused' }, (args) => ({
       contents: `module.exports = function unused() { throw new Error(${JSON.stringify(`${args.path.replace(/.*node_modules[\\/]/, '')} is not part of werf-run's bundle`)}); };`,
       loader: 'js',

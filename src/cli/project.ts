@@ -6,7 +6,6 @@
  * its discovery is steered by the environment (GIT_DIR, GIT_WORK_TREE,
  * GIT_CEILING_DIRECTORIES, GIT_DISCOVERY_ACROSS_FILESYSTEM).
  */
-import { execFile } from 'node:child_process';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -27,7 +26,9 @@ export async function gitRootByWalk(dir: string): Promise<string | undefined> {
   }
 }
 
-export function gitRootByGit(cwd: string): Promise<string | undefined> {
+export async function gitRootByGit(cwd: string): Promise<string | undefined> {
+  // Loaded only here: node:child_process is not otherwise needed on a run's way to the engine.
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     execFile('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8' }, (error, stdout) => resolve(error ? undefined : stdout.trim()));
   });

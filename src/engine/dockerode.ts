@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
+import { createRequire } from 'node:module';
 import { Readable, Writable } from 'node:stream';
 import Docker from 'dockerode';
 import type DockerT from 'dockerode';
@@ -49,6 +49,9 @@ function apiMessage(error: unknown): string {
 function statusOf(error: unknown): number | undefined {
   return (error as ApiError)?.statusCode;
 }
+
+/** node:https (and TLS with it) loads only for an endpoint that uses it. */
+const nodeRequire = createRequire(import.meta.url);
 
 /**
  * Node's global agent (keep-alive, as in Node >= 19), minus one cost: for every
@@ -129,7 +132,7 @@ export function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
         cert: readTls(tls?.certFile),
         key: readTls(tls?.keyFile),
         // DOCKER_TLS without DOCKER_TLS_VERIFY, or a context with SkipTLSVerify: encrypt, do not verify.
-        ...(tls && !tls.verify ? { agent: new https.Agent({ rejectUnauthorized: false }) } : {}),
+        ...(tls && !tls.verify ? { agent: new (nodeRequire('node:https') as typeof import('node:https')).Agent({ rejectUnauthorized: false }) } : {}),
       };
     }
     case 'ssh:': {
