@@ -6,6 +6,8 @@
 
 /** Exit codes of werf-run itself (werf's own code passes through when werf ran). */
 export const ExitCode = {
+  /** `werf-run doctor` only: no mode can work on this host, or no engine answered. */
+  doctorProblems: 1,
   /** Bad flags, bad config, bad environment: fix the input and run again. */
   usage: 2,
   /** werf-run or the engine failed before werf could run (or no mode can work on this host). */

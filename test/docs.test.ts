@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { schemaFileText, withKeyTable } from '../src/config/docs.js';
+import { KEYS_DOC, generatedMarkers, schemaFileText, withGenerated, withKeyTable } from '../src/config/docs.js';
 import { configKeys } from '../src/config/keys.js';
 import { configSchema } from '../src/config/schema.js';
 import { loadConfig } from '../src/config/load.js';
@@ -28,17 +28,34 @@ describe('generated documentation (npm run schema)', () => {
     expect(read('werfrun.schema.json'), 'werfrun.schema.json is stale: run npm run schema').toBe(schemaFileText());
   });
 
-  it("the README's key table is the generated one", () => {
-    const readme = read('README.md');
-    expect(withKeyTable(readme), 'README.md key table is stale: run npm run schema').toBe(readme);
+  it(`the key table in ${KEYS_DOC} is the generated one`, () => {
+    const doc = read(KEYS_DOC);
+    expect(withKeyTable(doc), `${KEYS_DOC} key table is stale: run npm run schema`).toBe(doc);
   });
 
   it('the table lists every key, with its variable', () => {
-    const readme = read('README.md');
+    const doc = read(KEYS_DOC);
     for (const key of configKeys()) {
-      expect(readme).toContain(`| \`${key.path}\` |`);
-      if (key.envVar) expect(readme).toContain(`\`${key.envVar}\``);
+      expect(doc).toContain(`| \`${key.path}\` |`);
+      if (key.envVar) expect(doc).toContain(`\`${key.envVar}\``);
     }
+  });
+});
+
+describe('withGenerated', () => {
+  const { start, end } = generatedMarkers('part');
+
+  it('replaces what is between the markers and keeps the rest', () => {
+    expect(withGenerated(`# t\n${start}\nold\nrows\n${end}\nafter\n`, 'part', 'new')).toBe(`# t\n${start}\nnew\n${end}\nafter\n`);
+  });
+
+  it.each([
+    ['no markers', 'text'],
+    ['only the start', `${start}\n`],
+    ['the end first', `${end}\n${start}\n`],
+    ['the start twice', `${start}\n${end}\n${start}\n`],
+  ])('refuses a document with %s', (_what, doc) => {
+    expect(() => withGenerated(doc, 'part', 'new')).toThrow(/lacks the markers <!-- part:start/);
   });
 });
 

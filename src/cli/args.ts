@@ -74,7 +74,7 @@ export function buildProgram(version: string, out: { write(text: string): void }
         '',
         'Settings, lowest precedence first: defaults, a config file (.werfrunrc*, werfrun.config.*',
         'or the "werfrun" key of package.json, from here up to the git root), WERF_RUN_* variables,',
-        'these flags. Every key and variable: werfrunrc.example.json and the README.',
+        'these flags. Every key and variable: werfrunrc.example.json and docs/configuration.md.',
       ].join('\n'),
     )
     // An action on the program makes commander hand unknown words (werf's commands) to it.

@@ -5,7 +5,7 @@
  * work, 1 otherwise.
  */
 import type { Engine, EngineInfo } from '../engine/port.js';
-import { errorMessage, WerfRunError } from '../errors.js';
+import { errorMessage, ExitCode, WerfRunError } from '../errors.js';
 import { resolveImageRef } from '../plan/image.js';
 import { ensureImage } from '../run/pull.js';
 import type { CliOptions } from './args.js';
@@ -32,7 +32,7 @@ async function diagnose(ctx: CliContext, options: CliOptions & { json?: boolean 
   const report = emptyDoctorReport();
   const finish = (): number => {
     ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : doctorText(report));
-    return report.ok ? 0 : 1;
+    return report.ok ? 0 : ExitCode.doctorProblems;
   };
 
   let engine: Engine;

@@ -1,6 +1,6 @@
 /**
  * Every setting as a flat list, derived from the one zod schema through its
- * JSON Schema: the README's table, the WERF_RUN_* variables, the example
+ * JSON Schema: the key table in docs/, the WERF_RUN_* variables, the example
  * file's completeness test and the "allowed keys" of error messages all come
  * from here, so a key added to schema.ts shows up everywhere by itself.
  */

@@ -1,7 +1,7 @@
 /**
  * The one definition of every werf-run setting. Validation, defaults and the
  * TypeScript type come from here, and so do werfrun.schema.json (scripts/gen-schema)
- * and the README's table of keys.
+ * and the table of keys in docs/configuration.md.
  */
 import { z } from 'zod';
 import { CHANNELS, DISTROS, FUSE_STATES, GROUPS, MODES, PULL_POLICIES } from './values.js';
