@@ -19,7 +19,7 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /** The nearest directory from `dir` up that holds `.git`, or undefined. */
-export async function gitRootByWalk(dir: string): Promise<string | undefined> {
+async function gitRootByWalk(dir: string): Promise<string | undefined> {
   for (let current = dir; ; current = path.dirname(current)) {
     if (await exists(path.join(current, '.git'))) return current;
     if (path.dirname(current) === current) return undefined;
