@@ -8,20 +8,20 @@ const stream = (tty: boolean, columns?: number) => Object.assign(new PassThrough
 const choice = { verbose: false, quiet: false };
 
 describe('createReporter', () => {
-  it('uses the task list only on a sized terminal outside CI, without --quiet', () => {
-    expect(createReporter({ env: {}, stderr: stream(true, 100) }, choice, false)).toBeInstanceOf(TaskListReporter);
-    expect(createReporter({ env: {}, stderr: stream(true, 100) }, choice, true)).toBeInstanceOf(PlainReporter);
-    expect(createReporter({ env: {}, stderr: stream(false) }, choice, false)).toBeInstanceOf(PlainReporter);
-    expect(createReporter({ env: {}, stderr: stream(true, 0) }, choice, false)).toBeInstanceOf(PlainReporter);
-    expect(createReporter({ env: { TERM: 'dumb' }, stderr: stream(true, 100) }, choice, false)).toBeInstanceOf(PlainReporter);
-    expect(createReporter({ env: {}, stderr: stream(true, 100) }, { verbose: false, quiet: true }, false)).toBeInstanceOf(PlainReporter);
+  it('uses the task list only on a sized terminal outside CI, without --quiet', async () => {
+    await expect(createReporter({ env: {}, stderr: stream(true, 100) }, choice, false)).resolves.toBeInstanceOf(TaskListReporter);
+    await expect(createReporter({ env: {}, stderr: stream(true, 100) }, choice, true)).resolves.toBeInstanceOf(PlainReporter);
+    await expect(createReporter({ env: {}, stderr: stream(false) }, choice, false)).resolves.toBeInstanceOf(PlainReporter);
+    await expect(createReporter({ env: {}, stderr: stream(true, 0) }, choice, false)).resolves.toBeInstanceOf(PlainReporter);
+    await expect(createReporter({ env: { TERM: 'dumb' }, stderr: stream(true, 100) }, choice, false)).resolves.toBeInstanceOf(PlainReporter);
+    await expect(createReporter({ env: {}, stderr: stream(true, 100) }, { verbose: false, quiet: true }, false)).resolves.toBeInstanceOf(PlainReporter);
   });
 
   it('in CI: timestamped lines, the group around the preparation, no colour', async () => {
     const err = stream(false);
     const chunks: string[] = [];
     err.on('data', (c: Buffer) => chunks.push(c.toString()));
-    const reporter = createReporter({ env: { GITHUB_ACTIONS: 'true' }, stderr: err }, choice, true);
+    const reporter = await createReporter({ env: { GITHUB_ACTIONS: 'true' }, stderr: err }, choice, true);
     await reporter.task('connecting', async () => reporter.warn('careful'));
     reporter.endPreparation();
     reporter.endPreparation();
