@@ -1,9 +1,10 @@
 // werf-run against the docker CLI, on the same engine, doing the same work.
-// A script, not a test: it prints medians, ratios and the goals from issue 5.
+// A script, not a test: it prints medians, ratios and the goals (issue 5 and
+// issue 13 §5), each measured against its reference in the same run.
 // Usage: npm run bench  (builds, brings the rig up, then runs this file).
 // Env: BENCH_RUNS (default 7), BENCH_THROUGHPUT_MB (default 200).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
@@ -101,7 +102,7 @@ function machine() {
 const results = [];
 function report(name, value, goal, ok) {
   results.push({ name, value, goal, ok });
-  console.log(`${ok ? 'PASS' : 'MISS'}  ${name}: ${value}  (goal: ${goal})`);
+  console.log(`${ok ? 'met    ' : 'NOT MET'}  ${name}: ${value}  (goal: ${goal})`);
 }
 
 async function overheadAndColdStart() {
@@ -114,20 +115,61 @@ async function overheadAndColdStart() {
   must(await run('node', [BIN, '-q', 'version'], { cwd: dir, env }), 'werf-run version');
   must(await run('sh', ['-c', docker], { cwd: dir }), 'docker run version');
   const warm = [];
+  const warmCpu = [];
   const plain = [];
   const cold = [];
   for (let i = 0; i < RUNS; i++) {
     plain.push(must(await run('sh', ['-c', docker], { cwd: dir }), 'docker run').ms);
-    warm.push(must(await run('node', [BIN, '-q', 'version'], { cwd: dir, env }), 'werf-run warm').ms);
+    const w = must(await run('/usr/bin/time', ['-f', 'cpu=%U+%S', 'node', BIN, '-q', 'version'], { cwd: dir, env }), 'werf-run warm');
+    warm.push(w.ms);
+    warmCpu.push(cpuOf(w.stderr));
     const coldCache = path.join(cache, 'cold');
     rmSync(coldCache, { recursive: true, force: true });
     cold.push(must(await run('node', [BIN, '-q', 'version'], { cwd: dir, env: { XDG_CACHE_HOME: coldCache } }), 'werf-run cold').ms);
   }
   const ratio = median(warm) / median(plain);
   console.log(`  docker run --rm: median ${fmt(median(plain))}; werf-run warm: median ${fmt(median(warm))}; werf-run cold: median ${fmt(median(cold))}`);
-  report('overhead (werf-run warm / docker run)', ratio.toFixed(2), '<= 1.15', ratio <= 1.15);
+  report('overhead (werf-run warm / docker run)', ratio.toFixed(2), '<= 1.6', ratio <= 1.6);
+  const cpu = median(warmCpu);
+  report('CPU per warm run (user+sys of werf-run)', `${cpu.toFixed(2)} s`, '<= 0.15 s', cpu <= 0.15);
   const coldRatio = median(cold) / median(warm);
   report('cold start (cold / warm)', coldRatio.toFixed(2), '<= 2', coldRatio <= 2);
+}
+
+/** user+sys seconds from /usr/bin/time -f cpu=%U+%S at the end of stderr. */
+function cpuOf(stderr) {
+  const m = /cpu=([\d.]+)\+([\d.]+)\s*$/.exec(stderr);
+  if (!m) throw new Error(`no CPU time in: ${stderr.slice(-300)}`);
+  return Number(m[1]) + Number(m[2]);
+}
+
+async function versionStart() {
+  const node = [];
+  const mine = [];
+  must(await run('node', [BIN, '--version']), 'werf-run --version');
+  for (let i = 0; i < RUNS; i++) {
+    node.push(must(await run('node', ['-e', '0']), 'node -e 0').ms);
+    mine.push(must(await run('node', [BIN, '--version']), 'werf-run --version').ms);
+  }
+  const ratio = median(mine) / median(node);
+  console.log(`  node -e 0: median ${fmt(median(node))}; werf-run --version: median ${fmt(median(mine))}`);
+  report('start (werf-run --version / node -e 0)', ratio.toFixed(2), '<= 1.5', ratio <= 1.5);
+}
+
+/** What `npm install -g` of the packed tarball puts on disk (npm pack runs the build through prepack). */
+async function installSize() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'werf-run-bench-install-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
+  if (pack.status !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
+  const tarball = path.join(dir, JSON.parse(pack.stdout)[0].filename);
+  const prefix = path.join(dir, 'prefix');
+  const install = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { encoding: 'utf8' });
+  if (install.status !== 0) throw new Error(`npm install -g failed: ${install.stderr}`);
+  const bytes = Number(spawnSync('du', ['-sb', prefix], { encoding: 'utf8' }).stdout.split(/\s/)[0]);
+  const mb = bytes / 1024 / 1024;
+  console.log(`  tarball ${(statSync(tarball).size / 1024).toFixed(0)} KB; installed ${mb.toFixed(1)} MB`);
+  report('install size (npm install -g of the packed tarball)', `${mb.toFixed(1)} MB`, '<= 15 MB', mb <= 15);
 }
 
 async function throughput() {
@@ -150,7 +192,7 @@ async function throughput() {
   const rate = (ms) => `${(MB / (ms / 1000)).toFixed(0)} MB/s`;
   console.log(`  ${MB} MB: docker run median ${fmt(median(theirs))} (${rate(median(theirs))}); werf-run median ${fmt(median(mine))} (${rate(median(mine))})`);
   const ratio = median(theirs) / median(mine);
-  report('throughput (werf-run / docker run)', ratio.toFixed(2), '>= 0.9', ratio >= 0.9);
+  report('throughput (werf-run / docker run)', ratio.toFixed(2), '>= 0.95', ratio >= 0.95);
   const peak = Math.max(...rss);
   report('werf-run peak RSS', `${peak.toFixed(0)} MB`, '< 120 MB', peak < 120);
 }
@@ -181,8 +223,11 @@ async function recovery() {
 try {
   console.log(`werf-run benchmark on ${machine()}; ${RUNS} runs each`);
   await overheadAndColdStart();
+  await versionStart();
   await throughput();
   await recovery();
+  // Last: npm pack rebuilds dist/ (prepack).
+  await installSize();
   const missed = results.filter((r) => !r.ok);
   console.log(missed.length ? `${missed.length} goal(s) missed: ${missed.map((r) => r.name).join('; ')}` : 'all goals met');
 } finally {

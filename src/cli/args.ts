@@ -4,7 +4,7 @@
  * `werf-run --mode fuse build --repo x` runs `werf build --repo x`.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { PULL_POLICIES, MODES } from '../config/schema.js';
+import { PULL_POLICIES, MODES } from '../config/values.js';
 import type { ConfigFlags } from '../config/layers.js';
 import { EXIT_CODES, UsageError } from '../errors.js';
 // The formats' names only: the exports themselves (and the YAML library) load with --export.

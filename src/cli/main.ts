@@ -17,7 +17,7 @@ export async function main(ctx: CliContext): Promise<number> {
     const parsed = parseArgs(ctx.argv, ctx.version, ctx.stdout, ctx.stderr);
     if (parsed.kind === 'exit') return parsed.exitCode;
     verbose = Boolean(parsed.options.verbose);
-    const reporter = createReporter(ctx, { verbose: Boolean(parsed.options.verbose), quiet: Boolean(parsed.options.quiet) });
+    const reporter = await createReporter(ctx, { verbose: Boolean(parsed.options.verbose), quiet: Boolean(parsed.options.quiet) });
     try {
       // doctor and --export are loaded on demand: the exports' YAML and TOML libraries cost start-up time every run would pay.
       if (parsed.kind === 'doctor') return await (await import('./doctor.js')).runDoctor(ctx, parsed.options, reporter);

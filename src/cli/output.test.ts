@@ -16,15 +16,15 @@ describe('createReporter', () => {
     ['a terminal without columns', {}, stream(true, 0), choice, false, PlainReporter],
     ['TERM=dumb', { TERM: 'dumb' }, stream(true, 100), choice, false, PlainReporter],
     ['--quiet', {}, stream(true, 100), { verbose: false, quiet: true }, false, PlainReporter],
-  ])('%s', (_where, env, stderr, options, ci, kind) => {
-    expect(createReporter({ env, stderr }, options, ci)).toBeInstanceOf(kind);
+  ])('%s', async (_where, env, stderr, options, ci, kind) => {
+    await expect(createReporter({ env, stderr }, options, ci)).resolves.toBeInstanceOf(kind);
   });
 
   it('in CI: timestamped lines, the group around the preparation, no colour', async () => {
     const err = stream(false);
     const chunks: string[] = [];
     err.on('data', (c: Buffer) => chunks.push(c.toString()));
-    const reporter = createReporter({ env: { GITHUB_ACTIONS: 'true' }, stderr: err }, choice, true);
+    const reporter = await createReporter({ env: { GITHUB_ACTIONS: 'true' }, stderr: err }, choice, true);
     await reporter.task('connecting', async () => reporter.warn('careful'));
     reporter.endPreparation();
     reporter.endPreparation();

@@ -9,18 +9,19 @@ import type { CliContext } from './context.js';
 import { ciGroupFor, useColor } from './ci-output.js';
 import type { Reporter } from '../reporter.js';
 import { PlainReporter } from './reporter.js';
-import { TaskListReporter } from './task-list.js';
 
 export interface OutputChoice {
   verbose: boolean;
   quiet: boolean;
 }
 
-export function createReporter(ctx: Pick<CliContext, 'env' | 'stderr'>, choice: OutputChoice, ci: boolean = isCI): Reporter {
+/** The task list (listr2) loads only when it is the one chosen: most runs (CI, pipes, --quiet) never need it. */
+export async function createReporter(ctx: Pick<CliContext, 'env' | 'stderr'>, choice: OutputChoice, ci: boolean = isCI): Promise<Reporter> {
   const terminal = Boolean(ctx.stderr.isTTY);
   // A pseudo-terminal without a size (columns 0) would wrap the list after every character.
   const columns = (ctx.stderr as { columns?: number }).columns ?? 0;
   if (terminal && columns > 0 && !ci && !choice.quiet && ctx.env.TERM !== 'dumb') {
+    const { TaskListReporter } = await import('./task-list.js');
     return new TaskListReporter({ stream: ctx.stderr, verbose: choice.verbose });
   }
   return new PlainReporter({

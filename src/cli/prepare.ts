@@ -177,7 +177,7 @@ export async function prepareRun(
 
 /** The project (the git root of the working directory) and its config, from every layer. */
 async function readProject(ctx: CliContext, options: CliOptions, reporter: Reporter) {
-  const project = await findProjectRoot(ctx.cwd);
+  const project = await findProjectRoot(ctx.cwd, ctx.env);
   if (!project.isGit) reporter.warn(`${ctx.cwd} is not in a git repository; mounting it as the project (werf expects a git repository)`);
 
   const fromEnv = envLayer(ctx.env);

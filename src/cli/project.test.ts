@@ -1,10 +1,10 @@
-/** findProjectRoot against real git repositories in temp dirs (real processes, no Docker). */
+/** findProjectRoot against real git repositories in temp dirs (real processes, no Docker): the walk must give git's own answer. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findProjectRoot } from './project.js';
+import { askGit, findProjectRoot } from './project.js';
 
 const base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'werf-run-project-')));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -64,5 +64,59 @@ describe('findProjectRoot (real git)', () => {
     const dir = path.join(base, 'nogit');
     mkdirSync(dir);
     expect(await findProjectRoot(dir)).toEqual({ root: dir, isGit: false, gitDirs: [] });
+  });
+});
+
+/** The walk (no git started) against git's own answer, on the same real repositories. */
+describe('the project root without starting git: the same answer as git', () => {
+  const repoDir = repo('walk');
+  const worktree = path.join(base, 'walk-wt');
+  git(repoDir, 'worktree', 'add', '-q', worktree);
+  const outside = path.join(base, 'walk-plain');
+  mkdirSync(outside);
+  const link = path.join(base, 'walk-link');
+  symlinkSync(path.join(repoDir, 'sub'), link);
+  const bare = path.join(base, 'walk-bare.git');
+  git(base, 'init', '-q', '--bare', bare);
+
+  it.each([
+    ['the repository root', repoDir],
+    ['a subdirectory', path.join(repoDir, 'sub', 'deeper')],
+    ['a worktree (.git is a file)', worktree],
+    ['a path through a symlink', link],
+    ['inside the .git directory', path.join(repoDir, '.git', 'refs')],
+    ['a bare repository', bare],
+  ])('%s', async (_name, cwd) => {
+    expect(await findProjectRoot(cwd, {})).toEqual(await askGit(cwd));
+  });
+
+  it('the repository root and a subdirectory are git projects', async () => {
+    expect(await findProjectRoot(path.join(repoDir, 'sub'), {})).toEqual({ root: repoDir, isGit: true, gitDirs: [] });
+  });
+
+  it('outside any repository: the working directory, not a git project', async () => {
+    expect(await askGit(outside)).toEqual({ root: outside, isGit: false, gitDirs: [] });
+    expect(await findProjectRoot(outside, {})).toEqual({ root: outside, isGit: false, gitDirs: [] });
+  });
+
+  it('core.worktree in .git/config moves the top level: git answers', async () => {
+    const dir = repo('walk-coreworktree');
+    const tree = path.join(base, 'walk-coreworktree-tree');
+    mkdirSync(tree);
+    git(dir, 'config', 'core.worktree', tree);
+    expect(await findProjectRoot(dir, {})).toEqual(await askGit(dir));
+    expect((await findProjectRoot(dir, {})).root).toBe(tree);
+  });
+
+  it('GIT_DIR and friends steer git: then git itself answers', async () => {
+    // With GIT_WORK_TREE git takes the given tree as the top level, wherever cwd is.
+    const env = { GIT_DIR: path.join(repoDir, '.git'), GIT_WORK_TREE: repoDir };
+    const before = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      expect(await findProjectRoot(outside, env)).toEqual({ root: repoDir, isGit: true, gitDirs: [] });
+    } finally {
+      for (const key of Object.keys(env)) if (before[key] === undefined) delete process.env[key];
+    }
   });
 });

@@ -1,7 +1,13 @@
-/** Where the project is: the git root of the working directory, as werf sees it, and the git dirs beyond it. */
-import { execFile } from 'node:child_process';
+/**
+ * Where the project is: the git root of the working directory, as werf sees
+ * it, and the git dirs beyond it. git itself answers, except for the common
+ * case it would answer the same for without being started: an ordinary
+ * checkout (a `.git` directory with nothing that redirects it) and no GIT_*
+ * variable in the environment (GIT_DIR, GIT_WORK_TREE, GIT_CEILING_DIRECTORIES
+ * and friends steer git's discovery).
+ */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { gitDirsToMount } from '../plan/paths.js';
 import { pickMarkerFiles, type ProjectMarker } from '../plan/project-view.js';
@@ -13,14 +19,25 @@ export interface ProjectLocation {
   gitDirs: string[];
 }
 
+type Env = Readonly<Record<string, string | undefined>>;
+
+export async function findProjectRoot(cwd: string, env: Env = process.env): Promise<ProjectLocation> {
+  const steered = Object.keys(env).some((name) => name.startsWith('GIT_') && env[name] !== undefined);
+  const walked = steered ? undefined : await plainCheckoutRoot(cwd);
+  if (walked === 'none') return { root: cwd, isGit: false, gitDirs: [] };
+  if (walked) return { root: walked, isGit: true, gitDirs: [] };
+  return askGit(cwd);
+}
+
 /**
  * Asks git itself. `safe.directory=*` on the command line (protected config,
  * honoured by git >= 2.35.2): a checkout owned by another uid (a CI runner as
  * root, the checkout by the runner's user) is still the project, not an error
  * that would shrink the project to the current directory.
  */
-export async function findProjectRoot(cwd: string): Promise<ProjectLocation> {
-  // node:child_process rather than execa: this runs on every start, and execa's import costs more than git itself.
+export async function askGit(cwd: string): Promise<ProjectLocation> {
+  // Loaded only here: node:child_process is not otherwise needed on a run's way to the engine.
+  const { execFile } = await import('node:child_process');
   const answer = await new Promise<string | undefined>((resolve) => {
     execFile(
       'git',
@@ -32,6 +49,42 @@ export async function findProjectRoot(cwd: string): Promise<ProjectLocation> {
   const [root, gitDir, commonDir] = (answer ?? '').split('\n');
   if (!root || !gitDir || !commonDir) return { root: cwd, isGit: false, gitDirs: [] };
   return { root, isGit: true, gitDirs: gitDirsToMount(root, gitDir, commonDir) };
+}
+
+async function statOf(file: string) {
+  return stat(file).catch(() => undefined);
+}
+
+/**
+ * git's discovery walked by hand, for the case where its answer is plain: the
+ * nearest directory up from the real path of `cwd` with a `.git` directory
+ * that is its own git dir and common dir (no `commondir` file, no
+ * core.worktree, not bare, no includes) is the root, with no git dir beyond
+ * it; no `.git` anywhere up is no project. Anything git might see otherwise
+ * (a `.git` file of a worktree or submodule, a directory that is itself a git
+ * dir, a filesystem boundary, cwd inside a `.git`) returns undefined: ask git.
+ */
+async function plainCheckoutRoot(cwd: string): Promise<string | 'none' | undefined> {
+  const real = await realpath(cwd).catch(() => undefined);
+  if (!real || real.split(path.sep).includes('.git')) return undefined;
+  const device = (await statOf(real))?.dev;
+  if (device === undefined) return undefined;
+  for (let current = real; ; current = path.dirname(current)) {
+    const here = await statOf(current);
+    if (here?.dev !== device) return undefined;
+    const dotGit = await statOf(path.join(current, '.git'));
+    if (dotGit) return dotGit.isDirectory() && (await isPlainGitDir(path.join(current, '.git'))) ? current : undefined;
+    // A directory that is itself a git dir (a bare repository): git stops there.
+    if (await statOf(path.join(current, 'HEAD'))) return undefined;
+    if (path.dirname(current) === current) return 'none';
+  }
+}
+
+async function isPlainGitDir(gitDir: string): Promise<boolean> {
+  if (!(await statOf(path.join(gitDir, 'HEAD'))) || (await statOf(path.join(gitDir, 'commondir')))) return false;
+  const config = await readFile(path.join(gitDir, 'config'), 'utf8').catch(() => undefined);
+  if (config === undefined) return false;
+  return !/^\s*(worktree\s*=|bare\s*=\s*true|\[include)/im.test(config);
 }
 
 /**
@@ -49,6 +102,7 @@ export async function readProjectMarker(root: string, isGit: boolean): Promise<P
     const content = await readFile(path.join(root, name)).catch(() => undefined);
     if (content) files.push({ name, sha256: createHash('sha256').update(content).digest('hex') });
   }
+  const { execFile } = await import('node:child_process');
   const head = isGit
     ? await new Promise<string>((resolve) => {
         execFile('git', ['-c', 'safe.directory=*', 'rev-parse', '-q', '--verify', 'HEAD'], { cwd: root, encoding: 'utf8' }, (error, stdout) => resolve(error ? 'none' : stdout.trim() || 'none'));

@@ -4,8 +4,7 @@
  * file's completeness test and the "allowed keys" of error messages all come
  * from here, so a key added to schema.ts shows up everywhere by itself.
  */
-import { z } from 'zod';
-import { configSchema } from './schema.js';
+import { computeConfigJsonSchema } from './json-schema.js';
 
 /** The JSON Schema subset zod emits for werf-run's config. */
 export interface JsonSchemaNode {
@@ -41,9 +40,9 @@ export interface ConfigKey {
 
 let cached: JsonSchemaNode | undefined;
 
-/** The JSON Schema of a config file (input side: defaults are optional). */
+/** The JSON Schema of a config file (input side: defaults are optional); json-schema.ts. */
 export function configJsonSchema(): JsonSchemaNode {
-  cached ??= z.toJSONSchema(configSchema, { io: 'input' }) as JsonSchemaNode;
+  cached ??= computeConfigJsonSchema();
   return cached;
 }
 

@@ -6,8 +6,7 @@
  * path in upper snake case); lists are comma-separated.
  */
 import leven from 'leven';
-import { ENV_ALIASES, configKeys, type ConfigKey } from './keys.js';
-import { detectSchema } from './schema.js';
+import { ENV_ALIASES, configJsonSchema, configKeys, type ConfigKey } from './keys.js';
 
 export interface EnvLayer {
   /** A partial config, e.g. { image: { channel: 'ea' } }. */
@@ -148,5 +147,5 @@ export const FLAG_SOURCES: Readonly<Record<string, string>> = {
   'engine.context': '--context',
   'image.reference': '--image',
   'image.pull': '--pull',
-  ...Object.fromEntries(Object.keys(detectSchema.shape).map((key) => [`detect.${key}`, `--detect ${key}`])),
+  ...Object.fromEntries(Object.keys(configJsonSchema().properties?.detect?.properties ?? {}).map((key) => [`detect.${key}`, `--detect ${key}`])),
 };

@@ -10,12 +10,12 @@
  */
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
 import type { z } from 'zod';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
-import { allowedKeysAt } from './keys.js';
+import { parseWithJsonSchema } from './fast-parse.js';
+import { allowedKeysAt, configJsonSchema } from './keys.js';
+import type { Config } from './schema.js';
 import { isSecretName, redactValue } from './secrets.js';
-import { configSchema, type Config } from './schema.js';
 import { loadTypeScriptConfig } from './ts-loader.js';
 
 const MODULE_NAME = 'werfrun';
@@ -128,8 +128,14 @@ function mergeLayers(...layers: readonly Record<string, unknown>[]): Record<stri
   return out;
 }
 
-/** Validates one layer; `source` names it in the message ("/p/.werfrunrc.json", "the environment"). */
-function validateConfig(raw: unknown, source: string, sources?: Readonly<Record<string, string>>): Config {
+/**
+ * Validates one layer; `source` names it in the message ("/p/.werfrunrc.json", "the environment").
+ * A valid layer is checked without zod (fast-parse.ts); zod is loaded to explain an invalid one.
+ */
+async function validateConfig(raw: unknown, source: string, sources?: Readonly<Record<string, string>>): Promise<Config> {
+  const fast = parseWithJsonSchema(configJsonSchema(), raw);
+  if (fast !== undefined) return fast as Config;
+  const { configSchema } = await import('./schema.js');
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => describeIssue(issue, raw, keyName(sources)));
@@ -192,6 +198,21 @@ async function findConfigFile(cwd: string, stopDir: string): Promise<string | un
 
 /** Parses one file (any form) into its raw value; undefined for an empty file. */
 async function readConfigFile(file: string): Promise<unknown> {
+  // The common .json file needs no cosmiconfig; one that does not parse goes through it for its message.
+  if (file.endsWith('.json') && path.basename(file) !== 'package.json') {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text !== undefined) {
+      if (text.trim() === '') return undefined;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        // cosmiconfig below names the line and column
+      }
+    }
+  }
+  // A CommonJS package: Node gives its exports as named ones, a bundle may give them only as the default.
+  const loaded = (await import('cosmiconfig')) as typeof import('cosmiconfig') & { default?: typeof import('cosmiconfig') };
+  const cosmiconfig = loaded.cosmiconfig ?? loaded.default!.cosmiconfig;
   const explorer = cosmiconfig(MODULE_NAME, {
     searchStrategy: 'none',
     searchPlaces: [...SEARCH_PLACES],
@@ -252,8 +273,8 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
     );
   }
   // Each layer alone first, so a bad value is blamed on the layer it came from.
-  if (filepath) validateConfig(fileConfig, filepath);
-  for (const layer of input.overlays ?? []) validateConfig(layer.values, layer.name, layer.sources);
+  if (filepath) await validateConfig(fileConfig, filepath);
+  for (const layer of input.overlays ?? []) await validateConfig(layer.values, layer.name, layer.sources);
   const merged = mergeLayers(fileConfig as Record<string, unknown>, ...(input.overlays ?? []).map((l) => l.values));
   const origins: Record<string, string> = {};
   for (const layer of input.overlays ?? []) {
@@ -261,5 +282,5 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
       if (valueAt(layer.values, keyPath.split('.')) !== undefined) origins[keyPath] = source;
     }
   }
-  return { config: validateConfig(merged, filepath ?? 'defaults, environment and flags'), filepath, origins };
+  return { config: await validateConfig(merged, filepath ?? 'defaults, environment and flags'), filepath, origins };
 }

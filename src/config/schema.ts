@@ -4,20 +4,9 @@
  * and the table of keys in docs/configuration.md.
  */
 import { z } from 'zod';
+import { CHANNELS, DISTROS, FUSE_STATES, GROUPS, MODES, PULL_POLICIES } from './values.js';
 
-/**
- * The modes, least privileged first: the recovery ladder climbs this list.
- * `default` is the engine's default security (no options): auto never picks it,
- * it exists for `--mode default` (runners that cannot unconfine) and tests.
- */
-export const MODES = ['default', 'native', 'fuse', 'privileged'] as const;
-export type Mode = (typeof MODES)[number];
-const FUSE_STATES = ['usable', 'missing', 'no-permission'] as const;
-
-const GROUPS = ['1.1', '1.2', '2', '3'] as const;
-const CHANNELS = ['alpha', 'beta', 'ea', 'stable', 'rock-solid', 'dev'] as const;
-const DISTROS = ['alpine', 'ubuntu', 'centos', 'fedora'] as const;
-export const PULL_POLICIES = ['missing', 'always', 'never'] as const;
+export { MODES, type Mode } from './values.js';
 
 const imageSchema = z
   .strictObject({
@@ -31,7 +20,7 @@ const imageSchema = z
   })
   .describe('Which werf image to run.');
 
-export const detectSchema = z
+const detectSchema = z
   .strictObject({
     rootlessOverlay: z.boolean().optional().describe('Override: the host kernel can mount overlayfs in an unprivileged user namespace.'),
     fuseDevice: z.enum(FUSE_STATES).optional().describe('Override: state of /dev/fuse on the Docker host.'),
@@ -51,7 +40,8 @@ const volumeName = z
   .regex(VOLUME_NAME, 'allowed: a Docker volume name (two or more of letters, digits, "_", "." and "-", starting with a letter or digit)');
 
 /** What `docker run --user` takes: a user name or uid, optionally ":group" (name or gid). */
-const USER_FORM = /^([a-z_][a-z0-9_.-]*\$?|\d+)(:([a-z_][a-z0-9_.-]*\$?|\d+))?$/i;
+// Both cases spelled out rather than the i flag, which a JSON Schema pattern (and so the check without zod) cannot carry.
+const USER_FORM = /^([a-zA-Z_][a-zA-Z0-9_.-]*\$?|\d+)(:([a-zA-Z_][a-zA-Z0-9_.-]*\$?|\d+))?$/;
 
 const mountSchema = z.strictObject({
   source: z.string().min(1).describe('Host path (absolute, or relative to the project root).'),

@@ -3,7 +3,7 @@ import { connect, explainFailure } from './discover.js';
 import type { DiscoveryFacts } from './candidates.js';
 import { fakeEngine } from '../../test/fakes.js';
 import type { Endpoint, Engine } from './port.js';
-import { hostKeyError } from './ssh-endpoint.js';
+import { classifySshFailure } from './ssh-endpoint.js';
 
 const errno = (code: string) => Object.assign(new Error(`connect ${code} /x.sock`), { code });
 const store = { configDir: '/cfg', readText: () => undefined, exists: () => false, listNames: () => [] };
@@ -37,7 +37,7 @@ describe('explainFailure', () => {
   });
 
   it('an ssh failure anywhere in the cause chain keeps its own message and fix', () => {
-    const ssh = hostKeyError('unknown', { host: 'h', port: 22, username: 'u' }, 'ssh-ed25519', ['/k']);
+    const ssh = classifySshFailure({ host: 'h', username: 'u' }, 255, 'Host key verification failed.\n', { agentSocket: undefined });
     expect(explainFailure(new Error('wrapped', { cause: ssh }), 1000)).toEqual({ kind: 'ssh', reason: ssh.message, remedy: ssh.remedy });
   });
 });
@@ -83,7 +83,7 @@ describe('connect', () => {
   });
 
   it("an ssh endpoint's failure gives its own fix, not a generic one", async () => {
-    const ssh = hostKeyError('changed', { host: 'h', port: 22, username: 'u' }, 'ssh-ed25519', ['/k']);
+    const ssh = classifySshFailure({ host: 'h', username: 'u' }, 255, 'Host key for h has changed and you have requested strict checking.\nHost key verification failed.\n', { agentSocket: undefined });
     const error = (await connect({ facts: facts({ env: { DOCKER_HOST: 'ssh://u@h' } }), timeoutMs: 100 }, opener({ 'ssh://u@h': ssh }, [])).catch(
       (e: unknown) => e,
     )) as { message: string; remedy: string };

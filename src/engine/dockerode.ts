@@ -3,11 +3,10 @@
  * Docker Engine API and turns the library's errors into WerfRunErrors.
  */
 import { readFileSync } from 'node:fs';
-import https from 'node:https';
+import http from 'node:http';
 import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import Docker from 'dockerode';
 import type DockerT from 'dockerode';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type {
@@ -23,30 +22,15 @@ import type {
   PullProgress,
   RegistryAuth,
 } from './port.js';
-import { parseSshUrl } from './ssh-endpoint.js';
-import { localSshFacts, SshHttpAgent } from './ssh-tunnel.js';
+import { parseSshUrl, type SshTarget } from './ssh-endpoint.js';
+import type { SshHttpAgent } from './ssh-tunnel.js';
 
-/**
- * dockerode loads gRPC (BuildKit sessions, unused here) and ssh2 (ssh://
- * endpoints) eagerly: about 40% of werf-run's start-up time and a good part of
- * its memory. Their two entry files are replaced by stubs that load the real
- * module on first use. (werf-run's ssh:// goes through ssh-tunnel.ts, which
- * loads ssh2 itself on its first connection; docker-modem's ssh.js stays unloaded.)
+/*
+ * dockerode requires gRPC (BuildKit sessions) and docker-modem requires ssh2
+ * (its own ssh) at load time; werf-run uses neither. The bundle
+ * (scripts/build.js) replaces both by a stub, so they are neither loaded nor
+ * installed.
  */
-const require = createRequire(import.meta.url);
-function deferModule(file: string): void {
-  if (require.cache[file]) return;
-  const load = (): ((...args: unknown[]) => unknown) => {
-    delete require.cache[file];
-    return require(file) as (...args: unknown[]) => unknown;
-  };
-  const stub = { id: file, filename: file, loaded: true, exports: (...args: unknown[]) => load()(...args) };
-  require.cache[file] = stub as unknown as NodeJS.Module;
-}
-const dockerodeMain = require.resolve('dockerode');
-deferModule(path.join(path.dirname(dockerodeMain), 'session.js'));
-deferModule(path.join(path.dirname(createRequire(dockerodeMain).resolve('docker-modem')), 'ssh.js'));
-const Docker = require('dockerode') as typeof DockerT;
 
 /** dockerode rejects with errors carrying the HTTP status and the engine's JSON body. */
 interface ApiError {
@@ -82,6 +66,51 @@ function statusOf(error: unknown): number | undefined {
   return (error as ApiError)?.statusCode;
 }
 
+/** node:https (and TLS with it) loads only for an endpoint that uses it. */
+const nodeRequire = createRequire(import.meta.url);
+
+/**
+ * Node's global agent (keep-alive, as in Node >= 19), minus one cost: for every
+ * request it works out a TLS server name from the Host header, compiling and
+ * running net.isIP's large IPv6 pattern (several ms on each start), which a
+ * unix socket never uses.
+ */
+let unixAgent: http.Agent | undefined;
+function unixSocketAgent(): http.Agent {
+  unixAgent ??= new http.Agent({ keepAlive: true, timeout: 5000, servername: '' } as http.AgentOptions);
+  return unixAgent;
+}
+
+/**
+ * The ssh:// transport (ssh-tunnel.ts), loaded on the first connection: a
+ * chunk of its own in the bundle, which runs on other endpoints never load.
+ */
+class LazySshAgent extends http.Agent {
+  private real: Promise<SshHttpAgent> | undefined;
+  private destroyed = false;
+
+  constructor(target: SshTarget) {
+    super();
+    this.createConnection = ((options: unknown, callback: (error: Error | null, socket?: unknown) => void) => {
+      this.real ??= import('./ssh-tunnel.js').then((m) => new m.SshHttpAgent(target, m.localSshFacts()));
+      this.real.then(
+        (agent) => {
+          if (this.destroyed) callback(new WerfRunError('the ssh connection was closed'));
+          else (agent.createConnection as unknown as (o: unknown, cb: typeof callback) => void)(options, callback);
+        },
+        (error: Error) => callback(error),
+      );
+      return undefined;
+    }) as unknown as typeof this.createConnection;
+  }
+
+  override destroy(): void {
+    super.destroy();
+    this.destroyed = true;
+    void this.real?.then((agent) => agent.destroy());
+  }
+}
+
 function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
   let url: URL;
   try {
@@ -104,7 +133,7 @@ function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
   };
   switch (url.protocol) {
     case 'unix:':
-      return { socketPath: decodeURIComponent(url.pathname) };
+      return { socketPath: decodeURIComponent(url.pathname), agent: unixSocketAgent() } as DockerT.DockerOptions;
     case 'npipe:':
       return { socketPath: `//./pipe${decodeURIComponent(url.pathname).replace(/^\/\/\.\/pipe/, '')}` };
     case 'tcp:':
@@ -119,14 +148,14 @@ function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
         cert: readTls(tls?.certFile),
         key: readTls(tls?.keyFile),
         // DOCKER_TLS without DOCKER_TLS_VERIFY, or a context with SkipTLSVerify: encrypt, do not verify.
-        ...(tls && !tls.verify ? { agent: new https.Agent({ rejectUnauthorized: false }) } : {}),
+        ...(tls && !tls.verify ? { agent: new (nodeRequire('node:https') as typeof import('node:https')).Agent({ rejectUnauthorized: false }) } : {}),
       };
     }
     case 'ssh:': {
-      // Not docker-modem's own ssh (no host-key check, no key files, a
-      // stack-trace on a failed command): HTTP over ssh-tunnel.ts's sessions.
-      const target = parseSshUrl(endpoint.url, os.userInfo().username);
-      return { protocol: 'http', host: target.host, port: target.port, agent: new SshHttpAgent(target, localSshFacts()) } as DockerT.DockerOptions;
+      // Not docker-modem's own ssh (ssh2, which reads neither ~/.ssh/config nor
+      // known_hosts): the system ssh, as the docker CLI runs it (ssh-tunnel.ts).
+      const target = parseSshUrl(endpoint.url);
+      return { protocol: 'http', host: target.host, port: target.port, agent: new LazySshAgent(target) } as DockerT.DockerOptions;
     }
     default:
       throw new WerfRunError(`unsupported Docker endpoint ${endpoint.url} (from ${endpoint.source})`, {
@@ -153,11 +182,11 @@ function securityOptions(raw: unknown): string[] {
 export class DockerodeEngine implements Engine {
   private readonly docker: DockerT;
   /** The ssh:// connection, if any: closed when the engine does not answer (a pending handshake would keep werf-run alive). */
-  private readonly ssh: SshHttpAgent | undefined;
+  private readonly ssh: LazySshAgent | undefined;
 
   constructor(readonly endpoint: Endpoint) {
     const options = dockerOptions(endpoint) as DockerT.DockerOptions & { agent?: unknown };
-    this.ssh = options.agent instanceof SshHttpAgent ? options.agent : undefined;
+    this.ssh = options.agent instanceof LazySshAgent ? options.agent : undefined;
     this.docker = new Docker(options);
   }
 

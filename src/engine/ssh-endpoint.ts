@@ -1,25 +1,21 @@
 /**
  * ssh:// endpoints, the pure part: what the URL means (as the docker CLI's
- * connhelper reads it), whether a host key is the one known_hosts records
- * (the check the user's ssh does for the docker CLI), which key files to offer,
- * and what each way of failing means for the user. ssh-tunnel.ts does the I/O.
+ * connhelper reads it), the ssh command lines werf-run runs (the docker CLI's:
+ * the system `ssh`, so ~/.ssh/config, the agent, known_hosts and ProxyJump
+ * behave exactly as for `docker -H ssh://`), and what ssh's exit status and
+ * stderr mean for the user. ssh-tunnel.ts does the I/O.
  */
-import { createHmac } from 'node:crypto';
-import path from 'node:path';
 import { UsageError } from '../errors.js';
 
 export interface SshTarget {
   host: string;
-  port: number;
-  username: string;
+  /** Only when the URL names them: otherwise ssh's own config (User, Port) decides. */
+  port?: number;
+  username?: string;
 }
 
-/**
- * ssh://[user@]host[:port], like the docker CLI: no password, no path, no
- * query. Without a user the local user name is used (what ssh does without
- * a User in ~/.ssh/config).
- */
-export function parseSshUrl(url: string, localUser: string): SshTarget {
+/** ssh://[user@]host[:port], like the docker CLI: no password, no path, no query. */
+export function parseSshUrl(url: string): SshTarget {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -36,100 +32,49 @@ export function parseSshUrl(url: string, localUser: string): SshTarget {
   if (!parsed.hostname) bad('no host');
   return {
     host: parsed.hostname.replace(/^\[|\]$/g, ''),
-    port: parsed.port ? Number(parsed.port) : 22,
-    username: parsed.username ? decodeURIComponent(parsed.username) : localUser,
+    ...(parsed.port ? { port: Number(parsed.port) } : {}),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
   };
 }
 
-/** How ssh writes the host in known_hosts: bare for port 22, else [host]:port. */
-export function knownHostsName(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
+/** How ssh names the host in known_hosts and its messages: bare for port 22, else [host]:port. */
+export function knownHostsName(host: string, port: number | undefined): string {
+  return port === undefined || port === 22 ? host : `[${host}]:${port}`;
 }
 
-/** The key type named inside an SSH public key blob (its first string). */
-export function keyTypeOf(blob: Buffer): string {
-  if (blob.length < 4) return '';
-  const len = blob.readUInt32BE(0);
-  return blob.subarray(4, 4 + len).toString('latin1');
+/** ssh's arguments that select the target (the docker CLI's connhelper: -l, -p, then `--` and the host). */
+function targetArgs(target: SshTarget): string[] {
+  return [...(target.username ? ['-l', target.username] : []), ...(target.port ? ['-p', String(target.port)] : []), '--', target.host];
 }
 
-function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-  return re.test(name);
-}
-
-/** Does a known_hosts host field (comma-separated patterns, negations, or one |1|salt|hash) name this host? */
-export function hostFieldMatches(field: string, name: string): boolean {
-  if (field.startsWith('|1|')) {
-    const [, , salt, hash] = field.split('|');
-    if (!salt || !hash) return false;
-    return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
-  }
-  let matched = false;
-  for (const pattern of field.split(',')) {
-    if (pattern.startsWith('!')) {
-      if (globMatch(pattern.slice(1), name)) return false;
-    } else if (globMatch(pattern, name)) {
-      matched = true;
-    }
-  }
-  return matched;
-}
-
-export type HostKeyVerdict = 'known' | 'changed' | 'unknown' | 'revoked';
+/** The docker CLI's flags: a connect timeout unless the user's own flags set one, and no pseudo-terminal. */
+const BASE_FLAGS = ['-o', 'ConnectTimeout=30', '-T'];
 
 /**
- * The verdict of known_hosts texts on the key a server offered, as OpenSSH
- * decides it: a matching line with this key is "known"; a line for this host
- * with another key of the same type means the key "changed" (ssh's REMOTE HOST
- * IDENTIFICATION HAS CHANGED); @revoked wins over all. @cert-authority lines are
- * not used (werf-run checks plain host keys only).
+ * The ssh command lines of one run: a master that holds the one authenticated
+ * connection (its control socket at controlPath) and, per API connection, a
+ * client that runs `docker system dial-stdio` over it. Without a control path
+ * (no ControlMaster support, e.g. Windows' OpenSSH) each dial is its own ssh,
+ * as in the docker CLI.
  */
-export function checkHostKey(texts: readonly string[], host: string, port: number, key: Buffer): HostKeyVerdict {
-  const name = knownHostsName(host, port);
-  const type = keyTypeOf(key);
-  const offered = key.toString('base64');
-  let known = false;
-  let changed = false;
-  for (const text of texts) {
-    for (const raw of text.split('\n')) {
-      const line = raw.trim();
-      if (!line || line.startsWith('#')) continue;
-      const fields = line.split(/\s+/);
-      const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
-      const [hosts, lineType, lineKey] = fields;
-      if (!hosts || !lineType || !lineKey || !hostFieldMatches(hosts, name)) continue;
-      if (marker === '@revoked') {
-        if (lineKey === offered) return 'revoked';
-        continue;
-      }
-      if (marker !== undefined) continue;
-      if (lineKey === offered) known = true;
-      else if (lineType === type) changed = true;
-    }
-  }
-  return known ? 'known' : changed ? 'changed' : 'unknown';
+export function sshMasterArgs(target: SshTarget, controlPath: string): string[] {
+  return [...BASE_FLAGS, '-M', '-S', controlPath, '-o', 'ControlPersist=no', '-N', ...targetArgs(target)];
 }
 
-/** The files ssh reads host keys from (the user's first). */
-export function knownHostsFiles(home: string): string[] {
-  return [path.join(home, '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts'];
+export function sshDialArgs(target: SshTarget, controlPath: string | undefined): string[] {
+  const mux = controlPath ? ['-S', controlPath, '-o', 'ControlMaster=no'] : [];
+  return [...BASE_FLAGS, ...mux, ...targetArgs(target), 'docker', 'system', 'dial-stdio'];
 }
 
-/** The private keys ssh offers by default, in its order. */
-export function defaultIdentityFiles(home: string): string[] {
-  return ['id_rsa', 'id_ecdsa', 'id_ed25519'].map((base) => path.join(home, '.ssh', base));
-}
-
-/** What werf-run offers the server, for messages. */
-export function describeOffer(agentSocket: string | undefined, keyFiles: readonly string[]): string {
-  const parts = [];
-  if (agentSocket) parts.push(`the keys of the ssh agent at SSH_AUTH_SOCK=${agentSocket}`);
-  if (keyFiles.length > 0) parts.push(keyFiles.join(', '));
-  return parts.length > 0 ? parts.join(' and ') : 'no key at all (SSH_AUTH_SOCK is not set and there is no unencrypted ~/.ssh/id_rsa, id_ecdsa or id_ed25519)';
-}
-
-export type SshFailureCode = 'SSH_UNREACHABLE' | 'SSH_HOSTKEY_UNKNOWN' | 'SSH_HOSTKEY_CHANGED' | 'SSH_HOSTKEY_REVOKED' | 'SSH_AUTH' | 'SSH_REMOTE' | 'SSH_PROTOCOL';
+export type SshFailureCode =
+  | 'SSH_CLIENT'
+  | 'SSH_UNREACHABLE'
+  | 'SSH_HOSTKEY_UNKNOWN'
+  | 'SSH_HOSTKEY_CHANGED'
+  | 'SSH_HOSTKEY_REVOKED'
+  | 'SSH_AUTH'
+  | 'SSH_REMOTE'
+  | 'SSH_PROTOCOL';
 
 /** An ssh failure with its meaning in words and the fix: discover.ts shows both. */
 export class SshError extends Error {
@@ -146,63 +91,105 @@ export class SshError extends Error {
 
 /** The command a user runs to check the same connection with their ssh (and record the host key after checking it). */
 export function sshCommand(target: SshTarget, command: string): string {
-  return `ssh ${target.port === 22 ? '' : `-p ${target.port} `}${target.username}@${target.host} ${command}`;
+  const user = target.username ? `${target.username}@` : '';
+  return `ssh ${target.port === undefined || target.port === 22 ? '' : `-p ${target.port} `}${user}${target.host} ${command}`;
 }
 
-export function hostKeyError(verdict: Exclude<HostKeyVerdict, 'known'>, target: SshTarget, keyType: string, files: readonly string[]): SshError {
+/** The last few meaningful lines ssh wrote, for a message. */
+function lastLines(stderr: string, n = 3): string {
+  return stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !/^@+$/.test(l))
+    .slice(-n)
+    .join(' ')
+    .slice(0, 400);
+}
+
+export interface SshFailureContext {
+  /** SSH_AUTH_SOCK as werf-run saw it, for the auth failure's message. */
+  agentSocket: string | undefined;
+}
+
+/**
+ * What an ssh process that failed means (pure). ssh exits 255 on its own
+ * errors and says which on stderr; any other status is the remote command's
+ * (`docker system dial-stdio`): see remoteError.
+ */
+export function classifySshFailure(target: SshTarget, exitCode: number | null, stderr: string, context: SshFailureContext): SshError {
   const name = knownHostsName(target.host, target.port);
   const check = sshCommand(target, 'docker version');
-  switch (verdict) {
-    case 'unknown':
-      return new SshError(
-        'SSH_HOSTKEY_UNKNOWN',
-        `the ssh host key of ${name} (${keyType}) is not in ${files.join(' or ')}; werf-run does not trust unknown hosts`,
-        `connect once with your ssh, check the fingerprint it shows and accept it: ${check}`,
-      );
-    case 'changed':
-      return new SshError(
-        'SSH_HOSTKEY_CHANGED',
-        `the ssh host key of ${name} (${keyType}) differs from the one in ${files.join(' or ')}: the host was reinstalled, or someone is intercepting the connection`,
-        `find out why the key changed; if it is legitimate, remove the old key (ssh-keygen -R '${name}') and accept the new one: ${check}`,
-      );
-    case 'revoked':
-      return new SshError('SSH_HOSTKEY_REVOKED', `the ssh host key of ${name} (${keyType}) is marked @revoked in ${files.join(' or ')}`, 'do not connect to this host until its key is replaced');
+  if (exitCode !== 255 && exitCode !== null) return remoteError(target, exitCode, stderr);
+  const keyType = /(?:The |No |for the )(\w+) (?:host )?key/.exec(stderr)?.[1];
+  const typed = keyType ? ` (${keyType})` : '';
+  if (/REVOKED HOST KEY|was revoked/.test(stderr)) {
+    return new SshError('SSH_HOSTKEY_REVOKED', `the ssh host key of ${name}${typed} is marked @revoked in known_hosts; ssh refused it`, 'do not connect to this host until its key is replaced');
   }
-}
-
-export function authError(target: SshTarget, offer: string, cause?: unknown): SshError {
+  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/.test(stderr)) {
+    const offending = /Offending \S+ key in (.+):\d+/.exec(stderr)?.[1];
+    return new SshError(
+      'SSH_HOSTKEY_CHANGED',
+      `the ssh host key of ${name}${typed} differs from the one in ${offending ?? 'known_hosts'}: the host was reinstalled, or someone is intercepting the connection`,
+      `find out why the key changed; if it is legitimate, remove the old key (ssh-keygen -R '${name}') and accept the new one: ${check}`,
+    );
+  }
+  if (/Host key verification failed|host key is known for|No \w+ host key is known/.test(stderr)) {
+    return new SshError(
+      'SSH_HOSTKEY_UNKNOWN',
+      `the ssh host key of ${name}${typed} is not in known_hosts and ssh could not ask about it (Host key verification failed)`,
+      `connect once with your ssh, check the fingerprint it shows and accept it: ${check}`,
+    );
+  }
+  if (/Permission denied \(|Too many authentication failures|no more authentication methods/i.test(stderr)) {
+    const offered = context.agentSocket
+      ? `the keys of the ssh agent at SSH_AUTH_SOCK=${context.agentSocket} and those of your ssh config`
+      : 'only the key files of your ssh config (SSH_AUTH_SOCK is not set: no agent)';
+    return new SshError(
+      'SSH_AUTH',
+      `ssh authentication${target.username ? ` as ${target.username}` : ''} on ${name} failed (${lastLines(stderr, 1)}); ssh offered ${offered}`,
+      `load the right key into your ssh agent (eval $(ssh-agent); ssh-add ~/.ssh/<key>), set IdentityFile in ~/.ssh/config, or add your public key to the remote user's ~/.ssh/authorized_keys; check with: ${check}`,
+    );
+  }
+  const connect = /ssh: connect to host \S+ port \d+: (.+)/.exec(stderr)?.[1]?.trim();
+  const resolve = /ssh: Could not resolve hostname [^:]+: (.+)/.exec(stderr)?.[1]?.trim();
+  if (connect || resolve) {
+    const why =
+      resolve ? `the host name does not resolve (${resolve})`
+      : /Connection refused/i.test(connect ?? '') ? 'connection refused (ECONNREFUSED): no ssh server listens there'
+      : /timed out/i.test(connect ?? '') ? `the connection timed out (${connect})`
+      : connect!;
+    return new SshError('SSH_UNREACHABLE', `cannot reach the ssh server at ${name}: ${why}`, `check the host and port of the endpoint and that sshd runs there (${check})`);
+  }
+  if (/kex_exchange_identification|ssh_exchange_identification|banner exchange|Bad protocol version|Protocol major versions differ|Connection closed by|Connection reset by/i.test(stderr)) {
+    return new SshError('SSH_PROTOCOL', `the ssh handshake with ${name} failed: ${lastLines(stderr, 2)}`, `check that it is an ssh server (${check})`);
+  }
+  const said = lastLines(stderr);
   return new SshError(
-    'SSH_AUTH',
-    `ssh authentication as ${target.username} on ${knownHostsName(target.host, target.port)} failed; werf-run offered ${offer}`,
-    `load the right key into your ssh agent (eval $(ssh-agent); ssh-add ~/.ssh/<key>) or add your public key to ~${target.username}/.ssh/authorized_keys on ${target.host}; check with: ${sshCommand(target, 'docker version')}`,
-    { cause },
+    'SSH_PROTOCOL',
+    `ssh to ${name} failed${exitCode === null ? ' (killed)' : ` (exit ${exitCode})`}${said ? `: ${said}` : ''}`,
+    `run the same ssh to see why: ${check}`,
   );
 }
 
-/** No ssh server to talk to: the TCP connection failed (refused, unresolvable, unreachable). */
-export function unreachableError(target: SshTarget, cause: Error & { code?: unknown }): SshError {
-  const code = typeof cause.code === 'string' ? cause.code : '';
-  const why =
-    code === 'ECONNREFUSED' ? 'connection refused (ECONNREFUSED): no ssh server listens there'
-    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `the host name does not resolve (${code})`
-    : `${cause.message}`;
+/** The system ssh could not be started at all. */
+export function clientMissingError(cause: Error & { code?: unknown }): SshError {
   return new SshError(
-    'SSH_UNREACHABLE',
-    `cannot reach the ssh server at ${knownHostsName(target.host, target.port)}: ${why}`,
-    `check the host and port of the endpoint and that sshd runs there (${sshCommand(target, 'docker version')})`,
+    'SSH_CLIENT',
+    `cannot run the ssh client (ssh): ${cause.code === 'ENOENT' ? 'it is not on the PATH' : cause.message}`,
+    'install the OpenSSH client (apt-get install openssh-client, or your system\'s package): werf-run uses it for ssh:// endpoints, as the docker CLI does',
     { cause },
   );
 }
 
 /** `docker system dial-stdio` failed on the remote host: docker missing, or no engine there. */
 export function remoteError(target: SshTarget, exitCode: number | undefined, stderr: string): SshError {
-  const said = stderr.trim().split('\n').slice(-3).join(' ').slice(0, 400);
+  const said = lastLines(stderr);
   const missing = exitCode === 127 || /command not found|not found/i.test(said);
   return new SshError(
     'SSH_REMOTE',
     `on ${target.host}, \`docker system dial-stdio\` failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}${said ? `: ${said}` : ''}`,
     missing
       ? `install the docker CLI on ${target.host} and make sure it is on the PATH of non-interactive ssh sessions (check: ${sshCommand(target, 'docker version')})`
-      : `start the Docker Engine on ${target.host}, or let ${target.username} use it (check: ${sshCommand(target, 'docker version')})`,
+      : `start the Docker Engine on ${target.host}, or let ${target.username ?? 'the ssh user'} use it (check: ${sshCommand(target, 'docker version')})`,
   );
 }

@@ -1,78 +1,55 @@
 /**
- * The Docker API over ssh, as the docker CLI does it: each HTTP connection is
- * an ssh session running `docker system dial-stdio` on the remote host, whose
- * stdin/stdout are the engine's socket. ssh2 does the ssh in-process (loaded
- * on first use: only ssh:// users pay for it); the host key is checked against
- * known_hosts and the keys offered are the agent's and ssh's default key files.
+ * The Docker API over ssh, as the docker CLI does it: the system `ssh` runs
+ * `docker system dial-stdio` on the remote host and its stdin/stdout are the
+ * engine's socket. ssh itself reads ~/.ssh/config (User, Port, ProxyJump,
+ * IdentityFile, ControlMaster), asks the agent and checks known_hosts.
+ *
+ * One ssh connection per run: the first dial starts a master (`ssh -M -N`, its
+ * control socket in a private temp dir) and every API connection is a
+ * `docker system dial-stdio` session multiplexed over it, so the handshake and
+ * any prompt happen once. The master is killed when the agent is destroyed or
+ * werf-run exits; the sessions end with their HTTP connections.
  */
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import { createRequire } from 'node:module';
 import os from 'node:os';
+import path from 'node:path';
 import { Duplex } from 'node:stream';
-import type * as Ssh2 from 'ssh2';
-import {
-  SshError,
-  authError,
-  checkHostKey,
-  defaultIdentityFiles,
-  describeOffer,
-  hostKeyError,
-  keyTypeOf,
-  knownHostsFiles,
-  knownHostsName,
-  sshCommand,
-  remoteError,
-  unreachableError,
-  type SshTarget,
-} from './ssh-endpoint.js';
-
-const require = createRequire(import.meta.url);
+import { classifySshFailure, clientMissingError, sshDialArgs, sshMasterArgs, type SshError, type SshTarget } from './ssh-endpoint.js';
 
 export interface SshFacts {
   agentSocket: string | undefined;
-  home: string;
-  readText(file: string): string | undefined;
+  /** false where OpenSSH has no ControlMaster (Windows): one ssh per API connection, as the docker CLI does. */
+  multiplex: boolean;
+  /** The ssh program (the docker CLI runs `ssh` from the PATH). */
+  program: string;
 }
-
-const readText = (file: string): string | undefined => {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
 
 export const localSshFacts = (env: NodeJS.ProcessEnv = process.env): SshFacts => ({
   agentSocket: env.SSH_AUTH_SOCK || undefined,
-  home: os.homedir(),
-  readText,
+  multiplex: process.platform !== 'win32',
+  program: 'ssh',
 });
 
-/** The unencrypted default key files that exist (an encrypted one needs a passphrase: use the agent). */
-function keyFiles(ssh2: typeof Ssh2, facts: SshFacts): { file: string; key: Ssh2.ParsedKey }[] {
-  const out: { file: string; key: Ssh2.ParsedKey }[] = [];
-  for (const file of defaultIdentityFiles(facts.home)) {
-    const text = facts.readText(file);
-    if (text === undefined) continue;
-    const parsed = ssh2.utils.parseKey(text);
-    const key = Array.isArray(parsed) ? parsed[0] : parsed;
-    if (key && !(key instanceof Error)) out.push({ file, key });
-  }
-  return out;
+/** Keeps at most this much of an ssh process's stderr for the message. */
+const STDERR_LIMIT = 8000;
+
+function collectStderr(child: ChildProcess): () => string {
+  let text = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (text.length < STDERR_LIMIT) text += chunk.toString('utf8');
+  });
+  return () => text;
 }
 
-/**
- * An http.Agent whose connections are `docker system dial-stdio` sessions.
- * They share one ssh connection (a handshake per API call costs hundreds of
- * ms); its socket is unref'd while no session is open, so an idle connection
- * never keeps werf-run from exiting. destroy() closes it.
- */
+/** An http.Agent whose connections are `docker system dial-stdio` sessions of the system ssh. */
 export class SshHttpAgent extends http.Agent {
-  private connection: Promise<{ conn: Ssh2.Client; sock: net.Socket }> | undefined;
-  private current: { conn: Ssh2.Client; sock: net.Socket } | undefined;
-  private sessions = 0;
+  private master: Promise<string | undefined> | undefined;
+  private masterProcess: ChildProcess | undefined;
+  private dir: string | undefined;
+  private readonly sessions = new Set<ChildProcess>();
+  private readonly onExit = (): void => this.destroy();
 
   constructor(
     readonly target: SshTarget,
@@ -88,168 +65,151 @@ export class SshHttpAgent extends http.Agent {
     }) as unknown as typeof this.createConnection;
   }
 
+  /** Ends every ssh process of this agent and removes the control socket's dir. Safe to call twice, and from process 'exit'. */
   override destroy(): void {
     super.destroy();
-    this.current?.conn.end();
-    this.current?.sock.destroy();
-    this.current = undefined;
-    this.connection = undefined;
+    for (const child of this.sessions) child.kill('SIGTERM');
+    this.sessions.clear();
+    this.masterProcess?.kill('SIGTERM');
+    this.masterProcess = undefined;
+    this.master = undefined;
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+    process.removeListener('exit', this.onExit);
   }
 
   private async dial(): Promise<Duplex> {
-    const connection = (this.connection ??= this.connect());
-    let ssh: { conn: Ssh2.Client; sock: net.Socket };
-    try {
-      ssh = await connection;
-    } catch (error) {
-      if (this.connection === connection) this.connection = undefined;
-      throw error;
-    }
-    this.sessions++;
-    ssh.sock.ref();
-    const release = (): void => {
-      if (--this.sessions === 0) ssh.sock.unref();
-    };
-    try {
-      const channel = await dialStdio(ssh.conn, this.target);
-      channel.once('close', release);
-      return channel;
-    } catch (error) {
-      release();
-      throw error;
-    }
-  }
-
-  private connect(): Promise<{ conn: Ssh2.Client; sock: net.Socket }> {
-    const { target, facts } = this;
-    const ssh2 = require('ssh2') as typeof Ssh2;
-    const keys = keyFiles(ssh2, facts);
-    const offer = describeOffer(facts.agentSocket, keys.map((k) => k.file));
-    const methods: Ssh2.AnyAuthMethod[] = [
-      ...(facts.agentSocket ? [{ type: 'agent' as const, username: target.username, agent: facts.agentSocket }] : []),
-      ...keys.map(({ key }) => ({ type: 'publickey' as const, username: target.username, key })),
-    ];
-    if (methods.length === 0) return Promise.reject(authError(target, offer));
-
-    const files = knownHostsFiles(facts.home);
-    let refused: SshError | undefined;
-    const hostVerifier = (key: Buffer): boolean => {
-      const texts = files.map((f) => facts.readText(f)).filter((t): t is string => t !== undefined);
-      const verdict = checkHostKey(texts, target.host, target.port, key);
-      if (verdict === 'known') return true;
-      refused = hostKeyError(verdict, target, keyTypeOf(key), files);
-      return false;
-    };
-
-    return new Promise((resolve, reject) => {
-      const conn = new ssh2.Client();
-      // werf-run's own socket, so that it can be unref'd while idle.
-      const sock = net.connect(target.port, target.host);
-      // Known to destroy() from the start: a handshake that never ends must not keep werf-run alive.
-      this.current = { conn, sock };
-      let ready = false;
-      const forget = (): void => {
-        if (this.current?.conn === conn) {
-          this.current = undefined;
-          this.connection = undefined;
-        }
-      };
-      conn.on('error', (error: Error & { level?: string }) => {
-        forget();
-        sock.destroy();
-        if (ready) return; // open sessions see their streams fail
-        if (refused) reject(refused);
-        else if (error.level === 'client-authentication') reject(authError(target, offer, error));
-        else if (error.level === 'client-socket') reject(unreachableError(target, error));
-        else reject(new SshError('SSH_PROTOCOL', `the ssh handshake with ${knownHostsName(target.host, target.port)} failed: ${error.message}`, `check that it is an ssh server (${sshCommand(target, 'docker version')})`, { cause: error }));
-      });
-      conn.on('close', () => {
-        forget();
-        // Closed before the handshake ended without an error (by the server, or by destroy()).
-        if (!ready) reject(new SshError('SSH_PROTOCOL', `the ssh server at ${knownHostsName(target.host, target.port)} closed the connection during the handshake`, `check the server's logs and that it lets ${target.username} in (${sshCommand(target, 'docker version')})`));
-      });
-      conn.on('ready', () => {
-        ready = true;
-        resolve({ conn, sock });
-      });
-      conn.connect({ sock, username: target.username, authHandler: methods, hostVerifier, readyTimeout: 0 });
-    });
-  }
-}
-
-/** One `docker system dial-stdio` session: its stdin/stdout are the engine's socket. */
-function dialStdio(conn: Ssh2.Client, target: SshTarget): Promise<Duplex> {
-  return new Promise((resolve, reject) => {
-    conn.exec('docker system dial-stdio', (error, channel) => {
-      if (error) {
-        reject(new SshError('SSH_PROTOCOL', `ssh to ${target.host} could not run docker system dial-stdio: ${error.message}`, 'check that the ssh server allows commands for this user (and MaxSessions)', { cause: error }));
-        return;
+    let controlPath: string | undefined;
+    if (this.facts.multiplex) {
+      const master = (this.master ??= this.startMaster());
+      try {
+        controlPath = await master;
+      } catch (error) {
+        if (this.master === master) this.master = undefined;
+        throw error;
       }
-      resolve(new DialStdioSocket(channel, target));
+    }
+    const child = this.spawn(sshDialArgs(this.target, controlPath), ['pipe', 'pipe', 'pipe']);
+    this.sessions.add(child);
+    child.once('exit', () => this.sessions.delete(child));
+    return new DialStdioSocket(child, (code, stderr) => classifySshFailure(this.target, code, stderr, this.facts));
+  }
+
+  private spawn(args: string[], stdio: ('pipe' | 'ignore')[]): ChildProcess {
+    return spawn(this.facts.program, args, { stdio, windowsHide: true });
+  }
+
+  /**
+   * Starts the master and resolves with its control socket once ssh has
+   * connected and authenticated (ssh creates the socket only then), or
+   * rejects with what ssh said when it exits first.
+   */
+  private startMaster(): Promise<string> {
+    this.dir ??= mkdtempSync(path.join(os.tmpdir(), 'werf-run-ssh-'));
+    process.on('exit', this.onExit);
+    const controlPath = path.join(this.dir, 'c');
+    const child = this.spawn(sshMasterArgs(this.target, controlPath), ['ignore', 'ignore', 'pipe']);
+    this.masterProcess = child;
+    const stderr = collectStderr(child);
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const poll = setInterval(() => {
+        if (done || !existsSync(controlPath)) return;
+        done = true;
+        clearInterval(poll);
+        // An idle master never keeps werf-run alive: process 'exit' (or destroy) ends it.
+        child.unref();
+        (child.stderr as { unref?: () => void } | null)?.unref?.();
+        resolve(controlPath);
+      }, 10);
+      child.once('error', (error: Error) => {
+        if (done) return;
+        done = true;
+        clearInterval(poll);
+        reject(clientMissingError(error));
+      });
+      // 'close', not 'exit': ssh's stderr is complete by then.
+      child.once('close', (code: number | null) => {
+        if (this.masterProcess === child) {
+          this.masterProcess = undefined;
+          this.master = undefined;
+        }
+        if (done) return;
+        done = true;
+        clearInterval(poll);
+        // ssh says why on stderr with status 255; a master killed by destroy() reads as "killed".
+        reject(classifySshFailure(this.target, code === 0 ? 255 : code, stderr(), this.facts));
+      });
     });
-  });
+  }
 }
 
 /**
- * The session's channel as the HTTP client's socket. OpenSSH sends the end of
- * a command's output before its exit status, so the end of the stream waits
- * for the status: a dial-stdio that failed (no docker CLI, no engine) becomes
- * an error saying why, not a bare "socket hang up".
+ * One ssh process's stdio as the HTTP client's socket. ssh's stdout ends
+ * before its exit status is known, so the end of the stream waits for the
+ * status: a dial-stdio that failed (no docker CLI, no engine) or an ssh that
+ * failed becomes an error saying why, not a bare "socket hang up".
  */
 class DialStdioSocket extends Duplex {
   constructor(
-    private readonly channel: Ssh2.ClientChannel,
-    target: SshTarget,
+    private readonly child: ChildProcess,
+    failure: (exitCode: number | null, stderr: string) => SshError,
   ) {
     super();
-    let stderr = '';
+    const stderr = collectStderr(child);
     let ended = false;
     let exit: number | null | undefined;
     let settled = false;
     const settle = (): void => {
       if (settled || !ended || exit === undefined) return;
       settled = true;
-      if (exit !== null && exit !== 0) this.destroy(remoteError(target, exit, stderr));
+      if (exit !== 0) this.destroy(failure(exit, stderr()));
       else this.push(null);
     };
-    channel.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < 4000) stderr += chunk.toString('utf8');
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) child.stdout!.pause();
     });
-    channel.on('data', (chunk: Buffer) => {
-      if (!this.push(chunk)) channel.pause();
-    });
-    channel.on('end', () => {
+    child.stdout!.on('end', () => {
       ended = true;
       settle();
     });
-    // (code) for an exit status; (null, signal) when the command was killed, e.g. as the session closed.
-    channel.on('exit', (code: number | null) => {
+    // 'close' (not 'exit'): stderr is complete by then.
+    child.on('close', (code: number | null) => {
       exit = code;
-      settle();
-    });
-    channel.on('close', () => {
       ended = true;
-      if (exit === undefined) exit = null;
       settle();
     });
-    channel.on('error', (error: Error) => this.destroy(error));
+    child.on('error', (error: Error) => this.destroy(clientMissingError(error)));
+    child.stdin!.on('error', () => undefined); // EPIPE when ssh is gone: its exit status says why
   }
 
   override _read(): void {
-    this.channel.resume();
+    this.child.stdout?.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.channel.write(chunk, callback);
+    // A write that fails (EPIPE: ssh is gone) is not the error to report: ssh's exit status and stderr say why (settle()).
+    this.child.stdin!.write(chunk, () => callback());
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.channel.end();
+    this.child.stdin!.end();
     callback();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.channel.destroy();
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     callback(error);
+  }
+
+  // What node:http may call on a net.Socket; a pipe to ssh has nothing to set.
+  setTimeout(): this {
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
   }
 }

@@ -1,0 +1,133 @@
+// The build: `tsc` emits dist/**/*.js and .d.ts (the types of the library
+// entry, and the per-file modules scripts/gen-schema.js and the tests use);
+// esbuild then bundles the CLI and the library entry with every dependency
+// into dist/bundle/, with chunks split off for what only some runs need
+// (doctor, the exports and their YAML/TOML libraries, execa): a warm run
+// loads a handful of files instead of ~260, and the install needs no
+// node_modules. The third-party licences of everything bundled go to
+// dist/bundle/THIRD-PARTY-LICENSES.txt.
+// Usage: node scripts/build.js  (npm run build; also run by npm pack via prepack)
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'dist', 'bundle');
+
+rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+
+/**
+ * dockerode and docker-modem require at load time what werf-run never uses:
+ * BuildKit sessions (gRPC, protobufjs: 8 MB installed), docker-modem's own
+ * ssh (ssh2; werf-run runs the system ssh, src/engine/ssh-tunnel.ts), and the
+ * build-context packer (tar-fs, dockerignore) of buildImage. They are replaced
+ * by a module that says so if anything ever calls it.
+ */
+const UNUSED = [
+  { from: /[\\/]dockerode[\\/]lib$/, request: './session' },
+  { from: /[\\/]dockerode[\\/]lib$/, request: './buildkit' },
+  { from: /[\\/]dockerode[\\/]lib$/, request: 'tar-fs' },
+  { from: /[\\/]dockerode[\\/]lib$/, request: '@balena/dockerignore' },
+  { from: /[\\/]docker-modem[\\/]lib$/, request: './ssh' },
+];
+/**
+ * Built-in modules dockerode and docker-modem require at load time for what
+ * most runs never do (https for TLS endpoints, zlib for build contexts): each
+ * is loaded on first use instead, through a proxy.
+ */
+const LAZY_BUILTINS = [
+  { from: /[\\/]docker-modem[\\/]lib$/, request: 'https' },
+  { from: /[\\/]dockerode[\\/]lib$/, request: 'zlib' },
+  // commander spawns only for executable subcommands, which werf-run has none of.
+  { from: /[\\/]commander[\\/]lib$/, request: 'node:child_process' },
+];
+/** docker-modem's HttpDuplex needs only Duplex, which Node's own stream module has: no copy of readable-stream. */
+const NODE_STREAM = [{ from: /[\\/]docker-modem[\\/]lib$/, request: 'readable-stream' }];
+const unusedModules = {
+  name: 'unused-modules',
+  setup(b) {
+    b.onResolve({ filter: /^(\.\/(session|buildkit|ssh)|tar-fs|@balena\/dockerignore|readable-stream|https|zlib|node:child_process)$/ }, (args) => {
+      const matches = (list) => list.some((u) => u.request === args.path && u.from.test(args.resolveDir));
+      if (matches(NODE_STREAM)) return { path: 'node:stream', external: true };
+      if (matches(LAZY_BUILTINS)) return { path: args.path, namespace: 'lazy-builtin' };
+      if (matches(UNUSED)) return { path: `${args.resolveDir}/${args.path}`, namespace: 'unused' };
+      return undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: `let m; const load = () => (m ??= require('node:${args.path.replace(/^node:/, '')}')); module.exports = new Proxy({}, { get: (_t, key) => load()[key], has: (_t, key) => key in load() });`,
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'unused' }, (args) => ({
+      contents: `module.exports = function unused() { throw new Error(${JSON.stringify(`${args.path.replace(/.*node_modules[\\/]/, '')} is not part of werf-run's bundle`)}); };`,
+      loader: 'js',
+    }));
+  },
+};
+
+// Computed once here rather than on every run, and without zod: src/config/json-schema.ts.
+const { computeConfigJsonSchema } = await import(pathToFileURL(path.join(root, 'dist', 'config', 'json-schema.js')).href);
+const builtJsonSchema = {
+  name: 'built-json-schema',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]config[\\/]json-schema\.ts$/ }, () => ({
+      contents: `export function computeConfigJsonSchema() { return ${JSON.stringify(computeConfigJsonSchema())}; }`,
+      loader: 'js',
+    }));
+  },
+};
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { cli: 'src/cli/process.ts', index: 'src/index.ts' },
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // CommonJS dependencies call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __werfRunCreateRequire } from 'node:module'; const require = __werfRunCreateRequire(import.meta.url);" },
+  // The project's own typescript, found at run time for .werfrunrc.ts (src/config/ts-loader.ts, cosmiconfig).
+  external: ['typescript'],
+  chunkNames: 'chunks/[name]-[hash]',
+  legalComments: 'eof',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  keepNames: false,
+  metafile: true,
+  logLevel: 'warning',
+  plugins: [unusedModules, builtJsonSchema],
+});
+
+/** Every package with code in the bundle, with its licence text. */
+function licences(metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs).filter((i) => !i.startsWith('unused:'))) {
+    // The last node_modules/<name>/ of the path: nested copies are packages of their own.
+    const m = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
+    if (!m) continue;
+    const dir = path.join(root, m[1]);
+    packages.set(dir, m[2]);
+  }
+  const parts = [];
+  for (const [dir, name] of [...packages].sort((a, b) => a[1].localeCompare(b[1]))) {
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
+    if (!file && !pkg.license) throw new Error(`${name} has neither a licence file nor a licence in its package.json`);
+    const author = typeof pkg.author === 'string' ? pkg.author : pkg.author?.name;
+    const text = file
+      ? readFileSync(path.join(dir, file), 'utf8').trim()
+      : `The package ships no licence file; its package.json names the licence ${pkg.license}${author ? `, by ${author}` : ''}.`;
+    const notice = readdirSync(dir).find((f) => /^notice/i.test(f));
+    const noticeText = notice ? `\n\n${notice}:\n${readFileSync(path.join(dir, notice), 'utf8').trim()}` : '';
+    parts.push(`${name}@${pkg.version} (${pkg.license ?? 'see below'})\n${'-'.repeat(60)}\n${text}${noticeText}\n`);
+  }
+  return `werf-run's bundle (dist/bundle/) contains code of these packages, under these licences:\n\n${parts.join('\n')}`;
+}
+writeFileSync(path.join(out, 'THIRD-PARTY-LICENSES.txt'), licences(result.metafile));
+// For analysis (esbuild's analyzer, or npm run bench's notes); not shipped.
+writeFileSync(path.join(root, 'dist', 'bundle-meta.json'), JSON.stringify(result.metafile));
+if (!existsSync(path.join(out, 'cli.js'))) throw new Error('the bundle has no cli.js');
