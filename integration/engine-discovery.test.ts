@@ -86,7 +86,7 @@ describe('finding the Docker Engine', () => {
       env: env({ DOCKER_CONFIG: contextConfig, DOCKER_CONTEXT: 'wr-tcp' }),
     });
     expect(viaFlag.exitCode, viaFlag.stderr).toBe(0);
-    expect(viaFlag.stderr).toContain(`engine: ${second.socketUrl} (from docker context "wr-second" (engine.context or --context))`);
+    expect(viaFlag.stderr).toContain(`engine: ${second.socketUrl} (from docker context "wr-second" (--context))`);
   });
 
   it('a context that does not exist is a config error (exit 2) naming the ones that do', async () => {
