@@ -10,6 +10,7 @@
  */
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import type { z } from 'zod';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { parseWithJsonSchema } from './fast-parse.js';
@@ -249,11 +250,13 @@ async function readConfigFile(file: string): Promise<unknown> {
 /**
  * A parser's message without cosmiconfig's header, as the reason then one code
  * frame. parse-json (JSON) repeats its frame and quotes the whole text after
- * "while parsing"; both go.
+ * "while parsing"; both go. Where the terminal (or CI) supports colours the
+ * parser colours its frame: the message is plain text, so the colours go too.
  */
-function parseErrorDetail(message: string, codeFrame?: unknown): string {
-  const text = message.replace(/^(JSON|YAML) Error in [^:\n]+:\s*/, '');
-  if (typeof codeFrame !== 'string' || codeFrame === '') return text.trim();
+function parseErrorDetail(coloured: string, colouredFrame?: unknown): string {
+  const text = stripVTControlCharacters(coloured).replace(/^(JSON|YAML) Error in [^:\n]+:\s*/, '');
+  const codeFrame = typeof colouredFrame === 'string' ? stripVTControlCharacters(colouredFrame) : undefined;
+  if (codeFrame === undefined || codeFrame === '') return text.trim();
   const reason = text
     .split(codeFrame)
     .join('')
