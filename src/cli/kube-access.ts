@@ -27,7 +27,7 @@ export async function kubeAccessForWerf(input: {
   const command = werfCommand(input.werfArgs);
   if (!usesCluster(command)) return { file: undefined, targets: [], notes: [`kubeconfig: werf ${command ?? ''} does not talk to a cluster; none handed in`] };
   const sources = kubeconfigSources(input.env, input.hostHome);
-  const { parse } = await import('yaml');
+  const { parse } = await loadYaml();
   const docs: Parameters<typeof flattenKubeconfig>[0]['docs'] = [];
   const notes: string[] = [];
   const parseDoc = (text: string, where: string): unknown => {
@@ -51,7 +51,7 @@ export async function kubeAccessForWerf(input: {
   }
   if (docs.length === 0) return { file: undefined, targets: [], notes: [...notes, 'kubeconfig: none on this host; werf gets none'] };
   const flat = flattenKubeconfig({ docs, context: input.env.WERF_KUBE_CONTEXT, readFile: readFileIfExists });
-  const { stringify } = await import('yaml');
+  const { stringify } = await loadYaml();
   const target = path.posix.join(input.home, '.kube', 'config');
   const file: InjectedFile = { path: target, content: Buffer.from(stringify(flat.config)), mode: 0o600, secret: true };
   const from = docs.map((d) => d.source.where).join(', ');
@@ -60,4 +60,14 @@ export async function kubeAccessForWerf(input: {
     targets: flat.targets,
     notes: [...notes, ...flat.notes, `kubeconfig: ${from} flattened${input.env.WERF_KUBE_CONTEXT ? ` and minified to context "${input.env.WERF_KUBE_CONTEXT}"` : ''}, handed to werf as ${target} (mode 0600)`],
   };
+}
+
+/**
+ * The YAML library, loaded only for commands that talk to a cluster. A CommonJS
+ * package: Node gives its exports as named ones, the bundle (scripts/build.js)
+ * may give them only as the default.
+ */
+async function loadYaml(): Promise<typeof import('yaml')> {
+  const loaded = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+  return typeof loaded.parse === 'function' ? loaded : loaded.default!;
 }
