@@ -22,6 +22,11 @@ function maskUrlPasswords(text: string): string {
   return text.replace(URL_PASSWORD, '$1<redacted>@');
 }
 
+/** A value that must not be written out under its name: a secret-looking name, or a URL that carries a password. */
+export function isSecretEntry(name: string, value: string): boolean {
+  return isSecretName(name) || maskUrlPasswords(value) !== value;
+}
+
 /** KEY=VALUE with the value replaced when the name looks secret, and any URL password in the value masked. */
 export function redactEnvEntry(entry: string): string {
   const eq = entry.indexOf('=');

@@ -36,11 +36,13 @@ describe('every format', () => {
     specFor({
       mode: 'fuse',
       hostEnv: { WERF_REPO: 'host-repo-value', GITHUB_TOKEN: 'ghs_hostsecret', WERF_SECRET_KEY: 'k3y-value' },
-      config: { env: { set: { API_TOKEN: 'tok-value', PLAIN: 'plain-value' } } },
+      config: { env: { set: { API_TOKEN: 'tok-value', PLAIN: 'plain-value', MIRROR: 'https://bot:url-pass@mirror.example/x' } } },
     });
   it.each(EXPORT_FORMATS)('%s carries no host env value and no secret value', (format) => {
     const text = renderExport(format, secretSpec());
-    expect(text).not.toMatch(/ghs_hostsecret|k3y-value|tok-value|host-repo-value/);
+    expect(text).not.toMatch(/ghs_hostsecret|k3y-value|tok-value|host-repo-value|url-pass/);
+    // A URL with a password goes by name, like a secret, never masked into a wrong value.
+    expect(text).not.toContain('<redacted>');
     // The runner's config holds no job variables; every other format carries the project's fixed ones.
     if (format === 'gitlab-runner') expect(text).not.toContain('plain-value');
     else expect(text).toContain('plain-value');

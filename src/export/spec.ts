@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { Config, Mode } from '../config/schema.js';
 import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
 import { imageUser, storageDir, werfHomeDir, type ImageUser } from '../plan/contract.js';
-import { CI_JOB_VARS, globToRegExp, isSecretName } from '../plan/env.js';
+import { CI_JOB_VARS, globToRegExp } from '../plan/env.js';
+import { isSecretEntry } from '../config/secrets.js';
 import type { ExportFormat } from './formats.js';
 
 export interface ExportSpec {
@@ -50,9 +51,10 @@ interface ToExportSpecInput {
 export function toExportSpec(input: ToExportSpecInput): ExportSpec {
   const { container } = input.plan;
   // Values from config env.set are the project's own (committed) settings and are
-  // kept, except secret-looking ones: those, like every host variable, go by name only.
+  // kept, except secrets (by name, or a password inside a URL): those, like every
+  // host variable, go by name only.
   const fixed: Record<string, string> = {};
-  for (const [name, value] of Object.entries(input.config.env.set)) if (!isSecretName(name)) fixed[name] = value;
+  for (const [name, value] of Object.entries(input.config.env.set)) if (!isSecretEntry(name, value)) fixed[name] = value;
   const envNames = container.env
     .map((entry) => entry.slice(0, entry.indexOf('=') < 0 ? entry.length : entry.indexOf('=')))
     // werf-run's own settings are not werf's.
