@@ -285,5 +285,6 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
       if (valueAt(layer.values, keyPath.split('.')) !== undefined) origins[keyPath] = source;
     }
   }
-  return { config: await validateConfig(merged, filepath ?? 'defaults, environment and flags'), filepath, origins };
+  // A problem only the merged config shows is still named by the flag or variable that set it.
+  return { config: await validateConfig(merged, filepath ?? 'defaults, environment and flags', origins), filepath, origins };
 }

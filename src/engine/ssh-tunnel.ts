@@ -105,8 +105,11 @@ export class SshHttpAgent extends http.Agent {
    * rejects with what ssh said when it exits first.
    */
   private startMaster(): Promise<string> {
-    this.dir ??= mkdtempSync(path.join(os.tmpdir(), 'werf-run-ssh-'));
-    process.on('exit', this.onExit);
+    // Once per tunnel: a master started again after a failure must not add another exit listener.
+    if (this.dir === undefined) {
+      this.dir = mkdtempSync(path.join(os.tmpdir(), 'werf-run-ssh-'));
+      process.on('exit', this.onExit);
+    }
     const controlPath = path.join(this.dir, 'c');
     const child = this.spawn(sshMasterArgs(this.target, controlPath), ['ignore', 'ignore', 'pipe']);
     this.masterProcess = child;
