@@ -106,4 +106,18 @@ describe('ssh on Docker Desktop and known_hosts', () => {
     ]);
     expect(knownHostsFiles({ hostHome: '/home/u', home: '/home/build', read: () => undefined }).files).toEqual([]);
   });
+  it('an unreadable known_hosts is a warning naming it and the fix, not a stopped run (nobody asked for it by name)', () => {
+    const out = knownHostsFiles({
+      hostHome: '/home/u',
+      home: '/home/build',
+      read: (f) => {
+        if (f === '/etc/ssh/ssh_known_hosts') throw new Error(`EACCES: permission denied, open '${f}'`);
+        return Buffer.from('gitlab.example ssh-ed25519 AAAA\n');
+      },
+    });
+    expect(out.files.map((f) => f.path)).toEqual(['/home/build/.ssh/known_hosts']);
+    expect(out.warnings).toEqual([
+      "ssh: /etc/ssh/ssh_known_hosts not handed in: EACCES: permission denied, open '/etc/ssh/ssh_known_hosts'; git over ssh may then fail host key verification (fix: make it readable by this user)",
+    ]);
+  });
 });

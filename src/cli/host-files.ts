@@ -11,7 +11,7 @@ import path from 'node:path';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { imageUser } from '../plan/contract.js';
-import type { InjectedFile } from '../plan/files.js';
+import { octal, type InjectedFile } from '../plan/files.js';
 
 export interface FileFacts {
   kind: 'file' | 'dir' | 'socket' | 'other';
@@ -37,7 +37,6 @@ function allows(facts: FileFacts, uid: number, gid: number, want: number): boole
   return (bits & want) === want;
 }
 
-const octal = (mode: number): string => `0${mode.toString(8).padStart(3, '0')}`;
 
 export interface ForwardInput {
   env: Readonly<Record<string, string | undefined>>;
@@ -203,20 +202,28 @@ export function useDesktopSshAgent(forwarded: Forwarded): Forwarded {
 }
 
 /** The user's and the system's known_hosts, handed in so git over ssh can verify hosts ("Host key verification failed" otherwise). */
-export function knownHostsFiles(input: { hostHome: string; home: string; read: (file: string) => Buffer | undefined }): { files: InjectedFile[]; notes: string[] } {
+export function knownHostsFiles(input: { hostHome: string; home: string; read: (file: string) => Buffer | undefined }): { files: InjectedFile[]; notes: string[]; warnings: string[] } {
   const files: InjectedFile[] = [];
   const notes: string[] = [];
+  const warnings: string[] = [];
   const pairs = [
     { source: path.join(input.hostHome, '.ssh', 'known_hosts'), target: path.posix.join(input.home, '.ssh', 'known_hosts'), root: false },
     { source: '/etc/ssh/ssh_known_hosts', target: '/etc/ssh/ssh_known_hosts', root: true },
   ];
   for (const { source, target, root } of pairs) {
-    const content = input.read(source);
+    let content: Buffer | undefined;
+    try {
+      content = input.read(source);
+    } catch (error) {
+      // Not asked for by name: an unreadable one is worth a note, not a stopped run.
+      warnings.push(`ssh: ${source} not handed in: ${errorMessage(error)}; git over ssh may then fail host key verification (fix: make it readable by this user)`);
+      continue;
+    }
     if (!content) continue;
     files.push({ path: target, content, mode: 0o644, ...(root ? { uid: 0, gid: 0 } : {}) });
     notes.push(`ssh: ${source} handed in as ${target}`);
   }
-  return { files, notes };
+  return { files, notes, warnings };
 }
 
 /** A file's bytes, or undefined when it does not exist; other errors name the file. */

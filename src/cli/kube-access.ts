@@ -27,7 +27,7 @@ export async function kubeAccessForWerf(input: {
   const command = werfCommand(input.werfArgs);
   if (!usesCluster(command)) return { file: undefined, targets: [], notes: [`kubeconfig: werf ${command ?? ''} does not talk to a cluster; none handed in`] };
   const sources = kubeconfigSources(input.env, input.hostHome);
-  const { parse } = await loadYaml();
+  const { parse, stringify } = await loadYaml();
   const docs: Parameters<typeof flattenKubeconfig>[0]['docs'] = [];
   const notes: string[] = [];
   const parseDoc = (text: string, where: string): unknown => {
@@ -51,7 +51,6 @@ export async function kubeAccessForWerf(input: {
   }
   if (docs.length === 0) return { file: undefined, targets: [], notes: [...notes, 'kubeconfig: none on this host; werf gets none'] };
   const flat = flattenKubeconfig({ docs, context: input.env.WERF_KUBE_CONTEXT, readFile: readFileIfExists });
-  const { stringify } = await loadYaml();
   const target = path.posix.join(input.home, '.kube', 'config');
   const file: InjectedFile = { path: target, content: Buffer.from(stringify(flat.config)), mode: 0o600, secret: true };
   const from = docs.map((d) => d.source.where).join(', ');

@@ -126,7 +126,7 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
   if (view.kind === 'same') return { how: 'bind', line: `project files: bind-mounted ${project.root} (the engine's host sees this checkout)` };
   // Ship: each dir werf needs into its own volume; only what changed since the last run travels.
   if (input.checkOnly) return { how: 'ship', why: view.why, sources: {}, line: `project files: would be shipped into volume ${shipVolumeName(project.root)} (the engine's host does not see this checkout: ${view.why})` };
-  const units = [project.root, ...project.gitDirs].map((dir) => ({ dir, volume: shipVolumeName(dir) }));
+  const units = dirs.map((dir) => ({ dir, volume: shipVolumeName(dir) }));
   const started = Date.now();
   const result = await reporter.task(`shipping ${project.root} to the engine (its host cannot see it)`, () =>
     shipProject(engine, {

@@ -80,7 +80,8 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   const who = imageUser(config.user);
   const ids = imageIds(who.user);
   const hostEnv = hostEnvOf(ctx.env);
-  const knownHosts = config.forward.sshAgent ? knownHostsFiles({ hostHome: os.homedir(), home: who.home, read: readFileIfExists }) : { files: [], notes: [] };
+  const knownHosts = config.forward.sshAgent ? knownHostsFiles({ hostHome: os.homedir(), home: who.home, read: readFileIfExists }) : { files: [], notes: [], warnings: [] };
+  for (const warning of knownHosts.warnings) reporter.warn(warning);
   // Registry credentials: helpers run here, werf gets plain auths (never written to this host's disk).
   const auths = config.forward.dockerConfig
     ? await registryAuthsForWerf({ setup: prepared.dockerSetup, env: ctx.env, werfArgs, image, home: who.home })

@@ -66,7 +66,7 @@ export function archiveEntries(files: readonly InjectedFile[], existing: readonl
   return entries;
 }
 
-const octal = (mode: number): string => `0${mode.toString(8).padStart(3, '0')}`;
+export const octal = (mode: number): string => `0${mode.toString(8).padStart(3, '0')}`;
 
 /** What --dry-run, --verbose and doctor may show of a file: never a secret's content. */
 export function describeInjectedFile(file: InjectedFile): string {
