@@ -309,11 +309,11 @@ describe('an image whose newuidmap/newgidmap are setuid instead of file-capable'
   const SUID_IMAGE = 'werf-run-test/werf-suid:it';
   beforeAll(async () => {
     const name = `werf-run-it-suid-${process.pid}`;
-    await execa('docker', ['rm', '-f', name], { reject: false });
+    await execa('docker', ['rm', '-fv', name], { reject: false });
     await execa('docker', ['run', '--name', name, '--user', 'root', '--network', 'none', TEST_IMAGE, 'sh', '-c',
       'setcap -r /usr/bin/newuidmap && setcap -r /usr/bin/newgidmap && chmod u+s /usr/bin/newuidmap /usr/bin/newgidmap']);
     await execa('docker', ['commit', '-c', 'USER build', name, SUID_IMAGE]);
-    await execa('docker', ['rm', name]);
+    await execa('docker', ['rm', '-v', name]);
   });
   afterAll(async () => {
     await execa('docker', ['rmi', SUID_IMAGE], { reject: false });
