@@ -67,6 +67,27 @@ const unusedModules = {
   },
 };
 
+/**
+ * docker-modem's buildRequest logs every request with
+ * `debug('Sending: %s', util.inspect(options, { showHidden: true, depth: null }))`:
+ * the argument is computed whether or not DEBUG asks for it, and inspecting
+ * the options (with the HTTP agent and its sockets) costs about 20 ms of CPU
+ * in a warm run, a third of it while werf's container is being created.
+ * The statement is kept and guarded by `debug.enabled` (so DEBUG=modem still
+ * prints it); the build fails if the statement is no longer there to guard.
+ */
+const EAGER_DEBUG = /debug\('Sending: %s', util\.inspect\(/;
+const lazyModemDebug = {
+  name: 'lazy-modem-debug',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!EAGER_DEBUG.test(text)) throw new Error(`${args.path}: the eager debug statement scripts/build.js guards is gone; review the plugin lazy-modem-debug`);
+      return { contents: text.replace(EAGER_DEBUG, "if (debug.enabled) debug('Sending: %s', util.inspect("), loader: 'js' };
+    });
+  },
+};
+
 // Computed once here rather than on every run, and without zod: src/config/json-schema.ts.
 const { computeConfigJsonSchema } = await import(pathToFileURL(path.join(root, 'dist', 'config', 'json-schema.js')).href);
 const builtJsonSchema = {
@@ -99,7 +120,7 @@ const result = await build({
   keepNames: false,
   metafile: true,
   logLevel: 'warning',
-  plugins: [unusedModules, builtJsonSchema],
+  plugins: [unusedModules, lazyModemDebug, builtJsonSchema],
 });
 
 /** Every package with code in the bundle, with its licence text. */
