@@ -64,6 +64,7 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
               ulimits: ulimitsFor(info.product),
               mayRun: true,
               checkOnly: true,
+              marker: prepared.marker,
               sameHost: local && process.platform === 'linux' && !prepared.rootlessDaemon,
               reporter,
             })

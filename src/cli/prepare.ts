@@ -11,7 +11,7 @@ import { envLayer, flagsLayer, FLAG_SOURCES, misspelledEnvVars } from '../config
 import type { Config } from '../config/schema.js';
 import { connect } from '../engine/discover.js';
 import { loggingEngine } from '../engine/logging.js';
-import type { Endpoint, Engine, EngineInfo } from '../engine/port.js';
+import type { Endpoint, Engine, EngineInfo, ImageDetails } from '../engine/port.js';
 import { DaemonCache, cacheDir, daemonKey } from '../detect/cache.js';
 import { assertPrivilegedAllowed, chooseMode, showFact, type ModeChoice } from '../detect/choose.js';
 import { daemonUserOf } from '../detect/daemon-user.js';
@@ -21,6 +21,7 @@ import { imageUser } from '../plan/contract.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { resolveImageRef } from '../plan/image.js';
 import { MANAGED_LABEL, type PlanInput } from '../plan/plan.js';
+import type { ProjectMarker } from '../plan/project-view.js';
 import { runProbe } from '../run/probe.js';
 import { ensureImage } from '../run/pull.js';
 import { UsageError } from '../errors.js';
@@ -29,7 +30,7 @@ import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { authProvider, discoveryFacts, readDockerSetup, type DockerSetup } from './docker-setup.js';
 import type { Session } from './lifecycle.js';
-import { findProjectRoot, type ProjectLocation } from './project.js';
+import { findProjectRoot, readProjectMarker, type ProjectLocation } from './project.js';
 
 export type Purpose = 'run' | 'dry-run' | 'export' | 'doctor';
 
@@ -77,6 +78,8 @@ export interface PreparedRun {
   cache: DaemonCache | undefined;
   detection: Detection;
   choice: ModeChoice;
+  /** The project's marker (git's HEAD, a few root files), being read; undefined when no container may check the project. */
+  marker: Promise<ProjectMarker> | undefined;
   /** What plan() needs to know of the host. */
   security: PlanInput['facts'];
   rootlessDaemon: boolean;
@@ -102,15 +105,24 @@ export async function prepareRun(
   const image = resolveImageRef(config.image, keyName(origins));
   beforeEngine?.(config, image);
 
-  const { engine, info, engineError } = await connectEngine(ctx, options, { config, dockerSetup, origins }, reporter, may, session?.openEngine ?? ctx.openEngine);
-  if (engine && may.containers === true) await session?.engineReady(engine);
+  // The project's marker (a git process) is read while the engine answers; only a run that may check the project uses it.
+  const marker = may.containers === true ? handled(readProjectMarker(project.root, project.isGit)) : undefined;
+  // Once the engine answers its ping, the sweep of earlier runs' orphans and
+  // the image lookup go alongside /info: independent requests, answered at once.
+  const early: { sweep?: Promise<void>; image?: Promise<ImageDetails | undefined> } = {};
+  const alongside = (answered: Engine): void => {
+    if (may.containers === true && session) early.sweep = session.engineReady(answered);
+    if (may.pull !== 'no' && config.image.pull !== 'always') early.image = handled(answered.inspectImage(image));
+  };
+  const { engine, info, engineError } = await connectEngine(ctx, options, { config, dockerSetup, origins }, reporter, may, session?.openEngine ?? ctx.openEngine, alongside);
+  if (engine) await early.sweep;
 
   let imageError: unknown;
   if (engine && may.pull !== 'no') {
     try {
       // The probe runs in the werf image, so it must be there first.
       await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
-        ensureImage(engine, image, config.image.pull, authProvider(dockerSetup, ctx.env, image), reporter),
+        ensureImage(engine, image, config.image.pull, authProvider(dockerSetup, ctx.env, image), reporter, early.image),
       );
     } catch (error) {
       if (may.pull === 'required') throw error;
@@ -164,6 +176,7 @@ export async function prepareRun(
     engineError,
     imageError,
     cache,
+    marker,
     detection,
     choice,
     security: {
@@ -173,6 +186,12 @@ export async function prepareRun(
     },
     rootlessDaemon: facts.rootlessDaemon.value ?? false,
   };
+}
+
+/** The same promise, with its rejection handled here too: it may be awaited late, or not at all when an earlier step stops the run. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /** The project (the git root of the working directory) and its config, from every layer. */
@@ -208,6 +227,8 @@ async function connectEngine(
   reporter: Reporter,
   may: Permissions,
   open: (endpoint: Endpoint) => Engine,
+  /** Called once the engine has answered its ping, before /info is asked. */
+  answered: (engine: Engine) => void,
 ): Promise<{ engine: Engine; info: EngineInfo; engineError?: undefined } | { engine?: undefined; info?: undefined; engineError: unknown }> {
   const openEngine = options.verbose ? (endpoint: Endpoint) => loggingEngine(open(endpoint), (m) => reporter.debug(m)) : open;
   return reporter.task('connecting to the Docker Engine', async () => {
@@ -215,6 +236,7 @@ async function connectEngine(
       const facts = discoveryFacts(dockerSetup, config.engine, ctx.env, origins);
       const engine = await connect({ facts, timeoutMs: config.engine.timeoutMs }, openEngine);
       reporter.debug(`engine: ${engine.endpoint.url} (from ${engine.endpoint.source})`);
+      answered(engine);
       const info = await engine.info();
       reporter.debug(`engine: ${info.product} ${info.serverVersion} (API ${info.apiVersion}), kernel ${info.kernelVersion}, storage ${info.storageDriver}`);
       return { engine, info };

@@ -12,7 +12,7 @@ import type { ProjectSource } from '../plan/plan.js';
 import type { DaemonCache } from '../detect/cache.js';
 import { ownContainerId, translatePath } from '../plan/translate.js';
 import { WerfRunError } from '../errors.js';
-import { deniedMessage, type ProjectView } from '../plan/project-view.js';
+import { deniedMessage, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
 import { viewProject } from '../run/project-view.js';
 import path from 'node:path';
 import { describeBytes, manifestVolumeName, shipVolumeName } from '../plan/ship.js';
@@ -39,6 +39,8 @@ export interface ProjectStepInput {
   reporter: Reporter;
   /** Verdicts remembered per daemon (detect/cache.ts): a project seen before with the same marker is not checked again. */
   remembered?: { has(key: string): boolean; remember(key: string): void };
+  /** The project's marker when it is being read already (prepareRun starts it alongside the engine calls). */
+  marker?: Promise<ProjectMarker>;
   /** Only find out how (doctor): ship nothing. */
   checkOnly?: boolean;
   /** /proc/self/mountinfo, /proc/self/cgroup and the hostname (tests pass others). */
@@ -95,7 +97,7 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
         : `werf-run runs in container ${own.id.slice(0, 12)}, whose mounts do not cover ${missing.join(', ')}: the files must be shipped`,
     );
   }
-  const marker = await readProjectMarker(project.root, project.isGit);
+  const marker = await (input.marker ?? readProjectMarker(project.root, project.isGit));
   const key = createHash('sha256').update(JSON.stringify({ marker, gitDirs: project.gitDirs, image: input.image, user: input.user.user, translated })).digest('hex').slice(0, 32);
   const seenBefore = !(own && !translated) && input.remembered?.has(key);
   if (seenBefore) reporter.debug(`project files: ${project.root} with this HEAD and these files was seen by this engine before; not checked again (--reprobe checks)`);

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { askGit, findProjectRoot } from './project.js';
+import { askGit, findProjectRoot, steersGitDiscovery } from './project.js';
 
 const base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'werf-run-project-')));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -106,6 +106,33 @@ describe('the project root without starting git: the same answer as git', () => 
     git(dir, 'config', 'core.worktree', tree);
     expect(await findProjectRoot(dir, {})).toEqual(await askGit(dir));
     expect((await findProjectRoot(dir, {})).root).toBe(tree);
+  });
+
+  it.each([
+    ['GIT_DIR', true],
+    ['GIT_WORK_TREE', true],
+    ['GIT_CEILING_DIRECTORIES', true],
+    ['GIT_CONFIG_COUNT', true],
+    ['GIT_CONFIG_PARAMETERS', true],
+    ['GIT_CONFIG_GLOBAL', true],
+    ['GIT_SSL_CAINFO', false],
+    ['GIT_ASKPASS', false],
+    ['GIT_STRATEGY', false],
+    ['GIT_DEPTH', false],
+  ])('%s steers git\'s discovery: %s', (name, steers) => {
+    expect(steersGitDiscovery({ PATH: '/usr/bin', [name]: 'x' })).toBe(steers);
+  });
+
+  it('variables that do not steer discovery leave the walk git\'s answer', async () => {
+    // A CI job's usual GIT_* variables: git's answer is the same with them.
+    const env = { GIT_SSL_CAINFO: '/etc/ssl/certs/ca-certificates.crt', GIT_STRATEGY: 'fetch', GIT_DEPTH: '20' };
+    const before = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      expect(await findProjectRoot(path.join(repoDir, 'sub'), env)).toEqual(await askGit(path.join(repoDir, 'sub')));
+    } finally {
+      for (const key of Object.keys(env)) if (before[key] === undefined) delete process.env[key];
+    }
   });
 
   it('GIT_DIR and friends steer git: then git itself answers', async () => {

@@ -2,9 +2,9 @@
  * Where the project is: the git root of the working directory, as werf sees
  * it, and the git dirs beyond it. git itself answers, except for the common
  * case it would answer the same for without being started: an ordinary
- * checkout (a `.git` directory with nothing that redirects it) and no GIT_*
- * variable in the environment (GIT_DIR, GIT_WORK_TREE, GIT_CEILING_DIRECTORIES
- * and friends steer git's discovery).
+ * checkout (a `.git` directory with nothing that redirects it) and no
+ * variable in the environment that steers git's discovery (GIT_DIR,
+ * GIT_WORK_TREE, GIT_CEILING_DIRECTORIES and friends: STEERING).
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
@@ -21,9 +21,22 @@ export interface ProjectLocation {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * The variables that change where git finds the repository or which config
+ * it reads (git(1), ENVIRONMENT VARIABLES: "The Git Repository", and the
+ * GIT_CONFIG_* family of git-config(1)); with one of them set, git answers.
+ * Others (GIT_SSL_CAINFO, GIT_ASKPASS, GitLab's GIT_STRATEGY and GIT_DEPTH)
+ * leave discovery alone, and a CI job nearly always has some of them.
+ */
+const STEERING = /^GIT_(DIR|WORK_TREE|COMMON_DIR|CEILING_DIRECTORIES|DISCOVERY_ACROSS_FILESYSTEM|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|INDEX_FILE|NAMESPACE|DEFAULT_HASH|DEFAULT_REF_FORMAT|IMPLICIT_WORK_TREE|PREFIX|CONFIG|CONFIG_.+)$/;
+
+/** Does the environment steer git's discovery (then the walk below is not git's answer)? */
+export function steersGitDiscovery(env: Env): boolean {
+  return Object.keys(env).some((name) => STEERING.test(name) && env[name] !== undefined);
+}
+
 export async function findProjectRoot(cwd: string, env: Env = process.env): Promise<ProjectLocation> {
-  const steered = Object.keys(env).some((name) => name.startsWith('GIT_') && env[name] !== undefined);
-  const walked = steered ? undefined : await plainCheckoutRoot(cwd);
+  const walked = steersGitDiscovery(env) ? undefined : await plainCheckoutRoot(cwd);
   if (walked === 'none') return { root: cwd, isGit: false, gitDirs: [] };
   if (walked) return { root: walked, isGit: true, gitDirs: [] };
   return askGit(cwd);

@@ -126,6 +126,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     sameHost,
     reporter,
     remembered: prepared.cache && !reprobe ? rememberedProjects(prepared.cache) : undefined,
+    marker: prepared.marker,
   }).catch((error: unknown) => {
     // The check starts a short container as werf's user: an unknown user is refused there first, and is the config's mistake as in runWerf.
     throw unknownUserError(error, config.user, keyName(prepared.origins)('user'), image) ?? error;

@@ -29,6 +29,16 @@ describe('ensureImage', () => {
     expect(asked).toBe(false);
   });
 
+  it('takes the answer of a lookup already under way instead of asking the engine again', async () => {
+    let asked = 0;
+    const engine = fakeEngine({ inspectImage: async () => ((asked += 1), undefined) });
+    await ensureImage(engine, 'r.io/w:2', 'never', async () => ({ auth, source: 's' }), recorder().reporter, Promise.resolve({ id: 'sha256:0123456789abcdef0123' }));
+    expect(asked).toBe(0);
+    // The lookup's failure is the run's failure, as if ensureImage had asked.
+    const failed = Promise.reject(new WerfRunError('inspecting image r.io/w:2 on unix:///fake.sock failed: EOF'));
+    await expect(ensureImage(engine, 'r.io/w:2', 'missing', async () => ({ auth, source: 's' }), recorder().reporter, failed)).rejects.toThrow('EOF');
+  });
+
   it('with "never" and no image fails naming the engine', async () => {
     const { engine } = registryEngine(false);
     await expect(ensureImage(engine, 'r.io/w:2', 'never', async () => ({ auth, source: 's' }), recorder().reporter)).rejects.toThrow(

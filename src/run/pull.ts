@@ -1,6 +1,6 @@
 /** Making sure the werf image is on the engine, following the pull policy. */
 import { WerfRunError, errorMessage } from '../errors.js';
-import type { Engine, RegistryAuth } from '../engine/port.js';
+import type { Engine, ImageDetails, RegistryAuth } from '../engine/port.js';
 import type { Reporter } from '../reporter.js';
 import { registryHost } from './auth.js';
 import { classifyPullError, pullRemedy } from './pull-errors.js';
@@ -17,9 +17,11 @@ export async function ensureImage(
   policy: PullPolicy,
   getAuth: AuthProvider,
   reporter: Reporter,
+  /** The engine's answer to inspectImage(ref), when the caller asked already (alongside other requests). */
+  lookup?: Promise<ImageDetails | undefined>,
 ): Promise<void> {
   if (policy !== 'always') {
-    const present = await engine.inspectImage(ref);
+    const present = await (lookup ?? engine.inspectImage(ref));
     if (present) {
       reporter.debug(`image ${ref} is present (${present.id.slice(0, 19)})`);
       return;
