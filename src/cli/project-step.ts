@@ -16,7 +16,6 @@ import { deniedMessage, type ProjectMarker, type ProjectView } from '../plan/pro
 import { viewProject } from '../run/project-view.js';
 import path from 'node:path';
 import { describeBytes, manifestVolumeName, shipVolumeName } from '../plan/ship.js';
-import { shipProject } from '../run/ship.js';
 import type { ProjectLocation } from './project.js';
 import { readProjectMarker } from './project.js';
 import type { Reporter } from '../reporter.js';
@@ -130,6 +129,8 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
   if (input.checkOnly) return { how: 'ship', why: view.why, sources: {}, line: `project files: would be shipped into volume ${shipVolumeName(project.root)} (the engine's host does not see this checkout: ${view.why})` };
   const units = dirs.map((dir) => ({ dir, volume: shipVolumeName(dir) }));
   const started = Date.now();
+  // Loaded only here: shipping (and its tar library) is not on a local engine's way.
+  const { shipProject } = await import('../run/ship.js');
   const result = await reporter.task(`shipping ${project.root} to the engine (its host cannot see it)`, () =>
     shipProject(engine, {
       image: input.image,

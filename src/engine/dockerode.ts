@@ -184,6 +184,12 @@ export class DockerodeEngine implements Engine {
   /** The ssh:// connection, if any: closed when the engine does not answer (a pending handshake would keep werf-run alive). */
   private readonly ssh: LazySshAgent | undefined;
 
+  /**
+   * /info and /version, asked alongside the ping (see ping()); info() takes
+   * this answer once, later calls ask again.
+   */
+  private asked: Promise<[Record<string, unknown>, Record<string, unknown>]> | undefined;
+
   constructor(readonly endpoint: Endpoint) {
     const options = dockerOptions(endpoint) as DockerT.DockerOptions & { agent?: unknown };
     this.ssh = options.agent instanceof LazySshAgent ? options.agent : undefined;
@@ -205,10 +211,18 @@ export class DockerodeEngine implements Engine {
         reject(new WerfRunError(`no answer within ${timeoutMs} ms`));
       }, timeoutMs);
     });
+    // Every caller asks for /info next: sent with the ping, the two answers
+    // cost no round trip of their own (the daemon answers them at once).
+    // Not over ssh, where the first request opens the master connection.
+    // When the ping fails they are aborted and their answers dropped.
+    this.asked = this.ssh ? undefined : this.askInfo(abort.signal);
+    this.asked?.catch(() => undefined);
     let body: unknown;
     try {
       body = await Promise.race([(this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal: abort.signal }), timeout]);
     } catch (error) {
+      this.asked = undefined;
+      abort.abort();
       this.ssh?.destroy();
       if (abort.signal.aborted) throw new WerfRunError(`no answer within ${timeoutMs} ms`, { cause: error });
       const status = statusOf(error);
@@ -219,14 +233,25 @@ export class DockerodeEngine implements Engine {
     } finally {
       clearTimeout(timer);
     }
-    if (!isPingAnswer(body)) throw new WerfRunError(notAnEngine('GET /_ping got', body));
+    if (!isPingAnswer(body)) {
+      this.asked = undefined;
+      abort.abort();
+      throw new WerfRunError(notAnEngine('GET /_ping got', body));
+    }
+  }
+
+  private askInfo(abortSignal?: AbortSignal): Promise<[Record<string, unknown>, Record<string, unknown>]> {
+    type Ask = (opts: { abortSignal?: AbortSignal }) => Promise<Record<string, unknown>>;
+    return Promise.all([(this.docker.info as Ask)({ abortSignal }), (this.docker.version as unknown as Ask)({ abortSignal })]);
   }
 
   async info(): Promise<EngineInfo> {
     let raw: Record<string, unknown>;
     let version: Record<string, unknown>;
     try {
-      [raw, version] = await Promise.all([this.docker.info(), this.docker.version() as Promise<unknown> as Promise<Record<string, unknown>>]);
+      const asked = this.asked ?? this.askInfo();
+      this.asked = undefined;
+      [raw, version] = await asked;
     } catch (error) {
       throw this.fail('asking the engine for /info', error);
     }
