@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { askGit, findProjectRoot, steersGitDiscovery } from './project.js';
+import { askGit, findProjectRoot, headFromFiles, steersGitDiscovery } from './project.js';
 
 const base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'werf-run-project-')));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -145,5 +145,35 @@ describe('the project root without starting git: the same answer as git', () => 
     } finally {
       for (const key of Object.keys(env)) if (before[key] === undefined) delete process.env[key];
     }
+  });
+});
+
+/** HEAD read from the files, against git's own answer on real repositories. */
+describe('HEAD without starting git: the same commit as git rev-parse', () => {
+  const head = (dir: string): string => git(dir, 'rev-parse', 'HEAD').trim();
+
+  it('a branch whose ref is a file, then the same branch in packed-refs', async () => {
+    const dir = repo('head-loose');
+    expect(await headFromFiles(dir)).toBe(head(dir));
+    git(dir, 'pack-refs', '--all');
+    expect(await headFromFiles(dir)).toBe(head(dir));
+  });
+
+  it('a detached HEAD', async () => {
+    const dir = repo('head-detached');
+    git(dir, 'commit', '-q', '--allow-empty', '-m', 'second');
+    git(dir, 'checkout', '-q', '--detach', 'HEAD~1');
+    expect(await headFromFiles(dir)).toBe(head(dir));
+  });
+
+  it('git answers what is not plain: a worktree (.git is a file), a branch with no commit yet', async () => {
+    const main = repo('head-main');
+    const wt = path.join(base, 'head-wt');
+    git(main, 'worktree', 'add', '-q', wt);
+    expect(await headFromFiles(wt)).toBeUndefined();
+    const empty = path.join(base, 'head-empty');
+    mkdirSync(empty);
+    git(empty, 'init', '-q');
+    expect(await headFromFiles(empty)).toBeUndefined();
   });
 });

@@ -106,6 +106,9 @@ async function isPlainGitDir(gitDir: string): Promise<boolean> {
  * (read here; project-view.ts asks the engine's side for the same).
  */
 export async function readProjectMarker(root: string, isGit: boolean): Promise<ProjectMarker> {
+  // HEAD from an ordinary checkout's files, else git (its process runs while the files are read).
+  const head = !isGit ? Promise.resolve('none') : steersGitDiscovery(process.env) ? gitHead(root) : headFromFiles(root).then((found) => found ?? gitHead(root));
+  head.catch(() => undefined);
   const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
   const sized = await Promise.all(
     entries.map(async (e) => ({ name: e.name, isFile: e.isFile(), size: e.isFile() ? (await stat(path.join(root, e.name)).catch(() => undefined))?.size ?? 0 : 0 })),
@@ -115,11 +118,39 @@ export async function readProjectMarker(root: string, isGit: boolean): Promise<P
     const content = await readFile(path.join(root, name)).catch(() => undefined);
     if (content) files.push({ name, sha256: createHash('sha256').update(content).digest('hex') });
   }
+  return { root, files, head: await head };
+}
+
+const COMMIT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/**
+ * HEAD's commit read from the files of an ordinary checkout, as git answers
+ * it (gitrepository-layout(5)): HEAD holds a commit or `ref: refs/...`, the
+ * ref is a file under .git or a line of packed-refs. Undefined when anything
+ * is not that plain (a `.git` file of a worktree or submodule, reftable, a
+ * branch with no commit yet): then git answers. Saves starting git on a run.
+ */
+export async function headFromFiles(root: string): Promise<string | undefined> {
+  const gitDir = path.join(root, '.git');
+  const read = (name: string): Promise<string | undefined> => readFile(path.join(gitDir, name), 'utf8').then((t) => t.trim(), () => undefined);
+  const head = await read('HEAD');
+  if (head === undefined) return undefined;
+  if (COMMIT.test(head)) return head;
+  const ref = /^ref: (refs\/[^\s]+)$/.exec(head)?.[1];
+  if (!ref || ref.split('/').includes('..')) return undefined;
+  const loose = await read(ref);
+  if (loose !== undefined) return COMMIT.test(loose) ? loose : undefined;
+  for (const line of ((await read('packed-refs')) ?? '').split('\n')) {
+    const [commit, name] = line.split(' ');
+    if (name === ref && commit && COMMIT.test(commit)) return commit;
+  }
+  return undefined;
+}
+
+/** git's HEAD commit, or 'none' (no commit yet, or git failed). */
+async function gitHead(root: string): Promise<string> {
   const { execFile } = await import('node:child_process');
-  const head = isGit
-    ? await new Promise<string>((resolve) => {
-        execFile('git', ['-c', 'safe.directory=*', 'rev-parse', '-q', '--verify', 'HEAD'], { cwd: root, encoding: 'utf8' }, (error, stdout) => resolve(error ? 'none' : stdout.trim() || 'none'));
-      })
-    : 'none';
-  return { root, files, head };
+  return new Promise<string>((resolve) => {
+    execFile('git', ['-c', 'safe.directory=*', 'rev-parse', '-q', '--verify', 'HEAD'], { cwd: root, encoding: 'utf8' }, (error, stdout) => resolve(error ? 'none' : stdout.trim() || 'none'));
+  });
 }

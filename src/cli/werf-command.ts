@@ -40,6 +40,8 @@ import { projectStep, rememberedProjects } from './project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 import { prepareRun, type PreparedRun } from './prepare.js';
 
+const DAY_MS = 24 * 3600_000;
+
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
 const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
 
@@ -283,12 +285,16 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
   }
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
   // In auto mode, remember the mode that worked for this daemon, image and storage volume.
+  // Written again only when it changed or is a day old (the file's age is what the cache's pruning goes by).
   if (config.mode === 'auto') {
-    const failed = cache.update((entry) => ({
-      ...entry,
-      modes: { ...entry.modes, [modeKey(prepared.image, config.volumes.storage)]: { mode: result.mode, at: new Date().toISOString() } },
-    }));
-    reporter.debug(failed ?? `cache: mode ${result.mode} remembered in ${cache.file}`);
+    const key = modeKey(prepared.image, config.volumes.storage);
+    const known = cache.read().entry?.modes?.[key];
+    if (known?.mode === result.mode && Date.now() - Date.parse(known.at) < DAY_MS) {
+      reporter.debug(`cache: mode ${result.mode} is remembered in ${cache.file} already`);
+    } else {
+      const failed = cache.update((entry) => ({ ...entry, modes: { ...entry.modes, [key]: { mode: result.mode, at: new Date().toISOString() } } }));
+      reporter.debug(failed ?? `cache: mode ${result.mode} remembered in ${cache.file}`);
+    }
   }
   // Even with --quiet: the one line that tells werf's exit code from werf-run's own.
   if (result.exitCode !== 0) ctx.stderr.write(werfFailedLine(werfArgs, result.exitCode, result.mode));

@@ -94,6 +94,8 @@ export function filesToPrune(files: readonly CacheFile[], keep: string, nowMs: n
 
 export class DaemonCache {
   readonly file: string;
+  /** The directory is bounded once per run, not on every write. */
+  private pruned = false;
 
   constructor(
     readonly dir: string,
@@ -126,7 +128,8 @@ export class DaemonCache {
       const tmp = `${this.file}.${process.pid}.tmp`;
       writeFileSync(tmp, `${JSON.stringify(entry, null, 2)}\n`);
       renameSync(tmp, this.file);
-      this.prune();
+      if (!this.pruned) this.prune();
+      this.pruned = true;
       return undefined;
     } catch (error) {
       return `cannot write the cache ${this.file}: ${errorMessage(error)}`;
