@@ -14,7 +14,13 @@ export default tseslint.config(
   // Imports point down the floors of src/ (scripts/layers.js, docs/architecture.md).
   ...layerRules(),
   {
-    files: ['bin/**/*.js', 'bench/**/*.js', 'scripts/**/*.js'],
+    files: ['bench/**/*.js', 'scripts/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // The bin is CommonJS (bin/werf-run.cjs says why).
+    files: ['bin/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { process: 'readonly', require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

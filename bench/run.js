@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'bin', 'werf-run.js');
+const BIN = path.join(ROOT, 'bin', 'werf-run.cjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const MB = Number(process.env.BENCH_THROUGHPUT_MB ?? 200);
 

@@ -26,7 +26,7 @@ beforeAll(async () => {
     'USER root',
     'RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs >/dev/null && rm -rf /var/lib/apt/lists/* && node --version',
     'COPY werf-run /opt/werf-run',
-    'ENTRYPOINT ["node", "/opt/werf-run/node_modules/werf-run/bin/werf-run.js"]',
+    'ENTRYPOINT ["node", "/opt/werf-run/node_modules/werf-run/bin/werf-run.cjs"]',
   ].join('\n');
   await execa('docker', ['build', '--network', 'host', '-q', '-t', IMAGE, '-f', '-', work], { input: dockerfile, env: { DOCKER_BUILDKIT: '0' } });
 }, 600_000);

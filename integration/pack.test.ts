@@ -32,7 +32,8 @@ describe('the packed tarball, installed', () => {
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     tarball = path.join(dir, info!.filename);
     const files = info!.files.map((f) => f.path);
-    expect(files).toContain('dist/bundle/cli.js');
+    expect(files).toContain('dist/bundle/cli.cjs');
+    expect(files).toContain('dist/bundle/boot.cjs');
     expect(files).toContain('dist/bundle/THIRD-PARTY-LICENSES.txt');
     expect(files).toContain('dist/index.d.ts');
     prefix = path.join(dir, 'prefix');

@@ -12,7 +12,7 @@ import { execa, type Options, type Result } from 'execa';
 import { afterAll } from 'vitest';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const BIN = path.join(REPO_ROOT, 'bin', 'werf-run.js');
+export const BIN = path.join(REPO_ROOT, 'bin', 'werf-run.cjs');
 
 /** Values from the rig's rig.env (written by `npm run rig`). */
 function rigEnv(): Record<string, string> {

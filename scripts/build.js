@@ -1,13 +1,15 @@
 // The build: `tsc` emits dist/**/*.js and .d.ts (the types of the library
 // entry, and the per-file modules scripts/gen-schema.js and the tests use);
-// esbuild then bundles the CLI and the library entry with every dependency
-// into dist/bundle/, with chunks split off for what only some runs need
-// (doctor, the exports and their YAML/TOML libraries, execa): a warm run
-// loads a handful of files instead of ~260, and the install needs no
+// esbuild then bundles, with every dependency, into dist/bundle/: the library
+// entry (ESM, with chunks split off for what only some uses need), the CLI as
+// one CommonJS script (cli.cjs) and its boot (boot.cjs), which runs cli.cjs
+// with V8's code cache (src/cli/boot.ts): a warm run reads three files
+// instead of ~260 and compiles almost nothing, and the install needs no
 // node_modules. The third-party licences of everything bundled go to
 // dist/bundle/THIRD-PARTY-LICENSES.txt.
 // Usage: node scripts/build.js  (npm run build; also run by npm pack via prepack)
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -100,20 +102,14 @@ const builtJsonSchema = {
   },
 };
 
-const result = await build({
+const shared = {
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli/process.ts', index: 'src/index.ts' },
   outdir: out,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  // CommonJS dependencies call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __werfRunCreateRequire } from 'node:module'; const require = __werfRunCreateRequire(import.meta.url);" },
   // The project's own typescript, found at run time for .werfrunrc.ts (src/config/ts-loader.ts, cosmiconfig).
   external: ['typescript'],
-  chunkNames: 'chunks/[name]-[hash]',
   legalComments: 'eof',
   minifySyntax: true,
   minifyWhitespace: true,
@@ -121,7 +117,82 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
   plugins: [unusedModules, lazyModemDebug, builtJsonSchema],
+};
+
+// The library entry as an ES module, its heavy parts in chunks loaded on demand.
+const library = await build({
+  ...shared,
+  entryPoints: { index: 'src/index.ts' },
+  splitting: true,
+  format: 'esm',
+  // CommonJS dependencies call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __werfRunCreateRequire } from 'node:module'; const require = __werfRunCreateRequire(import.meta.url);" },
+  chunkNames: 'chunks/[name]-[hash]',
 });
+
+/** What the two CommonJS scripts share: import.meta.url from __filename. */
+const commonJs = {
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  define: { 'import.meta.url': '__werfRunImportMetaUrl' },
+  banner: { js: "const __werfRunImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+
+// The CLI's boot: CommonJS, compiled by Node itself, so its import() is
+// Node's own (the CLI's imports of files outside the bundle go through it).
+const boot = await build({ ...shared, ...commonJs, entryPoints: { boot: 'src/cli/boot.ts' } });
+
+/** In the CLI's script, import() of files outside the bundle goes through boot's (src/config/native-import.ts). */
+const bootImport = {
+  name: 'boot-import',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]config[\\/]native-import\.ts$/ }, () => ({
+      contents: "export { nativeImport } from './boot.cjs';",
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * The libraries only some runs use (an invalid config's explanation, config
+ * files that are not JSON, the exports, credential helpers, the task list,
+ * shipping): each its own CommonJS file in vendor/, required from cli.cjs on
+ * first use. A run then reads, compiles and caches only what it runs; these
+ * are two thirds of the CLI's code.
+ */
+const VENDOR = ['zod', 'yaml', 'execa', 'cosmiconfig', 'listr2', 'smol-toml', 'tar-stream'];
+const vendorFiles = {
+  name: 'vendor-files',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${VENDOR.join('|')})$`) }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }));
+  },
+};
+const vendor = await build({ ...shared, ...commonJs, entryPoints: Object.fromEntries(VENDOR.map((name) => [`vendor/${name}`, name])) });
+
+// The CLI as one CommonJS script, so that its boot (src/cli/boot.ts, also
+// CommonJS, as is bin/werf-run.cjs) can compile it with V8's code cache
+// (Node 20 has no cache for ES modules). Werf-run's own code that only some
+// runs need (doctor, the exports, the ssh transport) is in the file but not
+// run until used: esbuild turns those dynamic imports into calls of lazily
+// initialised modules.
+const cli = await build({
+  ...shared,
+  ...commonJs,
+  entryPoints: { cli: 'src/cli/process.ts' },
+  external: [...shared.external, './boot.cjs'],
+  plugins: [...shared.plugins, bootImport, vendorFiles],
+  // import() becomes require(): on Node 20 a script compiled through vm.Script
+  // with a code cache cannot import() (nor without --experimental-vm-modules).
+  // Files outside the bundle are imported through boot's (bootImport).
+  supported: { 'dynamic-import': false },
+});
+// The first line names the build: boot.ts keys its code cache on it (V8 itself
+// checks only the source's length).
+const cliFile = path.join(out, 'cli.cjs');
+const cliBody = readFileSync(cliFile, 'utf8');
+writeFileSync(cliFile, `// werf-run build ${createHash('sha256').update(cliBody).digest('hex')}\n${cliBody}`);
+const builds = [library, boot, vendor, cli];
+const result = { metafile: { inputs: Object.assign({}, ...builds.map((r) => r.metafile.inputs)), outputs: Object.assign({}, ...builds.map((r) => r.metafile.outputs)) } };
 
 /** Every package with code in the bundle, with its licence text. */
 function licences(metafile) {
@@ -151,4 +222,4 @@ function licences(metafile) {
 writeFileSync(path.join(out, 'THIRD-PARTY-LICENSES.txt'), licences(result.metafile));
 // For analysis (esbuild's analyzer, or npm run bench's notes); not shipped.
 writeFileSync(path.join(root, 'dist', 'bundle-meta.json'), JSON.stringify(result.metafile));
-if (!existsSync(path.join(out, 'cli.js'))) throw new Error('the bundle has no cli.js');
+if (!existsSync(path.join(out, 'boot.cjs')) || !existsSync(cliFile)) throw new Error('the bundle has no boot.cjs or cli.cjs');

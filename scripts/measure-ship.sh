@@ -25,7 +25,7 @@ cp -a "$repo/examples/hello/." "$project/"
 printf '{"image":{"reference":"%s"},"network":"host","volumes":{"storage":"measure-storage","werfHome":"measure-home"}}\n' "$image" >"$project/.werfrunrc.json"
 git -C "$project" init -q && git -C "$project" add -A && git -C "$project" -c user.name=m -c user.email=m@m commit -qm hello
 files="$(find "$project" -type f | wc -l)"; bytes="$(du -sb "$project" | cut -f1)"
-ship() { (cd "$project" && node "$repo/bin/werf-run.js" version 2>&1 >/dev/null | grep -o 'project files: shipped.*in [0-9.]* s' || true); }
+ship() { (cd "$project" && node "$repo/bin/werf-run.cjs" version 2>&1 >/dev/null | grep -o 'project files: shipped.*in [0-9.]* s' || true); }
 echo "tree: $files files, $bytes bytes (with .git)"
 echo "werf-run, first time:    $(ship)"
 echo "changed" >>"$project/README.md"

@@ -10,11 +10,13 @@
  */
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import type { z } from 'zod';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { parseWithJsonSchema } from './fast-parse.js';
 import { allowedKeysAt, configJsonSchema } from './keys.js';
+import { nativeImport } from './native-import.js';
 import type { Config } from './schema.js';
 import { isSecretName, redactValue } from './secrets.js';
 import { loadTypeScriptConfig } from './ts-loader.js';
@@ -197,6 +199,11 @@ async function findConfigFile(cwd: string, stopDir: string): Promise<string | un
   return undefined;
 }
 
+/** A .js, .mjs or .cjs config: its default export (module.exports for CommonJS), as cosmiconfig's own loader gives it. */
+async function loadJavaScriptConfig(filepath: string): Promise<unknown> {
+  return ((await nativeImport(pathToFileURL(filepath).href)) as { default?: unknown }).default;
+}
+
 /** Parses one file (any form) into its raw value; undefined for an empty file. */
 async function readConfigFile(file: string): Promise<unknown> {
   // The common .json file needs no cosmiconfig; one that does not parse goes through it for its message.
@@ -218,7 +225,8 @@ async function readConfigFile(file: string): Promise<unknown> {
     searchStrategy: 'none',
     searchPlaces: [...SEARCH_PLACES],
     cache: false,
-    loaders: { '.ts': loadTypeScriptConfig },
+    // JavaScript configs through nativeImport too (cosmiconfig's own import() would be a require() in the CLI's bundle).
+    loaders: { '.ts': loadTypeScriptConfig, '.js': loadJavaScriptConfig, '.mjs': loadJavaScriptConfig, '.cjs': loadJavaScriptConfig },
   });
   try {
     const result = await explorer.load(file);

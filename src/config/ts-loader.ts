@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors.js';
+import { nativeImport } from './native-import.js';
 
 interface TsCompiler {
   transpileModule(input: string, options: { compilerOptions: Record<string, unknown>; fileName?: string }): { outputText: string };
@@ -29,7 +30,7 @@ export interface TsLoaderDeps {
 
 async function importCompiler(specifier: string): Promise<TsCompiler | undefined> {
   try {
-    const mod = (await import(specifier)) as { default?: TsCompiler } & Partial<TsCompiler>;
+    const mod = (await nativeImport(specifier)) as { default?: TsCompiler } & Partial<TsCompiler>;
     const ts = (mod.default ?? mod) as TsCompiler;
     return typeof ts.transpileModule === 'function' ? ts : undefined;
   } catch {
@@ -54,7 +55,7 @@ const defaultDeps: TsLoaderDeps = {
 };
 
 async function importDefault(file: string): Promise<unknown> {
-  const mod = (await import(`${pathToFileURL(file).href}?t=${Date.now()}`)) as { default?: unknown };
+  const mod = (await nativeImport(`${pathToFileURL(file).href}?t=${Date.now()}`)) as { default?: unknown };
   return mod.default;
 }
 

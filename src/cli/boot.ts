@@ -1,0 +1,101 @@
+/**
+ * Starts the CLI bundle (dist/bundle/cli.cjs) with its compiled code kept
+ * between runs, so a warm run does not parse and compile werf-run again.
+ *
+ * Node >= 22.1 does this itself (module.enableCompileCache). Node 20 has no
+ * such switch, so here a CommonJS bundle is compiled through vm.Script with
+ * V8's code cache, the way Node's own compile cache and the v8-compile-cache
+ * package do it. That package is not used: it hooks every require() of the
+ * process and is no longer maintained; this is one file and one script.
+ *
+ * The cache is only ever a speed-up: any failure to read or write it runs the
+ * bundle without it. NODE_DISABLE_COMPILE_CACHE=1 turns it off (as Node's).
+ * Files: os.tmpdir()/werf-run-code-<uid>/ (as Node's node-compile-cache),
+ * a directory of this user's that nobody else may write; one file per bundle
+ * build and Node version, older builds' files removed when a new one is written.
+ */
+import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import module, { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+interface Cli {
+  runProcess(): Promise<void>;
+}
+
+/** The first line of cli.cjs, written by scripts/build.js: the sha256 of the rest. */
+const BUILD_LINE = /^\/\/ werf-run build ([0-9a-f]{64})\n/;
+
+/** import() as Node does it, for the CLI's bundle (src/config/native-import.ts says why). */
+export function nativeImport(specifier: string): Promise<unknown> {
+  return import(specifier);
+}
+
+export async function boot(): Promise<void> {
+  const file = fileURLToPath(new URL('./cli.cjs', import.meta.url));
+  await load(file).runProcess();
+}
+
+function load(file: string): Cli {
+  const disabled = process.env.NODE_DISABLE_COMPILE_CACHE === '1';
+  // Node >= 22.1 (its types here are Node 20's).
+  const { enableCompileCache } = module as { enableCompileCache?: () => unknown };
+  if (typeof enableCompileCache === 'function') {
+    if (!disabled) enableCompileCache();
+    return createRequire(file)(file) as Cli;
+  }
+  const source = readFileSync(file, 'utf8');
+  const build = BUILD_LINE.exec(source)?.[1];
+  const cacheFile = build && !disabled ? path.join(cacheDirectory(), `cli-${build.slice(0, 16)}-${process.version}-${process.arch}.v8`) : undefined;
+  const cachedData = cacheFile ? readOwnFile(cacheFile) : undefined;
+  const script = new vm.Script(module.wrap(source), { filename: file, cachedData });
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) {
+    // At exit, the functions this run compiled are in the cache too.
+    process.once('exit', () => writeCache(cacheFile, script));
+  }
+  const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
+  const mod = { exports: {} as unknown };
+  wrapper.call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
+  return mod.exports as Cli;
+}
+
+function cacheDirectory(): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : os.userInfo().username;
+  return path.join(os.tmpdir(), `werf-run-code-${uid}`);
+}
+
+/** Another user's (or a group- or world-writable) file or directory is never read: it would be code run as this user. */
+function safe(stat: { uid: number; mode: number }): boolean {
+  return typeof process.getuid !== 'function' || (stat.uid === process.getuid() && (stat.mode & 0o022) === 0);
+}
+
+function readOwnFile(file: string): Buffer | undefined {
+  try {
+    const dir = lstatSync(path.dirname(file));
+    const own = lstatSync(file);
+    if (!dir.isDirectory() || !safe(dir) || !own.isFile() || !safe(own)) return undefined;
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(file: string, script: vm.Script): void {
+  try {
+    const dir = path.dirname(file);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = lstatSync(dir);
+    if (!stat.isDirectory() || !safe(stat)) return;
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+    renameSync(tmp, file);
+    // Older builds' caches (and leftovers of interrupted writes) go.
+    for (const name of readdirSync(dir)) {
+      if (name !== path.basename(file) && /^cli-[0-9a-f]{16}-/.test(name)) rmSync(path.join(dir, name), { force: true });
+    }
+  } catch {
+    // Only a speed-up: the next run compiles again.
+  }
+}
