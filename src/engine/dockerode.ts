@@ -189,6 +189,7 @@ export class DockerodeEngine implements Engine {
    * this answer once, later calls ask again.
    */
   private asked: Promise<[Record<string, unknown>, Record<string, unknown>]> | undefined;
+  private pinged = false;
 
   constructor(readonly endpoint: Endpoint) {
     const options = dockerOptions(endpoint) as DockerT.DockerOptions & { agent?: unknown };
@@ -211,20 +212,26 @@ export class DockerodeEngine implements Engine {
         reject(new WerfRunError(`no answer within ${timeoutMs} ms`));
       }, timeoutMs);
     });
-    // Every caller asks for /info next: sent with the ping, the two answers
-    // cost no round trip of their own (the daemon answers them at once).
-    // Not over ssh, where the first request opens the master connection.
+    // The first ping is the connection's: its caller asks for /info next. Sent
+    // with it, /info and /version cost no round trip of their own (the daemon
+    // answers them at once). Not over ssh, where the first request opens the
+    // master connection; not with later pings (is the engine still there?).
     // When the ping fails they are aborted and their answers dropped.
-    this.asked = this.ssh ? undefined : this.askInfo(abort.signal);
-    this.asked?.catch(() => undefined);
+    if (!this.pinged && !this.ssh) {
+      this.asked = this.askInfo(abort.signal);
+      this.asked.catch(() => undefined);
+    }
+    this.pinged = true;
     let body: unknown;
     try {
       body = await Promise.race([(this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal: abort.signal }), timeout]);
     } catch (error) {
+      const timedOut = abort.signal.aborted;
+      // The /info and /version asked alongside go too.
       this.asked = undefined;
       abort.abort();
       this.ssh?.destroy();
-      if (abort.signal.aborted) throw new WerfRunError(`no answer within ${timeoutMs} ms`, { cause: error });
+      if (timedOut) throw new WerfRunError(`no answer within ${timeoutMs} ms`, { cause: error });
       const status = statusOf(error);
       // A web server, a registry, a proxy: HTTP, but no Docker API behind it.
       if (status === 404) throw new WerfRunError(notAnEngine('GET /_ping got', `HTTP ${status}`), { cause: error });
