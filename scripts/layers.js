@@ -14,6 +14,7 @@ export const FLOORS = [
     { name: 'errors.ts', job: 'WerfRunError (what failed, the value, the remedy) and the exit codes' },
     { name: 'reporter.ts', job: "the Reporter interface: werf-run's own messages, from any floor" },
   ],
+  [{ name: 'files.ts', job: "reading the user's files: a missing file is undefined, an unreadable one is one error naming it" }],
   [{ name: 'config', job: 'settings from the config file, WERF_RUN_* variables and flags, checked by one schema' }],
   [{ name: 'engine', job: 'finding the Docker Engine, the docker CLI\'s config, and the Engine port (only dockerode.ts imports dockerode)' }],
   [

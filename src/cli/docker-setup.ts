@@ -5,7 +5,8 @@
  */
 import os from 'node:os';
 import type { Config } from '../config/schema.js';
-import { dockerConfigDir, parseDockerConfig, readDockerConfig, readTextIfExists, type DockerConfigFile } from '../engine/docker-config.js';
+import { readTextIfExists } from '../files.js';
+import { dockerConfigDir, parseDockerConfig, readDockerConfig, type DockerConfigFile } from '../engine/docker-config.js';
 import type { DiscoveryFacts } from '../engine/candidates.js';
 import { localContextStore } from '../engine/local-store.js';
 import { resolveAuth } from '../run/auth.js';

@@ -6,7 +6,7 @@
  * for another host anyway (e.g. --mode fuse for runners with old kernels).
  */
 import path from 'node:path';
-import { readTextIfExists } from '../engine/docker-config.js';
+import { readTextIfExists } from '../files.js';
 import type { Mode } from '../config/schema.js';
 import { WerfRunError, errorMessage } from '../errors.js';
 import { requireMode } from '../detect/choose.js';

@@ -6,7 +6,7 @@
  * `forwardHostFiles` decides from facts given to it (tests pass a fake
  * `probe`); `probeFile` is the real fs.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type { Config } from '../config/schema.js';
@@ -141,8 +141,6 @@ export function imageIds(user: string): { uid?: number; gid?: number } {
   return uid === undefined || uid === 0 ? {} : { uid, gid: uid };
 }
 
-export const readBytes = (file: string): Buffer => readFileSync(file);
-
 /**
  * config.mountDockerSocket: the engine's own unix socket and its group, read on
  * this machine. Only a local unix-socket engine can be handed to werf this way.
@@ -226,13 +224,3 @@ export function knownHostsFiles(input: { hostHome: string; home: string; read: (
   return { files, notes, warnings };
 }
 
-/** A file's bytes, or undefined when it does not exist; other errors name the file. */
-export const readFileIfExists = (file: string): Buffer | undefined => {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new UsageError(`cannot read ${file}: ${errorMessage(error)}`, `make ${file} readable by this user`, error);
-  }
-};

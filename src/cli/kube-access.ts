@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { readFileIfExists } from './host-files.js';
+import { readIfExists } from '../files.js';
 import type { InjectedFile } from '../plan/files.js';
 import { flattenKubeconfig, kubeconfigSources, usesCluster } from '../plan/kubeconfig.js';
 import type { LoopbackTarget } from '../plan/network.js';
@@ -42,7 +42,7 @@ export async function kubeAccessForWerf(input: {
     docs.push({ doc: parseDoc(Buffer.from(sources.base64.value, 'base64').toString('utf8'), sources.base64.name), source: { where: sources.base64.name } });
   }
   for (const file of sources.files) {
-    const content = readFileIfExists(file);
+    const content = readIfExists(file);
     if (!content) {
       notes.push(`kubeconfig: no ${file}`);
       continue;
@@ -50,7 +50,7 @@ export async function kubeAccessForWerf(input: {
     docs.push({ doc: parseDoc(content.toString('utf8'), file), source: { where: file, dir: path.dirname(file) } });
   }
   if (docs.length === 0) return { file: undefined, targets: [], notes: [...notes, 'kubeconfig: none on this host; werf gets none'] };
-  const flat = flattenKubeconfig({ docs, context: input.env.WERF_KUBE_CONTEXT, readFile: readFileIfExists });
+  const flat = flattenKubeconfig({ docs, context: input.env.WERF_KUBE_CONTEXT, readFile: readIfExists });
   const target = path.posix.join(input.home, '.kube', 'config');
   const file: InjectedFile = { path: target, content: Buffer.from(stringify(flat.config)), mode: 0o600, secret: true };
   const from = docs.map((d) => d.source.where).join(', ');

@@ -5,13 +5,13 @@
  * it; there but unreadable for the image user: stop with the fix.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { ContainerMount, Engine, UlimitSpec } from '../engine/port.js';
 import type { ProjectSource } from '../plan/plan.js';
 import type { DaemonCache } from '../detect/cache.js';
 import { ownContainerId, translatePath } from '../plan/translate.js';
 import { WerfRunError } from '../errors.js';
+import { readTextIfReadable } from '../files.js';
 import { deniedMessage, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
 import { viewProject } from '../run/project-view.js';
 import path from 'node:path';
@@ -52,15 +52,8 @@ export interface HostFacts {
   hostname: string;
 }
 
-const readIfThere = (file: string): string | undefined => {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
 
-const hostFacts = (): HostFacts => ({ mountinfo: readIfThere('/proc/self/mountinfo'), cgroup: readIfThere('/proc/self/cgroup'), hostname: os.hostname() });
+const hostFacts = (): HostFacts => ({ mountinfo: readTextIfReadable('/proc/self/mountinfo'), cgroup: readTextIfReadable('/proc/self/cgroup'), hostname: os.hostname() });
 
 /**
  * werf-run's own container on this engine, with its mounts: by the id the

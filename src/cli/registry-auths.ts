@@ -5,7 +5,8 @@
  * file: its content is never printed nor written to this host's disk).
  */
 import path from 'node:path';
-import { parseDockerConfig, readDockerConfig, readTextIfExists } from '../engine/docker-config.js';
+import { parseDockerConfig, readDockerConfig } from '../engine/docker-config.js';
+import { readTextIfExists } from '../files.js';
 import type { InjectedFile } from '../plan/files.js';
 import { listCredentialHelper, runCredentialHelper } from '../run/cred-helper.js';
 import { authsConfigJson, registriesInRun, resolveHandover, type AuthSource } from '../run/handover-auth.js';

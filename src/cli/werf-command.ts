@@ -28,7 +28,8 @@ import { runAttempt } from '../run/attempt.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
-import { checkMountSources, dockerSocketToMount, forwardHostFiles, imageIds, knownHostsFiles, probeFile, readBytes, readFileIfExists, useDesktopSshAgent } from './host-files.js';
+import { checkMountSources, dockerSocketToMount, forwardHostFiles, imageIds, knownHostsFiles, probeFile, useDesktopSshAgent } from './host-files.js';
+import { readBytes, readIfExists } from '../files.js';
 import ci from 'ci-info';
 import { registryAuthsForWerf } from './registry-auths.js';
 import { kubeAccessForWerf } from './kube-access.js';
@@ -82,7 +83,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   const who = imageUser(config.user);
   const ids = imageIds(who.user);
   const hostEnv = hostEnvOf(ctx.env);
-  const knownHosts = config.forward.sshAgent ? knownHostsFiles({ hostHome: os.homedir(), home: who.home, read: readFileIfExists }) : { files: [], notes: [], warnings: [] };
+  const knownHosts = config.forward.sshAgent ? knownHostsFiles({ hostHome: os.homedir(), home: who.home, read: readIfExists }) : { files: [], notes: [], warnings: [] };
   for (const warning of knownHosts.warnings) reporter.warn(warning);
   // Registry credentials: helpers run here, werf gets plain auths (never written to this host's disk).
   const auths = config.forward.dockerConfig

@@ -4,7 +4,6 @@
  * auths, credHelpers, credsStore). Parsing is pure; reading takes an injected
  * file reader so tests pass fixtures.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, errorMessage } from '../errors.js';
 
@@ -84,13 +83,3 @@ export function readDockerConfig(configDir: string, readText: ReadText): { confi
   return { config: text === undefined ? EMPTY_DOCKER_CONFIG : parseDockerConfig(text, file), file };
 }
 
-/** The real file reader: undefined for a missing file, a UsageError for an unreadable one. */
-export const readTextIfExists: ReadText = (file) => {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new UsageError(`cannot read ${file}: ${errorMessage(error)}`, `make ${file} readable by this user, or remove it`, error);
-  }
-};

@@ -1,7 +1,7 @@
 /** The context store on this machine's filesystem (the I/O behind context-store.ts). */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { readTextIfExists } from './docker-config.js';
+import { readTextIfExists } from '../files.js';
 import type { ContextStoreAccess } from './context-store.js';
 
 export function localContextStore(configDir: string): ContextStoreAccess {
