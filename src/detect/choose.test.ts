@@ -45,10 +45,15 @@ describe('chooseMode decision table', () => {
     }
   });
 
-  it('starts with the remembered mode when the facts still allow it', () => {
+  it('starts with the remembered mode when the facts still allow it, and says so', () => {
     expect(chooseMode(facts(ok), auto, 'fuse')).toMatchObject({ mode: 'fuse', reasons: expect.arrayContaining([expect.stringContaining('worked last time')]) });
-    expect(chooseMode(facts(ok), auto, 'privileged').mode).toBe('native');
-    expect(chooseMode(facts({ ...ok, fuseDevice: 'missing' }), auto, 'fuse').mode).toBe('native');
+  });
+
+  it.each<[string, Partial<FactValues>, Mode]>([
+    ['privileged, now not allowed', ok, 'privileged'],
+    ['fuse, now that /dev/fuse is missing', { ...ok, fuseDevice: 'missing' }, 'fuse'],
+  ])('a remembered mode the facts no longer allow is not taken: %s', (_what, values, remembered) => {
+    expect(chooseMode(facts(values), auto, remembered).mode).toBe('native');
   });
 
   it('a forced mode is taken as it is; forced privileged needs permission', () => {

@@ -12,40 +12,26 @@ const input = (over: Partial<DecideInput>): DecideInput => ({
 });
 
 describe('decideNext', () => {
-  it('climbs from the engine default to native when user namespaces are denied', () => {
-    expect(decideNext(input({ failure: 'userns-denied', current: 'default', tried: ['default'] }))).toMatchObject({ action: 'retry', mode: 'native' });
-  });
-  it('moves from native to fuse when buildah needs /dev/fuse', () => {
-    expect(decideNext(input({}))).toMatchObject({ action: 'retry', mode: 'fuse' });
-    expect(decideNext(input({ fuseDevice: 'usable' }))).toMatchObject({ action: 'retry', mode: 'fuse' });
-  });
-  it('does not try fuse when detection knows /dev/fuse cannot work, and names the host fix', () => {
-    expect(decideNext(input({ fuseDevice: 'missing', allowPrivileged: true }))).toMatchObject({ action: 'stop', remedy: expect.stringContaining('modprobe fuse') });
-    expect(decideNext(input({ fuseDevice: 'no-permission', allowPrivileged: true }))).toMatchObject({ action: 'stop', remedy: expect.stringContaining('chmod 0666 /dev/fuse') });
-  });
-  it('never escalates to privileged without permission', () => {
-    expect(decideNext(input({ failure: 'userns-denied' }))).toMatchObject({ action: 'stop' });
-    expect(decideNext(input({ failure: 'userns-denied', allowPrivileged: true }))).toMatchObject({ action: 'retry', mode: 'privileged' });
-    expect(decideNext(input({ failure: 'mount-denied', allowPrivileged: true }))).toMatchObject({ action: 'retry', mode: 'privileged' });
-    expect(decideNext(input({ failure: 'newuidmap-failed' }))).toMatchObject({ action: 'stop' });
-  });
-  it('does not retry privileged twice', () => {
-    expect(decideNext(input({ failure: 'userns-denied', current: 'privileged', tried: ['native', 'privileged'], allowPrivileged: true }))).toMatchObject({ action: 'stop' });
-  });
-  it('falls back from fuse to native when the host has no /dev/fuse, then stops', () => {
-    expect(decideNext(input({ failure: 'fuse-missing-on-host', current: 'fuse', tried: ['fuse'] }))).toMatchObject({ action: 'retry', mode: 'native' });
-    expect(decideNext(input({ failure: 'fuse-missing-on-host', current: 'fuse', tried: ['native', 'fuse'], allowPrivileged: true }))).toMatchObject({
-      action: 'stop',
-      remedy: expect.stringContaining('modprobe fuse'),
-    });
-  });
-  it('stops at once when only the host can fix it, privileged or not (privileged gets the same /dev/fuse)', () => {
-    for (const failure of ['fuse-permission', 'userns-disabled', 'overlay-on-overlay'] as const) {
-      expect(decideNext(input({ failure, current: 'fuse', tried: ['native', 'fuse'], allowPrivileged: true }))).toMatchObject({ action: 'stop' });
-    }
-  });
-  it('stops when attempts run out', () => {
-    expect(decideNext(input({ attemptsLeft: 0 }))).toMatchObject({ action: 'stop' });
+  it.each<[string, Partial<DecideInput>, Record<string, unknown>]>([
+    ['climbs from the engine default to native when user namespaces are denied', { failure: 'userns-denied', current: 'default', tried: ['default'] }, { action: 'retry', mode: 'native' }],
+    ['moves from native to fuse when buildah needs /dev/fuse', {}, { action: 'retry', mode: 'fuse' }],
+    ['moves to fuse when detection says /dev/fuse is usable', { fuseDevice: 'usable' }, { action: 'retry', mode: 'fuse' }],
+    ['does not try fuse when the host has no /dev/fuse, and names the host fix', { fuseDevice: 'missing', allowPrivileged: true }, { action: 'stop', remedy: expect.stringContaining('modprobe fuse') }],
+    ['does not try fuse when /dev/fuse is not usable, and names the host fix', { fuseDevice: 'no-permission', allowPrivileged: true }, { action: 'stop', remedy: expect.stringContaining('chmod 0666 /dev/fuse') }],
+    ['never escalates to privileged without permission', { failure: 'userns-denied' }, { action: 'stop' }],
+    ['escalates to privileged for denied user namespaces with permission', { failure: 'userns-denied', allowPrivileged: true }, { action: 'retry', mode: 'privileged' }],
+    ['escalates to privileged for a denied mount with permission', { failure: 'mount-denied', allowPrivileged: true }, { action: 'retry', mode: 'privileged' }],
+    ['does not escalate for a failed newuidmap without permission', { failure: 'newuidmap-failed' }, { action: 'stop' }],
+    ['does not retry privileged twice', { failure: 'userns-denied', current: 'privileged', tried: ['native', 'privileged'], allowPrivileged: true }, { action: 'stop' }],
+    ['falls back from fuse to native when the host has no /dev/fuse', { failure: 'fuse-missing-on-host', current: 'fuse', tried: ['fuse'] }, { action: 'retry', mode: 'native' }],
+    ['then stops with the host fix', { failure: 'fuse-missing-on-host', current: 'fuse', tried: ['native', 'fuse'], allowPrivileged: true }, { action: 'stop', remedy: expect.stringContaining('modprobe fuse') }],
+    // Only the host can fix these, privileged or not (privileged gets the same /dev/fuse).
+    ['stops at once for fuse-permission', { failure: 'fuse-permission', current: 'fuse', tried: ['native', 'fuse'], allowPrivileged: true }, { action: 'stop' }],
+    ['stops at once for userns-disabled', { failure: 'userns-disabled', current: 'fuse', tried: ['native', 'fuse'], allowPrivileged: true }, { action: 'stop' }],
+    ['stops at once for overlay-on-overlay', { failure: 'overlay-on-overlay', current: 'fuse', tried: ['native', 'fuse'], allowPrivileged: true }, { action: 'stop' }],
+    ['stops when attempts run out', { attemptsLeft: 0 }, { action: 'stop' }],
+  ])('%s', (_what, over, expected) => {
+    expect(decideNext(input(over))).toMatchObject(expected);
   });
 });
 

@@ -6,20 +6,28 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 const cfg = (o: unknown) => parseDockerConfig(JSON.stringify(o), 'config.json');
 
 describe('registryHost', () => {
-  it('finds the registry of a reference the way the docker CLI does', () => {
-    expect(registryHost('ghcr.io/werf/werf:2-stable')).toBe('ghcr.io');
-    expect(registryHost('127.0.0.1:5001/werf/werf:2-stable')).toBe('127.0.0.1:5001');
-    expect(registryHost('localhost/werf@sha256:' + 'a'.repeat(64))).toBe('localhost');
-    expect(registryHost('werf/werf:2')).toBe('docker.io');
-    expect(registryHost('busybox')).toBe('docker.io');
-    expect(registryHost('index.docker.io/werf/werf')).toBe('docker.io');
+  // The registry of a reference, the way the docker CLI finds it.
+  it.each([
+    ['ghcr.io/werf/werf:2-stable', 'ghcr.io'],
+    ['127.0.0.1:5001/werf/werf:2-stable', '127.0.0.1:5001'],
+    ['localhost/werf@sha256:' + 'a'.repeat(64), 'localhost'],
+    ['werf/werf:2', 'docker.io'],
+    ['busybox', 'docker.io'],
+    ['index.docker.io/werf/werf', 'docker.io'],
+  ])('the registry of %s is %s', (reference, host) => {
+    expect(registryHost(reference)).toBe(host);
   });
-  it('maps every Docker Hub alias and URL form of a config key to one host', () => {
-    for (const key of ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io', 'https://registry-1.docker.io/v2/']) {
-      expect(normalizeRegistry(key)).toBe('docker.io');
-    }
-    expect(normalizeRegistry('http://127.0.0.1:5001/v2/')).toBe('127.0.0.1:5001');
-    expect(normalizeRegistry('GHCR.io')).toBe('ghcr.io');
+  // Every Docker Hub alias and URL form of a config key is one host.
+  it.each([
+    ['https://index.docker.io/v1/', 'docker.io'],
+    ['index.docker.io', 'docker.io'],
+    ['docker.io', 'docker.io'],
+    ['registry-1.docker.io', 'docker.io'],
+    ['https://registry-1.docker.io/v2/', 'docker.io'],
+    ['http://127.0.0.1:5001/v2/', '127.0.0.1:5001'],
+    ['GHCR.io', 'ghcr.io'],
+  ])('the config key %s is the registry %s', (key, host) => {
+    expect(normalizeRegistry(key)).toBe(host);
   });
 });
 

@@ -2,21 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { classifyPullError, pullRemedy } from './pull-errors.js';
 
 describe('classifyPullError', () => {
-  it('classifies the engine messages seen on the rig and from public registries', () => {
-    expect(classifyPullError('Head "http://127.0.0.1:5001/v2/werf/werf/manifests/2-stable": no basic auth credentials')).toBe('unauthorized');
-    expect(classifyPullError('pulling 127.0.0.1:5001/werf/werf:2-stable failed: unauthorized: authentication required')).toBe('unauthorized');
-    expect(classifyPullError('manifest for 127.0.0.1:5000/werf/werf:9-nope not found: manifest unknown: manifest unknown')).toBe('not-found');
+  // The engine messages seen on the rig and from public registries.
+  it.each([
+    ['Head "http://127.0.0.1:5001/v2/werf/werf/manifests/2-stable": no basic auth credentials', 'unauthorized'],
+    ['pulling 127.0.0.1:5001/werf/werf:2-stable failed: unauthorized: authentication required', 'unauthorized'],
+    ['manifest for 127.0.0.1:5000/werf/werf:9-nope not found: manifest unknown: manifest unknown', 'not-found'],
     // Seen inside the pull stream, after "Pulling fs layer", when a layer is missing in the registry.
-    expect(classifyPullError('pulling 127.0.0.1:5077/broken/busybox:1 failed: unknown blob')).toBe('broken-image');
-    expect(classifyPullError('toomanyrequests: You have reached your pull rate limit.')).toBe('rate-limited');
-    expect(classifyPullError('Get "https://ghcr.io/v2/": dial tcp: lookup ghcr.io: no such host')).toBe('unreachable');
-    expect(classifyPullError('http: server gave HTTP response to HTTPS client')).toBe('insecure');
+    ['pulling 127.0.0.1:5077/broken/busybox:1 failed: unknown blob', 'broken-image'],
+    ['toomanyrequests: You have reached your pull rate limit.', 'rate-limited'],
+    ['Get "https://ghcr.io/v2/": dial tcp: lookup ghcr.io: no such host', 'unreachable'],
+    ['http: server gave HTTP response to HTTPS client', 'insecure'],
+  ])('%s: %s', (message, kind) => {
+    expect(classifyPullError(message)).toBe(kind);
   });
-  it('says where rejected credentials came from, or how to log in when there were none', () => {
-    const input = { reference: 'r.io/w:2', registry: 'r.io' };
-    expect(pullRemedy('unauthorized', { ...input, authSource: 'DOCKER_AUTH_CONFIG' })).toContain('credentials from DOCKER_AUTH_CONFIG');
-    expect(pullRemedy('unauthorized', { ...input, authSource: undefined })).toContain('docker login r.io');
-    expect(pullRemedy('not-found', { ...input, authSource: undefined })).toContain('check the tag');
+
+  const input = { reference: 'r.io/w:2', registry: 'r.io' };
+  it.each([
+    ['rejected credentials: where they came from', 'unauthorized', 'DOCKER_AUTH_CONFIG', 'credentials from DOCKER_AUTH_CONFIG'],
+    ['no credentials: how to log in', 'unauthorized', undefined, 'docker login r.io'],
+    ['an unknown tag', 'not-found', undefined, 'check the tag'],
+  ] as const)('the remedy for %s', (_what, kind, authSource, expected) => {
+    expect(pullRemedy(kind, { ...input, authSource })).toContain(expected);
   });
 
   it('an unreachable registry (offline, behind a mirror) names image.repository, the mirror and --image, not --pull never', () => {
