@@ -37,7 +37,6 @@ function allows(facts: FileFacts, uid: number, gid: number, want: number): boole
   return (bits & want) === want;
 }
 
-
 export interface ForwardInput {
   env: Readonly<Record<string, string | undefined>>;
   /** The host user's home (for ~/.docker and ~/.kube). */
@@ -109,7 +108,6 @@ export function forwardHostFiles(input: ForwardInput): Forwarded {
     out.extraEnv[name] = target;
     out.notes.push(`${name}: ${value} copied to ${target} (mode 0600)`);
   }
-
 
   if (input.forward.sshAgent && env.SSH_AUTH_SOCK) {
     const socket = env.SSH_AUTH_SOCK;

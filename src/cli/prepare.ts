@@ -106,7 +106,7 @@ export async function prepareRun(
   beforeEngine?.(config, image);
 
   // The project's marker (a git process) is read while the engine answers; only a run that may check the project uses it.
-  const marker = may.containers === true ? handled(readProjectMarker(project.root, project.isGit)) : undefined;
+  const marker = may.containers === true ? handled(readProjectMarker(project.root, project.isGit, ctx.env)) : undefined;
   // Once the engine answers its ping, the sweep of earlier runs' orphans and
   // the image lookup go alongside /info: independent requests, answered at once.
   const early: { sweep?: Promise<void>; image?: Promise<ImageDetails | undefined> } = {};

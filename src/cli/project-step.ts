@@ -52,7 +52,6 @@ export interface HostFacts {
   hostname: string;
 }
 
-
 const hostFacts = (): HostFacts => ({ mountinfo: readTextIfReadable('/proc/self/mountinfo'), cgroup: readTextIfReadable('/proc/self/cgroup'), hostname: os.hostname() });
 
 /**

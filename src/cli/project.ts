@@ -105,9 +105,9 @@ async function isPlainGitDir(gitDir: string): Promise<boolean> {
  * engine's host: git's HEAD and the sha256 of a few small files at the root
  * (read here; project-view.ts asks the engine's side for the same).
  */
-export async function readProjectMarker(root: string, isGit: boolean): Promise<ProjectMarker> {
+export async function readProjectMarker(root: string, isGit: boolean, env: Env = process.env): Promise<ProjectMarker> {
   // HEAD from an ordinary checkout's files, else git (its process runs while the files are read).
-  const head = !isGit ? Promise.resolve('none') : steersGitDiscovery(process.env) ? gitHead(root) : headFromFiles(root).then((found) => found ?? gitHead(root));
+  const head = !isGit ? Promise.resolve('none') : steersGitDiscovery(env) ? gitHead(root) : headFromFiles(root).then((found) => found ?? gitHead(root));
   head.catch(() => undefined);
   const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
   const sized = await Promise.all(
