@@ -8,8 +8,9 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { managedContainers, rig, runWerfRun, werfProject, type CliResult } from './support.js';
+import { NAMED_USER_SCRIPT, buildNamedUserImage, makeProject, managedContainers, rig, runWerfRun, werfProject, type CliResult } from './support.js';
 
 const REGISTRY = rig.WERF_RUN_RIG_AUTH_REGISTRY!;
 const USER = rig.WERF_RUN_RIG_AUTH_USER!;
@@ -62,8 +63,8 @@ function dockerConfig(name: string, config: unknown): string {
   return configDir;
 }
 
-const run = (args: string[], env: Record<string, string | undefined>): Promise<CliResult> =>
-  runWerfRun(args, { cwd: project.dir, env: { HOME: home, DOCKER_AUTH_CONFIG: undefined, GITLAB_CI: undefined, GITHUB_ACTIONS: undefined, PATH: `${bin}:${process.env.PATH}`, ...env } });
+const run = (args: string[], env: Record<string, string | undefined>, cwd = project.dir): Promise<CliResult> =>
+  runWerfRun(args, { cwd, env: { HOME: home, DOCKER_AUTH_CONFIG: undefined, GITLAB_CI: undefined, GITHUB_ACTIONS: undefined, PATH: `${bin}:${process.env.PATH}`, ...env } });
 
 /** Every file under `root` holding the password, in clear or in base64. */
 function filesWithSecret(root: string): string[] {
@@ -141,6 +142,33 @@ describe('registry credentials from a credential helper on the host', () => {
       expect(result.stderr).toContain(`unable to get credentials for ${REGISTRY}: error getting credentials - err: exec: "docker-credential-desktop": executable file not found in $PATH`);
     } finally {
       await asIs.cleanup();
+    }
+  });
+});
+
+describe('an image user werf-run knows only by name (user: ci)', () => {
+  // Named under the auth registry, so its credentials are the ones werf-run hands in; never pushed.
+  const image = `${REGISTRY}/werf-run-it/sh-ci:${process.pid}`;
+  beforeAll(() => buildNamedUserImage(image), 60_000);
+  afterAll(async () => {
+    await execa('docker', ['rmi', image], { reject: false });
+  });
+
+  it("gets the handed-in credentials owned by its ids from the image's /etc/passwd (before: root's, unreadable)", async () => {
+    const configDir = dockerConfig('named-user', { credsStore: 'rigtest' });
+    const named = makeProject({ 'README.md': 'x\n' }, { image: { reference: image, pull: 'never' }, user: 'ci' });
+    try {
+      const result = await run(['-q', 'sh', NAMED_USER_SCRIPT], { DOCKER_CONFIG: configDir }, named.dir);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout).toBe('1500\n1500:1600 600\n1\n');
+      expectNoSecret(result);
+      // A name the image lacks, with a file to hand in: the same config error as when runc finds no such user at start.
+      const lacking = await run(['-q', 'sh', NAMED_USER_SCRIPT], { DOCKER_CONFIG: configDir, WERF_RUN_USER: 'alice' }, named.dir);
+      expect(lacking.exitCode).toBe(2);
+      expect(lacking.stderr).toContain(`werf-run: error: WERF_RUN_USER (user) is "alice": the werf image ${image} has no user "alice" (not in its /etc/passwd)`);
+      expect(await managedContainers(named.dir)).toEqual([]);
+    } finally {
+      await named.cleanup();
     }
   });
 });

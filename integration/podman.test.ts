@@ -6,9 +6,10 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPodmanService, type StartedEngine } from './engines.js';
-import { TEST_IMAGE, runWerfRun, werfProject } from './support.js';
+import { NAMED_USER_SCRIPT, TEST_IMAGE, buildNamedUserImage, makeProject, runWerfRun, werfProject } from './support.js';
 
 describe('werf-run on Podman', () => {
   let podman: StartedEngine;
@@ -47,6 +48,22 @@ describe('werf-run on Podman', () => {
     expect(result.stdout + result.stderr).toContain('built under podman');
     expect((await podman.docker(['image', 'inspect', TEST_IMAGE])).exitCode).toBe(0);
     expect((await podman.docker(['ps', '-aq', '--filter', 'label=werf-run.managed=true'])).stdout.trim()).toBe('');
+  });
+
+  it("hands a user known only by name its files, owned by its ids from the image's /etc/passwd (Podman's archive API)", async () => {
+    const image = `127.0.0.1:5000/werf-run-it/sh-ci:${process.pid}`;
+    await buildNamedUserImage(image);
+    await execa('docker', ['push', '-q', image]);
+    const named = makeProject({ 'README.md': 'x\n' }, { image: { reference: image }, user: 'ci' });
+    try {
+      const auth = JSON.stringify({ auths: { '127.0.0.1:5000': { auth: Buffer.from('someone:not-checked').toString('base64') } } });
+      const result = await runWerfRun(['-q', 'sh', NAMED_USER_SCRIPT], { cwd: named.dir, env: { ...env(), DOCKER_AUTH_CONFIG: auth } });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout).toBe('1500\n1500:1600 600\n1\n');
+    } finally {
+      await named.cleanup();
+      await execa('docker', ['rmi', image], { reject: false });
+    }
   });
 
   it("two runs probe once and keep one cache file (Podman's /info ID changes on every call)", async () => {

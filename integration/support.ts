@@ -144,3 +144,19 @@ export async function managedContainers(projectDir?: string): Promise<string[]> 
   const { stdout } = await execa('docker', ['ps', '-a', '-q', ...filters]);
   return stdout.split('\n').filter(Boolean);
 }
+
+/**
+ * The werf-sh test double with one more user, `ci` (uid 1500, group cigroup 1600), which
+ * werf-run knows only by name; built on the rig's engine as `tag`. NAMED_USER_SCRIPT, run
+ * as `werf-run sh`, prints its uid, then the owner and mode of the handed-in docker config.
+ */
+export async function buildNamedUserImage(tag: string): Promise<void> {
+  const dockerfile = [
+    `FROM ${rig.WERF_RUN_RIG_SH_IMAGE}`,
+    'USER root',
+    'RUN echo "ci:x:1500:1600::/home/ci:/bin/sh" >> /etc/passwd && echo "cigroup:x:1600:" >> /etc/group && mkdir -p /home/ci && chown 1500:1600 /home/ci',
+    'USER ci',
+  ].join('\n');
+  await execa('docker', ['build', '--network', 'none', '-q', '-t', tag, '-'], { input: dockerfile, env: { DOCKER_BUILDKIT: '0' } });
+}
+export const NAMED_USER_SCRIPT = 'id -u; stat -c "%u:%g %a" ~/.docker/config.json; grep -c auths ~/.docker/config.json';

@@ -81,6 +81,20 @@ describe('plan', () => {
     ]);
   });
 
+  it.each([
+    [undefined, 1000],
+    ['build1001', 1001],
+    ['4242', 4242],
+    ['ci', undefined],
+    ['ci:docker', undefined],
+  ])('user %s: handed-in files owned by uid %s (none: the run reads it from the image)', (user, uid) => {
+    const file = { path: '/home/x/.kube/config', content: Buffer.from('k'), mode: 0o600 };
+    const keep = { path: '/etc/subuid', content: Buffer.from('s'), mode: 0o644, uid: 0, gid: 0 };
+    const config = { ...defaultConfig(), ...(user ? { user } : {}) };
+    const files = plan(base({ config, files: [file, keep] })).files;
+    expect(files.map((f) => f.uid)).toEqual([uid, 0]);
+  });
+
   it('labels the container as managed, with its mode and project; the owner is added where it is created', () => {
     const labels = plan(base()).container.labels;
     expect(labels).toMatchObject({ 'werf-run.managed': 'true', 'werf-run.mode': 'native' });

@@ -114,12 +114,13 @@ export function plan(input: PlanInput): RunPlan {
     })),
   ];
   const security = securityFor(input.mode, input.facts);
-  // An image user the contract does not know by uid gets root-owned files (0600: readable by root only).
-  const uid = who.uid ?? 0;
+  // A user the contract does not know by uid (a name, name:group): its files stay without owner here;
+  // run/inject.ts reads the ids from the image's /etc/passwd in the created container.
+  const files = input.files ?? [];
   return {
     mode: input.mode,
     image: input.image,
-    files: ownedBy(input.files ?? [], { uid, gid: uid }),
+    files: who.uid === undefined ? [...files] : ownedBy(files, { uid: who.uid, gid: who.uid }),
     keptDirs: [who.home, '/tmp'],
     projectDir: input.project.root,
     container: {

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../engine/port.js';
 import { fakeEngine } from '../../test/fakes.js';
@@ -168,6 +169,16 @@ describe('runAttempt when a reader goes away', () => {
 });
 
 /** The entries of an uploaded tar: name, mode, owner and content. */
+/** What GET /containers/{id}/archive?path=FILE answers for one file. */
+async function oneFileTar(file: string, text: string): Promise<Buffer> {
+  const pack = tar.pack();
+  pack.entry({ name: file.split('/').pop()!, mode: 0o644 }, text);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 async function listTar(buffer: Buffer): Promise<string[]> {
   return (await readTar(buffer)).map(({ header, content }) => `${header.type} ${header.name} ${(header.mode ?? 0).toString(8)} ${header.uid}:${header.gid} ${content.toString()}`.trim());
 }
@@ -205,6 +216,43 @@ describe('runAttempt files', () => {
       'directory home/build/.kube 700 1000:1000',
       'file home/build/.kube/config 600 1000:1000 k',
     ]);
+  });
+
+  it("owns files the plan left without owner by the container user's ids from the image's /etc/passwd and /etc/group", async () => {
+    const images: Record<string, string> = { '/etc/passwd': 'root:x:0:0::/root:/bin/sh\nci:x:1500:1600::/home/ci:/bin/sh\n', '/etc/group': 'root:x:0:\ndocker:x:998:\n' };
+    const read: string[] = [];
+    const archives: Buffer[] = [];
+    const output = new PassThrough();
+    const engine = attemptEngine({
+      output,
+      getArchive: async (_id, file) => {
+        read.push(file);
+        return images[file] === undefined ? undefined : oneFileTar(file, images[file]);
+      },
+      putArchive: async (_id, _where, archive) => void archives.push(archive as Buffer),
+      startContainer: async () => void output.end(),
+      waitContainer: async () => 0,
+    });
+    const files = [
+      { path: '/home/ci/.docker/config.json', content: Buffer.from('{}'), mode: 0o600, secret: true },
+      { path: '/etc/subuid', content: Buffer.from('ci:1:999\n'), mode: 0o644, uid: 0, gid: 0 },
+    ];
+    await runAttempt(engine, { ...spec, user: 'ci:docker' }, sinks(), () => undefined, {}, timings, { files, keptDirs: ['/home/ci', '/tmp'] });
+    expect(read.sort()).toEqual(['/etc/group', '/etc/passwd']);
+    expect(await listTar(archives[0] as Buffer)).toEqual([
+      'directory home/ci/.docker 700 1500:998',
+      'file home/ci/.docker/config.json 600 1500:998 {}',
+      'directory etc 755 0:0',
+      'file etc/subuid 644 0:0 ci:1:999',
+    ]);
+
+    // A name the image lacks: runc's own words (cli/user-error.ts makes them the config error), nothing uploaded, the container removed.
+    const lacking = attemptEngine({ output: new PassThrough(), getArchive: async (_id, file) => oneFileTar(file, images[file] ?? ''), putArchive: async () => void archives.push(Buffer.alloc(0)) });
+    await expect(runAttempt(lacking, { ...spec, user: 'alice' }, sinks(), () => undefined, {}, timings, { files: files.slice(0, 1), keptDirs: [] })).rejects.toThrow(
+      'unable to find user alice: no matching entries in passwd file',
+    );
+    expect(archives).toHaveLength(1);
+    expect(lacking.removed).toEqual(['c0ffee']);
   });
 
   it('uploads nothing when there are no files, and removes the container when the upload fails', async () => {

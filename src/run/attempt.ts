@@ -143,7 +143,7 @@ export async function runAttempt<F>(
   let stopTtySession = (): void => undefined;
   try {
     // One archive, before start: werf must find its files from its first instruction on.
-    await injectFiles(engine, id, files.files, files.keptDirs);
+    await injectFiles(engine, id, files.files, files.keptDirs, spec.user);
     const attached = await engine.attachContainer(id, { tty: spec.tty, stdin: spec.openStdin });
     const pumping = attached.multiplexed
       ? pumpMultiplexed(attached.output, io, onData, onClosed)

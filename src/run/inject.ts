@@ -4,7 +4,8 @@
  * lives in memory only: nothing is written to the host's disk.
  */
 import type { Engine } from '../engine/port.js';
-import { archiveEntries, type InjectedFile } from '../plan/files.js';
+import { archiveEntries, ownedBy, type InjectedFile } from '../plan/files.js';
+import { missingIdMessage, resolveUserIds } from '../plan/user-ids.js';
 
 async function packFiles(files: readonly InjectedFile[], existing: readonly string[]): Promise<Buffer> {
   // Loaded only when there are files to hand in. A CommonJS package: a bundle gives its exports as the default.
@@ -26,8 +27,31 @@ async function packFiles(files: readonly InjectedFile[], existing: readonly stri
   return done;
 }
 
-/** Uploads the files into container `id`; `existing` are directories the archive must not touch (the image user's home, /tmp). */
-export async function injectFiles(engine: Pick<Engine, 'putArchive'>, id: string, files: readonly InjectedFile[], existing: readonly string[]): Promise<void> {
+/**
+ * Files the plan left without owner belong to the container's user, which
+ * the image contract does not know by uid: its ids come from the image's
+ * /etc/passwd and /etc/group, read from the created container. (The
+ * archive API's copyUIDGID would look the name up on the daemon's host, not
+ * in the image: moby daemon/archive_tarcopyoptions_unix.go.)
+ */
+async function withOwners(engine: Pick<Engine, 'getArchive'>, id: string, files: readonly InjectedFile[], user: string | undefined): Promise<readonly InjectedFile[]> {
+  if (files.every((f) => f.uid !== undefined)) return files;
+  const { fileFromTar } = await import('./tar.js'); // tar-stream: loaded only when needed
+  const read = async (file: string): Promise<string> => (await fileFromTar(await engine.getArchive(id, file))) ?? '';
+  const [passwd, group] = await Promise.all([read('/etc/passwd'), read('/etc/group')]);
+  const ids = resolveUserIds(user ?? 'root', passwd, group);
+  if ('missing' in ids) throw new Error(missingIdMessage(ids));
+  return ownedBy(files, ids);
+}
+
+/** Uploads the files into container `id`, owned by `user` where they name no owner; `existing` are directories the archive must not touch (the image user's home, /tmp). */
+export async function injectFiles(
+  engine: Pick<Engine, 'putArchive' | 'getArchive'>,
+  id: string,
+  files: readonly InjectedFile[],
+  existing: readonly string[],
+  user: string | undefined,
+): Promise<void> {
   if (files.length === 0) return;
-  await engine.putArchive(id, '/', await packFiles(files, existing));
+  await engine.putArchive(id, '/', await packFiles(await withOwners(engine, id, files, user), existing));
 }

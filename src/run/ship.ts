@@ -14,7 +14,7 @@ import { PassThrough } from 'node:stream';
 import tar from 'tar-stream';
 import type { ContainerSpec, Engine, UlimitSpec } from '../engine/port.js';
 import { WerfRunError, errorMessage } from '../errors.js';
-import { readTar } from './tar.js';
+import { fileFromTar } from './tar.js';
 import { SHIP_HELPER_SCRIPT, diffManifests, parseManifest, type Manifest, type ManifestEntry } from '../plan/ship.js';
 
 interface ShipUnit {
@@ -92,11 +92,6 @@ function helperSpec(input: ShipInput): ContainerSpec {
     networkMode: 'none',
     ulimits: input.ulimits,
   };
-}
-
-async function fileFromTar(archive: Buffer | undefined): Promise<string | undefined> {
-  if (!archive) return undefined;
-  return (await readTar(archive)).find((e) => e.header.type === 'file')?.content.toString('utf8');
 }
 
 export async function shipProject(engine: Engine, input: ShipInput): Promise<ShipResult> {

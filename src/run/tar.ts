@@ -25,3 +25,9 @@ export async function readTar(archive: Buffer): Promise<TarEntry[]> {
   await done;
   return entries;
 }
+
+/** The text of the one file in an archive of a single path, or undefined when there is none. */
+export async function fileFromTar(archive: Buffer | undefined): Promise<string | undefined> {
+  if (!archive) return undefined;
+  return (await readTar(archive)).find((e) => e.header.type === 'file')?.content.toString('utf8');
+}
