@@ -36,10 +36,12 @@ async function packFiles(files: readonly InjectedFile[], existing: readonly stri
  */
 async function withOwners(engine: Pick<Engine, 'getArchive'>, id: string, files: readonly InjectedFile[], user: string | undefined): Promise<readonly InjectedFile[]> {
   if (files.every((f) => f.uid !== undefined)) return files;
+  // plan() always names a User; without one the image's own USER would apply, which only the image knows.
+  if (user === undefined) throw new Error('files without an owner need the container to name its user');
   const { fileFromTar } = await import('./tar.js'); // tar-stream: loaded only when needed
   const read = async (file: string): Promise<string> => (await fileFromTar(await engine.getArchive(id, file))) ?? '';
   const [passwd, group] = await Promise.all([read('/etc/passwd'), read('/etc/group')]);
-  const ids = resolveUserIds(user ?? 'root', passwd, group);
+  const ids = resolveUserIds(user, passwd, group);
   if ('missing' in ids) throw new Error(missingIdMessage(ids));
   return ownedBy(files, ids);
 }
