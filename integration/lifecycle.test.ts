@@ -60,6 +60,8 @@ describe('run lifecycle on the real engine', () => {
       expect(result.exitCode, run.output()).toBe(code);
       expect(took).toBeLessThan(20_000);
       expect(run.output()).toContain(`interrupted by ${signal}; the werf container was stopped and removed`);
+      // werf's exit after werf-run stopped it is not werf's result: no "exited with code ... passed through" line.
+      expect(run.output()).not.toContain('exited with code');
       expect(await managedContainers(project.dir)).toEqual([]);
     });
   }
@@ -78,6 +80,7 @@ describe('run lifecycle on the real engine', () => {
     // sh as PID 1 ignores SIGINT: only the kill on the second signal ends it before the 10 s grace period.
     expect(Date.now() - sent).toBeLessThan(8_000);
     expect(run.output()).toContain('SIGINT again: killing werf');
+    expect(run.output()).not.toContain('exited with code 137');
     expect(await managedContainers(project.dir)).toEqual([]);
   });
 

@@ -28,6 +28,8 @@ export interface Session {
   engineReady(engine: Engine): Promise<void>;
   /** Hooks for runAttempt: graceful stop on signals, warnings to the reporter. */
   attemptHooks: AttemptHooks;
+  /** The signal that interrupted the run, once one did: what werf did after it (killed, 137) is not werf's result. */
+  readonly interruptedBy: string | undefined;
 }
 
 function currentOwner(now: () => number = Date.now): Owner {
@@ -66,6 +68,9 @@ export async function withLifecycle(
 
   const session: Session = {
     owner,
+    get interruptedBy() {
+      return interrupts?.signal;
+    },
     openEngine: (endpoint) => trackingEngine(ctx.openEngine(endpoint), live, owner),
     async engineReady(ready) {
       engine = ready;

@@ -285,6 +285,8 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
     return ExitCode.outputClosed;
   }
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
+  // Stopped by werf-run on a signal: nothing to remember or report here; the lifecycle reports the interruption (exit 130).
+  if (session.interruptedBy) return result.exitCode;
   // In auto mode, remember the mode that worked for this daemon, image and storage volume.
   // Written again only when it changed or is a day old (the file's age is what the cache's pruning goes by).
   if (config.mode === 'auto') {
