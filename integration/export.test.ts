@@ -48,6 +48,18 @@ describe('werf-run --export, checked by real tools', () => {
     await Promise.all(projects.map((p) => p.cleanup()));
   });
 
+  it('docker-run with a loopback registry in werf\'s arguments: network host, as the run would have, and the pasted command pushes', async () => {
+    const p = project({ network: undefined });
+    const repo = `127.0.0.1:5000/werf-run-it/export-repo-${process.pid}`;
+    const result = await runWerfRun(['--export', 'docker-run', 'build', '--repo', repo], { cwd: p.dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('exporting network host: werf talks to loopback addresses (--repo');
+    expect(result.stdout).toContain('--network host');
+    const run = await execa('sh', ['-c', result.stdout], { cwd: p.dir, reject: false, all: true, timeout: 240_000 });
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).toContain(`Pushed ${repo}:app`);
+  });
+
   it('docker-run: the pasted command builds the project on the engine', async () => {
     const p = project();
     const text = await exportText(['--export', 'docker-run'], p.dir);

@@ -14,6 +14,7 @@ import { DEFAULT_KUBE_VERSION, type ExportFormat, type KubeCacheKind } from '../
 import { parseKubeVersion } from '../export/kubernetes.js';
 import { renderExport } from '../export/render.js';
 import { exportSpecFor } from '../export/spec.js';
+import { loopbackTargetsInWerfArgs } from '../plan/network.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from '../reporter.js';
@@ -65,10 +66,14 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
   ];
   for (const key of leftOut) reporter.warn(`--export leaves out ${key}`);
 
+  // A loopback registry in werf's arguments or variables is loopback wherever the snippet runs: werf needs the host's network there too.
+  const loopback = config.network === undefined ? loopbackTargetsInWerfArgs(werfArgs, ctx.env, undefined) : [];
+  if (loopback.length > 0) reporter.info(`exporting network host: werf talks to loopback addresses (${loopback.map((t) => `${t.what}`).join(', ')}), which only the host's network reaches`);
   const spec = exportSpecFor({
     mode,
     image,
     werfArgs,
+    ...(loopback.length > 0 ? { network: { networkMode: 'host' } } : {}),
     project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs },
     config,
     facts: prepared.security,

@@ -71,7 +71,8 @@ export function toExportSpec(input: ToExportSpecInput): ExportSpec {
     devices: [...container.devices],
     privileged: container.privileged,
     ...(container.usernsMode ? { usernsMode: container.usernsMode } : {}),
-    ...(input.config.network ? { network: input.config.network } : {}),
+    // config.network, or host where werf talks to a loopback registry (the plan's network decision).
+    ...(container.networkMode ? { network: container.networkMode } : {}),
     volumes: { storage: input.config.volumes.storage, werfHome: input.config.volumes.werfHome },
     mounts: input.config.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
     workdir,

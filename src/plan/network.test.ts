@@ -37,6 +37,8 @@ describe('loopbackTargetsInWerfArgs', () => {
   it('reads WERF_REPO and the prefixed repo variables, and the werf image', () => {
     const targets = loopbackTargetsInWerfArgs(['build'], { WERF_REPO: '[::1]:5000/app', WERF_SECONDARY_REPO_1: '127.0.0.1:5002/s', WERF_REPO_X: '127.0.0.1:9/no', HOME: '/h' }, '127.0.0.1:5000/werf/werf:2');
     expect(targets.map((t) => t.what)).toEqual(['WERF_REPO=[::1]:5000/app', 'WERF_SECONDARY_REPO_1=127.0.0.1:5002/s', 'the werf image 127.0.0.1:5000/werf/werf:2']);
+    // Exports leave the image out (the runner pulls it there).
+    expect(loopbackTargetsInWerfArgs(['build'], { WERF_REPO: '[::1]:5000/app' }, undefined).map((t) => t.what)).toEqual(['WERF_REPO=[::1]:5000/app']);
   });
 
   it('a single-component repository names no registry (Docker Hub), and a registry elsewhere is no target', () => {

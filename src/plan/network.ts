@@ -72,7 +72,8 @@ function registryOf(reference: string): string | undefined {
 export function loopbackTargetsInWerfArgs(
   werfArgs: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  image: string,
+  /** Left out by exports: there the runner pulls the image, and base images may come from elsewhere. */
+  image: string | undefined,
 ): LoopbackTarget[] {
   const targets: LoopbackTarget[] = [];
   const add = (what: string, value: string): void => {
@@ -91,7 +92,7 @@ export function loopbackTargetsInWerfArgs(
     const value = env[name];
     if (value !== undefined && REPO_VARIABLES.test(name)) add(`${name}=${value}`, value);
   }
-  add(`the werf image ${image}`, image);
+  if (image !== undefined) add(`the werf image ${image}`, image);
   return targets;
 }
 
