@@ -46,8 +46,8 @@ export function configJsonSchema(): JsonSchemaNode {
   return cached;
 }
 
-/** Keys that the environment cannot set: `$schema` is for editors only. */
-const NOT_FROM_ENV = new Set(['$schema']);
+/** Keys that the environment cannot set: `$schema` is for editors, `$comment` for people. */
+const NOT_FROM_ENV = new Set(['$schema', '$comment']);
 
 /** Old short names, kept as aliases of the generated ones. */
 export const ENV_ALIASES: Readonly<Record<string, string>> = {

@@ -164,7 +164,7 @@ describe('bad config: one message with the file, the key, what was found and wha
 
   it('unknown top-level key', async () => {
     const { error } = await bad({ '.werfrunrc.yaml': 'modes: fuse\n' });
-    expect(error.message).toMatch(/unknown key modes; allowed: \$schema, engine, image, mode,/);
+    expect(error.message).toMatch(/unknown key modes; allowed: \$schema, \$comment, engine, image, mode,/);
   });
 
   it('wrong type', async () => {

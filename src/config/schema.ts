@@ -52,6 +52,7 @@ const mountSchema = z.strictObject({
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path or URL of werfrun.schema.json, for editors.'),
+    $comment: z.string().optional().describe('A note for the people who read the file; werf-run ignores it.'),
     engine: z
       .strictObject({
         host: z.string().min(1).optional().describe('Docker endpoint (like DOCKER_HOST): unix://, tcp://, ssh://.'),
