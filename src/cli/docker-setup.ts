@@ -11,6 +11,7 @@ import type { DiscoveryFacts } from '../engine/candidates.js';
 import { localContextStore } from '../engine/local-store.js';
 import { resolveAuth } from '../run/auth.js';
 import { runCredentialHelper } from '../run/cred-helper.js';
+import type { AuthSource } from '../run/handover-auth.js';
 import type { AuthProvider } from '../run/pull.js';
 
 export interface DockerSetup {
@@ -43,12 +44,21 @@ export function discoveryFacts(
   };
 }
 
-/** DOCKER_AUTH_CONFIG (GitLab's convention) first, then the docker CLI's config.json. */
+/**
+ * Where registry credentials come from, in order: DOCKER_AUTH_CONFIG (GitLab's
+ * convention), then a config.json: the docker CLI's, or for werf the one of
+ * WERF_DOCKER_CONFIG when set (werf reads it before DOCKER_CONFIG:
+ * cmd/werf/common/common.go).
+ */
+export function authSources(setup: DockerSetup, env: Readonly<Record<string, string | undefined>>, reader: 'engine' | 'werf'): AuthSource[] {
+  const sources: AuthSource[] = [];
+  if (env.DOCKER_AUTH_CONFIG) sources.push({ config: parseDockerConfig(env.DOCKER_AUTH_CONFIG, 'DOCKER_AUTH_CONFIG'), where: 'DOCKER_AUTH_CONFIG' });
+  const file = reader === 'werf' && env.WERF_DOCKER_CONFIG ? readDockerConfig(env.WERF_DOCKER_CONFIG, readTextIfExists) : { config: setup.config, file: setup.configFile };
+  sources.push({ config: file.config, where: file.file });
+  return sources;
+}
+
+/** The engine's pull of `reference`: credentials from authSources, helpers run here. */
 export function authProvider(setup: DockerSetup, env: Readonly<Record<string, string | undefined>>, reference: string): AuthProvider {
-  return () => {
-    const configs = [];
-    if (env.DOCKER_AUTH_CONFIG) configs.push({ config: parseDockerConfig(env.DOCKER_AUTH_CONFIG, 'DOCKER_AUTH_CONFIG'), where: 'DOCKER_AUTH_CONFIG' });
-    configs.push({ config: setup.config, where: setup.configFile });
-    return resolveAuth(reference, configs, runCredentialHelper);
-  };
+  return () => resolveAuth(reference, authSources(setup, env, 'engine'), runCredentialHelper);
 }

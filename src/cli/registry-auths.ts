@@ -5,12 +5,10 @@
  * file: its content is never printed nor written to this host's disk).
  */
 import path from 'node:path';
-import { parseDockerConfig, readDockerConfig } from '../engine/docker-config.js';
-import { readTextIfExists } from '../files.js';
 import type { InjectedFile } from '../plan/files.js';
 import { listCredentialHelper, runCredentialHelper } from '../run/cred-helper.js';
-import { authsConfigJson, registriesInRun, resolveHandover, type AuthSource } from '../run/handover-auth.js';
-import type { DockerSetup } from './docker-setup.js';
+import { authsConfigJson, registriesInRun, resolveHandover } from '../run/handover-auth.js';
+import { authSources, type DockerSetup } from './docker-setup.js';
 
 export interface RegistryAuthsForWerf {
   /** The generated config.json, or undefined when no registry has credentials. */
@@ -29,13 +27,8 @@ export async function registryAuthsForWerf(input: {
   home: string;
 }): Promise<RegistryAuthsForWerf> {
   const { setup, env } = input;
-  // werf reads WERF_DOCKER_CONFIG before DOCKER_CONFIG (cmd/werf/common/common.go); the docker CLI reads only the latter.
-  const sources: AuthSource[] = [];
-  if (env.DOCKER_AUTH_CONFIG) sources.push({ config: parseDockerConfig(env.DOCKER_AUTH_CONFIG, 'DOCKER_AUTH_CONFIG'), where: 'DOCKER_AUTH_CONFIG' });
-  const file = env.WERF_DOCKER_CONFIG ? readDockerConfig(env.WERF_DOCKER_CONFIG, readTextIfExists) : { config: setup.config, file: setup.configFile };
-  sources.push({ config: file.config, where: file.file });
   const handed = await resolveHandover({
-    sources,
+    sources: authSources(setup, env, 'werf'),
     wanted: registriesInRun(input.werfArgs, env, input.image),
     runHelper: runCredentialHelper,
     listHelper: listCredentialHelper,

@@ -1,0 +1,26 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { authSources, type DockerSetup } from './docker-setup.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'werf-run-auth-sources-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const setup: DockerSetup = { configDir: '/home/u/.docker', configFile: '/home/u/.docker/config.json', config: { auths: { 'cli.example': {} }, credHelpers: {} } };
+
+describe('authSources: where registry credentials come from, in order', () => {
+  it('DOCKER_AUTH_CONFIG first, then the docker CLI config.json; the engine ignores WERF_DOCKER_CONFIG, werf reads it first', () => {
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'werf.example': {} } }));
+    const env = { DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { 'gitlab.example': {} } }), WERF_DOCKER_CONFIG: dir };
+    expect(authSources(setup, env, 'engine').map((s) => [s.where, Object.keys(s.config.auths)])).toEqual([
+      ['DOCKER_AUTH_CONFIG', ['gitlab.example']],
+      ['/home/u/.docker/config.json', ['cli.example']],
+    ]);
+    expect(authSources(setup, env, 'werf').map((s) => [s.where, Object.keys(s.config.auths)])).toEqual([
+      ['DOCKER_AUTH_CONFIG', ['gitlab.example']],
+      [path.join(dir, 'config.json'), ['werf.example']],
+    ]);
+    expect(authSources(setup, {}, 'werf').map((s) => s.where)).toEqual(['/home/u/.docker/config.json']);
+  });
+});
