@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
-import { checkMountSources, DESKTOP_SSH_AUTH_SOCK, dockerSocketToMount, forwardHostFiles, knownHostsFiles, SSH_AGENT_TARGET, useDesktopSshAgent, type FileFacts, type ForwardInput } from './host-files.js';
+import { checkMountSources, DESKTOP_SSH_AUTH_SOCK, dockerSocketToMount, forwardHostFiles, knownHostsFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
 
 const file = (uid = 1000, mode = 0o600): FileFacts => ({ kind: 'file', uid, gid: uid, mode });
 
@@ -88,14 +88,17 @@ describe('checkMountSources', () => {
 
 describe('ssh on Docker Desktop and known_hosts', () => {
   it("forwards Docker Desktop's agent bridge instead of the host's socket path", () => {
-    const out = useDesktopSshAgent(forwardHostFiles(input({ '/tmp/agent': { kind: 'socket', uid: 501, gid: 20, mode: 0o600 } }, { SSH_AUTH_SOCK: '/tmp/agent' })));
+    // The host's socket is the user's own (uid 501): the image user could not write it, but Desktop's bridge is another socket.
+    const out = forwardHostFiles(input({ '/tmp/agent': { kind: 'socket', uid: 501, gid: 20, mode: 0o600 } }, { SSH_AUTH_SOCK: '/tmp/agent' }, { dockerDesktop: true }));
     expect(out.sockets).toEqual([{ source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK }]);
     expect(out.extraEnv.SSH_AUTH_SOCK).toBe('/run/host-services/ssh-auth.sock');
     expect(out.warnings).toEqual([]);
+    const elsewhere = forwardHostFiles(input({ '/tmp/agent': { kind: 'socket', uid: 501, gid: 20, mode: 0o600 } }, { SSH_AUTH_SOCK: '/tmp/agent' }));
+    expect(elsewhere.sockets).toEqual([{ source: '/tmp/agent', target: SSH_AGENT_TARGET }]);
+    expect(elsewhere.warnings).toHaveLength(1);
   });
-  it('leaves a run without an agent alone', () => {
-    const none = forwardHostFiles(input({}));
-    expect(useDesktopSshAgent(none)).toBe(none);
+  it('forwards no agent on Docker Desktop without SSH_AUTH_SOCK', () => {
+    expect(forwardHostFiles(input({}, {}, { dockerDesktop: true })).sockets).toEqual([]);
   });
   it("hands in the user's known_hosts (image user's) and the system's (root's)", () => {
     const files: Record<string, string> = { '/home/u/.ssh/known_hosts': 'gitlab.example ssh-ed25519 AAAA\n', '/etc/ssh/ssh_known_hosts': 'github.com ssh-ed25519 BBBB\n' };

@@ -54,6 +54,11 @@ export interface ForwardInput {
   engineLocal: boolean;
   /** For the message when the ssh agent cannot be forwarded. */
   engineUrl?: string;
+  /**
+   * The engine is Docker Desktop: the host's SSH_AUTH_SOCK path does not exist
+   * where its daemon runs (its VM), so Desktop's own bridge to the agent is forwarded.
+   */
+  dockerDesktop?: boolean;
 }
 
 export interface Forwarded {
@@ -69,6 +74,8 @@ export interface Forwarded {
   warnings: string[];
 }
 
+/** Docker Desktop's bridge to the host's ssh-agent, inside its VM (werf: pkg/container_backend/utils.go SSHHostAuthSockPath). */
+export const DESKTOP_SSH_AUTH_SOCK = '/run/host-services/ssh-auth.sock';
 export const SSH_AGENT_TARGET = '/tmp/werf-run-ssh-agent.sock';
 const SSH_KEYS_DIR = '/tmp/werf-run-ssh-keys';
 
@@ -114,6 +121,11 @@ export function forwardHostFiles(input: ForwardInput): Forwarded {
     const facts = probe(socket);
     if (facts?.kind !== 'socket') {
       out.warnings.push(`SSH_AUTH_SOCK is ${socket}, which is not a socket on this host: the ssh-agent is not forwarded`);
+    } else if (input.dockerDesktop) {
+      // Permission checks of the host's socket say nothing about Desktop's bridge.
+      out.sockets.push({ source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK });
+      out.extraEnv.SSH_AUTH_SOCK = DESKTOP_SSH_AUTH_SOCK;
+      out.notes.push(`ssh-agent: the engine is Docker Desktop, so its agent bridge ${DESKTOP_SSH_AUTH_SOCK} is forwarded instead`);
     } else if (!input.engineLocal) {
       // A socket is a live connection to a process on this machine: an archive cannot carry it, and a bind mount would name the engine host's path.
       out.warnings.push(
@@ -178,24 +190,6 @@ export function checkMountSources(mounts: Config['mounts'], root: string, probe:
   });
 }
 
-/** Docker Desktop's bridge to the host's ssh-agent, inside its VM (werf: pkg/container_backend/utils.go SSHHostAuthSockPath). */
-export const DESKTOP_SSH_AUTH_SOCK = '/run/host-services/ssh-auth.sock';
-
-/**
- * On Docker Desktop the host's SSH_AUTH_SOCK path does not exist where the
- * daemon runs (its VM): the agent is forwarded from Desktop's own bridge.
- */
-export function useDesktopSshAgent(forwarded: Forwarded): Forwarded {
-  if (!forwarded.sockets.some((f) => f.target === SSH_AGENT_TARGET)) return forwarded;
-  return {
-    ...forwarded,
-    sockets: forwarded.sockets.map((f) => (f.target === SSH_AGENT_TARGET ? { source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK } : f)),
-    extraEnv: { ...forwarded.extraEnv, SSH_AUTH_SOCK: DESKTOP_SSH_AUTH_SOCK },
-    notes: [...forwarded.notes, `ssh-agent: the engine is Docker Desktop, so its agent bridge ${DESKTOP_SSH_AUTH_SOCK} is forwarded instead`],
-    // Permission checks of the host's socket say nothing about Desktop's bridge.
-    warnings: forwarded.warnings.filter((w) => !w.includes('git over ssh will find no keys')),
-  };
-}
 
 /** The user's and the system's known_hosts, handed in so git over ssh can verify hosts ("Host key verification failed" otherwise). */
 export function knownHostsFiles(input: { hostHome: string; home: string; read: (file: string) => Buffer | undefined }): { files: InjectedFile[]; notes: string[]; warnings: string[] } {

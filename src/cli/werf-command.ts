@@ -28,7 +28,7 @@ import { runAttempt } from '../run/attempt.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
-import { checkMountSources, dockerSocketToMount, forwardHostFiles, imageIds, knownHostsFiles, probeFile, useDesktopSshAgent } from './host-files.js';
+import { checkMountSources, dockerSocketToMount, forwardHostFiles, imageIds, knownHostsFiles, probeFile } from './host-files.js';
 import { readBytes, readIfExists } from '../files.js';
 import ci from 'ci-info';
 import { registryAuthsForWerf } from './registry-auths.js';
@@ -102,7 +102,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   for (const note of credentialNotes) reporter.debug(note);
 
   const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
-  const hostFiles = forwardHostFiles({
+  const forwarded = forwardHostFiles({
     env: ctx.env,
     hostHome: os.homedir(),
     forward: config.forward,
@@ -111,9 +111,8 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     readBytes,
     engineLocal,
     engineUrl: engine?.endpoint.url,
+    dockerDesktop: /Docker Desktop/i.test(prepared.info?.operatingSystem ?? ''),
   });
-  // Docker Desktop runs the daemon in a VM: its own bridge to the host's ssh-agent replaces the host's socket path.
-  const forwarded = /Docker Desktop/i.test(prepared.info?.operatingSystem ?? '') ? useDesktopSshAgent(hostFiles) : hostFiles;
   for (const note of forwarded.notes) reporter.debug(note);
   for (const warning of forwarded.warnings) reporter.warn(warning);
 
