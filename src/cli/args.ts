@@ -10,6 +10,7 @@ import { EXIT_CODES, UsageError } from '../errors.js';
 // The formats' names only: the exports themselves (and the YAML library) load with --export.
 import { EXPORT_FORMATS, KUBE_CACHE_KINDS } from '../export/formats.js';
 import { misplacedOption } from './misplaced-option.js';
+import { doctorArguments, unknownDoctorOption } from './doctor-args.js';
 
 /** werf-run's options: the flags that set config keys (config/layers.ts), and the rest. */
 export interface CliOptions extends ConfigFlags {
@@ -22,6 +23,13 @@ export interface CliOptions extends ConfigFlags {
   export?: string;
   kubeVersion?: string;
   kubeVolumes?: string;
+}
+
+/** A parse error inside `werf-run doctor ...`: doctor is werf-run's own command, so its answers differ from the program's. */
+class DoctorParseError extends Error {
+  constructor(readonly commanderError: CommanderError) {
+    super(commanderError.message);
+  }
 }
 
 export type ParsedArgs =
@@ -87,9 +95,12 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .exitOverride();
   program
     .command('doctor')
-    .description("report what the Docker host can do and the mode werf-run would choose")
+    .description("report what the Docker host can do and the mode werf-run would choose (no arguments; werf-run's options go before doctor)")
     .option('--json', 'print one JSON document')
-    .action(() => undefined);
+    .action(() => undefined)
+    .exitOverride((error) => {
+      throw new DoctorParseError(error);
+    });
   return program;
 }
 
@@ -97,7 +108,9 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
   const program = buildProgram(version, out, err);
   try {
     program.parse([...argv], { from: 'user' });
-  } catch (error) {
+  } catch (thrown) {
+    const inDoctor = thrown instanceof DoctorParseError;
+    const error = inDoctor ? thrown.commanderError : thrown;
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') {
         return { kind: 'exit', exitCode: 0 };
@@ -107,7 +120,10 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
       const unknown = error.code === 'commander.unknownOption' ? /unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
       if (unknown) {
         const own = program.options.flatMap((o) => (o.long ? [o.long] : []));
-        const answer = misplacedOption(argv, unknown, own);
+        const doctor = program.commands.find((c) => c.name() === 'doctor')!;
+        const answer = inDoctor
+          ? unknownDoctorOption(unknown, [...doctor.options.flatMap((o) => (o.long ? [o.long] : [])), '--help'], own)
+          : misplacedOption(argv, unknown, own);
         throw new UsageError(answer.message, answer.remedy);
       }
       throw new UsageError(error.message.replace(/^error: /, ''), 'see werf-run --help');
@@ -118,6 +134,8 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
   const options = program.opts<CliOptions>();
   const doctor = program.commands.find((c) => c.name() === 'doctor');
   if (doctor && program.args[0] === 'doctor') {
+    const extra = doctorArguments(doctor.args);
+    if (extra) throw new UsageError(extra.message, extra.remedy);
     return { kind: 'doctor', options: { ...options, ...doctor.opts<{ json?: boolean }>() } };
   }
   const werfArgs = program.args;
