@@ -62,8 +62,8 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .option('--dry-run', 'print the plan and an equivalent docker run command; create nothing')
     // An option, not a word: `werf export` is a werf command that werf-run must pass through.
     .addOption(new Option('--export <format>', 'print this setup for a CI runner, Compose or Kubernetes (werf command defaults to build)').choices([...EXPORT_FORMATS]))
-    .option('--kube-version <version>', 'with --export kubernetes: the target cluster version (default 1.30)')
-    .addOption(new Option('--kube-volumes <kind>', 'with --export kubernetes: cache volumes').choices([...KUBE_CACHE_KINDS]))
+    .option('--kube-version <version>', 'only with --export kubernetes: the target cluster version (default 1.30)')
+    .addOption(new Option('--kube-volumes <kind>', 'only with --export kubernetes: cache volumes').choices([...KUBE_CACHE_KINDS]))
     .option('-v, --verbose', 'show each decision and Engine API call; stack traces on errors')
     .option('-q, --quiet', "show only werf's output and errors")
     // Errors are printed once, by cli/main.ts, with their fix.
@@ -104,6 +104,21 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
   return program;
 }
 
+/**
+ * --kube-version and --kube-volumes set only what --export kubernetes
+ * renders: without it they would be accepted and change nothing (pure).
+ */
+export function kubeFlagsWithoutExport(options: Pick<CliOptions, 'export' | 'kubeVersion' | 'kubeVolumes'>): UsageError | undefined {
+  if (options.export === 'kubernetes') return undefined;
+  const given = [options.kubeVersion !== undefined && '--kube-version', options.kubeVolumes !== undefined && '--kube-volumes'].filter((f): f is string => Boolean(f));
+  if (given.length === 0) return undefined;
+  const flags = given.join(' and ');
+  return new UsageError(
+    `${flags} ${given.length > 1 ? 'are' : 'is'} only for --export kubernetes${options.export ? `, not --export ${options.export}` : ''}`,
+    `${options.export ? 'use' : 'add'} --export kubernetes, or drop ${flags}`,
+  );
+}
+
 export function parseArgs(argv: readonly string[], version: string, out: { write(text: string): void }, err: { write(text: string): void }): ParsedArgs {
   const program = buildProgram(version, out, err);
   try {
@@ -132,6 +147,8 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
     throw error;
   }
   const options = program.opts<CliOptions>();
+  const unused = kubeFlagsWithoutExport(options);
+  if (unused) throw unused;
   const doctor = program.commands.find((c) => c.name() === 'doctor');
   if (doctor && program.args[0] === 'doctor') {
     const extra = doctorArguments(doctor.args);
