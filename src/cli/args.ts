@@ -65,7 +65,8 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .option('--kube-version <version>', 'only with --export kubernetes: the target cluster version (default 1.30)')
     .addOption(new Option('--kube-volumes <kind>', 'only with --export kubernetes: cache volumes').choices([...KUBE_CACHE_KINDS]))
     .option('-v, --verbose', 'show each decision and Engine API call; stack traces on errors')
-    .option('-q, --quiet', "show only werf's output and errors")
+    // They contradict (only errors, or every decision): commander refuses the pair rather than one silently winning.
+    .addOption(new Option('-q, --quiet', "show only werf's output and errors (not with -v)").conflicts('verbose'))
     // Errors are printed once, by cli/main.ts, with their fix.
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s), outputError: () => undefined })
     // `werf-run help build` is werf's help, not ours.
@@ -140,6 +141,9 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
           ? unknownDoctorOption(unknown, [...doctor.options.flatMap((o) => (o.long ? [o.long] : [])), '--help'], own)
           : misplacedOption(argv, unknown, own);
         throw new UsageError(answer.message, answer.remedy);
+      }
+      if (error.code === 'commander.conflictingOption') {
+        throw new UsageError(error.message.replace(/^error: /, ''), "give one: -q shows only werf's output and errors, -v every decision and Engine API call");
       }
       throw new UsageError(error.message.replace(/^error: /, ''), 'see werf-run --help');
     }
