@@ -10,7 +10,7 @@ import { FACT_KEYS, type Facts } from '../detect/facts.js';
 import type { Endpoint, EngineInfo } from '../engine/port.js';
 
 export interface DoctorReport {
-  /** Some mode can work: doctor exits 0, else 1. */
+  /** A run would get as far as starting werf (doctorOk): doctor exits 0, else 1. */
   ok: boolean;
   engine: (Endpoint & { found: boolean; error?: string }) | { found: false; error: string };
   daemon: Omit<EngineInfo, 'osType' | 'architecture'> | null;
@@ -48,6 +48,19 @@ export function emptyDoctorReport(): DoctorReport {
     projectFiles: null,
     exportHint: null,
   };
+}
+
+/**
+ * The problems that stop a run before werf starts, whatever mode: no engine,
+ * no werf image (not on the engine and not pullable, or pull policy never),
+ * project files werf could not see. A host fact's problem (no /dev/fuse)
+ * only rules modes out: it stops a run only when no mode is left.
+ */
+const BLOCKING: readonly Problem['fact'][] = ['engine', 'image', 'project'];
+
+/** doctor's verdict (pure): some mode can work and nothing stops a run before werf starts. */
+export function doctorOk(r: Pick<DoctorReport, 'mode' | 'problems'>): boolean {
+  return r.mode !== null && !r.problems.some((p) => BLOCKING.includes(p.fact));
 }
 
 export function factsJson(facts: Facts): DoctorReport['facts'] {
