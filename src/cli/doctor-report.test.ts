@@ -26,6 +26,31 @@ describe('doctorText with an export hint', () => {
   });
 });
 
+describe('doctorText problems', () => {
+  it("indents a multi-line problem's further lines under its bullet, not at the bullet's level", () => {
+    const text = doctorText({
+      ...emptyDoctorReport(),
+      problems: [
+        {
+          fact: 'engine',
+          problem: 'no usable Docker Engine: no Docker Engine answered at the endpoint chosen by DOCKER_HOST:\n  - tcp://127.0.0.1:1 (from DOCKER_HOST): connection refused\n  DOCKER_HOST is an explicit choice',
+          remedy: 'start the daemon\nor unset DOCKER_HOST',
+        },
+      ],
+    });
+    expect(text).toContain(
+      [
+        'problems:',
+        '  - no usable Docker Engine: no Docker Engine answered at the endpoint chosen by DOCKER_HOST:',
+        '      - tcp://127.0.0.1:1 (from DOCKER_HOST): connection refused',
+        '      DOCKER_HOST is an explicit choice',
+        '    fix: start the daemon',
+        '         or unset DOCKER_HOST',
+      ].join('\n'),
+    );
+  });
+});
+
 describe('doctorOk: whether a run would get as far as starting werf', () => {
   const fuse = { fact: 'fuseDevice' as const, problem: 'the Docker host has no /dev/fuse', remedy: 'modprobe fuse' };
   const image = { fact: 'image' as const, problem: 'the werf image is not available, so nothing was probed: pulling failed', remedy: 'use --image' };

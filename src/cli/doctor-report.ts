@@ -69,6 +69,9 @@ export function factsJson(facts: Facts): DoctorReport['facts'] {
   return out;
 }
 
+/** `text` after `first` (a bullet, a label), its further lines indented under the bullet's text rather than at the bullet's level. */
+const hanging = (first: string, text: string): string => `${first}${text.split('\n').join(`\n${' '.repeat(first.length)}`)}`;
+
 const show = (value: unknown): string => (value === null ? 'unknown' : value === -1 ? 'absent' : showFact(value));
 
 export function doctorText(r: DoctorReport): string {
@@ -92,7 +95,7 @@ export function doctorText(r: DoctorReport): string {
   for (const reason of r.reasons) lines.push(`  - ${reason}`);
   if (r.problems.length) {
     lines.push('problems:');
-    for (const p of r.problems) lines.push(`  - ${p.problem}`, `    fix: ${p.remedy}`);
+    for (const p of r.problems) lines.push(hanging('  - ', p.problem), hanging('    fix: ', p.remedy));
   }
   if (r.exportHint) lines.push(`${r.exportHint.why}.`, `  run: ${r.exportHint.command}`);
   if (r.gitlabRunner) lines.push('GitLab runner (docker executor) config.toml for this mode:', ...r.gitlabRunner.split('\n').map((l) => `  ${l}`));
