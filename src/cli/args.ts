@@ -10,6 +10,7 @@ import { EXIT_CODES, UsageError } from '../errors.js';
 // The formats' names only: the exports themselves (and the YAML library) load with --export.
 import { EXPORT_FORMATS, KUBE_CACHE_KINDS } from '../export/formats.js';
 import { misplacedOption } from './misplaced-option.js';
+import { doctorArguments, unknownDoctorOption } from './doctor-args.js';
 
 /** werf-run's options: the flags that set config keys (config/layers.ts), and the rest. */
 export interface CliOptions extends ConfigFlags {
@@ -22,6 +23,13 @@ export interface CliOptions extends ConfigFlags {
   export?: string;
   kubeVersion?: string;
   kubeVolumes?: string;
+}
+
+/** A parse error inside `werf-run doctor ...`: doctor is werf-run's own command, so its answers differ from the program's. */
+class DoctorParseError extends Error {
+  constructor(readonly commanderError: CommanderError) {
+    super(commanderError.message);
+  }
 }
 
 export type ParsedArgs =
@@ -54,10 +62,11 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .option('--dry-run', 'print the plan and an equivalent docker run command; create nothing')
     // An option, not a word: `werf export` is a werf command that werf-run must pass through.
     .addOption(new Option('--export <format>', 'print this setup for a CI runner, Compose or Kubernetes (werf command defaults to build)').choices([...EXPORT_FORMATS]))
-    .option('--kube-version <version>', 'with --export kubernetes: the target cluster version (default 1.30)')
-    .addOption(new Option('--kube-volumes <kind>', 'with --export kubernetes: cache volumes').choices([...KUBE_CACHE_KINDS]))
+    .option('--kube-version <version>', 'only with --export kubernetes: the target cluster version (default 1.30)')
+    .addOption(new Option('--kube-volumes <kind>', 'only with --export kubernetes: cache volumes').choices([...KUBE_CACHE_KINDS]))
     .option('-v, --verbose', 'show each decision and Engine API call; stack traces on errors')
-    .option('-q, --quiet', "show only werf's output and errors")
+    // They contradict (only errors, or every decision): commander refuses the pair rather than one silently winning.
+    .addOption(new Option('-q, --quiet', "show only werf's output and errors (not with -v)").conflicts('verbose'))
     // Errors are printed once, by cli/main.ts, with their fix.
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s), outputError: () => undefined })
     // `werf-run help build` is werf's help, not ours.
@@ -87,17 +96,37 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .exitOverride();
   program
     .command('doctor')
-    .description("report what the Docker host can do and the mode werf-run would choose")
+    .description("report what the Docker host can do and the mode werf-run would choose (no arguments; werf-run's options go before doctor)")
     .option('--json', 'print one JSON document')
-    .action(() => undefined);
+    .action(() => undefined)
+    .exitOverride((error) => {
+      throw new DoctorParseError(error);
+    });
   return program;
+}
+
+/**
+ * --kube-version and --kube-volumes set only what --export kubernetes
+ * renders: without it they would be accepted and change nothing (pure).
+ */
+export function kubeFlagsWithoutExport(options: Pick<CliOptions, 'export' | 'kubeVersion' | 'kubeVolumes'>): UsageError | undefined {
+  if (options.export === 'kubernetes') return undefined;
+  const given = [options.kubeVersion !== undefined && '--kube-version', options.kubeVolumes !== undefined && '--kube-volumes'].filter((f): f is string => Boolean(f));
+  if (given.length === 0) return undefined;
+  const flags = given.join(' and ');
+  return new UsageError(
+    `${flags} ${given.length > 1 ? 'are' : 'is'} only for --export kubernetes${options.export ? `, not --export ${options.export}` : ''}`,
+    `${options.export ? 'use' : 'add'} --export kubernetes, or drop ${flags}`,
+  );
 }
 
 export function parseArgs(argv: readonly string[], version: string, out: { write(text: string): void }, err: { write(text: string): void }): ParsedArgs {
   const program = buildProgram(version, out, err);
   try {
     program.parse([...argv], { from: 'user' });
-  } catch (error) {
+  } catch (thrown) {
+    const inDoctor = thrown instanceof DoctorParseError;
+    const error = inDoctor ? thrown.commanderError : thrown;
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') {
         return { kind: 'exit', exitCode: 0 };
@@ -107,8 +136,14 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
       const unknown = error.code === 'commander.unknownOption' ? /unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
       if (unknown) {
         const own = program.options.flatMap((o) => (o.long ? [o.long] : []));
-        const answer = misplacedOption(argv, unknown, own);
+        const doctor = program.commands.find((c) => c.name() === 'doctor')!;
+        const answer = inDoctor
+          ? unknownDoctorOption(unknown, [...doctor.options.flatMap((o) => (o.long ? [o.long] : [])), '--help'], own)
+          : misplacedOption(argv, unknown, own);
         throw new UsageError(answer.message, answer.remedy);
+      }
+      if (error.code === 'commander.conflictingOption') {
+        throw new UsageError(error.message.replace(/^error: /, ''), "give one: -q shows only werf's output and errors, -v every decision and Engine API call");
       }
       throw new UsageError(error.message.replace(/^error: /, ''), 'see werf-run --help');
     }
@@ -116,8 +151,12 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
     throw error;
   }
   const options = program.opts<CliOptions>();
+  const unused = kubeFlagsWithoutExport(options);
+  if (unused) throw unused;
   const doctor = program.commands.find((c) => c.name() === 'doctor');
   if (doctor && program.args[0] === 'doctor') {
+    const extra = doctorArguments(doctor.args);
+    if (extra) throw new UsageError(extra.message, extra.remedy);
     return { kind: 'doctor', options: { ...options, ...doctor.opts<{ json?: boolean }>() } };
   }
   const werfArgs = program.args;

@@ -10,7 +10,7 @@ import { FACT_KEYS, type Facts } from '../detect/facts.js';
 import type { Endpoint, EngineInfo } from '../engine/port.js';
 
 export interface DoctorReport {
-  /** Some mode can work: doctor exits 0, else 1. */
+  /** A run would get as far as starting werf (doctorOk): doctor exits 0, else 1. */
   ok: boolean;
   engine: (Endpoint & { found: boolean; error?: string }) | { found: false; error: string };
   daemon: Omit<EngineInfo, 'osType' | 'architecture'> | null;
@@ -50,11 +50,27 @@ export function emptyDoctorReport(): DoctorReport {
   };
 }
 
+/**
+ * The problems that stop a run before werf starts, whatever mode: no engine,
+ * no werf image (not on the engine and not pullable, or pull policy never),
+ * project files werf could not see. A host fact's problem (no /dev/fuse)
+ * only rules modes out: it stops a run only when no mode is left.
+ */
+const BLOCKING: readonly Problem['fact'][] = ['engine', 'image', 'project'];
+
+/** doctor's verdict (pure): some mode can work and nothing stops a run before werf starts. */
+export function doctorOk(r: Pick<DoctorReport, 'mode' | 'problems'>): boolean {
+  return r.mode !== null && !r.problems.some((p) => BLOCKING.includes(p.fact));
+}
+
 export function factsJson(facts: Facts): DoctorReport['facts'] {
   const out: DoctorReport['facts'] = {};
   for (const key of FACT_KEYS) out[key] = { value: facts[key].value ?? null, source: facts[key].source ?? null, detail: facts[key].detail };
   return out;
 }
+
+/** `text` after `first` (a bullet, a label), its further lines indented under the bullet's text rather than at the bullet's level. */
+const hanging = (first: string, text: string): string => `${first}${text.split('\n').join(`\n${' '.repeat(first.length)}`)}`;
 
 const show = (value: unknown): string => (value === null ? 'unknown' : value === -1 ? 'absent' : showFact(value));
 
@@ -79,7 +95,7 @@ export function doctorText(r: DoctorReport): string {
   for (const reason of r.reasons) lines.push(`  - ${reason}`);
   if (r.problems.length) {
     lines.push('problems:');
-    for (const p of r.problems) lines.push(`  - ${p.problem}`, `    fix: ${p.remedy}`);
+    for (const p of r.problems) lines.push(hanging('  - ', p.problem), hanging('    fix: ', p.remedy));
   }
   if (r.exportHint) lines.push(`${r.exportHint.why}.`, `  run: ${r.exportHint.command}`);
   if (r.gitlabRunner) lines.push('GitLab runner (docker executor) config.toml for this mode:', ...r.gitlabRunner.split('\n').map((l) => `  ${l}`));

@@ -12,7 +12,7 @@ import { readContainerSignals, runsInContainer } from '../detect/container-signa
 import type { Reporter } from '../reporter.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
-import { doctorText, emptyDoctorReport, factsJson } from './doctor-report.js';
+import { doctorOk, doctorText, emptyDoctorReport, factsJson } from './doctor-report.js';
 import { withLifecycle } from './lifecycle.js';
 import { prepareRun } from './prepare.js';
 import type { Problem } from '../detect/choose.js';
@@ -75,7 +75,6 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
       }
       Object.assign(report, {
         projectFiles,
-        ok: choice.mode !== undefined && projectProblems.length === 0,
         cache: prepared.cache?.file ?? null,
         facts: factsJson(detection.facts),
         detection: detection.tried,
@@ -91,6 +90,7 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
           : null,
       });
     }
+    report.ok = doctorOk(report);
     ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : doctorText(report));
     return report.ok ? 0 : ExitCode.doctorProblems;
   });

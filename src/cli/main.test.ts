@@ -43,6 +43,7 @@ describe('main: the one place errors become a message and an exit code', () => {
   it.each([
     ['--version', ['--version'], 0, /^$/],
     ['a bad flag value', ['--mode', 'bogus', 'build'], ExitCode.usage, /werf-run: error: .*bogus.*\n {2}fix: see werf-run --help\n$/],
+    ['-q with -v (they contradict)', ['-q', '-v', 'build'], ExitCode.usage, /werf-run: error: option '-q, --quiet' cannot be used with option '-v, --verbose'\n {2}fix: give one: -q shows only werf's output and errors, -v every decision and Engine API call\n$/],
     ['no werf command', [], ExitCode.usage, /werf-run: error: no werf command given\n {2}fix: name one, e.g. werf-run build\n$/],
     ['no engine', ['build'], ExitCode.failed, /werf-run: error: .*unix:\/\/\/nonexistent\/docker\.sock.*\n {2}fix: /s],
   ])('%s: exit %i and one message with its fix, no stack', async (_what, argv, code, stderr) => {

@@ -32,7 +32,16 @@ describe("werf's option before the werf command", () => {
     });
   });
 
-  it("a near-certain typo of werf-run's own option also names that option", () => {
-    expect(misplacedOption(['--reprob', 'build'], '--reprob', ['--reprobe', '--mode']).remedy).toBe("werf-run build --reprob or, if you meant werf-run's --reprobe, spell it so");
+  it("a near-certain typo of werf-run's own option is said first, with the line that spells it; werf's option in the wrong place second", () => {
+    expect(misplacedOption(['--dryrun', 'build'], '--dryrun', ['--dry-run', '--reprobe'])).toEqual({
+      message: "unknown werf-run option '--dryrun'",
+      remedy: "did you mean werf-run's --dry-run? werf-run --dry-run build; if --dryrun is werf's, put it after the werf command: werf-run build --dryrun",
+    });
+    expect(misplacedOption(['--mode=fuse', '--reprob', '--x=1', 'build'], '--reprob', ['--reprobe', '--mode']).remedy).toBe(
+      "did you mean werf-run's --reprobe? werf-run --mode=fuse --reprobe --x=1 build; if --reprob is werf's, put it after the werf command: werf-run --mode=fuse build --reprob --x=1",
+    );
+    expect(misplacedOption(['--imag=x'], '--imag', ['--image']).remedy).toBe(
+      "did you mean werf-run's --image? werf-run --image=x; if --imag is werf's, put it after the werf command: werf-run [werf-run options] <werf command> --imag ...",
+    );
   });
 });

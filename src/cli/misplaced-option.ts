@@ -4,7 +4,7 @@
  * place: werf-run's options come first, werf's after its command. Pure: from
  * the argument list to the message and the corrected command line.
  */
-import leven from 'leven';
+import { nearest } from '../config/layers.js';
 
 /**
  * werf's top-level commands (werf/werf cmd/werf/root/root.go, the command
@@ -29,25 +29,41 @@ function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** An option's name without its dashes: what nearest() compares. */
+export const optionStem = (name: string): string => name.replace(/^-+/, '');
+
 /**
  * The answer to commander's "unknown option": `option` as commander names it,
- * `own` werf-run's long options (to keep a suggestion only for a near-certain typo).
+ * `own` werf-run's long options. A near-certain slip of one of them (--dryrun
+ * for --dry-run, by nearest()) is said first, with the line that spells it;
+ * that it may be werf's own option in the wrong place comes second.
  */
 export function misplacedOption(argv: readonly string[], option: string, own: readonly string[]): MisplacedOption {
   const at = argv.findIndex((word) => word === option || word.startsWith(`${option}=`));
   const commandAt = at < 0 ? -1 : argv.findIndex((word, i) => i > at && (WERF_COMMANDS as readonly string[]).includes(word));
-  // A one- or two-letter slip of one of werf-run's own options (--reprob) is a typo, not werf's option.
-  const near = own.filter((name) => leven(name, option) <= 2).sort((a, b) => leven(a, option) - leven(b, option))[0];
-  const typo = near ? ` or, if you meant werf-run's ${near}, spell it so` : '';
+  const near = nearest(option, own, optionStem);
+  const line = (words: readonly string[]): string => `werf-run ${words.map(shellWord).join(' ')}`;
+  if (near) {
+    // The user's line with werf-run's option spelled right (its =value kept).
+    const spelled = at < 0 ? undefined : argv.map((word, i) => (i === at ? `${near}${word.slice(option.length)}` : word));
+    const moved =
+      commandAt < 0
+        ? `werf-run [werf-run options] <werf command> ${option} ...`
+        : line([...argv.slice(0, at), argv[commandAt]!, ...argv.slice(at, commandAt), ...argv.slice(commandAt + 1)]);
+    return {
+      message: `unknown werf-run option '${option}'`,
+      remedy: `did you mean werf-run's ${near}?${spelled ? ` ${line(spelled)}` : ''}; if ${option} is werf's, put it after the werf command: ${moved}`,
+    };
+  }
   if (commandAt < 0) {
     return {
       message: `unknown werf-run option '${option}'`,
-      remedy: `werf's options go after the werf command (werf-run [werf-run options] <werf command> ${option} ...)${typo}; werf-run's options: werf-run --help`,
+      remedy: `werf's options go after the werf command (werf-run [werf-run options] <werf command> ${option} ...); werf-run's options: werf-run --help`,
     };
   }
   const fixed = [...argv.slice(0, at), argv[commandAt]!, ...argv.slice(at, commandAt), ...argv.slice(commandAt + 1)];
   return {
     message: `unknown werf-run option '${option}' before the werf command ${argv[commandAt]}: werf's options go after the werf command`,
-    remedy: `werf-run ${fixed.map(shellWord).join(' ')}${typo}`,
+    remedy: line(fixed),
   };
 }

@@ -45,16 +45,16 @@ interface Permissions {
   containers: true | string;
   /** Make sure the werf image is on the engine: 'required' stops on failure, 'reported' records it (nothing is probed then). */
   pull: 'required' | 'reported' | 'no';
-  /** Ignore the cached facts and remembered mode: 'flag' follows --reprobe. */
-  reprobe: boolean | 'flag';
+  /** Ignore the cached facts and remembered mode: never (false), when --reprobe is given, or always (and why, for the report). */
+  reprobe: false | '--reprobe' | { always: string };
 }
 
 /** What each command may do on the engine while preparing. */
 const PURPOSES: Record<Purpose, Permissions> = {
-  run: { engine: 'required', containers: true, pull: 'required', reprobe: 'flag' },
-  'dry-run': { engine: 'optional', containers: '--dry-run creates no container', pull: 'no', reprobe: 'flag' },
+  run: { engine: 'required', containers: true, pull: 'required', reprobe: '--reprobe' },
+  'dry-run': { engine: 'optional', containers: '--dry-run creates no container', pull: 'no', reprobe: '--reprobe' },
   export: { engine: 'optional', containers: '--export creates no container', pull: 'no', reprobe: false },
-  doctor: { engine: 'reported', containers: true, pull: 'reported', reprobe: true },
+  doctor: { engine: 'reported', containers: true, pull: 'reported', reprobe: { always: 'doctor always probes afresh' } },
 };
 
 export interface PreparedRun {
@@ -131,7 +131,7 @@ export async function prepareRun(
   }
 
   const cache = engine && info ? new DaemonCache(cacheDir(ctx.env, os.homedir()), daemonKey(engine.endpoint.url, info)) : undefined;
-  const reprobe = may.reprobe === 'flag' ? Boolean(options.reprobe) : may.reprobe;
+  const reprobe = may.reprobe === '--reprobe' ? (options.reprobe ? '--reprobe' : false) : may.reprobe && may.reprobe.always;
   const probe =
     may.containers !== true ? { skip: may.containers }
     : imageError !== undefined ? { skip: `the werf image ${image} is not available` }

@@ -75,23 +75,28 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>, keys
 }
 
 /**
- * The unused WERF_RUN_* variables that look like a slip of a real one
- * (WERF_RUN_MOED for WERF_RUN_MODE): at most two edits in the part after
- * WERF_RUN_, and at most half its letters. Other tools' variables
- * (WERF_RUN_RIG_DIR) are too far from any name to be caught.
+ * The one closeness rule of werf-run's "did you mean": the candidate nearest
+ * to `word` when it is a slip of it, at most two edits and at most half the
+ * letters of `word`'s stem (`stem` drops what every candidate shares: the
+ * WERF_RUN_ of a variable, the dashes of an option), else undefined. Other
+ * tools' names (WERF_RUN_RIG_DIR) and werf's options are too far to be caught.
  */
+export function nearest(word: string, candidates: readonly string[], stem: (name: string) => string = (name) => name): string | undefined {
+  let best: { meant: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = leven(stem(word), stem(candidate));
+    if (!best || distance < best.distance) best = { meant: candidate, distance };
+  }
+  return best && best.distance <= Math.min(2, Math.floor(stem(word).length / 2)) ? best.meant : undefined;
+}
+
+/** The unused WERF_RUN_* variables that look like a slip of a real one (WERF_RUN_MOED for WERF_RUN_MODE), by nearest(). */
 export function misspelledEnvVars(unused: readonly string[], known: readonly string[] = ownEnvVars()): { name: string; meant: string }[] {
   const tail = (name: string): string => name.slice('WERF_RUN_'.length);
-  const out: { name: string; meant: string }[] = [];
-  for (const name of unused) {
-    let best: { meant: string; distance: number } | undefined;
-    for (const candidate of known) {
-      const distance = leven(tail(name), tail(candidate));
-      if (!best || distance < best.distance) best = { meant: candidate, distance };
-    }
-    if (best && best.distance <= Math.min(2, Math.floor(tail(name).length / 2))) out.push({ name, meant: best.meant });
-  }
-  return out;
+  return unused.flatMap((name) => {
+    const meant = nearest(name, known, tail);
+    return meant ? [{ name, meant }] : [];
+  });
 }
 
 /** The names werf-run reads itself: they are not werf's, so they are not passed to werf. */

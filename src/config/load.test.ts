@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { envLayer, FLAG_SOURCES, flagsLayer, misspelledEnvVars } from './layers.js';
+import { envLayer, FLAG_SOURCES, flagsLayer, misspelledEnvVars, nearest } from './layers.js';
 import { keyName, loadConfig, searchDirs, type ConfigLayer } from './load.js';
 
 const roots: string[] = [];
@@ -248,5 +248,20 @@ describe('misspelled WERF_RUN_* variables', () => {
       { name: 'WERF_RUN_IMAGE_CHANEL', meant: 'WERF_RUN_IMAGE_CHANNEL' },
       { name: 'WERF_RUN_ALOW_PRIVILEGED', meant: 'WERF_RUN_ALLOW_PRIVILEGED' },
     ]);
+  });
+});
+
+describe('nearest, the closeness rule of every "did you mean"', () => {
+  const dashes = (name: string) => name.replace(/^-+/, '');
+  it.each([
+    ['--dryrun', ['--dry-run', '--reprobe'], '--dry-run'],
+    ['--jsn', ['--json'], '--json'],
+    ['--reprob', ['--reprobe', '--mode'], '--reprobe'],
+    // werf's own options stay werf's: more than two edits, or more than half the stem.
+    ['--repo', ['--reprobe'], undefined],
+    ['--env', ['--dev'], undefined],
+    ['--tag', ['--pull', '--image'], undefined],
+  ] as const)('%s among %j is %s', (word, candidates, meant) => {
+    expect(nearest(word, candidates, dashes)).toBe(meant);
   });
 });

@@ -108,10 +108,14 @@ describe('detect', () => {
     expect(detection.facts.fuseDevice).toMatchObject({ value: 'usable', source: 'cache' });
     expect(detection.remembered).toBe('fuse');
 
-    const again = await detect({ config: config(), engine: source, reprobe: true, target });
+    const again = await detect({ config: config(), engine: source, reprobe: '--reprobe', target });
     expect(outcomes(again.tried)).toContain('cache skipped: --reprobe');
     expect(again.remembered).toBeUndefined();
     expect(runs).toEqual(['reg/werf:2']);
+    // doctor ignores the cache without --reprobe: the outcome (and every unknown fact's evidence) says its own reason.
+    const doctor = await detect({ config: config(), engine: source, reprobe: 'doctor always probes afresh', target });
+    expect(outcomes(doctor.tried)).toContain('cache skipped: doctor always probes afresh');
+    expect(doctor.remembered).toBeUndefined();
   });
 
   it.each([

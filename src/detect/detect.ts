@@ -37,8 +37,11 @@ export interface DetectInput {
   config: Config;
   /** undefined when no engine answered: then only the detect.* overrides count, and every other source says so. */
   engine: EngineSource | undefined;
-  /** --reprobe: ignore the cached facts and the remembered mode. */
-  reprobe: boolean;
+  /**
+   * Why the cached facts and the remembered mode are ignored ('--reprobe',
+   * 'doctor always probes afresh'), as the cache's outcome says it; false to use them.
+   */
+  reprobe: false | string;
   target: ProbeTarget;
   /** Called just before the probe container is created (for the user to see). */
   onProbe?(): void;
@@ -86,7 +89,7 @@ export async function detect(input: DetectInput): Promise<Detection> {
       source: 'cache',
       learn: async () => {
         if (!engine || !cached) return { skip: NO_ENGINE };
-        if (input.reprobe) return { skip: '--reprobe' };
+        if (input.reprobe !== false) return { skip: input.reprobe };
         if (!cached.entry) return { skip: cached.why };
         if (!cached.entry.probe) return { skip: `cache ${engine.cache.file} holds no probe result` };
         // A too small id range is not trusted from the cache: the fix (more
@@ -136,6 +139,6 @@ export async function detect(input: DetectInput): Promise<Detection> {
       [name]: { value: undefined, source: undefined, detail: unknownWhy[name] ?? `unknown: ${tried.map((t) => `${t.source} ${t.outcome} (${t.detail})`).join('; ')}` },
     };
   }
-  const remembered = input.reprobe ? undefined : cached?.entry?.modes?.[key]?.mode;
+  const remembered = input.reprobe !== false ? undefined : cached?.entry?.modes?.[key]?.mode;
   return { facts, tried, remembered };
 }

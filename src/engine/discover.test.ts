@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connect, explainFailure } from './discover.js';
+import { connect, explainFailure, failureRemedy } from './discover.js';
 import type { DiscoveryFacts } from './candidates.js';
 import { fakeEngine } from '../../test/fakes.js';
 import type { Endpoint, Engine } from './port.js';
@@ -89,6 +89,15 @@ describe('connect', () => {
     )) as { message: string; remedy: string };
     expect(error.message).toContain(`ssh://u@h (from DOCKER_HOST): ${ssh.message}`);
     expect(error.remedy).toBe(`${ssh.remedy}; or unset DOCKER_HOST to use the default socket`);
+  });
+});
+
+describe('failureRemedy', () => {
+  it('speaks of a socket file left over from a stopped daemon only for a unix socket', () => {
+    const refused = (url: string) => failureRemedy({ endpoint: { url, source: 'DOCKER_HOST' }, kind: 'refused' });
+    expect(refused('unix:///var/run/docker.sock')).toContain('a unix socket file without a daemon is left over');
+    expect(refused('tcp://127.0.0.1:1')).not.toContain('socket');
+    expect(refused('tcp://127.0.0.1:1')).toBe("start the daemon that should listen there, or check the endpoint's host and port");
   });
 });
 

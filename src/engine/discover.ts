@@ -77,7 +77,7 @@ export function explainFailure(error: unknown, timeoutMs: number): Pick<Candidat
 
 const REMEDIES: Record<FailureKind, string> = {
   missing: 'start the Docker daemon (dockerd, Docker Desktop, colima start, or podman system service)',
-  refused: 'start the daemon that should listen there (a unix socket file without a daemon is left over from a stopped one)',
+  refused: 'start the daemon that should listen there, or check the endpoint\'s host and port',
   denied: 'join the docker group (sudo usermod -aG docker $USER, then log in again) or use a socket this user may open',
   timeout: 'check that the engine host is up and reachable, or raise engine.timeoutMs',
   unresolved: 'fix the host name in the endpoint',
@@ -87,13 +87,26 @@ const REMEDIES: Record<FailureKind, string> = {
   other: 'check that the endpoint is a Docker Engine API (docker -H <endpoint> version)',
 };
 
+/**
+ * The fix of one candidate's failure (pure): its own, else its kind's. Only a
+ * unix socket can be a file left over from a stopped daemon; a refused tcp://
+ * endpoint has no such file.
+ */
+export function failureRemedy(failure: Pick<CandidateFailure, 'endpoint' | 'kind' | 'remedy'>): string {
+  if (failure.remedy) return failure.remedy;
+  if (failure.kind === 'refused' && failure.endpoint.url.startsWith('unix:')) {
+    return 'start the daemon that should listen there (a unix socket file without a daemon is left over from a stopped one)';
+  }
+  return REMEDIES[failure.kind];
+}
+
 /** The strategy as the user would name it: `--host` rather than engine.host when the flag set it. */
 function chosenBy(strategy: Strategy, facts: Pick<DiscoveryFacts, 'explicitFrom'>): string {
   return strategy.name === 'engine.host' || strategy.name === 'engine.context' ? explicitName(facts, strategy.name) : strategy.name;
 }
 
 function remedyFor(failures: readonly CandidateFailure[], explicit: Strategy | undefined, label: string): string {
-  const fixes = [...new Set(failures.map((f) => f.remedy ?? REMEDIES[f.kind]))];
+  const fixes = [...new Set(failures.map(failureRemedy))];
   if (explicit) {
     const choice =
       explicit.name === 'currentContext'
