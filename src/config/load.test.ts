@@ -189,14 +189,18 @@ describe('bad config: one message with the file, the key, what was found and wha
   it('unparsable JSON and YAML name the file and the position', async () => {
     const json = await bad({ '.werfrunrc.json': '{"image": {"channel": "ea",}}' });
     expect(json.error.exitCode).toBe(2);
-    expect(json.error.message).toMatch(new RegExp(`^cannot load config file ${json.root}/\\.werfrunrc\\.json: .*(line|position|column)`, 's'));
-    // One frame, once, and not the whole text again after "while parsing".
-    const frame = '> 1 | {"image": {"channel": "ea",}}\n    |                            ^';
-    expect(json.error.message.split(frame)).toHaveLength(2);
-    expect(json.error.message).toMatch(new RegExp(`^cannot load config file \\S+: [^\\n]*position 27[^\\n]*\\n\\n${frame.replace(/[|^{}()]/g, '\\$&')}$`));
-    expect(json.error.message).not.toContain('while parsing');
+    expect(json.error.remedy).toBe('fix the syntax so that the file parses');
+    // The reason, (line:col), then one frame, once, as YAML's; not the whole text again.
+    expect(json.error.message).toBe(
+      `cannot load config file ${json.root}/.werfrunrc.json: Expected double-quoted property name (1:28)\n\n 1 | {"image": {"channel": "ea",}}\n--------------------------------^`,
+    );
+    // Node 20 gives no position for an unexpected token: found all the same.
+    const token = await bad({ '.werfrunrc.json': '{"mode": "native",\n "network": host}' });
+    expect(token.error.message).toBe(
+      `cannot load config file ${token.root}/.werfrunrc.json: Unexpected token 'h' (2:13)\n\n 1 | {"mode": "native",\n 2 |  "network": host}\n-----------------^`,
+    );
     const yaml = await bad({ '.werfrunrc.yaml': 'image:\n  channel: [ea\n' });
-    expect(yaml.error.message).toMatch(new RegExp(`^cannot load config file ${yaml.root}/\\.werfrunrc\\.yaml: `));
+    expect(yaml.error.message).toMatch(new RegExp(`^cannot load config file ${yaml.root}/\\.werfrunrc\\.yaml: [^\\n]* \\(3:1\\)\\n\\n 1 \\| image:\\n`));
     expect(yaml.error.remedy).toMatch(/syntax/);
   });
 

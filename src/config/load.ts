@@ -15,6 +15,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { z } from 'zod';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { parseWithJsonSchema } from './fast-parse.js';
+import { jsonErrorDetail, jsonErrorOffset, yamlErrorOffset } from './json-error.js';
 import { allowedKeysAt, configJsonSchema } from './keys.js';
 import { nativeImport } from './native-import.js';
 import type { Config } from './schema.js';
@@ -206,15 +207,15 @@ async function loadJavaScriptConfig(filepath: string): Promise<unknown> {
 
 /** Parses one file (any form) into its raw value; undefined for an empty file. */
 async function readConfigFile(file: string): Promise<unknown> {
-  // The common .json file needs no cosmiconfig; one that does not parse goes through it for its message.
+  // The common .json file needs no cosmiconfig, and one that does not parse is told here (json-error.ts).
   if (file.endsWith('.json') && path.basename(file) !== 'package.json') {
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text !== undefined) {
       if (text.trim() === '') return undefined;
       try {
         return JSON.parse(text) as unknown;
-      } catch {
-        // cosmiconfig below names the line and column
+      } catch (error) {
+        throw new UsageError(`cannot load config file ${file}: ${await jsonSyntaxDetail(text, errorMessage(error))}`, 'fix the syntax so that the file parses', error);
       }
     }
   }
@@ -253,6 +254,21 @@ async function readConfigFile(file: string): Promise<unknown> {
       error,
     );
   }
+}
+
+/**
+ * JSON.parse's reason with the line, column and code frame: from V8's offset
+ * when its message has one, else from the yaml package (loaded only here: it
+ * is a chunk of its own, which no valid config loads).
+ */
+async function jsonSyntaxDetail(text: string, message: string): Promise<string> {
+  let offset = jsonErrorOffset(message);
+  if (offset === undefined) {
+    // A CommonJS package: Node gives its exports as named ones, a bundle may give them only as the default.
+    const loaded = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+    offset = yamlErrorOffset(text, (typeof loaded.parseDocument === 'function' ? loaded : loaded.default!).parseDocument);
+  }
+  return jsonErrorDetail(text, message, offset);
 }
 
 /**
