@@ -75,23 +75,31 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>, keys
 }
 
 /**
+ * The known name that `name` looks like a slip of (imgae for image): the
+ * closest by edits, at most two and at most half the letters of what is
+ * compared (`part` of each name, the whole name by default), or undefined.
+ */
+export function closestName(name: string, known: readonly string[], part: (name: string) => string = (n) => n): string | undefined {
+  let best: { meant: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = leven(part(name), part(candidate));
+    if (!best || distance < best.distance) best = { meant: candidate, distance };
+  }
+  return best && best.distance <= Math.min(2, Math.floor(part(name).length / 2)) ? best.meant : undefined;
+}
+
+/**
  * The unused WERF_RUN_* variables that look like a slip of a real one
- * (WERF_RUN_MOED for WERF_RUN_MODE): at most two edits in the part after
- * WERF_RUN_, and at most half its letters. Other tools' variables
- * (WERF_RUN_RIG_DIR) are too far from any name to be caught.
+ * (WERF_RUN_MOED for WERF_RUN_MODE): closestName of the part after
+ * WERF_RUN_. Other tools' variables (WERF_RUN_RIG_DIR) are too far from any
+ * name to be caught.
  */
 export function misspelledEnvVars(unused: readonly string[], known: readonly string[] = ownEnvVars()): { name: string; meant: string }[] {
   const tail = (name: string): string => name.slice('WERF_RUN_'.length);
-  const out: { name: string; meant: string }[] = [];
-  for (const name of unused) {
-    let best: { meant: string; distance: number } | undefined;
-    for (const candidate of known) {
-      const distance = leven(tail(name), tail(candidate));
-      if (!best || distance < best.distance) best = { meant: candidate, distance };
-    }
-    if (best && best.distance <= Math.min(2, Math.floor(tail(name).length / 2))) out.push({ name, meant: best.meant });
-  }
-  return out;
+  return unused.flatMap((name) => {
+    const meant = closestName(name, known, tail);
+    return meant ? [{ name, meant }] : [];
+  });
 }
 
 /** The names werf-run reads itself: they are not werf's, so they are not passed to werf. */

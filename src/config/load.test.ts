@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { envLayer, FLAG_SOURCES, flagsLayer, misspelledEnvVars } from './layers.js';
+import { closestName, envLayer, FLAG_SOURCES, flagsLayer, misspelledEnvVars } from './layers.js';
 import { keyName, loadConfig, searchDirs, type ConfigLayer } from './load.js';
 
 const roots: string[] = [];
@@ -154,17 +154,30 @@ describe('bad config: one message with the file, the key, what was found and wha
     return { root, error: await failure(loadConfig({ cwd: root, stopDir: root })) };
   };
 
-  it('unknown key', async () => {
+  it('unknown key, with the close one it may mean, and the fix to rename or remove it in the file', async () => {
     const { root, error } = await bad({ '.werfrunrc.json': '{"image": {"chanel": "ea"}}' });
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(
-      `invalid werf-run config in ${path.join(root, '.werfrunrc.json')}: unknown key image.chanel; allowed in image: repository, group, channel, distro, version, reference, pull`,
+      `invalid werf-run config in ${path.join(root, '.werfrunrc.json')}: unknown key image.chanel (did you mean image.channel?); allowed in image: repository, group, channel, distro, version, reference, pull`,
     );
+    expect(error.remedy).toBe(`rename or remove the key in ${path.join(root, '.werfrunrc.json')}`);
+    const nested = await bad({ '.werfrunrc.json': '{"detect": {"fuseDevic": "missing"}}' });
+    expect(nested.error.message).toContain('unknown key detect.fuseDevic (did you mean detect.fuseDevice?); allowed in detect: rootlessOverlay, fuseDevice,');
   });
 
-  it('unknown top-level key', async () => {
-    const { error } = await bad({ '.werfrunrc.yaml': 'modes: fuse\n' });
-    expect(error.message).toMatch(/unknown key modes; allowed: \$schema, engine, image, mode,/);
+  it('unknown top-level key; no suggestion when no key is close', async () => {
+    const { root, error } = await bad({ '.werfrunrc.yaml': 'imgae: {}\n' });
+    expect(error.message).toMatch(/unknown key imgae \(did you mean image\?\); allowed: \$schema, engine, image, mode,/);
+    expect(error.remedy).toBe(`rename or remove the key in ${path.join(root, '.werfrunrc.yaml')}`);
+    const far = await bad({ '.werfrunrc.yaml': 'registry: x\nmodes: fuse\n' });
+    expect(far.error.message).toMatch(/: unknown key registry, modes \(did you mean mode\?\); allowed: \$schema, [^;]*forward$/);
+    expect(far.error.remedy).toMatch(/^rename or remove the keys in /);
+  });
+
+  it('an unknown key and a bad value: both fixes', async () => {
+    const { error } = await bad({ '.werfrunrc.json': '{"imgae": {}, "mounts": {}}' });
+    expect(error.message).toContain('mounts is {} (an object); expected a list');
+    expect(error.remedy).toMatch(/^rename or remove the key in \S+, and fix the value/);
   });
 
   it('wrong type', async () => {
@@ -252,5 +265,13 @@ describe('misspelled WERF_RUN_* variables', () => {
       { name: 'WERF_RUN_IMAGE_CHANEL', meant: 'WERF_RUN_IMAGE_CHANNEL' },
       { name: 'WERF_RUN_ALOW_PRIVILEGED', meant: 'WERF_RUN_ALLOW_PRIVILEGED' },
     ]);
+  });
+
+  it('the same rule suggests config keys: at most two edits, and at most half the letters', () => {
+    expect(closestName('imgae', ['engine', 'image', 'mode'])).toBe('image');
+    expect(closestName('fuseDevic', ['rootlessOverlay', 'fuseDevice'])).toBe('fuseDevice');
+    expect(closestName('mod', ['mode'])).toBe('mode');
+    expect(closestName('ab', ['mode'])).toBeUndefined();
+    expect(closestName('registry', ['engine', 'image', 'mode'])).toBeUndefined();
   });
 });
