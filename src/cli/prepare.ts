@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import { keyName, loadConfig } from '../config/load.js';
-import { envLayer, flagsLayer, FLAG_SOURCES, misspelledEnvVars } from '../config/layers.js';
+import { envLayer, flagSources, flagsLayer, misspelledEnvVars } from '../config/layers.js';
 import type { Config } from '../config/schema.js';
 import { connect } from '../engine/discover.js';
 import { loggingEngine } from '../engine/logging.js';
@@ -210,7 +210,7 @@ async function readProject(ctx: CliContext, options: CliOptions, reporter: Repor
     explicitPath: options.config,
     overlays: [
       { name: 'the environment', values: fromEnv.values, sources: fromEnv.sources },
-      { name: 'command-line flags', values: flagsLayer(options), sources: FLAG_SOURCES },
+      { name: 'command-line flags', values: flagsLayer(options), sources: flagSources(options) },
     ],
   });
   reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closestName, envLayer, FLAG_SOURCES, flagsLayer, misspelledEnvVars } from './layers.js';
+import { closestName, envLayer, FLAG_SOURCES, flagSources, flagsLayer, misspelledEnvVars } from './layers.js';
 import { keyName, loadConfig, searchDirs, type ConfigLayer } from './load.js';
 
 const roots: string[] = [];
@@ -117,6 +117,13 @@ describe('precedence: defaults < file < WERF_RUN_* < flags', () => {
     expect([name('image.reference'), name('engine.host'), name('network')]).toEqual(['--image', 'WERF_RUN_DOCKER_HOST (engine.host)', 'network']);
     const bad = await failure(load([{ name: 'command-line flags', values: flagsLayer({ detect: ['fuseDevice=bogus'] }), sources: FLAG_SOURCES }]));
     expect(bad.message).toContain('invalid werf-run config in command-line flags: --detect fuseDevice is "bogus" (a string); allowed: "usable"');
+    // A key --detect does not know is named by the flag as given, with the keys it knows.
+    const detect = ['fuseDevic=missing'];
+    const unknown = await failure(load([{ name: 'command-line flags', values: flagsLayer({ detect }), sources: flagSources({ detect }) }]));
+    expect(unknown.message).toBe(
+      'invalid werf-run config in command-line flags: --detect fuseDevic=missing: unknown key fuseDevic (did you mean fuseDevice?); allowed: rootlessOverlay, fuseDevice, userNamespaces, selinux, usernsRemap, maxUserNamespaces, apparmorRestrictUserns, probe',
+    );
+    expect(unknown.remedy).toBe('rename or remove the key in --detect fuseDevic=missing');
   });
 });
 
