@@ -6,7 +6,7 @@
  * consumer of the result. Nothing here runs werf.
  */
 import os from 'node:os';
-import { keyName, loadConfig } from '../config/load.js';
+import { keyName, loadConfig, settingSource } from '../config/load.js';
 import { envLayer, flagSources, flagsLayer, misspelledEnvVars } from '../config/layers.js';
 import type { Config } from '../config/schema.js';
 import { connect } from '../engine/discover.js';
@@ -122,7 +122,15 @@ export async function prepareRun(
     try {
       // The probe runs in the werf image, so it must be there first.
       await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
-        ensureImage(engine, image, config.image.pull, authProvider(dockerSetup, ctx.env, image), reporter, early.image),
+        ensureImage(
+          engine,
+          image,
+          config.image.pull,
+          settingSource(origins, configFile, 'image.pull', 'missing'),
+          authProvider(dockerSetup, ctx.env, image),
+          reporter,
+          early.image,
+        ),
       );
     } catch (error) {
       if (may.pull === 'required') throw error;

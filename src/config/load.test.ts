@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closestName, envLayer, FLAG_SOURCES, flagSources, flagsLayer, misspelledEnvVars } from './layers.js';
-import { keyName, loadConfig, searchDirs, type ConfigLayer } from './load.js';
+import { keyName, loadConfig, searchDirs, settingSource, type ConfigLayer } from './load.js';
 
 const roots: string[] = [];
 afterAll(() => {
@@ -124,6 +124,23 @@ describe('precedence: defaults < file < WERF_RUN_* < flags', () => {
       'invalid werf-run config in command-line flags: --detect fuseDevic=missing: unknown key fuseDevic (did you mean fuseDevice?); allowed: rootlessOverlay, fuseDevice, userNamespaces, selinux, usernsRemap, maxUserNamespaces, apparmorRestrictUserns, probe',
     );
     expect(unknown.remedy).toBe('rename or remove the key in --detect fuseDevic=missing');
+  });
+});
+
+describe('where a setting was made, and how to change it there', () => {
+  it('the flag, the variable (either name), the config file, else the default and its flag', async () => {
+    const root = project({ '.werfrunrc.json': '{"image": {"pull": "never"}}' });
+    const file = path.join(root, '.werfrunrc.json');
+    const source = async (overlays: ConfigLayer[]) => {
+      const { origins, filepath } = await loadConfig({ cwd: root, stopDir: root, overlays });
+      return settingSource(origins, filepath, 'image.pull', 'missing');
+    };
+    const flags = (pull: string): ConfigLayer => ({ name: 'command-line flags', values: flagsLayer({ pull }), sources: FLAG_SOURCES });
+    expect(await source([])).toEqual({ name: `image.pull in ${file}`, change: `set image.pull to "missing" in ${file}` });
+    expect(await source([env({ WERF_RUN_PULL: 'never' })])).toEqual({ name: 'WERF_RUN_PULL (image.pull)', change: 'set WERF_RUN_PULL=missing' });
+    expect(await source([env({ WERF_RUN_IMAGE_PULL: 'never' })])).toEqual({ name: 'WERF_RUN_IMAGE_PULL (image.pull)', change: 'set WERF_RUN_IMAGE_PULL=missing' });
+    expect(await source([env({ WERF_RUN_PULL: 'always' }), flags('never')])).toEqual({ name: '--pull', change: 'use --pull missing' });
+    expect(settingSource({}, undefined, 'image.pull', 'missing')).toEqual({ name: 'image.pull (the default)', change: 'use --pull missing' });
   });
 });
 

@@ -17,7 +17,7 @@ import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { parseWithJsonSchema } from './fast-parse.js';
 import { jsonErrorDetail, jsonErrorOffset, yamlErrorOffset } from './json-error.js';
 import { allowedKeysAt, configJsonSchema } from './keys.js';
-import { closestName } from './layers.js';
+import { closestName, FLAG_SOURCES } from './layers.js';
 import { nativeImport } from './native-import.js';
 import type { Config } from './schema.js';
 import { isSecretName, redactValue } from './secrets.js';
@@ -60,6 +60,27 @@ export function keyName(origins: Readonly<Record<string, string>> | undefined): 
     if (!origin) return keyPath;
     return origin.startsWith('-') ? origin : `${origin} (${keyPath})`;
   };
+}
+
+/**
+ * Where a key's value came from, and how to set it to `value` there: its flag
+ * (`--pull`: `use --pull missing`), its variable (`WERF_RUN_PULL (image.pull)`:
+ * `set WERF_RUN_PULL=missing`), else the config file (`image.pull in FILE`:
+ * `set image.pull to "missing" in FILE`); with neither it is the default, changed by
+ * its flag when it has one. For fixes that name the place the user wrote the value.
+ */
+export function settingSource(
+  origins: Readonly<Record<string, string>>,
+  filepath: string | undefined,
+  keyPath: string,
+  value: string,
+): { name: string; change: string } {
+  const origin = origins[keyPath];
+  if (origin?.startsWith('-')) return { name: origin, change: `use ${origin} ${value}` };
+  if (origin) return { name: `${origin} (${keyPath})`, change: `set ${origin}=${value}` };
+  if (filepath) return { name: `${keyPath} in ${filepath}`, change: `set ${keyPath} to ${JSON.stringify(value)} in ${filepath}` };
+  const flag = FLAG_SOURCES[keyPath];
+  return { name: `${keyPath} (the default)`, change: flag ? `use ${flag} ${value}` : `set ${keyPath} to ${JSON.stringify(value)} in a config file` };
 }
 
 /** A layer above the file (environment, flags): its values and how to name a key's origin. */
