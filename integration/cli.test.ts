@@ -395,7 +395,7 @@ describe('bad config end to end: exit 2 before touching the engine', () => {
     expect(user.exitCode).toBe(2);
     expect(user.stderr).toBe(
       `werf-run: error: user is "nosuchuser": the werf image ${SH_IMAGE} has no user "nosuchuser" (not in its /etc/passwd)\n` +
-        '  fix: set user to a user of the image (build, uid 1000; build1001, uid 1001, for GitHub Actions) or to a numeric uid, or leave it unset\n',
+        "  fix: set user to a user of the image's /etc/passwd, by name or uid (build, uid 1000; build1001, uid 1001, for GitHub Actions), or leave it unset\n",
     );
     const fromEnv = await runWerfRun(['-q', 'version'], { cwd: noUser.dir, env: { WERF_RUN_USER: 'nobody2' } });
     expect(fromEnv.exitCode).toBe(2);

@@ -6,8 +6,8 @@
  * consumer of the result. Nothing here runs werf.
  */
 import os from 'node:os';
-import { keyName, loadConfig } from '../config/load.js';
-import { envLayer, flagsLayer, FLAG_SOURCES, misspelledEnvVars } from '../config/layers.js';
+import { keyName, loadConfig, settingSource } from '../config/load.js';
+import { envLayer, flagSources, flagsLayer, misspelledEnvVars } from '../config/layers.js';
 import type { Config } from '../config/schema.js';
 import { connect } from '../engine/discover.js';
 import { loggingEngine } from '../engine/logging.js';
@@ -122,7 +122,15 @@ export async function prepareRun(
     try {
       // The probe runs in the werf image, so it must be there first.
       await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
-        ensureImage(engine, image, config.image.pull, authProvider(dockerSetup, ctx.env, image), reporter, early.image),
+        ensureImage(
+          engine,
+          image,
+          config.image.pull,
+          settingSource(origins, configFile, 'image.pull', 'missing'),
+          authProvider(dockerSetup, ctx.env, image),
+          reporter,
+          early.image,
+        ),
       );
     } catch (error) {
       if (may.pull === 'required') throw error;
@@ -210,7 +218,7 @@ async function readProject(ctx: CliContext, options: CliOptions, reporter: Repor
     explicitPath: options.config,
     overlays: [
       { name: 'the environment', values: fromEnv.values, sources: fromEnv.sources },
-      { name: 'command-line flags', values: flagsLayer(options), sources: FLAG_SOURCES },
+      { name: 'command-line flags', values: flagsLayer(options), sources: flagSources(options) },
     ],
   });
   reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');

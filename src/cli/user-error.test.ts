@@ -10,7 +10,7 @@ describe('a user the werf image does not have', () => {
     expect(error).toMatchObject({
       exitCode: 2,
       message: 'user is "nosuchuser": the werf image r/werf:2 has no user "nosuchuser" (not in its /etc/passwd)',
-      remedy: 'set user to a user of the image (build, uid 1000; build1001, uid 1001, for GitHub Actions) or to a numeric uid, or leave it unset',
+      remedy: "set user to a user of the image's /etc/passwd, by name or uid (build, uid 1000; build1001, uid 1001, for GitHub Actions), or leave it unset",
     });
     expect(unknownUserError(engine('unable to find group wheel2: no matching entries in group file'), 'build:wheel2', 'WERF_RUN_USER (user)', 'i')?.message).toBe(
       'WERF_RUN_USER (user) is "build:wheel2": the werf image i has no group "wheel2" (not in its /etc/group)',

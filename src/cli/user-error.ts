@@ -18,7 +18,7 @@ export function unknownUserError(error: unknown, user: string | undefined, keyNa
   const [, kind, name, file] = match;
   return new UsageError(
     `${keyName} is "${user}": the werf image ${image} has no ${kind} "${name}" (not in its /etc/${file})`,
-    `set ${keyName} to a user of the image (build, uid 1000; build1001, uid 1001, for GitHub Actions) or to a numeric uid, or leave it unset`,
+    `set ${keyName} to a user of the image's /etc/passwd, by name or uid (build, uid 1000; build1001, uid 1001, for GitHub Actions), or leave it unset`,
     error,
   );
 }

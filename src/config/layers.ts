@@ -154,3 +154,13 @@ export const FLAG_SOURCES: Readonly<Record<string, string>> = {
   'image.pull': '--pull',
   ...Object.fromEntries(Object.keys(configJsonSchema().properties?.detect?.properties ?? {}).map((key) => [`detect.${key}`, `--detect ${key}`])),
 };
+
+/** FLAG_SOURCES, plus each --detect whose key is no fact, named as given (`--detect fuseDevic=missing`): an unknown key is named by its flag too. */
+export function flagSources(options: Pick<ConfigFlags, 'detect'>): Record<string, string> {
+  const sources: Record<string, string> = { ...FLAG_SOURCES };
+  for (const pair of options.detect ?? []) {
+    const key = `detect.${pair.split('=')[0]}`;
+    if (!(key in FLAG_SOURCES)) sources[key] = `--detect ${pair}`;
+  }
+  return sources;
+}

@@ -15,7 +15,9 @@ import { stripVTControlCharacters } from 'node:util';
 import type { z } from 'zod';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { parseWithJsonSchema } from './fast-parse.js';
+import { jsonErrorDetail, jsonErrorOffset, yamlErrorOffset } from './json-error.js';
 import { allowedKeysAt, configJsonSchema } from './keys.js';
+import { nearest, FLAG_SOURCES } from './layers.js';
 import { nativeImport } from './native-import.js';
 import type { Config } from './schema.js';
 import { isSecretName, redactValue } from './secrets.js';
@@ -60,6 +62,27 @@ export function keyName(origins: Readonly<Record<string, string>> | undefined): 
   };
 }
 
+/**
+ * Where a key's value came from, and how to set it to `value` there: its flag
+ * (`--pull`: `use --pull missing`), its variable (`WERF_RUN_PULL (image.pull)`:
+ * `set WERF_RUN_PULL=missing`), else the config file (`image.pull in FILE`:
+ * `set image.pull to "missing" in FILE`); with neither it is the default, changed by
+ * its flag when it has one. For fixes that name the place the user wrote the value.
+ */
+export function settingSource(
+  origins: Readonly<Record<string, string>>,
+  filepath: string | undefined,
+  keyPath: string,
+  value: string,
+): { name: string; change: string } {
+  const origin = origins[keyPath];
+  if (origin?.startsWith('-')) return { name: origin, change: `use ${origin} ${value}` };
+  if (origin) return { name: `${origin} (${keyPath})`, change: `set ${origin}=${value}` };
+  if (filepath) return { name: `${keyPath} in ${filepath}`, change: `set ${keyPath} to ${JSON.stringify(value)} in ${filepath}` };
+  const flag = FLAG_SOURCES[keyPath];
+  return { name: `${keyPath} (the default)`, change: flag ? `use ${flag} ${value}` : `set ${keyPath} to ${JSON.stringify(value)} in a config file` };
+}
+
 /** A layer above the file (environment, flags): its values and how to name a key's origin. */
 export interface ConfigLayer {
   /** E.g. "the environment" or "command-line flags". */
@@ -88,11 +111,38 @@ function valueAt(input: unknown, keyPath: readonly PropertyKey[]): unknown {
   return node;
 }
 
+/** "a string", "an object". */
+function withArticle(kind: string): string {
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+}
+
 /** A value as a message shows it: JSON and its kind, never a secret (`secret`: it sits under a secret-looking name). */
 function show(value: unknown, secret = false): string {
   if (value === undefined) return 'missing';
-  const kind = Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
+  const kind = Array.isArray(value) ? 'a list' : value === null ? 'null' : withArticle(typeof value);
   return `${JSON.stringify(redactValue(value, secret))} (${kind})`;
+}
+
+/**
+ * Unknown keys at one place: "unknown key imgae (did you mean image?); allowed: ...",
+ * or named by the flag that gave them ("--detect fuseDevic=missing: unknown key fuseDevic ...").
+ */
+function describeUnknownKeys(keys: readonly string[], path: readonly PropertyKey[], name: (keyPath: string) => string): string {
+  const dotted = path.map(String).join('.');
+  const plain = path.filter((p) => typeof p !== 'number').map(String).join('.');
+  const allowed = allowedKeysAt(path);
+  const prefix = (key: string, at: string): string => (at ? `${at}.${key}` : key);
+  const meant = (key: string, at: string): string => {
+    const close = nearest(key, allowed);
+    return close ? ` (did you mean ${prefix(close, at)}?)` : '';
+  };
+  const byFlag = keys.filter((key) => name(prefix(key, plain)).startsWith('-'));
+  const inFile = keys.filter((key) => !byFlag.includes(key));
+  const parts = [
+    ...(inFile.length > 0 ? [`unknown key ${inFile.map((key) => `${prefix(key, dotted)}${meant(key, dotted)}`).join(', ')}`] : []),
+    ...byFlag.map((key) => `${name(prefix(key, plain))}: unknown key ${key}${meant(key, '')}`),
+  ];
+  return `${parts.join('; ')}; allowed${dotted && inFile.length > 0 ? ` in ${dotted}` : ''}: ${allowed.join(', ')}`;
 }
 
 /** One issue as "<key> is <found>; <allowed>". `name` turns a key path into what the user wrote. */
@@ -102,14 +152,12 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, name: (keyPath: 
   const key = dotted ? (name(plain) === plain ? dotted : name(plain)) : '(top level)';
   const found = show(valueAt(input, issue.path), issue.path.some((p) => typeof p === 'string' && isSecretName(p)));
   switch (issue.code) {
-    case 'unrecognized_keys': {
-      const allowed = allowedKeysAt(issue.path);
-      return `unknown key ${issue.keys.map((k) => (dotted ? `${dotted}.${k}` : k)).join(', ')}; allowed${dotted ? ` in ${dotted}` : ''}: ${allowed.join(', ')}`;
-    }
+    case 'unrecognized_keys':
+      return describeUnknownKeys(issue.keys, issue.path, name);
     case 'invalid_value':
       return `${key} is ${found}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_type':
-      return `${key} is ${found}; expected ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
+      return `${key} is ${found}; expected ${issue.expected === 'array' ? 'a list' : withArticle(issue.expected)}`;
     default:
       return `${key} is ${found}; ${issue.message.replace(/^Too (big|small): expected \w+ to (be|have) /, 'allowed: ')}`;
   }
@@ -142,10 +190,23 @@ async function validateConfig(raw: unknown, source: string, sources?: Readonly<R
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => describeIssue(issue, raw, keyName(sources)));
-  throw new UsageError(
-    `invalid werf-run config in ${source}: ${problems.join('; ')}`,
-    'fix the value (werfrunrc.example.json shows every key, werfrun.schema.json their types)',
+  throw new UsageError(`invalid werf-run config in ${source}: ${problems.join('; ')}`, configFix(parsed.error.issues, source, keyName(sources)));
+}
+
+const VALUE_FIX = 'fix the value (werfrunrc.example.json shows every key, werfrun.schema.json their types)';
+
+/** The fix of an invalid layer: an unknown key is renamed or removed where it was written (the file, or its flag); a bad value is fixed. */
+function configFix(issues: readonly z.core.$ZodIssue[], source: string, name: (keyPath: string) => string): string {
+  const unknown = issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => name([...issue.path.filter((p) => typeof p !== 'number').map(String), key].join('.')))
+      : [],
   );
+  if (unknown.length === 0) return VALUE_FIX;
+  const flags = unknown.filter((n) => n.startsWith('-'));
+  const where = flags.length === unknown.length ? flags.join(', ') : source;
+  const rename = `rename or remove the ${unknown.length > 1 ? 'keys' : 'key'} in ${where}`;
+  return issues.every((issue) => issue.code === 'unrecognized_keys') ? rename : `${rename}, and ${VALUE_FIX}`;
 }
 
 /** The directories searched: cwd, then each parent up to and including stopDir (only cwd when it is outside stopDir). */
@@ -206,15 +267,15 @@ async function loadJavaScriptConfig(filepath: string): Promise<unknown> {
 
 /** Parses one file (any form) into its raw value; undefined for an empty file. */
 async function readConfigFile(file: string): Promise<unknown> {
-  // The common .json file needs no cosmiconfig; one that does not parse goes through it for its message.
+  // The common .json file needs no cosmiconfig, and one that does not parse is told here (json-error.ts).
   if (file.endsWith('.json') && path.basename(file) !== 'package.json') {
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text !== undefined) {
       if (text.trim() === '') return undefined;
       try {
         return JSON.parse(text) as unknown;
-      } catch {
-        // cosmiconfig below names the line and column
+      } catch (error) {
+        throw new UsageError(`cannot load config file ${file}: ${await jsonSyntaxDetail(text, errorMessage(error))}`, 'fix the syntax so that the file parses', error);
       }
     }
   }
@@ -253,6 +314,21 @@ async function readConfigFile(file: string): Promise<unknown> {
       error,
     );
   }
+}
+
+/**
+ * JSON.parse's reason with the line, column and code frame: from V8's offset
+ * when its message has one, else from the yaml package (loaded only here: it
+ * is a chunk of its own, which no valid config loads).
+ */
+async function jsonSyntaxDetail(text: string, message: string): Promise<string> {
+  let offset = jsonErrorOffset(message);
+  if (offset === undefined) {
+    // A CommonJS package: Node gives its exports as named ones, a bundle may give them only as the default.
+    const loaded = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+    offset = yamlErrorOffset(text, (typeof loaded.parseDocument === 'function' ? loaded : loaded.default!).parseDocument);
+  }
+  return jsonErrorDetail(text, message, offset);
 }
 
 /**

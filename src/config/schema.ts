@@ -69,7 +69,7 @@ export const configSchema = z
     network: z.string().min(1).optional().describe('Docker network mode for the werf container (e.g. host); unset uses the engine default, or host on a local Linux engine when werf names a loopback registry (--repo 127.0.0.1:5000/app).'),
     user: z
       .string()
-      .regex(USER_FORM, 'allowed: a user of the werf image or a uid, optionally with ":group" (e.g. build, 1001, build1001:build1001)')
+      .regex(USER_FORM, 'allowed: a user of the werf image\'s /etc/passwd, by name or uid, optionally with ":group" (e.g. build, 1001, build1001:build1001)')
       .optional()
       .describe('User to run werf as; unset uses the image contract (build, uid 1000).'),
     volumes: z

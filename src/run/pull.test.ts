@@ -19,12 +19,13 @@ function registryEngine(present: boolean, events: PullProgress[] = [], fail?: st
 }
 
 const auth = { username: 'u', password: 'p', serveraddress: 'r.io' };
+const FLAG = { name: '--pull', change: 'use --pull missing' };
 
 describe('ensureImage', () => {
   it('with "missing" and the image present neither pulls nor asks for credentials', async () => {
     const { engine, pulls } = registryEngine(true);
     let asked = false;
-    await ensureImage(engine, 'r.io/w:2', 'missing', async () => ((asked = true), { auth, source: 's' }), recorder().reporter);
+    await ensureImage(engine, 'r.io/w:2', 'missing', FLAG, async () => ((asked = true), { auth, source: 's' }), recorder().reporter);
     expect(pulls).toEqual([]);
     expect(asked).toBe(false);
   });
@@ -32,18 +33,24 @@ describe('ensureImage', () => {
   it('takes the answer of a lookup already under way instead of asking the engine again', async () => {
     let asked = 0;
     const engine = fakeEngine({ inspectImage: async () => ((asked += 1), undefined) });
-    await ensureImage(engine, 'r.io/w:2', 'never', async () => ({ auth, source: 's' }), recorder().reporter, Promise.resolve({ id: 'sha256:0123456789abcdef0123' }));
+    await ensureImage(engine, 'r.io/w:2', 'never', FLAG, async () => ({ auth, source: 's' }), recorder().reporter, Promise.resolve({ id: 'sha256:0123456789abcdef0123' }));
     expect(asked).toBe(0);
     // The lookup's failure is the run's failure, as if ensureImage had asked.
     const failed = Promise.reject(new WerfRunError('inspecting image r.io/w:2 on unix:///fake.sock failed: EOF'));
-    await expect(ensureImage(engine, 'r.io/w:2', 'missing', async () => ({ auth, source: 's' }), recorder().reporter, failed)).rejects.toThrow('EOF');
+    await expect(ensureImage(engine, 'r.io/w:2', 'missing', FLAG, async () => ({ auth, source: 's' }), recorder().reporter, failed)).rejects.toThrow('EOF');
   });
 
-  it('with "never" and no image fails naming the engine', async () => {
+  it('with "never" and no image fails naming the engine, and where the policy was set', async () => {
     const { engine } = registryEngine(false);
-    await expect(ensureImage(engine, 'r.io/w:2', 'never', async () => ({ auth, source: 's' }), recorder().reporter)).rejects.toThrow(
-      'image r.io/w:2 is not on the engine at unix:///fake.sock and the pull policy is "never"',
-    );
+    await expect(ensureImage(engine, 'r.io/w:2', 'never', FLAG, async () => ({ auth, source: 's' }), recorder().reporter)).rejects.toMatchObject({
+      message: 'image r.io/w:2 is not on the engine at unix:///fake.sock and the pull policy is "never" (--pull)',
+      remedy: 'pull it (docker pull r.io/w:2) or use --pull missing',
+    });
+    const fromEnv = { name: 'WERF_RUN_PULL (image.pull)', change: 'set WERF_RUN_PULL=missing' };
+    await expect(ensureImage(engine, 'r.io/w:2', 'never', fromEnv, async () => ({ auth, source: 's' }), recorder().reporter)).rejects.toMatchObject({
+      message: expect.stringMatching(/"never" \(WERF_RUN_PULL \(image\.pull\)\)$/),
+      remedy: 'pull it (docker pull r.io/w:2) or set WERF_RUN_PULL=missing',
+    });
   });
 
   it('pulls with the credentials, shows changed progress only, and never the credentials', async () => {
@@ -56,7 +63,7 @@ describe('ensureImage', () => {
     ];
     const { engine, pulls } = registryEngine(true, events);
     const { reporter, lines } = recorder();
-    await ensureImage(engine, 'r.io/w:2', 'always', async () => ({ auth, source: 'auths in f' }), reporter);
+    await ensureImage(engine, 'r.io/w:2', 'always', FLAG, async () => ({ auth, source: 'auths in f' }), reporter);
     expect(pulls).toEqual([auth]);
     expect(lines.filter((l) => l.startsWith('progress'))).toEqual([
       'progress pulling r.io/w:2: 0/1 layers',
@@ -70,7 +77,7 @@ describe('ensureImage', () => {
 
   it('turns a pull error into the engine message plus a fix', async () => {
     const { engine } = registryEngine(false, [], 'unauthorized: authentication required');
-    const error = await ensureImage(engine, 'r.io/w:2', 'missing', async () => ({ auth, source: 'auths in f' }), recorder().reporter).catch((e: unknown) => e);
+    const error = await ensureImage(engine, 'r.io/w:2', 'missing', FLAG, async () => ({ auth, source: 'auths in f' }), recorder().reporter).catch((e: unknown) => e);
     expect(error).toMatchObject({ message: 'pulling r.io/w:2 failed: unauthorized: authentication required', exitCode: 125 });
     expect((error as WerfRunError).remedy).toContain('refused the credentials from auths in f');
   });

@@ -15,6 +15,8 @@ export async function ensureImage(
   engine: Engine,
   ref: string,
   policy: PullPolicy,
+  /** Where the policy was set and how to make it "missing" there (config's settingSource), for the fix. */
+  policySource: { name: string; change: string },
   getAuth: AuthProvider,
   reporter: Reporter,
   /** The engine's answer to inspectImage(ref), when the caller asked already (alongside other requests). */
@@ -27,8 +29,8 @@ export async function ensureImage(
       return;
     }
     if (policy === 'never') {
-      throw new WerfRunError(`image ${ref} is not on the engine at ${engine.endpoint.url} and the pull policy is "never"`, {
-        remedy: `pull it (docker pull ${ref}) or use --pull missing`,
+      throw new WerfRunError(`image ${ref} is not on the engine at ${engine.endpoint.url} and the pull policy is "never" (${policySource.name})`, {
+        remedy: `pull it (docker pull ${ref}) or ${policySource.change}`,
       });
     }
   }
