@@ -69,7 +69,8 @@ export class LiveContainers {
 
 /** The Engine, with every created container labelled with its owner and tracked in `live`. */
 export function trackingEngine(engine: Engine, live: LiveContainers, owner: Owner): Engine {
-  const labels = { [MANAGED_LABEL]: 'true', ...ownerLabels(owner) };
+  // Read at each create: the owner learns its own container once the engine answers (cli/lifecycle.ts).
+  const labels = (): Record<string, string> => ({ [MANAGED_LABEL]: 'true', ...ownerLabels(owner) });
   return {
     endpoint: engine.endpoint,
     ping: (timeoutMs) => engine.ping(timeoutMs),
@@ -78,7 +79,7 @@ export function trackingEngine(engine: Engine, live: LiveContainers, owner: Owne
     pullImage: (ref, auth, onProgress) => engine.pullImage(ref, auth, onProgress),
     async createContainer(spec: ContainerSpec): Promise<string> {
       if (live.closed) throw new WerfRunError(`not creating a container: ${live.closeReason}`);
-      const id = await engine.createContainer({ ...spec, labels: { ...spec.labels, ...labels } });
+      const id = await engine.createContainer({ ...spec, labels: { ...spec.labels, ...labels() } });
       live.add(id);
       if (live.closed) {
         await engine.removeContainer(id).then(() => live.delete(id), () => undefined);

@@ -1,11 +1,16 @@
 /**
  * Containers left behind by a werf-run that died without cleaning up (SIGKILL,
  * a crash, a lost CI job). A container is an orphan only when its owner is
- * provably gone: same host as us, and its PID is not alive, or is alive but is
- * another process now (the start time differs: the PID was reused). Containers
- * of live owners, of other hosts, or without owner labels are never touched.
+ * provably gone: same host and same PID namespace as us, and its PID is not
+ * alive, or is alive but is another process now (the start time differs: the
+ * PID was reused). The PID namespace matters because a hostname does not tell
+ * a machine: every container on the host network has the host's, while its
+ * PIDs are its own (two CI jobs with the host network and the host's Docker
+ * socket would otherwise take each other's live werf for orphans). Containers
+ * of live owners, of other hosts or PID namespaces, or without owner labels
+ * are never touched.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { MANAGED_LABEL } from '../plan/plan.js';
 import type { ContainerSummary, Engine } from '../engine/port.js';
 
@@ -15,6 +20,10 @@ export interface Owner {
   startedAt: string;
   /** The owner process's start time as the OS counts it (Linux: /proc/<pid>/stat field 22), to tell a reused PID apart. */
   processStart?: string;
+  /** Where its PID means something (Linux: the kernel's boot id and the PID namespace); undefined where the OS has none. */
+  pidNamespace?: string;
+  /** The container werf-run itself runs in, when the engine it uses knows that container (a CI job with the host's socket). */
+  container?: string;
 }
 
 /** The labels that name a container's owner: written by trackingEngine (live-containers.ts), read by findOrphans. */
@@ -23,6 +32,8 @@ const OWNER_LABELS = {
   pid: 'werf-run.owner-pid',
   startedAt: 'werf-run.started-at',
   processStart: 'werf-run.owner-start',
+  pidNamespace: 'werf-run.owner-pidns',
+  container: 'werf-run.owner-container',
 } as const;
 
 export function ownerLabels(owner: Owner): Record<string, string> {
@@ -31,6 +42,8 @@ export function ownerLabels(owner: Owner): Record<string, string> {
     [OWNER_LABELS.pid]: String(owner.pid),
     [OWNER_LABELS.startedAt]: owner.startedAt,
     ...(owner.processStart === undefined ? {} : { [OWNER_LABELS.processStart]: owner.processStart }),
+    ...(owner.pidNamespace === undefined ? {} : { [OWNER_LABELS.pidNamespace]: owner.pidNamespace }),
+    ...(owner.container === undefined ? {} : { [OWNER_LABELS.container]: owner.container }),
   };
 }
 
@@ -43,16 +56,45 @@ export interface OrphanVerdict {
   why: string;
 }
 
-/** Pure: which of `containers` belong to a dead owner on `host`. */
+type Self = Pick<Owner, 'host' | 'pid' | 'pidNamespace' | 'container'>;
+
+/** Whether the PIDs in a container's owner labels are ours to check: the same host and PID namespace. */
+const samePids = (labels: Readonly<Record<string, string>>, self: Self): boolean =>
+  labels[OWNER_LABELS.host] === self.host && labels[OWNER_LABELS.pidNamespace] === self.pidNamespace;
+
+/** The containers werf-runs in other containers ran in, to ask the engine about (pure). */
+export function ownerContainersToCheck(containers: readonly ContainerSummary[], self: Self): string[] {
+  const ids = containers
+    .filter((c) => c.labels[MANAGED_LABEL] === 'true' && !samePids(c.labels, self))
+    .map((c) => c.labels[OWNER_LABELS.container])
+    .filter((id): id is string => id !== undefined && id !== self.container);
+  return [...new Set(ids)];
+}
+
+/**
+ * Pure: which of `containers` belong to a dead owner: in our PID namespace on
+ * our host, by its PID; run from another container (a CI job with the host's
+ * socket), by that container, which `ownerContainer` says is running (true),
+ * stopped or gone (false), or was not asked about (undefined: left alone).
+ */
 export function findOrphans(
   containers: readonly ContainerSummary[],
-  self: { host: string; pid: number },
+  self: Self,
   processState: (pid: number) => ProcessState,
+  ownerContainer: (id: string) => boolean | undefined = () => undefined,
 ): OrphanVerdict[] {
   const orphans: OrphanVerdict[] = [];
   for (const c of containers) {
     const labels = c.labels;
-    if (labels[MANAGED_LABEL] !== 'true' || labels[OWNER_LABELS.host] !== self.host) continue;
+    if (labels[MANAGED_LABEL] !== 'true') continue;
+    if (!samePids(labels, self)) {
+      // Its PIDs are not ours to check (another container, or an older werf-run that did not say); its container may be.
+      const from = labels[OWNER_LABELS.container];
+      if (from !== undefined && from !== self.container && ownerContainer(from) === false) {
+        orphans.push({ id: c.id, pid: Number(labels[OWNER_LABELS.pid] ?? 0), why: `the container its werf-run ran in (${from.slice(0, 12)}) is gone or stopped` });
+      }
+      continue;
+    }
     const pidText = labels[OWNER_LABELS.pid] ?? '';
     if (!/^[1-9][0-9]*$/.test(pidText)) continue;
     const pid = Number(pidText);
@@ -69,6 +111,23 @@ export function findOrphans(
     }
   }
   return orphans;
+}
+
+/**
+ * Linux: `<boot id>/<pid namespace>` (/proc/sys/kernel/random/boot_id and the
+ * /proc/self/ns/pid link, e.g. pid:[4026531836]); undefined elsewhere. The
+ * boot id tells machines apart where namespaces' numbers repeat (the first
+ * one's is the same on every Linux host).
+ */
+export function pidNamespaceOf(
+  read: (file: string) => string = (f) => readFileSync(f, 'utf8'),
+  link: (file: string) => string = readlinkSync,
+): string | undefined {
+  try {
+    return `${read('/proc/sys/kernel/random/boot_id').trim()}/${link('/proc/self/ns/pid')}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Linux: field 22 of /proc/<pid>/stat (clock ticks since boot); undefined elsewhere. */
@@ -95,14 +154,18 @@ function processState(pid: number): ProcessState {
 
 /** Lists managed containers, removes the orphans among them, and says so for each. */
 export async function removeOrphans(
-  engine: Pick<Engine, 'listContainers' | 'removeContainer'>,
-  self: { host: string; pid: number },
+  engine: Pick<Engine, 'listContainers' | 'removeContainer' | 'inspectContainer'>,
+  self: Self,
   say: (message: string) => void,
   state: (pid: number) => ProcessState = processState,
 ): Promise<number> {
-  const containers = await engine.listContainers({ [MANAGED_LABEL]: 'true', [OWNER_LABELS.host]: self.host });
+  const containers = await engine.listContainers({ [MANAGED_LABEL]: 'true' });
+  const asked = await Promise.all(
+    ownerContainersToCheck(containers, self).map(async (id) => [id, (await engine.inspectContainer(id))?.running === true] as const),
+  );
+  const running = new Map(asked);
   let removed = 0;
-  for (const orphan of findOrphans(containers, self, state)) {
+  for (const orphan of findOrphans(containers, self, state, (id) => running.get(id))) {
     await engine.removeContainer(orphan.id);
     removed++;
     say(`removed container ${orphan.id.slice(0, 12)} left behind by an earlier run: ${orphan.why}`);
