@@ -77,6 +77,17 @@ describe('plain output (no terminal, or CI)', () => {
     expect(others.join('\n')).not.toContain(ESC);
   });
 
+  it("GitLab CI: doctor's report comes after the collapsed section, not folded into it", async () => {
+    const project = shProject();
+    // One pipe for both streams, in the order werf-run wrote them, as a CI job log has them.
+    const result = await execa('sh', ['-c', `node '${BIN}' doctor 2>&1`], { cwd: project.dir, env: cleanEnv({ ...NEUTRAL, CI: 'true', GITLAB_CI: 'true' }), extendEnv: false, reject: false });
+    const log = String(result.stdout);
+    const end = log.search(/section_end:\d+:werf_run_prepare/);
+    expect(end, log).toBeGreaterThan(0);
+    expect(log.search(/^engine: /m), log).toBeGreaterThan(end);
+    expect(log.search(/^mode: /m), log).toBeGreaterThan(end);
+  });
+
   it('--quiet: only werf output; an error still shows', async () => {
     const project = shProject();
     const ok = await runWerfRun(['--quiet', 'sh', WERF_SCRIPT], { cwd: project.dir, env: { ...NEUTRAL, CI: 'true' } });

@@ -91,6 +91,8 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
       });
     }
     report.ok = doctorOk(report);
+    // The report is the result, not preparation: in CI it must not land inside the collapsed section.
+    reporter.endPreparation();
     ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : doctorText(report));
     return report.ok ? 0 : ExitCode.doctorProblems;
   });
