@@ -130,8 +130,8 @@ describe('environment passed to werf', () => {
     const env = { GITHUB_TOKEN: 'ghp_not_for_printing', WERF_SECRET_VALUES: 'hush-hush', CI_JOB_ID: '77' };
     const dry = await runWerfRun(['--dry-run', 'version'], { cwd: project.dir, env });
     expect(dry.exitCode, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain("--env 'GITHUB_TOKEN=<redacted>'");
-    expect(dry.stdout).toContain("--env 'WERF_SECRET_VALUES=<redacted>'");
+    expect(dry.stdout).toMatch(/--env GITHUB_TOKEN( |$)/m);
+    expect(dry.stdout).toMatch(/--env WERF_SECRET_VALUES( |$)/m);
     expect(dry.stdout).toContain('--env CI_JOB_ID=77');
     const verbose = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
     expect(verbose.exitCode, verbose.stderr).toBe(0);

@@ -50,7 +50,8 @@ describe('formatDryRun', () => {
 
   it('never prints a secret value', () => {
     const text = formatDryRun(report());
-    expect(text).toContain("--env 'WERF_SECRET_KEY=<redacted>'");
+    // By name: the pasting shell's environment gives the value.
+    expect(text).toMatch(/--env WERF_SECRET_KEY( |$)/m);
     expect(text).not.toContain('k3y');
   });
 

@@ -22,6 +22,18 @@ function maskUrlPasswords(text: string): string {
   return text.replace(URL_PASSWORD, '$1<redacted>@');
 }
 
+/**
+ * KEY=VALUE as a `docker run --env` argument to paste: a secret (by name, or a
+ * URL carrying a password) as its name alone, so the docker CLI takes the value
+ * from the pasting shell's environment instead of a literal "<redacted>".
+ */
+export function pasteableEnvEntry(entry: string): string {
+  const eq = entry.indexOf('=');
+  if (eq < 0) return entry;
+  const name = entry.slice(0, eq);
+  return isSecretEntry(name, entry.slice(eq + 1)) ? name : entry;
+}
+
 /** A value that must not be written out under its name: a secret-looking name, or a URL that carries a password. */
 export function isSecretEntry(name: string, value: string): boolean {
   return isSecretName(name) || maskUrlPasswords(value) !== value;

@@ -59,8 +59,8 @@ describe('dockerRunCommand', () => {
       '--mount', 'type=tmpfs,target=/tmp,readonly',
       '--workdir', '/workspace/sub',
       '--env', 'WERF_REPO=reg/app',
-      '--env', 'GITHUB_TOKEN=<redacted>',
-      '--env', 'CI_REPOSITORY_URL=https://gitlab-ci-token:<redacted>@gitlab.example/g/p.git',
+      '--env', 'GITHUB_TOKEN',
+      '--env', 'CI_REPOSITORY_URL',
       '--label', 'werf-run.mode=fuse',
       'reg/werf:2', 'werf', 'build', '--set', "msg=it's here",
     ]);

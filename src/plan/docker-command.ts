@@ -1,10 +1,11 @@
 /**
  * The `docker run` command line for a container: the one builder behind
  * --dry-run (a plan a user can paste) and --export docker-run. Secret values
- * are redacted.
+ * are never written: such a variable is passed by name (`--env GITHUB_TOKEN`),
+ * from the environment of the shell that runs the command.
  */
 import type { ContainerSpec } from '../engine/port.js';
-import { redactEnvEntry } from './env.js';
+import { pasteableEnvEntry } from './env.js';
 
 /** POSIX shell quoting: bare when safe, single-quoted otherwise. */
 export function shellQuote(word: string): string {
@@ -30,7 +31,7 @@ export function dockerRunGroups(spec: ContainerSpec): string[][] {
     groups.push(['--mount', fields.join(',')]);
   }
   if (spec.workingDir) groups.push(['--workdir', spec.workingDir]);
-  for (const entry of spec.env) groups.push(['--env', redactEnvEntry(entry)]);
+  for (const entry of spec.env) groups.push(['--env', pasteableEnvEntry(entry)]);
   for (const [key, value] of Object.entries(spec.labels)) groups.push(['--label', `${key}=${value}`]);
   groups.push([spec.image, ...spec.cmd]);
   return groups;

@@ -33,4 +33,4 @@ export function selectEnv(
 }
 
 // The masking rule lives with the config (the lowest layer), so config errors use it too.
-export { isSecretName, redactEnvEntry } from '../config/secrets.js';
+export { isSecretName, pasteableEnvEntry, redactEnvEntry } from '../config/secrets.js';
