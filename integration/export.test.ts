@@ -101,6 +101,8 @@ describe('werf-run --export, checked by real tools', () => {
     const docker = (JSON.parse(read.stdout) as { runners: { docker: Record<string, unknown> } }).runners.docker;
     expect(docker.security_opt).toEqual(['seccomp:unconfined', 'apparmor:unconfined']);
     const job = Object.values(parse(await exportText(['--export', 'gitlab-ci'], p.dir)) as Record<string, { image: string; script: string[] }>)[0]!;
+    // ciEnv auto in a GitLab job: werf ci-env gitlab is sourced first, as werf's docs do it (here with no CI_* set, it changes nothing).
+    expect(job.script[0]).toBe('. "$(werf ci-env gitlab --as-file)"');
     expect(job.image).toBe(TEST_IMAGE);
     // What the docker executor does: the runner's settings, the job's image, the checkout under /builds.
     const args = ['run', '--rm'];
@@ -128,7 +130,11 @@ describe('werf-run --export, checked by real tools', () => {
     // As the runner does: docker create with the options string, the volumes, HOME=/github/home; the step's env overrides.
     const volumes = job.container.volumes.map((v) => `-v ${v}`).join(' ');
     const env = Object.entries(step.env ?? {}).map(([k, v]) => `-e ${k}=${v}`).join(' ');
-    const command = `docker run --rm ${job.container.options} ${volumes} --network host -e HOME=/github/home ${env} -v "$PWD":/__w/it/it -w /__w/it/it ${job.container.image} sh -c '${step.run}'`;
+    // The job sources werf ci-env github first (ciEnv auto, as a run in GitHub Actions would): the runner gives it GITHUB_*;
+    // WERF_REPO (the job's vars.WERF_REPO) points at the rig's registry, and no GITHUB_TOKEN: no ghcr.io login offline.
+    expect(step.run).toContain('. "$(werf ci-env github --as-file)"');
+    const runner = `-e GITHUB_ACTIONS=true -e GITHUB_REPOSITORY=Org/It -e GITHUB_ACTOR=bot -e WERF_REPO=127.0.0.1:5000/werf-run-it/gh-export-${process.pid}`;
+    const command = `docker run --rm ${job.container.options} ${volumes} --network host -e HOME=/github/home ${runner} ${env} -v "$PWD":/__w/it/it -w /__w/it/it ${job.container.image} sh -c '${step.run}'`;
     const run = await execa('sh', ['-c', command], { cwd: p.dir, reject: false, all: true, timeout: 240_000 });
     expect(run.all).toMatch(/Building image app/);
     expect(run.exitCode, run.all).toBe(0);
@@ -147,8 +153,10 @@ describe('werf-run --export, checked by real tools', () => {
     expect(step.run).toContain('--network host');
     expect(step.run).toContain('--user build1001');
     expect(step.run).toContain('"type=bind,source=$PWD/werf.yaml,target=/extra/werf.yaml,readonly"');
-    // As the runner does: the step's script, by sh, in the checkout.
-    const run = await execa('sh', ['-c', step.run!], { cwd: p.dir, reject: false, all: true, timeout: 240_000 });
+    // As the runner does: the step's script, by sh, in the checkout, with the runner's GITHUB_* (ci-env github reads them).
+    expect(step.run).toContain('--env GITHUB_REPOSITORY');
+    const runnerEnv = { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'Org/It', GITHUB_ACTOR: 'bot', WERF_REPO: `127.0.0.1:5000/werf-run-it/gh-export-step-${process.pid}` };
+    const run = await execa('sh', ['-c', step.run!], { cwd: p.dir, reject: false, all: true, timeout: 240_000, env: runnerEnv });
     expect(run.all).toMatch(/Building image app/);
     expect(run.exitCode, run.all).toBe(0);
   });

@@ -10,6 +10,7 @@ export interface FixtureInput {
   cwd?: string;
   selinux?: boolean;
   usernsRemap?: boolean;
+  ciEnv?: 'gitlab' | 'github';
 }
 
 export function specFor(input: FixtureInput = {}): ExportSpec {
@@ -24,5 +25,6 @@ export function specFor(input: FixtureInput = {}): ExportSpec {
     facts: { selinux: input.selinux ?? false, usernsRemap: input.usernsRemap ?? false },
     hostEnv: input.hostEnv ?? { WERF_REPO: 'registry.example/app', GITHUB_TOKEN: 'ghs_hostsecret', CI: 'true', WERF_RUN_MODE: 'auto', HOME: '/root' },
     projectName: 'hello',
+    ...(input.ciEnv ? { exportCiEnv: input.ciEnv } : {}),
   });
 }

@@ -14,6 +14,7 @@ import { DEFAULT_KUBE_VERSION, type ExportFormat, type KubeCacheKind } from '../
 import { parseKubeVersion } from '../export/kubernetes.js';
 import { renderExport } from '../export/render.js';
 import { exportSpecFor } from '../export/spec.js';
+import { ciEnvFor } from '../plan/ci-env.js';
 import { loopbackTargetsInWerfArgs } from '../plan/network.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
@@ -69,10 +70,15 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
   // A loopback registry in werf's arguments or variables is loopback wherever the snippet runs: werf needs the host's network there too.
   const loopback = config.network === undefined ? loopbackTargetsInWerfArgs(werfArgs, ctx.env, undefined) : [];
   if (loopback.length > 0) reporter.info(`exporting network host: werf talks to loopback addresses (${loopback.map((t) => `${t.what}`).join(', ')}), which only the host's network reaches`);
+  // ciEnv as a run in the snippet's CI would do it: auto follows the format's CI (none for docker-run, compose, kubernetes).
+  const formatCi = format === 'gitlab-ci' ? 'gitlab' : format === 'github-actions' ? 'github' : undefined;
+  const ciEnv = format === 'gitlab-runner' ? { note: 'ciEnv: the runner config carries no command' } : ciEnvFor(config.ciEnv, formatCi, werfArgs);
+  reporter.info(`exporting ${ciEnv.note.replace(/in the same container$/, 'in the same shell')}`);
   const spec = exportSpecFor({
     mode,
     image,
     werfArgs,
+    ...(ciEnv.ci ? { exportCiEnv: ciEnv.ci } : {}),
     ...(loopback.length > 0 ? { network: { networkMode: 'host' } } : {}),
     project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs },
     config,

@@ -4,13 +4,13 @@
  */
 import { Document } from 'yaml';
 import { PROJECT_DIR } from '../plan/contract.js';
-import { cacheTargets, dnsName, isProjectRelative, projectSubpath, provenance, type ExportSpec } from './spec.js';
+import { cacheTargets, dnsName, isProjectRelative, projectSubpath, provenance, werfArgv, type ExportSpec } from './spec.js';
 
 function composeObject(spec: ExportSpec): Record<string, unknown> {
   const t = cacheTargets(spec.user);
   const service: Record<string, unknown> = {
     image: spec.image,
-    command: ['werf', ...spec.werfArgs],
+    command: werfArgv(spec),
     user: spec.user,
     working_dir: spec.workdir ? `${PROJECT_DIR}/${spec.workdir}` : PROJECT_DIR,
   };

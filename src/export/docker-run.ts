@@ -7,7 +7,7 @@
 import type { ContainerSpec } from '../engine/port.js';
 import { dockerRunGroups, shellQuote } from '../plan/docker-command.js';
 import { PROJECT_DIR } from '../plan/contract.js';
-import { cacheTargets, isProjectRelative, projectSubpath, provenance, type ExportSpec } from './spec.js';
+import { cacheTargets, isProjectRelative, projectSubpath, provenance, werfArgv, type ExportSpec } from './spec.js';
 
 /** The project mount's source: expanded by the shell, so its word is quoted by hand. */
 const PWD = '$PWD';
@@ -17,7 +17,7 @@ function exportedContainer(spec: ExportSpec): ContainerSpec {
   const t = cacheTargets(spec.user);
   return {
     image: spec.image,
-    cmd: ['werf', ...spec.werfArgs],
+    cmd: werfArgv(spec),
     // `--env NAME` passes the shell's value.
     env: [...spec.envNames, ...Object.entries(spec.envFixed).map(([name, value]) => `${name}=${value}`)],
     user: spec.user,

@@ -4,10 +4,9 @@
  * cache volumes (werf's documented setup).
  */
 import { Document } from 'yaml';
-import { shellQuote } from '../plan/docker-command.js';
 import { isSecretName } from '../plan/env.js';
 import { dockerRunLines } from './docker-run.js';
-import { cacheTargets, dnsName, isRunnerProvided, provenance, uidOf, type ExportSpec } from './spec.js';
+import { cacheTargets, dnsName, isRunnerProvided, provenance, uidOf, werfScriptLines, type ExportSpec } from './spec.js';
 
 const GITHUB_USER = 'build1001';
 
@@ -48,7 +47,7 @@ function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
   for (const device of spec.devices) options.push(`--device ${device}`);
   if (spec.privileged) options.push('--privileged');
   if (spec.usernsMode) options.push(`--userns=${spec.usernsMode}`);
-  const run: Record<string, unknown> = { run: ['werf', ...spec.werfArgs].map(shellQuote).join(' ') };
+  const run: Record<string, unknown> = { run: werfScriptLines(spec).join('\n') };
   if (spec.workdir) run['working-directory'] = spec.workdir;
   // The runner sets HOME=/github/home in job containers; werf and buildah must use
   // the image user's home, where the cache volumes are.

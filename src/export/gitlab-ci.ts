@@ -6,13 +6,13 @@
 import { Document } from 'yaml';
 import { shellQuote } from '../plan/docker-command.js';
 import { stringify } from 'smol-toml';
-import { dnsName, isRunnerProvided, projectMountNotes, provenance, runnerDockerSettings, type ExportSpec } from './spec.js';
+import { dnsName, isRunnerProvided, projectMountNotes, provenance, runnerDockerSettings, werfScriptLines, type ExportSpec } from './spec.js';
 
 function gitlabCiObject(spec: ExportSpec): Record<string, unknown> {
-  const werf = ['werf', ...spec.werfArgs].map(shellQuote).join(' ');
+  const werf = werfScriptLines(spec);
   const job: Record<string, unknown> = { image: spec.image };
   if (Object.keys(spec.envFixed).length > 0) job.variables = { ...spec.envFixed };
-  job.script = spec.workdir ? [`cd ${shellQuote(spec.workdir)}`, werf] : [werf];
+  job.script = spec.workdir ? [`cd ${shellQuote(spec.workdir)}`, ...werf] : werf;
   return { [dnsName(spec.werfArgs[0])]: job };
 }
 

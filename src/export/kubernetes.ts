@@ -11,7 +11,7 @@ import { UsageError } from '../errors.js';
 import { PROJECT_DIR } from '../plan/contract.js';
 import { FUSE_DEVICE } from '../plan/security.js';
 import { DEFAULT_KUBE_VERSION, type KubeCacheKind } from './formats.js';
-import { cacheTargets, dnsName, isProjectRelative, isRunnerProvided, projectSubpath, provenance, uidOf, type ExportSpec } from './spec.js';
+import { cacheTargets, dnsName, isProjectRelative, isRunnerProvided, projectSubpath, provenance, uidOf, werfArgv, type ExportSpec } from './spec.js';
 
 export interface KubernetesOptions {
   /** Target cluster version, "1.29" or "v1.29.3". */
@@ -59,7 +59,7 @@ function kubernetesObject(spec: ExportSpec, options: KubernetesOptions): Record<
   const container: Record<string, unknown> = {
     name: CONTAINER_NAME,
     image: spec.image,
-    command: ['werf', ...spec.werfArgs],
+    command: werfArgv(spec),
     workingDir: spec.workdir ? `${PROJECT_DIR}/${spec.workdir}` : PROJECT_DIR,
     securityContext,
   };

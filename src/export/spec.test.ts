@@ -31,6 +31,21 @@ describe('toExportSpec', () => {
   });
 });
 
+describe('ciEnv in exports', () => {
+  it("sources werf ci-env before werf in a job's script, and in one shell where a container runs werf", () => {
+    const gitlab = renderExport('gitlab-ci', specFor({ ciEnv: 'gitlab', werfArgs: ['converge'] }));
+    expect(gitlab).toMatch(/script:\n\s+- \. "\$\(werf ci-env gitlab --as-file\)"\n\s+- werf converge\n/);
+    const github = renderExport('github-actions', specFor({ ciEnv: 'github', werfArgs: ['converge'] }));
+    expect(github).toContain('. "$(werf ci-env github --as-file)"\n');
+    const docker = renderExport('docker-run', specFor({ ciEnv: 'gitlab', werfArgs: ['converge'] }));
+    expect(docker).toContain(`sh -c 'f="$(werf ci-env gitlab --as-file)" || exit $?; . "$f" || exit $?; exec werf "$@"' werf converge`);
+    expect(renderExport('gitlab-ci', specFor({ werfArgs: ['converge'] }))).not.toContain('ci-env');
+    // What ci-env reads reaches a container of the snippet's own, by name.
+    expect(docker).toContain('--env CI_JOB_TOKEN ');
+    expect(renderExport('docker-run', specFor({ ciEnv: 'github', werfArgs: ['converge'] }))).toContain('--env GITHUB_REPOSITORY ');
+  });
+});
+
 describe('every format', () => {
   const secretSpec = () =>
     specFor({

@@ -8,6 +8,8 @@ import path from 'node:path';
 import type { Config, Mode } from '../config/schema.js';
 import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
 import { imageUser, storageDir, werfHomeDir, type ImageUser } from '../plan/contract.js';
+import { CI_ENV_INPUTS, ciEnvCommand, type CiSystem } from '../plan/ci-env.js';
+import { shellQuote } from '../plan/docker-command.js';
 import { CI_JOB_VARS, globToRegExp } from '../plan/env.js';
 import { isSecretEntry } from '../config/secrets.js';
 import type { ExportFormat } from './formats.js';
@@ -39,6 +41,8 @@ export interface ExportSpec {
   envFixed: Record<string, string>;
   /** From werf.yaml's `project:`, for names of jobs, services and pods. */
   projectName?: string;
+  /** The CI whose `werf ci-env --as-file` is sourced before werf (repo, registry login), as in a run. */
+  ciEnv?: CiSystem;
 }
 
 interface ToExportSpecInput {
@@ -46,6 +50,7 @@ interface ToExportSpecInput {
   config: Pick<Config, 'env' | 'volumes' | 'user' | 'network' | 'mounts'>;
   werfArgs: readonly string[];
   projectName?: string;
+  ciEnv?: CiSystem;
 }
 
 export function toExportSpec(input: ToExportSpecInput): ExportSpec {
@@ -76,15 +81,34 @@ export function toExportSpec(input: ToExportSpecInput): ExportSpec {
     volumes: { storage: input.config.volumes.storage, werfHome: input.config.volumes.werfHome },
     mounts: input.config.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
     workdir,
-    envNames: [...new Set(envNames)].sort(),
+    // ci-env reads the job's variables: a container of the snippet's own needs them passed in.
+    envNames: [...new Set([...envNames, ...(input.ciEnv ? CI_ENV_INPUTS[input.ciEnv] : [])])].sort(),
     envFixed: fixed,
     ...(input.projectName ? { projectName: input.projectName } : {}),
+    ...(input.ciEnv ? { ciEnv: input.ciEnv } : {}),
   };
 }
 
+/** werf's command as a container's argv: with ci-env, one shell that sources it first (plan/ci-env.ts, as a run does). */
+export function werfArgv(spec: Pick<ExportSpec, 'werfArgs' | 'ciEnv'>): string[] {
+  return spec.ciEnv ? ciEnvCommand(spec.ciEnv, spec.werfArgs) : ['werf', ...spec.werfArgs];
+}
+
+/** werf's command as lines of a CI job's script: ci-env's file sourced first (werf's documented CI setup), then werf. */
+export function werfScriptLines(spec: Pick<ExportSpec, 'werfArgs' | 'ciEnv'>): string[] {
+  const werf = ['werf', ...spec.werfArgs].map(shellQuote).join(' ');
+  return spec.ciEnv ? [`. "$(werf ci-env ${spec.ciEnv} --as-file)"`, werf] : [werf];
+}
+
 /** The ExportSpec of a mode: the plan a run would make (without a TTY), made independent of this machine. */
-export function exportSpecFor({ projectName, ...input }: Omit<PlanInput, 'tty'> & { projectName?: string }): ExportSpec {
-  return toExportSpec({ plan: plan({ ...input, tty: false }), config: input.config, werfArgs: input.werfArgs, ...(projectName ? { projectName } : {}) });
+export function exportSpecFor({ projectName, exportCiEnv, ...input }: Omit<PlanInput, 'tty' | 'ciEnv'> & { projectName?: string; exportCiEnv?: CiSystem }): ExportSpec {
+  return toExportSpec({
+    plan: plan({ ...input, tty: false }),
+    config: input.config,
+    werfArgs: input.werfArgs,
+    ...(projectName ? { projectName } : {}),
+    ...(exportCiEnv ? { ciEnv: exportCiEnv } : {}),
+  });
 }
 
 /** The user, home and cache mount points in the image for a spec (or a user a format imposes). */
