@@ -19,10 +19,14 @@ export interface ImageUser {
 
 /** `build` (uid 1000) by default; `build1001` for runners that need uid 1001 (GitHub Actions). */
 export function imageUser(user: string | undefined): ImageUser {
-  if (user === undefined || user === 'build' || user === '1000') return { user: 'build', home: '/home/build', uid: 1000 };
-  if (user === 'build1001' || user === '1001') return { user: 'build1001', home: '/home/build1001', uid: 1001 };
-  if (user === 'root' || user === '0') return { user, home: '/root', uid: 0 };
-  return { user, home: `/home/${user}`, uid: /^\d+$/.test(user) ? Number(user) : undefined };
+  if (user === undefined) return { user: 'build', home: '/home/build', uid: 1000 };
+  // `name:group` (docker run --user): the user part decides the home; the value goes to the engine as given.
+  const name = user.split(':', 1)[0]!;
+  const ids = name === user ? undefined : user;
+  if (name === 'build' || name === '1000') return { user: ids ?? 'build', home: '/home/build', uid: 1000 };
+  if (name === 'build1001' || name === '1001') return { user: ids ?? 'build1001', home: '/home/build1001', uid: 1001 };
+  if (name === 'root' || name === '0') return { user, home: '/root', uid: 0 };
+  return { user, home: `/home/${name}`, uid: /^\d+$/.test(name) ? Number(name) : undefined };
 }
 
 export const storageDir = (home: string): string => `${home}/.local/share/containers`;
