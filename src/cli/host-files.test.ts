@@ -97,6 +97,11 @@ describe('ssh on Docker Desktop and known_hosts', () => {
     expect(elsewhere.sockets).toEqual([{ source: '/tmp/agent', target: SSH_AGENT_TARGET }]);
     expect(elsewhere.warnings).toHaveLength(1);
   });
+  it("a remote Docker Desktop (ssh://) gets no agent: its bridge would be another machine's user's", () => {
+    const remote = forwardHostFiles(input({ '/tmp/agent': { kind: 'socket', uid: 501, gid: 20, mode: 0o600 } }, { SSH_AUTH_SOCK: '/tmp/agent' }, { dockerDesktop: true, engineLocal: false, engineUrl: 'ssh://mac' }));
+    expect(remote.sockets).toEqual([]);
+    expect(remote.warnings.join('\n')).toContain('the engine at ssh://mac runs on another host');
+  });
   it('forwards no agent on Docker Desktop without SSH_AUTH_SOCK', () => {
     expect(forwardHostFiles(input({}, {}, { dockerDesktop: true })).sockets).toEqual([]);
   });

@@ -121,16 +121,17 @@ export function forwardHostFiles(input: ForwardInput): Forwarded {
     const facts = probe(socket);
     if (facts?.kind !== 'socket') {
       out.warnings.push(`SSH_AUTH_SOCK is ${socket}, which is not a socket on this host: the ssh-agent is not forwarded`);
-    } else if (input.dockerDesktop) {
-      // Permission checks of the host's socket say nothing about Desktop's bridge.
-      out.sockets.push({ source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK });
-      out.extraEnv.SSH_AUTH_SOCK = DESKTOP_SSH_AUTH_SOCK;
-      out.notes.push(`ssh-agent: the engine is Docker Desktop, so its agent bridge ${DESKTOP_SSH_AUTH_SOCK} is forwarded instead`);
     } else if (!input.engineLocal) {
       // A socket is a live connection to a process on this machine: an archive cannot carry it, and a bind mount would name the engine host's path.
       out.warnings.push(
         `the ssh-agent (SSH_AUTH_SOCK=${socket}) is not forwarded: it is a socket on this machine and the engine at ${input.engineUrl ?? 'its endpoint'} runs on another host. Fix: run werf-run on the engine's host, or let werf fetch git over https with a token (or with WERF_SSH_KEY naming a key inside the container), or set forward.sshAgent to false to silence this`,
       );
+    } else if (input.dockerDesktop) {
+      // A local Docker Desktop (a remote one's bridge would be another user's agent: the warning above).
+      // Permission checks of the host's socket say nothing about Desktop's bridge.
+      out.sockets.push({ source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK });
+      out.extraEnv.SSH_AUTH_SOCK = DESKTOP_SSH_AUTH_SOCK;
+      out.notes.push(`ssh-agent: the engine is Docker Desktop, so its agent bridge ${DESKTOP_SSH_AUTH_SOCK} is forwarded instead`);
     } else {
       // Read-only does not stop connect(2) on a socket; it only keeps the file from being replaced.
       out.sockets.push({ source: socket, target: SSH_AGENT_TARGET });

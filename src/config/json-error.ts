@@ -37,7 +37,8 @@ export function yamlErrorOffset(text: string, parseDocument: ParseDocument): num
 function reasonOf(message: string): string {
   return message
     .replace(/ while parsing (near )?(['"]).*$/s, '')
-    .replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')
+    // V8 quotes the text around the spot, shortened with ... on either side.
+    .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
     .replace(/( in JSON)? at position \d+.*$/s, '')
     .trim();
 }

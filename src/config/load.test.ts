@@ -314,3 +314,22 @@ describe('nearest, the closeness rule of every "did you mean"', () => {
     expect(nearest(word, candidates, dashes)).toBe(meant);
   });
 });
+
+describe('a config file that does not parse shows no secret', () => {
+  it.each([
+    ['.werfrunrc.json', '{"mode": "native",\n  "env": {"set": {"NPM_TOKEN": npm_s3cr3tvalue_long_enough_to_be_cut}}}\n'],
+    ['.werfrunrc.json', '{"env": {"set": {"NPM_TOKEN": "npm_s3cr3tvalue", "X": }}}\n'],
+    ['.werfrunrc.json', '{"env": {"set": {"PROXY": "http://u:pr0xypass@proxy:3128"}} "mode": 1}\n'],
+    ['.werfrunrc.yaml', 'env:\n  set:\n    NPM_TOKEN: npm_s3cr3tvalue\n    X: [unclosed\n'],
+  ])('%s: %j', async (name, text) => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'werf-run-cfg-'));
+    roots.push(root);
+    writeFileSync(path.join(root, name), text);
+    const error = await loadConfig({ cwd: root, stopDir: root }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/^cannot load config file .*\(\d+:\d+\)/);
+    expect(error?.message).not.toMatch(/s3cr3t|pr0xypass/);
+  });
+});

@@ -20,7 +20,7 @@ import { allowedKeysAt, configJsonSchema } from './keys.js';
 import { nearest, FLAG_SOURCES } from './layers.js';
 import { nativeImport } from './native-import.js';
 import type { Config } from './schema.js';
-import { isSecretName, redactValue } from './secrets.js';
+import { isSecretName, maskSecretsInText, redactValue } from './secrets.js';
 import { loadTypeScriptConfig } from './ts-loader.js';
 
 const MODULE_NAME = 'werfrun';
@@ -307,7 +307,7 @@ async function readConfigFile(file: string): Promise<unknown> {
         error,
       );
     }
-    const detail = parseErrorDetail(errorMessage(error), (error as { codeFrame?: unknown }).codeFrame);
+    const detail = maskSecretsInText(parseErrorDetail(errorMessage(error), (error as { codeFrame?: unknown }).codeFrame));
     throw new UsageError(
       `cannot load config file ${file}: ${detail}`,
       /\.[cm]?[jt]s$/.test(file) ? 'fix the code so that it runs and exports the config as its default export' : 'fix the syntax so that the file parses',
@@ -328,7 +328,8 @@ async function jsonSyntaxDetail(text: string, message: string): Promise<string> 
     const loaded = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
     offset = yamlErrorOffset(text, (typeof loaded.parseDocument === 'function' ? loaded : loaded.default!).parseDocument);
   }
-  return jsonErrorDetail(text, message, offset);
+  // The frame shows the file's lines: secrets starred out (character for character: the caret stays right).
+  return jsonErrorDetail(maskSecretsInText(text), message, offset);
 }
 
 /**

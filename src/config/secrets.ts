@@ -22,6 +22,22 @@ function maskUrlPasswords(text: string): string {
   return text.replace(URL_PASSWORD, '$1<redacted>@');
 }
 
+/** `key: value` or `"key": value` in a line of JSON or YAML; the value up to the next , { } [ ] or the line's end. */
+const KEY_VALUE = /(["']?)([A-Za-z_][\w.-]*)\1([ \t]*:[ \t]*)("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^,{}[\]\n]+)/g;
+
+const stars = (text: string): string => text.replace(/[^"'\s]/g, '*');
+
+/**
+ * A config file's text (or a parser's message and code frame) with the values
+ * of secret-looking keys and URL passwords starred out, character for
+ * character, so that line, column and caret still point where they did: a
+ * file that does not parse may hold a token on the very line the frame shows.
+ */
+export function maskSecretsInText(text: string): string {
+  const keys = text.replace(KEY_VALUE, (whole, quote: string, key: string, colon: string, value: string) => (isSecretName(key) ? `${quote}${key}${quote}${colon}${stars(value)}` : whole));
+  return keys.replace(URL_PASSWORD, (whole, head: string) => `${head}${'*'.repeat(whole.length - head.length - 1)}@`);
+}
+
 /**
  * KEY=VALUE as a `docker run --env` argument to paste: a secret (by name, or a
  * URL carrying a password) as its name alone, so the docker CLI takes the value
