@@ -10,7 +10,7 @@
  * exit code passes through instead.
  */
 export const EXIT_CODES = {
-  doctorProblems: { code: 1, meaning: 'doctor: no mode can work on this Docker host, the werf image cannot be had, or no engine answered' },
+  doctorProblems: { code: 1, meaning: 'doctor: no mode can work on this Docker host, the werf image cannot be had, the project\'s files would not reach werf, or no engine answered' },
   usage: { code: 2, meaning: 'bad flags, config or environment (the message names the setting and the fix)' },
   failed: { code: 125, meaning: 'werf-run or the engine failed before or while werf ran, or no mode can work here' },
   interrupted: { code: 130, meaning: 'interrupted by SIGINT (Ctrl-C); the container was stopped and removed' },
