@@ -135,10 +135,10 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
       if (error.code === 'commander.help') throw new UsageError('no werf command given', 'name one, e.g. werf-run build');
       const unknown = error.code === 'commander.unknownOption' ? /unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
       if (unknown) {
-        const own = program.options.flatMap((o) => (o.long ? [o.long] : []));
+        const own = program.options.flatMap((o) => [o.long, o.short].filter((name): name is string => Boolean(name)));
         const doctor = program.commands.find((c) => c.name() === 'doctor')!;
         const answer = inDoctor
-          ? unknownDoctorOption(unknown, [...doctor.options.flatMap((o) => (o.long ? [o.long] : [])), '--help'], own)
+          ? unknownDoctorOption(unknown, [...doctor.options.flatMap((o) => (o.long ? [o.long] : [])), '--help'], own, argv)
           : misplacedOption(argv, unknown, own);
         throw new UsageError(answer.message, answer.remedy);
       }

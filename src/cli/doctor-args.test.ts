@@ -22,6 +22,12 @@ describe('werf-run doctor with what it does not take', () => {
     expect(unknownDoctorOption('--host', ['--json', '--help'], ['--host', '--mode']).remedy).toBe("werf-run's options go before doctor: werf-run --host ... doctor");
   });
 
+  it('keeps the rest of the line: values, short options, werf-run options before doctor', () => {
+    expect(failure('doctor', '--host', 'tcp://h:2375')).toMatchObject({ remedy: "werf-run's options go before doctor: werf-run --host tcp://h:2375 doctor" });
+    expect(failure('doctor', '-v', '--json')).toMatchObject({ remedy: "werf-run's options go before doctor: werf-run -v doctor --json" });
+    expect(failure('--host', 'tcp://h:2375', 'doctor', '--jsn')).toMatchObject({ remedy: 'did you mean --json? werf-run --host tcp://h:2375 doctor --json' });
+  });
+
   it("anything else lists doctor's options", () => {
     expect(unknownDoctorOption('--repo', ['--json', '--help'], ['--reprobe'])).toEqual({
       message: "doctor has no option '--repo'",

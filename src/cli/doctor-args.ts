@@ -8,13 +8,26 @@ import { optionStem, type MisplacedOption } from './misplaced-option.js';
 
 /**
  * commander's "unknown option" inside doctor: `doctorOwn` doctor's options,
- * `werfRunOwn` werf-run's (which go before doctor: werf-run --host X doctor).
+ * `werfRunOwn` werf-run's (which go before doctor: werf-run --host X doctor),
+ * `argv` the whole line, from which the corrected one is made.
  */
-export function unknownDoctorOption(option: string, doctorOwn: readonly string[], werfRunOwn: readonly string[]): MisplacedOption {
+export function unknownDoctorOption(option: string, doctorOwn: readonly string[], werfRunOwn: readonly string[], argv?: readonly string[]): MisplacedOption {
   const message = `doctor has no option '${option}'`;
+  const at = argv ? argv.findIndex((word, i) => i > argv.indexOf('doctor') && (word === option || word.startsWith(`${option}=`))) : -1;
+  const line = (words: readonly string[]): string => `werf-run ${words.join(' ')}`;
   const near = nearest(option, doctorOwn, optionStem);
-  if (near) return { message, remedy: `did you mean ${near}? werf-run doctor ${near}` };
-  if (werfRunOwn.includes(option)) return { message, remedy: `werf-run's options go before doctor: werf-run ${option} ... doctor` };
+  if (near) {
+    const spelled = !argv || at < 0 ? ['doctor', near] : argv.map((word, i) => (i === at ? `${near}${word.slice(option.length)}` : word));
+    return { message, remedy: `did you mean ${near}? ${line(spelled)}` };
+  }
+  if (werfRunOwn.includes(option)) {
+    if (!argv || at < 0) return { message, remedy: `werf-run's options go before doctor: werf-run ${option} ... doctor` };
+    // The option and its value (the next word, when it is no option) move in front of doctor.
+    const end = !argv[at]!.includes('=') && at + 1 < argv.length && !argv[at + 1]!.startsWith('-') ? at + 2 : at + 1;
+    const doctorAt = argv.indexOf('doctor');
+    const moved = [...argv.slice(0, doctorAt), ...argv.slice(at, end), ...argv.slice(doctorAt, at), ...argv.slice(end)];
+    return { message, remedy: `werf-run's options go before doctor: ${line(moved)}` };
+  }
   return { message, remedy: `doctor's options: ${doctorOwn.join(', ')} (werf-run doctor --help)` };
 }
 

@@ -25,6 +25,12 @@ describe("werf's option before the werf command", () => {
     expect(misplacedOption(['--mode', 'fuse', '--env=a b', 'converge', '--dev'], '--env', ['--mode']).remedy).toBe("werf-run --mode fuse converge '--env=a b' --dev");
   });
 
+  it("moves only the unknown option and its value: werf-run's own options after it stay werf-run's", () => {
+    expect(misplacedOption(['--image', 'I', '--user', 'u', '--dry-run', 'build', '--dev'], '--user', ['--image', '--dry-run']).remedy).toBe('werf-run --image I --dry-run build --user u --dev');
+    expect(misplacedOption(['--secondary-repo=r', '-q', 'build'], '--secondary-repo', ['-q']).remedy).toBe('werf-run -q build --secondary-repo=r');
+    expect(misplacedOption(['--dev', '--dry-run', 'build'], '--dev', ['--dry-run']).remedy).toBe('werf-run --dry-run build --dev');
+  });
+
   it('without a werf command after it, names the order and where werf-run options are listed', () => {
     expect(misplacedOption(['--repo', 'X'], '--repo', ['--reprobe'])).toEqual({
       message: "unknown werf-run option '--repo'",

@@ -33,6 +33,24 @@ function shellWord(word: string): string {
 export const optionStem = (name: string): string => name.replace(/^-+/, '');
 
 /**
+ * The line with the words before the werf command that are not werf-run's
+ * own options (`own`) moved right after the command: the unknown option at
+ * `at` and any other unknown one, each with its value when the next word is
+ * one (not an option). werf-run's own options (and their values) stay in front.
+ */
+function movedAfterCommand(argv: readonly string[], at: number, commandAt: number, own: readonly string[]): string[] {
+  const kept: string[] = [];
+  const moved: string[] = [];
+  for (let i = at; i < commandAt; i++) {
+    const word = argv[i]!;
+    const into = own.includes(word.split('=', 1)[0]!) ? kept : moved;
+    into.push(word);
+    if (!word.includes('=') && i + 1 < commandAt && !argv[i + 1]!.startsWith('-')) into.push(argv[++i]!);
+  }
+  return [...argv.slice(0, at), ...kept, argv[commandAt]!, ...moved, ...argv.slice(commandAt + 1)];
+}
+
+/**
  * The answer to commander's "unknown option": `option` as commander names it,
  * `own` werf-run's long options. A near-certain slip of one of them (--dryrun
  * for --dry-run, by nearest()) is said first, with the line that spells it;
@@ -49,7 +67,7 @@ export function misplacedOption(argv: readonly string[], option: string, own: re
     const moved =
       commandAt < 0
         ? `werf-run [werf-run options] <werf command> ${option} ...`
-        : line([...argv.slice(0, at), argv[commandAt]!, ...argv.slice(at, commandAt), ...argv.slice(commandAt + 1)]);
+        : line(movedAfterCommand(argv, at, commandAt, own));
     return {
       message: `unknown werf-run option '${option}'`,
       remedy: `did you mean werf-run's ${near}?${spelled ? ` ${line(spelled)}` : ''}; if ${option} is werf's, put it after the werf command: ${moved}`,
@@ -61,7 +79,7 @@ export function misplacedOption(argv: readonly string[], option: string, own: re
       remedy: `werf's options go after the werf command (werf-run [werf-run options] <werf command> ${option} ...); werf-run's options: werf-run --help`,
     };
   }
-  const fixed = [...argv.slice(0, at), argv[commandAt]!, ...argv.slice(at, commandAt), ...argv.slice(commandAt + 1)];
+  const fixed = movedAfterCommand(argv, at, commandAt, own);
   return {
     message: `unknown werf-run option '${option}' before the werf command ${argv[commandAt]}: werf's options go after the werf command`,
     remedy: line(fixed),

@@ -315,6 +315,17 @@ describe('nearest, the closeness rule of every "did you mean"', () => {
   });
 });
 
+describe('a .json config that does not parse: where', () => {
+  it("points at the character V8 names, not where yaml's bad value starts", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'werf-run-cfg-'));
+    roots.push(root);
+    writeFileSync(path.join(root, '.werfrunrc.json'), '{"mode": nat}\n');
+    const error = (await loadConfig({ cwd: root, stopDir: root }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain("Unexpected token 'a' (1:11)");
+    expect(error.message).toContain('\n---------------^');
+  });
+});
+
 describe('a config file that does not parse shows no secret', () => {
   it.each([
     ['.werfrunrc.json', '{"mode": "native",\n  "env": {"set": {"NPM_TOKEN": npm_s3cr3tvalue_long_enough_to_be_cut}}}\n'],

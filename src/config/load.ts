@@ -327,6 +327,13 @@ async function jsonSyntaxDetail(text: string, message: string): Promise<string> 
     // A CommonJS package: Node gives its exports as named ones, a bundle may give them only as the default.
     const loaded = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
     offset = yamlErrorOffset(text, (typeof loaded.parseDocument === 'function' ? loaded : loaded.default!).parseDocument);
+    // yaml marks where the bad value starts; V8 names the character it stopped at (nat… fails at 'a'): point there when it is on that line.
+    const token = /^Unexpected token '(.)'/u.exec(message)?.[1];
+    if (offset !== undefined && token !== undefined) {
+      const lineEnd = text.indexOf('\n', offset);
+      const found = text.slice(offset, lineEnd < 0 ? undefined : lineEnd).indexOf(token);
+      if (found >= 0) offset += found;
+    }
   }
   // The frame shows the file's lines: secrets starred out (character for character: the caret stays right).
   return jsonErrorDetail(maskSecretsInText(text), message, offset);
