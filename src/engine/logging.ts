@@ -42,7 +42,7 @@ const DESCRIBE: Record<string, Describer> = {
   startContainer: (id: string) => `POST /containers/${short(id)}/start`,
   waitContainer: (id: string) => `POST /containers/${short(id)}/wait`,
   killContainer: (id: string, signal: string) => `POST /containers/${short(id)}/kill?signal=${signal}`,
-  removeContainer: (id: string) => `DELETE /containers/${short(id)}?force=true`,
+  removeContainer: (id: string) => `DELETE /containers/${short(id)}?v=true&force=true`,
   listContainers: (labels: Record<string, string>) => `GET /containers/json (labels ${JSON.stringify(labels)})`,
   // Only the size: the archive may hold credentials.
   putArchive: (id: string, containerPath: string, tar: Buffer | NodeJS.ReadableStream) =>
