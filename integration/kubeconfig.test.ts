@@ -107,6 +107,26 @@ describe('kubeconfig handed to werf', () => {
     expect(await managedContainers(project.dir)).toEqual([]);
   });
 
+  it("werf's own --kube-config and --kube-context count as its variables do: the file is handed in and the flag names it there", async () => {
+    const flag = await runWerfRun(['--dry-run', '--verbose', 'converge', '--kube-config', path.join(dir, 'config')], { cwd: project.dir, env: env({}) });
+    expect(flag.exitCode, flag.stderr).toBe(0);
+    expect(flag.stderr).toContain(`kubeconfig: ${path.join(dir, 'config')} flattened, handed to werf as /home/build/.kube/config (mode 0600); werf's --kube-config names it`);
+    expect(flag.stdout).toMatch(/ werf converge --kube-config \/home\/build\/\.kube\/config$/m);
+    expect(flag.stdout).not.toContain(`--kube-config ${path.join(dir, 'config')}`);
+
+    // --kube-context picks the exec-plugin user out of a list whose current context is fine: stopped as with WERF_KUBE_CONTEXT.
+    const list = env({ KUBECONFIG: `${path.join(dir, 'config')}:${path.join(dir, 'eks')}` });
+    expect((await runWerfRun(['--dry-run', 'converge'], { cwd: project.dir, env: list })).exitCode).toBe(0);
+    const context = await runWerfRun(['--dry-run', 'converge', '--kube-context=eks'], { cwd: project.dir, env: list });
+    expect(context.exitCode).toBe(2);
+    expect(context.stderr).toContain('gets its credentials from the exec plugin "aws"');
+
+    const missing = await runWerfRun(['converge', '--kube-config', 'nowhere.yaml'], { cwd: project.dir, env: env({}) });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain(`werf-run: error: werf's --kube-config names ${path.join(project.dir, 'nowhere.yaml')}, which does not exist on this host`);
+    expect(await managedContainers(project.dir)).toEqual([]);
+  });
+
   it('werf build gets no kubeconfig, so a broken one does not stop it', async () => {
     const result = await runWerfRun(['--dry-run', 'build'], { cwd: project.dir, env: env({ WERF_KUBECONFIG: path.join(dir, 'eks'), WERF_HOME: '/home/me/.werf', WERF_TMP_DIR: '/tmp/me' }) });
     expect(result.exitCode, result.stderr).toBe(0);

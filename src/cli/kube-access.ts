@@ -7,7 +7,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { readIfExists } from '../files.js';
 import type { InjectedFile } from '../plan/files.js';
-import { flattenKubeconfig, kubeconfigSources, usesCluster } from '../plan/kubeconfig.js';
+import { flattenKubeconfig, kubeconfigSources, kubeFlags, usesCluster, withKubeConfigPath } from '../plan/kubeconfig.js';
 import type { LoopbackTarget } from '../plan/network.js';
 import { werfCommand } from '../plan/werf-in-container.js';
 
@@ -15,6 +15,8 @@ export interface KubeAccess {
   file: InjectedFile | undefined;
   targets: LoopbackTarget[];
   notes: string[];
+  /** werf's arguments for the container: a --kube-config names the handed-in file. */
+  werfArgs: readonly string[];
 }
 
 export async function kubeAccessForWerf(input: {
@@ -23,10 +25,15 @@ export async function kubeAccessForWerf(input: {
   werfArgs: readonly string[];
   /** The image user's home. */
   home: string;
+  /** Where werf-run runs: a relative --kube-config is resolved here. */
+  cwd: string;
 }): Promise<KubeAccess> {
   const command = werfCommand(input.werfArgs);
-  if (!usesCluster(command)) return { file: undefined, targets: [], notes: [`kubeconfig: werf ${command ?? ''} does not talk to a cluster; none handed in`] };
-  const sources = kubeconfigSources(input.env, input.hostHome);
+  const none = (notes: string[]): KubeAccess => ({ file: undefined, targets: [], notes, werfArgs: input.werfArgs });
+  if (!usesCluster(command)) return none([`kubeconfig: werf ${command ?? ''} does not talk to a cluster; none handed in`]);
+  const flags = kubeFlags(input.werfArgs);
+  const context = flags.context ?? input.env.WERF_KUBE_CONTEXT;
+  const sources = kubeconfigSources(input.env, input.hostHome, flags, input.cwd);
   const { parse, stringify } = await loadYaml();
   const docs: Parameters<typeof flattenKubeconfig>[0]['docs'] = [];
   const notes: string[] = [];
@@ -49,15 +56,19 @@ export async function kubeAccessForWerf(input: {
     }
     docs.push({ doc: parseDoc(content.toString('utf8'), file), source: { where: file, dir: path.dirname(file) } });
   }
-  if (docs.length === 0) return { file: undefined, targets: [], notes: [...notes, 'kubeconfig: none on this host; werf gets none'] };
-  const flat = flattenKubeconfig({ docs, context: input.env.WERF_KUBE_CONTEXT, readFile: readIfExists });
+  if (docs.length === 0) {
+    if (flags.config) throw new UsageError(`werf's --kube-config names ${sources.files[0]}, which does not exist on this host`, 'give --kube-config the path of a kubeconfig here (werf-run hands it in), or leave it out');
+    return none([...notes, 'kubeconfig: none on this host; werf gets none']);
+  }
+  const flat = flattenKubeconfig({ docs, context, readFile: readIfExists });
   const target = path.posix.join(input.home, '.kube', 'config');
   const file: InjectedFile = { path: target, content: Buffer.from(stringify(flat.config)), mode: 0o600, secret: true };
   const from = docs.map((d) => d.source.where).join(', ');
   return {
     file,
     targets: flat.targets,
-    notes: [...notes, ...flat.notes, `kubeconfig: ${from} flattened${input.env.WERF_KUBE_CONTEXT ? ` and minified to context "${input.env.WERF_KUBE_CONTEXT}"` : ''}, handed to werf as ${target} (mode 0600)`],
+    notes: [...notes, ...flat.notes, `kubeconfig: ${from} flattened${context ? ` and minified to context "${context}"` : ''}, handed to werf as ${target} (mode 0600)${flags.config ? '; werf\'s --kube-config names it' : ''}`],
+    werfArgs: withKubeConfigPath(input.werfArgs, flags, target),
   };
 }
 

@@ -90,8 +90,8 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     ? await registryAuthsForWerf({ setup: prepared.dockerSetup, env: ctx.env, werfArgs, image, home: who.home })
     : undefined;
   const kube = config.forward.kubeConfig
-    ? await kubeAccessForWerf({ env: ctx.env, hostHome: os.homedir(), werfArgs, home: who.home })
-    : { file: undefined, targets: [], notes: [] };
+    ? await kubeAccessForWerf({ env: ctx.env, hostHome: os.homedir(), werfArgs, home: who.home, cwd: ctx.cwd })
+    : { file: undefined, targets: [], notes: [], werfArgs };
   const translated = translateHostPaths({
     env: hostEnv,
     dockerConfigDir: auths?.file ? auths.dir : undefined,
@@ -187,7 +187,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     plan({
       mode,
       image,
-      werfArgs,
+      werfArgs: kube.werfArgs,
       project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
       config,
       facts: prepared.security,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
-import { flattenKubeconfig, kubeconfigSources } from './kubeconfig.js';
+import { flattenKubeconfig, kubeconfigSources, kubeFlags, withKubeConfigPath } from './kubeconfig.js';
 
 const kube = (over: Record<string, unknown> = {}) => ({
   apiVersion: 'v1',
@@ -79,5 +79,27 @@ describe('flattenKubeconfig', () => {
 
   it('names a WERF_KUBE_CONTEXT that no kubeconfig has', () => {
     expect(() => flattenKubeconfig({ docs: [{ doc: kube(), source: { where: '/k/config', dir: '/k' } }], readFile, context: 'nope' })).toThrow(/WERF_KUBE_CONTEXT is "nope", but no kubeconfig werf reads \(\/k\/config\) has that context/);
+  });
+});
+
+describe("werf's kube flags", () => {
+  it('reads --kube-config, --kube-config-base64 and --kube-context in either form, before --, the last one winning', () => {
+    expect(kubeFlags(['converge', '--kube-config', 'a', '--kube-context=c1', '--kube-context', 'c2', '--', '--kube-config', 'z'])).toEqual({ config: { value: 'a', index: 2 }, context: 'c2' });
+    expect(kubeFlags(['converge', '--kube-config=b', '--kube-config-base64', 'Zm9v'])).toEqual({ config: { value: 'b', index: 1 }, base64: 'Zm9v' });
+    expect(kubeFlags(['converge', '--kube-context'])).toEqual({});
+  });
+
+  it('points --kube-config at the handed-in file, in the form it was given', () => {
+    const target = '/home/build/.kube/config';
+    expect(withKubeConfigPath(['converge', '--kube-config', 'a', '--dev'], kubeFlags(['converge', '--kube-config', 'a', '--dev']), target)).toEqual(['converge', '--kube-config', target, '--dev']);
+    expect(withKubeConfigPath(['converge', '--kube-config=a'], kubeFlags(['converge', '--kube-config=a']), target)).toEqual(['converge', `--kube-config=${target}`]);
+    expect(withKubeConfigPath(['converge'], {}, target)).toEqual(['converge']);
+  });
+
+  it('a flag goes before the variables; a relative --kube-config is the working directory\'s', () => {
+    const env = { KUBECONFIG: '/k/one', WERF_KUBE_CONFIG_BASE64: 'eA==' };
+    expect(kubeconfigSources(env, '/home/u', { config: { value: 'kc.yaml', index: 2 } }, '/src/app')).toEqual({ files: ['/src/app/kc.yaml'], variable: '--kube-config' });
+    expect(kubeconfigSources(env, '/home/u', { base64: 'Zm9v' })).toEqual({ base64: { name: '--kube-config-base64', value: 'Zm9v' }, files: [] });
+    expect(kubeconfigSources(env, '/home/u')).toEqual({ base64: { name: 'WERF_KUBE_CONFIG_BASE64', value: 'eA==' }, files: [] });
   });
 });

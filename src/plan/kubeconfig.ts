@@ -22,8 +22,53 @@ interface KubeSource {
   dir?: string;
 }
 
-/** Where werf would read its kubeconfig from: base64 data first, then the first path variable set (a list), then ~/.kube/config. */
-export function kubeconfigSources(env: Env, hostHome: string): { base64?: { name: string; value: string }; files: string[]; variable?: string } {
+/** werf's own kube flags in its arguments (before `--`), with where the --kube-config value sits. */
+export interface KubeFlags {
+  config?: { value: string; index: number };
+  base64?: string;
+  context?: string;
+}
+
+/**
+ * werf's --kube-config, --kube-config-base64 and --kube-context (either form,
+ * the last one given wins, as with cobra): they override the variables
+ * (cmd/werf/common/common.go: SetupLegacyKubeConfigPath, SetupKubeConfigBase64,
+ * SetupKubeContextCurrent).
+ */
+export function kubeFlags(werfArgs: readonly string[]): KubeFlags {
+  const flags: KubeFlags = {};
+  for (let i = 0; i < werfArgs.length; i++) {
+    const arg = werfArgs[i]!;
+    if (arg === '--') break;
+    const match = /^--(kube-config|kube-config-base64|kube-context)(?:=(.*))?$/s.exec(arg);
+    if (!match) continue;
+    const inline = match[2] !== undefined;
+    const value = inline ? match[2]! : werfArgs[i + 1];
+    if (value === undefined) continue;
+    if (match[1] === 'kube-config') flags.config = { value, index: inline ? i : i + 1 };
+    else if (match[1] === 'kube-config-base64') flags.base64 = value;
+    else flags.context = value;
+    if (!inline) i++;
+  }
+  return flags;
+}
+
+/** werf's arguments with --kube-config's value (a path on this host) replaced by the handed-in file's path. */
+export function withKubeConfigPath(werfArgs: readonly string[], flags: KubeFlags, target: string): string[] {
+  if (!flags.config) return [...werfArgs];
+  const out = [...werfArgs];
+  out[flags.config.index] = out[flags.config.index]!.startsWith('--kube-config=') ? `--kube-config=${target}` : target;
+  return out;
+}
+
+/**
+ * Where werf would read its kubeconfig from: its flags first, then base64
+ * data, then the first path variable set (a list), then ~/.kube/config.
+ * A relative --kube-config is werf's working directory's, resolved against `cwd`.
+ */
+export function kubeconfigSources(env: Env, hostHome: string, flags: KubeFlags = {}, cwd = hostHome): { base64?: { name: string; value: string }; files: string[]; variable?: string } {
+  if (flags.base64) return { base64: { name: '--kube-config-base64', value: flags.base64 }, files: [] };
+  if (flags.config) return { files: [path.resolve(cwd, flags.config.value)], variable: '--kube-config' };
   for (const name of ['WERF_KUBE_CONFIG_BASE64', 'WERF_KUBECONFIG_BASE64', 'KUBECONFIG_BASE64']) {
     const value = env[name];
     if (value) return { base64: { name, value }, files: [] };
