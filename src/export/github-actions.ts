@@ -11,12 +11,30 @@ import { cacheTargets, dnsName, isRunnerProvided, provenance, uidOf, werfScriptL
 const GITHUB_USER = 'build1001';
 
 /**
- * Settings a container job cannot have: GitHub refuses --network in
- * `container.options`, and its volumes cannot name the checkout. With them,
- * werf runs with `docker run` from a step on the runner instead.
+ * Without privileges werf's buildah creates user namespaces, which Ubuntu
+ * 24.04 (GitHub's ubuntu-latest) forbids unprivileged and unconfined
+ * processes by AppArmor (kernel.apparmor_restrict_unprivileged_userns=1; the
+ * runner images keep that default: actions/runner-images#11489 was closed).
+ * Only the runner can lift it: a step on the runner, before werf.
+ */
+const needsUsernsStep = (spec: ExportSpec): boolean => !spec.privileged;
+
+const USERNS_STEP = {
+  name: "let werf's buildah create user namespaces (Ubuntu 24.04 runners restrict them by AppArmor)",
+  run:
+    'for k in apparmor_restrict_unprivileged_userns apparmor_restrict_unprivileged_unconfined; do\n' +
+    '  f=/proc/sys/kernel/$k; [ ! -e "$f" ] || [ "$(cat "$f")" = 0 ] || sudo sysctl -qw "kernel.$k=0"\n' +
+    'done',
+};
+
+/**
+ * What a container job cannot have: a step on the runner before werf (the
+ * steps of a container job run in its container), --network in
+ * `container.options` (GitHub refuses it), volumes that name the checkout.
+ * With any of them, werf runs with `docker run` from a step on the runner.
  */
 function needsDockerRun(spec: ExportSpec): boolean {
-  return spec.network !== undefined || spec.mounts.length > 0;
+  return needsUsernsStep(spec) || spec.network !== undefined || spec.mounts.length > 0;
 }
 
 /** The runner's workspace is owned by uid 1001, so werf runs as build1001 unless config.user says otherwise. */
@@ -39,7 +57,7 @@ function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
     // The step runs in the workspace on the runner, so "$PWD" is the checkout.
     const job: Record<string, unknown> = { 'runs-on': 'ubuntu-latest' };
     if (Object.keys(env).length > 0) job.env = env;
-    job.steps = [checkout, { run: dockerRunLines({ ...spec, user }).join(' \\\n  ') }];
+    job.steps = [checkout, ...(needsUsernsStep(spec) ? [USERNS_STEP] : []), { run: dockerRunLines({ ...spec, user }).join(' \\\n  ') }];
     return { jobs: { [dnsName(spec.werfArgs[0])]: job } };
   }
   const options = [`--user ${uidOf(user) ?? user}`];
@@ -65,14 +83,18 @@ function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
   return { jobs: { [dnsName(spec.werfArgs[0])]: job } };
 }
 
+function dockerRunReason(spec: ExportSpec): string {
+  if (spec.network) return `a container job cannot have --network ${spec.network} (GitHub refuses --network in container options)`;
+  if (spec.mounts.length > 0) return 'a container job cannot have bind mounts of the checkout';
+  return "after a step that lets werf's buildah create user namespaces (Ubuntu 24.04 runners forbid them by AppArmor; a container job's steps run in its container, where that cannot be changed)";
+}
+
 export function renderGithubActions(spec: ExportSpec): string {
   const doc = new Document(githubActionsObject(spec));
   doc.commentBefore = [
     ...provenance(spec, 'github-actions'),
     `merge into a workflow under .github/workflows/; werf runs as ${githubUser(spec)}${spec.userSet ? ' (config user)' : " (uid 1001, the runner's workspace owner)"}`,
-    ...(needsDockerRun(spec)
-      ? [`werf runs with docker run on the runner: a container job cannot have ${spec.network ? `--network ${spec.network}` : 'bind mounts of the checkout'} (GitHub refuses --network in container options)`]
-      : []),
+    ...(needsDockerRun(spec) ? [`werf runs with docker run on the runner: ${dockerRunReason(spec)}`] : []),
   ]
     .map((l) => ` ${l}`)
     .join('\n');

@@ -35,8 +35,9 @@ describe('ciEnv in exports', () => {
   it("sources werf ci-env before werf in a job's script, and in one shell where a container runs werf", () => {
     const gitlab = renderExport('gitlab-ci', specFor({ ciEnv: 'gitlab', werfArgs: ['converge'] }));
     expect(gitlab).toMatch(/script:\n\s+- \. "\$\(werf ci-env gitlab --as-file\)"\n\s+- werf converge\n/);
-    const github = renderExport('github-actions', specFor({ ciEnv: 'github', werfArgs: ['converge'] }));
+    const github = renderExport('github-actions', specFor({ mode: 'privileged', ciEnv: 'github', werfArgs: ['converge'] }));
     expect(github).toContain('. "$(werf ci-env github --as-file)"\n');
+    expect(renderExport('github-actions', specFor({ ciEnv: 'github', werfArgs: ['converge'] }))).toContain(`sh -c 'f="$(werf ci-env github --as-file)"`);
     const docker = renderExport('docker-run', specFor({ ciEnv: 'gitlab', werfArgs: ['converge'] }));
     expect(docker).toContain(`sh -c 'f="$(werf ci-env gitlab --as-file)" || exit $?; . "$f" || exit $?; exec werf "$@"' werf converge`);
     expect(renderExport('gitlab-ci', specFor({ werfArgs: ['converge'] }))).not.toContain('ci-env');
