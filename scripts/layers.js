@@ -13,6 +13,7 @@ export const FLOORS = [
   [
     { name: 'errors.ts', job: 'WerfRunError (what failed, the value, the remedy) and the exit codes' },
     { name: 'reporter.ts', job: "the Reporter interface: werf-run's own messages, from any floor" },
+    { name: 'interop.ts', job: "a CommonJS package's exports, whether import() gives them named or as the default" },
   ],
   [{ name: 'files.ts', job: "reading the user's files: a missing file is undefined, an unreadable one is one error naming it" }],
   [{ name: 'config', job: 'settings from the config file, WERF_RUN_* variables and flags, checked by one schema' }],

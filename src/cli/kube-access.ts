@@ -3,6 +3,7 @@
  * this machine, flattened into one (plan/kubeconfig.ts) and handed in as a
  * secret file, only for werf commands that talk to a cluster.
  */
+import { commonJs } from '../interop.js';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { readIfExists } from '../files.js';
@@ -72,12 +73,7 @@ export async function kubeAccessForWerf(input: {
   };
 }
 
-/**
- * The YAML library, loaded only for commands that talk to a cluster. A CommonJS
- * package: Node gives its exports as named ones, the bundle (scripts/build.js)
- * may give them only as the default.
- */
+/** The YAML library, loaded only for commands that talk to a cluster. */
 async function loadYaml(): Promise<typeof import('yaml')> {
-  const loaded = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
-  return typeof loaded.parse === 'function' ? loaded : loaded.default!;
+  return commonJs(await import('yaml'), 'parse');
 }

@@ -8,6 +8,7 @@
  * path, the variable or the flag, with the key path, what was found and what
  * is allowed.
  */
+import { commonJs } from '../interop.js';
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -279,9 +280,7 @@ async function readConfigFile(file: string): Promise<unknown> {
       }
     }
   }
-  // A CommonJS package: Node gives its exports as named ones, a bundle may give them only as the default.
-  const loaded = (await import('cosmiconfig')) as typeof import('cosmiconfig') & { default?: typeof import('cosmiconfig') };
-  const cosmiconfig = loaded.cosmiconfig ?? loaded.default!.cosmiconfig;
+  const { cosmiconfig } = commonJs(await import('cosmiconfig'), 'cosmiconfig');
   const explorer = cosmiconfig(MODULE_NAME, {
     searchStrategy: 'none',
     searchPlaces: [...SEARCH_PLACES],
@@ -324,9 +323,7 @@ async function readConfigFile(file: string): Promise<unknown> {
 async function jsonSyntaxDetail(text: string, message: string): Promise<string> {
   let offset = jsonErrorOffset(message);
   if (offset === undefined) {
-    // A CommonJS package: Node gives its exports as named ones, a bundle may give them only as the default.
-    const loaded = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
-    offset = yamlErrorOffset(text, (typeof loaded.parseDocument === 'function' ? loaded : loaded.default!).parseDocument);
+    offset = yamlErrorOffset(text, commonJs(await import('yaml'), 'parseDocument').parseDocument);
     // yaml marks where the bad value starts; V8 names the character it stopped at (nat… fails at 'a'): point there when it is on that line.
     const token = /^Unexpected token '(.)'/u.exec(message)?.[1];
     if (offset !== undefined && token !== undefined) {

@@ -3,14 +3,14 @@
  * container before it starts (Engine.putArchive, extracted at `/`). The tar
  * lives in memory only: nothing is written to the host's disk.
  */
+import { commonJs } from '../interop.js';
 import type { Engine } from '../engine/port.js';
 import { archiveEntries, ownedBy, type InjectedFile } from '../plan/files.js';
 import { missingIdMessage, resolveUserIds } from '../plan/user-ids.js';
 
 async function packFiles(files: readonly InjectedFile[], existing: readonly string[]): Promise<Buffer> {
-  // Loaded only when there are files to hand in. A CommonJS package: a bundle gives its exports as the default.
-  const loaded = (await import('tar-stream')) as typeof import('tar-stream') & { default?: typeof import('tar-stream') };
-  const pack = (loaded.default ?? loaded).pack();
+  // Loaded only when there are files to hand in.
+  const pack = commonJs(await import('tar-stream'), 'pack').pack();
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     pack.on('data', (chunk: Buffer) => chunks.push(chunk));
