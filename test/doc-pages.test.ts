@@ -115,6 +115,9 @@ describe('README.md', () => {
       .split('\n')
       .filter((line) => line.trim() && !line.trim().startsWith('#') && /^\s*npm /.test(line));
     expect(ciCommands.map(commandWords)).toEqual([commandWords(test)]);
+    // Word for word: npm's quieting lives in the project's .npmrc, not in a flag only CI passes.
+    expect(ciCommands.map((line) => line.trim())).toEqual([test]);
+    expect(read('.npmrc')).toMatch(/^audit=false$/m);
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
     expect(commandWords(scripts.test ?? '')).toEqual(commandWords('npm run lint && npm run typecheck && npm run test:unit && npm run test:integration'));
   });
