@@ -3,10 +3,10 @@
  * this machine, flattened into one (plan/kubeconfig.ts) and handed in as a
  * secret file, only for werf commands that talk to a cluster.
  */
-import { commonJs } from '../interop.js';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { readIfExists } from '../files.js';
+import { commonJs } from '../interop.js';
 import type { InjectedFile } from '../plan/files.js';
 import { flattenKubeconfig, kubeconfigSources, kubeFlags, usesCluster, withKubeConfigPath } from '../plan/kubeconfig.js';
 import type { LoopbackTarget } from '../plan/network.js';

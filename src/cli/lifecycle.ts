@@ -8,13 +8,12 @@
 import os from 'node:os';
 import type { Endpoint, Engine } from '../engine/port.js';
 import { InterruptedError, errorMessage } from '../errors.js';
-import { readTextIfReadable } from '../files.js';
-import { ownContainerId } from '../plan/translate.js';
 import type { AttemptHooks } from '../run/attempt.js';
 import { gracefulStopper, handleInterrupts, type Stopper } from '../run/interrupt.js';
 import { LiveContainers, trackingEngine } from '../run/live-containers.js';
 import { pidNamespaceOf, processStartOf, removeOrphans, type Owner } from '../run/orphans.js';
 import type { CliContext } from './context.js';
+import { ownContainerOnce } from './own-container.js';
 import type { Reporter } from '../reporter.js';
 
 /** How long werf gets after the forwarded signal before it is killed (docker stop uses 10 s). */
@@ -42,17 +41,6 @@ function currentOwner(now: () => number = Date.now): Owner {
     processStart: processStartOf('self'),
     pidNamespace: pidNamespaceOf(),
   };
-}
-
-/**
- * The container werf-run runs in, when the kernel names one and the engine
- * knows it as running (a CI job with the host's socket): its containers carry
- * it, so a later run can tell when that job is gone. No engine call on a host.
- */
-async function ownRunningContainer(engine: Engine): Promise<string | undefined> {
-  const id = ownContainerId(readTextIfReadable('/proc/self/mountinfo'), readTextIfReadable('/proc/self/cgroup'));
-  if (id === undefined) return undefined;
-  return (await engine.inspectContainer(id))?.running ? id : undefined;
 }
 
 export async function withLifecycle(
@@ -89,7 +77,8 @@ export async function withLifecycle(
     async engineReady(ready) {
       engine = ready;
       try {
-        owner.container ??= await ownRunningContainer(ready);
+        // Its containers carry werf-run's own container, when it runs in one: a later run can tell when that job is gone.
+        owner.container ??= (await ownContainerOnce(ready))?.id;
         await removeOrphans(ready, owner, (message) => reporter.info(message));
       } catch (error) {
         reporter.warn(`looking for containers left behind by earlier runs failed: ${errorMessage(error)}`);

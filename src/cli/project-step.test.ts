@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../engine/port.js';
-import { ownContainer, progressText } from './project-step.js';
+import { ownContainer } from './own-container.js';
+import { progressText } from './project-step.js';
 
 const id = 'b'.repeat(64);
 const engineKnowing = (known: string): Engine =>

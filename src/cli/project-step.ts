@@ -5,17 +5,16 @@
  * it; there but unreadable for the image user: stop with the fix.
  */
 import { createHash } from 'node:crypto';
-import os from 'node:os';
-import type { ContainerMount, Engine, UlimitSpec } from '../engine/port.js';
+import type { Engine, UlimitSpec } from '../engine/port.js';
 import type { ProjectSource } from '../plan/plan.js';
 import type { DaemonCache } from '../detect/cache.js';
-import { ownContainerId, translatePath } from '../plan/translate.js';
+import { translatePath } from '../plan/translate.js';
 import { WerfRunError } from '../errors.js';
-import { readTextIfReadable } from '../files.js';
 import { deniedMessage, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
 import { viewProject } from '../run/project-view.js';
 import path from 'node:path';
 import { describeBytes, manifestVolumeName, shipVolumeName } from '../plan/ship.js';
+import { ownContainer, ownContainerOnce, type HostFacts } from './own-container.js';
 import type { ProjectLocation } from './project.js';
 import { readProjectMarker } from './project.js';
 import type { Reporter } from '../reporter.js';
@@ -46,28 +45,6 @@ export interface ProjectStepInput {
   host?: HostFacts;
 }
 
-export interface HostFacts {
-  mountinfo?: string;
-  cgroup?: string;
-  hostname: string;
-}
-
-const hostFacts = (): HostFacts => ({ mountinfo: readTextIfReadable('/proc/self/mountinfo'), cgroup: readTextIfReadable('/proc/self/cgroup'), hostname: os.hostname() });
-
-/**
- * werf-run's own container on this engine, with its mounts: by the id the
- * kernel shows (mountinfo, cgroup), else by the hostname Docker gives a
- * container (the first 12 hex digits of its id). Undefined on a host, or when
- * the engine does not know the container (another engine's).
- */
-export async function ownContainer(engine: Engine, facts: HostFacts): Promise<{ id: string; mounts: ContainerMount[] } | undefined> {
-  const candidates = [ownContainerId(facts.mountinfo, facts.cgroup), /^[0-9a-f]{12}$/.test(facts.hostname) ? facts.hostname : undefined].filter((c): c is string => Boolean(c));
-  for (const id of candidates) {
-    const mounts = await engine.containerMounts(id);
-    if (mounts) return { id, mounts };
-  }
-  return undefined;
-}
 
 export async function projectStep(input: ProjectStepInput): Promise<ProjectDelivery> {
   const { engine, project, reporter } = input;
@@ -76,7 +53,7 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
   }
   const dirs = [project.root, ...project.gitDirs];
   // werf-run in a container (the host's socket mounted in): paths here are the container's; the engine knows where they come from.
-  const own = await ownContainer(engine, input.host ?? hostFacts());
+  const own = await (input.host ? ownContainer(engine, input.host) : ownContainerOnce(engine));
   let translated: Record<string, string> | undefined;
   if (own) {
     const pairs = dirs.map((dir) => [dir, translatePath(dir, own.mounts)] as const);

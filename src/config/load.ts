@@ -8,13 +8,13 @@
  * path, the variable or the flag, with the key path, what was found and what
  * is allowed.
  */
-import { commonJs } from '../interop.js';
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import type { z } from 'zod';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
+import { commonJs } from '../interop.js';
 import { parseWithJsonSchema } from './fast-parse.js';
 import { jsonErrorDetail, jsonErrorOffset, yamlErrorOffset } from './json-error.js';
 import { allowedKeysAt, configJsonSchema } from './keys.js';

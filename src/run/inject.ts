@@ -3,8 +3,8 @@
  * container before it starts (Engine.putArchive, extracted at `/`). The tar
  * lives in memory only: nothing is written to the host's disk.
  */
-import { commonJs } from '../interop.js';
 import type { Engine } from '../engine/port.js';
+import { commonJs } from '../interop.js';
 import { archiveEntries, ownedBy, type InjectedFile } from '../plan/files.js';
 import { missingIdMessage, resolveUserIds } from '../plan/user-ids.js';
 
