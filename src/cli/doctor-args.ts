@@ -4,7 +4,7 @@
  * wrong place, and it takes no arguments (werf-run used to ignore them).
  */
 import { nearest } from '../config/layers.js';
-import { optionStem, type MisplacedOption } from './misplaced-option.js';
+import { optionEnd, optionStem, type MisplacedOption } from './misplaced-option.js';
 
 /**
  * commander's "unknown option" inside doctor: `doctorOwn` doctor's options,
@@ -23,7 +23,7 @@ export function unknownDoctorOption(option: string, doctorOwn: readonly string[]
   if (werfRunOwn.includes(option)) {
     if (!argv || at < 0) return { message, remedy: `werf-run's options go before doctor: werf-run ${option} ... doctor` };
     // The option and its value (the next word, when it is no option) move in front of doctor.
-    const end = !argv[at]!.includes('=') && at + 1 < argv.length && !argv[at + 1]!.startsWith('-') ? at + 2 : at + 1;
+    const end = optionEnd(argv, at);
     const doctorAt = argv.indexOf('doctor');
     const moved = [...argv.slice(0, doctorAt), ...argv.slice(at, end), ...argv.slice(doctorAt, at), ...argv.slice(end)];
     return { message, remedy: `werf-run's options go before doctor: ${line(moved)}` };

@@ -29,6 +29,15 @@ function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * Where the option at `at` ends in `argv` (before `limit`): after its value
+ * when it has no `=value` and the next word is no option, else right after it.
+ * werf-run cannot know an unknown option's arity; a following plain word is its value.
+ */
+export function optionEnd(argv: readonly string[], at: number, limit = argv.length): number {
+  return !argv[at]!.includes('=') && at + 1 < limit && !argv[at + 1]!.startsWith('-') ? at + 2 : at + 1;
+}
+
 /** An option's name without its dashes: what nearest() compares. */
 export const optionStem = (name: string): string => name.replace(/^-+/, '');
 
@@ -41,11 +50,10 @@ export const optionStem = (name: string): string => name.replace(/^-+/, '');
 function movedAfterCommand(argv: readonly string[], at: number, commandAt: number, own: readonly string[]): string[] {
   const kept: string[] = [];
   const moved: string[] = [];
-  for (let i = at; i < commandAt; i++) {
-    const word = argv[i]!;
-    const into = own.includes(word.split('=', 1)[0]!) ? kept : moved;
-    into.push(word);
-    if (!word.includes('=') && i + 1 < commandAt && !argv[i + 1]!.startsWith('-')) into.push(argv[++i]!);
+  for (let i = at; i < commandAt; ) {
+    const end = optionEnd(argv, i, commandAt);
+    (own.includes(argv[i]!.split('=', 1)[0]!) ? kept : moved).push(...argv.slice(i, end));
+    i = end;
   }
   return [...argv.slice(0, at), ...kept, argv[commandAt]!, ...moved, ...argv.slice(commandAt + 1)];
 }
