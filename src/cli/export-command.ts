@@ -73,7 +73,7 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
   // ciEnv as a run in the snippet's CI would do it: auto follows the format's CI (none for docker-run, compose, kubernetes).
   const formatCi = format === 'gitlab-ci' ? 'gitlab' : format === 'github-actions' ? 'github' : undefined;
   const ciEnv = format === 'gitlab-runner' ? { note: 'ciEnv: the runner config carries no command' } : ciEnvFor(config.ciEnv, formatCi, werfArgs);
-  reporter.info(`exporting ${ciEnv.note.replace(/in the same container$/, 'in the same shell')}`);
+  reporter.info(`exporting ${ciEnv.note}`);
   const spec = exportSpecFor({
     mode,
     image,
