@@ -69,7 +69,7 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
 
   // A loopback registry in werf's arguments or variables is loopback wherever the snippet runs: werf needs the host's network there too.
   const loopback = config.network === undefined ? loopbackTargetsInWerfArgs(werfArgs, ctx.env, undefined) : [];
-  if (loopback.length > 0) reporter.info(`exporting network host: werf talks to loopback addresses (${loopback.map((t) => `${t.what}`).join(', ')}), which only the host's network reaches`);
+  if (loopback.length > 0) reporter.info(`exporting network host: werf talks to loopback addresses (${loopback.map((t) => t.what).join(', ')}), which only the host's network reaches`);
   // ciEnv as a run in the snippet's CI would do it: auto follows the format's CI (none for docker-run, compose, kubernetes).
   const formatCi = format === 'gitlab-ci' ? 'gitlab' : format === 'github-actions' ? 'github' : undefined;
   const ciEnv = format === 'gitlab-runner' ? { note: 'ciEnv: the runner config carries no command' } : ciEnvFor(config.ciEnv, formatCi, werfArgs);
