@@ -7,6 +7,8 @@ export interface CliContext {
   argv: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
+  /** process.platform, read once in cli/process.ts: nothing below src/cli/ reads it (plan/host-path.ts maps paths by it). */
+  platform: NodeJS.Platform;
   stdin: Readable & { isTTY?: boolean };
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };

@@ -19,6 +19,8 @@ import type { Problem } from '../detect/choose.js';
 import { imageUser } from '../plan/contract.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { projectStep } from './project-step.js';
+import { hostOsOf } from '../plan/host-path.js';
+import { laptopProduct } from '../plan/laptop.js';
 
 const remedyOf = (error: unknown): string => (error instanceof WerfRunError && error.remedy ? error.remedy : 'see the message');
 
@@ -65,7 +67,9 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
               mayRun: true,
               checkOnly: true,
               marker: prepared.marker,
-              sameHost: local && process.platform === 'linux' && !prepared.rootlessDaemon,
+              sameHost: local && ctx.platform === 'linux' && !prepared.rootlessDaemon,
+              hostOs: hostOsOf(ctx.platform),
+              product: laptopProduct({ operatingSystem: info.operatingSystem, name: info.name, endpointUrl: engine.endpoint.url, product: info.product }),
               reporter,
             })
           ).line;
@@ -85,7 +89,7 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
         // The same settings as --export gitlab-runner, made from the same plan.
         gitlabRunner: choice.mode
           ? gitlabRunnerToml(
-              exportSpecFor({ mode: choice.mode, image, werfArgs: ['build'], project: { root: prepared.project.root, cwd: ctx.cwd }, config, facts: prepared.security, hostEnv: {} }),
+              exportSpecFor({ mode: choice.mode, image, werfArgs: ['build'], project: { root: prepared.project.root, cwd: ctx.cwd }, hostOs: hostOsOf(ctx.platform), config, facts: prepared.security, hostEnv: {} }),
             )
           : null,
       });

@@ -16,6 +16,7 @@ import { renderExport } from '../export/render.js';
 import { exportSpecFor } from '../export/spec.js';
 import { ciEnvFor } from '../plan/ci-env.js';
 import { loopbackTargetsInWerfArgs } from '../plan/network.js';
+import { hostOsOf } from '../plan/host-path.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from '../reporter.js';
@@ -81,6 +82,7 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
     ...(ciEnv.ci ? { exportCiEnv: ciEnv.ci } : {}),
     ...(loopback.length > 0 ? { network: { networkMode: 'host' } } : {}),
     project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs },
+    hostOs: hostOsOf(ctx.platform),
     config,
     facts: prepared.security,
     hostEnv: ctx.env,

@@ -89,7 +89,7 @@ describe('checkMountSources', () => {
 describe('ssh on Docker Desktop and known_hosts', () => {
   it("forwards Docker Desktop's agent bridge instead of the host's socket path", () => {
     // The host's socket is the user's own (uid 501): the image user could not write it, but Desktop's bridge is another socket.
-    const out = forwardHostFiles(input({ '/tmp/agent': { kind: 'socket', uid: 501, gid: 20, mode: 0o600 } }, { SSH_AUTH_SOCK: '/tmp/agent' }, { dockerDesktop: true }));
+    const out = forwardHostFiles(input({ '/tmp/agent': { kind: 'socket', uid: 501, gid: 20, mode: 0o600 } }, { SSH_AUTH_SOCK: '/tmp/agent' }, { product: 'docker-desktop' }));
     expect(out.sockets).toEqual([{ source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK }]);
     expect(out.extraEnv.SSH_AUTH_SOCK).toBe('/run/host-services/ssh-auth.sock');
     expect(out.warnings).toEqual([]);
@@ -98,12 +98,12 @@ describe('ssh on Docker Desktop and known_hosts', () => {
     expect(elsewhere.warnings).toHaveLength(1);
   });
   it("a remote Docker Desktop (ssh://) gets no agent: its bridge would be another machine's user's", () => {
-    const remote = forwardHostFiles(input({ '/tmp/agent': { kind: 'socket', uid: 501, gid: 20, mode: 0o600 } }, { SSH_AUTH_SOCK: '/tmp/agent' }, { dockerDesktop: true, engineLocal: false, engineUrl: 'ssh://mac' }));
+    const remote = forwardHostFiles(input({ '/tmp/agent': { kind: 'socket', uid: 501, gid: 20, mode: 0o600 } }, { SSH_AUTH_SOCK: '/tmp/agent' }, { product: 'docker-desktop', engineLocal: false, engineUrl: 'ssh://mac' }));
     expect(remote.sockets).toEqual([]);
     expect(remote.warnings.join('\n')).toContain('the engine at ssh://mac runs on another host');
   });
   it('forwards no agent on Docker Desktop without SSH_AUTH_SOCK', () => {
-    expect(forwardHostFiles(input({}, {}, { dockerDesktop: true })).sockets).toEqual([]);
+    expect(forwardHostFiles(input({}, {}, { product: 'docker-desktop' })).sockets).toEqual([]);
   });
   it("hands in the user's known_hosts (image user's) and the system's (root's)", () => {
     const files: Record<string, string> = { '/home/u/.ssh/known_hosts': 'gitlab.example ssh-ed25519 AAAA\n', '/etc/ssh/ssh_known_hosts': 'github.com ssh-ed25519 BBBB\n' };

@@ -12,6 +12,7 @@ import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { imageUser } from '../plan/contract.js';
 import { octal, type InjectedFile } from '../plan/files.js';
+import { HOST_SERVICES_SSH_AUTH_SOCK, sshAgentRoute, type LaptopProduct } from '../plan/laptop.js';
 
 export interface FileFacts {
   kind: 'file' | 'dir' | 'socket' | 'other';
@@ -55,10 +56,13 @@ export interface ForwardInput {
   /** For the message when the ssh agent cannot be forwarded. */
   engineUrl?: string;
   /**
-   * The engine is Docker Desktop: the host's SSH_AUTH_SOCK path does not exist
-   * where its daemon runs (its VM), so Desktop's own bridge to the agent is forwarded.
+   * The desktop product running the engine in a VM (plan/laptop.ts): the
+   * host's SSH_AUTH_SOCK path does not exist where its daemon runs, so the
+   * product's own bridge to the agent is forwarded, or a warning says why not.
    */
-  dockerDesktop?: boolean;
+  product?: LaptopProduct;
+  /** This machine's platform (the CLI context's); default linux. */
+  platform?: string;
 }
 
 export interface Forwarded {
@@ -75,7 +79,7 @@ export interface Forwarded {
 }
 
 /** Docker Desktop's bridge to the host's ssh-agent, inside its VM (werf: pkg/container_backend/utils.go SSHHostAuthSockPath). */
-export const DESKTOP_SSH_AUTH_SOCK = '/run/host-services/ssh-auth.sock';
+export const DESKTOP_SSH_AUTH_SOCK = HOST_SERVICES_SSH_AUTH_SOCK;
 export const SSH_AGENT_TARGET = '/tmp/werf-run-ssh-agent.sock';
 const SSH_KEYS_DIR = '/tmp/werf-run-ssh-keys';
 
@@ -118,6 +122,7 @@ export function forwardHostFiles(input: ForwardInput): Forwarded {
 
   if (input.forward.sshAgent && env.SSH_AUTH_SOCK) {
     const socket = env.SSH_AUTH_SOCK;
+    const route = sshAgentRoute({ product: input.product, platform: input.platform ?? 'linux', socket });
     const facts = probe(socket);
     if (facts?.kind !== 'socket') {
       out.warnings.push(`SSH_AUTH_SOCK is ${socket}, which is not a socket on this host: the ssh-agent is not forwarded`);
@@ -126,12 +131,15 @@ export function forwardHostFiles(input: ForwardInput): Forwarded {
       out.warnings.push(
         `the ssh-agent (SSH_AUTH_SOCK=${socket}) is not forwarded: it is a socket on this machine and the engine at ${input.engineUrl ?? 'its endpoint'} runs on another host. Fix: run werf-run on the engine's host, or let werf fetch git over https with a token (or with WERF_SSH_KEY naming a key inside the container), or set forward.sshAgent to false to silence this`,
       );
-    } else if (input.dockerDesktop) {
-      // A local Docker Desktop (a remote one's bridge would be another user's agent: the warning above).
-      // Permission checks of the host's socket say nothing about Desktop's bridge.
-      out.sockets.push({ source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK });
-      out.extraEnv.SSH_AUTH_SOCK = DESKTOP_SSH_AUTH_SOCK;
-      out.notes.push(`ssh-agent: the engine is Docker Desktop, so its agent bridge ${DESKTOP_SSH_AUTH_SOCK} is forwarded instead`);
+    } else if (route.kind === 'bridge') {
+      // A local Docker Desktop or OrbStack (a remote one's bridge would be another user's agent: the warning above).
+      // Permission checks of the host's socket say nothing about the product's bridge.
+      out.sockets.push({ source: route.socket, target: route.socket });
+      out.extraEnv.SSH_AUTH_SOCK = route.socket;
+      out.notes.push(route.note);
+    } else if (route.kind === 'none') {
+      // Colima, Rancher Desktop, Podman machine, Docker Desktop for Windows: no bridge, and the VM cannot see this socket.
+      out.warnings.push(route.warning);
     } else {
       // Read-only does not stop connect(2) on a socket; it only keeps the file from being replaced.
       out.sockets.push({ source: socket, target: SSH_AGENT_TARGET });

@@ -30,6 +30,7 @@ async function cli(argv: string[], openEngine?: CliContext['openEngine']) {
     argv,
     env: { HOME: cwd, XDG_CACHE_HOME: path.join(cwd, 'cache'), XDG_RUNTIME_DIR: path.join(cwd, 'run'), DOCKER_HOST: 'unix:///nonexistent/docker.sock', PATH: process.env.PATH },
     cwd,
+    platform: process.platform,
     stdin: new PassThrough(),
     stdout: out.stream,
     stderr: err.stream,

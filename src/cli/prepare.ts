@@ -31,6 +31,7 @@ import type { CliContext } from './context.js';
 import { authProvider, discoveryFacts, readDockerSetup, type DockerSetup } from './docker-setup.js';
 import type { Session } from './lifecycle.js';
 import { findProjectRoot, readProjectMarker, type ProjectLocation } from './project.js';
+import { hostOsOf, hostPaths } from '../plan/host-path.js';
 
 export type Purpose = 'run' | 'dry-run' | 'export' | 'doctor';
 
@@ -204,7 +205,7 @@ function handled<T>(promise: Promise<T>): Promise<T> {
 
 /** The project (the git root of the working directory) and its config, from every layer. */
 async function readProject(ctx: CliContext, options: CliOptions, reporter: Reporter) {
-  const project = await findProjectRoot(ctx.cwd, ctx.env);
+  const project = await findProjectRoot(ctx.cwd, ctx.env, hostPaths(hostOsOf(ctx.platform)));
   if (!project.isGit) reporter.warn(`${ctx.cwd} is not in a git repository; mounting it as the project (werf expects a git repository)`);
 
   const fromEnv = envLayer(ctx.env);

@@ -19,6 +19,7 @@ export async function runProcess(): Promise<void> {
     argv: process.argv.slice(2),
     env: process.env,
     cwd: process.cwd(),
+    platform: process.platform,
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,

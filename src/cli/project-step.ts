@@ -18,6 +18,9 @@ import { ownContainer, ownContainerOnce, type HostFacts } from './own-container.
 import type { ProjectLocation } from './project.js';
 import { readProjectMarker } from './project.js';
 import type { Reporter } from '../reporter.js';
+import type { HostOs } from '../plan/host-path.js';
+import type { LaptopProduct } from '../plan/laptop.js';
+import { indexModes, shippedMode } from '../plan/ship-mode.js';
 
 export type ProjectDelivery =
   | { how: 'bind'; line: string; sources?: Record<string, ProjectSource> }
@@ -43,6 +46,10 @@ export interface ProjectStepInput {
   checkOnly?: boolean;
   /** /proc/self/mountinfo, /proc/self/cgroup and the hostname (tests pass others). */
   host?: HostFacts;
+  /** This machine's kind of paths (plan/host-path.ts; from the CLI context's platform). */
+  hostOs?: HostOs;
+  /** The desktop product running the engine (plan/laptop.ts), for the note when its VM does not share the checkout. */
+  product?: LaptopProduct;
 }
 
 
@@ -82,8 +89,11 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
           sourceOf: translated ? (dir) => translated[dir] ?? dir : undefined,
           labels: { 'werf-run.project': project.root },
           ulimits: input.ulimits,
+          hostOs: input.hostOs,
+          product: input.product,
         }),
       );
+  if (view.kind === 'elsewhere' && view.note) reporter.info(view.note);
   if (view.kind === 'denied') {
     const { message, remedy } = deniedMessage(view, project.root, input.user.uid, input.sameHost);
     throw new WerfRunError(message, { remedy });
@@ -100,12 +110,14 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
   const started = Date.now();
   // Loaded only here: shipping (and its tar library) is not on a local engine's way.
   const { shipProject } = await import('../run/ship.js');
+  const modes = input.hostOs === 'win32' ? await modesFromGitIndex(project) : {};
   const result = await reporter.task(`shipping ${project.root} to the engine (its host cannot see it)`, () =>
     shipProject(engine, {
       image: input.image,
       units,
       manifestVolume: manifestVolumeName(project.root),
       owner: { uid: input.user.uid ?? 0, gid: input.user.uid ?? 0 },
+      ...modes,
       labels: { 'werf-run.project': project.root },
       ulimits: input.ulimits,
       onProgress: (sent, total) => reporter.progress(progressText(sent, total)),
@@ -137,4 +149,20 @@ export function progressText(sent: number, total: number): string {
   const width = 20;
   const filled = Math.round(ratio * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(ratio * 100)}% ${describeBytes(sent)} of ${describeBytes(total)}`;
+}
+
+/**
+ * Windows has no POSIX modes (libuv reports 0666/0444): shipped files take
+ * theirs from git's index (plan/ship-mode.ts). Git dirs beyond the root are
+ * not in the index: their files get 0644, directories 0755.
+ */
+async function modesFromGitIndex(project: ProjectLocation): Promise<{ modeFor: (unit: number, rel: string, type: 'file' | 'dir' | 'symlink', statMode: number) => number }> {
+  const { execFile } = await import('node:child_process');
+  const listed = !project.isGit
+    ? ''
+    : await new Promise<string>((resolve) => {
+        execFile('git', ['-c', 'safe.directory=*', 'ls-files', '--stage', '-z'], { cwd: project.root, encoding: 'utf8', maxBuffer: 256 << 20 }, (error, stdout) => resolve(error ? '' : stdout));
+      });
+  const modes = indexModes(listed);
+  return { modeFor: (unit, rel, type, statMode) => shippedMode(type, statMode, unit === 0 ? modes.get(rel) : undefined, 'win32') };
 }

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { gitDirsToMount } from '../plan/paths.js';
+import { hostPaths, type HostPaths } from '../plan/host-path.js';
 import { pickMarkerFiles, type ProjectMarker } from '../plan/project-view.js';
 
 export interface ProjectLocation {
@@ -35,11 +36,11 @@ export function steersGitDiscovery(env: Env): boolean {
   return Object.keys(env).some((name) => STEERING.test(name) && env[name] !== undefined);
 }
 
-export async function findProjectRoot(cwd: string, env: Env = process.env): Promise<ProjectLocation> {
+export async function findProjectRoot(cwd: string, env: Env = process.env, hp: HostPaths = hostPaths('posix')): Promise<ProjectLocation> {
   const walked = steersGitDiscovery(env) ? undefined : await plainCheckoutRoot(cwd);
-  if (walked === 'none') return { root: cwd, isGit: false, gitDirs: [] };
-  if (walked) return { root: walked, isGit: true, gitDirs: [] };
-  return askGit(cwd);
+  if (walked === 'none') return { root: hp.normalize(cwd), isGit: false, gitDirs: [] };
+  if (walked) return { root: hp.normalize(walked), isGit: true, gitDirs: [] };
+  return askGit(cwd, hp);
 }
 
 /**
@@ -48,7 +49,7 @@ export async function findProjectRoot(cwd: string, env: Env = process.env): Prom
  * root, the checkout by the runner's user) is still the project, not an error
  * that would shrink the project to the current directory.
  */
-export async function askGit(cwd: string): Promise<ProjectLocation> {
+export async function askGit(cwd: string, hp: HostPaths = hostPaths('posix')): Promise<ProjectLocation> {
   // Loaded only here: node:child_process is not otherwise needed on a run's way to the engine.
   const { execFile } = await import('node:child_process');
   const answer = await new Promise<string | undefined>((resolve) => {
@@ -60,8 +61,9 @@ export async function askGit(cwd: string): Promise<ProjectLocation> {
     );
   });
   const [root, gitDir, commonDir] = (answer ?? '').split('\n');
-  if (!root || !gitDir || !commonDir) return { root: cwd, isGit: false, gitDirs: [] };
-  return { root, isGit: true, gitDirs: gitDirsToMount(root, gitDir, commonDir) };
+  if (!root || !gitDir || !commonDir) return { root: hp.normalize(cwd), isGit: false, gitDirs: [] };
+  // git for Windows prints C:/x: one spelling with the walk's C:\x (plan/host-path.ts).
+  return { root: hp.normalize(root), isGit: true, gitDirs: gitDirsToMount(hp.normalize(root), gitDir, commonDir, hp) };
 }
 
 async function statOf(file: string) {

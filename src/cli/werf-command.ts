@@ -40,6 +40,8 @@ import { ulimitsFor } from '../plan/engine-quirks.js';
 import { projectStep, rememberedProjects } from './project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 import { prepareRun, type PreparedRun } from './prepare.js';
+import { hostOsOf } from '../plan/host-path.js';
+import { laptopProduct } from '../plan/laptop.js';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -102,6 +104,9 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   for (const note of credentialNotes) reporter.debug(note);
 
   const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
+  // Docker Desktop, OrbStack, Colima, ...: what its VM shares and how the ssh agent gets in (plan/laptop.ts).
+  const product = laptopProduct({ operatingSystem: prepared.info?.operatingSystem, name: prepared.info?.name, endpointUrl: engine?.endpoint.url, product: prepared.info?.product });
+  const hostOs = hostOsOf(ctx.platform);
   const forwarded = forwardHostFiles({
     env: ctx.env,
     hostHome: os.homedir(),
@@ -111,13 +116,14 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     readBytes,
     engineLocal,
     engineUrl: engine?.endpoint.url,
-    dockerDesktop: /Docker Desktop/i.test(prepared.info?.operatingSystem ?? ''),
+    product,
+    platform: ctx.platform,
   });
   for (const note of forwarded.notes) reporter.debug(note);
   for (const warning of forwarded.warnings) reporter.warn(warning);
 
   // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
-  const sameHost = engineLocal && process.platform === 'linux' && !prepared.rootlessDaemon;
+  const sameHost = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
   const delivery = await projectStep({
     engine,
     project,
@@ -129,6 +135,8 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     reporter,
     remembered: prepared.cache && !reprobe ? rememberedProjects(prepared.cache) : undefined,
     marker: prepared.marker,
+    hostOs,
+    product,
   }).catch((error: unknown) => {
     // The check starts a short container as werf's user: an unknown user is refused there first, and is the config's mistake as in runWerf.
     throw unknownUserError(error, config.user, keyName(prepared.origins)('user'), image) ?? error;
@@ -162,7 +170,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     engine: networkEngine({
       endpointUrl: engine?.endpoint.url ?? DEFAULT_SOCKET,
       operatingSystem: prepared.info?.operatingSystem,
-      platform: process.platform,
+      platform: ctx.platform,
       rootless: prepared.rootlessDaemon,
       product: prepared.info?.product,
     }),
@@ -189,6 +197,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
       image,
       werfArgs: kube.werfArgs,
       project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
+      hostOs,
       config,
       facts: prepared.security,
       hostEnv,

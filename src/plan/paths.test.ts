@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hostPaths } from './host-path.js';
 import { gitDirsToMount, isInside } from './paths.js';
 
 describe('isInside', () => {
@@ -28,5 +29,18 @@ describe('gitDirsToMount', () => {
     ['a worktree of a repository with a separate git dir', '/w', '/g/worktrees/w', '/g', ['/g']],
   ])('%s', (_what, root, gitDir, commonDir, expected) => {
     expect(gitDirsToMount(root, gitDir, commonDir)).toEqual(expected);
+  });
+});
+
+describe('gitDirsToMount on Windows (simulated with path.win32)', () => {
+  const win = hostPaths('win32');
+  it.each([
+    ['an ordinary checkout, git spelling C:/', 'C:\\src\\app', 'C:/src/app/.git', 'C:/src/app/.git', []],
+    ['a worktree beside its main repository', 'C:\\src\\wt', 'C:/src/main/.git/worktrees/wt', 'C:/src/main/.git', ['C:\\src\\main\\.git']],
+    ['a worktree inside its main repository, drive letter in another case', 'C:\\src\\main\\wt', 'c:/src/main/.git/worktrees/wt', 'c:/src/main/.git', ['C:\\src\\main\\.git']],
+    ['a submodule', 'D:\\super\\lib', 'D:/super/.git/modules/lib', 'D:/super/.git/modules/lib', ['D:\\super\\.git\\modules\\lib']],
+    ['a worktree whose repository is on a share', 'C:\\w', '//srv/share/g/worktrees/w', '//srv/share/g', ['\\\\srv\\share\\g']],
+  ])('%s', (_what, root, gitDir, commonDir, expected) => {
+    expect(gitDirsToMount(root, gitDir, commonDir, win)).toEqual(expected);
   });
 });

@@ -3,9 +3,11 @@
  * and which git directories outside it werf needs mounted too.
  */
 import path from 'node:path';
+import { hostPaths, type HostPaths } from './host-path.js';
 
 /**
- * Whether `child` is `parent` or below it. Only a real `..` segment leads out:
+ * Whether `child` is `parent` or below it (POSIX paths: the container's, or a
+ * POSIX host's; host paths in general go through host-path.ts). Only a real `..` segment leads out:
  * a directory named `..dots` is inside.
  */
 export function isInside(parent: string, child: string): boolean {
@@ -21,7 +23,8 @@ export function isInside(parent: string, child: string): boolean {
  * Only what lies outside the checkout, and nothing twice (a dir inside
  * another listed one is covered by it).
  */
-export function gitDirsToMount(root: string, gitDir: string, commonDir: string): string[] {
-  const outside = [commonDir, gitDir].map((d) => path.posix.resolve(d)).filter((d) => !isInside(root, d));
-  return [...new Set(outside)].filter((d, _, all) => !all.some((other) => other !== d && isInside(other, d)));
+export function gitDirsToMount(root: string, gitDir: string, commonDir: string, hp: HostPaths = hostPaths('posix')): string[] {
+  // git on Windows prints C:/x; the walk and the mapping spell it C:\x (host-path.ts normalize).
+  const outside = [commonDir, gitDir].map((d) => hp.normalize(d)).filter((d) => !hp.isInside(root, d));
+  return [...new Set(outside)].filter((d, _, all) => !all.some((other) => other !== d && hp.isInside(other, d)));
 }

@@ -3,12 +3,11 @@
  * function of what the caller has already read (config, facts, project paths,
  * host env). No Docker, no filesystem: tests just build inputs.
  */
-import path from 'node:path';
 import type { Config, Mode } from '../config/schema.js';
 import type { ContainerSpec, MountSpec } from '../engine/port.js';
 import { DEFAULT_ENV_PASS, selectEnv } from './env.js';
 import { imageUser, storageDir, werfHomeDir } from './contract.js';
-import { isInside } from './paths.js';
+import { argInContainer, hostPaths, workdirInContainer, type HostOs, type HostPaths } from './host-path.js';
 import { securityFor, type SecurityFacts } from './security.js';
 import { ulimitsFor } from './engine-quirks.js';
 import { ownedBy, type InjectedFile } from './files.js';
@@ -42,6 +41,12 @@ export interface PlanInput {
     sources?: Readonly<Record<string, ProjectSource>>;
   };
   config: Config;
+  /**
+   * The kind of paths this machine uses (host-path.ts): every host path above
+   * reaches the container through its mapping (identity on POSIX, C:\x ->
+   * /c/x on Windows, the Windows path kept as the bind source). Default posix.
+   */
+  hostOs?: HostOs;
   /** engine.product (from /info) adds the engine's quirks, e.g. Podman's ulimits. */
   facts: SecurityFacts & { engine?: { product: 'docker' | 'podman' } };
   hostEnv: Readonly<Record<string, string | undefined>>;
@@ -74,7 +79,7 @@ export interface RunPlan {
   container: ContainerSpec;
   /** Uploaded as one archive after create, before start; every file has its owner set. */
   files: InjectedFile[];
-  /** Where the project's root is inside the container. */
+  /** Where the project's root is inside the container (host-path.ts's mapping of the host root). */
   projectDir: string;
   /** Directories the files' archive must not carry (they exist in the image; an entry would change their owner). */
   keptDirs: string[];
@@ -82,15 +87,23 @@ export interface RunPlan {
 
 /**
  * Where werf starts: the caller's directory when it is in the project (the
- * checkout is mounted at its own path), else the project's root.
+ * checkout is mounted at its own path, host-path.ts), else the project's root.
  */
-export function containerWorkdir(root: string, cwd: string): string {
-  return isInside(root, cwd) ? path.posix.resolve(cwd) : path.posix.resolve(root);
+export function containerWorkdir(root: string, cwd: string, hp: HostPaths = hostPaths('posix')): string {
+  return workdirInContainer(hp, root, cwd);
+}
+
+/** WERF_* values naming absolute host paths, as werf finds them in the container (identity on POSIX). */
+function werfEnvInContainer(hp: HostPaths, env: PlanInput['hostEnv']): PlanInput['hostEnv'] {
+  if (hp.os === 'posix') return env;
+  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, name.startsWith('WERF_') && value !== undefined ? argInContainer(hp, value) : value]));
 }
 
 export function plan(input: PlanInput): RunPlan {
   const { config } = input;
+  const hp = hostPaths(input.hostOs ?? 'posix');
   const who = imageUser(config.user);
+  const werfArgs = input.werfArgs.map((arg) => argInContainer(hp, arg));
   const mounts: MountSpec[] = [
     // At its own path: werf keys its git cache on the project's path (a fixed
     // target would share one key between all projects), and absolute paths in
@@ -98,7 +111,7 @@ export function plan(input: PlanInput): RunPlan {
     // Worktrees and submodules: .git is a file naming a dir outside the root; werf writes there (git worktree add).
     ...[input.project.root, ...(input.project.gitDirs ?? [])].map((dir): MountSpec => {
       const from = input.project.sources?.[dir] ?? { type: 'bind', source: dir };
-      return { type: from.type, source: from.source, target: dir, readOnly: false };
+      return { type: from.type, source: from.source, target: hp.inContainer(dir), readOnly: false };
     }),
     // Buildah's storage must not sit on the container's overlay root: native
     // overlay cannot stack on overlayfs. A named volume also keeps the cache.
@@ -108,7 +121,7 @@ export function plan(input: PlanInput): RunPlan {
     ...(input.dockerSocket ? [{ type: 'bind' as const, source: input.dockerSocket.path, target: CONTAINER_DOCKER_SOCKET, readOnly: false }] : []),
     ...config.mounts.map((m) => ({
       type: 'bind' as const,
-      source: path.isAbsolute(m.source) ? m.source : path.join(input.project.root, m.source),
+      source: hp.path.isAbsolute(m.source) ? m.source : hp.path.join(input.project.root, m.source),
       target: m.target,
       readOnly: m.readOnly,
     })),
@@ -122,17 +135,17 @@ export function plan(input: PlanInput): RunPlan {
     image: input.image,
     files: who.uid === undefined ? [...files] : ownedBy(files, { uid: who.uid, gid: who.uid }),
     keptDirs: [who.home, '/tmp'],
-    projectDir: input.project.root,
+    projectDir: hp.inContainer(input.project.root),
     container: {
       image: input.image,
-      cmd: input.ciEnv ? ciEnvCommand(input.ciEnv, input.werfArgs) : ['werf', ...input.werfArgs],
-      env: selectEnv(input.hostEnv, [...DEFAULT_ENV_PASS, ...config.env.pass], {
+      cmd: input.ciEnv ? ciEnvCommand(input.ciEnv, werfArgs) : ['werf', ...werfArgs],
+      env: selectEnv(werfEnvInContainer(hp, input.hostEnv), [...DEFAULT_ENV_PASS, ...config.env.pass], {
         ...input.extraEnv,
         ...(input.dockerSocket ? { DOCKER_HOST: `unix://${CONTAINER_DOCKER_SOCKET}` } : {}),
         ...config.env.set,
       }, input.dropEnv),
       user: who.user,
-      workingDir: containerWorkdir(input.project.root, input.project.cwd),
+      workingDir: containerWorkdir(input.project.root, input.project.cwd, hp),
       labels: {
         // The owner labels are added where the container is created (run/live-containers.ts's trackingEngine).
         [MANAGED_LABEL]: 'true',

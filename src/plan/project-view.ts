@@ -8,6 +8,7 @@
  * with its fix. Pure: the script, the parsing and the decision.
  */
 import path from 'node:path';
+import { hostPaths, type HostPaths } from './host-path.js';
 
 /** What this machine knows of the checkout, to compare with the engine's view. */
 export interface ProjectMarker {
@@ -20,8 +21,8 @@ export interface ProjectMarker {
 
 export type ProjectView =
   | { kind: 'same' }
-  /** The engine's host has no such path, or other content there. */
-  | { kind: 'elsewhere'; why: string }
+  /** The engine's host has no such path, or other content there; `note` names a setting that would let it see the checkout (plan/laptop.ts). */
+  | { kind: 'elsewhere'; why: string; note?: string }
   /** The path is there but the image user cannot enter or read it. */
   | { kind: 'denied'; dir: string; need: 'enter' | 'read'; mode?: string; uid?: number };
 
@@ -34,7 +35,7 @@ export function pickMarkerFiles(entries: readonly { name: string; isFile: boolea
     .slice(0, max);
 }
 
-/** Each directory from / down to the root's parent: the image user must be able to enter them. */
+/** Each directory from / down to the root's parent (a path in the container): the image user must be able to enter them. */
 export function parentChain(root: string): string[] {
   const dirs: string[] = [];
   for (let dir = path.posix.dirname(path.posix.resolve(root)); ; dir = path.posix.dirname(dir)) {
@@ -63,8 +64,10 @@ export const PROJECT_VIEW_SCRIPT = [
   `if command -v git >/dev/null 2>&1; then echo "${TAG} head $(git -c safe.directory='*' rev-parse -q --verify HEAD 2>/dev/null || echo none)"; else echo "${TAG} head nogit"; fi`,
 ].join('\n');
 
-export function projectViewArgs(marker: ProjectMarker): string[] {
-  return [marker.root, ...parentChain(marker.root), '--', ...marker.files.map((f) => f.name)];
+/** The script's arguments: the root where the container sees it (host-path.ts), its parents, the marker files. */
+export function projectViewArgs(marker: ProjectMarker, hp: HostPaths = hostPaths('posix')): string[] {
+  const root = hp.inContainer(marker.root);
+  return [root, ...parentChain(root), '--', ...marker.files.map((f) => f.name)];
 }
 
 /** The container's answer, compared with this machine's marker. */

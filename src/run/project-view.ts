@@ -8,6 +8,8 @@
 import type { ContainerSpec, Engine, UlimitSpec } from '../engine/port.js';
 import { errorMessage } from '../errors.js';
 import { PROJECT_VIEW_SCRIPT, parseProjectView, projectViewArgs, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
+import { hostPaths, type HostOs } from '../plan/host-path.js';
+import { bindRefusal, type LaptopProduct } from '../plan/laptop.js';
 import { Collect } from './probe.js';
 import { runAttempt } from './attempt.js';
 
@@ -20,21 +22,26 @@ export interface ProjectViewTarget {
   sourceOf?: (dir: string) => string;
   labels: Record<string, string>;
   ulimits?: UlimitSpec[];
+  /** This machine's kind of paths: the targets are where the werf container will see each dir (plan/host-path.ts). */
+  hostOs?: HostOs;
+  /** The desktop product running the engine, for the note on a refused bind (plan/laptop.ts). */
+  product?: LaptopProduct;
 }
 
 const VIEW_ROLE = 'project-check';
 
 function projectViewSpec(target: ProjectViewTarget): ContainerSpec {
   const dirs = [target.marker.root, ...target.gitDirs];
+  const hp = hostPaths(target.hostOs ?? 'posix');
   return {
     image: target.image,
-    cmd: ['sh', '-c', PROJECT_VIEW_SCRIPT, 'sh', ...projectViewArgs(target.marker)],
+    cmd: ['sh', '-c', PROJECT_VIEW_SCRIPT, 'sh', ...projectViewArgs(target.marker, hp)],
     env: [],
     user: target.user,
     labels: { ...target.labels, 'werf-run.role': VIEW_ROLE },
     tty: false,
     openStdin: false,
-    mounts: dirs.map((dir) => ({ type: 'bind', source: target.sourceOf?.(dir) ?? dir, target: dir, readOnly: true })),
+    mounts: dirs.map((dir) => ({ type: 'bind', source: target.sourceOf?.(dir) ?? dir, target: hp.inContainer(dir), readOnly: true })),
     securityOpt: [],
     devices: [],
     privileged: false,
@@ -43,16 +50,16 @@ function projectViewSpec(target: ProjectViewTarget): ContainerSpec {
   };
 }
 
-/** The daemon's answer for a bind source it does not have (Docker: "bind source path does not exist"; Podman: "no such file or directory"). */
-const NO_SOURCE = /bind source path does not exist|no such file or directory|not a directory/i;
-
 export async function viewProject(engine: Engine, target: ProjectViewTarget): Promise<ProjectView> {
   const out = new Collect();
   try {
     await runAttempt(engine, projectViewSpec(target), { stdout: out, stderr: out }, () => undefined);
   } catch (error) {
+    // A bind source the daemon does not have or its VM does not share (Docker: "bind source path does not exist";
+    // Podman: "no such file or directory"; Docker Desktop: "Mounts denied"): ship (plan/laptop.ts has the texts).
     const message = errorMessage(error);
-    if (NO_SOURCE.test(message)) return { kind: 'elsewhere', why: `the engine's host has no ${target.marker.root} (${message.replace(/^.*failed: /, '')})` };
+    const refused = bindRefusal(message, target.marker.root, target.product);
+    if (refused) return { kind: 'elsewhere', why: `${refused.why} (${message.replace(/^.*failed: /, '').replace(/\s*\n\s*/g, ' ')})`, ...(refused.note ? { note: refused.note } : {}) };
     throw error;
   }
   return parseProjectView(out.text, target.marker);

@@ -29,6 +29,8 @@ export interface ShipInput {
   owner: { uid: number; gid: number };
   labels: Record<string, string>;
   ulimits?: UlimitSpec[];
+  /** The mode a shipped entry gets (plan/ship-mode.ts shippedMode: git's index on Windows); default its stat mode. */
+  modeFor?(unit: number, rel: string, type: ManifestEntry['type'], statMode: number): number;
   /** Called while bytes flow: sent so far and the total to send. */
   onProgress?(sent: number, total: number): void;
 }
@@ -43,12 +45,12 @@ export interface ShipResult {
 }
 
 /** Every directory, regular file and symlink under `dir` (sockets, fifos and devices are skipped). */
-async function scanTree(dir: string): Promise<Record<string, ManifestEntry>> {
+async function scanTree(dir: string, modeOf: (rel: string, type: ManifestEntry['type'], statMode: number) => number): Promise<Record<string, ManifestEntry>> {
   const entries: Record<string, ManifestEntry> = {};
   const walk = async (rel: string): Promise<void> => {
     const full = rel === '' ? dir : path.join(dir, rel);
     const s = await lstat(full);
-    const mode = s.mode & 0o7777;
+    const mode = modeOf(rel, s.isDirectory() ? 'dir' : s.isSymbolicLink() ? 'symlink' : 'file', s.mode);
     if (s.isDirectory()) {
       entries[rel] = { type: 'dir', size: 0, mtimeMs: Math.trunc(s.mtimeMs), mode };
       const names = await readdir(full);
@@ -96,7 +98,10 @@ function helperSpec(input: ShipInput): ContainerSpec {
 
 export async function shipProject(engine: Engine, input: ShipInput): Promise<ShipResult> {
   const current: Manifest = { version: 1, units: [] };
-  for (const unit of input.units) current.units.push({ ...unit, entries: await scanTree(unit.dir) });
+  for (const [i, unit] of input.units.entries()) {
+    const modeOf = (rel: string, type: ManifestEntry['type'], statMode: number) => input.modeFor?.(i, rel, type, statMode) ?? statMode & 0o7777;
+    current.units.push({ ...unit, entries: await scanTree(unit.dir, modeOf) });
+  }
 
   const id = await engine.createContainer(helperSpec(input));
   try {
