@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import type { Engine } from '../engine/port.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fakeEngine, recordingReporter } from '../../test/fakes.js';
+import type { ContainerSpec, Engine } from '../engine/port.js';
 import { ownContainer } from './own-container.js';
-import { progressText } from './project-step.js';
+import { progressText, projectStep } from './project-step.js';
 
 const id = 'b'.repeat(64);
 const engineKnowing = (known: string): Engine =>
@@ -27,4 +32,46 @@ describe('progressText', () => {
     [1024, 2048, '[##########----------] 50% 1.0 kB of 2.0 kB'],
     [0, 0, '[####################] 100% 0 B of 0 B'],
   ])('%d of %d', (sent, total, text) => expect(progressText(sent, total)).toBe(text));
+});
+
+describe('projectStep: a product that does not share the checkout with its VM', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  // Docker Desktop's refusal comes at start (recorded in docker/for-mac and docker/desktop-linux issues); simulated here.
+  const DENIED = 'Error response from daemon: Mounts denied: \nThe path %s is not shared from the host and is not known to Docker.\nYou can configure shared paths from Docker -> Preferences... -> Resources -> File Sharing.';
+
+  it('ships instead of failing, with one note naming File sharing', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'werf-run-denied-'));
+    dirs.push(root);
+    writeFileSync(path.join(root, 'werf.yaml'), 'project: x\n');
+    const created: string[] = [];
+    const engine = fakeEngine({
+      createContainer: async (spec: ContainerSpec) => (created.push(spec.labels['werf-run.role'] ?? ''), `c${created.length}`),
+      attachContainer: async () => ({ output: new PassThrough(), multiplexed: true }),
+      startContainer: async () => Promise.reject(new Error(DENIED.replace('%s', root))),
+      ping: async () => undefined,
+      removeContainer: async () => undefined,
+      getArchive: async () => undefined,
+      putArchive: async (_id: string, _p: string, tar: Buffer | NodeJS.ReadableStream) => {
+        for await (const _chunk of tar as PassThrough) void _chunk;
+      },
+    });
+    const { reporter, lines } = recordingReporter();
+    const delivery = await projectStep({
+      engine,
+      project: { root, isGit: false, gitDirs: [] },
+      image: 'werf',
+      user: { user: 'build', uid: 1000 },
+      mayRun: true,
+      sameHost: false,
+      reporter,
+      host: { hostname: 'laptop' },
+      product: 'docker-desktop',
+    });
+    expect(created).toEqual(['project-check', 'ship']);
+    expect(delivery.how).toBe('ship');
+    expect(delivery.line).toContain(`the engine's host does not see this checkout: Docker Desktop does not share ${root} with its VM`);
+    expect(lines.filter((l) => l.includes('File sharing'))).toEqual([`info note: to bind-mount the checkout instead of shipping it, add ${root} (or a parent) in Docker Desktop under Settings > Resources > File sharing`]);
+  });
 });
