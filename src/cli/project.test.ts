@@ -4,9 +4,13 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hostOsOf, hostPaths } from '../plan/host-path.js';
 import { askGit, findProjectRoot, headFromFiles, steersGitDiscovery } from './project.js';
 
-const base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'werf-run-project-')));
+// The CLI passes its context's platform; the tests run on the platform they run on (Linux here, macOS and Windows in .github/workflows/unit.yml).
+const hp = hostPaths(hostOsOf(process.platform));
+
+const base = realpathSync.native(mkdtempSync(path.join(os.tmpdir(), 'werf-run-project-')));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 const git = (cwd: string, ...args: string[]): string =>
@@ -26,14 +30,14 @@ function repo(name: string): string {
 describe('findProjectRoot (real git)', () => {
   it('finds the root of an ordinary checkout from a subdirectory, with no extra git dirs', async () => {
     const dir = repo('plain');
-    expect(await findProjectRoot(path.join(dir, 'sub', 'deeper'))).toEqual({ root: dir, isGit: true, gitDirs: [] });
+    expect(await findProjectRoot(path.join(dir, 'sub', 'deeper'), process.env, hp)).toEqual({ root: dir, isGit: true, gitDirs: [] });
   });
 
   it('a worktree: the main repository\'s .git is needed too', async () => {
     const main = repo('main');
     const wt = path.join(base, 'wt');
     git(main, 'worktree', 'add', '-q', wt);
-    expect(await findProjectRoot(path.join(wt, 'sub'))).toEqual({ root: wt, isGit: true, gitDirs: [path.join(main, '.git')] });
+    expect(await findProjectRoot(path.join(wt, 'sub'), process.env, hp)).toEqual({ root: wt, isGit: true, gitDirs: [path.join(main, '.git')] });
   });
 
   it('a submodule: its .git/modules dir in the superproject is needed; the superproject needs nothing more', async () => {
@@ -41,29 +45,30 @@ describe('findProjectRoot (real git)', () => {
     const sup = repo('super');
     git(sup, 'submodule', 'add', '-q', lib, 'lib');
     git(sup, 'commit', '-qm', 'add lib');
-    expect(await findProjectRoot(path.join(sup, 'lib', 'sub'))).toEqual({ root: path.join(sup, 'lib'), isGit: true, gitDirs: [path.join(sup, '.git', 'modules', 'lib')] });
-    expect(await findProjectRoot(sup)).toEqual({ root: sup, isGit: true, gitDirs: [] });
+    expect(await findProjectRoot(path.join(sup, 'lib', 'sub'), process.env, hp)).toEqual({ root: path.join(sup, 'lib'), isGit: true, gitDirs: [path.join(sup, '.git', 'modules', 'lib')] });
+    expect(await findProjectRoot(sup, process.env, hp)).toEqual({ root: sup, isGit: true, gitDirs: [] });
   });
 
-  it('a checkout owned by another uid is still found from its subdirectory (no "dubious ownership")', async () => {
+  // chown to another uid needs a POSIX system and root (the project's machines); Windows has neither.
+  it.skipIf(process.platform === 'win32')('a checkout owned by another uid is still found from its subdirectory (no "dubious ownership")', async () => {
     const dir = repo('foreign');
     execFileSync('chown', ['-R', '4321:4321', dir]);
     // The check is real: plain git refuses this checkout here.
     expect(() => git(path.join(dir, 'sub'), 'rev-parse', '--show-toplevel')).toThrow(/dubious ownership/);
-    expect(await findProjectRoot(path.join(dir, 'sub'))).toEqual({ root: dir, isGit: true, gitDirs: [] });
+    expect(await findProjectRoot(path.join(dir, 'sub'), process.env, hp)).toEqual({ root: dir, isGit: true, gitDirs: [] });
   });
 
   it('a directory named ..dots is inside the project', async () => {
     const dir = repo('dots');
     mkdirSync(path.join(dir, '..dots'));
     writeFileSync(path.join(dir, '..dots', 'f'), 'f\n');
-    expect(await findProjectRoot(path.join(dir, '..dots'))).toEqual({ root: dir, isGit: true, gitDirs: [] });
+    expect(await findProjectRoot(path.join(dir, '..dots'), process.env, hp)).toEqual({ root: dir, isGit: true, gitDirs: [] });
   });
 
   it('outside any repository: the directory itself, not a git project', async () => {
     const dir = path.join(base, 'nogit');
     mkdirSync(dir);
-    expect(await findProjectRoot(dir)).toEqual({ root: dir, isGit: false, gitDirs: [] });
+    expect(await findProjectRoot(dir, process.env, hp)).toEqual({ root: dir, isGit: false, gitDirs: [] });
   });
 });
 
@@ -75,7 +80,8 @@ describe('the project root without starting git: the same answer as git', () => 
   const outside = path.join(base, 'walk-plain');
   mkdirSync(outside);
   const link = path.join(base, 'walk-link');
-  symlinkSync(path.join(repoDir, 'sub'), link);
+  // A junction on Windows (no privilege needed); the type is ignored elsewhere.
+  symlinkSync(path.join(repoDir, 'sub'), link, 'junction');
   const bare = path.join(base, 'walk-bare.git');
   git(base, 'init', '-q', '--bare', bare);
 
@@ -87,16 +93,16 @@ describe('the project root without starting git: the same answer as git', () => 
     ['inside the .git directory', path.join(repoDir, '.git', 'refs')],
     ['a bare repository', bare],
   ])('%s', async (_name, cwd) => {
-    expect(await findProjectRoot(cwd, {})).toEqual(await askGit(cwd));
+    expect(await findProjectRoot(cwd, {}, hp)).toEqual(await askGit(cwd, hp));
   });
 
   it('the repository root and a subdirectory are git projects', async () => {
-    expect(await findProjectRoot(path.join(repoDir, 'sub'), {})).toEqual({ root: repoDir, isGit: true, gitDirs: [] });
+    expect(await findProjectRoot(path.join(repoDir, 'sub'), {}, hp)).toEqual({ root: repoDir, isGit: true, gitDirs: [] });
   });
 
   it('outside any repository: the working directory, not a git project', async () => {
-    expect(await askGit(outside)).toEqual({ root: outside, isGit: false, gitDirs: [] });
-    expect(await findProjectRoot(outside, {})).toEqual({ root: outside, isGit: false, gitDirs: [] });
+    expect(await askGit(outside, hp)).toEqual({ root: outside, isGit: false, gitDirs: [] });
+    expect(await findProjectRoot(outside, {}, hp)).toEqual({ root: outside, isGit: false, gitDirs: [] });
   });
 
   it('core.worktree in .git/config moves the top level: git answers', async () => {
@@ -104,8 +110,8 @@ describe('the project root without starting git: the same answer as git', () => 
     const tree = path.join(base, 'walk-coreworktree-tree');
     mkdirSync(tree);
     git(dir, 'config', 'core.worktree', tree);
-    expect(await findProjectRoot(dir, {})).toEqual(await askGit(dir));
-    expect((await findProjectRoot(dir, {})).root).toBe(tree);
+    expect(await findProjectRoot(dir, {}, hp)).toEqual(await askGit(dir, hp));
+    expect((await findProjectRoot(dir, {}, hp)).root).toBe(tree);
   });
 
   it.each([
@@ -129,7 +135,7 @@ describe('the project root without starting git: the same answer as git', () => 
     const before = { ...process.env };
     Object.assign(process.env, env);
     try {
-      expect(await findProjectRoot(path.join(repoDir, 'sub'), env)).toEqual(await askGit(path.join(repoDir, 'sub')));
+      expect(await findProjectRoot(path.join(repoDir, 'sub'), env, hp)).toEqual(await askGit(path.join(repoDir, 'sub'), hp));
     } finally {
       for (const key of Object.keys(env)) if (before[key] === undefined) delete process.env[key];
     }
@@ -141,7 +147,7 @@ describe('the project root without starting git: the same answer as git', () => 
     const before = { ...process.env };
     Object.assign(process.env, env);
     try {
-      expect(await findProjectRoot(outside, env)).toEqual({ root: repoDir, isGit: true, gitDirs: [] });
+      expect(await findProjectRoot(outside, env, hp)).toEqual({ root: repoDir, isGit: true, gitDirs: [] });
     } finally {
       for (const key of Object.keys(env)) if (before[key] === undefined) delete process.env[key];
     }

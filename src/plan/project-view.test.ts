@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hostOsOf, hostPaths } from './host-path.js';
 import { PROJECT_VIEW_SCRIPT, deniedMessage, parentChain, parseProjectView, pickMarkerFiles, projectViewArgs, type ProjectMarker } from './project-view.js';
 
 const marker: ProjectMarker = { root: '/src/app', files: [{ name: 'a', sha256: 'aa' }, { name: 'b b', sha256: 'bb' }], head: 'c0ffee' };
@@ -20,6 +21,13 @@ describe('pickMarkerFiles', () => {
       { name: 'c', isFile: true, size: 5 },
     ];
     expect(pickMarkerFiles(entries)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('projectViewArgs', () => {
+  it('gives the root and its parents as the werf container sees them (Windows simulated: /c/...)', () => {
+    expect(projectViewArgs({ ...marker, root: 'C:\\src\\app' }, hostPaths('win32'))).toEqual(['/c/src/app', '/', '/c', '/c/src', '--', 'a', 'b b']);
+    expect(projectViewArgs(marker)).toEqual(['/src/app', '/', '/src', '--', 'a', 'b b']);
   });
 });
 
@@ -61,6 +69,8 @@ describe('deniedMessage', () => {
 });
 
 describe('the script, run by a real sh here as root', () => {
+  // On Windows (CI only) Git's sh reads the /c/... spelling the mapping gives.
+  const hp = hostPaths(hostOsOf(process.platform));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'werf-run-view-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it('prints the hashes and HEAD of a real checkout, which parse as the same', () => {
@@ -71,9 +81,9 @@ describe('the script, run by a real sh here as root', () => {
     git('add', '-A');
     git('commit', '-qm', 'x');
     const m: ProjectMarker = { root: path.join(dir, 'p'), files: [{ name: 'a', sha256: createHash('sha256').update('x\n').digest('hex') }], head: git('rev-parse', 'HEAD') };
-    const output = execFileSync('sh', ['-c', PROJECT_VIEW_SCRIPT, 'sh', ...projectViewArgs(m)], { encoding: 'utf8' });
+    const output = execFileSync('sh', ['-c', PROJECT_VIEW_SCRIPT, 'sh', ...projectViewArgs(m, hp)], { encoding: 'utf8' });
     expect(parseProjectView(output, m)).toEqual({ kind: 'same' });
     writeFileSync(path.join(dir, 'p', 'a'), 'y\n');
-    expect(parseProjectView(execFileSync('sh', ['-c', PROJECT_VIEW_SCRIPT, 'sh', ...projectViewArgs(m)], { encoding: 'utf8' }), m)).toEqual({ kind: 'elsewhere', why: 'a differs there' });
+    expect(parseProjectView(execFileSync('sh', ['-c', PROJECT_VIEW_SCRIPT, 'sh', ...projectViewArgs(m, hp)], { encoding: 'utf8' }), m)).toEqual({ kind: 'elsewhere', why: 'a differs there' });
   });
 });
