@@ -107,6 +107,9 @@ describe('argInContainer', () => {
     [win, '--repo=127.0.0.1:5000/app', '--repo=127.0.0.1:5000/app'],
     [win, 'relative\\path', 'relative\\path'],
     [win, '\\\\.\\pipe\\x', '\\\\.\\pipe\\x'],
+    [win, '\\\\server\\share\\values.yaml', '/unc/server/share/values.yaml'],
+    [win, '//cdn.example.com/app', '//cdn.example.com/app'],
+    [win, '--values=\\\\?\\C:\\v.yaml', '--values=/c/v.yaml'],
     [posix, '/home/me/proj/werf.yaml', '/home/me/proj/werf.yaml'],
     [posix, 'C:\\x', 'C:\\x'],
   ])('%#: %s -> %s', (hp, word, expected) => expect(argInContainer(hp, word)).toBe(expected));

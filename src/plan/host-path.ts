@@ -39,7 +39,7 @@ export interface HostPaths {
   inContainer(hostPath: string): string;
   /** Whether `child` is `parent` or below it (host paths; on Windows case-insensitively, as the filesystem is). */
   isInside(parent: string, child: string): boolean;
-  /** Whether a word is an absolute host path (a drive or UNC path on Windows, `/...` elsewhere). */
+  /** Whether a word is an absolute host path (on Windows a drive path, `\\server\share\...` or `\\?\...`; `/...` elsewhere). */
   isAbsolute(word: string): boolean;
 }
 
@@ -88,7 +88,8 @@ const WINDOWS: HostPaths = {
   },
   // path.win32.relative compares case-insensitively, as NTFS does by default.
   isInside: (parent, child) => inside(path.win32, windowsNormalize(parent), windowsNormalize(child)),
-  isAbsolute: (word) => DRIVE.test(word) || UNC.test(word) || /^[\\/]{2}\?[\\/]/.test(word),
+  // A share only in its backslash spelling: a word like //cdn.example.com/app in werf's arguments is a URL more often than a share.
+  isAbsolute: (word) => DRIVE.test(word) || /^\\\\(?![.?]\\)[^\\/]+\\[^\\/]+/.test(word) || /^\\\\\?\\/.test(word),
 };
 
 export function hostPaths(os: HostOs): HostPaths {
