@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/schema.js';
 import { checkMountSources, DESKTOP_SSH_AUTH_SOCK, dockerSocketToMount, forwardHostFiles, knownHostsFiles, SSH_AGENT_TARGET, type FileFacts, type ForwardInput } from './host-files.js';
@@ -102,14 +103,28 @@ describe('ssh on Docker Desktop and known_hosts', () => {
     expect(remote.sockets).toEqual([]);
     expect(remote.warnings.join('\n')).toContain('the engine at ssh://mac runs on another host');
   });
+  it.each([
+    ['OrbStack: the same bridge path', { product: 'orbstack' as const, platform: 'darwin' }, [{ source: DESKTOP_SSH_AUTH_SOCK, target: DESKTOP_SSH_AUTH_SOCK }], undefined],
+    ['Colima: none stable, a warning naming WERF_SSH_KEY_*', { product: 'colima' as const, platform: 'darwin' }, [], /not forwarded: Colima forwards the agent .*WERF_SSH_KEY_<NAME>=/],
+    ['Docker Desktop for Windows: no bridge', { product: 'docker-desktop' as const, platform: 'win32' }, [], /Docker Desktop for Windows has no ssh-agent bridge/],
+    ['an unknown engine on macOS: in some VM', { platform: 'darwin' }, [], /the engine runs in a VM, which cannot reach a socket on this macOS machine/],
+  ])('%s', (_what, over, sockets, warning) => {
+    const out = forwardHostFiles(input({ '/tmp/agent': agent }, { SSH_AUTH_SOCK: '/tmp/agent' }, over));
+    expect(out.sockets).toEqual(sockets);
+    if (warning) expect(out.warnings).toEqual([expect.stringMatching(warning)]);
+    else expect(out.warnings).toEqual([]);
+    expect(out.extraEnv.SSH_AUTH_SOCK).toBe(sockets[0]?.target);
+  });
   it('forwards no agent on Docker Desktop without SSH_AUTH_SOCK', () => {
     expect(forwardHostFiles(input({}, {}, { product: 'docker-desktop' })).sockets).toEqual([]);
   });
   it("hands in the user's known_hosts (image user's) and the system's (root's)", () => {
-    const files: Record<string, string> = { '/home/u/.ssh/known_hosts': 'gitlab.example ssh-ed25519 AAAA\n', '/etc/ssh/ssh_known_hosts': 'github.com ssh-ed25519 BBBB\n' };
+    // The host's path as this platform joins it (the container's stays POSIX).
+    const userKnownHosts = path.join('/home/u', '.ssh', 'known_hosts');
+    const files: Record<string, string> = { [userKnownHosts]: 'gitlab.example ssh-ed25519 AAAA\n', '/etc/ssh/ssh_known_hosts': 'github.com ssh-ed25519 BBBB\n' };
     const out = knownHostsFiles({ hostHome: '/home/u', home: '/home/build', read: (f) => (files[f] ? Buffer.from(files[f]!) : undefined) });
     expect(out.files.map((f) => [f.path, f.mode, f.uid, f.content.toString()])).toEqual([
-      ['/home/build/.ssh/known_hosts', 0o644, undefined, files['/home/u/.ssh/known_hosts']],
+      ['/home/build/.ssh/known_hosts', 0o644, undefined, files[userKnownHosts]],
       ['/etc/ssh/ssh_known_hosts', 0o644, 0, files['/etc/ssh/ssh_known_hosts']],
     ]);
     expect(knownHostsFiles({ hostHome: '/home/u', home: '/home/build', read: () => undefined }).files).toEqual([]);
