@@ -18,7 +18,7 @@ import { prepareRun } from './prepare.js';
 import type { Problem } from '../detect/choose.js';
 import { imageUser } from '../plan/contract.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
-import { projectStep } from './project-step.js';
+import { projectStep } from '../host/project-step.js';
 
 const remedyOf = (error: unknown): string => (error instanceof WerfRunError && error.remedy ? error.remedy : 'see the message');
 
