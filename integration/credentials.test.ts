@@ -69,14 +69,29 @@ const run = (args: string[], env: Record<string, string | undefined>, cwd = proj
 /** Every file under `root` holding the password, in clear or in base64. */
 function filesWithSecret(root: string): string[] {
   const found: string[] = [];
+  // Other processes create and remove files in /tmp meanwhile: an entry gone between listing and reading held no secret of ours.
+  const gone = (error: unknown): boolean => ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
   const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch (error) {
+      if (gone(error)) return;
+      throw error;
+    }
+    for (const name of names) {
       const p = path.join(d, name);
       const s = statSync(p, { throwIfNoEntry: false });
       if (!s) continue;
       if (s.isDirectory()) walk(p);
       else if (s.isFile() && p !== path.join(dir, 'store')) {
-        const text = readFileSync(p, 'latin1');
+        let text: string;
+        try {
+          text = readFileSync(p, 'latin1');
+        } catch (error) {
+          if (gone(error)) continue;
+          throw error;
+        }
         if (text.includes(PASSWORD) || text.includes(b64(`${USER}:${PASSWORD}`))) found.push(p);
       }
     }

@@ -27,7 +27,8 @@ export const FLOORS = [
     { name: 'export', job: 'the plan as a snippet for another system (docker run, Compose, CI runners, Kubernetes); pure' },
   ],
   [{ name: 'run', job: 'runs containers: one attempt with its failure watcher passed in, the probe, pulls, signals, cleanup' }],
-  [{ name: 'cli', job: 'the commands: parse, prepare, wire the floors below together, print; the one place errors become exit codes' }],
+  [{ name: 'host', job: "reading the caller's machine for werf: the docker CLI's config and credentials (helpers included), kubeconfig, ssh agent and known_hosts, the project and its git layout, werf-run's own container; each reader returns what it hands werf" }],
+  [{ name: 'cli', job: 'the commands: arguments, prepare, wire the floors below together, print; the one place errors become exit codes' }],
   [{ name: 'index.ts', job: "the package's public API" }],
 ];
 

@@ -8,7 +8,7 @@ import { configSchema } from '../src/config/schema.js';
 import { loadConfig } from '../src/config/load.js';
 import { resolveImageRef } from '../src/plan/image.js';
 import { candidateEndpoints } from '../src/engine/candidates.js';
-import { discoveryFacts, readDockerSetup } from '../src/cli/docker-setup.js';
+import { discoveryFacts, readDockerSetup } from '../src/host/docker-setup.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const read = (name: string): string => readFileSync(path.join(root, name), 'utf8');

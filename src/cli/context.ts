@@ -7,7 +7,7 @@ export interface CliContext {
   argv: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
-  /** process.platform, read once in cli/process.ts: nothing below src/cli/ reads it (plan/host-path.ts maps paths by it). */
+  /** process.platform, read once in cli/process.ts and passed down (plan/host-path.ts maps paths by it, plan/laptop.ts routes the ssh agent). */
   platform: NodeJS.Platform;
   stdin: Readable & { isTTY?: boolean };
   stdout: Writable & { isTTY?: boolean };

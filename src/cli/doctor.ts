@@ -18,7 +18,7 @@ import { prepareRun } from './prepare.js';
 import type { Problem } from '../detect/choose.js';
 import { imageUser } from '../plan/contract.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
-import { projectStep } from './project-step.js';
+import { projectStep } from '../host/project-step.js';
 import { hostOsOf } from '../plan/host-path.js';
 import { laptopProduct } from '../plan/laptop.js';
 

@@ -13,7 +13,7 @@ import { gracefulStopper, handleInterrupts, type Stopper } from '../run/interrup
 import { LiveContainers, trackingEngine } from '../run/live-containers.js';
 import { pidNamespaceOf, processStartOf, removeOrphans, type Owner } from '../run/orphans.js';
 import type { CliContext } from './context.js';
-import { ownContainerOnce } from './own-container.js';
+import { ownContainerOnce } from '../host/own-container.js';
 import type { Reporter } from '../reporter.js';
 
 /** How long werf gets after the forwarded signal before it is killed (docker stop uses 10 s). */

@@ -28,9 +28,9 @@ import { UsageError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
-import { authProvider, discoveryFacts, readDockerSetup, type DockerSetup } from './docker-setup.js';
+import { authProvider, discoveryFacts, readDockerSetup, type DockerSetup } from '../host/docker-setup.js';
 import type { Session } from './lifecycle.js';
-import { findProjectRoot, readProjectMarker, type ProjectLocation } from './project.js';
+import { findProjectRoot, readProjectMarker, type ProjectLocation } from '../host/project.js';
 import { hostOsOf, hostPaths } from '../plan/host-path.js';
 
 export type Purpose = 'run' | 'dry-run' | 'export' | 'doctor';

@@ -28,16 +28,13 @@ import { runAttempt } from '../run/attempt.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
-import { checkMountSources, dockerSocketToMount, forwardHostFiles, imageIds, knownHostsFiles, probeFile } from './host-files.js';
-import { readBytes, readIfExists } from '../files.js';
+import { checkMountSources, dockerSocketToMount, probeFile } from '../host/host-files.js';
 import ci from 'ci-info';
-import { registryAuthsForWerf } from './registry-auths.js';
-import { kubeAccessForWerf } from './kube-access.js';
 import { ciEnvFor } from '../plan/ci-env.js';
-import { proxyEnv, type ProxyConfig } from '../plan/proxies.js';
-import { refuseWhatCannotWork, translateHostPaths } from '../plan/werf-in-container.js';
+import { refuseWhatCannotWork } from '../plan/werf-in-container.js';
+import { readHostForWerf } from '../host/readers.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
-import { projectStep, rememberedProjects } from './project-step.js';
+import { projectStep, rememberedProjects } from '../host/project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
 import { prepareRun, type PreparedRun } from './prepare.js';
 import { hostOsOf } from '../plan/host-path.js';
@@ -83,44 +80,33 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   const assumed: string[] = [];
 
   const who = imageUser(config.user);
-  const ids = imageIds(who.user);
   const hostEnv = hostEnvOf(ctx.env);
-  const knownHosts = config.forward.sshAgent ? knownHostsFiles({ hostHome: os.homedir(), home: who.home, read: readIfExists }) : { files: [], notes: [], warnings: [] };
-  for (const warning of knownHosts.warnings) reporter.warn(warning);
-  // Registry credentials: helpers run here, werf gets plain auths (never written to this host's disk).
-  const auths = config.forward.dockerConfig
-    ? await registryAuthsForWerf({ setup: prepared.dockerSetup, env: ctx.env, werfArgs, image, home: who.home })
-    : undefined;
-  const kube = config.forward.kubeConfig
-    ? await kubeAccessForWerf({ env: ctx.env, hostHome: os.homedir(), werfArgs, home: who.home, cwd: ctx.cwd })
-    : { file: undefined, targets: [], notes: [], werfArgs };
-  const translated = translateHostPaths({
-    env: hostEnv,
-    dockerConfigDir: auths?.file ? auths.dir : undefined,
-    kubeconfig: kube.file?.path,
-  });
-  const ciEnv = ciEnvFor(config.ciEnv, ci.GITLAB ? 'gitlab' : ci.GITHUB_ACTIONS ? 'github' : undefined, werfArgs);
-  const credentialNotes = [...knownHosts.notes, ...(auths?.notes ?? []), ...kube.notes, ...translated.notes, ciEnv.note];
-  for (const note of credentialNotes) reporter.debug(note);
-
   const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
   // Docker Desktop, OrbStack, Colima, ...: what its VM shares and how the ssh agent gets in (plan/laptop.ts).
   const product = laptopProduct({ operatingSystem: prepared.info?.operatingSystem, name: prepared.info?.name, endpointUrl: engine?.endpoint.url, product: prepared.info?.product });
   const hostOs = hostOsOf(ctx.platform);
-  const forwarded = forwardHostFiles({
+  const handed = await readHostForWerf({
     env: ctx.env,
+    hostEnv,
     hostHome: os.homedir(),
-    forward: config.forward,
-    image: { home: who.home, ...ids },
-    probe: probeFile,
-    readBytes,
-    engineLocal,
-    engineUrl: engine?.endpoint.url,
-    product,
+    cwd: ctx.cwd,
     platform: ctx.platform,
+    werfArgs,
+    config,
+    image,
+    user: who,
+    dockerSetup: prepared.dockerSetup,
+    engine: {
+      local: engineLocal,
+      url: engine?.endpoint.url,
+      dockerHost: engine?.endpoint.url ?? DEFAULT_SOCKET,
+      product,
+    },
   });
-  for (const note of forwarded.notes) reporter.debug(note);
-  for (const warning of forwarded.warnings) reporter.warn(warning);
+  for (const note of handed.notes) reporter.debug(note);
+  for (const warning of handed.warnings) reporter.warn(warning);
+  const ciEnv = ciEnvFor(config.ciEnv, ci.GITLAB ? 'gitlab' : ci.GITHUB_ACTIONS ? 'github' : undefined, werfArgs);
+  reporter.debug(ciEnv.note);
 
   // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
   const sameHost = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
@@ -174,16 +160,8 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
       rootless: prepared.rootlessDaemon,
       product: prepared.info?.product,
     }),
-    targets: [...loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image), ...kube.targets],
+    targets: [...loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image), ...handed.loopback],
   });
-  const proxies = proxyEnv({
-    env: ctx.env,
-    proxies: (prepared.dockerSetup.config.proxies ?? {}) as Record<string, ProxyConfig>,
-    engineHost: engine?.endpoint.url ?? DEFAULT_SOCKET,
-    fixed: config.env.set,
-    configFile: prepared.dockerSetup.configFile,
-  });
-  for (const note of proxies.notes) reporter.debug(note);
   for (const note of network.notes) reporter.info(note);
   for (const warning of network.warnings) reporter.warn(warning);
 
@@ -195,26 +173,26 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     plan({
       mode,
       image,
-      werfArgs: kube.werfArgs,
+      werfArgs: handed.werfArgs ?? werfArgs,
       project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
       hostOs,
       config,
       facts: prepared.security,
       hostEnv,
       tty,
-      readOnlyFiles: forwarded.sockets,
-      extraEnv: { ...SAFE_DIRECTORY_ENV, ...translated.set, ...proxies.set, ...forwarded.extraEnv },
-      dropEnv: [...translated.drop, ...forwarded.drop],
+      readOnlyFiles: handed.mounts,
+      extraEnv: { ...SAFE_DIRECTORY_ENV, ...handed.env },
+      dropEnv: handed.dropEnv,
       ciEnv: ciEnv.ci,
       dockerSocket,
       network,
-      files: [...forwarded.files, ...(auths?.file ? [auths.file] : []), ...(kube.file ? [kube.file] : []), ...knownHosts.files, ...subIdFiles(adapted)],
+      files: [...handed.files, ...subIdFiles(adapted)],
     });
   const idRangeNote =
     idRangeFact.value === undefined
       ? `id range: unknown ${idRangeFact.detail}`
       : `id range: ${idRangeFact.value.enough ? 'enough' : 'too small'} [${idRangeFact.source ?? 'unknown'}] ${idRangeFact.detail}`;
-  return { firstMode, planFor, notes: [delivery.line, ...credentialNotes, ...forwarded.notes, ...network.notes, ...proxies.notes, idRangeNote], assumed };
+  return { firstMode, planFor, notes: [delivery.line, ...handed.notes, ciEnv.note, ...network.notes, idRangeNote], assumed };
 }
 
 /** --dry-run: the plan and an equivalent docker run on stdout; nothing is pulled, created or started. */

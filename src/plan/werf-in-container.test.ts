@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
-import { isGroup11Image, refuseWhatCannotWork, translateHostPaths, werfCommand } from './werf-in-container.js';
+import { dockerConfigVars, isGroup11Image, kubeconfigVars, refuseWhatCannotWork, werfCommand, werfPathVars, type EnvTranslation } from './werf-in-container.js';
+
+/** The three host-path translations together, as the host readers apply them. */
+function translateHostPaths(input: { env: Record<string, string>; dockerConfigDir?: string; kubeconfig?: string }): EnvTranslation {
+  const parts = [werfPathVars(input.env), dockerConfigVars(input.env, input.dockerConfigDir), kubeconfigVars(input.env, input.kubeconfig)];
+  return { drop: parts.flatMap((p) => p.drop), set: Object.assign({}, ...parts.map((p) => p.set)) as Record<string, string>, notes: parts.flatMap((p) => p.notes) };
+}
 
 const refuse = (werfArgs: string[], env: Record<string, string> = {}, image = 'ghcr.io/werf/werf:2-stable', mountDockerSocket = false) => {
   try {

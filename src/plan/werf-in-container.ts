@@ -82,46 +82,51 @@ export interface EnvTranslation {
   notes: string[];
 }
 
-export interface TranslationInput {
-  env: Env;
-  /** The directory of the config.json handed to werf, if any. */
-  dockerConfigDir?: string;
-  /** The kubeconfig handed to werf, if any. */
-  kubeconfig?: string;
-}
-
 const DOCKER_CONFIG_VARS = ['WERF_DOCKER_CONFIG', 'DOCKER_CONFIG'] as const;
 /** Every way werf and kubectl are told where a kubeconfig is (werf's cmd/werf/common kube options). */
 const KUBECONFIG_VARS = ['WERF_KUBE_CONFIG', 'WERF_KUBECONFIG', 'KUBECONFIG', 'WERF_KUBE_CONFIG_BASE64', 'KUBECONFIG_BASE64'] as const;
 
-/** Host paths werf would not find in its container: each dropped or pointed at the file handed in. */
-export function translateHostPaths(input: TranslationInput): EnvTranslation {
-  const out: EnvTranslation = { drop: [], set: {}, notes: [] };
-  const { env } = input;
+const noTranslation = (): EnvTranslation => ({ drop: [], set: {}, notes: [] });
+
+/** werf's own home and temporary dir are host paths werf would not find in its container: dropped (it uses the werf-run volumes). */
+export function werfPathVars(env: Env): EnvTranslation {
+  const out = noTranslation();
   for (const name of ['WERF_HOME', 'WERF_TMP_DIR']) {
     if (env[name] === undefined) continue;
     out.drop.push(name);
     out.notes.push(`${name}=${env[name]} not passed: in the container werf keeps its home and temporary files in the werf-run volumes`);
   }
+  return out;
+}
+
+/** WERF_DOCKER_CONFIG and DOCKER_CONFIG: pointed at the directory of the config.json handed in, else dropped. */
+export function dockerConfigVars(env: Env, dockerConfigDir: string | undefined): EnvTranslation {
+  const out = noTranslation();
   for (const name of DOCKER_CONFIG_VARS) {
     if (env[name] === undefined) continue;
-    if (input.dockerConfigDir) {
-      out.set[name] = input.dockerConfigDir;
-      out.notes.push(`${name}=${env[name]} becomes ${input.dockerConfigDir}, where werf-run hands in the registry credentials`);
+    if (dockerConfigDir) {
+      out.set[name] = dockerConfigDir;
+      out.notes.push(`${name}=${env[name]} becomes ${dockerConfigDir}, where werf-run hands in the registry credentials`);
     } else {
       out.drop.push(name);
       out.notes.push(`${name}=${env[name]} not passed: a host path, and no registry credentials are handed in`);
     }
   }
+  return out;
+}
+
+/** The kubeconfig variables: pointed at the flattened kubeconfig handed in (base64 ones dropped), else dropped. */
+export function kubeconfigVars(env: Env, kubeconfig: string | undefined): EnvTranslation {
+  const out = noTranslation();
   for (const name of KUBECONFIG_VARS) {
     if (env[name] === undefined) continue;
     const base64 = name.endsWith('_BASE64');
-    if (input.kubeconfig && !base64) {
-      out.set[name] = input.kubeconfig;
-      out.notes.push(`${name}=${env[name]} becomes ${input.kubeconfig}, the flattened kubeconfig werf-run hands in`);
+    if (kubeconfig && !base64) {
+      out.set[name] = kubeconfig;
+      out.notes.push(`${name}=${env[name]} becomes ${kubeconfig}, the flattened kubeconfig werf-run hands in`);
     } else {
       out.drop.push(name);
-      out.notes.push(`${name} not passed: ${input.kubeconfig ? `its kubeconfig is handed in as ${input.kubeconfig}` : 'no kubeconfig is handed in'}`);
+      out.notes.push(`${name} not passed: ${kubeconfig ? `its kubeconfig is handed in as ${kubeconfig}` : 'no kubeconfig is handed in'}`);
     }
   }
   return out;

@@ -2,7 +2,7 @@
 import { WerfRunError, errorMessage } from '../errors.js';
 import type { Engine, ImageDetails, RegistryAuth } from '../engine/port.js';
 import type { Reporter } from '../reporter.js';
-import { registryHost } from './auth.js';
+import { registryHost } from '../plan/reference.js';
 import { classifyPullError, pullRemedy } from './pull-errors.js';
 import { PullTracker } from './pull-progress.js';
 

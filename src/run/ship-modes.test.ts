@@ -1,7 +1,7 @@
 /**
  * The shipping call site with a Windows host simulated: the modes stat gives
  * (here, on Linux, real ones) are replaced by what modeFor says, as
- * cli/project-step.ts passes it from git's index on Windows. The engine is
+ * host/project-step.ts passes it from git's index on Windows. The engine is
  * the one fake (only its archive calls are used); the files are real.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

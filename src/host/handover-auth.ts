@@ -11,7 +11,8 @@
 import type { DockerAuthEntry, DockerConfigFile } from '../engine/docker-config.js';
 import type { RegistryAuth } from '../engine/port.js';
 import { REPO_FLAGS, REPO_VARIABLES } from '../plan/network.js';
-import { findCredentials, normalizeRegistry, registryHost, serverAddress, type HelperRunner } from './auth.js';
+import { findCredentials, type HelperRunner } from './auth.js';
+import { normalizeRegistry, registryHost, serverAddress } from '../plan/reference.js';
 
 export interface AuthSource {
   config: DockerConfigFile;

@@ -101,8 +101,8 @@ export function forwardHostFiles(input: ForwardInput): Forwarded {
   const out: Forwarded = { files: [], sockets: [], extraEnv: {}, drop: [], notes: [], warnings: [] };
   const { env, probe } = input;
 
-  // Registry credentials and kubeconfigs are not copied as they are: cli/registry-auths.ts and
-  // cli/kube-access.ts hand werf a generated config.json and one flattened kubeconfig.
+  // Registry credentials and kubeconfigs are not copied as they are: host/registry-auths.ts and
+  // host/kube-access.ts hand werf a generated config.json and one flattened kubeconfig.
 
   // WERF_SSH_KEY_<NAME>=<host path> (werf's --ssh-key defaults, cmd/werf/common/common.go): each key copied in.
   for (const [name, value] of Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1))) {

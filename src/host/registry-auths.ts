@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import type { InjectedFile } from '../plan/files.js';
-import { listCredentialHelper, runCredentialHelper } from '../run/cred-helper.js';
-import { authsConfigJson, registriesInRun, resolveHandover } from '../run/handover-auth.js';
+import { listCredentialHelper, runCredentialHelper } from './cred-helper.js';
+import { authsConfigJson, registriesInRun, resolveHandover } from './handover-auth.js';
 import { authSources, type DockerSetup } from './docker-setup.js';
 
 export interface RegistryAuthsForWerf {

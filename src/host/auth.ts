@@ -9,34 +9,7 @@
 import { WerfRunError } from '../errors.js';
 import type { DockerAuthEntry, DockerConfigFile } from '../engine/docker-config.js';
 import type { RegistryAuth } from '../engine/port.js';
-
-const DOCKER_HUB = 'docker.io';
-/** The key the docker CLI stores Docker Hub credentials under, and sends as serveraddress. */
-const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
-const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
-
-/** The registry host of an image reference, "docker.io" for Docker Hub names (like the docker CLI). */
-export function registryHost(reference: string): string {
-  const name = reference.split('@')[0] ?? reference;
-  const slash = name.indexOf('/');
-  if (slash < 0) return DOCKER_HUB;
-  const first = name.slice(0, slash);
-  if (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase()) {
-    return normalizeRegistry(first);
-  }
-  return DOCKER_HUB;
-}
-
-/** "https://index.docker.io/v1/" -> "docker.io"; "http://reg:5000/v2/" -> "reg:5000". */
-export function normalizeRegistry(key: string): string {
-  const host = key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
-  return HUB_ALIASES.has(host) ? DOCKER_HUB : host;
-}
-
-/** The address a credential helper and the engine expect for a registry. */
-export function serverAddress(host: string): string {
-  return host === DOCKER_HUB ? DOCKER_HUB_SERVER : host;
-}
+import { normalizeRegistry, registryHost, serverAddress } from '../plan/reference.js';
 
 function findKey<T>(record: Record<string, T>, host: string): [string, T] | undefined {
   return Object.entries(record).find(([key]) => normalizeRegistry(key) === host);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDockerConfig } from '../engine/docker-config.js';
-import { lookupAuth, normalizeRegistry, registryHost, resolveAuth, type HelperRunner } from './auth.js';
+import { lookupAuth, resolveAuth, type HelperRunner } from './auth.js';
+import { normalizeRegistry, registryHost } from '../plan/reference.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const cfg = (o: unknown) => parseDockerConfig(JSON.stringify(o), 'config.json');

@@ -9,9 +9,9 @@ import { readTextIfExists } from '../files.js';
 import { dockerConfigDir, parseDockerConfig, readDockerConfig, type DockerConfigFile } from '../engine/docker-config.js';
 import type { DiscoveryFacts } from '../engine/candidates.js';
 import { localContextStore } from '../engine/local-store.js';
-import { resolveAuth } from '../run/auth.js';
-import { runCredentialHelper } from '../run/cred-helper.js';
-import type { AuthSource } from '../run/handover-auth.js';
+import { resolveAuth } from './auth.js';
+import { runCredentialHelper } from './cred-helper.js';
+import type { AuthSource } from './handover-auth.js';
 import type { AuthProvider } from '../run/pull.js';
 
 export interface DockerSetup {

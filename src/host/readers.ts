@@ -1,0 +1,116 @@
+/**
+ * The ordered list of what werf-run reads on the caller's machine for werf,
+ * each as a Handover (host/handover.ts). A later reader's variable wins, and
+ * a reader sees werf's arguments as the ones before it left them.
+ * To hand werf one more thing from the host: write its reader (a function of
+ * HostInput, no globals) and add one line to HOST_READERS.
+ */
+import type { Config } from '../config/schema.js';
+import type { ImageUser } from '../plan/contract.js';
+import type { LaptopProduct } from '../plan/laptop.js';
+import { proxyEnv, type ProxyConfig } from '../plan/proxies.js';
+import { dockerConfigVars, kubeconfigVars, werfPathVars, type EnvTranslation } from '../plan/werf-in-container.js';
+import { readBytes, readIfExists } from '../files.js';
+import type { DockerSetup } from './docker-setup.js';
+import { handover, readHost, type Handover, type HostReader } from './handover.js';
+import { forwardHostFiles, imageIds, knownHostsFiles, probeFile } from './host-files.js';
+import { kubeAccessForWerf } from './kube-access.js';
+import { registryAuthsForWerf } from './registry-auths.js';
+
+export interface HostInput {
+  /** The caller's environment, whole. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The caller's environment less werf-run's own variables (what werf could be given). */
+  hostEnv: Readonly<Record<string, string | undefined>>;
+  /** The caller's home directory on this machine. */
+  hostHome: string;
+  cwd: string;
+  /** This machine's platform (the CLI context's). */
+  platform: string;
+  werfArgs: readonly string[];
+  config: Config;
+  /** The werf image reference. */
+  image: string;
+  /** The image user werf runs as. */
+  user: ImageUser;
+  dockerSetup: DockerSetup;
+  engine: {
+    /** The engine's host is this machine (a local socket): a socket here can be bind-mounted. */
+    local: boolean;
+    url: string | undefined;
+    /** The docker CLI's name for the engine's endpoint (proxies are keyed by it). */
+    dockerHost: string;
+    /** The desktop product running the engine in a VM (plan/laptop.ts): how the ssh agent gets in. */
+    product?: LaptopProduct;
+  };
+}
+
+const fromTranslation = (t: EnvTranslation): Handover => handover({ env: t.set, dropEnv: t.drop, notes: t.notes });
+
+/** ~/.ssh/known_hosts, so git over ssh can check host keys (with the ssh agent forwarded). */
+const knownHosts: HostReader<HostInput> = (input) => {
+  if (!input.config.forward.sshAgent) return handover();
+  const found = knownHostsFiles({ hostHome: input.hostHome, home: input.user.home, read: readIfExists });
+  return handover(found);
+};
+
+/** Registry credentials: helpers run here, werf gets plain auths (never written to this host's disk). */
+const registryAuths: HostReader<HostInput> = async (input) => {
+  if (!input.config.forward.dockerConfig) return fromTranslation(dockerConfigVars(input.hostEnv, undefined));
+  const auths = await registryAuthsForWerf({ setup: input.dockerSetup, env: input.env, werfArgs: input.werfArgs, image: input.image, home: input.user.home });
+  const vars = dockerConfigVars(input.hostEnv, auths.file ? auths.dir : undefined);
+  return handover({ files: auths.file ? [auths.file] : [], env: vars.set, dropEnv: vars.drop, notes: [...auths.notes, ...vars.notes] });
+};
+
+/** The kubeconfig werf would read here, flattened and handed in; werf's --kube-config names it. */
+const kubeconfig: HostReader<HostInput> = async (input) => {
+  if (!input.config.forward.kubeConfig) return fromTranslation(kubeconfigVars(input.hostEnv, undefined));
+  const kube = await kubeAccessForWerf({ env: input.env, hostHome: input.hostHome, werfArgs: input.werfArgs, home: input.user.home, cwd: input.cwd });
+  const vars = kubeconfigVars(input.hostEnv, kube.file?.path);
+  return handover({
+    files: kube.file ? [kube.file] : [],
+    env: vars.set,
+    dropEnv: vars.drop,
+    werfArgs: kube.werfArgs,
+    loopback: kube.targets,
+    notes: [...kube.notes, ...vars.notes],
+  });
+};
+
+/** WERF_HOME and WERF_TMP_DIR name host paths: werf uses the werf-run volumes instead. */
+const werfPaths: HostReader<HostInput> = (input) => fromTranslation(werfPathVars(input.hostEnv));
+
+/** The ssh agent and the files named by WERF_SSH_KEY* and friends (host/host-files.ts). */
+const forwardedFiles: HostReader<HostInput> = (input) => {
+  const forwarded = forwardHostFiles({
+    env: input.env,
+    hostHome: input.hostHome,
+    forward: input.config.forward,
+    image: { home: input.user.home, ...imageIds(input.user.user) },
+    probe: probeFile,
+    readBytes,
+    engineLocal: input.engine.local,
+    engineUrl: input.engine.url,
+    product: input.engine.product,
+    platform: input.platform,
+  });
+  return handover({ files: forwarded.files, mounts: forwarded.sockets, env: forwarded.extraEnv, dropEnv: forwarded.drop, notes: forwarded.notes, warnings: forwarded.warnings });
+};
+
+/** Proxies from the environment and the docker CLI's `proxies` (which the Engine API does not apply). */
+const proxies: HostReader<HostInput> = (input) => {
+  const found = proxyEnv({
+    env: input.env,
+    proxies: (input.dockerSetup.config.proxies ?? {}) as Record<string, ProxyConfig>,
+    engineHost: input.engine.dockerHost,
+    fixed: input.config.env.set,
+    configFile: input.dockerSetup.configFile,
+  });
+  return handover({ env: found.set, notes: found.notes });
+};
+
+/** In order: a later reader's variable wins (proxies over translations, the forwarded files' over both). */
+const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, kubeconfig, werfPaths, proxies, forwardedFiles];
+
+/** Everything werf gets from this machine, merged. */
+export const readHostForWerf = (input: HostInput): Promise<Handover> => readHost(HOST_READERS, input);
