@@ -62,8 +62,10 @@ export async function askGit(cwd: string, hp: HostPaths = hostPaths('posix')): P
   });
   const [root, gitDir, commonDir] = (answer ?? '').split('\n');
   if (!root || !gitDir || !commonDir) return { root: hp.normalize(cwd), isGit: false, gitDirs: [] };
-  // git for Windows prints C:/x: one spelling with the walk's C:\x (plan/host-path.ts).
-  return { root: hp.normalize(root), isGit: true, gitDirs: gitDirsToMount(hp.normalize(root), gitDir, commonDir, hp) };
+  // git for Windows prints C:/x, in the case the directory was typed: the real path's case
+  // (the walk's, realpath) and one spelling (plan/host-path.ts) give one container path per checkout.
+  const [realRoot, realGitDir, realCommonDir] = await Promise.all([root, gitDir, commonDir].map((p) => realpath(p).catch(() => p)));
+  return { root: hp.normalize(realRoot!), isGit: true, gitDirs: gitDirsToMount(hp.normalize(realRoot!), realGitDir!, realCommonDir!, hp) };
 }
 
 async function statOf(file: string) {
