@@ -57,7 +57,8 @@ const alive = (pid: number): boolean => {
 };
 const target = { host: 'build.example', username: 'ci' };
 
-describe('the ssh transport', () => {
+// A fake ssh as a shebang script over unix sockets (ControlMaster): a POSIX transport; Windows has neither.
+describe.skipIf(process.platform === 'win32')('the ssh transport', () => {
   it('one master, a session per connection, and destroy() leaves no process and no control dir', async () => {
     const program = fakeSsh('ok', serving, answering);
     const agent = new SshHttpAgent(target, { agentSocket: undefined, multiplex: true, program });
