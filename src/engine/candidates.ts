@@ -66,9 +66,11 @@ function tlsFromEnv(env: DiscoveryFacts['env']): { verify: boolean } | undefined
  * (cli/command/cli.go resolveDefaultDockerEndpoint, cli/flags/options.go):
  * the host normalised by opts.ParseHost (an empty one is the default socket,
  * or tcp://localhost:2376 with TLS on); TLS only when a TLS variable is set
- * (DOCKER_CERT_PATH alone means nothing) and only for tcp (a socket takes no
- * TLS); ca.pem is required, cert.pem and key.pem are used only when they
- * exist (a CA-only directory is server-only TLS).
+ * (DOCKER_CERT_PATH alone means nothing); ca.pem is required, cert.pem and
+ * key.pem are used only when they exist (a CA-only directory is server-only
+ * TLS). docker reads the files even for a socket, which takes no TLS, and
+ * fails when ca.pem is missing (seen with docker 28.2: "unable to resolve
+ * docker endpoint: open .../ca.pem"), so the files go with every scheme.
  */
 function dockerHostEndpoint(value: string, source: string, facts: DiscoveryFacts): Endpoint {
   const tls = tlsFromEnv(facts.env);
@@ -79,7 +81,7 @@ function dockerHostEndpoint(value: string, source: string, facts: DiscoveryFacts
     if (!(error instanceof DockerHostError)) throw error;
     throw new UsageError(`${source} = ${JSON.stringify(value)} is not a Docker host: ${error.message} (the docker CLI refuses it the same way)`, ENDPOINT_FORMS, error);
   }
-  if (!tls || !url.startsWith('tcp://')) return { url, source };
+  if (!tls) return { url, source };
   const certDir = facts.env.DOCKER_CERT_PATH || facts.store.configDir;
   const optional = (file: string): string | undefined => (facts.store.exists(file) ? file : undefined);
   return {

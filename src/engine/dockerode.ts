@@ -147,6 +147,8 @@ export function modemFields(endpoint: Endpoint): ModemFields & { basePath: strin
   };
   const none: ModemFields = Object.fromEntries(MODEM_FIELDS.map((f) => [f, undefined])) as ModemFields;
   const base = { ...none, headers: {}, sshOptions: {}, protocol: 'http', basePath: '' };
+  // The docker CLI reads its default context's TLS files even for a socket or ssh, which take no TLS, and fails without ca.pem.
+  if (tls && target.kind !== 'tcp') [tls.caFile, tls.certFile, tls.keyFile].forEach(readTls);
   switch (target.kind) {
     case 'socket':
       // A unix socket (relative paths stay relative, as for docker) or a named pipe (//./pipe/name).
