@@ -21,11 +21,11 @@ export type HostPlatform = 'windows' | 'posix';
 
 export const platformOf = (platform: NodeJS.Platform): HostPlatform => (platform === 'win32' ? 'windows' : 'posix');
 
-export const DEFAULT_UNIX_SOCKET = '/var/run/docker.sock';
-export const DEFAULT_NAMED_PIPE = '//./pipe/docker_engine';
+const DEFAULT_UNIX_SOCKET = '/var/run/docker.sock';
+const DEFAULT_NAMED_PIPE = '//./pipe/docker_engine';
 
 /** opts/hosts_unix.go, opts/hosts_windows.go: defaultHost and defaultHTTPHost. */
-export function defaultHost(platform: HostPlatform): string {
+function defaultHost(platform: HostPlatform): string {
   return platform === 'windows' ? `npipe://${DEFAULT_NAMED_PIPE}` : `unix://${DEFAULT_UNIX_SOCKET}`;
 }
 const defaultHttpHost = (platform: HostPlatform): string => (platform === 'windows' ? '127.0.0.1' : 'localhost');
