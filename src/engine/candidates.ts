@@ -8,9 +8,12 @@
  *
  * Like the docker CLI, an explicit choice (engine.host/--host,
  * engine.context/--context, DOCKER_HOST, DOCKER_CONTEXT, the current context in
- * config.json) is the only candidate: when it fails, werf-run does not fall
- * through to other sockets. Only with nothing chosen are the well-known
- * sockets of Docker, rootless Docker, Docker Desktop, Podman and Colima tried.
+ * config.json, or a TLS variable alone, which makes docker's default
+ * tcp://localhost:2376) is the only candidate: when it fails, werf-run does
+ * not fall through to other sockets. Only with nothing chosen are the
+ * well-known engines of this platform tried (wellKnownSockets): the docker
+ * CLI would try its default socket only; werf-run's wider search is a
+ * deliberate difference (docker-cli-tables.test.ts says so in its row).
  */
 import path from 'node:path';
 import { UsageError } from '../errors.js';
