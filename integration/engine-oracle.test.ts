@@ -160,13 +160,15 @@ describe('werf-run reaches the engine the docker CLI reaches, for every way of c
         { flag: ['--host', MAIN], DOCKER_HOST: `tcp://127.0.0.1:${deadPort}` },
         { flag: ['--context', 'ctx-second'], DOCKER_HOST: `tcp://127.0.0.1:${deadPort}`, tls: { DOCKER_TLS_VERIFY: '1' } },
         { flag: ['--host', MAIN], DOCKER_CONTEXT: 'ctx-second' },
+        // docker-modem's own ssh (not in werf-run's bundle) once took over from a DOCKER_HOST=ssh:// left in the environment.
+        { flag: ['--context', 'ctx-second'], DOCKER_HOST: `ssh://nobody@127.0.0.1:${deadPort}` },
       ];
       // A CA-only directory (server-only TLS) is read as docker reads it; the plain engine then fails the handshake in both.
       const tls = await makeTlsFiles(mkdtempSync(path.join(certs, 'ca-')));
       writeFileSync(path.join(certs, 'ca.pem'), readFileSync(tls.caFile));
       const outcomes: string[] = [];
       for (const combo of combos) outcomes.push(await compare(combo));
-      expect(outcomes).toEqual([roots.second, 'both fail', 'both fail', roots.second, 'both fail', roots.main, 'both fail', roots.main, roots.second, roots.main]);
+      expect(outcomes).toEqual([roots.second, 'both fail', 'both fail', roots.second, 'both fail', roots.main, 'both fail', roots.main, roots.second, roots.main, roots.second]);
     } finally {
       rmSync(certs, { recursive: true, force: true });
     }
