@@ -2,7 +2,7 @@
  * Engine discovery on the platforms this machine cannot run: SIMULATED. The
  * platform, home, environment and directory listings are injected facts; no
  * Windows or macOS engine answered any of this. Each row says what that
- * platform's product documents (see docs/engines.md#laptops-macos-and-windows):
+ * platform's product documents (see docs/engines.md#engines-per-platform):
  * - Docker Desktop: npipe:////./pipe/docker_engine and, for its Linux engine
  *   (context desktop-linux), npipe:////./pipe/dockerDesktopLinuxEngine on
  *   Windows; ~/.docker/run/docker.sock on macOS;
