@@ -117,7 +117,8 @@ describe('werf-run reaches the engine the docker CLI reaches, for every way of c
 
   // Every precedence combination: a flag (or none), DOCKER_HOST, DOCKER_CONTEXT, currentContext.
   const flags: (Combo['flag'] | undefined)[] = [undefined, ['--host', 'HOST_MAIN'], ['--host', 'HOST_SECOND_TCP'], ['--context', 'ctx-second'], ['--context', 'ctx-main']];
-  const hosts = [undefined, 'HOST_SECOND', 'HOST_MAIN'];
+  // DOCKER_HOST over tcp: what docker-modem's own defaults once put above a unix socket werf-run chose.
+  const hosts = [undefined, 'HOST_SECOND_TCP', 'HOST_MAIN'];
   const contexts = [undefined, 'ctx-main', 'ctx-second-tcp'];
   const currents = [undefined, 'ctx-second'];
 
