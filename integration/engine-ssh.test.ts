@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './engines.js';
+import { freePort, startSecondDockerd } from './engines.js';
 import { makeKey, startSshd, type StartedSshd } from './sshd.js';
 import { runWerfRun, werfProject } from './support.js';
 
@@ -252,4 +252,35 @@ describe('a Docker Engine over ssh://', () => {
     expect(result.stdout).toContain('test-rig stand-in for werf');
     expect(existsSync(config)).toBe(true);
   });
+
+  it('ssh://host/path reaches the engine at that path on the remote host (docker --host=unix://<path> system dial-stdio), as the docker CLI does', async () => {
+    const second = await startSecondDockerd();
+    try {
+      const socketPath = second.socketUrl.replace(/^unix:\/\//, '');
+      const url = `${sshd.url}${socketPath}`;
+      const c = client('path', { knownHosts: `${sshd.knownHostsLine}\n` });
+      const oracle = await execa('docker', ['-H', url, 'info', '--format', '{{.DockerRootDir}}'], {
+        env: { ...c, SSH_AUTH_SOCK: sshd.agentSocket, DOCKER_CONFIG: path.join(dir, 'no-docker-config') },
+        reject: false,
+      });
+      expect(oracle.exitCode, oracle.stderr).toBe(0);
+      expect(oracle.stdout.trim()).toBe(path.join(second.dir, 'data'));
+      // A loaded machine (other sessions' suites) can take seconds for the ssh handshake: the ping may wait.
+      const result = await runWerfRun(['--verbose', '--dry-run', 'version'], { cwd: project.dir, env: env({ ...c, DOCKER_HOST: url, SSH_AUTH_SOCK: sshd.agentSocket, WERF_RUN_ENGINE_TIMEOUT_MS: '30000' }) });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`engine: ${url} (from DOCKER_HOST)`);
+      // The daemon's own /info: the second engine's root dir, not the rig's (which dial-stdio without the path reaches).
+      expect(result.stderr).toContain(`, root ${oracle.stdout.trim()}`);
+      expect(await leftovers(sshd.port)).toEqual([]);
+
+      // A path where no engine listens: the remote command's failure, naming the path.
+      const missing = `${sshd.url}${path.join(second.dir, 'nothing.sock')}`;
+      const failed = await runWerfRun(['version'], { cwd: project.dir, env: env({ ...c, DOCKER_HOST: missing, SSH_AUTH_SOCK: sshd.agentSocket, WERF_RUN_ENGINE_TIMEOUT_MS: '30000' }) });
+      expect(failed.exitCode).toBe(125);
+      expect(failed.stderr).toContain(`\`docker --host=unix://${path.join(second.dir, 'nothing.sock')} system dial-stdio\` failed`);
+      expect(failed.stderr).toContain(`docker --host=unix://${path.join(second.dir, 'nothing.sock')} version`);
+    } finally {
+      await second.stop();
+    }
+  }, 180_000);
 });

@@ -3,7 +3,7 @@
  * test's own, certificates from a throwaway CA): reached the docker CLI's ways,
  * DOCKER_TLS_VERIFY + DOCKER_CERT_PATH and a context with TLS material.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,4 +77,26 @@ describe('a TLS-protected Docker Engine', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain(`engine: ${engine.tcpUrl} (from docker context "wr-tls" (DOCKER_CONTEXT))`);
   });
+
+  it('server-only TLS: a CA-only DOCKER_CERT_PATH reaches a dockerd --tls engine, as the docker CLI does (cert.pem and key.pem missing are dropped)', async () => {
+    const serverOnly = await startSecondDockerd({ tls, serverOnlyTls: true });
+    const caOnly = path.join(dir, 'ca-only');
+    try {
+      mkdirSync(caOnly);
+      copyFileSync(path.join(tls.clientDir, 'ca.pem'), path.join(caOnly, 'ca.pem'));
+      const over = { DOCKER_HOST: serverOnly.tcpUrl, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: caOnly };
+      const oracle = await execa('docker', ['info', '--format', '{{.DockerRootDir}}'], { env: { ...over, DOCKER_CONFIG: path.join(dir, 'no-docker-config'), DOCKER_CONTEXT: undefined }, reject: false });
+      expect(oracle.exitCode, oracle.stderr).toBe(0);
+      expect(oracle.stdout.trim()).toBe(path.join(serverOnly.dir, 'data'));
+      const result = await probe(over);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`, root ${oracle.stdout.trim()}`);
+      // DOCKER_CERT_PATH alone (no TLS variable) means nothing to docker: plain HTTP, which the TLS engine refuses.
+      const plain = await run({ DOCKER_HOST: serverOnly.tcpUrl, DOCKER_CERT_PATH: caOnly });
+      expect(plain.exitCode).toBe(125);
+      expect(plain.stderr).toContain('the engine speaks TLS but werf-run was not told to');
+    } finally {
+      await serverOnly.stop();
+    }
+  }, 180_000);
 });

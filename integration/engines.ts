@@ -106,6 +106,8 @@ export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
 
 export interface SecondDockerdOptions {
   tls?: TlsFiles;
+  /** With tls: TLS on tcp without asking clients for a certificate (dockerd --tls, no --tlsverify): server-only TLS. */
+  serverOnlyTls?: boolean;
   /** Listen on this unix socket instead of one in the engine's temp dir (e.g. a well-known path under a test HOME). */
   socketPath?: string;
 }
@@ -139,7 +141,8 @@ export async function startSecondDockerd(options: SecondDockerdOptions = {}): Pr
         '-H', `tcp://127.0.0.1:${port}`,
         '--bridge=none',
         '--iptables=false',
-        ...(options.tls ? ['--tlsverify', '--tlscacert', options.tls.caFile, '--tlscert', options.tls.serverCert, '--tlskey', options.tls.serverKey] : []),
+        ...(options.tls && options.serverOnlyTls ? ['--tls', '--tlsverify=false', '--tlscacert', options.tls.caFile, '--tlscert', options.tls.serverCert, '--tlskey', options.tls.serverKey] : []),
+        ...(options.tls && !options.serverOnlyTls ? ['--tlsverify', '--tlscacert', options.tls.caFile, '--tlscert', options.tls.serverCert, '--tlskey', options.tls.serverKey] : []),
       ],
       { stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')] },
     );

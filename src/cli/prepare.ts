@@ -247,7 +247,7 @@ async function connectEngine(
       reporter.debug(`engine: ${engine.endpoint.url} (from ${engine.endpoint.source})`);
       answered(engine);
       const info = await engine.info();
-      reporter.debug(`engine: ${info.product} ${info.serverVersion} (API ${info.apiVersion}), kernel ${info.kernelVersion}, storage ${info.storageDriver}`);
+      reporter.debug(`engine: ${info.product} ${info.serverVersion} (API ${info.apiVersion}), kernel ${info.kernelVersion}, storage ${info.storageDriver}, root ${info.dockerRootDir}`);
       return { engine, info };
     } catch (error) {
       if (may.engine === 'required' || (may.engine === 'optional' && error instanceof UsageError)) throw error;

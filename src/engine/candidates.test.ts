@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { candidateEndpoints, wellKnownSockets, type DiscoveryFacts } from './candidates.js';
 import { contextMetaFile, contextTlsDir, type ContextStoreAccess } from './context-store.js';
 
-function store(contexts: Record<string, { host: string; tls?: boolean; skipVerify?: boolean }> = {}): ContextStoreAccess {
-  const files = new Map<string, string>();
+function store(contexts: Record<string, { host: string; tls?: boolean; skipVerify?: boolean }> = {}, otherFiles: string[] = ['/certs/ca.pem', '/certs/cert.pem', '/certs/key.pem']): ContextStoreAccess {
+  const files = new Map<string, string>(otherFiles.map((f) => [f, 'x']));
   for (const [name, c] of Object.entries(contexts)) {
     files.set(contextMetaFile('/cfg', name), JSON.stringify({ Name: name, Endpoints: { docker: { Host: c.host, SkipTLSVerify: Boolean(c.skipVerify) } } }));
     if (c.tls) for (const f of ['ca.pem', 'cert.pem', 'key.pem']) files.set(`${contextTlsDir('/cfg', name)}/${f}`, 'x');
@@ -11,7 +11,7 @@ function store(contexts: Record<string, { host: string; tls?: boolean; skipVerif
   return { configDir: '/cfg', readText: (f) => files.get(f), exists: (f) => files.has(f), listNames: () => Object.keys(contexts) };
 }
 
-const facts = (over: Partial<DiscoveryFacts> = {}): DiscoveryFacts => ({ env: {}, home: '/home/u', store: store(), ...over });
+const facts = (over: Partial<DiscoveryFacts> = {}): DiscoveryFacts => ({ env: {}, home: '/home/u', store: store(), platform: 'linux', ...over });
 const urls = (f: DiscoveryFacts) => candidateEndpoints(f).endpoints.map((e) => e.url);
 
 describe('candidateEndpoints', () => {
@@ -23,16 +23,17 @@ describe('candidateEndpoints', () => {
       'unix:///run/user/1000/docker.sock',
       'unix:///home/u/.docker/run/docker.sock',
       'unix:///home/u/.docker/desktop/docker.sock',
-      'unix:///run/user/1000/podman/podman.sock',
-      'unix:///run/podman/podman.sock',
+      'unix:///home/u/.rd/docker.sock',
       'unix:///home/u/.colima/default/docker.sock',
       'unix:///home/u/.colima/docker.sock',
+      'unix:///run/user/1000/podman/podman.sock',
+      'unix:///run/podman/podman.sock',
     ]);
   });
 
   it('leaves out the $XDG_RUNTIME_DIR sockets when it is unset', () => {
-    expect(wellKnownSockets({}, '/h').map((e) => e.url)).not.toContain('unix:///docker.sock');
-    expect(wellKnownSockets({}, '/h')).toHaveLength(6);
+    expect(wellKnownSockets({ env: {}, home: '/h', platform: 'linux' }).map((e) => e.url)).not.toContain('unix:///docker.sock');
+    expect(wellKnownSockets({ env: {}, home: '/h', platform: 'linux' })).toHaveLength(7);
   });
 
   // The docker CLI's precedence: --host, --context, DOCKER_HOST, DOCKER_CONTEXT, currentContext.

@@ -8,13 +8,17 @@
  *
  * Like the docker CLI, an explicit choice (engine.host/--host,
  * engine.context/--context, DOCKER_HOST, DOCKER_CONTEXT, the current context in
- * config.json) is the only candidate: when it fails, werf-run does not fall
- * through to other sockets. Only with nothing chosen are the well-known
- * sockets of Docker, rootless Docker, Docker Desktop, Podman and Colima tried.
+ * config.json, or a TLS variable alone, which makes docker's default
+ * tcp://localhost:2376) is the only candidate: when it fails, werf-run does
+ * not fall through to other sockets. Only with nothing chosen are the
+ * well-known engines of this platform tried (wellKnownSockets): the docker
+ * CLI would try its default socket only; werf-run's wider search is a
+ * deliberate difference (docker-cli-tables.test.ts says so in its row).
  */
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { resolveContext, type ContextStoreAccess } from './context-store.js';
+import { DockerHostError, ENDPOINT_FORMS, parseDockerHost, platformOf, type HostPlatform } from './docker-host.js';
 import type { Endpoint } from './port.js';
 
 export const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
@@ -31,6 +35,10 @@ export interface DiscoveryFacts {
   /** currentContext of config.json, and the file it was read from. */
   currentContext?: { name: string; file: string };
   store: ContextStoreAccess;
+  /** The OS werf-run runs on (process.platform unless a test says otherwise): Windows has named pipes, macOS its desktop products. */
+  platform?: NodeJS.Platform;
+  /** Names in a directory (empty when it cannot be read): Colima's profiles, Podman machines' sockets. Unset: none are listed. */
+  listDir?: (dir: string) => string[];
 }
 
 export interface Strategy {
@@ -46,31 +54,56 @@ export interface Candidates {
   strategy: Strategy;
 }
 
-/** DOCKER_HOST with DOCKER_TLS_VERIFY / DOCKER_TLS / DOCKER_CERT_PATH, as the docker CLI reads them. */
-function dockerHostEndpoint(value: string, source: string, env: DiscoveryFacts['env'], configDir: string): Endpoint {
-  // Like the docker CLI, a bare host:port means tcp://host:port.
-  const url = value.includes('://') ? value : `tcp://${value}`;
+/** The platform the docker CLI would run on here (win32 reads hosts as Windows' docker does). */
+const platformFacts = (facts: Pick<DiscoveryFacts, 'platform'>): HostPlatform => platformOf(facts.platform ?? process.platform);
+
+/** DOCKER_TLS_VERIFY / DOCKER_TLS as the docker CLI reads them: any non-empty value turns TLS on (cli/flags/options.go). */
+function tlsFromEnv(env: DiscoveryFacts['env']): { verify: boolean } | undefined {
   const verify = Boolean(env.DOCKER_TLS_VERIFY);
-  const tls = verify || Boolean(env.DOCKER_TLS);
-  if (!tls || !/^(tcp|https?):/.test(url)) return { url, source };
-  const certDir = env.DOCKER_CERT_PATH || configDir;
+  return verify || env.DOCKER_TLS ? { verify } : undefined;
+}
+
+/**
+ * A --host / DOCKER_HOST value with DOCKER_TLS_VERIFY / DOCKER_TLS and
+ * DOCKER_CERT_PATH, as the docker CLI's default context reads them
+ * (cli/command/cli.go resolveDefaultDockerEndpoint, cli/flags/options.go):
+ * the host normalised by opts.ParseHost (an empty one is the default socket,
+ * or tcp://localhost:2376 with TLS on); TLS only when a TLS variable is set
+ * (DOCKER_CERT_PATH alone means nothing); ca.pem is required, cert.pem and
+ * key.pem are used only when they exist (a CA-only directory is server-only
+ * TLS). docker reads the files even for a socket, which takes no TLS, and
+ * fails when ca.pem is missing (seen with docker 28.2: "unable to resolve
+ * docker endpoint: open .../ca.pem"), so the files go with every scheme.
+ */
+function dockerHostEndpoint(value: string, source: string, facts: DiscoveryFacts): Endpoint {
+  const tls = tlsFromEnv(facts.env);
+  let url: string;
+  try {
+    url = parseDockerHost(value, tls !== undefined, platformFacts(facts));
+  } catch (error) {
+    if (!(error instanceof DockerHostError)) throw error;
+    throw new UsageError(`${source} = ${JSON.stringify(value)} is not a Docker host: ${error.message} (the docker CLI refuses it the same way)`, ENDPOINT_FORMS, error);
+  }
+  if (!tls) return { url, source };
+  const certDir = facts.env.DOCKER_CERT_PATH || facts.store.configDir;
+  const optional = (file: string): string | undefined => (facts.store.exists(file) ? file : undefined);
   return {
     url,
-    source: `${source} with ${verify ? 'DOCKER_TLS_VERIFY' : 'DOCKER_TLS'} (certificates from ${env.DOCKER_CERT_PATH ? 'DOCKER_CERT_PATH' : 'the docker config dir'} ${certDir})`,
+    source: `${source} with ${tls.verify ? 'DOCKER_TLS_VERIFY' : 'DOCKER_TLS'} (certificates from ${facts.env.DOCKER_CERT_PATH ? 'DOCKER_CERT_PATH' : 'the docker config dir'} ${certDir})`,
     tls: {
       caFile: path.join(certDir, 'ca.pem'),
-      certFile: path.join(certDir, 'cert.pem'),
-      keyFile: path.join(certDir, 'key.pem'),
-      verify,
+      certFile: optional(path.join(certDir, 'cert.pem')),
+      keyFile: optional(path.join(certDir, 'key.pem')),
+      verify: tls.verify,
     },
   };
 }
 
-/** The "default" context: DOCKER_HOST if set, else the platform's default socket. */
+/** The "default" context: --host or DOCKER_HOST if set, else the platform's default (tcp://localhost:2376 with TLS on). */
 function defaultContext(facts: DiscoveryFacts, source: string): Endpoint {
   const host = facts.env.DOCKER_HOST;
-  if (host) return dockerHostEndpoint(host, `docker context "default" (${source}) = DOCKER_HOST`, facts.env, facts.store.configDir);
-  return { url: DEFAULT_SOCKET, source: `docker context "default" (${source})` };
+  if (host) return dockerHostEndpoint(host, `docker context "default" (${source}) = DOCKER_HOST`, facts);
+  return dockerHostEndpoint('', `docker context "default" (${source})`, facts);
 }
 
 /** engine.host/engine.context as the user set it: the flag (--host), the variable, or the config file's key. */
@@ -90,7 +123,7 @@ const STRATEGIES: readonly Strategy[] = [
     // Like `docker -H`: DOCKER_TLS_VERIFY and DOCKER_CERT_PATH apply to it too.
     find: (f) =>
       f.explicitHost
-        ? [dockerHostEndpoint(f.explicitHost, explicitName(f, 'engine.host'), f.env, f.store.configDir)]
+        ? [dockerHostEndpoint(f.explicitHost, explicitName(f, 'engine.host'), f)]
         : undefined,
   },
   {
@@ -101,7 +134,8 @@ const STRATEGIES: readonly Strategy[] = [
   {
     name: 'DOCKER_HOST',
     explicit: true,
-    find: (f) => (f.env.DOCKER_HOST ? [dockerHostEndpoint(f.env.DOCKER_HOST, 'DOCKER_HOST', f.env, f.store.configDir)] : undefined),
+    // Any non-empty value, even blanks (the docker CLI trims them and takes the default socket).
+    find: (f) => (f.env.DOCKER_HOST ? [dockerHostEndpoint(f.env.DOCKER_HOST, 'DOCKER_HOST', f)] : undefined),
   },
   {
     name: 'DOCKER_CONTEXT',
@@ -118,31 +152,90 @@ const STRATEGIES: readonly Strategy[] = [
         : undefined,
   },
   {
+    // Nothing chose a host, but TLS is on: the docker CLI's default context is then tcp://localhost:2376 (opts.ParseHost with defaultToTLS).
+    name: 'DOCKER_TLS_VERIFY',
+    explicit: true,
+    find: (f) => (tlsFromEnv(f.env) ? [dockerHostEndpoint('', f.env.DOCKER_TLS_VERIFY ? 'DOCKER_TLS_VERIFY without DOCKER_HOST' : 'DOCKER_TLS without DOCKER_HOST', f)] : undefined),
+  },
+  {
     name: 'well-known sockets',
     explicit: false,
-    find: (f) => wellKnownSockets(f.env, f.home),
+    find: (f) => wellKnownSockets(f),
   },
 ];
 
-/** Sockets of the usual engines, most common first; the XDG ones only when XDG_RUNTIME_DIR is set. */
-export function wellKnownSockets(env: DiscoveryFacts['env'], home: string): Endpoint[] {
-  const xdg = env.XDG_RUNTIME_DIR;
-  const list: [string | undefined, string][] = [
-    ['/var/run/docker.sock', 'the default Docker socket'],
-    [xdg && path.join(xdg, 'docker.sock'), 'rootless Docker ($XDG_RUNTIME_DIR)'],
-    [path.join(home, '.docker', 'run', 'docker.sock'), 'Docker Desktop'],
-    [path.join(home, '.docker', 'desktop', 'docker.sock'), 'Docker Desktop (older versions)'],
-    [xdg && path.join(xdg, 'podman', 'podman.sock'), 'rootless Podman ($XDG_RUNTIME_DIR)'],
-    ['/run/podman/podman.sock', 'rootful Podman'],
-    [path.join(home, '.colima', 'default', 'docker.sock'), 'Colima'],
-    [path.join(home, '.colima', 'docker.sock'), 'Colima (older versions)'],
+type Known = [url: string | undefined, source: string];
+
+/**
+ * Colima's sockets: one per profile under $COLIMA_HOME (default ~/.colima),
+ * `<profile>/docker.sock` since v0.4.0, `docker.sock` at the top before
+ * (abiosoft/colima docs/FAQ.md, "Docker socket location"). The default
+ * profile first, then the others found.
+ */
+function colimaSockets(facts: Pick<DiscoveryFacts, 'env' | 'home' | 'listDir'>, join: (...p: string[]) => string): Known[] {
+  const root = facts.env.COLIMA_HOME || join(facts.home, '.colima');
+  const profiles = ['default', ...(facts.listDir?.(root) ?? []).filter((p) => p !== 'default' && !p.startsWith('_')).sort()];
+  return [
+    ...profiles.map((p): Known => [`unix://${join(root, p, 'docker.sock')}`, `Colima${p === 'default' ? '' : ` (profile ${p})`}`]),
+    [`unix://${join(root, 'docker.sock')}`, 'Colima (before v0.4)'],
   ];
+}
+
+/**
+ * Podman machine on macOS: Podman 5 serves the API at
+ * $TMPDIR/podman/<machine>-api.sock (what `podman machine inspect` names as
+ * PodmanSocket), Podman 4 at ~/.local/share/containers/podman/machine/podman.sock.
+ */
+function podmanMachineMac(facts: Pick<DiscoveryFacts, 'env' | 'home' | 'listDir'>): Known[] {
+  const tmp = facts.env.TMPDIR;
+  const dir = tmp && path.posix.join(tmp, 'podman');
+  const machines = dir ? ['podman-machine-default-api.sock', ...(facts.listDir?.(dir) ?? []).filter((n) => n.endsWith('-api.sock')).sort()] : [];
+  return [
+    ...machines.map((n): Known => [`unix://${path.posix.join(dir!, n)}`, `Podman machine${n === 'podman-machine-default-api.sock' ? '' : ` ${n.replace(/-api\.sock$/, '')}`} ($TMPDIR)`]),
+    [`unix://${path.posix.join(facts.home, '.local', 'share', 'containers', 'podman', 'machine', 'podman.sock')}`, 'Podman machine (Podman 4)'],
+  ];
+}
+
+/**
+ * Where the usual engines listen when nothing chose one, per platform, most
+ * common first. Never a unix:// URL built from a Windows path: on Windows the
+ * engines are named pipes.
+ */
+export function wellKnownSockets(facts: Pick<DiscoveryFacts, 'env' | 'home' | 'platform' | 'listDir'>): Endpoint[] {
+  const { env, home } = facts;
+  const platform = facts.platform ?? process.platform;
+  const join = path.posix.join;
+  let list: Known[];
+  if (platform === 'win32') {
+    list = [
+      // Docker Desktop (and Rancher Desktop with moby, which takes the same pipe); the docker CLI's default on Windows.
+      ['npipe:////./pipe/docker_engine', 'the default Docker named pipe (Docker Desktop, Rancher Desktop)'],
+      // Docker Desktop's Linux engine, its desktop-linux context.
+      ['npipe:////./pipe/dockerDesktopLinuxEngine', 'Docker Desktop (Linux engine, context desktop-linux)'],
+      ['npipe:////./pipe/podman-machine-default', 'Podman machine (podman-machine-default)'],
+    ];
+  } else {
+    const xdg = env.XDG_RUNTIME_DIR;
+    const mac = platform === 'darwin';
+    list = [
+      ['unix:///var/run/docker.sock', 'the default Docker socket'],
+      [xdg && `unix://${join(xdg, 'docker.sock')}`, 'rootless Docker ($XDG_RUNTIME_DIR)'],
+      [`unix://${join(home, '.docker', 'run', 'docker.sock')}`, 'Docker Desktop'],
+      [`unix://${join(home, '.docker', 'desktop', 'docker.sock')}`, 'Docker Desktop (older versions)'],
+      ...(mac ? ([[`unix://${join(home, '.orbstack', 'run', 'docker.sock')}`, 'OrbStack']] as Known[]) : []),
+      [`unix://${join(home, '.rd', 'docker.sock')}`, 'Rancher Desktop'],
+      ...colimaSockets(facts, join),
+      [xdg && `unix://${join(xdg, 'podman', 'podman.sock')}`, 'rootless Podman ($XDG_RUNTIME_DIR)'],
+      ['unix:///run/podman/podman.sock', 'rootful Podman'],
+      ...(mac ? podmanMachineMac(facts) : []),
+    ];
+  }
   const seen = new Set<string>();
   const out: Endpoint[] = [];
-  for (const [socket, source] of list) {
-    if (!socket || seen.has(socket)) continue;
-    seen.add(socket);
-    out.push({ url: `unix://${socket}`, source: `well-known socket: ${source}` });
+  for (const [url, source] of list) {
+    if (!url || seen.has(url)) continue;
+    seen.add(url);
+    out.push({ url, source: `well-known socket: ${source}` });
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { classifySshFailure } from './ssh-endpoint.js';
 
 const errno = (code: string) => Object.assign(new Error(`connect ${code} /x.sock`), { code });
 const store = { configDir: '/cfg', readText: () => undefined, exists: () => false, listNames: () => [] };
-const facts = (over: Partial<DiscoveryFacts> = {}): DiscoveryFacts => ({ env: {}, home: '/home/u', store, ...over });
+const facts = (over: Partial<DiscoveryFacts> = {}): DiscoveryFacts => ({ env: {}, home: '/home/u', store, platform: 'linux', ...over });
 
 /** An engine whose ping fails as `failures` says (by URL), or answers. */
 function opener(failures: Record<string, Error>, opened: string[]) {
@@ -57,7 +57,7 @@ describe('connect', () => {
     const { message, remedy } = error as { message: string; remedy: string };
     expect(message).toContain('unix:///var/run/docker.sock (from well-known socket: the default Docker socket): no such socket (ENOENT)');
     expect(message).toContain('unix:///run/podman/podman.sock (from well-known socket: rootful Podman): permission denied (EACCES)');
-    expect(message.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(6);
+    expect(message.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(7);
     expect(remedy).toContain('join the docker group');
     expect(remedy).toContain('start the Docker daemon');
   });

@@ -143,13 +143,15 @@ export async function connect(input: ConnectInput, open: (endpoint: Endpoint) =>
     }
   }
   const label = chosenBy(strategy, input.facts);
-  throw new WerfRunError(unreachableMessage(failures, strategy, label), {
+  throw new WerfRunError(unreachableMessage(failures, strategy, label, input.facts.platform ?? process.platform), {
     remedy: remedyFor(failures, strategy.explicit ? strategy : undefined, label),
   });
 }
 
 /** The one message for "no engine answered" (pure). */
-function unreachableMessage(failures: readonly CandidateFailure[], strategy: Strategy, label: string = strategy.name): string {
+const PLATFORM_NAMES: Partial<Record<NodeJS.Platform, string>> = { win32: 'Windows', darwin: 'macOS', linux: 'Linux' };
+
+function unreachableMessage(failures: readonly CandidateFailure[], strategy: Strategy, label: string, platform: NodeJS.Platform): string {
   const lines = failures.map((f) => `  - ${f.endpoint.url} (from ${f.endpoint.source}): ${f.reason}`);
   if (strategy.explicit) {
     return (
@@ -157,5 +159,5 @@ function unreachableMessage(failures: readonly CandidateFailure[], strategy: Str
       `  ${label} is an explicit choice, so werf-run (like the docker CLI) tries no other engine.`
     );
   }
-  return `no Docker Engine answered; nothing chose one (no --host/--context, DOCKER_HOST, DOCKER_CONTEXT or current docker context), so werf-run tried the well-known sockets:\n${lines.join('\n')}`;
+  return `no Docker Engine answered; nothing chose one (no --host/--context, DOCKER_HOST, DOCKER_CONTEXT or current docker context), so werf-run tried the well-known sockets of ${PLATFORM_NAMES[platform] ?? platform}:\n${lines.join('\n')}`;
 }

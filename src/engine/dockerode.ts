@@ -6,9 +6,11 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { Readable, Writable } from 'node:stream';
+import Modem from 'docker-modem';
 import Docker from 'dockerode';
 import type DockerT from 'dockerode';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
+import { connectionTarget } from './docker-host.js';
 import type {
   AttachedStreams,
   ContainerMount,
@@ -111,18 +113,30 @@ class LazySshAgent extends http.Agent {
   }
 }
 
-function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
-  let url: URL;
-  try {
-    url = new URL(endpoint.url);
-  } catch (error) {
-    throw new UsageError(
-      `${endpoint.url} (from ${endpoint.source}) is not a Docker endpoint`,
-      'use unix:///path/to/docker.sock, tcp://host:port, ssh://user@host or npipe:////./pipe/name, as the docker CLI does',
-      error,
-    );
-  }
+/**
+ * Every field docker-modem's constructor sets (docker-modem 5.0.7
+ * lib/modem.js `Modem = function (options)`); dockerode.test.ts checks this
+ * list against the real constructor, so an upgrade that adds one fails there.
+ */
+export const MODEM_FIELDS = [
+  'host', 'socketPath', 'port', 'pathPrefix', 'username', 'password', 'version', 'key', 'cert', 'ca', 'timeout',
+  'connectionTimeout', 'checkServerIdentity', 'agent', 'headers', 'sshOptions', 'protocol',
+] as const;
+type ModemFields = Record<(typeof MODEM_FIELDS)[number], unknown>;
+
+/**
+ * The engine client's connection settings: werf-run's endpoint, and nothing
+ * else. docker-modem's constructor starts from defaults it reads from
+ * process.env (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH,
+ * DOCKER_CLIENT_TIMEOUT, DOCKER_PATH_PREFIX, SSH_AUTH_SOCK: `defaultOpts` in
+ * lib/modem.js) and lays the options over them, so a DOCKER_HOST=tcp://...
+ * left in the environment beat a unix socket werf-run chose (its `host` wins
+ * over `socketPath`), and DOCKER_CERT_PATH made it read certificate files.
+ * So the modem is made without its constructor, every field set here.
+ */
+export function modemFields(endpoint: Endpoint): ModemFields & { basePath: string } {
   const tls = endpoint.tls;
+  const target = connectionTarget(endpoint.url, tls !== undefined);
   const readTls = (file: string | undefined): Buffer | undefined => {
     if (!file) return undefined;
     try {
@@ -131,37 +145,48 @@ function dockerOptions(endpoint: Endpoint): DockerT.DockerOptions {
       throw new WerfRunError(`cannot read the TLS file ${file}: ${errorMessage(error)}`, { cause: error });
     }
   };
-  switch (url.protocol) {
-    case 'unix:':
-      return { socketPath: decodeURIComponent(url.pathname), agent: unixSocketAgent() } as DockerT.DockerOptions;
-    case 'npipe:':
-      return { socketPath: `//./pipe${decodeURIComponent(url.pathname).replace(/^\/\/\.\/pipe/, '')}` };
-    case 'tcp:':
-    case 'http:':
-    case 'https:': {
-      const secure = url.protocol === 'https:' || tls !== undefined;
+  const none: ModemFields = Object.fromEntries(MODEM_FIELDS.map((f) => [f, undefined])) as ModemFields;
+  const base = { ...none, headers: {}, sshOptions: {}, protocol: 'http', basePath: '' };
+  // The docker CLI reads its default context's TLS files even for a socket or ssh, which take no TLS, and fails without ca.pem.
+  if (tls && target.kind !== 'tcp') [tls.caFile, tls.certFile, tls.keyFile].forEach(readTls);
+  switch (target.kind) {
+    case 'socket':
+      // A unix socket (relative paths stay relative, as for docker) or a named pipe (//./pipe/name).
+      return { ...base, socketPath: target.path, agent: target.path.startsWith('//') ? undefined : unixSocketAgent() };
+    case 'tcp':
       return {
-        host: url.hostname.replace(/^\[|\]$/g, ''),
-        port: url.port || (secure ? '2376' : '2375'),
-        protocol: secure ? 'https' : 'http',
+        ...base,
+        host: target.host,
+        port: target.port,
+        protocol: tls ? 'https' : 'http',
+        basePath: target.basePath,
         ca: readTls(tls?.caFile),
         cert: readTls(tls?.certFile),
         key: readTls(tls?.keyFile),
         // DOCKER_TLS without DOCKER_TLS_VERIFY, or a context with SkipTLSVerify: encrypt, do not verify.
-        ...(tls && !tls.verify ? { agent: new (nodeRequire('node:https') as typeof import('node:https')).Agent({ rejectUnauthorized: false }) } : {}),
+        agent: tls && !tls.verify ? new (nodeRequire('node:https') as typeof import('node:https')).Agent({ rejectUnauthorized: false }) : undefined,
       };
-    }
-    case 'ssh:': {
+    case 'ssh': {
       // Not docker-modem's own ssh (ssh2, which reads neither ~/.ssh/config nor
       // known_hosts): the system ssh, as the docker CLI runs it (ssh-tunnel.ts).
-      const target = parseSshUrl(endpoint.url);
-      return { protocol: 'http', host: target.host, port: target.port, agent: new LazySshAgent(target) } as DockerT.DockerOptions;
+      const sshTarget = parseSshUrl(target.url);
+      return { ...base, host: sshTarget.host, port: sshTarget.port, agent: new LazySshAgent(sshTarget) };
     }
-    default:
-      throw new WerfRunError(`unsupported Docker endpoint ${endpoint.url} (from ${endpoint.source})`, {
-        remedy: 'use unix://, tcp://, ssh:// or npipe:// as the docker CLI does',
-      });
   }
+}
+
+/** A docker-modem Modem with exactly these fields (its constructor, which reads process.env, never runs). */
+function fencedModem(fields: ModemFields & { basePath: string }): Modem {
+  const { basePath, ...own } = fields;
+  const modem = Object.assign(Object.create(Modem.prototype) as Modem, own);
+  if (basePath) {
+    // A tcp://host:port/path endpoint: the API lives under /path (moby's client keeps the URL's path as its base path).
+    const dial = Modem.prototype.dial;
+    modem.dial = function (options, callback) {
+      return dial.call(this, { ...options, path: `${basePath}${options.path}` }, callback);
+    };
+  }
+  return modem;
 }
 
 interface IdMapping {
@@ -192,9 +217,9 @@ export class DockerodeEngine implements Engine {
   private pinged = false;
 
   constructor(readonly endpoint: Endpoint) {
-    const options = dockerOptions(endpoint) as DockerT.DockerOptions & { agent?: unknown };
-    this.ssh = options.agent instanceof LazySshAgent ? options.agent : undefined;
-    this.docker = new Docker(options);
+    const fields = modemFields(endpoint);
+    this.ssh = fields.agent instanceof LazySshAgent ? fields.agent : undefined;
+    this.docker = new Docker({ modem: fencedModem(fields) } as DockerT.DockerOptions);
   }
 
   private fail(action: string, error: unknown, remedy?: string): WerfRunError {

@@ -30,3 +30,12 @@ export function localContextStore(configDir: string): ContextStoreAccess {
     },
   };
 }
+
+/** Names in a directory of this machine, none when it cannot be read (engine discovery's listDir). */
+export function listDirNames(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

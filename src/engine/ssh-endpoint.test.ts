@@ -53,22 +53,27 @@ describe('parseSshUrl', () => {
     expect(parseSshUrl('ssh://root@[::1]:22')).toEqual({ host: '::1', port: 22, username: 'root' });
   });
 
-  it('refuses what the docker CLI refuses: a password, a path, a query (exit 2)', () => {
+  it('refuses what the docker CLI refuses: a password, a query (exit 2)', () => {
     expect(() => parseSshUrl('ssh://u:secret@h')).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('a password') }));
-    expect(() => parseSshUrl('ssh://u@h/var/run/docker.sock')).toThrow(/has a path \(\/var\/run\/docker.sock\)/);
     expect(() => parseSshUrl('ssh://u@h?x=1')).toThrow(/query/);
+  });
+
+  it('takes a path as the remote engine\'s socket, as the docker CLI does since v24 (cli/connhelper/connhelper.go)', () => {
+    expect(parseSshUrl('ssh://u@h/run/user/1000/podman/podman.sock')).toEqual({ host: 'h', username: 'u', socketPath: '/run/user/1000/podman/podman.sock' });
+    expect(parseSshUrl('ssh://h/')).toEqual({ host: 'h' });
+    expect(parseSshUrl('ssh://h//')).toEqual({ host: 'h' });
   });
 });
 
 describe('the ssh command lines', () => {
   it('are the docker CLI connhelper ones: ConnectTimeout, -T, -l/-p only when given, `--` before the host', () => {
-    expect(sshDialArgs({ host: 'h', port: 2222, username: 'ci' }, undefined)).toEqual(['-o', 'ConnectTimeout=30', '-T', '-l', 'ci', '-p', '2222', '--', 'h', 'docker', 'system', 'dial-stdio']);
-    expect(sshDialArgs({ host: '-oProxyCommand=x' }, undefined)).toEqual(['-o', 'ConnectTimeout=30', '-T', '--', '-oProxyCommand=x', 'docker', 'system', 'dial-stdio']);
+    expect(sshDialArgs({ host: 'h', port: 2222, username: 'ci' }, undefined)).toEqual(['-o', 'ConnectTimeout=30', '-T', '-l', 'ci', '-p', '2222', '--', 'h', 'docker system dial-stdio']);
+    expect(sshDialArgs({ host: '-oProxyCommand=x' }, undefined)).toEqual(['-o', 'ConnectTimeout=30', '-T', '--', '-oProxyCommand=x', 'docker system dial-stdio']);
   });
 
   it('one master per run holds the connection; each dial is a session over its control socket', () => {
     expect(sshMasterArgs({ host: 'h' }, '/tmp/x/c')).toEqual(['-o', 'ConnectTimeout=30', '-T', '-M', '-S', '/tmp/x/c', '-o', 'ControlPersist=no', '-N', '--', 'h']);
-    expect(sshDialArgs({ host: 'h' }, '/tmp/x/c')).toEqual(['-o', 'ConnectTimeout=30', '-T', '-S', '/tmp/x/c', '-o', 'ControlMaster=no', '--', 'h', 'docker', 'system', 'dial-stdio']);
+    expect(sshDialArgs({ host: 'h' }, '/tmp/x/c')).toEqual(['-o', 'ConnectTimeout=30', '-T', '-S', '/tmp/x/c', '-o', 'ControlMaster=no', '--', 'h', 'docker system dial-stdio']);
   });
 
   it('names the host as ssh does, and the command that checks the same connection', () => {

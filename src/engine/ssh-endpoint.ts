@@ -12,29 +12,57 @@ export interface SshTarget {
   /** Only when the URL names them: otherwise ssh's own config (User, Port) decides. */
   port?: number;
   username?: string;
+  /** The engine's socket on the remote host, when the URL names one (ssh://host/path/to/docker.sock). */
+  socketPath?: string;
 }
 
-/** ssh://[user@]host[:port], like the docker CLI: no password, no path, no query. */
+const SSH_FORM = 'write it as ssh://[user@]host[:port][/path/to/docker.sock], as the docker CLI expects';
+
+/**
+ * ssh://[user@]host[:port][/path], as the docker CLI reads it
+ * (cli/connhelper/ssh/ssh.go newSpec): no password, query or fragment; a path
+ * other than slashes names the remote engine's socket (cli/connhelper/connhelper.go).
+ */
 export function parseSshUrl(url: string): SshTarget {
+  const bad = (what: string): never => {
+    throw new UsageError(`the ssh endpoint ${JSON.stringify(url)} has ${what}`, SSH_FORM);
+  };
+  // Go's url.Parse refuses control characters; WHATWG's URL would drop tabs and newlines silently.
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(url)) bad('a control character');
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`the ssh endpoint ${url} is not a URL`, 'write it as ssh://[user@]host[:port]');
+    throw new UsageError(`the ssh endpoint ${JSON.stringify(url)} is not a URL`, SSH_FORM);
   }
-  const bad = (what: string): never => {
-    throw new UsageError(`the ssh endpoint ${url} has ${what}`, 'write it as ssh://[user@]host[:port], as the docker CLI expects');
-  };
   if (parsed.protocol !== 'ssh:') bad(`the scheme ${parsed.protocol} instead of ssh:`);
   if (parsed.password) bad('a password (the docker CLI refuses plain-text passwords too; use a key)');
-  if (parsed.pathname && parsed.pathname !== '/') bad(`a path (${parsed.pathname})`);
-  if (parsed.search || parsed.hash) bad('a query or fragment');
+  if (parsed.search || parsed.hash) bad('a query or fragment (the docker CLI refuses them too)');
   if (!parsed.hostname) bad('no host');
+  const socketPath = decodeURIComponent(parsed.pathname);
   return {
     host: parsed.hostname.replace(/^\[|\]$/g, ''),
     ...(parsed.port ? { port: Number(parsed.port) } : {}),
     ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(socketPath.replace(/\//g, '') !== '' ? { socketPath } : {}),
   };
+}
+
+/** One word for the remote POSIX shell ssh hands its command to: plain when safe, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_\-.,:/@%+=]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command run on the remote host, as the docker CLI's connhelper builds
+ * it: `docker system dial-stdio`, with `--host=unix://<path>` when the URL
+ * names the engine's socket (a rootless or Podman engine there). ssh passes
+ * it to the remote user's shell, so it is one quoted string.
+ */
+export function remoteDialCommand(target: Pick<SshTarget, 'socketPath'>): string {
+  const words = target.socketPath ? ['docker', `--host=unix://${target.socketPath}`, 'system', 'dial-stdio'] : ['docker', 'system', 'dial-stdio'];
+  return words.map(shellWord).join(' ');
 }
 
 /** How ssh names the host in known_hosts and its messages: bare for port 22, else [host]:port. */
@@ -63,7 +91,7 @@ export function sshMasterArgs(target: SshTarget, controlPath: string): string[] 
 
 export function sshDialArgs(target: SshTarget, controlPath: string | undefined): string[] {
   const mux = controlPath ? ['-S', controlPath, '-o', 'ControlMaster=no'] : [];
-  return [...BASE_FLAGS, ...mux, ...targetArgs(target), 'docker', 'system', 'dial-stdio'];
+  return [...BASE_FLAGS, ...mux, ...targetArgs(target), remoteDialCommand(target)];
 }
 
 export type SshFailureCode =
@@ -118,7 +146,7 @@ export interface SshFailureContext {
  */
 export function classifySshFailure(target: SshTarget, exitCode: number | null, stderr: string, context: SshFailureContext): SshError {
   const name = knownHostsName(target.host, target.port);
-  const check = sshCommand(target, 'docker version');
+  const check = sshCommand(target, remoteVersionCommand(target));
   if (exitCode !== 255 && exitCode !== null) return remoteError(target, exitCode, stderr);
   const keyType = /(?:The |No |for the )(\w+) (?:host )?key/.exec(stderr)?.[1];
   const typed = keyType ? ` (${keyType})` : '';
@@ -181,15 +209,21 @@ export function clientMissingError(cause: Error & { code?: unknown }): SshError 
   );
 }
 
+/** `docker version` against the same remote engine, for the user to check with. */
+function remoteVersionCommand(target: Pick<SshTarget, 'socketPath'>): string {
+  return target.socketPath ? `docker --host=unix://${shellWord(target.socketPath)} version` : 'docker version';
+}
+
 /** `docker system dial-stdio` failed on the remote host: docker missing, or no engine there. */
 export function remoteError(target: SshTarget, exitCode: number | undefined, stderr: string): SshError {
   const said = lastLines(stderr);
+  const check = sshCommand(target, remoteVersionCommand(target));
   const missing = exitCode === 127 || /command not found|not found/i.test(said);
   return new SshError(
     'SSH_REMOTE',
-    `on ${target.host}, \`docker system dial-stdio\` failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}${said ? `: ${said}` : ''}`,
+    `on ${target.host}, \`${remoteDialCommand(target)}\` failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}${said ? `: ${said}` : ''}`,
     missing
-      ? `install the docker CLI on ${target.host} and make sure it is on the PATH of non-interactive ssh sessions (check: ${sshCommand(target, 'docker version')})`
-      : `start the Docker Engine on ${target.host}, or let ${target.username ?? 'the ssh user'} use it (check: ${sshCommand(target, 'docker version')})`,
+      ? `install the docker CLI on ${target.host} and make sure it is on the PATH of non-interactive ssh sessions (check: ${check})`
+      : `start the Docker Engine on ${target.host}${target.socketPath ? ` at ${target.socketPath}` : ''}, or let ${target.username ?? 'the ssh user'} use it (check: ${check})`,
   );
 }

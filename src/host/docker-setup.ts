@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import { readTextIfExists } from '../files.js';
 import { dockerConfigDir, parseDockerConfig, readDockerConfig, type DockerConfigFile } from '../engine/docker-config.js';
 import type { DiscoveryFacts } from '../engine/candidates.js';
-import { localContextStore } from '../engine/local-store.js';
+import { listDirNames, localContextStore } from '../engine/local-store.js';
 import { resolveAuth } from './auth.js';
 import { runCredentialHelper } from './cred-helper.js';
 import type { AuthSource } from './handover-auth.js';
@@ -41,6 +41,7 @@ export function discoveryFacts(
     home: env.HOME || os.homedir(),
     currentContext: setup.config.currentContext ? { name: setup.config.currentContext, file: setup.configFile } : undefined,
     store: localContextStore(setup.configDir),
+    listDir: listDirNames,
   };
 }
 

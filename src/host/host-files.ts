@@ -165,14 +165,14 @@ export function imageIds(user: string): { uid?: number; gid?: number } {
  * this machine. Only a local unix-socket engine can be handed to werf this way.
  */
 export function dockerSocketToMount(endpointUrl: string): { path: string; gid: number } {
-  const url = new URL(endpointUrl);
-  if (url.protocol !== 'unix:') {
+  // The text after unix:// as docker reads it (a relative socket is relative to the working directory), not a URL's path.
+  if (!endpointUrl.startsWith('unix://')) {
     throw new UsageError(
       `mountDockerSocket is set but the engine is at ${endpointUrl}, not a local unix socket`,
       'unset mountDockerSocket, or point werf-run at a local engine (unix://...)',
     );
   }
-  const socket = decodeURIComponent(url.pathname);
+  const socket = path.resolve(endpointUrl.slice('unix://'.length));
   let stat;
   try {
     stat = statSync(socket);
