@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Config, Mode } from '../config/schema.js';
-import type { ContainerSpec, MountSpec } from '../engine/port.js';
+import type { ContainerSpec, EngineProduct, MountSpec } from '../engine/port.js';
 import { DEFAULT_ENV_PASS, selectEnv } from './env.js';
 import { imageUser, storageDir, werfHomeDir } from './contract.js';
 import { isInside } from './paths.js';
@@ -43,7 +43,7 @@ export interface PlanInput {
   };
   config: Config;
   /** engine.product (from /info) adds the engine's quirks, e.g. Podman's ulimits. */
-  facts: SecurityFacts & { engine?: { product: 'docker' | 'podman' } };
+  facts: SecurityFacts & { engine?: { product: EngineProduct } };
   hostEnv: Readonly<Record<string, string | undefined>>;
   tty: boolean;
   /** Files the caller found on the host and wants werf to see read-only. */
