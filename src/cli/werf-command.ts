@@ -29,8 +29,8 @@ import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
 import { checkMountSources, dockerSocketToMount, probeFile } from '../host/host-files.js';
-import ci from 'ci-info';
 import { ciEnvFor } from '../plan/ci-env.js';
+import { ciKind } from '../config/ci.js';
 import { refuseWhatCannotWork } from '../plan/werf-in-container.js';
 import { readHostForWerf } from '../host/readers.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
@@ -99,7 +99,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   });
   for (const note of handed.notes) reporter.debug(note);
   for (const warning of handed.warnings) reporter.warn(warning);
-  const ciEnv = ciEnvFor(config.ciEnv, ci.GITLAB ? 'gitlab' : ci.GITHUB_ACTIONS ? 'github' : undefined, werfArgs);
+  const ciEnv = ciEnvFor(config.ciEnv, ciKind(ctx.env).vendor, werfArgs);
   reporter.debug(ciEnv.note);
 
   // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
