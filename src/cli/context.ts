@@ -40,7 +40,10 @@ export function hostOf(ctx: Pick<CliContext, 'env' | 'home' | 'platform' | 'user
     env: ctx.env,
     home: ctx.home ?? os.homedir(),
     platform: ctx.platform ?? process.platform,
-    user: ctx.user ?? os.userInfo(),
+    // Asked only when used: os.userInfo() throws for a uid with no passwd entry (some containers).
+    get user() {
+      return ctx.user ?? os.userInfo();
+    },
     ci: ciKind(ctx.env),
   };
 }
