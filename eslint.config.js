@@ -14,6 +14,14 @@ export default tseslint.config(
   // Imports point down the floors of src/ (scripts/layers.js, docs/architecture.md).
   ...layerRules(),
   {
+    // The aim is no function over 60 lines in src/ (issue 21). For now a
+    // warning: `npm run lint` lists the long ones without failing, until they
+    // are split.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: { 'max-lines-per-function': ['warn', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }] },
+  },
+  {
     files: ['bench/**/*.js', 'scripts/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

@@ -70,25 +70,17 @@ const unusedModules = {
 };
 
 /**
- * docker-modem's buildRequest logs every request with
- * `debug('Sending: %s', util.inspect(options, { showHidden: true, depth: null }))`:
- * the argument is computed whether or not DEBUG asks for it, and inspecting
- * the options (with the HTTP agent and its sockets) costs about 20 ms of CPU
- * in a warm run, a third of it while werf's container is being created.
- * The statement is kept and guarded by `debug.enabled` (so DEBUG=modem still
- * prints it); the build fails if the statement is no longer there to guard.
+ * docker-modem's per-request `debug('Sending: %s', util.inspect(...))` is
+ * guarded by `debug.enabled` by patches/docker-modem+*.patch, which
+ * patch-package applies on `npm ci` (the `prepare` script; it fails when the
+ * patch no longer applies, and test/startup.test.ts checks the installed
+ * file). A bundle built without it (npm ci --ignore-scripts) would be ~20 ms a
+ * run slower, so the build stops instead.
  */
-const EAGER_DEBUG = /debug\('Sending: %s', util\.inspect\(/;
-const lazyModemDebug = {
-  name: 'lazy-modem-debug',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      if (!EAGER_DEBUG.test(text)) throw new Error(`${args.path}: the eager debug statement scripts/build.js guards is gone; review the plugin lazy-modem-debug`);
-      return { contents: text.replace(EAGER_DEBUG, "if (debug.enabled) debug('Sending: %s', util.inspect("), loader: 'js' };
-    });
-  },
-};
+const MODEM_JS = path.join(root, 'node_modules', 'docker-modem', 'lib', 'modem.js');
+if (!readFileSync(MODEM_JS, 'utf8').includes("if (debug.enabled) debug('Sending: %s', util.inspect(")) {
+  throw new Error(`${MODEM_JS} lacks patches/docker-modem+*.patch: run npx patch-package (npm ci does)`);
+}
 
 // Computed once here rather than on every run, and without zod: src/config/json-schema.ts.
 const { computeConfigJsonSchema } = await import(pathToFileURL(path.join(root, 'dist', 'config', 'json-schema.js')).href);
@@ -116,7 +108,7 @@ const shared = {
   keepNames: false,
   metafile: true,
   logLevel: 'warning',
-  plugins: [unusedModules, lazyModemDebug, builtJsonSchema],
+  plugins: [unusedModules, builtJsonSchema],
 };
 
 // The library entry as an ES module, its heavy parts in chunks loaded on demand.

@@ -2,8 +2,9 @@
  * The floors of src/, lowest first: the one place the import rule is written.
  * A file may import its own folder and anything on a LOWER floor; never a
  * sibling on its own floor, never a floor above. eslint.config.js turns this
- * into `no-restricted-imports` per folder (so `npm test` fails on a wrong-way
- * import), and docs/architecture.md shows it in a generated block that a test
+ * into `no-restricted-imports` per folder, and `no-restricted-syntax` for a
+ * dynamic `import('...')`, which no-restricted-imports does not see (so `npm
+ * test` fails on a wrong-way import of either kind), and docs/architecture.md shows it in a generated block that a test
  * keeps in step (test/layers.test.ts). `npm run schema` rewrites the block.
  */
 
@@ -50,7 +51,10 @@ export function allowedFor(name, floors = FLOORS) {
   return floors.slice(0, floor).flat().map((room) => room.name);
 }
 
-/** ESLint flat-config entries, one per room: no-restricted-imports of every room on its floor or above. */
+/** An esquery selector for `import('<a specifier matching pattern>')` (esquery's regex ends at an unescaped slash). */
+const dynamicImportOf = (pattern) => `ImportExpression[source.value=/${pattern.replace(/\//g, '\\/')}/]`;
+
+/** ESLint flat-config entries, one per room: no-restricted-imports (and the same for import()) of every room on its floor or above. */
 export function layerRules(floors = FLOORS) {
   return floors.flatMap((rooms, floor) =>
     rooms.map(({ name }) => {
@@ -59,18 +63,18 @@ export function layerRules(floors = FLOORS) {
         .slice(floor)
         .flat()
         .filter((room) => room.name !== name);
+      const message = (to) =>
+        `${label(name)} may import only ${allowed.map(label).join(', ') || 'nothing of werf-run'}; ${label(to)} is not below it (docs/architecture.md): pass what is needed down as an argument or a callback, or move the piece to the floor where it belongs.`;
       return {
         files: isFile(name) ? [`src/${name}`] : [`src/${name}/**/*.ts`],
         rules: {
           'no-restricted-imports': [
             'error',
             {
-              patterns: above.map((room) => ({
-                regex: specifierPattern(name, room.name),
-                message: `${label(name)} may import only ${allowed.map(label).join(', ') || 'nothing of werf-run'}; ${label(room.name)} is not below it (docs/architecture.md): pass what is needed down as an argument or a callback, or move the piece to the floor where it belongs.`,
-              })),
+              patterns: above.map((room) => ({ regex: specifierPattern(name, room.name), message: message(room.name) })),
             },
           ],
+          'no-restricted-syntax': ['error', ...above.map((room) => ({ selector: dynamicImportOf(specifierPattern(name, room.name)), message: message(room.name) }))],
         },
       };
     }),

@@ -83,7 +83,7 @@ describe('werfrunrc.example.json', () => {
   it('is usable as it is: loads through the config loader and names a werf image', async () => {
     const { config } = await loadConfig({ cwd: root, stopDir: root, explicitPath: path.join(root, 'werfrunrc.example.json') });
     expect(resolveImageRef(config.image)).toBe('registry.werf.io/werf/werf:2.35.1-alpine');
-    const facts = discoveryFacts(readDockerSetup({ HOME: root }), config.engine, { HOME: root });
+    const facts = discoveryFacts(readDockerSetup({ HOME: root }, root), config.engine, { HOME: root });
     expect(candidateEndpoints(facts).endpoints[0]?.url).toBe(config.engine.host);
   });
 });

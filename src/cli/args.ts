@@ -88,7 +88,7 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
         'these flags. Every key and variable: werfrunrc.example.json and docs/configuration.md.',
         '',
         "Exit codes: werf's own when werf ran, else",
-        ...Object.values(EXIT_CODES).map(({ code, meaning }) => `  ${String(code).padEnd(5)}${meaning}`),
+        ...Object.values(EXIT_CODES).map(({ code, meaning }) => `  ${String(code).padEnd(5)}${meaning.replaceAll('`', '')}`),
       ].join('\n'),
     )
     // An action on the program makes commander hand unknown words (werf's commands) to it.

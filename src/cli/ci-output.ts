@@ -2,6 +2,7 @@
  * How werf-run's own messages should look where it runs (pure): the CI
  * system's collapsible group for the preparation, and whether to use colour.
  */
+import { ciKind } from '../config/ci.js';
 
 export interface CiGroup {
   /** The line that opens a collapsed group titled `title`. */
@@ -30,8 +31,9 @@ function gitlabGroup(now: () => number = () => Date.now()): CiGroup {
 }
 
 export function ciGroupFor(env: Readonly<Record<string, string | undefined>>, now?: () => number): CiGroup | undefined {
-  if (env.GITHUB_ACTIONS === 'true') return githubGroup;
-  if (env.GITLAB_CI) return gitlabGroup(now);
+  const { vendor } = ciKind(env);
+  if (vendor === 'github') return githubGroup;
+  if (vendor === 'gitlab') return gitlabGroup(now);
   return undefined;
 }
 

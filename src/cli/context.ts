@@ -1,5 +1,7 @@
 /** Everything the CLI takes from the outside world, injectable for tests. */
+import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { ciKind, type CiKind } from '../config/ci.js';
 import type { Endpoint, Engine } from '../engine/port.js';
 import type { SignalSource } from '../run/interrupt.js';
 
@@ -18,4 +20,31 @@ export interface CliContext {
   signals?: SignalSource;
   /** Exits at once (a third Ctrl-C). */
   exit?(code: number): void;
+  /** The caller's home (os.homedir()) and user (os.userInfo()); hostOf() fills what is not given. */
+  home?: string;
+  user?: { uid: number; username: string };
+}
+
+/** What the floors below cli/ get of the caller's machine, never reading a global themselves. */
+export interface HostOfCli {
+  env: CliContext['env'];
+  home: string;
+  platform: NodeJS.Platform;
+  user: { uid: number; username: string };
+  /** Which CI runs werf-run, from ctx.env (config/ci.ts). */
+  ci: CiKind;
+}
+
+/** The one place the CLI reads the process's home, platform and user (unless the context gives them). */
+export function hostOf(ctx: Pick<CliContext, 'env' | 'home' | 'platform' | 'user'>): HostOfCli {
+  return {
+    env: ctx.env,
+    home: ctx.home ?? os.homedir(),
+    platform: ctx.platform,
+    // Asked only when used: os.userInfo() throws for a uid with no passwd entry (some containers).
+    get user() {
+      return ctx.user ?? os.userInfo();
+    },
+    ci: ciKind(ctx.env),
+  };
 }

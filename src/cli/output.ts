@@ -4,8 +4,8 @@
  * spinners, no cursor movement), with the preparation in the CI system's
  * collapsible group; nothing but errors with --quiet.
  */
-import { isCI } from 'ci-info';
 import type { CliContext } from './context.js';
+import { ciKind } from '../config/ci.js';
 import { ciGroupFor, useColor } from './ci-output.js';
 import type { Reporter } from '../reporter.js';
 import { PlainReporter } from './reporter.js';
@@ -16,7 +16,7 @@ export interface OutputChoice {
 }
 
 /** The task list (listr2) loads only when it is the one chosen: most runs (CI, pipes, --quiet) never need it. */
-export async function createReporter(ctx: Pick<CliContext, 'env' | 'stderr'>, choice: OutputChoice, ci: boolean = isCI): Promise<Reporter> {
+export async function createReporter(ctx: Pick<CliContext, 'env' | 'stderr'>, choice: OutputChoice, ci: boolean = ciKind(ctx.env).isCI): Promise<Reporter> {
   const terminal = Boolean(ctx.stderr.isTTY);
   // A pseudo-terminal without a size (columns 0) would wrap the list after every character.
   const columns = (ctx.stderr as { columns?: number }).columns ?? 0;

@@ -5,7 +5,6 @@
  * in what they let it do on the engine (PURPOSES); each is then a thin
  * consumer of the result. Nothing here runs werf.
  */
-import os from 'node:os';
 import { keyName, loadConfig, settingSource } from '../config/load.js';
 import { envLayer, flagSources, flagsLayer, misspelledEnvVars } from '../config/layers.js';
 import type { Config } from '../config/schema.js';
@@ -27,7 +26,7 @@ import { ensureImage } from '../run/pull.js';
 import { UsageError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import type { CliOptions } from './args.js';
-import type { CliContext } from './context.js';
+import { hostOf, type CliContext } from './context.js';
 import { authProvider, discoveryFacts, readDockerSetup, type DockerSetup } from '../host/docker-setup.js';
 import type { Session } from './lifecycle.js';
 import { findProjectRoot, readProjectMarker, type ProjectLocation } from '../host/project.js';
@@ -58,7 +57,7 @@ const PURPOSES: Record<Purpose, Permissions> = {
   doctor: { engine: 'reported', containers: true, pull: 'reported', reprobe: { always: 'doctor always probes afresh' } },
 };
 
-export interface PreparedRun {
+interface PreparedCommon {
   project: ProjectLocation;
   config: Config;
   /** The config file used, if any. */
@@ -69,14 +68,8 @@ export interface PreparedRun {
   image: string;
   /** Key path -> the flag or variable that set it, so later messages name what the user typed. */
   origins: Readonly<Record<string, string>>;
-  /** The engine and its /info; undefined when none answered and the purpose goes on without (engineError says why). */
-  engine: Engine | undefined;
-  info: EngineInfo | undefined;
-  engineError: unknown;
   /** The werf image could not be made available (doctor goes on, and nothing was probed). */
   imageError: unknown;
-  /** The per-daemon cache; undefined without an engine. */
-  cache: DaemonCache | undefined;
   detection: Detection;
   choice: ModeChoice;
   /** The project's marker (git's HEAD, a few root files), being read; undefined when no container may check the project. */
@@ -86,22 +79,43 @@ export interface PreparedRun {
   rootlessDaemon: boolean;
 }
 
+/** A run stops when no engine answers (PURPOSES: engine 'required'), so it always has one, its /info and its cache. */
+interface Connected {
+  engine: Engine;
+  info: EngineInfo;
+  /** The per-daemon cache. */
+  cache: DaemonCache;
+  engineError: undefined;
+}
+
+/** --dry-run, --export and doctor go on without an engine: then all three are undefined and engineError says why. */
+interface MaybeConnected {
+  engine: Engine | undefined;
+  info: EngineInfo | undefined;
+  cache: DaemonCache | undefined;
+  engineError: unknown;
+}
+
+/** What prepareRun gives each purpose: `purpose` tells them apart, so a run's engine needs no check. */
+export type Prepared<P extends Purpose = Purpose> = P extends Purpose ? PreparedCommon & { purpose: P } & (P extends 'run' ? Connected : MaybeConnected) : never;
+export type PreparedRun = Prepared;
+
 /**
  * `session`: the run's lifecycle (cli/lifecycle.ts). Containers are created
  * through its engine (labelled with their owner, tracked, removed on every path).
  */
-export async function prepareRun(
+export async function prepareRun<P extends Purpose>(
   ctx: CliContext,
   options: CliOptions,
   reporter: Reporter,
-  purpose: Purpose,
+  purpose: P,
   session?: Pick<Session, 'openEngine' | 'engineReady'>,
   /** Checks of the user's input that must stop the run before the engine is touched. */
   beforeEngine?: (config: Config, image: string) => void,
-): Promise<PreparedRun> {
+): Promise<Prepared<P>> {
   const may = PURPOSES[purpose];
   const { project, config, configFile, origins } = await readProject(ctx, options, reporter);
-  const dockerSetup = readDockerSetup(ctx.env);
+  const dockerSetup = readDockerSetup(ctx.env, hostOf(ctx).home);
   // Before the engine: a bad --image is the user's input (named by the flag that set it).
   const image = resolveImageRef(config.image, keyName(origins));
   beforeEngine?.(config, image);
@@ -139,16 +153,16 @@ export async function prepareRun(
     }
   }
 
-  const cache = engine && info ? new DaemonCache(cacheDir(ctx.env, os.homedir()), daemonKey(engine.endpoint.url, info)) : undefined;
+  const cache = engine && info ? new DaemonCache(cacheDir(ctx.env, hostOf(ctx).home), daemonKey(engine.endpoint.url, info)) : undefined;
   const reprobe = may.reprobe === '--reprobe' ? (options.reprobe ? '--reprobe' : false) : may.reprobe && may.reprobe.always;
-  const probe =
+  const skipProbe =
     may.containers !== true ? { skip: may.containers }
     : imageError !== undefined ? { skip: `the werf image ${image} is not available` }
-    : { run: runProbe.bind(undefined, engine!) };
+    : undefined;
   const detection = await reporter.task('detecting what the Docker host allows', () =>
     detect({
       config,
-      engine: engine && info && cache ? { url: engine.endpoint.url, info, cache, probe } : undefined,
+      engine: engine && info && cache ? { url: engine.endpoint.url, info, cache, probe: skipProbe ?? { run: runProbe.bind(undefined, engine) } } : undefined,
       reprobe,
       target: {
         image,
@@ -167,13 +181,16 @@ export async function prepareRun(
   }
   const choice = chooseMode(detection.facts, config, config.mode === 'auto' ? detection.remembered : undefined, {
     product: info?.product,
-    daemonUser: engine ? daemonUserOf(engine.endpoint.url, os.userInfo()) : undefined,
+    daemonUser: engine ? daemonUserOf(engine.endpoint.url, hostOf(ctx).user) : undefined,
   });
   for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
   reporter.debug(`mode: ${choice.mode ?? 'none can work'}${config.mode === 'auto' ? '' : ' (forced)'}`);
 
   const { facts } = detection;
-  return {
+  // connectEngine threw for a purpose that requires the engine, so a run has one here (Connected).
+  if (may.engine === 'required' && !(engine && info && cache)) throw new Error(`internal: prepareRun('${purpose}') has no engine`);
+  const prepared: PreparedCommon & { purpose: Purpose } & MaybeConnected = {
+    purpose,
     project,
     config,
     configFile,
@@ -195,6 +212,7 @@ export async function prepareRun(
     },
     rootlessDaemon: facts.rootlessDaemon.value ?? false,
   };
+  return prepared as Prepared<P>;
 }
 
 /** The same promise, with its rejection handled here too: it may be awaited late, or not at all when an earlier step stops the run. */

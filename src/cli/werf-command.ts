@@ -5,7 +5,6 @@
  * reporter's tasks; the reporter is told when it is over, before werf's
  * output starts.
  */
-import os from 'node:os';
 import type { Mode } from '../config/schema.js';
 import { ownEnvVars } from '../config/layers.js';
 import { requireMode } from '../detect/choose.js';
@@ -26,17 +25,16 @@ import { classify } from '../recover/signatures.js';
 import type { Reporter } from '../reporter.js';
 import { runAttempt } from '../run/attempt.js';
 import type { CliOptions } from './args.js';
-import type { CliContext } from './context.js';
+import { hostOf, type CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
 import { checkMountSources, dockerSocketToMount, probeFile } from '../host/host-files.js';
-import ci from 'ci-info';
 import { ciEnvFor } from '../plan/ci-env.js';
 import { refuseWhatCannotWork } from '../plan/werf-in-container.js';
 import { readHostForWerf } from '../host/readers.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { projectStep, rememberedProjects } from '../host/project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
-import { prepareRun, type PreparedRun } from './prepare.js';
+import { prepareRun, type Prepared, type PreparedRun } from './prepare.js';
 import { hostOsOf } from '../plan/host-path.js';
 import { laptopProduct } from '../plan/laptop.js';
 
@@ -54,7 +52,7 @@ export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfA
     const prepared = await prepareRun(ctx, options, reporter, dryRun ? 'dry-run' : 'run', session, refuse);
     if (!prepared.engine) reporter.warn('no Docker Engine answered; --dry-run plans with assumed facts');
     const werf = await planWerf(ctx, werfArgs, prepared, reporter, dryRun, Boolean(options.reprobe));
-    return dryRun ? printDryRun(ctx, prepared, werf, reporter) : runWerf(ctx, werfArgs, prepared, werf, reporter, session);
+    return prepared.purpose === 'run' ? runWerf(ctx, werfArgs, prepared, werf, reporter, session) : printDryRun(ctx, prepared, werf, reporter);
   });
 }
 
@@ -88,7 +86,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   const handed = await readHostForWerf({
     env: ctx.env,
     hostEnv,
-    hostHome: os.homedir(),
+    hostHome: hostOf(ctx).home,
     cwd: ctx.cwd,
     platform: ctx.platform,
     werfArgs,
@@ -105,7 +103,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   });
   for (const note of handed.notes) reporter.debug(note);
   for (const warning of handed.warnings) reporter.warn(warning);
-  const ciEnv = ciEnvFor(config.ciEnv, ci.GITLAB ? 'gitlab' : ci.GITHUB_ACTIONS ? 'github' : undefined, werfArgs);
+  const ciEnv = ciEnvFor(config.ciEnv, hostOf(ctx).ci.vendor, werfArgs);
   reporter.debug(ciEnv.note);
 
   // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
@@ -233,9 +231,8 @@ async function printDryRun(ctx: CliContext, prepared: PreparedRun, werf: WerfPla
 }
 
 /** werf, in the first mode, then in the next ones while recovery says so; the cache learns from the outcome. */
-async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: PreparedRun, werf: WerfPlan, reporter: Reporter, session: Session): Promise<number> {
+async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: Prepared<'run'>, werf: WerfPlan, reporter: Reporter, session: Session): Promise<number> {
   const { engine, cache, config, detection } = prepared;
-  if (!engine || !cache) throw new WerfRunError('no Docker Engine'); // unreachable: prepareRun('run') throws without one
   await reporter.task(`starting werf ${werfArgs[0] ?? ''} in mode ${werf.firstMode}`, async () => undefined);
   reporter.endPreparation();
 

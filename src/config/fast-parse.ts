@@ -6,7 +6,7 @@
  * keywords werf-run's schema uses are understood: a node with any other
  * keyword is "not sure" and goes to zod, so this can only ever be stricter.
  */
-import type { JsonSchemaNode } from './keys.js';
+import type { JsonSchemaNode } from './json-schema.js';
 
 const KNOWN = new Set([
   'type',

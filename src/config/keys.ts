@@ -4,23 +4,7 @@
  * file's completeness test and the "allowed keys" of error messages all come
  * from here, so a key added to schema.ts shows up everywhere by itself.
  */
-import { computeConfigJsonSchema } from './json-schema.js';
-
-/** The JSON Schema subset zod emits for werf-run's config. */
-export interface JsonSchemaNode {
-  type?: string;
-  enum?: unknown[];
-  default?: unknown;
-  description?: string;
-  properties?: Record<string, JsonSchemaNode>;
-  additionalProperties?: boolean | JsonSchemaNode;
-  items?: JsonSchemaNode;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  minLength?: number;
-  pattern?: string;
-}
+import { computeConfigJsonSchema, type JsonSchemaNode } from './json-schema.js';
 
 type KeyKind = 'string' | 'enum' | 'boolean' | 'integer' | 'number' | 'string[]' | 'object[]' | 'map';
 

@@ -8,10 +8,11 @@ import type { Config, Mode } from '../config/schema.js';
 import { UsageError, WerfRunError } from '../errors.js';
 import type { Facts, FactKey } from './facts.js';
 import { describeAdaptation, describeIdRange, idAdaptation, idRangeRemedy } from './id-range.js';
+import type { EngineProduct } from '../engine/port.js';
 
 /** What the remedies may name about the daemon (both optional: the text says less without them). */
 export interface DaemonContext {
-  product?: 'docker' | 'podman';
+  product?: EngineProduct;
   /** The user that runs a rootless daemon, when werf-run can tell (its socket under /run/user/<uid> of this user). */
   daemonUser?: string;
 }

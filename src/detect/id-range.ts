@@ -7,6 +7,7 @@
  * (rootlesskit, rootless Podman) only 1 + the subordinate ids of the user that
  * runs it (usually 65536), while werf's images give `build` 100000-165535.
  */
+import type { EngineProduct } from '../engine/port.js';
 
 /** One line of /proc/self/uid_map: ids inside from `inside` on map to `outside`, `count` of them. */
 export interface IdMapEntry {
@@ -106,7 +107,7 @@ export function requiredSubordinateIds(r: IdRange): number {
  * /etc/subgid line to add for the user that runs the daemon, then the restart.
  * Privileged cannot help (a privileged container gets the same id map) and is never suggested.
  */
-export function idRangeRemedy(r: IdRange, product: 'docker' | 'podman' | undefined, daemonUser = '<daemon-user>'): string {
+export function idRangeRemedy(r: IdRange, product: EngineProduct | undefined, daemonUser = '<daemon-user>'): string {
   const count = requiredSubordinateIds(r);
   const restart =
     product === 'podman'

@@ -15,11 +15,14 @@ export interface Endpoint {
   tls?: { caFile?: string; certFile?: string; keyFile?: string; verify: boolean };
 }
 
+/** Which engine answers the Docker API: the one type every floor names it by. */
+export type EngineProduct = 'docker' | 'podman';
+
 /** What /info tells about the daemon's host (not the client's). */
 export interface EngineInfo {
   id: string;
   name: string;
-  product: 'docker' | 'podman';
+  product: EngineProduct;
   serverVersion: string;
   apiVersion: string;
   kernelVersion: string;

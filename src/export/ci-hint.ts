@@ -3,6 +3,7 @@
  * start a container of its own, the settings werf needs must come from the
  * runner's configuration. This names the export that produces them (pure).
  */
+import { ciKind } from '../config/ci.js';
 import type { Mode } from '../config/schema.js';
 import type { ExportFormat } from './formats.js';
 
@@ -23,17 +24,15 @@ export interface ExportHint {
   why: string;
 }
 
-const isCi = (env: ExportHintInput['env']): boolean =>
-  Boolean(env.CI && env.CI !== 'false') || Boolean(env.GITLAB_CI || env.GITHUB_ACTIONS || env.JENKINS_URL || env.BUILDKITE || env.TF_BUILD);
-
 export function exportHint(input: ExportHintInput): ExportHint | undefined {
   const { env } = input;
-  if (!input.inContainer || input.canStartContainers || !isCi(env)) return undefined;
+  const ci = ciKind(env);
+  if (!input.inContainer || input.canStartContainers || !ci.isCI) return undefined;
   const inKubernetes = Boolean(env.KUBERNETES_SERVICE_HOST);
   let format: ExportFormat;
   let system: string;
-  if (env.GITLAB_CI) [format, system] = inKubernetes ? ['kubernetes', 'a GitLab Kubernetes executor pod'] : ['gitlab-runner', 'a GitLab docker executor job'];
-  else if (env.GITHUB_ACTIONS) [format, system] = inKubernetes ? ['kubernetes', 'a GitHub Actions runner pod'] : ['github-actions', 'a GitHub Actions container job'];
+  if (ci.vendor === 'gitlab') [format, system] = inKubernetes ? ['kubernetes', 'a GitLab Kubernetes executor pod'] : ['gitlab-runner', 'a GitLab docker executor job'];
+  else if (ci.vendor === 'github') [format, system] = inKubernetes ? ['kubernetes', 'a GitHub Actions runner pod'] : ['github-actions', 'a GitHub Actions container job'];
   else if (inKubernetes) [format, system] = ['kubernetes', 'a CI pod'];
   else [format, system] = ['docker-run', 'a CI job container'];
   const mode = input.mode ? ` --mode ${input.mode}` : '';

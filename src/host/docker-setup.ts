@@ -3,7 +3,6 @@
  * config.json, the context store and DOCKER_AUTH_CONFIG, wired into engine
  * discovery and registry auth.
  */
-import os from 'node:os';
 import type { Config } from '../config/schema.js';
 import { readTextIfExists } from '../files.js';
 import { dockerConfigDir, parseDockerConfig, readDockerConfig, type DockerConfigFile } from '../engine/docker-config.js';
@@ -18,12 +17,15 @@ export interface DockerSetup {
   configDir: string;
   configFile: string;
   config: DockerConfigFile;
+  /** The home the docker CLI would use: HOME, else the OS's. */
+  home: string;
 }
 
-export function readDockerSetup(env: Readonly<Record<string, string | undefined>>): DockerSetup {
-  const configDir = dockerConfigDir({ env, home: env.HOME || os.homedir() });
+/** `home`: the user's home from the OS (the CLI's context); HOME, when set, wins, as for the docker CLI. */
+export function readDockerSetup(env: Readonly<Record<string, string | undefined>>, home: string): DockerSetup {
+  const configDir = dockerConfigDir({ env, home: env.HOME || home });
   const { config, file } = readDockerConfig(configDir, readTextIfExists);
-  return { configDir, configFile: file, config };
+  return { configDir, configFile: file, config, home: env.HOME || home };
 }
 
 /** What engine discovery needs to know about this machine's docker setup. */
@@ -38,7 +40,7 @@ export function discoveryFacts(
     explicitContext: engineConfig.context,
     explicitFrom: { host: origins['engine.host'], context: origins['engine.context'] },
     env,
-    home: env.HOME || os.homedir(),
+    home: setup.home,
     currentContext: setup.config.currentContext ? { name: setup.config.currentContext, file: setup.configFile } : undefined,
     store: localContextStore(setup.configDir),
     listDir: listDirNames,

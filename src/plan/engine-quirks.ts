@@ -7,13 +7,13 @@
  * with "error setting rlimits for ready process: error setting rlimit type 7".
  * Limits within any ordinary hard limit avoid that; werf and buildah need no more.
  */
-import type { UlimitSpec } from '../engine/port.js';
+import type { EngineProduct, UlimitSpec } from '../engine/port.js';
 
 const PODMAN_ULIMITS: readonly UlimitSpec[] = [
   { name: 'nofile', soft: 1024, hard: 4096 },
   { name: 'nproc', soft: 4096, hard: 4096 },
 ];
 
-export function ulimitsFor(product: 'docker' | 'podman' | undefined): UlimitSpec[] | undefined {
+export function ulimitsFor(product: EngineProduct | undefined): UlimitSpec[] | undefined {
   return product === 'podman' ? PODMAN_ULIMITS.map((u) => ({ ...u })) : undefined;
 }

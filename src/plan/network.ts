@@ -8,6 +8,7 @@
  * Docker Desktop engine it is another machine (or VM) altogether.
  */
 import { parseReference } from './reference.js';
+import type { EngineProduct } from '../engine/port.js';
 
 export interface LoopbackTarget {
   /** Where the address was found, e.g. "--repo 127.0.0.1:5000/app", "WERF_REPO", "kubeconfig server https://127.0.0.1:6443". */
@@ -35,7 +36,7 @@ export interface NetworkEngine {
    * Rootless Podman's host network is the user's own, which is the machine's;
    * rootless Docker's is rootlesskit's. Unset: treated as Docker.
    */
-  product?: 'docker' | 'podman';
+  product?: EngineProduct;
 }
 
 /** werf's flags naming a registry (cmd/werf/common/common.go: repo, final-repo, secondary-repo, cache-repo). */
@@ -158,7 +159,7 @@ export function networkEngine(input: {
   operatingSystem: string | undefined;
   platform: NodeJS.Platform;
   rootless: boolean;
-  product: 'docker' | 'podman' | undefined;
+  product: EngineProduct | undefined;
 }): NetworkEngine {
   const tcp = /^(?:tcp|https?):\/\/([^/]+)/.exec(input.endpointUrl);
   const local = /^(unix|npipe):/.test(input.endpointUrl) || (tcp !== null && loopbackHost(tcp[1]!) !== undefined);

@@ -4,7 +4,7 @@
  * host env). No Docker, no filesystem: tests just build inputs.
  */
 import type { Config, Mode } from '../config/schema.js';
-import type { ContainerSpec, MountSpec } from '../engine/port.js';
+import type { ContainerSpec, EngineProduct, MountSpec } from '../engine/port.js';
 import { DEFAULT_ENV_PASS, selectEnv } from './env.js';
 import { imageUser, storageDir, werfHomeDir } from './contract.js';
 import { argInContainer, hostPaths, workdirInContainer, type HostOs, type HostPaths } from './host-path.js';
@@ -48,7 +48,7 @@ export interface PlanInput {
    */
   hostOs?: HostOs;
   /** engine.product (from /info) adds the engine's quirks, e.g. Podman's ulimits. */
-  facts: SecurityFacts & { engine?: { product: 'docker' | 'podman' } };
+  facts: SecurityFacts & { engine?: { product: EngineProduct } };
   hostEnv: Readonly<Record<string, string | undefined>>;
   tty: boolean;
   /** Files the caller found on the host and wants werf to see read-only. */

@@ -11,6 +11,7 @@ import type { FuseState } from '../detect/facts.js';
 import { REMEDIES } from '../detect/choose.js';
 import { idRangeRemedy, type IdRange } from '../detect/id-range.js';
 import { SIGNATURES, type FailureId } from './signatures.js';
+import type { EngineProduct } from '../engine/port.js';
 
 export type Next = { action: 'retry'; mode: Mode; why: string } | { action: 'stop'; why: string; remedy?: string };
 
@@ -29,7 +30,7 @@ export interface DecideInput {
   /** What the probe saw of the container's ids: a small range is the host's to fix, never privileged's. */
   idRange?: IdRange;
   /** For the remedy's restart command. */
-  product?: 'docker' | 'podman';
+  product?: EngineProduct;
 }
 
 const remedyOf = (id: FailureId): string => SIGNATURES.find((s) => s.id === id)?.remedy ?? '';

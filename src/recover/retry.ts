@@ -11,6 +11,7 @@ import type { FuseState } from '../detect/facts.js';
 import type { IdRange } from '../detect/id-range.js';
 import { decideNext } from './decide.js';
 import type { Signature } from './signatures.js';
+import type { EngineProduct } from '../engine/port.js';
 
 /** What one attempt in a mode came to: werf's exit code, or the failure that ended it. */
 export interface AttemptOutcome {
@@ -35,7 +36,7 @@ export interface RetryInput {
   pinned?: boolean;
   /** What the probe saw of the container's ids, and the engine: a small id range is the host's to fix. */
   idRange?: IdRange;
-  product?: 'docker' | 'podman';
+  product?: EngineProduct;
   /** Told about each failed attempt (e.g. to drop cached facts it disproves). */
   onAttemptFailed?(mode: Mode, failure: Signature): void;
   /** Told about each retry, for the user to see. */
