@@ -24,7 +24,8 @@ started_at=$(date +%s)
 # 0. Packages, in one apt transaction when anything is missing. docker-compose
 #    (v1) validates the compose export in the tests. podman is only
 #    installed (Podman API tests start `podman system service` themselves).
-pkgs=(podman debootstrap busybox-static docker-registry apache2-utils curl docker-compose openssh-server)
+#    acl: setfacl, for the tests of a checkout readable only through an ACL.
+pkgs=(podman debootstrap busybox-static docker-registry apache2-utils curl docker-compose openssh-server acl)
 engine_answers || command -v dockerd >/dev/null || pkgs+=(docker.io containerd runc iptables)
 apt_install "${pkgs[@]}"
 
