@@ -23,6 +23,8 @@ import { nativeImport } from './native-import.js';
 import type { Config } from './schema.js';
 import { isSecretName, maskSecretsInText, redactValue } from './secrets.js';
 import { loadTypeScriptConfig } from './ts-loader.js';
+import { realpathOr, type ProjectTrust } from './consent.js';
+import { findGrants, isCodeConfig, type Grant } from './trust.js';
 
 const MODULE_NAME = 'werfrun';
 
@@ -49,6 +51,8 @@ export interface LoadedConfig {
   filepath: string | undefined;
   /** Key path -> the flag or variable that set it last (keys the file or the defaults set are absent). */
   origins: Readonly<Record<string, string>>;
+  /** A project file that is code or grants something, and how the user consented to it. */
+  consented?: { by: string; grants: Grant[]; code: boolean };
 }
 
 /**
@@ -101,6 +105,13 @@ export interface LoadConfigInput {
   explicitPath?: string;
   /** Layers applied on top of the file, lowest first (environment, then flags). */
   overlays?: readonly ConfigLayer[];
+  /**
+   * The user's consent to what a project's file grants and to its code
+   * (trust.ts, consent.ts): a file found in the project, or given with
+   * --config inside it, is loaded as code and its grants count only with it.
+   * Without `trust` every file counts (the library's callers decide themselves).
+   */
+  trust?: { check: ProjectTrust; projectRoot: string };
 }
 
 function valueAt(input: unknown, keyPath: readonly PropertyKey[]): unknown {
@@ -249,7 +260,7 @@ async function packageHasConfig(file: string): Promise<boolean> {
 }
 
 /** The first config file from cwd up to stopDir, or undefined. */
-async function findConfigFile(cwd: string, stopDir: string): Promise<string | undefined> {
+export async function findConfigFile(cwd: string, stopDir: string): Promise<string | undefined> {
   for (const dir of searchDirs(cwd, stopDir)) {
     for (const place of SEARCH_PLACES) {
       const file = path.join(dir, place);
@@ -356,6 +367,20 @@ function parseErrorDetail(coloured: string, colouredFrame?: unknown): string {
 
 export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> {
   const filepath = input.explicitPath ? path.resolve(input.cwd, input.explicitPath) : await findConfigFile(input.cwd, input.stopDir);
+  // A file the user named outside the project is theirs; one found in the project (or named inside it) is the project's.
+  const guard = input.trust && filepath && (!input.explicitPath || isInside(realpathOr(input.trust.projectRoot), realpathOr(filepath))) ? input.trust : undefined;
+  let consented: LoadedConfig['consented'];
+  if (guard && filepath && isCodeConfig(filepath)) {
+    // Decided before anything loads it: loading a code config runs it.
+    const answer = guard.check.consent(filepath);
+    if (!answer.by) {
+      throw new UsageError(
+        `the project's config ${filepath} is code (JavaScript or TypeScript): loading it would run it on this machine, which only you may allow; it was not loaded and nothing was started${changedNote(answer.changedSince)}`,
+        `read it, then ${guard.check.ways(filepath)}; or write the config as JSON or YAML (.werfrunrc.json)`,
+      );
+    }
+    consented = { by: answer.by, grants: [], code: true };
+  }
   let fileConfig: unknown = filepath ? await readConfigFile(filepath) : {};
   fileConfig ??= {};
   if (typeof fileConfig !== 'object' || Array.isArray(fileConfig) || fileConfig === null) {
@@ -365,7 +390,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
     );
   }
   // Each layer alone first, so a bad value is blamed on the layer it came from.
-  if (filepath) await validateConfig(fileConfig, filepath);
+  const fromFile = filepath ? await validateConfig(fileConfig, filepath) : undefined;
   for (const layer of input.overlays ?? []) await validateConfig(layer.values, layer.name, layer.sources);
   const merged = mergeLayers(fileConfig as Record<string, unknown>, ...(input.overlays ?? []).map((l) => l.values));
   const origins: Record<string, string> = {};
@@ -374,6 +399,37 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
       if (valueAt(layer.values, keyPath.split('.')) !== undefined) origins[keyPath] = source;
     }
   }
+  if (guard && filepath && fromFile && !consented) consented = checkGrants(filepath, fromFile, origins, guard);
   // A problem only the merged config shows is still named by the flag or variable that set it.
-  return { config: await validateConfig(merged, filepath ?? 'defaults, environment and flags', origins), filepath, origins };
+  const config = await validateConfig(merged, filepath ?? 'defaults, environment and flags', origins);
+  return consented ? { config, filepath, origins, consented } : { config, filepath, origins };
+}
+
+function isInside(root: string, file: string): boolean {
+  const rel = path.relative(root, file);
+  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+function changedNote(since: string | undefined): string {
+  return since ? ` (you trusted it on ${since}, but it has changed since)` : '';
+}
+
+/** The file's grants count with the user's consent; without it, one error naming each (nothing has been started yet). */
+function checkGrants(filepath: string, fromFile: Config, origins: Readonly<Record<string, string>>, guard: NonNullable<LoadConfigInput['trust']>): LoadedConfig['consented'] {
+  const grants = findGrants(fromFile, {
+    projectRoot: guard.projectRoot,
+    realpath: realpathOr,
+    setByUser: (keyPath) => keyPath in origins,
+    get imageRepositories() {
+      return guard.check.userConfig().imageRepositories;
+    },
+  });
+  if (grants.length === 0) return undefined;
+  const answer = guard.check.consent(filepath);
+  if (answer.by) return { by: answer.by, grants, code: false };
+  const keys = [...new Set(grants.map((g) => g.key.replace(/\[\d+\]$/, '')))];
+  throw new UsageError(
+    `the project's config ${filepath} grants what only you may grant: ${grants.map((g) => `${g.key} ${g.value} (${g.grants})`).join('; ')}${changedNote(answer.changedSince)}; nothing was started`,
+    `read it, then ${guard.check.ways(filepath)}; or remove ${keys.join(', ')} from it`,
+  );
 }
