@@ -148,3 +148,14 @@ describe('loadConfig with the trust check', () => {
     expect(loaded.config.network).toBe('host');
   });
 });
+
+describe("a data file's $import (cosmiconfig would follow it to any file, code included)", () => {
+  it('is not followed: the code does not run, and the key is unknown', async () => {
+    const s = setup('', '.werfrunrc.yaml');
+    const marker = path.join(s.root, 'ran');
+    writeFileSync(path.join(s.root, 'evil.cjs'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); module.exports = {};`);
+    writeFileSync(s.file, '$import: ./evil.cjs\n');
+    await expect(loadConfig({ cwd: s.root, stopDir: s.root, trust: { check: s.trust(), projectRoot: s.root } })).rejects.toThrow(/unknown key \$import/);
+    expect(existsSync(marker)).toBe(false);
+  });
+});

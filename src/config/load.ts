@@ -21,10 +21,12 @@ import { allowedKeysAt, configJsonSchema } from './keys.js';
 import { nearest, FLAG_SOURCES } from './layers.js';
 import { nativeImport } from './native-import.js';
 import type { Config } from './schema.js';
-import { isSecretName, maskSecretsInText, redactValue } from './secrets.js';
+import { isSecretName, maskSecretsInText } from './secrets.js';
 import { loadTypeScriptConfig } from './ts-loader.js';
 import { realpathOr, type ProjectTrust } from './consent.js';
 import { findGrants, isCodeConfig, type Grant } from './trust.js';
+import { capText, quoteCapped } from './quote.js';
+import { assertBounded } from './bounds.js';
 
 const MODULE_NAME = 'werfrun';
 
@@ -132,7 +134,7 @@ function withArticle(kind: string): string {
 function show(value: unknown, secret = false): string {
   if (value === undefined) return 'missing';
   const kind = Array.isArray(value) ? 'a list' : value === null ? 'null' : withArticle(typeof value);
-  return `${JSON.stringify(redactValue(value, secret))} (${kind})`;
+  return `${quoteCapped(value, secret)} (${kind})`;
 }
 
 /**
@@ -277,20 +279,74 @@ async function loadJavaScriptConfig(filepath: string): Promise<unknown> {
   return ((await nativeImport(pathToFileURL(filepath).href)) as { default?: unknown }).default;
 }
 
-/** Parses one file (any form) into its raw value; undefined for an empty file. */
+/** The largest config file werf-run reads: its settings take a few hundred bytes. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The text of a data (JSON or YAML) config file; a missing, directory or huge one is a UsageError. */
+async function readDataText(file: string): Promise<string> {
+  let size: number;
+  try {
+    const st = await stat(file);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    size = st.size;
+  } catch (error) {
+    throw fileError(file, error);
+  }
+  if (size > MAX_CONFIG_BYTES) {
+    throw new UsageError(`config file ${file} is ${size} bytes; a werf-run config is at most ${MAX_CONFIG_BYTES} bytes`, 'keep only werf-run\'s settings in it (a few lines)');
+  }
+  return readFile(file, 'utf8').catch((error: unknown) => {
+    throw fileError(file, error);
+  });
+}
+
+/** A file that cannot be read, named with the fix. */
+function fileError(file: string, error: unknown): UsageError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new UsageError(`config file ${file} does not exist`, 'check the --config path', error);
+  if (code === 'EISDIR') return new UsageError(`config file ${file} is a directory`, 'give --config the path of a file', error);
+  return new UsageError(`cannot read config file ${file}: ${errorMessage(error)}`, `make ${file} a file this user may read`, error);
+}
+
+/**
+ * Parses one file (any form) into its raw value; undefined for an empty file.
+ * Data files (JSON, YAML, package.json) are parsed here, with cosmiconfig's
+ * own parsers but not its loader: that one follows a `$import` key to other
+ * files, code included, before werf-run could check anything. Only code
+ * configs, which the user consented to (trust.ts), go through cosmiconfig.
+ */
 async function readConfigFile(file: string): Promise<unknown> {
-  // The common .json file needs no cosmiconfig, and one that does not parse is told here (json-error.ts).
-  if (file.endsWith('.json') && path.basename(file) !== 'package.json') {
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text !== undefined) {
-      if (text.trim() === '') return undefined;
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (error) {
-        throw new UsageError(`cannot load config file ${file}: ${await jsonSyntaxDetail(text, errorMessage(error))}`, 'fix the syntax so that the file parses', error);
-      }
+  if (isCodeConfig(file)) return loadCodeConfig(file);
+  const text = await readDataText(file);
+  if (text.trim() === '') return undefined;
+  const ext = path.extname(file);
+  // The common .json file: one that does not parse is told here (json-error.ts).
+  if (ext === '.json' && path.basename(file) !== 'package.json') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new UsageError(`cannot load config file ${file}: ${await jsonSyntaxDetail(text, errorMessage(error))}`, 'fix the syntax so that the file parses', error);
     }
   }
+  if (ext !== '.json' && ext !== '' && ext !== '.yaml' && ext !== '.yml') {
+    throw new UsageError(
+      `config file ${file} has a form werf-run cannot read (${ext})`,
+      'use JSON or YAML (any name without an extension, .json, .yaml, .yml), or JavaScript/TypeScript (.js, .cjs, .mjs, .ts)',
+    );
+  }
+  const { defaultLoaders } = commonJs(await import('cosmiconfig'), 'defaultLoaders');
+  try {
+    // cosmiconfig reads a name without an extension as YAML (which JSON is too).
+    if (ext === '.json') return ((await defaultLoaders['.json'](file, text)) as Record<string, unknown> | null)?.[MODULE_NAME] ?? undefined;
+    return await defaultLoaders['.yaml'](file, text);
+  } catch (error) {
+    const detail = maskSecretsInText(parseErrorDetail(errorMessage(error), (error as { codeFrame?: unknown }).codeFrame));
+    throw new UsageError(`cannot load config file ${file}: ${capText(detail, 2000)}`, 'fix the syntax so that the file parses', error);
+  }
+}
+
+/** A JavaScript or TypeScript config (the user consented to running it), through cosmiconfig. */
+async function loadCodeConfig(file: string): Promise<unknown> {
   const { cosmiconfig } = commonJs(await import('cosmiconfig'), 'cosmiconfig');
   const explorer = cosmiconfig(MODULE_NAME, {
     searchStrategy: 'none',
@@ -304,25 +360,10 @@ async function readConfigFile(file: string): Promise<unknown> {
     return result?.config;
   } catch (error) {
     if (error instanceof WerfRunError) throw error;
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UsageError(`config file ${file} does not exist`, 'check the --config path', error);
-    }
-    if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
-      throw new UsageError(`config file ${file} is a directory`, 'give --config the path of a file', error);
-    }
-    if (/No loader specified for extension/.test(errorMessage(error))) {
-      throw new UsageError(
-        `config file ${file} has a form werf-run cannot read (${path.extname(file)})`,
-        'use JSON or YAML (any name without an extension, .json, .yaml, .yml), or JavaScript/TypeScript (.js, .cjs, .mjs, .ts)',
-        error,
-      );
-    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR') throw fileError(file, error);
     const detail = maskSecretsInText(parseErrorDetail(errorMessage(error), (error as { codeFrame?: unknown }).codeFrame));
-    throw new UsageError(
-      `cannot load config file ${file}: ${detail}`,
-      /\.[cm]?[jt]s$/.test(file) ? 'fix the code so that it runs and exports the config as its default export' : 'fix the syntax so that the file parses',
-      error,
-    );
+    throw new UsageError(`cannot load config file ${file}: ${capText(detail, 2000)}`, 'fix the code so that it runs and exports the config as its default export', error);
   }
 }
 
@@ -383,6 +424,8 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
   }
   let fileConfig: unknown = filepath ? await readConfigFile(filepath) : {};
   fileConfig ??= {};
+  // Before anything walks it: validation, merging and messages all recurse.
+  if (filepath) assertBounded(fileConfig, filepath);
   if (typeof fileConfig !== 'object' || Array.isArray(fileConfig) || fileConfig === null) {
     throw new UsageError(
       `invalid werf-run config in ${filepath}: (top level) is ${show(fileConfig)}; expected an object of settings`,

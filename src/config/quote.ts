@@ -42,6 +42,7 @@ export function quoteCapped(value: unknown, secret = false, max = QUOTE_MAX): st
       emit('{');
       let first = true;
       for (const key of Object.keys(node)) {
+        if ((node as Record<string, unknown>)[key] === undefined) continue;
         emit(`${first ? '' : ','}${JSON.stringify(key)}:`);
         first = false;
         walk((node as Record<string, unknown>)[key], isSecretName(key));
