@@ -68,7 +68,7 @@ describe('each granting key of a committed config', () => {
     expect(refused.stderr).toContain(`run \`werf-run trust ${r.file}\``);
     expect(refused.stderr).toContain(`"trustProjectConfig" of your own ${path.join(r.user, 'config', 'werf-run', 'config.json')}`);
     expect(refused.stdout).toBe('');
-    const allowed = await r.run(['--trust-project-config', '--dry-run', 'build'], { TRUST_TEST_SECRET_TOKEN: 's3cr3t', ...extra });
+    const allowed = await r.run(['-v', '--trust-project-config', '--dry-run', 'build'], { TRUST_TEST_SECRET_TOKEN: 's3cr3t', ...extra });
     expect(allowed.exitCode, allowed.stderr).toBe(0);
     expect(allowed.stdout).toMatch(granted);
     expect(allowed.stdout).not.toContain('s3cr3t');
@@ -95,7 +95,7 @@ describe('the ways to consent', () => {
     writeFileSync(path.join(r.user, 'config', 'werf-run', 'config.json'), JSON.stringify({ trustProjectConfig: ['/nowhere/else'] }));
     expect((await r.run(['--dry-run', 'build'])).exitCode).toBe(2);
     writeFileSync(path.join(r.user, 'config', 'werf-run', 'config.json'), JSON.stringify({ trustProjectConfig: [r.dir] }));
-    const ok = await r.run(['--dry-run', 'build']);
+    const ok = await r.run(['-v', '--dry-run', 'build']);
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect(ok.stderr).toContain(`(you consented: trustProjectConfig "${r.dir}" in ${path.join(r.user, 'config', 'werf-run', 'config.json')})`);
     expect(ok.stdout).toMatch(/^docker run --rm --privileged --network host /m);
@@ -104,7 +104,7 @@ describe('the ways to consent', () => {
     expect((await mirror.run(['--dry-run', 'build'], { WERF_RUN_IMAGE: '' })).exitCode).toBe(2);
     mkdirSync(path.join(mirror.user, 'config', 'werf-run'), { recursive: true });
     writeFileSync(path.join(mirror.user, 'config', 'werf-run', 'config.json'), JSON.stringify({ imageRepositories: [TEST_IMAGE.split(':2')[0]] }));
-    const named = await mirror.run(['--dry-run', 'build'], { WERF_RUN_IMAGE: '' });
+    const named = await mirror.run(['-v', '--dry-run', 'build'], { WERF_RUN_IMAGE: '' });
     expect(named.exitCode, named.stderr).toBe(0);
     expect(named.stderr).not.toContain('you consented');
   });

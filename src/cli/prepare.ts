@@ -227,12 +227,12 @@ async function readProject(ctx: CliContext, options: CliOptions, reporter: Repor
     },
   });
   reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');
-  if (consented) {
-    const what = [...(consented.code ? ['runs as code'] : []), ...consented.grants.map((g) => `${g.key} ${g.value}`)].join(', ');
-    reporter.info(`the project's config ${filepath} ${consented.code ? '' : 'grants '}${what} (you consented: ${consented.by})`);
-  }
   // Before anything touches the engine (chooseMode checks it again for its own callers).
   assertPrivilegedAllowed(config);
+  if (consented) {
+    const what = consented.code ? 'is code, loaded' : `grants ${consented.grants.map((g) => `${g.key} ${g.value}`).join(', ')}`;
+    reporter.debug(`config: the project's ${filepath} ${what} (you consented: ${consented.by})`);
+  }
   return { project, config, configFile: filepath, origins };
 }
 

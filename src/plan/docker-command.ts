@@ -6,6 +6,7 @@
  */
 import type { ContainerSpec } from '../engine/port.js';
 import { pasteableEnvEntry } from './env.js';
+import { redactWerfArgs } from '../config/secrets.js';
 
 /** POSIX shell quoting: bare when safe, single-quoted otherwise. */
 export function shellQuote(word: string): string {
@@ -33,7 +34,8 @@ export function dockerRunGroups(spec: ContainerSpec): string[][] {
   if (spec.workingDir) groups.push(['--workdir', spec.workingDir]);
   for (const entry of spec.env) groups.push(['--env', pasteableEnvEntry(entry)]);
   for (const [key, value] of Object.entries(spec.labels)) groups.push(['--label', `${key}=${value}`]);
-  groups.push([spec.image, ...spec.cmd]);
+  // werf's --set values under secret-looking keys are masked: printed, never pasted with the secret.
+  groups.push([spec.image, ...redactWerfArgs(spec.cmd)]);
   return groups;
 }
 
