@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'werf-run.cjs');
+// The bench's projects grant the host network in their config (config/trust.ts): it consents as a pipeline file would.
+process.env.WERF_RUN_TRUST_PROJECT_CONFIG ??= '1';
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const MB = Number(process.env.BENCH_THROUGHPUT_MB ?? 200);
 

@@ -45,7 +45,7 @@ describe('werf-run in a container with the host\'s Docker socket', () => {
     try {
       const result = await execa(
         'docker',
-        ['run', '--rm', '--network', 'none', '-v', '/var/run/docker.sock:/var/run/docker.sock', '-v', `${project.dir}:/work/app`, '-w', '/work/app', IMAGE, '--verbose', 'build'],
+        ['run', '--rm', '--network', 'none', '-v', '/var/run/docker.sock:/var/run/docker.sock', '-v', `${project.dir}:/work/app`, '-w', '/work/app', '-e', 'WERF_RUN_TRUST_PROJECT_CONFIG=1', IMAGE, '--verbose', 'build'],
         { reject: false },
       );
       expect(result.exitCode, result.stderr).toBe(0);
@@ -63,7 +63,7 @@ describe('werf-run in a container with the host\'s Docker socket', () => {
     const neighbour = werfProject({ app: 'FROM 127.0.0.1:5000/library/busybox:latest\n' });
     try {
       // --network host: the job's host name is this machine's, as in CI jobs on the host network.
-      const job = execa('docker', ['run', '--rm', '--network', 'host', '-v', '/var/run/docker.sock:/var/run/docker.sock', '-v', `${project.dir}:/work/app`, '-w', '/work/app', IMAGE, 'build'], { reject: false });
+      const job = execa('docker', ['run', '--rm', '--network', 'host', '-v', '/var/run/docker.sock:/var/run/docker.sock', '-v', `${project.dir}:/work/app`, '-w', '/work/app', '-e', 'WERF_RUN_TRUST_PROJECT_CONFIG=1', IMAGE, 'build'], { reject: false });
       const werfContainer = async (): Promise<string> =>
         (await execa('docker', ['ps', '-q', '--filter', 'label=werf-run.project=/work/app', '--filter', 'label=werf-run.mode'])).stdout.trim();
       const deadline = Date.now() + 60_000;
@@ -87,7 +87,7 @@ describe('werf-run in a container with the host\'s Docker socket', () => {
     const neighbour = werfProject({ app: 'FROM 127.0.0.1:5000/library/busybox:latest\n' });
     const name = `werf-run-it-job-${process.pid}`;
     try {
-      const job = execa('docker', ['run', '--rm', '--name', name, '-v', '/var/run/docker.sock:/var/run/docker.sock', '-v', `${project.dir}:/work/app`, '-w', '/work/app', IMAGE, 'build'], { reject: false });
+      const job = execa('docker', ['run', '--rm', '--name', name, '-v', '/var/run/docker.sock:/var/run/docker.sock', '-v', `${project.dir}:/work/app`, '-w', '/work/app', '-e', 'WERF_RUN_TRUST_PROJECT_CONFIG=1', IMAGE, 'build'], { reject: false });
       const werfContainer = async (): Promise<string> =>
         (await execa('docker', ['ps', '-aq', '--filter', 'label=werf-run.project=/work/app', '--filter', 'label=werf-run.mode'])).stdout.trim();
       const deadline = Date.now() + 60_000;

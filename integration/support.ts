@@ -43,6 +43,22 @@ const TEST_CACHE_HOME = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-cache-')
 // Registered on the importing test file's root suite (vitest workers do not run 'exit' handlers).
 afterAll(() => rmSync(TEST_CACHE_HOME, { recursive: true, force: true }));
 
+/**
+ * The user's own werf-run config for this test process (XDG_CONFIG_HOME), as
+ * a user of the rig would write it: the projects the tests make (under the
+ * temp dir) are trusted, so their configs may grant the rig's image and the
+ * host network (config/trust.ts); and a state dir, so `werf-run trust` never
+ * writes the user's. Tests of the consent itself pass their own.
+ */
+const TEST_CONFIG_HOME = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-config-'));
+mkdirSync(path.join(TEST_CONFIG_HOME, 'werf-run'));
+writeFileSync(path.join(TEST_CONFIG_HOME, 'werf-run', 'config.json'), JSON.stringify({ trustProjectConfig: [os.tmpdir()] }));
+const TEST_STATE_HOME = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-state-'));
+afterAll(() => {
+  rmSync(TEST_CONFIG_HOME, { recursive: true, force: true });
+  rmSync(TEST_STATE_HOME, { recursive: true, force: true });
+});
+
 /** The host env for child werf-run processes: the test's own, minus anything werf-run reads from the user. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
@@ -51,7 +67,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
     if (key === 'VITEST' || key.startsWith('VITEST_')) continue;
     env[key] = value;
   }
-  return { ...env, XDG_CACHE_HOME: TEST_CACHE_HOME, ...extra };
+  return { ...env, XDG_CACHE_HOME: TEST_CACHE_HOME, XDG_CONFIG_HOME: TEST_CONFIG_HOME, XDG_STATE_HOME: TEST_STATE_HOME, ...extra };
 }
 
 export interface RunOptions {

@@ -105,7 +105,7 @@ describe('README.md', () => {
     // The package's own bin, which exists.
     const bin = pkg.bin['werf-run']!;
     expect(existsSync(path.join(root, bin))).toBe(true);
-    expect(pkg.scripts.example).toBe(`npm run build && bash rig/up.sh && cd examples/hello && node ../../${bin} build`);
+    expect(pkg.scripts.example).toBe(`npm run build && bash rig/up.sh && cd examples/hello && node ../../${bin} --trust-project-config build`);
   });
 
   it('quick start: the test command is what .ci/run runs, and npm test runs the whole suite', () => {

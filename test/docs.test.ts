@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { KEYS_DOC, generatedMarkers, schemaFileText, withGenerated, withKeyTable } from '../src/config/docs.js';
+import { KEYS_DOC, generatedMarkers, schemaFileText, withGenerated, withKeyTable, withTrustTable } from '../src/config/docs.js';
+import { TRUST_RULES } from '../src/config/trust.js';
 import { configKeys } from '../src/config/keys.js';
 import { configSchema } from '../src/config/schema.js';
 import { loadConfig } from '../src/config/load.js';
@@ -31,6 +32,15 @@ describe('generated documentation (npm run schema)', () => {
   it(`the key table in ${KEYS_DOC} is the generated one`, () => {
     const doc = read(KEYS_DOC);
     expect(withKeyTable(doc), `${KEYS_DOC} key table is stale: run npm run schema`).toBe(doc);
+  });
+
+  it(`the table of grants in ${KEYS_DOC} is the generated one`, () => {
+    const doc = read(KEYS_DOC);
+    expect(withTrustTable(doc), `${KEYS_DOC} grant table is stale: run npm run schema`).toBe(doc);
+  });
+
+  it('every key of the schema has a trust rule, and every rule a key (a new key must be sorted: shapes the run, or grants)', () => {
+    expect(Object.keys(TRUST_RULES).sort()).toEqual(configKeys().map((k) => k.path).sort());
   });
 
   it('the table lists every key, with its variable', () => {

@@ -23,6 +23,14 @@ export interface CliOptions extends ConfigFlags {
   export?: string;
   kubeVersion?: string;
   kubeVolumes?: string;
+  /** --trust-project-config: the project's config file may grant (config/trust.ts) and run its code, for this run. */
+  trustProjectConfig?: boolean;
+}
+
+/** `werf-run trust [file]`'s own options. */
+export interface TrustOptions {
+  list?: boolean;
+  revoke?: boolean;
 }
 
 /** A parse error inside `werf-run doctor ...`: doctor is werf-run's own command, so its answers differ from the program's. */
@@ -36,6 +44,7 @@ export type ParsedArgs =
   | { kind: 'werf'; options: CliOptions; werfArgs: string[] }
   | { kind: 'export'; options: CliOptions; werfArgs: string[] }
   | { kind: 'doctor'; options: CliOptions & { json?: boolean } }
+  | { kind: 'trust'; options: CliOptions & TrustOptions; file: string | undefined }
   | { kind: 'exit'; exitCode: number };
 
 function buildProgram(version: string, out: { write(text: string): void }, err: { write(text: string): void }): Command {
@@ -53,6 +62,7 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .option('--context <name>', 'docker context to use, like DOCKER_CONTEXT')
     .addOption(new Option('--mode <mode>', 'run in this mode only, no recovery to another (auto, the default: choose from the host and recover)').choices(['auto', ...MODES]))
     .option('--allow-privileged', 'allow the privileged mode when nothing less works')
+    .option('--trust-project-config', "let the project's config file grant more than the least privilege (privileged, mounts, the socket, ...) and load a .js/.ts config, for this run (also WERF_RUN_TRUST_PROJECT_CONFIG=1; werf-run trust records it)")
     .option('--image <reference>', 'werf image reference (overrides group/channel/distro)')
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices([...PULL_POLICIES]))
     .option('--network <mode>', 'Docker network mode for the werf container (e.g. host; unset: the engine default, host for a loopback registry on a local engine)')
@@ -102,6 +112,14 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .exitOverride((error) => {
       throw new DoctorParseError(error);
     });
+  program
+    .command('trust')
+    .description("trust a project's config file as it is now (its grants count, its code may load) until it changes; default: the one found from here up to the git root")
+    .argument('[file]', 'the config file')
+    .option('--list', 'list the trusted files and whether each is unchanged')
+    .option('--revoke', "forget the file's trust")
+    .action(() => undefined)
+    .exitOverride();
   return program;
 }
 
@@ -158,6 +176,13 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
     const extra = doctorArguments(doctor.args);
     if (extra) throw new UsageError(extra.message, extra.remedy);
     return { kind: 'doctor', options: { ...options, ...doctor.opts<{ json?: boolean }>() } };
+  }
+  const trust = program.commands.find((c) => c.name() === 'trust');
+  if (trust && program.args[0] === 'trust') {
+    const own = trust.opts<TrustOptions>();
+    if (own.list && own.revoke) throw new UsageError('trust --list and --revoke do not go together', 'give one: werf-run trust --list, or werf-run trust --revoke [file]');
+    if (own.list && trust.args.length > 0) throw new UsageError(`trust --list takes no file, got '${trust.args[0]}'`, 'werf-run trust --list');
+    return { kind: 'trust', options: { ...options, ...own }, file: trust.args[0] };
   }
   const werfArgs = program.args;
   if (options.export) return { kind: 'export', options, werfArgs: werfArgs.length > 0 ? werfArgs : ['build'] };

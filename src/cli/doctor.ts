@@ -11,7 +11,7 @@ import { exportSpecFor } from '../export/spec.js';
 import { readContainerSignals, runsInContainer } from '../detect/container-signals.js';
 import type { Reporter } from '../reporter.js';
 import type { CliOptions } from './args.js';
-import { hostOf, type CliContext } from './context.js';
+import type { CliContext } from './context.js';
 import { doctorOk, doctorText, emptyDoctorReport, factsJson } from './doctor-report.js';
 import { withLifecycle } from './lifecycle.js';
 import { prepareRun } from './prepare.js';

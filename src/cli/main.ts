@@ -21,6 +21,7 @@ export async function main(ctx: CliContext): Promise<number> {
     try {
       // doctor and --export are loaded on demand: the exports' YAML and TOML libraries cost start-up time every run would pay.
       if (parsed.kind === 'doctor') return await (await import('./doctor.js')).runDoctor(ctx, parsed.options, reporter);
+      if (parsed.kind === 'trust') return await (await import('./trust-command.js')).runTrust(ctx, parsed.options, parsed.file);
       if (parsed.kind === 'export') return await (await import('./export-command.js')).runExport(ctx, parsed.options, parsed.werfArgs, reporter);
       return await runWerfCommand(ctx, parsed.options, parsed.werfArgs, reporter);
     } finally {

@@ -7,6 +7,7 @@
  */
 import { keyName, loadConfig, settingSource } from '../config/load.js';
 import { envLayer, flagSources, flagsLayer, misspelledEnvVars } from '../config/layers.js';
+import { projectTrust } from '../config/consent.js';
 import type { Config } from '../config/schema.js';
 import { connect } from '../engine/discover.js';
 import { loggingEngine } from '../engine/logging.js';
@@ -231,7 +232,7 @@ async function readProject(ctx: CliContext, options: CliOptions, reporter: Repor
   for (const { name, meant } of misspelledEnvVars(fromEnv.unused)) {
     reporter.warn(`${name} is not a werf-run variable (did you mean ${meant}?); it is ignored and not passed to werf`);
   }
-  const { config, filepath, origins } = await loadConfig({
+  const { config, filepath, origins, consented } = await loadConfig({
     cwd: ctx.cwd,
     stopDir: project.root,
     explicitPath: options.config,
@@ -239,10 +240,18 @@ async function readProject(ctx: CliContext, options: CliOptions, reporter: Repor
       { name: 'the environment', values: fromEnv.values, sources: fromEnv.sources },
       { name: 'command-line flags', values: flagsLayer(options), sources: flagSources(options) },
     ],
+    trust: {
+      check: projectTrust({ env: ctx.env, home: hostOf(ctx).home, uid: process.getuid?.(), flag: Boolean(options.trustProjectConfig), projectRoot: project.root }),
+      projectRoot: project.root,
+    },
   });
   reporter.debug(filepath ? `config: ${filepath}` : 'config: none found, using defaults');
   // Before anything touches the engine (chooseMode checks it again for its own callers).
   assertPrivilegedAllowed(config);
+  if (consented) {
+    const what = consented.code ? 'is code, loaded' : `grants ${consented.grants.map((g) => `${g.key} ${g.value}`).join(', ')}`;
+    reporter.debug(`config: the project's ${filepath} ${what} (you consented: ${consented.by})`);
+  }
   return { project, config, configFile: filepath, origins };
 }
 

@@ -6,6 +6,7 @@
  * in a markdown file (recover/docs.ts uses it for the failure signatures).
  */
 import { configJsonSchema, configKeys, type ConfigKey } from './keys.js';
+import { TRUST_RULES } from './trust.js';
 
 /** Where the key table lives, relative to the repository root. */
 export const KEYS_DOC = 'docs/configuration.md';
@@ -70,4 +71,19 @@ function keyTable(keys: readonly ConfigKey[] = configKeys()): string {
 /** `doc` (docs/configuration.md) with the generated key table between its markers. */
 export function withKeyTable(doc: string, table: string = keyTable()): string {
   return withGenerated(doc, 'config-keys', table);
+}
+
+/** The markdown table of what each key, set in a project's file, grants (config/trust.ts): every key of the schema, in its order. */
+function trustTable(keys: readonly ConfigKey[] = configKeys()): string {
+  const rows = keys.map((key) => {
+    const rule = TRUST_RULES[key.path];
+    if (!rule) throw new Error(`config/trust.ts has no rule for the key ${key.path}`);
+    return [code(key.path), rule.grants ?? 'never: it shapes the run'].map(tableCell).join(' | ');
+  });
+  return ['| key | grants (needs your consent) when a project\'s file sets it to |', '|---|---|', ...rows.map((r) => `| ${r} |`)].join('\n');
+}
+
+/** `doc` (docs/configuration.md) with the generated table of grants between its markers. */
+export function withTrustTable(doc: string, table: string = trustTable()): string {
+  return withGenerated(doc, 'config-trust', table);
 }

@@ -7,6 +7,10 @@
  */
 import leven from 'leven';
 import { ENV_ALIASES, configJsonSchema, configKeys, type ConfigKey } from './keys.js';
+import { TRUST_ENV } from './consent.js';
+
+/** werf-run's variables that set no config key: consent is the user's, never a config file's (consent.ts). */
+const NOT_KEYS = [TRUST_ENV];
 
 export interface EnvLayer {
   /** A partial config, e.g. { image: { channel: 'ea' } }. */
@@ -69,7 +73,7 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>, keys
   }
   for (const [name, key] of byVar) apply(name, key);
   for (const name of Object.keys(env)) {
-    if (name.startsWith('WERF_RUN_') && !byVar.has(name) && !(name in ENV_ALIASES)) layer.unused.push(name);
+    if (name.startsWith('WERF_RUN_') && !byVar.has(name) && !(name in ENV_ALIASES) && !NOT_KEYS.includes(name)) layer.unused.push(name);
   }
   return layer;
 }
@@ -101,7 +105,7 @@ export function misspelledEnvVars(unused: readonly string[], known: readonly str
 
 /** The names werf-run reads itself: they are not werf's, so they are not passed to werf. */
 export function ownEnvVars(keys: readonly ConfigKey[] = configKeys()): string[] {
-  return [...Object.keys(ENV_ALIASES), ...keys.flatMap((k) => (k.envVar ? [k.envVar] : []))];
+  return [...Object.keys(ENV_ALIASES), ...NOT_KEYS, ...keys.flatMap((k) => (k.envVar ? [k.envVar] : []))];
 }
 
 /** --detect fuseDevice=missing -> { fuseDevice: 'missing' }; numbers and booleans are typed, the schema checks the rest. */

@@ -21,8 +21,12 @@ import { allowedKeysAt, configJsonSchema } from './keys.js';
 import { nearest, FLAG_SOURCES } from './layers.js';
 import { nativeImport } from './native-import.js';
 import type { Config } from './schema.js';
-import { isSecretName, maskSecretsInText, redactValue } from './secrets.js';
+import { isSecretName, maskSecretsInText } from './secrets.js';
 import { loadTypeScriptConfig } from './ts-loader.js';
+import { realpathOr, type ProjectTrust } from './consent.js';
+import { findGrants, isCodeConfig, type Grant } from './trust.js';
+import { capText, quoteCapped } from './quote.js';
+import { assertBounded } from './bounds.js';
 
 const MODULE_NAME = 'werfrun';
 
@@ -49,6 +53,8 @@ export interface LoadedConfig {
   filepath: string | undefined;
   /** Key path -> the flag or variable that set it last (keys the file or the defaults set are absent). */
   origins: Readonly<Record<string, string>>;
+  /** A project file that is code or grants something, and how the user consented to it. */
+  consented?: { by: string; grants: Grant[]; code: boolean };
 }
 
 /**
@@ -101,6 +107,13 @@ export interface LoadConfigInput {
   explicitPath?: string;
   /** Layers applied on top of the file, lowest first (environment, then flags). */
   overlays?: readonly ConfigLayer[];
+  /**
+   * The user's consent to what a project's file grants and to its code
+   * (trust.ts, consent.ts): a file found in the project, or given with
+   * --config inside it, is loaded as code and its grants count only with it.
+   * Without `trust` every file counts (the library's callers decide themselves).
+   */
+  trust?: { check: ProjectTrust; projectRoot: string };
 }
 
 function valueAt(input: unknown, keyPath: readonly PropertyKey[]): unknown {
@@ -121,7 +134,7 @@ function withArticle(kind: string): string {
 function show(value: unknown, secret = false): string {
   if (value === undefined) return 'missing';
   const kind = Array.isArray(value) ? 'a list' : value === null ? 'null' : withArticle(typeof value);
-  return `${JSON.stringify(redactValue(value, secret))} (${kind})`;
+  return `${quoteCapped(value, secret)} (${kind})`;
 }
 
 /**
@@ -249,7 +262,7 @@ async function packageHasConfig(file: string): Promise<boolean> {
 }
 
 /** The first config file from cwd up to stopDir, or undefined. */
-async function findConfigFile(cwd: string, stopDir: string): Promise<string | undefined> {
+export async function findConfigFile(cwd: string, stopDir: string): Promise<string | undefined> {
   for (const dir of searchDirs(cwd, stopDir)) {
     for (const place of SEARCH_PLACES) {
       const file = path.join(dir, place);
@@ -266,20 +279,74 @@ async function loadJavaScriptConfig(filepath: string): Promise<unknown> {
   return ((await nativeImport(pathToFileURL(filepath).href)) as { default?: unknown }).default;
 }
 
-/** Parses one file (any form) into its raw value; undefined for an empty file. */
+/** The largest config file werf-run reads: its settings take a few hundred bytes. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The text of a data (JSON or YAML) config file; a missing, directory or huge one is a UsageError. */
+async function readDataText(file: string): Promise<string> {
+  let size: number;
+  try {
+    const st = await stat(file);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    size = st.size;
+  } catch (error) {
+    throw fileError(file, error);
+  }
+  if (size > MAX_CONFIG_BYTES) {
+    throw new UsageError(`config file ${file} is ${size} bytes; a werf-run config is at most ${MAX_CONFIG_BYTES} bytes`, 'keep only werf-run\'s settings in it (a few lines)');
+  }
+  return readFile(file, 'utf8').catch((error: unknown) => {
+    throw fileError(file, error);
+  });
+}
+
+/** A file that cannot be read, named with the fix. */
+function fileError(file: string, error: unknown): UsageError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new UsageError(`config file ${file} does not exist`, 'check the --config path', error);
+  if (code === 'EISDIR') return new UsageError(`config file ${file} is a directory`, 'give --config the path of a file', error);
+  return new UsageError(`cannot read config file ${file}: ${errorMessage(error)}`, `make ${file} a file this user may read`, error);
+}
+
+/**
+ * Parses one file (any form) into its raw value; undefined for an empty file.
+ * Data files (JSON, YAML, package.json) are parsed here, with cosmiconfig's
+ * own parsers but not its loader: that one follows a `$import` key to other
+ * files, code included, before werf-run could check anything. Only code
+ * configs, which the user consented to (trust.ts), go through cosmiconfig.
+ */
 async function readConfigFile(file: string): Promise<unknown> {
-  // The common .json file needs no cosmiconfig, and one that does not parse is told here (json-error.ts).
-  if (file.endsWith('.json') && path.basename(file) !== 'package.json') {
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text !== undefined) {
-      if (text.trim() === '') return undefined;
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (error) {
-        throw new UsageError(`cannot load config file ${file}: ${await jsonSyntaxDetail(text, errorMessage(error))}`, 'fix the syntax so that the file parses', error);
-      }
+  if (isCodeConfig(file)) return loadCodeConfig(file);
+  const text = await readDataText(file);
+  if (text.trim() === '') return undefined;
+  const ext = path.extname(file);
+  // The common .json file: one that does not parse is told here (json-error.ts).
+  if (ext === '.json' && path.basename(file) !== 'package.json') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new UsageError(`cannot load config file ${file}: ${await jsonSyntaxDetail(text, errorMessage(error))}`, 'fix the syntax so that the file parses', error);
     }
   }
+  if (ext !== '.json' && ext !== '' && ext !== '.yaml' && ext !== '.yml') {
+    throw new UsageError(
+      `config file ${file} has a form werf-run cannot read (${ext})`,
+      'use JSON or YAML (any name without an extension, .json, .yaml, .yml), or JavaScript/TypeScript (.js, .cjs, .mjs, .ts)',
+    );
+  }
+  const { defaultLoaders } = commonJs(await import('cosmiconfig'), 'defaultLoaders');
+  try {
+    // cosmiconfig reads a name without an extension as YAML (which JSON is too).
+    if (ext === '.json') return ((await defaultLoaders['.json'](file, text)) as Record<string, unknown> | null)?.[MODULE_NAME] ?? undefined;
+    return await defaultLoaders['.yaml'](file, text);
+  } catch (error) {
+    const detail = maskSecretsInText(parseErrorDetail(errorMessage(error), (error as { codeFrame?: unknown }).codeFrame));
+    throw new UsageError(`cannot load config file ${file}: ${capText(detail, 2000)}`, 'fix the syntax so that the file parses', error);
+  }
+}
+
+/** A JavaScript or TypeScript config (the user consented to running it), through cosmiconfig. */
+async function loadCodeConfig(file: string): Promise<unknown> {
   const { cosmiconfig } = commonJs(await import('cosmiconfig'), 'cosmiconfig');
   const explorer = cosmiconfig(MODULE_NAME, {
     searchStrategy: 'none',
@@ -293,25 +360,10 @@ async function readConfigFile(file: string): Promise<unknown> {
     return result?.config;
   } catch (error) {
     if (error instanceof WerfRunError) throw error;
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UsageError(`config file ${file} does not exist`, 'check the --config path', error);
-    }
-    if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
-      throw new UsageError(`config file ${file} is a directory`, 'give --config the path of a file', error);
-    }
-    if (/No loader specified for extension/.test(errorMessage(error))) {
-      throw new UsageError(
-        `config file ${file} has a form werf-run cannot read (${path.extname(file)})`,
-        'use JSON or YAML (any name without an extension, .json, .yaml, .yml), or JavaScript/TypeScript (.js, .cjs, .mjs, .ts)',
-        error,
-      );
-    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR') throw fileError(file, error);
     const detail = maskSecretsInText(parseErrorDetail(errorMessage(error), (error as { codeFrame?: unknown }).codeFrame));
-    throw new UsageError(
-      `cannot load config file ${file}: ${detail}`,
-      /\.[cm]?[jt]s$/.test(file) ? 'fix the code so that it runs and exports the config as its default export' : 'fix the syntax so that the file parses',
-      error,
-    );
+    throw new UsageError(`cannot load config file ${file}: ${capText(detail, 2000)}`, 'fix the code so that it runs and exports the config as its default export', error);
   }
 }
 
@@ -356,8 +408,24 @@ function parseErrorDetail(coloured: string, colouredFrame?: unknown): string {
 
 export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> {
   const filepath = input.explicitPath ? path.resolve(input.cwd, input.explicitPath) : await findConfigFile(input.cwd, input.stopDir);
+  // A file the user named outside the project is theirs; one found in the project (or named inside it) is the project's.
+  const guard = input.trust && filepath && (!input.explicitPath || isInside(realpathOr(input.trust.projectRoot), realpathOr(filepath))) ? input.trust : undefined;
+  let consented: LoadedConfig['consented'];
+  if (guard && filepath && isCodeConfig(filepath)) {
+    // Decided before anything loads it: loading a code config runs it.
+    const answer = guard.check.consent(filepath);
+    if (!answer.by) {
+      throw new UsageError(
+        `the project's config ${filepath} is code (JavaScript or TypeScript): loading it would run it on this machine, which only you may allow; it was not loaded and nothing was started${changedNote(answer.changedSince)}`,
+        `read it, then ${guard.check.ways(filepath)}; or write the config as JSON or YAML (.werfrunrc.json)`,
+      );
+    }
+    consented = { by: answer.by, grants: [], code: true };
+  }
   let fileConfig: unknown = filepath ? await readConfigFile(filepath) : {};
   fileConfig ??= {};
+  // Before anything walks it: validation, merging and messages all recurse.
+  if (filepath) assertBounded(fileConfig, filepath);
   if (typeof fileConfig !== 'object' || Array.isArray(fileConfig) || fileConfig === null) {
     throw new UsageError(
       `invalid werf-run config in ${filepath}: (top level) is ${show(fileConfig)}; expected an object of settings`,
@@ -365,7 +433,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
     );
   }
   // Each layer alone first, so a bad value is blamed on the layer it came from.
-  if (filepath) await validateConfig(fileConfig, filepath);
+  const fromFile = filepath ? await validateConfig(fileConfig, filepath) : undefined;
   for (const layer of input.overlays ?? []) await validateConfig(layer.values, layer.name, layer.sources);
   const merged = mergeLayers(fileConfig as Record<string, unknown>, ...(input.overlays ?? []).map((l) => l.values));
   const origins: Record<string, string> = {};
@@ -374,6 +442,37 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
       if (valueAt(layer.values, keyPath.split('.')) !== undefined) origins[keyPath] = source;
     }
   }
+  if (guard && filepath && fromFile && !consented) consented = checkGrants(filepath, fromFile, origins, guard);
   // A problem only the merged config shows is still named by the flag or variable that set it.
-  return { config: await validateConfig(merged, filepath ?? 'defaults, environment and flags', origins), filepath, origins };
+  const config = await validateConfig(merged, filepath ?? 'defaults, environment and flags', origins);
+  return consented ? { config, filepath, origins, consented } : { config, filepath, origins };
+}
+
+function isInside(root: string, file: string): boolean {
+  const rel = path.relative(root, file);
+  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+function changedNote(since: string | undefined): string {
+  return since ? ` (you trusted it on ${since}, but it has changed since)` : '';
+}
+
+/** The file's grants count with the user's consent; without it, one error naming each (nothing has been started yet). */
+function checkGrants(filepath: string, fromFile: Config, origins: Readonly<Record<string, string>>, guard: NonNullable<LoadConfigInput['trust']>): LoadedConfig['consented'] {
+  const grants = findGrants(fromFile, {
+    projectRoot: guard.projectRoot,
+    realpath: realpathOr,
+    setByUser: (keyPath) => keyPath in origins,
+    get imageRepositories() {
+      return guard.check.userConfig().imageRepositories;
+    },
+  });
+  if (grants.length === 0) return undefined;
+  const answer = guard.check.consent(filepath);
+  if (answer.by) return { by: answer.by, grants, code: false };
+  const keys = [...new Set(grants.map((g) => g.key.replace(/\[\d+\]$/, '')))];
+  throw new UsageError(
+    `the project's config ${filepath} grants what only you may grant: ${grants.map((g) => `${g.key} ${g.value} (${g.grants})`).join('; ')}${changedNote(answer.changedSince)}; nothing was started`,
+    `read it, then ${guard.check.ways(filepath)}; or remove ${keys.join(', ')} from it`,
+  );
 }

@@ -8,7 +8,8 @@
  * values that are whole secrets in disguise (JWTs, base64 kubeconfigs such as
  * WERF_KUBE_CONFIG_BASE64, kubeconfig contents).
  */
-const SECRET_NAME = /(TOKEN|PASSWORD|PASSWD|SECRET|AUTH|CREDENTIAL|PRIVATE|_KEY$|^KEY$|APIKEY|API_KEY|JWT|BASE64|KUBE_?CONFIG_?(DATA|CONTENT)|CERT_?DATA)/i;
+const SECRET_NAME =
+  /(TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|AUTH|CREDENTIAL|PRIVATE|_KEY$|^KEY$|APIKEY|API_KEY|JWT|BASE64|KUBE_?CONFIG_?(DATA|CONTENT)|CERT_?DATA|_PASS$|^PASS$|_PWD$|(^|_)PAT$|WEBHOOK|(^|_)DSN$)/i;
 
 export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
@@ -16,10 +17,47 @@ export function isSecretName(name: string): boolean {
 
 /** user:password@ inside a URL (GitLab's CI_REPOSITORY_URL carries the job token this way, proxies their password). */
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi;
+/** A token as the whole userinfo of an http(s) URL (https://ghp_xxx@github.com/...). */
+const URL_TOKEN = /(\bhttps?:\/\/)[^\s:/@]+@/gi;
+/** URLs that are secrets themselves: chat webhooks (whoever has one may post). */
+const SECRET_URL = /\bhttps?:\/\/(hooks\.slack\.com\/|discord(app)?\.com\/api\/webhooks\/|[a-z0-9.-]*webhook\.office\.com\/)\S*/gi;
 
-/** Any user:password@ in a text with the password masked. */
+/** Any user:password@, token@ or webhook URL in a text, masked. */
 function maskUrlPasswords(text: string): string {
-  return text.replace(URL_PASSWORD, '$1<redacted>@');
+  return text.replace(URL_PASSWORD, '$1<redacted>@').replace(URL_TOKEN, '$1<redacted>@').replace(SECRET_URL, '<redacted webhook URL>');
+}
+
+/** A werf --set value (`a.b.password=v`, comma-separated pairs) with the values of secret-looking keys masked. */
+function maskSetValues(value: string): string {
+  return value
+    .split(',')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      const key = pair.slice(0, eq);
+      return isSecretName(key.split('.').pop() ?? key) ? `${key}=<redacted>` : `${key}=${maskUrlPasswords(pair.slice(eq + 1))}`;
+    })
+    .join(',');
+}
+
+/** werf's `--set`, `--set-string` (and `=`-joined forms) in werf's arguments, with secret-looking keys' values masked: for what werf-run prints. */
+export function redactWerfArgs(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    const joined = /^(--set(?:-string|-json|-literal)?)=(.*)$/s.exec(arg);
+    if (joined) out.push(`${joined[1]}=${maskSetValues(joined[2]!)}`);
+    else if (/^--set(-string|-json|-literal)?$/.test(arg) && i + 1 < args.length) {
+      out.push(arg, maskSetValues(args[i + 1]!));
+      i += 1;
+    } else out.push(maskUrlPasswords(arg));
+  }
+  return out;
+}
+
+/** werf's WERF_SET_* variables hold `key=value`: secret when the key looks secret. */
+function isSecretSet(name: string, value: string): boolean {
+  return /^WERF_SET_/.test(name) && maskSetValues(value) !== value;
 }
 
 /** `key: value` or `"key": value` in a line of JSON or YAML; the value up to the next , { } [ ] or the line's end. */
@@ -52,7 +90,7 @@ export function pasteableEnvEntry(entry: string): string {
 
 /** A value that must not be written out under its name: a secret-looking name, or a URL that carries a password. */
 export function isSecretEntry(name: string, value: string): boolean {
-  return isSecretName(name) || maskUrlPasswords(value) !== value;
+  return isSecretName(name) || isSecretSet(name, value) || maskUrlPasswords(value) !== value;
 }
 
 /** KEY=VALUE with the value replaced when the name looks secret, and any URL password in the value masked. */
@@ -62,6 +100,7 @@ export function redactEnvEntry(entry: string): string {
   if (eq < 0) return entry;
   const name = entry.slice(0, eq);
   if (isSecretName(name)) return `${name}=<redacted>`;
+  if (/^WERF_SET_/.test(name)) return `${name}=${maskSetValues(entry.slice(eq + 1))}`;
   return maskUrlPasswords(entry);
 }
 

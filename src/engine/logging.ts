@@ -4,6 +4,7 @@
  * secrets: registry credentials are reduced to their server, environment
  * entries to their names.
  */
+import { redactWerfArgs } from '../config/secrets.js';
 import { errorMessage } from '../errors.js';
 import type { ContainerSpec, Engine, RegistryAuth } from './port.js';
 
@@ -13,7 +14,7 @@ const short = (id: string): string => id.slice(0, 12);
 function describeSpec(spec: ContainerSpec): string {
   const parts = [
     `image=${spec.image}`,
-    `cmd=${JSON.stringify(spec.cmd)}`,
+    `cmd=${JSON.stringify(redactWerfArgs(spec.cmd))}`,
     `user=${spec.user ?? '(image)'}`,
     `workdir=${spec.workingDir ?? '(image)'}`,
     `env names=[${spec.env.map((e) => e.split('=')[0]).join(',')}]`,

@@ -2,6 +2,7 @@
  * A Compose service (the Compose Specification, as `docker compose` and
  * docker-compose >= 1.27 read it) for a compose file in the project's git root.
  */
+import { commentText } from './comment.js';
 import { Document } from 'yaml';
 import { PROJECT_DIR } from '../plan/contract.js';
 import { cacheTargets, dnsName, isProjectRelative, projectSubpath, provenance, werfArgv, type ExportSpec } from './spec.js';
@@ -49,7 +50,7 @@ export function renderCompose(spec: ExportSpec): string {
     ...provenance(spec, 'compose'),
     "save as compose.yaml in the project's git root; run: docker compose run --rm " + dnsName(spec.projectName),
   ]
-    .map((l) => ` ${l}`)
+    .map((l) => ` ${commentText(l)}`)
     .join('\n');
   return doc.toString({ lineWidth: 0 });
 }

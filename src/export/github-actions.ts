@@ -57,7 +57,7 @@ function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
     // The step runs in the workspace on the runner, so "$PWD" is the checkout.
     const job: Record<string, unknown> = { 'runs-on': 'ubuntu-latest' };
     if (Object.keys(env).length > 0) job.env = env;
-    job.steps = [checkout, ...(needsUsernsStep(spec) ? [USERNS_STEP] : []), { run: dockerRunLines({ ...spec, user }).join(' \\\n  ') }];
+    job.steps = [checkout, ...(needsUsernsStep(spec) ? [USERNS_STEP] : []), { run: literalForActions(dockerRunLines({ ...spec, user }).join(' \\\n  ')) }];
     return { jobs: { [dnsName(spec.werfArgs[0])]: job } };
   }
   const options = [`--user ${uidOf(user) ?? user}`];
@@ -65,7 +65,7 @@ function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
   for (const device of spec.devices) options.push(`--device ${device}`);
   if (spec.privileged) options.push('--privileged');
   if (spec.usernsMode) options.push(`--userns=${spec.usernsMode}`);
-  const run: Record<string, unknown> = { run: werfScriptLines(spec).join('\n') };
+  const run: Record<string, unknown> = { run: literalForActions(werfScriptLines(spec).join('\n')) };
   if (spec.workdir) run['working-directory'] = spec.workdir;
   // The runner sets HOME=/github/home in job containers; werf and buildah must use
   // the image user's home, where the cache volumes are.
@@ -99,4 +99,13 @@ export function renderGithubActions(spec: ExportSpec): string {
     .map((l) => ` ${l}`)
     .join('\n');
   return doc.toString({ lineWidth: 0 });
+}
+
+/**
+ * A `run:` block as plain text: GitHub Actions evaluates every `${{ ... }}` in
+ * it before the shell sees it (a value of the project's could read secrets or
+ * inject a command). The expression `${{ '${{' }}` is the literal text.
+ */
+export function literalForActions(text: string): string {
+  return text.replaceAll('${{', "${{ '${{' }}");
 }

@@ -3,6 +3,7 @@
  * security settings cannot be set from a job: they come from the runner
  * (werf-run --export gitlab-runner, or kubernetes for the Kubernetes executor).
  */
+import { commentText } from './comment.js';
 import { Document } from 'yaml';
 import { shellQuote } from '../plan/docker-command.js';
 import { stringify } from 'smol-toml';
@@ -29,7 +30,7 @@ export function renderGitlabCi(spec: ExportSpec): string {
     ...projectMountNotes(spec, 'the job sees it in its checkout, $CI_PROJECT_DIR/; link or copy it there in the script if werf needs it at the target'),
     ...passed,
   ]
-    .map((l) => ` ${l}`)
+    .map((l) => ` ${commentText(l)}`)
     .join('\n');
   return doc.toString({ lineWidth: 0 });
 }

@@ -2,6 +2,7 @@
  * The `[runners.docker]` settings of a GitLab Runner (docker executor) whose
  * jobs run werf in the werf image: config.toml is TOML, rendered by smol-toml.
  */
+import { commentText } from './comment.js';
 import { stringify } from 'smol-toml';
 import { projectMountNotes, provenance, runnerDockerSettings, type ExportSpec } from './spec.js';
 
@@ -20,6 +21,6 @@ export function renderGitlabRunner(spec: ExportSpec): string {
     'merge these keys into the [runners.docker] section of the [[runners]] entry in the runner\'s config.toml',
     'jobs then use the werf image: see werf-run --export gitlab-ci',
     ...projectMountNotes(spec, "a runner volume cannot name it; the job's checkout has it at $CI_PROJECT_DIR/ (see --export gitlab-ci)"),
-  ].map((l) => `# ${l}`);
+  ].map((l) => `# ${commentText(l)}`);
   return `${header.join('\n')}\n${gitlabRunnerToml(spec)}\n`;
 }

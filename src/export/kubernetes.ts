@@ -6,6 +6,7 @@
  *    `container.apparmor.security.beta.kubernetes.io/<container>`;
  *  - fuse: /dev/fuse through a device plugin's resource, never hostPath + privileged.
  */
+import { commentText } from './comment.js';
 import { Document, isMap, isScalar, type Node } from 'yaml';
 import { UsageError } from '../errors.js';
 import { PROJECT_DIR } from '../plan/contract.js';
@@ -117,7 +118,7 @@ export function renderKubernetes(spec: ExportSpec, options: KubernetesOptions): 
     `for Kubernetes ${version.major}.${version.minor}${atLeast(version, 30) ? '+' : ' (AppArmor by annotation, as before 1.30)'}; other versions: --kube-version`,
     ...(spec.network && spec.network !== 'host' ? [`network "${spec.network}" has no Pod equivalent: the Pod uses the cluster's network`] : []),
   ]
-    .map((l) => ` ${l}`)
+    .map((l) => ` ${commentText(l)}`)
     .join('\n');
   const podSpec = doc.get('spec', true);
   const containers = isMap(podSpec) ? podSpec.get('containers', true) : undefined;

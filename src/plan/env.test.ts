@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactEnvEntry, selectEnv } from './env.js';
+import { DEFAULT_ENV_PASS, redactEnvEntry, selectEnv } from './env.js';
 
 describe('redactEnvEntry', () => {
   it.each([
@@ -20,5 +20,14 @@ describe('redactEnvEntry', () => {
 describe('selectEnv', () => {
   it("never passes werf-run's own variables, even misspelled ones that match WERF_*", () => {
     expect(selectEnv({ WERF_RUN_TYPO: '1', WERF_RUN_MODE: 'fuse', WERF_REPO: 'r' }, ['WERF_*'], {})).toEqual(['WERF_REPO=r']);
+  });
+});
+
+describe('what the default pass list withholds', () => {
+  it('CI_JOB_JWT*, CI_REPOSITORY_URL and BUILDKITE_AGENT_ACCESS_TOKEN: werf never reads them; CI_JOB_TOKEN (werf ci-env) still passes', () => {
+    const host = { CI_JOB_JWT: 'j', CI_JOB_JWT_V2: 'j2', CI_REPOSITORY_URL: 'https://gitlab-ci-token:t@g/x.git', BUILDKITE_AGENT_ACCESS_TOKEN: 'b', CI_JOB_TOKEN: 'ok', CI_REGISTRY: 'r', BUILDKITE_BRANCH: 'main' };
+    expect(selectEnv(host, [...DEFAULT_ENV_PASS], {})).toEqual(['BUILDKITE_BRANCH=main', 'CI_JOB_TOKEN=ok', 'CI_REGISTRY=r']);
+    // Named exactly by the user, one passes.
+    expect(selectEnv(host, [...DEFAULT_ENV_PASS, 'CI_REPOSITORY_URL'], {})).toContain('CI_REPOSITORY_URL=https://gitlab-ci-token:t@g/x.git');
   });
 });

@@ -75,3 +75,13 @@ describe('translateHostPaths', () => {
     expect(translateHostPaths({ env: { DOCKER_CONFIG: '/h/d', WERF_KUBECONFIG: '/k' } }).drop).toEqual(['DOCKER_CONFIG', 'WERF_KUBECONFIG']);
   });
 });
+
+describe('DOCKER_AUTH_CONFIG when the credentials are handed in as a file', () => {
+  it('is not passed (its auths are in the file), unless werf ci-env is told to read it', () => {
+    const env = { DOCKER_AUTH_CONFIG: '{"auths":{}}' };
+    expect(dockerConfigVars(env, '/home/build/.docker').drop).toEqual(['DOCKER_AUTH_CONFIG']);
+    expect(dockerConfigVars({ ...env, WERF_USE_DOCKER_AUTH_CONFIG: '1' }, '/home/build/.docker').drop).toEqual([]);
+    // No file handed in (forward.dockerConfig false): werf has only the variable.
+    expect(dockerConfigVars(env, undefined).drop).toEqual([]);
+  });
+});

@@ -112,6 +112,12 @@ export function dockerConfigVars(env: Env, dockerConfigDir: string | undefined):
       out.notes.push(`${name}=${env[name]} not passed: a host path, and no registry credentials are handed in`);
     }
   }
+  // GitLab's whole docker config in a variable: its credentials are in the file handed in; werf reads the
+  // variable itself only in `werf ci-env --use-docker-auth-config` (cmd/werf/ci_env/ci_env.go:84,416).
+  if (dockerConfigDir && env.DOCKER_AUTH_CONFIG !== undefined && !/^(1|true|yes|on)$/i.test(env.WERF_USE_DOCKER_AUTH_CONFIG ?? '')) {
+    out.drop.push('DOCKER_AUTH_CONFIG');
+    out.notes.push(`DOCKER_AUTH_CONFIG not passed: its credentials are handed in with the others in ${dockerConfigDir}`);
+  }
   return out;
 }
 
