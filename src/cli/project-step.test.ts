@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../engine/port.js';
 import { ownContainer } from './own-container.js';
-import { progressText } from './project-step.js';
 
 const id = 'b'.repeat(64);
 const engineKnowing = (known: string): Engine =>
@@ -19,12 +18,4 @@ describe('ownContainer', () => {
     expect(await ownContainer(engineKnowing(id), { hostname: 'build-host' })).toBeUndefined();
     expect(await ownContainer(engineKnowing('other'), { mountinfo: `/containers/${id}/hostname`, hostname: 'vm' })).toBeUndefined();
   });
-});
-
-describe('progressText', () => {
-  it.each([
-    [0, 2048, '[--------------------] 0% 0 B of 2.0 kB'],
-    [1024, 2048, '[##########----------] 50% 1.0 kB of 2.0 kB'],
-    [0, 0, '[####################] 100% 0 B of 0 B'],
-  ])('%d of %d', (sent, total, text) => expect(progressText(sent, total)).toBe(text));
 });

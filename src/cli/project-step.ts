@@ -13,7 +13,8 @@ import { WerfRunError } from '../errors.js';
 import { deniedMessage, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
 import { viewProject } from '../run/project-view.js';
 import path from 'node:path';
-import { describeBytes, manifestVolumeName, shipVolumeName } from '../plan/ship.js';
+import os from 'node:os';
+import { describeBytes, manifestVolumeName, shipProgressText, shipVolumeName, type Shipper } from '../plan/ship.js';
 import { ownContainer, ownContainerOnce, type HostFacts } from './own-container.js';
 import type { ProjectLocation } from './project.js';
 import { readProjectMarker } from './project.js';
@@ -43,6 +44,12 @@ export interface ProjectStepInput {
   checkOnly?: boolean;
   /** /proc/self/mountinfo, /proc/self/cgroup and the hostname (tests pass others). */
   host?: HostFacts;
+  /** Paths to ship besides what git would see (config ship.include). */
+  shipInclude?: readonly string[];
+  /** Where this machine keeps its copy of each ship manifest (beside the daemon's cache file); undefined keeps none. */
+  shipIndexDir?: string;
+  /** Who ships (the volume names carry it); default: this user and host. */
+  shipper?: Shipper;
 }
 
 
@@ -95,8 +102,16 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
   }
   if (view.kind === 'same') return { how: 'bind', line: `project files: bind-mounted ${project.root} (the engine's host sees this checkout)` };
   // Ship: each dir werf needs into its own volume; only what changed since the last run travels.
-  if (input.checkOnly) return { how: 'ship', why: view.why, sources: {}, line: `project files: would be shipped into volume ${shipVolumeName(project.root)} (the engine's host does not see this checkout: ${view.why})` };
-  const units = dirs.map((dir) => ({ dir, volume: shipVolumeName(dir) }));
+  const shipper = input.shipper ?? { user: safeUserName(), host: os.hostname() };
+  if (input.checkOnly) return { how: 'ship', why: view.why, sources: {}, line: `project files: would be shipped into volume ${shipVolumeName(project.root, shipper)} (the engine's host does not see this checkout: ${view.why})` };
+  const units = dirs.map((dir, i) => ({
+    dir,
+    volume: shipVolumeName(dir, shipper),
+    // The root as git sees it (what is ignored stays here); git dirs beyond it go whole.
+    git: i === 0 && project.isGit,
+    include: i === 0 ? input.shipInclude : undefined,
+  }));
+  const manifestVolume = manifestVolumeName(project.root, shipper);
   const started = Date.now();
   // Loaded only here: shipping (and its tar library) is not on a local engine's way.
   const { shipProject } = await import('../run/ship.js');
@@ -104,18 +119,31 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
     shipProject(engine, {
       image: input.image,
       units,
-      manifestVolume: manifestVolumeName(project.root),
+      manifestVolume,
       owner: { uid: input.user.uid ?? 0, gid: input.user.uid ?? 0 },
       labels: { 'werf-run.project': project.root },
       ulimits: input.ulimits,
-      onProgress: (sent, total) => reporter.progress(progressText(sent, total)),
+      indexFile: input.shipIndexDir ? path.join(input.shipIndexDir, `${manifestVolume}.json`) : undefined,
+      onProgress: (progress) => reporter.progress(shipProgressText(progress)),
+      onWait: (lock) => reporter.info(`waiting for another werf-run that is shipping ${project.root} into the same volumes (its container ${lock})`),
     }),
   );
+  for (const gone of result.missing) reporter.warn(`ship.include names ${gone}, which is not there: not shipped`);
   for (const [i, list] of result.sent.entries()) for (const rel of list) reporter.debug(`shipped ${path.join(units[i]!.dir, rel)}`);
+  reporter.debug(`ship: what the volume holds was known from ${result.previousFrom === 'this machine' ? "this machine's copy of its manifest (stat data)" : result.previousFrom === 'the volume' ? "the volume's manifest" : 'nothing (first ship)'}`);
   const what = result.sentFiles === result.files ? `${result.files} files` : result.sentFiles === 0 ? `nothing new of ${result.files} files` : `${result.sentFiles} changed of ${result.files} files`;
   const gone = result.removed > 0 ? `, removed ${result.removed} gone` : '';
-  const line = `project files: shipped ${what} (${describeBytes(result.sentBytes)})${gone} into volume ${units[0]!.volume} in ${((Date.now() - started) / 1000).toFixed(1)} s (the engine's host does not see this checkout: ${view.why})`;
+  const line = `project files: shipped ${what} (${describeBytes(result.sentBytes)})${gone} into volume ${units[0]!.volume} in ${((Date.now() - started) / 1000).toFixed(2)} s (the engine's host does not see this checkout: ${view.why})`;
   return { how: 'ship', why: view.why, line, sources: Object.fromEntries(units.map((u) => [u.dir, { type: 'volume' as const, source: u.volume }])) };
+}
+
+/** This user's name; where the OS has none for the uid (a container's random uid), the uid. */
+function safeUserName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'user');
+  }
 }
 
 /** The daemon cache's record of projects seen (a write that fails only costs a check next time). */
@@ -129,12 +157,4 @@ export function rememberedProjects(cache: DaemonCache): NonNullable<ProjectStepI
         return { ...entry, projects: Object.fromEntries(all.sort((a, b) => b[1].at.localeCompare(a[1].at)).slice(0, 50)) };
       }),
   };
-}
-
-/** A bar for the task list, a plain line in CI (the reporter throttles those). */
-export function progressText(sent: number, total: number): string {
-  const ratio = total > 0 ? Math.min(1, sent / total) : 1;
-  const width = 20;
-  const filled = Math.round(ratio * width);
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(ratio * 100)}% ${describeBytes(sent)} of ${describeBytes(total)}`;
 }

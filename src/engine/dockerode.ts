@@ -22,6 +22,7 @@ import type {
   PullProgress,
   RegistryAuth,
 } from './port.js';
+import { ContainerNameInUseError } from './port.js';
 import { parseSshUrl, type SshTarget } from './ssh-endpoint.js';
 import type { SshHttpAgent } from './ssh-tunnel.js';
 
@@ -361,6 +362,7 @@ export class DockerodeEngine implements Engine {
   async createContainer(spec: ContainerSpec): Promise<string> {
     try {
       const container: DockerT.Container = await this.docker.createContainer({
+        ...(spec.name === undefined ? {} : { name: spec.name }),
         Image: spec.image,
         Cmd: spec.cmd,
         Env: spec.env,
@@ -393,6 +395,7 @@ export class DockerodeEngine implements Engine {
       return container.id;
     } catch (error) {
       this.rejectNetwork(error, spec.networkMode);
+      if (spec.name !== undefined && statusOf(error) === 409) throw new ContainerNameInUseError(spec.name, apiMessage(error));
       if (statusOf(error) === 404) {
         throw new WerfRunError(`image ${spec.image} is not on the engine at ${this.endpoint.url}`, {
           remedy: `pull it first (docker pull ${spec.image}) or use the pull policy "missing"`,
