@@ -115,6 +115,12 @@ describe('an engine that cannot see the checkout', () => {
       expect(shipped(fresh.stderr)).toEqual({ sent: 0, files, bytes: '0 B', volume });
       expect(fresh.stderr).toContain("ship: what the volume holds was known from the volume's manifest");
 
+      // Volumes removed (pruned) behind werf-run's back: this machine's copy no longer stands for them; all is shipped again.
+      await engine.docker(['volume', 'rm', volume, `${volume}-manifest`]);
+      const pruned = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
+      expect(pruned.exitCode, pruned.stderr).toBe(0);
+      expect(shipped(pruned.stderr)).toMatchObject({ sent: files, files, volume });
+
       // ship.include adds an ignored path the user names.
       writeFileSync(path.join(project.dir, '.werfrunrc.json'), JSON.stringify({ ...JSON.parse(readFileSync(path.join(project.dir, '.werfrunrc.json'), 'utf8')), ship: { include: ['debug.log'] } }));
       const included = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });

@@ -520,6 +520,17 @@ export class DockerodeEngine implements Engine {
     }
   }
 
+  async volumeCreatedAt(name: string): Promise<string | undefined> {
+    try {
+      const raw = (await this.docker.getVolume(name).inspect()) as { CreatedAt?: string; Name?: string };
+      // Podman and old engines may leave it out: the volume is there, its age unknown.
+      return raw.CreatedAt ?? '';
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.fail(`inspecting volume ${name}`, error);
+    }
+  }
+
   async containerMounts(idOrName: string): Promise<ContainerMount[] | undefined> {
     try {
       const raw = await this.docker.getContainer(idOrName).inspect();

@@ -141,6 +141,8 @@ export interface Engine {
   getArchive(containerId: string, containerPath: string): Promise<Buffer | undefined>;
   /** The mounts of a container by id or name, or undefined when the engine has no such container. */
   containerMounts(idOrName: string): Promise<ContainerMount[] | undefined>;
+  /** When a named volume was created (`GET /volumes/{name}`: CreatedAt as the engine writes it), or undefined when there is no such volume. */
+  volumeCreatedAt(name: string): Promise<string | undefined>;
 }
 
 /** A mount of an existing container, as the engine reports it (source on the daemon's host). */

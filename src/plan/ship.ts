@@ -30,6 +30,8 @@ export interface Manifest {
   version: number;
   /** Changes with every ship that writes: this machine's copy is the volume's only when both say the same. */
   generation?: string;
+  /** This machine's copy only: when each volume was created, as the engine said (a volume removed and made anew is not the one shipped into). */
+  volumesCreatedAt?: Record<string, string>;
   units: { dir: string; volume: string; entries: Record<string, ManifestEntry> }[];
 }
 
@@ -73,10 +75,10 @@ export function shippedMode(entry: ManifestEntry): number {
 
 /** A path inside a unit: relative, "/"-separated, no empty, "." or ".." segment (the root itself is ""). */
 export function isInsidePath(rel: string): boolean {
-  if (rel === '') return true;
-  if (rel.includes('\0') || rel.includes('\\') || rel.startsWith('/')) return false;
-  return rel.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+  // One regex (this runs for every shipped path): a leading "/", a backslash or NUL, an empty, "." or ".." segment.
+  return rel === '' || !OUTSIDE.test(rel);
 }
+const OUTSIDE = /^\/|[\\\0]|\/\/|\/$|(^|\/)\.\.?(\/|$)/;
 
 /**
  * What is wrong with a manifest read from a volume, or undefined: one
@@ -102,8 +104,13 @@ export function withParents(paths: Iterable<string>): string[] {
   const all = new Set<string>(['']);
   for (const rel of paths) {
     if (rel === '' || !isInsidePath(rel)) continue;
-    for (let at = rel.indexOf('/'); at >= 0; at = rel.indexOf('/', at + 1)) all.add(rel.slice(0, at));
     all.add(rel);
+    // Up to the first parent already known: each dir is walked once.
+    for (let at = rel.lastIndexOf('/'); at > 0; at = rel.lastIndexOf('/', at - 1)) {
+      const parent = rel.slice(0, at);
+      if (all.has(parent)) break;
+      all.add(parent);
+    }
   }
   return [...all].sort(byPath);
 }

@@ -120,9 +120,9 @@ function entryOf(full: string, s: Stats): ManifestEntry | undefined {
 
 function lstatOrUndefined(full: string): Stats | undefined {
   try {
-    return lstatSync(full);
+    return lstatSync(full, { throwIfNoEntry: false });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw unreadable(full, error);
   }
 }
@@ -181,7 +181,8 @@ async function scanUnit(unit: ShipUnit, missing: string[]): Promise<Record<strin
   const wholeDirs: string[] = [];
   const add = (rel: string, whole: boolean): boolean => {
     if (!isInsidePath(rel)) return false;
-    const full = path.join(unit.dir, rel);
+    // git's paths are clean and "/"-separated: a join without path.join's normalising (it runs for every file).
+    const full = `${unit.dir}/${rel}`;
     const s = lstatOrUndefined(full);
     const entry = s && entryOf(full, s);
     if (!entry) return false;
@@ -200,7 +201,7 @@ async function scanUnit(unit: ShipUnit, missing: string[]): Promise<Record<strin
   // Each parent dir, with its own mode.
   for (const rel of withParents(Object.keys(entries))) {
     if (rel in entries) continue;
-    const full = rel === '' ? unit.dir : path.join(unit.dir, rel);
+    const full = rel === '' ? unit.dir : `${unit.dir}/${rel}`;
     const s = lstatOrUndefined(full);
     const entry = s && entryOf(full, s);
     if (entry) entries[rel] = entry;
@@ -233,14 +234,14 @@ function helperSpec(input: ShipInput): ContainerSpec {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Creates the helper under its fixed name; while another werf-run's helper has it, waits. */
-async function acquireHelper(engine: Engine, input: ShipInput): Promise<string> {
+async function acquireHelper(engine: Engine, input: ShipInput): Promise<{ id: string; waited: boolean }> {
   const spec = helperSpec(input);
   const waitMs = input.waitMs ?? 10 * 60_000;
   const deadline = Date.now() + waitMs;
   let told = false;
   for (;;) {
     try {
-      return await engine.createContainer(spec);
+      return { id: await engine.createContainer(spec), waited: told };
     } catch (error) {
       if (!(error instanceof ContainerNameInUseError)) throw error;
       if (!told) input.onWait?.(spec.name!);
@@ -291,10 +292,11 @@ function sha256File(file: string): Promise<string> {
 /**
  * Reads files ahead of the tar, in order, with at most READ_AHEAD_BYTES and
  * READ_AHEAD_FILES in flight: the disk works while the tar is sent. A file
- * larger than WHOLE_FILE_MAX is left to be streamed at its turn.
+ * larger than WHOLE_FILE_MAX is left to be streamed at its turn; one that is
+ * gone by then is 'gone'.
  */
-function readAhead(files: readonly { full: string; size: number }[]): (index: number) => Promise<Buffer | 'stream'> {
-  const reads: (Promise<Buffer | 'stream'> | undefined)[] = [];
+function readAhead(files: readonly { full: string; size: number }[]): (index: number) => Promise<Buffer | 'stream' | 'gone'> {
+  const reads: (Promise<Buffer | 'stream' | 'gone'> | undefined)[] = [];
   let next = 0;
   let inFlightBytes = 0;
   let inFlightFiles = 0;
@@ -308,6 +310,8 @@ function readAhead(files: readonly { full: string; size: number }[]): (index: nu
       inFlightBytes += file.size;
       inFlightFiles++;
       const read = readFile(file.full).catch((error: unknown) => {
+        // Gone since it was looked at (git's gc packs and removes loose objects, lock files come and go): not shipped.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone' as const;
         throw unreadable(file.full, error);
       });
       read.catch(() => undefined);
@@ -330,17 +334,82 @@ function readAhead(files: readonly { full: string; size: number }[]): (index: nu
   };
 }
 
+/** Copies the previous hashes where the stat data is the same; hashes files of the same size whose stat data is not; the diff. */
+async function compare(previous: Manifest | undefined, current: Manifest): Promise<ReturnType<typeof diffManifests>> {
+  const rehash: Promise<void>[] = [];
+  const same = new Set<string>();
+  current.units.forEach((unit, index) => {
+    const before = previousUnit(previous, unit);
+    for (const [rel, entry] of Object.entries(unit.entries)) {
+      const was = before[rel];
+      if (entry.type !== 'file' || was?.type !== 'file') continue;
+      if (sameStat(was, entry)) entry.sha256 = was.sha256;
+      else if (was.size === entry.size && was.mode === entry.mode && was.sha256) {
+        const wasSha = was.sha256;
+        rehash.push(
+          sha256File(path.join(unit.dir, rel)).then((sha) => {
+            entry.sha256 = sha;
+            if (sha === wasSha) same.add(`${index}\0${rel}`);
+          }),
+        );
+      }
+    }
+  });
+  await Promise.all(rehash);
+  return diffManifests(previous, current, (unit, rel) => same.has(`${unit}\0${rel}`));
+}
+
+/** When each volume was created, by name (undefined: one is missing). */
+async function volumesCreatedAt(engine: Engine, names: readonly string[]): Promise<Record<string, string> | undefined> {
+  const created = await Promise.all(names.map(async (name) => [name, await engine.volumeCreatedAt(name)] as const));
+  return created.every(([, at]) => at !== undefined) ? Object.fromEntries(created as (readonly [string, string])[]) : undefined;
+}
+
+/** The same volumes as when this machine's copy was written: none removed or made anew since (an engine that tells no creation time never matches). */
+function sameVolumes(recorded: Record<string, string> | undefined, now: Record<string, string> | undefined, names: readonly string[]): boolean {
+  return Boolean(recorded && now && names.every((name) => recorded[name] !== undefined && recorded[name] !== '' && recorded[name] === now[name]));
+}
+
 export async function shipProject(engine: Engine, input: ShipInput): Promise<ShipResult> {
   const started = Date.now();
   const missing: string[] = [];
+  const volumeNames = [...input.units.map((u) => u.volume), input.manifestVolume];
+  // Asked while the tree is scanned.
+  const volumesBefore = volumesCreatedAt(engine, volumeNames);
+  volumesBefore.catch(() => undefined);
+  let local = readIndex(input.indexFile);
   const current: Manifest = newManifest(randomUUID());
   for (const unit of input.units) current.units.push({ dir: unit.dir, volume: unit.volume, entries: await scanUnit(unit, missing) });
+  const files = current.units.reduce((n, u) => n + Object.values(u.entries).filter((e) => e.type !== 'dir').length, 0);
+  const resultOf = (diff: ReturnType<typeof diffManifests>, sentFiles: number, sentBytes: number, previousFrom: ShipResult['previousFrom']): ShipResult => ({
+    files,
+    sentFiles,
+    sentBytes,
+    removed: diff.remove.reduce((n, list) => n + list.length, 0),
+    sent: diff.send,
+    missing,
+    previousFrom,
+  });
 
-  const id = await acquireHelper(engine, input);
+  // Nothing changed since this machine's last ship into these very volumes: confirmed from stat data, no container, nothing written.
+  const known = local;
+  if (known && sameVolumes(known.volumesCreatedAt, await volumesBefore.catch(() => undefined), volumeNames)) {
+    const quick = await compare(known, current);
+    if (quick.send.every((l) => l.length === 0) && quick.remove.every((l) => l.length === 0)) {
+      // Files whose mtime alone changed: remember today's stat data, so they are not hashed again.
+      if (current.units.some((u, i) => Object.entries(u.entries).some(([rel, e]) => !sameStat(known.units[i]?.entries[rel], e)))) {
+        writeIndex(input.indexFile, { ...current, generation: known.generation, volumesCreatedAt: known.volumesCreatedAt });
+      }
+      return resultOf(quick, 0, 0, 'this machine');
+    }
+  }
+
+  const { id, waited } = await acquireHelper(engine, input);
   try {
+    // The run we waited for wrote its copy of the manifest.
+    if (waited) local = readIndex(input.indexFile);
     // The volume's generation: this machine's copy of the manifest stands for the volume only when it is of the same one.
     const generation = (await fileFromTar(await engine.getArchive(id, '/ship/meta/generation')))?.trim();
-    const local = readIndex(input.indexFile);
     let previous: Manifest | undefined;
     let previousFrom: ShipResult['previousFrom'] = 'none';
     if (generation && local?.generation === generation) {
@@ -350,9 +419,8 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
       previous = parseManifest(await fileFromTar(await engine.getArchive(id, '/ship/meta/manifest.json')));
       const problem = previous && manifestProblem(previous);
       if (problem) {
-        const volumes = [...input.units.map((u) => u.volume), input.manifestVolume];
         throw new WerfRunError(`the ship manifest in volume ${input.manifestVolume} is not werf-run's: it has ${problem}; nothing was shipped or removed`, {
-          remedy: `remove the shipped volumes and run again (they are shipped afresh): docker volume rm ${volumes.join(' ')}`,
+          remedy: `remove the shipped volumes and run again (they are shipped afresh): docker volume rm ${volumeNames.join(' ')}`,
         });
       }
       if (previous) {
@@ -361,47 +429,16 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
       }
     }
 
-    // Unchanged stat data: the previous hash still holds. Same size, other stat data: hash here, and skip when the content is the same.
-    const rehash: Promise<void>[] = [];
-    const same = new Set<string>();
-    current.units.forEach((unit, index) => {
-      const before = previousUnit(previous, unit);
-      for (const [rel, entry] of Object.entries(unit.entries)) {
-        const was = before[rel];
-        if (entry.type !== 'file' || was?.type !== 'file') continue;
-        if (sameStat(was, entry)) entry.sha256 = was.sha256;
-        else if (was.size === entry.size && was.mode === entry.mode && was.sha256) {
-          const wasSha = was.sha256;
-          rehash.push(
-            sha256File(path.join(unit.dir, rel)).then((sha) => {
-              entry.sha256 = sha;
-              if (sha === wasSha) same.add(`${index}\0${rel}`);
-            }),
-          );
-        }
-      }
-    });
-    await Promise.all(rehash);
-    const diff = diffManifests(previous, current, (unit, rel) => same.has(`${unit}\0${rel}`));
+    const diff = await compare(previous, current);
     const removed = diff.remove.reduce((n, list) => n + list.length, 0);
-    const files = current.units.reduce((n, u) => n + Object.values(u.entries).filter((e) => e.type !== 'dir').length, 0);
     const toSend = diff.send.flatMap((list, i) => list.map((rel) => ({ unit: i, rel, entry: current.units[i]!.entries[rel]!, full: path.join(current.units[i]!.dir, rel) })));
     const sendFiles = toSend.filter((s) => s.entry.type === 'file');
     const totalBytes = sendFiles.reduce((sum, s) => sum + s.entry.size, 0);
-    const result = (sentBytes: number): ShipResult => ({
-      files,
-      sentFiles: toSend.filter((s) => s.entry.type !== 'dir').length,
-      sentBytes,
-      removed,
-      sent: diff.send,
-      missing,
-      previousFrom,
-    });
 
     if (toSend.length === 0 && removed === 0 && previous) {
       // Nothing changed: the volume stays as it is; this machine's copy now says so (with today's stat data).
-      writeIndex(input.indexFile, { ...current, generation: previous.generation });
-      return result(0);
+      writeIndex(input.indexFile, { ...current, generation: previous.generation, volumesCreatedAt: await volumesCreatedAt(engine, volumeNames) });
+      return resultOf(diff, 0, 0, previousFrom);
     }
 
     let sentBytes = 0;
@@ -417,6 +454,7 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
         // tar-stream calls back once the entry is taken (at once, or when the reader drains): the pipe's backpressure.
         pack.entry(header, content, (error) => (error ? reject(error) : resolve()));
       });
+    const vanished: string[] = [];
     const produce = (async () => {
       let fileIndex = 0;
       for (const { unit, rel, entry, full } of toSend) {
@@ -431,6 +469,12 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
           continue;
         }
         const content = await read(fileIndex++);
+        if (content === 'gone') {
+          // Not in the manifest, and removed from the volume should an older copy be there.
+          delete current.units[unit]!.entries[rel];
+          vanished.push(`${unit}/${rel}`);
+          continue;
+        }
         if (content === 'stream') {
           const hash = createHash('sha256');
           await new Promise<void>((resolve, reject) => {
@@ -453,7 +497,7 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
         sentFiles++;
         progress();
       }
-      const removeList = diff.remove.flatMap((list, i) => list.map((rel) => `${i}/${rel}`));
+      const removeList = [...diff.remove.flatMap((list, i) => list.map((rel) => `${i}/${rel}`)), ...vanished];
       const meta = { mode: 0o600, uid: 0, gid: 0, mtime: new Date() };
       if (removeList.length > 0) await put({ ...meta, name: 'meta/remove.list' }, Buffer.from(removeList.map((p) => `${p}\0`).join('')));
       await put({ ...meta, name: 'meta/manifest.json' }, Buffer.from(JSON.stringify(current)));
@@ -473,17 +517,18 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
     }
 
     // Only deletions need the helper to run (the archive API cannot remove); most runs skip that start.
-    if (removed > 0) {
+    if (removed + vanished.length > 0) {
       await engine.startContainer(id);
       const code = await engine.waitContainer(id);
       if (code !== 0) throw new WerfRunError(`removing the deleted files from the shipped project failed (the helper container exited with ${code})`);
     }
-    writeIndex(input.indexFile, current);
-    return result(sentBytes);
+    writeIndex(input.indexFile, { ...current, volumesCreatedAt: await volumesCreatedAt(engine, volumeNames) });
+    const sent = diff.send.map((list, i) => list.filter((rel) => rel in current.units[i]!.entries));
+    return { ...resultOf({ send: sent, remove: diff.remove }, sentFiles + toSend.filter((s) => s.entry.type === 'symlink').length, sentBytes, previousFrom), removed: removed + vanished.length };
   } catch (error) {
     if (error instanceof WerfRunError) throw error;
     throw new WerfRunError(`shipping the project to the engine at ${engine.endpoint.url} failed: ${errorMessage(error)}`, {
-      remedy: `check the engine (docker info) and run again; to start afresh remove the volumes: docker volume rm ${[...input.units.map((u) => u.volume), input.manifestVolume].join(' ')}`,
+      remedy: `check the engine (docker info) and run again; to start afresh remove the volumes: docker volume rm ${volumeNames.join(' ')}`,
       cause: error,
     });
   } finally {
