@@ -21,7 +21,9 @@ import { imageUser } from '../plan/contract.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { resolveImageRef } from '../plan/image.js';
 import { MANAGED_LABEL, type PlanInput } from '../plan/plan.js';
-import type { ProjectMarker } from '../plan/project-view.js';
+import type { ProjectMarker, ProjectView } from '../plan/project-view.js';
+import type { ProbeTarget } from '../detect/probe-script.js';
+import { ownContainerOnce } from './own-container.js';
 import { runProbe } from '../run/probe.js';
 import { ensureImage } from '../run/pull.js';
 import { UsageError } from '../errors.js';
@@ -80,6 +82,8 @@ export interface PreparedRun {
   choice: ModeChoice;
   /** The project's marker (git's HEAD, a few root files), being read; undefined when no container may check the project. */
   marker: Promise<ProjectMarker> | undefined;
+  /** What the engine's host sees at the project's path, when the probe's container checked it (a werf run that probed). */
+  projectView: ProjectView | undefined;
   /** What plan() needs to know of the host. */
   security: PlanInput['facts'];
   rootlessDaemon: boolean;
@@ -140,10 +144,21 @@ export async function prepareRun(
 
   const cache = engine && info ? new DaemonCache(cacheDir(ctx.env, os.homedir()), daemonKey(engine.endpoint.url, info)) : undefined;
   const reprobe = may.reprobe === '--reprobe' ? (options.reprobe ? '--reprobe' : false) : may.reprobe && may.reprobe.always;
+  // A werf run checks what the engine sees of the project in the probe's container, when one runs (a cold run: one short container, not two).
+  // Not from inside a container: paths there are translated first (project-step.ts), which the probe does not do.
+  const checkProject = purpose === 'run' && marker && engine && !(await ownContainerOnce(engine).catch(() => undefined));
+  let projectView: ProjectView | undefined;
   const probe =
     may.containers !== true ? { skip: may.containers }
     : imageError !== undefined ? { skip: `the werf image ${image} is not available` }
-    : { run: runProbe.bind(undefined, engine!) };
+    : {
+        run: async (target: ProbeTarget) => {
+          const check = checkProject ? await marker.then((m) => ({ marker: m, gitDirs: project.gitDirs }), () => undefined) : undefined;
+          const outcome = await runProbe(engine!, target, check);
+          projectView = outcome.project;
+          return outcome;
+        },
+      };
   const detection = await reporter.task('detecting what the Docker host allows', () =>
     detect({
       config,
@@ -185,6 +200,7 @@ export async function prepareRun(
     imageError,
     cache,
     marker,
+    projectView,
     detection,
     choice,
     security: {

@@ -40,6 +40,8 @@ export interface ProjectStepInput {
   remembered?: { has(key: string): boolean; remember(key: string): void };
   /** The project's marker when it is being read already (prepareRun starts it alongside the engine calls). */
   marker?: Promise<ProjectMarker>;
+  /** The engine's view of the project, when the probe's container checked it already (cli/prepare.ts). */
+  view?: ProjectView;
   /** Only find out how (doctor): ship nothing. */
   checkOnly?: boolean;
   /** /proc/self/mountinfo, /proc/self/cgroup and the hostname (tests pass others). */
@@ -76,8 +78,11 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
   const key = createHash('sha256').update(JSON.stringify({ marker, gitDirs: project.gitDirs, image: input.image, user: input.user.user, translated })).digest('hex').slice(0, 32);
   const seenBefore = !(own && !translated) && input.remembered?.has(key);
   if (seenBefore) reporter.debug(`project files: ${project.root} with this HEAD and these files was seen by this engine before; not checked again (--reprobe checks)`);
+  if (!seenBefore && input.view && !own) reporter.debug(`project files: checked in the probe's container: ${input.view.kind === 'elsewhere' ? input.view.why : input.view.kind}`);
   const view: ProjectView = seenBefore
     ? { kind: 'same' }
+    : input.view && !own
+    ? input.view
     : own && !translated
     ? { kind: 'elsewhere', why: `${project.root} is in werf-run's own container ${own.id.slice(0, 12)}, not in a mount the engine's host has` }
     : await reporter.task(`checking what the engine sees at ${project.root}`, () =>

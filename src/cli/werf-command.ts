@@ -129,6 +129,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     reporter,
     remembered: prepared.cache && !reprobe ? rememberedProjects(prepared.cache) : undefined,
     marker: prepared.marker,
+    view: prepared.projectView,
     shipInclude: config.ship.include,
     // Beside the daemon's cache file, one copy of each ship manifest per daemon.
     shipIndexDir: prepared.cache ? prepared.cache.file.replace(/\.json$/, '-ship') : undefined,

@@ -44,7 +44,7 @@ function projectViewSpec(target: ProjectViewTarget): ContainerSpec {
 }
 
 /** The daemon's answer for a bind source it does not have (Docker: "bind source path does not exist"; Podman: "no such file or directory"). */
-const NO_SOURCE = /bind source path does not exist|no such file or directory|not a directory/i;
+export const NO_SOURCE = /bind source path does not exist|no such file or directory|not a directory/i;
 
 export async function viewProject(engine: Engine, target: ProjectViewTarget): Promise<ProjectView> {
   const out = new Collect();
