@@ -32,6 +32,7 @@ export function fakeEngine<T extends Partial<Engine>>(over: T = {} as T): Engine
     putArchive: notInThisTest('putArchive'),
     getArchive: notInThisTest('getArchive'),
     containerMounts: notInThisTest('containerMounts'),
+    volumeCreatedAt: notInThisTest('volumeCreatedAt'),
   };
   return { ...engine, ...over };
 }

@@ -21,7 +21,9 @@ import { imageUser } from '../plan/contract.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { resolveImageRef } from '../plan/image.js';
 import { MANAGED_LABEL, type PlanInput } from '../plan/plan.js';
-import type { ProjectMarker } from '../plan/project-view.js';
+import type { ProjectMarker, ProjectView } from '../plan/project-view.js';
+import type { ProbeTarget } from '../detect/probe-script.js';
+import { ownContainerOnce } from '../host/own-container.js';
 import { runProbe } from '../run/probe.js';
 import { ensureImage } from '../run/pull.js';
 import { UsageError } from '../errors.js';
@@ -75,6 +77,8 @@ interface PreparedCommon {
   choice: ModeChoice;
   /** The project's marker (git's HEAD, a few root files), being read; undefined when no container may check the project. */
   marker: Promise<ProjectMarker> | undefined;
+  /** What the engine's host sees at the project's path, when the probe's container checked it (a werf run that probed). */
+  projectView: ProjectView | undefined;
   /** What plan() needs to know of the host. */
   security: PlanInput['facts'];
   rootlessDaemon: boolean;
@@ -156,14 +160,25 @@ export async function prepareRun<P extends Purpose>(
 
   const cache = engine && info ? new DaemonCache(cacheDir(ctx.env, hostOf(ctx).home), daemonKey(engine.endpoint.url, info)) : undefined;
   const reprobe = may.reprobe === '--reprobe' ? (options.reprobe ? '--reprobe' : false) : may.reprobe && may.reprobe.always;
-  const skipProbe =
+  // A werf run checks what the engine sees of the project in the probe's container, when one runs (a cold run: one short container, not two).
+  // Not from inside a container: paths there are translated first (project-step.ts), which the probe does not do.
+  const checkProject = purpose === 'run' && marker && engine && !(await ownContainerOnce(engine).catch(() => undefined));
+  let projectView: ProjectView | undefined;
+  const probe =
     may.containers !== true ? { skip: may.containers }
     : imageError !== undefined ? { skip: `the werf image ${image} is not available` }
-    : undefined;
+    : {
+        run: async (target: ProbeTarget) => {
+          const check = checkProject ? await marker.then((m) => ({ marker: m, gitDirs: project.gitDirs }), () => undefined) : undefined;
+          const outcome = await runProbe(engine!, target, check);
+          projectView = outcome.project;
+          return outcome;
+        },
+      };
   const detection = await reporter.task('detecting what the Docker host allows', () =>
     detect({
       config,
-      engine: engine && info && cache ? { url: engine.endpoint.url, info, cache, probe: skipProbe ?? { run: runProbe.bind(undefined, engine) } } : undefined,
+      engine: engine && info && cache ? { url: engine.endpoint.url, info, cache, probe } : undefined,
       reprobe,
       target: {
         image,
@@ -204,6 +219,7 @@ export async function prepareRun<P extends Purpose>(
     imageError,
     cache,
     marker,
+    projectView,
     detection,
     choice,
     security: {

@@ -121,6 +121,10 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     marker: prepared.marker,
     hostOs,
     product,
+    view: prepared.projectView,
+    shipInclude: config.ship.include,
+    // Beside the daemon's cache file, one copy of each ship manifest per daemon.
+    shipIndexDir: prepared.cache ? prepared.cache.file.replace(/\.json$/, '-ship') : undefined,
   }).catch((error: unknown) => {
     // The check starts a short container as werf's user: an unknown user is refused there first, and is the config's mistake as in runWerf.
     throw unknownUserError(error, config.user, keyName(prepared.origins)('user'), image) ?? error;

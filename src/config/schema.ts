@@ -43,6 +43,10 @@ const volumeName = z
 // Both cases spelled out rather than the i flag, which a JSON Schema pattern (and so the check without zod) cannot carry.
 const USER_FORM = /^([a-zA-Z_][a-zA-Z0-9_.-]*\$?|\d+)(:([a-zA-Z_][a-zA-Z0-9_.-]*\$?|\d+))?$/;
 
+/** A path inside the project: relative, no ".." segment (shipped paths must stay in their volume). */
+// Lookaheads rather than a refine: the check without zod reads the JSON Schema's pattern.
+const INSIDE_PATH = /^(?![/\\])(?!(.*[/\\])?\.\.([/\\]|$)).+$/;
+
 const mountSchema = z.strictObject({
   source: z.string().min(1).describe('Host path (absolute, or relative to the project root).'),
   target: z.string().startsWith('/').describe('Absolute path in the container.'),
@@ -80,6 +84,15 @@ export const configSchema = z
       .prefault({})
       .describe('Cache volumes, kept between runs.'),
     mounts: z.array(mountSchema).default([]).describe('Extra bind mounts.'),
+    ship: z
+      .strictObject({
+        include: z
+          .array(z.string().regex(INSIDE_PATH, 'allowed: a path relative to the project root, without ".." (e.g. "dist" or "config/local.yaml")'))
+          .default([])
+          .describe('Paths in the project (relative to its root) to ship besides what git would see (tracked files, untracked ones not ignored, .git), e.g. an ignored file werf needs; a dir goes whole.'),
+      })
+      .prefault({})
+      .describe('Shipping the checkout to an engine whose host cannot see it.'),
     env: z
       .strictObject({
         pass: z.array(z.string().min(1)).default([]).describe('More host variables to pass, by name or glob (WERF_* and CI variables always pass).'),

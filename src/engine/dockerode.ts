@@ -24,6 +24,7 @@ import type {
   PullProgress,
   RegistryAuth,
 } from './port.js';
+import { ContainerNameInUseError } from './port.js';
 import { parseSshUrl, type SshTarget } from './ssh-endpoint.js';
 import type { SshHttpAgent } from './ssh-tunnel.js';
 
@@ -386,6 +387,7 @@ export class DockerodeEngine implements Engine {
   async createContainer(spec: ContainerSpec): Promise<string> {
     try {
       const container: DockerT.Container = await this.docker.createContainer({
+        ...(spec.name === undefined ? {} : { name: spec.name }),
         Image: spec.image,
         Cmd: spec.cmd,
         Env: spec.env,
@@ -418,6 +420,7 @@ export class DockerodeEngine implements Engine {
       return container.id;
     } catch (error) {
       this.rejectNetwork(error, spec.networkMode);
+      if (spec.name !== undefined && statusOf(error) === 409) throw new ContainerNameInUseError(spec.name, apiMessage(error));
       if (statusOf(error) === 404) {
         throw new WerfRunError(`image ${spec.image} is not on the engine at ${this.endpoint.url}`, {
           remedy: `pull it first (docker pull ${spec.image}) or use the pull policy "missing"`,
@@ -539,6 +542,17 @@ export class DockerodeEngine implements Engine {
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw this.fail(`reading ${containerPath} from container ${containerId.slice(0, 12)}`, error);
+    }
+  }
+
+  async volumeCreatedAt(name: string): Promise<string | undefined> {
+    try {
+      const raw = (await this.docker.getVolume(name).inspect()) as { CreatedAt?: string; Name?: string };
+      // Podman and old engines may leave it out: the volume is there, its age unknown.
+      return raw.CreatedAt ?? '';
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.fail(`inspecting volume ${name}`, error);
     }
   }
 

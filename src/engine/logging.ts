@@ -50,6 +50,7 @@ const DESCRIBE: Record<string, Describer> = {
     `PUT /containers/${short(id)}/archive?path=${containerPath} (${Buffer.isBuffer(tar) ? `${tar.length} bytes` : 'a stream'})`,
   containerMounts: (id: string) => `GET /containers/${short(id)}/json (its mounts)`,
   getArchive: (id: string, containerPath: string) => `GET /containers/${short(id)}/archive?path=${containerPath}`,
+  volumeCreatedAt: (name: string) => `GET /volumes/${name}`,
   resizeContainerTty: (id: string, size: { rows: number; columns: number }) => `POST /containers/${short(id)}/resize (${size.columns}x${size.rows})`,
 };
 

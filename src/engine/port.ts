@@ -4,6 +4,7 @@
  * tests of pure code never need dockerode and the adapter stays swappable.
  */
 import type { Readable, Writable } from 'node:stream';
+import { WerfRunError } from '../errors.js';
 
 /** Where the engine is and how it was found (for messages and the cache key). */
 export interface Endpoint {
@@ -62,6 +63,8 @@ export interface UlimitSpec {
 
 /** A container as werf-run wants it; the adapter maps it onto the API's shape. */
 export interface ContainerSpec {
+  /** A name for the container: only one container of a name can exist on an engine (create fails with ContainerNameInUseError). */
+  name?: string;
   image: string;
   cmd: string[];
   env: string[];
@@ -141,6 +144,8 @@ export interface Engine {
   getArchive(containerId: string, containerPath: string): Promise<Buffer | undefined>;
   /** The mounts of a container by id or name, or undefined when the engine has no such container. */
   containerMounts(idOrName: string): Promise<ContainerMount[] | undefined>;
+  /** When a named volume was created (`GET /volumes/{name}`: CreatedAt as the engine writes it), or undefined when there is no such volume. */
+  volumeCreatedAt(name: string): Promise<string | undefined>;
 }
 
 /** A mount of an existing container, as the engine reports it (source on the daemon's host). */
@@ -153,4 +158,12 @@ export interface ContainerMount {
 export interface ContainerState {
   running: boolean;
   exitCode: number;
+}
+
+/** Creating a container under a name another container has (HTTP 409): the other one holds what the name stands for. */
+export class ContainerNameInUseError extends WerfRunError {
+  constructor(readonly containerName: string, detail: string) {
+    super(`a container named ${containerName} exists already: ${detail}`);
+    this.name = 'ContainerNameInUseError';
+  }
 }

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fakeEngine, recordingReporter } from '../../test/fakes.js';
 import type { ContainerSpec, Engine } from '../engine/port.js';
 import { ownContainer } from './own-container.js';
-import { progressText, projectStep } from './project-step.js';
+import { projectStep } from './project-step.js';
 
 const id = 'b'.repeat(64);
 const engineKnowing = (known: string): Engine =>
@@ -24,14 +24,6 @@ describe('ownContainer', () => {
     expect(await ownContainer(engineKnowing(id), { hostname: 'build-host' })).toBeUndefined();
     expect(await ownContainer(engineKnowing('other'), { mountinfo: `/containers/${id}/hostname`, hostname: 'vm' })).toBeUndefined();
   });
-});
-
-describe('progressText', () => {
-  it.each([
-    [0, 2048, '[--------------------] 0% 0 B of 2.0 kB'],
-    [1024, 2048, '[##########----------] 50% 1.0 kB of 2.0 kB'],
-    [0, 0, '[####################] 100% 0 B of 0 B'],
-  ])('%d of %d', (sent, total, text) => expect(progressText(sent, total)).toBe(text));
 });
 
 describe('projectStep: a product that does not share the checkout with its VM', () => {
@@ -56,6 +48,8 @@ describe('projectStep: a product that does not share the checkout with its VM', 
       putArchive: async (_id: string, _p: string, tar: Buffer | NodeJS.ReadableStream) => {
         for await (const _chunk of tar as PassThrough) void _chunk;
       },
+      // New ship volumes: nothing shipped before.
+      volumeCreatedAt: async () => undefined,
     });
     const { reporter, lines } = recordingReporter();
     const delivery = await projectStep({

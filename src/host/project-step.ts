@@ -13,7 +13,8 @@ import { WerfRunError } from '../errors.js';
 import { deniedMessage, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
 import { viewProject } from '../run/project-view.js';
 import path from 'node:path';
-import { describeBytes, manifestVolumeName, shipVolumeName } from '../plan/ship.js';
+import os from 'node:os';
+import { describeBytes, manifestVolumeName, shipProgressText, shipVolumeName, type Shipper } from '../plan/ship.js';
 import { ownContainer, ownContainerOnce, type HostFacts } from './own-container.js';
 import type { ProjectLocation } from './project.js';
 import { readProjectMarker } from './project.js';
@@ -42,6 +43,8 @@ export interface ProjectStepInput {
   remembered?: { has(key: string): boolean; remember(key: string): void };
   /** The project's marker when it is being read already (prepareRun starts it alongside the engine calls). */
   marker?: Promise<ProjectMarker>;
+  /** The engine's view of the project, when the probe's container checked it already (cli/prepare.ts). */
+  view?: ProjectView;
   /** Only find out how (doctor): ship nothing. */
   checkOnly?: boolean;
   /** /proc/self/mountinfo, /proc/self/cgroup and the hostname (tests pass others). */
@@ -50,6 +53,12 @@ export interface ProjectStepInput {
   hostOs?: HostOs;
   /** The desktop product running the engine (plan/laptop.ts), for the note when its VM does not share the checkout. */
   product?: LaptopProduct;
+  /** Paths to ship besides what git would see (config ship.include). */
+  shipInclude?: readonly string[];
+  /** Where this machine keeps its copy of each ship manifest (beside the daemon's cache file); undefined keeps none. */
+  shipIndexDir?: string;
+  /** Who ships (the volume names carry it); default: this user and host. */
+  shipper?: Shipper;
 }
 
 
@@ -76,8 +85,11 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
   const key = createHash('sha256').update(JSON.stringify({ marker, gitDirs: project.gitDirs, image: input.image, user: input.user.user, translated })).digest('hex').slice(0, 32);
   const seenBefore = !(own && !translated) && input.remembered?.has(key);
   if (seenBefore) reporter.debug(`project files: ${project.root} with this HEAD and these files was seen by this engine before; not checked again (--reprobe checks)`);
+  if (!seenBefore && input.view && !own) reporter.debug(`project files: checked in the probe's container: ${input.view.kind === 'elsewhere' ? input.view.why : input.view.kind}`);
   const view: ProjectView = seenBefore
     ? { kind: 'same' }
+    : input.view && !own
+    ? input.view
     : own && !translated
     ? { kind: 'elsewhere', why: `${project.root} is in werf-run's own container ${own.id.slice(0, 12)}, not in a mount the engine's host has` }
     : await reporter.task(`checking what the engine sees at ${project.root}`, () =>
@@ -105,8 +117,16 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
   }
   if (view.kind === 'same') return { how: 'bind', line: `project files: bind-mounted ${project.root} (the engine's host sees this checkout)` };
   // Ship: each dir werf needs into its own volume; only what changed since the last run travels.
-  if (input.checkOnly) return { how: 'ship', why: view.why, sources: {}, line: `project files: would be shipped into volume ${shipVolumeName(project.root)} (the engine's host does not see this checkout: ${view.why})` };
-  const units = dirs.map((dir) => ({ dir, volume: shipVolumeName(dir) }));
+  const shipper = input.shipper ?? { user: safeUserName(), host: os.hostname() };
+  if (input.checkOnly) return { how: 'ship', why: view.why, sources: {}, line: `project files: would be shipped into volume ${shipVolumeName(project.root, shipper)} (the engine's host does not see this checkout: ${view.why})` };
+  const units = dirs.map((dir, i) => ({
+    dir,
+    volume: shipVolumeName(dir, shipper),
+    // The root as git sees it (what is ignored stays here); git dirs beyond it go whole.
+    git: i === 0 && project.isGit,
+    include: i === 0 ? input.shipInclude : undefined,
+  }));
+  const manifestVolume = manifestVolumeName(project.root, shipper);
   const started = Date.now();
   // Loaded only here: shipping (and its tar library) is not on a local engine's way.
   const { shipProject } = await import('../run/ship.js');
@@ -115,19 +135,32 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
     shipProject(engine, {
       image: input.image,
       units,
-      manifestVolume: manifestVolumeName(project.root),
+      manifestVolume,
       owner: { uid: input.user.uid ?? 0, gid: input.user.uid ?? 0 },
       ...modes,
       labels: { 'werf-run.project': project.root },
       ulimits: input.ulimits,
-      onProgress: (sent, total) => reporter.progress(progressText(sent, total)),
+      indexFile: input.shipIndexDir ? path.join(input.shipIndexDir, `${manifestVolume}.json`) : undefined,
+      onProgress: (progress) => reporter.progress(shipProgressText(progress)),
+      onWait: (lock) => reporter.info(`waiting for another werf-run that is shipping ${project.root} into the same volumes (its container ${lock})`),
     }),
   );
+  for (const gone of result.missing) reporter.warn(`ship.include names ${gone}, which is not there: not shipped`);
   for (const [i, list] of result.sent.entries()) for (const rel of list) reporter.debug(`shipped ${path.join(units[i]!.dir, rel)}`);
+  reporter.debug(`ship: what the volume holds was known from ${result.previousFrom === 'this machine' ? "this machine's copy of its manifest (stat data)" : result.previousFrom === 'the volume' ? "the volume's manifest" : 'nothing (first ship)'}`);
   const what = result.sentFiles === result.files ? `${result.files} files` : result.sentFiles === 0 ? `nothing new of ${result.files} files` : `${result.sentFiles} changed of ${result.files} files`;
   const gone = result.removed > 0 ? `, removed ${result.removed} gone` : '';
-  const line = `project files: shipped ${what} (${describeBytes(result.sentBytes)})${gone} into volume ${units[0]!.volume} in ${((Date.now() - started) / 1000).toFixed(1)} s (the engine's host does not see this checkout: ${view.why})`;
+  const line = `project files: shipped ${what} (${describeBytes(result.sentBytes)})${gone} into volume ${units[0]!.volume} in ${((Date.now() - started) / 1000).toFixed(2)} s (the engine's host does not see this checkout: ${view.why})`;
   return { how: 'ship', why: view.why, line, sources: Object.fromEntries(units.map((u) => [u.dir, { type: 'volume' as const, source: u.volume }])) };
+}
+
+/** This user's name; where the OS has none for the uid (a container's random uid), the uid. */
+function safeUserName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'user');
+  }
 }
 
 /** The daemon cache's record of projects seen (a write that fails only costs a check next time). */
@@ -143,13 +176,6 @@ export function rememberedProjects(cache: DaemonCache): NonNullable<ProjectStepI
   };
 }
 
-/** A bar for the task list, a plain line in CI (the reporter throttles those). */
-export function progressText(sent: number, total: number): string {
-  const ratio = total > 0 ? Math.min(1, sent / total) : 1;
-  const width = 20;
-  const filled = Math.round(ratio * width);
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(ratio * 100)}% ${describeBytes(sent)} of ${describeBytes(total)}`;
-}
 
 /**
  * Windows has no POSIX modes (libuv reports 0666/0444): shipped files take

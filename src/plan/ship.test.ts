@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { describeBytes, diffManifests, manifestVolumeName, parseManifest, shipVolumeName, type Manifest, type ManifestEntry } from './ship.js';
+import { describeBytes, diffManifests, isInsidePath, manifestProblem, manifestVolumeName, parseManifest, sameStat, shipLockName, shipProgressText, shipVolumeName, withParents, type Manifest, type ManifestEntry } from './ship.js';
 
 const f = (size: number, mtimeMs = 1, sha256 = `sha${size}`): ManifestEntry => ({ type: 'file', size, mtimeMs, mode: 0o644, sha256 });
 const d: ManifestEntry = { type: 'dir', size: 0, mtimeMs: 1, mode: 0o755 };
-const manifest = (entries: Record<string, ManifestEntry>, dir = '/p', volume = 'v'): Manifest => ({ version: 1, units: [{ dir, volume, entries }] });
+const manifest = (entries: Record<string, ManifestEntry>, dir = '/p', volume = 'v'): Manifest => ({ version: 2, units: [{ dir, volume, entries }] });
 
 describe('diffManifests', () => {
   const before = manifest({ '': d, a: f(1), sub: d, 'sub/b': f(2), 'sub/c': f(3), gone: d, 'gone/x': f(1), 'gone/y': f(1) });
@@ -32,15 +32,25 @@ describe('diffManifests', () => {
 });
 
 describe('names and parsing', () => {
-  it('names volumes after the paths, stably', () => {
-    expect(shipVolumeName('/p')).toMatch(/^werf-run-ship-[0-9a-f]{16}$/);
-    expect(shipVolumeName('/p')).toBe(shipVolumeName('/p'));
-    expect(shipVolumeName('/p')).not.toBe(shipVolumeName('/q'));
-    expect(manifestVolumeName('/p')).toBe(`${shipVolumeName('/p')}-manifest`);
+  const me = { user: 'alice', host: 'laptop' };
+  it('names volumes after the user, the host and the path, stably', () => {
+    expect(shipVolumeName('/p', me)).toMatch(/^werf-run-ship-alice-laptop-[0-9a-f]{16}$/);
+    expect(shipVolumeName('/p', me)).toBe(shipVolumeName('/p', me));
+    expect(shipVolumeName('/p', me)).not.toBe(shipVolumeName('/q', me));
+    expect(shipVolumeName('/p', me)).not.toBe(shipVolumeName('/p', { ...me, user: 'bob' }));
+    expect(shipVolumeName('/p', me)).not.toBe(shipVolumeName('/p', { ...me, host: 'ci-runner' }));
+    expect(manifestVolumeName('/p', me)).toBe(`${shipVolumeName('/p', me)}-manifest`);
+    expect(shipLockName(manifestVolumeName('/p', me))).toBe(`${shipVolumeName('/p', me)}-manifest-lock`);
+  });
+  it('makes any user or host name a valid volume name', () => {
+    const name = shipVolumeName('/p', { user: 'DOMAIN\\Jo Ann', host: 'höst:1' });
+    expect(name).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/);
+    expect(name).toMatch(/^werf-run-ship-DOMAIN_Jo_Ann-h_st_1-/);
   });
   it('reads only its own manifest version', () => {
     expect(parseManifest(JSON.stringify(manifest({})))).toEqual(manifest({}));
     expect(parseManifest('{"version":7,"units":[]}')).toBeUndefined();
+    expect(parseManifest('{"version":1,"units":[]}')).toBeUndefined();
     expect(parseManifest('not json')).toBeUndefined();
     expect(parseManifest(undefined)).toBeUndefined();
   });
@@ -49,4 +59,52 @@ describe('names and parsing', () => {
     [2048, '2.0 kB'],
     [3 * 1024 * 1024, '3.0 MB'],
   ])('%d bytes read as %s', (n, text) => expect(describeBytes(n)).toBe(text));
+});
+
+describe('what is shipped and what a manifest may hold', () => {
+  it.each([
+    ['', true],
+    ['a', true],
+    ['a/b.txt', true],
+    ['.git/HEAD', true],
+    ['..a', true],
+    ['/etc/passwd', false],
+    ['..', false],
+    ['../x', false],
+    ['a/../../b', false],
+    ['a//b', false],
+    ['a/./b', false],
+    ['a\\..\\b', false],
+  ])('%j inside: %s', (rel, inside) => expect(isInsidePath(rel)).toBe(inside));
+
+  it('rejects a manifest with an entry outside its unit', () => {
+    expect(manifestProblem(manifest({ '': d, a: f(1) }))).toBeUndefined();
+    expect(manifestProblem(manifest({ '': d, '../../etc': d }))).toMatch(/"\.\.\/\.\.\/etc" \(an absolute path or one with "\.\."\)/);
+    expect(manifestProblem(manifest({ '/etc/passwd': f(1) }))).toMatch(/\/etc\/passwd/);
+  });
+
+  it('adds every parent dir of a listing, root first, and drops paths outside', () => {
+    expect(withParents(['src/a/b.ts', 'README.md', 'src/c.ts', '../x', '/abs'])).toEqual(['', 'README.md', 'src', 'src/a', 'src/a/b.ts', 'src/c.ts']);
+  });
+
+  it('trusts stat data as git does: size, mtime, inode, mode', () => {
+    const was: ManifestEntry = { ...f(3), ino: 7 };
+    expect(sameStat(was, { ...f(3), ino: 7 })).toBe(true);
+    expect(sameStat(was, { ...f(3), ino: 8 })).toBe(false);
+    expect(sameStat(was, { ...f(3, 2), ino: 7 })).toBe(false);
+    expect(sameStat(was, { ...f(4), ino: 7 })).toBe(false);
+    expect(sameStat(undefined, f(3))).toBe(false);
+  });
+
+  it('a file replaced by another inode with the same size and mtime is hashed, not trusted', () => {
+    const before = manifest({ '': d, a: { ...f(3), ino: 1 } });
+    const now = manifest({ '': d, a: { ...f(3), ino: 2 } });
+    expect(diffManifests(before, now).send).toEqual([['a']]);
+    expect(diffManifests(before, now, () => true).send).toEqual([[]]);
+  });
+
+  it('says bytes, files and the rate', () => {
+    expect(shipProgressText({ sentBytes: 1024, totalBytes: 2048, sentFiles: 3, totalFiles: 10, elapsedMs: 500 })).toBe('[##########----------] 50% 1.0 kB of 2.0 kB, 3 of 10 files, 2.0 kB/s');
+    expect(shipProgressText({ sentBytes: 0, totalBytes: 0, sentFiles: 0, totalFiles: 0, elapsedMs: 0 })).toBe('[####################] 100% 0 B of 0 B, 0 of 0 files');
+  });
 });

@@ -101,5 +101,6 @@ export function trackingEngine(engine: Engine, live: LiveContainers, owner: Owne
     putArchive: (id, containerPath, tar) => engine.putArchive(id, containerPath, tar),
     getArchive: (id, containerPath) => engine.getArchive(id, containerPath),
     containerMounts: (id) => engine.containerMounts(id),
+    volumeCreatedAt: (name) => engine.volumeCreatedAt(name),
   };
 }

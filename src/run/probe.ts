@@ -4,12 +4,22 @@
  * /dev/fuse (the host has none) that is a finding too, and the probe runs
  * again without it. detect() gets this function passed in: detection decides,
  * run/ runs containers.
+ *
+ * Given the project, the same container also checks what the engine's host
+ * sees at the project's path (plan/project-view.ts): its dirs are bind-mounted
+ * read-only and the view script runs after the probe's, as the same image
+ * user, so a cold run starts one short container before werf's, not two. A
+ * bind source the host does not have fails the create: that is the view's
+ * answer ("elsewhere"), and the probe runs again without the mounts.
  */
 import { Writable } from 'node:stream';
 import type { Engine } from '../engine/port.js';
 import { errorMessage } from '../errors.js';
 import type { Findings } from '../detect/facts.js';
 import { parseProbeOutput, probeSpec, type ProbeOutcome, type ProbeTarget } from '../detect/probe-script.js';
+import type { ContainerSpec } from '../engine/port.js';
+import { PROJECT_VIEW_SCRIPT, parseProjectView, projectViewArgs, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
+import { bindRefusal } from '../plan/laptop.js';
 import { classify } from '../recover/signatures.js';
 import { runAttempt } from './attempt.js';
 
@@ -24,14 +34,32 @@ export class Collect extends Writable {
   }
 }
 
+/** The project to check in the probe's container: its marker and the git dirs werf needs (mounted at their own paths). */
+export interface ProbeProject {
+  marker: ProjectMarker;
+  gitDirs: readonly string[];
+}
+
+/** The probe's spec, with the project's dirs mounted read-only and the view script after the probe's (in a subshell: its exits stay its own). */
+function withProjectCheck(spec: ContainerSpec, project: ProbeProject): ContainerSpec {
+  const dirs = [project.marker.root, ...project.gitDirs];
+  return {
+    ...spec,
+    cmd: ['sh', '-c', `${spec.cmd[2] ?? ''}\n(\n${PROJECT_VIEW_SCRIPT}\n)`, 'sh', ...projectViewArgs(project.marker)],
+    mounts: [...spec.mounts, ...dirs.map((dir) => ({ type: 'bind' as const, source: dir, target: dir, readOnly: true }))],
+  };
+}
+
 /** Runs the probe; never throws for what the host cannot do, only for engine trouble (those are returned as `error`). */
-export async function runProbe(engine: Engine, target: ProbeTarget): Promise<ProbeOutcome> {
-  const run = async (withFuse: boolean) => {
+export async function runProbe(engine: Engine, target: ProbeTarget, project?: ProbeProject): Promise<ProbeOutcome & { project?: ProjectView }> {
+  let view: ProjectView | undefined;
+  const run = async (withFuse: boolean, withProject: boolean) => {
     const out = new Collect();
     // The script takes well under a second; a probe that hangs is killed, and what it printed so far still counts.
     let timer: NodeJS.Timeout | undefined;
+    const spec = withProject && project ? withProjectCheck(probeSpec(target, withFuse), project) : probeSpec(target, withFuse);
     try {
-      const result = await runAttempt(engine, probeSpec(target, withFuse), { stdout: out, stderr: out }, classify, {
+      const result = await runAttempt(engine, spec, { stdout: out, stderr: out }, classify, {
         onStarted: (id) => {
           timer = setTimeout(() => void engine.killContainer(id, 'SIGKILL').catch(() => undefined), PROBE_TIMEOUT_MS);
         },
@@ -41,18 +69,34 @@ export async function runProbe(engine: Engine, target: ProbeTarget): Promise<Pro
       clearTimeout(timer);
     }
   };
+  /** The probe, with the project check while it can go along. */
+  const attempt = async (withFuse: boolean) => {
+    if (project && view === undefined) {
+      try {
+        return await run(withFuse, true);
+      } catch (error) {
+        // The engine's host has no such path, or its VM does not share it (plan/laptop.ts has the texts): ship.
+        const message = errorMessage(error);
+        const refused = bindRefusal(message, project.marker.root);
+        if (!refused) throw error;
+        view = { kind: 'elsewhere', why: `${refused.why} (${message.replace(/^.*failed: /, '').replace(/\s*\n\s*/g, ' ')})`, ...(refused.note ? { note: refused.note } : {}) };
+      }
+    }
+    return run(withFuse, false);
+  };
   try {
-    let { result, text } = await run(true);
+    let { result, text } = await attempt(true);
     const extra: Findings = {};
     if (result.failure?.id === 'fuse-missing-on-host') {
       extra.fuseDevice = { value: 'missing', detail: 'the engine refused --device /dev/fuse: error gathering device information (no /dev/fuse on the host)' };
-      ({ result, text } = await run(false));
+      ({ result, text } = await attempt(false));
     }
+    if (project && view === undefined && result.failure?.id !== 'fuse-missing-on-host') view = parseProjectView(text, project.marker);
     const parsed = parseProbeOutput(text);
     const findings: Findings = { ...parsed.findings, ...extra };
     const unknown = { ...parsed.unknown };
     if (extra.fuseDevice) delete unknown.fuseDevice;
-    return { findings, unknown };
+    return { findings, unknown, project: view };
   } catch (error) {
     const why = `the probe container failed: ${errorMessage(error)}`;
     return { findings: {}, unknown: { userNamespaces: why, rootlessOverlay: why, fuseDevice: why }, error: why };

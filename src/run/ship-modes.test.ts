@@ -38,6 +38,8 @@ describe('shipProject modeFor', () => {
         archive = Buffer.concat(parts);
       },
       removeContainer: async () => undefined,
+      // New volumes: nothing shipped before.
+      volumeCreatedAt: async () => undefined,
     });
     await shipProject(engine, {
       image: 'werf',
