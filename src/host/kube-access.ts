@@ -8,9 +8,9 @@ import { UsageError } from '../errors.js';
 import { readIfExists } from '../files.js';
 import { commonJs } from '../interop.js';
 import type { InjectedFile } from '../plan/files.js';
-import { flattenKubeconfig, kubeconfigSources, kubeFlags, usesCluster, withKubeConfigPath } from '../plan/kubeconfig.js';
+import { clusterNeed } from '../plan/cluster-commands.js';
+import { flattenKubeconfig, kubeconfigSources, kubeFlags, withKubeConfigPath } from '../plan/kubeconfig.js';
 import type { LoopbackTarget } from '../plan/network.js';
-import { werfCommand } from '../plan/werf-in-container.js';
 
 export interface KubeAccess {
   file: InjectedFile | undefined;
@@ -20,6 +20,11 @@ export interface KubeAccess {
   werfArgs: readonly string[];
 }
 
+/**
+ * For a command that contacts a cluster (plan/cluster-commands.ts), a
+ * kubeconfig that cannot be handed in stops the run; for one that only may
+ * read one (--validate, synchronization), it is a note and werf gets none.
+ */
 export async function kubeAccessForWerf(input: {
   env: Readonly<Record<string, string | undefined>>;
   hostHome: string;
@@ -29,9 +34,19 @@ export async function kubeAccessForWerf(input: {
   /** Where werf-run runs: a relative --kube-config is resolved here. */
   cwd: string;
 }): Promise<KubeAccess> {
-  const command = werfCommand(input.werfArgs);
+  const need = clusterNeed(input.werfArgs, input.env);
   const none = (notes: string[]): KubeAccess => ({ file: undefined, targets: [], notes, werfArgs: input.werfArgs });
-  if (!usesCluster(command)) return none([`kubeconfig: werf ${command ?? ''} does not talk to a cluster; none handed in`]);
+  if (need.use === 'none') return none([`kubeconfig: werf ${need.command} does not talk to a cluster (${need.why}); none handed in`]);
+  if (need.use === 'cluster') return kubeconfigFor(input, none);
+  try {
+    return await kubeconfigFor(input, none);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return none([`kubeconfig: werf ${need.command} reads one only sometimes (${need.why}); none handed in: ${error.message}`]);
+  }
+}
+
+async function kubeconfigFor(input: Parameters<typeof kubeAccessForWerf>[0], none: (notes: string[]) => KubeAccess): Promise<KubeAccess> {
   const flags = kubeFlags(input.werfArgs);
   const context = flags.context ?? input.env.WERF_KUBE_CONTEXT;
   const sources = kubeconfigSources(input.env, input.hostHome, flags, input.cwd);

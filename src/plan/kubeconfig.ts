@@ -176,10 +176,3 @@ function checkPlugins(name: string, user: Obj, source: KubeSource, context: stri
     'give werf a token-based kubeconfig (a ServiceAccount token: kubectl create token NAME, in a kubeconfig passed as KUBECONFIG or WERF_KUBE_CONFIG_BASE64), or use a werf image that ships the plugin (image.reference)',
   );
 }
-
-/** werf commands that talk to a cluster (and so get a kubeconfig). */
-const KUBE_COMMANDS = ['converge', 'dismiss', 'cleanup', 'purge', 'plan', 'kube-run', 'kubectl', 'helm', 'bundle'] as const;
-
-export function usesCluster(command: string | undefined): boolean {
-  return command !== undefined && (KUBE_COMMANDS as readonly string[]).includes(command);
-}
