@@ -135,7 +135,7 @@ describe('kubeconfig handed to werf', () => {
     expect(result.stdout).toContain('# WERF_TMP_DIR=/tmp/me not passed');
     expect(result.stdout).toContain('--env GIT_CONFIG_COUNT=1');
     expect(result.stdout).not.toMatch(/--env '?WERF_(HOME|TMP_DIR|KUBECONFIG)=/);
-    expect(result.stdout).toContain('# kubeconfig: werf build does not talk to a cluster; none handed in');
+    expect(result.stdout).toContain('# kubeconfig: werf build does not talk to a cluster (it reads a kubeconfig only for --synchronization kubernetes://, cmd/werf/build/main.go:95,124); none handed in');
     expect(result.stdout).toContain('# WERF_KUBECONFIG not passed: no kubeconfig is handed in');
   });
 });

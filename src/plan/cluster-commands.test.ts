@@ -38,13 +38,15 @@ describe('the table of werf commands that contact a cluster', () => {
       expect([command, clusterNeed(words, { WERF_SYNCHRONIZATION: 'kubernetes://ns' }).use]).toEqual([command, 'cluster']);
       expect(synchronization).toBe(true);
     }
-    expect(clusterNeed(['build', '--synchronization', 'https://sync.example/'], {}).use).toBe('maybe');
+    expect(clusterNeed(['build', '--synchronization', 'https://sync.example/'], {}).use).toBe('none');
+    expect(clusterNeed(['build'], {}).use).toBe('none');
+    expect(clusterNeed(['render', '--validate'], {}).use).toBe('maybe');
   });
 
   it('multi-word commands are told apart: helm secret and bundle publish never need a cluster, helm upgrade and bundle apply do', () => {
     expect(clusterNeed(['helm', 'secret', 'values', 'encrypt', 'values.yaml'], {}).use).toBe('none');
     expect(clusterNeed(['helm', 'repo', 'add', 'x', 'https://charts.example'], {}).use).toBe('none');
-    expect(clusterNeed(['bundle', 'publish', '--repo', 'r'], {}).use).toBe('maybe');
+    expect(clusterNeed(['bundle', 'publish', '--repo', 'r'], {}).use).toBe('none');
     expect(clusterNeed(['bundle', 'copy'], {}).use).toBe('none');
     expect(clusterNeed(['helm', 'upgrade', 'rel', 'chart'], {}).use).toBe('cluster');
     expect(clusterNeed(['--log-verbose', 'bundle', 'apply', '--repo', 'r'], {}).use).toBe('cluster');

@@ -11,10 +11,13 @@
  *   kubernetes://, --validate, the on-demand initializer of
  *   SetupMinimalKubeConnectionFlags): one is handed in when it can be made,
  *   and what cannot be handed in is a note, never a refusal.
+ * - `sync`: werf reads a kubeconfig only for --synchronization kubernetes://
+ *   (SetupMinimalKubeConnectionFlags: "TODO(major): ... don't require
+ *   Kubernetes for non-deployment related tasks"); otherwise `none`.
  * - `none`: werf never contacts a cluster, whatever flags it inherits
  *   (werf helm secret, werf helm repo, werf bundle copy).
  * `--synchronization kubernetes://…` (or WERF_SYNCHRONIZATION) makes a
- * `maybe` a `cluster` (cmd/werf/common/synchronization.go initKube).
+ * `maybe` or `sync` a `cluster` (cmd/werf/common/synchronization.go initKube).
  */
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -24,7 +27,8 @@ export type ClusterUse = 'cluster' | 'maybe' | 'none';
 interface Row {
   /** werf's command words. */
   command: string;
-  use: ClusterUse;
+  /** `sync`: a kubeconfig only for --synchronization kubernetes:// (then `cluster`, else `none`). */
+  use: ClusterUse | 'sync';
   /** Where werf sets up its kube access (werf/werf at 73d8d4a), or why none. */
   source: string;
   /** The row covers every subcommand below it (werf kubectl's tree is kubectl's own). */
@@ -33,7 +37,7 @@ interface Row {
   hidden?: true;
 }
 
-const c = (command: string, use: ClusterUse, source: string, subtree?: true): Row => ({ command, use, source, ...(subtree ? { subtree } : {}) });
+const c = (command: string, use: Row['use'], source: string, subtree?: true): Row => ({ command, use, source, ...(subtree ? { subtree } : {}) });
 
 /** Deploying and its kin: full kube flags, kube initialised on every run. */
 const DEPLOY: Row[] = [
@@ -66,17 +70,17 @@ const HELM: Row[] = [
 
 /** SetupMinimalKubeConnectionFlags ("TODO(major): ... don't require Kubernetes for non-deployment related tasks"): the kubeconfig matters only for kubernetes:// synchronization. */
 const MINIMAL: Row[] = [
-  c('build', 'maybe', 'cmd/werf/build/main.go:95,124'),
-  c('export', 'maybe', 'cmd/werf/export/export.go:125,153'),
-  c('run', 'maybe', 'cmd/werf/run/run.go:154,171'),
-  c('purge', 'maybe', 'cmd/werf/purge/purge.go:74,92'),
-  c('bundle publish', 'maybe', 'cmd/werf/bundle/publish/publish.go:113,142'),
-  ...['config', 'down', 'run', 'up'].map((sub) => c(`compose ${sub}`, 'maybe', 'cmd/werf/compose/main.go:323,350')),
-  ...['add', 'ls', 'rm'].map((sub) => c(`managed-images ${sub}`, 'maybe', `cmd/werf/managed_images/${sub}/${sub}.go: SetupMinimalKubeConnectionFlags`)),
-  { ...c('stage image', 'maybe', 'cmd/werf/stage/image/main.go:85,93'), hidden: true },
-  c('stages copy', 'maybe', 'cmd/werf/stages/copy/copy.go:120'),
-  c('host purge', 'maybe', 'cmd/werf/host/purge/purge.go:53'),
-  c('synchronization', 'maybe', 'cmd/werf/synchronization/main.go:78,110'),
+  c('build', 'sync', 'cmd/werf/build/main.go:95,124'),
+  c('export', 'sync', 'cmd/werf/export/export.go:125,153'),
+  c('run', 'sync', 'cmd/werf/run/run.go:154,171'),
+  c('purge', 'sync', 'cmd/werf/purge/purge.go:74,92'),
+  c('bundle publish', 'sync', 'cmd/werf/bundle/publish/publish.go:113,142'),
+  ...['config', 'down', 'run', 'up'].map((sub) => c(`compose ${sub}`, 'sync', 'cmd/werf/compose/main.go:323,350')),
+  ...['add', 'ls', 'rm'].map((sub) => c(`managed-images ${sub}`, 'sync', `cmd/werf/managed_images/${sub}/${sub}.go: SetupMinimalKubeConnectionFlags`)),
+  { ...c('stage image', 'sync', 'cmd/werf/stage/image/main.go:85,93'), hidden: true },
+  c('stages copy', 'sync', 'cmd/werf/stages/copy/copy.go:120'),
+  c('host purge', 'sync', 'cmd/werf/host/purge/purge.go:53'),
+  c('synchronization', 'maybe', 'cmd/werf/synchronization/main.go:78,110 (the server, with --kubernetes)'),
 ];
 
 /** No kube flags at all. */
@@ -147,10 +151,12 @@ export function clusterNeed(werfArgs: readonly string[], env: Env): ClusterNeed 
   // A command werf-run does not know (a newer werf): a kubeconfig is handed in when one can be made, never refused.
   if (!row) return { command, use: 'maybe', why: 'a werf command not in werf-run\'s table' };
   const sync = flagValue(werfArgs, ['--synchronization', '-S']) ?? env.WERF_SYNCHRONIZATION;
-  if (row.use === 'maybe' && sync?.startsWith('kubernetes://')) return { command, use: 'cluster', why: `synchronization ${sync} keeps its locks in the cluster (cmd/werf/common/synchronization.go)` };
+  const kubeSync = sync?.startsWith('kubernetes://') === true;
+  if (row.use !== 'cluster' && row.use !== 'none' && kubeSync) return { command, use: 'cluster', why: `synchronization ${sync} keeps its locks in the cluster (cmd/werf/common/synchronization.go)` };
+  if (row.use === 'sync') return { command, use: 'none', why: `it reads a kubeconfig only for --synchronization kubernetes://, ${row.source}` };
   if (row.command === 'cleanup') {
     const without = werfArgs.some((a) => a === '--without-kube' || a === '--without-kube=true') || (truthy(env.WERF_WITHOUT_KUBE) && !werfArgs.includes('--without-kube=false'));
-    if (without) return { command, use: sync?.startsWith('kubernetes://') ? 'cluster' : 'maybe', why: '--without-kube skips the cluster scan' };
+    if (without) return { command, use: kubeSync ? 'cluster' : 'maybe', why: '--without-kube skips the cluster scan' };
   }
   return { command, use: row.use, why: row.source };
 }
