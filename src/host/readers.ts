@@ -25,6 +25,11 @@ export interface HostInput {
   hostHome: string;
   cwd: string;
   werfArgs: readonly string[];
+  /** Programs may run on this host for werf (a kubeconfig's exec plugin): false for --dry-run. */
+  mayRun: boolean;
+  /** werf-run's stdin is a terminal (an interactive exec plugin may prompt there). */
+  terminal: boolean;
+  now: Date;
   config: Config;
   /** The werf image reference. */
   image: string;
@@ -61,7 +66,7 @@ const registryAuths: HostReader<HostInput> = async (input) => {
 /** The kubeconfig werf would read here, flattened and handed in; werf's --kube-config names it. */
 const kubeconfig: HostReader<HostInput> = async (input) => {
   if (!input.config.forward.kubeConfig) return fromTranslation(kubeconfigVars(input.hostEnv, undefined));
-  const kube = await kubeAccessForWerf({ env: input.env, hostHome: input.hostHome, werfArgs: input.werfArgs, home: input.user.home, cwd: input.cwd });
+  const kube = await kubeAccessForWerf({ env: input.env, hostHome: input.hostHome, werfArgs: input.werfArgs, home: input.user.home, cwd: input.cwd, mayRun: input.mayRun, terminal: input.terminal, now: input.now });
   const vars = kubeconfigVars(input.hostEnv, kube.file?.path);
   return handover({
     files: kube.file ? [kube.file] : [],
@@ -70,6 +75,7 @@ const kubeconfig: HostReader<HostInput> = async (input) => {
     werfArgs: kube.werfArgs,
     loopback: kube.targets,
     notes: [...kube.notes, ...vars.notes],
+    warnings: kube.warnings,
   });
 };
 
