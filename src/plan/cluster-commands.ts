@@ -22,7 +22,7 @@
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export type ClusterUse = 'cluster' | 'maybe' | 'none';
+type ClusterUse = 'cluster' | 'maybe' | 'none';
 
 interface Row {
   /** werf's command words. */
