@@ -32,6 +32,7 @@ import { checkMountSources, dockerSocketToMount, probeFile } from '../host/host-
 import ci from 'ci-info';
 import { ciEnvFor } from '../plan/ci-env.js';
 import { refuseWhatCannotWork } from '../plan/werf-in-container.js';
+import { SERVICE_ACCOUNT_DIR } from '../host/in-cluster.js';
 import { readHostForWerf } from '../host/readers.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { projectStep, rememberedProjects } from '../host/project-step.js';
@@ -89,6 +90,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     mayRun: !dryRun,
     terminal: Boolean(ctx.stdin.isTTY),
     now: new Date(),
+    serviceAccountDir: SERVICE_ACCOUNT_DIR,
     config,
     image,
     user: who,

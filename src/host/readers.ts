@@ -13,6 +13,7 @@ import { readBytes, readIfExists } from '../files.js';
 import type { DockerSetup } from './docker-setup.js';
 import { handover, readHost, type Handover, type HostReader } from './handover.js';
 import { forwardHostFiles, imageIds, knownHostsFiles, probeFile } from './host-files.js';
+import { inClusterForWerf } from './in-cluster.js';
 import { kubeAccessForWerf } from './kube-access.js';
 import { registryAuthsForWerf } from './registry-auths.js';
 
@@ -30,6 +31,8 @@ export interface HostInput {
   /** werf-run's stdin is a terminal (an interactive exec plugin may prompt there). */
   terminal: boolean;
   now: Date;
+  /** Where a Pod's ServiceAccount token is (/var/run/secrets/kubernetes.io/serviceaccount). */
+  serviceAccountDir: string;
   config: Config;
   /** The werf image reference. */
   image: string;
@@ -79,6 +82,13 @@ const kubeconfig: HostReader<HostInput> = async (input) => {
   });
 };
 
+/** In a Pod with no kubeconfig: the Pod's ServiceAccount, as client-go's in-cluster config would use it (host/in-cluster.ts). */
+const inCluster: HostReader<HostInput> = (input) => {
+  if (!input.config.forward.kubeConfig) return handover();
+  const found = inClusterForWerf({ env: input.env, hostHome: input.hostHome, werfArgs: input.werfArgs, cwd: input.cwd, home: input.user.home, serviceAccountDir: input.serviceAccountDir, now: input.now });
+  return handover({ files: found.file ? [found.file] : [], notes: found.notes, warnings: found.warnings });
+};
+
 /** WERF_HOME and WERF_TMP_DIR name host paths: werf uses the werf-run volumes instead. */
 const werfPaths: HostReader<HostInput> = (input) => fromTranslation(werfPathVars(input.hostEnv));
 
@@ -111,7 +121,7 @@ const proxies: HostReader<HostInput> = (input) => {
 };
 
 /** In order: a later reader's variable wins (proxies over translations, the forwarded files' over both). */
-const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, kubeconfig, werfPaths, proxies, forwardedFiles];
+const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, kubeconfig, inCluster, werfPaths, proxies, forwardedFiles];
 
 /** Everything werf gets from this machine, merged. */
 export const readHostForWerf = (input: HostInput): Promise<Handover> => readHost(HOST_READERS, input);

@@ -139,7 +139,7 @@ export function parseExecCredential(stdout: string, request: ExecRequest, owner:
 }
 
 /** The expiry (exp, seconds) of a JWT, without checking it: werf's cluster checks it. */
-function jwtExpiry(token: string): Date | undefined {
+export function jwtExpiry(token: string): Date | undefined {
   const payload = token.split('.')[1];
   if (!payload) return undefined;
   try {
