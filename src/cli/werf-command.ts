@@ -22,7 +22,7 @@ import { runRecovering } from '../recover/retry.js';
 import { keyName } from '../config/load.js';
 import { unknownUserError } from './user-error.js';
 import { werfFailedLine } from './werf-exit.js';
-import { classify } from '../recover/signatures.js';
+import { classify, type Signature } from '../recover/signatures.js';
 import type { Reporter } from '../reporter.js';
 import { runAttempt } from '../run/attempt.js';
 import type { CliOptions } from './args.js';
@@ -236,11 +236,19 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
   reporter.endPreparation();
 
   const io = { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin };
+  // Hints (exec format error, an unknown CA, a rate limit) never stop werf: they explain its failure afterwards.
+  const hints: Signature[] = [];
+  const watch = (line: string): Signature | undefined => {
+    const match = classify(line);
+    if (!match?.hint) return match;
+    if (!hints.includes(match)) hints.push(match);
+    return undefined;
+  };
   const result = await runRecovering({
     firstMode: werf.firstMode,
     attempt: (mode) => {
       const planned = werf.planFor(mode);
-      return runAttempt(engine, planned.container, io, classify, session.attemptHooks, undefined, planned);
+      return runAttempt(engine, planned.container, io, watch, session.attemptHooks, undefined, planned);
     },
     fuseDevice: detection.facts.fuseDevice.value,
     rootlessOverlay: detection.facts.rootlessOverlay.value,
@@ -282,6 +290,9 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
     }
   }
   // Even with --quiet: the one line that tells werf's exit code from werf-run's own.
-  if (result.exitCode !== 0) ctx.stderr.write(werfFailedLine(werfArgs, result.exitCode, result.mode));
+  if (result.exitCode !== 0) {
+    for (const hint of hints) reporter.warn(`werf's output says: ${hint.cause}. Fix: ${hint.remedy}`);
+    ctx.stderr.write(werfFailedLine(werfArgs, result.exitCode, result.mode));
+  }
   return result.exitCode;
 }
