@@ -13,7 +13,7 @@ export interface DoctorReport {
   /** A run would get as far as starting werf (doctorOk): doctor exits 0, else 1. */
   ok: boolean;
   engine: (Endpoint & { found: boolean; error?: string }) | { found: false; error: string };
-  daemon: Omit<EngineInfo, 'osType' | 'architecture'> | null;
+  daemon: Omit<EngineInfo, 'osType' | 'architecture' | 'registry'> | null;
   image: { reference: string | null; available: boolean; error?: string };
   cache: string | null;
   facts: Record<string, { value: unknown; source: string | null; detail: string }>;

@@ -50,7 +50,7 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
         }) ?? null;
     } else {
       report.engine = { ...engine.endpoint, found: true };
-      const { osType: _osType, architecture: _arch, ...daemon } = info;
+      const { osType: _osType, architecture: _arch, registry: _registry, ...daemon } = info;
       report.daemon = daemon;
       report.image = { reference: image, available: true };
       if (prepared.imageError !== undefined) {

@@ -34,6 +34,7 @@ import { ciEnvFor } from '../plan/ci-env.js';
 import { refuseWhatCannotWork } from '../plan/werf-in-container.js';
 import { SERVICE_ACCOUNT_DIR } from '../host/in-cluster.js';
 import { readHostForWerf } from '../host/readers.js';
+import { DOCKER_CERTS_DIR } from '../host/registry-env.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { projectStep, rememberedProjects } from '../host/project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
@@ -91,6 +92,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     terminal: Boolean(ctx.stdin.isTTY),
     now: new Date(),
     serviceAccountDir: SERVICE_ACCOUNT_DIR,
+    dockerCertsDir: DOCKER_CERTS_DIR,
     config,
     image,
     user: who,
@@ -100,6 +102,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
       url: engine?.endpoint.url,
       dockerHost: engine?.endpoint.url ?? DEFAULT_SOCKET,
       dockerDesktop: /Docker Desktop/i.test(prepared.info?.operatingSystem ?? ''),
+      registry: prepared.info?.registry,
     },
   });
   for (const note of handed.notes) reporter.debug(note);

@@ -15,6 +15,7 @@ import { handover, readHost, type Handover, type HostReader } from './handover.j
 import { forwardHostFiles, imageIds, knownHostsFiles, probeFile } from './host-files.js';
 import { inClusterForWerf } from './in-cluster.js';
 import { kubeAccessForWerf } from './kube-access.js';
+import { registryEnvironment } from './registry-env.js';
 import { registryAuthsForWerf } from './registry-auths.js';
 
 export interface HostInput {
@@ -33,6 +34,8 @@ export interface HostInput {
   now: Date;
   /** Where a Pod's ServiceAccount token is (/var/run/secrets/kubernetes.io/serviceaccount). */
   serviceAccountDir: string;
+  /** The Docker daemon's per-registry certificates (/etc/docker/certs.d), read for a local engine. */
+  dockerCertsDir: string;
   config: Config;
   /** The werf image reference. */
   image: string;
@@ -46,6 +49,8 @@ export interface HostInput {
     /** The docker CLI's name for the engine's endpoint (proxies are keyed by it). */
     dockerHost: string;
     dockerDesktop: boolean;
+    /** /info RegistryConfig: mirrors and insecure registries. */
+    registry?: { mirrors: string[]; insecure: string[] };
   };
 }
 
@@ -89,6 +94,9 @@ const inCluster: HostReader<HostInput> = (input) => {
   return handover({ files: found.file ? [found.file] : [], notes: found.notes, warnings: found.warnings });
 };
 
+/** The engine's mirrors, insecure registries and CA files, for buildah (host/registry-env.ts). */
+const registries: HostReader<HostInput> = (input) => handover(registryEnvironment({ registry: input.engine.registry, engineLocal: input.engine.local, certsDir: input.dockerCertsDir, home: input.user.home }));
+
 /** WERF_HOME and WERF_TMP_DIR name host paths: werf uses the werf-run volumes instead. */
 const werfPaths: HostReader<HostInput> = (input) => fromTranslation(werfPathVars(input.hostEnv));
 
@@ -121,7 +129,7 @@ const proxies: HostReader<HostInput> = (input) => {
 };
 
 /** In order: a later reader's variable wins (proxies over translations, the forwarded files' over both). */
-const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, kubeconfig, inCluster, werfPaths, proxies, forwardedFiles];
+const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, registries, kubeconfig, inCluster, werfPaths, proxies, forwardedFiles];
 
 /** Everything werf gets from this machine, merged. */
 export const readHostForWerf = (input: HostInput): Promise<Handover> => readHost(HOST_READERS, input);
