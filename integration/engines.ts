@@ -108,6 +108,8 @@ export interface SecondDockerdOptions {
   tls?: TlsFiles;
   /** Listen on this unix socket instead of one in the engine's temp dir (e.g. a well-known path under a test HOME). */
   socketPath?: string;
+  /** More dockerd flags (e.g. --registry-mirror). */
+  extraArgs?: string[];
 }
 
 export interface SecondDockerd extends StartedEngine {
@@ -139,6 +141,7 @@ export async function startSecondDockerd(options: SecondDockerdOptions = {}): Pr
         '-H', `tcp://127.0.0.1:${port}`,
         '--bridge=none',
         '--iptables=false',
+        ...(options.extraArgs ?? []),
         ...(options.tls ? ['--tlsverify', '--tlscacert', options.tls.caFile, '--tlscert', options.tls.serverCert, '--tlskey', options.tls.serverKey] : []),
       ],
       { stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')] },

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSecondDockerd, type SecondDockerd } from './engines.js';
 import { rig, runWerfRun, werfProject } from './support.js';
 
 let dir: string;
@@ -78,5 +79,25 @@ describe("the engine's registry environment", () => {
     const result = await runWerfRun(['--dry-run', '--verbose', 'build'], { cwd: project.dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout + result.stderr).toContain(`handed to buildah as /home/build/.config/containers/certs.d/127.0.0.1:${port}/ca.crt`);
+  });
+});
+
+describe("a daemon with a docker.io mirror (test-rig.md: A daemon with a mirror, offline)", () => {
+  let second: SecondDockerd;
+  let mirrored: ReturnType<typeof werfProject>;
+  beforeAll(async () => {
+    second = await startSecondDockerd({ extraArgs: ['--registry-mirror', `http://${rig.WERF_RUN_RIG_REGISTRY}`, '--insecure-registry', rig.WERF_RUN_RIG_REGISTRY!] });
+    mirrored = werfProject({ app: 'FROM docker.io/library/busybox:latest\nRUN echo pulled-through-the-mirror\n' });
+  }, 120_000);
+  afterAll(async () => {
+    await mirrored?.cleanup();
+    await second?.stop();
+  });
+
+  it('FROM docker.io/library/busybox pulls through the mirror with no internet', async () => {
+    const result = await runWerfRun(['--verbose', 'build'], { cwd: mirrored.dir, env: { DOCKER_HOST: second.socketUrl } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).toContain('pulled-through-the-mirror');
+    expect(result.stderr).toContain(`registries: the engine's docker.io mirrors http://${rig.WERF_RUN_RIG_REGISTRY}/; insecure registries`);
   });
 });
