@@ -164,3 +164,13 @@ describe('a kubeconfig whose user runs an exec plugin', () => {
     expect(existsSync(path.join(dir, 'plugin-args'))).toBe(false);
   });
 });
+
+describe('--platform for an architecture the Docker host cannot run', () => {
+  it('stops before werf with the command that registers the handlers (the rig has no binfmt_misc handlers)', async () => {
+    const result = await runWerfRun(['build', '--platform', 'linux/arm64'], { cwd: project.dir, env: env('good') });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--platform linux/arm64: the Docker host is amd64 and its kernel has no binfmt_misc handler for arm64 (no qemu-aarch64 in /proc/sys/fs/binfmt_misc)');
+    expect(result.stderr).toContain('docker run --rm --privileged multiarch/qemu-user-static --reset -p yes');
+    expect(await managedContainers(project.dir)).toEqual([]);
+  });
+});

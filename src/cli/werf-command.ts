@@ -33,7 +33,9 @@ import ci from 'ci-info';
 import { ciEnvFor } from '../plan/ci-env.js';
 import { refuseWhatCannotWork } from '../plan/werf-in-container.js';
 import { SERVICE_ACCOUNT_DIR } from '../host/in-cluster.js';
+import { binfmtHandlers } from '../host/binfmt.js';
 import { readHostForWerf } from '../host/readers.js';
+import { checkPlatforms, requestedPlatforms } from '../plan/platform.js';
 import { DOCKER_CERTS_DIR } from '../host/registry-env.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { projectStep, rememberedProjects } from '../host/project-step.js';
@@ -82,6 +84,12 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   const who = imageUser(config.user);
   const hostEnv = hostEnvOf(ctx.env);
   const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
+  // --platform for an architecture the daemon's host cannot run: stop before werf. Its kernel is this one only for a local Linux engine (the probe does not read binfmt_misc yet).
+  const platforms = requestedPlatforms(werfArgs, ctx.env);
+  if (platforms.length && prepared.info?.architecture) {
+    if (engineLocal && process.platform === 'linux' && !prepared.rootlessDaemon) checkPlatforms(platforms, prepared.info.architecture, binfmtHandlers());
+    else reporter.debug(`--platform ${platforms.join(',')}: the Docker host's binfmt_misc handlers are not read for a remote engine; a RUN step without one fails with "exec format error"`);
+  }
   const handed = await readHostForWerf({
     env: ctx.env,
     hostEnv,

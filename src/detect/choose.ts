@@ -53,9 +53,6 @@ export const REMEDIES = {
     'run the werf container with seccomp and AppArmor unconfined (GitLab runner config.toml: security_opt = ["seccomp:unconfined", "apparmor:unconfined"]); where that is not enough, allow the privileged mode (allowPrivileged / --allow-privileged; GitLab: privileged = true)',
   fuseMissing: 'on the Docker host: modprobe fuse (and make it load at boot: echo fuse > /etc/modules-load.d/fuse.conf)',
   fusePermission: 'on the Docker host: chmod 0666 /dev/fuse (the usual udev default; persist with a udev rule: KERNEL=="fuse", MODE="0666")',
-  // As werf's own CI registers them (.github/workflows/_test_e2e_regular.yml); werf-run never does (it needs --privileged on the host).
-  binfmt:
-    "register QEMU binfmt_misc handlers on the Docker host (root there; werf-run does not do it): docker run --rm --privileged multiarch/qemu-user-static --reset -p yes (or apt-get install qemu-user-static binfmt-support on the host); or build only for the host's own architecture",
 } as const;
 
 /** Host problems the facts show, each with its remedy (pure). */

@@ -36,6 +36,7 @@ export interface Signature {
 }
 
 import { REMEDIES } from '../detect/choose.js';
+import { BINFMT_REMEDY } from '../plan/platform.js';
 
 export const SIGNATURES: readonly Signature[] = [
   {
@@ -139,7 +140,7 @@ export const SIGNATURES: readonly Signature[] = [
     // Recorded: fixtures/exec-format-error.txt (buildah's RUN of an arm64 binary on an amd64 host without binfmt_misc handlers).
     pattern: /exec format error/,
     cause: "a RUN step runs a program for another CPU architecture (--platform, or a base image of another architecture), and the Docker host's kernel has no binfmt_misc handler (qemu) for it",
-    remedy: REMEDIES.binfmt,
+    remedy: BINFMT_REMEDY,
   },
   {
     id: 'registry-ca-unknown',
