@@ -110,6 +110,8 @@ export interface SecondDockerdOptions {
   serverOnlyTls?: boolean;
   /** Listen on this unix socket instead of one in the engine's temp dir (e.g. a well-known path under a test HOME). */
   socketPath?: string;
+  /** More dockerd flags (e.g. --registry-mirror). */
+  extraArgs?: string[];
 }
 
 export interface SecondDockerd extends StartedEngine {
@@ -141,6 +143,7 @@ export async function startSecondDockerd(options: SecondDockerdOptions = {}): Pr
         '-H', `tcp://127.0.0.1:${port}`,
         '--bridge=none',
         '--iptables=false',
+        ...(options.extraArgs ?? []),
         ...(options.tls && options.serverOnlyTls ? ['--tls', '--tlsverify=false', '--tlscacert', options.tls.caFile, '--tlscert', options.tls.serverCert, '--tlskey', options.tls.serverKey] : []),
         ...(options.tls && !options.serverOnlyTls ? ['--tlsverify', '--tlscacert', options.tls.caFile, '--tlscert', options.tls.serverCert, '--tlskey', options.tls.serverKey] : []),
       ],

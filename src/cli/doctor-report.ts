@@ -13,7 +13,7 @@ export interface DoctorReport {
   /** A run would get as far as starting werf (doctorOk): doctor exits 0, else 1. */
   ok: boolean;
   engine: (Endpoint & { found: boolean; error?: string }) | { found: false; error: string };
-  daemon: Omit<EngineInfo, 'osType' | 'architecture'> | null;
+  daemon: Omit<EngineInfo, 'osType' | 'architecture' | 'registry'> | null;
   image: { reference: string | null; available: boolean; error?: string };
   cache: string | null;
   facts: Record<string, { value: unknown; source: string | null; detail: string }>;
@@ -28,6 +28,8 @@ export interface DoctorReport {
   projectFiles: string | null;
   /** Inside a CI job container with no engine: the export that gives the runner the settings werf needs. */
   exportHint: ExportHint | null;
+  /** werf-run runs in a Pod: the ServiceAccount access werf gets when there is no kubeconfig (host/in-cluster.ts). */
+  inCluster: string | null;
 }
 
 /** The report before anything was learned: doctor fills it in as it goes. */
@@ -47,6 +49,7 @@ export function emptyDoctorReport(): DoctorReport {
     gitlabRunner: null,
     projectFiles: null,
     exportHint: null,
+    inCluster: null,
   };
 }
 
@@ -91,6 +94,7 @@ export function doctorText(r: DoctorReport): string {
   lines.push('capabilities (value [how it was learned] evidence):');
   for (const [key, fact] of Object.entries(r.facts)) lines.push(`  ${key}: ${show(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`);
   if (r.projectFiles) lines.push(r.projectFiles);
+  if (r.inCluster) lines.push(r.inCluster);
   lines.push(`mode: ${r.mode ?? 'none can work'}`);
   for (const reason of r.reasons) lines.push(`  - ${reason}`);
   if (r.problems.length) {

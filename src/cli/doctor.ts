@@ -21,6 +21,14 @@ import { ulimitsFor } from '../plan/engine-quirks.js';
 import { projectStep } from '../host/project-step.js';
 import { hostOsOf } from '../plan/host-path.js';
 import { laptopProduct } from '../plan/laptop.js';
+import { inClusterAccess, SERVICE_ACCOUNT_DIR } from '../host/in-cluster.js';
+
+/** In a Pod: what werf would get from its ServiceAccount (never the token). */
+function inClusterLine(env: Readonly<Record<string, string | undefined>>): string | null {
+  const access = inClusterAccess(env, SERVICE_ACCOUNT_DIR);
+  if (!access) return null;
+  return `in-cluster: werf-run runs in a Kubernetes Pod; where no kubeconfig is there, werf gets the Pod's ServiceAccount access to ${access.server}${access.namespace ? ` (namespace ${access.namespace})` : ''}, for the commands that talk to a cluster`;
+}
 
 const remedyOf = (error: unknown): string => (error instanceof WerfRunError && error.remedy ? error.remedy : 'see the message');
 
@@ -30,6 +38,7 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
     const prepared = await prepareRun(ctx, options, reporter, 'doctor', session);
     const { config, engine, info, image, detection, choice } = prepared;
     const report = emptyDoctorReport();
+    report.inCluster = inClusterLine(ctx.env);
     if (!engine || !info) {
       const why = errorMessage(prepared.engineError);
       report.engine = { found: false, error: why };
@@ -43,7 +52,7 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
         }) ?? null;
     } else {
       report.engine = { ...engine.endpoint, found: true };
-      const { osType: _osType, architecture: _arch, ...daemon } = info;
+      const { osType: _osType, architecture: _arch, registry: _registry, ...daemon } = info;
       report.daemon = daemon;
       report.image = { reference: image, available: true };
       if (prepared.imageError !== undefined) {

@@ -21,7 +21,7 @@ import { runRecovering } from '../recover/retry.js';
 import { keyName } from '../config/load.js';
 import { unknownUserError } from './user-error.js';
 import { werfFailedLine } from './werf-exit.js';
-import { classify } from '../recover/signatures.js';
+import { classify, type Signature } from '../recover/signatures.js';
 import type { Reporter } from '../reporter.js';
 import { runAttempt } from '../run/attempt.js';
 import type { CliOptions } from './args.js';
@@ -30,7 +30,11 @@ import { formatDryRun } from './dry-run.js';
 import { checkMountSources, dockerSocketToMount, probeFile } from '../host/host-files.js';
 import { ciEnvFor } from '../plan/ci-env.js';
 import { refuseWhatCannotWork } from '../plan/werf-in-container.js';
+import { SERVICE_ACCOUNT_DIR } from '../host/in-cluster.js';
+import { binfmtHandlers } from '../host/binfmt.js';
 import { readHostForWerf } from '../host/readers.js';
+import { checkPlatforms, requestedPlatforms } from '../plan/platform.js';
+import { DOCKER_CERTS_DIR } from '../host/registry-env.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { projectStep, rememberedProjects } from '../host/project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
@@ -83,6 +87,12 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   // Docker Desktop, OrbStack, Colima, ...: what its VM shares and how the ssh agent gets in (plan/laptop.ts).
   const product = laptopProduct({ operatingSystem: prepared.info?.operatingSystem, name: prepared.info?.name, endpointUrl: engine?.endpoint.url, product: prepared.info?.product });
   const hostOs = hostOsOf(ctx.platform);
+  // --platform for an architecture the daemon's host cannot run: stop before werf. Its kernel is this one only for a local Linux engine (the probe does not read binfmt_misc yet).
+  const platforms = requestedPlatforms(werfArgs, ctx.env);
+  if (platforms.length && prepared.info?.architecture) {
+    if (engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon) checkPlatforms(platforms, prepared.info.architecture, binfmtHandlers());
+    else reporter.debug(`--platform ${platforms.join(',')}: the Docker host's binfmt_misc handlers are not read for a remote engine; a RUN step without one fails with "exec format error"`);
+  }
   const handed = await readHostForWerf({
     env: ctx.env,
     hostEnv,
@@ -90,6 +100,11 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     cwd: ctx.cwd,
     platform: ctx.platform,
     werfArgs,
+    mayRun: !dryRun,
+    terminal: Boolean(ctx.stdin.isTTY),
+    now: new Date(),
+    serviceAccountDir: SERVICE_ACCOUNT_DIR,
+    dockerCertsDir: DOCKER_CERTS_DIR,
     config,
     image,
     user: who,
@@ -99,6 +114,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
       url: engine?.endpoint.url,
       dockerHost: engine?.endpoint.url ?? DEFAULT_SOCKET,
       product,
+      registry: prepared.info?.registry,
     },
   });
   for (const note of handed.notes) reporter.debug(note);
@@ -241,11 +257,19 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
   reporter.endPreparation();
 
   const io = { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin };
+  // Hints (exec format error, an unknown CA, a rate limit) never stop werf: they explain its failure afterwards.
+  const hints: Signature[] = [];
+  const watch = (line: string): Signature | undefined => {
+    const match = classify(line);
+    if (!match?.hint) return match;
+    if (!hints.includes(match)) hints.push(match);
+    return undefined;
+  };
   const result = await runRecovering({
     firstMode: werf.firstMode,
     attempt: (mode) => {
       const planned = werf.planFor(mode);
-      return runAttempt(engine, planned.container, io, classify, session.attemptHooks, undefined, planned);
+      return runAttempt(engine, planned.container, io, watch, session.attemptHooks, undefined, planned);
     },
     fuseDevice: detection.facts.fuseDevice.value,
     rootlessOverlay: detection.facts.rootlessOverlay.value,
@@ -287,6 +311,9 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
     }
   }
   // Even with --quiet: the one line that tells werf's exit code from werf-run's own.
-  if (result.exitCode !== 0) ctx.stderr.write(werfFailedLine(werfArgs, result.exitCode, result.mode));
+  if (result.exitCode !== 0) {
+    for (const hint of hints) reporter.warn(`werf's output says: ${hint.cause}. Fix: ${hint.remedy}`);
+    ctx.stderr.write(werfFailedLine(werfArgs, result.exitCode, result.mode));
+  }
   return result.exitCode;
 }

@@ -201,6 +201,14 @@ function formatIdMap(map: IdMapping[] | undefined): string {
   return (map ?? []).map((m) => `${m.container_id ?? '?'}:${m.host_id ?? '?'}:${m.size ?? '?'}`).join(' ');
 }
 
+/** /info RegistryConfig: Mirrors, and IndexConfigs entries with Secure false (the docker.io entry lists the same mirrors). */
+function registryConfig(raw: unknown): { mirrors: string[]; insecure: string[] } {
+  const config = (raw && typeof raw === 'object' ? raw : {}) as { Mirrors?: unknown; IndexConfigs?: Record<string, { Name?: string; Secure?: boolean }> };
+  const mirrors = Array.isArray(config.Mirrors) ? config.Mirrors.map(String) : [];
+  const insecure = Object.values(config.IndexConfigs ?? {}).flatMap((index) => (index.Secure === false && index.Name ? [index.Name] : []));
+  return { mirrors, insecure };
+}
+
 function securityOptions(raw: unknown): string[] {
   return Array.isArray(raw) ? raw.map(String) : [];
 }
@@ -312,6 +320,7 @@ export class DockerodeEngine implements Engine {
       securityOptions: securityOptions(raw.SecurityOptions),
       cgroupVersion: String(raw.CgroupVersion ?? ''),
       dockerRootDir: String(raw.DockerRootDir ?? ''),
+      registry: registryConfig(raw.RegistryConfig),
       ...(isPodman ? await this.podmanInfo(components) : {}),
     };
   }

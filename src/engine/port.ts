@@ -41,6 +41,8 @@ export interface EngineInfo {
    * Undefined for Docker, or when /libpod/info did not answer.
    */
   podman?: { rootless: boolean; uidmap: string; gidmap: string };
+  /** /info RegistryConfig: docker.io mirrors (Mirrors) and the registries the daemon talks to without TLS checks (IndexConfigs Secure: false). */
+  registry?: { mirrors: string[]; insecure: string[] };
 }
 
 export interface ImageDetails {

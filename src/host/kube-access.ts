@@ -8,18 +8,26 @@ import { UsageError } from '../errors.js';
 import { readIfExists } from '../files.js';
 import { commonJs } from '../interop.js';
 import type { InjectedFile } from '../plan/files.js';
-import { flattenKubeconfig, kubeconfigSources, kubeFlags, usesCluster, withKubeConfigPath } from '../plan/kubeconfig.js';
+import { clusterNeed } from '../plan/cluster-commands.js';
+import { authProviderCredential, checkExpiry, execRequest, parseExecCredential, userWithCredential, werfTimeout, type Credential, type CredentialOwner } from '../plan/exec-credential.js';
+import { flattenKubeconfig, kubeconfigSources, kubeFlags, withKubeConfigPath, type FlatKubeconfig } from '../plan/kubeconfig.js';
 import type { LoopbackTarget } from '../plan/network.js';
-import { werfCommand } from '../plan/werf-in-container.js';
+import { runExecPlugin } from './exec-plugin.js';
 
 export interface KubeAccess {
   file: InjectedFile | undefined;
   targets: LoopbackTarget[];
   notes: string[];
+  warnings: string[];
   /** werf's arguments for the container: a --kube-config names the handed-in file. */
   werfArgs: readonly string[];
 }
 
+/**
+ * For a command that contacts a cluster (plan/cluster-commands.ts), a
+ * kubeconfig that cannot be handed in stops the run; for one that only may
+ * read one (--validate, synchronization), it is a note and werf gets none.
+ */
 export async function kubeAccessForWerf(input: {
   env: Readonly<Record<string, string | undefined>>;
   hostHome: string;
@@ -28,10 +36,25 @@ export async function kubeAccessForWerf(input: {
   home: string;
   /** Where werf-run runs: a relative --kube-config is resolved here. */
   cwd: string;
+  /** Programs may run (an exec plugin): false for --dry-run. */
+  mayRun: boolean;
+  /** stdin is a terminal (an interactive plugin may prompt). */
+  terminal: boolean;
+  now: Date;
 }): Promise<KubeAccess> {
-  const command = werfCommand(input.werfArgs);
-  const none = (notes: string[]): KubeAccess => ({ file: undefined, targets: [], notes, werfArgs: input.werfArgs });
-  if (!usesCluster(command)) return none([`kubeconfig: werf ${command ?? ''} does not talk to a cluster; none handed in`]);
+  const need = clusterNeed(input.werfArgs, input.env);
+  const none = (notes: string[]): KubeAccess => ({ file: undefined, targets: [], notes, warnings: [], werfArgs: input.werfArgs });
+  if (need.use === 'none') return none([`kubeconfig: werf ${need.command} does not talk to a cluster (${need.why}); none handed in`]);
+  if (need.use === 'cluster') return kubeconfigFor(input, none);
+  try {
+    return await kubeconfigFor(input, none);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return none([`kubeconfig: werf ${need.command} reads one only sometimes (${need.why}); none handed in: ${error.message}`]);
+  }
+}
+
+async function kubeconfigFor(input: Parameters<typeof kubeAccessForWerf>[0], none: (notes: string[]) => KubeAccess): Promise<KubeAccess> {
   const flags = kubeFlags(input.werfArgs);
   const context = flags.context ?? input.env.WERF_KUBE_CONTEXT;
   const sources = kubeconfigSources(input.env, input.hostHome, flags, input.cwd);
@@ -62,15 +85,45 @@ export async function kubeAccessForWerf(input: {
     return none([...notes, 'kubeconfig: none on this host; werf gets none']);
   }
   const flat = flattenKubeconfig({ docs, context, readFile: readIfExists });
+  const warnings: string[] = [];
+  if (flat.plugin) {
+    const credential = await pluginCredential(flat, input);
+    notes.push(credential.note);
+    if (credential.warning) warnings.push(credential.warning);
+  }
   const target = path.posix.join(input.home, '.kube', 'config');
   const file: InjectedFile = { path: target, content: Buffer.from(stringify(flat.config)), mode: 0o600, secret: true };
   const from = docs.map((d) => d.source.where).join(', ');
   return {
     file,
     targets: flat.targets,
+    warnings,
     notes: [...notes, ...flat.notes, `kubeconfig: ${from} flattened${context ? ` and minified to context "${context}"` : ''}, handed to werf as ${target} (mode 0600)${flags.config ? '; werf\'s --kube-config names it' : ''}`],
     werfArgs: withKubeConfigPath(input.werfArgs, flags, target),
   };
+}
+
+/**
+ * The used user's plugin run here, and its credential put in its place in
+ * flat.config; for --dry-run only what would run.
+ */
+async function pluginCredential(flat: FlatKubeconfig, input: Parameters<typeof kubeAccessForWerf>[0]): Promise<{ note: string; warning?: string }> {
+  const plugin = flat.plugin!;
+  const users = flat.config.users as { name: string; user: Record<string, unknown> }[];
+  const entry = users.find((u) => u.name === plugin.user)!;
+  const owner: CredentialOwner = { user: plugin.user, context: flat.context, where: plugin.source.where, dir: plugin.source.dir };
+  let credential: Credential;
+  if (plugin.kind === 'auth-provider') {
+    credential = authProviderCredential(entry.user['auth-provider'] as Record<string, unknown>, owner);
+  } else {
+    const request = execRequest(entry.user.exec as Record<string, unknown>, owner, { terminal: input.terminal, cluster: plugin.cluster });
+    const line = [request.command, ...request.args].join(' ');
+    if (!input.mayRun) return { note: `kubeconfig: user "${plugin.user}": a run would run its exec plugin here (${line}) and hand werf the credential it prints` };
+    credential = parseExecCredential(await runExecPlugin(request, owner, input.env), request, owner);
+  }
+  const expiry = checkExpiry(credential, owner, input.now, werfTimeout(input.werfArgs, input.env));
+  entry.user = userWithCredential(entry.user, credential);
+  return { note: `kubeconfig: user "${plugin.user}": ${expiry.note}`, ...(expiry.warning ? { warning: expiry.warning } : {}) };
 }
 
 /** The YAML library, loaded only for commands that talk to a cluster. */

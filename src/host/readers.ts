@@ -14,7 +14,9 @@ import { readBytes, readIfExists } from '../files.js';
 import type { DockerSetup } from './docker-setup.js';
 import { handover, readHost, type Handover, type HostReader } from './handover.js';
 import { forwardHostFiles, imageIds, knownHostsFiles, probeFile } from './host-files.js';
+import { inClusterForWerf } from './in-cluster.js';
 import { kubeAccessForWerf } from './kube-access.js';
+import { registryEnvironment } from './registry-env.js';
 import { registryAuthsForWerf } from './registry-auths.js';
 
 export interface HostInput {
@@ -28,6 +30,15 @@ export interface HostInput {
   /** This machine's platform (the CLI context's). */
   platform: string;
   werfArgs: readonly string[];
+  /** Programs may run on this host for werf (a kubeconfig's exec plugin): false for --dry-run. */
+  mayRun: boolean;
+  /** werf-run's stdin is a terminal (an interactive exec plugin may prompt there). */
+  terminal: boolean;
+  now: Date;
+  /** Where a Pod's ServiceAccount token is (/var/run/secrets/kubernetes.io/serviceaccount). */
+  serviceAccountDir: string;
+  /** The Docker daemon's per-registry certificates (/etc/docker/certs.d), read for a local engine. */
+  dockerCertsDir: string;
   config: Config;
   /** The werf image reference. */
   image: string;
@@ -42,6 +53,8 @@ export interface HostInput {
     dockerHost: string;
     /** The desktop product running the engine in a VM (plan/laptop.ts): how the ssh agent gets in. */
     product?: LaptopProduct;
+    /** /info RegistryConfig: mirrors and insecure registries. */
+    registry?: { mirrors: string[]; insecure: string[] };
   };
 }
 
@@ -65,7 +78,7 @@ const registryAuths: HostReader<HostInput> = async (input) => {
 /** The kubeconfig werf would read here, flattened and handed in; werf's --kube-config names it. */
 const kubeconfig: HostReader<HostInput> = async (input) => {
   if (!input.config.forward.kubeConfig) return fromTranslation(kubeconfigVars(input.hostEnv, undefined));
-  const kube = await kubeAccessForWerf({ env: input.env, hostHome: input.hostHome, werfArgs: input.werfArgs, home: input.user.home, cwd: input.cwd });
+  const kube = await kubeAccessForWerf({ env: input.env, hostHome: input.hostHome, werfArgs: input.werfArgs, home: input.user.home, cwd: input.cwd, mayRun: input.mayRun, terminal: input.terminal, now: input.now });
   const vars = kubeconfigVars(input.hostEnv, kube.file?.path);
   return handover({
     files: kube.file ? [kube.file] : [],
@@ -74,8 +87,19 @@ const kubeconfig: HostReader<HostInput> = async (input) => {
     werfArgs: kube.werfArgs,
     loopback: kube.targets,
     notes: [...kube.notes, ...vars.notes],
+    warnings: kube.warnings,
   });
 };
+
+/** In a Pod with no kubeconfig: the Pod's ServiceAccount, as client-go's in-cluster config would use it (host/in-cluster.ts). */
+const inCluster: HostReader<HostInput> = (input) => {
+  if (!input.config.forward.kubeConfig) return handover();
+  const found = inClusterForWerf({ env: input.env, hostHome: input.hostHome, werfArgs: input.werfArgs, cwd: input.cwd, home: input.user.home, serviceAccountDir: input.serviceAccountDir, now: input.now });
+  return handover({ files: found.file ? [found.file] : [], notes: found.notes, warnings: found.warnings });
+};
+
+/** The engine's mirrors, insecure registries and CA files, for buildah (host/registry-env.ts). */
+const registries: HostReader<HostInput> = (input) => handover(registryEnvironment({ registry: input.engine.registry, engineLocal: input.engine.local, certsDir: input.dockerCertsDir, home: input.user.home }));
 
 /** WERF_HOME and WERF_TMP_DIR name host paths: werf uses the werf-run volumes instead. */
 const werfPaths: HostReader<HostInput> = (input) => fromTranslation(werfPathVars(input.hostEnv));
@@ -110,7 +134,7 @@ const proxies: HostReader<HostInput> = (input) => {
 };
 
 /** In order: a later reader's variable wins (proxies over translations, the forwarded files' over both). */
-const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, kubeconfig, werfPaths, proxies, forwardedFiles];
+const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, registries, kubeconfig, inCluster, werfPaths, proxies, forwardedFiles];
 
 /** Everything werf gets from this machine, merged. */
 export const readHostForWerf = (input: HostInput): Promise<Handover> => readHost(HOST_READERS, input);

@@ -34,7 +34,7 @@ describe('flattenKubeconfig', () => {
     expect(flat.context).toBe('kind');
   });
 
-  it('merges files as kubectl does (first wins) and minifies to WERF_KUBE_CONTEXT', () => {
+  it('merges files as kubectl does (first wins) and minifies to the context werf uses (current-context or WERF_KUBE_CONTEXT)', () => {
     const second = kube({
       'current-context': 'prod',
       clusters: [{ name: 'prod', cluster: { server: 'https://prod.example:443' } }, { name: 'kind', cluster: { server: 'https://other' } }],
@@ -42,9 +42,15 @@ describe('flattenKubeconfig', () => {
       contexts: [{ name: 'prod', context: { cluster: 'prod', user: 'ci' } }],
     });
     const docs = [{ doc: kube(), source: { where: '/k/config', dir: '/k' } }, { doc: second, source: { where: '/k/two', dir: '/k' } }];
-    const all = flattenKubeconfig({ docs, readFile });
-    expect((all.config.clusters as { name: string }[]).map((c) => c.name)).toEqual(['kind', 'prod']);
-    expect(all.config['current-context']).toBe('kind');
+    const current = flattenKubeconfig({ docs, readFile });
+    // kubectl config view --minify: only the current context's cluster and user; "prod" and its token stay out.
+    expect((current.config.clusters as { name: string }[]).map((c) => c.name)).toEqual(['kind']);
+    expect(current.config.users).toEqual([{ name: 'me', user: { 'client-certificate-data': b64('CRT'), 'client-key-data': b64('KEY') } }]);
+    expect(current.config['current-context']).toBe('kind');
+    expect(current.notes).toContain('kubeconfig: minified to context "kind" (its cluster and user only)');
+    // No usable context: nothing to minify to, all is kept.
+    const none = flattenKubeconfig({ docs: docs.map((d) => ({ ...d, doc: { ...(d.doc as object), 'current-context': '' } })), readFile });
+    expect((none.config.clusters as { name: string }[]).map((c) => c.name)).toEqual(['kind', 'prod']);
     const prod = flattenKubeconfig({ docs, readFile, context: 'prod' });
     expect(prod.config.clusters).toEqual([{ name: 'prod', cluster: { server: 'https://prod.example:443' } }]);
     expect(prod.config.users).toEqual([{ name: 'ci', user: { token: 't' } }]);
@@ -58,23 +64,32 @@ describe('flattenKubeconfig', () => {
   });
 
   it.each([
-    [{ exec: { command: 'aws', args: ['eks', 'get-token'] } }, 'the exec plugin "aws"'],
-    [{ 'auth-provider': { name: 'gcp' } }, 'the auth-provider "gcp"'],
-  ])('an exec or auth-provider plugin of the used user is an error with the fixes: %j', (user, plugin) => {
+    [{ exec: { command: 'aws', args: ['eks', 'get-token'] } }, 'exec'],
+    [{ 'auth-provider': { name: 'gcp' } }, 'auth-provider'],
+  ])('an exec or auth-provider plugin of the used user is returned for the host to run: %j', (user, kind) => {
+    const flat = flattenKubeconfig({ docs: [{ doc: kube({ users: [{ name: 'me', user }] }), source: { where: '/k/config', dir: '/k' } }], readFile });
+    expect(flat.plugin).toEqual({ user: 'me', kind, source: { where: '/k/config', dir: '/k' }, cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': b64('CA') } });
+    expect(flat.config.users).toEqual([{ name: 'me', user }]);
+  });
+
+  it('a plugin user with no context to tell whether werf uses it is an error with the fix', () => {
+    const doc = kube({ 'current-context': '', users: [{ name: 'eks', user: { exec: { command: 'aws' } } }] });
     let error: unknown;
     try {
-      flattenKubeconfig({ docs: [{ doc: kube({ users: [{ name: 'me', user }] }), source: { where: '/k/config', dir: '/k' } }], readFile });
+      flattenKubeconfig({ docs: [{ doc, source: { where: '/k/config', dir: '/k' } }], readFile });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe(`the kubeconfig user "me" (context "kind") in /k/config gets its credentials from ${plugin}, a program the werf image does not have`);
-    expect((error as UsageError).remedy).toMatch(/token-based kubeconfig.*image that ships the plugin/);
+    expect((error as UsageError).message).toBe('the kubeconfig user "eks" in /k/config gets its credentials from the exec plugin "aws", and no context says whether werf uses it');
+    expect((error as UsageError).remedy).toMatch(/--kube-context/);
   });
 
   it('ignores a plugin of a user the chosen context does not use', () => {
     const doc = kube({ users: [{ name: 'me', user: { token: 't' } }, { name: 'eks', user: { exec: { command: 'aws' } } }] });
-    expect(() => flattenKubeconfig({ docs: [{ doc, source: { where: '/k/config', dir: '/k' } }], readFile })).not.toThrow();
+    const flat = flattenKubeconfig({ docs: [{ doc, source: { where: '/k/config', dir: '/k' } }], readFile });
+    expect(flat.plugin).toBeUndefined();
+    expect(flat.config.users).toEqual([{ name: 'me', user: { token: 't' } }]);
   });
 
   it('names a WERF_KUBE_CONTEXT that no kubeconfig has', () => {

@@ -2,9 +2,10 @@
  * One kubeconfig for werf in its container (pure): the files werf would read
  * merged as kubectl merges them, certificate and key files embedded (like
  * `kubectl config view --flatten`), minified to the context when one is
- * given. Exec and auth-provider plugins (aws, gke-gcloud-auth-plugin,
- * kubelogin) run programs the werf image does not have: they stop the run
- * with the fixes. Servers on the loopback become network targets.
+ * known (`kubectl config view --minify --flatten`). The used user's exec
+ * or auth-provider plugin (aws, gke-gcloud-auth-plugin, kubelogin) is a
+ * program the werf image does not have: it is returned, for the host floor to
+ * run here (plan/exec-credential.ts). Servers on the loopback become network targets.
  * Which files werf reads: cmd/werf/common/common.go (WERF_KUBE_CONFIG,
  * WERF_KUBECONFIG, KUBECONFIG; the *_BASE64 forms; WERF_KUBE_CONTEXT).
  */
@@ -99,6 +100,8 @@ export interface FlatKubeconfig {
   context: string | undefined;
   targets: LoopbackTarget[];
   notes: string[];
+  /** The used user gets its credentials from a program: run it here (host/kube-access.ts) and patch config's user. */
+  plugin?: { user: string; kind: 'exec' | 'auth-provider'; source: KubeSource; cluster: Obj };
 }
 
 const EMBED = [
@@ -124,16 +127,15 @@ export function flattenKubeconfig(input: FlattenInput): FlatKubeconfig {
       `use one of: ${[...merged.contexts.keys()].join(', ') || '(none)'}`,
     );
   }
-  // Minified to the given context; otherwise all entries are kept.
+  // Minified to the context werf will use (kubectl config view --minify): other clusters' credentials never enter the container.
+  const used = context !== undefined && merged.contexts.has(context) ? merged.contexts.get(context)!.body : undefined;
   const keep = (section: 'clusters' | 'users' | 'contexts', name: string): boolean => {
-    if (!input.context) return true;
-    const ctx = merged.contexts.get(input.context)?.body ?? {};
-    return section === 'contexts' ? name === input.context : section === 'clusters' ? ctx.cluster === name : ctx.user === name;
+    if (!used) return true;
+    return section === 'contexts' ? name === context : section === 'clusters' ? used.cluster === name : used.user === name;
   };
-  // Plugins matter only for the user werf will use (the context's), or for all when no context is known.
-  const usedUser = context ? merged.contexts.get(context)?.body.user : undefined;
   const targets: LoopbackTarget[] = [];
-  const notes: string[] = [];
+  const notes: string[] = used ? [`kubeconfig: minified to context "${context}" (its cluster and user only)`] : [];
+  let plugin: FlatKubeconfig['plugin'];
   const out: Obj = { apiVersion: 'v1', kind: 'Config', 'current-context': context ?? '' , preferences: {} };
   for (const section of ['clusters', 'users', 'contexts'] as const) {
     const list: Obj[] = [];
@@ -154,7 +156,12 @@ export function flattenKubeconfig(input: FlattenInput): FlatKubeconfig {
         body[rule.data] = content.toString('base64');
         notes.push(`kubeconfig: ${rule.key} ${full} of ${section.slice(0, -1)} "${name}" embedded`);
       }
-      if (section === 'users' && (usedUser === undefined || usedUser === name)) checkPlugins(name, body, source, context);
+      if (section === 'users') {
+        const kind = pluginOf(body);
+        // The used user's plugin is run on this host (host/kube-access.ts); without a known context werf's user is unknown.
+        if (kind && used) plugin = { user: name, kind, source, cluster: asObj(merged.clusters.get(String(used.cluster))?.body) };
+        else if (kind) refusePlugin(name, body, source, context);
+      }
       if (section === 'clusters' && typeof body.server === 'string') {
         const host = loopbackHost(body.server);
         if (host !== undefined) targets.push({ what: `kubeconfig server ${body.server} (cluster "${name}")`, host });
@@ -163,23 +170,19 @@ export function flattenKubeconfig(input: FlattenInput): FlatKubeconfig {
     }
     out[section] = list;
   }
-  return { config: out, context, targets, notes };
+  return { config: out, context, targets, notes, ...(plugin ? { plugin } : {}) };
 }
 
-function checkPlugins(name: string, user: Obj, source: KubeSource, context: string | undefined): void {
-  const exec = asObj(user.exec);
-  const provider = asObj(user['auth-provider']);
-  const plugin = typeof exec.command === 'string' ? `the exec plugin "${exec.command}"` : typeof provider.name === 'string' ? `the auth-provider "${provider.name}"` : undefined;
-  if (!plugin) return;
+/** The user's credential program, if any: an exec plugin or an auth-provider. */
+function pluginOf(user: Obj): 'exec' | 'auth-provider' | undefined {
+  return typeof asObj(user.exec).command === 'string' ? 'exec' : typeof asObj(user['auth-provider']).name === 'string' ? 'auth-provider' : undefined;
+}
+
+/** No context, so no way to tell which user's plugin werf would run. */
+function refusePlugin(name: string, user: Obj, source: KubeSource, context: string | undefined): void {
+  const plugin = pluginOf(user) === 'exec' ? `the exec plugin "${String(asObj(user.exec).command)}"` : `the auth-provider "${String(asObj(user['auth-provider']).name)}"`;
   throw new UsageError(
-    `the kubeconfig user "${name}"${context ? ` (context "${context}")` : ''} in ${source.where} gets its credentials from ${plugin}, a program the werf image does not have`,
-    'give werf a token-based kubeconfig (a ServiceAccount token: kubectl create token NAME, in a kubeconfig passed as KUBECONFIG or WERF_KUBE_CONFIG_BASE64), or use a werf image that ships the plugin (image.reference)',
+    `the kubeconfig user "${name}" in ${source.where} gets its credentials from ${plugin}, and no context says whether werf uses it${context ? ` (current context "${context}" is in no kubeconfig werf reads)` : ''}`,
+    'set current-context in the kubeconfig, or give werf --kube-context (or WERF_KUBE_CONTEXT): werf-run then runs that user\'s plugin here and hands werf its token',
   );
-}
-
-/** werf commands that talk to a cluster (and so get a kubeconfig). */
-const KUBE_COMMANDS = ['converge', 'dismiss', 'cleanup', 'purge', 'plan', 'kube-run', 'kubectl', 'helm', 'bundle'] as const;
-
-export function usesCluster(command: string | undefined): boolean {
-  return command !== undefined && (KUBE_COMMANDS as readonly string[]).includes(command);
 }

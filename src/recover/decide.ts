@@ -124,6 +124,9 @@ function climb(input: DecideInput): Next {
     // The image or werf's settings must change: another mode would fail the same way.
     case 'fuse-overlayfs-missing':
     case 'native-rootless-refused':
+    case 'exec-format':
+    case 'registry-ca-unknown':
+    case 'registry-rate-limit':
       return { action: 'stop', why: 'no mode can fix this; the image or werf\'s settings must change' };
   }
 }

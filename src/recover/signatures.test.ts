@@ -32,6 +32,8 @@ describe('classify against recorded rig output', () => {
     ['ids-insufficient-rootless-docker.txt', 'ids-insufficient'],
     ['ids-insufficient-rootless-podman.txt', 'ids-insufficient'],
     ['native-rootless-refused.txt', 'native-rootless-refused'],
+    ['exec-format-error.txt', 'exec-format'],
+    ['registry-ca-unknown.txt', 'registry-ca-unknown'],
   ])('%s -> %s', (file, id) => {
     expect(firstMatch(fixture(file))).toBe(id);
   });
@@ -58,6 +60,8 @@ describe('classify against fixtures not recorded on the rig', () => {
     ['uid-map-apparmor.txt', 'apparmor-userns'],
     ['setgroups-single-mapping.txt', 'newuidmap-failed'],
     ['fuse-overlayfs-missing.txt', 'fuse-overlayfs-missing'],
+    ['registry-rate-limit.txt', 'registry-rate-limit'],
+    ['mount-denied-eperm.txt', 'mount-denied'],
   ])('%s -> %s', (file, id) => {
     expect(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')).toMatch(/^# Not recorded: /);
     expect(firstMatch(fixture(file))).toBe(id);

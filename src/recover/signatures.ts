@@ -16,7 +16,10 @@ export type FailureId =
   | 'userns-limit'
   | 'apparmor-userns'
   | 'fuse-overlayfs-missing'
-  | 'native-rootless-refused';
+  | 'native-rootless-refused'
+  | 'exec-format'
+  | 'registry-ca-unknown'
+  | 'registry-rate-limit';
 
 export interface Signature {
   id: FailureId;
@@ -24,9 +27,16 @@ export interface Signature {
   pattern: RegExp;
   cause: string;
   remedy: string;
+  /**
+   * Explains werf's own failure and never stops werf: no mode changes it, and
+   * the text may also appear in output werf goes on from (a pull werf retries,
+   * a RUN step's own test). Said after werf exits non-zero.
+   */
+  hint?: true;
 }
 
 import { REMEDIES } from '../detect/choose.js';
+import { BINFMT_REMEDY } from '../plan/platform.js';
 
 export const SIGNATURES: readonly Signature[] = [
   {
@@ -63,7 +73,8 @@ export const SIGNATURES: readonly Signature[] = [
   },
   {
     id: 'mount-denied',
-    pattern: /flags: 0x1000: permission denied/,
+    // EACCES under AppArmor; EPERM ("operation not permitted") on Podman or with capabilities added but still confined (buildah #5976, #5483).
+    pattern: /flags: 0x1000: permission denied|flags: 0x1000: operation not permitted/,
     cause: 'AppArmor or seccomp blocks the bind mount of buildah storage',
     remedy: 'run with seccomp and AppArmor unconfined',
   },
@@ -122,6 +133,32 @@ export const SIGNATURES: readonly Signature[] = [
     pattern: /native rootless mode is not available in containers/,
     cause: 'WERF_BUILDAH_MODE=native-rootless reached werf, which refuses it in a container',
     remedy: 'do not set WERF_BUILDAH_MODE (the werf image sets auto) in the image, env.set or a wrapper script',
+  },
+  {
+    id: 'exec-format',
+    hint: true,
+    // Recorded: fixtures/exec-format-error.txt (buildah's RUN of an arm64 binary on an amd64 host without binfmt_misc handlers).
+    pattern: /exec format error/,
+    cause: "a RUN step runs a program for another CPU architecture (--platform, or a base image of another architecture), and the Docker host's kernel has no binfmt_misc handler (qemu) for it",
+    remedy: BINFMT_REMEDY,
+  },
+  {
+    id: 'registry-ca-unknown',
+    hint: true,
+    // Recorded: fixtures/registry-ca-unknown.txt (FROM a registry whose certificate comes from a private CA).
+    pattern: /x509: certificate signed by unknown authority/,
+    cause: "a registry's TLS certificate comes from a CA that buildah in the werf container does not trust (the Docker daemon may trust it through /etc/docker/certs.d or the host's store; buildah reads /etc/containers/certs.d)",
+    remedy:
+      "give buildah the CA: mount it at /etc/containers/certs.d/<registry>/ca.crt (werf-run config: mounts: [{source: /etc/docker/certs.d/<registry>/ca.crt, target: /etc/containers/certs.d/<registry>/ca.crt}]); only for a test registry: werf's --skip-tls-verify-registry",
+  },
+  {
+    id: 'registry-rate-limit',
+    hint: true,
+    // Not recorded (no docker.io here): fixtures/registry-rate-limit.txt, the registry's error code (distribution spec TOOMANYREQUESTS) as containers/image prints it.
+    pattern: /toomanyrequests/i,
+    cause: "a registry (usually docker.io for base images) refused werf's pulls: too many anonymous pulls from this address; the Docker daemon may use a mirror that buildah in the werf container does not know",
+    remedy:
+      "log in to the registry (docker login; werf-run hands werf the credentials), or point werf at a mirror of docker.io: werf's --container-registry-mirror <mirror> (WERF_CONTAINER_REGISTRY_MIRROR)",
   },
 ];
 

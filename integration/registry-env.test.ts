@@ -1,0 +1,103 @@
+/**
+ * The engine's registry environment reaches buildah: a real registry on
+ * 127.0.0.1 with TLS from a private CA that only the daemon's
+ * /etc/docker/certs.d/127.0.0.1:<port>/ca.crt names (as on a host set up for
+ * a corporate registry). Without werf-run handing it over, buildah fails on
+ * x509 (src/recover/fixtures/registry-ca-unknown.txt).
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSecondDockerd, type SecondDockerd } from './engines.js';
+import { rig, runWerfRun, werfProject } from './support.js';
+
+let dir: string;
+let port: number;
+let registry: ChildProcess;
+let certsDir: string;
+let project: ReturnType<typeof werfProject>;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'wr-reg-env-'));
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=wr-reg-env-ca');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
+  port = await freePort();
+  writeFileSync(
+    path.join(dir, 'config.yml'),
+    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n  tls:\n    certificate: ${dir}/server.crt\n    key: ${dir}/server.key\n`,
+  );
+  registry = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+  const ca = execFileSync('cat', [path.join(dir, 'ca.crt')]);
+  for (let i = 0; ; i++) {
+    const up = await new Promise<boolean>((resolve) => https.get({ host: '127.0.0.1', port, path: '/v2/', ca }, (res) => resolve(res.statusCode === 200)).on('error', () => resolve(false)));
+    if (up) break;
+    if (i > 50) throw new Error('the TLS registry did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // The daemon pushes there without the CA (it treats 127.0.0.0/8 as insecure); buildah does not.
+  const base = `127.0.0.1:${port}/library/busybox:latest`;
+  await execa('docker', ['tag', `${rig.WERF_RUN_RIG_REGISTRY}/library/busybox:latest`, base]);
+  await execa('docker', ['push', '-q', base]);
+  await execa('docker', ['rmi', base]);
+  certsDir = `/etc/docker/certs.d/127.0.0.1:${port}`;
+  mkdirSync(certsDir, { recursive: true });
+  writeFileSync(path.join(certsDir, 'ca.crt'), ca);
+  project = werfProject({ app: `FROM ${base}\nRUN echo built-through-the-private-ca\n` });
+});
+afterAll(async () => {
+  if (certsDir) rmSync(certsDir, { recursive: true, force: true });
+  registry?.kill();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  await project?.cleanup();
+});
+
+describe("the engine's registry environment", () => {
+  it('a base image from a registry whose CA only /etc/docker/certs.d names builds through werf-run', async () => {
+    const result = await runWerfRun(['--verbose', 'build'], { cwd: project.dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).toContain('built-through-the-private-ca');
+    expect(result.stderr).toContain(`registries: ${certsDir}/ca.crt (the engine's, for 127.0.0.1:${port}) handed to buildah as /home/build/.config/containers/certs.d/127.0.0.1:${port}/ca.crt`);
+  });
+
+  it('--dry-run lists what would be handed over', async () => {
+    const result = await runWerfRun(['--dry-run', '--verbose', 'build'], { cwd: project.dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).toContain(`handed to buildah as /home/build/.config/containers/certs.d/127.0.0.1:${port}/ca.crt`);
+  });
+});
+
+describe("a daemon with a docker.io mirror (test-rig.md: A daemon with a mirror, offline)", () => {
+  let second: SecondDockerd;
+  let mirrored: ReturnType<typeof werfProject>;
+  beforeAll(async () => {
+    second = await startSecondDockerd({ extraArgs: ['--registry-mirror', `http://${rig.WERF_RUN_RIG_REGISTRY}`, '--insecure-registry', rig.WERF_RUN_RIG_REGISTRY!] });
+    mirrored = werfProject({ app: 'FROM docker.io/library/busybox:latest\nRUN echo pulled-through-the-mirror\n' });
+  }, 120_000);
+  afterAll(async () => {
+    await mirrored?.cleanup();
+    await second?.stop();
+  });
+
+  it('FROM docker.io/library/busybox pulls through the mirror with no internet', async () => {
+    const result = await runWerfRun(['--verbose', 'build'], { cwd: mirrored.dir, env: { DOCKER_HOST: second.socketUrl } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).toContain('pulled-through-the-mirror');
+    expect(result.stderr).toContain(`registries: the engine's docker.io mirrors http://${rig.WERF_RUN_RIG_REGISTRY}/; insecure registries`);
+  });
+});
