@@ -12,7 +12,8 @@ import { requireMode } from '../detect/choose.js';
 import { modeKey } from '../detect/cache.js';
 import { DEFAULT_SOCKET } from '../engine/candidates.js';
 import { ExitCode, WerfRunError, errorMessage } from '../errors.js';
-import { imageUser } from '../plan/contract.js';
+import { volumesFor, werfUserFor } from '../plan/checkout-owner.js';
+import { checkoutOwner, removeWerfWorktreeEntries } from '../host/checkout-owner.js';
 import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
 import { decideNetwork, loopbackTargetsInWerfArgs, networkEngine } from '../plan/network.js';
 import { subIdFiles } from '../plan/id-files.js';
@@ -69,6 +70,10 @@ interface WerfPlan {
   notes: string[];
   /** What the plan assumed for want of an engine. */
   assumed: string[];
+  /** The storage volume werf's user gets (per uid). */
+  storageVolume: string;
+  /** After the run: the git dirs to clear of werf's worktree entries, and werf's home in the container (same host only). */
+  worktreeEntries?: { gitDirs: string[]; home: string };
 }
 
 /** The werf container: host-side reading and checks happen here; plan() stays pure and gets the results. */
@@ -77,9 +82,16 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   const firstMode = requireMode(prepared.choice);
   const assumed: string[] = [];
 
-  const who = imageUser(config.user);
   const hostEnv = hostEnvOf(ctx.env);
   const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
+  // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
+  const sameHost = engineLocal && process.platform === 'linux' && !prepared.rootlessDaemon;
+  // werf writes into the checkout: it runs as the checkout's owner (plan/checkout-owner.ts), with cache volumes of its own.
+  const owner = sameHost && config.user === undefined ? await checkoutOwner(project.root) : undefined;
+  const chosen = werfUserFor(owner, config.user, project.root, werfArgs);
+  reporter.debug(chosen.note);
+  const who = chosen.who;
+  const werfConfig = { ...config, user: chosen.user, volumes: volumesFor(config.volumes, who.uid) };
   const handed = await readHostForWerf({
     env: ctx.env,
     hostEnv,
@@ -102,8 +114,6 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   const ciEnv = ciEnvFor(config.ciEnv, ci.GITLAB ? 'gitlab' : ci.GITHUB_ACTIONS ? 'github' : undefined, werfArgs);
   reporter.debug(ciEnv.note);
 
-  // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
-  const sameHost = engineLocal && process.platform === 'linux' && !prepared.rootlessDaemon;
   const delivery = await projectStep({
     engine,
     project,
@@ -167,7 +177,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
       image,
       werfArgs: handed.werfArgs ?? werfArgs,
       project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
-      config,
+      config: werfConfig,
       facts: prepared.security,
       hostEnv,
       tty,
@@ -178,12 +188,20 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
       dockerSocket,
       network,
       files: [...handed.files, ...subIdFiles(adapted)],
+      addUser: chosen.addUser,
     });
   const idRangeNote =
     idRangeFact.value === undefined
       ? `id range: unknown ${idRangeFact.detail}`
       : `id range: ${idRangeFact.value.enough ? 'enough' : 'too small'} [${idRangeFact.source ?? 'unknown'}] ${idRangeFact.detail}`;
-  return { firstMode, planFor, notes: [delivery.line, ...handed.notes, ciEnv.note, ...network.notes, idRangeNote], assumed };
+  return {
+    firstMode,
+    planFor,
+    notes: [chosen.note, delivery.line, ...handed.notes, ciEnv.note, ...network.notes, idRangeNote],
+    assumed,
+    storageVolume: werfConfig.volumes.storage,
+    worktreeEntries: delivery.how === 'bind' && sameHost ? { gitDirs: [`${project.root}/.git`, ...project.gitDirs], home: who.home } : undefined,
+  };
 }
 
 /** --dry-run: the plan and an equivalent docker run on stdout; nothing is pulled, created or started. */
@@ -262,12 +280,17 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
     return ExitCode.outputClosed;
   }
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
+  if (werf.worktreeEntries) {
+    const cleared = await removeWerfWorktreeEntries(werf.worktreeEntries.gitDirs, werf.worktreeEntries.home);
+    for (const entry of cleared.removed) reporter.debug(`removed werf's git worktree entry ${entry} (its worktree is in the werf home volume, not on this host)`);
+    for (const entry of cleared.failed) reporter.warn(`could not remove werf's git worktree entry ${entry}: the host's git lists it as prunable until \`git worktree prune\``);
+  }
   // Stopped by werf-run on a signal: nothing to remember or report here; the lifecycle reports the interruption (exit 130).
   if (session.interruptedBy) return result.exitCode;
   // In auto mode, remember the mode that worked for this daemon, image and storage volume.
   // Written again only when it changed or is a day old (the file's age is what the cache's pruning goes by).
   if (config.mode === 'auto') {
-    const key = modeKey(prepared.image, config.volumes.storage);
+    const key = modeKey(prepared.image, werf.storageVolume);
     const known = cache.read().entry?.modes?.[key];
     if (known?.mode === result.mode && Date.now() - Date.parse(known.at) < DAY_MS) {
       reporter.debug(`cache: mode ${result.mode} is remembered in ${cache.file} already`);

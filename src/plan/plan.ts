@@ -13,6 +13,7 @@ import { securityFor, type SecurityFacts } from './security.js';
 import { ulimitsFor } from './engine-quirks.js';
 import { ownedBy, type InjectedFile } from './files.js';
 import { ciEnvCommand, type CiSystem } from './ci-env.js';
+import type { AddedUser } from './checkout-owner.js';
 
 export const MANAGED_LABEL = 'werf-run.managed';
 
@@ -63,6 +64,8 @@ export interface PlanInput {
   dockerSocket?: { path: string; gid: number };
   /** The network decided for werf's targets (network.ts); without it, config.network as it is. */
   network?: { networkMode?: string };
+  /** config.user is a uid the image lacks: its passwd, group and subordinate ids are handed in (checkout-owner.ts). */
+  addUser?: AddedUser;
 }
 
 /** Where the Docker socket appears in the werf container when the user asked for it. */
@@ -78,6 +81,8 @@ export interface RunPlan {
   projectDir: string;
   /** Directories the files' archive must not carry (they exist in the image; an entry would change their owner). */
   keptDirs: string[];
+  /** A user the image lacks, added before start (run/inject.ts). */
+  addUser?: AddedUser;
 }
 
 /**
@@ -121,7 +126,9 @@ export function plan(input: PlanInput): RunPlan {
     mode: input.mode,
     image: input.image,
     files: who.uid === undefined ? [...files] : ownedBy(files, { uid: who.uid, gid: who.uid }),
-    keptDirs: [who.home, '/tmp'],
+    // An added user's home is not in the image: the archive creates it, owned by that user.
+    keptDirs: input.addUser ? ['/tmp'] : [who.home, '/tmp'],
+    ...(input.addUser ? { addUser: input.addUser } : {}),
     projectDir: input.project.root,
     container: {
       image: input.image,

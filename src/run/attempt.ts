@@ -22,6 +22,7 @@ import { pumpMultiplexed, pumpRaw, type StreamName } from './demux.js';
 import { rawTerminal, startTtySession, type TerminalInput, type TerminalOutput } from './tty.js';
 import type { InjectedFile } from '../plan/files.js';
 import { injectFiles } from './inject.js';
+import type { AddedUser } from '../plan/checkout-owner.js';
 
 export interface AttemptIO {
   stdout: TerminalOutput;
@@ -81,6 +82,7 @@ export interface AttemptTimings {
 export interface AttemptFiles {
   files: readonly InjectedFile[];
   keptDirs: readonly string[];
+  addUser?: AddedUser;
 }
 
 const DEFAULT_TIMINGS: AttemptTimings = { watchIntervalMs: 3000, pingTimeoutMs: 3000, outputIdleMs: 5000 };
@@ -143,7 +145,7 @@ export async function runAttempt<F>(
   let stopTtySession = (): void => undefined;
   try {
     // One archive, before start: werf must find its files from its first instruction on.
-    await injectFiles(engine, id, files.files, files.keptDirs, spec.user);
+    await injectFiles(engine, id, files.files, files.keptDirs, spec.user, files.addUser);
     const attached = await engine.attachContainer(id, { tty: spec.tty, stdin: spec.openStdin });
     const pumping = attached.multiplexed
       ? pumpMultiplexed(attached.output, io, onData, onClosed)
