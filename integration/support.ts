@@ -90,7 +90,7 @@ export async function runWerfRun(args: readonly string[], options: RunOptions): 
 }
 
 /** Who owns the throwaway projects (werf-run runs werf as the checkout's owner: plan/checkout-owner.ts). */
-export const PROJECT_OWNER = 1000;
+const PROJECT_OWNER = 1000;
 
 /** A throwaway git repository with the given files, and unique cache volumes in its config. */
 export function makeProject(files: Record<string, string>, config: Record<string, unknown> = {}): { dir: string; volumes: string[]; cleanup(): Promise<void> } {

@@ -74,7 +74,7 @@ export const writesCheckout = (werfArgs: readonly string[]): boolean => {
  * buildah cannot build as root there without privileges. Nothing works
  * without more privilege, so werf-run stops before werf starts.
  */
-export function rootOwnedError(root: string): WerfRunError {
+function rootOwnedError(root: string): WerfRunError {
   return new WerfRunError(`the checkout ${root} belongs to root (uid 0): werf writes into it (git worktree add in its .git, build reports) and runs as an unprivileged user in its container, so it would fail with "Permission denied"`, {
     exitCode: ExitCode.usage,
     remedy: `give the checkout to the user werf runs as: chown -R 1000:1000 ${root} (for root's own git commands there afterwards: git config --global --add safe.directory ${root}); or check it out as a non-root user`,
