@@ -14,6 +14,7 @@ import { DEFAULT_SOCKET } from '../engine/candidates.js';
 import { ExitCode, WerfRunError, errorMessage } from '../errors.js';
 import { volumesFor, werfUserFor } from '../plan/checkout-owner.js';
 import { checkoutOwner, removeWerfWorktreeEntries } from '../host/checkout-owner.js';
+import { stdinCarriesData } from '../host/stdin.js';
 import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
 import { decideNetwork, loopbackTargetsInWerfArgs, networkEngine } from '../plan/network.js';
 import { subIdFiles } from '../plan/id-files.js';
@@ -151,6 +152,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   }
 
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
+  const pipedStdin = !ctx.stdin.isTTY && ctx.stdin === process.stdin && stdinCarriesData();
 
   // Loopback registries in werf's arguments: the network that reaches them (plan/network.ts).
   const network = decideNetwork({
@@ -181,6 +183,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
       facts: prepared.security,
       hostEnv,
       tty,
+      pipedStdin,
       readOnlyFiles: handed.mounts,
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...handed.env },
       dropEnv: handed.dropEnv,

@@ -15,6 +15,7 @@ import { handover, readHost, type Handover, type HostReader } from './handover.j
 import { forwardHostFiles, imageIds, knownHostsFiles, probeFile } from './host-files.js';
 import { kubeAccessForWerf } from './kube-access.js';
 import { registryAuthsForWerf } from './registry-auths.js';
+import { globalSecretKey, helmState } from './home-state.js';
 
 export interface HostInput {
   /** The caller's environment, whole. */
@@ -104,8 +105,16 @@ const proxies: HostReader<HostInput> = (input) => {
   return handover({ env: found.set, notes: found.notes });
 };
 
+/** werf's global secret key and helm's state (host/home-state.ts). */
+const homeState: HostReader<HostInput> = (input) => {
+  const state = { env: input.env, hostHome: input.hostHome, home: input.user.home, read: readIfExists };
+  const key = globalSecretKey(state);
+  const helm = helmState(state);
+  return handover({ files: key.files, env: helm.env, dropEnv: helm.dropEnv, notes: [...key.notes, ...helm.notes] });
+};
+
 /** In order: a later reader's variable wins (proxies over translations, the forwarded files' over both). */
-const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, kubeconfig, werfPaths, proxies, forwardedFiles];
+const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, kubeconfig, werfPaths, homeState, proxies, forwardedFiles];
 
 /** Everything werf gets from this machine, merged. */
 export const readHostForWerf = (input: HostInput): Promise<Handover> => readHost(HOST_READERS, input);

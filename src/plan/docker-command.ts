@@ -17,6 +17,7 @@ export function shellQuote(word: string): string {
 export function dockerRunGroups(spec: ContainerSpec): string[][] {
   const groups: string[][] = [['docker', 'run', '--rm']];
   if (spec.tty) groups.push(['-it']);
+  else if (spec.openStdin) groups.push(['-i']);
   for (const opt of spec.securityOpt) groups.push(['--security-opt', opt]);
   for (const device of spec.devices) groups.push(['--device', device]);
   if (spec.privileged) groups.push(['--privileged']);

@@ -47,6 +47,8 @@ export interface PlanInput {
   facts: SecurityFacts & { engine?: { product: 'docker' | 'podman' } };
   hostEnv: Readonly<Record<string, string | undefined>>;
   tty: boolean;
+  /** stdin is a pipe or a file (not a TTY): werf gets it as with `docker run -i`, and EOF when it ends. */
+  pipedStdin?: boolean;
   /** Files the caller found on the host and wants werf to see read-only. */
   readOnlyFiles?: { source: string; target: string }[];
   /** Run `werf ci-env <ci> --as-file` and source it first, in the same container (plan/ci-env.ts). */
@@ -147,7 +149,7 @@ export function plan(input: PlanInput): RunPlan {
         'werf-run.project': input.project.root,
       },
       tty: input.tty,
-      openStdin: input.tty,
+      openStdin: input.tty || Boolean(input.pipedStdin),
       mounts,
       ...security,
       networkMode: input.network ? input.network.networkMode : config.network,

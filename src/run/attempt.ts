@@ -179,8 +179,10 @@ export async function runAttempt<F>(
         onError: (error) => hooks.onWarning?.(`resizing the TTY failed: ${errorMessage(error)}`),
       });
     }
+    // Piped stdin (docker run -i): bytes as they come, then EOF (a half-close; the container's stdin is StdinOnce).
+    const stopStdin = !spec.tty && spec.openStdin && io.stdin && attached.input ? forwardStdin(io.stdin, attached.input) : () => undefined;
     hooks.onStarted?.(id);
-    const exitCode = await waitWatched(engine, id, pumping, timings);
+    const exitCode = await waitWatched(engine, id, pumping, timings).finally(stopStdin);
     exited = true;
     lastActivity = Date.now();
     const blocked = (): boolean => Boolean(io.stdout.writableNeedDrain || io.stderr.writableNeedDrain);
@@ -286,4 +288,25 @@ function outputEnd(pumping: Promise<void>, output: Readable, lastActivity: () =>
     };
     pumping.then(finish, finish);
   });
+}
+
+/** Copies stdin into the container's until it ends, then half-closes; the returned function stops reading (werf exited first). */
+function forwardStdin(stdin: Readable, input: Writable): () => void {
+  const onData = (chunk: Buffer): void => {
+    if (!input.write(chunk)) {
+      stdin.pause();
+      input.once('drain', () => stdin.resume());
+    }
+  };
+  const onEnd = (): void => void input.end();
+  stdin.on('data', onData);
+  stdin.once('end', onEnd);
+  // werf stopped reading (or exited): writes fail with EPIPE; that is werf's business, not an error of the run.
+  input.on('error', () => undefined);
+  stdin.resume();
+  return () => {
+    stdin.off('data', onData);
+    stdin.off('end', onEnd);
+    stdin.pause();
+  };
 }
