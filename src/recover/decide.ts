@@ -124,5 +124,10 @@ function climb(input: DecideInput): Next {
     case 'fuse-overlayfs-missing':
     case 'native-rootless-refused':
       return { action: 'stop', why: 'no mode can fix this; the image or werf\'s settings must change' };
+    // What werf was given (the user it runs as, its key, its kubeconfig): the same in every mode.
+    case 'worktree-denied':
+    case 'secret-key-missing':
+    case 'cluster-unreachable':
+      return { action: 'stop', why: 'no mode can fix this; what werf is given must change' };
   }
 }

@@ -32,6 +32,8 @@ describe('classify against recorded rig output', () => {
     ['ids-insufficient-rootless-docker.txt', 'ids-insufficient'],
     ['ids-insufficient-rootless-podman.txt', 'ids-insufficient'],
     ['native-rootless-refused.txt', 'native-rootless-refused'],
+    ['worktree-denied.txt', 'worktree-denied'],
+    ['secret-key-missing.txt', 'secret-key-missing'],
   ])('%s -> %s', (file, id) => {
     expect(firstMatch(fixture(file))).toBe(id);
   });
@@ -58,6 +60,7 @@ describe('classify against fixtures not recorded on the rig', () => {
     ['uid-map-apparmor.txt', 'apparmor-userns'],
     ['setgroups-single-mapping.txt', 'newuidmap-failed'],
     ['fuse-overlayfs-missing.txt', 'fuse-overlayfs-missing'],
+    ['cluster-unreachable.txt', 'cluster-unreachable'],
   ])('%s -> %s', (file, id) => {
     expect(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')).toMatch(/^# Not recorded: /);
     expect(firstMatch(fixture(file))).toBe(id);

@@ -16,7 +16,10 @@ export type FailureId =
   | 'userns-limit'
   | 'apparmor-userns'
   | 'fuse-overlayfs-missing'
-  | 'native-rootless-refused';
+  | 'native-rootless-refused'
+  | 'worktree-denied'
+  | 'secret-key-missing'
+  | 'cluster-unreachable';
 
 export interface Signature {
   id: FailureId;
@@ -122,6 +125,29 @@ export const SIGNATURES: readonly Signature[] = [
     pattern: /native rootless mode is not available in containers/,
     cause: 'WERF_BUILDAH_MODE=native-rootless reached werf, which refuses it in a container',
     remedy: 'do not set WERF_BUILDAH_MODE (the werf image sets auto) in the image, env.set or a wrapper script',
+  },
+  // What werf-run handed werf (or did not) rather than the container's mode: no mode helps.
+  {
+    id: 'worktree-denied',
+    // werf's `git worktree add` in the project's git dir (werf pkg/true_git/work_tree.go:267) as a user who may not write there.
+    pattern: /could not create leading directories of '[^']*worktrees\/[^']*': Permission denied/,
+    cause: "werf may not write into the checkout's git dir (git worktree add): it runs as another uid than the checkout's owner",
+    remedy:
+      "let werf-run run werf as the checkout's owner (leave user unset in the werf-run config); or give the checkout to the user werf runs as (chown -R 1000:1000 <checkout> for build)",
+  },
+  {
+    id: 'secret-key-missing',
+    // werf/common-go pkg/secrets_manager/secret_key.go:109-116.
+    pattern: /required encryption key not found in: /,
+    cause: 'werf found no secret key: not in WERF_SECRET_KEY, the project\'s .werf_secret_key, or ~/.werf/global_secret_key',
+    remedy: 'set WERF_SECRET_KEY (werf-run passes WERF_* variables), or put the key in <project>/.werf_secret_key or in ~/.werf/global_secret_key on this machine (werf-run hands that file in)',
+  },
+  {
+    id: 'cluster-unreachable',
+    // client-go's fallback to http://localhost:8080 when werf found no kubeconfig.
+    pattern: /Kubernetes cluster unreachable: .*localhost:8080/,
+    cause: 'werf got no kubeconfig, so it tried http://localhost:8080',
+    remedy: 'give werf a kubeconfig: KUBECONFIG, WERF_KUBECONFIG or ~/.kube/config on this machine (werf-run hands in the one werf would read; keep forward.kubeConfig on), or --kube-config FILE',
   },
 ];
 
