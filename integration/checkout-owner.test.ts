@@ -109,6 +109,18 @@ describe('werf runs as the checkout\'s owner and leaves the checkout clean', () 
     expect(render.stdout).toContain('project: root');
   });
 
+  it('a build report outside the project lands where the user asked, owned by the owner', async () => {
+    const dir = checkout('outside', 4321);
+    const out = path.join(base, 'reports-4321');
+    mkdirSync(out, { mode: 0o755 });
+    execFileSync('chown', ['4321:4321', out]);
+    const result = await runWerfRun(['-q', 'build', '--save-build-report', '--build-report-path', path.join(out, 'report.json')], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = statSync(path.join(out, 'report.json'));
+    expect([report.uid, report.gid]).toEqual([4321, 4321]);
+    expect(JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')).Images.app.WerfImageName).toBe('app');
+  });
+
   it('--dev on a dirty tree commits it to werf\'s _werf-dev branch, owned by the owner', async () => {
     const dir = checkout('dev', 1001);
     writeFileSync(path.join(dir, 'Dockerfile'), `${DOCKERFILE}RUN echo dirty\n`);

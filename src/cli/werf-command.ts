@@ -98,6 +98,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     hostEnv,
     hostHome: os.homedir(),
     cwd: ctx.cwd,
+    projectRoot: project.root,
     werfArgs,
     config,
     image,

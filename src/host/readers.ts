@@ -16,6 +16,8 @@ import { forwardHostFiles, imageIds, knownHostsFiles, probeFile } from './host-f
 import { kubeAccessForWerf } from './kube-access.js';
 import { registryAuthsForWerf } from './registry-auths.js';
 import { globalSecretKey, helmState } from './home-state.js';
+import { outputDirs } from './output-paths.js';
+import { statSync } from 'node:fs';
 
 export interface HostInput {
   /** The caller's environment, whole. */
@@ -25,6 +27,8 @@ export interface HostInput {
   /** The caller's home directory on this machine. */
   hostHome: string;
   cwd: string;
+  /** The project's root on this machine (output paths outside it are mounted). */
+  projectRoot: string;
   werfArgs: readonly string[];
   config: Config;
   /** The werf image reference. */
@@ -113,8 +117,12 @@ const homeState: HostReader<HostInput> = (input) => {
   return handover({ files: key.files, env: helm.env, dropEnv: helm.dropEnv, notes: [...key.notes, ...helm.notes] });
 };
 
+/** Output files werf writes outside the project (--build-report-path, --output, ...): their dir, mounted writable. */
+const outputs: HostReader<HostInput> = (input) =>
+  outputDirs({ werfArgs: input.werfArgs, env: input.hostEnv, cwd: input.cwd, projectRoot: input.projectRoot, engineLocal: input.engine.local, isDir: (d) => statSync(d, { throwIfNoEntry: false })?.isDirectory() ?? false });
+
 /** In order: a later reader's variable wins (proxies over translations, the forwarded files' over both). */
-const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, kubeconfig, werfPaths, homeState, proxies, forwardedFiles];
+const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, kubeconfig, werfPaths, homeState, outputs, proxies, forwardedFiles];
 
 /** Everything werf gets from this machine, merged. */
 export const readHostForWerf = (input: HostInput): Promise<Handover> => readHost(HOST_READERS, input);

@@ -50,7 +50,7 @@ export interface PlanInput {
   /** stdin is a pipe or a file (not a TTY): werf gets it as with `docker run -i`, and EOF when it ends. */
   pipedStdin?: boolean;
   /** Files the caller found on the host and wants werf to see read-only. */
-  readOnlyFiles?: { source: string; target: string }[];
+  readOnlyFiles?: { source: string; target: string; writable?: boolean }[];
   /** Run `werf ci-env <ci> --as-file` and source it first, in the same container (plan/ci-env.ts). */
   ciEnv?: CiSystem;
   /** Files copied into the container before it starts (owner default: the image user). */
@@ -111,7 +111,7 @@ export function plan(input: PlanInput): RunPlan {
     // overlay cannot stack on overlayfs. A named volume also keeps the cache.
     { type: 'volume', source: config.volumes.storage, target: storageDir(who.home), readOnly: false },
     { type: 'volume', source: config.volumes.werfHome, target: werfHomeDir(who.home), readOnly: false },
-    ...(input.readOnlyFiles ?? []).map((f) => ({ type: 'bind' as const, source: f.source, target: f.target, readOnly: true })),
+    ...(input.readOnlyFiles ?? []).map((f) => ({ type: 'bind' as const, source: f.source, target: f.target, readOnly: !f.writable })),
     ...(input.dockerSocket ? [{ type: 'bind' as const, source: input.dockerSocket.path, target: CONTAINER_DOCKER_SOCKET, readOnly: false }] : []),
     ...config.mounts.map((m) => ({
       type: 'bind' as const,
