@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { TEST_IMAGE, managedContainers, rig, runWerfRun } from './support.js';
+import { REPO_ROOT, TEST_IMAGE, managedContainers, rig, runWerfRun } from './support.js';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-owner-'));
 chmodSync(base, 0o755);
@@ -156,5 +156,27 @@ describe('werf runs as the checkout\'s owner and leaves the checkout clean', () 
     expect(execFileSync('find', [sup, '!', '-uid', '1000'], { encoding: 'utf8' }).trim()).toBe('');
     expect(listed()).toEqual(before);
     expect(before).toHaveLength(1);
+  });
+
+  it('werf-run run by a non-root host user in the docker group (uid 1001, like a GitHub-hosted runner) on a fresh clone', async () => {
+    const name = `werfrun-it-gh-${process.pid}`;
+    // -o: uid 1001 may be taken by another account on this machine; the test needs that uid, not a unique one.
+    execFileSync('useradd', ['-m', '-o', '-u', '1001', '-G', 'docker', name]);
+    try {
+      const source = checkout('ghsource', 1001);
+      const work = `/home/${name}/work`;
+      const asRunner = (command: string) =>
+        execa('su', ['-', name, '-c', command], { reject: false, env: { ...process.env, WERF_RUN_TEST_IMAGE: TEST_IMAGE } });
+      const clone = await asRunner(`git clone -q file://${source} ${work}`);
+      expect(clone.exitCode, clone.stderr).toBe(0);
+      for (const args of ['build --save-build-report', 'build']) {
+        const run = await asRunner(`cd ${work} && node ${path.join(REPO_ROOT, 'bin', 'werf-run.cjs')} -q ${args}`);
+        expect(run.exitCode, run.stderr).toBe(0);
+      }
+      expect(statSync(path.join(work, '.werf-build-report.json')).uid).toBe(1001);
+      await expectCleanFor(work, 1001);
+    } finally {
+      execFileSync('userdel', ['-r', name], { stdio: 'ignore' });
+    }
   });
 });
