@@ -2,7 +2,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { execa } from 'execa';
-import { REPO_ROOT, managedContainers, runWerfRun, werfProject } from './support.js';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { REPO_ROOT, makeProject, managedContainers, runWerfRun, werfProject } from './support.js';
 
 describe('werf-run build on the rig', () => {
   const projects: { cleanup(): Promise<void> }[] = [];
@@ -11,13 +12,23 @@ describe('werf-run build on the rig', () => {
   });
 
   it('builds the example project in native mode and leaves no container behind', async () => {
-    const result = await runWerfRun(['--verbose', 'build'], { cwd: path.join(REPO_ROOT, 'examples', 'hello') });
+    // A copy of the example as a user's checkout (owned by uid 1000): werf writes into the checkout it builds, and this
+    // repository's own checkout may belong to root here (werf-run refuses that for a build: plan/checkout-owner.ts).
+    const example = path.join(REPO_ROOT, 'examples', 'hello');
+    const files = Object.fromEntries(
+      readdirSync(example, { recursive: true, encoding: 'utf8' })
+        .filter((rel) => statSync(path.join(example, rel)).isFile())
+        .map((rel) => [rel, readFileSync(path.join(example, rel), 'utf8')]),
+    );
+    const project = makeProject(files);
+    projects.push(project);
+    const result = await runWerfRun(['--verbose', 'build'], { cwd: project.dir });
     expect(result.stderr).toContain('mode: native');
     expect(result.stdout + result.stderr).toContain('backend built by werf-run');
     expect(result.stdout).toMatch(/Building image backend/);
     expect(result.stdout).toMatch(/Building image frontend/);
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(await managedContainers(REPO_ROOT)).toEqual([]);
+    expect(await managedContainers(project.dir)).toEqual([]);
   });
 
   it("passes werf's non-zero exit code and error through when a Dockerfile is broken", async () => {

@@ -105,6 +105,9 @@ export async function runWerfRun(args: readonly string[], options: RunOptions): 
   };
 }
 
+/** Who owns the throwaway projects (werf-run runs werf as the checkout's owner: plan/checkout-owner.ts). */
+const PROJECT_OWNER = 1000;
+
 /** A throwaway git repository with the given files, and unique cache volumes in its config. */
 export function makeProject(files: Record<string, string>, config: Record<string, unknown> = {}): { dir: string; volumes: string[]; cleanup(): Promise<void> } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-'));
@@ -126,6 +129,8 @@ export function makeProject(files: Record<string, string>, config: Record<string
   execaSync('git', ['init', '-q'], dir);
   execaSync('git', ['add', '-A'], dir);
   execaSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init'], dir);
+  // Owned by uid 1000, like a laptop user's checkout: werf writes into it (git worktree add, reports) and runs as its owner.
+  execaSync('chown', ['-R', `${PROJECT_OWNER}:${PROJECT_OWNER}`, dir], dir);
   return {
     dir,
     volumes,

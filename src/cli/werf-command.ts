@@ -11,7 +11,9 @@ import { requireMode } from '../detect/choose.js';
 import { modeKey } from '../detect/cache.js';
 import { DEFAULT_SOCKET } from '../engine/candidates.js';
 import { ExitCode, WerfRunError, errorMessage } from '../errors.js';
-import { imageUser } from '../plan/contract.js';
+import { volumesFor, werfUserFor } from '../plan/checkout-owner.js';
+import { checkoutOwner, removeWerfWorktreeEntries } from '../host/checkout-owner.js';
+import { stdinCarriesData } from '../host/stdin.js';
 import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
 import { decideNetwork, loopbackTargetsInWerfArgs, networkEngine } from '../plan/network.js';
 import { subIdFiles } from '../plan/id-files.js';
@@ -73,6 +75,10 @@ interface WerfPlan {
   notes: string[];
   /** What the plan assumed for want of an engine. */
   assumed: string[];
+  /** The storage volume werf's user gets (per uid). */
+  storageVolume: string;
+  /** After the run: the git dirs to clear of werf's worktree entries, and werf's home in the container (same host only). */
+  worktreeEntries?: { gitDirs: string[]; home: string };
 }
 
 /** The werf container: host-side reading and checks happen here; plan() stays pure and gets the results. */
@@ -81,7 +87,6 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   const firstMode = requireMode(prepared.choice);
   const assumed: string[] = [];
 
-  const who = imageUser(config.user);
   const hostEnv = hostEnvOf(ctx.env);
   const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
   // Docker Desktop, OrbStack, Colima, ...: what its VM shares and how the ssh agent gets in (plan/laptop.ts).
@@ -93,12 +98,21 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     if (engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon) checkPlatforms(platforms, prepared.info.architecture, binfmtHandlers());
     else reporter.debug(`--platform ${platforms.join(',')}: the Docker host's binfmt_misc handlers are not read for a remote engine; a RUN step without one fails with "exec format error"`);
   }
+  // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
+  const sameHost = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
+  // werf writes into the checkout: it runs as the checkout's owner (plan/checkout-owner.ts), with cache volumes of its own.
+  const owner = sameHost && config.user === undefined ? await checkoutOwner(project.root) : undefined;
+  const chosen = werfUserFor(owner, config.user, project.root, werfArgs);
+  reporter.debug(chosen.note);
+  const who = chosen.who;
+  const werfConfig = { ...config, user: chosen.user, volumes: volumesFor(config.volumes, who.uid) };
   const handed = await readHostForWerf({
     env: ctx.env,
     hostEnv,
     hostHome: hostOf(ctx).home,
     cwd: ctx.cwd,
     platform: ctx.platform,
+    projectRoot: project.root,
     werfArgs,
     mayRun: !dryRun,
     terminal: Boolean(ctx.stdin.isTTY),
@@ -122,8 +136,6 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   const ciEnv = ciEnvFor(config.ciEnv, hostOf(ctx).ci.vendor, werfArgs);
   reporter.debug(ciEnv.note);
 
-  // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
-  const sameHost = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
   const delivery = await projectStep({
     engine,
     project,
@@ -167,6 +179,7 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   }
 
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
+  const pipedStdin = !ctx.stdin.isTTY && ctx.stdin === process.stdin && stdinCarriesData();
 
   // Loopback registries in werf's arguments: the network that reaches them (plan/network.ts).
   const network = decideNetwork({
@@ -194,10 +207,11 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
       werfArgs: handed.werfArgs ?? werfArgs,
       project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
       hostOs,
-      config,
+      config: werfConfig,
       facts: prepared.security,
       hostEnv,
       tty,
+      pipedStdin,
       readOnlyFiles: handed.mounts,
       extraEnv: { ...SAFE_DIRECTORY_ENV, ...handed.env },
       dropEnv: handed.dropEnv,
@@ -205,12 +219,20 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
       dockerSocket,
       network,
       files: [...handed.files, ...subIdFiles(adapted)],
+      addUser: chosen.addUser,
     });
   const idRangeNote =
     idRangeFact.value === undefined
       ? `id range: unknown ${idRangeFact.detail}`
       : `id range: ${idRangeFact.value.enough ? 'enough' : 'too small'} [${idRangeFact.source ?? 'unknown'}] ${idRangeFact.detail}`;
-  return { firstMode, planFor, notes: [delivery.line, ...handed.notes, ciEnv.note, ...network.notes, idRangeNote], assumed };
+  return {
+    firstMode,
+    planFor,
+    notes: [chosen.note, delivery.line, ...handed.notes, ciEnv.note, ...network.notes, idRangeNote],
+    assumed,
+    storageVolume: werfConfig.volumes.storage,
+    worktreeEntries: delivery.how === 'bind' && sameHost ? { gitDirs: [`${project.root}/.git`, ...project.gitDirs], home: who.home } : undefined,
+  };
 }
 
 /** --dry-run: the plan and an equivalent docker run on stdout; nothing is pulled, created or started. */
@@ -296,12 +318,17 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
     return ExitCode.outputClosed;
   }
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
+  if (werf.worktreeEntries) {
+    const cleared = await removeWerfWorktreeEntries(werf.worktreeEntries.gitDirs, werf.worktreeEntries.home);
+    for (const entry of cleared.removed) reporter.debug(`removed werf's git worktree entry ${entry} (its worktree is in the werf home volume, not on this host)`);
+    for (const entry of cleared.failed) reporter.warn(`could not remove werf's git worktree entry ${entry}: the host's git lists it as prunable until \`git worktree prune\``);
+  }
   // Stopped by werf-run on a signal: nothing to remember or report here; the lifecycle reports the interruption (exit 130).
   if (session.interruptedBy) return result.exitCode;
   // In auto mode, remember the mode that worked for this daemon, image and storage volume.
   // Written again only when it changed or is a day old (the file's age is what the cache's pruning goes by).
   if (config.mode === 'auto') {
-    const key = modeKey(prepared.image, config.volumes.storage);
+    const key = modeKey(prepared.image, werf.storageVolume);
     const known = cache.read().entry?.modes?.[key];
     if (known?.mode === result.mode && Date.now() - Date.parse(known.at) < DAY_MS) {
       reporter.debug(`cache: mode ${result.mode} is remembered in ${cache.file} already`);

@@ -162,6 +162,8 @@ export const TRUST_RULES: Readonly<Record<string, TrustRule>> = {
     check: (c) => (c.mountDockerSocket ? grant('mountDockerSocket', true, "mounts the Docker socket (root on the engine's host) into werf's container") : []),
   },
   ciEnv: {},
+  // Paths inside the project only (the schema refuses `..` and absolute ones): a bind mount gives werf all of them anyway.
+  'ship.include': {},
   'forward.dockerConfig': {},
   'forward.kubeConfig': {},
   'forward.sshAgent': {},

@@ -13,8 +13,8 @@ import type { LoopbackTarget } from '../plan/network.js';
 export interface Handover {
   /** Written into the container before start (archive API), never onto this host's disk. */
   files: InjectedFile[];
-  /** Files or sockets of this machine bind-mounted read-only (the ssh agent on a local engine). */
-  mounts: { source: string; target: string }[];
+  /** Files or sockets of this machine bind-mounted read-only (the ssh agent on a local engine); writable: a directory werf writes an output file into. */
+  mounts: { source: string; target: string; writable?: boolean }[];
   /** Variables werf gets; a later reader's value wins. */
   env: Record<string, string>;
   /** Host variables werf must not get (they name paths it cannot see). */

@@ -18,6 +18,9 @@ import { inClusterForWerf } from './in-cluster.js';
 import { kubeAccessForWerf } from './kube-access.js';
 import { registryEnvironment } from './registry-env.js';
 import { registryAuthsForWerf } from './registry-auths.js';
+import { globalSecretKey, helmState } from './home-state.js';
+import { outputDirs } from './output-paths.js';
+import { statSync } from 'node:fs';
 
 export interface HostInput {
   /** The caller's environment, whole. */
@@ -29,6 +32,8 @@ export interface HostInput {
   cwd: string;
   /** This machine's platform (the CLI context's). */
   platform: string;
+  /** The project's root on this machine (output paths outside it are mounted). */
+  projectRoot: string;
   werfArgs: readonly string[];
   /** Programs may run on this host for werf (a kubeconfig's exec plugin): false for --dry-run. */
   mayRun: boolean;
@@ -133,8 +138,20 @@ const proxies: HostReader<HostInput> = (input) => {
   return handover({ env: found.set, notes: found.notes });
 };
 
+/** werf's global secret key and helm's state (host/home-state.ts). */
+const homeState: HostReader<HostInput> = (input) => {
+  const state = { env: input.env, hostHome: input.hostHome, home: input.user.home, read: readIfExists };
+  const key = globalSecretKey(state);
+  const helm = helmState(state);
+  return handover({ files: key.files, env: helm.env, dropEnv: helm.dropEnv, notes: [...key.notes, ...helm.notes] });
+};
+
+/** Output files werf writes outside the project (--build-report-path, --output, ...): their dir, mounted writable. */
+const outputs: HostReader<HostInput> = (input) =>
+  outputDirs({ werfArgs: input.werfArgs, env: input.hostEnv, cwd: input.cwd, projectRoot: input.projectRoot, engineLocal: input.engine.local, isDir: (d) => statSync(d, { throwIfNoEntry: false })?.isDirectory() ?? false });
+
 /** In order: a later reader's variable wins (proxies over translations, the forwarded files' over both). */
-const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, registries, kubeconfig, inCluster, werfPaths, proxies, forwardedFiles];
+const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, registries, kubeconfig, inCluster, werfPaths, homeState, outputs, proxies, forwardedFiles];
 
 /** Everything werf gets from this machine, merged. */
 export const readHostForWerf = (input: HostInput): Promise<Handover> => readHost(HOST_READERS, input);

@@ -30,6 +30,7 @@ export function csvField(field: string): string {
 /** `docker run` as groups of words: `docker run --rm`, then one option with its value per group, then the image and command. */
 export function dockerRunGroups(spec: ContainerSpec): string[][] {
   const groups: string[][] = [['docker', 'run', '--rm']];
+  // Piped stdin (openStdin without a TTY) is how this invocation was called, not part of the setup: the line stays the same.
   if (spec.tty) groups.push(['-it']);
   for (const opt of spec.securityOpt) groups.push(['--security-opt', opt]);
   for (const device of spec.devices) groups.push(['--device', device]);

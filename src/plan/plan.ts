@@ -12,6 +12,7 @@ import { securityFor, type SecurityFacts } from './security.js';
 import { ulimitsFor } from './engine-quirks.js';
 import { ownedBy, type InjectedFile } from './files.js';
 import { ciEnvCommand, type CiSystem } from './ci-env.js';
+import type { AddedUser } from './checkout-owner.js';
 
 export const MANAGED_LABEL = 'werf-run.managed';
 
@@ -51,8 +52,10 @@ export interface PlanInput {
   facts: SecurityFacts & { engine?: { product: EngineProduct } };
   hostEnv: Readonly<Record<string, string | undefined>>;
   tty: boolean;
+  /** stdin is a pipe or a file (not a TTY): werf gets it as with `docker run -i`, and EOF when it ends. */
+  pipedStdin?: boolean;
   /** Files the caller found on the host and wants werf to see read-only. */
-  readOnlyFiles?: { source: string; target: string }[];
+  readOnlyFiles?: { source: string; target: string; writable?: boolean }[];
   /** Run `werf ci-env <ci> --as-file` and source it first, in the same container (plan/ci-env.ts). */
   ciEnv?: CiSystem;
   /** Files copied into the container before it starts (owner default: the image user). */
@@ -68,6 +71,8 @@ export interface PlanInput {
   dockerSocket?: { path: string; gid: number };
   /** The network decided for werf's targets (network.ts); without it, config.network as it is. */
   network?: { networkMode?: string };
+  /** config.user is a uid the image lacks: its passwd, group and subordinate ids are handed in (checkout-owner.ts). */
+  addUser?: AddedUser;
 }
 
 /** Where the Docker socket appears in the werf container when the user asked for it. */
@@ -83,6 +88,8 @@ export interface RunPlan {
   projectDir: string;
   /** Directories the files' archive must not carry (they exist in the image; an entry would change their owner). */
   keptDirs: string[];
+  /** A user the image lacks, added before start (run/inject.ts). */
+  addUser?: AddedUser;
 }
 
 /**
@@ -117,7 +124,7 @@ export function plan(input: PlanInput): RunPlan {
     // overlay cannot stack on overlayfs. A named volume also keeps the cache.
     { type: 'volume', source: config.volumes.storage, target: storageDir(who.home), readOnly: false },
     { type: 'volume', source: config.volumes.werfHome, target: werfHomeDir(who.home), readOnly: false },
-    ...(input.readOnlyFiles ?? []).map((f) => ({ type: 'bind' as const, source: f.source, target: f.target, readOnly: true })),
+    ...(input.readOnlyFiles ?? []).map((f) => ({ type: 'bind' as const, source: f.source, target: f.target, readOnly: !f.writable })),
     ...(input.dockerSocket ? [{ type: 'bind' as const, source: input.dockerSocket.path, target: CONTAINER_DOCKER_SOCKET, readOnly: false }] : []),
     ...config.mounts.map((m) => ({
       type: 'bind' as const,
@@ -134,7 +141,9 @@ export function plan(input: PlanInput): RunPlan {
     mode: input.mode,
     image: input.image,
     files: who.uid === undefined ? [...files] : ownedBy(files, { uid: who.uid, gid: who.uid }),
-    keptDirs: [who.home, '/tmp'],
+    // An added user's home is not in the image: the archive creates it, owned by that user.
+    keptDirs: input.addUser ? ['/tmp'] : [who.home, '/tmp'],
+    ...(input.addUser ? { addUser: input.addUser } : {}),
     projectDir: hp.inContainer(input.project.root),
     container: {
       image: input.image,
@@ -153,7 +162,7 @@ export function plan(input: PlanInput): RunPlan {
         'werf-run.project': input.project.root,
       },
       tty: input.tty,
-      openStdin: input.tty,
+      openStdin: input.tty || Boolean(input.pipedStdin),
       mounts,
       ...security,
       networkMode: input.network ? input.network.networkMode : config.network,

@@ -128,5 +128,10 @@ function climb(input: DecideInput): Next {
     case 'registry-ca-unknown':
     case 'registry-rate-limit':
       return { action: 'stop', why: 'no mode can fix this; the image or werf\'s settings must change' };
+    // What werf was given (the user it runs as, its key, its kubeconfig): the same in every mode.
+    case 'worktree-denied':
+    case 'secret-key-missing':
+    case 'cluster-unreachable':
+      return { action: 'stop', why: 'no mode can fix this; what werf is given must change' };
   }
 }

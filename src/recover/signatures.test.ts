@@ -34,6 +34,8 @@ describe('classify against recorded rig output', () => {
     ['native-rootless-refused.txt', 'native-rootless-refused'],
     ['exec-format-error.txt', 'exec-format'],
     ['registry-ca-unknown.txt', 'registry-ca-unknown'],
+    ['worktree-denied.txt', 'worktree-denied'],
+    ['secret-key-missing.txt', 'secret-key-missing'],
   ])('%s -> %s', (file, id) => {
     expect(firstMatch(fixture(file))).toBe(id);
   });
@@ -62,6 +64,7 @@ describe('classify against fixtures not recorded on the rig', () => {
     ['fuse-overlayfs-missing.txt', 'fuse-overlayfs-missing'],
     ['registry-rate-limit.txt', 'registry-rate-limit'],
     ['mount-denied-eperm.txt', 'mount-denied'],
+    ['cluster-unreachable.txt', 'cluster-unreachable'],
   ])('%s -> %s', (file, id) => {
     expect(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')).toMatch(/^# Not recorded: /);
     expect(firstMatch(fixture(file))).toBe(id);

@@ -19,7 +19,10 @@ export type FailureId =
   | 'native-rootless-refused'
   | 'exec-format'
   | 'registry-ca-unknown'
-  | 'registry-rate-limit';
+  | 'registry-rate-limit'
+  | 'worktree-denied'
+  | 'secret-key-missing'
+  | 'cluster-unreachable';
 
 export interface Signature {
   id: FailureId;
@@ -159,6 +162,29 @@ export const SIGNATURES: readonly Signature[] = [
     cause: "a registry (usually docker.io for base images) refused werf's pulls: too many anonymous pulls from this address; the Docker daemon may use a mirror that buildah in the werf container does not know",
     remedy:
       "log in to the registry (docker login; werf-run hands werf the credentials), or point werf at a mirror of docker.io: werf's --container-registry-mirror <mirror> (WERF_CONTAINER_REGISTRY_MIRROR)",
+  },
+  // What werf-run handed werf (or did not) rather than the container's mode: no mode helps.
+  {
+    id: 'worktree-denied',
+    // werf's `git worktree add` in the project's git dir (werf pkg/true_git/work_tree.go:267) as a user who may not write there.
+    pattern: /could not create leading directories of '[^']*worktrees\/[^']*': Permission denied/,
+    cause: "werf may not write into the checkout's git dir (git worktree add): it runs as another uid than the checkout's owner",
+    remedy:
+      "let werf-run run werf as the checkout's owner (leave user unset in the werf-run config); or give the checkout to the user werf runs as (chown -R 1000:1000 <checkout> for build)",
+  },
+  {
+    id: 'secret-key-missing',
+    // werf/common-go pkg/secrets_manager/secret_key.go:109-116.
+    pattern: /required encryption key not found in: /,
+    cause: 'werf found no secret key: not in WERF_SECRET_KEY, the project\'s .werf_secret_key, or ~/.werf/global_secret_key',
+    remedy: 'set WERF_SECRET_KEY (werf-run passes WERF_* variables), or put the key in <project>/.werf_secret_key or in ~/.werf/global_secret_key on this machine (werf-run hands that file in)',
+  },
+  {
+    id: 'cluster-unreachable',
+    // client-go's fallback to http://localhost:8080 when werf found no kubeconfig.
+    pattern: /Kubernetes cluster unreachable: .*localhost:8080/,
+    cause: 'werf got no kubeconfig, so it tried http://localhost:8080',
+    remedy: 'give werf a kubeconfig: KUBECONFIG, WERF_KUBECONFIG or ~/.kube/config on this machine (werf-run hands in the one werf would read; keep forward.kubeConfig on), or --kube-config FILE',
   },
 ];
 

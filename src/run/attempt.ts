@@ -22,6 +22,7 @@ import { pumpMultiplexed, pumpRaw, type StreamName } from './demux.js';
 import { rawTerminal, startTtySession, type TerminalInput, type TerminalOutput } from './tty.js';
 import type { InjectedFile } from '../plan/files.js';
 import { injectFiles } from './inject.js';
+import type { AddedUser } from '../plan/checkout-owner.js';
 
 export interface AttemptIO {
   stdout: TerminalOutput;
@@ -81,6 +82,7 @@ export interface AttemptTimings {
 export interface AttemptFiles {
   files: readonly InjectedFile[];
   keptDirs: readonly string[];
+  addUser?: AddedUser;
 }
 
 const DEFAULT_TIMINGS: AttemptTimings = { watchIntervalMs: 3000, pingTimeoutMs: 3000, outputIdleMs: 5000 };
@@ -143,7 +145,7 @@ export async function runAttempt<F>(
   let stopTtySession = (): void => undefined;
   try {
     // One archive, before start: werf must find its files from its first instruction on.
-    await injectFiles(engine, id, files.files, files.keptDirs, spec.user);
+    await injectFiles(engine, id, files.files, files.keptDirs, spec.user, files.addUser);
     const attached = await engine.attachContainer(id, { tty: spec.tty, stdin: spec.openStdin });
     const pumping = attached.multiplexed
       ? pumpMultiplexed(attached.output, io, onData, onClosed)
@@ -177,8 +179,10 @@ export async function runAttempt<F>(
         onError: (error) => hooks.onWarning?.(`resizing the TTY failed: ${errorMessage(error)}`),
       });
     }
+    // Piped stdin (docker run -i): bytes as they come, then EOF (a half-close; the container's stdin is StdinOnce).
+    const stopStdin = !spec.tty && spec.openStdin && io.stdin && attached.input ? forwardStdin(io.stdin, attached.input) : () => undefined;
     hooks.onStarted?.(id);
-    const exitCode = await waitWatched(engine, id, pumping, timings);
+    const exitCode = await waitWatched(engine, id, pumping, timings).finally(stopStdin);
     exited = true;
     lastActivity = Date.now();
     const blocked = (): boolean => Boolean(io.stdout.writableNeedDrain || io.stderr.writableNeedDrain);
@@ -284,4 +288,25 @@ function outputEnd(pumping: Promise<void>, output: Readable, lastActivity: () =>
     };
     pumping.then(finish, finish);
   });
+}
+
+/** Copies stdin into the container's until it ends, then half-closes; the returned function stops reading (werf exited first). */
+function forwardStdin(stdin: Readable, input: Writable): () => void {
+  const onData = (chunk: Buffer): void => {
+    if (!input.write(chunk)) {
+      stdin.pause();
+      input.once('drain', () => stdin.resume());
+    }
+  };
+  const onEnd = (): void => void input.end();
+  stdin.on('data', onData);
+  stdin.once('end', onEnd);
+  // werf stopped reading (or exited): writes fail with EPIPE; that is werf's business, not an error of the run.
+  input.on('error', () => undefined);
+  stdin.resume();
+  return () => {
+    stdin.off('data', onData);
+    stdin.off('end', onEnd);
+    stdin.pause();
+  };
 }

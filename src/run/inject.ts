@@ -7,8 +7,10 @@ import type { Engine } from '../engine/port.js';
 import { commonJs } from '../interop.js';
 import { archiveEntries, ownedBy, type InjectedFile } from '../plan/files.js';
 import { missingIdMessage, resolveUserIds } from '../plan/user-ids.js';
+import { addedUserDirs, addedUserFiles, type AddedUser } from '../plan/checkout-owner.js';
+import type { ArchiveEntry } from '../plan/files.js';
 
-async function packFiles(files: readonly InjectedFile[], existing: readonly string[]): Promise<Buffer> {
+async function packFiles(files: readonly InjectedFile[], existing: readonly string[], dirs: readonly ArchiveEntry[] = []): Promise<Buffer> {
   // Loaded only when there are files to hand in.
   const pack = commonJs(await import('tar-stream'), 'pack').pack();
   const chunks: Buffer[] = [];
@@ -18,7 +20,7 @@ async function packFiles(files: readonly InjectedFile[], existing: readonly stri
     pack.on('error', reject);
   });
   const mtime = new Date();
-  for (const entry of archiveEntries(files, existing)) {
+  for (const entry of [...dirs, ...archiveEntries(files, existing)]) {
     const header = { name: entry.name, mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime, type: entry.type };
     if (entry.type === 'file') pack.entry({ ...header, size: entry.content.length }, entry.content);
     else pack.entry(header);
@@ -53,7 +55,19 @@ export async function injectFiles(
   files: readonly InjectedFile[],
   existing: readonly string[],
   user: string | undefined,
+  addUser?: AddedUser,
 ): Promise<void> {
-  if (files.length === 0) return;
-  await engine.putArchive(id, '/', await packFiles(await withOwners(engine, id, files, user), existing));
+  if (files.length === 0 && !addUser) return;
+  const added = addUser ? await addedUser(engine, id, addUser) : undefined;
+  // The added user's files come first: withOwners reads /etc/passwd, which then has the user.
+  const all = [...(added?.files ?? []), ...files];
+  await engine.putArchive(id, '/', await packFiles(await withOwners(engine, id, all, user), existing, added?.dirs));
+}
+
+/** The image's passwd, group, subuid and subgid with the user's lines, and its home (plan/checkout-owner.ts decides both). */
+async function addedUser(engine: Pick<Engine, 'getArchive'>, id: string, user: AddedUser): Promise<{ files: InjectedFile[]; dirs: ArchiveEntry[] }> {
+  const { fileFromTar } = await import('./tar.js');
+  const read = async (file: string): Promise<string> => (await fileFromTar(await engine.getArchive(id, file))) ?? '';
+  const [passwd, group, subuid, subgid] = await Promise.all(['/etc/passwd', '/etc/group', '/etc/subuid', '/etc/subgid'].map(read));
+  return { files: addedUserFiles(user, { passwd: passwd!, group: group!, subuid: subuid!, subgid: subgid! }), dirs: addedUserDirs(user) };
 }

@@ -1,0 +1,34 @@
+/**
+ * The checkout's owner on this machine, and the git worktree entries werf
+ * left in it (plan/checkout-owner.ts decides; this file reads and removes).
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { werfWorktreeEntries } from '../plan/checkout-owner.js';
+
+/** uid and gid of the checkout's root, or undefined when it cannot be read. */
+export async function checkoutOwner(root: string): Promise<{ uid: number; gid: number } | undefined> {
+  const s = await stat(root).catch(() => undefined);
+  return s ? { uid: s.uid, gid: s.gid } : undefined;
+}
+
+/** Removes werf's worktree entries from each git dir's worktrees/ (the main .git and, for worktrees and submodules, the dirs they name); returns what it removed or could not. */
+export async function removeWerfWorktreeEntries(gitDirs: readonly string[], home: string): Promise<{ removed: string[]; failed: string[] }> {
+  const removed: string[] = [];
+  const failed: string[] = [];
+  for (const gitDir of new Set(gitDirs)) {
+    const dir = path.join(gitDir, 'worktrees');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const entries = await Promise.all(names.map(async (name) => ({ name, gitdir: await readFile(path.join(dir, name, 'gitdir'), 'utf8').catch(() => '') })));
+    for (const name of werfWorktreeEntries(entries, home, existsSync)) {
+      const entry = path.join(dir, name);
+      await rm(entry, { recursive: true, force: true }).then(
+        () => removed.push(entry),
+        () => failed.push(entry),
+      );
+    }
+    // An empty worktrees/ is what git leaves after `git worktree prune` too.
+  }
+  return { removed, failed };
+}
