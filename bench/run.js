@@ -31,11 +31,21 @@ const cleanups = [];
 function project(files, config) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'werf-run-bench-'));
   chmodSync(dir, 0o755);
-  const id = path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').toLowerCase();
+  const id = path
+    .basename(dir)
+    .replace(/[^a-zA-Z0-9]/g, '')
+    .toLowerCase();
   const volumes = [`${id}-storage`, `${id}-home`];
-  const all = { '.werfrunrc.json': JSON.stringify({ network: 'host', volumes: { storage: volumes[0], werfHome: volumes[1] }, ...config }), ...files };
+  const all = {
+    '.werfrunrc.json': JSON.stringify({ network: 'host', volumes: { storage: volumes[0], werfHome: volumes[1] }, ...config }),
+    ...files,
+  };
   for (const [name, text] of Object.entries(all)) writeFileSync(path.join(dir, name), text);
-  for (const args of [['init', '-q'], ['add', '-A'], ['-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qm', 'bench']]) {
+  for (const args of [
+    ['init', '-q'],
+    ['add', '-A'],
+    ['-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qm', 'bench'],
+  ]) {
     spawnSync('git', args, { cwd: dir });
   }
   cleanups.push(() => {
@@ -100,7 +110,9 @@ function dockerEquivalent(cwd, werfArgs, env) {
 
 function machine() {
   const cpu = os.cpus();
-  const server = spawnSync('docker', ['version', '--format', '{{.Server.Version}} (API {{.Server.APIVersion}})'], { encoding: 'utf8' }).stdout.trim();
+  const server = spawnSync('docker', ['version', '--format', '{{.Server.Version}} (API {{.Server.APIVersion}})'], {
+    encoding: 'utf8',
+  }).stdout.trim();
   return `${cpu[0]?.model ?? 'unknown CPU'} x${cpu.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${os.release()}, Docker Engine ${server}, Node ${process.version}`;
 }
 
@@ -143,27 +155,41 @@ async function overheadAndColdStart() {
     warm.push(w.ms);
     warmCpu.push(cpuOf(w.stderr));
     if (CA) {
-      const a = must(await run('/usr/bin/time', ['-f', 'cpu=%U+%S', 'node', BIN, '-q', 'version'], { cwd: dir, env: { XDG_CACHE_HOME: cache } }), 'werf-run warm, NODE_EXTRA_CA_CERTS set');
+      const a = must(
+        await run('/usr/bin/time', ['-f', 'cpu=%U+%S', 'node', BIN, '-q', 'version'], { cwd: dir, env: { XDG_CACHE_HOME: cache } }),
+        'werf-run warm, NODE_EXTRA_CA_CERTS set',
+      );
       asIs.push(a.ms);
       asIsCpu.push(cpuOf(a.stderr));
     }
     const coldCache = path.join(cache, 'cold');
     rmSync(coldCache, { recursive: true, force: true });
-    cold.push(must(await run('node', [BIN, '-q', 'version'], { cwd: dir, env: { ...WITHOUT_CA, XDG_CACHE_HOME: coldCache } }), 'werf-run cold').ms);
+    cold.push(
+      must(await run('node', [BIN, '-q', 'version'], { cwd: dir, env: { ...WITHOUT_CA, XDG_CACHE_HOME: coldCache } }), 'werf-run cold').ms,
+    );
     // The very first run of an install: no compiled-code cache either (it lives in TMPDIR).
     const firstTmp = path.join(cache, 'first-tmp');
     rmSync(coldCache, { recursive: true, force: true });
     rmSync(firstTmp, { recursive: true, force: true });
     mkdirSync(firstTmp);
-    first.push(must(await run('node', [BIN, '-q', 'version'], { cwd: dir, env: { ...WITHOUT_CA, XDG_CACHE_HOME: coldCache, TMPDIR: firstTmp } }), 'werf-run first run').ms);
+    first.push(
+      must(
+        await run('node', [BIN, '-q', 'version'], { cwd: dir, env: { ...WITHOUT_CA, XDG_CACHE_HOME: coldCache, TMPDIR: firstTmp } }),
+        'werf-run first run',
+      ).ms,
+    );
   }
   const ratio = median(warm) / median(plain);
-  console.log(`  docker run --rm: median ${fmt(median(plain))}; werf-run warm: median ${fmt(median(warm))}; werf-run cold: median ${fmt(median(cold))}; CI-cold (no cache dir, first run of an install): median ${fmt(median(first))}`);
+  console.log(
+    `  docker run --rm: median ${fmt(median(plain))}; werf-run warm: median ${fmt(median(warm))}; werf-run cold: median ${fmt(median(cold))}; CI-cold (no cache dir, first run of an install): median ${fmt(median(first))}`,
+  );
   report('overhead (werf-run warm / docker run)', ratio.toFixed(2), '<= 1.6', ratio <= 1.6);
   const cpu = median(warmCpu);
   report('CPU per warm run (user+sys of werf-run)', `${cpu.toFixed(2)} s`, '<= 0.15 s', cpu <= 0.15);
   if (CA) {
-    console.log(`  as this environment is, with NODE_EXTRA_CA_CERTS: werf-run warm median ${fmt(median(asIs))}, overhead ${(median(asIs) / median(plain)).toFixed(2)}, CPU ${median(asIsCpu).toFixed(2)} s`);
+    console.log(
+      `  as this environment is, with NODE_EXTRA_CA_CERTS: werf-run warm median ${fmt(median(asIs))}, overhead ${(median(asIs) / median(plain)).toFixed(2)}, CPU ${median(asIsCpu).toFixed(2)} s`,
+    );
   }
   const coldRatio = median(cold) / median(warm);
   report('cold start (cold / warm)', coldRatio.toFixed(2), '<= 1.5', coldRatio <= 1.5);
@@ -190,7 +216,9 @@ async function versionStart() {
     mine.push(must(await run('node', [BIN, '--version'], { env: WITHOUT_CA }), 'werf-run --version').ms);
   }
   const ratio = median(mine) / median(node);
-  console.log(`  node -e 0: median ${fmt(median(node))}${CA ? ` (${fmt(median(nodeAsIs))} with this environment's NODE_EXTRA_CA_CERTS)` : ''}; werf-run --version: median ${fmt(median(mine))}`);
+  console.log(
+    `  node -e 0: median ${fmt(median(node))}${CA ? ` (${fmt(median(nodeAsIs))} with this environment's NODE_EXTRA_CA_CERTS)` : ''}; werf-run --version: median ${fmt(median(mine))}`,
+  );
   report('start (werf-run --version / node -e 0)', ratio.toFixed(2), '<= 1.5', ratio <= 1.5);
 }
 
@@ -228,7 +256,9 @@ async function throughput() {
     rss.push(Number(/maxrss=(\d+)/.exec(w.stderr)?.[1] ?? NaN) / 1024);
   }
   const rate = (ms) => `${(MB / (ms / 1000)).toFixed(0)} MB/s`;
-  console.log(`  ${MB} MB: docker run median ${fmt(median(theirs))} (${rate(median(theirs))}); werf-run median ${fmt(median(mine))} (${rate(median(mine))})`);
+  console.log(
+    `  ${MB} MB: docker run median ${fmt(median(theirs))} (${rate(median(theirs))}); werf-run median ${fmt(median(mine))} (${rate(median(mine))})`,
+  );
   const ratio = median(theirs) / median(mine);
   report('throughput (werf-run / docker run)', ratio.toFixed(2), '>= 0.95', ratio >= 0.95);
   const peak = Math.max(...rss);
@@ -239,7 +269,10 @@ async function throughput() {
 async function privateTmpEngine() {
   const dir = mkdtempSync('/var/tmp/werf-run-bench-engine-');
   const log = openSync(path.join(dir, 'dockerd.log'), 'a');
-  const child = spawn('bash', [path.join(ROOT, 'integration', 'engines', 'private-tmp-dockerd.sh'), dir], { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn('bash', [path.join(ROOT, 'integration', 'engines', 'private-tmp-dockerd.sh'), dir], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   child.unref();
   const host = `unix://${dir}/docker.sock`;
   const stop = () => {
@@ -282,7 +315,12 @@ function bigProject(count) {
     writeFileSync(path.join(sub, `m${i}.js`), 'x'.repeat(4000));
   }
   // gc now, not in the background while werf-run ships (werf-run copes with that too, but it is not what is measured).
-  for (const args of [['add', '-A'], ['-c', 'user.name=b', '-c', 'user.email=b@b', '-c', 'gc.auto=0', 'commit', '-qm', 'tree'], ['gc', '-q']]) spawnSync('git', args, { cwd: dir });
+  for (const args of [
+    ['add', '-A'],
+    ['-c', 'user.name=b', '-c', 'user.email=b@b', '-c', 'gc.auto=0', 'commit', '-qm', 'tree'],
+    ['gc', '-q'],
+  ])
+    spawnSync('git', args, { cwd: dir });
   return dir;
 }
 
@@ -299,14 +337,18 @@ async function shipping() {
   must(await run('docker', ['-H', host, 'pull', '-q', SH_IMAGE]), 'pull into the private engine');
   const files = Number(process.env.BENCH_SHIP_FILES ?? 10000);
   const dir = bigProject(files);
-  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: dir, encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
+  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: dir, encoding: 'utf8' })
+    .stdout.split('\0')
+    .filter(Boolean);
   const listFile = path.join(dir, '..', `${path.basename(dir)}.list`);
   writeFileSync(listFile, ['.git', ...listed].join('\0'));
   cleanups.push(() => rmSync(listFile, { force: true }));
   const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-bench-cache-'));
   cleanups.push(() => rmSync(cache, { recursive: true, force: true }));
   const removeShipVolumes = () => {
-    const names = spawnSync('docker', ['-H', host, 'volume', 'ls', '-q', '--filter', 'name=werf-run-ship-'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const names = spawnSync('docker', ['-H', host, 'volume', 'ls', '-q', '--filter', 'name=werf-run-ship-'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
     if (names.length) spawnSync('docker', ['-H', host, 'volume', 'rm', '-f', ...names]);
   };
   // The docker CLI's way: a container with a volume, `tar | docker cp -` of what werf-run ships (git's files and .git), removed.
@@ -329,7 +371,8 @@ async function shipping() {
     sentFirst = line.what;
     firsts.push(line.ms);
     const same = must(await run('node', [BIN, 'version'], { cwd: dir, env }), 'werf-run, nothing changed');
-    if (!/nothing new/.test(shipLine(same.stderr).what)) throw new Error(`an unchanged tree was shipped again: ${shipLine(same.stderr).what}`);
+    if (!/nothing new/.test(shipLine(same.stderr).what))
+      throw new Error(`an unchanged tree was shipped again: ${shipLine(same.stderr).what}`);
     unchanged.push(shipLine(same.stderr).ms);
     unchangedWall.push(same.ms);
     writeFileSync(path.join(dir, 'src', 'd1', 'f1.txt'), `changed ${i}\n`);
@@ -340,18 +383,25 @@ async function shipping() {
   }
   spawnSync('docker', ['-H', host, 'volume', 'rm', '-f', 'werf-run-bench-cp']);
   removeShipVolumes();
-  console.log(`  ${files} tracked files (+2,000 ignored in node_modules): werf-run shipped ${sentFirst}; first ship median ${fmt(median(firsts))}; tar | docker cp - (create, cp, rm) median ${fmt(median(cps))}`);
+  console.log(
+    `  ${files} tracked files (+2,000 ignored in node_modules): werf-run shipped ${sentFirst}; first ship median ${fmt(median(firsts))}; tar | docker cp - (create, cp, rm) median ${fmt(median(cps))}`,
+  );
   const firstRatio = median(firsts) / median(cps);
   report('first ship (werf-run / tar | docker cp -)', firstRatio.toFixed(2), '<= 1.2', firstRatio <= 1.2);
   report('no-change ship (the ship step)', fmt(median(unchanged)), '<= 300 ms', median(unchanged) <= 300);
   const over = median(changedWall) - median(unchangedWall);
-  console.log(`  one changed file: the ship step median ${fmt(median(changed))}; whole run ${fmt(median(changedWall))} vs ${fmt(median(unchangedWall))} with nothing changed (${fmt(over)} more)`);
+  console.log(
+    `  one changed file: the ship step median ${fmt(median(changed))}; whole run ${fmt(median(changedWall))} vs ${fmt(median(unchangedWall))} with nothing changed (${fmt(over)} more)`,
+  );
   report('one change (the ship step)', fmt(median(changed)), '<= 300 ms', median(changed) <= 300);
 }
 
 async function recovery() {
   const dir = project(
-    { 'werf.yaml': 'project: bench\nconfigVersion: 1\n---\nimage: app\ndockerfile: app.Dockerfile\n', 'app.Dockerfile': `FROM ${BUSYBOX}\nRUN echo built\n` },
+    {
+      'werf.yaml': 'project: bench\nconfigVersion: 1\n---\nimage: app\ndockerfile: app.Dockerfile\n',
+      'app.Dockerfile': `FROM ${BUSYBOX}\nRUN echo built\n`,
+    },
     { image: { reference: FUSE_IMAGE, pull: 'never' } },
   );
   const gaps = [];
@@ -364,7 +414,12 @@ async function recovery() {
     const failure = r.lines.findIndex((l) => l.line.includes('fuse: device not found'));
     const started = r.lines.findIndex((l, n) => n > failure && /debug: container \w+ started/.test(l.line));
     if (r.code !== 0 || failure < 0 || started < 0) {
-      throw new Error(`the recovery run did not fail over to fuse as expected (exit ${r.code}):\n${r.lines.map((l) => l.line).join('\n').slice(-3000)}`);
+      throw new Error(
+        `the recovery run did not fail over to fuse as expected (exit ${r.code}):\n${r.lines
+          .map((l) => l.line)
+          .join('\n')
+          .slice(-3000)}`,
+      );
     }
     gaps.push(r.lines[started].at - r.lines[failure].at);
   }
@@ -373,7 +428,12 @@ async function recovery() {
 }
 
 try {
-  console.log(`werf-run benchmark on ${machine()}; ${RUNS} runs each; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `werf-run benchmark on ${machine()}; ${RUNS} runs each; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   // BENCH_ONLY=ship,cold,...: only those parts (for working on one figure).
   const only = process.env.BENCH_ONLY?.split(',');
   const part = (name) => !only || only.includes(name);
@@ -384,7 +444,12 @@ try {
   if (part('ship')) await shipping();
   // Last: npm pack rebuilds dist/ (prepack).
   if (part('install')) await installSize();
-  console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   const missed = results.filter((r) => !r.ok);
   console.log(missed.length ? `${missed.length} goal(s) missed: ${missed.map((r) => r.name).join('; ')}` : 'all goals met');
 } finally {

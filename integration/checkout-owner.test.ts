@@ -43,7 +43,11 @@ function checkout(name: string, owner: number): string {
   const files: Record<string, string> = {
     'werf.yaml': `project: ${name}\nconfigVersion: 1\n---\nimage: app\ndockerfile: Dockerfile\n`,
     Dockerfile: DOCKERFILE,
-    '.werfrunrc.json': JSON.stringify({ image: { reference: TEST_IMAGE }, network: 'host', volumes: { storage: vols[0], werfHome: vols[1] } }),
+    '.werfrunrc.json': JSON.stringify({
+      image: { reference: TEST_IMAGE },
+      network: 'host',
+      volumes: { storage: vols[0], werfHome: vols[1] },
+    }),
   };
   mkdirSync(dir, { mode: 0o755 });
   for (const [file, content] of Object.entries(files)) writeFileSync(path.join(dir, file), content);
@@ -61,11 +65,15 @@ async function expectCleanFor(dir: string, owner: number): Promise<void> {
   expect(git(dir, '--no-optional-locks', 'fsck', '--no-progress')).toBe('');
   // Only the report werf was asked for is new; no worktree entry points at a path this host lacks.
   expect(git(dir, '--no-optional-locks', 'status', '--porcelain')).toBe('?? .werf-build-report.json');
-  expect(git(dir, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '))).toEqual([`worktree ${dir}`]);
+  expect(
+    git(dir, 'worktree', 'list', '--porcelain')
+      .split('\n')
+      .filter((l) => l.startsWith('worktree ')),
+  ).toEqual([`worktree ${dir}`]);
   expect(await managedContainers(dir)).toEqual([]);
 }
 
-describe('werf runs as the checkout\'s owner and leaves the checkout clean', () => {
+describe("werf runs as the checkout's owner and leaves the checkout clean", () => {
   for (const owner of [1000, 1001, 4321]) {
     it(`a checkout owned by uid ${owner}: two builds, the report belongs to the owner`, async () => {
       const dir = checkout(`u${owner}`, owner);
@@ -75,7 +83,9 @@ describe('werf runs as the checkout\'s owner and leaves the checkout clean', () 
       expect(first.stdout + first.stderr).toContain('Building image app');
       const report = statSync(path.join(dir, '.werf-build-report.json'));
       expect({ uid: report.uid, gid: report.gid, mode: report.mode & 0o777 }).toEqual({ uid: owner, gid: owner, mode: 0o644 });
-      expect(JSON.parse(readFileSync(path.join(dir, '.werf-build-report.json'), 'utf8')).Images.app.Commit).toBe(git(dir, 'rev-parse', 'HEAD'));
+      expect(JSON.parse(readFileSync(path.join(dir, '.werf-build-report.json'), 'utf8')).Images.app.Commit).toBe(
+        git(dir, 'rev-parse', 'HEAD'),
+      );
       await expectCleanFor(dir, owner);
 
       const second = await runWerfRun(['build'], { cwd: dir });
@@ -84,7 +94,10 @@ describe('werf runs as the checkout\'s owner and leaves the checkout clean', () 
       if (owner !== 1000) {
         // Its own cache volumes: another uid's files never block it (and build's stay build's).
         const { stdout } = await execa('docker', ['volume', 'ls', '-q', '--filter', `name=werf-run-it-owner-u${owner}-`]);
-        expect(stdout.split('\n').sort()).toEqual([`werf-run-it-owner-u${owner}-home-uid${owner}`, `werf-run-it-owner-u${owner}-storage-uid${owner}`]);
+        expect(stdout.split('\n').sort()).toEqual([
+          `werf-run-it-owner-u${owner}-home-uid${owner}`,
+          `werf-run-it-owner-u${owner}-storage-uid${owner}`,
+        ]);
       }
     });
   }
@@ -96,7 +109,11 @@ describe('werf runs as the checkout\'s owner and leaves the checkout clean', () 
     expect(result.stderr).toContain(`the checkout ${dir} belongs to root (uid 0)`);
     expect(result.stderr).toContain(`chown -R 1000:1000 ${dir}`);
     expect(result.stderr).not.toContain('werf-run itself did not fail');
-    expect(git(dir, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '))).toEqual([`worktree ${dir}`]);
+    expect(
+      git(dir, 'worktree', 'list', '--porcelain')
+        .split('\n')
+        .filter((l) => l.startsWith('worktree ')),
+    ).toEqual([`worktree ${dir}`]);
     // The fix, applied: the same checkout builds.
     execFileSync('chown', ['-R', '1000:1000', dir]);
     const fixed = await runWerfRun(['-q', 'build', '--save-build-report'], { cwd: dir });
@@ -114,14 +131,16 @@ describe('werf runs as the checkout\'s owner and leaves the checkout clean', () 
     const out = path.join(base, 'reports-4321');
     mkdirSync(out, { mode: 0o755 });
     execFileSync('chown', ['4321:4321', out]);
-    const result = await runWerfRun(['-q', 'build', '--save-build-report', '--build-report-path', path.join(out, 'report.json')], { cwd: dir });
+    const result = await runWerfRun(['-q', 'build', '--save-build-report', '--build-report-path', path.join(out, 'report.json')], {
+      cwd: dir,
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     const report = statSync(path.join(out, 'report.json'));
     expect([report.uid, report.gid]).toEqual([4321, 4321]);
     expect(JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')).Images.app.WerfImageName).toBe('app');
   });
 
-  it('--dev on a dirty tree commits it to werf\'s _werf-dev branch, owned by the owner', async () => {
+  it("--dev on a dirty tree commits it to werf's _werf-dev branch, owned by the owner", async () => {
     const dir = checkout('dev', 1001);
     writeFileSync(path.join(dir, 'Dockerfile'), `${DOCKERFILE}RUN echo dirty\n`);
     execFileSync('chown', ['1001:1001', path.join(dir, 'Dockerfile')]);
@@ -141,7 +160,11 @@ describe('werf runs as the checkout\'s owner and leaves the checkout clean', () 
     const inWt = await runWerfRun(['-q', 'build'], { cwd: wt });
     expect(inWt.exitCode, inWt.stderr).toBe(0);
     // The host's worktree list: the main checkout and the user's own worktree, nothing of werf's.
-    expect(git(main, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '))).toEqual([`worktree ${main}`, `worktree ${wt}`]);
+    expect(
+      git(main, 'worktree', 'list', '--porcelain')
+        .split('\n')
+        .filter((l) => l.startsWith('worktree ')),
+    ).toEqual([`worktree ${main}`, `worktree ${wt}`]);
     expect(git(main, '--no-optional-locks', 'fsck', '--no-progress')).toBe('');
 
     const lib = checkout('lib', 0); // only the submodule's source: root's, as git clones it here
@@ -149,7 +172,10 @@ describe('werf runs as the checkout\'s owner and leaves the checkout clean', () 
     git(sup, 'submodule', 'add', '-q', lib, 'lib');
     git(sup, 'commit', '-qm', 'with lib');
     execFileSync('chown', ['-R', '1000:1000', sup]);
-    const listed = (): string[] => git(path.join(sup, 'lib'), 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '));
+    const listed = (): string[] =>
+      git(path.join(sup, 'lib'), 'worktree', 'list', '--porcelain')
+        .split('\n')
+        .filter((l) => l.startsWith('worktree '));
     const before = listed(); // git names the submodule by its git dir (.git/modules/lib)
     const inSub = await runWerfRun(['-q', 'build'], { cwd: path.join(sup, 'lib') });
     expect(inSub.exitCode, inSub.stderr).toBe(0);

@@ -34,7 +34,16 @@ beforeAll(async () => {
     `version: 0.1\nlog: {level: warn}\nstorage:\n  filesystem: {rootdirectory: ${dir}/data}\nhttp: {addr: "${ciRegistry}"}\nauth:\n  htpasswd: {realm: ci, path: ${dir}/htpasswd}\n`,
   );
   registry = spawn('docker-registry', ['serve', path.join(dir, 'registry.yml')], { stdio: 'ignore' });
-  for (let i = 0; i < 50 && (await fetch(`http://${ciRegistry}/v2/`).then(() => false, () => true)); i++) await new Promise((r) => setTimeout(r, 100));
+  for (
+    let i = 0;
+    i < 50 &&
+    (await fetch(`http://${ciRegistry}/v2/`).then(
+      () => false,
+      () => true,
+    ));
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 100));
   // `werf-run` on PATH, as `npm install -g werf-run` puts it there.
   bin = path.join(dir, 'bin');
   mkdirSync(bin);
@@ -73,7 +82,9 @@ const gitlabEnv = (token = TOKEN) => ({
 
 /** The lines of a job's script that run werf-run (the install lines need the internet). */
 function exampleLines(file: string, pick: (doc: Record<string, unknown>) => string[]): string[] {
-  const lines = pick(parse(readFileSync(path.join(REPO_ROOT, 'docs', 'examples', file), 'utf8')) as Record<string, unknown>).filter((l) => /^werf-run /.test(l));
+  const lines = pick(parse(readFileSync(path.join(REPO_ROOT, 'docs', 'examples', file), 'utf8')) as Record<string, unknown>).filter((l) =>
+    /^werf-run /.test(l),
+  );
   expect(lines.length).toBeGreaterThan(0);
   return lines;
 }
@@ -81,14 +92,21 @@ function exampleLines(file: string, pick: (doc: Record<string, unknown>) => stri
 async function runLines(lines: string[], env: Record<string, string | undefined>) {
   const results = [];
   for (const line of lines) {
-    const r = await execa('sh', ['-c', line], { cwd: project.dir, env: cleanEnv(env), extendEnv: false, reject: false, encoding: 'utf8', timeout: 240_000 });
+    const r = await execa('sh', ['-c', line], {
+      cwd: project.dir,
+      env: cleanEnv(env),
+      extendEnv: false,
+      reject: false,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     results.push({ exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) });
   }
   return results;
 }
 
 describe('werf ci-env in the same container as the command', () => {
-  it("GitLab docker executor example: pushes to CI_REGISTRY_IMAGE with the job token and no docker config; the token shows nowhere", async () => {
+  it('GitLab docker executor example: pushes to CI_REGISTRY_IMAGE with the job token and no docker config; the token shows nowhere', async () => {
     const lines = exampleLines('gitlab-ci.yml', (doc) => (doc.build as { script: string[] }).script);
     const [result] = await runLines(lines, gitlabEnv());
     expect(result!.exitCode, result!.stderr).toBe(0);
@@ -97,7 +115,7 @@ describe('werf ci-env in the same container as the command', () => {
     expect(await managedContainers(project.dir)).toEqual([]);
   });
 
-  it('a wrong job token fails in ci-env, with werf\'s message and exit code, and the command does not run', async () => {
+  it("a wrong job token fails in ci-env, with werf's message and exit code, and the command does not run", async () => {
     const result = await runWerfRun(['build'], { cwd: project.dir, env: gitlabEnv('not-the-token') });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(`unable to login into docker repo ${ciRegistry}/group/app`);
@@ -107,7 +125,9 @@ describe('werf ci-env in the same container as the command', () => {
   it('--dry-run shows ci-env and the command in one container, the token passed by name only', async () => {
     const result = await runWerfRun(['--dry-run', 'build'], { cwd: project.dir, env: gitlabEnv() });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toContain('# ciEnv auto: in GitLab CI, werf ci-env gitlab --as-file is sourced before werf build in the same container');
+    expect(result.stdout).toContain(
+      '# ciEnv auto: in GitLab CI, werf ci-env gitlab --as-file is sourced before werf build in the same container',
+    );
     expect(result.stdout).toContain(`sh -c 'f="$(werf ci-env gitlab --as-file)" || exit $?; . "$f" || exit $?; exec werf "$@"' werf build`);
     expect(result.stdout).toMatch(/--env CI_JOB_TOKEN( |$)/m);
     expect(result.stdout).not.toContain(TOKEN);
@@ -120,7 +140,14 @@ describe('werf ci-env in the same container as the command', () => {
     });
     // No GITHUB_TOKEN: werf's ci-env would log in to ghcr.io, which this offline machine cannot reach; WERF_REPO is kept by ci-env.
     const repo = `${rig.WERF_RUN_RIG_REGISTRY}/werf-run-it/gh-${process.pid}`;
-    const results = await runLines(lines, { ...base(), CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'Org/App', GITHUB_ACTOR: 'bot', WERF_REPO: repo });
+    const results = await runLines(lines, {
+      ...base(),
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'Org/App',
+      GITHUB_ACTOR: 'bot',
+      WERF_REPO: repo,
+    });
     for (const r of results) expect(r.exitCode, r.stderr).toBe(0);
     expect(results.at(-1)!.stdout).toContain(`│ Pushed ${repo}:app`);
   });
@@ -128,7 +155,12 @@ describe('werf ci-env in the same container as the command', () => {
 
 describe('what cannot work in the werf container stops early (exit 2)', () => {
   it.each([
-    [['ci-env', 'gitlab', '--as-file'], {}, 'werf ci-env writes a docker config and a script inside the werf container', '"ciEnv": "gitlab"'],
+    [
+      ['ci-env', 'gitlab', '--as-file'],
+      {},
+      'werf ci-env writes a docker config and a script inside the werf container',
+      '"ciEnv": "gitlab"',
+    ],
     [['run'], {}, 'werf run is "not implemented for Buildah mode"', 'docker run'],
     [['build'], { WERF_BUILDAH_MODE: 'native-rootless' }, 'WERF_BUILDAH_MODE=native-rootless', 'unset WERF_BUILDAH_MODE'],
   ])('werf-run %j', async (args, env, why, fix) => {

@@ -57,7 +57,9 @@ describe('werf arguments arrive unchanged', () => {
     const args = ['sh', 'printf "<%s>\\n" "$@"', '--', 'a b', "it's", '"double"', '-x', '--verbose', '--', '$HOME', '', 'back\\slash', '*'];
     const result = await runWerfRun(['--quiet', ...args], { cwd: project.dir });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toBe(['--', 'a b', "it's", '"double"', '-x', '--verbose', '--', '$HOME', '', 'back\\slash', '*'].map((a) => `<${a}>\n`).join(''));
+    expect(result.stdout).toBe(
+      ['--', 'a b', "it's", '"double"', '-x', '--verbose', '--', '$HOME', '', 'back\\slash', '*'].map((a) => `<${a}>\n`).join(''),
+    );
     // --verbose after the werf command was werf's, not werf-run's.
     expect(result.stderr).toBe('');
   });
@@ -72,7 +74,10 @@ describe('werf arguments arrive unchanged', () => {
 
   it("`werf-run help <cmd>` and `werf-run <cmd> --help` reach werf; `--help` and `--version` are werf-run's", async () => {
     const project = shProject();
-    for (const args of [['help', 'build'], ['build', '--help']]) {
+    for (const args of [
+      ['help', 'build'],
+      ['build', '--help'],
+    ]) {
       const result = await runWerfRun(args, { cwd: project.dir });
       // Only the werf-sh double in the container prints this, and exits 1.
       expect(result.stderr).toContain("werf-sh test double: only 'werf version' and 'werf sh SCRIPT' exist");
@@ -100,7 +105,9 @@ describe('werf arguments arrive unchanged', () => {
     const project = shProject();
     const result = await runWerfRun(['--repo', 'X', 'build'], { cwd: project.dir });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toBe("werf-run: error: unknown werf-run option '--repo' before the werf command build: werf's options go after the werf command\n  fix: werf-run build --repo X\n");
+    expect(result.stderr).toBe(
+      "werf-run: error: unknown werf-run option '--repo' before the werf command build: werf's options go after the werf command\n  fix: werf-run build --repo X\n",
+    );
   });
 });
 
@@ -120,7 +127,15 @@ describe('environment passed to werf', () => {
     });
     expect(result.exitCode, result.stderr).toBe(0);
     const env = result.stdout.split('\n');
-    expect(env).toEqual(expect.arrayContaining(['WERF_LOG_VERBOSE=yes', 'CI_JOB_ID=77', 'GITHUB_TOKEN=ghp_not_for_printing', 'MY_SETTING=mine', 'FIXED_VALUE=from config']));
+    expect(env).toEqual(
+      expect.arrayContaining([
+        'WERF_LOG_VERBOSE=yes',
+        'CI_JOB_ID=77',
+        'GITHUB_TOKEN=ghp_not_for_printing',
+        'MY_SETTING=mine',
+        'FIXED_VALUE=from config',
+      ]),
+    );
     expect(result.stdout).not.toContain('UNRELATED_VAR');
     expect(result.stdout).not.toContain('WERF_RUN_MAX_ATTEMPTS');
   });
@@ -146,12 +161,17 @@ describe('environment passed to werf', () => {
 describe("werf's own failure", () => {
   it("ends with one line naming werf's command, its exit code and the mode, so werf's 125 is not werf-run's", async () => {
     const project = shProject();
-    for (const args of [['sh', 'echo pushing >&2; exit 125'], ['-q', 'sh', 'exit 3']]) {
+    for (const args of [
+      ['sh', 'echo pushing >&2; exit 125'],
+      ['-q', 'sh', 'exit 3'],
+    ]) {
       const result = await runWerfRun(args, { cwd: project.dir });
       const code = args[0] === '-q' ? 3 : 125;
       expect(result.exitCode).toBe(code);
       const lines = result.stderr.trimEnd().split('\n');
-      expect(lines.at(-1)).toBe(`werf-run: werf sh exited with code ${code} in mode native (werf's own exit code, passed through; werf-run itself did not fail)`);
+      expect(lines.at(-1)).toBe(
+        `werf-run: werf sh exited with code ${code} in mode native (werf's own exit code, passed through; werf-run itself did not fail)`,
+      );
       expect(lines.filter((l) => l.includes('exited with code'))).toHaveLength(1);
     }
     const ok = await runWerfRun(['sh', 'true'], { cwd: project.dir });
@@ -167,7 +187,9 @@ describe("werf's image on a registry the engine cannot reach (offline here: ghcr
     const result = await runWerfRun(['-q', 'build'], { cwd: project.dir });
     expect(result.exitCode).toBe(125);
     expect(result.stderr).toMatch(/pulling ghcr\.io\/werf\/werf:2-stable-alpine on \S+ failed: .*lookup ghcr\.io.*no such host/);
-    expect(result.stderr).toContain("fix: the engine cannot reach ghcr.io (offline, or only a mirror is reachable): take werf's image from a registry the engine reaches, with image.repository (werf's mirror registry.werf.io/werf/werf, or your own mirror) or --image <reference>");
+    expect(result.stderr).toContain(
+      "fix: the engine cannot reach ghcr.io (offline, or only a mirror is reachable): take werf's image from a registry the engine reaches, with image.repository (werf's mirror registry.werf.io/werf/werf, or your own mirror) or --image <reference>",
+    );
     expect(result.stderr).not.toContain('--pull never');
     expect(await managedContainers(project.dir)).toEqual([]);
   });
@@ -179,12 +201,19 @@ describe('a reader that goes away', () => {
     // About 200 kB, more than the pipe holds: werf-run still writes when the reader, which starts
     // once the engine says werf's container exited, goes away after one line.
     const werf = `node ${BIN} -q sh 'i=0; while [ $i -lt 20000 ]; do echo line $i; i=$((i+1)); done; echo done-on-stderr >&2; exit 7'`;
-    const result = await execa('bash', ['-c', `${werf} | { until [ -n "$(docker ps -aq --filter label=werf-run.project=$PWD --filter label=werf-run.mode --filter status=exited)" ]; do sleep 0.2; done; sleep 1; head -1; }; echo "werf-run exit: \${PIPESTATUS[0]}" >&2`], {
-      cwd: project.dir,
-      env: cleanEnv(),
-      extendEnv: false,
-      reject: false,
-    });
+    const result = await execa(
+      'bash',
+      [
+        '-c',
+        `${werf} | { until [ -n "$(docker ps -aq --filter label=werf-run.project=$PWD --filter label=werf-run.mode --filter status=exited)" ]; do sleep 0.2; done; sleep 1; head -1; }; echo "werf-run exit: \${PIPESTATUS[0]}" >&2`,
+      ],
+      {
+        cwd: project.dir,
+        env: cleanEnv(),
+        extendEnv: false,
+        reject: false,
+      },
+    );
     expect(result.stdout).toBe('line 0');
     expect(result.stderr).toContain('done-on-stderr');
     expect(result.stderr).toContain('werf-run exit: 7');
@@ -209,7 +238,10 @@ describe('a reader that goes away', () => {
 
   it('closing stdout while werf still prints stops werf gracefully, removes it and exits 141', async () => {
     // werf stops on SIGTERM (a trap here, signal.Notify in werf).
-    const { result, seconds, left } = await underHead('trap "echo werf-got-SIGTERM >&2; exit 143" TERM; while :; do echo endless-stdout; done', '');
+    const { result, seconds, left } = await underHead(
+      'trap "echo werf-got-SIGTERM >&2; exit 143" TERM; while :; do echo endless-stdout; done',
+      '',
+    );
     expect(result.stdout).toMatch(/^endless-s\n?/);
     expect(result.stdout, result.stderr).toContain('werf-run exit: 141');
     expect(result.stderr).toContain('werf-got-SIGTERM');
@@ -230,7 +262,8 @@ describe('a reader that goes away', () => {
 
 describe('the Docker socket', () => {
   it('is not in the werf container by default, and with mountDockerSocket it is, usable by uid 1000 with DOCKER_HOST set', async () => {
-    const script = 'if test -S /var/run/docker.sock && test -r /var/run/docker.sock && test -w /var/run/docker.sock; then echo socket-usable; else echo no-socket; fi; echo "DOCKER_HOST=$DOCKER_HOST"';
+    const script =
+      'if test -S /var/run/docker.sock && test -r /var/run/docker.sock && test -w /var/run/docker.sock; then echo socket-usable; else echo no-socket; fi; echo "DOCKER_HOST=$DOCKER_HOST"';
     const plain = await runWerfRun(['sh', script], { cwd: shProject().dir });
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(plain.stdout).toBe('no-socket\nDOCKER_HOST=\n');
@@ -247,9 +280,15 @@ describe('host credentials, copied in before start', () => {
     chmodSync(dir, 0o755);
     mkdirSync(path.join(dir, 'docker'));
     // 0600 and root's: a bind mount would be unreadable for uid 1000; the generated copy is the image user's.
-    writeFileSync(path.join(dir, 'docker', 'config.json'), '{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n', { mode: 0o600 });
+    writeFileSync(
+      path.join(dir, 'docker', 'config.json'),
+      '{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n',
+      { mode: 0o600 },
+    );
     mkdirSync(path.join(dir, 'home', '.ssh'), { recursive: true });
-    writeFileSync(path.join(dir, 'home', '.ssh', 'known_hosts'), 'git.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOwerfrun\n', { mode: 0o600 });
+    writeFileSync(path.join(dir, 'home', '.ssh', 'known_hosts'), 'git.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOwerfrun\n', {
+      mode: 0o600,
+    });
     writeFileSync(path.join(dir, 'deploy_key'), 'not a real key\n', { mode: 0o600 });
     const sock = path.join(dir, 'agent.sock');
     const agent = createServer((c) => c.end('agent says hi\n'));
@@ -268,7 +307,12 @@ describe('host credentials, copied in before start', () => {
     ].join('; ');
     const result = await runWerfRun(['-q', 'sh', script], {
       cwd: project.dir,
-      env: { DOCKER_CONFIG: path.join(dir, 'docker'), SSH_AUTH_SOCK: sock, HOME: path.join(dir, 'home'), WERF_SSH_KEY_DEPLOY: path.join(dir, 'deploy_key') },
+      env: {
+        DOCKER_CONFIG: path.join(dir, 'docker'),
+        SSH_AUTH_SOCK: sock,
+        HOME: path.join(dir, 'home'),
+        WERF_SSH_KEY_DEPLOY: path.join(dir, 'deploy_key'),
+      },
     });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe(
@@ -289,7 +333,9 @@ describe('host credentials, copied in before start', () => {
       ].join('\n'),
     );
     // A copy: what werf writes stays in the container.
-    expect(readFileSync(path.join(dir, 'docker', 'config.json'), 'utf8')).toBe('{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n');
+    expect(readFileSync(path.join(dir, 'docker', 'config.json'), 'utf8')).toBe(
+      '{"auths": {"http://127.0.0.1:5001/v2/": {"auth": "dTpw"}}, "psFormat": "x"}\n',
+    );
     expect(result.stderr).not.toContain('"auth": "x"');
   });
 });
@@ -298,15 +344,33 @@ describe('proxies', () => {
   it("HTTPS_PROXY from the environment and the docker CLI's proxies reach werf's container", async () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, 'docker'));
-    writeFileSync(path.join(dir, 'docker', 'config.json'), JSON.stringify({ proxies: { default: { httpProxy: 'http://127.0.0.1:3129', noProxy: 'localhost' } } }));
+    writeFileSync(
+      path.join(dir, 'docker', 'config.json'),
+      JSON.stringify({ proxies: { default: { httpProxy: 'http://127.0.0.1:3129', noProxy: 'localhost' } } }),
+    );
     const project = shProject();
     const result = await runWerfRun(['-q', 'sh', 'env | grep -i _proxy= | sort'], {
       cwd: project.dir,
-      env: { DOCKER_CONFIG: path.join(dir, 'docker'), HTTPS_PROXY: 'http://127.0.0.1:3128', HTTP_PROXY: undefined, http_proxy: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined },
+      env: {
+        DOCKER_CONFIG: path.join(dir, 'docker'),
+        HTTPS_PROXY: 'http://127.0.0.1:3128',
+        HTTP_PROXY: undefined,
+        http_proxy: undefined,
+        https_proxy: undefined,
+        NO_PROXY: undefined,
+        no_proxy: undefined,
+      },
     });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe(
-      ['HTTPS_PROXY=http://127.0.0.1:3128', 'HTTP_PROXY=http://127.0.0.1:3129', 'NO_PROXY=localhost', 'http_proxy=http://127.0.0.1:3129', 'no_proxy=localhost', ''].join('\n'),
+      [
+        'HTTPS_PROXY=http://127.0.0.1:3128',
+        'HTTP_PROXY=http://127.0.0.1:3129',
+        'NO_PROXY=localhost',
+        'http_proxy=http://127.0.0.1:3129',
+        'no_proxy=localhost',
+        '',
+      ].join('\n'),
     );
   });
 });
@@ -335,14 +399,18 @@ describe('bad config end to end: exit 2 before touching the engine', () => {
     const project = shProject({ image: { reference: SH_IMAGE, channel: 'nightly' } });
     const result = await runWerfRun(['version'], { cwd: project.dir });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(`invalid werf-run config in ${path.join(project.dir, '.werfrunrc.json')}: image.channel is "nightly" (a string); allowed: "alpha"`);
+    expect(result.stderr).toContain(
+      `invalid werf-run config in ${path.join(project.dir, '.werfrunrc.json')}: image.channel is "nightly" (a string); allowed: "alpha"`,
+    );
   });
 
   it('a bad WERF_RUN_* value names the variable', async () => {
     const project = shProject();
     const result = await runWerfRun(['version'], { cwd: project.dir, env: { WERF_RUN_MAX_ATTEMPTS: 'lots' } });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('invalid werf-run config in the environment: WERF_RUN_MAX_ATTEMPTS (maxAttempts) is "lots" (a string); expected a number');
+    expect(result.stderr).toContain(
+      'invalid werf-run config in the environment: WERF_RUN_MAX_ATTEMPTS (maxAttempts) is "lots" (a string); expected a number',
+    );
     expect(result.stderr).not.toContain('.werfrunrc');
   });
 
@@ -359,7 +427,11 @@ describe('bad config end to end: exit 2 before touching the engine', () => {
   it('the privileged refusal comes even when the engine is unreachable (no engine error), for a run, --export and doctor', async () => {
     const project = shProject();
     const env = { DOCKER_HOST: 'tcp://127.0.0.1:1' };
-    for (const args of [['--mode', 'privileged', 'version'], ['--mode', 'privileged', '--export', 'docker-run'], ['--mode', 'privileged', 'doctor']]) {
+    for (const args of [
+      ['--mode', 'privileged', 'version'],
+      ['--mode', 'privileged', '--export', 'docker-run'],
+      ['--mode', 'privileged', 'doctor'],
+    ]) {
       const result = await runWerfRun(args, { cwd: project.dir, env });
       expect(result.exitCode, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toBe(
@@ -375,7 +447,9 @@ describe('bad config end to end: exit 2 before touching the engine', () => {
     const project = shProject();
     const result = await runWerfRun(['--dry-run', 'version'], { cwd: project.dir, env: { WERF_RUN_MOED: 'fuse' } });
     expect(result.exitCode).toBe(0);
-    expect(result.stderr).toContain('WERF_RUN_MOED is not a werf-run variable (did you mean WERF_RUN_MODE?); it is ignored and not passed to werf');
+    expect(result.stderr).toContain(
+      'WERF_RUN_MOED is not a werf-run variable (did you mean WERF_RUN_MODE?); it is ignored and not passed to werf',
+    );
     const secret = shProject({ env: { set: { NPM_TOKEN: ['npm_SECRET123'] } } });
     const bad = await runWerfRun(['version'], { cwd: secret.dir });
     expect(bad.exitCode).toBe(2);
@@ -422,7 +496,10 @@ describe('config discovery end to end', () => {
     writeFileSync(path.join(home, '.config', 'werfrun', 'config.json'), '{"mode": "privileged"}');
     const project = shProject();
     rmSync(path.join(project.dir, '.werfrunrc.json'));
-    const result = await runWerfRun(['--dry-run', 'version'], { cwd: project.dir, env: { HOME: home, XDG_CONFIG_HOME: undefined, WERF_RUN_IMAGE: SH_IMAGE } });
+    const result = await runWerfRun(['--dry-run', 'version'], {
+      cwd: project.dir,
+      env: { HOME: home, XDG_CONFIG_HOME: undefined, WERF_RUN_IMAGE: SH_IMAGE },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('# config:  none found');
     expect(result.stdout).toContain('# mode:    native');
@@ -438,7 +515,10 @@ describe('config discovery end to end', () => {
     expect(fromFile.stdout).toContain('--device /dev/fuse');
     const fromEnv = await runWerfRun(['--dry-run', '--config', other, 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
     expect(fromEnv.stdout).toContain('# mode:    native (mode native forced by config or --mode: kept for the whole run');
-    const fromFlag = await runWerfRun(['--dry-run', '--config', other, '--mode', 'privileged', '--allow-privileged', 'version'], { cwd: project.dir, env: { WERF_RUN_MODE: 'native' } });
+    const fromFlag = await runWerfRun(['--dry-run', '--config', other, '--mode', 'privileged', '--allow-privileged', 'version'], {
+      cwd: project.dir,
+      env: { WERF_RUN_MODE: 'native' },
+    });
     expect(fromFlag.stdout).toContain(' --privileged ');
   });
 });
@@ -447,7 +527,10 @@ describe('--dry-run', () => {
   it('only reads from the engine: no container, image pull or volume is created', async () => {
     const project = shProject();
     const proxy = await recordingProxy();
-    const result = await runWerfRun(['--dry-run', 'sh', 'echo should not run'], { cwd: project.dir, env: { WERF_RUN_DOCKER_HOST: proxy.url } });
+    const result = await runWerfRun(['--dry-run', 'sh', 'echo should not run'], {
+      cwd: project.dir,
+      env: { WERF_RUN_DOCKER_HOST: proxy.url },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).not.toContain('should not run\n');
     expect(result.stdout).toMatch(/^# werf-run --dry-run: nothing was created/);
@@ -461,7 +544,10 @@ describe('--dry-run', () => {
 
   it('plans with assumed facts when the engine does not answer, and says so', async () => {
     const project = shProject();
-    const result = await runWerfRun(['--dry-run', 'build'], { cwd: project.dir, env: { WERF_RUN_DOCKER_HOST: `unix://${tempDir()}/none.sock` } });
+    const result = await runWerfRun(['--dry-run', 'build'], {
+      cwd: project.dir,
+      env: { WERF_RUN_DOCKER_HOST: `unix://${tempDir()}/none.sock` },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('# engine:  unreachable');
     expect(result.stdout).toMatch(/# assumed: the engine did not answer \(no Docker Engine answered/);
@@ -482,7 +568,7 @@ describe('doctor --json, against its documentation', () => {
   }
   const keysOf = (value: unknown): string[] => (value && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : []);
 
-  it('every key a real report has (with and without an engine) is documented, nested ones in their key\'s row', async () => {
+  it("every key a real report has (with and without an engine) is documented, nested ones in their key's row", async () => {
     const project = makeProject({ 'README.md': 'x\n' });
     cleanups.push(() => project.cleanup());
     const withEngine = await runWerfRun(['doctor', '--json'], { cwd: project.dir });
@@ -499,7 +585,14 @@ describe('doctor --json, against its documentation', () => {
           continue;
         }
         // Nested keys: of objects, of the first array item, and of each fact's entry.
-        const nested = key === 'facts' ? keysOf(Object.values(value as object)[0]) : Array.isArray(value) ? keysOf(value[0]) : key === 'ruledOut' ? [] : keysOf(value);
+        const nested =
+          key === 'facts'
+            ? keysOf(Object.values(value as object)[0])
+            : Array.isArray(value)
+              ? keysOf(value[0])
+              : key === 'ruledOut'
+                ? []
+                : keysOf(value);
         // Named in a code span of the row: `key`, or inside one such as `{ value, source, detail }`.
         const spans = [...row.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
         for (const inner of nested) if (!spans.some((span) => new RegExp(`\\b${inner}\\b`).test(span))) missing.push(`${key}.${inner}`);

@@ -41,54 +41,55 @@ const cacheFile = (tmp: string): string => {
 const nodeHasItsOwn = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
 // Only the branch this Node takes is defined: nothing is skipped.
-if (!nodeHasItsOwn) describe('the compiled-code cache on Node 20', () => {
-  it('is written by the first run (this user only), then used as it is', async () => {
-    const tmp = tempDir();
-    await help(tmp);
-    expect(statSync(cacheDir(tmp)).mode & 0o777).toBe(0o700);
-    const file = cacheFile(tmp);
-    const written = statSync(file);
-    expect(written.mode & 0o777).toBe(0o600);
-    expect(written.size).toBeGreaterThan(50_000);
-    // Accepted by V8: not written again.
-    await help(tmp);
-    const after = statSync(cacheFile(tmp));
-    expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
-  });
+if (!nodeHasItsOwn)
+  describe('the compiled-code cache on Node 20', () => {
+    it('is written by the first run (this user only), then used as it is', async () => {
+      const tmp = tempDir();
+      await help(tmp);
+      expect(statSync(cacheDir(tmp)).mode & 0o777).toBe(0o700);
+      const file = cacheFile(tmp);
+      const written = statSync(file);
+      expect(written.mode & 0o777).toBe(0o600);
+      expect(written.size).toBeGreaterThan(50_000);
+      // Accepted by V8: not written again.
+      await help(tmp);
+      const after = statSync(cacheFile(tmp));
+      expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
+    });
 
-  it('a cache V8 rejects (corrupt) changes nothing for the run and is replaced', async () => {
-    const tmp = tempDir();
-    const first = await help(tmp);
-    const file = cacheFile(tmp);
-    writeFileSync(file, Buffer.alloc(4096, 7));
-    const again = await help(tmp);
-    expect(again.stdout).toBe(first.stdout);
-    expect(statSync(cacheFile(tmp)).size).toBeGreaterThan(50_000);
-  });
+    it('a cache V8 rejects (corrupt) changes nothing for the run and is replaced', async () => {
+      const tmp = tempDir();
+      const first = await help(tmp);
+      const file = cacheFile(tmp);
+      writeFileSync(file, Buffer.alloc(4096, 7));
+      const again = await help(tmp);
+      expect(again.stdout).toBe(first.stdout);
+      expect(statSync(cacheFile(tmp)).size).toBeGreaterThan(50_000);
+    });
 
-  it('a cache file others may write is not read, and is replaced by one only this user may write', async () => {
-    const tmp = tempDir();
-    await help(tmp);
-    const file = cacheFile(tmp);
-    chmodSync(file, 0o666);
-    const before = statSync(file);
-    await help(tmp);
-    const after = statSync(cacheFile(tmp));
-    expect(after.ino).not.toBe(before.ino);
-    expect(after.mode & 0o777).toBe(0o600);
-  });
+    it('a cache file others may write is not read, and is replaced by one only this user may write', async () => {
+      const tmp = tempDir();
+      await help(tmp);
+      const file = cacheFile(tmp);
+      chmodSync(file, 0o666);
+      const before = statSync(file);
+      await help(tmp);
+      const after = statSync(cacheFile(tmp));
+      expect(after.ino).not.toBe(before.ino);
+      expect(after.mode & 0o777).toBe(0o600);
+    });
 
-  it('NODE_DISABLE_COMPILE_CACHE=1 writes nothing', async () => {
-    const tmp = tempDir();
-    await help(tmp, { NODE_DISABLE_COMPILE_CACHE: '1' });
-    expect(readdirSync(tmp)).toEqual([]);
+    it('NODE_DISABLE_COMPILE_CACHE=1 writes nothing', async () => {
+      const tmp = tempDir();
+      await help(tmp, { NODE_DISABLE_COMPILE_CACHE: '1' });
+      expect(readdirSync(tmp)).toEqual([]);
+    });
   });
-});
-
-else describe('the compiled-code cache on Node >= 22.1', () => {
-  it("is Node's own: werf-run writes none of its own", async () => {
-    const tmp = tempDir();
-    await help(tmp);
-    expect(readdirSync(tmp).filter((name) => name.startsWith('werf-run-code-'))).toEqual([]);
+else
+  describe('the compiled-code cache on Node >= 22.1', () => {
+    it("is Node's own: werf-run writes none of its own", async () => {
+      const tmp = tempDir();
+      await help(tmp);
+      expect(readdirSync(tmp).filter((name) => name.startsWith('werf-run-code-'))).toEqual([]);
+    });
   });
-});

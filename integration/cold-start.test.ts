@@ -20,14 +20,31 @@ const engineNow = async (): Promise<string> => (await execa('docker', ['info', '
 /** The containers created for this project between two engine times, in order, with their role label. */
 async function created(projectDir: string, since: string, until: string): Promise<string[]> {
   const out = (
-    await execa('docker', ['events', '--since', since, '--until', until, '--filter', 'type=container', '--filter', 'event=create', '--filter', `label=werf-run.project=${projectDir}`, '--format', 'role={{index .Actor.Attributes "werf-run.role"}}'])
+    await execa('docker', [
+      'events',
+      '--since',
+      since,
+      '--until',
+      until,
+      '--filter',
+      'type=container',
+      '--filter',
+      'event=create',
+      '--filter',
+      `label=werf-run.project=${projectDir}`,
+      '--format',
+      'role={{index .Actor.Attributes "werf-run.role"}}',
+    ])
   ).stdout;
   // werf's own container has no role label.
-  return out.split('\n').filter(Boolean).map((line) => line.replace(/^role=/, '') || 'werf');
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.replace(/^role=/, '') || 'werf');
 }
 
 describe('a cold run', () => {
-  it('creates one container before werf\'s: the probe, which checks the project too; a warm run creates none', async () => {
+  it("creates one container before werf's: the probe, which checks the project too; a warm run creates none", async () => {
     const project = makeProject({ 'werf.yaml': 'project: cold\nconfigVersion: 1\n' }, { image: { reference: rig.WERF_RUN_RIG_SH_IMAGE } });
     cleanups.push(() => project.cleanup());
     const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-cold-'));

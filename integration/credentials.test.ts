@@ -10,7 +10,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NAMED_USER_SCRIPT, buildNamedUserImage, makeProject, managedContainers, rig, runWerfRun, werfProject, type CliResult } from './support.js';
+import {
+  NAMED_USER_SCRIPT,
+  buildNamedUserImage,
+  makeProject,
+  managedContainers,
+  rig,
+  runWerfRun,
+  werfProject,
+  type CliResult,
+} from './support.js';
 
 const REGISTRY = rig.WERF_RUN_RIG_AUTH_REGISTRY!;
 const USER = rig.WERF_RUN_RIG_AUTH_USER!;
@@ -64,7 +73,17 @@ function dockerConfig(name: string, config: unknown): string {
 }
 
 const run = (args: string[], env: Record<string, string | undefined>, cwd = project.dir): Promise<CliResult> =>
-  runWerfRun(args, { cwd, env: { HOME: home, DOCKER_AUTH_CONFIG: undefined, GITLAB_CI: undefined, GITHUB_ACTIONS: undefined, PATH: `${bin}:${process.env.PATH}`, ...env } });
+  runWerfRun(args, {
+    cwd,
+    env: {
+      HOME: home,
+      DOCKER_AUTH_CONFIG: undefined,
+      GITLAB_CI: undefined,
+      GITHUB_ACTIONS: undefined,
+      PATH: `${bin}:${process.env.PATH}`,
+      ...env,
+    },
+  });
 
 /** Every file under `root` holding the password, in clear or in base64. */
 function filesWithSecret(root: string): string[] {
@@ -120,7 +139,9 @@ describe('registry credentials from a credential helper on the host', () => {
     expect(result.stderr).toContain('handed to werf as /home/build/.docker/config.json (plain auths, mode 0600)');
     expectNoSecret(result);
     // Nothing on the host's disk: not in the project, not in HOME, not in new files under the temp dir.
-    const fresh = readdirSync(os.tmpdir()).filter((n) => !tmpBefore.has(n)).map((n) => path.join(os.tmpdir(), n));
+    const fresh = readdirSync(os.tmpdir())
+      .filter((n) => !tmpBefore.has(n))
+      .map((n) => path.join(os.tmpdir(), n));
     expect([project.dir, home, ...fresh].flatMap(filesWithSecret)).toEqual([]);
     expect(await managedContainers(project.dir)).toEqual([]);
   });
@@ -129,7 +150,9 @@ describe('registry credentials from a credential helper on the host', () => {
     const configDir = dockerConfig('dry', { credsStore: 'rigtest' });
     const dry = await run(['--dry-run', 'build', '--repo', repo], { DOCKER_CONFIG: configDir });
     expect(dry.exitCode, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(/# file copied in before start: \/home\/build\/\.docker\/config\.json \(\d+ bytes, mode 0600, uid 1000, secret\)/);
+    expect(dry.stdout).toMatch(
+      /# file copied in before start: \/home\/build\/\.docker\/config\.json \(\d+ bytes, mode 0600, uid 1000, secret\)/,
+    );
     expectNoSecret(dry);
     const doctor = await run(['doctor', '--json'], { DOCKER_CONFIG: configDir });
     expectNoSecret(doctor);
@@ -139,7 +162,9 @@ describe('registry credentials from a credential helper on the host', () => {
     const configDir = dockerConfig('broken', { credHelpers: { [REGISTRY]: 'rigbroken' } });
     const result = await run(['build', '--repo', repo], { DOCKER_CONFIG: configDir });
     expect(result.exitCode).toBe(125);
-    expect(result.stderr).toContain(`the credential helper docker-credential-rigbroken (named by credHelpers["${REGISTRY}"] in ${configDir}/config.json) exited with 1 for ${REGISTRY}: error: the keychain is locked`);
+    expect(result.stderr).toContain(
+      `the credential helper docker-credential-rigbroken (named by credHelpers["${REGISTRY}"] in ${configDir}/config.json) exited with 1 for ${REGISTRY}: error: the keychain is locked`,
+    );
     expectNoSecret(result);
     expect(await managedContainers(project.dir)).toEqual([]);
   });
@@ -149,12 +174,18 @@ describe('registry credentials from a credential helper on the host', () => {
     const configDir = dockerConfig('desktop', { credsStore: 'desktop', auths: { [REGISTRY]: {} } });
     const asIs = werfProject(
       { app: `FROM ${rig.WERF_RUN_RIG_BUSYBOX}\n` },
-      { forward: { dockerConfig: false }, mounts: [{ source: configDir, target: '/tmp/user-docker', readOnly: true }], env: { set: { WERF_DOCKER_CONFIG: '/tmp/user-docker' } } },
+      {
+        forward: { dockerConfig: false },
+        mounts: [{ source: configDir, target: '/tmp/user-docker', readOnly: true }],
+        env: { set: { WERF_DOCKER_CONFIG: '/tmp/user-docker' } },
+      },
     );
     try {
       const result = await runWerfRun(['-q', 'build', '--repo', repo], { cwd: asIs.dir, env: { HOME: home } });
       expect(result.exitCode).toBe(1);
-      expect(result.stderr).toContain(`unable to get credentials for ${REGISTRY}: error getting credentials - err: exec: "docker-credential-desktop": executable file not found in $PATH`);
+      expect(result.stderr).toContain(
+        `unable to get credentials for ${REGISTRY}: error getting credentials - err: exec: "docker-credential-desktop": executable file not found in $PATH`,
+      );
     } finally {
       await asIs.cleanup();
     }
@@ -180,7 +211,9 @@ describe('an image user werf-run knows only by name (user: ci)', () => {
       // A name the image lacks, with a file to hand in: the same config error as when runc finds no such user at start.
       const lacking = await run(['-q', 'sh', NAMED_USER_SCRIPT], { DOCKER_CONFIG: configDir, WERF_RUN_USER: 'alice' }, named.dir);
       expect(lacking.exitCode).toBe(2);
-      expect(lacking.stderr).toContain(`werf-run: error: WERF_RUN_USER (user) is "alice": the werf image ${image} has no user "alice" (not in its /etc/passwd)`);
+      expect(lacking.stderr).toContain(
+        `werf-run: error: WERF_RUN_USER (user) is "alice": the werf image ${image} has no user "alice" (not in its /etc/passwd)`,
+      );
       expect(await managedContainers(named.dir)).toEqual([]);
     } finally {
       await named.cleanup();

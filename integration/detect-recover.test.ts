@@ -42,29 +42,54 @@ function cacheEntries(home: string): { probe?: unknown; modes?: Record<string, {
 async function createdContainers(projectDir: string, since: string, until: string, extra: string[] = [], host?: string): Promise<string[]> {
   const hostArgs = host ? ['-H', host] : [];
   const { stdout } = await execa('docker', [
-    ...hostArgs, 'events', '--since', since, '--until', until,
-    '--filter', 'type=container', '--filter', 'event=create',
-    '--filter', `label=werf-run.project=${projectDir}`, ...extra.flatMap((f) => ['--filter', f]),
-    '--format', '{{index .Actor.Attributes "werf-run.mode"}}|{{index .Actor.Attributes "werf-run.role"}}',
+    ...hostArgs,
+    'events',
+    '--since',
+    since,
+    '--until',
+    until,
+    '--filter',
+    'type=container',
+    '--filter',
+    'event=create',
+    '--filter',
+    `label=werf-run.project=${projectDir}`,
+    ...extra.flatMap((f) => ['--filter', f]),
+    '--format',
+    '{{index .Actor.Attributes "werf-run.mode"}}|{{index .Actor.Attributes "werf-run.role"}}',
   ]);
   // "mode|role" per created container, "-" for a label it does not have.
   return stdout
     .split('\n')
     .filter(Boolean)
-    .map((line) => line.split('|').map((v) => (v === '' || v === '<no value>' ? '-' : v)).join('|'));
+    .map((line) =>
+      line
+        .split('|')
+        .map((v) => (v === '' || v === '<no value>' ? '-' : v))
+        .join('|'),
+    );
 }
 
 const engineNow = async (host?: string): Promise<string> =>
   (await execa('docker', [...(host ? ['-H', host] : []), 'info', '--format', '{{.SystemTime}}'])).stdout.trim();
 
 /** Runs werf-run and, while it runs, records the HostConfig of the werf containers the engine created. */
-async function runAndCapture(args: string[], cwd: string, env: Record<string, string>, host?: string): Promise<{ result: CliResult; hostConfigs: Record<string, unknown>[] }> {
+async function runAndCapture(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  host?: string,
+): Promise<{ result: CliResult; hostConfigs: Record<string, unknown>[] }> {
   const seen = new Map<string, Record<string, unknown>>();
   let done = false;
   const hostArgs = host ? ['-H', host] : [];
   const poll = (async () => {
     while (!done) {
-      const ids = (await execa('docker', [...hostArgs, 'ps', '-q', '--filter', `label=werf-run.project=${cwd}`, '--filter', 'label=werf-run.mode'], { reject: false })).stdout
+      const ids = (
+        await execa('docker', [...hostArgs, 'ps', '-q', '--filter', `label=werf-run.project=${cwd}`, '--filter', 'label=werf-run.mode'], {
+          reject: false,
+        })
+      ).stdout
         .split('\n')
         .filter(Boolean);
       for (const id of ids) {
@@ -126,7 +151,9 @@ describe('an ordinary host (the rig engine, /dev/fuse 0666)', () => {
     expect(first.result.stderr).toContain("fuse: device not found, try 'modprobe fuse' first");
     expect(first.result.stderr).toMatch(/mode native failed: .*Retrying in mode fuse/);
     expect(first.result.stdout).toContain('built-by-issue3');
-    expect(first.hostConfigs.map((h) => ((h.Devices as { PathOnHost: string }[] | null) ?? []).map((d) => d.PathOnHost))).toContainEqual(['/dev/fuse']);
+    expect(first.hostConfigs.map((h) => ((h.Devices as { PathOnHost: string }[] | null) ?? []).map((d) => d.PathOnHost))).toContainEqual([
+      '/dev/fuse',
+    ]);
     expect(first.hostConfigs.every((h) => h.Privileged === false)).toBe(true);
 
     const second = await runWerfRun(['build'], { cwd: p.dir, env });
@@ -144,11 +171,17 @@ describe('an ordinary host (the rig engine, /dev/fuse 0666)', () => {
     const t1 = await engineNow();
     expect(result.stderr).toContain('Error during unshare(CLONE_NEWUSER): Operation not permitted');
     expect(result.stderr).not.toContain('Retrying');
-    expect(result.stderr).toContain('werf-run: error: werf cannot run in the forced mode default on this Docker host: seccomp or AppArmor forbids user namespaces');
-    expect(result.stderr).toContain("fix: run in mode native: --mode native (or --mode auto, which chooses from the host's facts and recovers), instead of the forced mode default");
+    expect(result.stderr).toContain(
+      'werf-run: error: werf cannot run in the forced mode default on this Docker host: seccomp or AppArmor forbids user namespaces',
+    );
+    expect(result.stderr).toContain(
+      "fix: run in mode native: --mode native (or --mode auto, which chooses from the host's facts and recovers), instead of the forced mode default",
+    );
     expect(result.exitCode).toBe(125);
     // Besides the probe and the project check (cold cache), werf ran once, in the forced mode only.
-    expect((await createdContainers(p.dir, t0, t1)).filter((c) => !c.endsWith('|probe') && !c.endsWith('|project-check'))).toEqual(['default|-']);
+    expect((await createdContainers(p.dir, t0, t1)).filter((c) => !c.endsWith('|probe') && !c.endsWith('|project-check'))).toEqual([
+      'default|-',
+    ]);
     expect(await managedContainers(p.dir)).toEqual([]);
   });
 
@@ -160,11 +193,17 @@ describe('an ordinary host (the rig engine, /dev/fuse 0666)', () => {
     expect(result.stderr).toContain("fuse: device not found, try 'modprobe fuse' first");
     expect(result.stderr).not.toContain('Retrying');
     const error = result.stderr.slice(result.stderr.indexOf('werf-run: error:'));
-    expect(error).toContain('werf cannot run in the forced mode native on this Docker host: buildah uses fuse-overlayfs but the container has no /dev/fuse');
+    expect(error).toContain(
+      'werf cannot run in the forced mode native on this Docker host: buildah uses fuse-overlayfs but the container has no /dev/fuse',
+    );
     // The probe found rootless overlayfs works here: the image, not the kernel, wants fuse, and the message says so.
-    expect(error).toContain("the kernel can mount overlayfs rootless, but the image's storage settings or the storage volume make buildah use fuse-overlayfs");
+    expect(error).toContain(
+      "the kernel can mount overlayfs rootless, but the image's storage settings or the storage volume make buildah use fuse-overlayfs",
+    );
     expect(error).not.toContain('no rootless overlayfs here');
-    expect(error).toContain("fix: run in mode fuse: --mode fuse (or --mode auto, which chooses from the host's facts and recovers), instead of the forced mode native");
+    expect(error).toContain(
+      "fix: run in mode fuse: --mode fuse (or --mode auto, which chooses from the host's facts and recovers), instead of the forced mode native",
+    );
     expect(error).not.toContain('--device');
     expect(await managedContainers(p.dir)).toEqual([]);
   });
@@ -177,7 +216,10 @@ describe('an ordinary host (the rig engine, /dev/fuse 0666)', () => {
     expect(dry.stdout).toMatch(/^# mode: +fuse /m);
     expect(dry.stdout).toContain('--device /dev/fuse');
     const t0 = await engineNow();
-    const none = await runWerfRun(['--detect', 'rootlessOverlay=false', '--detect', 'fuseDevice=missing', '--detect', 'userNamespaces=true', 'build'], { cwd: p.dir, env });
+    const none = await runWerfRun(
+      ['--detect', 'rootlessOverlay=false', '--detect', 'fuseDevice=missing', '--detect', 'userNamespaces=true', 'build'],
+      { cwd: p.dir, env },
+    );
     const t1 = await engineNow();
     expect(none.exitCode).toBe(125);
     expect(none.stderr).toContain('no mode can work on this Docker host');
@@ -190,7 +232,12 @@ describe('an ordinary host (the rig engine, /dev/fuse 0666)', () => {
     const p = project();
     const result = await runWerfRun(['doctor', '--json'], { cwd: p.dir, env: { XDG_CACHE_HOME: cacheHome() } });
     expect(result.exitCode, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as { ok: boolean; mode: string; image: { reference: string }; facts: Record<string, { value: unknown; source: string }> };
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      mode: string;
+      image: { reference: string };
+      facts: Record<string, { value: unknown; source: string }>;
+    };
     expect(report).toMatchObject({ ok: true, mode: 'native', image: { reference: TEST_IMAGE } });
     expect(report.facts.rootlessOverlay).toMatchObject({ value: true, source: 'probe' });
     expect(report.facts.fuseDevice).toMatchObject({ value: 'usable', source: 'probe' });
@@ -222,7 +269,10 @@ describe('a Docker host whose /dev/fuse is 0600', () => {
 
   it('a forced fuse attempt hits the real permission error and stops without escalating', async () => {
     const p = project({ image: { reference: FUSE_IMAGE } });
-    const result = await runWerfRun(['--mode', 'fuse', '--allow-privileged', 'build'], { cwd: p.dir, env: { XDG_CACHE_HOME: cacheHome(), DOCKER_HOST: engine.host } });
+    const result = await runWerfRun(['--mode', 'fuse', '--allow-privileged', 'build'], {
+      cwd: p.dir,
+      env: { XDG_CACHE_HOME: cacheHome(), DOCKER_HOST: engine.host },
+    });
     expect(result.stderr).toContain('fuse: failed to open /dev/fuse: Permission denied');
     expect(result.stderr).toContain('chmod 0666 /dev/fuse');
     expect(result.stderr).not.toContain('Retrying');
@@ -310,8 +360,19 @@ describe('an image whose newuidmap/newgidmap are setuid instead of file-capable'
   beforeAll(async () => {
     const name = `werf-run-it-suid-${process.pid}`;
     await execa('docker', ['rm', '-fv', name], { reject: false });
-    await execa('docker', ['run', '--name', name, '--user', 'root', '--network', 'none', TEST_IMAGE, 'sh', '-c',
-      'setcap -r /usr/bin/newuidmap && setcap -r /usr/bin/newgidmap && chmod u+s /usr/bin/newuidmap /usr/bin/newgidmap']);
+    await execa('docker', [
+      'run',
+      '--name',
+      name,
+      '--user',
+      'root',
+      '--network',
+      'none',
+      TEST_IMAGE,
+      'sh',
+      '-c',
+      'setcap -r /usr/bin/newuidmap && setcap -r /usr/bin/newgidmap && chmod u+s /usr/bin/newuidmap /usr/bin/newgidmap',
+    ]);
     await execa('docker', ['commit', '-c', 'USER build', name, SUID_IMAGE]);
     await execa('docker', ['rm', '-v', name]);
   });

@@ -33,8 +33,14 @@ describe('finding the Docker Engine', () => {
   });
 
   /** The user's docker setup: none at all unless a test says otherwise. */
-  const env = (over: Record<string, string | undefined>) => ({ DOCKER_CONFIG: emptyConfig, DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, ...over });
-  const realDocker = (args: string[]) => execa('docker', args, { env: { DOCKER_CONFIG: contextConfig, DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined } });
+  const env = (over: Record<string, string | undefined>) => ({
+    DOCKER_CONFIG: emptyConfig,
+    DOCKER_HOST: undefined,
+    DOCKER_CONTEXT: undefined,
+    ...over,
+  });
+  const realDocker = (args: string[]) =>
+    execa('docker', args, { env: { DOCKER_CONFIG: contextConfig, DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined } });
 
   it('DOCKER_HOST=unix://<non-default path>: pulls the missing werf image into that engine and builds there', async () => {
     expect((await second.docker(['image', 'inspect', TEST_IMAGE])).exitCode, 'the new engine starts without the image').not.toBe(0);
@@ -56,10 +62,10 @@ describe('finding the Docker Engine', () => {
     });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain(`engine: ${second.tcpUrl} (from DOCKER_HOST)`);
-    expect(result.stdout).toContain("test-rig stand-in for werf");
+    expect(result.stdout).toContain('test-rig stand-in for werf');
   });
 
-  it("follows the current context of config.json, made with the real docker CLI", async () => {
+  it('follows the current context of config.json, made with the real docker CLI', async () => {
     await realDocker(['context', 'create', 'wr-second', '--docker', `host=${second.socketUrl}`]);
     await realDocker(['context', 'use', 'wr-second']);
     const configFile = path.join(contextConfig, 'config.json');
@@ -90,7 +96,10 @@ describe('finding the Docker Engine', () => {
   });
 
   it('a context that does not exist is a config error (exit 2) naming the ones that do', async () => {
-    const result = await runWerfRun(['version'], { cwd: project.dir, env: env({ DOCKER_CONFIG: contextConfig, DOCKER_CONTEXT: 'wr-missing' }) });
+    const result = await runWerfRun(['version'], {
+      cwd: project.dir,
+      env: env({ DOCKER_CONFIG: contextConfig, DOCKER_CONTEXT: 'wr-missing' }),
+    });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('docker context "wr-missing" (from DOCKER_CONTEXT) does not exist');
     expect(result.stderr).toContain('default, wr-second, wr-tcp');
@@ -111,16 +120,24 @@ describe('finding the Docker Engine', () => {
   it('a context whose engine refuses connections fails the same way, naming the context', async () => {
     const port = await freePort();
     await realDocker(['context', 'create', 'wr-dead', '--docker', `host=tcp://127.0.0.1:${port}`]);
-    const result = await runWerfRun(['version'], { cwd: project.dir, env: env({ DOCKER_CONFIG: contextConfig, DOCKER_CONTEXT: 'wr-dead' }) });
+    const result = await runWerfRun(['version'], {
+      cwd: project.dir,
+      env: env({ DOCKER_CONFIG: contextConfig, DOCKER_CONTEXT: 'wr-dead' }),
+    });
     expect(result.exitCode).toBe(125);
-    expect(result.stderr).toContain(`tcp://127.0.0.1:${port} (from docker context "wr-dead" (DOCKER_CONTEXT)): connection refused (ECONNREFUSED)`);
+    expect(result.stderr).toContain(
+      `tcp://127.0.0.1:${port} (from docker context "wr-dead" (DOCKER_CONTEXT)): connection refused (ECONNREFUSED)`,
+    );
     expect(result.stderr).toContain('unset DOCKER_CONTEXT');
   });
 
   it('the "never" pull policy with the image missing on the engine is a clear error (exit 125)', async () => {
     const missingImage = '127.0.0.1:5000/werf-run-test/werf-sh:latest';
     expect((await second.docker(['image', 'inspect', missingImage])).exitCode).not.toBe(0);
-    const result = await runWerfRun(['--image', missingImage, '--pull', 'never', 'version'], { cwd: project.dir, env: env({ DOCKER_HOST: second.socketUrl }) });
+    const result = await runWerfRun(['--image', missingImage, '--pull', 'never', 'version'], {
+      cwd: project.dir,
+      env: env({ DOCKER_HOST: second.socketUrl }),
+    });
     expect(result.exitCode).toBe(125);
     expect(result.stderr).toContain(`image ${missingImage} is not on the engine at ${second.socketUrl} and the pull policy is "never"`);
     expect(result.stderr).toContain('fix: pull it');

@@ -41,12 +41,18 @@ describe('werf-run reaches the engine the docker CLI reaches, for every way of c
     project = werfProject({ app: 'FROM 127.0.0.1:5000/library/busybox:latest\n' });
     configDir = mkdtempSync(path.join(os.tmpdir(), 'wr-oracle-'));
     deadPort = await freePort();
-    const docker = (args: string[]) => execa('docker', args, { env: { DOCKER_CONFIG: configDir, DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined } });
+    const docker = (args: string[]) =>
+      execa('docker', args, { env: { DOCKER_CONFIG: configDir, DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined } });
     await docker(['context', 'create', 'ctx-main', '--docker', `host=${MAIN}`]);
     await docker(['context', 'create', 'ctx-second', '--docker', `host=${second.socketUrl}`]);
     await docker(['context', 'create', 'ctx-second-tcp', '--docker', `host=${second.tcpUrl}`]);
-    for (const [name, host] of [['main', MAIN], ['second', second.socketUrl]] as const) {
-      roots[name] = (await execa('docker', ['-H', host, 'info', '--format', '{{.DockerRootDir}}'], { env: { DOCKER_CONFIG: configDir } })).stdout.trim();
+    for (const [name, host] of [
+      ['main', MAIN],
+      ['second', second.socketUrl],
+    ] as const) {
+      roots[name] = (
+        await execa('docker', ['-H', host, 'info', '--format', '{{.DockerRootDir}}'], { env: { DOCKER_CONFIG: configDir } })
+      ).stdout.trim();
     }
   }, 120_000);
   afterAll(async () => {
@@ -89,7 +95,11 @@ describe('werf-run reaches the engine the docker CLI reaches, for every way of c
   }
 
   async function werfRunSays(c: Combo): Promise<{ root: string | undefined; exitCode: number | undefined; stderr: string }> {
-    const result = await runWerfRun([...(c.flag ?? []), '--verbose', '--dry-run', 'version'], { cwd: project.dir, env: envOf(c), timeoutMs: 60_000 });
+    const result = await runWerfRun([...(c.flag ?? []), '--verbose', '--dry-run', 'version'], {
+      cwd: project.dir,
+      env: envOf(c),
+      timeoutMs: 60_000,
+    });
     // --dry-run goes on without an engine (exit 0, "no Docker Engine answered"): no root line then.
     const root = /engine: \S+ [^\n]*, root (\S+)/.exec(result.stderr)?.[1];
     return { root, exitCode: result.exitCode, stderr: result.stderr };
@@ -101,7 +111,10 @@ describe('werf-run reaches the engine the docker CLI reaches, for every way of c
     const label = JSON.stringify(c);
     if (docker === undefined) {
       expect(werfRun.root, `${label}: docker refused or failed, so must werf-run\n${werfRun.stderr}`).toBeUndefined();
-      expect(werfRun.exitCode === 2 || werfRun.stderr.includes('no Docker Engine answered'), `${label}: werf-run says why\n${werfRun.stderr}`).toBe(true);
+      expect(
+        werfRun.exitCode === 2 || werfRun.stderr.includes('no Docker Engine answered'),
+        `${label}: werf-run says why\n${werfRun.stderr}`,
+      ).toBe(true);
       return 'both fail';
     }
     expect(werfRun.exitCode, `${label}\n${werfRun.stderr}`).toBe(0);
@@ -116,7 +129,13 @@ describe('werf-run reaches the engine the docker CLI reaches, for every way of c
   });
 
   // Every precedence combination: a flag (or none), DOCKER_HOST, DOCKER_CONTEXT, currentContext.
-  const flags: (Combo['flag'] | undefined)[] = [undefined, ['--host', 'HOST_MAIN'], ['--host', 'HOST_SECOND_TCP'], ['--context', 'ctx-second'], ['--context', 'ctx-main']];
+  const flags: (Combo['flag'] | undefined)[] = [
+    undefined,
+    ['--host', 'HOST_MAIN'],
+    ['--host', 'HOST_SECOND_TCP'],
+    ['--context', 'ctx-second'],
+    ['--context', 'ctx-main'],
+  ];
   // DOCKER_HOST over tcp: what docker-modem's own defaults once put above a unix socket werf-run chose.
   const hosts = [undefined, 'HOST_SECOND_TCP', 'HOST_MAIN'];
   const contexts = [undefined, 'ctx-main', 'ctx-second-tcp'];
@@ -169,7 +188,19 @@ describe('werf-run reaches the engine the docker CLI reaches, for every way of c
       writeFileSync(path.join(certs, 'ca.pem'), readFileSync(tls.caFile));
       const outcomes: string[] = [];
       for (const combo of combos) outcomes.push(await compare(combo));
-      expect(outcomes).toEqual([roots.second, 'both fail', 'both fail', roots.second, 'both fail', roots.main, 'both fail', roots.main, roots.second, roots.main, roots.second]);
+      expect(outcomes).toEqual([
+        roots.second,
+        'both fail',
+        'both fail',
+        roots.second,
+        'both fail',
+        roots.main,
+        'both fail',
+        roots.main,
+        roots.second,
+        roots.main,
+        roots.second,
+      ]);
     } finally {
       rmSync(certs, { recursive: true, force: true });
     }
@@ -177,9 +208,16 @@ describe('werf-run reaches the engine the docker CLI reaches, for every way of c
 
   it('--host together with --context is refused by both', async () => {
     expect(await compare({ flag: ['--host', MAIN], DOCKER_CONTEXT: 'ctx-second' })).toBe(roots.main);
-    const docker = await execa('docker', ['--host', MAIN, '--context', 'ctx-second', 'info'], { env: cleanEnv({ DOCKER_CONFIG: configDir }), extendEnv: false, reject: false });
+    const docker = await execa('docker', ['--host', MAIN, '--context', 'ctx-second', 'info'], {
+      env: cleanEnv({ DOCKER_CONFIG: configDir }),
+      extendEnv: false,
+      reject: false,
+    });
     expect(docker.exitCode).not.toBe(0);
-    const werfRun = await runWerfRun(['--host', MAIN, '--context', 'ctx-second', '--dry-run', 'version'], { cwd: project.dir, env: { DOCKER_CONFIG: configDir } });
+    const werfRun = await runWerfRun(['--host', MAIN, '--context', 'ctx-second', '--dry-run', 'version'], {
+      cwd: project.dir,
+      env: { DOCKER_CONFIG: configDir },
+    });
     expect(werfRun.exitCode).toBe(2);
     expect(werfRun.stderr).toContain('both set');
   });

@@ -47,7 +47,17 @@ describe('a Docker Engine over ssh://', () => {
     const identity = path.join(h, '.ssh', 'id_ed25519');
     if (files.key) copyFileSync(files.key, identity);
     const config = path.join(h, '.ssh', 'config');
-    writeFileSync(config, [...(files.config ?? []), 'Host *', `  UserKnownHostsFile ${knownHosts}`, '  GlobalKnownHostsFile /dev/null', `  IdentityFile ${identity}`, ''].join('\n'));
+    writeFileSync(
+      config,
+      [
+        ...(files.config ?? []),
+        'Host *',
+        `  UserKnownHostsFile ${knownHosts}`,
+        '  GlobalKnownHostsFile /dev/null',
+        `  IdentityFile ${identity}`,
+        '',
+      ].join('\n'),
+    );
     const ssh = path.join(h, 'bin', 'ssh');
     writeFileSync(ssh, `#!/bin/sh\nexec /usr/bin/ssh -F '${config}' "$@"\n`);
     chmodSync(ssh, 0o755);
@@ -69,10 +79,14 @@ describe('a Docker Engine over ssh://', () => {
 
   it('the server runs the docker CLI for root on the PATH of its sessions (checked with the real ssh client)', async () => {
     const c = client('check', { knownHosts: `${sshd.knownHostsLine}\n` });
-    const result = await execa('ssh', ['-o', 'BatchMode=yes', '-p', String(sshd.port), 'root@127.0.0.1', 'command -v docker; docker version --format {{.Server.Version}}'], {
-      env: { ...c, SSH_AUTH_SOCK: sshd.agentSocket },
-      reject: false,
-    });
+    const result = await execa(
+      'ssh',
+      ['-o', 'BatchMode=yes', '-p', String(sshd.port), 'root@127.0.0.1', 'command -v docker; docker version --format {{.Server.Version}}'],
+      {
+        env: { ...c, SSH_AUTH_SOCK: sshd.agentSocket },
+        reject: false,
+      },
+    );
     expect(result.exitCode, result.stderr + sshd.log()).toBe(0);
     expect(result.stdout).toMatch(/^\/usr\/local\/bin\/docker\n20\./);
   });
@@ -91,7 +105,13 @@ describe('a Docker Engine over ssh://', () => {
     const log = sshd.log();
     expect((log.match(/Accepted publickey for root/g) ?? []).length, log).toBe(before + 1);
     // ... carrying a dial-stdio session per API connection.
-    expect(log.split('Accepted publickey for root').at(-1)!.match(/Starting session: command/g)?.length ?? 0, log).toBeGreaterThan(5);
+    expect(
+      log
+        .split('Accepted publickey for root')
+        .at(-1)!
+        .match(/Starting session: command/g)?.length ?? 0,
+      log,
+    ).toBeGreaterThan(5);
     // The master and its sessions ended with werf-run, and the control socket's dir is gone.
     expect(await leftovers(sshd.port)).toEqual([]);
     expect(controlDirs().filter((d) => !dirsBefore.includes(d))).toEqual([]);
@@ -110,9 +130,18 @@ describe('a Docker Engine over ssh://', () => {
   it('a host alias of ~/.ssh/config (HostName, Port, User) works as with `docker -H ssh://alias`', async () => {
     const c = client('alias', {
       knownHosts: `${sshd.knownHostsLine}\n`,
-      config: ['Host wr-build-box', '  HostName 127.0.0.1', `  Port ${sshd.port}`, '  User root', `  HostKeyAlias [127.0.0.1]:${sshd.port}`],
+      config: [
+        'Host wr-build-box',
+        '  HostName 127.0.0.1',
+        `  Port ${sshd.port}`,
+        '  User root',
+        `  HostKeyAlias [127.0.0.1]:${sshd.port}`,
+      ],
     });
-    const result = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env: env({ ...c, DOCKER_HOST: 'ssh://wr-build-box', SSH_AUTH_SOCK: sshd.agentSocket }) });
+    const result = await runWerfRun(['--verbose', 'version'], {
+      cwd: project.dir,
+      env: env({ ...c, DOCKER_HOST: 'ssh://wr-build-box', SSH_AUTH_SOCK: sshd.agentSocket }),
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain('engine: ssh://wr-build-box (from DOCKER_HOST)');
     expect(result.stdout).toContain('test-rig stand-in for werf');
@@ -120,7 +149,10 @@ describe('a Docker Engine over ssh://', () => {
 
   it('a key the server does not accept: one clear error naming the endpoint and the fix (exit 125)', async () => {
     const wrong = await makeKey(dir, 'wrong_ed25519');
-    const result = await runWerfRun(['version'], { cwd: project.dir, env: env(client('wrong', { knownHosts: `${sshd.knownHostsLine}\n`, key: wrong })) });
+    const result = await runWerfRun(['version'], {
+      cwd: project.dir,
+      env: env(client('wrong', { knownHosts: `${sshd.knownHostsLine}\n`, key: wrong })),
+    });
     expect(result.exitCode).toBe(125);
     expect(result.stderr).toContain(
       `${sshd.url} (from DOCKER_HOST): ssh authentication as root on [127.0.0.1]:${sshd.port} failed (root@127.0.0.1: Permission denied (publickey).); ssh offered only the key files of your ssh config (SSH_AUTH_SOCK is not set: no agent)`,
@@ -132,7 +164,10 @@ describe('a Docker Engine over ssh://', () => {
   });
 
   it('no agent and no key: the authentication failure says there is no agent (exit 125)', async () => {
-    const result = await runWerfRun(['version'], { cwd: project.dir, env: env(client('nokey', { knownHosts: `${sshd.knownHostsLine}\n` })) });
+    const result = await runWerfRun(['version'], {
+      cwd: project.dir,
+      env: env(client('nokey', { knownHosts: `${sshd.knownHostsLine}\n` })),
+    });
     expect(result.exitCode).toBe(125);
     expect(result.stderr).toContain(`${sshd.url} (from DOCKER_HOST): ssh authentication as root on [127.0.0.1]:${sshd.port} failed`);
     expect(result.stderr).toContain('SSH_AUTH_SOCK is not set: no agent');
@@ -140,24 +175,39 @@ describe('a Docker Engine over ssh://', () => {
   });
 
   it('a host without the docker CLI on the PATH of ssh sessions: the remote error and the fix (exit 125)', async () => {
-    const result = await runWerfRun(['version'], { cwd: project.dir, env: env(client('nodocker', { knownHosts: `${sshd.knownHostsLine}\n`, key: sshd.noDockerKey })) });
+    const result = await runWerfRun(['version'], {
+      cwd: project.dir,
+      env: env(client('nodocker', { knownHosts: `${sshd.knownHostsLine}\n`, key: sshd.noDockerKey })),
+    });
     expect(result.exitCode).toBe(125);
     expect(result.stderr).toMatch(/on 127\.0\.0\.1, `docker system dial-stdio` failed \(exit 127\): .*docker: (command )?not found/);
-    expect(result.stderr).toContain('fix: install the docker CLI on 127.0.0.1 and make sure it is on the PATH of non-interactive ssh sessions');
+    expect(result.stderr).toContain(
+      'fix: install the docker CLI on 127.0.0.1 and make sure it is on the PATH of non-interactive ssh sessions',
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a host whose docker CLI finds no engine: the remote error and the fix (exit 125)', async () => {
-    const result = await runWerfRun(['version'], { cwd: project.dir, env: env(client('noengine', { knownHosts: `${sshd.knownHostsLine}\n`, key: sshd.noEngineKey })) });
+    const result = await runWerfRun(['version'], {
+      cwd: project.dir,
+      env: env(client('noengine', { knownHosts: `${sshd.knownHostsLine}\n`, key: sshd.noEngineKey })),
+    });
     expect(result.exitCode).toBe(125);
-    expect(result.stderr).toMatch(/on 127\.0\.0\.1, `docker system dial-stdio` failed \(exit 1\): failed to open the raw stream connection: dial unix .*no-engine\.sock/);
+    expect(result.stderr).toMatch(
+      /on 127\.0\.0\.1, `docker system dial-stdio` failed \(exit 1\): failed to open the raw stream connection: dial unix .*no-engine\.sock/,
+    );
     expect(result.stderr).toContain('fix: start the Docker Engine on 127.0.0.1');
   });
 
   it('an unknown host key is refused, with the ssh command that checks and records it (exit 125)', async () => {
-    const result = await runWerfRun(['version'], { cwd: project.dir, env: env({ ...client('unknown', {}), SSH_AUTH_SOCK: sshd.agentSocket }) });
+    const result = await runWerfRun(['version'], {
+      cwd: project.dir,
+      env: env({ ...client('unknown', {}), SSH_AUTH_SOCK: sshd.agentSocket }),
+    });
     expect(result.exitCode).toBe(125);
-    expect(result.stderr).toContain(`the ssh host key of [127.0.0.1]:${sshd.port} is not in known_hosts and ssh could not ask about it (Host key verification failed)`);
+    expect(result.stderr).toContain(
+      `the ssh host key of [127.0.0.1]:${sshd.port} is not in known_hosts and ssh could not ask about it (Host key verification failed)`,
+    );
     expect(result.stderr).toContain(`ssh -p ${sshd.port} root@127.0.0.1 docker version`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
@@ -169,7 +219,9 @@ describe('a Docker Engine over ssh://', () => {
     const c = client('changed', { knownHosts: `[127.0.0.1]:${sshd.port} ${type} ${key}\n` });
     const result = await runWerfRun(['version'], { cwd: project.dir, env: env({ ...c, SSH_AUTH_SOCK: sshd.agentSocket }) });
     expect(result.exitCode).toBe(125);
-    expect(result.stderr).toContain(`the ssh host key of [127.0.0.1]:${sshd.port} (ED25519) differs from the one in ${path.join(c.HOME, '.ssh', 'known_hosts')}`);
+    expect(result.stderr).toContain(
+      `the ssh host key of [127.0.0.1]:${sshd.port} (ED25519) differs from the one in ${path.join(c.HOME, '.ssh', 'known_hosts')}`,
+    );
     expect(result.stderr).toContain(`ssh-keygen -R '[127.0.0.1]:${sshd.port}'`);
   });
 
@@ -205,9 +257,14 @@ describe('a Docker Engine over ssh://', () => {
     });
     await new Promise<void>((resolve) => notSsh.listen(port, '127.0.0.1', resolve));
     try {
-      const result = await runWerfRun(['version'], { cwd: project.dir, env: env({ ...client('notssh', {}), DOCKER_HOST: `ssh://root@127.0.0.1:${port}`, SSH_AUTH_SOCK: sshd.agentSocket }) });
+      const result = await runWerfRun(['version'], {
+        cwd: project.dir,
+        env: env({ ...client('notssh', {}), DOCKER_HOST: `ssh://root@127.0.0.1:${port}`, SSH_AUTH_SOCK: sshd.agentSocket }),
+      });
       expect(result.exitCode).toBe(125);
-      expect(result.stderr).toContain(`ssh://root@127.0.0.1:${port} (from DOCKER_HOST): the ssh handshake with [127.0.0.1]:${port} failed: kex_exchange_identification`);
+      expect(result.stderr).toContain(
+        `ssh://root@127.0.0.1:${port} (from DOCKER_HOST): the ssh handshake with [127.0.0.1]:${port} failed: kex_exchange_identification`,
+      );
       expect(result.stderr).toContain(`fix: check that it is an ssh server (ssh -p ${port} root@127.0.0.1 docker version)`);
     } finally {
       for (const socket of accepted) socket.destroy();
@@ -217,10 +274,17 @@ describe('a Docker Engine over ssh://', () => {
 
   it('nothing listening on the ssh port: names the ssh server, not a Docker daemon (exit 125)', async () => {
     const port = await freePort();
-    const result = await runWerfRun(['version'], { cwd: project.dir, env: env({ ...client('refused', {}), DOCKER_HOST: `ssh://root@127.0.0.1:${port}`, SSH_AUTH_SOCK: sshd.agentSocket }) });
+    const result = await runWerfRun(['version'], {
+      cwd: project.dir,
+      env: env({ ...client('refused', {}), DOCKER_HOST: `ssh://root@127.0.0.1:${port}`, SSH_AUTH_SOCK: sshd.agentSocket }),
+    });
     expect(result.exitCode).toBe(125);
-    expect(result.stderr).toContain(`cannot reach the ssh server at [127.0.0.1]:${port}: connection refused (ECONNREFUSED): no ssh server listens there`);
-    expect(result.stderr).toContain(`fix: check the host and port of the endpoint and that sshd runs there (ssh -p ${port} root@127.0.0.1 docker version)`);
+    expect(result.stderr).toContain(
+      `cannot reach the ssh server at [127.0.0.1]:${port}: connection refused (ECONNREFUSED): no ssh server listens there`,
+    );
+    expect(result.stderr).toContain(
+      `fix: check the host and port of the endpoint and that sshd runs there (ssh -p ${port} root@127.0.0.1 docker version)`,
+    );
   });
 
   it('no ssh client on the PATH: says so, with the fix (exit 125)', async () => {
@@ -266,7 +330,10 @@ describe('a Docker Engine over ssh://', () => {
       expect(oracle.exitCode, oracle.stderr).toBe(0);
       expect(oracle.stdout.trim()).toBe(path.join(second.dir, 'data'));
       // A loaded machine (other sessions' suites) can take seconds for the ssh handshake: the ping may wait.
-      const result = await runWerfRun(['--verbose', '--dry-run', 'version'], { cwd: project.dir, env: env({ ...c, DOCKER_HOST: url, SSH_AUTH_SOCK: sshd.agentSocket, WERF_RUN_ENGINE_TIMEOUT_MS: '30000' }) });
+      const result = await runWerfRun(['--verbose', '--dry-run', 'version'], {
+        cwd: project.dir,
+        env: env({ ...c, DOCKER_HOST: url, SSH_AUTH_SOCK: sshd.agentSocket, WERF_RUN_ENGINE_TIMEOUT_MS: '30000' }),
+      });
       expect(result.exitCode, result.stderr).toBe(0);
       expect(result.stderr).toContain(`engine: ${url} (from DOCKER_HOST)`);
       // The daemon's own /info: the second engine's root dir, not the rig's (which dial-stdio without the path reaches).
@@ -275,7 +342,10 @@ describe('a Docker Engine over ssh://', () => {
 
       // A path where no engine listens: the remote command's failure, naming the path.
       const missing = `${sshd.url}${path.join(second.dir, 'nothing.sock')}`;
-      const failed = await runWerfRun(['version'], { cwd: project.dir, env: env({ ...c, DOCKER_HOST: missing, SSH_AUTH_SOCK: sshd.agentSocket, WERF_RUN_ENGINE_TIMEOUT_MS: '30000' }) });
+      const failed = await runWerfRun(['version'], {
+        cwd: project.dir,
+        env: env({ ...c, DOCKER_HOST: missing, SSH_AUTH_SOCK: sshd.agentSocket, WERF_RUN_ENGINE_TIMEOUT_MS: '30000' }),
+      });
       expect(failed.exitCode).toBe(125);
       expect(failed.stderr).toContain(`\`docker --host=unix://${path.join(second.dir, 'nothing.sock')} system dial-stdio\` failed`);
       expect(failed.stderr).toContain(`docker --host=unix://${path.join(second.dir, 'nothing.sock')} version`);

@@ -40,14 +40,17 @@ describe('a TLS-protected Docker Engine', () => {
   });
   // --dry-run connects, asks /info and plans: enough to prove the connection
   // (the "engine: URL (from ...)" line is printed only once an engine answered).
-  const probe = (over: Record<string, string | undefined>) => runWerfRun(['--verbose', '--dry-run', 'version'], { cwd: project.dir, env: env(over) });
+  const probe = (over: Record<string, string | undefined>) =>
+    runWerfRun(['--verbose', '--dry-run', 'version'], { cwd: project.dir, env: env(over) });
   // A real run: --dry-run would plan with assumed facts when no engine answers.
   const run = (over: Record<string, string | undefined>) => runWerfRun(['version'], { cwd: project.dir, env: env(over) });
 
   it('DOCKER_HOST=tcp://... with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', async () => {
     const result = await probe({ DOCKER_HOST: engine.tcpUrl, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: tls.clientDir });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stderr).toContain(`engine: ${engine.tcpUrl} (from DOCKER_HOST with DOCKER_TLS_VERIFY (certificates from DOCKER_CERT_PATH ${tls.clientDir}))`);
+    expect(result.stderr).toContain(
+      `engine: ${engine.tcpUrl} (from DOCKER_HOST with DOCKER_TLS_VERIFY (certificates from DOCKER_CERT_PATH ${tls.clientDir}))`,
+    );
     expect(result.stderr).toMatch(/engine: docker 20\./);
   });
 
@@ -67,12 +70,17 @@ describe('a TLS-protected Docker Engine', () => {
   it('a context made by the docker CLI with TLS material, from the context store', async () => {
     const config = path.join(dir, 'docker-config');
     const c = tls.clientDir;
-    await execa('docker', ['context', 'create', 'wr-tls', '--docker', `host=${engine.tcpUrl},ca=${c}/ca.pem,cert=${c}/cert.pem,key=${c}/key.pem`], {
-      env: { DOCKER_CONFIG: config },
-    });
+    await execa(
+      'docker',
+      ['context', 'create', 'wr-tls', '--docker', `host=${engine.tcpUrl},ca=${c}/ca.pem,cert=${c}/cert.pem,key=${c}/key.pem`],
+      {
+        env: { DOCKER_CONFIG: config },
+      },
+    );
     // The docker CLI keeps the copies where werf-run looks: contexts/tls/<sha256 of the name>/docker.
     const hash = createHash('sha256').update('wr-tls').digest('hex');
-    for (const file of ['ca.pem', 'cert.pem', 'key.pem']) expect(existsSync(path.join(config, 'contexts', 'tls', hash, 'docker', file)), file).toBe(true);
+    for (const file of ['ca.pem', 'cert.pem', 'key.pem'])
+      expect(existsSync(path.join(config, 'contexts', 'tls', hash, 'docker', file)), file).toBe(true);
     const result = await probe({ DOCKER_CONFIG: config, DOCKER_CONTEXT: 'wr-tls' });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain(`engine: ${engine.tcpUrl} (from docker context "wr-tls" (DOCKER_CONTEXT))`);
@@ -85,7 +93,10 @@ describe('a TLS-protected Docker Engine', () => {
       mkdirSync(caOnly);
       copyFileSync(path.join(tls.clientDir, 'ca.pem'), path.join(caOnly, 'ca.pem'));
       const over = { DOCKER_HOST: serverOnly.tcpUrl, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: caOnly };
-      const oracle = await execa('docker', ['info', '--format', '{{.DockerRootDir}}'], { env: { ...over, DOCKER_CONFIG: path.join(dir, 'no-docker-config'), DOCKER_CONTEXT: undefined }, reject: false });
+      const oracle = await execa('docker', ['info', '--format', '{{.DockerRootDir}}'], {
+        env: { ...over, DOCKER_CONFIG: path.join(dir, 'no-docker-config'), DOCKER_CONTEXT: undefined },
+        reject: false,
+      });
       expect(oracle.exitCode, oracle.stderr).toBe(0);
       expect(oracle.stdout.trim()).toBe(path.join(serverOnly.dir, 'data'));
       const result = await probe(over);

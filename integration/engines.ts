@@ -34,7 +34,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, child: ChildProcess, logFile: string, timeoutMs = 60_000): Promise<void> {
+async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  child: ChildProcess,
+  logFile: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
@@ -101,7 +107,12 @@ export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
     'cp ca.pem client/ca.pem',
   ].join('\n');
   await execa('sh', ['-c', script]);
-  return { caFile: path.join(dir, 'ca.pem'), serverCert: path.join(dir, 'server-cert.pem'), serverKey: path.join(dir, 'server-key.pem'), clientDir };
+  return {
+    caFile: path.join(dir, 'ca.pem'),
+    serverCert: path.join(dir, 'server-cert.pem'),
+    serverKey: path.join(dir, 'server-key.pem'),
+    clientDir,
+  };
 }
 
 export interface SecondDockerdOptions {
@@ -136,20 +147,43 @@ export async function startSecondDockerd(options: SecondDockerdOptions = {}): Pr
     child = spawn(
       'dockerd',
       [
-        '--data-root', path.join(dir, 'data'),
-        '--exec-root', path.join(dir, 'exec'),
-        '--pidfile', path.join(dir, 'pid'),
-        '-H', `unix://${socket}`,
-        '-H', `tcp://127.0.0.1:${port}`,
+        '--data-root',
+        path.join(dir, 'data'),
+        '--exec-root',
+        path.join(dir, 'exec'),
+        '--pidfile',
+        path.join(dir, 'pid'),
+        '-H',
+        `unix://${socket}`,
+        '-H',
+        `tcp://127.0.0.1:${port}`,
         '--bridge=none',
         '--iptables=false',
         ...(options.extraArgs ?? []),
-        ...(options.tls && options.serverOnlyTls ? ['--tls', '--tlsverify=false', '--tlscacert', options.tls.caFile, '--tlscert', options.tls.serverCert, '--tlskey', options.tls.serverKey] : []),
-        ...(options.tls && !options.serverOnlyTls ? ['--tlsverify', '--tlscacert', options.tls.caFile, '--tlscert', options.tls.serverCert, '--tlskey', options.tls.serverKey] : []),
+        ...(options.tls && options.serverOnlyTls
+          ? [
+              '--tls',
+              '--tlsverify=false',
+              '--tlscacert',
+              options.tls.caFile,
+              '--tlscert',
+              options.tls.serverCert,
+              '--tlskey',
+              options.tls.serverKey,
+            ]
+          : []),
+        ...(options.tls && !options.serverOnlyTls
+          ? ['--tlsverify', '--tlscacert', options.tls.caFile, '--tlscert', options.tls.serverCert, '--tlskey', options.tls.serverKey]
+          : []),
       ],
       { stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')] },
     );
-    await waitUntil('the second dockerd', async () => (await docker(['version', '--format', '{{.Server.Version}}'])).exitCode === 0, child, logFile);
+    await waitUntil(
+      'the second dockerd',
+      async () => (await docker(['version', '--format', '{{.Server.Version}}'])).exitCode === 0,
+      child,
+      logFile,
+    );
   };
   await launch();
   return {
@@ -196,9 +230,12 @@ export async function startPodmanService(): Promise<StartedEngine & { env: Recor
   );
   const env = { ...process.env, CONTAINERS_REGISTRIES_CONF: registries } as Record<string, string>;
   const globalArgs = [
-    '--root', path.join(dir, 'storage'),
-    '--runroot', path.join(dir, 'run'),
-    '--tmpdir', path.join(dir, 'tmp'),
+    '--root',
+    path.join(dir, 'storage'),
+    '--runroot',
+    path.join(dir, 'run'),
+    '--tmpdir',
+    path.join(dir, 'tmp'),
     '--cgroup-manager=cgroupfs',
     '--events-backend=file',
   ];
@@ -207,7 +244,12 @@ export async function startPodmanService(): Promise<StartedEngine & { env: Recor
     env,
   });
   const docker = dockerAt(`unix://${socket}`);
-  await waitUntil('podman system service', async () => (await docker(['version', '--format', '{{.Server.Version}}'])).exitCode === 0, child, logFile);
+  await waitUntil(
+    'podman system service',
+    async () => (await docker(['version', '--format', '{{.Server.Version}}'])).exitCode === 0,
+    child,
+    logFile,
+  );
   return {
     dir,
     socketUrl: `unix://${socket}`,

@@ -48,7 +48,7 @@ describe('werf-run --export, checked by real tools', () => {
     await Promise.all(projects.map((p) => p.cleanup()));
   });
 
-  it('docker-run with a loopback registry in werf\'s arguments: network host, as the run would have, and the pasted command pushes', async () => {
+  it("docker-run with a loopback registry in werf's arguments: network host, as the run would have, and the pasted command pushes", async () => {
     const p = project({ network: undefined });
     const repo = `127.0.0.1:5000/werf-run-it/export-repo-${process.pid}`;
     const result = await runWerfRun(['--export', 'docker-run', 'build', '--repo', repo], { cwd: p.dir });
@@ -68,7 +68,15 @@ describe('werf-run --export, checked by real tools', () => {
     expect(run.all).toMatch(/Building image app/);
     expect(run.exitCode, run.all).toBe(0);
     // werf's storage really landed on the exported cache volume (the image's directory is empty).
-    const ls = await execa('docker', ['run', '--rm', '-v', `${p.volumes[0]}:/s`, '127.0.0.1:5000/library/busybox:latest', 'ls', '/s/storage']);
+    const ls = await execa('docker', [
+      'run',
+      '--rm',
+      '-v',
+      `${p.volumes[0]}:/s`,
+      '127.0.0.1:5000/library/busybox:latest',
+      'ls',
+      '/s/storage',
+    ]);
     expect(ls.stdout).toMatch(/overlay/);
   });
 
@@ -89,7 +97,12 @@ describe('werf-run --export, checked by real tools', () => {
     expect(config.stdout).toContain('seccomp=unconfined');
     const service = Object.keys((parse(text) as { services: Record<string, unknown> }).services)[0]!;
     expect(service).toBe('werf-it');
-    const run = await execa('docker-compose', ['-f', 'compose.yaml', 'run', '--rm', service], { cwd: p.dir, reject: false, all: true, timeout: 240_000 });
+    const run = await execa('docker-compose', ['-f', 'compose.yaml', 'run', '--rm', service], {
+      cwd: p.dir,
+      reject: false,
+      all: true,
+      timeout: 240_000,
+    });
     expect(run.all).toMatch(/Building image app/);
     expect(run.exitCode, run.all).toBe(0);
   });
@@ -97,10 +110,14 @@ describe('werf-run --export, checked by real tools', () => {
   it('gitlab-runner + gitlab-ci: a container with the runner settings and the job builds the project', async () => {
     const p = project();
     const toml = await exportText(['--export', 'gitlab-runner'], p.dir);
-    const read = await execa('python3', ['-c', 'import json,sys,tomllib; print(json.dumps(tomllib.load(sys.stdin.buffer)))'], { input: toml });
+    const read = await execa('python3', ['-c', 'import json,sys,tomllib; print(json.dumps(tomllib.load(sys.stdin.buffer)))'], {
+      input: toml,
+    });
     const docker = (JSON.parse(read.stdout) as { runners: { docker: Record<string, unknown> } }).runners.docker;
     expect(docker.security_opt).toEqual(['seccomp:unconfined', 'apparmor:unconfined']);
-    const job = Object.values(parse(await exportText(['--export', 'gitlab-ci'], p.dir)) as Record<string, { image: string; script: string[] }>)[0]!;
+    const job = Object.values(
+      parse(await exportText(['--export', 'gitlab-ci'], p.dir)) as Record<string, { image: string; script: string[] }>,
+    )[0]!;
     // ciEnv auto in a GitLab job: werf ci-env gitlab is sourced first, as werf's docs do it (here with no CI_* set, it changes nothing).
     expect(job.script[0]).toBe('. "$(werf ci-env gitlab --as-file)"');
     expect(job.image).toBe(TEST_IMAGE);
@@ -123,13 +140,18 @@ describe('werf-run --export, checked by real tools', () => {
     // GitHub's runner owns the checkout as 1001.
     await execa('chown', ['-R', '1001:1001', p.dir]);
     const workflow = parse(await exportText(['--mode', 'privileged', '--allow-privileged', '--export', 'github-actions'], p.dir)) as {
-      jobs: Record<string, { container: { image: string; options: string; volumes: string[] }; steps: { run?: string; env?: Record<string, string> }[] }>;
+      jobs: Record<
+        string,
+        { container: { image: string; options: string; volumes: string[] }; steps: { run?: string; env?: Record<string, string> }[] }
+      >;
     };
     const job = Object.values(workflow.jobs)[0]!;
     const step = job.steps.find((s) => s.run)!;
     // As the runner does: docker create with the options string, the volumes, HOME=/github/home; the step's env overrides.
     const volumes = job.container.volumes.map((v) => `-v ${v}`).join(' ');
-    const env = Object.entries(step.env ?? {}).map(([k, v]) => `-e ${k}=${v}`).join(' ');
+    const env = Object.entries(step.env ?? {})
+      .map(([k, v]) => `-e ${k}=${v}`)
+      .join(' ');
     // The job sources werf ci-env github first (ciEnv auto, as a run in GitHub Actions would): the runner gives it GITHUB_*;
     // WERF_REPO (the job's vars.WERF_REPO) points at the rig's registry, and no GITHUB_TOKEN: no ghcr.io login offline.
     expect(step.run).toContain('. "$(werf ci-env github --as-file)"');
@@ -146,7 +168,9 @@ describe('werf-run --export, checked by real tools', () => {
     await execa('chown', ['-R', '1001:1001', p.dir]);
     const text = await exportText(['--export', 'github-actions'], p.dir);
     expect(text).toContain('a container job cannot have --network host');
-    const workflow = parse(text) as { jobs: Record<string, { container?: unknown; env?: Record<string, string>; steps: { run?: string }[] }> };
+    const workflow = parse(text) as {
+      jobs: Record<string, { container?: unknown; env?: Record<string, string>; steps: { run?: string }[] }>;
+    };
     const job = Object.values(workflow.jobs)[0]!;
     expect(job.container).toBeUndefined();
     // First the step that lifts Ubuntu 24.04's user-namespace restriction: a no-op on this kernel (no such AppArmor setting).
@@ -158,7 +182,12 @@ describe('werf-run --export, checked by real tools', () => {
     expect(step.run).toContain('"type=bind,source=$PWD/werf.yaml,target=/extra/werf.yaml,readonly"');
     // As the runner does: the step's script, by sh, in the checkout, with the runner's GITHUB_* (ci-env github reads them).
     expect(step.run).toContain('--env GITHUB_REPOSITORY');
-    const runnerEnv = { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'Org/It', GITHUB_ACTOR: 'bot', WERF_REPO: `127.0.0.1:5000/werf-run-it/gh-export-step-${process.pid}` };
+    const runnerEnv = {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'Org/It',
+      GITHUB_ACTOR: 'bot',
+      WERF_REPO: `127.0.0.1:5000/werf-run-it/gh-export-step-${process.pid}`,
+    };
     const run = await execa('sh', ['-c', step.run!], { cwd: p.dir, reject: false, all: true, timeout: 240_000, env: runnerEnv });
     expect(run.all).toMatch(/Building image app/);
     expect(run.exitCode, run.all).toBe(0);
@@ -166,16 +195,28 @@ describe('werf-run --export, checked by real tools', () => {
 
   it("kubernetes: kubectl decodes the Pod offline (for its own version's form) and keeps every field", async () => {
     const p = project();
-    const version = JSON.parse((await execa(KUBECTL, ['version', '--client', '-o', 'json'])).stdout) as { clientVersion: { major: string; minor: string } };
+    const version = JSON.parse((await execa(KUBECTL, ['version', '--client', '-o', 'json'])).stdout) as {
+      clientVersion: { major: string; minor: string };
+    };
     const kubeVersion = `${version.clientVersion.major}.${version.clientVersion.minor.replace(/\D+$/, '')}`;
     for (const mode of ['native', 'fuse'] as const) {
-      const text = await exportText(['--mode', mode, '--export', 'kubernetes', '--kube-version', kubeVersion, '--kube-volumes', 'pvc'], p.dir);
+      const text = await exportText(
+        ['--mode', mode, '--export', 'kubernetes', '--kube-version', kubeVersion, '--kube-volumes', 'pvc'],
+        p.dir,
+      );
       const rendered = parse(text) as Record<string, unknown>;
       // `set env --local` decodes into the typed v1.Pod with no cluster: wrong types fail, unknown fields vanish.
-      const decoded = await execa(KUBECTL, ['set', 'env', '--local', '-f', '-', '-o', 'json', 'WERF_RUN_EXPORT_CHECK=1'], { input: text, reject: false, all: true });
+      const decoded = await execa(KUBECTL, ['set', 'env', '--local', '-f', '-', '-o', 'json', 'WERF_RUN_EXPORT_CHECK=1'], {
+        input: text,
+        reject: false,
+        all: true,
+      });
       expect(decoded.exitCode, decoded.all).toBe(0);
       expect(missing(rendered, JSON.parse(decoded.stdout)), `kubectl ${kubeVersion} dropped or changed these`).toEqual([]);
-      const apparmor = Number(version.clientVersion.minor.replace(/\D+$/, '')) >= 30 ? 'appArmorProfile' : 'container.apparmor.security.beta.kubernetes.io/werf';
+      const apparmor =
+        Number(version.clientVersion.minor.replace(/\D+$/, '')) >= 30
+          ? 'appArmorProfile'
+          : 'container.apparmor.security.beta.kubernetes.io/werf';
       expect(text).toContain(apparmor);
       if (mode === 'fuse') expect(text).toContain('github.com/fuse: 1');
     }

@@ -38,7 +38,13 @@ describe('files injected before start', () => {
     });
     // No project mount, no volumes: only the injected files matter here.
     const label = `files-it-${process.pid}`;
-    const spec = { ...runPlan.container, cmd: ['sh', '-c', script], mounts: [], securityOpt: [], labels: { ...runPlan.container.labels, 'werf-run.project': label } };
+    const spec = {
+      ...runPlan.container,
+      cmd: ['sh', '-c', script],
+      mounts: [],
+      securityOpt: [],
+      labels: { ...runPlan.container.labels, 'werf-run.project': label },
+    };
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     const result = await runAttempt(engine, spec, { stdout, stderr }, () => undefined, {}, undefined, runPlan);

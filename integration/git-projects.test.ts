@@ -23,7 +23,11 @@ afterAll(async () => {
 });
 
 const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'protocol.file.allow=always', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'protocol.file.allow=always', ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 
 /** A committed repository with werf.yaml, a werf-run config and a subdirectory. */
 function repo(name: string, extra: Record<string, string> = {}): string {
@@ -33,7 +37,11 @@ function repo(name: string, extra: Record<string, string> = {}): string {
   volumes.push(...vols);
   const files: Record<string, string> = {
     'werf.yaml': `project: ${name}\nconfigVersion: 1\n`,
-    '.werfrunrc.json': JSON.stringify({ image: { reference: TEST_IMAGE }, network: 'host', volumes: { storage: vols[0], werfHome: vols[1] } }),
+    '.werfrunrc.json': JSON.stringify({
+      image: { reference: TEST_IMAGE },
+      network: 'host',
+      volumes: { storage: vols[0], werfHome: vols[1] },
+    }),
     'sub/deeper/f': 'f\n',
     // A werf project in a subdirectory of the repository: werf reads werf.yaml where it runs, the work tree is found upward.
     'sub/werf.yaml': `project: ${name}-sub\nconfigVersion: 1\n`,
@@ -64,8 +72,18 @@ describe('werf sees the git repository', () => {
   it('an ordinary checkout, from the root and from a subdirectory; the git cache is keyed on its own path', async () => {
     const dir = repo('plain');
     const head = git(dir, 'rev-parse', 'HEAD');
-    expect(await whatWerfSees(dir)).toEqual({ workTree: dir, head: `${head} plain first`, cache: cacheDir(dir), config: 'project: plain\nconfigVersion: 1\n' });
-    expect(await whatWerfSees(path.join(dir, 'sub'))).toEqual({ workTree: dir, head: `${head} plain first`, cache: cacheDir(dir), config: 'project: plain-sub\nconfigVersion: 1\n' });
+    expect(await whatWerfSees(dir)).toEqual({
+      workTree: dir,
+      head: `${head} plain first`,
+      cache: cacheDir(dir),
+      config: 'project: plain\nconfigVersion: 1\n',
+    });
+    expect(await whatWerfSees(path.join(dir, 'sub'))).toEqual({
+      workTree: dir,
+      head: `${head} plain first`,
+      cache: cacheDir(dir),
+      config: 'project: plain-sub\nconfigVersion: 1\n',
+    });
     // A second project gets its own cache key (at a fixed mount path both would share one).
     const other = repo('other');
     expect((await whatWerfSees(other)).cache).toBe(cacheDir(other));
@@ -73,7 +91,7 @@ describe('werf sees the git repository', () => {
     expect(await managedContainers(dir)).toEqual([]);
   });
 
-  it('a git worktree (.git is a file naming the main repository\'s .git/worktrees/NAME)', async () => {
+  it("a git worktree (.git is a file naming the main repository's .git/worktrees/NAME)", async () => {
     const main = repo('main');
     const wt = path.join(base, 'wt');
     git(main, 'worktree', 'add', '-q', '-b', 'feature', wt);
@@ -86,15 +104,23 @@ describe('werf sees the git repository', () => {
     }
   });
 
-  it('a submodule (.git is a file naming the superproject\'s .git/modules/NAME)', async () => {
+  it("a submodule (.git is a file naming the superproject's .git/modules/NAME)", async () => {
     const lib = repo('lib-origin');
     const sup = repo('super');
     git(sup, 'submodule', 'add', '-q', lib, 'lib');
     git(sup, 'commit', '-qm', 'add lib');
     const libDir = path.join(sup, 'lib');
     const head = git(libDir, 'rev-parse', 'HEAD');
-    expect(await whatWerfSees(libDir)).toMatchObject({ workTree: libDir, head: `${head} lib-origin first`, config: 'project: lib-origin\nconfigVersion: 1\n' });
-    expect(await whatWerfSees(path.join(libDir, 'sub'))).toMatchObject({ workTree: libDir, head: `${head} lib-origin first`, config: 'project: lib-origin-sub\nconfigVersion: 1\n' });
+    expect(await whatWerfSees(libDir)).toMatchObject({
+      workTree: libDir,
+      head: `${head} lib-origin first`,
+      config: 'project: lib-origin\nconfigVersion: 1\n',
+    });
+    expect(await whatWerfSees(path.join(libDir, 'sub'))).toMatchObject({
+      workTree: libDir,
+      head: `${head} lib-origin first`,
+      config: 'project: lib-origin-sub\nconfigVersion: 1\n',
+    });
     expect(await whatWerfSees(sup)).toMatchObject({ workTree: sup, head: `${git(sup, 'rev-parse', 'HEAD')} add lib` });
   });
 

@@ -15,8 +15,6 @@ export default async function setup(): Promise<void> {
   }
   const ping = await execa('docker', ['version', '--format', '{{.Server.Version}}'], { reject: false });
   if (ping.exitCode !== 0) {
-    throw new Error(
-      `integration tests need a Docker Engine and none answered (${ping.stderr.trim()}). Run: npm run rig`,
-    );
+    throw new Error(`integration tests need a Docker Engine and none answered (${ping.stderr.trim()}). Run: npm run rig`);
   }
 }

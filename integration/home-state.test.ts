@@ -23,9 +23,13 @@ afterAll(async () => {
 const PAYLOAD = `line one\nüñï ☃ \t tabs\r\n${Array.from({ length: 5000 }, (_, i) => String.fromCharCode(32 + (i % 90))).join('')}\nno final newline`;
 
 describe('stdin and home state', () => {
-  it('piped stdin: helm secret encrypt | decrypt round trip with the global secret key from the caller\'s ~/.werf', async () => {
+  it("piped stdin: helm secret encrypt | decrypt round trip with the global secret key from the caller's ~/.werf", async () => {
     // No key anywhere: werf's own error, and werf-run names the fix.
-    const none = await runWerfRun(['helm', 'secret', 'encrypt'], { cwd: project.dir, env: { HOME: home, WERF_SECRET_KEY: undefined }, input: 'x' });
+    const none = await runWerfRun(['helm', 'secret', 'encrypt'], {
+      cwd: project.dir,
+      env: { HOME: home, WERF_SECRET_KEY: undefined },
+      input: 'x',
+    });
     expect(none.exitCode).not.toBe(0);
     expect(none.stderr).toContain('required encryption key not found in: "$WERF_SECRET_KEY"');
     expect(none.stderr).toContain('global_secret_key');
@@ -42,7 +46,11 @@ describe('stdin and home state', () => {
     expect(decrypted.exitCode, decrypted.stderr).toBe(0);
     expect(decrypted.stdout).toBe(PAYLOAD);
     // Another key cannot decrypt it: the key handed in is the one that was used.
-    const other = await runWerfRun(['-q', 'helm', 'secret', 'decrypt'], { cwd: project.dir, env: { ...env, WERF_SECRET_KEY: 'ffff' }, input: encrypted.stdout });
+    const other = await runWerfRun(['-q', 'helm', 'secret', 'decrypt'], {
+      cwd: project.dir,
+      env: { ...env, WERF_SECRET_KEY: 'ffff' },
+      input: encrypted.stdout,
+    });
     expect(other.exitCode).not.toBe(0);
   });
 

@@ -65,26 +65,57 @@ beforeAll(async () => {
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=wr-test-ca');
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
-  server = https.createServer({ key: readFileSync(path.join(dir, 'server.key')), cert: readFileSync(path.join(dir, 'server.crt')) }, (req, res) => {
-    seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? '-'}`);
-    const ok = req.headers.authorization === `Bearer ${TOKEN}`;
-    const body = ok && req.url === '/version' ? JSON.stringify({ major: '1', minor: '31', gitVersion: 'v1.31.0-werf-run-it' }) : JSON.stringify({ kind: 'Status', code: 401, message: 'Unauthorized' });
-    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  });
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  );
+  server = https.createServer(
+    { key: readFileSync(path.join(dir, 'server.key')), cert: readFileSync(path.join(dir, 'server.crt')) },
+    (req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? '-'}`);
+      const ok = req.headers.authorization === `Bearer ${TOKEN}`;
+      const body =
+        ok && req.url === '/version'
+          ? JSON.stringify({ major: '1', minor: '31', gitVersion: 'v1.31.0-werf-run-it' })
+          : JSON.stringify({ kind: 'Status', code: 401, message: 'Unauthorized' });
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   const expires = new Date(Date.now() + 2 * 3600_000).toISOString();
   // Prints what kubectl's plugins print; records what it was given (KUBERNETES_EXEC_INFO, its own env, its args).
-  script('good-plugin', `printf '%s\\n' "$KUBERNETES_EXEC_INFO" > "${dir}/exec-info"; printf '%s %s\\n' "$PLUGIN_REGION" "$*" > "${dir}/plugin-args"\ncat <<JSON\n{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${TOKEN}","expirationTimestamp":"${expires}"}}\nJSON`);
-  script('wrong-plugin', `echo '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"not-the-token"}}'`);
+  script(
+    'good-plugin',
+    `printf '%s\\n' "$KUBERNETES_EXEC_INFO" > "${dir}/exec-info"; printf '%s %s\\n' "$PLUGIN_REGION" "$*" > "${dir}/plugin-args"\ncat <<JSON\n{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${TOKEN}","expirationTimestamp":"${expires}"}}\nJSON`,
+  );
+  script(
+    'wrong-plugin',
+    `echo '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"not-the-token"}}'`,
+  );
   script('failing-plugin', `echo "An error occurred (ExpiredToken): the SSO session has expired; run aws sso login" >&2\nexit 3`);
   script('browser-plugin', `touch "${dir}/browser-ran"\necho '{}'`);
   writeFileSync(path.join(dir, 'good'), kubeconfig(path.join(dir, 'good-plugin')));
   writeFileSync(path.join(dir, 'wrong'), kubeconfig(path.join(dir, 'wrong-plugin')));
   writeFileSync(path.join(dir, 'failing'), kubeconfig(path.join(dir, 'failing-plugin')));
-  writeFileSync(path.join(dir, 'browser'), kubeconfig(path.join(dir, 'browser-plugin')).replace('      env: [', '      interactiveMode: Always\n      env: ['));
+  writeFileSync(
+    path.join(dir, 'browser'),
+    kubeconfig(path.join(dir, 'browser-plugin')).replace('      env: [', '      interactiveMode: Always\n      env: ['),
+  );
   writeFileSync(path.join(dir, 'relative'), kubeconfig('./good-plugin'));
   project = werfProject({ app: 'FROM scratch\n' });
 });
@@ -94,7 +125,12 @@ afterAll(async () => {
   await project?.cleanup();
 });
 
-const env = (kubeconfigFile: string) => ({ HOME: dir, KUBECONFIG: path.join(dir, kubeconfigFile), WERF_KUBECONFIG: undefined, WERF_KUBE_CONFIG: undefined });
+const env = (kubeconfigFile: string) => ({
+  HOME: dir,
+  KUBECONFIG: path.join(dir, kubeconfigFile),
+  WERF_KUBECONFIG: undefined,
+  WERF_KUBE_CONFIG: undefined,
+});
 
 describe('a kubeconfig whose user runs an exec plugin', () => {
   it('werf reaches the cluster with the token the plugin printed here (werf kubectl get --raw /version)', async () => {
@@ -105,8 +141,14 @@ describe('a kubeconfig whose user runs an exec plugin', () => {
     expect(seen).toEqual([`GET /version Bearer ${TOKEN}`]);
     // As kubectl runs it: its args, its env entries, KUBERNETES_EXEC_INFO (no terminal here: not interactive).
     expect(readFileSync(path.join(dir, 'plugin-args'), 'utf8')).toBe('eu-west-1 eks get-token --cluster-name prod\n');
-    expect(JSON.parse(readFileSync(path.join(dir, 'exec-info'), 'utf8'))).toEqual({ apiVersion: 'client.authentication.k8s.io/v1beta1', kind: 'ExecCredential', spec: { interactive: false } });
-    expect(result.stderr).toMatch(/kubeconfig: user "eks": the exec plugin "\S+good-plugin" gave werf a credential valid until \S+ \(in (119|120) min\)/);
+    expect(JSON.parse(readFileSync(path.join(dir, 'exec-info'), 'utf8'))).toEqual({
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      kind: 'ExecCredential',
+      spec: { interactive: false },
+    });
+    expect(result.stderr).toMatch(
+      /kubeconfig: user "eks": the exec plugin "\S+good-plugin" gave werf a credential valid until \S+ \(in (119|120) min\)/,
+    );
     expect(result.stderr).toContain('kubeconfig: minified to context "managed" (its cluster and user only)');
     // Never printed by werf-run.
     expect(result.stderr).not.toContain(TOKEN);
@@ -121,7 +163,7 @@ describe('a kubeconfig whose user runs an exec plugin', () => {
     expect(result.stdout).not.toContain('other.example');
   });
 
-  it('a relative command is the kubeconfig directory\'s, as kubectl resolves it', async () => {
+  it("a relative command is the kubeconfig directory's, as kubectl resolves it", async () => {
     const result = await runWerfRun(['-q', 'kubectl', 'get', '--raw', '/version'], { cwd: project.dir, env: env('relative') });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('v1.31.0-werf-run-it');
@@ -137,20 +179,29 @@ describe('a kubeconfig whose user runs an exec plugin', () => {
     const result = await runWerfRun(['converge'], { cwd: project.dir, env: env('failing') });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('An error occurred (ExpiredToken): the SSO session has expired; run aws sso login');
-    expect(result.stderr).toContain(`the exec plugin "${path.join(dir, 'failing-plugin')}" of the kubeconfig user "eks" in ${path.join(dir, 'failing')} failed with exit code 3`);
-    expect(result.stderr).toContain(`run it yourself to see why, and log in again: ${path.join(dir, 'failing-plugin')} eks get-token --cluster-name prod`);
+    expect(result.stderr).toContain(
+      `the exec plugin "${path.join(dir, 'failing-plugin')}" of the kubeconfig user "eks" in ${path.join(dir, 'failing')} failed with exit code 3`,
+    );
+    expect(result.stderr).toContain(
+      `run it yourself to see why, and log in again: ${path.join(dir, 'failing-plugin')} eks get-token --cluster-name prod`,
+    );
     expect(await managedContainers(project.dir)).toEqual([]);
   });
 
   it('a plugin that must talk to the user (interactiveMode: Always) with no terminal is refused up front, not run', async () => {
     const result = await runWerfRun(['converge'], { cwd: project.dir, env: env('browser') });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('must talk to you (interactiveMode: Always: a browser login or a prompt), and this run has no terminal');
+    expect(result.stderr).toContain(
+      'must talk to you (interactiveMode: Always: a browser login or a prompt), and this run has no terminal',
+    );
     expect(existsSync(path.join(dir, 'browser-ran'))).toBe(false);
   });
 
   it('werf helm secret never contacts a cluster: the plugin is not run and nothing is refused', async () => {
-    const result = await runWerfRun(['--dry-run', '--verbose', 'helm', 'secret', 'values', 'encrypt', 'values.yaml'], { cwd: project.dir, env: env('failing') });
+    const result = await runWerfRun(['--dry-run', '--verbose', 'helm', 'secret', 'values', 'encrypt', 'values.yaml'], {
+      cwd: project.dir,
+      env: env('failing'),
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout + result.stderr).toContain('kubeconfig: werf helm secret values encrypt does not talk to a cluster');
     expect(result.stderr).not.toContain('ExpiredToken');
@@ -160,7 +211,9 @@ describe('a kubeconfig whose user runs an exec plugin', () => {
     rmSync(path.join(dir, 'plugin-args'), { force: true });
     const result = await runWerfRun(['--dry-run', '--verbose', 'converge'], { cwd: project.dir, env: env('good') });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout + result.stderr).toContain(`kubeconfig: user "eks": a run would run its exec plugin here (${path.join(dir, 'good-plugin')} eks get-token --cluster-name prod)`);
+    expect(result.stdout + result.stderr).toContain(
+      `kubeconfig: user "eks": a run would run its exec plugin here (${path.join(dir, 'good-plugin')} eks get-token --cluster-name prod)`,
+    );
     expect(existsSync(path.join(dir, 'plugin-args'))).toBe(false);
   });
 });
@@ -169,7 +222,9 @@ describe('--platform for an architecture the Docker host cannot run', () => {
   it('stops before werf with the command that registers the handlers (the rig has no binfmt_misc handlers)', async () => {
     const result = await runWerfRun(['build', '--platform', 'linux/arm64'], { cwd: project.dir, env: env('good') });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('--platform linux/arm64: the Docker host is amd64 and its kernel has no binfmt_misc handler for arm64 (no qemu-aarch64 in /proc/sys/fs/binfmt_misc)');
+    expect(result.stderr).toContain(
+      '--platform linux/arm64: the Docker host is amd64 and its kernel has no binfmt_misc handler for arm64 (no qemu-aarch64 in /proc/sys/fs/binfmt_misc)',
+    );
     expect(result.stderr).toContain('docker run --rm --privileged multiarch/qemu-user-static --reset -p yes');
     expect(await managedContainers(project.dir)).toEqual([]);
   });

@@ -20,7 +20,15 @@ interface Spawned {
 
 /** werf-run as a child we can signal, with its combined output watched as it arrives. */
 function spawnWerfRun(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Spawned {
-  const child = execa('node', [BIN, ...args], { cwd, env: cleanEnv(env), extendEnv: false, reject: false, stdin: 'ignore', all: true, forceKillAfterDelay: false });
+  const child = execa('node', [BIN, ...args], {
+    cwd,
+    env: cleanEnv(env),
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+    forceKillAfterDelay: false,
+  });
   let text = '';
   child.all?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return {
@@ -37,7 +45,7 @@ function spawnWerfRun(args: string[], cwd: string, env: Record<string, string | 
   };
 }
 
-const shProject = () => makeProject({ 'README': 'lifecycle test\n' }, { image: { reference: SH_IMAGE, pull: 'never' } });
+const shProject = () => makeProject({ README: 'lifecycle test\n' }, { image: { reference: SH_IMAGE, pull: 'never' } });
 
 describe('run lifecycle on the real engine', () => {
   const projects: { cleanup(): Promise<void> }[] = [];
@@ -45,7 +53,10 @@ describe('run lifecycle on the real engine', () => {
     await Promise.all(projects.map((p) => p.cleanup()));
   });
 
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`${signal} during a long RUN step stops werf, removes the container and exits ${code}`, async () => {
       const project = werfProject({ slow: `FROM ${BUSYBOX}\nRUN echo slow-step-begins && sleep 60\n` });
       projects.push(project);
@@ -95,7 +106,11 @@ describe('run lifecycle on the real engine', () => {
     expect(left).toHaveLength(1);
     const next = await runWerfRun(['sh', 'echo next run'], { cwd: project.dir });
     expect(next.exitCode, next.stderr).toBe(0);
-    expect(next.stderr).toMatch(new RegExp(`removed container ${left[0]!.slice(0, 12)} left behind by an earlier run: its werf-run \\(PID ${run.child.pid}\\) is gone`));
+    expect(next.stderr).toMatch(
+      new RegExp(
+        `removed container ${left[0]!.slice(0, 12)} left behind by an earlier run: its werf-run \\(PID ${run.child.pid}\\) is gone`,
+      ),
+    );
     expect(await managedContainers(project.dir)).toEqual([]);
   });
 
@@ -124,7 +139,13 @@ describe('run lifecycle on the real engine', () => {
     // the hashes of what it is about to send as the first line on stderr.
     const script = `head -c ${size} /dev/urandom > /tmp/o && head -c ${size} /dev/urandom > /tmp/e && echo "$(md5sum < /tmp/o) $(md5sum < /tmp/e)" | tr -d ' -' | sed 's/^\\(.\\{32\\}\\)/\\1 /' >&2 && cat /tmp/e >&2 && cat /tmp/o`;
     const result = await execa('node', [BIN, '-q', 'sh', script], {
-      cwd: project.dir, env: cleanEnv(), extendEnv: false, reject: false, encoding: 'buffer', maxBuffer: 4 * size, stdin: 'ignore',
+      cwd: project.dir,
+      env: cleanEnv(),
+      extendEnv: false,
+      reject: false,
+      encoding: 'buffer',
+      maxBuffer: 4 * size,
+      stdin: 'ignore',
       // Random data ends in a newline once in 256 runs: execa must not strip it.
       stripFinalNewline: false,
     });
@@ -144,7 +165,9 @@ describe('run lifecycle on the real engine', () => {
   it('keeps a final line without a newline, on both streams', async () => {
     const project = shProject();
     projects.push(project);
-    const result = await runWerfRun(['-q', 'sh', "printf 'first\\nlast without newline'; printf 'err first\\nerr last' >&2"], { cwd: project.dir });
+    const result = await runWerfRun(['-q', 'sh', "printf 'first\\nlast without newline'; printf 'err first\\nerr last' >&2"], {
+      cwd: project.dir,
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('first\nlast without newline');
     expect(result.stderr).toBe('err first\nerr last');
@@ -157,7 +180,9 @@ describe('run lifecycle on the real engine', () => {
       const result = await runWerfRun(['-q', 'sh', `exit ${code}`], { cwd: project.dir });
       expect(result.exitCode, result.stderr).toBe(code);
     }
-    const missing = await runWerfRun(['--image', '127.0.0.1:5000/werf-run-test/no-such-image:latest', '--pull', 'never', 'version'], { cwd: project.dir });
+    const missing = await runWerfRun(['--image', '127.0.0.1:5000/werf-run-test/no-such-image:latest', '--pull', 'never', 'version'], {
+      cwd: project.dir,
+    });
     expect(missing.exitCode).toBe(125);
     expect(missing.stderr).toContain('no-such-image');
     const usage = await runWerfRun(['--mode', 'bogus', 'version'], { cwd: project.dir });
@@ -184,7 +209,11 @@ describe('run lifecycle on the real engine', () => {
     ].join('; ');
     // What the user types arrives 4 s in, when werf waits for it (script turns it into keystrokes on the pty).
     const result = await execa('sh', ['-c', '(sleep 4; echo typed-line; sleep 3) | script -qec "$0" /dev/null', inner], {
-      cwd: project.dir, env: cleanEnv(), extendEnv: false, reject: false, timeout: 60_000,
+      cwd: project.dir,
+      env: cleanEnv(),
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
     });
     const out = String(result.stdout).replace(/\r/g, '');
     expect(out).toMatch(/^\/dev\/pts\/\d+$/m);
@@ -206,7 +235,15 @@ describe('run lifecycle on the real engine', () => {
       `(node ${BIN} -q sh 'echo tty-run-$((1+1)); sleep 60' < /dev/tty & echo $! > pid; wait $!; echo "rc=$?")`,
       'stty -a > after.txt',
     ].join('; ');
-    const session = execa('script', ['-qec', inner, '/dev/null'], { cwd: project.dir, env: cleanEnv(), extendEnv: false, reject: false, stdin: 'pipe', timeout: 60_000, all: true });
+    const session = execa('script', ['-qec', inner, '/dev/null'], {
+      cwd: project.dir,
+      env: cleanEnv(),
+      extendEnv: false,
+      reject: false,
+      stdin: 'pipe',
+      timeout: 60_000,
+      all: true,
+    });
     let seen = '';
     session.all?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
     const { readFileSync } = await import('node:fs');

@@ -45,7 +45,9 @@ describe('an endpoint that is not a Docker Engine', () => {
       const result = await runWerfRun(['version'], { cwd: project.dir, env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` } });
       expect(result.exitCode, result.stderr).toBe(125);
       expect(result.stderr).not.toContain('internal error');
-      expect(result.stderr).toContain(`tcp://127.0.0.1:${port} (from DOCKER_HOST): it answers HTTP, but not as a Docker Engine API: ${expected}`);
+      expect(result.stderr).toContain(
+        `tcp://127.0.0.1:${port} (from DOCKER_HOST): it answers HTTP, but not as a Docker Engine API: ${expected}`,
+      );
       expect(result.stderr).toContain('fix: check that the endpoint is a Docker Engine API');
     });
   }

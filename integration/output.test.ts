@@ -26,7 +26,16 @@ function shProject() {
 const WERF_SCRIPT = 'echo werf-out-1; echo werf-err-1 >&2; printf "%s\\n" werf-out-2';
 const ESC = '\x1b';
 /** Variables that would make a run look like CI or change colours, removed so each test sets its own. */
-const NEUTRAL = { CI: undefined, GITHUB_ACTIONS: undefined, GITLAB_CI: undefined, NO_COLOR: undefined, FORCE_COLOR: undefined, BUILD_ID: undefined, BUILD_NUMBER: undefined, RUN_ID: undefined };
+const NEUTRAL = {
+  CI: undefined,
+  GITHUB_ACTIONS: undefined,
+  GITLAB_CI: undefined,
+  NO_COLOR: undefined,
+  FORCE_COLOR: undefined,
+  BUILD_ID: undefined,
+  BUILD_NUMBER: undefined,
+  RUN_ID: undefined,
+};
 
 describe('plain output (no terminal, or CI)', () => {
   it('without a terminal: timestamped werf-run lines on stderr, werf output untouched, no control sequences', async () => {
@@ -51,7 +60,10 @@ describe('plain output (no terminal, or CI)', () => {
 
   it('GitHub Actions: the preparation is one ::group::, closed before werf output starts', async () => {
     const project = shProject();
-    const result = await runWerfRun(['sh', 'echo werf-out-1 >&2'], { cwd: project.dir, env: { ...NEUTRAL, CI: 'true', GITHUB_ACTIONS: 'true' } });
+    const result = await runWerfRun(['sh', 'echo werf-out-1 >&2'], {
+      cwd: project.dir,
+      env: { ...NEUTRAL, CI: 'true', GITHUB_ACTIONS: 'true' },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     const lines = result.stderr.split('\n');
     const open = lines.indexOf('::group::werf-run: preparing');
@@ -66,7 +78,10 @@ describe('plain output (no terminal, or CI)', () => {
 
   it('GitLab CI: a collapsed section, whose markers are the only control sequences', async () => {
     const project = shProject();
-    const result = await runWerfRun(['sh', 'echo werf-out-1 >&2'], { cwd: project.dir, env: { ...NEUTRAL, CI: 'true', GITLAB_CI: 'true' } });
+    const result = await runWerfRun(['sh', 'echo werf-out-1 >&2'], {
+      cwd: project.dir,
+      env: { ...NEUTRAL, CI: 'true', GITLAB_CI: 'true' },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     const lines = result.stderr.split('\n');
     expect(lines[0]).toMatch(/^\x1b\[0Ksection_start:\d+:werf_run_prepare\[collapsed=true\]\r\x1b\[0Kwerf-run: preparing$/);
@@ -80,7 +95,12 @@ describe('plain output (no terminal, or CI)', () => {
   it("GitLab CI: doctor's report comes after the collapsed section, not folded into it", async () => {
     const project = shProject();
     // One pipe for both streams, in the order werf-run wrote them, as a CI job log has them.
-    const result = await execa('sh', ['-c', `node '${BIN}' doctor 2>&1`], { cwd: project.dir, env: cleanEnv({ ...NEUTRAL, CI: 'true', GITLAB_CI: 'true' }), extendEnv: false, reject: false });
+    const result = await execa('sh', ['-c', `node '${BIN}' doctor 2>&1`], {
+      cwd: project.dir,
+      env: cleanEnv({ ...NEUTRAL, CI: 'true', GITLAB_CI: 'true' }),
+      extendEnv: false,
+      reject: false,
+    });
     const log = String(result.stdout);
     const end = log.search(/section_end:\d+:werf_run_prepare/);
     expect(end, log).toBeGreaterThan(0);
@@ -94,14 +114,21 @@ describe('plain output (no terminal, or CI)', () => {
     expect(ok.exitCode).toBe(0);
     expect(ok.stdout).toBe('werf-out-1\nwerf-out-2\n');
     expect(ok.stderr).toBe('werf-err-1\n');
-    const bad = await runWerfRun(['--quiet', '--pull', 'never', '--image', '127.0.0.1:5000/werf-run-test/absent:none', 'version'], { cwd: project.dir, env: { ...NEUTRAL } });
+    const bad = await runWerfRun(['--quiet', '--pull', 'never', '--image', '127.0.0.1:5000/werf-run-test/absent:none', 'version'], {
+      cwd: project.dir,
+      env: { ...NEUTRAL },
+    });
     expect(bad.exitCode).toBe(125);
     expect(bad.stderr).toMatch(/^werf-run: error: image 127\.0\.0\.1:5000\/werf-run-test\/absent:none is not on the engine/);
   });
 });
 
 /** Runs werf-run under a real pseudo-terminal of 100x30 and returns everything the terminal received. */
-async function underPty(args: string[], cwd: string, env: Record<string, string | undefined>): Promise<{ output: string; exitCode: number | undefined }> {
+async function underPty(
+  args: string[],
+  cwd: string,
+  env: Record<string, string | undefined>,
+): Promise<{ output: string; exitCode: number | undefined }> {
   const quoted = ['node', BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const result = await execa('script', ['-qec', `stty cols 100 rows 30; ${quoted}`, '/dev/null'], {
     cwd,
@@ -122,7 +149,12 @@ describe('on a terminal (a real pseudo-terminal)', () => {
     const project = shProject();
     const { output, exitCode } = await underPty(['sh', 'echo werf-out-1; echo werf-out-2'], project.dir, {});
     expect(exitCode, output).toBe(0);
-    for (const step of ['connecting to the Docker Engine', 'detecting what the Docker host allows', `making sure ${SH_IMAGE} is on the engine`, 'starting werf sh in mode native']) {
+    for (const step of [
+      'connecting to the Docker Engine',
+      'detecting what the Docker host allows',
+      `making sure ${SH_IMAGE} is on the engine`,
+      'starting werf sh in mode native',
+    ]) {
       expect(output).toMatch(new RegExp(`\\u2714\\S* ${step.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
     }
     // Spinner frames and cursor movement happen, but only before werf's first byte.
@@ -140,7 +172,12 @@ describe('on a terminal (a real pseudo-terminal)', () => {
     const script = 'echo line-1; printf "line-2\\n\\n"; echo last';
     const ours = await underPty(['-q', 'sh', script], project.dir, {});
     expect(ours.exitCode, ours.output).toBe(0);
-    const docker = await execa('script', ['-qec', `docker run --rm -it --network none ${SH_IMAGE} sh -c '${script}'`, '/dev/null'], { reject: false, stdin: 'pipe', stripFinalNewline: false, timeout: 60_000 });
+    const docker = await execa('script', ['-qec', `docker run --rm -it --network none ${SH_IMAGE} sh -c '${script}'`, '/dev/null'], {
+      reject: false,
+      stdin: 'pipe',
+      stripFinalNewline: false,
+      timeout: 60_000,
+    });
     expect(docker.exitCode, String(docker.stderr)).toBe(0);
     // (underPty's execa strips the last line end)
     const lines = 'line-1\r\nline-2\r\n\r\nlast';
@@ -159,7 +196,11 @@ describe('on a terminal (a real pseudo-terminal)', () => {
 
   it('a failing step shows as failed, and the one error message follows the list', async () => {
     const project = shProject();
-    const { output, exitCode } = await underPty(['--pull', 'never', '--image', '127.0.0.1:5000/werf-run-test/absent:none', 'version'], project.dir, {});
+    const { output, exitCode } = await underPty(
+      ['--pull', 'never', '--image', '127.0.0.1:5000/werf-run-test/absent:none', 'version'],
+      project.dir,
+      {},
+    );
     expect(exitCode).toBe(125);
     expect(output).toMatch(/\u2716\S* making sure 127\.0\.0\.1:5000\/werf-run-test\/absent:none is on the engine/);
     const errors = output.match(/werf-run: error: image 127\.0\.0\.1:5000\/werf-run-test\/absent:none is not on the engine/g) ?? [];

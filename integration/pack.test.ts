@@ -28,7 +28,10 @@ describe('the packed tarball, installed', () => {
     await execa('git', ['clone', '--quiet', '--no-hardlinks', REPO_ROOT, clone]);
     expect(existsSync(path.join(clone, 'dist')), 'a clean clone has no dist/').toBe(false);
     symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(clone, 'node_modules'), 'dir');
-    const packed = await execa('npm', ['pack', '--json', '--pack-destination', dir], { cwd: clone, env: { npm_config_update_notifier: 'false' } });
+    const packed = await execa('npm', ['pack', '--json', '--pack-destination', dir], {
+      cwd: clone,
+      env: { npm_config_update_notifier: 'false' },
+    });
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     tarball = path.join(dir, info!.filename);
     const files = info!.files.map((f) => f.path);
@@ -37,7 +40,9 @@ describe('the packed tarball, installed', () => {
     expect(files).toContain('dist/bundle/THIRD-PARTY-LICENSES.txt');
     expect(files).toContain('dist/index.d.ts');
     prefix = path.join(dir, 'prefix');
-    await execa('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--offline', tarball], { env: { npm_config_update_notifier: 'false' } });
+    await execa('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--offline', tarball], {
+      env: { npm_config_update_notifier: 'false' },
+    });
     project = makeProject({ 'werf.yaml': 'project: it\nconfigVersion: 1\n' }, { image: { reference: TEST_IMAGE, pull: 'never' } });
   }, 240_000);
   afterAll(async () => {

@@ -25,14 +25,21 @@ describe('werf-run on Podman', () => {
   });
 
   // No docker config of the user's: DOCKER_CONFIG points at a dir without one.
-  const env = () => ({ DOCKER_HOST: podman.socketUrl, DOCKER_CONTEXT: undefined, DOCKER_CONFIG: path.join(project.dir, 'no-docker-config') });
+  const env = () => ({
+    DOCKER_HOST: podman.socketUrl,
+    DOCKER_CONTEXT: undefined,
+    DOCKER_CONFIG: path.join(project.dir, 'no-docker-config'),
+  });
 
   it('detects Podman and plans ulimits within the hard limits (Docker gets none)', async () => {
     const onPodman = await runWerfRun(['--verbose', '--dry-run', 'build'], { cwd: project.dir, env: env() });
     expect(onPodman.exitCode, onPodman.stderr).toBe(0);
     expect(onPodman.stderr).toMatch(/engine: podman 4\./);
     expect(onPodman.stdout).toContain('--ulimit nofile=1024:4096 --ulimit nproc=4096:4096');
-    const onDocker = await runWerfRun(['--verbose', '--dry-run', 'build'], { cwd: project.dir, env: { DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined } });
+    const onDocker = await runWerfRun(['--verbose', '--dry-run', 'build'], {
+      cwd: project.dir,
+      env: { DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined },
+    });
     expect(onDocker.exitCode, onDocker.stderr).toBe(0);
     expect(onDocker.stderr).toMatch(/engine: docker /);
     expect(onDocker.stdout).not.toContain('--ulimit');
@@ -70,7 +77,8 @@ describe('werf-run on Podman', () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-cache-'));
     try {
       const runs = [];
-      for (let i = 0; i < 2; i++) runs.push(await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env: { ...env(), XDG_CACHE_HOME: cache } }));
+      for (let i = 0; i < 2; i++)
+        runs.push(await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env: { ...env(), XDG_CACHE_HOME: cache } }));
       for (const run of runs) expect(run.exitCode, run.stderr).toBe(0);
       expect(runs[0]!.stderr).toContain('probing what the Docker host can do');
       expect(runs[1]!.stderr).not.toContain('probing what the Docker host can do');

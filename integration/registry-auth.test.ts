@@ -55,7 +55,13 @@ describe('pulling the werf image with registry credentials', () => {
   const pull = (env: Record<string, string | undefined>, image = IMAGE): Promise<CliResult> =>
     runWerfRun(['--verbose', '--image', image, '--pull', 'always', 'version'], {
       cwd: project.dir,
-      env: { DOCKER_HOST: second.socketUrl, DOCKER_CONTEXT: undefined, DOCKER_AUTH_CONFIG: undefined, PATH: `${bin}:${process.env.PATH}`, ...env },
+      env: {
+        DOCKER_HOST: second.socketUrl,
+        DOCKER_CONTEXT: undefined,
+        DOCKER_AUTH_CONFIG: undefined,
+        PATH: `${bin}:${process.env.PATH}`,
+        ...env,
+      },
     });
 
   function expectNoSecrets(result: CliResult): void {
@@ -117,7 +123,9 @@ describe('pulling the werf image with registry credentials', () => {
     const configDir = dockerConfig('absent', { credHelpers: { [REGISTRY]: 'wr-not-installed' } });
     const result = await pull({ DOCKER_CONFIG: configDir });
     expect(result.exitCode).toBe(125);
-    expect(result.stderr).toContain(`the credential helper docker-credential-wr-not-installed (named by credHelpers["${REGISTRY}"] in ${configDir}/config.json) is not on PATH`);
+    expect(result.stderr).toContain(
+      `the credential helper docker-credential-wr-not-installed (named by credHelpers["${REGISTRY}"] in ${configDir}/config.json) is not on PATH`,
+    );
   });
 
   it('takes DOCKER_AUTH_CONFIG (GitLab) before the config file', async () => {
@@ -131,7 +139,7 @@ describe('pulling the werf image with registry credentials', () => {
     expectNoSecrets(result);
   });
 
-  it('a wrong password fails with the registry\'s words and where the credentials came from (exit 125)', async () => {
+  it("a wrong password fails with the registry's words and where the credentials came from (exit 125)", async () => {
     const configDir = dockerConfig('wrong', { auths: { [REGISTRY]: { auth: b64(`${USER}:wrong-secret-xyz`) } } });
     const result = await pull({ DOCKER_CONFIG: configDir });
     expect(result.exitCode).toBe(125);
@@ -155,11 +163,23 @@ describe('pulling the werf image with registry credentials', () => {
     const port = await freePort();
     const root = path.join(dir, 'registry');
     mkdirSync(root);
-    writeFileSync(path.join(root, 'config.yml'), `version: 0.1\nlog: {level: warn}\nstorage:\n  filesystem: {rootdirectory: ${root}/data}\nhttp: {addr: "127.0.0.1:${port}"}\n`);
+    writeFileSync(
+      path.join(root, 'config.yml'),
+      `version: 0.1\nlog: {level: warn}\nstorage:\n  filesystem: {rootdirectory: ${root}/data}\nhttp: {addr: "127.0.0.1:${port}"}\n`,
+    );
     const registry = spawn('docker-registry', ['serve', path.join(root, 'config.yml')], { stdio: 'ignore' });
     try {
       const broken = `127.0.0.1:${port}/broken/busybox:1`;
-      for (let i = 0; i < 50 && (await fetch(`http://127.0.0.1:${port}/v2/`).then(() => false, () => true)); i++) await new Promise((r) => setTimeout(r, 100));
+      for (
+        let i = 0;
+        i < 50 &&
+        (await fetch(`http://127.0.0.1:${port}/v2/`).then(
+          () => false,
+          () => true,
+        ));
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 100));
       expect((await second.docker(['pull', '-q', rig.WERF_RUN_RIG_BUSYBOX!])).exitCode).toBe(0);
       expect((await second.docker(['tag', rig.WERF_RUN_RIG_BUSYBOX!, broken])).exitCode).toBe(0);
       const pushed = await second.docker(['push', broken]);

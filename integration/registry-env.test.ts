@@ -33,10 +33,40 @@ const freePort = () =>
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'wr-reg-env-'));
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=wr-reg-env-ca');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=wr-reg-env-ca',
+  );
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  );
   port = await freePort();
   writeFileSync(
     path.join(dir, 'config.yml'),
@@ -45,7 +75,9 @@ beforeAll(async () => {
   registry = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
   const ca = execFileSync('cat', [path.join(dir, 'ca.crt')]);
   for (let i = 0; ; i++) {
-    const up = await new Promise<boolean>((resolve) => https.get({ host: '127.0.0.1', port, path: '/v2/', ca }, (res) => resolve(res.statusCode === 200)).on('error', () => resolve(false)));
+    const up = await new Promise<boolean>((resolve) =>
+      https.get({ host: '127.0.0.1', port, path: '/v2/', ca }, (res) => resolve(res.statusCode === 200)).on('error', () => resolve(false)),
+    );
     if (up) break;
     if (i > 50) throw new Error('the TLS registry did not start');
     await new Promise((r) => setTimeout(r, 100));
@@ -72,7 +104,9 @@ describe("the engine's registry environment", () => {
     const result = await runWerfRun(['--verbose', 'build'], { cwd: project.dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout + result.stderr).toContain('built-through-the-private-ca');
-    expect(result.stderr).toContain(`registries: ${certsDir}/ca.crt (the engine's, for 127.0.0.1:${port}) handed to buildah as /home/build/.config/containers/certs.d/127.0.0.1:${port}/ca.crt`);
+    expect(result.stderr).toContain(
+      `registries: ${certsDir}/ca.crt (the engine's, for 127.0.0.1:${port}) handed to buildah as /home/build/.config/containers/certs.d/127.0.0.1:${port}/ca.crt`,
+    );
   });
 
   it('--dry-run lists what would be handed over', async () => {
@@ -82,11 +116,13 @@ describe("the engine's registry environment", () => {
   });
 });
 
-describe("a daemon with a docker.io mirror (test-rig.md: A daemon with a mirror, offline)", () => {
+describe('a daemon with a docker.io mirror (test-rig.md: A daemon with a mirror, offline)', () => {
   let second: SecondDockerd;
   let mirrored: ReturnType<typeof werfProject>;
   beforeAll(async () => {
-    second = await startSecondDockerd({ extraArgs: ['--registry-mirror', `http://${rig.WERF_RUN_RIG_REGISTRY}`, '--insecure-registry', rig.WERF_RUN_RIG_REGISTRY!] });
+    second = await startSecondDockerd({
+      extraArgs: ['--registry-mirror', `http://${rig.WERF_RUN_RIG_REGISTRY}`, '--insecure-registry', rig.WERF_RUN_RIG_REGISTRY!],
+    });
     mirrored = werfProject({ app: 'FROM docker.io/library/busybox:latest\nRUN echo pulled-through-the-mirror\n' });
   }, 120_000);
   afterAll(async () => {

@@ -19,7 +19,10 @@ const RUN_ID = `${process.pid}-${Date.now()}`;
 const HIGH_ID_IMAGE = `${REGISTRY}/werf-run-it-rootless/high-id:${RUN_ID}`;
 
 async function rootless(action: 'up' | 'down', engine: string, ids?: number): Promise<string> {
-  const result = await execa('bash', [path.join(REPO_ROOT, 'rig', 'rootless.sh'), action, engine, ...(ids ? [String(ids)] : [])], { reject: false, all: true });
+  const result = await execa('bash', [path.join(REPO_ROOT, 'rig', 'rootless.sh'), action, engine, ...(ids ? [String(ids)] : [])], {
+    reject: false,
+    all: true,
+  });
   if (result.exitCode !== 0) throw new Error(`rig/rootless.sh ${action} ${engine} failed:\n${result.all}`);
   if (action === 'down') return '';
   const env = await execa('bash', [path.join(REPO_ROOT, 'rig', 'rootless.sh'), 'env', engine]);
@@ -31,7 +34,10 @@ async function rootless(action: 'up' | 'down', engine: string, ids?: number): Pr
 beforeAll(async () => {
   // Built on the rig's engine (no network needed), pushed where the rootless engines pull from.
   const dockerfile = `FROM ${BUSYBOX}\nRUN touch /high && chown 70000:70000 /high\n`;
-  await execa('docker', ['build', '--network', 'none', '-q', '-t', HIGH_ID_IMAGE, '-'], { input: dockerfile, env: { DOCKER_BUILDKIT: '0' } });
+  await execa('docker', ['build', '--network', 'none', '-q', '-t', HIGH_ID_IMAGE, '-'], {
+    input: dockerfile,
+    env: { DOCKER_BUILDKIT: '0' },
+  });
   await execa('docker', ['push', '-q', HIGH_ID_IMAGE]);
   await execa('docker', ['rmi', HIGH_ID_IMAGE]);
 }, 120_000);
@@ -61,7 +67,12 @@ describe.each(['docker', 'podman'] as const)('rootless %s', (engine) => {
   it('65536 ids: doctor --json says rootless and the id range (too small for the image, adapted)', async () => {
     const dir = project(`FROM ${BUSYBOX}\n`).dir;
     const result = await runWerfRun(['doctor', '--json'], { cwd: dir, env: env() });
-    const report = JSON.parse(result.stdout) as { ok: boolean; mode: string; facts: Record<string, { value: unknown; source: string }>; problems: { fact: string; remedy: string }[] };
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      mode: string;
+      facts: Record<string, { value: unknown; source: string }>;
+      problems: { fact: string; remedy: string }[];
+    };
     expect(report.facts.rootlessDaemon).toMatchObject({ value: true, source: 'info' });
     expect(report.facts.idRange).toMatchObject({
       source: 'probe',
@@ -115,7 +126,7 @@ describe.each(['docker', 'podman'] as const)('rootless %s', (engine) => {
     expect(result.stdout).not.toContain('Building image');
   });
 
-  it('231072 ids: a native build with the image\'s own ranges, and a fuse recovery', async () => {
+  it("231072 ids: a native build with the image's own ranges, and a fuse recovery", async () => {
     await rootless('up', engine, 231072);
     const dir = project(`FROM ${BUSYBOX}\nRUN echo native > /native\n`).dir;
     const native = await runWerfRun(['--verbose', 'build'], { cwd: dir, env: env() });
@@ -127,11 +138,13 @@ describe.each(['docker', 'podman'] as const)('rootless %s', (engine) => {
     // (Podman 4.3 gives a new daemon ID on every call, so nothing is cached there).
     if (engine === 'docker') expect(native.stderr).toContain('its too small id range is probed again');
 
-    const doctor = JSON.parse((await runWerfRun(['doctor', '--json'], { cwd: dir, env: env() })).stdout) as { facts: Record<string, { value: unknown }>; problems: unknown[] };
+    const doctor = JSON.parse((await runWerfRun(['doctor', '--json'], { cwd: dir, env: env() })).stdout) as {
+      facts: Record<string, { value: unknown }>;
+      problems: unknown[];
+    };
     expect(doctor.facts.rootlessDaemon?.value).toBe(true);
     expect(doctor.facts.idRange?.value).toMatchObject({ enough: true, uids: { available: 231073 } });
     expect(doctor.problems).toEqual([]);
-
 
     const fuse = project(`FROM ${BUSYBOX}\nRUN echo fuse > /fuse\n`, { image: { reference: FUSE_IMAGE } }).dir;
     const recovered = await runWerfRun(['build'], { cwd: fuse, env: env() });

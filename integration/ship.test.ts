@@ -21,7 +21,8 @@ afterAll(async () => {
   await engine?.stop();
 });
 
-const SHIPPED = /project files: shipped (?:(\d+) files|nothing new of (\d+) files|(\d+) changed of (\d+) files) \(([^)]+)\)(?:, removed \d+ gone)? into volume (werf-run-ship-\S+) in [\d.]+ s/;
+const SHIPPED =
+  /project files: shipped (?:(\d+) files|nothing new of (\d+) files|(\d+) changed of (\d+) files) \(([^)]+)\)(?:, removed \d+ gone)? into volume (werf-run-ship-\S+) in [\d.]+ s/;
 
 /** What werf-run said it shipped: files sent, files in all, bytes, the volume. */
 function shipped(stderr: string): { sent: number; files: number; bytes: string; volume: string } {
@@ -35,8 +36,23 @@ function shipped(stderr: string): { sent: number; files: number; bytes: string; 
 
 /** Every path in a volume on the private engine, relative, sorted. */
 async function volumeFiles(volume: string): Promise<string[]> {
-  const out = await engine.docker(['run', '--rm', '--network', 'none', '-v', `${volume}:/v:ro`, rig.WERF_RUN_RIG_BUSYBOX!, 'sh', '-c', 'cd /v && find . -mindepth 1']);
-  return out.split('\n').filter(Boolean).map((p) => p.replace(/^\.\//, '')).sort();
+  const out = await engine.docker([
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '-v',
+    `${volume}:/v:ro`,
+    rig.WERF_RUN_RIG_BUSYBOX!,
+    'sh',
+    '-c',
+    'cd /v && find . -mindepth 1',
+  ]);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((p) => p.replace(/^\.\//, ''))
+    .sort();
 }
 
 /** A git project with a .gitignore'd .env and node_modules (made after the commit), and the werf-sh double (fast: `werf version`). */
@@ -68,7 +84,16 @@ describe('an engine that cannot see the checkout', () => {
     });
     try {
       // The project is in this machine's /tmp; the engine's /tmp is its own.
-      await expect(engine.docker(['run', '--rm', '--mount', `type=bind,source=${project.dir},target=/p,readonly`, '127.0.0.1:5000/library/busybox:latest', 'true'])).rejects.toThrow(/bind source path does not exist|no such file/i);
+      await expect(
+        engine.docker([
+          'run',
+          '--rm',
+          '--mount',
+          `type=bind,source=${project.dir},target=/p,readonly`,
+          '127.0.0.1:5000/library/busybox:latest',
+          'true',
+        ]),
+      ).rejects.toThrow(/bind source path does not exist|no such file/i);
       const env = { DOCKER_HOST: engine.host };
       const first = await runWerfRun(['--verbose', 'build'], { cwd: project.dir, env });
       expect(first.exitCode, first.stderr).toBe(0);
@@ -98,7 +123,9 @@ describe('an engine that cannot see the checkout', () => {
       expect(first.exitCode, first.stderr).toBe(0);
       const { volume, files } = shipped(first.stderr);
       const inVolume = await volumeFiles(volume);
-      expect(inVolume).toEqual(expect.arrayContaining(['.gitignore', '.werfrunrc.json', 'werf.yaml', 'src/app.js', 'untracked.txt', '.git/HEAD', '.git/config']));
+      expect(inVolume).toEqual(
+        expect.arrayContaining(['.gitignore', '.werfrunrc.json', 'werf.yaml', 'src/app.js', 'untracked.txt', '.git/HEAD', '.git/config']),
+      );
       for (const ignored of ['.env', 'node_modules', 'node_modules/dep/index.js', 'debug.log']) expect(inVolume).not.toContain(ignored);
       expect(first.stderr).not.toMatch(/shipped \S+\/(\.env|node_modules|debug\.log)/);
 
@@ -110,7 +137,10 @@ describe('an engine that cannot see the checkout', () => {
       expect(again.stderr).toContain("ship: what the volume holds was known from this machine's copy of its manifest (stat data)");
 
       // Without this machine's copy (a new cache dir), the volume's manifest says the same.
-      const fresh = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env: { ...env, XDG_CACHE_HOME: path.join(cache, 'other') } });
+      const fresh = await runWerfRun(['--verbose', 'version'], {
+        cwd: project.dir,
+        env: { ...env, XDG_CACHE_HOME: path.join(cache, 'other') },
+      });
       expect(fresh.exitCode, fresh.stderr).toBe(0);
       expect(shipped(fresh.stderr)).toEqual({ sent: 0, files, bytes: '0 B', volume });
       expect(fresh.stderr).toContain("ship: what the volume holds was known from the volume's manifest");
@@ -122,10 +152,19 @@ describe('an engine that cannot see the checkout', () => {
       expect(shipped(pruned.stderr)).toMatchObject({ sent: files, files, volume });
 
       // ship.include adds an ignored path the user names.
-      writeFileSync(path.join(project.dir, '.werfrunrc.json'), JSON.stringify({ ...JSON.parse(readFileSync(path.join(project.dir, '.werfrunrc.json'), 'utf8')), ship: { include: ['debug.log'] } }));
+      writeFileSync(
+        path.join(project.dir, '.werfrunrc.json'),
+        JSON.stringify({
+          ...JSON.parse(readFileSync(path.join(project.dir, '.werfrunrc.json'), 'utf8')),
+          ship: { include: ['debug.log'] },
+        }),
+      );
       const included = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
       expect(included.exitCode, included.stderr).toBe(0);
-      expect(included.stderr.match(/debug: shipped \/\S+/g)).toEqual([`debug: shipped ${path.join(project.dir, '.werfrunrc.json')}`, `debug: shipped ${path.join(project.dir, 'debug.log')}`]);
+      expect(included.stderr.match(/debug: shipped \/\S+/g)).toEqual([
+        `debug: shipped ${path.join(project.dir, '.werfrunrc.json')}`,
+        `debug: shipped ${path.join(project.dir, 'debug.log')}`,
+      ]);
       expect(await volumeFiles(volume)).toContain('debug.log');
       expect(await volumeFiles(volume)).not.toContain('.env');
     } finally {
@@ -148,7 +187,17 @@ describe('an engine that cannot see the checkout', () => {
       const after = await runWerfRun(['version'], { cwd: project.dir, env });
       expect(shipped(after.stderr).sent).toBe(0);
       const { volume } = shipped(after.stderr);
-      const content = await engine.docker(['run', '--rm', '--network', 'none', '-v', `${volume}:/v:ro`, rig.WERF_RUN_RIG_BUSYBOX!, 'cat', '/v/src/app.js']);
+      const content = await engine.docker([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '-v',
+        `${volume}:/v:ro`,
+        rig.WERF_RUN_RIG_BUSYBOX!,
+        'cat',
+        '/v/src/app.js',
+      ]);
       expect(content).toBe('console.log(2)');
       // The lock (the helper container's name) is gone with the runs.
       expect(await engine.docker(['ps', '-aq', '--filter', 'label=werf-run.role=ship'])).toBe('');
@@ -167,14 +216,52 @@ describe('an engine that cannot see the checkout', () => {
       const { volume } = shipped(first.stderr);
       const manifestVolume = `${volume}-manifest`;
       // Someone with access to the engine rewrites the manifest: an entry the next run would "remove", two levels up.
-      const crafted = JSON.stringify({ version: 2, generation: 'crafted', units: [{ dir: project.dir, volume, entries: { '': { type: 'dir', size: 0, mtimeMs: 1, mode: 493 }, '../meta/canary': { type: 'file', size: 1, mtimeMs: 1, mode: 420 } } }] });
-      await engine.docker(['run', '--rm', '--network', 'none', '-v', `${manifestVolume}:/m`, rig.WERF_RUN_RIG_BUSYBOX!, 'sh', '-c', `printf '%s' '${crafted}' > /m/manifest.json && echo crafted > /m/generation && echo keep > /m/canary`]);
+      const crafted = JSON.stringify({
+        version: 2,
+        generation: 'crafted',
+        units: [
+          {
+            dir: project.dir,
+            volume,
+            entries: {
+              '': { type: 'dir', size: 0, mtimeMs: 1, mode: 493 },
+              '../meta/canary': { type: 'file', size: 1, mtimeMs: 1, mode: 420 },
+            },
+          },
+        ],
+      });
+      await engine.docker([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '-v',
+        `${manifestVolume}:/m`,
+        rig.WERF_RUN_RIG_BUSYBOX!,
+        'sh',
+        '-c',
+        `printf '%s' '${crafted}' > /m/manifest.json && echo crafted > /m/generation && echo keep > /m/canary`,
+      ]);
       const run = await runWerfRun(['version'], { cwd: project.dir, env: { ...env, XDG_CACHE_HOME: path.join(cache, 'fresh') } });
       expect(run.exitCode, run.stderr).toBe(125);
-      expect(run.stderr).toContain(`the ship manifest in volume ${manifestVolume} is not werf-run's: it has the entry "../meta/canary" (an absolute path or one with "..")`);
+      expect(run.stderr).toContain(
+        `the ship manifest in volume ${manifestVolume} is not werf-run's: it has the entry "../meta/canary" (an absolute path or one with "..")`,
+      );
       expect(run.stderr).toContain(`docker volume rm ${volume} ${manifestVolume}`);
       expect(run.stderr).not.toMatch(/\n\s+at /);
-      expect(await engine.docker(['run', '--rm', '--network', 'none', '-v', `${manifestVolume}:/m:ro`, rig.WERF_RUN_RIG_BUSYBOX!, 'cat', '/m/canary'])).toBe('keep');
+      expect(
+        await engine.docker([
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          '-v',
+          `${manifestVolume}:/m:ro`,
+          rig.WERF_RUN_RIG_BUSYBOX!,
+          'cat',
+          '/m/canary',
+        ]),
+      ).toBe('keep');
       expect(await engine.docker(['ps', '-aq', '--filter', 'label=werf-run.managed=true'])).toBe('');
     } finally {
       rmSync(cache, { recursive: true, force: true });
@@ -187,13 +274,17 @@ describe('an engine that cannot see the checkout', () => {
     try {
       chmodSync(path.join(project.dir, 'secret.key'), 0o000);
       // As root every file is readable: drop the capabilities that make it so (the kernel's own EACCES follows).
-      const run = await execa('setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--inh-caps=-dac_override,-dac_read_search', 'node', BIN, 'version'], {
-        cwd: project.dir,
-        env: cleanEnv({ DOCKER_HOST: engine.host }),
-        extendEnv: false,
-        reject: false,
-        input: '',
-      });
+      const run = await execa(
+        'setpriv',
+        ['--bounding-set=-dac_override,-dac_read_search', '--inh-caps=-dac_override,-dac_read_search', 'node', BIN, 'version'],
+        {
+          cwd: project.dir,
+          env: cleanEnv({ DOCKER_HOST: engine.host }),
+          extendEnv: false,
+          reject: false,
+          input: '',
+        },
+      );
       expect(run.exitCode, run.stderr).toBe(2);
       expect(run.stderr).toContain(`cannot read ${path.join(project.dir, 'secret.key')} to ship it to the engine (EACCES)`);
       expect(run.stderr).toContain('add it to .gitignore');

@@ -109,11 +109,17 @@ export async function runWerfRun(args: readonly string[], options: RunOptions): 
 const PROJECT_OWNER = 1000;
 
 /** A throwaway git repository with the given files, and unique cache volumes in its config. */
-export function makeProject(files: Record<string, string>, config: Record<string, unknown> = {}): { dir: string; volumes: string[]; cleanup(): Promise<void> } {
+export function makeProject(
+  files: Record<string, string>,
+  config: Record<string, unknown> = {},
+): { dir: string; volumes: string[]; cleanup(): Promise<void> } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-'));
   // mkdtemp makes 0700 dirs; a real checkout is world-readable, and werf runs as uid 1000.
   chmodSync(dir, 0o755);
-  const id = path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').toLowerCase();
+  const id = path
+    .basename(dir)
+    .replace(/[^a-zA-Z0-9]/g, '')
+    .toLowerCase();
   const volumes = [`werf-run-it-${id}-storage`, `werf-run-it-${id}-home`];
   const fullConfig = {
     image: { reference: TEST_IMAGE },
@@ -149,7 +155,12 @@ function execaSync(file: string, args: string[], cwd: string): void {
 /** A werf.yaml + Dockerfiles project: images maps name -> Dockerfile text. */
 export function werfProject(images: Record<string, string>, config: Record<string, unknown> = {}) {
   const files: Record<string, string> = {
-    'werf.yaml': ['project: it', 'configVersion: 1', ...Object.keys(images).flatMap((name) => ['---', `image: ${name}`, `dockerfile: ${name}.Dockerfile`])].join('\n') + '\n',
+    'werf.yaml':
+      [
+        'project: it',
+        'configVersion: 1',
+        ...Object.keys(images).flatMap((name) => ['---', `image: ${name}`, `dockerfile: ${name}.Dockerfile`]),
+      ].join('\n') + '\n',
   };
   for (const [name, dockerfile] of Object.entries(images)) files[`${name}.Dockerfile`] = dockerfile;
   return makeProject(files, config);

@@ -27,7 +27,11 @@ function repo(name: string, content: string) {
   dirs.push(dir, user);
   writeFileSync(path.join(dir, name), content);
   writeFileSync(path.join(dir, 'werf.yaml'), 'project: t\nconfigVersion: 1\n');
-  for (const args of [['init', '-q'], ['add', '-A'], ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init']]) {
+  for (const args of [
+    ['init', '-q'],
+    ['add', '-A'],
+    ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init'],
+  ]) {
     expect(spawnSync('git', args, { cwd: dir }).status).toBe(0);
   }
   const env = {
@@ -38,7 +42,8 @@ function repo(name: string, content: string) {
     WERF_RUN_IMAGE: TEST_IMAGE,
   };
   const file = path.join(dir, name);
-  const run = (args: string[], extra: Record<string, string> = {}) => runWerfRun(args, { cwd: dir, env: { ...env, ...extra }, timeoutMs: 60_000 });
+  const run = (args: string[], extra: Record<string, string> = {}) =>
+    runWerfRun(args, { cwd: dir, env: { ...env, ...extra }, timeoutMs: 60_000 });
   return { dir, user, env, file, run };
 }
 
@@ -64,7 +69,9 @@ describe('each granting key of a committed config', () => {
     const refused = await r.run(['--dry-run', 'build'], { TRUST_TEST_SECRET_TOKEN: 's3cr3t', ...extra });
     expect(refused.exitCode, refused.stderr).toBe(2);
     expect(refused.stderr).toContain(`werf-run: error: the project's config ${r.file} grants what only you may grant: ${key}`);
-    expect(refused.stderr).toContain('fix: read it, then pass --trust-project-config (or set WERF_RUN_TRUST_PROJECT_CONFIG=1) for this run');
+    expect(refused.stderr).toContain(
+      'fix: read it, then pass --trust-project-config (or set WERF_RUN_TRUST_PROJECT_CONFIG=1) for this run',
+    );
     expect(refused.stderr).toContain(`run \`werf-run trust ${r.file}\``);
     expect(refused.stderr).toContain(`"trustProjectConfig" of your own ${path.join(r.user, 'config', 'werf-run', 'config.json')}`);
     expect(refused.stdout).toBe('');
@@ -97,13 +104,18 @@ describe('the ways to consent', () => {
     writeFileSync(path.join(r.user, 'config', 'werf-run', 'config.json'), JSON.stringify({ trustProjectConfig: [r.dir] }));
     const ok = await r.run(['-v', '--dry-run', 'build']);
     expect(ok.exitCode, ok.stderr).toBe(0);
-    expect(ok.stderr).toContain(`(you consented: trustProjectConfig "${r.dir}" in ${path.join(r.user, 'config', 'werf-run', 'config.json')})`);
+    expect(ok.stderr).toContain(
+      `(you consented: trustProjectConfig "${r.dir}" in ${path.join(r.user, 'config', 'werf-run', 'config.json')})`,
+    );
     expect(ok.stdout).toMatch(/^docker run --rm --privileged --network host /m);
 
     const mirror = repo('.werfrunrc.json', JSON.stringify({ image: { repository: TEST_IMAGE.split(':2')[0] } }));
     expect((await mirror.run(['--dry-run', 'build'], { WERF_RUN_IMAGE: '' })).exitCode).toBe(2);
     mkdirSync(path.join(mirror.user, 'config', 'werf-run'), { recursive: true });
-    writeFileSync(path.join(mirror.user, 'config', 'werf-run', 'config.json'), JSON.stringify({ imageRepositories: [TEST_IMAGE.split(':2')[0]] }));
+    writeFileSync(
+      path.join(mirror.user, 'config', 'werf-run', 'config.json'),
+      JSON.stringify({ imageRepositories: [TEST_IMAGE.split(':2')[0]] }),
+    );
     const named = await mirror.run(['-v', '--dry-run', 'build'], { WERF_RUN_IMAGE: '' });
     expect(named.exitCode, named.stderr).toBe(0);
     expect(named.stderr).not.toContain('you consented');
@@ -113,7 +125,9 @@ describe('the ways to consent', () => {
     const r = repo('.werfrunrc.json', GRANTING);
     const trusted = await r.run(['trust']);
     expect(trusted.exitCode, trusted.stderr).toBe(0);
-    expect(trusted.stdout).toMatch(new RegExp(`^trusted ${r.file} \\(sha256 [0-9a-f]{12}…\\) as it is now: its grants now count: mode "privileged"`));
+    expect(trusted.stdout).toMatch(
+      new RegExp(`^trusted ${r.file} \\(sha256 [0-9a-f]{12}…\\) as it is now: its grants now count: mode "privileged"`),
+    );
     const ok = await r.run(['--dry-run', 'build']);
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^docker run --rm --privileged --network host /m);
@@ -147,11 +161,16 @@ describe('a code config', () => {
   it('is not loaded without consent, by a run, --dry-run, --export or doctor: the file it would write never appears', async () => {
     const marker = path.join(os.tmpdir(), `werf-run-trust-ran-${process.pid}`);
     dirs.push(marker);
-    const r = repo('.werfrunrc.cjs', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran'); module.exports = { image: { channel: 'ea' } };`);
+    const r = repo(
+      '.werfrunrc.cjs',
+      `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran'); module.exports = { image: { channel: 'ea' } };`,
+    );
     for (const args of [['build'], ['--dry-run', 'build'], ['--export', 'docker-run'], ['doctor']]) {
       const result = await r.run(args);
       expect(result.exitCode, args.join(' ')).toBe(2);
-      expect(result.stderr).toContain(`the project's config ${r.file} is code (JavaScript or TypeScript): loading it would run it on this machine, which only you may allow; it was not loaded`);
+      expect(result.stderr).toContain(
+        `the project's config ${r.file} is code (JavaScript or TypeScript): loading it would run it on this machine, which only you may allow; it was not loaded`,
+      );
       expect(existsSync(marker)).toBe(false);
     }
     const consented = await r.run(['--trust-project-config', '--dry-run', 'build']);
@@ -172,7 +191,9 @@ describe('configs made to eat the machine', () => {
     const result = await r.run(['--dry-run', 'build']);
     expect(result.exitCode).toBe(2);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(result.stderr).toBe(`werf-run: error: config ${r.file} holds more than 10000 values (YAML aliases count each time they are used); it was not read further\n  fix: keep only werf-run's settings in it (a few lines), without nested aliases\n`);
+    expect(result.stderr).toBe(
+      `werf-run: error: config ${r.file} holds more than 10000 values (YAML aliases count each time they are used); it was not read further\n  fix: keep only werf-run's settings in it (a few lines), without nested aliases\n`,
+    );
   });
 
   it('a 10,000-deep JSON: exit 2 at once, with a short message', async () => {
@@ -181,7 +202,11 @@ describe('configs made to eat the machine', () => {
     const result = await r.run(['--dry-run', 'build']);
     expect(result.exitCode).toBe(2);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(result.stderr).toMatch(new RegExp(`^werf-run: error: config ${r.file} nests deeper than 16 levels \\(at (\\[0\\]){16}\\); it was not read further\\n  fix: [^\\n]+\\n$`));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^werf-run: error: config ${r.file} nests deeper than 16 levels \\(at (\\[0\\]){16}\\); it was not read further\\n  fix: [^\\n]+\\n$`,
+      ),
+    );
     expect(result.stderr.length).toBeLessThan(400);
   });
 });

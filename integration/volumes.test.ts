@@ -29,19 +29,53 @@ function freshCache(): string {
 
 const engineNow = async (): Promise<string> => (await execa('docker', ['info', '--format', '{{.SystemTime}}'])).stdout.trim();
 
-const lines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter(Boolean);
+const lines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** The anonymous volumes mounted into this project's containers between two engine times, and those still on the engine. */
-async function anonymousVolumes(projectDir: string, since: string, until: string): Promise<{ containers: string[]; mounted: string[]; left: string[] }> {
+async function anonymousVolumes(
+  projectDir: string,
+  since: string,
+  until: string,
+): Promise<{ containers: string[]; mounted: string[]; left: string[] }> {
   const window = ['--since', since, '--until', until];
   const containers = lines(
-    (await execa('docker', ['events', ...window, '--filter', 'type=container', '--filter', 'event=create', '--filter', `label=werf-run.project=${projectDir}`, '--format', '{{.Actor.ID}}'])).stdout,
+    (
+      await execa('docker', [
+        'events',
+        ...window,
+        '--filter',
+        'type=container',
+        '--filter',
+        'event=create',
+        '--filter',
+        `label=werf-run.project=${projectDir}`,
+        '--format',
+        '{{.Actor.ID}}',
+      ])
+    ).stdout,
   );
   const mounts = lines(
-    (await execa('docker', ['events', ...window, '--filter', 'type=volume', '--filter', 'event=mount', '--format', '{{.Actor.ID}} {{index .Actor.Attributes "container"}}'])).stdout,
+    (
+      await execa('docker', [
+        'events',
+        ...window,
+        '--filter',
+        'type=volume',
+        '--filter',
+        'event=mount',
+        '--format',
+        '{{.Actor.ID}} {{index .Actor.Attributes "container"}}',
+      ])
+    ).stdout,
   ).map((l) => l.split(' ') as [string, string]);
   const ours = new Set(containers);
-  const mounted = [...new Set(mounts.filter(([name, container]) => /^[0-9a-f]{64}$/.test(name) && ours.has(container)).map(([name]) => name))];
+  const mounted = [
+    ...new Set(mounts.filter(([name, container]) => /^[0-9a-f]{64}$/.test(name) && ours.has(container)).map(([name]) => name)),
+  ];
   const existing = new Set(lines((await execa('docker', ['volume', 'ls', '-q'])).stdout));
   const left = mounted.filter((v) => existing.has(v));
   // A failing test must not leak them either: they are this project's, nobody else's.
@@ -93,7 +127,14 @@ describe('anonymous volumes go with their containers', () => {
     const p = werfProject({ slow: `FROM ${BUSYBOX}\nRUN echo slow-step-begins && sleep 60\n` });
     cleanups.push(() => p.cleanup());
     const t0 = await engineNow();
-    const child = execa('node', [BIN, 'build'], { cwd: p.dir, env: cleanEnv({ XDG_CACHE_HOME: freshCache() }), extendEnv: false, reject: false, stdin: 'ignore', all: true });
+    const child = execa('node', [BIN, 'build'], {
+      cwd: p.dir,
+      env: cleanEnv({ XDG_CACHE_HOME: freshCache() }),
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      all: true,
+    });
     let text = '';
     child.all?.on('data', (chunk: Buffer) => (text += chunk.toString()));
     const deadline = Date.now() + 120_000;

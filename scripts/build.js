@@ -19,7 +19,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist', 'bundle');
 
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')],
+  { stdio: 'inherit' },
+);
 
 /**
  * dockerode and docker-modem require at load time what werf-run never uses:
@@ -51,13 +55,16 @@ const NODE_STREAM = [{ from: /[\\/]docker-modem[\\/]lib$/, request: 'readable-st
 const unusedModules = {
   name: 'unused-modules',
   setup(b) {
-    b.onResolve({ filter: /^(\.\/(session|buildkit|ssh)|tar-fs|@balena\/dockerignore|readable-stream|https|zlib|node:child_process)$/ }, (args) => {
-      const matches = (list) => list.some((u) => u.request === args.path && u.from.test(args.resolveDir));
-      if (matches(NODE_STREAM)) return { path: 'node:stream', external: true };
-      if (matches(LAZY_BUILTINS)) return { path: args.path, namespace: 'lazy-builtin' };
-      if (matches(UNUSED)) return { path: `${args.resolveDir}/${args.path}`, namespace: 'unused' };
-      return undefined;
-    });
+    b.onResolve(
+      { filter: /^(\.\/(session|buildkit|ssh)|tar-fs|@balena\/dockerignore|readable-stream|https|zlib|node:child_process)$/ },
+      (args) => {
+        const matches = (list) => list.some((u) => u.request === args.path && u.from.test(args.resolveDir));
+        if (matches(NODE_STREAM)) return { path: 'node:stream', external: true };
+        if (matches(LAZY_BUILTINS)) return { path: args.path, namespace: 'lazy-builtin' };
+        if (matches(UNUSED)) return { path: `${args.resolveDir}/${args.path}`, namespace: 'unused' };
+        return undefined;
+      },
+    );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
       contents: `let m; const load = () => (m ??= require('node:${args.path.replace(/^node:/, '')}')); module.exports = new Proxy({}, { get: (_t, key) => load()[key], has: (_t, key) => key in load() });`,
       loader: 'js',
@@ -118,7 +125,9 @@ const library = await build({
   splitting: true,
   format: 'esm',
   // CommonJS dependencies call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __werfRunCreateRequire } from 'node:module'; const require = __werfRunCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __werfRunCreateRequire } from 'node:module'; const require = __werfRunCreateRequire(import.meta.url);",
+  },
   chunkNames: 'chunks/[name]-[hash]',
 });
 
@@ -184,7 +193,12 @@ const cliFile = path.join(out, 'cli.cjs');
 const cliBody = readFileSync(cliFile, 'utf8');
 writeFileSync(cliFile, `// werf-run build ${createHash('sha256').update(cliBody).digest('hex')}\n${cliBody}`);
 const builds = [library, boot, vendor, cli];
-const result = { metafile: { inputs: Object.assign({}, ...builds.map((r) => r.metafile.inputs)), outputs: Object.assign({}, ...builds.map((r) => r.metafile.outputs)) } };
+const result = {
+  metafile: {
+    inputs: Object.assign({}, ...builds.map((r) => r.metafile.inputs)),
+    outputs: Object.assign({}, ...builds.map((r) => r.metafile.outputs)),
+  },
+};
 
 /** Every package with code in the bundle, with its licence text. */
 function licences(metafile) {

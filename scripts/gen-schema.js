@@ -20,4 +20,6 @@ rewrite(KEYS_DOC, (doc) => withTrustTable(withKeyTable(doc)));
 rewrite(SIGNATURES_DOC, withSignatureTable);
 rewrite(EXIT_CODES_DOC, withExitCodeTable);
 rewrite('docs/architecture.md', (doc) => withGenerated(doc, 'floors', floorsMarkdown()));
-console.log(`wrote werfrun.schema.json, the key and grant tables in ${KEYS_DOC}, the failure signatures in ${SIGNATURES_DOC}, the exit codes in ${EXIT_CODES_DOC} and the floors in docs/architecture.md`);
+console.log(
+  `wrote werfrun.schema.json, the key and grant tables in ${KEYS_DOC}, the failure signatures in ${SIGNATURES_DOC}, the exit codes in ${EXIT_CODES_DOC} and the floors in docs/architecture.md`,
+);

@@ -18,9 +18,17 @@ export const FLOORS = [
   ],
   [{ name: 'files.ts', job: "reading the user's files: a missing file is undefined, an unreadable one is one error naming it" }],
   [{ name: 'config', job: 'settings from the config file, WERF_RUN_* variables and flags, checked by one schema' }],
-  [{ name: 'engine', job: 'finding the Docker Engine, the docker CLI\'s config, and the Engine port (only dockerode.ts imports dockerode)' }],
   [
-    { name: 'detect', job: "facts of the engine's host (override, /info, cache, probe), the per-daemon cache and the mode the facts allow; the probe container itself is run by run/" },
+    {
+      name: 'engine',
+      job: "finding the Docker Engine, the docker CLI's config, and the Engine port (only dockerode.ts imports dockerode)",
+    },
+  ],
+  [
+    {
+      name: 'detect',
+      job: "facts of the engine's host (override, /info, cache, probe), the per-daemon cache and the mode the facts allow; the probe container itself is run by run/",
+    },
     { name: 'plan', job: 'the werf container (mode, image, mounts, env, security): a pure function of facts and config' },
   ],
   [
@@ -28,7 +36,12 @@ export const FLOORS = [
     { name: 'export', job: 'the plan as a snippet for another system (docker run, Compose, CI runners, Kubernetes); pure' },
   ],
   [{ name: 'run', job: 'runs containers: one attempt with its failure watcher passed in, the probe, pulls, signals, cleanup' }],
-  [{ name: 'host', job: "reading the caller's machine for werf: the docker CLI's config and credentials (helpers included), kubeconfig, ssh agent and known_hosts, the project and its git layout, werf-run's own container; each reader returns what it hands werf" }],
+  [
+    {
+      name: 'host',
+      job: "reading the caller's machine for werf: the docker CLI's config and credentials (helpers included), kubeconfig, ssh agent and known_hosts, the project and its git layout, werf-run's own container; each reader returns what it hands werf",
+    },
+  ],
   [{ name: 'cli', job: 'the commands: arguments, prepare, wire the floors below together, print; the one place errors become exit codes' }],
   [{ name: 'index.ts', job: "the package's public API" }],
 ];
@@ -48,7 +61,10 @@ const label = (name) => (isFile(name) ? `src/${name}` : `${name}/`);
 export function allowedFor(name, floors = FLOORS) {
   const floor = floors.findIndex((rooms) => rooms.some((room) => room.name === name));
   if (floor < 0) throw new Error(`src/${name} is on no floor of scripts/layers.js`);
-  return floors.slice(0, floor).flat().map((room) => room.name);
+  return floors
+    .slice(0, floor)
+    .flat()
+    .map((room) => room.name);
 }
 
 /** An esquery selector for `import('<a specifier matching pattern>')` (esquery's regex ends at an unescaped slash). */
@@ -74,7 +90,10 @@ export function layerRules(floors = FLOORS) {
               patterns: above.map((room) => ({ regex: specifierPattern(name, room.name), message: message(room.name) })),
             },
           ],
-          'no-restricted-syntax': ['error', ...above.map((room) => ({ selector: dynamicImportOf(specifierPattern(name, room.name)), message: message(room.name) }))],
+          'no-restricted-syntax': [
+            'error',
+            ...above.map((room) => ({ selector: dynamicImportOf(specifierPattern(name, room.name)), message: message(room.name) })),
+          ],
         },
       };
     }),
@@ -85,10 +104,16 @@ export function layerRules(floors = FLOORS) {
 export function floorsMarkdown(floors = FLOORS) {
   const rows = floors
     .map((rooms, floor) =>
-      rooms.map((room) => `| ${floor} | \`${label(room.name)}\` | ${room.job} | ${allowedFor(room.name, floors).map((n) => `\`${label(n)}\``).join(' ') || '(nothing)'} |`),
+      rooms.map(
+        (room) =>
+          `| ${floor} | \`${label(room.name)}\` | ${room.job} | ${
+            allowedFor(room.name, floors)
+              .map((n) => `\`${label(n)}\``)
+              .join(' ') || '(nothing)'
+          } |`,
+      ),
     )
     .reverse()
     .flat();
   return ['| floor | room | its job | may import |', '|---|---|---|---|', ...rows].join('\n');
 }
-

@@ -25,7 +25,9 @@ if (!gitDir) {
 const git = (...args) => execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 const sha = git('rev-parse', commit).trim();
 const dir = 'docs/_includes/reference/cli/';
-const files = git('ls-tree', '-r', '--name-only', sha, dir).split('\n').filter((f) => /\/werf(_[a-z0-9_]+)?\.md$/.test(f));
+const files = git('ls-tree', '-r', '--name-only', sha, dir)
+  .split('\n')
+  .filter((f) => /\/werf(_[a-z0-9_]+)?\.md$/.test(f));
 const commands = [];
 for (const file of files) {
   const stem = file.slice(dir.length, -'.md'.length).replace(/^werf_?/, '');
@@ -39,7 +41,13 @@ for (const file of files) {
   // The syntax line may go on with arguments in lower case: keep the words the file's name spells.
   while (words.length && words.join('_').replaceAll('-', '_') !== stem) words.pop();
   const has = (flag) => new RegExp(`^\\s+(-\\w, )?--${flag}[=\\s]`, 'm').test(text);
-  commands.push({ stem, command: words.join(' '), kubeFlags: ['kube-config', 'kube-config-base64', 'kube-context', 'kubeconfig'].some(has), synchronization: has('synchronization'), withoutKube: has('without-kube') });
+  commands.push({
+    stem,
+    command: words.join(' '),
+    kubeFlags: ['kube-config', 'kube-config-base64', 'kube-context', 'kubeconfig'].some(has),
+    synchronization: has('synchronization'),
+    withoutKube: has('without-kube'),
+  });
 }
 // A group (werf helm, werf bundle) has no Syntax line: its words are a prefix of a child's.
 const under = (c) => c.command.replaceAll('-', '_').replaceAll(' ', '_');

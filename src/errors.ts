@@ -12,11 +12,22 @@
  * exit code passes through instead.
  */
 export const EXIT_CODES = {
-  doctorProblems: { code: 1, meaning: "`werf-run doctor` only: no mode can work on this host, the werf image is not on the engine and cannot be pulled, the project's files would not reach werf, or no engine answered (the report says what to change)" },
+  doctorProblems: {
+    code: 1,
+    meaning:
+      "`werf-run doctor` only: no mode can work on this host, the werf image is not on the engine and cannot be pulled, the project's files would not reach werf, or no engine answered (the report says what to change)",
+  },
   usage: { code: 2, meaning: 'bad flags, config or environment; the message names the setting, the value and the fix' },
-  failed: { code: 125, meaning: 'werf-run or the engine failed before werf could run (engine unreachable, image missing, pull failed, registry auth), or no mode can work on this host (the message says what to change on the host), or the engine went away or the container was removed from outside while werf ran' },
+  failed: {
+    code: 125,
+    meaning:
+      'werf-run or the engine failed before werf could run (engine unreachable, image missing, pull failed, registry auth), or no mode can work on this host (the message says what to change on the host), or the engine went away or the container was removed from outside while werf ran',
+  },
   interrupted: { code: 130, meaning: 'interrupted by SIGINT (Ctrl-C); the container was stopped and removed' },
-  outputClosed: { code: 141, meaning: 'the reader of stdout or stderr went away while werf was running (`| head`); werf was stopped and removed' },
+  outputClosed: {
+    code: 141,
+    meaning: 'the reader of stdout or stderr went away while werf was running (`| head`); werf was stopped and removed',
+  },
   terminated: { code: 143, meaning: 'stopped by SIGTERM; the container was stopped and removed' },
 } as const;
 

@@ -11,7 +11,7 @@ const file = path.join(dir, 'f.txt');
 writeFileSync(file, 'héllo\n');
 mkdirSync(path.join(dir, 'a-dir'));
 
-describe('reading the user\'s files', () => {
+describe("reading the user's files", () => {
   it.each([
     ['a file', file, 'héllo\n'],
     ['a missing file', path.join(dir, 'missing'), undefined],
@@ -35,7 +35,7 @@ describe('reading the user\'s files', () => {
     expect(readTextIfReadable(target)).toBe(text);
   });
 
-  it('readBytes throws Node\'s own error for the caller to word', () => {
+  it("readBytes throws Node's own error for the caller to word", () => {
     expect(readBytes(file).toString('utf8')).toBe('héllo\n');
     expect(() => readBytes(path.join(dir, 'missing'))).toThrow(/ENOENT/);
   });

@@ -57,7 +57,12 @@ function quickStart(): { example: string; test: string } {
 
 /** `cmd1 && cmd2` as lists of words, leaving out npm's `--no-*` options (they only quiet npm). */
 const commandWords = (line: string): string[][] =>
-  line.split('&&').map((part) => part.trim().split(/\s+/).filter((word) => !word.startsWith('--no-')));
+  line.split('&&').map((part) =>
+    part
+      .trim()
+      .split(/\s+/)
+      .filter((word) => !word.startsWith('--no-')),
+  );
 
 describe('README.md', () => {
   it(`is at most ${README_MAX_BYTES} bytes: a front door, not the reference (that is docs/)`, () => {
@@ -95,7 +100,8 @@ describe('README.md', () => {
       .filter((line) => line.startsWith('| '))
       .map((line) => line.split('|').at(-2) ?? '')
       .join(' ');
-    for (const figure of figures) expect(latest, `${figure} is not in the "latest" column of CONTRIBUTING.md's benchmark table`).toContain(figure);
+    for (const figure of figures)
+      expect(latest, `${figure} is not in the "latest" column of CONTRIBUTING.md's benchmark table`).toContain(figure);
   });
 
   it('quick start: the example command builds examples/hello through werf-run (package.json)', () => {
@@ -105,7 +111,9 @@ describe('README.md', () => {
     // The package's own bin, which exists.
     const bin = pkg.bin['werf-run']!;
     expect(existsSync(path.join(root, bin))).toBe(true);
-    expect(pkg.scripts.example).toBe(`npm run build && bash rig/up.sh && cd examples/hello && node ../../${bin} --trust-project-config build`);
+    expect(pkg.scripts.example).toBe(
+      `npm run build && bash rig/up.sh && cd examples/hello && node ../../${bin} --trust-project-config build`,
+    );
   });
 
   it('quick start: the test command is what .ci/run runs, and npm test runs the whole suite', () => {
@@ -119,7 +127,9 @@ describe('README.md', () => {
     expect(ciCommands.map((line) => line.trim())).toEqual([test]);
     expect(read('.npmrc')).toMatch(/^audit=false$/m);
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-    expect(commandWords(scripts.test ?? '')).toEqual(commandWords('npm run lint && npm run typecheck && npm run test:unit && npm run test:integration'));
+    expect(commandWords(scripts.test ?? '')).toEqual(
+      commandWords('npm run lint && npm run typecheck && npm run test:unit && npm run test:integration'),
+    );
   });
 });
 
@@ -211,30 +221,40 @@ describe('docs/exports.md: the examples are what the renderers print', () => {
 
 /** Every problem remark-validate-links finds in `files` (paths relative to `cwd`), as "file:line: reason". */
 async function linkProblems(cwd: string, files: string[], skipPathPatterns: RegExp[] = []): Promise<string[]> {
-  const context = await new Promise<{ files?: { path: string; messages: { line?: number | null; reason: string }[] }[] }>((resolve, reject) => {
-    engine(
-      {
-        processor: remark(),
-        cwd,
-        files,
-        extensions: ['md'],
-        // remark-validate-links' options type is narrower than unified-engine's plugin list.
-        plugins: [[remarkValidateLinks, { repository: false, root: cwd, skipPathPatterns }]] as unknown as EnginePlugins,
-        output: false,
-        out: false,
-        silent: true,
-        ignoreName: '.remarkignore',
-        detectConfig: false,
-        detectIgnore: false,
-      },
-      (error, _code, ctx) => (error ? reject(error) : resolve(ctx as never)),
-    );
-  });
-  return (context.files ?? []).flatMap((file) => file.messages.map((m) => `${path.relative(cwd, file.path)}:${m.line ?? '?'}: ${m.reason}`));
+  const context = await new Promise<{ files?: { path: string; messages: { line?: number | null; reason: string }[] }[] }>(
+    (resolve, reject) => {
+      engine(
+        {
+          processor: remark(),
+          cwd,
+          files,
+          extensions: ['md'],
+          // remark-validate-links' options type is narrower than unified-engine's plugin list.
+          plugins: [[remarkValidateLinks, { repository: false, root: cwd, skipPathPatterns }]] as unknown as EnginePlugins,
+          output: false,
+          out: false,
+          silent: true,
+          ignoreName: '.remarkignore',
+          detectConfig: false,
+          detectIgnore: false,
+        },
+        (error, _code, ctx) => (error ? reject(error) : resolve(ctx as never)),
+      );
+    },
+  );
+  return (context.files ?? []).flatMap((file) =>
+    file.messages.map((m) => `${path.relative(cwd, file.path)}:${m.line ?? '?'}: ${m.reason}`),
+  );
 }
 
 describe('links in README.md, CONTRIBUTING.md and docs/*.md', () => {
-  const docs = ['README.md', 'CONTRIBUTING.md', ...readdirSync(path.join(root, 'docs')).filter((n) => n.endsWith('.md')).map((n) => `docs/${n}`)];
+  const docs = [
+    'README.md',
+    'CONTRIBUTING.md',
+    ...readdirSync(path.join(root, 'docs'))
+      .filter((n) => n.endsWith('.md'))
+      .map((n) => `docs/${n}`),
+  ];
 
   it('point at existing files and headings', async () => {
     // docs/architecture.md is written by the branch that lays out the folders;
@@ -246,7 +266,10 @@ describe('links in README.md, CONTRIBUTING.md and docs/*.md', () => {
   it('the checker does find a missing file and a missing heading', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'werf-run-links-'));
     try {
-      writeFileSync(path.join(dir, 'a.md'), '# A\n\n## Here\n\n[ok](#here) [ok](b.md#there) [bad](#nowhere) [bad](b.md#gone) [bad](missing.md)\n');
+      writeFileSync(
+        path.join(dir, 'a.md'),
+        '# A\n\n## Here\n\n[ok](#here) [ok](b.md#there) [bad](#nowhere) [bad](b.md#gone) [bad](missing.md)\n',
+      );
       writeFileSync(path.join(dir, 'b.md'), '# B\n\n## There\n');
       const problems = await linkProblems(dir, ['a.md', 'b.md']);
       expect(problems).toHaveLength(3);

@@ -40,7 +40,11 @@ describe('generated documentation (npm run schema)', () => {
   });
 
   it('every key of the schema has a trust rule, and every rule a key (a new key must be sorted: shapes the run, or grants)', () => {
-    expect(Object.keys(TRUST_RULES).sort()).toEqual(configKeys().map((k) => k.path).sort());
+    expect(Object.keys(TRUST_RULES).sort()).toEqual(
+      configKeys()
+        .map((k) => k.path)
+        .sort(),
+    );
   });
 
   it('the table lists every key, with its variable', () => {
@@ -87,7 +91,8 @@ describe('werfrunrc.example.json', () => {
       .map((k) => k.path)
       .filter((p) => !present.has(p) && !(EXCLUSIVE[p] && present.has(EXCLUSIVE[p])));
     expect(missing).toEqual([]);
-    for (const [left, kept] of Object.entries(EXCLUSIVE)) expect([left, present.has(left), kept, present.has(kept)]).toEqual([left, false, kept, true]);
+    for (const [left, kept] of Object.entries(EXCLUSIVE))
+      expect([left, present.has(left), kept, present.has(kept)]).toEqual([left, false, kept, true]);
   });
 
   it('is usable as it is: loads through the config loader and names a werf image', async () => {

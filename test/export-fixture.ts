@@ -23,7 +23,13 @@ export function specFor(input: FixtureInput = {}): ExportSpec {
     project: { root: '/home/u/app', cwd: input.cwd ?? '/home/u/app' },
     config,
     facts: { selinux: input.selinux ?? false, usernsRemap: input.usernsRemap ?? false },
-    hostEnv: input.hostEnv ?? { WERF_REPO: 'registry.example/app', GITHUB_TOKEN: 'ghs_hostsecret', CI: 'true', WERF_RUN_MODE: 'auto', HOME: '/root' },
+    hostEnv: input.hostEnv ?? {
+      WERF_REPO: 'registry.example/app',
+      GITHUB_TOKEN: 'ghs_hostsecret',
+      CI: 'true',
+      WERF_RUN_MODE: 'auto',
+      HOME: '/root',
+    },
     projectName: 'hello',
     ...(input.ciEnv ? { exportCiEnv: input.ciEnv } : {}),
   });

@@ -102,7 +102,12 @@ const SETTINGS: Record<string, Setting> = {
     },
   },
   'mounts: absolute and relative to the project': {
-    config: { mounts: [{ source: '/etc/ssl/certs', target: '/ssl' }, { source: 'ci/keys', target: '/keys', readOnly: false }] },
+    config: {
+      mounts: [
+        { source: '/etc/ssl/certs', target: '/ssl' },
+        { source: 'ci/keys', target: '/keys', readOnly: false },
+      ],
+    },
     expect: {
       'docker-run': ['type=bind,source=/etc/ssl/certs,target=/ssl,readonly', '"type=bind,source=$PWD/ci/keys,target=/keys"'],
       compose: ['source: /etc/ssl/certs', 'target: /ssl', 'read_only: true', 'source: ./ci/keys', 'target: /keys'],
@@ -119,7 +124,13 @@ describe('every export carries every setting that changes the werf container', (
   it.each(rows)('%s in %s', (_name, format, setting) => {
     const want = setting.expect[format];
     if (typeof want === 'string') return void expect(want).toMatch(/^n\/a: .{10,}/);
-    const spec = specFor({ mode: setting.mode ?? 'native', usernsRemap: setting.usernsRemap, selinux: setting.selinux, config: setting.config, hostEnv: { MY_VAR: 'from-host', CI: 'true' } });
+    const spec = specFor({
+      mode: setting.mode ?? 'native',
+      usernsRemap: setting.usernsRemap,
+      selinux: setting.selinux,
+      config: setting.config,
+      hostEnv: { MY_VAR: 'from-host', CI: 'true' },
+    });
     const text = renderExport(format, spec, { kubeVersion: '1.30', cacheVolumes: 'pvc' });
     for (const piece of want) expect(text, `${format}:\n${text}`).toContain(piece);
   });

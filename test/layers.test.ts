@@ -23,7 +23,9 @@ describe('the floors of src/ (scripts/layers.js)', () => {
   });
 
   it('have no .ts files below a folder of a folder (the rule reads ../folder, one level)', () => {
-    const nested = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts') && file.split(path.sep).length > 2);
+    const nested = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter(
+      (file) => file.endsWith('.ts') && file.split(path.sep).length > 2,
+    );
     expect(nested).toEqual([]);
   });
 
@@ -33,7 +35,18 @@ describe('the floors of src/ (scripts/layers.js)', () => {
   });
 
   it('let a folder import only the floors below it', () => {
-    expect(allowedFor('run')).toEqual(['errors.ts', 'reporter.ts', 'interop.ts', 'files.ts', 'config', 'engine', 'detect', 'plan', 'recover', 'export']);
+    expect(allowedFor('run')).toEqual([
+      'errors.ts',
+      'reporter.ts',
+      'interop.ts',
+      'files.ts',
+      'config',
+      'engine',
+      'detect',
+      'plan',
+      'recover',
+      'export',
+    ]);
     expect(allowedFor('detect')).not.toContain('plan');
     expect(allowedFor('errors.ts')).toEqual([]);
   });
@@ -43,7 +56,9 @@ describe('the lint rule made from the floors', () => {
   const eslint = new ESLint({ cwd: root });
   const lint = async (file: string, code: string): Promise<string[]> => {
     const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
-    return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+    return (result?.messages ?? [])
+      .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax')
+      .map((m) => m.message);
   };
 
   it.each([

@@ -18,13 +18,18 @@ describe("docker-modem's patch (patches/)", () => {
 
   it('is made for the docker-modem installed', () => {
     const { version } = JSON.parse(readFileSync(path.join(modem, 'package.json'), 'utf8')) as { version: string };
-    expect(patches, 'docker-modem changed version: check its lib/modem.js and renew the patch (npx patch-package docker-modem)').toEqual([`docker-modem+${version}.patch`]);
+    expect(patches, 'docker-modem changed version: check its lib/modem.js and renew the patch (npx patch-package docker-modem)').toEqual([
+      `docker-modem+${version}.patch`,
+    ]);
   });
 
   it('is applied: every line it adds is in the installed file, and the unguarded statement is gone', () => {
     const patch = readFileSync(path.join(root, 'patches', patches[0]!), 'utf8');
     const installed = readFileSync(path.join(modem, 'lib', 'modem.js'), 'utf8');
-    const added = patch.split('\n').filter((line) => line.startsWith('+') && !line.startsWith('+++')).map((line) => line.slice(1));
+    const added = patch
+      .split('\n')
+      .filter((line) => line.startsWith('+') && !line.startsWith('+++'))
+      .map((line) => line.slice(1));
     expect(added).toEqual(["  if (debug.enabled) debug('Sending: %s', util.inspect(options, {"]);
     for (const line of added) expect(installed.split('\n')).toContain(line);
     expect(installed.match(/debug\('Sending: %s'/g)).toHaveLength(1);

@@ -28,7 +28,12 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
 }
 
 /** Runs a dockerd launcher script (DIR first, then `args`) and waits for its socket; stop() stops it and removes DIR. */
-export async function startScriptDockerd(script: string, dir: string, args: string[], what: string): Promise<PrivateEngine & { log(): string }> {
+export async function startScriptDockerd(
+  script: string,
+  dir: string,
+  args: string[],
+  what: string,
+): Promise<PrivateEngine & { log(): string }> {
   const host = `unix://${dir}/docker.sock`;
   const logFile = path.join(dir, 'dockerd.log');
   const log = openSync(logFile, 'a');
@@ -45,14 +50,18 @@ export async function startScriptDockerd(script: string, dir: string, args: stri
     if (pid) {
       try {
         process.kill(pid, 'SIGTERM');
-        await waitFor(async () => {
-          try {
-            process.kill(pid!, 0);
-            return false;
-          } catch {
-            return true;
-          }
-        }, 60_000, `dockerd ${pid} to stop`);
+        await waitFor(
+          async () => {
+            try {
+              process.kill(pid!, 0);
+              return false;
+            } catch {
+              return true;
+            }
+          },
+          60_000,
+          `dockerd ${pid} to stop`,
+        );
       } catch {
         // already gone
       }
@@ -60,7 +69,11 @@ export async function startScriptDockerd(script: string, dir: string, args: stri
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(async () => (await execa('docker', ['-H', host, 'version'], { reject: false })).exitCode === 0, 60_000, `${what} at ${host}`);
+    await waitFor(
+      async () => (await execa('docker', ['-H', host, 'version'], { reject: false })).exitCode === 0,
+      60_000,
+      `${what} at ${host}`,
+    );
   } catch (error) {
     await stop();
     throw error;

@@ -18,7 +18,7 @@ describe('--export', () => {
     });
   });
 
-  it('leaves werf\'s own `export` command to werf', () => {
+  it("leaves werf's own `export` command to werf", () => {
     expect(parse('export', '--tag', 'x')).toMatchObject({ kind: 'werf', werfArgs: ['export', '--tag', 'x'] });
   });
 
@@ -27,11 +27,13 @@ describe('--export', () => {
   });
 
   it('refuses --kube-version and --kube-volumes without --export kubernetes: they would change nothing', () => {
-    expect(() => parse('--kube-volumes', 'pvc', 'build')).toThrow(expect.objectContaining({
-      exitCode: 2,
-      message: '--kube-volumes is only for --export kubernetes',
-      remedy: 'add --export kubernetes, or drop --kube-volumes',
-    }));
+    expect(() => parse('--kube-volumes', 'pvc', 'build')).toThrow(
+      expect.objectContaining({
+        exitCode: 2,
+        message: '--kube-volumes is only for --export kubernetes',
+        remedy: 'add --export kubernetes, or drop --kube-volumes',
+      }),
+    );
     expect(() => parse('--kube-version', '1.29', 'doctor')).toThrow('--kube-version is only for --export kubernetes');
     expect(kubeFlagsWithoutExport({ export: 'compose', kubeVersion: '1.29', kubeVolumes: 'pvc' })).toMatchObject({
       message: '--kube-version and --kube-volumes are only for --export kubernetes, not --export compose',

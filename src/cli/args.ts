@@ -52,7 +52,7 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .description('Run werf in a container, with the least privilege that works on this Docker host.')
     .usage('[werf-run options] <werf command> [werf arguments...]')
     .version(version, '-V, --version', 'print the werf-run version')
-    .helpOption('-h, --help', 'show werf-run help (werf\'s own: werf-run <command> --help)')
+    .helpOption('-h, --help', "show werf-run help (werf's own: werf-run <command> --help)")
     .enablePositionalOptions()
     .passThroughOptions()
     .allowExcessArguments(true)
@@ -60,18 +60,42 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .option('-c, --config <path>', 'config file (default: search .werfrunrc* from here up to the git root)')
     .option('-H, --host <endpoint>', 'Docker endpoint, like DOCKER_HOST (unix://, tcp://, ssh://)')
     .option('--context <name>', 'docker context to use, like DOCKER_CONTEXT')
-    .addOption(new Option('--mode <mode>', 'run in this mode only, no recovery to another (auto, the default: choose from the host and recover)').choices(['auto', ...MODES]))
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'run in this mode only, no recovery to another (auto, the default: choose from the host and recover)',
+      ).choices(['auto', ...MODES]),
+    )
     .option('--allow-privileged', 'allow the privileged mode when nothing less works')
-    .option('--trust-project-config', "let the project's config file grant more than the least privilege (privileged, mounts, the socket, ...) and load a .js/.ts config, for this run (also WERF_RUN_TRUST_PROJECT_CONFIG=1; werf-run trust records it)")
+    .option(
+      '--trust-project-config',
+      "let the project's config file grant more than the least privilege (privileged, mounts, the socket, ...) and load a .js/.ts config, for this run (also WERF_RUN_TRUST_PROJECT_CONFIG=1; werf-run trust records it)",
+    )
     .option('--image <reference>', 'werf image reference (overrides group/channel/distro)')
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices([...PULL_POLICIES]))
-    .option('--network <mode>', 'Docker network mode for the werf container (e.g. host; unset: the engine default, host for a loopback registry on a local engine)')
-    .addOption(new Option('--ci-env <ci>', 'run werf ci-env before the command, in the same container (auto: in GitLab CI and GitHub Actions)').choices(['auto', 'gitlab', 'github', 'off']))
+    .option(
+      '--network <mode>',
+      'Docker network mode for the werf container (e.g. host; unset: the engine default, host for a loopback registry on a local engine)',
+    )
+    .addOption(
+      new Option(
+        '--ci-env <ci>',
+        'run werf ci-env before the command, in the same container (auto: in GitLab CI and GitHub Actions)',
+      ).choices(['auto', 'gitlab', 'github', 'off']),
+    )
     .option('--reprobe', 'ignore the cached facts about this Docker host and probe again')
-    .option('--detect <fact=value>', 'override a detected fact, e.g. fuseDevice=missing (repeatable; keys as in config detect.*)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--detect <fact=value>',
+      'override a detected fact, e.g. fuseDevice=missing (repeatable; keys as in config detect.*)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--dry-run', 'print the plan and an equivalent docker run command; create nothing')
     // An option, not a word: `werf export` is a werf command that werf-run must pass through.
-    .addOption(new Option('--export <format>', 'print this setup for a CI runner, Compose or Kubernetes (werf command defaults to build)').choices([...EXPORT_FORMATS]))
+    .addOption(
+      new Option('--export <format>', 'print this setup for a CI runner, Compose or Kubernetes (werf command defaults to build)').choices([
+        ...EXPORT_FORMATS,
+      ]),
+    )
     .option('--kube-version <version>', 'only with --export kubernetes: the target cluster version (default 1.30)')
     .addOption(new Option('--kube-volumes <kind>', 'only with --export kubernetes: cache volumes').choices([...KUBE_CACHE_KINDS]))
     .option('-v, --verbose', 'show each decision and Engine API call; stack traces on errors')
@@ -106,7 +130,9 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .exitOverride();
   program
     .command('doctor')
-    .description("report what the Docker host can do and the mode werf-run would choose (no arguments; werf-run's options go before doctor)")
+    .description(
+      "report what the Docker host can do and the mode werf-run would choose (no arguments; werf-run's options go before doctor)",
+    )
     .option('--json', 'print one JSON document')
     .action(() => undefined)
     .exitOverride((error) => {
@@ -114,7 +140,9 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     });
   program
     .command('trust')
-    .description("trust a project's config file as it is now (its grants count, its code may load) until it changes; default: the one found from here up to the git root")
+    .description(
+      "trust a project's config file as it is now (its grants count, its code may load) until it changes; default: the one found from here up to the git root",
+    )
     .argument('[file]', 'the config file')
     .option('--list', 'list the trusted files and whether each is unchanged')
     .option('--revoke', "forget the file's trust")
@@ -129,7 +157,9 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
  */
 export function kubeFlagsWithoutExport(options: Pick<CliOptions, 'export' | 'kubeVersion' | 'kubeVolumes'>): UsageError | undefined {
   if (options.export === 'kubernetes') return undefined;
-  const given = [options.kubeVersion !== undefined && '--kube-version', options.kubeVolumes !== undefined && '--kube-volumes'].filter((f): f is string => Boolean(f));
+  const given = [options.kubeVersion !== undefined && '--kube-version', options.kubeVolumes !== undefined && '--kube-volumes'].filter(
+    (f): f is string => Boolean(f),
+  );
   if (given.length === 0) return undefined;
   const flags = given.join(' and ');
   return new UsageError(
@@ -138,7 +168,12 @@ export function kubeFlagsWithoutExport(options: Pick<CliOptions, 'export' | 'kub
   );
 }
 
-export function parseArgs(argv: readonly string[], version: string, out: { write(text: string): void }, err: { write(text: string): void }): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[],
+  version: string,
+  out: { write(text: string): void },
+  err: { write(text: string): void },
+): ParsedArgs {
   const program = buildProgram(version, out, err);
   try {
     program.parse([...argv], { from: 'user' });
@@ -161,7 +196,10 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
         throw new UsageError(answer.message, answer.remedy);
       }
       if (error.code === 'commander.conflictingOption') {
-        throw new UsageError(error.message.replace(/^error: /, ''), "give one: -q shows only werf's output and errors, -v every decision and Engine API call");
+        throw new UsageError(
+          error.message.replace(/^error: /, ''),
+          "give one: -q shows only werf's output and errors, -v every decision and Engine API call",
+        );
       }
       throw new UsageError(error.message.replace(/^error: /, ''), 'see werf-run --help');
     }
@@ -180,8 +218,13 @@ export function parseArgs(argv: readonly string[], version: string, out: { write
   const trust = program.commands.find((c) => c.name() === 'trust');
   if (trust && program.args[0] === 'trust') {
     const own = trust.opts<TrustOptions>();
-    if (own.list && own.revoke) throw new UsageError('trust --list and --revoke do not go together', 'give one: werf-run trust --list, or werf-run trust --revoke [file]');
-    if (own.list && trust.args.length > 0) throw new UsageError(`trust --list takes no file, got '${trust.args[0]}'`, 'werf-run trust --list');
+    if (own.list && own.revoke)
+      throw new UsageError(
+        'trust --list and --revoke do not go together',
+        'give one: werf-run trust --list, or werf-run trust --revoke [file]',
+      );
+    if (own.list && trust.args.length > 0)
+      throw new UsageError(`trust --list takes no file, got '${trust.args[0]}'`, 'werf-run trust --list');
     return { kind: 'trust', options: { ...options, ...own }, file: trust.args[0] };
   }
   const werfArgs = program.args;

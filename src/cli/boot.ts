@@ -48,14 +48,21 @@ function load(file: string): Cli {
   }
   const source = readFileSync(file, 'utf8');
   const build = BUILD_LINE.exec(source)?.[1];
-  const cacheFile = build && !disabled ? path.join(cacheDirectory(), `cli-${build.slice(0, 16)}-${process.version}-${process.arch}.v8`) : undefined;
+  const cacheFile =
+    build && !disabled ? path.join(cacheDirectory(), `cli-${build.slice(0, 16)}-${process.version}-${process.arch}.v8`) : undefined;
   const cachedData = cacheFile ? readOwnFile(cacheFile) : undefined;
   const script = new vm.Script(module.wrap(source), { filename: file, cachedData });
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
     // At exit, the functions this run compiled are in the cache too.
     process.once('exit', () => writeCache(cacheFile, script));
   }
-  const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
+  const wrapper = script.runInThisContext() as (
+    exports: unknown,
+    require: NodeJS.Require,
+    module: { exports: unknown },
+    filename: string,
+    dirname: string,
+  ) => void;
   const mod = { exports: {} as unknown };
   wrapper.call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
   return mod.exports as Cli;

@@ -9,7 +9,9 @@ describe('ciGroupFor', () => {
   });
   it('uses collapsed section markers in GitLab CI', () => {
     const group = ciGroupFor({ GITLAB_CI: 'true', CI: 'true' }, () => 1_700_000_000_500);
-    expect(group?.open('werf-run: preparing')).toBe('\x1b[0Ksection_start:1700000000:werf_run_prepare[collapsed=true]\r\x1b[0Kwerf-run: preparing');
+    expect(group?.open('werf-run: preparing')).toBe(
+      '\x1b[0Ksection_start:1700000000:werf_run_prepare[collapsed=true]\r\x1b[0Kwerf-run: preparing',
+    );
     expect(group?.close()).toBe('\x1b[0Ksection_end:1700000000:werf_run_prepare\r\x1b[0K');
   });
   it('has no group elsewhere', () => {

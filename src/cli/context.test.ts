@@ -4,7 +4,12 @@ import { hostOf } from './context.js';
 
 describe('hostOf', () => {
   it("takes the context's home, platform and user, and the CI kind from its environment", () => {
-    const host = hostOf({ env: { CI: 'true', GITLAB_CI: 'true' }, home: '/home/ci', platform: 'darwin', user: { uid: 1001, username: 'runner' } });
+    const host = hostOf({
+      env: { CI: 'true', GITLAB_CI: 'true' },
+      home: '/home/ci',
+      platform: 'darwin',
+      user: { uid: 1001, username: 'runner' },
+    });
     expect({ home: host.home, platform: host.platform, user: host.user, ci: host.ci }).toEqual({
       home: '/home/ci',
       platform: 'darwin',

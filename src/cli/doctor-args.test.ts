@@ -15,17 +15,27 @@ const failure = (...argv: string[]): unknown => {
 
 describe('werf-run doctor with what it does not take', () => {
   it("an unknown option is doctor's, not werf's in the wrong place, with the near one", () => {
-    expect(failure('doctor', '--jsn')).toMatchObject({ exitCode: 2, message: "doctor has no option '--jsn'", remedy: 'did you mean --json? werf-run doctor --json' });
+    expect(failure('doctor', '--jsn')).toMatchObject({
+      exitCode: 2,
+      message: "doctor has no option '--jsn'",
+      remedy: 'did you mean --json? werf-run doctor --json',
+    });
   });
 
   it("werf-run's own option after doctor goes before it", () => {
-    expect(unknownDoctorOption('--host', ['--json', '--help'], ['--host', '--mode']).remedy).toBe("werf-run's options go before doctor: werf-run --host ... doctor");
+    expect(unknownDoctorOption('--host', ['--json', '--help'], ['--host', '--mode']).remedy).toBe(
+      "werf-run's options go before doctor: werf-run --host ... doctor",
+    );
   });
 
   it('keeps the rest of the line: values, short options, werf-run options before doctor', () => {
-    expect(failure('doctor', '--host', 'tcp://h:2375')).toMatchObject({ remedy: "werf-run's options go before doctor: werf-run --host tcp://h:2375 doctor" });
+    expect(failure('doctor', '--host', 'tcp://h:2375')).toMatchObject({
+      remedy: "werf-run's options go before doctor: werf-run --host tcp://h:2375 doctor",
+    });
     expect(failure('doctor', '-v', '--json')).toMatchObject({ remedy: "werf-run's options go before doctor: werf-run -v doctor --json" });
-    expect(failure('--host', 'tcp://h:2375', 'doctor', '--jsn')).toMatchObject({ remedy: 'did you mean --json? werf-run --host tcp://h:2375 doctor --json' });
+    expect(failure('--host', 'tcp://h:2375', 'doctor', '--jsn')).toMatchObject({
+      remedy: 'did you mean --json? werf-run --host tcp://h:2375 doctor --json',
+    });
   });
 
   it("anything else lists doctor's options", () => {

@@ -11,7 +11,12 @@ import { optionEnd, optionStem, type MisplacedOption } from './misplaced-option.
  * `werfRunOwn` werf-run's (which go before doctor: werf-run --host X doctor),
  * `argv` the whole line, from which the corrected one is made.
  */
-export function unknownDoctorOption(option: string, doctorOwn: readonly string[], werfRunOwn: readonly string[], argv?: readonly string[]): MisplacedOption {
+export function unknownDoctorOption(
+  option: string,
+  doctorOwn: readonly string[],
+  werfRunOwn: readonly string[],
+  argv?: readonly string[],
+): MisplacedOption {
   const message = `doctor has no option '${option}'`;
   const at = argv ? argv.findIndex((word, i) => i > argv.indexOf('doctor') && (word === option || word.startsWith(`${option}=`))) : -1;
   const line = (words: readonly string[]): string => `werf-run ${words.join(' ')}`;

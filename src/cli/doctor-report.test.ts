@@ -33,7 +33,8 @@ describe('doctorText problems', () => {
       problems: [
         {
           fact: 'engine',
-          problem: 'no usable Docker Engine: no Docker Engine answered at the endpoint chosen by DOCKER_HOST:\n  - tcp://127.0.0.1:1 (from DOCKER_HOST): connection refused\n  DOCKER_HOST is an explicit choice',
+          problem:
+            'no usable Docker Engine: no Docker Engine answered at the endpoint chosen by DOCKER_HOST:\n  - tcp://127.0.0.1:1 (from DOCKER_HOST): connection refused\n  DOCKER_HOST is an explicit choice',
           remedy: 'start the daemon\nor unset DOCKER_HOST',
         },
       ],
@@ -53,7 +54,11 @@ describe('doctorText problems', () => {
 
 describe('doctorOk: whether a run would get as far as starting werf', () => {
   const fuse = { fact: 'fuseDevice' as const, problem: 'the Docker host has no /dev/fuse', remedy: 'modprobe fuse' };
-  const image = { fact: 'image' as const, problem: 'the werf image is not available, so nothing was probed: pulling failed', remedy: 'use --image' };
+  const image = {
+    fact: 'image' as const,
+    problem: 'the werf image is not available, so nothing was probed: pulling failed',
+    remedy: 'use --image',
+  };
   it.each([
     ['a mode and no problem', 'native', [], true],
     ["a mode and a host fact's problem that only rules modes out", 'native', [fuse], true],

@@ -89,10 +89,13 @@ export function doctorText(r: DoctorReport): string {
       `  security options: ${d.securityOptions.join(' ') || 'none'}`,
     );
   }
-  lines.push(`image: ${r.image.reference ?? 'none'}${r.image.available ? '' : ` (not available${r.image.error ? `: ${r.image.error}` : ''})`}`);
+  lines.push(
+    `image: ${r.image.reference ?? 'none'}${r.image.available ? '' : ` (not available${r.image.error ? `: ${r.image.error}` : ''})`}`,
+  );
   if (r.cache) lines.push(`cache: ${r.cache}`);
   lines.push('capabilities (value [how it was learned] evidence):');
-  for (const [key, fact] of Object.entries(r.facts)) lines.push(`  ${key}: ${show(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`);
+  for (const [key, fact] of Object.entries(r.facts))
+    lines.push(`  ${key}: ${show(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`);
   if (r.projectFiles) lines.push(r.projectFiles);
   if (r.inCluster) lines.push(r.inCluster);
   lines.push(`mode: ${r.mode ?? 'none can work'}`);
@@ -102,6 +105,7 @@ export function doctorText(r: DoctorReport): string {
     for (const p of r.problems) lines.push(hanging('  - ', p.problem), hanging('    fix: ', p.remedy));
   }
   if (r.exportHint) lines.push(`${r.exportHint.why}.`, `  run: ${r.exportHint.command}`);
-  if (r.gitlabRunner) lines.push('GitLab runner (docker executor) config.toml for this mode:', ...r.gitlabRunner.split('\n').map((l) => `  ${l}`));
+  if (r.gitlabRunner)
+    lines.push('GitLab runner (docker executor) config.toml for this mode:', ...r.gitlabRunner.split('\n').map((l) => `  ${l}`));
   return `${lines.join('\n')}\n`;
 }

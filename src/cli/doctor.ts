@@ -58,7 +58,11 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
       if (prepared.imageError !== undefined) {
         const why = errorMessage(prepared.imageError);
         report.image = { reference: image, available: false, error: why };
-        report.problems.push({ fact: 'image', problem: `the werf image is not available, so nothing was probed: ${why}`, remedy: remedyOf(prepared.imageError) });
+        report.problems.push({
+          fact: 'image',
+          problem: `the werf image is not available, so nothing was probed: ${why}`,
+          remedy: remedyOf(prepared.imageError),
+        });
       }
       // How the project's files would reach werf (checked, nothing shipped).
       let projectFiles: string | null = null;
@@ -78,7 +82,12 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
               marker: prepared.marker,
               sameHost: local && ctx.platform === 'linux' && !prepared.rootlessDaemon,
               hostOs: hostOsOf(ctx.platform),
-              product: laptopProduct({ operatingSystem: info.operatingSystem, name: info.name, endpointUrl: engine.endpoint.url, product: info.product }),
+              product: laptopProduct({
+                operatingSystem: info.operatingSystem,
+                name: info.name,
+                endpointUrl: engine.endpoint.url,
+                product: info.product,
+              }),
               reporter,
             })
           ).line;
@@ -98,7 +107,16 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
         // The same settings as --export gitlab-runner, made from the same plan.
         gitlabRunner: choice.mode
           ? gitlabRunnerToml(
-              exportSpecFor({ mode: choice.mode, image, werfArgs: ['build'], project: { root: prepared.project.root, cwd: ctx.cwd }, hostOs: hostOsOf(ctx.platform), config, facts: prepared.security, hostEnv: {} }),
+              exportSpecFor({
+                mode: choice.mode,
+                image,
+                werfArgs: ['build'],
+                project: { root: prepared.project.root, cwd: ctx.cwd },
+                hostOs: hostOsOf(ctx.platform),
+                config,
+                facts: prepared.security,
+                hostEnv: {},
+              }),
             )
           : null,
       });

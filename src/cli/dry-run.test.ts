@@ -57,7 +57,13 @@ describe('formatDryRun', () => {
 
   it('says what it assumed without an engine, and targets a non-default engine', () => {
     const text = formatDryRun(
-      report({ engine: undefined, imageState: 'unknown: engine unreachable', assumed: ['the engine did not answer'], dockerHost: 'tcp://10.0.0.1:2376', project: { root: '/tmp/p', isGit: false } }),
+      report({
+        engine: undefined,
+        imageState: 'unknown: engine unreachable',
+        assumed: ['the engine did not answer'],
+        dockerHost: 'tcp://10.0.0.1:2376',
+        project: { root: '/tmp/p', isGit: false },
+      }),
     );
     expect(text).toContain('# engine:  unreachable\n');
     expect(text).toContain('# assumed: the engine did not answer\n');

@@ -64,16 +64,20 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
   // (A forced privileged mode without permission was refused by prepareRun; auto never picks it without.)
   const leftOut = [
     ...(config.mounts.length > 0 ? ['mounts (add your extra bind mounts to the snippet by hand)'] : []),
-    ...(config.mountDockerSocket ? ['mountDockerSocket (mount the runner\'s Docker socket by hand if werf needs it)'] : []),
+    ...(config.mountDockerSocket ? ["mountDockerSocket (mount the runner's Docker socket by hand if werf needs it)"] : []),
   ];
   for (const key of leftOut) reporter.warn(`--export leaves out ${key}`);
 
   // A loopback registry in werf's arguments or variables is loopback wherever the snippet runs: werf needs the host's network there too.
   const loopback = config.network === undefined ? loopbackTargetsInWerfArgs(werfArgs, ctx.env, undefined) : [];
-  if (loopback.length > 0) reporter.info(`exporting network host: werf talks to loopback addresses (${loopback.map((t) => t.what).join(', ')}), which only the host's network reaches`);
+  if (loopback.length > 0)
+    reporter.info(
+      `exporting network host: werf talks to loopback addresses (${loopback.map((t) => t.what).join(', ')}), which only the host's network reaches`,
+    );
   // ciEnv as a run in the snippet's CI would do it: auto follows the format's CI (none for docker-run, compose, kubernetes).
   const formatCi = format === 'gitlab-ci' ? 'gitlab' : format === 'github-actions' ? 'github' : undefined;
-  const ciEnv = format === 'gitlab-runner' ? { note: 'ciEnv: the runner config carries no command' } : ciEnvFor(config.ciEnv, formatCi, werfArgs);
+  const ciEnv =
+    format === 'gitlab-runner' ? { note: 'ciEnv: the runner config carries no command' } : ciEnvFor(config.ciEnv, formatCi, werfArgs);
   reporter.info(`exporting ${ciEnv.note}`);
   const spec = exportSpecFor({
     mode,

@@ -43,11 +43,7 @@ function currentOwner(now: () => number = Date.now): Owner {
   };
 }
 
-export async function withLifecycle(
-  ctx: CliContext,
-  reporter: Reporter,
-  pipeline: (session: Session) => Promise<number>,
-): Promise<number> {
+export async function withLifecycle(ctx: CliContext, reporter: Reporter, pipeline: (session: Session) => Promise<number>): Promise<number> {
   const owner = currentOwner();
   const live = new LiveContainers();
   const stoppers = new Map<string, Stopper>();
@@ -103,7 +99,9 @@ export async function withLifecycle(
       onExit: (code) => {
         if (code > 128 && !interrupts?.signal) {
           const name = SIGNAL_NAMES[code - 128] ?? `signal ${code - 128}`;
-          reporter.warn(`werf was stopped by ${name} from outside werf-run (exit code ${code}): docker stop/kill, the Docker daemon stopping, or the out-of-memory killer`);
+          reporter.warn(
+            `werf was stopped by ${name} from outside werf-run (exit code ${code}): docker stop/kill, the Docker daemon stopping, or the out-of-memory killer`,
+          );
         }
       },
     },
@@ -131,6 +129,7 @@ export async function withLifecycle(
     interrupts?.uninstall();
     live.close('werf-run is finishing');
     // A safety net: attempts and probes remove their own containers.
-    if (engine) await live.removeAll(engine, (id, error) => reporter.warn(`removing container ${id.slice(0, 12)} failed: ${errorMessage(error)}`));
+    if (engine)
+      await live.removeAll(engine, (id, error) => reporter.warn(`removing container ${id.slice(0, 12)} failed: ${errorMessage(error)}`));
   }
 }

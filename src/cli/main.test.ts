@@ -25,10 +25,19 @@ async function cli(argv: string[], openEngine?: CliContext['openEngine']) {
   const out = text();
   const err = text();
   const refused = (endpoint: Endpoint) =>
-    fakeEngine({ endpoint, ping: async () => Promise.reject(Object.assign(new Error(`connect ECONNREFUSED ${endpoint.url}`), { code: 'ECONNREFUSED' })) });
+    fakeEngine({
+      endpoint,
+      ping: async () => Promise.reject(Object.assign(new Error(`connect ECONNREFUSED ${endpoint.url}`), { code: 'ECONNREFUSED' })),
+    });
   const code = await main({
     argv,
-    env: { HOME: cwd, XDG_CACHE_HOME: path.join(cwd, 'cache'), XDG_RUNTIME_DIR: path.join(cwd, 'run'), DOCKER_HOST: 'unix:///nonexistent/docker.sock', PATH: process.env.PATH },
+    env: {
+      HOME: cwd,
+      XDG_CACHE_HOME: path.join(cwd, 'cache'),
+      XDG_RUNTIME_DIR: path.join(cwd, 'run'),
+      DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+      PATH: process.env.PATH,
+    },
     cwd,
     platform: process.platform,
     stdin: new PassThrough(),
@@ -44,7 +53,12 @@ describe('main: the one place errors become a message and an exit code', () => {
   it.each([
     ['--version', ['--version'], 0, /^$/],
     ['a bad flag value', ['--mode', 'bogus', 'build'], ExitCode.usage, /werf-run: error: .*bogus.*\n {2}fix: see werf-run --help\n$/],
-    ['-q with -v (they contradict)', ['-q', '-v', 'build'], ExitCode.usage, /werf-run: error: option '-q, --quiet' cannot be used with option '-v, --verbose'\n {2}fix: give one: -q shows only werf's output and errors, -v every decision and Engine API call\n$/],
+    [
+      '-q with -v (they contradict)',
+      ['-q', '-v', 'build'],
+      ExitCode.usage,
+      /werf-run: error: option '-q, --quiet' cannot be used with option '-v, --verbose'\n {2}fix: give one: -q shows only werf's output and errors, -v every decision and Engine API call\n$/,
+    ],
     ['no werf command', [], ExitCode.usage, /werf-run: error: no werf command given\n {2}fix: name one, e.g. werf-run build\n$/],
     ['no engine', ['build'], ExitCode.failed, /werf-run: error: .*unix:\/\/\/nonexistent\/docker\.sock.*\n {2}fix: /s],
   ])('%s: exit %i and one message with its fix, no stack', async (_what, argv, code, stderr) => {
@@ -75,13 +89,17 @@ describe('main: the one place errors become a message and an exit code', () => {
       }),
     );
     expect(result.code).toBe(ExitCode.failed);
-    expect(result.stderr).toMatch(/werf-run: internal error \(a bug in werf-run, please report it with this output\):\nTypeError: boom\n\s+at /);
+    expect(result.stderr).toMatch(
+      /werf-run: internal error \(a bug in werf-run, please report it with this output\):\nTypeError: boom\n\s+at /,
+    );
   });
 
-  it("doctor without an engine: exit 1 and a report that says so", async () => {
+  it('doctor without an engine: exit 1 and a report that says so', async () => {
     const result = await cli(['doctor']);
     expect(result.code).toBe(ExitCode.doctorProblems);
-    expect(result.stdout).toMatch(/^engine: no Docker Engine answered at the endpoint chosen by DOCKER_HOST:\n {2}- unix:\/\/\/nonexistent\/docker\.sock/m);
+    expect(result.stdout).toMatch(
+      /^engine: no Docker Engine answered at the endpoint chosen by DOCKER_HOST:\n {2}- unix:\/\/\/nonexistent\/docker\.sock/m,
+    );
     expect(result.stdout).toContain('mode: none can work');
   });
 });

@@ -22,7 +22,8 @@ export async function main(ctx: CliContext): Promise<number> {
       // doctor and --export are loaded on demand: the exports' YAML and TOML libraries cost start-up time every run would pay.
       if (parsed.kind === 'doctor') return await (await import('./doctor.js')).runDoctor(ctx, parsed.options, reporter);
       if (parsed.kind === 'trust') return await (await import('./trust-command.js')).runTrust(ctx, parsed.options, parsed.file);
-      if (parsed.kind === 'export') return await (await import('./export-command.js')).runExport(ctx, parsed.options, parsed.werfArgs, reporter);
+      if (parsed.kind === 'export')
+        return await (await import('./export-command.js')).runExport(ctx, parsed.options, parsed.werfArgs, reporter);
       return await runWerfCommand(ctx, parsed.options, parsed.werfArgs, reporter);
     } finally {
       // The task list must be finished before an error message (or nothing) follows.
@@ -41,8 +42,6 @@ function report(error: unknown, ctx: CliContext, verbose: boolean): number {
     return error.exitCode;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  ctx.stderr.write(
-    `werf-run: internal error (a bug in werf-run, please report it with this output):\n${stack}\n`,
-  );
+  ctx.stderr.write(`werf-run: internal error (a bug in werf-run, please report it with this output):\n${stack}\n`);
   return ExitCode.failed;
 }

@@ -12,11 +12,35 @@ import { nearest } from '../config/layers.js';
  * the werf command starts in a line that failed to parse.
  */
 const WERF_COMMANDS = [
-  'converge', 'rollback', 'plan', 'dismiss',
-  'cleanup', 'purge',
-  'ci-env', 'build', 'export', 'run', 'kube-run', 'compose', 'slugify', 'render', 'lint', 'chart', 'includes', 'stages',
-  'config', 'managed-images', 'host', 'helm', 'cr', 'kubectl',
-  'synchronization', 'completion', 'version', 'docs', 'help',
+  'converge',
+  'rollback',
+  'plan',
+  'dismiss',
+  'cleanup',
+  'purge',
+  'ci-env',
+  'build',
+  'export',
+  'run',
+  'kube-run',
+  'compose',
+  'slugify',
+  'render',
+  'lint',
+  'chart',
+  'includes',
+  'stages',
+  'config',
+  'managed-images',
+  'host',
+  'helm',
+  'cr',
+  'kubectl',
+  'synchronization',
+  'completion',
+  'version',
+  'docs',
+  'help',
 ] as const;
 
 export interface MisplacedOption {
@@ -50,7 +74,7 @@ export const optionStem = (name: string): string => name.replace(/^-+/, '');
 function movedAfterCommand(argv: readonly string[], at: number, commandAt: number, own: readonly string[]): string[] {
   const kept: string[] = [];
   const moved: string[] = [];
-  for (let i = at; i < commandAt; ) {
+  for (let i = at; i < commandAt;) {
     const end = optionEnd(argv, i, commandAt);
     (own.includes(argv[i]!.split('=', 1)[0]!) ? kept : moved).push(...argv.slice(i, end));
     i = end;
@@ -73,9 +97,7 @@ export function misplacedOption(argv: readonly string[], option: string, own: re
     // The user's line with werf-run's option spelled right (its =value kept).
     const spelled = at < 0 ? undefined : argv.map((word, i) => (i === at ? `${near}${word.slice(option.length)}` : word));
     const moved =
-      commandAt < 0
-        ? `werf-run [werf-run options] <werf command> ${option} ...`
-        : line(movedAfterCommand(argv, at, commandAt, own));
+      commandAt < 0 ? `werf-run [werf-run options] <werf command> ${option} ...` : line(movedAfterCommand(argv, at, commandAt, own));
     return {
       message: `unknown werf-run option '${option}'`,
       remedy: `did you mean werf-run's ${near}?${spelled ? ` ${line(spelled)}` : ''}; if ${option} is werf's, put it after the werf command: ${moved}`,

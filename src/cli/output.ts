@@ -16,7 +16,11 @@ export interface OutputChoice {
 }
 
 /** The task list (listr2) loads only when it is the one chosen: most runs (CI, pipes, --quiet) never need it. */
-export async function createReporter(ctx: Pick<CliContext, 'env' | 'stderr'>, choice: OutputChoice, ci: boolean = ciKind(ctx.env).isCI): Promise<Reporter> {
+export async function createReporter(
+  ctx: Pick<CliContext, 'env' | 'stderr'>,
+  choice: OutputChoice,
+  ci: boolean = ciKind(ctx.env).isCI,
+): Promise<Reporter> {
   const terminal = Boolean(ctx.stderr.isTTY);
   // A pseudo-terminal without a size (columns 0) would wrap the list after every character.
   const columns = (ctx.stderr as { columns?: number }).columns ?? 0;

@@ -102,7 +102,9 @@ interface MaybeConnected {
 }
 
 /** What prepareRun gives each purpose: `purpose` tells them apart, so a run's engine needs no check. */
-export type Prepared<P extends Purpose = Purpose> = P extends Purpose ? PreparedCommon & { purpose: P } & (P extends 'run' ? Connected : MaybeConnected) : never;
+export type Prepared<P extends Purpose = Purpose> = P extends Purpose
+  ? PreparedCommon & { purpose: P } & (P extends 'run' ? Connected : MaybeConnected)
+  : never;
 export type PreparedRun = Prepared;
 
 /**
@@ -134,7 +136,15 @@ export async function prepareRun<P extends Purpose>(
     if (may.containers === true && session) early.sweep = session.engineReady(answered);
     if (may.pull !== 'no' && config.image.pull !== 'always') early.image = handled(answered.inspectImage(image));
   };
-  const { engine, info, engineError } = await connectEngine(ctx, options, { config, dockerSetup, origins }, reporter, may, session?.openEngine ?? ctx.openEngine, alongside);
+  const { engine, info, engineError } = await connectEngine(
+    ctx,
+    options,
+    { config, dockerSetup, origins },
+    reporter,
+    may,
+    session?.openEngine ?? ctx.openEngine,
+    alongside,
+  );
   if (engine) await early.sweep;
 
   let imageError: unknown;
@@ -165,16 +175,23 @@ export async function prepareRun<P extends Purpose>(
   const checkProject = purpose === 'run' && marker && engine && !(await ownContainerOnce(engine).catch(() => undefined));
   let projectView: ProjectView | undefined;
   const probe =
-    may.containers !== true ? { skip: may.containers }
-    : imageError !== undefined ? { skip: `the werf image ${image} is not available` }
-    : {
-        run: async (target: ProbeTarget) => {
-          const check = checkProject ? await marker.then((m) => ({ marker: m, gitDirs: project.gitDirs }), () => undefined) : undefined;
-          const outcome = await runProbe(engine!, target, check);
-          projectView = outcome.project;
-          return outcome;
-        },
-      };
+    may.containers !== true
+      ? { skip: may.containers }
+      : imageError !== undefined
+        ? { skip: `the werf image ${image} is not available` }
+        : {
+            run: async (target: ProbeTarget) => {
+              const check = checkProject
+                ? await marker.then(
+                    (m) => ({ marker: m, gitDirs: project.gitDirs }),
+                    () => undefined,
+                  )
+                : undefined;
+              const outcome = await runProbe(engine!, target, check);
+              projectView = outcome.project;
+              return outcome;
+            },
+          };
   const detection = await reporter.task('detecting what the Docker host allows', () =>
     detect({
       config,
@@ -193,7 +210,9 @@ export async function prepareRun<P extends Purpose>(
   for (const t of detection.tried) reporter.debug(`detect: ${t.source} ${t.outcome}: ${t.detail}`);
   for (const key of FACT_KEYS) {
     const fact = detection.facts[key];
-    reporter.debug(`fact: ${key} = ${fact.value === undefined ? 'unknown' : showFact(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`);
+    reporter.debug(
+      `fact: ${key} = ${fact.value === undefined ? 'unknown' : showFact(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`,
+    );
   }
   const choice = chooseMode(detection.facts, config, config.mode === 'auto' ? detection.remembered : undefined, {
     product: info?.product,
@@ -257,7 +276,13 @@ async function readProject(ctx: CliContext, options: CliOptions, reporter: Repor
       { name: 'command-line flags', values: flagsLayer(options), sources: flagSources(options) },
     ],
     trust: {
-      check: projectTrust({ env: ctx.env, home: hostOf(ctx).home, uid: process.getuid?.(), flag: Boolean(options.trustProjectConfig), projectRoot: project.root }),
+      check: projectTrust({
+        env: ctx.env,
+        home: hostOf(ctx).home,
+        uid: process.getuid?.(),
+        flag: Boolean(options.trustProjectConfig),
+        projectRoot: project.root,
+      }),
       projectRoot: project.root,
     },
   });
@@ -290,7 +315,9 @@ async function connectEngine(
       reporter.debug(`engine: ${engine.endpoint.url} (from ${engine.endpoint.source})`);
       answered(engine);
       const info = await engine.info();
-      reporter.debug(`engine: ${info.product} ${info.serverVersion} (API ${info.apiVersion}), kernel ${info.kernelVersion}, storage ${info.storageDriver}, root ${info.dockerRootDir}`);
+      reporter.debug(
+        `engine: ${info.product} ${info.serverVersion} (API ${info.apiVersion}), kernel ${info.kernelVersion}, storage ${info.storageDriver}, root ${info.dockerRootDir}`,
+      );
       return { engine, info };
     } catch (error) {
       if (may.engine === 'required' || (may.engine === 'optional' && error instanceof UsageError)) throw error;

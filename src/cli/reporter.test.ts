@@ -12,7 +12,14 @@ describe('PlainReporter.progress', () => {
   it('prints at most one plain line per interval, never a control sequence', () => {
     const out = sink();
     let t = 0;
-    const r = new PlainReporter({ stream: out.stream, verbose: false, quiet: false, timestamps: false, progressIntervalMs: 10_000, now: () => new Date(t) });
+    const r = new PlainReporter({
+      stream: out.stream,
+      verbose: false,
+      quiet: false,
+      timestamps: false,
+      progressIntervalMs: 10_000,
+      now: () => new Date(t),
+    });
     for (t = 0; t <= 25_000; t += 1000) r.progress(`p ${t}`);
     expect(out.text()).toBe('werf-run: p 10000\nwerf-run: p 20000\n');
   });

@@ -83,7 +83,11 @@ export class TaskListReporter implements Reporter {
           // The error itself is printed once, by cli/main.ts, with its fix.
           showErrorMessage: false,
           collapseSubtasks: false,
-          logger: new ListrLogger({ useIcons: true, toStderr: [], processOutput: new ProcessOutput(stream, stream, { leaveEmptyLine: false }) }),
+          logger: new ListrLogger({
+            useIcons: true,
+            toStderr: [],
+            processOutput: new ProcessOutput(stream, stream, { leaveEmptyLine: false }),
+          }),
         },
       },
     );

@@ -45,9 +45,17 @@ export async function runTrust(ctx: CliContext, options: CliOptions & TrustOptio
   let what = 'it is code: werf-run will load (run) it on this machine';
   if (!isCodeConfig(file)) {
     const check = { ...projectTrust({ env: ctx.env, home: os.homedir(), uid, flag: true, projectRoot: project.root }) };
-    const loaded = await loadConfig({ cwd: ctx.cwd, stopDir: project.root, explicitPath: file, trust: { check, projectRoot: project.root } });
+    const loaded = await loadConfig({
+      cwd: ctx.cwd,
+      stopDir: project.root,
+      explicitPath: file,
+      trust: { check, projectRoot: project.root },
+    });
     const grants = loaded.consented?.grants ?? [];
-    what = grants.length === 0 ? 'it grants nothing beyond the least privilege' : `its grants now count: ${grants.map((g) => `${g.key} ${g.value} (${g.grants})`).join('; ')}`;
+    what =
+      grants.length === 0
+        ? 'it grants nothing beyond the least privilege'
+        : `its grants now count: ${grants.map((g) => `${g.key} ${g.value} (${g.grants})`).join('; ')}`;
   }
   const { file: trusted, record } = recordTrust(store, file, uid, new Date());
   out(`trusted ${trusted} (sha256 ${record.sha256.slice(0, 12)}…) as it is now: ${what}. A change to it needs werf-run trust again.`);

@@ -49,16 +49,28 @@ const DAY_MS = 24 * 3600_000;
 /** git inside the image must accept a checkout owned by another uid (werf's images also set this). */
 const SAFE_DIRECTORY_ENV = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
 
-export async function runWerfCommand(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter): Promise<number> {
+export async function runWerfCommand(
+  ctx: CliContext,
+  options: CliOptions,
+  werfArgs: readonly string[],
+  reporter: Reporter,
+): Promise<number> {
   return withLifecycle(ctx, reporter, async (session) => {
     const dryRun = Boolean(options.dryRun);
     // What cannot work in the werf container stops before the engine is touched.
     const refuse = (config: PreparedRun['config'], image: string): void =>
-      refuseWhatCannotWork({ werfArgs, env: { ...hostEnvOf(ctx.env), ...config.env.set }, image, mountDockerSocket: config.mountDockerSocket });
+      refuseWhatCannotWork({
+        werfArgs,
+        env: { ...hostEnvOf(ctx.env), ...config.env.set },
+        image,
+        mountDockerSocket: config.mountDockerSocket,
+      });
     const prepared = await prepareRun(ctx, options, reporter, dryRun ? 'dry-run' : 'run', session, refuse);
     if (!prepared.engine) reporter.warn('no Docker Engine answered; --dry-run plans with assumed facts');
     const werf = await planWerf(ctx, werfArgs, prepared, reporter, dryRun, Boolean(options.reprobe));
-    return prepared.purpose === 'run' ? runWerf(ctx, werfArgs, prepared, werf, reporter, session) : printDryRun(ctx, prepared, werf, reporter);
+    return prepared.purpose === 'run'
+      ? runWerf(ctx, werfArgs, prepared, werf, reporter, session)
+      : printDryRun(ctx, prepared, werf, reporter);
   });
 }
 
@@ -82,7 +94,14 @@ interface WerfPlan {
 }
 
 /** The werf container: host-side reading and checks happen here; plan() stays pure and gets the results. */
-async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: PreparedRun, reporter: Reporter, dryRun: boolean, reprobe: boolean): Promise<WerfPlan> {
+async function planWerf(
+  ctx: CliContext,
+  werfArgs: readonly string[],
+  prepared: PreparedRun,
+  reporter: Reporter,
+  dryRun: boolean,
+  reprobe: boolean,
+): Promise<WerfPlan> {
   const { project, config, engine, image } = prepared;
   const firstMode = requireMode(prepared.choice);
   const assumed: string[] = [];
@@ -90,13 +109,22 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   const hostEnv = hostEnvOf(ctx.env);
   const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
   // Docker Desktop, OrbStack, Colima, ...: what its VM shares and how the ssh agent gets in (plan/laptop.ts).
-  const product = laptopProduct({ operatingSystem: prepared.info?.operatingSystem, name: prepared.info?.name, endpointUrl: engine?.endpoint.url, product: prepared.info?.product });
+  const product = laptopProduct({
+    operatingSystem: prepared.info?.operatingSystem,
+    name: prepared.info?.name,
+    endpointUrl: engine?.endpoint.url,
+    product: prepared.info?.product,
+  });
   const hostOs = hostOsOf(ctx.platform);
   // --platform for an architecture the daemon's host cannot run: stop before werf. Its kernel is this one only for a local Linux engine (the probe does not read binfmt_misc yet).
   const platforms = requestedPlatforms(werfArgs, ctx.env);
   if (platforms.length && prepared.info?.architecture) {
-    if (engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon) checkPlatforms(platforms, prepared.info.architecture, binfmtHandlers());
-    else reporter.debug(`--platform ${platforms.join(',')}: the Docker host's binfmt_misc handlers are not read for a remote engine; a RUN step without one fails with "exec format error"`);
+    if (engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon)
+      checkPlatforms(platforms, prepared.info.architecture, binfmtHandlers());
+    else
+      reporter.debug(
+        `--platform ${platforms.join(',')}: the Docker host's binfmt_misc handlers are not read for a remote engine; a RUN step without one fails with "exec format error"`,
+      );
   }
   // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
   const sameHost = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
@@ -172,7 +200,9 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
   if (config.mountDockerSocket) {
     if (engine) {
       dockerSocket = dockerSocketToMount(engine.endpoint.url);
-      reporter.warn(`mounting the Docker socket ${dockerSocket.path} into the werf container (mountDockerSocket): werf can control this engine`);
+      reporter.warn(
+        `mounting the Docker socket ${dockerSocket.path} into the werf container (mountDockerSocket): werf can control this engine`,
+      );
     } else {
       assumed.push('mountDockerSocket: no engine answered, so no socket is mounted in this plan');
     }
@@ -231,7 +261,8 @@ async function planWerf(ctx: CliContext, werfArgs: readonly string[], prepared: 
     notes: [chosen.note, delivery.line, ...handed.notes, ciEnv.note, ...network.notes, idRangeNote],
     assumed,
     storageVolume: werfConfig.volumes.storage,
-    worktreeEntries: delivery.how === 'bind' && sameHost ? { gitDirs: [`${project.root}/.git`, ...project.gitDirs], home: who.home } : undefined,
+    worktreeEntries:
+      delivery.how === 'bind' && sameHost ? { gitDirs: [`${project.root}/.git`, ...project.gitDirs], home: who.home } : undefined,
   };
 }
 
@@ -260,7 +291,10 @@ async function printDryRun(ctx: CliContext, prepared: PreparedRun, werf: WerfPla
     formatDryRun({
       plan: werf.planFor(werf.firstMode),
       reasons: prepared.choice.reasons,
-      engine: engine && info ? `${engine.endpoint.url} (from ${engine.endpoint.source}): ${info.product} ${info.serverVersion}, kernel ${info.kernelVersion}, ${info.operatingSystem}` : undefined,
+      engine:
+        engine && info
+          ? `${engine.endpoint.url} (from ${engine.endpoint.source}): ${info.product} ${info.serverVersion}, kernel ${info.kernelVersion}, ${info.operatingSystem}`
+          : undefined,
       imageState,
       configFile: prepared.configFile,
       project: prepared.project,
@@ -273,7 +307,14 @@ async function printDryRun(ctx: CliContext, prepared: PreparedRun, werf: WerfPla
 }
 
 /** werf, in the first mode, then in the next ones while recovery says so; the cache learns from the outcome. */
-async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: Prepared<'run'>, werf: WerfPlan, reporter: Reporter, session: Session): Promise<number> {
+async function runWerf(
+  ctx: CliContext,
+  werfArgs: readonly string[],
+  prepared: Prepared<'run'>,
+  werf: WerfPlan,
+  reporter: Reporter,
+  session: Session,
+): Promise<number> {
   const { engine, cache, config, detection } = prepared;
   await reporter.task(`starting werf ${werfArgs[0] ?? ''} in mode ${werf.firstMode}`, async () => undefined);
   reporter.endPreparation();
@@ -314,14 +355,20 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
     throw unknownUserError(error, config.user, keyName(prepared.origins)('user'), prepared.image) ?? error;
   });
   if (result.stoppedForClosed) {
-    reporter.info(`werf's ${result.stoppedForClosed} was closed by its reader while werf was running (e.g. | head): werf was stopped (it exited with ${result.exitCode}); exit code ${ExitCode.outputClosed}`);
+    reporter.info(
+      `werf's ${result.stoppedForClosed} was closed by its reader while werf was running (e.g. | head): werf was stopped (it exited with ${result.exitCode}); exit code ${ExitCode.outputClosed}`,
+    );
     return ExitCode.outputClosed;
   }
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
   if (werf.worktreeEntries) {
     const cleared = await removeWerfWorktreeEntries(werf.worktreeEntries.gitDirs, werf.worktreeEntries.home);
-    for (const entry of cleared.removed) reporter.debug(`removed werf's git worktree entry ${entry} (its worktree is in the werf home volume, not on this host)`);
-    for (const entry of cleared.failed) reporter.warn(`could not remove werf's git worktree entry ${entry}: the host's git lists it as prunable until \`git worktree prune\``);
+    for (const entry of cleared.removed)
+      reporter.debug(`removed werf's git worktree entry ${entry} (its worktree is in the werf home volume, not on this host)`);
+    for (const entry of cleared.failed)
+      reporter.warn(
+        `could not remove werf's git worktree entry ${entry}: the host's git lists it as prunable until \`git worktree prune\``,
+      );
   }
   // Stopped by werf-run on a signal: nothing to remember or report here; the lifecycle reports the interruption (exit 130).
   if (session.interruptedBy) return result.exitCode;
@@ -333,7 +380,10 @@ async function runWerf(ctx: CliContext, werfArgs: readonly string[], prepared: P
     if (known?.mode === result.mode && Date.now() - Date.parse(known.at) < DAY_MS) {
       reporter.debug(`cache: mode ${result.mode} is remembered in ${cache.file} already`);
     } else {
-      const failed = cache.update((entry) => ({ ...entry, modes: { ...entry.modes, [key]: { mode: result.mode, at: new Date().toISOString() } } }));
+      const failed = cache.update((entry) => ({
+        ...entry,
+        modes: { ...entry.modes, [key]: { mode: result.mode, at: new Date().toISOString() } },
+      }));
       reporter.debug(failed ?? `cache: mode ${result.mode} remembered in ${cache.file}`);
     }
   }

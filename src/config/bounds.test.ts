@@ -3,13 +3,17 @@ import { assertBounded, MAX_DEPTH, MAX_VALUES } from './bounds.js';
 
 describe('assertBounded', () => {
   it('passes a real config', () => {
-    expect(() => assertBounded({ image: { channel: 'ea' }, mounts: [{ source: 'a', target: '/a' }], env: { set: { A: 'b' } } }, 'f')).not.toThrow();
+    expect(() =>
+      assertBounded({ image: { channel: 'ea' }, mounts: [{ source: 'a', target: '/a' }], env: { set: { A: 'b' } } }, 'f'),
+    ).not.toThrow();
   });
 
   it('refuses nesting deeper than the limit, naming where', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 10_000; i += 1) deep = [deep];
-    expect(() => assertBounded(deep, '/p/deep.json')).toThrow(new RegExp(`^config /p/deep.json nests deeper than ${MAX_DEPTH} levels \\(at \\[0\\]\\[0\\]`));
+    expect(() => assertBounded(deep, '/p/deep.json')).toThrow(
+      new RegExp(`^config /p/deep.json nests deeper than ${MAX_DEPTH} levels \\(at \\[0\\]\\[0\\]`),
+    );
   });
 
   it('counts a shared (aliased) value each time it is reached: a billion laughs stops early', () => {

@@ -25,14 +25,19 @@ export function assertBounded(value: unknown, source: string): void {
     if (count > MAX_VALUES) {
       throw new UsageError(
         `config ${source} holds more than ${MAX_VALUES} values (YAML aliases count each time they are used); it was not read further`,
-        'keep only werf-run\'s settings in it (a few lines), without nested aliases',
+        "keep only werf-run's settings in it (a few lines), without nested aliases",
       );
     }
     if (node === null || typeof node !== 'object') continue;
     if (depth >= MAX_DEPTH) {
-      throw new UsageError(`config ${source} nests deeper than ${MAX_DEPTH} levels (at ${capText(at || '(top level)', 120)}); it was not read further`, "werf-run's settings nest at most 3 levels: remove the nesting");
+      throw new UsageError(
+        `config ${source} nests deeper than ${MAX_DEPTH} levels (at ${capText(at || '(top level)', 120)}); it was not read further`,
+        "werf-run's settings nest at most 3 levels: remove the nesting",
+      );
     }
-    const entries: [string, unknown][] = Array.isArray(node) ? node.map((item, i) => [`[${i}]`, item]) : Object.entries(node).map(([k, v]) => [`.${k}`, v]);
+    const entries: [string, unknown][] = Array.isArray(node)
+      ? node.map((item, i) => [`[${i}]`, item])
+      : Object.entries(node).map(([k, v]) => [`.${k}`, v]);
     for (const [key, child] of entries) stack.push({ node: child, depth: depth + 1, at: at.length > 200 ? at : `${at}${key}` });
   }
 }

@@ -25,7 +25,17 @@ export interface CiKind {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** ci-info's vendor-neutral variables: any of them set (and CI not "false") means CI. */
-const NEUTRAL = ['CI', 'BUILD_ID', 'BUILD_NUMBER', 'CI_APP_ID', 'CI_BUILD_ID', 'CI_BUILD_NUMBER', 'CI_NAME', 'CONTINUOUS_INTEGRATION', 'RUN_ID'];
+const NEUTRAL = [
+  'CI',
+  'BUILD_ID',
+  'BUILD_NUMBER',
+  'CI_APP_ID',
+  'CI_BUILD_ID',
+  'CI_BUILD_NUMBER',
+  'CI_NAME',
+  'CONTINUOUS_INTEGRATION',
+  'RUN_ID',
+];
 /** Vendors' own markers, as ci-info's vendors.json names them. */
 const VENDOR_MARKERS = ['GITLAB_CI', 'GITHUB_ACTIONS', 'JENKINS_URL', 'BUILDKITE', 'TF_BUILD'];
 

@@ -26,7 +26,8 @@ function setup(config: string, name = '.werfrunrc.json', userConfig?: unknown) {
     mkdirSync(path.dirname(userConfigFile(env, home)), { recursive: true });
     writeFileSync(userConfigFile(env, home), JSON.stringify(userConfig));
   }
-  const trust = (flag = false, extra: Record<string, string> = {}) => projectTrust({ env: { ...env, ...extra }, home, uid, flag, projectRoot: root });
+  const trust = (flag = false, extra: Record<string, string> = {}) =>
+    projectTrust({ env: { ...env, ...extra }, home, uid, flag, projectRoot: root });
   return { home, root, env, file: path.join(root, name), trust };
 }
 
@@ -39,10 +40,14 @@ describe('the variable', () => {
     ['1', true],
     ['true', true],
     ['YES', true],
-  ])('%s -> %s', (value, expected) => expect(envConsent(value === undefined ? {} : { WERF_RUN_TRUST_PROJECT_CONFIG: value })).toBe(expected));
+  ])('%s -> %s', (value, expected) =>
+    expect(envConsent(value === undefined ? {} : { WERF_RUN_TRUST_PROJECT_CONFIG: value })).toBe(expected),
+  );
 
   it('any other value is an error naming it', () => {
-    expect(() => envConsent({ WERF_RUN_TRUST_PROJECT_CONFIG: 'maybe' })).toThrow(/WERF_RUN_TRUST_PROJECT_CONFIG is "maybe"; allowed: 1, true/);
+    expect(() => envConsent({ WERF_RUN_TRUST_PROJECT_CONFIG: 'maybe' })).toThrow(
+      /WERF_RUN_TRUST_PROJECT_CONFIG is "maybe"; allowed: 1, true/,
+    );
   });
 });
 
@@ -72,7 +77,9 @@ describe('consent to a project file', () => {
     expect(all.trust().userConfig().imageRepositories).toEqual(['m.example/werf/werf']);
     const other = setup('{}', '.werfrunrc.json', { trustProjectConfig: ['~/elsewhere'] });
     expect(other.trust().consent(other.file)).toEqual({});
-    expect(readUserConfig({ env: other.env, home: other.home, uid, projectRoot: other.root }).trustProjectConfig).toEqual([path.join(other.home, 'elsewhere')]);
+    expect(readUserConfig({ env: other.env, home: other.home, uid, projectRoot: other.root }).trustProjectConfig).toEqual([
+      path.join(other.home, 'elsewhere'),
+    ]);
   });
 
   it.each([
@@ -96,7 +103,9 @@ describe('consent to a project file', () => {
     const env = { XDG_CONFIG_HOME: path.join(s.root, '.config') };
     mkdirSync(path.join(s.root, '.config', 'werf-run'), { recursive: true });
     writeFileSync(path.join(s.root, '.config', 'werf-run', 'config.json'), '{"trustProjectConfig": true}');
-    expect(() => projectTrust({ env, home: s.home, uid, flag: false, projectRoot: s.root }).consent(s.file)).toThrow(/is inside the project/);
+    expect(() => projectTrust({ env, home: s.home, uid, flag: false, projectRoot: s.root }).consent(s.file)).toThrow(
+      /is inside the project/,
+    );
   });
 });
 
@@ -123,13 +132,15 @@ describe('loadConfig with the trust check', () => {
     const s = setup('', '.werfrunrc.cjs');
     const marker = path.join(s.root, 'ran');
     writeFileSync(s.file, `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); module.exports = {};`);
-    await expect(loadConfig({ cwd: s.root, stopDir: s.root, trust: { check: s.trust(), projectRoot: s.root } })).rejects.toThrow(/is code \(JavaScript or TypeScript\): loading it would run it/);
+    await expect(loadConfig({ cwd: s.root, stopDir: s.root, trust: { check: s.trust(), projectRoot: s.root } })).rejects.toThrow(
+      /is code \(JavaScript or TypeScript\): loading it would run it/,
+    );
     expect(existsSync(marker)).toBe(false);
     await loadConfig({ cwd: s.root, stopDir: s.root, trust: { check: s.trust(true), projectRoot: s.root } });
     expect(existsSync(marker)).toBe(true);
   });
 
-  it('a file named with --config outside the project is the user\'s own', async () => {
+  it("a file named with --config outside the project is the user's own", async () => {
     const s = setup('{}');
     const mine = path.join(tmp(), 'mine.json');
     writeFileSync(mine, '{"network": "host"}');
@@ -137,7 +148,7 @@ describe('loadConfig with the trust check', () => {
     expect(loaded.config.network).toBe('host');
   });
 
-  it('a value the user set by flag or variable needs no consent for the file\'s', async () => {
+  it("a value the user set by flag or variable needs no consent for the file's", async () => {
     const s = setup('{"network": "host"}');
     const loaded = await loadConfig({
       cwd: s.root,
@@ -155,7 +166,9 @@ describe("a data file's $import (cosmiconfig would follow it to any file, code i
     const marker = path.join(s.root, 'ran');
     writeFileSync(path.join(s.root, 'evil.cjs'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); module.exports = {};`);
     writeFileSync(s.file, '$import: ./evil.cjs\n');
-    await expect(loadConfig({ cwd: s.root, stopDir: s.root, trust: { check: s.trust(), projectRoot: s.root } })).rejects.toThrow(/unknown key \$import/);
+    await expect(loadConfig({ cwd: s.root, stopDir: s.root, trust: { check: s.trust(), projectRoot: s.root } })).rejects.toThrow(
+      /unknown key \$import/,
+    );
     expect(existsSync(marker)).toBe(false);
   });
 });

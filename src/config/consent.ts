@@ -55,7 +55,10 @@ export function envConsent(env: ConsentInput['env']): boolean {
   const raw = env[TRUST_ENV];
   if (raw === undefined || /^(|0|false|no|off)$/i.test(raw)) return false;
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  throw new UsageError(`${TRUST_ENV} is ${JSON.stringify(capText(raw))}; allowed: 1, true, yes, on (consent) or 0, false, no, off`, `set ${TRUST_ENV}=1 to consent to the project's config for this run, or unset it`);
+  throw new UsageError(
+    `${TRUST_ENV} is ${JSON.stringify(capText(raw))}; allowed: 1, true, yes, on (consent) or 0, false, no, off`,
+    `set ${TRUST_ENV}=1 to consent to the project's config for this run, or unset it`,
+  );
 }
 
 function sha256(bytes: Buffer): string {
@@ -92,13 +95,18 @@ function assertOwnFile(file: string, uid: number | undefined): void {
 function expandHome(entry: string, home: string, file: string): string {
   if (entry === '~' || entry.startsWith('~/')) return path.join(home, entry.slice(1));
   if (!path.isAbsolute(entry)) {
-    throw new UsageError(`trustProjectConfig in ${file} has ${JSON.stringify(capText(entry))}, a relative path`, 'write absolute paths (or ~/...) of the projects you trust');
+    throw new UsageError(
+      `trustProjectConfig in ${file} has ${JSON.stringify(capText(entry))}, a relative path`,
+      'write absolute paths (or ~/...) of the projects you trust',
+    );
   }
   return entry;
 }
 
 /** Reads and checks the user's own config; no file is an empty one. */
-export function readUserConfig(input: Pick<ConsentInput, 'env' | 'home' | 'uid' | 'projectRoot'>): UserConfig & { file: string; found: boolean } {
+export function readUserConfig(
+  input: Pick<ConsentInput, 'env' | 'home' | 'uid' | 'projectRoot'>,
+): UserConfig & { file: string; found: boolean } {
   const file = userConfigFile(input.env, input.home);
   const text = readTextIfExists(file);
   if (text === undefined) return { ...NO_USER_CONFIG, file, found: false };
@@ -113,16 +121,24 @@ export function readUserConfig(input: Pick<ConsentInput, 'env' | 'home' | 'uid' 
   try {
     raw = text.trim() === '' ? {} : JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`cannot parse ${file}: ${capText(errorMessage(error))}`, 'fix the JSON syntax of your werf-run user config', error);
+    throw new UsageError(
+      `cannot parse ${file}: ${capText(errorMessage(error))}`,
+      'fix the JSON syntax of your werf-run user config',
+      error,
+    );
   }
   const bad = (what: string): UsageError =>
-    new UsageError(`invalid werf-run user config ${file}: ${what}`, 'write { "trustProjectConfig": ["/path/of/a/project"], "imageRepositories": ["mirror.example/werf/werf"] } (docs/configuration.md)');
+    new UsageError(
+      `invalid werf-run user config ${file}: ${what}`,
+      'write { "trustProjectConfig": ["/path/of/a/project"], "imageRepositories": ["mirror.example/werf/werf"] } (docs/configuration.md)',
+    );
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('expected one object');
   const out: UserConfig = { trustProjectConfig: false, imageRepositories: [] };
   for (const [key, value] of Object.entries(raw)) {
     const isStrings = Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '');
     if (key === 'trustProjectConfig') {
-      if (typeof value !== 'boolean' && !isStrings) throw bad(`trustProjectConfig is ${JSON.stringify(capText(JSON.stringify(value) ?? ''))}; expected true, false or a list of paths`);
+      if (typeof value !== 'boolean' && !isStrings)
+        throw bad(`trustProjectConfig is ${JSON.stringify(capText(JSON.stringify(value) ?? ''))}; expected true, false or a list of paths`);
       out.trustProjectConfig = typeof value === 'boolean' ? value : (value as string[]).map((entry) => expandHome(entry, input.home, file));
     } else if (key === 'imageRepositories') {
       if (!isStrings) throw bad('imageRepositories must be a list of image repositories');
@@ -168,7 +184,11 @@ function writeTrustStore(file: string, store: TrustStore): void {
 /** Records the file's current content as trusted; returns its key (the real path) and record. */
 export function recordTrust(store: string, file: string, uid: number | undefined, now: Date): { file: string; record: TrustRecord } {
   const bytes = readIfExists(file);
-  if (bytes === undefined) throw new UsageError(`config file ${file} does not exist`, 'name the project config file to trust (default: the one werf-run finds from here up to the git root)');
+  if (bytes === undefined)
+    throw new UsageError(
+      `config file ${file} does not exist`,
+      'name the project config file to trust (default: the one werf-run finds from here up to the git root)',
+    );
   const key = realpathOr(file);
   const current = readTrustStore(store, uid);
   const record = { sha256: sha256(bytes), at: now.toISOString() };

@@ -80,7 +80,7 @@ function trustTable(keys: readonly ConfigKey[] = configKeys()): string {
     if (!rule) throw new Error(`config/trust.ts has no rule for the key ${key.path}`);
     return [code(key.path), rule.grants ?? 'never: it shapes the run'].map(tableCell).join(' | ');
   });
-  return ['| key | grants (needs your consent) when a project\'s file sets it to |', '|---|---|', ...rows.map((r) => `| ${r} |`)].join('\n');
+  return ["| key | grants (needs your consent) when a project's file sets it to |", '|---|---|', ...rows.map((r) => `| ${r} |`)].join('\n');
 }
 
 /** `doc` (docs/configuration.md) with the generated table of grants between its markers. */

@@ -11,9 +11,20 @@ describe('the config checked without zod', () => {
   it.each([
     ['nothing (all defaults)', {}],
     ['the example file (every key)', example],
-    ['a bench-like project file', { network: 'host', image: { reference: 'r/werf:1', pull: 'never' }, volumes: { storage: 'bench-storage', werfHome: 'bench-home' } }],
+    [
+      'a bench-like project file',
+      { network: 'host', image: { reference: 'r/werf:1', pull: 'never' }, volumes: { storage: 'bench-storage', werfHome: 'bench-home' } },
+    ],
     ['a partial nested object keeps the other defaults', { image: { channel: 'ea' }, detect: { probe: false } }],
-    ['mounts with and without readOnly', { mounts: [{ source: './a', target: '/a' }, { source: 'b', target: '/b', readOnly: false }] }],
+    [
+      'mounts with and without readOnly',
+      {
+        mounts: [
+          { source: './a', target: '/a' },
+          { source: 'b', target: '/b', readOnly: false },
+        ],
+      },
+    ],
     ['env.set and env.pass', { env: { set: { A: '1' }, pass: ['X_*'] } }],
     ['bounds at their edges', { maxAttempts: 5, engine: { timeoutMs: 1 }, detect: { apparmorRestrictUserns: 1, maxUserNamespaces: 0 } }],
     ['every mode', { mode: 'privileged', allowPrivileged: true }],
@@ -56,7 +67,12 @@ describe('the config checked without zod', () => {
   });
 
   it('a schema keyword it does not know makes it unsure, never lenient', () => {
-    expect(parseWithJsonSchema({ type: 'object', properties: { a: { type: 'string', oneOf: [] } as never }, additionalProperties: false }, { a: 'x' })).toBeUndefined();
+    expect(
+      parseWithJsonSchema(
+        { type: 'object', properties: { a: { type: 'string', oneOf: [] } as never }, additionalProperties: false },
+        { a: 'x' },
+      ),
+    ).toBeUndefined();
     expect(parseWithJsonSchema({ type: 'string', format: 'email' } as never, 'x')).toBeUndefined();
   });
 

@@ -35,12 +35,14 @@ export function yamlErrorOffset(text: string, parseDocument: ParseDocument): num
  * and parse-json's `while parsing '...'` tail.
  */
 function reasonOf(message: string): string {
-  return message
-    .replace(/ while parsing (near )?(['"]).*$/s, '')
-    // V8 quotes the text around the spot, shortened with ... on either side.
-    .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
-    .replace(/( in JSON)? at position \d+.*$/s, '')
-    .trim();
+  return (
+    message
+      .replace(/ while parsing (near )?(['"]).*$/s, '')
+      // V8 quotes the text around the spot, shortened with ... on either side.
+      .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
+      .replace(/( in JSON)? at position \d+.*$/s, '')
+      .trim()
+  );
 }
 
 const LINE_BREAK = /\r\n|\r|\n/g;

@@ -156,7 +156,9 @@ export const FLAG_SOURCES: Readonly<Record<string, string>> = {
   'engine.context': '--context',
   'image.reference': '--image',
   'image.pull': '--pull',
-  ...Object.fromEntries(Object.keys(configJsonSchema().properties?.detect?.properties ?? {}).map((key) => [`detect.${key}`, `--detect ${key}`])),
+  ...Object.fromEntries(
+    Object.keys(configJsonSchema().properties?.detect?.properties ?? {}).map((key) => [`detect.${key}`, `--detect ${key}`]),
+  ),
 };
 
 /** FLAG_SOURCES, plus each --detect whose key is no fact, named as given (`--detect fuseDevic=missing`): an unknown key is named by its flag too. */

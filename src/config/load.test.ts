@@ -93,7 +93,9 @@ describe('config discovery', () => {
 });
 
 describe('precedence: defaults < file < WERF_RUN_* < flags', () => {
-  const root = project({ '.werfrunrc.json': '{"mode": "fuse", "network": "host", "maxAttempts": 2, "image": {"channel": "ea", "pull": "never"}}' });
+  const root = project({
+    '.werfrunrc.json': '{"mode": "fuse", "network": "host", "maxAttempts": 2, "image": {"channel": "ea", "pull": "never"}}',
+  });
   const load = (overlays: ConfigLayer[]) => loadConfig({ cwd: root, stopDir: root, overlays });
 
   it('the file overrides defaults, keeping defaults for what it does not set', async () => {
@@ -102,10 +104,25 @@ describe('precedence: defaults < file < WERF_RUN_* < flags', () => {
   });
 
   it('WERF_RUN_* overrides the file; flags override both', async () => {
-    const environment = env({ WERF_RUN_MODE: 'native', WERF_RUN_IMAGE_PULL: 'always', WERF_RUN_MAX_ATTEMPTS: '4', WERF_RUN_NETWORK: 'none' });
+    const environment = env({
+      WERF_RUN_MODE: 'native',
+      WERF_RUN_IMAGE_PULL: 'always',
+      WERF_RUN_MAX_ATTEMPTS: '4',
+      WERF_RUN_NETWORK: 'none',
+    });
     const flags: ConfigLayer = { name: 'flags', values: flagsLayer({ mode: 'privileged', network: 'host' }), sources: FLAG_SOURCES };
-    expect((await load([environment])).config).toMatchObject({ mode: 'native', maxAttempts: 4, network: 'none', image: { pull: 'always', channel: 'ea' } });
-    expect((await load([environment, flags])).config).toMatchObject({ mode: 'privileged', maxAttempts: 4, network: 'host', image: { pull: 'always' } });
+    expect((await load([environment])).config).toMatchObject({
+      mode: 'native',
+      maxAttempts: 4,
+      network: 'none',
+      image: { pull: 'always', channel: 'ea' },
+    });
+    expect((await load([environment, flags])).config).toMatchObject({
+      mode: 'privileged',
+      maxAttempts: 4,
+      network: 'host',
+      image: { pull: 'always' },
+    });
   });
 
   it('remembers which flag or variable set each key (only the keys they set), for later messages', async () => {
@@ -114,9 +131,17 @@ describe('precedence: defaults < file < WERF_RUN_* < flags', () => {
     const { origins } = await load([environment, flags]);
     expect(origins).toEqual({ mode: '--mode', 'engine.host': 'WERF_RUN_DOCKER_HOST', 'image.reference': '--image' });
     const name = keyName(origins);
-    expect([name('image.reference'), name('engine.host'), name('network')]).toEqual(['--image', 'WERF_RUN_DOCKER_HOST (engine.host)', 'network']);
-    const bad = await failure(load([{ name: 'command-line flags', values: flagsLayer({ detect: ['fuseDevice=bogus'] }), sources: FLAG_SOURCES }]));
-    expect(bad.message).toContain('invalid werf-run config in command-line flags: --detect fuseDevice is "bogus" (a string); allowed: "usable"');
+    expect([name('image.reference'), name('engine.host'), name('network')]).toEqual([
+      '--image',
+      'WERF_RUN_DOCKER_HOST (engine.host)',
+      'network',
+    ]);
+    const bad = await failure(
+      load([{ name: 'command-line flags', values: flagsLayer({ detect: ['fuseDevice=bogus'] }), sources: FLAG_SOURCES }]),
+    );
+    expect(bad.message).toContain(
+      'invalid werf-run config in command-line flags: --detect fuseDevice is "bogus" (a string); allowed: "usable"',
+    );
     // A key --detect does not know is named by the flag as given, with the keys it knows.
     const detect = ['fuseDevic=missing'];
     const unknown = await failure(load([{ name: 'command-line flags', values: flagsLayer({ detect }), sources: flagSources({ detect }) }]));
@@ -137,10 +162,19 @@ describe('where a setting was made, and how to change it there', () => {
     };
     const flags = (pull: string): ConfigLayer => ({ name: 'command-line flags', values: flagsLayer({ pull }), sources: FLAG_SOURCES });
     expect(await source([])).toEqual({ name: `image.pull in ${file}`, change: `set image.pull to "missing" in ${file}` });
-    expect(await source([env({ WERF_RUN_PULL: 'never' })])).toEqual({ name: 'WERF_RUN_PULL (image.pull)', change: 'set WERF_RUN_PULL=missing' });
-    expect(await source([env({ WERF_RUN_IMAGE_PULL: 'never' })])).toEqual({ name: 'WERF_RUN_IMAGE_PULL (image.pull)', change: 'set WERF_RUN_IMAGE_PULL=missing' });
+    expect(await source([env({ WERF_RUN_PULL: 'never' })])).toEqual({
+      name: 'WERF_RUN_PULL (image.pull)',
+      change: 'set WERF_RUN_PULL=missing',
+    });
+    expect(await source([env({ WERF_RUN_IMAGE_PULL: 'never' })])).toEqual({
+      name: 'WERF_RUN_IMAGE_PULL (image.pull)',
+      change: 'set WERF_RUN_IMAGE_PULL=missing',
+    });
     expect(await source([env({ WERF_RUN_PULL: 'always' }), flags('never')])).toEqual({ name: '--pull', change: 'use --pull missing' });
-    expect(settingSource({}, undefined, 'image.pull', 'missing')).toEqual({ name: 'image.pull (the default)', change: 'use --pull missing' });
+    expect(settingSource({}, undefined, 'image.pull', 'missing')).toEqual({
+      name: 'image.pull (the default)',
+      change: 'use --pull missing',
+    });
   });
 });
 
@@ -186,7 +220,9 @@ describe('bad config: one message with the file, the key, what was found and wha
     );
     expect(error.remedy).toBe(`rename or remove the key in ${path.join(root, '.werfrunrc.json')}`);
     const nested = await bad({ '.werfrunrc.json': '{"detect": {"fuseDevic": "missing"}}' });
-    expect(nested.error.message).toContain('unknown key detect.fuseDevic (did you mean detect.fuseDevice?); allowed in detect: rootlessOverlay, fuseDevice,');
+    expect(nested.error.message).toContain(
+      'unknown key detect.fuseDevic (did you mean detect.fuseDevice?); allowed in detect: rootlessOverlay, fuseDevice,',
+    );
   });
 
   it('unknown top-level key; no suggestion when no key is close', async () => {
@@ -237,7 +273,9 @@ describe('bad config: one message with the file, the key, what was found and wha
       `cannot load config file ${token.root}/.werfrunrc.json: Unexpected token 'h' (2:13)\n\n 1 | {"mode": "native",\n 2 |  "network": host}\n-----------------^`,
     );
     const yaml = await bad({ '.werfrunrc.yaml': 'image:\n  channel: [ea\n' });
-    expect(yaml.error.message).toMatch(new RegExp(`^cannot load config file ${yaml.root}/\\.werfrunrc\\.yaml: [^\\n]* \\(3:1\\)\\n\\n 1 \\| image:\\n`));
+    expect(yaml.error.message).toMatch(
+      new RegExp(`^cannot load config file ${yaml.root}/\\.werfrunrc\\.yaml: [^\\n]* \\(3:1\\)\\n\\n 1 \\| image:\\n`),
+    );
     expect(yaml.error.remedy).toMatch(/syntax/);
   });
 
@@ -274,16 +312,27 @@ describe('bad config: one message with the file, the key, what was found and wha
   it('never prints a secret: values under secret-looking names are masked, at any depth, and URL passwords too', async () => {
     const token = await bad({ '.werfrunrc.json': '{"env": {"set": {"NPM_TOKEN": ["npm_SECRET1"]}}}' });
     expect(token.error.message).toContain('env.set.NPM_TOKEN is "<redacted>" (a list); expected a string');
-    const nested = await bad({ '.werfrunrc.json': '{"env": {"set": [{"GITLAB_PASSWORD": "pw_SECRET2", "PROXY": "http://u:pw_SECRET3@proxy:3128"}]}}' });
-    expect(nested.error.message).toContain('env.set is [{"GITLAB_PASSWORD":"<redacted>","PROXY":"http://u:<redacted>@proxy:3128"}] (a list)');
+    const nested = await bad({
+      '.werfrunrc.json': '{"env": {"set": [{"GITLAB_PASSWORD": "pw_SECRET2", "PROXY": "http://u:pw_SECRET3@proxy:3128"}]}}',
+    });
+    expect(nested.error.message).toContain(
+      'env.set is [{"GITLAB_PASSWORD":"<redacted>","PROXY":"http://u:<redacted>@proxy:3128"}] (a list)',
+    );
     const top = await bad({ '.werfrunrc.json': '[{"API_KEY": "k_SECRET4"}]' });
     for (const { error } of [token, nested, top]) expect(error.message).not.toMatch(/SECRET/);
   });
 });
 
 describe('misspelled WERF_RUN_* variables', () => {
-  it('are caught when close to a real name, and other tools\' variables are left alone', () => {
-    const unused = envLayer({ WERF_RUN_MOED: 'fuse', WERF_RUN_IMAGE_CHANEL: 'ea', WERF_RUN_ALOW_PRIVILEGED: '1', WERF_RUN_RIG_DIR: '/x', WERF_RUN_TEST_IMAGE: 'a', WERF_RUN_X: '1' }).unused;
+  it("are caught when close to a real name, and other tools' variables are left alone", () => {
+    const unused = envLayer({
+      WERF_RUN_MOED: 'fuse',
+      WERF_RUN_IMAGE_CHANEL: 'ea',
+      WERF_RUN_ALOW_PRIVILEGED: '1',
+      WERF_RUN_RIG_DIR: '/x',
+      WERF_RUN_TEST_IMAGE: 'a',
+      WERF_RUN_X: '1',
+    }).unused;
     expect(misspelledEnvVars(unused)).toEqual([
       { name: 'WERF_RUN_MOED', meant: 'WERF_RUN_MODE' },
       { name: 'WERF_RUN_IMAGE_CHANEL', meant: 'WERF_RUN_IMAGE_CHANNEL' },

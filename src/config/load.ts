@@ -87,7 +87,10 @@ export function settingSource(
   if (origin) return { name: `${origin} (${keyPath})`, change: `set ${origin}=${value}` };
   if (filepath) return { name: `${keyPath} in ${filepath}`, change: `set ${keyPath} to ${JSON.stringify(value)} in ${filepath}` };
   const flag = FLAG_SOURCES[keyPath];
-  return { name: `${keyPath} (the default)`, change: flag ? `use ${flag} ${value}` : `set ${keyPath} to ${JSON.stringify(value)} in a config file` };
+  return {
+    name: `${keyPath} (the default)`,
+    change: flag ? `use ${flag} ${value}` : `set ${keyPath} to ${JSON.stringify(value)} in a config file`,
+  };
 }
 
 /** A layer above the file (environment, flags): its values and how to name a key's origin. */
@@ -143,7 +146,10 @@ function show(value: unknown, secret = false): string {
  */
 function describeUnknownKeys(keys: readonly string[], path: readonly PropertyKey[], name: (keyPath: string) => string): string {
   const dotted = path.map(String).join('.');
-  const plain = path.filter((p) => typeof p !== 'number').map(String).join('.');
+  const plain = path
+    .filter((p) => typeof p !== 'number')
+    .map(String)
+    .join('.');
   const allowed = allowedKeysAt(path);
   const prefix = (key: string, at: string): string => (at ? `${at}.${key}` : key);
   const meant = (key: string, at: string): string => {
@@ -162,9 +168,15 @@ function describeUnknownKeys(keys: readonly string[], path: readonly PropertyKey
 /** One issue as "<key> is <found>; <allowed>". `name` turns a key path into what the user wrote. */
 function describeIssue(issue: z.core.$ZodIssue, input: unknown, name: (keyPath: string) => string = (k) => k): string {
   const dotted = issue.path.map(String).join('.');
-  const plain = issue.path.filter((p) => typeof p !== 'number').map(String).join('.');
+  const plain = issue.path
+    .filter((p) => typeof p !== 'number')
+    .map(String)
+    .join('.');
   const key = dotted ? (name(plain) === plain ? dotted : name(plain)) : '(top level)';
-  const found = show(valueAt(input, issue.path), issue.path.some((p) => typeof p === 'string' && isSecretName(p)));
+  const found = show(
+    valueAt(input, issue.path),
+    issue.path.some((p) => typeof p === 'string' && isSecretName(p)),
+  );
   switch (issue.code) {
     case 'unrecognized_keys':
       return describeUnknownKeys(issue.keys, issue.path, name);
@@ -204,7 +216,10 @@ async function validateConfig(raw: unknown, source: string, sources?: Readonly<R
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => describeIssue(issue, raw, keyName(sources)));
-  throw new UsageError(`invalid werf-run config in ${source}: ${problems.join('; ')}`, configFix(parsed.error.issues, source, keyName(sources)));
+  throw new UsageError(
+    `invalid werf-run config in ${source}: ${problems.join('; ')}`,
+    configFix(parsed.error.issues, source, keyName(sources)),
+  );
 }
 
 const VALUE_FIX = 'fix the value (werfrunrc.example.json shows every key, werfrun.schema.json their types)';
@@ -293,7 +308,10 @@ async function readDataText(file: string): Promise<string> {
     throw fileError(file, error);
   }
   if (size > MAX_CONFIG_BYTES) {
-    throw new UsageError(`config file ${file} is ${size} bytes; a werf-run config is at most ${MAX_CONFIG_BYTES} bytes`, 'keep only werf-run\'s settings in it (a few lines)');
+    throw new UsageError(
+      `config file ${file} is ${size} bytes; a werf-run config is at most ${MAX_CONFIG_BYTES} bytes`,
+      "keep only werf-run's settings in it (a few lines)",
+    );
   }
   return readFile(file, 'utf8').catch((error: unknown) => {
     throw fileError(file, error);
@@ -325,7 +343,11 @@ async function readConfigFile(file: string): Promise<unknown> {
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
-      throw new UsageError(`cannot load config file ${file}: ${await jsonSyntaxDetail(text, errorMessage(error))}`, 'fix the syntax so that the file parses', error);
+      throw new UsageError(
+        `cannot load config file ${file}: ${await jsonSyntaxDetail(text, errorMessage(error))}`,
+        'fix the syntax so that the file parses',
+        error,
+      );
     }
   }
   if (ext !== '.json' && ext !== '' && ext !== '.yaml' && ext !== '.yml') {
@@ -363,7 +385,11 @@ async function loadCodeConfig(file: string): Promise<unknown> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EISDIR') throw fileError(file, error);
     const detail = maskSecretsInText(parseErrorDetail(errorMessage(error), (error as { codeFrame?: unknown }).codeFrame));
-    throw new UsageError(`cannot load config file ${file}: ${capText(detail, 2000)}`, 'fix the code so that it runs and exports the config as its default export', error);
+    throw new UsageError(
+      `cannot load config file ${file}: ${capText(detail, 2000)}`,
+      'fix the code so that it runs and exports the config as its default export',
+      error,
+    );
   }
 }
 
@@ -409,7 +435,10 @@ function parseErrorDetail(coloured: string, colouredFrame?: unknown): string {
 export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> {
   const filepath = input.explicitPath ? path.resolve(input.cwd, input.explicitPath) : await findConfigFile(input.cwd, input.stopDir);
   // A file the user named outside the project is theirs; one found in the project (or named inside it) is the project's.
-  const guard = input.trust && filepath && (!input.explicitPath || isInside(realpathOr(input.trust.projectRoot), realpathOr(filepath))) ? input.trust : undefined;
+  const guard =
+    input.trust && filepath && (!input.explicitPath || isInside(realpathOr(input.trust.projectRoot), realpathOr(filepath)))
+      ? input.trust
+      : undefined;
   let consented: LoadedConfig['consented'];
   if (guard && filepath && isCodeConfig(filepath)) {
     // Decided before anything loads it: loading a code config runs it.
@@ -458,7 +487,12 @@ function changedNote(since: string | undefined): string {
 }
 
 /** The file's grants count with the user's consent; without it, one error naming each (nothing has been started yet). */
-function checkGrants(filepath: string, fromFile: Config, origins: Readonly<Record<string, string>>, guard: NonNullable<LoadConfigInput['trust']>): LoadedConfig['consented'] {
+function checkGrants(
+  filepath: string,
+  fromFile: Config,
+  origins: Readonly<Record<string, string>>,
+  guard: NonNullable<LoadConfigInput['trust']>,
+): LoadedConfig['consented'] {
   const grants = findGrants(fromFile, {
     projectRoot: guard.projectRoot,
     realpath: realpathOr,

@@ -10,7 +10,11 @@ export { MODES, type Mode } from './values.js';
 
 const imageSchema = z
   .strictObject({
-    repository: z.string().min(1).default('ghcr.io/werf/werf').describe('Registry and repository of the werf image; registry.werf.io/werf/werf is a mirror.'),
+    repository: z
+      .string()
+      .min(1)
+      .default('ghcr.io/werf/werf')
+      .describe('Registry and repository of the werf image; registry.werf.io/werf/werf is a mirror.'),
     group: z.enum(GROUPS).default('2').describe('werf release group.'),
     channel: z.enum(CHANNELS).default('stable').describe('Release channel within the group.'),
     distro: z.enum(DISTROS).default('alpine').describe('Base distribution of the werf image.'),
@@ -28,8 +32,17 @@ const detectSchema = z
     selinux: z.boolean().optional().describe('Override: the daemon enforces SELinux labels (adds label=disable).'),
     usernsRemap: z.boolean().optional().describe('Override: the daemon runs with userns-remap (privileged then needs --userns=host).'),
     maxUserNamespaces: z.number().int().min(0).optional().describe('Override: /proc/sys/user/max_user_namespaces on the Docker host.'),
-    apparmorRestrictUserns: z.number().int().min(0).max(1).optional().describe('Override: kernel.apparmor_restrict_unprivileged_userns on the Docker host (Ubuntu 23.10+).'),
-    probe: z.boolean().default(true).describe('Run a short probe container when a fact is unknown; false trusts /info, the cache and overrides only.'),
+    apparmorRestrictUserns: z
+      .number()
+      .int()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('Override: kernel.apparmor_restrict_unprivileged_userns on the Docker host (Ubuntu 23.10+).'),
+    probe: z
+      .boolean()
+      .default(true)
+      .describe('Run a short probe container when a fact is unknown; false trusts /info, the cache and overrides only.'),
   })
   .describe('Facts about the Docker host, for hosts where probing is impossible or wrong.');
 
@@ -66,14 +79,28 @@ export const configSchema = z
       .prefault({})
       .describe('Which Docker Engine to talk to; unset follows the docker CLI.'),
     image: imageSchema.prefault({}),
-    mode: z.enum(['auto', ...MODES]).default('auto').describe('auto picks the least-privileged mode the host allows and recovers to the next mode on a known failure; any other value runs in that mode only (no recovery to another mode).'),
+    mode: z
+      .enum(['auto', ...MODES])
+      .default('auto')
+      .describe(
+        'auto picks the least-privileged mode the host allows and recovers to the next mode on a known failure; any other value runs in that mode only (no recovery to another mode).',
+      ),
     allowPrivileged: z.boolean().default(false).describe('Allow the privileged mode (never used unless true).'),
     maxAttempts: z.number().int().min(1).max(5).default(3).describe('How many modes a run may try before giving up.'),
     detect: detectSchema.prefault({}),
-    network: z.string().min(1).optional().describe('Docker network mode for the werf container (e.g. host); unset uses the engine default, or host on a local Linux engine when werf names a loopback registry (--repo 127.0.0.1:5000/app).'),
+    network: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Docker network mode for the werf container (e.g. host); unset uses the engine default, or host on a local Linux engine when werf names a loopback registry (--repo 127.0.0.1:5000/app).',
+      ),
     user: z
       .string()
-      .regex(USER_FORM, 'allowed: a user of the werf image\'s /etc/passwd, by name or uid, optionally with ":group" (e.g. build, 1001, build1001:build1001)')
+      .regex(
+        USER_FORM,
+        'allowed: a user of the werf image\'s /etc/passwd, by name or uid, optionally with ":group" (e.g. build, 1001, build1001:build1001)',
+      )
       .optional()
       .describe('User to run werf as; unset uses the image contract (build, uid 1000).'),
     volumes: z
@@ -87,15 +114,24 @@ export const configSchema = z
     ship: z
       .strictObject({
         include: z
-          .array(z.string().regex(INSIDE_PATH, 'allowed: a path relative to the project root, without ".." (e.g. "dist" or "config/local.yaml")'))
+          .array(
+            z
+              .string()
+              .regex(INSIDE_PATH, 'allowed: a path relative to the project root, without ".." (e.g. "dist" or "config/local.yaml")'),
+          )
           .default([])
-          .describe('Paths in the project (relative to its root) to ship besides what git would see (tracked files, untracked ones not ignored, .git), e.g. an ignored file werf needs; a dir goes whole.'),
+          .describe(
+            'Paths in the project (relative to its root) to ship besides what git would see (tracked files, untracked ones not ignored, .git), e.g. an ignored file werf needs; a dir goes whole.',
+          ),
       })
       .prefault({})
       .describe('Shipping the checkout to an engine whose host cannot see it.'),
     env: z
       .strictObject({
-        pass: z.array(z.string().min(1)).default([]).describe('More host variables to pass, by name or glob (WERF_* and CI variables always pass).'),
+        pass: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('More host variables to pass, by name or glob (WERF_* and CI variables always pass).'),
         set: z.record(z.string(), z.string()).default({}).describe('Variables set to fixed values.'),
       })
       .prefault({})
@@ -103,19 +139,40 @@ export const configSchema = z
     mountDockerSocket: z
       .boolean()
       .default(false)
-      .describe("Mount the engine's unix socket at /var/run/docker.sock in the werf container, with its group and DOCKER_HOST set (never by default; only for a local unix-socket engine)."),
+      .describe(
+        "Mount the engine's unix socket at /var/run/docker.sock in the werf container, with its group and DOCKER_HOST set (never by default; only for a local unix-socket engine).",
+      ),
     ciEnv: z
       .enum(['auto', 'gitlab', 'github', 'off'])
       .default('auto')
-      .describe('Run `werf ci-env <ci> --as-file` and source it before the werf command, in the same container: auto does it in GitLab CI and GitHub Actions for the commands that use it (build, converge, dismiss, cleanup, bundle, ...).'),
+      .describe(
+        'Run `werf ci-env <ci> --as-file` and source it before the werf command, in the same container: auto does it in GitLab CI and GitHub Actions for the commands that use it (build, converge, dismiss, cleanup, bundle, ...).',
+      ),
     forward: z
       .strictObject({
-        dockerConfig: z.boolean().default(true).describe('Hand werf the registry credentials of this host (DOCKER_AUTH_CONFIG, then WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker; credential helpers run here) as a generated config.json with plain auths.'),
-        kubeConfig: z.boolean().default(true).describe('Hand werf one flattened kubeconfig (certificate files embedded) for commands that talk to a cluster: from WERF_KUBE_CONFIG(_BASE64), WERF_KUBECONFIG(_BASE64), KUBECONFIG (a list too) or KUBECONFIG_BASE64, else ~/.kube/config; minified to WERF_KUBE_CONTEXT.'),
-        sshAgent: z.boolean().default(true).describe('Forward the ssh-agent socket (SSH_AUTH_SOCK) when set, for git over ssh (a local engine only: a remote one cannot reach it; Docker Desktop: its agent bridge), with known_hosts and WERF_SSH_KEY_* files copied in.'),
+        dockerConfig: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Hand werf the registry credentials of this host (DOCKER_AUTH_CONFIG, then WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker; credential helpers run here) as a generated config.json with plain auths.',
+          ),
+        kubeConfig: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Hand werf one flattened kubeconfig (certificate files embedded) for commands that talk to a cluster: from WERF_KUBE_CONFIG(_BASE64), WERF_KUBECONFIG(_BASE64), KUBECONFIG (a list too) or KUBECONFIG_BASE64, else ~/.kube/config; minified to WERF_KUBE_CONTEXT.',
+          ),
+        sshAgent: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Forward the ssh-agent socket (SSH_AUTH_SOCK) when set, for git over ssh (a local engine only: a remote one cannot reach it; Docker Desktop: its agent bridge), with known_hosts and WERF_SSH_KEY_* files copied in.',
+          ),
       })
       .prefault({})
-      .describe('Host credentials werf may need, each copied into the werf container (mode 0600, owned by the image user) when present on the host; the ssh-agent socket is mounted when the engine runs on this machine.'),
+      .describe(
+        'Host credentials werf may need, each copied into the werf container (mode 0600, owned by the image user) when present on the host; the ssh-agent socket is mounted when the engine runs on this machine.',
+      ),
   })
   .describe('werf-run configuration');
 

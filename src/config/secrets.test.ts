@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { isSecretEntry, isSecretName, redactEnvEntry, redactWerfArgs } from './secrets.js';
 
 describe('what counts as a secret', () => {
-  it.each(['SMTP_PASS', 'DB_PWD', 'GPG_PASSPHRASE', 'SSH_KEY_PASSPHRASE_FILE', 'GH_PAT', 'GITHUB_PAT', 'SLACK_WEBHOOK_URL', 'SENTRY_DSN'])('%s by its name', (name) => {
-    expect(isSecretName(name)).toBe(true);
-  });
+  it.each(['SMTP_PASS', 'DB_PWD', 'GPG_PASSPHRASE', 'SSH_KEY_PASSPHRASE_FILE', 'GH_PAT', 'GITHUB_PAT', 'SLACK_WEBHOOK_URL', 'SENTRY_DSN'])(
+    '%s by its name',
+    (name) => {
+      expect(isSecretName(name)).toBe(true);
+    },
+  );
 
   it.each(['PATH', 'PWD', 'OLDPWD', 'PASSENGER', 'COMPASS_DIR', 'PATTERN', 'DSN_HOST_LIST'])('%s is no secret', (name) => {
     expect(isSecretName(name)).toBe(false);
@@ -27,7 +30,18 @@ describe('what counts as a secret', () => {
 
 describe("werf's --set arguments as printed", () => {
   it('masks the values of secret-looking keys, in every form', () => {
-    expect(redactWerfArgs(['converge', '--set', 'a.token=t1,replicas=2', '--set-string=db.password=p', '--set-string', 'name=x', '--repo', 'https://u:pw@r.example/x'])).toEqual([
+    expect(
+      redactWerfArgs([
+        'converge',
+        '--set',
+        'a.token=t1,replicas=2',
+        '--set-string=db.password=p',
+        '--set-string',
+        'name=x',
+        '--repo',
+        'https://u:pw@r.example/x',
+      ]),
+    ).toEqual([
       'converge',
       '--set',
       'a.token=<redacted>,replicas=2',

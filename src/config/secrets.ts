@@ -72,7 +72,9 @@ const stars = (text: string): string => text.replace(/[^"'\s]/g, '*');
  * file that does not parse may hold a token on the very line the frame shows.
  */
 export function maskSecretsInText(text: string): string {
-  const keys = text.replace(KEY_VALUE, (whole, quote: string, key: string, colon: string, value: string) => (isSecretName(key) ? `${quote}${key}${quote}${colon}${stars(value)}` : whole));
+  const keys = text.replace(KEY_VALUE, (whole, quote: string, key: string, colon: string, value: string) =>
+    isSecretName(key) ? `${quote}${key}${quote}${colon}${stars(value)}` : whole,
+  );
   return keys.replace(URL_PASSWORD, (whole, head: string) => `${head}${'*'.repeat(whole.length - head.length - 1)}@`);
 }
 

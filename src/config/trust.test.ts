@@ -11,7 +11,8 @@ const ctx = (over: Partial<GrantContext> = {}): GrantContext => ({
   imageRepositories: [],
   ...over,
 });
-const grantsOf = (input: ConfigInput, over: Partial<GrantContext> = {}): string[] => findGrants(configSchema.parse(input), ctx(over)).map((g) => `${g.key} ${g.value}`);
+const grantsOf = (input: ConfigInput, over: Partial<GrantContext> = {}): string[] =>
+  findGrants(configSchema.parse(input), ctx(over)).map((g) => `${g.key} ${g.value}`);
 
 describe('what a project file grants (needs consent)', () => {
   it('the defaults and the run-shaping keys grant nothing', () => {
@@ -25,7 +26,10 @@ describe('what a project file grants (needs consent)', () => {
         network: 'none',
         user: 'build1001',
         volumes: { storage: 'mine', werfHome: 'mine-home' },
-        mounts: [{ source: 'secrets', target: '/s' }, { source: '/src/app/sub', target: '/t', readOnly: true }],
+        mounts: [
+          { source: 'secrets', target: '/s' },
+          { source: '/src/app/sub', target: '/t', readOnly: true },
+        ],
         env: { pass: ['MY_VAR', 'HTTPS_PROXY'], set: { A: 'b' } },
         ciEnv: 'off',
         forward: { dockerConfig: false, kubeConfig: false, sshAgent: false },
@@ -58,8 +62,12 @@ describe('what a project file grants (needs consent)', () => {
     expect(grantsOf({ image: { reference: 'ghcr.io/werf/werf:2.35.1-alpine' } })).toEqual([]);
     expect(grantsOf({ image: { reference: 'registry.werf.io/werf/werf@sha256:' + 'a'.repeat(64) } })).toEqual([]);
     expect(grantsOf({ image: { reference: 'sha256:' + 'a'.repeat(64) } })).toEqual([]);
-    expect(grantsOf({ image: { reference: 'mirror.example:5000/werf/werf:2' } }, { imageRepositories: ['mirror.example:5000/werf/werf'] })).toEqual([]);
-    expect(grantsOf({ image: { repository: 'evil.example/x', reference: 'sha256:' + 'a'.repeat(64) } })).toEqual([`image.reference "sha256:${'a'.repeat(64)}"`]);
+    expect(
+      grantsOf({ image: { reference: 'mirror.example:5000/werf/werf:2' } }, { imageRepositories: ['mirror.example:5000/werf/werf'] }),
+    ).toEqual([]);
+    expect(grantsOf({ image: { repository: 'evil.example/x', reference: 'sha256:' + 'a'.repeat(64) } })).toEqual([
+      `image.reference "sha256:${'a'.repeat(64)}"`,
+    ]);
   });
 
   it('a symbolic link inside the project that leads out is outside', () => {
@@ -71,7 +79,9 @@ describe('what a project file grants (needs consent)', () => {
     expect(grantsOf({ allowPrivileged: true, network: 'host' }, { setByUser: (k) => k === 'allowPrivileged' })).toEqual(['network "host"']);
     expect(grantsOf({ image: { repository: 'evil.example/x' } }, { setByUser: (k) => k === 'image.reference' })).toEqual([]);
     // The file's reference wins over the user's repository: still the file's image.
-    expect(grantsOf({ image: { reference: 'evil.example/x:1' } }, { setByUser: (k) => k === 'image.repository' })).toEqual(['image.reference "evil.example/x:1"']);
+    expect(grantsOf({ image: { reference: 'evil.example/x:1' } }, { setByUser: (k) => k === 'image.repository' })).toEqual([
+      'image.reference "evil.example/x:1"',
+    ]);
   });
 
   it("the user's list of mirrors is read only for an image outside werf's repositories", () => {
@@ -98,7 +108,12 @@ describe('repositoryOf and isCodeConfig', () => {
   ])('%s -> %s', (ref, repo) => expect(repositoryOf(ref)).toBe(repo));
 
   it('js, cjs, mjs, ts are code; json, yaml and package.json are not', () => {
-    expect(['a/.werfrunrc.js', 'werfrun.config.cjs', '.werfrunrc.mjs', '.werfrunrc.ts'].map(isCodeConfig)).toEqual([true, true, true, true]);
+    expect(['a/.werfrunrc.js', 'werfrun.config.cjs', '.werfrunrc.mjs', '.werfrunrc.ts'].map(isCodeConfig)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(['.werfrunrc', '.werfrunrc.json', '.werfrunrc.yaml', 'package.json'].map(isCodeConfig)).toEqual([false, false, false, false]);
   });
 });

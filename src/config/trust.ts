@@ -77,23 +77,31 @@ function isRootUser(user: string): boolean {
 
 const grant = (key: string, value: unknown, grants: string): Grant[] => [{ key, value: quoteCapped(value), grants }];
 
-const IMAGE_GRANT = "werf's container (with the registry credentials, kubeconfig and ssh agent handed to werf) runs in an image outside werf's repositories";
+const IMAGE_GRANT =
+  "werf's container (with the registry credentials, kubeconfig and ssh agent handed to werf) runs in an image outside werf's repositories";
 
 export const TRUST_RULES: Readonly<Record<string, TrustRule>> = {
   $schema: {},
   $comment: {},
   'engine.host': {
     grants: 'any value: the project and the credentials handed to werf go to that engine',
-    check: (c) => (c.engine.host ? grant('engine.host', c.engine.host, 'sends the project and the credentials handed to werf to that engine') : []),
+    check: (c) =>
+      c.engine.host ? grant('engine.host', c.engine.host, 'sends the project and the credentials handed to werf to that engine') : [],
   },
   'engine.context': {
     grants: 'any value: the project and the credentials handed to werf go to that engine',
-    check: (c) => (c.engine.context ? grant('engine.context', c.engine.context, 'sends the project and the credentials handed to werf to that engine') : []),
+    check: (c) =>
+      c.engine.context
+        ? grant('engine.context', c.engine.context, 'sends the project and the credentials handed to werf to that engine')
+        : [],
   },
   'engine.timeoutMs': {},
   'image.repository': {
     grants: `a repository other than ${WERF_REPOSITORIES.join(' and ')} (and those you list in imageRepositories of your own config)`,
-    check: (c, ctx) => (c.image.reference === undefined && !isWerfRepository(c.image.repository, ctx) ? grant('image.repository', c.image.repository, IMAGE_GRANT) : []),
+    check: (c, ctx) =>
+      c.image.reference === undefined && !isWerfRepository(c.image.repository, ctx)
+        ? grant('image.repository', c.image.repository, IMAGE_GRANT)
+        : [],
   },
   'image.group': {},
   'image.channel': {},
@@ -129,7 +137,10 @@ export const TRUST_RULES: Readonly<Record<string, TrustRule>> = {
   'detect.probe': {},
   network: {
     grants: 'anything but `none`, `bridge` and `default` (`host`, `container:NAME`, a named network)',
-    check: (c) => (c.network !== undefined && !PLAIN_NETWORKS.has(c.network) ? grant('network', c.network, "puts werf's container on that network (host: this machine's network)") : []),
+    check: (c) =>
+      c.network !== undefined && !PLAIN_NETWORKS.has(c.network)
+        ? grant('network', c.network, "puts werf's container on that network (host: this machine's network)")
+        : [],
   },
   user: {
     grants: '`0` or `root` (with any group)',
@@ -144,7 +155,10 @@ export const TRUST_RULES: Readonly<Record<string, TrustRule>> = {
         const source = ctx.realpath(path.resolve(ctx.projectRoot, m.source));
         const outside = !isInside(ctx.realpath(ctx.projectRoot), source);
         if (!outside && m.readOnly) return [];
-        const what = [outside ? `mounts ${source}, outside the project,` : 'mounts a path of the project', m.readOnly ? 'read-only' : 'writable'].join(' ');
+        const what = [
+          outside ? `mounts ${source}, outside the project,` : 'mounts a path of the project',
+          m.readOnly ? 'read-only' : 'writable',
+        ].join(' ');
         return grant(`mounts[${i}]`, `${m.source} -> ${m.target}`, `${what} into werf's container`);
       }),
   },
@@ -154,12 +168,23 @@ export const TRUST_RULES: Readonly<Record<string, TrustRule>> = {
   'env.pass': {
     grants: 'a pattern (`*`, `?`) or a secret-looking name (…TOKEN, …PASSWORD, …_KEY, …): plain names only shape the run',
     check: (c) =>
-      c.env.pass.flatMap((p, i) => (isPlainName(p) ? [] : grant(`env.pass[${i}]`, p, /[*?]/.test(p) ? "passes every host variable it matches to werf" : 'passes a secret-looking host variable to werf'))),
+      c.env.pass.flatMap((p, i) =>
+        isPlainName(p)
+          ? []
+          : grant(
+              `env.pass[${i}]`,
+              p,
+              /[*?]/.test(p) ? 'passes every host variable it matches to werf' : 'passes a secret-looking host variable to werf',
+            ),
+      ),
   },
   'env.set': {},
   mountDockerSocket: {
     grants: '`true`',
-    check: (c) => (c.mountDockerSocket ? grant('mountDockerSocket', true, "mounts the Docker socket (root on the engine's host) into werf's container") : []),
+    check: (c) =>
+      c.mountDockerSocket
+        ? grant('mountDockerSocket', true, "mounts the Docker socket (root on the engine's host) into werf's container")
+        : [],
   },
   ciEnv: {},
   // Paths inside the project only (the schema refuses `..` and absolute ones): a bind mount gives werf all of them anyway.

@@ -6,9 +6,19 @@ import { DaemonCache, cacheDir, daemonKey, filesToPrune } from './cache.js';
 import type { EngineInfo } from '../engine/port.js';
 
 const info: EngineInfo = {
-  id: 'SAME:ID', name: 'vm', product: 'docker', serverVersion: '20.10.24', apiVersion: '1.41', kernelVersion: '6.1',
-  operatingSystem: 'Debian', osType: 'linux', architecture: 'x86_64', storageDriver: 'overlay2', securityOptions: [],
-  cgroupVersion: '1', dockerRootDir: '/var/lib/docker',
+  id: 'SAME:ID',
+  name: 'vm',
+  product: 'docker',
+  serverVersion: '20.10.24',
+  apiVersion: '1.41',
+  kernelVersion: '6.1',
+  operatingSystem: 'Debian',
+  osType: 'linux',
+  architecture: 'x86_64',
+  storageDriver: 'overlay2',
+  securityOptions: [],
+  cgroupVersion: '1',
+  dockerRootDir: '/var/lib/docker',
 };
 
 describe('cacheDir', () => {
@@ -76,11 +86,16 @@ describe('filesToPrune', () => {
 
   it('keeps the newest entries up to the limit, the one in use counted', () => {
     const files = [entry(1, 5), entry(2, 1), entry(3, 3), entry(4, 2)];
-    expect(filesToPrune(files, entry(9, 0).name, now, { maxAgeMs: 30 * day, maxEntries: 3 }).sort()).toEqual([entry(1, 5).name, entry(3, 3).name].sort());
+    expect(filesToPrune(files, entry(9, 0).name, now, { maxAgeMs: 30 * day, maxEntries: 3 }).sort()).toEqual(
+      [entry(1, 5).name, entry(3, 3).name].sort(),
+    );
   });
 
   it('removes leftovers of interrupted writes after an hour, not a write in progress', () => {
-    const files = [{ name: `${entry(1, 0).name}.123.tmp`, mtimeMs: now - 2 * 3600_000 }, { name: `${entry(2, 0).name}.456.tmp`, mtimeMs: now - 60_000 }];
+    const files = [
+      { name: `${entry(1, 0).name}.123.tmp`, mtimeMs: now - 2 * 3600_000 },
+      { name: `${entry(2, 0).name}.456.tmp`, mtimeMs: now - 60_000 },
+    ];
     expect(filesToPrune(files, 'x', now)).toEqual([files[0]!.name]);
   });
 });

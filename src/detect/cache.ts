@@ -80,7 +80,12 @@ export interface CacheFile {
 }
 
 /** Which files of the cache directory to delete (pure): old entries, all but the newest `maxEntries`, and leftovers of interrupted writes; never `keep`. */
-export function filesToPrune(files: readonly CacheFile[], keep: string, nowMs: number, limits = { maxAgeMs: MAX_AGE_MS, maxEntries: MAX_ENTRIES }): string[] {
+export function filesToPrune(
+  files: readonly CacheFile[],
+  keep: string,
+  nowMs: number,
+  limits = { maxAgeMs: MAX_AGE_MS, maxEntries: MAX_ENTRIES },
+): string[] {
   const isTmp = (f: CacheFile): boolean => f.name.endsWith('.tmp');
   // A .tmp file may be a parallel run's write in progress: only an hour-old one is a leftover.
   const stale = (f: CacheFile): boolean => nowMs - f.mtimeMs > (isTmp(f) ? 3600_000 : limits.maxAgeMs);
@@ -112,7 +117,10 @@ export class DaemonCache {
       raw = JSON.parse(readFileSync(this.file, 'utf8'));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      return { entry: undefined, why: code === 'ENOENT' ? `no cache entry (${this.file})` : `unreadable cache ${this.file}: ${errorMessage(error)}` };
+      return {
+        entry: undefined,
+        why: code === 'ENOENT' ? `no cache entry (${this.file})` : `unreadable cache ${this.file}: ${errorMessage(error)}`,
+      };
     }
     const entry = raw as Partial<CacheEntry>;
     if (entry?.version !== 1 || JSON.stringify(entry.key) !== JSON.stringify(this.key)) {

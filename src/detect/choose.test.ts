@@ -19,13 +19,23 @@ describe('chooseMode decision table', () => {
     ['no rootless overlay, /dev/fuse usable', { ...ok, rootlessOverlay: false }, false, 'fuse'],
     ['no rootless overlay, /dev/fuse unknown', { userNamespaces: true, rootlessOverlay: false }, false, 'fuse'],
     ['no rootless overlay, no /dev/fuse', { ...ok, rootlessOverlay: false, fuseDevice: 'missing' }, false, undefined],
-    ['no rootless overlay, no /dev/fuse, privileged allowed: privileged needs fuse too', { ...ok, rootlessOverlay: false, fuseDevice: 'missing' }, true, undefined],
+    [
+      'no rootless overlay, no /dev/fuse, privileged allowed: privileged needs fuse too',
+      { ...ok, rootlessOverlay: false, fuseDevice: 'missing' },
+      true,
+      undefined,
+    ],
     ['no rootless overlay, /dev/fuse 0600', { ...ok, rootlessOverlay: false, fuseDevice: 'no-permission' }, true, undefined],
     ['rootless overlay, no /dev/fuse: native needs none', { ...ok, fuseDevice: 'missing' }, false, 'native'],
     ['rootless overlay, /dev/fuse 0600', { ...ok, fuseDevice: 'no-permission' }, false, 'native'],
     ['no user namespace unconfined, privileged not allowed', { userNamespaces: false, rootlessOverlay: false }, false, undefined],
     ['no user namespace unconfined, privileged allowed', { userNamespaces: false, rootlessOverlay: false }, true, 'privileged'],
-    ['Ubuntu AppArmor restriction: nothing, privileged or not', { apparmorRestrictUserns: 1, userNamespaces: true, rootlessOverlay: false }, true, undefined],
+    [
+      'Ubuntu AppArmor restriction: nothing, privileged or not',
+      { apparmorRestrictUserns: 1, userNamespaces: true, rootlessOverlay: false },
+      true,
+      undefined,
+    ],
     ['max_user_namespaces 0', { maxUserNamespaces: 0, userNamespaces: false, rootlessOverlay: false }, true, undefined],
     ['AppArmor sysctl set but the probe mounted overlay anyway: trust the probe', { ...ok, apparmorRestrictUserns: 1 }, false, 'native'],
   ])('%s', (_name, values, allowPrivileged, mode) => {
@@ -34,7 +44,10 @@ describe('chooseMode decision table', () => {
 
   it('records each fact and what it ruled out', () => {
     const choice = chooseMode(facts({ ...ok, rootlessOverlay: false, fuseDevice: 'missing' }), auto);
-    expect(choice.ruledOut).toMatchObject({ native: expect.stringContaining('rootlessOverlay=false'), fuse: expect.stringContaining('fuseDevice=missing') });
+    expect(choice.ruledOut).toMatchObject({
+      native: expect.stringContaining('rootlessOverlay=false'),
+      fuse: expect.stringContaining('fuseDevice=missing'),
+    });
     expect(choice.problems).toEqual([expect.objectContaining({ fact: 'fuseDevice', remedy: expect.stringContaining('modprobe fuse') })]);
   });
 
@@ -46,7 +59,10 @@ describe('chooseMode decision table', () => {
   });
 
   it('starts with the remembered mode when the facts still allow it, and says so', () => {
-    expect(chooseMode(facts(ok), auto, 'fuse')).toMatchObject({ mode: 'fuse', reasons: expect.arrayContaining([expect.stringContaining('worked last time')]) });
+    expect(chooseMode(facts(ok), auto, 'fuse')).toMatchObject({
+      mode: 'fuse',
+      reasons: expect.arrayContaining([expect.stringContaining('worked last time')]),
+    });
   });
 
   it.each<[string, Partial<FactValues>, Mode]>([
@@ -70,11 +86,19 @@ describe('chooseMode decision table', () => {
 });
 
 describe('chooseMode: the id range', () => {
-  const map = (count: number) => [{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 1000000, count }];
+  const map = (count: number) => [
+    { inside: 0, outside: 1001, count: 1 },
+    { inside: 1, outside: 1000000, count },
+  ];
   const side = (count: number) => ({ own: 1000, map: map(count), sub: [{ start: 100000, count: 65536 }] });
   const small = idRange('build', side(65535), side(65535));
   it('too few ids even for the adaptation rule out every mode, forced or allowed, with the fix naming the numbers and no privileged advice', () => {
-    for (const config of [auto, allowed, { mode: 'native' as const, allowPrivileged: false }, { mode: 'privileged' as const, allowPrivileged: true }]) {
+    for (const config of [
+      auto,
+      allowed,
+      { mode: 'native' as const, allowPrivileged: false },
+      { mode: 'privileged' as const, allowPrivileged: true },
+    ]) {
       const choice = chooseMode(facts({ ...ok, idRange: small }), config, undefined, { product: 'docker', daemonUser: 'alice' });
       expect(choice.mode).toBeUndefined();
       expect(choice.problems).toHaveLength(1);
@@ -85,12 +109,21 @@ describe('chooseMode: the id range', () => {
     }
   });
   it('65536 ids (65537 in the container): native with the fitting /etc/subuid, the problem and its fix still listed', () => {
-    const choice = chooseMode(facts({ ...ok, idRange: idRange('build', side(65536), side(65536)) }), auto, undefined, { product: 'podman' });
+    const choice = chooseMode(facts({ ...ok, idRange: idRange('build', side(65536), side(65536)) }), auto, undefined, {
+      product: 'podman',
+    });
     expect(choice.mode).toBe('native');
     expect(choice.reasons).toContainEqual(expect.stringContaining('handing in one that fits'));
-    expect(choice.problems[0]).toMatchObject({ fact: 'idRange', problem: expect.stringContaining('build:1:999'), remedy: expect.stringContaining('podman system migrate') });
+    expect(choice.problems[0]).toMatchObject({
+      fact: 'idRange',
+      problem: expect.stringContaining('build:1:999'),
+      remedy: expect.stringContaining('podman system migrate'),
+    });
   });
   it('enough ids change nothing', () => {
-    expect(chooseMode(facts({ ...ok, idRange: idRange('build', side(231072), side(231072)) }), auto)).toMatchObject({ mode: 'native', problems: [] });
+    expect(chooseMode(facts({ ...ok, idRange: idRange('build', side(231072), side(231072)) }), auto)).toMatchObject({
+      mode: 'native',
+      problems: [],
+    });
   });
 });

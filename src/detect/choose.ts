@@ -53,7 +53,8 @@ export const REMEDIES = {
   userns:
     'run the werf container with seccomp and AppArmor unconfined (GitLab runner config.toml: security_opt = ["seccomp:unconfined", "apparmor:unconfined"]); where that is not enough, allow the privileged mode (allowPrivileged / --allow-privileged; GitLab: privileged = true)',
   fuseMissing: 'on the Docker host: modprobe fuse (and make it load at boot: echo fuse > /etc/modules-load.d/fuse.conf)',
-  fusePermission: 'on the Docker host: chmod 0666 /dev/fuse (the usual udev default; persist with a udev rule: KERNEL=="fuse", MODE="0666")',
+  fusePermission:
+    'on the Docker host: chmod 0666 /dev/fuse (the usual udev default; persist with a udev rule: KERNEL=="fuse", MODE="0666")',
 } as const;
 
 /** Host problems the facts show, each with its remedy (pure). */
@@ -71,22 +72,38 @@ function hostProblems(facts: Facts, daemon: DaemonContext = {}): Problem[] {
     });
   }
   if (facts.apparmorRestrictUserns.value === 1) {
-    problems.push({ fact: 'apparmorRestrictUserns', problem: 'AppArmor restricts unprivileged user namespaces', remedy: REMEDIES.apparmorRestrict });
+    problems.push({
+      fact: 'apparmorRestrictUserns',
+      problem: 'AppArmor restricts unprivileged user namespaces',
+      remedy: REMEDIES.apparmorRestrict,
+    });
   }
   if (facts.maxUserNamespaces.value === 0) {
-    problems.push({ fact: 'maxUserNamespaces', problem: 'user namespaces are disabled (max_user_namespaces = 0)', remedy: REMEDIES.maxUserNamespaces });
+    problems.push({
+      fact: 'maxUserNamespaces',
+      problem: 'user namespaces are disabled (max_user_namespaces = 0)',
+      remedy: REMEDIES.maxUserNamespaces,
+    });
   }
   if (facts.unprivilegedUsernsClone.value === 0) {
     problems.push({ fact: 'unprivilegedUsernsClone', problem: 'unprivileged user namespaces are disabled', remedy: REMEDIES.usernsClone });
   }
   if (facts.userNamespaces.value === false && problems.length === 0) {
-    problems.push({ fact: 'userNamespaces', problem: 'uid 1000 cannot create a user namespace in an unconfined container', remedy: REMEDIES.userns });
+    problems.push({
+      fact: 'userNamespaces',
+      problem: 'uid 1000 cannot create a user namespace in an unconfined container',
+      remedy: REMEDIES.userns,
+    });
   }
   if (facts.fuseDevice.value === 'missing') {
     problems.push({ fact: 'fuseDevice', problem: 'the Docker host has no /dev/fuse', remedy: REMEDIES.fuseMissing });
   }
   if (facts.fuseDevice.value === 'no-permission') {
-    problems.push({ fact: 'fuseDevice', problem: "uid 1000 cannot open the Docker host's /dev/fuse (mode 0600?)", remedy: REMEDIES.fusePermission });
+    problems.push({
+      fact: 'fuseDevice',
+      problem: "uid 1000 cannot open the Docker host's /dev/fuse (mode 0600?)",
+      remedy: REMEDIES.fusePermission,
+    });
   }
   return problems;
 }
@@ -94,7 +111,10 @@ function hostProblems(facts: Facts, daemon: DaemonContext = {}): Problem[] {
 /** A forced privileged mode needs the user's permission: never privileged without it. */
 export function assertPrivilegedAllowed(config: Pick<Config, 'mode' | 'allowPrivileged'>): void {
   if (config.mode === 'privileged' && !config.allowPrivileged) {
-    throw new UsageError('mode "privileged" is forced but the privileged mode is not allowed', 'also pass --allow-privileged (or set allowPrivileged: true) to allow it');
+    throw new UsageError(
+      'mode "privileged" is forced but the privileged mode is not allowed',
+      'also pass --allow-privileged (or set allowPrivileged: true) to allow it',
+    );
   }
 }
 
@@ -111,11 +131,21 @@ export function chooseMode(
   if (facts.idRange.value?.enough === false && !adapted) {
     if (config.mode === 'privileged') assertPrivilegedAllowed(config);
     const why = `the container's user namespace lacks ids the image's user needs (${how(facts, 'idRange')})`;
-    return { mode: undefined, reasons: [`${why}: rules out native, fuse, privileged`], ruledOut: { native: why, fuse: why, privileged: why }, problems };
+    return {
+      mode: undefined,
+      reasons: [`${why}: rules out native, fuse, privileged`],
+      ruledOut: { native: why, fuse: why, privileged: why },
+      problems,
+    };
   }
   if (config.mode !== 'auto') {
     assertPrivilegedAllowed(config);
-    return { mode: config.mode, reasons: [`mode ${config.mode} forced by config or --mode: kept for the whole run, no recovery to another mode`], ruledOut: {}, problems };
+    return {
+      mode: config.mode,
+      reasons: [`mode ${config.mode} forced by config or --mode: kept for the whole run, no recovery to another mode`],
+      ruledOut: {},
+      problems,
+    };
   }
   const reasons: string[] = [];
   const ruledOut: ModeChoice['ruledOut'] = {};
@@ -130,9 +160,12 @@ export function chooseMode(
   if (kernelLimit && facts.rootlessOverlay.value !== true) {
     out(['native', 'fuse', 'privileged'], `a kernel limit on user namespaces (${how(facts, kernelLimit)})`);
   }
-  if (facts.userNamespaces.value === false) out(['native', 'fuse'], `no user namespace under the native settings (${how(facts, 'userNamespaces')})`);
-  else if (facts.rootlessOverlay.value === false) out(['native'], `no rootless overlayfs, buildah needs fuse-overlayfs (${how(facts, 'rootlessOverlay')})`);
-  else if (facts.rootlessOverlay.value === true) reasons.push(`rootless overlayfs works: native is enough (${how(facts, 'rootlessOverlay')})`);
+  if (facts.userNamespaces.value === false)
+    out(['native', 'fuse'], `no user namespace under the native settings (${how(facts, 'userNamespaces')})`);
+  else if (facts.rootlessOverlay.value === false)
+    out(['native'], `no rootless overlayfs, buildah needs fuse-overlayfs (${how(facts, 'rootlessOverlay')})`);
+  else if (facts.rootlessOverlay.value === true)
+    reasons.push(`rootless overlayfs works: native is enough (${how(facts, 'rootlessOverlay')})`);
   else reasons.push(`rootless overlayfs unknown (${facts.rootlessOverlay.detail}): trying native, recovery climbs if it fails`);
 
   // Without rootless overlay, fuse-overlayfs is needed in fuse and privileged mode alike.

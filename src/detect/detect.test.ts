@@ -10,9 +10,19 @@ import { NO_ENGINE, detect, type EngineSource } from './detect.js';
 import type { ProbeOutcome } from './probe-script.js';
 
 const info: EngineInfo = {
-  id: 'ID', name: 'host', product: 'docker', serverVersion: '27.0', apiVersion: '1.46', kernelVersion: '6.1',
-  operatingSystem: 'Debian', osType: 'linux', architecture: 'x86_64', storageDriver: 'overlay2',
-  securityOptions: ['name=seccomp,profile=default', 'name=selinux'], cgroupVersion: '2', dockerRootDir: '/var/lib/docker',
+  id: 'ID',
+  name: 'host',
+  product: 'docker',
+  serverVersion: '27.0',
+  apiVersion: '1.46',
+  kernelVersion: '6.1',
+  operatingSystem: 'Debian',
+  osType: 'linux',
+  architecture: 'x86_64',
+  storageDriver: 'overlay2',
+  securityOptions: ['name=seccomp,profile=default', 'name=selinux'],
+  cgroupVersion: '2',
+  dockerRootDir: '/var/lib/docker',
 };
 const target = { image: 'reg/werf:2', user: 'build', labels: {} };
 const probed: ProbeOutcome = {
@@ -54,7 +64,8 @@ function engineSource(cache: DaemonCache, outcome: ProbeOutcome | { skip: string
 }
 
 const config = (input: ConfigInput = {}) => configSchema.parse(input);
-const outcomes = (tried: { source: string; outcome: string; detail: string }[]) => tried.map((t) => `${t.source} ${t.outcome}: ${t.detail}`);
+const outcomes = (tried: { source: string; outcome: string; detail: string }[]) =>
+  tried.map((t) => `${t.source} ${t.outcome}: ${t.detail}`);
 
 describe('detect', () => {
   it('without an engine: only the overrides count, and every other source says why not', async () => {
@@ -83,7 +94,7 @@ describe('detect', () => {
     expect(cache.read().entry?.probe?.findings).toEqual(probed.findings);
   });
 
-  it('a cached too small id range is probed again (raising the ids keeps the daemon\'s identity)', async () => {
+  it("a cached too small id range is probed again (raising the ids keeps the daemon's identity)", async () => {
     const cache = newCache();
     const small = { ...probed.findings, idRange: { value: rootfulIds(65537), detail: 'uids 0-65536 in the container' } };
     cache.update((entry) => ({ ...entry, probe: { at: '2026-01-01T00:00:00Z', image: 'reg/werf:2', findings: small } }));
@@ -121,7 +132,12 @@ describe('detect', () => {
   it.each([
     ['the command creates no container', { skip: '--dry-run creates no container' }, {}, 'probe skipped: --dry-run creates no container'],
     ['detect.probe is false', probed, { detect: { probe: false } }, 'probe skipped: detect.probe is false'],
-    ['the probe container failed', { findings: {}, unknown: { fuseDevice: 'the probe container failed: boom' }, error: 'the probe container failed: boom' }, {}, 'probe failed: the probe container failed: boom'],
+    [
+      'the probe container failed',
+      { findings: {}, unknown: { fuseDevice: 'the probe container failed: boom' }, error: 'the probe container failed: boom' },
+      {},
+      'probe failed: the probe container failed: boom',
+    ],
   ] as const)('leaves the probed facts unknown when %s', async (_why, outcome, input, said) => {
     const { source } = engineSource(newCache(), outcome as ProbeOutcome | { skip: string });
     const detection = await detect({ config: config(input as ConfigInput), engine: source, reprobe: false, target });

@@ -136,7 +136,11 @@ export async function detect(input: DetectInput): Promise<Detection> {
     if (facts[name].value !== undefined) continue;
     facts = {
       ...facts,
-      [name]: { value: undefined, source: undefined, detail: unknownWhy[name] ?? `unknown: ${tried.map((t) => `${t.source} ${t.outcome} (${t.detail})`).join('; ')}` },
+      [name]: {
+        value: undefined,
+        source: undefined,
+        detail: unknownWhy[name] ?? `unknown: ${tried.map((t) => `${t.source} ${t.outcome} (${t.detail})`).join('; ')}`,
+      },
     };
   }
   const remembered = input.reprobe !== false ? undefined : cached?.entry?.modes?.[key]?.mode;

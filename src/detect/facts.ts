@@ -111,7 +111,10 @@ export function findingsFromInfo(info: EngineInfo): Findings {
     selinux: { value: names.has('selinux'), detail: options },
     usernsRemap: { value: names.has('userns'), detail: options },
     rootlessDaemon: info.podman
-      ? { value: info.podman.rootless || names.has('rootless'), detail: `/libpod/info host.security.rootless = ${info.podman.rootless}; uid map ${info.podman.uidmap || 'none'}` }
+      ? {
+          value: info.podman.rootless || names.has('rootless'),
+          detail: `/libpod/info host.security.rootless = ${info.podman.rootless}; uid map ${info.podman.uidmap || 'none'}`,
+        }
       : { value: names.has('rootless'), detail: options },
     apparmor: { value: names.has('apparmor'), detail: options },
   };

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { availableIds, describeAdaptation, describeIdRange, fittingSubRanges, idAdaptation, idRange, idRangeRemedy, neededIds, parseIdMap, parseSubRanges, requiredSubordinateIds, subIdFile } from './id-range.js';
+import {
+  availableIds,
+  describeAdaptation,
+  describeIdRange,
+  fittingSubRanges,
+  idAdaptation,
+  idRange,
+  idRangeRemedy,
+  neededIds,
+  parseIdMap,
+  parseSubRanges,
+  requiredSubordinateIds,
+  subIdFile,
+} from './id-range.js';
 
 // As seen on the rig: a rootless Docker Engine whose user (uid 1001) owns 65536 ids from 1000000.
 const ROOTLESS_65536 = parseIdMap('0 1001 1\n1 1000000 65536\n')!;
@@ -14,14 +27,27 @@ describe('id-range arithmetic', () => {
     ]);
     expect(parseIdMap('0 0')).toBeUndefined();
     expect(parseIdMap('')).toBeUndefined();
-    expect(parseSubRanges('100000:65536 bad 5:1')).toEqual([{ start: 100000, count: 65536 }, { start: 5, count: 1 }]);
+    expect(parseSubRanges('100000:65536 bad 5:1')).toEqual([
+      { start: 100000, count: 65536 },
+      { start: 5, count: 1 },
+    ]);
   });
 
   it('counts the ids from 0 without a gap, in any order', () => {
     expect(availableIds(ROOTLESS_65536)).toBe(65537);
     expect(availableIds(ROOTFUL)).toBe(4294967295);
-    expect(availableIds([{ inside: 1, outside: 5, count: 10 }, { inside: 0, outside: 1, count: 1 }])).toBe(11);
-    expect(availableIds([{ inside: 0, outside: 1, count: 1 }, { inside: 5, outside: 9, count: 10 }])).toBe(1);
+    expect(
+      availableIds([
+        { inside: 1, outside: 5, count: 10 },
+        { inside: 0, outside: 1, count: 1 },
+      ]),
+    ).toBe(11);
+    expect(
+      availableIds([
+        { inside: 0, outside: 1, count: 1 },
+        { inside: 5, outside: 9, count: 10 },
+      ]),
+    ).toBe(1);
     expect(availableIds([])).toBe(0);
   });
 
@@ -31,7 +57,7 @@ describe('id-range arithmetic', () => {
     expect(neededIds({ own: 1000, sub: [] })).toBe(1001);
   });
 
-  it('65536 ids are too small for werf\'s build user, 231072 are enough, a rootful daemon always is', () => {
+  it("65536 ids are too small for werf's build user, 231072 are enough, a rootful daemon always is", () => {
     const small = idRange('build', { ...BUILD, map: ROOTLESS_65536 }, { ...BUILD, map: ROOTLESS_65536 });
     expect(small.enough).toBe(false);
     expect(small.uids).toMatchObject({ available: 65537, needed: 165536 });
@@ -71,12 +97,18 @@ describe('the remedy', () => {
 });
 
 describe('fittingSubRanges (the adaptation)', () => {
-  it('with 65537 ids: every id but 0 and the user\'s own, 65536 ids inside buildah (0-65535: nobody included)', () => {
-    expect(fittingSubRanges(65537, 1000)).toEqual([{ start: 1, count: 999 }, { start: 1001, count: 64536 }]);
+  it("with 65537 ids: every id but 0 and the user's own, 65536 ids inside buildah (0-65535: nobody included)", () => {
+    expect(fittingSubRanges(65537, 1000)).toEqual([
+      { start: 1, count: 999 },
+      { start: 1001, count: 64536 },
+    ]);
   });
   it('refuses when fewer than the minimum would remain', () => {
     expect(fittingSubRanges(65536, 1000)).toBeUndefined();
-    expect(fittingSubRanges(2000, 1000, 1000)).toEqual([{ start: 1, count: 999 }, { start: 1001, count: 999 }]);
+    expect(fittingSubRanges(2000, 1000, 1000)).toEqual([
+      { start: 1, count: 999 },
+      { start: 1001, count: 999 },
+    ]);
   });
 });
 
@@ -85,9 +117,22 @@ describe('idAdaptation', () => {
   it('with 65536 ids: the fitting files, 0-65535 inside buildah, said with its limit', () => {
     const r = idRange('build', side(65536), side(65536));
     const a = idAdaptation(r)!;
-    expect(a).toEqual({ user: 'build', subuid: [{ start: 1, count: 999 }, { start: 1001, count: 64536 }], subgid: [{ start: 1, count: 999 }, { start: 1001, count: 64536 }], innerIds: 65536 });
+    expect(a).toEqual({
+      user: 'build',
+      subuid: [
+        { start: 1, count: 999 },
+        { start: 1001, count: 64536 },
+      ],
+      subgid: [
+        { start: 1, count: 999 },
+        { start: 1001, count: 64536 },
+      ],
+      innerIds: 65536,
+    });
     expect(subIdFile(a.user, a.subuid)).toBe('build:1:999\nbuild:1001:64536\n');
-    expect(describeAdaptation(a, r)).toMatch(/only 65537 uids .* 100000-165535: .*build:1:999, build:1001:64536.* ids 0-65535 .* higher id fails/);
+    expect(describeAdaptation(a, r)).toMatch(
+      /only 65537 uids .* 100000-165535: .*build:1:999, build:1001:64536.* ids 0-65535 .* higher id fails/,
+    );
   });
   it('none with enough ids, unknown ids, or too few for even 65536 inside', () => {
     expect(idAdaptation(idRange('build', side(231072), side(231072)))).toBeUndefined();

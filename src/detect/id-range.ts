@@ -45,7 +45,8 @@ export function parseIdMap(text: string): IdMapEntry[] | undefined {
   const numbers = text.trim().split(/\s+/).filter(Boolean);
   if (numbers.length === 0 || numbers.length % 3 !== 0 || numbers.some((n) => !/^\d+$/.test(n))) return undefined;
   const out: IdMapEntry[] = [];
-  for (let i = 0; i < numbers.length; i += 3) out.push({ inside: Number(numbers[i]), outside: Number(numbers[i + 1]), count: Number(numbers[i + 2]) });
+  for (let i = 0; i < numbers.length; i += 3)
+    out.push({ inside: Number(numbers[i]), outside: Number(numbers[i + 1]), count: Number(numbers[i + 2]) });
   return out;
 }
 

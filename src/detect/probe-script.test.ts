@@ -34,7 +34,10 @@ describe('parseProbeOutput', () => {
     const parsed = parseProbeOutput(fixture('probe-without-unshare.txt'));
     expect(parsed.findings.userNamespaces).toBeUndefined();
     expect(parsed.findings.rootlessOverlay).toBeUndefined();
-    expect(parsed.unknown).toMatchObject({ userNamespaces: 'the image has no unshare', rootlessOverlay: expect.stringContaining('unshare') });
+    expect(parsed.unknown).toMatchObject({
+      userNamespaces: 'the image has no unshare',
+      rootlessOverlay: expect.stringContaining('unshare'),
+    });
   });
   it('a script that never ran leaves everything unknown, saying why', () => {
     const parsed = parseProbeOutput(fixture('probe-no-shell.txt'));
@@ -50,7 +53,11 @@ describe('parseProbeOutput: the id range', () => {
   });
   it('a rootless daemon whose user owns 65536 ids: too small, with the numbers', () => {
     const found = parseProbeOutput(fixture('probe-ids-rootless-65536.txt')).findings.idRange;
-    expect(found?.value).toMatchObject({ enough: false, uids: { available: 65537, needed: 165536, sub: [{ start: 100000, count: 65536 }] }, gids: { available: 65537 } });
+    expect(found?.value).toMatchObject({
+      enough: false,
+      uids: { available: 65537, needed: 165536, sub: [{ start: 100000, count: 65536 }] },
+      gids: { available: 65537 },
+    });
     expect(found?.detail).toContain('uids 0-65536 in the container, build needs up to 165535');
   });
   it('an older probe output (no id lines) leaves it unknown, saying why', () => {

@@ -64,7 +64,13 @@ export function parseProbeOutput(text: string): ProbeParse {
     const why = `the probe script did not run: ${text.trim().slice(0, 300) || 'no output'}`;
     return { findings, unknown: { userNamespaces: why, rootlessOverlay: why, fuseDevice: why, idRange: why } };
   }
-  const ids: { user?: string; uid?: number; gid?: number; maps: Record<string, IdMapEntry[] | undefined>; subs: Record<string, SubRange[]> } = { maps: {}, subs: {} };
+  const ids: {
+    user?: string;
+    uid?: number;
+    gid?: number;
+    maps: Record<string, IdMapEntry[] | undefined>;
+    subs: Record<string, SubRange[]>;
+  } = { maps: {}, subs: {} };
   for (const line of text.split(/\r?\n/)) {
     const who = /^ids (\S+) (\d+) (\d+)$/.exec(line);
     if (who) {
@@ -105,7 +111,11 @@ export function parseProbeOutput(text: string): ProbeParse {
   const uidMap = ids.maps.uid;
   const gidMap = ids.maps.gid;
   if (ids.user !== undefined && ids.uid !== undefined && ids.gid !== undefined && uidMap && gidMap) {
-    const range = idRange(ids.user, { own: ids.uid, map: uidMap, sub: ids.subs.subuid ?? [] }, { own: ids.gid, map: gidMap, sub: ids.subs.subgid ?? [] });
+    const range = idRange(
+      ids.user,
+      { own: ids.uid, map: uidMap, sub: ids.subs.subuid ?? [] },
+      { own: ids.gid, map: gidMap, sub: ids.subs.subgid ?? [] },
+    );
     findings.idRange = { value: range, detail: describeIdRange(range) };
   } else {
     unknown.idRange = 'the probe did not report its id maps (/proc/self/uid_map, gid_map) and user';

@@ -2,16 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { candidateEndpoints, wellKnownSockets, type DiscoveryFacts } from './candidates.js';
 import { contextMetaFile, contextTlsDir, type ContextStoreAccess } from './context-store.js';
 
-function store(contexts: Record<string, { host: string; tls?: boolean; skipVerify?: boolean }> = {}, otherFiles: string[] = ['/certs/ca.pem', '/certs/cert.pem', '/certs/key.pem']): ContextStoreAccess {
+function store(
+  contexts: Record<string, { host: string; tls?: boolean; skipVerify?: boolean }> = {},
+  otherFiles: string[] = ['/certs/ca.pem', '/certs/cert.pem', '/certs/key.pem'],
+): ContextStoreAccess {
   const files = new Map<string, string>(otherFiles.map((f) => [f, 'x']));
   for (const [name, c] of Object.entries(contexts)) {
-    files.set(contextMetaFile('/cfg', name), JSON.stringify({ Name: name, Endpoints: { docker: { Host: c.host, SkipTLSVerify: Boolean(c.skipVerify) } } }));
+    files.set(
+      contextMetaFile('/cfg', name),
+      JSON.stringify({ Name: name, Endpoints: { docker: { Host: c.host, SkipTLSVerify: Boolean(c.skipVerify) } } }),
+    );
     if (c.tls) for (const f of ['ca.pem', 'cert.pem', 'key.pem']) files.set(`${contextTlsDir('/cfg', name)}/${f}`, 'x');
   }
   return { configDir: '/cfg', readText: (f) => files.get(f), exists: (f) => files.has(f), listNames: () => Object.keys(contexts) };
 }
 
-const facts = (over: Partial<DiscoveryFacts> = {}): DiscoveryFacts => ({ env: {}, home: '/home/u', store: store(), platform: 'linux', ...over });
+const facts = (over: Partial<DiscoveryFacts> = {}): DiscoveryFacts => ({
+  env: {},
+  home: '/home/u',
+  store: store(),
+  platform: 'linux',
+  ...over,
+});
 const urls = (f: DiscoveryFacts) => candidateEndpoints(f).endpoints.map((e) => e.url);
 
 describe('candidateEndpoints', () => {
@@ -54,7 +66,9 @@ describe('candidateEndpoints', () => {
   });
 
   it('applies DOCKER_TLS_VERIFY and DOCKER_CERT_PATH to --host as the docker CLI does to -H', () => {
-    const [endpoint] = candidateEndpoints(facts({ explicitHost: 'tcp://h:2376', env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' } })).endpoints;
+    const [endpoint] = candidateEndpoints(
+      facts({ explicitHost: 'tcp://h:2376', env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' } }),
+    ).endpoints;
     expect(endpoint?.tls).toEqual({ caFile: '/certs/ca.pem', certFile: '/certs/cert.pem', keyFile: '/certs/key.pem', verify: true });
   });
 
@@ -72,7 +86,9 @@ describe('candidateEndpoints', () => {
   });
 
   it('reads DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for a tcp DOCKER_HOST', () => {
-    const [endpoint] = candidateEndpoints(facts({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' } })).endpoints;
+    const [endpoint] = candidateEndpoints(
+      facts({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' } }),
+    ).endpoints;
     expect(endpoint?.tls).toEqual({ caFile: '/certs/ca.pem', certFile: '/certs/cert.pem', keyFile: '/certs/key.pem', verify: true });
     const [plain] = candidateEndpoints(facts({ env: { DOCKER_HOST: 'tcp://h:2375' } })).endpoints;
     expect(plain?.tls).toBeUndefined();
@@ -81,14 +97,20 @@ describe('candidateEndpoints', () => {
   });
 
   it("takes a context's TLS files from the store", () => {
-    const [endpoint] = candidateEndpoints(facts({ env: { DOCKER_CONTEXT: 'remote' }, store: store({ remote: { host: 'tcp://r:2376', tls: true } }) })).endpoints;
+    const [endpoint] = candidateEndpoints(
+      facts({ env: { DOCKER_CONTEXT: 'remote' }, store: store({ remote: { host: 'tcp://r:2376', tls: true } }) }),
+    ).endpoints;
     expect(endpoint?.tls).toMatchObject({ verify: true, caFile: `${contextTlsDir('/cfg', 'remote')}/ca.pem` });
     expect(endpoint?.source).toBe('docker context "remote" (DOCKER_CONTEXT)');
   });
 
   it('rejects a context that does not exist, listing the ones that do (exit 2)', () => {
     expect(() => candidateEndpoints(facts({ env: { DOCKER_CONTEXT: 'nope' }, store: store({ ci: { host: 'tcp://x:1' } }) }))).toThrow(
-      expect.objectContaining({ message: expect.stringContaining('docker context "nope" (from DOCKER_CONTEXT) does not exist'), exitCode: 2, remedy: expect.stringContaining('default, ci') }),
+      expect.objectContaining({
+        message: expect.stringContaining('docker context "nope" (from DOCKER_CONTEXT) does not exist'),
+        exitCode: 2,
+        remedy: expect.stringContaining('default, ci'),
+      }),
     );
   });
 
@@ -96,4 +118,3 @@ describe('candidateEndpoints', () => {
     expect(() => candidateEndpoints(facts({ explicitHost: 'tcp://a:1', explicitContext: 'b' }))).toThrow(/both set/);
   });
 });
-

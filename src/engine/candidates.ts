@@ -82,7 +82,11 @@ function dockerHostEndpoint(value: string, source: string, facts: DiscoveryFacts
     url = parseDockerHost(value, tls !== undefined, platformFacts(facts));
   } catch (error) {
     if (!(error instanceof DockerHostError)) throw error;
-    throw new UsageError(`${source} = ${JSON.stringify(value)} is not a Docker host: ${error.message} (the docker CLI refuses it the same way)`, ENDPOINT_FORMS, error);
+    throw new UsageError(
+      `${source} = ${JSON.stringify(value)} is not a Docker host: ${error.message} (the docker CLI refuses it the same way)`,
+      ENDPOINT_FORMS,
+      error,
+    );
   }
   if (!tls) return { url, source };
   const certDir = facts.env.DOCKER_CERT_PATH || facts.store.configDir;
@@ -121,10 +125,7 @@ const STRATEGIES: readonly Strategy[] = [
     name: 'engine.host',
     explicit: true,
     // Like `docker -H`: DOCKER_TLS_VERIFY and DOCKER_CERT_PATH apply to it too.
-    find: (f) =>
-      f.explicitHost
-        ? [dockerHostEndpoint(f.explicitHost, explicitName(f, 'engine.host'), f)]
-        : undefined,
+    find: (f) => (f.explicitHost ? [dockerHostEndpoint(f.explicitHost, explicitName(f, 'engine.host'), f)] : undefined),
   },
   {
     name: 'engine.context',
@@ -155,7 +156,10 @@ const STRATEGIES: readonly Strategy[] = [
     // Nothing chose a host, but TLS is on: the docker CLI's default context is then tcp://localhost:2376 (opts.ParseHost with defaultToTLS).
     name: 'DOCKER_TLS_VERIFY',
     explicit: true,
-    find: (f) => (tlsFromEnv(f.env) ? [dockerHostEndpoint('', f.env.DOCKER_TLS_VERIFY ? 'DOCKER_TLS_VERIFY without DOCKER_HOST' : 'DOCKER_TLS without DOCKER_HOST', f)] : undefined),
+    find: (f) =>
+      tlsFromEnv(f.env)
+        ? [dockerHostEndpoint('', f.env.DOCKER_TLS_VERIFY ? 'DOCKER_TLS_VERIFY without DOCKER_HOST' : 'DOCKER_TLS without DOCKER_HOST', f)]
+        : undefined,
   },
   {
     name: 'well-known sockets',
@@ -189,10 +193,18 @@ function colimaSockets(facts: Pick<DiscoveryFacts, 'env' | 'home' | 'listDir'>, 
 function podmanMachineMac(facts: Pick<DiscoveryFacts, 'env' | 'home' | 'listDir'>): Known[] {
   const tmp = facts.env.TMPDIR;
   const dir = tmp && path.posix.join(tmp, 'podman');
-  const machines = dir ? ['podman-machine-default-api.sock', ...(facts.listDir?.(dir) ?? []).filter((n) => n.endsWith('-api.sock')).sort()] : [];
+  const machines = dir
+    ? ['podman-machine-default-api.sock', ...(facts.listDir?.(dir) ?? []).filter((n) => n.endsWith('-api.sock')).sort()]
+    : [];
   return [
-    ...machines.map((n): Known => [`unix://${path.posix.join(dir!, n)}`, `Podman machine${n === 'podman-machine-default-api.sock' ? '' : ` ${n.replace(/-api\.sock$/, '')}`} ($TMPDIR)`]),
-    [`unix://${path.posix.join(facts.home, '.local', 'share', 'containers', 'podman', 'machine', 'podman.sock')}`, 'Podman machine (Podman 4)'],
+    ...machines.map((n): Known => [
+      `unix://${path.posix.join(dir!, n)}`,
+      `Podman machine${n === 'podman-machine-default-api.sock' ? '' : ` ${n.replace(/-api\.sock$/, '')}`} ($TMPDIR)`,
+    ]),
+    [
+      `unix://${path.posix.join(facts.home, '.local', 'share', 'containers', 'podman', 'machine', 'podman.sock')}`,
+      'Podman machine (Podman 4)',
+    ],
   ];
 }
 
@@ -254,4 +266,3 @@ export function candidateEndpoints(facts: DiscoveryFacts, strategies: readonly S
   }
   throw new Error('no engine discovery strategy applied; the well-known sockets strategy always should');
 }
-

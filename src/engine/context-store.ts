@@ -54,7 +54,10 @@ export function resolveContext(name: string, source: string, store: ContextStore
   try {
     meta = JSON.parse(text) as ContextMeta;
   } catch (error) {
-    throw new UsageError(`${from}: ${metaFile} is not valid JSON: ${errorMessage(error)}`, `recreate it: docker context rm ${name}; docker context create ${name} ...`);
+    throw new UsageError(
+      `${from}: ${metaFile} is not valid JSON: ${errorMessage(error)}`,
+      `recreate it: docker context rm ${name}; docker context create ${name} ...`,
+    );
   }
   const docker = meta.Endpoints?.docker;
   if (!docker?.Host) {

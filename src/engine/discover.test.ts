@@ -32,7 +32,9 @@ describe('explainFailure', () => {
 
   it('never gives an empty reason (an error without a message, with or without a code)', () => {
     expect(explainFailure(new AggregateError([], ''), 1000).reason).toBe('the connection failed without a reason (AggregateError)');
-    expect(explainFailure(Object.assign(new Error(''), { code: 'EHOSTUNREACH' }), 1000).reason).toBe('the connection failed (EHOSTUNREACH)');
+    expect(explainFailure(Object.assign(new Error(''), { code: 'EHOSTUNREACH' }), 1000).reason).toBe(
+      'the connection failed (EHOSTUNREACH)',
+    );
     expect(explainFailure('', 1000).reason).not.toBe('');
   });
 
@@ -83,10 +85,16 @@ describe('connect', () => {
   });
 
   it("an ssh endpoint's failure gives its own fix, not a generic one", async () => {
-    const ssh = classifySshFailure({ host: 'h', username: 'u' }, 255, 'Host key for h has changed and you have requested strict checking.\nHost key verification failed.\n', { agentSocket: undefined });
-    const error = (await connect({ facts: facts({ env: { DOCKER_HOST: 'ssh://u@h' } }), timeoutMs: 100 }, opener({ 'ssh://u@h': ssh }, [])).catch(
-      (e: unknown) => e,
-    )) as { message: string; remedy: string };
+    const ssh = classifySshFailure(
+      { host: 'h', username: 'u' },
+      255,
+      'Host key for h has changed and you have requested strict checking.\nHost key verification failed.\n',
+      { agentSocket: undefined },
+    );
+    const error = (await connect(
+      { facts: facts({ env: { DOCKER_HOST: 'ssh://u@h' } }), timeoutMs: 100 },
+      opener({ 'ssh://u@h': ssh }, []),
+    ).catch((e: unknown) => e)) as { message: string; remedy: string };
     expect(error.message).toContain(`ssh://u@h (from DOCKER_HOST): ${ssh.message}`);
     expect(error.remedy).toBe(`${ssh.remedy}; or unset DOCKER_HOST to use the default socket`);
   });
@@ -110,10 +118,14 @@ describe('an engine chosen by a flag or variable is named by it, not by the conf
         (e: { message: string; remedy: string }) => e,
       );
     const flag = await fail({ explicitFrom: { host: '--host' } });
-    expect(flag.message).toMatch(/^no Docker Engine answered at the endpoint chosen by --host:\n {2}- tcp:\/\/h:1 \(from --host\): connection refused/);
+    expect(flag.message).toMatch(
+      /^no Docker Engine answered at the endpoint chosen by --host:\n {2}- tcp:\/\/h:1 \(from --host\): connection refused/,
+    );
     expect(flag.remedy).toMatch(/; or change or remove --host$/);
     expect(flag.message).not.toContain('engine.host');
-    expect((await fail({ explicitFrom: { host: 'WERF_RUN_DOCKER_HOST' } })).message).toContain('chosen by WERF_RUN_DOCKER_HOST (engine.host):');
+    expect((await fail({ explicitFrom: { host: 'WERF_RUN_DOCKER_HOST' } })).message).toContain(
+      'chosen by WERF_RUN_DOCKER_HOST (engine.host):',
+    );
     expect((await fail({})).remedy).toMatch(/or change or remove engine\.host \(werf-run config\)$/);
   });
 });

@@ -67,22 +67,32 @@ export function explainFailure(error: unknown, timeoutMs: number): Pick<Candidat
       return { kind: 'other', reason: `the connection was closed (${code}): is it a Docker API endpoint, and does it expect TLS?` };
   }
   if (/HTTP request to an HTTPS server/i.test(message)) {
-    return { kind: 'tls', reason: 'the engine speaks TLS but werf-run was not told to (set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or use a context with TLS)' };
+    return {
+      kind: 'tls',
+      reason:
+        'the engine speaks TLS but werf-run was not told to (set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or use a context with TLS)',
+    };
   }
   if (code && /CERT|SSL|TLS|SELF_SIGNED/i.test(code)) return { kind: 'tls', reason: `TLS failed (${code}): ${message}` };
   if (/no answer within/.test(message)) return { kind: 'timeout', reason: message };
-  if (!message) return { kind: 'other', reason: code ? `the connection failed (${code})` : `the connection failed without a reason (${error instanceof Error ? error.name : typeof error})` };
+  if (!message)
+    return {
+      kind: 'other',
+      reason: code
+        ? `the connection failed (${code})`
+        : `the connection failed without a reason (${error instanceof Error ? error.name : typeof error})`,
+    };
   return { kind: 'other', reason: code ? `${message} (${code})` : message };
 }
 
 const REMEDIES: Record<FailureKind, string> = {
   missing: 'start the Docker daemon (dockerd, Docker Desktop, colima start, or podman system service)',
-  refused: 'start the daemon that should listen there, or check the endpoint\'s host and port',
+  refused: "start the daemon that should listen there, or check the endpoint's host and port",
   denied: 'join the docker group (sudo usermod -aG docker $USER, then log in again) or use a socket this user may open',
   timeout: 'check that the engine host is up and reachable, or raise engine.timeoutMs',
   unresolved: 'fix the host name in the endpoint',
   ssh: 'fix the ssh connection as said above',
-  tls: 'check the TLS certificates (DOCKER_CERT_PATH, or the context\'s TLS files) and DOCKER_TLS_VERIFY',
+  tls: "check the TLS certificates (DOCKER_CERT_PATH, or the context's TLS files) and DOCKER_TLS_VERIFY",
   setup: 'fix the endpoint or its TLS files named above',
   other: 'check that the endpoint is a Docker Engine API (docker -H <endpoint> version)',
 };

@@ -92,7 +92,7 @@ describe(`${DOCKER_CLI} opts/hosts_test.go`, () => {
   it.each(daemonHost)('TestParseDockerDaemonHost %j -> %s', (input, expected) => {
     expect(verdict(() => parseDaemonHost(input, 'posix'))).toBe(expected);
   });
-  it('TestParseDockerDaemonHost: the refusals carry docker\'s words', () => {
+  it("TestParseDockerDaemonHost: the refusals carry docker's words", () => {
     expect(() => parseDaemonHost('udp://127.0.0.1', 'posix')).toThrow('invalid bind address format: udp://127.0.0.1');
     expect(() => parseDaemonHost('tcp://unix:///run/docker.sock', 'posix')).toThrow('invalid proto, expected tcp: unix:///run/docker.sock');
     expect(() => parseDaemonHost('', 'posix')).toThrow('invalid bind address format: ');
@@ -154,9 +154,24 @@ describe(`${DOCKER_CLI} cli/connhelper/ssh/ssh_test.go TestParseURL (and connhel
     ['bare ssh URL', 'ssh://example.com', { host: 'example.com' }, 'docker system dial-stdio'],
     ['bare ssh URL with trailing slash', 'ssh://example.com/', { host: 'example.com' }, 'docker system dial-stdio'],
     ['bare ssh URL with trailing slashes', 'ssh://example.com//', { host: 'example.com' }, 'docker system dial-stdio'],
-    ['ssh URL with path', 'ssh://example.com/var/run/docker.sock', { host: 'example.com', socketPath: '/var/run/docker.sock' }, 'docker --host=unix:///var/run/docker.sock system dial-stdio'],
-    ['ssh URL with username and port', 'ssh://me@example.com:10022', { username: 'me', host: 'example.com', port: 10022 }, 'docker system dial-stdio'],
-    ['ssh URL with username, port, and path', 'ssh://me@example.com:10022/var/run/docker.sock', { username: 'me', host: 'example.com', port: 10022, socketPath: '/var/run/docker.sock' }, 'docker --host=unix:///var/run/docker.sock system dial-stdio'],
+    [
+      'ssh URL with path',
+      'ssh://example.com/var/run/docker.sock',
+      { host: 'example.com', socketPath: '/var/run/docker.sock' },
+      'docker --host=unix:///var/run/docker.sock system dial-stdio',
+    ],
+    [
+      'ssh URL with username and port',
+      'ssh://me@example.com:10022',
+      { username: 'me', host: 'example.com', port: 10022 },
+      'docker system dial-stdio',
+    ],
+    [
+      'ssh URL with username, port, and path',
+      'ssh://me@example.com:10022/var/run/docker.sock',
+      { username: 'me', host: 'example.com', port: 10022, socketPath: '/var/run/docker.sock' },
+      'docker --host=unix:///var/run/docker.sock system dial-stdio',
+    ],
   ];
   it.each(ok)('%s: %s', (_doc, url, spec, remote) => {
     expect(parseSshUrl(url)).toEqual(spec);
@@ -168,7 +183,9 @@ describe(`${DOCKER_CLI} cli/connhelper/ssh/ssh_test.go TestParseURL (and connhel
     expect(target.socketPath).toBe(`/var/run/docker.sock '$(echo hello > /hello.txt)'`);
     const command = remoteDialCommand(target);
     // A real POSIX shell splits it as the remote one will: four words, the path intact, nothing run.
-    const words = execFileSync('sh', ['-c', `printf '%s\\n' ${command}`], { encoding: 'utf8' }).split('\n').slice(0, -1);
+    const words = execFileSync('sh', ['-c', `printf '%s\\n' ${command}`], { encoding: 'utf8' })
+      .split('\n')
+      .slice(0, -1);
     expect(words).toEqual(['docker', `--host=unix:///var/run/docker.sock '$(echo hello > /hello.txt)'`, 'system', 'dial-stdio']);
     expect(sshDialArgs(target, undefined).at(-1)).toBe(command);
   });
@@ -216,7 +233,9 @@ describe(`${DOCKER_CLI} cli/flags/options.go (TLS of the default context) and cl
     expect(chosen(facts({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_CERT_PATH: '/certs' }, store: store(certs) })).tls).toBeUndefined();
   });
   it('DOCKER_TLS_VERIFY (any non-empty value, even "0") turns TLS on with verification', () => {
-    expect(chosen(facts({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '0', DOCKER_CERT_PATH: '/certs' }, store: store(certs) })).tls).toEqual({
+    expect(
+      chosen(facts({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '0', DOCKER_CERT_PATH: '/certs' }, store: store(certs) })).tls,
+    ).toEqual({
       caFile: '/certs/ca.pem',
       certFile: '/certs/cert.pem',
       keyFile: '/certs/key.pem',
@@ -224,16 +243,28 @@ describe(`${DOCKER_CLI} cli/flags/options.go (TLS of the default context) and cl
     });
   });
   it('DOCKER_TLS turns TLS on without verification (InsecureSkipVerify = !TLSVerify)', () => {
-    expect(chosen(facts({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS: '1', DOCKER_CERT_PATH: '/certs' }, store: store(certs) })).tls?.verify).toBe(false);
+    expect(
+      chosen(facts({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS: '1', DOCKER_CERT_PATH: '/certs' }, store: store(certs) })).tls?.verify,
+    ).toBe(false);
   });
   it('a CA-only directory: cert.pem and key.pem that do not exist are dropped (SetDefaultOptions), ca.pem stays required', () => {
-    expect(chosen(facts({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' }, store: store(['/certs/ca.pem']) })).tls).toEqual({
+    expect(
+      chosen(
+        facts({
+          env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' },
+          store: store(['/certs/ca.pem']),
+        }),
+      ).tls,
+    ).toEqual({
       caFile: '/certs/ca.pem',
       certFile: undefined,
       keyFile: undefined,
       verify: true,
     });
-    expect(chosen(facts({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' }, store: store([]) })).tls?.caFile).toBe('/certs/ca.pem');
+    expect(
+      chosen(facts({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' }, store: store([]) })).tls
+        ?.caFile,
+    ).toBe('/certs/ca.pem');
   });
   it('without DOCKER_CERT_PATH the files are looked for in the docker config dir', () => {
     expect(chosen(facts({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1' } })).tls?.caFile).toBe('/cfg/ca.pem');
@@ -245,13 +276,21 @@ describe(`${DOCKER_CLI} cli/flags/options.go (TLS of the default context) and cl
 
 describe(`${DOCKER_CLI} cli/command/cli.go resolveContextName (precedence), and cli_test.go / context/use_test.go rows`, () => {
   it.each([
-    ['--host beats DOCKER_HOST, DOCKER_CONTEXT and currentContext', { explicitHost: 'tcp://flag:1', env: { DOCKER_HOST: 'tcp://env:1', DOCKER_CONTEXT: 'x' } }, 'tcp://flag:1'],
+    [
+      '--host beats DOCKER_HOST, DOCKER_CONTEXT and currentContext',
+      { explicitHost: 'tcp://flag:1', env: { DOCKER_HOST: 'tcp://env:1', DOCKER_CONTEXT: 'x' } },
+      'tcp://flag:1',
+    ],
     ['DOCKER_HOST beats DOCKER_CONTEXT', { env: { DOCKER_HOST: 'tcp://env:1', DOCKER_CONTEXT: 'x' } }, 'tcp://env:1'],
     ['DOCKER_HOST="" is unset', { env: { DOCKER_HOST: '' } }, 'unix:///var/run/docker.sock'],
     ['TestNewAPIClientFromFlags: unix://path stays relative', { explicitHost: 'unix://path' }, 'unix://path'],
     ['TestNewAPIClientFromFlagsForDefaultSchema: :2375', { explicitHost: ':2375' }, 'tcp://localhost:2375'],
     ['context/use_test.go: DOCKER_HOST=tcp://ed:2375/', { env: { DOCKER_HOST: 'tcp://ed:2375/' } }, 'tcp://ed:2375/'],
-    ['defaultcontextstore_test.go: DOCKER_HOST=ssh://someswarmserver', { env: { DOCKER_HOST: 'ssh://someswarmserver' } }, 'ssh://someswarmserver'],
+    [
+      'defaultcontextstore_test.go: DOCKER_HOST=ssh://someswarmserver',
+      { env: { DOCKER_HOST: 'ssh://someswarmserver' } },
+      'ssh://someswarmserver',
+    ],
   ] as [string, Partial<DiscoveryFacts>, string][])('%s', (_what, over, url) => {
     expect(chosen(facts(over)).urls[0]).toBe(url);
   });
@@ -306,13 +345,17 @@ describe('issue 24 rows: what werf-run connects to, against what docker connects
     expect(connectionTarget(endpoint!.url, endpoint!.tls !== undefined)).toEqual(tcpAt('localhost', '2376'));
   });
 
-  it('a refused host is a usage error (exit 2) that names the variable, the value and docker\'s reason', () => {
+  it("a refused host is a usage error (exit 2) that names the variable, the value and docker's reason", () => {
     expect(() => candidateEndpoints(facts({ env: { DOCKER_HOST: 'http://h:1' } }))).toThrow(
-      expect.objectContaining({ exitCode: 2, message: 'DOCKER_HOST = "http://h:1" is not a Docker host: invalid bind address format: http://h:1 (the docker CLI refuses it the same way)' }),
+      expect.objectContaining({
+        exitCode: 2,
+        message:
+          'DOCKER_HOST = "http://h:1" is not a Docker host: invalid bind address format: http://h:1 (the docker CLI refuses it the same way)',
+      }),
     );
   });
 
-  it('a context\'s stored host is read as moby\'s client reads it: no port means HTTP\'s own', () => {
+  it("a context's stored host is read as moby's client reads it: no port means HTTP's own", () => {
     expect(connectionTarget('tcp://h', false)).toEqual(tcpAt('h', '80'));
     expect(connectionTarget('tcp://h', true)).toEqual(tcpAt('h', '443'));
     expect(() => connectionTarget('unix://', false)).toThrow(/cannot be parsed/);

@@ -69,7 +69,11 @@ export function parseDockerConfig(text: string, source: string): DockerConfigFil
     credHelpers: stringRecord(obj.credHelpers),
     credsStore: typeof obj.credsStore === 'string' && obj.credsStore ? obj.credsStore : undefined,
     ...(obj.proxies && typeof obj.proxies === 'object' && !Array.isArray(obj.proxies)
-      ? { proxies: Object.fromEntries(Object.entries(obj.proxies as Record<string, unknown>).map(([host, value]) => [host, stringRecord(value)])) }
+      ? {
+          proxies: Object.fromEntries(
+            Object.entries(obj.proxies as Record<string, unknown>).map(([host, value]) => [host, stringRecord(value)]),
+          ),
+        }
       : {}),
   };
 }
@@ -82,4 +86,3 @@ export function readDockerConfig(configDir: string, readText: ReadText): { confi
   const text = readText(file);
   return { config: text === undefined ? EMPTY_DOCKER_CONFIG : parseDockerConfig(text, file), file };
 }
-

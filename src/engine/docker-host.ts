@@ -133,9 +133,7 @@ export const ENDPOINT_FORMS =
 
 /** Where a host string connects: a socket (unix socket or named pipe), tcp, or ssh. */
 export type ConnectionTarget =
-  | { kind: 'socket'; path: string }
-  | { kind: 'tcp'; host: string; port: string; basePath: string }
-  | { kind: 'ssh'; url: string };
+  { kind: 'socket'; path: string } | { kind: 'tcp'; host: string; port: string; basePath: string } | { kind: 'ssh'; url: string };
 
 /**
  * The place a host string (normalised by parseDockerHost, or a context's
@@ -167,7 +165,9 @@ export function connectionTarget(host: string, tls: boolean): ConnectionTarget {
     case 'ssh':
       return { kind: 'ssh', url: host };
     case 'fd':
-      return bad('uses fd://, which only dockerd can listen on (socket activation); the docker CLI accepts it but cannot connect through it');
+      return bad(
+        'uses fd://, which only dockerd can listen on (socket activation); the docker CLI accepts it but cannot connect through it',
+      );
     default:
       return bad(`uses the scheme ${proto}://, which the docker CLI does not connect to`);
   }

@@ -34,7 +34,7 @@ const listen = (r: Recorder, where: string | number): Promise<void> =>
   new Promise((resolve) => (typeof where === 'string' ? r.server.listen(where, resolve) : r.server.listen(where, '127.0.0.1', resolve)));
 const portOf = (r: Recorder): number => (r.server.address() as AddressInfo).port;
 
-describe('the engine client is fenced from docker-modem\'s environment defaults', () => {
+describe("the engine client is fenced from docker-modem's environment defaults", () => {
   let dir: string;
   const socketEngine = recorder();
   const tcpEngine = recorder();
@@ -62,8 +62,9 @@ describe('the engine client is fenced from docker-modem\'s environment defaults'
     vi.stubEnv('DOCKER_CLIENT_TIMEOUT', '1');
   };
 
-  it('the list of fields werf-run sets is exactly the list docker-modem\'s constructor sets', () => {
-    for (const name of ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_PATH_PREFIX', 'DOCKER_CLIENT_TIMEOUT']) vi.stubEnv(name, undefined);
+  it("the list of fields werf-run sets is exactly the list docker-modem's constructor sets", () => {
+    for (const name of ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_PATH_PREFIX', 'DOCKER_CLIENT_TIMEOUT'])
+      vi.stubEnv(name, undefined);
     // socketPath is set only when there is no host: ask once with each.
     const own = new Set([...Object.keys(new Modem({ socketPath: '/x' })), ...Object.keys(new Modem({ host: 'h', port: 1 }))]);
     expect([...own].sort()).toEqual([...MODEM_FIELDS].sort());
@@ -77,7 +78,7 @@ describe('the engine client is fenced from docker-modem\'s environment defaults'
     expect(envEngine.paths).toEqual([]);
   });
 
-  it('a tcp endpoint is dialled at its own host, port and base path, not DOCKER_HOST\'s or DOCKER_PATH_PREFIX\'s', async () => {
+  it("a tcp endpoint is dialled at its own host, port and base path, not DOCKER_HOST's or DOCKER_PATH_PREFIX's", async () => {
     hostileEnv(`unix://${path.join(dir, 'engine.sock')}`);
     const engine = new DockerodeEngine({ url: `tcp://127.0.0.1:${portOf(tcpEngine)}/base`, source: 'test' });
     await engine.ping(2000);
@@ -85,7 +86,7 @@ describe('the engine client is fenced from docker-modem\'s environment defaults'
     expect(socketEngine.paths).toEqual([]);
   });
 
-  it('DOCKER_HOST=ssh://... in the environment does not turn a socket endpoint into docker-modem\'s ssh', async () => {
+  it("DOCKER_HOST=ssh://... in the environment does not turn a socket endpoint into docker-modem's ssh", async () => {
     vi.stubEnv('DOCKER_HOST', 'ssh://nobody@127.0.0.1:1');
     const engine = new DockerodeEngine({ url: `unix://${path.join(dir, 'engine.sock')}`, source: 'test' });
     await engine.ping(2000);
@@ -94,8 +95,21 @@ describe('the engine client is fenced from docker-modem\'s environment defaults'
 
   it('the fields name the endpoint only: a named pipe as text, a relative unix socket kept relative, no TLS files read without TLS', () => {
     hostileEnv('tcp://127.0.0.1:1');
-    expect(modemFields({ url: 'npipe:////./pipe/docker_engine', source: 't' })).toMatchObject({ socketPath: '//./pipe/docker_engine', host: undefined, protocol: 'http' });
+    expect(modemFields({ url: 'npipe:////./pipe/docker_engine', source: 't' })).toMatchObject({
+      socketPath: '//./pipe/docker_engine',
+      host: undefined,
+      protocol: 'http',
+    });
     expect(modemFields({ url: 'unix://./docker.sock', source: 't' })).toMatchObject({ socketPath: './docker.sock', host: undefined });
-    expect(modemFields({ url: 'tcp://h:2375', source: 't' })).toMatchObject({ host: 'h', port: '2375', protocol: 'http', ca: undefined, cert: undefined, key: undefined, pathPrefix: undefined, timeout: undefined });
+    expect(modemFields({ url: 'tcp://h:2375', source: 't' })).toMatchObject({
+      host: 'h',
+      port: '2375',
+      protocol: 'http',
+      ca: undefined,
+      cert: undefined,
+      key: undefined,
+      pathPrefix: undefined,
+      timeout: undefined,
+    });
   });
 });

@@ -48,7 +48,11 @@ interface ApiError {
 function apiMessage(error: unknown): string {
   const e = error as ApiError;
   // docker-modem's message reads "(HTTP code 500) server error - <engine's message>".
-  const text = e?.json?.message || errorMessage(error).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
+  const text =
+    e?.json?.message ||
+    errorMessage(error)
+      .replace(/^\(HTTP code \d+\) [^-]*- /, '')
+      .trim();
   if (text) return text;
   if (e?.statusCode) return `HTTP ${e.statusCode}${e.reason ? ` (${e.reason})` : ''} without a message`;
   return e?.code ?? `${error instanceof Error ? error.name : typeof error} without a message`;
@@ -120,8 +124,23 @@ class LazySshAgent extends http.Agent {
  * list against the real constructor, so an upgrade that adds one fails there.
  */
 export const MODEM_FIELDS = [
-  'host', 'socketPath', 'port', 'pathPrefix', 'username', 'password', 'version', 'key', 'cert', 'ca', 'timeout',
-  'connectionTimeout', 'checkServerIdentity', 'agent', 'headers', 'sshOptions', 'protocol',
+  'host',
+  'socketPath',
+  'port',
+  'pathPrefix',
+  'username',
+  'password',
+  'version',
+  'key',
+  'cert',
+  'ca',
+  'timeout',
+  'connectionTimeout',
+  'checkServerIdentity',
+  'agent',
+  'headers',
+  'sshOptions',
+  'protocol',
 ] as const;
 type ModemFields = Record<(typeof MODEM_FIELDS)[number], unknown>;
 
@@ -165,7 +184,10 @@ export function modemFields(endpoint: Endpoint): ModemFields & { basePath: strin
         cert: readTls(tls?.certFile),
         key: readTls(tls?.keyFile),
         // DOCKER_TLS without DOCKER_TLS_VERIFY, or a context with SkipTLSVerify: encrypt, do not verify.
-        agent: tls && !tls.verify ? new (nodeRequire('node:https') as typeof import('node:https')).Agent({ rejectUnauthorized: false }) : undefined,
+        agent:
+          tls && !tls.verify
+            ? new (nodeRequire('node:https') as typeof import('node:https')).Agent({ rejectUnauthorized: false })
+            : undefined,
       };
     case 'ssh': {
       // Not docker-modem's own ssh (ssh2, which reads neither ~/.ssh/config nor
@@ -203,7 +225,10 @@ function formatIdMap(map: IdMapping[] | undefined): string {
 
 /** /info RegistryConfig: Mirrors, and IndexConfigs entries with Secure false (the docker.io entry lists the same mirrors). */
 function registryConfig(raw: unknown): { mirrors: string[]; insecure: string[] } {
-  const config = (raw && typeof raw === 'object' ? raw : {}) as { Mirrors?: unknown; IndexConfigs?: Record<string, { Name?: string; Secure?: boolean }> };
+  const config = (raw && typeof raw === 'object' ? raw : {}) as {
+    Mirrors?: unknown;
+    IndexConfigs?: Record<string, { Name?: string; Secure?: boolean }>;
+  };
   const mirrors = Array.isArray(config.Mirrors) ? config.Mirrors.map(String) : [];
   const insecure = Object.values(config.IndexConfigs ?? {}).flatMap((index) => (index.Secure === false && index.Name ? [index.Name] : []));
   return { mirrors, insecure };
@@ -258,7 +283,10 @@ export class DockerodeEngine implements Engine {
     this.pinged = true;
     let body: unknown;
     try {
-      body = await Promise.race([(this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal: abort.signal }), timeout]);
+      body = await Promise.race([
+        (this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>)({ abortSignal: abort.signal }),
+        timeout,
+      ]);
     } catch (error) {
       const timedOut = abort.signal.aborted;
       // The /info and /version asked alongside go too.
@@ -304,8 +332,7 @@ export class DockerodeEngine implements Engine {
     const components = Array.isArray(version.Components) ? (version.Components as { Name?: string }[]) : [];
     // Podman's Docker-compatible API names itself in /version's components and
     // keeps its storage under .../containers/storage.
-    const isPodman =
-      components.some((c) => /podman/i.test(c.Name ?? '')) || /containers\/storage/.test(String(raw.DockerRootDir ?? ''));
+    const isPodman = components.some((c) => /podman/i.test(c.Name ?? '')) || /containers\/storage/.test(String(raw.DockerRootDir ?? ''));
     return {
       id: String(raw.ID ?? ''),
       name: String(raw.Name ?? ''),
@@ -331,8 +358,9 @@ export class DockerodeEngine implements Engine {
     try {
       const raw = (await new Promise<unknown>((resolve, reject) => {
         // Versioned: Podman 4 answers /libpod/info only under /v<api>/.
-        this.docker.modem.dial({ path: `/v${api}/libpod/info`, method: 'GET', statusCodes: { 200: true }, options: {} }, (error: unknown, data: unknown) =>
-          error ? reject(error) : resolve(data),
+        this.docker.modem.dial(
+          { path: `/v${api}/libpod/info`, method: 'GET', statusCodes: { 200: true }, options: {} },
+          (error: unknown, data: unknown) => (error ? reject(error) : resolve(data)),
         );
       })) as { host?: { security?: { rootless?: boolean }; idMappings?: { uidmap?: IdMapping[]; gidmap?: IdMapping[] } } };
       const maps = raw.host?.idMappings;
@@ -377,7 +405,13 @@ export class DockerodeEngine implements Engine {
   }
 
   private pullEvent(ref: string, line: string, onProgress: (event: PullProgress) => void): void {
-    let event: { id?: string; status?: string; error?: string; errorDetail?: { message?: string }; progressDetail?: { current?: number; total?: number } };
+    let event: {
+      id?: string;
+      status?: string;
+      error?: string;
+      errorDetail?: { message?: string };
+      progressDetail?: { current?: number; total?: number };
+    };
     try {
       event = JSON.parse(line);
     } catch {
@@ -477,7 +511,11 @@ export class DockerodeEngine implements Engine {
       this.rejectNetwork(error, undefined);
       // Podman without explicit ulimits on a host whose hard limits are lower than its defaults.
       if (/error setting rlimit/.test(apiMessage(error))) {
-        throw this.fail('starting the werf container', error, 'the engine asks for more than the hard ulimits allow; werf-run sets lower ones when it detects Podman: check that /version names "Podman Engine", or raise the hard limits of the engine service (LimitNOFILE/LimitNPROC)');
+        throw this.fail(
+          'starting the werf container',
+          error,
+          'the engine asks for more than the hard ulimits allow; werf-run sets lower ones when it detects Podman: check that /version names "Podman Engine", or raise the hard limits of the engine service (LimitNOFILE/LimitNPROC)',
+        );
       }
       throw this.fail('starting the werf container', error);
     }
@@ -568,7 +606,11 @@ export class DockerodeEngine implements Engine {
   async containerMounts(idOrName: string): Promise<ContainerMount[] | undefined> {
     try {
       const raw = await this.docker.getContainer(idOrName).inspect();
-      return (raw.Mounts ?? []).map((m) => ({ type: String(m.Type ?? ''), source: String(m.Source ?? ''), destination: String(m.Destination ?? '') }));
+      return (raw.Mounts ?? []).map((m) => ({
+        type: String(m.Type ?? ''),
+        source: String(m.Source ?? ''),
+        destination: String(m.Destination ?? ''),
+      }));
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw this.fail(`inspecting container ${idOrName.slice(0, 12)}`, error);

@@ -51,7 +51,8 @@ const DESCRIBE: Record<string, Describer> = {
   containerMounts: (id: string) => `GET /containers/${short(id)}/json (its mounts)`,
   getArchive: (id: string, containerPath: string) => `GET /containers/${short(id)}/archive?path=${containerPath}`,
   volumeCreatedAt: (name: string) => `GET /volumes/${name}`,
-  resizeContainerTty: (id: string, size: { rows: number; columns: number }) => `POST /containers/${short(id)}/resize (${size.columns}x${size.rows})`,
+  resizeContainerTty: (id: string, size: { rows: number; columns: number }) =>
+    `POST /containers/${short(id)}/resize (${size.columns}x${size.rows})`,
 };
 
 function outcome(name: string, value: unknown): string {

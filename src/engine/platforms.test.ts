@@ -26,8 +26,17 @@ const urls = (f: Parameters<typeof wellKnownSockets>[0]) => wellKnownSockets(f).
 
 describe('simulated: the well-known engines of each platform when nothing chose one', () => {
   it('Windows: the named pipes of Docker Desktop (both engines) and Podman machine; never a unix:// URL built from a Windows path', () => {
-    const found = urls({ platform: 'win32', home: 'C:\\Users\\me', env: { USERPROFILE: 'C:\\Users\\me', XDG_RUNTIME_DIR: 'C:\\tmp' }, listDir: () => ['x'] });
-    expect(found).toEqual(['npipe:////./pipe/docker_engine', 'npipe:////./pipe/dockerDesktopLinuxEngine', 'npipe:////./pipe/podman-machine-default']);
+    const found = urls({
+      platform: 'win32',
+      home: 'C:\\Users\\me',
+      env: { USERPROFILE: 'C:\\Users\\me', XDG_RUNTIME_DIR: 'C:\\tmp' },
+      listDir: () => ['x'],
+    });
+    expect(found).toEqual([
+      'npipe:////./pipe/docker_engine',
+      'npipe:////./pipe/dockerDesktopLinuxEngine',
+      'npipe:////./pipe/podman-machine-default',
+    ]);
     // The client dials each as the pipe's text, as docker-modem and the docker CLI do.
     expect(found.map((u) => connectionTarget(u, false))).toEqual([
       { kind: 'socket', path: '//./pipe/docker_engine' },
@@ -41,7 +50,12 @@ describe('simulated: the well-known engines of each platform when nothing chose 
       '/Users/me/.colima': ['default', 'work', '_lima', '_templates'],
       '/var/folders/xy/T/podman': ['podman-machine-default-api.sock', 'dev-api.sock', 'podman-machine-default.sock'],
     };
-    const found = urls({ platform: 'darwin', home: '/Users/me', env: { TMPDIR: '/var/folders/xy/T/' }, listDir: (d) => dirs[d.replace(/\/$/, '')] ?? [] });
+    const found = urls({
+      platform: 'darwin',
+      home: '/Users/me',
+      env: { TMPDIR: '/var/folders/xy/T/' },
+      listDir: (d) => dirs[d.replace(/\/$/, '')] ?? [],
+    });
     expect(found).toEqual([
       'unix:///var/run/docker.sock',
       'unix:///Users/me/.docker/run/docker.sock',
@@ -58,11 +72,13 @@ describe('simulated: the well-known engines of each platform when nothing chose 
     ]);
   });
 
-  it('macOS: COLIMA_HOME moves Colima\'s sockets; without TMPDIR only Podman 4\'s place is tried', () => {
+  it("macOS: COLIMA_HOME moves Colima's sockets; without TMPDIR only Podman 4's place is tried", () => {
     const found = urls({ platform: 'darwin', home: '/Users/me', env: { COLIMA_HOME: '/opt/colima' } });
     expect(found).toContain('unix:///opt/colima/default/docker.sock');
     expect(found).not.toContain('unix:///Users/me/.colima/default/docker.sock');
-    expect(found.filter((u) => u.includes('podman/machine') || u.includes('-api.sock'))).toEqual(['unix:///Users/me/.local/share/containers/podman/machine/podman.sock']);
+    expect(found.filter((u) => u.includes('podman/machine') || u.includes('-api.sock'))).toEqual([
+      'unix:///Users/me/.local/share/containers/podman/machine/podman.sock',
+    ]);
   });
 
   it('Linux: no OrbStack and no Podman machine; rootless sockets only with XDG_RUNTIME_DIR', () => {
@@ -73,9 +89,9 @@ describe('simulated: the well-known engines of each platform when nothing chose 
   });
 });
 
-describe('simulated: the docker CLI\'s defaults on Windows', () => {
+describe("simulated: the docker CLI's defaults on Windows", () => {
   const facts = (over: Partial<DiscoveryFacts>): DiscoveryFacts => ({ env: {}, home: 'C:\\Users\\me', store, platform: 'win32', ...over });
-  it('DOCKER_HOST=npipe:////./pipe/docker_engine (Docker Desktop\'s) is the pipe, as text', () => {
+  it("DOCKER_HOST=npipe:////./pipe/docker_engine (Docker Desktop's) is the pipe, as text", () => {
     const [endpoint] = candidateEndpoints(facts({ env: { DOCKER_HOST: 'npipe:////./pipe/docker_engine' } })).endpoints;
     expect(connectionTarget(endpoint!.url, false)).toEqual({ kind: 'socket', path: '//./pipe/docker_engine' });
   });
@@ -98,10 +114,28 @@ describe('simulated: when no engine answers, the error lists what was tried on t
       },
     });
   it.each([
-    ['win32', 'Windows', 'C:\\Users\\me', ['npipe:////./pipe/docker_engine (from well-known socket: the default Docker named pipe (Docker Desktop, Rancher Desktop))', 'npipe:////./pipe/podman-machine-default']],
-    ['darwin', 'macOS', '/Users/me', ['unix:///Users/me/.orbstack/run/docker.sock (from well-known socket: OrbStack)', 'unix:///Users/me/.rd/docker.sock (from well-known socket: Rancher Desktop)']],
+    [
+      'win32',
+      'Windows',
+      'C:\\Users\\me',
+      [
+        'npipe:////./pipe/docker_engine (from well-known socket: the default Docker named pipe (Docker Desktop, Rancher Desktop))',
+        'npipe:////./pipe/podman-machine-default',
+      ],
+    ],
+    [
+      'darwin',
+      'macOS',
+      '/Users/me',
+      [
+        'unix:///Users/me/.orbstack/run/docker.sock (from well-known socket: OrbStack)',
+        'unix:///Users/me/.rd/docker.sock (from well-known socket: Rancher Desktop)',
+      ],
+    ],
   ] as [NodeJS.Platform, string, string, string[]][])('%s', async (platform, name, home, lines) => {
-    const error = (await connect({ facts: { env: {}, home, store, platform }, timeoutMs: 100 }, refuse).catch((e: unknown) => e)) as { message: string };
+    const error = (await connect({ facts: { env: {}, home, store, platform }, timeoutMs: 100 }, refuse).catch((e: unknown) => e)) as {
+      message: string;
+    };
     expect(error.message).toContain(`tried the well-known sockets of ${name}:`);
     for (const line of lines) expect(error.message).toContain(line);
     if (platform === 'win32') expect(error.message).not.toContain('unix://');

@@ -164,7 +164,10 @@ export interface ContainerState {
 
 /** Creating a container under a name another container has (HTTP 409): the other one holds what the name stands for. */
 export class ContainerNameInUseError extends WerfRunError {
-  constructor(readonly containerName: string, detail: string) {
+  constructor(
+    readonly containerName: string,
+    detail: string,
+  ) {
     super(`a container named ${containerName} exists already: ${detail}`);
     this.name = 'ContainerNameInUseError';
   }

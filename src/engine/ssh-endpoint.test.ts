@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { classifySshFailure, clientMissingError, knownHostsName, parseSshUrl, remoteError, sshCommand, sshDialArgs, sshMasterArgs, type SshFailureContext } from './ssh-endpoint.js';
+import {
+  classifySshFailure,
+  clientMissingError,
+  knownHostsName,
+  parseSshUrl,
+  remoteError,
+  sshCommand,
+  sshDialArgs,
+  sshMasterArgs,
+  type SshFailureContext,
+} from './ssh-endpoint.js';
 
 /**
  * What OpenSSH 9.2p1 (Debian 12) wrote to stderr, recorded against a real sshd
@@ -8,7 +18,8 @@ import { classifySshFailure, clientMissingError, knownHostsName, parseSshUrl, re
  */
 const RECORDED = {
   unknownAsk: 'Host key verification failed.\n',
-  unknownStrict: 'No ED25519 host key is known for [127.0.0.1]:2299 and you have requested strict checking.\nHost key verification failed.\n',
+  unknownStrict:
+    'No ED25519 host key is known for [127.0.0.1]:2299 and you have requested strict checking.\nHost key verification failed.\n',
   changed: [
     '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
     '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @',
@@ -54,12 +65,18 @@ describe('parseSshUrl', () => {
   });
 
   it('refuses what the docker CLI refuses: a password, a query (exit 2)', () => {
-    expect(() => parseSshUrl('ssh://u:secret@h')).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringContaining('a password') }));
+    expect(() => parseSshUrl('ssh://u:secret@h')).toThrow(
+      expect.objectContaining({ exitCode: 2, message: expect.stringContaining('a password') }),
+    );
     expect(() => parseSshUrl('ssh://u@h?x=1')).toThrow(/query/);
   });
 
-  it('takes a path as the remote engine\'s socket, as the docker CLI does since v24 (cli/connhelper/connhelper.go)', () => {
-    expect(parseSshUrl('ssh://u@h/run/user/1000/podman/podman.sock')).toEqual({ host: 'h', username: 'u', socketPath: '/run/user/1000/podman/podman.sock' });
+  it("takes a path as the remote engine's socket, as the docker CLI does since v24 (cli/connhelper/connhelper.go)", () => {
+    expect(parseSshUrl('ssh://u@h/run/user/1000/podman/podman.sock')).toEqual({
+      host: 'h',
+      username: 'u',
+      socketPath: '/run/user/1000/podman/podman.sock',
+    });
     expect(parseSshUrl('ssh://h/')).toEqual({ host: 'h' });
     expect(parseSshUrl('ssh://h//')).toEqual({ host: 'h' });
   });
@@ -67,13 +84,54 @@ describe('parseSshUrl', () => {
 
 describe('the ssh command lines', () => {
   it('are the docker CLI connhelper ones: ConnectTimeout, -T, -l/-p only when given, `--` before the host', () => {
-    expect(sshDialArgs({ host: 'h', port: 2222, username: 'ci' }, undefined)).toEqual(['-o', 'ConnectTimeout=30', '-T', '-l', 'ci', '-p', '2222', '--', 'h', 'docker system dial-stdio']);
-    expect(sshDialArgs({ host: '-oProxyCommand=x' }, undefined)).toEqual(['-o', 'ConnectTimeout=30', '-T', '--', '-oProxyCommand=x', 'docker system dial-stdio']);
+    expect(sshDialArgs({ host: 'h', port: 2222, username: 'ci' }, undefined)).toEqual([
+      '-o',
+      'ConnectTimeout=30',
+      '-T',
+      '-l',
+      'ci',
+      '-p',
+      '2222',
+      '--',
+      'h',
+      'docker system dial-stdio',
+    ]);
+    expect(sshDialArgs({ host: '-oProxyCommand=x' }, undefined)).toEqual([
+      '-o',
+      'ConnectTimeout=30',
+      '-T',
+      '--',
+      '-oProxyCommand=x',
+      'docker system dial-stdio',
+    ]);
   });
 
   it('one master per run holds the connection; each dial is a session over its control socket', () => {
-    expect(sshMasterArgs({ host: 'h' }, '/tmp/x/c')).toEqual(['-o', 'ConnectTimeout=30', '-T', '-M', '-S', '/tmp/x/c', '-o', 'ControlPersist=no', '-N', '--', 'h']);
-    expect(sshDialArgs({ host: 'h' }, '/tmp/x/c')).toEqual(['-o', 'ConnectTimeout=30', '-T', '-S', '/tmp/x/c', '-o', 'ControlMaster=no', '--', 'h', 'docker system dial-stdio']);
+    expect(sshMasterArgs({ host: 'h' }, '/tmp/x/c')).toEqual([
+      '-o',
+      'ConnectTimeout=30',
+      '-T',
+      '-M',
+      '-S',
+      '/tmp/x/c',
+      '-o',
+      'ControlPersist=no',
+      '-N',
+      '--',
+      'h',
+    ]);
+    expect(sshDialArgs({ host: 'h' }, '/tmp/x/c')).toEqual([
+      '-o',
+      'ConnectTimeout=30',
+      '-T',
+      '-S',
+      '/tmp/x/c',
+      '-o',
+      'ControlMaster=no',
+      '--',
+      'h',
+      'docker system dial-stdio',
+    ]);
   });
 
   it('names the host as ssh does, and the command that checks the same connection', () => {
@@ -91,14 +149,42 @@ describe("ssh's failures, from its exit status and stderr", () => {
   const classify = (stderr: string, code: number | null = 255, context = noAgent) => classifySshFailure(target, code, stderr, context);
 
   it.each([
-    ['unknownAsk', 'SSH_HOSTKEY_UNKNOWN', 'the ssh host key of [127.0.0.1]:2299 is not in known_hosts and ssh could not ask about it (Host key verification failed)'],
-    ['unknownStrict', 'SSH_HOSTKEY_UNKNOWN', 'the ssh host key of [127.0.0.1]:2299 (ED25519) is not in known_hosts and ssh could not ask about it (Host key verification failed)'],
-    ['changed', 'SSH_HOSTKEY_CHANGED', 'the ssh host key of [127.0.0.1]:2299 (ED25519) differs from the one in /tmp/sshx/kh_changed: the host was reinstalled, or someone is intercepting the connection'],
+    [
+      'unknownAsk',
+      'SSH_HOSTKEY_UNKNOWN',
+      'the ssh host key of [127.0.0.1]:2299 is not in known_hosts and ssh could not ask about it (Host key verification failed)',
+    ],
+    [
+      'unknownStrict',
+      'SSH_HOSTKEY_UNKNOWN',
+      'the ssh host key of [127.0.0.1]:2299 (ED25519) is not in known_hosts and ssh could not ask about it (Host key verification failed)',
+    ],
+    [
+      'changed',
+      'SSH_HOSTKEY_CHANGED',
+      'the ssh host key of [127.0.0.1]:2299 (ED25519) differs from the one in /tmp/sshx/kh_changed: the host was reinstalled, or someone is intercepting the connection',
+    ],
     ['revoked', 'SSH_HOSTKEY_REVOKED', 'the ssh host key of [127.0.0.1]:2299 (ED25519) is marked @revoked in known_hosts; ssh refused it'],
-    ['auth', 'SSH_AUTH', 'ssh authentication as root on [127.0.0.1]:2299 failed (root@127.0.0.1: Permission denied (publickey).); ssh offered only the key files of your ssh config (SSH_AUTH_SOCK is not set: no agent)'],
-    ['refused', 'SSH_UNREACHABLE', 'cannot reach the ssh server at [127.0.0.1]:2299: connection refused (ECONNREFUSED): no ssh server listens there'],
-    ['unresolved', 'SSH_UNREACHABLE', 'cannot reach the ssh server at [127.0.0.1]:2299: the host name does not resolve (Name or service not known)'],
-    ['notSsh', 'SSH_PROTOCOL', 'the ssh handshake with [127.0.0.1]:2299 failed: kex_exchange_identification: Connection closed by remote host Connection closed by 127.0.0.1 port 2297'],
+    [
+      'auth',
+      'SSH_AUTH',
+      'ssh authentication as root on [127.0.0.1]:2299 failed (root@127.0.0.1: Permission denied (publickey).); ssh offered only the key files of your ssh config (SSH_AUTH_SOCK is not set: no agent)',
+    ],
+    [
+      'refused',
+      'SSH_UNREACHABLE',
+      'cannot reach the ssh server at [127.0.0.1]:2299: connection refused (ECONNREFUSED): no ssh server listens there',
+    ],
+    [
+      'unresolved',
+      'SSH_UNREACHABLE',
+      'cannot reach the ssh server at [127.0.0.1]:2299: the host name does not resolve (Name or service not known)',
+    ],
+    [
+      'notSsh',
+      'SSH_PROTOCOL',
+      'the ssh handshake with [127.0.0.1]:2299 failed: kex_exchange_identification: Connection closed by remote host Connection closed by 127.0.0.1 port 2297',
+    ],
   ] as const)('%s: %s', (fixture, code, message) => {
     const e = classify(RECORDED[fixture]);
     expect(e.code).toBe(code);
@@ -107,7 +193,9 @@ describe("ssh's failures, from its exit status and stderr", () => {
   });
 
   it('each fix says what to do, with the ssh command that checks it', () => {
-    expect(classify(RECORDED.unknownAsk).remedy).toBe('connect once with your ssh, check the fingerprint it shows and accept it: ssh -p 2299 root@127.0.0.1 docker version');
+    expect(classify(RECORDED.unknownAsk).remedy).toBe(
+      'connect once with your ssh, check the fingerprint it shows and accept it: ssh -p 2299 root@127.0.0.1 docker version',
+    );
     expect(classify(RECORDED.changed).remedy).toContain("ssh-keygen -R '[127.0.0.1]:2299'");
     expect(classify(RECORDED.auth).remedy).toContain('ssh-add');
     expect(classify(RECORDED.refused).remedy).toContain('that sshd runs there (ssh -p 2299 root@127.0.0.1 docker version)');
@@ -115,7 +203,9 @@ describe("ssh's failures, from its exit status and stderr", () => {
   });
 
   it('names the agent it had when authentication fails', () => {
-    expect(classify(RECORDED.auth, 255, { agentSocket: '/tmp/agent.sock' }).message).toContain('ssh offered the keys of the ssh agent at SSH_AUTH_SOCK=/tmp/agent.sock');
+    expect(classify(RECORDED.auth, 255, { agentSocket: '/tmp/agent.sock' }).message).toContain(
+      'ssh offered the keys of the ssh agent at SSH_AUTH_SOCK=/tmp/agent.sock',
+    );
   });
 
   it('any other status is the remote command: no docker CLI, or no engine, each with its fix', () => {

@@ -61,7 +61,9 @@ function shellWord(word: string): string {
  * it to the remote user's shell, so it is one quoted string.
  */
 export function remoteDialCommand(target: Pick<SshTarget, 'socketPath'>): string {
-  const words = target.socketPath ? ['docker', `--host=unix://${target.socketPath}`, 'system', 'dial-stdio'] : ['docker', 'system', 'dial-stdio'];
+  const words = target.socketPath
+    ? ['docker', `--host=unix://${target.socketPath}`, 'system', 'dial-stdio']
+    : ['docker', 'system', 'dial-stdio'];
   return words.map(shellWord).join(' ');
 }
 
@@ -151,7 +153,11 @@ export function classifySshFailure(target: SshTarget, exitCode: number | null, s
   const keyType = /(?:The |No |for the )(\w+) (?:host )?key/.exec(stderr)?.[1];
   const typed = keyType ? ` (${keyType})` : '';
   if (/REVOKED HOST KEY|was revoked/.test(stderr)) {
-    return new SshError('SSH_HOSTKEY_REVOKED', `the ssh host key of ${name}${typed} is marked @revoked in known_hosts; ssh refused it`, 'do not connect to this host until its key is replaced');
+    return new SshError(
+      'SSH_HOSTKEY_REVOKED',
+      `the ssh host key of ${name}${typed} is marked @revoked in known_hosts; ssh refused it`,
+      'do not connect to this host until its key is replaced',
+    );
   }
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/.test(stderr)) {
     const offending = /Offending \S+ key in (.+):\d+/.exec(stderr)?.[1];
@@ -181,15 +187,29 @@ export function classifySshFailure(target: SshTarget, exitCode: number | null, s
   const connect = /ssh: connect to host \S+ port \d+: (.+)/.exec(stderr)?.[1]?.trim();
   const resolve = /ssh: Could not resolve hostname [^:]+: (.+)/.exec(stderr)?.[1]?.trim();
   if (connect || resolve) {
-    const why =
-      resolve ? `the host name does not resolve (${resolve})`
-      : /Connection refused/i.test(connect ?? '') ? 'connection refused (ECONNREFUSED): no ssh server listens there'
-      : /timed out/i.test(connect ?? '') ? `the connection timed out (${connect})`
-      : connect!;
-    return new SshError('SSH_UNREACHABLE', `cannot reach the ssh server at ${name}: ${why}`, `check the host and port of the endpoint and that sshd runs there (${check})`);
+    const why = resolve
+      ? `the host name does not resolve (${resolve})`
+      : /Connection refused/i.test(connect ?? '')
+        ? 'connection refused (ECONNREFUSED): no ssh server listens there'
+        : /timed out/i.test(connect ?? '')
+          ? `the connection timed out (${connect})`
+          : connect!;
+    return new SshError(
+      'SSH_UNREACHABLE',
+      `cannot reach the ssh server at ${name}: ${why}`,
+      `check the host and port of the endpoint and that sshd runs there (${check})`,
+    );
   }
-  if (/kex_exchange_identification|ssh_exchange_identification|banner exchange|Bad protocol version|Protocol major versions differ|Connection closed by|Connection reset by/i.test(stderr)) {
-    return new SshError('SSH_PROTOCOL', `the ssh handshake with ${name} failed: ${lastLines(stderr, 2)}`, `check that it is an ssh server (${check})`);
+  if (
+    /kex_exchange_identification|ssh_exchange_identification|banner exchange|Bad protocol version|Protocol major versions differ|Connection closed by|Connection reset by/i.test(
+      stderr,
+    )
+  ) {
+    return new SshError(
+      'SSH_PROTOCOL',
+      `the ssh handshake with ${name} failed: ${lastLines(stderr, 2)}`,
+      `check that it is an ssh server (${check})`,
+    );
   }
   const said = lastLines(stderr);
   return new SshError(
@@ -204,7 +224,7 @@ export function clientMissingError(cause: Error & { code?: unknown }): SshError 
   return new SshError(
     'SSH_CLIENT',
     `cannot run the ssh client (ssh): ${cause.code === 'ENOENT' ? 'it is not on the PATH' : cause.message}`,
-    'install the OpenSSH client (apt-get install openssh-client, or your system\'s package): werf-run uses it for ssh:// endpoints, as the docker CLI does',
+    "install the OpenSSH client (apt-get install openssh-client, or your system's package): werf-run uses it for ssh:// endpoints, as the docker CLI does",
     { cause },
   );
 }

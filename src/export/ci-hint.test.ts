@@ -37,7 +37,12 @@ describe('runsInContainer', () => {
     ["Podman's /run/.containerenv", true, { ...none, containerenv: true }, {}],
     ['a kubepods cgroup', true, { ...none, cgroup: '12:pids:/kubepods/burstable/pod1/abc\n' }, {}],
     ['a docker cgroup', true, { ...none, cgroup: '4:memory:/docker/0123abcd\n' }, {}],
-    ["Docker's hostname mount", true, { ...none, mountinfo: `612 600 8:1 /var/lib/docker/containers/${'a'.repeat(64)}/hostname /etc/hostname rw\n` }, {}],
+    [
+      "Docker's hostname mount",
+      true,
+      { ...none, mountinfo: `612 600 8:1 /var/lib/docker/containers/${'a'.repeat(64)}/hostname /etc/hostname rw\n` },
+      {},
+    ],
     ["Kubernetes' service env", true, none, { KUBERNETES_SERVICE_HOST: '10.0.0.1' }],
   ] as const)('%s: in a container %s', (_what, inside, signals, env) => {
     expect(runsInContainer(signals, env)).toBe(inside);

@@ -31,8 +31,12 @@ export function exportHint(input: ExportHintInput): ExportHint | undefined {
   const inKubernetes = Boolean(env.KUBERNETES_SERVICE_HOST);
   let format: ExportFormat;
   let system: string;
-  if (ci.vendor === 'gitlab') [format, system] = inKubernetes ? ['kubernetes', 'a GitLab Kubernetes executor pod'] : ['gitlab-runner', 'a GitLab docker executor job'];
-  else if (ci.vendor === 'github') [format, system] = inKubernetes ? ['kubernetes', 'a GitHub Actions runner pod'] : ['github-actions', 'a GitHub Actions container job'];
+  if (ci.vendor === 'gitlab')
+    [format, system] = inKubernetes
+      ? ['kubernetes', 'a GitLab Kubernetes executor pod']
+      : ['gitlab-runner', 'a GitLab docker executor job'];
+  else if (ci.vendor === 'github')
+    [format, system] = inKubernetes ? ['kubernetes', 'a GitHub Actions runner pod'] : ['github-actions', 'a GitHub Actions container job'];
   else if (inKubernetes) [format, system] = ['kubernetes', 'a CI pod'];
   else [format, system] = ['docker-run', 'a CI job container'];
   const mode = input.mode ? ` --mode ${input.mode}` : '';

@@ -3,7 +3,8 @@ import { parse } from 'yaml';
 import { specFor } from '../../test/export-fixture.js';
 import { renderCompose } from './compose.js';
 
-const parsed = (text: string) => parse(text) as { services: Record<string, Record<string, unknown>>; volumes: Record<string, { name: string }> };
+const parsed = (text: string) =>
+  parse(text) as { services: Record<string, Record<string, unknown>>; volumes: Record<string, { name: string }> };
 
 describe('renderCompose', () => {
   it('is YAML with one service named after the project, and the shared cache volumes by name', () => {
@@ -29,7 +30,9 @@ describe('renderCompose', () => {
 
   it('fuse lists the device; privileged sets privileged and userns_mode under remap; network is kept', () => {
     expect(parsed(renderCompose(specFor({ mode: 'fuse' }))).services['werf-hello']?.devices).toEqual(['/dev/fuse']);
-    const privileged = parsed(renderCompose(specFor({ mode: 'privileged', usernsRemap: true, config: { network: 'host' } }))).services['werf-hello'];
+    const privileged = parsed(renderCompose(specFor({ mode: 'privileged', usernsRemap: true, config: { network: 'host' } }))).services[
+      'werf-hello'
+    ];
     expect(privileged).toMatchObject({ privileged: true, userns_mode: 'host', network_mode: 'host' });
     expect(privileged?.security_opt).toBeUndefined();
   });

@@ -11,7 +11,7 @@ function shellWords(text: string): string[] {
 }
 
 describe('renderDockerRun', () => {
-  it('native: unconfined, the cache volumes at build\'s home, the project from $PWD', () => {
+  it("native: unconfined, the cache volumes at build's home, the project from $PWD", () => {
     const words = shellWords(renderDockerRun(specFor()));
     expect(words.slice(0, 6)).toEqual(['run', '--rm', '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined']);
     expect(words).not.toContain('--device');

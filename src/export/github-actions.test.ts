@@ -21,7 +21,13 @@ describe('renderGithubActions', () => {
     expect(String(j.steps[1]!.run)).toContain('sudo sysctl -qw "kernel.$k=0"');
     expect(String(j.steps[1]!.run)).toContain('apparmor_restrict_unprivileged_userns apparmor_restrict_unprivileged_unconfined');
     const run = String(j.steps[2]!.run);
-    for (const word of ['--security-opt seccomp=unconfined', '--security-opt apparmor=unconfined', '--user build1001', 'source=werf-run-buildah-storage,target=/home/build1001/.local/share/containers', 'ghcr.io/werf/werf:2-stable-alpine werf build --repo registry.example/app']) {
+    for (const word of [
+      '--security-opt seccomp=unconfined',
+      '--security-opt apparmor=unconfined',
+      '--user build1001',
+      'source=werf-run-buildah-storage,target=/home/build1001/.local/share/containers',
+      'ghcr.io/werf/werf:2-stable-alpine werf build --repo registry.example/app',
+    ]) {
       expect(run).toContain(word);
     }
     expect(text).toContain("after a step that lets werf's buildah create user namespaces (Ubuntu 24.04 runners forbid them by AppArmor");
@@ -38,10 +44,12 @@ describe('renderGithubActions', () => {
     ]);
     expect(j.steps).toHaveLength(2);
     expect(j.steps[1]).toEqual({ run: 'werf build --repo registry.example/app', env: { HOME: '/home/build1001' } });
-    expect(job(renderGithubActions(specFor({ mode: 'privileged', cwd: '/home/u/app/sub' }))).steps[1]).toMatchObject({ 'working-directory': 'sub' });
+    expect(job(renderGithubActions(specFor({ mode: 'privileged', cwd: '/home/u/app/sub' }))).steps[1]).toMatchObject({
+      'working-directory': 'sub',
+    });
   });
 
-  it('takes the user\'s variables from vars or secrets by name, never the runner\'s own', () => {
+  it("takes the user's variables from vars or secrets by name, never the runner's own", () => {
     expect(job(renderGithubActions(specFor())).env).toEqual({
       GITHUB_TOKEN: '${{ secrets.GITHUB_TOKEN }}',
       WERF_REPO: '${{ vars.WERF_REPO }}',

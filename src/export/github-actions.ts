@@ -57,7 +57,11 @@ function githubActionsObject(spec: ExportSpec): Record<string, unknown> {
     // The step runs in the workspace on the runner, so "$PWD" is the checkout.
     const job: Record<string, unknown> = { 'runs-on': 'ubuntu-latest' };
     if (Object.keys(env).length > 0) job.env = env;
-    job.steps = [checkout, ...(needsUsernsStep(spec) ? [USERNS_STEP] : []), { run: literalForActions(dockerRunLines({ ...spec, user }).join(' \\\n  ')) }];
+    job.steps = [
+      checkout,
+      ...(needsUsernsStep(spec) ? [USERNS_STEP] : []),
+      { run: literalForActions(dockerRunLines({ ...spec, user }).join(' \\\n  ')) },
+    ];
     return { jobs: { [dnsName(spec.werfArgs[0])]: job } };
   }
   const options = [`--user ${uidOf(user) ?? user}`];

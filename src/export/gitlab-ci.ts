@@ -7,7 +7,15 @@ import { commentText } from './comment.js';
 import { Document } from 'yaml';
 import { shellQuote } from '../plan/docker-command.js';
 import { stringify } from 'smol-toml';
-import { dnsName, isRunnerProvided, projectMountNotes, provenance, runnerDockerSettings, werfScriptLines, type ExportSpec } from './spec.js';
+import {
+  dnsName,
+  isRunnerProvided,
+  projectMountNotes,
+  provenance,
+  runnerDockerSettings,
+  werfScriptLines,
+  type ExportSpec,
+} from './spec.js';
 
 function gitlabCiObject(spec: ExportSpec): Record<string, unknown> {
   const werf = werfScriptLines(spec);
@@ -25,9 +33,15 @@ export function renderGitlabCi(spec: ExportSpec): string {
     ...provenance(spec, 'gitlab-ci'),
     'add to .gitlab-ci.yml; the job needs a runner configured with: werf-run --export gitlab-runner',
     // A job cannot set the container's settings: they are the runner's, so they are named here.
-    'the runner\'s [runners.docker] must have:',
-    ...stringify(runnerDockerSettings(spec)).trim().split('\n').map((line) => `  ${line}`),
-    ...projectMountNotes(spec, 'the job sees it in its checkout, $CI_PROJECT_DIR/; link or copy it there in the script if werf needs it at the target'),
+    "the runner's [runners.docker] must have:",
+    ...stringify(runnerDockerSettings(spec))
+      .trim()
+      .split('\n')
+      .map((line) => `  ${line}`),
+    ...projectMountNotes(
+      spec,
+      'the job sees it in its checkout, $CI_PROJECT_DIR/; link or copy it there in the script if werf needs it at the target',
+    ),
     ...passed,
   ]
     .map((l) => ` ${commentText(l)}`)

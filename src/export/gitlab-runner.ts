@@ -18,7 +18,7 @@ export function gitlabRunnerToml(spec: ExportSpec): string {
 export function renderGitlabRunner(spec: ExportSpec): string {
   const header = [
     ...provenance(spec, 'gitlab-runner'),
-    'merge these keys into the [runners.docker] section of the [[runners]] entry in the runner\'s config.toml',
+    "merge these keys into the [runners.docker] section of the [[runners]] entry in the runner's config.toml",
     'jobs then use the werf image: see werf-run --export gitlab-ci',
     ...projectMountNotes(spec, "a runner volume cannot name it; the job's checkout has it at $CI_PROJECT_DIR/ (see --export gitlab-ci)"),
   ].map((l) => `# ${commentText(l)}`);

@@ -12,7 +12,14 @@ interface PodDoc {
   metadata: { name: string; annotations?: Record<string, string> };
   spec: {
     securityContext: Record<string, unknown>;
-    containers: { name: string; securityContext: Record<string, unknown>; resources?: unknown; volumeMounts: unknown[]; command: string[]; workingDir: string }[];
+    containers: {
+      name: string;
+      securityContext: Record<string, unknown>;
+      resources?: unknown;
+      volumeMounts: unknown[];
+      command: string[];
+      workingDir: string;
+    }[];
     volumes: Record<string, unknown>[];
   };
 }
@@ -25,7 +32,7 @@ function pod(text: string): PodDoc {
 }
 
 describe('renderKubernetes', () => {
-  it('1.30+: seccompProfile and appArmorProfile fields, uid/fsGroup 1000, emptyDir caches at build\'s home', () => {
+  it("1.30+: seccompProfile and appArmorProfile fields, uid/fsGroup 1000, emptyDir caches at build's home", () => {
     const p = pod(renderKubernetes(specFor(), options()));
     expect(p.metadata).toEqual({ name: 'werf-hello' });
     expect(p.spec.securityContext).toEqual({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 });
@@ -75,7 +82,11 @@ describe('renderKubernetes', () => {
 
   it('privileged only in the privileged mode; PVCs named after the cache volumes; SELinux as spc_t', () => {
     const p = pod(renderKubernetes(specFor({ mode: 'privileged', selinux: true }), options({ cacheVolumes: 'pvc' })));
-    expect(p.spec.containers[0]?.securityContext).toEqual({ seLinuxOptions: { type: 'spc_t' }, allowPrivilegeEscalation: true, privileged: true });
+    expect(p.spec.containers[0]?.securityContext).toEqual({
+      seLinuxOptions: { type: 'spc_t' },
+      allowPrivilegeEscalation: true,
+      privileged: true,
+    });
     expect(p.spec.volumes.slice(1)).toEqual([
       { name: 'buildah-storage', persistentVolumeClaim: { claimName: 'werf-run-buildah-storage' } },
       { name: 'werf-home', persistentVolumeClaim: { claimName: 'werf-run-werf-home' } },

@@ -12,7 +12,17 @@ import { UsageError } from '../errors.js';
 import { PROJECT_DIR } from '../plan/contract.js';
 import { FUSE_DEVICE } from '../plan/security.js';
 import { DEFAULT_KUBE_VERSION, type KubeCacheKind } from './formats.js';
-import { cacheTargets, dnsName, isProjectRelative, isRunnerProvided, projectSubpath, provenance, uidOf, werfArgv, type ExportSpec } from './spec.js';
+import {
+  cacheTargets,
+  dnsName,
+  isProjectRelative,
+  isRunnerProvided,
+  projectSubpath,
+  provenance,
+  uidOf,
+  werfArgv,
+  type ExportSpec,
+} from './spec.js';
 
 export interface KubernetesOptions {
   /** Target cluster version, "1.29" or "v1.29.3". */
@@ -28,7 +38,10 @@ export const FUSE_PLUGIN = 'https://github.com/kuberenetes-learning-group/fuse-d
 export function parseKubeVersion(value: string): { major: number; minor: number } {
   const match = /^v?(\d+)\.(\d+)(?:\.\d+)?$/.exec(value.trim());
   if (!match) {
-    throw new UsageError(`--kube-version is "${value}"; expected a Kubernetes version like 1.30`, `e.g. --kube-version ${DEFAULT_KUBE_VERSION}`);
+    throw new UsageError(
+      `--kube-version is "${value}"; expected a Kubernetes version like 1.30`,
+      `e.g. --kube-version ${DEFAULT_KUBE_VERSION}`,
+    );
   }
   return { major: Number(match[1]), minor: Number(match[2]) };
 }
@@ -40,7 +53,10 @@ function kubernetesObject(spec: ExportSpec, options: KubernetesOptions): Record<
   const t = cacheTargets(spec.user);
   const uid = uidOf(spec.user);
   if (uid === undefined) {
-    throw new UsageError(`user "${spec.user}" has no known uid, and a Pod's runAsUser needs a number`, 'set user to a uid (e.g. "1000"), or to build, build1001 or root');
+    throw new UsageError(
+      `user "${spec.user}" has no known uid, and a Pod's runAsUser needs a number`,
+      'set user to a uid (e.g. "1000"), or to build, build1001 or root',
+    );
   }
   const annotations: Record<string, string> = {};
   const securityContext: Record<string, unknown> = {};
@@ -116,7 +132,9 @@ export function renderKubernetes(spec: ExportSpec, options: KubernetesOptions): 
   doc.commentBefore = [
     ...provenance(spec, 'kubernetes'),
     `for Kubernetes ${version.major}.${version.minor}${atLeast(version, 30) ? '+' : ' (AppArmor by annotation, as before 1.30)'}; other versions: --kube-version`,
-    ...(spec.network && spec.network !== 'host' ? [`network "${spec.network}" has no Pod equivalent: the Pod uses the cluster's network`] : []),
+    ...(spec.network && spec.network !== 'host'
+      ? [`network "${spec.network}" has no Pod equivalent: the Pod uses the cluster's network`]
+      : []),
   ]
     .map((l) => ` ${commentText(l)}`)
     .join('\n');

@@ -6,7 +6,18 @@ import { commentText } from './comment.js';
 import { renderGitlabRunner } from './gitlab-runner.js';
 import { specFor } from '../../test/export-fixture.js';
 
-const HOSTILE = ["it's", 'a "b"', '$(touch /tmp/x)', '`id`', 'line1\nrm -rf ~', '${{ secrets.TOKEN }}', 'a,b', 'tab\there', 'back\\slash', ''];
+const HOSTILE = [
+  "it's",
+  'a "b"',
+  '$(touch /tmp/x)',
+  '`id`',
+  'line1\nrm -rf ~',
+  '${{ secrets.TOKEN }}',
+  'a,b',
+  'tab\there',
+  'back\\slash',
+  '',
+];
 
 describe('a value in a pasted shell line', () => {
   it.each(HOSTILE)('%j comes back from the shell as it was, one word, nothing run', (value) => {

@@ -5,7 +5,7 @@ import { renderExport } from './render.js';
 import { dnsName, isRunnerProvided, uidOf } from './spec.js';
 
 describe('toExportSpec', () => {
-  it('keeps the mode settings and cache volumes, and drops labels, TTY and werf-run\'s own variables', () => {
+  it("keeps the mode settings and cache volumes, and drops labels, TTY and werf-run's own variables", () => {
     const spec = specFor({ mode: 'fuse', config: { volumes: { storage: 'st', werfHome: 'hm' } } });
     expect(spec).toMatchObject({
       mode: 'fuse',
@@ -37,7 +37,9 @@ describe('ciEnv in exports', () => {
     expect(gitlab).toMatch(/script:\n\s+- \. "\$\(werf ci-env gitlab --as-file\)"\n\s+- werf converge\n/);
     const github = renderExport('github-actions', specFor({ mode: 'privileged', ciEnv: 'github', werfArgs: ['converge'] }));
     expect(github).toContain('. "$(werf ci-env github --as-file)"\n');
-    expect(renderExport('github-actions', specFor({ ciEnv: 'github', werfArgs: ['converge'] }))).toContain(`sh -c 'f="$(werf ci-env github --as-file)"`);
+    expect(renderExport('github-actions', specFor({ ciEnv: 'github', werfArgs: ['converge'] }))).toContain(
+      `sh -c 'f="$(werf ci-env github --as-file)"`,
+    );
     const docker = renderExport('docker-run', specFor({ ciEnv: 'gitlab', werfArgs: ['converge'] }));
     expect(docker).toContain(`sh -c 'f="$(werf ci-env gitlab --as-file)" || exit $?; . "$f" || exit $?; exec werf "$@"' werf converge`);
     expect(renderExport('gitlab-ci', specFor({ werfArgs: ['converge'] }))).not.toContain('ci-env');

@@ -101,7 +101,11 @@ export function werfScriptLines(spec: Pick<ExportSpec, 'werfArgs' | 'ciEnv'>): s
 }
 
 /** The ExportSpec of a mode: the plan a run would make (without a TTY), made independent of this machine. */
-export function exportSpecFor({ projectName, exportCiEnv, ...input }: Omit<PlanInput, 'tty' | 'ciEnv'> & { projectName?: string; exportCiEnv?: CiSystem }): ExportSpec {
+export function exportSpecFor({
+  projectName,
+  exportCiEnv,
+  ...input
+}: Omit<PlanInput, 'tty' | 'ciEnv'> & { projectName?: string; exportCiEnv?: CiSystem }): ExportSpec {
   return toExportSpec({
     plan: plan({ ...input, tty: false }),
     config: input.config,
@@ -172,7 +176,11 @@ export function uidOf(user: string): number | undefined {
 
 /** A name usable as a job, service, container or pod name (DNS label). */
 export function dnsName(base: string | undefined, fallback = 'werf'): string {
-  const cleaned = (base ?? '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50);
+  const cleaned = (base ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 50);
   return cleaned ? `werf-${cleaned}` : fallback;
 }
 

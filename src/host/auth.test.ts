@@ -64,7 +64,10 @@ describe('resolveAuth', () => {
   it('asks DOCKER_AUTH_CONFIG first, then the config file', async () => {
     const env = { config: cfg({ auths: { 'r.io': { auth: b64('env:1') } } }), where: 'DOCKER_AUTH_CONFIG' };
     const file = { config: cfg({ auths: { 'r.io': { auth: b64('file:2') }, 'q.io': { auth: b64('file:3') } } }), where: '/c.json' };
-    expect(await resolveAuth('r.io/werf:2', [env, file], helper)).toMatchObject({ auth: { username: 'env' }, source: expect.stringContaining('DOCKER_AUTH_CONFIG') });
+    expect(await resolveAuth('r.io/werf:2', [env, file], helper)).toMatchObject({
+      auth: { username: 'env' },
+      source: expect.stringContaining('DOCKER_AUTH_CONFIG'),
+    });
     expect(await resolveAuth('q.io/werf:2', [env, file], helper)).toMatchObject({ auth: { username: 'file', password: '3' } });
   });
   it("runs the helper with the registry's server address and maps <token> to an identity token", async () => {
@@ -74,18 +77,26 @@ describe('resolveAuth', () => {
       source: 'docker-credential-good (credsStore in f)',
     });
     const token: HelperRunner = async () => ({ username: '<token>', secret: 'idt' });
-    expect((await resolveAuth('werf/werf', [{ config, where: 'f' }], token)).auth).toEqual({ identitytoken: 'idt', serveraddress: 'https://index.docker.io/v1/' });
+    expect((await resolveAuth('werf/werf', [{ config, where: 'f' }], token)).auth).toEqual({
+      identitytoken: 'idt',
+      serveraddress: 'https://index.docker.io/v1/',
+    });
   });
   it('falls back to auths when the helper has no credentials, and pulls anonymously when nothing has any', async () => {
     const config = cfg({ credsStore: 'empty', auths: { 'r.io': { auth: b64('a:b') } } });
     expect((await resolveAuth('r.io/w', [{ config, where: 'f' }], helper)).auth).toMatchObject({ username: 'a' });
-    expect(await resolveAuth('s.io/w', [{ config, where: 'f' }], helper)).toMatchObject({ auth: undefined, source: expect.stringContaining('anonymously') });
+    expect(await resolveAuth('s.io/w', [{ config, where: 'f' }], helper)).toMatchObject({
+      auth: undefined,
+      source: expect.stringContaining('anonymously'),
+    });
   });
   it('lets a failing helper fail the lookup', async () => {
     const broken: HelperRunner = async (name) => {
       throw new Error(`docker-credential-${name} exploded`);
     };
-    await expect(resolveAuth('r.io/w', [{ config: cfg({ credsStore: 'x' }), where: 'f' }], broken)).rejects.toThrow('docker-credential-x exploded');
+    await expect(resolveAuth('r.io/w', [{ config: cfg({ credsStore: 'x' }), where: 'f' }], broken)).rejects.toThrow(
+      'docker-credential-x exploded',
+    );
   });
 });
 

@@ -44,8 +44,16 @@ export function lookupAuth(config: DockerConfigFile, host: string, where: string
   const entry = findKey(config.auths, host);
   const inline = entry ? authFromEntry(entry[1], address, where) : undefined;
   const helper = findKey(config.credHelpers, host);
-  if (helper) return { kind: 'helper', helper: helper[1], serverAddress: address, source: `credHelpers["${helper[0]}"] in ${where}`, fallback: inline };
-  if (config.credsStore) return { kind: 'helper', helper: config.credsStore, serverAddress: address, source: `credsStore in ${where}`, fallback: inline };
+  if (helper)
+    return {
+      kind: 'helper',
+      helper: helper[1],
+      serverAddress: address,
+      source: `credHelpers["${helper[0]}"] in ${where}`,
+      fallback: inline,
+    };
+  if (config.credsStore)
+    return { kind: 'helper', helper: config.credsStore, serverAddress: address, source: `credsStore in ${where}`, fallback: inline };
   if (inline && entry) return { kind: 'inline', auth: inline, source: `auths["${entry[0]}"] in ${where}` };
   return undefined;
 }

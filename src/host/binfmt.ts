@@ -16,5 +16,7 @@ export function binfmtHandlers(dir = '/proc/sys/fs/binfmt_misc'): string[] {
   } catch {
     return [];
   }
-  return names.filter((n) => n !== 'register' && n !== 'status' && /^enabled/.test(readIfExists(path.join(dir, n))?.toString('utf8') ?? ''));
+  return names.filter(
+    (n) => n !== 'register' && n !== 'status' && /^enabled/.test(readIfExists(path.join(dir, n))?.toString('utf8') ?? ''),
+  );
 }

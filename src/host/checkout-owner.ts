@@ -14,13 +14,18 @@ export async function checkoutOwner(root: string): Promise<{ uid: number; gid: n
 }
 
 /** Removes werf's worktree entries from each git dir's worktrees/ (the main .git and, for worktrees and submodules, the dirs they name); returns what it removed or could not. */
-export async function removeWerfWorktreeEntries(gitDirs: readonly string[], home: string): Promise<{ removed: string[]; failed: string[] }> {
+export async function removeWerfWorktreeEntries(
+  gitDirs: readonly string[],
+  home: string,
+): Promise<{ removed: string[]; failed: string[] }> {
   const removed: string[] = [];
   const failed: string[] = [];
   for (const gitDir of new Set(gitDirs)) {
     const dir = path.join(gitDir, 'worktrees');
     const names = await readdir(dir).catch(() => [] as string[]);
-    const entries = await Promise.all(names.map(async (name) => ({ name, gitdir: await readFile(path.join(dir, name, 'gitdir'), 'utf8').catch(() => '') })));
+    const entries = await Promise.all(
+      names.map(async (name) => ({ name, gitdir: await readFile(path.join(dir, name, 'gitdir'), 'utf8').catch(() => '') })),
+    );
     for (const name of werfWorktreeEntries(entries, home, existsSync)) {
       const entry = path.join(dir, name);
       await rm(entry, { recursive: true, force: true }).then(

@@ -7,7 +7,12 @@ import { authSources, type DockerSetup } from './docker-setup.js';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'werf-run-auth-sources-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const setup: DockerSetup = { configDir: '/home/u/.docker', configFile: '/home/u/.docker/config.json', config: { auths: { 'cli.example': {} }, credHelpers: {} }, home: '/home/u' };
+const setup: DockerSetup = {
+  configDir: '/home/u/.docker',
+  configFile: '/home/u/.docker/config.json',
+  config: { auths: { 'cli.example': {} }, credHelpers: {} },
+  home: '/home/u',
+};
 
 describe('authSources: where registry credentials come from, in order', () => {
   it('DOCKER_AUTH_CONFIG first, then the docker CLI config.json; the engine ignores WERF_DOCKER_CONFIG, werf reads it first', () => {

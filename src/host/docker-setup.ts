@@ -53,10 +53,18 @@ export function discoveryFacts(
  * WERF_DOCKER_CONFIG when set (werf reads it before DOCKER_CONFIG:
  * cmd/werf/common/common.go).
  */
-export function authSources(setup: DockerSetup, env: Readonly<Record<string, string | undefined>>, reader: 'engine' | 'werf'): AuthSource[] {
+export function authSources(
+  setup: DockerSetup,
+  env: Readonly<Record<string, string | undefined>>,
+  reader: 'engine' | 'werf',
+): AuthSource[] {
   const sources: AuthSource[] = [];
-  if (env.DOCKER_AUTH_CONFIG) sources.push({ config: parseDockerConfig(env.DOCKER_AUTH_CONFIG, 'DOCKER_AUTH_CONFIG'), where: 'DOCKER_AUTH_CONFIG' });
-  const file = reader === 'werf' && env.WERF_DOCKER_CONFIG ? readDockerConfig(env.WERF_DOCKER_CONFIG, readTextIfExists) : { config: setup.config, file: setup.configFile };
+  if (env.DOCKER_AUTH_CONFIG)
+    sources.push({ config: parseDockerConfig(env.DOCKER_AUTH_CONFIG, 'DOCKER_AUTH_CONFIG'), where: 'DOCKER_AUTH_CONFIG' });
+  const file =
+    reader === 'werf' && env.WERF_DOCKER_CONFIG
+      ? readDockerConfig(env.WERF_DOCKER_CONFIG, readTextIfExists)
+      : { config: setup.config, file: setup.configFile };
   sources.push({ config: file.config, where: file.file });
   return sources;
 }

@@ -8,7 +8,11 @@
 import { UsageError } from '../errors.js';
 import type { CredentialOwner, ExecRequest } from '../plan/exec-credential.js';
 
-export async function runExecPlugin(request: ExecRequest, owner: CredentialOwner, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+export async function runExecPlugin(
+  request: ExecRequest,
+  owner: CredentialOwner,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string> {
   // Loaded here, not at start-up: execa costs about 70 ms to import and most runs need no plugin.
   const { execa } = await import('execa');
   const result = await execa(request.command, request.args, {
@@ -22,11 +26,17 @@ export async function runExecPlugin(request: ExecRequest, owner: CredentialOwner
   });
   const what = `the exec plugin "${request.command}" of the kubeconfig user "${owner.user}" in ${owner.where}`;
   if ((result as { code?: string }).code === 'ENOENT') {
-    throw new UsageError(`${what} is not installed here (exec: executable ${request.command} not found)`, `install ${request.command} on this host (werf-run runs it here and hands werf its token), or give werf a token-based kubeconfig`);
+    throw new UsageError(
+      `${what} is not installed here (exec: executable ${request.command} not found)`,
+      `install ${request.command} on this host (werf-run runs it here and hands werf its token), or give werf a token-based kubeconfig`,
+    );
   }
   if (result.exitCode !== 0) {
     // Its stderr went to the terminal already; stdout may hold a partial secret: never quoted.
-    throw new UsageError(`${what} failed with exit code ${result.exitCode ?? result.signal} (exec: executable ${request.command} failed)`, `run it yourself to see why, and log in again: ${[request.command, ...request.args].join(' ')}`);
+    throw new UsageError(
+      `${what} failed with exit code ${result.exitCode ?? result.signal} (exec: executable ${request.command} failed)`,
+      `run it yourself to see why, and log in again: ${[request.command, ...request.args].join(' ')}`,
+    );
   }
   return String(result.stdout ?? '');
 }

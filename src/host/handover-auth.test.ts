@@ -11,7 +11,10 @@ import { listCredentialHelper, runCredentialHelper } from './cred-helper.js';
 import { authsConfigJson, registriesInRun, resolveHandover, type AuthSource } from './handover-auth.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const source = (o: unknown, where = '/h/.docker/config.json'): AuthSource => ({ config: parseDockerConfig(JSON.stringify(o), where), where });
+const source = (o: unknown, where = '/h/.docker/config.json'): AuthSource => ({
+  config: parseDockerConfig(JSON.stringify(o), where),
+  where,
+});
 
 let bin: string;
 let savedPath: string | undefined;
@@ -32,7 +35,10 @@ beforeAll(() => {
 esac`,
   );
   helper('wrlocked', 'echo "error: the keychain is locked" >&2; exit 3');
-  helper('wrnolist', `case "$1" in list) echo "list is not supported" >&2; exit 1 ;; get) read -r s; echo '{"Username":"u","Secret":"from-nolist"}' ;; esac`);
+  helper(
+    'wrnolist',
+    `case "$1" in list) echo "list is not supported" >&2; exit 1 ;; get) read -r s; echo '{"Username":"u","Secret":"from-nolist"}' ;; esac`,
+  );
 });
 afterAll(() => {
   process.env.PATH = savedPath;
@@ -74,8 +80,12 @@ describe.skipIf(process.platform === 'win32')('resolveHandover with real helper 
       'ghcr.io': { identitytoken: 'gh-token' },
       'store.example:5000': { auth: b64('alice:store-secret') },
     });
-    expect(result.notes).toContain('registry auth for 127.0.0.1:5000 (the werf image 127.0.0.1:5000/werf/werf:2): skipped, docker-credential-wrstore (credsStore in /h/.docker/config.json) has none');
-    expect(result.notes).toContain('registry auth for store.example:5000 (docker-credential-wrstore list): from docker-credential-wrstore (credsStore in /h/.docker/config.json)');
+    expect(result.notes).toContain(
+      'registry auth for 127.0.0.1:5000 (the werf image 127.0.0.1:5000/werf/werf:2): skipped, docker-credential-wrstore (credsStore in /h/.docker/config.json) has none',
+    );
+    expect(result.notes).toContain(
+      'registry auth for store.example:5000 (docker-credential-wrstore list): from docker-credential-wrstore (credsStore in /h/.docker/config.json)',
+    );
     expect(result.notes.join('\n')).not.toMatch(/store-secret|gh-token/);
   });
 
@@ -94,7 +104,10 @@ describe.skipIf(process.platform === 'win32')('resolveHandover with real helper 
   });
 
   it('takes an earlier source (DOCKER_AUTH_CONFIG) before the file', async () => {
-    const result = await resolve([source({ auths: { 'r.io': { auth: b64('env:1') } } }, 'DOCKER_AUTH_CONFIG'), source({ auths: { 'r.io': { auth: b64('file:2') } } })]);
+    const result = await resolve([
+      source({ auths: { 'r.io': { auth: b64('env:1') } } }, 'DOCKER_AUTH_CONFIG'),
+      source({ auths: { 'r.io': { auth: b64('file:2') } } }),
+    ]);
     expect(result.auths['r.io']).toEqual({ auth: b64('env:1') });
   });
 
@@ -105,7 +118,9 @@ describe.skipIf(process.platform === 'win32')('resolveHandover with real helper 
   });
 
   it('names a helper that is not installed', async () => {
-    await expect(resolve([source({ credHelpers: { 'r.io': 'wr-absent' } })])).rejects.toThrow('docker-credential-wr-absent (named by credHelpers["r.io"] in /h/.docker/config.json) is not on PATH');
+    await expect(resolve([source({ credHelpers: { 'r.io': 'wr-absent' } })])).rejects.toThrow(
+      'docker-credential-wr-absent (named by credHelpers["r.io"] in /h/.docker/config.json) is not on PATH',
+    );
   });
 
   it('a store whose list fails is still asked for the registries the run names', async () => {

@@ -29,9 +29,12 @@ export interface WantedRegistry {
   why: string;
 }
 
-
 /** The registries named by werf's repo options and variables, and the werf image's own (pure). */
-export function registriesInRun(werfArgs: readonly string[], env: Readonly<Record<string, string | undefined>>, image: string): WantedRegistry[] {
+export function registriesInRun(
+  werfArgs: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  image: string,
+): WantedRegistry[] {
   const wanted: WantedRegistry[] = [{ host: registryHost(image), why: `the werf image ${image}` }];
   werfArgs.forEach((arg, index) => {
     if (werfArgs.indexOf('--') >= 0 && index > werfArgs.indexOf('--')) return;
@@ -89,10 +92,13 @@ export async function resolveHandover(input: {
     if (config.credsStore) {
       const source = `credsStore in ${where}`;
       try {
-        for (const url of await input.listHelper(config.credsStore, source)) add(normalizeRegistry(url), `docker-credential-${config.credsStore} list`);
+        for (const url of await input.listHelper(config.credsStore, source))
+          add(normalizeRegistry(url), `docker-credential-${config.credsStore} list`);
       } catch (error) {
         // Listing only finds more registries: the wanted ones are still asked for one by one.
-        notes.push(`docker-credential-${config.credsStore} list failed (${(error as Error).message}); asking it only for the registries this run names`);
+        notes.push(
+          `docker-credential-${config.credsStore} list failed (${(error as Error).message}); asking it only for the registries this run names`,
+        );
       }
     }
   }
@@ -115,4 +121,3 @@ export async function resolveHandover(input: {
 export function authsConfigJson(auths: Record<string, DockerAuthEntry>): Buffer {
   return Buffer.from(`${JSON.stringify({ auths }, null, 2)}\n`);
 }
-

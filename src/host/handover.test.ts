@@ -6,9 +6,20 @@ type Input = { werfArgs: readonly string[]; tag: string };
 describe('readHost', () => {
   it('runs the readers in order and merges their parts: lists concatenated, a later variable wins', async () => {
     const first: HostReader<Input> = () =>
-      handover({ files: [{ path: '/a', content: Buffer.from('a'), mode: 0o600 }], env: { X: '1', Y: '1' }, dropEnv: ['D1'], notes: ['first'] });
+      handover({
+        files: [{ path: '/a', content: Buffer.from('a'), mode: 0o600 }],
+        env: { X: '1', Y: '1' },
+        dropEnv: ['D1'],
+        notes: ['first'],
+      });
     const second: HostReader<Input> = async (input) =>
-      handover({ mounts: [{ source: '/s', target: '/t' }], env: { Y: input.tag }, dropEnv: ['D2'], notes: ['second'], warnings: ['careful'] });
+      handover({
+        mounts: [{ source: '/s', target: '/t' }],
+        env: { Y: input.tag },
+        dropEnv: ['D2'],
+        notes: ['second'],
+        warnings: ['careful'],
+      });
     const merged = await readHost([first, second], { werfArgs: ['build'], tag: '2' });
     expect(merged.files.map((f) => f.path)).toEqual(['/a']);
     expect(merged.mounts).toEqual([{ source: '/s', target: '/t' }]);

@@ -57,7 +57,10 @@ export type HostReader<Input> = (input: Input) => Handover | Promise<Handover>;
  * Runs the readers in order and merges what they hand over. Each reader sees
  * werf's arguments as the readers before it left them.
  */
-export async function readHost<Input extends { werfArgs: readonly string[] }>(readers: readonly HostReader<Input>[], input: Input): Promise<Handover> {
+export async function readHost<Input extends { werfArgs: readonly string[] }>(
+  readers: readonly HostReader<Input>[],
+  input: Input,
+): Promise<Handover> {
   const parts: Handover[] = [];
   let werfArgs = input.werfArgs;
   for (const reader of readers) {

@@ -31,11 +31,18 @@ export function globalSecretKey(input: HomeStateInput): Handover {
   const content = input.read(file);
   if (!content) return handover({ notes: [`werf's global secret key: none at ${file}`] });
   const target = `${werfHomeDir(input.home)}/global_secret_key`;
-  return handover({ files: [{ path: target, content, mode: 0o600, secret: true }], notes: [`werf's global secret key ${file} handed in as ${target} (0600)`] });
+  return handover({
+    files: [{ path: target, content, mode: 0o600, secret: true }],
+    notes: [`werf's global secret key ${file} handed in as ${target} (0600)`],
+  });
 }
 
 export function helmState(input: HomeStateInput): Handover {
   const dir = `${werfHomeDir(input.home)}/werf-run/helm`;
   const env = { HELM_CONFIG_HOME: `${dir}/config`, HELM_CACHE_HOME: `${dir}/cache`, HELM_DATA_HOME: `${dir}/data` };
-  return handover({ env, dropEnv: ['HELM_REPOSITORY_CONFIG', 'HELM_REPOSITORY_CACHE', 'HELM_REGISTRY_CONFIG'], notes: [`helm's config, cache and data: ${dir} in the werf home volume (kept between runs)`] });
+  return handover({
+    env,
+    dropEnv: ['HELM_REPOSITORY_CONFIG', 'HELM_REPOSITORY_CACHE', 'HELM_REGISTRY_CONFIG'],
+    notes: [`helm's config, cache and data: ${dir} in the werf home volume (kept between runs)`],
+  });
 }

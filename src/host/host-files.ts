@@ -26,7 +26,12 @@ export type Probe = (file: string) => FileFacts | undefined;
 export const probeFile: Probe = (file) => {
   try {
     const s = statSync(file);
-    return { kind: s.isFile() ? 'file' : s.isDirectory() ? 'dir' : s.isSocket() ? 'socket' : 'other', uid: s.uid, gid: s.gid, mode: s.mode & 0o7777 };
+    return {
+      kind: s.isFile() ? 'file' : s.isDirectory() ? 'dir' : s.isSocket() ? 'socket' : 'other',
+      uid: s.uid,
+      gid: s.gid,
+      mode: s.mode & 0o7777,
+    };
   } catch {
     return undefined;
   }
@@ -92,7 +97,9 @@ function copyOf(file: string, input: ForwardInput, out: Forwarded, consequence: 
   try {
     return input.readBytes(file);
   } catch (error) {
-    out.warnings.push(`cannot read ${file}: ${(error as Error).message}: ${consequence}. Fix: make it readable by the user running werf-run`);
+    out.warnings.push(
+      `cannot read ${file}: ${(error as Error).message}: ${consequence}. Fix: make it readable by the user running werf-run`,
+    );
     return undefined;
   }
 }
@@ -110,7 +117,8 @@ export function forwardHostFiles(input: ForwardInput): Forwarded {
     const facts = probe(value);
     const content = facts?.kind === 'file' ? copyOf(value, input, out, 'werf will not have that key') : undefined;
     if (!content) {
-      if (facts?.kind !== 'file') out.warnings.push(`${name} names ${value}, which is not a file on this host: not forwarded, werf will not have that key`);
+      if (facts?.kind !== 'file')
+        out.warnings.push(`${name} names ${value}, which is not a file on this host: not forwarded, werf will not have that key`);
       out.drop.push(name);
       continue;
     }
@@ -177,9 +185,12 @@ export function dockerSocketToMount(endpointUrl: string): { path: string; gid: n
   try {
     stat = statSync(socket);
   } catch (error) {
-    throw new WerfRunError(`mountDockerSocket: cannot read ${socket}: ${(error as Error).message}`, { remedy: 'check that the engine runs there', cause: error });
+    throw new WerfRunError(`mountDockerSocket: cannot read ${socket}: ${(error as Error).message}`, {
+      remedy: 'check that the engine runs there',
+      cause: error,
+    });
   }
-  if (!stat.isSocket()) throw new UsageError(`mountDockerSocket: ${socket} is not a socket`, 'point werf-run at the engine\'s socket');
+  if (!stat.isSocket()) throw new UsageError(`mountDockerSocket: ${socket} is not a socket`, "point werf-run at the engine's socket");
   return { path: socket, gid: stat.gid };
 }
 
@@ -199,9 +210,12 @@ export function checkMountSources(mounts: Config['mounts'], root: string, probe:
   });
 }
 
-
 /** The user's and the system's known_hosts, handed in so git over ssh can verify hosts ("Host key verification failed" otherwise). */
-export function knownHostsFiles(input: { hostHome: string; home: string; read: (file: string) => Buffer | undefined }): { files: InjectedFile[]; notes: string[]; warnings: string[] } {
+export function knownHostsFiles(input: { hostHome: string; home: string; read: (file: string) => Buffer | undefined }): {
+  files: InjectedFile[];
+  notes: string[];
+  warnings: string[];
+} {
   const files: InjectedFile[] = [];
   const notes: string[] = [];
   const warnings: string[] = [];
@@ -215,7 +229,9 @@ export function knownHostsFiles(input: { hostHome: string; home: string; read: (
       content = input.read(source);
     } catch (error) {
       // Not asked for by name: an unreadable one is worth a note, not a stopped run.
-      warnings.push(`ssh: ${source} not handed in: ${errorMessage(error)}; git over ssh may then fail host key verification (fix: make it readable by this user)`);
+      warnings.push(
+        `ssh: ${source} not handed in: ${errorMessage(error)}; git over ssh may then fail host key verification (fix: make it readable by this user)`,
+      );
       continue;
     }
     if (!content) continue;
@@ -224,4 +240,3 @@ export function knownHostsFiles(input: { hostHome: string; home: string; read: (
   }
   return { files, notes, warnings };
 }
-

@@ -6,7 +6,8 @@ import { inClusterAccess, inClusterForWerf } from './in-cluster.js';
 
 let dir: string;
 let sa: string;
-const jwt = (exp: number) => `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ exp, sub: 'system:serviceaccount:ci:runner' })).toString('base64url')}.sig`;
+const jwt = (exp: number) =>
+  `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ exp, sub: 'system:serviceaccount:ci:runner' })).toString('base64url')}.sig`;
 const now = new Date('2026-12-07T13:00:00Z');
 const token = jwt(now.getTime() / 1000 + 3607);
 const pod = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
@@ -21,7 +22,16 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const input = (over: Partial<Parameters<typeof inClusterForWerf>[0]> = {}) => ({ env: pod, hostHome: dir, werfArgs: ['converge'], cwd: dir, home: '/home/build', serviceAccountDir: sa, now, ...over });
+const input = (over: Partial<Parameters<typeof inClusterForWerf>[0]> = {}) => ({
+  env: pod,
+  hostHome: dir,
+  werfArgs: ['converge'],
+  cwd: dir,
+  home: '/home/build',
+  serviceAccountDir: sa,
+  now,
+  ...over,
+});
 
 describe('in-cluster access (client-go InClusterConfig)', () => {
   it('needs KUBERNETES_SERVICE_HOST, _PORT and a token file', () => {
@@ -29,10 +39,12 @@ describe('in-cluster access (client-go InClusterConfig)', () => {
     expect(inClusterAccess({ KUBERNETES_SERVICE_HOST: '10.96.0.1' }, sa)).toBeUndefined();
     expect(inClusterAccess(pod, path.join(dir, 'nowhere'))).toBeUndefined();
     expect(inClusterAccess(pod, sa)).toEqual({ server: 'https://10.96.0.1:443', token, ca: Buffer.from('CLUSTER-CA\n'), namespace: 'ci' });
-    expect(inClusterAccess({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }, sa)?.server).toBe('https://[fd00::1]:443');
+    expect(inClusterAccess({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }, sa)?.server).toBe(
+      'https://[fd00::1]:443',
+    );
   });
 
-  it('a command that talks to a cluster, with no kubeconfig, gets the Pod\'s access as a kubeconfig, with the token\'s expiry', () => {
+  it("a command that talks to a cluster, with no kubeconfig, gets the Pod's access as a kubeconfig, with the token's expiry", () => {
     const found = inClusterForWerf(input());
     expect(found.file?.path).toBe('/home/build/.kube/config');
     expect(found.file?.secret).toBe(true);
@@ -40,11 +52,18 @@ describe('in-cluster access (client-go InClusterConfig)', () => {
       apiVersion: 'v1',
       kind: 'Config',
       'current-context': 'in-cluster',
-      clusters: [{ name: 'in-cluster', cluster: { server: 'https://10.96.0.1:443', 'certificate-authority-data': Buffer.from('CLUSTER-CA\n').toString('base64') } }],
+      clusters: [
+        {
+          name: 'in-cluster',
+          cluster: { server: 'https://10.96.0.1:443', 'certificate-authority-data': Buffer.from('CLUSTER-CA\n').toString('base64') },
+        },
+      ],
       users: [{ name: 'service-account', user: { token } }],
       contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'service-account', namespace: 'ci' } }],
     });
-    expect(found.notes[0]).toMatch(/^in-cluster: werf runs in a Pod with no kubeconfig; werf gets the Pod's access to https:\/\/10.96.0.1:443 \(namespace ci\) as \/home\/build\/.kube\/config \(mode 0600\); the Pod's ServiceAccount token \(.*\/token\) gave werf a credential valid until 2026-12-07T14:00:07.000Z \(in 60 min\)$/);
+    expect(found.notes[0]).toMatch(
+      /^in-cluster: werf runs in a Pod with no kubeconfig; werf gets the Pod's access to https:\/\/10.96.0.1:443 \(namespace ci\) as \/home\/build\/.kube\/config \(mode 0600\); the Pod's ServiceAccount token \(.*\/token\) gave werf a credential valid until 2026-12-07T14:00:07.000Z \(in 60 min\)$/,
+    );
     expect(found.notes.join()).not.toContain(token);
     expect(found.warnings).toEqual([]);
   });

@@ -47,7 +47,15 @@ function hasKubeconfig(env: Env, hostHome: string, werfArgs: readonly string[], 
 }
 
 /** The in-cluster access as a kubeconfig werf reads at its default path, for commands that use a cluster. */
-export function inClusterForWerf(input: { env: Env; hostHome: string; werfArgs: readonly string[]; cwd: string; home: string; serviceAccountDir: string; now: Date }): {
+export function inClusterForWerf(input: {
+  env: Env;
+  hostHome: string;
+  werfArgs: readonly string[];
+  cwd: string;
+  home: string;
+  serviceAccountDir: string;
+  now: Date;
+}): {
   file?: InjectedFile;
   notes: string[];
   warnings: string[];
@@ -55,15 +63,33 @@ export function inClusterForWerf(input: { env: Env; hostHome: string; werfArgs: 
   const access = inClusterAccess(input.env, input.serviceAccountDir);
   if (!access) return { notes: [], warnings: [] };
   const need = clusterNeed(input.werfArgs, input.env);
-  if (need.use === 'none') return { notes: [`in-cluster: werf ${need.command} does not talk to a cluster; the Pod's ServiceAccount is not handed in`], warnings: [] };
-  if (hasKubeconfig(input.env, input.hostHome, input.werfArgs, input.cwd)) return { notes: ['in-cluster: a kubeconfig is there, so werf uses it (as client-go does) and not the Pod\'s ServiceAccount'], warnings: [] };
+  if (need.use === 'none')
+    return {
+      notes: [`in-cluster: werf ${need.command} does not talk to a cluster; the Pod's ServiceAccount is not handed in`],
+      warnings: [],
+    };
+  if (hasKubeconfig(input.env, input.hostHome, input.werfArgs, input.cwd))
+    return {
+      notes: ["in-cluster: a kubeconfig is there, so werf uses it (as client-go does) and not the Pod's ServiceAccount"],
+      warnings: [],
+    };
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
     'current-context': 'in-cluster',
-    clusters: [{ name: 'in-cluster', cluster: { server: access.server, ...(access.ca ? { 'certificate-authority-data': access.ca.toString('base64') } : {}) } }],
+    clusters: [
+      {
+        name: 'in-cluster',
+        cluster: { server: access.server, ...(access.ca ? { 'certificate-authority-data': access.ca.toString('base64') } : {}) },
+      },
+    ],
     users: [{ name: 'service-account', user: { token: access.token } }],
-    contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'service-account', ...(access.namespace ? { namespace: access.namespace } : {}) } }],
+    contexts: [
+      {
+        name: 'in-cluster',
+        context: { cluster: 'in-cluster', user: 'service-account', ...(access.namespace ? { namespace: access.namespace } : {}) },
+      },
+    ],
   };
   const target = path.posix.join(input.home, '.kube', 'config');
   const from = `the Pod's ServiceAccount token (${path.join(input.serviceAccountDir, 'token')})`;
@@ -73,7 +99,13 @@ export function inClusterForWerf(input: { env: Env; hostHome: string; werfArgs: 
   return {
     // JSON is YAML: client-go reads it as a kubeconfig.
     file: { path: target, content: Buffer.from(`${JSON.stringify(config, null, 2)}\n`), mode: 0o600, secret: true },
-    notes: [`in-cluster: werf runs in a Pod with no kubeconfig; werf gets the Pod's access to ${access.server}${access.namespace ? ` (namespace ${access.namespace})` : ''} as ${target} (mode 0600); ${expiry.note}`],
-    warnings: expiry.warning ? [`${expiry.warning.replace(/^the cluster credential of the kubeconfig user "service-account" \(context "in-cluster"\) in \S+/, 'the Pod\'s ServiceAccount token')} (the kubelet renews the file here, not werf's copy)`] : [],
+    notes: [
+      `in-cluster: werf runs in a Pod with no kubeconfig; werf gets the Pod's access to ${access.server}${access.namespace ? ` (namespace ${access.namespace})` : ''} as ${target} (mode 0600); ${expiry.note}`,
+    ],
+    warnings: expiry.warning
+      ? [
+          `${expiry.warning.replace(/^the cluster credential of the kubeconfig user "service-account" \(context "in-cluster"\) in \S+/, "the Pod's ServiceAccount token")} (the kubelet renews the file here, not werf's copy)`,
+        ]
+      : [],
   };
 }

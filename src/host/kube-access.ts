@@ -9,7 +9,16 @@ import { readIfExists } from '../files.js';
 import { commonJs } from '../interop.js';
 import type { InjectedFile } from '../plan/files.js';
 import { clusterNeed } from '../plan/cluster-commands.js';
-import { authProviderCredential, checkExpiry, execRequest, parseExecCredential, userWithCredential, werfTimeout, type Credential, type CredentialOwner } from '../plan/exec-credential.js';
+import {
+  authProviderCredential,
+  checkExpiry,
+  execRequest,
+  parseExecCredential,
+  userWithCredential,
+  werfTimeout,
+  type Credential,
+  type CredentialOwner,
+} from '../plan/exec-credential.js';
 import { flattenKubeconfig, kubeconfigSources, kubeFlags, withKubeConfigPath, type FlatKubeconfig } from '../plan/kubeconfig.js';
 import type { LoopbackTarget } from '../plan/network.js';
 import { runExecPlugin } from './exec-plugin.js';
@@ -70,7 +79,10 @@ async function kubeconfigFor(input: Parameters<typeof kubeAccessForWerf>[0], non
     }
   };
   if (sources.base64) {
-    docs.push({ doc: parseDoc(Buffer.from(sources.base64.value, 'base64').toString('utf8'), sources.base64.name), source: { where: sources.base64.name } });
+    docs.push({
+      doc: parseDoc(Buffer.from(sources.base64.value, 'base64').toString('utf8'), sources.base64.name),
+      source: { where: sources.base64.name },
+    });
   }
   for (const file of sources.files) {
     const content = readIfExists(file);
@@ -81,7 +93,11 @@ async function kubeconfigFor(input: Parameters<typeof kubeAccessForWerf>[0], non
     docs.push({ doc: parseDoc(content.toString('utf8'), file), source: { where: file, dir: path.dirname(file) } });
   }
   if (docs.length === 0) {
-    if (flags.config) throw new UsageError(`werf's --kube-config names ${sources.files[0]}, which does not exist on this host`, 'give --kube-config the path of a kubeconfig here (werf-run hands it in), or leave it out');
+    if (flags.config)
+      throw new UsageError(
+        `werf's --kube-config names ${sources.files[0]}, which does not exist on this host`,
+        'give --kube-config the path of a kubeconfig here (werf-run hands it in), or leave it out',
+      );
     return none([...notes, 'kubeconfig: none on this host; werf gets none']);
   }
   const flat = flattenKubeconfig({ docs, context, readFile: readIfExists });
@@ -98,7 +114,11 @@ async function kubeconfigFor(input: Parameters<typeof kubeAccessForWerf>[0], non
     file,
     targets: flat.targets,
     warnings,
-    notes: [...notes, ...flat.notes, `kubeconfig: ${from} flattened${context ? ` and minified to context "${context}"` : ''}, handed to werf as ${target} (mode 0600)${flags.config ? '; werf\'s --kube-config names it' : ''}`],
+    notes: [
+      ...notes,
+      ...flat.notes,
+      `kubeconfig: ${from} flattened${context ? ` and minified to context "${context}"` : ''}, handed to werf as ${target} (mode 0600)${flags.config ? "; werf's --kube-config names it" : ''}`,
+    ],
     werfArgs: withKubeConfigPath(input.werfArgs, flags, target),
   };
 }
@@ -107,7 +127,10 @@ async function kubeconfigFor(input: Parameters<typeof kubeAccessForWerf>[0], non
  * The used user's plugin run here, and its credential put in its place in
  * flat.config; for --dry-run only what would run.
  */
-async function pluginCredential(flat: FlatKubeconfig, input: Parameters<typeof kubeAccessForWerf>[0]): Promise<{ note: string; warning?: string }> {
+async function pluginCredential(
+  flat: FlatKubeconfig,
+  input: Parameters<typeof kubeAccessForWerf>[0],
+): Promise<{ note: string; warning?: string }> {
   const plugin = flat.plugin!;
   const users = flat.config.users as { name: string; user: Record<string, unknown> }[];
   const entry = users.find((u) => u.name === plugin.user)!;
@@ -118,7 +141,10 @@ async function pluginCredential(flat: FlatKubeconfig, input: Parameters<typeof k
   } else {
     const request = execRequest(entry.user.exec as Record<string, unknown>, owner, { terminal: input.terminal, cluster: plugin.cluster });
     const line = [request.command, ...request.args].join(' ');
-    if (!input.mayRun) return { note: `kubeconfig: user "${plugin.user}": a run would run its exec plugin here (${line}) and hand werf the credential it prints` };
+    if (!input.mayRun)
+      return {
+        note: `kubeconfig: user "${plugin.user}": a run would run its exec plugin here (${line}) and hand werf the credential it prints`,
+      };
     credential = parseExecCredential(await runExecPlugin(request, owner, input.env), request, owner);
   }
   const expiry = checkExpiry(credential, owner, input.now, werfTimeout(input.werfArgs, input.env));

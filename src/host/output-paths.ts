@@ -42,7 +42,9 @@ export function outputDirs(input: {
     const dir = path.dirname(path.resolve(input.cwd, value));
     if (isInside(input.projectRoot, dir)) continue;
     if (!input.engineLocal) {
-      warnings.push(`${value} is outside the project and the engine is not on this machine: werf writes it in its container, where it is lost`);
+      warnings.push(
+        `${value} is outside the project and the engine is not on this machine: werf writes it in its container, where it is lost`,
+      );
     } else if (!input.isDir(dir)) {
       warnings.push(`${value}: the directory ${dir} does not exist here, so werf cannot write there`);
     } else {

@@ -21,7 +21,11 @@ export interface HostFacts {
   hostname: string;
 }
 
-const hostFacts = (): HostFacts => ({ mountinfo: readTextIfReadable('/proc/self/mountinfo'), cgroup: readTextIfReadable('/proc/self/cgroup'), hostname: os.hostname() });
+const hostFacts = (): HostFacts => ({
+  mountinfo: readTextIfReadable('/proc/self/mountinfo'),
+  cgroup: readTextIfReadable('/proc/self/cgroup'),
+  hostname: os.hostname(),
+});
 
 /**
  * werf-run's own container on this engine, with its mounts: by the id the
@@ -30,7 +34,10 @@ const hostFacts = (): HostFacts => ({ mountinfo: readTextIfReadable('/proc/self/
  * the engine does not know the container (another engine's).
  */
 export async function ownContainer(engine: Engine, facts: HostFacts): Promise<OwnContainer | undefined> {
-  const candidates = [ownContainerId(facts.mountinfo, facts.cgroup), /^[0-9a-f]{12}$/.test(facts.hostname) ? facts.hostname : undefined].filter((c): c is string => Boolean(c));
+  const candidates = [
+    ownContainerId(facts.mountinfo, facts.cgroup),
+    /^[0-9a-f]{12}$/.test(facts.hostname) ? facts.hostname : undefined,
+  ].filter((c): c is string => Boolean(c));
   for (const id of candidates) {
     const mounts = await engine.containerMounts(id);
     if (mounts) return { id, mounts };

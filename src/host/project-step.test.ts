@@ -10,12 +10,17 @@ import { projectStep } from './project-step.js';
 
 const id = 'b'.repeat(64);
 const engineKnowing = (known: string): Engine =>
-  ({ containerMounts: async (name: string) => (name === known ? [{ type: 'bind', source: '/srv/b', destination: '/builds' }] : undefined) }) as unknown as Engine;
+  ({
+    containerMounts: async (name: string) => (name === known ? [{ type: 'bind', source: '/srv/b', destination: '/builds' }] : undefined),
+  }) as unknown as Engine;
 
 describe('ownContainer', () => {
-  it('finds werf-run\'s container by the id in mountinfo, and asks the engine for its mounts', async () => {
+  it("finds werf-run's container by the id in mountinfo, and asks the engine for its mounts", async () => {
     const mountinfo = `1 2 8:1 /var/lib/docker/containers/${id}/hosts /etc/hosts rw - ext4 /dev/sda1 rw\n`;
-    expect(await ownContainer(engineKnowing(id), { mountinfo, hostname: 'x' })).toEqual({ id, mounts: [{ type: 'bind', source: '/srv/b', destination: '/builds' }] });
+    expect(await ownContainer(engineKnowing(id), { mountinfo, hostname: 'x' })).toEqual({
+      id,
+      mounts: [{ type: 'bind', source: '/srv/b', destination: '/builds' }],
+    });
   });
   it('falls back to a hostname that looks like a short container id', async () => {
     expect(await ownContainer(engineKnowing('bbbbbbbbbbbb'), { hostname: 'bbbbbbbbbbbb' })).toMatchObject({ id: 'bbbbbbbbbbbb' });
@@ -31,7 +36,8 @@ describe('projectStep: a product that does not share the checkout with its VM', 
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   // Docker Desktop's refusal comes at start (recorded in docker/for-mac and docker/desktop-linux issues); simulated here.
-  const DENIED = 'Error response from daemon: Mounts denied: \nThe path %s is not shared from the host and is not known to Docker.\nYou can configure shared paths from Docker -> Preferences... -> Resources -> File Sharing.';
+  const DENIED =
+    'Error response from daemon: Mounts denied: \nThe path %s is not shared from the host and is not known to Docker.\nYou can configure shared paths from Docker -> Preferences... -> Resources -> File Sharing.';
 
   it('ships instead of failing, with one note naming File sharing', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'werf-run-denied-'));
@@ -66,6 +72,8 @@ describe('projectStep: a product that does not share the checkout with its VM', 
     expect(created).toEqual(['project-check', 'ship']);
     expect(delivery.how).toBe('ship');
     expect(delivery.line).toContain(`the engine's host does not see this checkout: Docker Desktop does not share ${root} with its VM`);
-    expect(lines.filter((l) => l.includes('File sharing'))).toEqual([`info note: to bind-mount the checkout instead of shipping it, add ${root} (or a parent) in Docker Desktop under Settings > Resources > File sharing`]);
+    expect(lines.filter((l) => l.includes('File sharing'))).toEqual([
+      `info note: to bind-mount the checkout instead of shipping it, add ${root} (or a parent) in Docker Desktop under Settings > Resources > File sharing`,
+    ]);
   });
 });

@@ -61,11 +61,13 @@ export interface ProjectStepInput {
   shipper?: Shipper;
 }
 
-
 export async function projectStep(input: ProjectStepInput): Promise<ProjectDelivery> {
   const { engine, project, reporter } = input;
   if (!engine || !input.mayRun) {
-    return { how: 'bind', line: `project files: ${project.root} would be bind-mounted if the engine's host sees this checkout, else shipped (not checked: --dry-run starts no container)` };
+    return {
+      how: 'bind',
+      line: `project files: ${project.root} would be bind-mounted if the engine's host sees this checkout, else shipped (not checked: --dry-run starts no container)`,
+    };
   }
   const dirs = [project.root, ...project.gitDirs];
   // werf-run in a container (the host's socket mounted in): paths here are the container's; the engine knows where they come from.
@@ -82,29 +84,41 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
     );
   }
   const marker = await (input.marker ?? readProjectMarker(project.root, project.isGit));
-  const key = createHash('sha256').update(JSON.stringify({ marker, gitDirs: project.gitDirs, image: input.image, user: input.user.user, translated })).digest('hex').slice(0, 32);
+  const key = createHash('sha256')
+    .update(JSON.stringify({ marker, gitDirs: project.gitDirs, image: input.image, user: input.user.user, translated }))
+    .digest('hex')
+    .slice(0, 32);
   const seenBefore = !(own && !translated) && input.remembered?.has(key);
-  if (seenBefore) reporter.debug(`project files: ${project.root} with this HEAD and these files was seen by this engine before; not checked again (--reprobe checks)`);
-  if (!seenBefore && input.view && !own) reporter.debug(`project files: checked in the probe's container: ${input.view.kind === 'elsewhere' ? input.view.why : input.view.kind}`);
+  if (seenBefore)
+    reporter.debug(
+      `project files: ${project.root} with this HEAD and these files was seen by this engine before; not checked again (--reprobe checks)`,
+    );
+  if (!seenBefore && input.view && !own)
+    reporter.debug(
+      `project files: checked in the probe's container: ${input.view.kind === 'elsewhere' ? input.view.why : input.view.kind}`,
+    );
   const view: ProjectView = seenBefore
     ? { kind: 'same' }
     : input.view && !own
-    ? input.view
-    : own && !translated
-    ? { kind: 'elsewhere', why: `${project.root} is in werf-run's own container ${own.id.slice(0, 12)}, not in a mount the engine's host has` }
-    : await reporter.task(`checking what the engine sees at ${project.root}`, () =>
-        viewProject(engine, {
-          image: input.image,
-          user: input.user.user,
-          marker,
-          gitDirs: project.gitDirs,
-          sourceOf: translated ? (dir) => translated[dir] ?? dir : undefined,
-          labels: { 'werf-run.project': project.root },
-          ulimits: input.ulimits,
-          hostOs: input.hostOs,
-          product: input.product,
-        }),
-      );
+      ? input.view
+      : own && !translated
+        ? {
+            kind: 'elsewhere',
+            why: `${project.root} is in werf-run's own container ${own.id.slice(0, 12)}, not in a mount the engine's host has`,
+          }
+        : await reporter.task(`checking what the engine sees at ${project.root}`, () =>
+            viewProject(engine, {
+              image: input.image,
+              user: input.user.user,
+              marker,
+              gitDirs: project.gitDirs,
+              sourceOf: translated ? (dir) => translated[dir] ?? dir : undefined,
+              labels: { 'werf-run.project': project.root },
+              ulimits: input.ulimits,
+              hostOs: input.hostOs,
+              product: input.product,
+            }),
+          );
   if (view.kind === 'elsewhere' && view.note) reporter.info(view.note);
   if (view.kind === 'denied') {
     const { message, remedy } = deniedMessage(view, project.root, input.user.uid, input.sameHost);
@@ -113,12 +127,23 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
   if (view.kind === 'same' && !seenBefore) input.remembered?.remember(key);
   if (view.kind === 'same' && translated) {
     const sources = Object.fromEntries(Object.entries(translated).map(([dir, source]) => [dir, { type: 'bind' as const, source }]));
-    return { how: 'translate', sources, line: `project files: bind-mounted ${project.root} from ${translated[project.root]} on the engine's host (translated through the mounts of werf-run's own container ${own!.id.slice(0, 12)})` };
+    return {
+      how: 'translate',
+      sources,
+      line: `project files: bind-mounted ${project.root} from ${translated[project.root]} on the engine's host (translated through the mounts of werf-run's own container ${own!.id.slice(0, 12)})`,
+    };
   }
-  if (view.kind === 'same') return { how: 'bind', line: `project files: bind-mounted ${project.root} (the engine's host sees this checkout)` };
+  if (view.kind === 'same')
+    return { how: 'bind', line: `project files: bind-mounted ${project.root} (the engine's host sees this checkout)` };
   // Ship: each dir werf needs into its own volume; only what changed since the last run travels.
   const shipper = input.shipper ?? { user: safeUserName(), host: os.hostname() };
-  if (input.checkOnly) return { how: 'ship', why: view.why, sources: {}, line: `project files: would be shipped into volume ${shipVolumeName(project.root, shipper)} (the engine's host does not see this checkout: ${view.why})` };
+  if (input.checkOnly)
+    return {
+      how: 'ship',
+      why: view.why,
+      sources: {},
+      line: `project files: would be shipped into volume ${shipVolumeName(project.root, shipper)} (the engine's host does not see this checkout: ${view.why})`,
+    };
   const units = dirs.map((dir, i) => ({
     dir,
     volume: shipVolumeName(dir, shipper),
@@ -142,16 +167,29 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
       ulimits: input.ulimits,
       indexFile: input.shipIndexDir ? path.join(input.shipIndexDir, `${manifestVolume}.json`) : undefined,
       onProgress: (progress) => reporter.progress(shipProgressText(progress)),
-      onWait: (lock) => reporter.info(`waiting for another werf-run that is shipping ${project.root} into the same volumes (its container ${lock})`),
+      onWait: (lock) =>
+        reporter.info(`waiting for another werf-run that is shipping ${project.root} into the same volumes (its container ${lock})`),
     }),
   );
   for (const gone of result.missing) reporter.warn(`ship.include names ${gone}, which is not there: not shipped`);
   for (const [i, list] of result.sent.entries()) for (const rel of list) reporter.debug(`shipped ${path.join(units[i]!.dir, rel)}`);
-  reporter.debug(`ship: what the volume holds was known from ${result.previousFrom === 'this machine' ? "this machine's copy of its manifest (stat data)" : result.previousFrom === 'the volume' ? "the volume's manifest" : 'nothing (first ship)'}`);
-  const what = result.sentFiles === result.files ? `${result.files} files` : result.sentFiles === 0 ? `nothing new of ${result.files} files` : `${result.sentFiles} changed of ${result.files} files`;
+  reporter.debug(
+    `ship: what the volume holds was known from ${result.previousFrom === 'this machine' ? "this machine's copy of its manifest (stat data)" : result.previousFrom === 'the volume' ? "the volume's manifest" : 'nothing (first ship)'}`,
+  );
+  const what =
+    result.sentFiles === result.files
+      ? `${result.files} files`
+      : result.sentFiles === 0
+        ? `nothing new of ${result.files} files`
+        : `${result.sentFiles} changed of ${result.files} files`;
   const gone = result.removed > 0 ? `, removed ${result.removed} gone` : '';
   const line = `project files: shipped ${what} (${describeBytes(result.sentBytes)})${gone} into volume ${units[0]!.volume} in ${((Date.now() - started) / 1000).toFixed(2)} s (the engine's host does not see this checkout: ${view.why})`;
-  return { how: 'ship', why: view.why, line, sources: Object.fromEntries(units.map((u) => [u.dir, { type: 'volume' as const, source: u.volume }])) };
+  return {
+    how: 'ship',
+    why: view.why,
+    line,
+    sources: Object.fromEntries(units.map((u) => [u.dir, { type: 'volume' as const, source: u.volume }])),
+  };
 }
 
 /** This user's name; where the OS has none for the uid (a container's random uid), the uid. */
@@ -176,18 +214,24 @@ export function rememberedProjects(cache: DaemonCache): NonNullable<ProjectStepI
   };
 }
 
-
 /**
  * Windows has no POSIX modes (libuv reports 0666/0444): shipped files take
  * theirs from git's index (plan/ship-mode.ts). Git dirs beyond the root are
  * not in the index: their files get 0644, directories 0755.
  */
-async function modesFromGitIndex(project: ProjectLocation): Promise<{ modeFor: (unit: number, rel: string, type: 'file' | 'dir' | 'symlink', statMode: number) => number }> {
+async function modesFromGitIndex(
+  project: ProjectLocation,
+): Promise<{ modeFor: (unit: number, rel: string, type: 'file' | 'dir' | 'symlink', statMode: number) => number }> {
   const { execFile } = await import('node:child_process');
   const listed = !project.isGit
     ? ''
     : await new Promise<string>((resolve) => {
-        execFile('git', ['-c', 'safe.directory=*', 'ls-files', '--stage', '-z'], { cwd: project.root, encoding: 'utf8', maxBuffer: 256 << 20 }, (error, stdout) => resolve(error ? '' : stdout));
+        execFile(
+          'git',
+          ['-c', 'safe.directory=*', 'ls-files', '--stage', '-z'],
+          { cwd: project.root, encoding: 'utf8', maxBuffer: 256 << 20 },
+          (error, stdout) => resolve(error ? '' : stdout),
+        );
       });
   const modes = indexModes(listed);
   return { modeFor: (unit, rel, type, statMode) => shippedMode(type, statMode, unit === 0 ? modes.get(rel) : undefined, 'win32') };

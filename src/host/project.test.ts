@@ -14,7 +14,11 @@ const base = realpathSync.native(mkdtempSync(path.join(os.tmpdir(), 'werf-run-pr
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'protocol.file.allow=always', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'protocol.file.allow=always', ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 function repo(name: string): string {
   const dir = path.join(base, name);
@@ -33,11 +37,15 @@ describe('findProjectRoot (real git)', () => {
     expect(await findProjectRoot(path.join(dir, 'sub', 'deeper'), process.env, hp)).toEqual({ root: dir, isGit: true, gitDirs: [] });
   });
 
-  it('a worktree: the main repository\'s .git is needed too', async () => {
+  it("a worktree: the main repository's .git is needed too", async () => {
     const main = repo('main');
     const wt = path.join(base, 'wt');
     git(main, 'worktree', 'add', '-q', wt);
-    expect(await findProjectRoot(path.join(wt, 'sub'), process.env, hp)).toEqual({ root: wt, isGit: true, gitDirs: [path.join(main, '.git')] });
+    expect(await findProjectRoot(path.join(wt, 'sub'), process.env, hp)).toEqual({
+      root: wt,
+      isGit: true,
+      gitDirs: [path.join(main, '.git')],
+    });
   });
 
   it('a submodule: its .git/modules dir in the superproject is needed; the superproject needs nothing more', async () => {
@@ -45,19 +53,26 @@ describe('findProjectRoot (real git)', () => {
     const sup = repo('super');
     git(sup, 'submodule', 'add', '-q', lib, 'lib');
     git(sup, 'commit', '-qm', 'add lib');
-    expect(await findProjectRoot(path.join(sup, 'lib', 'sub'), process.env, hp)).toEqual({ root: path.join(sup, 'lib'), isGit: true, gitDirs: [path.join(sup, '.git', 'modules', 'lib')] });
+    expect(await findProjectRoot(path.join(sup, 'lib', 'sub'), process.env, hp)).toEqual({
+      root: path.join(sup, 'lib'),
+      isGit: true,
+      gitDirs: [path.join(sup, '.git', 'modules', 'lib')],
+    });
     expect(await findProjectRoot(sup, process.env, hp)).toEqual({ root: sup, isGit: true, gitDirs: [] });
   });
 
   // chown to another uid needs root on a POSIX system: the project's machines run as root; GitHub's runners
   // (.github/workflows/unit.yml) do not, and Windows has no chown. Reported as skipped there, not passed.
-  it.skipIf(process.getuid?.() !== 0)('a checkout owned by another uid is still found from its subdirectory (no "dubious ownership")', async () => {
-    const dir = repo('foreign');
-    execFileSync('chown', ['-R', '4321:4321', dir]);
-    // The check is real: plain git refuses this checkout here.
-    expect(() => git(path.join(dir, 'sub'), 'rev-parse', '--show-toplevel')).toThrow(/dubious ownership/);
-    expect(await findProjectRoot(path.join(dir, 'sub'), process.env, hp)).toEqual({ root: dir, isGit: true, gitDirs: [] });
-  });
+  it.skipIf(process.getuid?.() !== 0)(
+    'a checkout owned by another uid is still found from its subdirectory (no "dubious ownership")',
+    async () => {
+      const dir = repo('foreign');
+      execFileSync('chown', ['-R', '4321:4321', dir]);
+      // The check is real: plain git refuses this checkout here.
+      expect(() => git(path.join(dir, 'sub'), 'rev-parse', '--show-toplevel')).toThrow(/dubious ownership/);
+      expect(await findProjectRoot(path.join(dir, 'sub'), process.env, hp)).toEqual({ root: dir, isGit: true, gitDirs: [] });
+    },
+  );
 
   it('a directory named ..dots is inside the project', async () => {
     const dir = repo('dots');
@@ -126,11 +141,11 @@ describe('the project root without starting git: the same answer as git', () => 
     ['GIT_ASKPASS', false],
     ['GIT_STRATEGY', false],
     ['GIT_DEPTH', false],
-  ])('%s steers git\'s discovery: %s', (name, steers) => {
+  ])("%s steers git's discovery: %s", (name, steers) => {
     expect(steersGitDiscovery({ PATH: '/usr/bin', [name]: 'x' })).toBe(steers);
   });
 
-  it('variables that do not steer discovery leave the walk git\'s answer', async () => {
+  it("variables that do not steer discovery leave the walk git's answer", async () => {
     // A CI job's usual GIT_* variables: git's answer is the same with them.
     const env = { GIT_SSL_CAINFO: '/etc/ssl/certs/ca-certificates.crt', GIT_STRATEGY: 'fetch', GIT_DEPTH: '20' };
     const before = { ...process.env };

@@ -29,7 +29,8 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Others (GIT_SSL_CAINFO, GIT_ASKPASS, GitLab's GIT_STRATEGY and GIT_DEPTH)
  * leave discovery alone, and a CI job nearly always has some of them.
  */
-const STEERING = /^GIT_(DIR|WORK_TREE|COMMON_DIR|CEILING_DIRECTORIES|DISCOVERY_ACROSS_FILESYSTEM|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|INDEX_FILE|NAMESPACE|DEFAULT_HASH|DEFAULT_REF_FORMAT|IMPLICIT_WORK_TREE|PREFIX|CONFIG|CONFIG_.+)$/;
+const STEERING =
+  /^GIT_(DIR|WORK_TREE|COMMON_DIR|CEILING_DIRECTORIES|DISCOVERY_ACROSS_FILESYSTEM|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|INDEX_FILE|NAMESPACE|DEFAULT_HASH|DEFAULT_REF_FORMAT|IMPLICIT_WORK_TREE|PREFIX|CONFIG|CONFIG_.+)$/;
 
 /** Does the environment steer git's discovery (then the walk below is not git's answer)? */
 export function steersGitDiscovery(env: Env): boolean {
@@ -111,11 +112,19 @@ async function isPlainGitDir(gitDir: string): Promise<boolean> {
  */
 export async function readProjectMarker(root: string, isGit: boolean, env: Env = process.env): Promise<ProjectMarker> {
   // HEAD from an ordinary checkout's files, else git (its process runs while the files are read).
-  const head = !isGit ? Promise.resolve('none') : steersGitDiscovery(env) ? gitHead(root) : headFromFiles(root).then((found) => found ?? gitHead(root));
+  const head = !isGit
+    ? Promise.resolve('none')
+    : steersGitDiscovery(env)
+      ? gitHead(root)
+      : headFromFiles(root).then((found) => found ?? gitHead(root));
   head.catch(() => undefined);
   const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
   const sized = await Promise.all(
-    entries.map(async (e) => ({ name: e.name, isFile: e.isFile(), size: e.isFile() ? (await stat(path.join(root, e.name)).catch(() => undefined))?.size ?? 0 : 0 })),
+    entries.map(async (e) => ({
+      name: e.name,
+      isFile: e.isFile(),
+      size: e.isFile() ? ((await stat(path.join(root, e.name)).catch(() => undefined))?.size ?? 0) : 0,
+    })),
   );
   const files: ProjectMarker['files'] = [];
   for (const name of pickMarkerFiles(sized)) {
@@ -136,7 +145,11 @@ const COMMIT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
  */
 export async function headFromFiles(root: string): Promise<string | undefined> {
   const gitDir = path.join(root, '.git');
-  const read = (name: string): Promise<string | undefined> => readFile(path.join(gitDir, name), 'utf8').then((t) => t.trim(), () => undefined);
+  const read = (name: string): Promise<string | undefined> =>
+    readFile(path.join(gitDir, name), 'utf8').then(
+      (t) => t.trim(),
+      () => undefined,
+    );
   const head = await read('HEAD');
   if (head === undefined) return undefined;
   if (COMMIT.test(head)) return head;
@@ -155,6 +168,8 @@ export async function headFromFiles(root: string): Promise<string | undefined> {
 async function gitHead(root: string): Promise<string> {
   const { execFile } = await import('node:child_process');
   return new Promise<string>((resolve) => {
-    execFile('git', ['-c', 'safe.directory=*', 'rev-parse', '-q', '--verify', 'HEAD'], { cwd: root, encoding: 'utf8' }, (error, stdout) => resolve(error ? 'none' : stdout.trim() || 'none'));
+    execFile('git', ['-c', 'safe.directory=*', 'rev-parse', '-q', '--verify', 'HEAD'], { cwd: root, encoding: 'utf8' }, (error, stdout) =>
+      resolve(error ? 'none' : stdout.trim() || 'none'),
+    );
   });
 }

@@ -75,7 +75,13 @@ const knownHosts: HostReader<HostInput> = (input) => {
 /** Registry credentials: helpers run here, werf gets plain auths (never written to this host's disk). */
 const registryAuths: HostReader<HostInput> = async (input) => {
   if (!input.config.forward.dockerConfig) return fromTranslation(dockerConfigVars(input.hostEnv, undefined));
-  const auths = await registryAuthsForWerf({ setup: input.dockerSetup, env: input.env, werfArgs: input.werfArgs, image: input.image, home: input.user.home });
+  const auths = await registryAuthsForWerf({
+    setup: input.dockerSetup,
+    env: input.env,
+    werfArgs: input.werfArgs,
+    image: input.image,
+    home: input.user.home,
+  });
   const vars = dockerConfigVars(input.hostEnv, auths.file ? auths.dir : undefined);
   return handover({ files: auths.file ? [auths.file] : [], env: vars.set, dropEnv: vars.drop, notes: [...auths.notes, ...vars.notes] });
 };
@@ -83,7 +89,16 @@ const registryAuths: HostReader<HostInput> = async (input) => {
 /** The kubeconfig werf would read here, flattened and handed in; werf's --kube-config names it. */
 const kubeconfig: HostReader<HostInput> = async (input) => {
   if (!input.config.forward.kubeConfig) return fromTranslation(kubeconfigVars(input.hostEnv, undefined));
-  const kube = await kubeAccessForWerf({ env: input.env, hostHome: input.hostHome, werfArgs: input.werfArgs, home: input.user.home, cwd: input.cwd, mayRun: input.mayRun, terminal: input.terminal, now: input.now });
+  const kube = await kubeAccessForWerf({
+    env: input.env,
+    hostHome: input.hostHome,
+    werfArgs: input.werfArgs,
+    home: input.user.home,
+    cwd: input.cwd,
+    mayRun: input.mayRun,
+    terminal: input.terminal,
+    now: input.now,
+  });
   const vars = kubeconfigVars(input.hostEnv, kube.file?.path);
   return handover({
     files: kube.file ? [kube.file] : [],
@@ -99,12 +114,28 @@ const kubeconfig: HostReader<HostInput> = async (input) => {
 /** In a Pod with no kubeconfig: the Pod's ServiceAccount, as client-go's in-cluster config would use it (host/in-cluster.ts). */
 const inCluster: HostReader<HostInput> = (input) => {
   if (!input.config.forward.kubeConfig) return handover();
-  const found = inClusterForWerf({ env: input.env, hostHome: input.hostHome, werfArgs: input.werfArgs, cwd: input.cwd, home: input.user.home, serviceAccountDir: input.serviceAccountDir, now: input.now });
+  const found = inClusterForWerf({
+    env: input.env,
+    hostHome: input.hostHome,
+    werfArgs: input.werfArgs,
+    cwd: input.cwd,
+    home: input.user.home,
+    serviceAccountDir: input.serviceAccountDir,
+    now: input.now,
+  });
   return handover({ files: found.file ? [found.file] : [], notes: found.notes, warnings: found.warnings });
 };
 
 /** The engine's mirrors, insecure registries and CA files, for buildah (host/registry-env.ts). */
-const registries: HostReader<HostInput> = (input) => handover(registryEnvironment({ registry: input.engine.registry, engineLocal: input.engine.local, certsDir: input.dockerCertsDir, home: input.user.home }));
+const registries: HostReader<HostInput> = (input) =>
+  handover(
+    registryEnvironment({
+      registry: input.engine.registry,
+      engineLocal: input.engine.local,
+      certsDir: input.dockerCertsDir,
+      home: input.user.home,
+    }),
+  );
 
 /** WERF_HOME and WERF_TMP_DIR name host paths: werf uses the werf-run volumes instead. */
 const werfPaths: HostReader<HostInput> = (input) => fromTranslation(werfPathVars(input.hostEnv));
@@ -123,7 +154,14 @@ const forwardedFiles: HostReader<HostInput> = (input) => {
     product: input.engine.product,
     platform: input.platform,
   });
-  return handover({ files: forwarded.files, mounts: forwarded.sockets, env: forwarded.extraEnv, dropEnv: forwarded.drop, notes: forwarded.notes, warnings: forwarded.warnings });
+  return handover({
+    files: forwarded.files,
+    mounts: forwarded.sockets,
+    env: forwarded.extraEnv,
+    dropEnv: forwarded.drop,
+    notes: forwarded.notes,
+    warnings: forwarded.warnings,
+  });
 };
 
 /** Proxies from the environment and the docker CLI's `proxies` (which the Engine API does not apply). */
@@ -148,10 +186,28 @@ const homeState: HostReader<HostInput> = (input) => {
 
 /** Output files werf writes outside the project (--build-report-path, --output, ...): their dir, mounted writable. */
 const outputs: HostReader<HostInput> = (input) =>
-  outputDirs({ werfArgs: input.werfArgs, env: input.hostEnv, cwd: input.cwd, projectRoot: input.projectRoot, engineLocal: input.engine.local, isDir: (d) => statSync(d, { throwIfNoEntry: false })?.isDirectory() ?? false });
+  outputDirs({
+    werfArgs: input.werfArgs,
+    env: input.hostEnv,
+    cwd: input.cwd,
+    projectRoot: input.projectRoot,
+    engineLocal: input.engine.local,
+    isDir: (d) => statSync(d, { throwIfNoEntry: false })?.isDirectory() ?? false,
+  });
 
 /** In order: a later reader's variable wins (proxies over translations, the forwarded files' over both). */
-const HOST_READERS: readonly HostReader<HostInput>[] = [knownHosts, registryAuths, registries, kubeconfig, inCluster, werfPaths, homeState, outputs, proxies, forwardedFiles];
+const HOST_READERS: readonly HostReader<HostInput>[] = [
+  knownHosts,
+  registryAuths,
+  registries,
+  kubeconfig,
+  inCluster,
+  werfPaths,
+  homeState,
+  outputs,
+  proxies,
+  forwardedFiles,
+];
 
 /** Everything werf gets from this machine, merged. */
 export const readHostForWerf = (input: HostInput): Promise<Handover> => readHost(HOST_READERS, input);

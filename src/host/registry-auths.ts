@@ -36,6 +36,18 @@ export async function registryAuthsForWerf(input: {
   const dir = path.posix.join(input.home, '.docker');
   const count = Object.keys(handed.auths).length;
   if (count === 0) return { file: undefined, dir, notes: [...handed.notes, 'registry auth: no credentials to hand to werf'] };
-  const injected: InjectedFile = { path: path.posix.join(dir, 'config.json'), content: authsConfigJson(handed.auths), mode: 0o600, secret: true };
-  return { file: injected, dir, notes: [...handed.notes, `registry auth: ${count} registr${count === 1 ? 'y' : 'ies'} handed to werf as ${injected.path} (plain auths, mode 0600)`] };
+  const injected: InjectedFile = {
+    path: path.posix.join(dir, 'config.json'),
+    content: authsConfigJson(handed.auths),
+    mode: 0o600,
+    secret: true,
+  };
+  return {
+    file: injected,
+    dir,
+    notes: [
+      ...handed.notes,
+      `registry auth: ${count} registr${count === 1 ? 'y' : 'ies'} handed to werf as ${injected.path} (plain auths, mode 0600)`,
+    ],
+  };
 }

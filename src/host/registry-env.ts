@@ -21,19 +21,31 @@ const list = (dir: string): string[] => {
   }
 };
 
-export function registryEnvironment(input: { registry: RegistrySettings | undefined; engineLocal: boolean; certsDir: string; home: string }): { files: InjectedFile[]; notes: string[] } {
+export function registryEnvironment(input: {
+  registry: RegistrySettings | undefined;
+  engineLocal: boolean;
+  certsDir: string;
+  home: string;
+}): { files: InjectedFile[]; notes: string[] } {
   const paths = containersPaths(input.home);
   const files: InjectedFile[] = [];
   const notes: string[] = [];
   const conf = input.registry ? registriesConf(input.registry) : undefined;
   if (conf) {
     files.push({ path: paths.dropIn, content: Buffer.from(conf), mode: 0o644 });
-    const what = [input.registry!.mirrors.length ? `docker.io mirrors ${input.registry!.mirrors.join(', ')}` : '', input.registry!.insecure.length ? `insecure registries ${input.registry!.insecure.join(', ')}` : ''].filter(Boolean).join('; ');
+    const what = [
+      input.registry!.mirrors.length ? `docker.io mirrors ${input.registry!.mirrors.join(', ')}` : '',
+      input.registry!.insecure.length ? `insecure registries ${input.registry!.insecure.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     notes.push(`registries: the engine's ${what} handed to buildah as ${paths.dropIn}`);
   }
   const registries = list(input.certsDir);
   if (!input.engineLocal) {
-    notes.push(`registries: the engine is not on this machine, so the CA files it reads (${input.certsDir} on its host) are not handed in; a pull that fails on x509 needs the CA mounted at ${paths.certsDir}/<registry>/ca.crt`);
+    notes.push(
+      `registries: the engine is not on this machine, so the CA files it reads (${input.certsDir} on its host) are not handed in; a pull that fails on x509 needs the CA mounted at ${paths.certsDir}/<registry>/ca.crt`,
+    );
     return { files, notes };
   }
   for (const registry of registries) {
@@ -41,8 +53,15 @@ export function registryEnvironment(input: { registry: RegistrySettings | undefi
     for (const { file, secret } of certFilesFor(list(dir))) {
       const content = readIfExists(path.join(dir, file));
       if (!content) continue;
-      files.push({ path: path.posix.join(paths.certsDir, registry, file), content, mode: secret ? 0o600 : 0o644, ...(secret ? { secret: true } : {}) });
-      notes.push(`registries: ${path.join(dir, file)} (the engine's, for ${registry}) handed to buildah as ${path.posix.join(paths.certsDir, registry, file)}`);
+      files.push({
+        path: path.posix.join(paths.certsDir, registry, file),
+        content,
+        mode: secret ? 0o600 : 0o644,
+        ...(secret ? { secret: true } : {}),
+      });
+      notes.push(
+        `registries: ${path.join(dir, file)} (the engine's, for ${registry}) handed to buildah as ${path.posix.join(paths.certsDir, registry, file)}`,
+      );
     }
   }
   return { files, notes };

@@ -40,21 +40,45 @@ const SUBID_COUNT = 65536;
  * e.g. the files are shipped or the engine is remote: the image contract's
  * build). An explicit `user` in the config always wins.
  */
-export function werfUserFor(owner: { uid: number; gid: number } | undefined, configured: string | undefined, root: string, werfArgs: readonly string[] = ['build']): WerfUser {
-  if (configured !== undefined) return { user: configured, who: imageUser(configured), note: `werf runs as ${configured} (user in the config)` };
+export function werfUserFor(
+  owner: { uid: number; gid: number } | undefined,
+  configured: string | undefined,
+  root: string,
+  werfArgs: readonly string[] = ['build'],
+): WerfUser {
+  if (configured !== undefined)
+    return { user: configured, who: imageUser(configured), note: `werf runs as ${configured} (user in the config)` };
   if (owner === undefined || owner.uid === 1000) {
-    return { user: 'build', who: imageUser(undefined), note: owner ? `werf runs as build (uid 1000, the owner of ${root})` : 'werf runs as build (uid 1000, the image contract)' };
+    return {
+      user: 'build',
+      who: imageUser(undefined),
+      note: owner ? `werf runs as build (uid 1000, the owner of ${root})` : 'werf runs as build (uid 1000, the image contract)',
+    };
   }
-  if (owner.uid === 1001) return { user: 'build1001', who: imageUser('build1001'), note: `werf runs as build1001 (uid 1001, the owner of ${root}; the image's own second user)` };
+  if (owner.uid === 1001)
+    return {
+      user: 'build1001',
+      who: imageUser('build1001'),
+      note: `werf runs as build1001 (uid 1001, the owner of ${root}; the image's own second user)`,
+    };
   if (owner.uid === 0) {
     if (writesCheckout(werfArgs)) throw rootOwnedError(root);
-    return { user: 'build', who: imageUser(undefined), note: `werf runs as build (uid 1000): ${root} belongs to root, which werf ${werfArgs[0] ?? ''} only reads` };
+    return {
+      user: 'build',
+      who: imageUser(undefined),
+      note: `werf runs as build (uid 1000): ${root} belongs to root, which werf ${werfArgs[0] ?? ''} only reads`,
+    };
   }
   const name = `werf${owner.uid}`;
   const home = `/home/${name}`;
   const addUser: AddedUser = { name, uid: owner.uid, gid: owner.gid, home, subStart: FIRST_FREE_SUBID, subCount: SUBID_COUNT };
   const user = `${owner.uid}:${owner.gid}`;
-  return { user, who: { user, home, uid: owner.uid }, addUser, note: `werf runs as uid ${owner.uid} (the owner of ${root}), added to the image as ${name} with home ${home}` };
+  return {
+    user,
+    who: { user, home, uid: owner.uid },
+    addUser,
+    note: `werf runs as uid ${owner.uid} (the owner of ${root}), added to the image as ${name} with home ${home}`,
+  };
 }
 
 /**
@@ -66,7 +90,9 @@ export function werfUserFor(owner: { uid: number; gid: number } | undefined, con
 const WRITING_COMMANDS = new Set(['build', 'converge', 'plan', 'render', 'run', 'kube-run', 'bundle', 'export', 'compose']);
 export const writesCheckout = (werfArgs: readonly string[]): boolean => {
   const command = werfArgs.find((a) => !a.startsWith('-'));
-  return command === undefined || WRITING_COMMANDS.has(command) || werfArgs.includes('--dev') || werfArgs.some((a) => a.startsWith('--save-'));
+  return (
+    command === undefined || WRITING_COMMANDS.has(command) || werfArgs.includes('--dev') || werfArgs.some((a) => a.startsWith('--save-'))
+  );
 };
 
 /**
@@ -75,10 +101,13 @@ export const writesCheckout = (werfArgs: readonly string[]): boolean => {
  * without more privilege, so werf-run stops before werf starts.
  */
 function rootOwnedError(root: string): WerfRunError {
-  return new WerfRunError(`the checkout ${root} belongs to root (uid 0): werf writes into it (git worktree add in its .git, build reports) and runs as an unprivileged user in its container, so it would fail with "Permission denied"`, {
-    exitCode: ExitCode.usage,
-    remedy: `give the checkout to the user werf runs as: chown -R 1000:1000 ${root} (for root's own git commands there afterwards: git config --global --add safe.directory ${root}); or check it out as a non-root user`,
-  });
+  return new WerfRunError(
+    `the checkout ${root} belongs to root (uid 0): werf writes into it (git worktree add in its .git, build reports) and runs as an unprivileged user in its container, so it would fail with "Permission denied"`,
+    {
+      exitCode: ExitCode.usage,
+      remedy: `give the checkout to the user werf runs as: chown -R 1000:1000 ${root} (for root's own git commands there afterwards: git config --global --add safe.directory ${root}); or check it out as a non-root user`,
+    },
+  );
 }
 
 /** Cache volumes per uid, so one user's files never block another's: build (1000) keeps the configured names. */
@@ -117,7 +146,11 @@ export function addedUserDirs(user: AddedUser): ArchiveEntry[] {
  * werf re-registers its cached worktree the next time (work_tree.go:141-161
  * drops an unregistered one and adds it again).
  */
-export function werfWorktreeEntries(entries: readonly { name: string; gitdir: string }[], home: string, existsHere: (file: string) => boolean): string[] {
+export function werfWorktreeEntries(
+  entries: readonly { name: string; gitdir: string }[],
+  home: string,
+  existsHere: (file: string) => boolean,
+): string[] {
   const prefix = `${werfHomeDir(home)}/local_cache/git_worktrees/`;
   return entries.filter((e) => e.gitdir.trim().startsWith(prefix) && !existsHere(e.gitdir.trim())).map((e) => e.name);
 }

@@ -48,7 +48,7 @@ printf '%s|' "$WERF_REPO" "$@"; exit 7`;
     expect(run(werf, ['build', 'a b', '$HOME'])).toEqual({ status: 7, stdout: 'reg/app|build|a b|$HOME|' });
   });
 
-  it('stops with ci-env\'s exit code when it fails, without running the command', () => {
+  it("stops with ci-env's exit code when it fails, without running the command", () => {
     expect(run(`[ "$1" = ci-env ] && exit 3; echo ran`, ['build'])).toEqual({ status: 3, stdout: '' });
   });
 });

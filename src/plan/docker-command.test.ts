@@ -5,7 +5,9 @@ import { dockerRunCommand, shellQuote } from './docker-command.js';
 
 /** What a real POSIX shell makes of a command line: its words, one per line. */
 const shellWords = (line: string): string[] =>
-  execFileSync('sh', ['-c', `printf '%s\\n' ${line}`], { encoding: 'utf8', env: { PATH: process.env.PATH } }).split('\n').slice(0, -1);
+  execFileSync('sh', ['-c', `printf '%s\\n' ${line}`], { encoding: 'utf8', env: { PATH: process.env.PATH } })
+    .split('\n')
+    .slice(0, -1);
 
 describe('shellQuote', () => {
   it.each([
@@ -48,21 +50,41 @@ describe('dockerRunCommand', () => {
 
   it('gives every setting as the docker CLI takes it, in words a shell reads back', () => {
     expect(shellWords(dockerRunCommand(spec))).toEqual([
-      'docker', 'run', '--rm', '-it',
-      '--security-opt', 'seccomp=unconfined',
-      '--device', '/dev/fuse',
-      '--network', 'host',
-      '--ulimit', 'nofile=1024:4096',
-      '--user', 'build',
-      '--mount', 'type=bind,source=/home/u/my app,target=/workspace',
-      '--mount', 'type=volume,source=storage,target=/home/build/.local/share/containers',
-      '--mount', 'type=tmpfs,target=/tmp,readonly',
-      '--workdir', '/workspace/sub',
-      '--env', 'WERF_REPO=reg/app',
-      '--env', 'GITHUB_TOKEN',
-      '--env', 'CI_REPOSITORY_URL',
-      '--label', 'werf-run.mode=fuse',
-      'reg/werf:2', 'werf', 'build', '--set', "msg=it's here",
+      'docker',
+      'run',
+      '--rm',
+      '-it',
+      '--security-opt',
+      'seccomp=unconfined',
+      '--device',
+      '/dev/fuse',
+      '--network',
+      'host',
+      '--ulimit',
+      'nofile=1024:4096',
+      '--user',
+      'build',
+      '--mount',
+      'type=bind,source=/home/u/my app,target=/workspace',
+      '--mount',
+      'type=volume,source=storage,target=/home/build/.local/share/containers',
+      '--mount',
+      'type=tmpfs,target=/tmp,readonly',
+      '--workdir',
+      '/workspace/sub',
+      '--env',
+      'WERF_REPO=reg/app',
+      '--env',
+      'GITHUB_TOKEN',
+      '--env',
+      'CI_REPOSITORY_URL',
+      '--label',
+      'werf-run.mode=fuse',
+      'reg/werf:2',
+      'werf',
+      'build',
+      '--set',
+      "msg=it's here",
     ]);
   });
 

@@ -41,7 +41,8 @@ export function dockerRunGroups(spec: ContainerSpec): string[][] {
   for (const group of spec.groupAdd ?? []) groups.push(['--group-add', group]);
   if (spec.user) groups.push(['--user', spec.user]);
   for (const m of spec.mounts) {
-    const fields = m.type === 'tmpfs' ? [`type=tmpfs`, `target=${m.target}`] : [`type=${m.type}`, `source=${m.source}`, `target=${m.target}`];
+    const fields =
+      m.type === 'tmpfs' ? [`type=tmpfs`, `target=${m.target}`] : [`type=${m.type}`, `source=${m.source}`, `target=${m.target}`];
     if (m.readOnly) fields.push('readonly');
     groups.push(['--mount', fields.map(csvField).join(',')]);
   }

@@ -6,7 +6,10 @@ describe('redactEnvEntry', () => {
     ['GITLAB_TOKEN=glpat-123', 'GITLAB_TOKEN=<redacted>'],
     ['CI_JOB_JWT=eyJhbGciOi', 'CI_JOB_JWT=<redacted>'],
     ['WERF_KUBE_CONFIG_BASE64=YXBpVmVyc2lvbg==', 'WERF_KUBE_CONFIG_BASE64=<redacted>'],
-    ['CI_REPOSITORY_URL=https://gitlab-ci-token:s3cr3t@gitlab.example.com/g/p.git', 'CI_REPOSITORY_URL=https://gitlab-ci-token:<redacted>@gitlab.example.com/g/p.git'],
+    [
+      'CI_REPOSITORY_URL=https://gitlab-ci-token:s3cr3t@gitlab.example.com/g/p.git',
+      'CI_REPOSITORY_URL=https://gitlab-ci-token:<redacted>@gitlab.example.com/g/p.git',
+    ],
     ['HTTPS_PROXY=http://u:pw@proxy:3128', 'HTTPS_PROXY=http://u:<redacted>@proxy:3128'],
   ])('%s -> %s', (entry, printed) => {
     expect(redactEnvEntry(entry)).toBe(printed);
@@ -25,9 +28,19 @@ describe('selectEnv', () => {
 
 describe('what the default pass list withholds', () => {
   it('CI_JOB_JWT*, CI_REPOSITORY_URL and BUILDKITE_AGENT_ACCESS_TOKEN: werf never reads them; CI_JOB_TOKEN (werf ci-env) still passes', () => {
-    const host = { CI_JOB_JWT: 'j', CI_JOB_JWT_V2: 'j2', CI_REPOSITORY_URL: 'https://gitlab-ci-token:t@g/x.git', BUILDKITE_AGENT_ACCESS_TOKEN: 'b', CI_JOB_TOKEN: 'ok', CI_REGISTRY: 'r', BUILDKITE_BRANCH: 'main' };
+    const host = {
+      CI_JOB_JWT: 'j',
+      CI_JOB_JWT_V2: 'j2',
+      CI_REPOSITORY_URL: 'https://gitlab-ci-token:t@g/x.git',
+      BUILDKITE_AGENT_ACCESS_TOKEN: 'b',
+      CI_JOB_TOKEN: 'ok',
+      CI_REGISTRY: 'r',
+      BUILDKITE_BRANCH: 'main',
+    };
     expect(selectEnv(host, [...DEFAULT_ENV_PASS], {})).toEqual(['BUILDKITE_BRANCH=main', 'CI_JOB_TOKEN=ok', 'CI_REGISTRY=r']);
     // Named exactly by the user, one passes.
-    expect(selectEnv(host, [...DEFAULT_ENV_PASS, 'CI_REPOSITORY_URL'], {})).toContain('CI_REPOSITORY_URL=https://gitlab-ci-token:t@g/x.git');
+    expect(selectEnv(host, [...DEFAULT_ENV_PASS, 'CI_REPOSITORY_URL'], {})).toContain(
+      'CI_REPOSITORY_URL=https://gitlab-ci-token:t@g/x.git',
+    );
   });
 });

@@ -1,7 +1,17 @@
 /** Which host variables reach werf (pure). */
 
 /** The CI systems' job variables: their runners set them in every job (the exports leave them to the runner). */
-export const CI_JOB_VARS = ['CI', 'CI_*', 'GITLAB_CI', 'GITLAB_USER_*', 'GITHUB_*', 'RUNNER_*', 'BUILD_*', 'JENKINS_URL', 'BUILDKITE*'] as const;
+export const CI_JOB_VARS = [
+  'CI',
+  'CI_*',
+  'GITLAB_CI',
+  'GITLAB_USER_*',
+  'GITHUB_*',
+  'RUNNER_*',
+  'BUILD_*',
+  'JENKINS_URL',
+  'BUILDKITE*',
+] as const;
 
 /** Passed by default: werf's own settings and the CI systems' job variables. */
 export const DEFAULT_ENV_PASS = ['WERF_*', ...CI_JOB_VARS, 'DOCKER_AUTH_CONFIG'] as const;
@@ -19,7 +29,10 @@ const WITHHELD_BY_DEFAULT = ['CI_JOB_JWT', 'CI_JOB_JWT_*', 'CI_REPOSITORY_URL', 
 const NEVER_PASS = new Set(['WERF_CONTAINERIZED', 'WERF_BUILDAH_MODE_HOST_PATH', 'HOME', 'PATH', 'USER']);
 
 export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }
 

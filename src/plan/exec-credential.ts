@@ -45,7 +45,10 @@ const who = (o: CredentialOwner): string => `the kubeconfig user "${o.user}"${o.
 export function execRequest(exec: Obj, owner: CredentialOwner, input: { terminal: boolean; cluster: Obj }): ExecRequest {
   const apiVersion = typeof exec.apiVersion === 'string' ? exec.apiVersion : '';
   if (!API_VERSIONS.includes(apiVersion)) {
-    throw new UsageError(`${who(owner)} has an exec plugin with apiVersion "${apiVersion}", which kubectl does not run (exec plugin: invalid apiVersion)`, `use ${API_VERSIONS.join(' or ')} in ${owner.where}`);
+    throw new UsageError(
+      `${who(owner)} has an exec plugin with apiVersion "${apiVersion}", which kubectl does not run (exec plugin: invalid apiVersion)`,
+      `use ${API_VERSIONS.join(' or ')} in ${owner.where}`,
+    );
   }
   let command = String(exec.command);
   if (command.includes('/') && !path.isAbsolute(command) && owner.dir) command = path.join(owner.dir, command);
@@ -56,7 +59,12 @@ export function execRequest(exec: Obj, owner: CredentialOwner, input: { terminal
     if (typeof e.name === 'string') env[e.name] = String(e.value ?? '');
   }
   // v1beta1 defaults to IfAvailable; v1 requires the field (clientcmd validation).
-  const mode = typeof exec.interactiveMode === 'string' && exec.interactiveMode ? exec.interactiveMode : apiVersion.endsWith('v1beta1') ? 'IfAvailable' : '';
+  const mode =
+    typeof exec.interactiveMode === 'string' && exec.interactiveMode
+      ? exec.interactiveMode
+      : apiVersion.endsWith('v1beta1')
+        ? 'IfAvailable'
+        : '';
   let interactive: boolean;
   if (mode === 'Never') interactive = false;
   else if (mode === 'IfAvailable') interactive = input.terminal;
@@ -69,7 +77,10 @@ export function execRequest(exec: Obj, owner: CredentialOwner, input: { terminal
     }
     interactive = true;
   } else {
-    throw new UsageError(`${who(owner)} has an exec plugin with interactiveMode "${mode}"`, `set interactiveMode to Never, IfAvailable or Always in ${owner.where}`);
+    throw new UsageError(
+      `${who(owner)} has an exec plugin with interactiveMode "${mode}"`,
+      `set interactiveMode to Never, IfAvailable or Always in ${owner.where}`,
+    );
   }
   const spec: Obj = { interactive };
   if (exec.provideClusterInfo === true) spec.cluster = clusterInfo(input.cluster);
@@ -84,7 +95,9 @@ function clusterInfo(cluster: Obj): Obj {
   if (cluster['insecure-skip-tls-verify']) out.insecureSkipTLSVerify = true;
   if (cluster['certificate-authority-data']) out['certificate-authority-data'] = cluster['certificate-authority-data'];
   if (cluster['proxy-url']) out.proxyURL = cluster['proxy-url'];
-  const ext = (Array.isArray(cluster.extensions) ? cluster.extensions : []).find((e) => (e as Obj).name === 'client.authentication.k8s.io/exec') as Obj | undefined;
+  const ext = (Array.isArray(cluster.extensions) ? cluster.extensions : []).find(
+    (e) => (e as Obj).name === 'client.authentication.k8s.io/exec',
+  ) as Obj | undefined;
   if (ext) out.config = ext.extension;
   return out;
 }
@@ -105,7 +118,10 @@ export interface Credential {
 /** The plugin's stdout, checked as client-go checks it (the same messages). */
 export function parseExecCredential(stdout: string, request: ExecRequest, owner: CredentialOwner): Credential {
   const fail = (why: string): never => {
-    throw new UsageError(`${who(owner)}: the exec plugin "${request.command}" ${why}`, `run it yourself to see what it says: ${[request.command, ...request.args].join(' ')}`);
+    throw new UsageError(
+      `${who(owner)}: the exec plugin "${request.command}" ${why}`,
+      `run it yourself to see what it says: ${[request.command, ...request.args].join(' ')}`,
+    );
   };
   let cred: Obj;
   try {
@@ -115,7 +131,8 @@ export function parseExecCredential(stdout: string, request: ExecRequest, owner:
     return fail('printed something that is not an ExecCredential (decoding stdout)');
   }
   if (cred?.kind !== 'ExecCredential') fail('printed something that is not an ExecCredential (no kind: ExecCredential)');
-  if (cred.apiVersion !== request.apiVersion) fail(`is configured to use API version ${request.apiVersion}, plugin returned version ${String(cred.apiVersion)}`);
+  if (cred.apiVersion !== request.apiVersion)
+    fail(`is configured to use API version ${request.apiVersion}, plugin returned version ${String(cred.apiVersion)}`);
   const status = cred.status as Obj | undefined;
   if (!status || typeof status !== 'object') return fail("didn't return a status field");
   const token = typeof status.token === 'string' ? status.token : '';
@@ -135,7 +152,12 @@ export function parseExecCredential(stdout: string, request: ExecRequest, owner:
       fail('returned a client certificate that does not parse (failed parsing client key/certificate)');
     }
   }
-  return { ...(token ? { token } : {}), ...(cert ? { clientCertificateData: cert, clientKeyData: key } : {}), ...(expires ? { expires } : {}), from: `the exec plugin "${request.command}"` };
+  return {
+    ...(token ? { token } : {}),
+    ...(cert ? { clientCertificateData: cert, clientKeyData: key } : {}),
+    ...(expires ? { expires } : {}),
+    from: `the exec plugin "${request.command}"`,
+  };
 }
 
 /** The expiry (exp, seconds) of a JWT, without checking it: werf's cluster checks it. */
@@ -169,7 +191,11 @@ export function authProviderCredential(provider: Obj, owner: CredentialOwner): C
   }
   const expiry = typeof config.expiry === 'string' ? new Date(config.expiry) : undefined;
   const expires = expiry && !Number.isNaN(expiry.getTime()) ? expiry : jwtExpiry(token);
-  return { token, ...(expires ? { expires } : {}), from: `the auth-provider "${name}"'s ${name === 'oidc' ? 'id-token' : 'access-token'} in ${owner.where}` };
+  return {
+    token,
+    ...(expires ? { expires } : {}),
+    from: `the auth-provider "${name}"'s ${name === 'oidc' ? 'id-token' : 'access-token'} in ${owner.where}`,
+  };
 }
 
 /** The user as werf gets it: the credential in place of the plugin. */
@@ -194,7 +220,12 @@ const MARGIN_S = 60;
  * before the run's known bound (werf's --timeout, WERF_TIMEOUT, seconds),
  * stops the run up front; otherwise a note says until when it works.
  */
-export function checkExpiry(cred: Credential, owner: CredentialOwner, now: Date, boundSeconds?: number): { note: string; warning?: string } {
+export function checkExpiry(
+  cred: Credential,
+  owner: CredentialOwner,
+  now: Date,
+  boundSeconds?: number,
+): { note: string; warning?: string } {
   if (!cred.expires) return { note: `${cred.from} gave werf a credential with no expiry` };
   const left = Math.floor((cred.expires.getTime() - now.getTime()) / 1000);
   const until = `${cred.expires.toISOString()} (${left >= 0 ? `in ${humanSeconds(left)}` : `${humanSeconds(-left)} ago`})`;
@@ -202,12 +233,18 @@ export function checkExpiry(cred: Credential, owner: CredentialOwner, now: Date,
   if (left < need) {
     throw new UsageError(
       `${who(owner)}: the credential from ${cred.from} expires at ${until}, ${boundSeconds && left >= MARGIN_S ? `before werf's --timeout of ${humanSeconds(boundSeconds)} could end` : 'too soon for werf to use it'}; werf cannot renew it inside its container`,
-      boundSeconds && left >= MARGIN_S ? 'lower --timeout, or get a longer-lived credential (a ServiceAccount token: kubectl create token NAME --duration=2h)' : 'log in again (the plugin or provider renews it), then rerun',
+      boundSeconds && left >= MARGIN_S
+        ? 'lower --timeout, or get a longer-lived credential (a ServiceAccount token: kubectl create token NAME --duration=2h)'
+        : 'log in again (the plugin or provider renews it), then rerun',
     );
   }
   return {
     note: `${cred.from} gave werf a credential valid until ${until}`,
-    ...(left < 3600 ? { warning: `the cluster credential of ${who(owner)} expires at ${until}; werf cannot renew it in its container, so a longer run loses access to the cluster` } : {}),
+    ...(left < 3600
+      ? {
+          warning: `the cluster credential of ${who(owner)} expires at ${until}; werf cannot renew it in its container, so a longer run loses access to the cluster`,
+        }
+      : {}),
   };
 }
 

@@ -5,7 +5,10 @@ const file = (path: string, over = {}) => ({ path, content: Buffer.from('secret-
 
 describe('archiveEntries', () => {
   it('creates the directories below the kept ones, once, owned by the file owner, and never a kept directory', () => {
-    const entries = archiveEntries(ownedBy([file('/home/build/.kube/config'), file('/home/build/.kube/config-2'), file('/tmp/x/y/z')], { uid: 1000, gid: 1000 }), ['/home/build', '/tmp']);
+    const entries = archiveEntries(
+      ownedBy([file('/home/build/.kube/config'), file('/home/build/.kube/config-2'), file('/tmp/x/y/z')], { uid: 1000, gid: 1000 }),
+      ['/home/build', '/tmp'],
+    );
     expect(entries.map((e) => `${e.type} ${e.name} ${e.mode.toString(8)} ${e.uid}:${e.gid}`)).toEqual([
       'directory home/build/.kube 700 1000:1000',
       'file home/build/.kube/config 600 1000:1000',
@@ -16,9 +19,13 @@ describe('archiveEntries', () => {
     ]);
   });
 
-  it('keeps a file\'s own ids over the image user\'s, and / is always kept', () => {
+  it("keeps a file's own ids over the image user's, and / is always kept", () => {
     const entries = archiveEntries(ownedBy([file('/etc/werf-run/ca.pem', { uid: 0, gid: 0, mode: 0o644 })], { uid: 1000, gid: 1000 }), []);
-    expect(entries.map((e) => `${e.type} ${e.name} ${e.mode.toString(8)} ${e.uid}`)).toEqual(['directory etc 755 0', 'directory etc/werf-run 755 0', 'file etc/werf-run/ca.pem 644 0']);
+    expect(entries.map((e) => `${e.type} ${e.name} ${e.mode.toString(8)} ${e.uid}`)).toEqual([
+      'directory etc 755 0',
+      'directory etc/werf-run 755 0',
+      'file etc/werf-run/ca.pem 644 0',
+    ]);
   });
 
   it('refuses a relative path', () => {

@@ -91,7 +91,13 @@ describe('isInside', () => {
 describe('workdirInContainer', () => {
   it.each([
     ['win: a subdirectory', win, 'C:\\Users\\me\\proj', 'C:\\Users\\me\\proj\\sub dir', '/c/Users/me/proj/sub dir'],
-    ["win: the root's spelling wins over the caller's case", win, 'C:\\Users\\me\\proj', 'c:\\users\\me\\PROJ\\sub', '/c/Users/me/proj/sub'],
+    [
+      "win: the root's spelling wins over the caller's case",
+      win,
+      'C:\\Users\\me\\proj',
+      'c:\\users\\me\\PROJ\\sub',
+      '/c/Users/me/proj/sub',
+    ],
     ['win: outside the project is the root', win, 'C:\\Users\\me\\proj', 'C:\\Users\\me', '/c/Users/me/proj'],
     ['posix: a subdirectory', posix, '/home/me/proj', '/home/me/proj/sub', '/home/me/proj/sub'],
     ['posix: outside', posix, '/home/me/proj', '/tmp', '/home/me/proj'],

@@ -67,10 +67,16 @@ function windowsNormalize(hostPath: string): string {
   if (/^[\\/]{2}\?[\\/]UNC[\\/]/i.test(p)) p = `\\\\${p.slice(8)}`;
   else if (/^[\\/]{2}\?[\\/][A-Za-z]:/.test(p)) p = p.slice(4);
   if (/^[\\/]{2}[.?][\\/]/.test(p)) {
-    throw new UsageError(`${hostPath} is a Windows device path, which cannot be mounted into the werf container`, 'run werf-run from the checkout on a drive (C:\\...) or a share (\\\\server\\share\\...)');
+    throw new UsageError(
+      `${hostPath} is a Windows device path, which cannot be mounted into the werf container`,
+      'run werf-run from the checkout on a drive (C:\\...) or a share (\\\\server\\share\\...)',
+    );
   }
   if (!DRIVE.test(p) && !UNC.test(p)) {
-    throw new UsageError(`${hostPath} is not an absolute Windows path (a drive path C:\\... or a share \\\\server\\share\\...)`, 'run werf-run from the checkout itself, or give an absolute path');
+    throw new UsageError(
+      `${hostPath} is not an absolute Windows path (a drive path C:\\... or a share \\\\server\\share\\...)`,
+      'run werf-run from the checkout itself, or give an absolute path',
+    );
   }
   const resolved = path.win32.resolve(p);
   return DRIVE.test(resolved) ? `${resolved[0]!.toUpperCase()}${resolved.slice(1)}` : resolved;
@@ -83,7 +89,10 @@ const WINDOWS: HostPaths = {
   inContainer(hostPath) {
     const p = windowsNormalize(hostPath);
     const drive = DRIVE.exec(p);
-    const rest = p.slice(2).split('\\').filter((part) => part !== '');
+    const rest = p
+      .slice(2)
+      .split('\\')
+      .filter((part) => part !== '');
     return path.posix.join('/', ...(drive ? [drive[1]!.toLowerCase()] : ['unc']), ...rest);
   },
   // path.win32.relative compares case-insensitively, as NTFS does by default.

@@ -12,7 +12,8 @@ export interface SubIdRanges {
   subgid: readonly { start: number; count: number }[];
 }
 
-const lines = (user: string, ranges: SubIdRanges['subuid']): Buffer => Buffer.from(ranges.map((r) => `${user}:${r.start}:${r.count}\n`).join(''));
+const lines = (user: string, ranges: SubIdRanges['subuid']): Buffer =>
+  Buffer.from(ranges.map((r) => `${user}:${r.start}:${r.count}\n`).join(''));
 
 export function subIdFiles(ranges: SubIdRanges | undefined): InjectedFile[] {
   if (!ranges) return [];

@@ -19,15 +19,27 @@ describe('resolveImageRef', () => {
   it('takes a full reference as it is', () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
     expect(resolveImageRef(image({ reference: `my/werf@${digest}` }))).toBe(`my/werf@${digest}`);
-    expect(resolveImageRef(image({ reference: '127.0.0.1:5000/werf/werf:2-stable-alpine' }))).toBe('127.0.0.1:5000/werf/werf:2-stable-alpine');
+    expect(resolveImageRef(image({ reference: '127.0.0.1:5000/werf/werf:2-stable-alpine' }))).toBe(
+      '127.0.0.1:5000/werf/werf:2-stable-alpine',
+    );
   });
   it('takes a digest alone from image.repository', () => {
     const digest = `sha256:${'0f'.repeat(32)}`;
-    expect(resolveImageRef(image({ reference: digest, repository: 'registry.werf.io/werf/werf' }))).toBe(`registry.werf.io/werf/werf@${digest}`);
+    expect(resolveImageRef(image({ reference: digest, repository: 'registry.werf.io/werf/werf' }))).toBe(
+      `registry.werf.io/werf/werf@${digest}`,
+    );
   });
   it('rejects a malformed reference, repository or version (exit 2)', () => {
-    for (const bad of [{ reference: 'Ghcr.io/Werf/werf:2' }, { reference: 'werf:two words' }, { reference: 'w@sha256:abc' }, { repository: 'ghcr.io/werf/werf:2' }, { version: '2.x' }]) {
-      expect(() => resolveImageRef(image(bad)), JSON.stringify(bad)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/not a valid|not a werf version/) }));
+    for (const bad of [
+      { reference: 'Ghcr.io/Werf/werf:2' },
+      { reference: 'werf:two words' },
+      { reference: 'w@sha256:abc' },
+      { repository: 'ghcr.io/werf/werf:2' },
+      { version: '2.x' },
+    ]) {
+      expect(() => resolveImageRef(image(bad)), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/not a valid|not a werf version/) }),
+      );
     }
   });
   it('rejects a reference together with a version', () => {

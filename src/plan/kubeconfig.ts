@@ -67,7 +67,12 @@ export function withKubeConfigPath(werfArgs: readonly string[], flags: KubeFlags
  * data, then the first path variable set (a list), then ~/.kube/config.
  * A relative --kube-config is werf's working directory's, resolved against `cwd`.
  */
-export function kubeconfigSources(env: Env, hostHome: string, flags: KubeFlags = {}, cwd = hostHome): { base64?: { name: string; value: string }; files: string[]; variable?: string } {
+export function kubeconfigSources(
+  env: Env,
+  hostHome: string,
+  flags: KubeFlags = {},
+  cwd = hostHome,
+): { base64?: { name: string; value: string }; files: string[]; variable?: string } {
   if (flags.base64) return { base64: { name: '--kube-config-base64', value: flags.base64 }, files: [] };
   if (flags.config) return { files: [path.resolve(cwd, flags.config.value)], variable: '--kube-config' };
   for (const name of ['WERF_KUBE_CONFIG_BASE64', 'WERF_KUBECONFIG_BASE64', 'KUBECONFIG_BASE64']) {
@@ -83,7 +88,11 @@ export function kubeconfigSources(env: Env, hostHome: string, flags: KubeFlags =
 
 const asObj = (value: unknown): Obj => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : {});
 const named = (value: unknown): { name: string; body: Obj }[] =>
-  (Array.isArray(value) ? value : []).map(asObj).flatMap((e) => (typeof e.name === 'string' ? [{ name: e.name, body: asObj(e[Object.keys(e).find((k) => k !== 'name') ?? ''] ?? {}) }] : []));
+  (Array.isArray(value) ? value : [])
+    .map(asObj)
+    .flatMap((e) =>
+      typeof e.name === 'string' ? [{ name: e.name, body: asObj(e[Object.keys(e).find((k) => k !== 'name') ?? ''] ?? {}) }] : [],
+    );
 
 export interface FlattenInput {
   /** Parsed kubeconfig documents, in werf's (kubectl's) order: the first wins for each name. */
@@ -111,13 +120,18 @@ const EMBED = [
 ] as const;
 
 export function flattenKubeconfig(input: FlattenInput): FlatKubeconfig {
-  const merged: Record<'clusters' | 'users' | 'contexts', Map<string, { body: Obj; source: KubeSource }>> = { clusters: new Map(), users: new Map(), contexts: new Map() };
+  const merged: Record<'clusters' | 'users' | 'contexts', Map<string, { body: Obj; source: KubeSource }>> = {
+    clusters: new Map(),
+    users: new Map(),
+    contexts: new Map(),
+  };
   let current: string | undefined;
   for (const { doc, source } of input.docs) {
     const o = asObj(doc);
     if (!current && typeof o['current-context'] === 'string' && o['current-context']) current = o['current-context'];
     for (const section of ['clusters', 'users', 'contexts'] as const) {
-      for (const { name, body } of named(o[section])) if (!merged[section].has(name)) merged[section].set(name, { body: { ...body }, source });
+      for (const { name, body } of named(o[section]))
+        if (!merged[section].has(name)) merged[section].set(name, { body: { ...body }, source });
     }
   }
   const context = input.context || current;
@@ -136,7 +150,7 @@ export function flattenKubeconfig(input: FlattenInput): FlatKubeconfig {
   const targets: LoopbackTarget[] = [];
   const notes: string[] = used ? [`kubeconfig: minified to context "${context}" (its cluster and user only)`] : [];
   let plugin: FlatKubeconfig['plugin'];
-  const out: Obj = { apiVersion: 'v1', kind: 'Config', 'current-context': context ?? '' , preferences: {} };
+  const out: Obj = { apiVersion: 'v1', kind: 'Config', 'current-context': context ?? '', preferences: {} };
   for (const section of ['clusters', 'users', 'contexts'] as const) {
     const list: Obj[] = [];
     for (const [name, { body, source }] of merged[section]) {
@@ -175,14 +189,21 @@ export function flattenKubeconfig(input: FlattenInput): FlatKubeconfig {
 
 /** The user's credential program, if any: an exec plugin or an auth-provider. */
 function pluginOf(user: Obj): 'exec' | 'auth-provider' | undefined {
-  return typeof asObj(user.exec).command === 'string' ? 'exec' : typeof asObj(user['auth-provider']).name === 'string' ? 'auth-provider' : undefined;
+  return typeof asObj(user.exec).command === 'string'
+    ? 'exec'
+    : typeof asObj(user['auth-provider']).name === 'string'
+      ? 'auth-provider'
+      : undefined;
 }
 
 /** No context, so no way to tell which user's plugin werf would run. */
 function refusePlugin(name: string, user: Obj, source: KubeSource, context: string | undefined): void {
-  const plugin = pluginOf(user) === 'exec' ? `the exec plugin "${String(asObj(user.exec).command)}"` : `the auth-provider "${String(asObj(user['auth-provider']).name)}"`;
+  const plugin =
+    pluginOf(user) === 'exec'
+      ? `the exec plugin "${String(asObj(user.exec).command)}"`
+      : `the auth-provider "${String(asObj(user['auth-provider']).name)}"`;
   throw new UsageError(
     `the kubeconfig user "${name}" in ${source.where} gets its credentials from ${plugin}, and no context says whether werf uses it${context ? ` (current context "${context}" is in no kubeconfig werf reads)` : ''}`,
-    'set current-context in the kubeconfig, or give werf --kube-context (or WERF_KUBE_CONTEXT): werf-run then runs that user\'s plugin here and hands werf its token',
+    "set current-context in the kubeconfig, or give werf --kube-context (or WERF_KUBE_CONTEXT): werf-run then runs that user's plugin here and hands werf its token",
   );
 }

@@ -22,7 +22,11 @@ const windows: PlanInput = {
   // What a user types in PowerShell: an absolute path into the checkout.
   werfArgs: ['build', '--config=C:\\Users\\Jane Doe\\src\\app\\werf.yaml'],
   // A worktree: its git dirs beside it, spelled as git for Windows prints them, normalised by project.ts.
-  project: { root: 'C:\\Users\\Jane Doe\\src\\app', cwd: 'c:\\users\\jane doe\\src\\app\\services\\api', gitDirs: ['C:\\Users\\Jane Doe\\src\\main\\.git'] },
+  project: {
+    root: 'C:\\Users\\Jane Doe\\src\\app',
+    cwd: 'c:\\users\\jane doe\\src\\app\\services\\api',
+    gitDirs: ['C:\\Users\\Jane Doe\\src\\main\\.git'],
+  },
   config: defaultConfig(),
   facts: { selinux: false, usernsRemap: false, engine: { product: 'docker' } },
   hostEnv: { WERF_DIR: 'C:\\Users\\Jane Doe\\src\\app', WERF_REPO: 'registry.example/app', USERPROFILE: 'C:\\Users\\Jane Doe' },
@@ -47,7 +51,7 @@ describe('a Windows checkout on Docker Desktop (simulated)', () => {
     expect(planned.container.labels['werf-run.project']).toBe('C:\\Users\\Jane Doe\\src\\app');
   });
 
-  it('is the exact docker run Docker Desktop takes (the form of Docker\'s docs: Windows source, POSIX target)', () => {
+  it("is the exact docker run Docker Desktop takes (the form of Docker's docs: Windows source, POSIX target)", () => {
     expect(dockerRunCommand(planned.container)).toBe(
       [
         'docker run --rm',
@@ -70,8 +74,19 @@ describe('a Windows checkout on Docker Desktop (simulated)', () => {
 
 describe('a Mac checkout (Docker Desktop, OrbStack, Colima, ...; simulated)', () => {
   it('is mounted at its own path: the identity, as on Linux', () => {
-    const planned = plan({ ...windows, hostOs: 'posix', werfArgs: ['build'], project: { root: '/Users/jane/src/app', cwd: '/Users/jane/src/app/api' }, hostEnv: {} });
-    expect(planned.container.mounts[0]).toEqual({ type: 'bind', source: '/Users/jane/src/app', target: '/Users/jane/src/app', readOnly: false });
+    const planned = plan({
+      ...windows,
+      hostOs: 'posix',
+      werfArgs: ['build'],
+      project: { root: '/Users/jane/src/app', cwd: '/Users/jane/src/app/api' },
+      hostEnv: {},
+    });
+    expect(planned.container.mounts[0]).toEqual({
+      type: 'bind',
+      source: '/Users/jane/src/app',
+      target: '/Users/jane/src/app',
+      readOnly: false,
+    });
     expect(planned.container.workingDir).toBe('/Users/jane/src/app/api');
   });
 });

@@ -24,10 +24,12 @@ export function laptopProduct(clues: ProductClues): LaptopProduct | undefined {
   const os = clues.operatingSystem ?? '';
   const name = clues.name ?? '';
   const url = clues.endpointUrl ?? '';
-  if (/Docker Desktop/i.test(os) || /dockerDesktopLinuxEngine|docker_engine_linux|\/\.docker\/(desktop|run)\/docker\.sock/.test(url)) return 'docker-desktop';
+  if (/Docker Desktop/i.test(os) || /dockerDesktopLinuxEngine|docker_engine_linux|\/\.docker\/(desktop|run)\/docker\.sock/.test(url))
+    return 'docker-desktop';
   if (/OrbStack/i.test(os) || /\/\.orbstack\//.test(url)) return 'orbstack';
   if (/^colima(-|$)/.test(name) || /\/\.colima\//.test(url)) return 'colima';
-  if (/Rancher Desktop/i.test(os) || name === 'lima-rancher-desktop' || /\/\.rd\/docker\.sock|rancher_desktop|rancher-desktop/.test(url)) return 'rancher-desktop';
+  if (/Rancher Desktop/i.test(os) || name === 'lima-rancher-desktop' || /\/\.rd\/docker\.sock|rancher_desktop|rancher-desktop/.test(url))
+    return 'rancher-desktop';
   if (clues.product === 'podman' && /podman[-/]machine|podman-machine-default/.test(url)) return 'podman-machine';
   if (/^lima-/.test(name) || /\/\.lima\//.test(url)) return 'lima';
   return undefined;
@@ -46,7 +48,8 @@ const PRODUCT_NAMES: Record<LaptopProduct, string> = {
 export const HOST_SERVICES_SSH_AUTH_SOCK = '/run/host-services/ssh-auth.sock';
 
 /** werf's own way to ssh keys without an agent (werf's --ssh-key; werf-run copies the named file in). */
-const KEY_ALTERNATIVE = "give werf a key file instead: WERF_SSH_KEY_<NAME>=<path to the private key> (werf-run copies it into the container), or fetch git over https with a token; set forward.sshAgent to false to silence this";
+const KEY_ALTERNATIVE =
+  'give werf a key file instead: WERF_SSH_KEY_<NAME>=<path to the private key> (werf-run copies it into the container), or fetch git over https with a token; set forward.sshAgent to false to silence this';
 
 export type AgentRoute =
   /** The product's own bridge inside its VM: bind that path. */
@@ -75,13 +78,17 @@ export type AgentRoute =
 export function sshAgentRoute(input: { product?: LaptopProduct; platform: string; socket: string }): AgentRoute {
   const { product, platform, socket } = input;
   if ((product === 'docker-desktop' && platform !== 'win32') || product === 'orbstack') {
-    return { kind: 'bridge', socket: HOST_SERVICES_SSH_AUTH_SOCK, note: `ssh-agent: the engine is ${PRODUCT_NAMES[product]}, so its agent bridge ${HOST_SERVICES_SSH_AUTH_SOCK} is forwarded instead of ${socket}` };
+    return {
+      kind: 'bridge',
+      socket: HOST_SERVICES_SSH_AUTH_SOCK,
+      note: `ssh-agent: the engine is ${PRODUCT_NAMES[product]}, so its agent bridge ${HOST_SERVICES_SSH_AUTH_SOCK} is forwarded instead of ${socket}`,
+    };
   }
   const why =
     product === 'docker-desktop'
       ? 'Docker Desktop for Windows has no ssh-agent bridge for containers'
       : product === 'colima'
-        ? 'Colima forwards the agent (colima start --ssh-agent) only into its VM\'s ssh sessions, at a path that changes per session'
+        ? "Colima forwards the agent (colima start --ssh-agent) only into its VM's ssh sessions, at a path that changes per session"
         : product
           ? `${PRODUCT_NAMES[product]} has no ssh-agent bridge for containers, and a socket on this machine cannot be bind-mounted into its VM`
           : platform === 'linux'
@@ -132,14 +139,20 @@ export function bindRefusal(message: string, root: string, product?: LaptopProdu
     const how: Partial<Record<LaptopProduct, string>> = {
       colima: 'add it to mounts in colima start --edit (Colima shares only your home directory by default)',
       lima: "add it to the VM's mounts (limactl edit)",
-      'rancher-desktop': "add it to the VM's mounts (Rancher Desktop's lima override.yaml; by default it shares your home directory and /Volumes)",
-      'podman-machine': 'give the machine a volume for it (podman machine init --volume HOST:HOST; by default it shares your home directory)',
+      'rancher-desktop':
+        "add it to the VM's mounts (Rancher Desktop's lima override.yaml; by default it shares your home directory and /Volumes)",
+      'podman-machine':
+        'give the machine a volume for it (podman machine init --volume HOST:HOST; by default it shares your home directory)',
       'docker-desktop': `add it in Docker Desktop under ${FILE_SHARING}`,
     };
     const fix = product ? how[product] : undefined;
     return {
       why: `the engine's host has no ${root}`,
-      ...(fix && product ? { note: `note: ${PRODUCT_NAMES[product]} does not share the checkout with its VM; to bind-mount it instead of shipping it, ${fix}` } : {}),
+      ...(fix && product
+        ? {
+            note: `note: ${PRODUCT_NAMES[product]} does not share the checkout with its VM; to bind-mount it instead of shipping it, ${fix}`,
+          }
+        : {}),
     };
   }
   return undefined;

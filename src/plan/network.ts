@@ -124,12 +124,16 @@ export function decideNetwork(input: { configured?: string; engine: NetworkEngin
     if (configured !== 'host') {
       warnings.push(
         `${names} ${targets.length > 1 ? 'are loopback addresses' : 'is a loopback address'}, which the werf container on network "${configured}" reaches only on its own loopback; ` +
-          (sharesMachine && !rootlessDocker ? 'set network to host (config network, WERF_RUN_NETWORK or --network host) to reach this machine\'s' : `use an address the daemon's host can reach`),
+          (sharesMachine && !rootlessDocker
+            ? "set network to host (config network, WERF_RUN_NETWORK or --network host) to reach this machine's"
+            : `use an address the daemon's host can reach`),
       );
     } else if (sharesMachine && rootlessDocker) {
       warnings.push(rootlessWarning(names));
     } else if (!sharesMachine) {
-      notes.push(`network host: ${names} resolves on the daemon's host (${engine.local ? "Docker Desktop's VM" : 'another machine'}), not this one`);
+      notes.push(
+        `network host: ${names} resolves on the daemon's host (${engine.local ? "Docker Desktop's VM" : 'another machine'}), not this one`,
+      );
     }
     return { networkMode: configured, notes, warnings };
   }
@@ -142,10 +146,12 @@ export function decideNetwork(input: { configured?: string; engine: NetworkEngin
     return { networkMode: undefined, notes, warnings };
   }
   if (rootlessDocker) {
-      warnings.push(rootlessWarning(names));
+    warnings.push(rootlessWarning(names));
     return { networkMode: 'host', notes, warnings };
   }
-  notes.push(`network host for the werf container: ${names} ${targets.length > 1 ? 'are' : 'is'} on this machine's loopback (set network to choose another)`);
+  notes.push(
+    `network host for the werf container: ${names} ${targets.length > 1 ? 'are' : 'is'} on this machine's loopback (set network to choose another)`,
+  );
   return { networkMode: 'host', notes, warnings };
 }
 
@@ -164,5 +170,10 @@ export function networkEngine(input: {
   const tcp = /^(?:tcp|https?):\/\/([^/]+)/.exec(input.endpointUrl);
   const local = /^(unix|npipe):/.test(input.endpointUrl) || (tcp !== null && loopbackHost(tcp[1]!) !== undefined);
   const desktop = /Docker Desktop/i.test(input.operatingSystem ?? '');
-  return { local, rootless: input.rootless, linux: input.platform === 'linux' && !desktop, ...(input.product ? { product: input.product } : {}) };
+  return {
+    local,
+    rootless: input.rootless,
+    linux: input.platform === 'linux' && !desktop,
+    ...(input.product ? { product: input.product } : {}),
+  };
 }

@@ -103,8 +103,17 @@ describe('plan', () => {
 });
 
 describe('a shipped project', () => {
-  it('mounts each dir from its volume or translated host path at the dir\'s own path', () => {
-    const { container } = plan(base({ project: { root: '/src/wt', cwd: '/src/wt/a', gitDirs: ['/src/main/.git'], sources: { '/src/wt': { type: 'volume', source: 'v1' }, '/src/main/.git': { type: 'bind', source: '/host/main/.git' } } } }));
+  it("mounts each dir from its volume or translated host path at the dir's own path", () => {
+    const { container } = plan(
+      base({
+        project: {
+          root: '/src/wt',
+          cwd: '/src/wt/a',
+          gitDirs: ['/src/main/.git'],
+          sources: { '/src/wt': { type: 'volume', source: 'v1' }, '/src/main/.git': { type: 'bind', source: '/host/main/.git' } },
+        },
+      }),
+    );
     expect(container.mounts.slice(0, 2)).toEqual([
       { type: 'volume', source: 'v1', target: '/src/wt', readOnly: false },
       { type: 'bind', source: '/host/main/.git', target: '/src/main/.git', readOnly: false },
@@ -134,7 +143,12 @@ describe('the Docker socket', () => {
   });
   it('when asked for: bound at /var/run/docker.sock with its group, and DOCKER_HOST pointing there', () => {
     const { container } = plan(base({ dockerSocket: { path: '/run/user/1000/docker.sock', gid: 999 } }));
-    expect(container.mounts).toContainEqual({ type: 'bind', source: '/run/user/1000/docker.sock', target: '/var/run/docker.sock', readOnly: false });
+    expect(container.mounts).toContainEqual({
+      type: 'bind',
+      source: '/run/user/1000/docker.sock',
+      target: '/var/run/docker.sock',
+      readOnly: false,
+    });
     expect(container.env).toContain('DOCKER_HOST=unix:///var/run/docker.sock');
     expect(container.groupAdd).toEqual(['999']);
   });

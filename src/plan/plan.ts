@@ -103,7 +103,9 @@ export function containerWorkdir(root: string, cwd: string, hp: HostPaths = host
 /** WERF_* values naming absolute host paths, as werf finds them in the container (identity on POSIX). */
 function werfEnvInContainer(hp: HostPaths, env: PlanInput['hostEnv']): PlanInput['hostEnv'] {
   if (hp.os === 'posix') return env;
-  return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, name.startsWith('WERF_') && value !== undefined ? argInContainer(hp, value) : value]));
+  return Object.fromEntries(
+    Object.entries(env).map(([name, value]) => [name, name.startsWith('WERF_') && value !== undefined ? argInContainer(hp, value) : value]),
+  );
 }
 
 export function plan(input: PlanInput): RunPlan {
@@ -125,7 +127,9 @@ export function plan(input: PlanInput): RunPlan {
     { type: 'volume', source: config.volumes.storage, target: storageDir(who.home), readOnly: false },
     { type: 'volume', source: config.volumes.werfHome, target: werfHomeDir(who.home), readOnly: false },
     ...(input.readOnlyFiles ?? []).map((f) => ({ type: 'bind' as const, source: f.source, target: f.target, readOnly: !f.writable })),
-    ...(input.dockerSocket ? [{ type: 'bind' as const, source: input.dockerSocket.path, target: CONTAINER_DOCKER_SOCKET, readOnly: false }] : []),
+    ...(input.dockerSocket
+      ? [{ type: 'bind' as const, source: input.dockerSocket.path, target: CONTAINER_DOCKER_SOCKET, readOnly: false }]
+      : []),
     ...config.mounts.map((m) => ({
       type: 'bind' as const,
       source: hp.path.isAbsolute(m.source) ? m.source : hp.path.join(input.project.root, m.source),
@@ -148,11 +152,16 @@ export function plan(input: PlanInput): RunPlan {
     container: {
       image: input.image,
       cmd: input.ciEnv ? ciEnvCommand(input.ciEnv, werfArgs) : ['werf', ...werfArgs],
-      env: selectEnv(werfEnvInContainer(hp, input.hostEnv), [...DEFAULT_ENV_PASS, ...config.env.pass], {
-        ...input.extraEnv,
-        ...(input.dockerSocket ? { DOCKER_HOST: `unix://${CONTAINER_DOCKER_SOCKET}` } : {}),
-        ...config.env.set,
-      }, input.dropEnv),
+      env: selectEnv(
+        werfEnvInContainer(hp, input.hostEnv),
+        [...DEFAULT_ENV_PASS, ...config.env.pass],
+        {
+          ...input.extraEnv,
+          ...(input.dockerSocket ? { DOCKER_HOST: `unix://${CONTAINER_DOCKER_SOCKET}` } : {}),
+          ...config.env.set,
+        },
+        input.dropEnv,
+      ),
       user: who.user,
       workingDir: containerWorkdir(input.project.root, input.project.cwd, hp),
       labels: {

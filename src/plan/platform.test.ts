@@ -4,8 +4,12 @@ import { checkPlatforms, requestedPlatforms } from './platform.js';
 
 describe("werf's --platform", () => {
   it('is the flag (repeated or comma-separated), else WERF_PLATFORM, else DOCKER_DEFAULT_PLATFORM', () => {
-    expect(requestedPlatforms(['build', '--platform', 'linux/arm64', '--platform=linux/amd64,linux/arm/v7'], { WERF_PLATFORM: 'linux/s390x' })).toEqual(['linux/arm64', 'linux/amd64', 'linux/arm/v7']);
-    expect(requestedPlatforms(['build'], { WERF_PLATFORM: 'linux/s390x', DOCKER_DEFAULT_PLATFORM: 'linux/arm64' })).toEqual(['linux/s390x']);
+    expect(
+      requestedPlatforms(['build', '--platform', 'linux/arm64', '--platform=linux/amd64,linux/arm/v7'], { WERF_PLATFORM: 'linux/s390x' }),
+    ).toEqual(['linux/arm64', 'linux/amd64', 'linux/arm/v7']);
+    expect(requestedPlatforms(['build'], { WERF_PLATFORM: 'linux/s390x', DOCKER_DEFAULT_PLATFORM: 'linux/arm64' })).toEqual([
+      'linux/s390x',
+    ]);
     expect(requestedPlatforms(['build'], { DOCKER_DEFAULT_PLATFORM: 'linux/arm64' })).toEqual(['linux/arm64']);
     expect(requestedPlatforms(['build', '--', '--platform', 'x'], {})).toEqual([]);
   });
@@ -28,6 +32,8 @@ describe('checkPlatforms: the host must run every architecture asked for', () =>
     expect((error as UsageError).message).toBe(
       '--platform linux/arm64: the Docker host is amd64 and its kernel has no binfmt_misc handler for arm64 (no qemu-aarch64 in /proc/sys/fs/binfmt_misc), so every RUN step would fail with "exec format error"',
     );
-    expect((error as UsageError).remedy).toMatch(/docker run --rm --privileged multiarch\/qemu-user-static --reset -p yes.*werf-run does not do it|werf-run does not do it.*multiarch/);
+    expect((error as UsageError).remedy).toMatch(
+      /docker run --rm --privileged multiarch\/qemu-user-static --reset -p yes.*werf-run does not do it|werf-run does not do it.*multiarch/,
+    );
   });
 });

@@ -23,13 +23,34 @@ export function requestedPlatforms(werfArgs: readonly string[], env: Env): strin
     else if (arg.startsWith('--platform=')) flags.push(arg.slice('--platform='.length));
   }
   const values = flags.length ? flags : [env.WERF_PLATFORM || env.DOCKER_DEFAULT_PLATFORM || ''].filter(Boolean);
-  return values.flatMap((v) => v.split(',')).map((p) => p.trim()).filter(Boolean);
+  return values
+    .flatMap((v) => v.split(','))
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 /** Go's GOARCH for /info's Architecture (uname -m). */
-const GOARCH: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64', armv7l: 'arm', i686: '386', i386: '386', ppc64le: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+const GOARCH: Record<string, string> = {
+  x86_64: 'amd64',
+  aarch64: 'arm64',
+  armv7l: 'arm',
+  i686: '386',
+  i386: '386',
+  ppc64le: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+};
 /** binfmt_misc handler names (qemu-user-static's) per GOARCH. */
-const QEMU: Record<string, string> = { amd64: 'x86_64', arm64: 'aarch64', arm: 'arm', '386': 'i386', ppc64le: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', mips64le: 'mips64el' };
+const QEMU: Record<string, string> = {
+  amd64: 'x86_64',
+  arm64: 'aarch64',
+  arm: 'arm',
+  '386': 'i386',
+  ppc64le: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+  mips64le: 'mips64el',
+};
 
 /**
  * Stops (exit 2) before werf when a platform's architecture is not the host's

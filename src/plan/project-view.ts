@@ -72,14 +72,24 @@ export function projectViewArgs(marker: ProjectMarker, hp: HostPaths = hostPaths
 
 /** The container's answer, compared with this machine's marker. */
 export function parseProjectView(output: string, marker: ProjectMarker): ProjectView {
-  const lines = output.split('\n').filter((l) => l.startsWith(`${TAG} `)).map((l) => l.slice(TAG.length + 1));
+  const lines = output
+    .split('\n')
+    .filter((l) => l.startsWith(`${TAG} `))
+    .map((l) => l.slice(TAG.length + 1));
   const denied = lines.find((l) => l.startsWith('denied '));
   if (denied) {
     const [, need, dir, mode, uid] = /^denied (enter|read) (.*?)(?: (\d+) (\d+))?$/.exec(denied) ?? [];
-    return { kind: 'denied', need: need === 'read' ? 'read' : 'enter', dir: dir ?? marker.root, mode, uid: uid === undefined ? undefined : Number(uid) };
+    return {
+      kind: 'denied',
+      need: need === 'read' ? 'read' : 'enter',
+      dir: dir ?? marker.root,
+      mode,
+      uid: uid === undefined ? undefined : Number(uid),
+    };
   }
   const head = lines.find((l) => l.startsWith('head '))?.slice(5);
-  if (head === undefined) return { kind: 'elsewhere', why: `the check printed nothing usable: ${output.trim().slice(0, 200) || '(no output)'}` };
+  if (head === undefined)
+    return { kind: 'elsewhere', why: `the check printed nothing usable: ${output.trim().slice(0, 200) || '(no output)'}` };
   if (head !== marker.head && head !== 'nogit') return { kind: 'elsewhere', why: `git HEAD there is ${head}, here ${marker.head}` };
   for (const file of marker.files) {
     const line = lines.find((l) => l.endsWith(` ${file.name}`) && /^(file|nofile|noread) /.test(l));
@@ -92,7 +102,12 @@ export function parseProjectView(output: string, marker: ProjectMarker): Project
 }
 
 /** The message for a project the image user cannot reach on the engine's host, with a fix that fits where the fix must be made. */
-export function deniedMessage(view: Extract<ProjectView, { kind: 'denied' }>, root: string, uid: number | undefined, thisHost: boolean): { message: string; remedy: string } {
+export function deniedMessage(
+  view: Extract<ProjectView, { kind: 'denied' }>,
+  root: string,
+  uid: number | undefined,
+  thisHost: boolean,
+): { message: string; remedy: string } {
   const who = uid === undefined ? "the werf image's user" : `uid ${uid}, the werf image's user,`;
   const what = view.need === 'read' ? 'read and enter' : 'enter';
   const facts = view.mode ? ` (mode 0${view.mode}, owner uid ${view.uid})` : '';

@@ -14,11 +14,20 @@ describe('proxyEnv', () => {
   it("applies the docker CLI's proxies for the engine's host, else default, in both cases", () => {
     const proxies = { default: { httpProxy: 'http://d:1' }, 'tcp://docker:2376': { httpsProxy: 'http://t:2', noProxy: '*.local' } };
     expect(run({ proxies }).set).toEqual({ HTTP_PROXY: 'http://d:1', http_proxy: 'http://d:1' });
-    expect(run({ proxies, engineHost: 'tcp://docker:2376' }).set).toEqual({ HTTPS_PROXY: 'http://t:2', https_proxy: 'http://t:2', NO_PROXY: '*.local', no_proxy: '*.local' });
+    expect(run({ proxies, engineHost: 'tcp://docker:2376' }).set).toEqual({
+      HTTPS_PROXY: 'http://t:2',
+      https_proxy: 'http://t:2',
+      NO_PROXY: '*.local',
+      no_proxy: '*.local',
+    });
   });
 
   it('never overrides a variable the run sets itself (environment or env.set), as the CLI does', () => {
-    const out = run({ env: { http_proxy: 'http://mine:1' }, fixed: { HTTP_PROXY: 'http://set:2' }, proxies: { default: { httpProxy: 'http://cli:3' } } });
+    const out = run({
+      env: { http_proxy: 'http://mine:1' },
+      fixed: { HTTP_PROXY: 'http://set:2' },
+      proxies: { default: { httpProxy: 'http://cli:3' } },
+    });
     expect(out.set).toEqual({ http_proxy: 'http://mine:1' });
   });
 });

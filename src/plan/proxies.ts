@@ -62,7 +62,8 @@ export function proxyEnv(input: {
         }
       }
     }
-    if (applied.length > 0) notes.push(`proxy: ${applied.join(', ')} from proxies["${key}"] in ${input.configFile}, as the docker CLI applies them`);
+    if (applied.length > 0)
+      notes.push(`proxy: ${applied.join(', ')} from proxies["${key}"] in ${input.configFile}, as the docker CLI applies them`);
   }
   return { set, notes };
 }

@@ -51,7 +51,10 @@ export function registryHost(reference: string): string {
 
 /** "https://index.docker.io/v1/" -> "docker.io"; "http://reg:5000/v2/" -> "reg:5000". */
 export function normalizeRegistry(key: string): string {
-  const host = key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+  const host = key
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
   return HUB_ALIASES.has(host) ? DOCKER_HUB : host;
 }
 

@@ -22,7 +22,9 @@ export interface RegistrySettings {
 /** host[:port][/path] of a mirror URL, and whether it speaks plain HTTP. */
 function mirrorLocation(url: string): { location: string; insecure: boolean } {
   const match = /^(https?):\/\/(.+?)\/*$/i.exec(url.trim());
-  return match ? { location: match[2]!, insecure: match[1]!.toLowerCase() === 'http' } : { location: url.trim().replace(/\/+$/, ''), insecure: false };
+  return match
+    ? { location: match[2]!, insecure: match[1]!.toLowerCase() === 'http' }
+    : { location: url.trim().replace(/\/+$/, ''), insecure: false };
 }
 
 // TOML basic strings: the values are registry names and URLs (no control characters), which JSON quotes the same way.

@@ -1,15 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { describeBytes, diffManifests, isInsidePath, manifestProblem, manifestVolumeName, parseManifest, sameStat, shipLockName, shipProgressText, shipVolumeName, withParents, type Manifest, type ManifestEntry } from './ship.js';
+import {
+  describeBytes,
+  diffManifests,
+  isInsidePath,
+  manifestProblem,
+  manifestVolumeName,
+  parseManifest,
+  sameStat,
+  shipLockName,
+  shipProgressText,
+  shipVolumeName,
+  withParents,
+  type Manifest,
+  type ManifestEntry,
+} from './ship.js';
 
 const f = (size: number, mtimeMs = 1, sha256 = `sha${size}`): ManifestEntry => ({ type: 'file', size, mtimeMs, mode: 0o644, sha256 });
 const d: ManifestEntry = { type: 'dir', size: 0, mtimeMs: 1, mode: 0o755 };
-const manifest = (entries: Record<string, ManifestEntry>, dir = '/p', volume = 'v'): Manifest => ({ version: 2, units: [{ dir, volume, entries }] });
+const manifest = (entries: Record<string, ManifestEntry>, dir = '/p', volume = 'v'): Manifest => ({
+  version: 2,
+  units: [{ dir, volume, entries }],
+});
 
 describe('diffManifests', () => {
   const before = manifest({ '': d, a: f(1), sub: d, 'sub/b': f(2), 'sub/c': f(3), gone: d, 'gone/x': f(1), 'gone/y': f(1) });
 
   it('first run: everything, parents first', () => {
-    expect(diffManifests(undefined, manifest({ '': d, 'sub/b': f(2), sub: d, a: f(1) }))).toEqual({ send: [['', 'a', 'sub', 'sub/b']], remove: [[]] });
+    expect(diffManifests(undefined, manifest({ '': d, 'sub/b': f(2), sub: d, a: f(1) }))).toEqual({
+      send: [['', 'a', 'sub', 'sub/b']],
+      remove: [[]],
+    });
   });
 
   it('the next run: only what is new or changed, and the topmost of what is gone', () => {
@@ -24,7 +44,16 @@ describe('diffManifests', () => {
   });
 
   it('a mode or type change is sent; a manifest for another dir or volume is ignored', () => {
-    const now = manifest({ '': d, a: { ...f(1), mode: 0o755 }, sub: d, 'sub/b': { type: 'symlink', size: 0, mtimeMs: 1, mode: 0o777, link: 'x' }, 'sub/c': f(3), gone: d, 'gone/x': f(1), 'gone/y': f(1) });
+    const now = manifest({
+      '': d,
+      a: { ...f(1), mode: 0o755 },
+      sub: d,
+      'sub/b': { type: 'symlink', size: 0, mtimeMs: 1, mode: 0o777, link: 'x' },
+      'sub/c': f(3),
+      gone: d,
+      'gone/x': f(1),
+      'gone/y': f(1),
+    });
     expect(diffManifests(before, now).send).toEqual([['a', 'sub/b']]);
     expect(diffManifests(before, manifest({ '': d }, '/other')).send).toEqual([['']]);
     expect(diffManifests({ ...before, version: 0 }, manifest({ '': d })).send).toEqual([['']]);
@@ -84,7 +113,14 @@ describe('what is shipped and what a manifest may hold', () => {
   });
 
   it('adds every parent dir of a listing, root first, and drops paths outside', () => {
-    expect(withParents(['src/a/b.ts', 'README.md', 'src/c.ts', '../x', '/abs'])).toEqual(['', 'README.md', 'src', 'src/a', 'src/a/b.ts', 'src/c.ts']);
+    expect(withParents(['src/a/b.ts', 'README.md', 'src/c.ts', '../x', '/abs'])).toEqual([
+      '',
+      'README.md',
+      'src',
+      'src/a',
+      'src/a/b.ts',
+      'src/c.ts',
+    ]);
   });
 
   it('trusts stat data as git does: size, mtime, inode, mode', () => {
@@ -104,7 +140,11 @@ describe('what is shipped and what a manifest may hold', () => {
   });
 
   it('says bytes, files and the rate', () => {
-    expect(shipProgressText({ sentBytes: 1024, totalBytes: 2048, sentFiles: 3, totalFiles: 10, elapsedMs: 500 })).toBe('[##########----------] 50% 1.0 kB of 2.0 kB, 3 of 10 files, 2.0 kB/s');
-    expect(shipProgressText({ sentBytes: 0, totalBytes: 0, sentFiles: 0, totalFiles: 0, elapsedMs: 0 })).toBe('[####################] 100% 0 B of 0 B, 0 of 0 files');
+    expect(shipProgressText({ sentBytes: 1024, totalBytes: 2048, sentFiles: 3, totalFiles: 10, elapsedMs: 500 })).toBe(
+      '[##########----------] 50% 1.0 kB of 2.0 kB, 3 of 10 files, 2.0 kB/s',
+    );
+    expect(shipProgressText({ sentBytes: 0, totalBytes: 0, sentFiles: 0, totalFiles: 0, elapsedMs: 0 })).toBe(
+      '[####################] 100% 0 B of 0 B, 0 of 0 files',
+    );
   });
 });

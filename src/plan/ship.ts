@@ -129,7 +129,8 @@ export function sameStat(was: ManifestEntry | undefined, now: ManifestEntry): bo
 
 /** The previous unit for this dir and volume, when the manifest is of this version. */
 export function previousUnit(previous: Manifest | undefined, unit: { dir: string; volume: string }): Record<string, ManifestEntry> {
-  const before = previous?.version === MANIFEST_VERSION ? previous.units.find((u) => u.dir === unit.dir && u.volume === unit.volume) : undefined;
+  const before =
+    previous?.version === MANIFEST_VERSION ? previous.units.find((u) => u.dir === unit.dir && u.volume === unit.volume) : undefined;
   return before?.entries ?? {};
 }
 
@@ -199,7 +200,8 @@ export function newManifest(generation: string): Manifest {
 }
 
 /** The helper's script: removes the listed paths (NUL-separated, relative to /ship) and nothing else. */
-export const SHIP_HELPER_SCRIPT = 'cd /ship && if [ -s meta/remove.list ]; then xargs -0 rm -rf -- < meta/remove.list; fi; rm -f meta/remove.list';
+export const SHIP_HELPER_SCRIPT =
+  'cd /ship && if [ -s meta/remove.list ]; then xargs -0 rm -rf -- < meta/remove.list; fi; rm -f meta/remove.list';
 
 export function describeBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -208,7 +210,13 @@ export function describeBytes(bytes: number): string {
 }
 
 /** How shipping is going: a bar on a terminal, a plain line in CI (the reporter throttles those). */
-export function shipProgressText(p: { sentBytes: number; totalBytes: number; sentFiles: number; totalFiles: number; elapsedMs: number }): string {
+export function shipProgressText(p: {
+  sentBytes: number;
+  totalBytes: number;
+  sentFiles: number;
+  totalFiles: number;
+  elapsedMs: number;
+}): string {
   const ratio = p.totalBytes > 0 ? Math.min(1, p.sentBytes / p.totalBytes) : 1;
   const width = 20;
   const filled = Math.round(ratio * width);

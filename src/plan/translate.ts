@@ -33,7 +33,9 @@ const CONTAINER_ID = /[0-9a-f]{64}/;
  */
 export function ownContainerId(mountinfo: string | undefined, cgroup: string | undefined): string | undefined {
   for (const line of (mountinfo ?? '').split('\n')) {
-    const match = /\/containers\/([0-9a-f]{64})\/(hostname|hosts|resolv\.conf)/.exec(line) ?? /\/overlay-containers\/([0-9a-f]{64})\/userdata\/(hostname|hosts|resolv\.conf)/.exec(line);
+    const match =
+      /\/containers\/([0-9a-f]{64})\/(hostname|hosts|resolv\.conf)/.exec(line) ??
+      /\/overlay-containers\/([0-9a-f]{64})\/userdata\/(hostname|hosts|resolv\.conf)/.exec(line);
     if (match) return match[1];
   }
   for (const line of (cgroup ?? '').split('\n')) {

@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
-import { dockerConfigVars, isGroup11Image, kubeconfigVars, refuseWhatCannotWork, werfCommand, werfPathVars, type EnvTranslation } from './werf-in-container.js';
+import {
+  dockerConfigVars,
+  isGroup11Image,
+  kubeconfigVars,
+  refuseWhatCannotWork,
+  werfCommand,
+  werfPathVars,
+  type EnvTranslation,
+} from './werf-in-container.js';
 
 /** The three host-path translations together, as the host readers apply them. */
 function translateHostPaths(input: { env: Record<string, string>; dockerConfigDir?: string; kubeconfig?: string }): EnvTranslation {
   const parts = [werfPathVars(input.env), dockerConfigVars(input.env, input.dockerConfigDir), kubeconfigVars(input.env, input.kubeconfig)];
-  return { drop: parts.flatMap((p) => p.drop), set: Object.assign({}, ...parts.map((p) => p.set)) as Record<string, string>, notes: parts.flatMap((p) => p.notes) };
+  return {
+    drop: parts.flatMap((p) => p.drop),
+    set: Object.assign({}, ...parts.map((p) => p.set)) as Record<string, string>,
+    notes: parts.flatMap((p) => p.notes),
+  };
 }
 
 const refuse = (werfArgs: string[], env: Record<string, string> = {}, image = 'ghcr.io/werf/werf:2-stable', mountDockerSocket = false) => {
@@ -59,7 +71,9 @@ describe('translateHostPaths', () => {
   it('drops WERF_HOME and WERF_TMP_DIR, with a note each', () => {
     const t = translateHostPaths({ env: { WERF_HOME: '/home/me/.werf', WERF_TMP_DIR: '/tmp/w', PATH: '/bin' } });
     expect(t.drop).toEqual(['WERF_HOME', 'WERF_TMP_DIR']);
-    expect(t.notes[0]).toBe('WERF_HOME=/home/me/.werf not passed: in the container werf keeps its home and temporary files in the werf-run volumes');
+    expect(t.notes[0]).toBe(
+      'WERF_HOME=/home/me/.werf not passed: in the container werf keeps its home and temporary files in the werf-run volumes',
+    );
   });
   it('points docker config and kubeconfig variables at the files handed in', () => {
     const t = translateHostPaths({
@@ -72,7 +86,10 @@ describe('translateHostPaths', () => {
     expect(t.notes.join('\n')).not.toContain('eHh4');
   });
   it('drops them when nothing is handed in', () => {
-    expect(translateHostPaths({ env: { DOCKER_CONFIG: '/h/d', WERF_KUBECONFIG: '/k' } }).drop).toEqual(['DOCKER_CONFIG', 'WERF_KUBECONFIG']);
+    expect(translateHostPaths({ env: { DOCKER_CONFIG: '/h/d', WERF_KUBECONFIG: '/k' } }).drop).toEqual([
+      'DOCKER_CONFIG',
+      'WERF_KUBECONFIG',
+    ]);
   });
 });
 

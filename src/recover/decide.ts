@@ -52,15 +52,25 @@ const privilegedOr = (input: DecideInput, stopWhy: string, remedy = remedyOf(inp
 
 const fuseDead = (fuse: FuseState | undefined): Next | undefined =>
   fuse === 'missing'
-    ? { action: 'stop', why: 'buildah needs fuse-overlayfs and the Docker host has no /dev/fuse (privileged containers get only the host\'s devices)', remedy: REMEDIES.fuseMissing }
+    ? {
+        action: 'stop',
+        why: "buildah needs fuse-overlayfs and the Docker host has no /dev/fuse (privileged containers get only the host's devices)",
+        remedy: REMEDIES.fuseMissing,
+      }
     : fuse === 'no-permission'
-      ? { action: 'stop', why: "buildah needs fuse-overlayfs and uid 1000 cannot open the host's /dev/fuse (not even privileged)", remedy: REMEDIES.fusePermission }
+      ? {
+          action: 'stop',
+          why: "buildah needs fuse-overlayfs and uid 1000 cannot open the host's /dev/fuse (not even privileged)",
+          remedy: REMEDIES.fusePermission,
+        }
       : undefined;
 
 /** Why buildah wanted fuse-overlayfs: "no rootless overlayfs here" only when detection found that. */
 function whyFuse(rootlessOverlay: boolean | undefined): string {
-  if (rootlessOverlay === false) return 'no rootless overlayfs here (detected: rootlessOverlay=false), so buildah uses fuse-overlayfs, which needs /dev/fuse';
-  if (rootlessOverlay === true) return "the kernel can mount overlayfs rootless, but the image's storage settings or the storage volume make buildah use fuse-overlayfs, which needs /dev/fuse";
+  if (rootlessOverlay === false)
+    return 'no rootless overlayfs here (detected: rootlessOverlay=false), so buildah uses fuse-overlayfs, which needs /dev/fuse';
+  if (rootlessOverlay === true)
+    return "the kernel can mount overlayfs rootless, but the image's storage settings or the storage volume make buildah use fuse-overlayfs, which needs /dev/fuse";
   return 'buildah uses fuse-overlayfs, which needs /dev/fuse';
 }
 
@@ -75,7 +85,11 @@ export function decideNext(input: DecideInput): Next {
   // The ladder is asked what would help; a pinned run only says it.
   const next = climb({ ...input, attemptsLeft: Math.max(input.attemptsLeft, 1) });
   if (next.action === 'stop') return next;
-  return { action: 'stop', why: `${next.why}; mode ${input.current} is forced, so werf-run does not switch modes`, remedy: switchTo(next.mode, input.current) };
+  return {
+    action: 'stop',
+    why: `${next.why}; mode ${input.current} is forced, so werf-run does not switch modes`,
+    remedy: switchTo(next.mode, input.current),
+  };
 }
 
 function climb(input: DecideInput): Next {
@@ -84,7 +98,11 @@ function climb(input: DecideInput): Next {
   switch (input.failure) {
     case 'userns-denied':
       if (input.current === 'default' && untried('native')) {
-        return { action: 'retry', mode: 'native', why: "the engine's default seccomp profile forbids user namespaces; native unconfines seccomp and AppArmor" };
+        return {
+          action: 'retry',
+          mode: 'native',
+          why: "the engine's default seccomp profile forbids user namespaces; native unconfines seccomp and AppArmor",
+        };
       }
       return privilegedOr(input, 'user namespaces are denied even with seccomp and AppArmor unconfined');
     case 'fuse-not-in-container':
@@ -107,12 +125,16 @@ function climb(input: DecideInput): Next {
       if (input.idRange && !input.idRange.enough) {
         return {
           action: 'stop',
-          why: 'the daemon gives containers fewer uids/gids than the image\'s user needs; no container setting can add ids, privileged included',
+          why: "the daemon gives containers fewer uids/gids than the image's user needs; no container setting can add ids, privileged included",
           remedy: idRangeRemedy(input.idRange, input.product),
         };
       }
       // The probe saw enough ids: newuidmap itself failed (the image's, or dropped capabilities).
-      return privilegedOr(input, 'an unconfined container is not enough on this host', input.idRange ? remedyOf('newuidmap-failed') : remedyOf(input.failure));
+      return privilegedOr(
+        input,
+        'an unconfined container is not enough on this host',
+        input.idRange ? remedyOf('newuidmap-failed') : remedyOf(input.failure),
+      );
     case 'mount-denied':
       return privilegedOr(input, 'an unconfined container is not enough on this host');
     // The host or the setup itself must change: no mode of werf-run can help.
@@ -127,7 +149,7 @@ function climb(input: DecideInput): Next {
     case 'exec-format':
     case 'registry-ca-unknown':
     case 'registry-rate-limit':
-      return { action: 'stop', why: 'no mode can fix this; the image or werf\'s settings must change' };
+      return { action: 'stop', why: "no mode can fix this; the image or werf's settings must change" };
     // What werf was given (the user it runs as, its key, its kubeconfig): the same in every mode.
     case 'worktree-denied':
     case 'secret-key-missing':

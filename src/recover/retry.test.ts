@@ -35,7 +35,10 @@ describe('runRecovering', () => {
     const { run, told } = loop({ default: { exitCode: undefined, failure: failure('userns-denied') } });
     const result = await run;
     expect(result).toMatchObject({ exitCode: 0, mode: 'native' });
-    expect(result.attempts.map((a) => [a.mode, a.failure?.id])).toEqual([['default', 'userns-denied'], ['native', undefined]]);
+    expect(result.attempts.map((a) => [a.mode, a.failure?.id])).toEqual([
+      ['default', 'userns-denied'],
+      ['native', undefined],
+    ]);
     expect(told).toEqual(['attempt default', 'failed default userns-denied', 'retry default -> native (userns-denied)', 'attempt native']);
   });
 
@@ -43,7 +46,9 @@ describe('runRecovering', () => {
     const { run, told } = loop({ fuse: { exitCode: undefined, failure: failure('fuse-permission') } }, { firstMode: 'fuse' });
     const error = await run.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WerfRunError);
-    expect((error as WerfRunError).message).toMatch(/^werf cannot run on this Docker host: .*uid 1000\) \(tried: fuse \(fuse-permission\); /);
+    expect((error as WerfRunError).message).toMatch(
+      /^werf cannot run on this Docker host: .*uid 1000\) \(tried: fuse \(fuse-permission\); /,
+    );
     expect((error as WerfRunError).remedy).toMatch(/chmod 0666 \/dev\/fuse/);
     expect(told).toEqual(['attempt fuse', 'failed fuse fuse-permission']);
   });
@@ -55,13 +60,18 @@ describe('runRecovering', () => {
   });
 
   it('spares a doomed fuse attempt when detection knows /dev/fuse is missing', async () => {
-    const { run } = loop({ native: { exitCode: undefined, failure: failure('fuse-not-in-container') } }, { firstMode: 'native', fuseDevice: 'missing' });
+    const { run } = loop(
+      { native: { exitCode: undefined, failure: failure('fuse-not-in-container') } },
+      { firstMode: 'native', fuseDevice: 'missing' },
+    );
     await expect(run).rejects.toThrow(/tried: native \(fuse-not-in-container\); .*no \/dev\/fuse/);
   });
 
   it('reaches privileged only when it is allowed', async () => {
     const denied = { exitCode: undefined, failure: failure('mount-denied') };
     await expect(loop({ native: denied }, { firstMode: 'native' }).run).rejects.toThrow(/the privileged mode is not allowed/);
-    await expect(loop({ native: denied }, { firstMode: 'native', allowPrivileged: true }).run).resolves.toMatchObject({ mode: 'privileged' });
+    await expect(loop({ native: denied }, { firstMode: 'native', allowPrivileged: true }).run).resolves.toMatchObject({
+      mode: 'privileged',
+    });
   });
 });

@@ -46,7 +46,11 @@ describe('classify against recorded rig output', () => {
   });
 
   it('does not stop a build at the single-mapping warning alone (it may still succeed)', () => {
-    expect(classify('time="2026-11-27T04:34:12Z" level=warning msg="Error running newuidmap: exit status 1: newuidmap: write to uid_map failed: Operation not permitted\\n"')).toBeUndefined();
+    expect(
+      classify(
+        'time="2026-11-27T04:34:12Z" level=warning msg="Error running newuidmap: exit status 1: newuidmap: write to uid_map failed: Operation not permitted\\n"',
+      ),
+    ).toBeUndefined();
   });
 
   it('finds nothing in a successful build', () => {

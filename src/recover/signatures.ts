@@ -97,7 +97,8 @@ export const SIGNATURES: readonly Signature[] = [
     // newuidmap without its file capabilities (fixtures/single-mapping.txt).
     // The probe's idRange tells them apart (decide.ts).
     pattern: /potentially insufficient UIDs or GIDs available in user namespace/,
-    cause: "buildah's user namespace lacks ids the layers need: the daemon gives containers fewer uids/gids than the image user's /etc/subuid range, or newuidmap failed and buildah fell back to a single uid mapping",
+    cause:
+      "buildah's user namespace lacks ids the layers need: the daemon gives containers fewer uids/gids than the image user's /etc/subuid range, or newuidmap failed and buildah fell back to a single uid mapping",
     remedy:
       "if the daemon is rootless: on its host give the user that runs it at least 165536 subordinate ids in /etc/subuid and /etc/subgid (USER:524288:165536), then restart it (systemctl --user restart docker; Podman: podman system migrate); otherwise use an image whose newuidmap/newgidmap carry cap_setuid/cap_setgid file capabilities (werf's images do)",
   },
@@ -108,7 +109,8 @@ export const SIGNATURES: readonly Signature[] = [
     // the errors that single mapping then causes on a RUN step (recorded:
     // fixtures/single-mapping.txt); `setgroups 65534 failed` is apt hitting the same.
     pattern: /error setting supplemental groups list: operation not permitted|setgroups 65534 failed/,
-    cause: 'buildah fell back to a single uid mapping: newuidmap/newgidmap lack their file capabilities in this image (or the container drops them), or /etc/subuid has no range for the user',
+    cause:
+      'buildah fell back to a single uid mapping: newuidmap/newgidmap lack their file capabilities in this image (or the container drops them), or /etc/subuid has no range for the user',
     remedy: "use an image whose newuidmap/newgidmap carry cap_setuid/cap_setgid file capabilities (werf's images do)",
   },
   {
@@ -121,15 +123,17 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'apparmor-userns',
     // Ubuntu 23.10+/24.04: a host restriction, not an image defect. Not newuidmap's warning alone
     // (that one also precedes the single-mapping case), but buildah's own uid_map write failing after it.
-    pattern: /error (writing|opening) .*\/proc\/\d+\/uid_map: .*(operation not permitted|permission denied)|^(?!.*level=warn).*write to uid_map failed: Operation not permitted/i,
-    cause: "AppArmor on the Docker host restricts unprivileged user namespaces (Ubuntu 23.10+ and 24.04: kernel.apparmor_restrict_unprivileged_userns=1), so no uid map can be written",
+    pattern:
+      /error (writing|opening) .*\/proc\/\d+\/uid_map: .*(operation not permitted|permission denied)|^(?!.*level=warn).*write to uid_map failed: Operation not permitted/i,
+    cause:
+      'AppArmor on the Docker host restricts unprivileged user namespaces (Ubuntu 23.10+ and 24.04: kernel.apparmor_restrict_unprivileged_userns=1), so no uid map can be written',
     remedy: REMEDIES.apparmorRestrict,
   },
   {
     id: 'fuse-overlayfs-missing',
     pattern: /"fuse-overlayfs" binary not found in PATH/,
     cause: 'werf needs fuse-overlayfs here (no rootless overlayfs) and the image does not have it',
-    remedy: "use a werf image (ghcr.io/werf/werf or registry.werf.io/werf/werf ship fuse-overlayfs), or an image that adds it",
+    remedy: 'use a werf image (ghcr.io/werf/werf or registry.werf.io/werf/werf ship fuse-overlayfs), or an image that adds it',
   },
   {
     id: 'native-rootless-refused',
@@ -142,7 +146,8 @@ export const SIGNATURES: readonly Signature[] = [
     hint: true,
     // Recorded: fixtures/exec-format-error.txt (buildah's RUN of an arm64 binary on an amd64 host without binfmt_misc handlers).
     pattern: /exec format error/,
-    cause: "a RUN step runs a program for another CPU architecture (--platform, or a base image of another architecture), and the Docker host's kernel has no binfmt_misc handler (qemu) for it",
+    cause:
+      "a RUN step runs a program for another CPU architecture (--platform, or a base image of another architecture), and the Docker host's kernel has no binfmt_misc handler (qemu) for it",
     remedy: BINFMT_REMEDY,
   },
   {
@@ -150,7 +155,8 @@ export const SIGNATURES: readonly Signature[] = [
     hint: true,
     // Recorded: fixtures/registry-ca-unknown.txt (FROM a registry whose certificate comes from a private CA).
     pattern: /x509: certificate signed by unknown authority/,
-    cause: "a registry's TLS certificate comes from a CA that buildah in the werf container does not trust (the Docker daemon may trust it through /etc/docker/certs.d or the host's store; buildah reads /etc/containers/certs.d)",
+    cause:
+      "a registry's TLS certificate comes from a CA that buildah in the werf container does not trust (the Docker daemon may trust it through /etc/docker/certs.d or the host's store; buildah reads /etc/containers/certs.d)",
     remedy:
       "give buildah the CA: mount it at /etc/containers/certs.d/<registry>/ca.crt (werf-run config: mounts: [{source: /etc/docker/certs.d/<registry>/ca.crt, target: /etc/containers/certs.d/<registry>/ca.crt}]); only for a test registry: werf's --skip-tls-verify-registry",
   },
@@ -159,7 +165,8 @@ export const SIGNATURES: readonly Signature[] = [
     hint: true,
     // Not recorded (no docker.io here): fixtures/registry-rate-limit.txt, the registry's error code (distribution spec TOOMANYREQUESTS) as containers/image prints it.
     pattern: /toomanyrequests/i,
-    cause: "a registry (usually docker.io for base images) refused werf's pulls: too many anonymous pulls from this address; the Docker daemon may use a mirror that buildah in the werf container does not know",
+    cause:
+      "a registry (usually docker.io for base images) refused werf's pulls: too many anonymous pulls from this address; the Docker daemon may use a mirror that buildah in the werf container does not know",
     remedy:
       "log in to the registry (docker login; werf-run hands werf the credentials), or point werf at a mirror of docker.io: werf's --container-registry-mirror <mirror> (WERF_CONTAINER_REGISTRY_MIRROR)",
   },
@@ -176,15 +183,17 @@ export const SIGNATURES: readonly Signature[] = [
     id: 'secret-key-missing',
     // werf/common-go pkg/secrets_manager/secret_key.go:109-116.
     pattern: /required encryption key not found in: /,
-    cause: 'werf found no secret key: not in WERF_SECRET_KEY, the project\'s .werf_secret_key, or ~/.werf/global_secret_key',
-    remedy: 'set WERF_SECRET_KEY (werf-run passes WERF_* variables), or put the key in <project>/.werf_secret_key or in ~/.werf/global_secret_key on this machine (werf-run hands that file in)',
+    cause: "werf found no secret key: not in WERF_SECRET_KEY, the project's .werf_secret_key, or ~/.werf/global_secret_key",
+    remedy:
+      'set WERF_SECRET_KEY (werf-run passes WERF_* variables), or put the key in <project>/.werf_secret_key or in ~/.werf/global_secret_key on this machine (werf-run hands that file in)',
   },
   {
     id: 'cluster-unreachable',
     // client-go's fallback to http://localhost:8080 when werf found no kubeconfig.
     pattern: /Kubernetes cluster unreachable: .*localhost:8080/,
     cause: 'werf got no kubeconfig, so it tried http://localhost:8080',
-    remedy: 'give werf a kubeconfig: KUBECONFIG, WERF_KUBECONFIG or ~/.kube/config on this machine (werf-run hands in the one werf would read; keep forward.kubeConfig on), or --kube-config FILE',
+    remedy:
+      'give werf a kubeconfig: KUBECONFIG, WERF_KUBECONFIG or ~/.kube/config on this machine (werf-run hands in the one werf would read; keep forward.kubeConfig on), or --kube-config FILE',
   },
 ];
 

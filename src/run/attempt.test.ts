@@ -6,7 +6,18 @@ import { fakeEngine } from '../../test/fakes.js';
 import { runAttempt } from './attempt.js';
 import { readTar } from './tar.js';
 
-const spec = { image: 'i', cmd: ['werf'], env: [], labels: {}, tty: false, openStdin: false, mounts: [], securityOpt: [], devices: [], privileged: false };
+const spec = {
+  image: 'i',
+  cmd: ['werf'],
+  env: [],
+  labels: {},
+  tty: false,
+  openStdin: false,
+  mounts: [],
+  securityOpt: [],
+  devices: [],
+  privileged: false,
+};
 const timings = { watchIntervalMs: 20, pingTimeoutMs: 20, outputIdleMs: 100 };
 
 function frame(text: string): Buffer {
@@ -41,9 +52,16 @@ const sinks = () => ({ stdout: new PassThrough(), stderr: new PassThrough() });
 describe('runAttempt against engine trouble', () => {
   it('does not hang when the output ends, wait() never answers and the engine stops answering', async () => {
     const output = new PassThrough();
-    const engine = attemptEngine({ output, ping: async () => { throw new Error('connect ENOENT /fake.sock'); } });
+    const engine = attemptEngine({
+      output,
+      ping: async () => {
+        throw new Error('connect ENOENT /fake.sock');
+      },
+    });
     output.end(frame('last words\n'));
-    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ENOENT/);
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(
+      /lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ENOENT/,
+    );
     expect(engine.removed).toEqual(['c0ffee']);
   });
 
@@ -80,13 +98,22 @@ describe('runAttempt against engine trouble', () => {
     const output = new PassThrough();
     const engine = attemptEngine({ output, waitContainer: async () => 137, inspectContainer: async () => undefined });
     output.end();
-    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/removed from outside werf-run while werf was running \(it reported exit code 137\)/);
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(
+      /removed from outside werf-run while werf was running \(it reported exit code 137\)/,
+    );
   });
 
   it('reports a wait() that fails as a lost engine', async () => {
     const output = new PassThrough();
-    const engine = attemptEngine({ output, waitContainer: async () => { throw new Error('socket hang up'); } });
-    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine .* socket hang up/);
+    const engine = attemptEngine({
+      output,
+      waitContainer: async () => {
+        throw new Error('socket hang up');
+      },
+    });
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(
+      /lost the Docker Engine .* socket hang up/,
+    );
   });
   it('reports a start request that fails because the engine went away as a lost engine', async () => {
     const output = new PassThrough();
@@ -99,14 +126,21 @@ describe('runAttempt against engine trouble', () => {
         throw new Error('connect ECONNREFUSED /fake.sock');
       },
     });
-    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ECONNREFUSED/);
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(
+      /lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ECONNREFUSED/,
+    );
     expect(engine.removed).toEqual(['c0ffee']);
   });
 
   it('passes on a start error of an engine that still answers', async () => {
     const output = new PassThrough();
-    const engine = attemptEngine({ output, startContainer: async () => Promise.reject(new Error('starting the werf container failed: no such image')) });
-    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow('starting the werf container failed: no such image');
+    const engine = attemptEngine({
+      output,
+      startContainer: async () => Promise.reject(new Error('starting the werf container failed: no such image')),
+    });
+    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(
+      'starting the werf container failed: no such image',
+    );
   });
 });
 
@@ -122,7 +156,14 @@ describe('runAttempt hooks', () => {
       },
       waitContainer: async () => 0,
     });
-    await runAttempt(engine, spec, sinks(), () => undefined, { onStarting: () => events.push('onStarting'), onStarted: () => events.push('onStarted') }, timings);
+    await runAttempt(
+      engine,
+      spec,
+      sinks(),
+      () => undefined,
+      { onStarting: () => events.push('onStarting'), onStarted: () => events.push('onStarted') },
+      timings,
+    );
     expect(events).toEqual(['onStarting', 'start request', 'onStarted']);
   });
 });
@@ -180,11 +221,13 @@ async function oneFileTar(file: string, text: string): Promise<Buffer> {
 }
 
 async function listTar(buffer: Buffer): Promise<string[]> {
-  return (await readTar(buffer)).map(({ header, content }) => `${header.type} ${header.name} ${(header.mode ?? 0).toString(8)} ${header.uid}:${header.gid} ${content.toString()}`.trim());
+  return (await readTar(buffer)).map(({ header, content }) =>
+    `${header.type} ${header.name} ${(header.mode ?? 0).toString(8)} ${header.uid}:${header.gid} ${content.toString()}`.trim(),
+  );
 }
 
 describe('runAttempt files', () => {
-  it('uploads the plan\'s files as one archive after create and before start', async () => {
+  it("uploads the plan's files as one archive after create and before start", async () => {
     const output = new PassThrough();
     const events: string[] = [];
     const archives: Buffer[] = [];
@@ -219,7 +262,10 @@ describe('runAttempt files', () => {
   });
 
   it("owns files the plan left without owner by the container user's ids from the image's /etc/passwd and /etc/group", async () => {
-    const images: Record<string, string> = { '/etc/passwd': 'root:x:0:0::/root:/bin/sh\nci:x:1500:1600::/home/ci:/bin/sh\n', '/etc/group': 'root:x:0:\ndocker:x:998:\n' };
+    const images: Record<string, string> = {
+      '/etc/passwd': 'root:x:0:0::/root:/bin/sh\nci:x:1500:1600::/home/ci:/bin/sh\n',
+      '/etc/group': 'root:x:0:\ndocker:x:998:\n',
+    };
     const read: string[] = [];
     const archives: Buffer[] = [];
     const output = new PassThrough();
@@ -237,7 +283,10 @@ describe('runAttempt files', () => {
       { path: '/home/ci/.docker/config.json', content: Buffer.from('{}'), mode: 0o600, secret: true },
       { path: '/etc/subuid', content: Buffer.from('ci:1:999\n'), mode: 0o644, uid: 0, gid: 0 },
     ];
-    await runAttempt(engine, { ...spec, user: 'ci:docker' }, sinks(), () => undefined, {}, timings, { files, keptDirs: ['/home/ci', '/tmp'] });
+    await runAttempt(engine, { ...spec, user: 'ci:docker' }, sinks(), () => undefined, {}, timings, {
+      files,
+      keptDirs: ['/home/ci', '/tmp'],
+    });
     expect(read.sort()).toEqual(['/etc/group', '/etc/passwd']);
     expect(await listTar(archives[0] as Buffer)).toEqual([
       'directory home/ci/.docker 700 1500:998',
@@ -247,10 +296,14 @@ describe('runAttempt files', () => {
     ]);
 
     // A name the image lacks: runc's own words (cli/user-error.ts makes them the config error), nothing uploaded, the container removed.
-    const lacking = attemptEngine({ output: new PassThrough(), getArchive: async (_id, file) => oneFileTar(file, images[file] ?? ''), putArchive: async () => void archives.push(Buffer.alloc(0)) });
-    await expect(runAttempt(lacking, { ...spec, user: 'alice' }, sinks(), () => undefined, {}, timings, { files: files.slice(0, 1), keptDirs: [] })).rejects.toThrow(
-      'unable to find user alice: no matching entries in passwd file',
-    );
+    const lacking = attemptEngine({
+      output: new PassThrough(),
+      getArchive: async (_id, file) => oneFileTar(file, images[file] ?? ''),
+      putArchive: async () => void archives.push(Buffer.alloc(0)),
+    });
+    await expect(
+      runAttempt(lacking, { ...spec, user: 'alice' }, sinks(), () => undefined, {}, timings, { files: files.slice(0, 1), keptDirs: [] }),
+    ).rejects.toThrow('unable to find user alice: no matching entries in passwd file');
     expect(archives).toHaveLength(1);
     expect(lacking.removed).toEqual(['c0ffee']);
   });
@@ -258,10 +311,20 @@ describe('runAttempt files', () => {
   it('uploads nothing when there are no files, and removes the container when the upload fails', async () => {
     const output = new PassThrough();
     let puts = 0;
-    const quiet = attemptEngine({ output, putArchive: async () => void puts++, startContainer: async () => void output.end(), waitContainer: async () => 0 });
+    const quiet = attemptEngine({
+      output,
+      putArchive: async () => void puts++,
+      startContainer: async () => void output.end(),
+      waitContainer: async () => 0,
+    });
     await runAttempt(quiet, spec, sinks(), () => undefined, {}, timings);
     expect(puts).toBe(0);
-    const failing = attemptEngine({ output: new PassThrough(), putArchive: async () => { throw new Error('no space left'); } });
+    const failing = attemptEngine({
+      output: new PassThrough(),
+      putArchive: async () => {
+        throw new Error('no space left');
+      },
+    });
     const files = { files: [{ path: '/tmp/f', content: Buffer.from('x'), mode: 0o600, uid: 1, gid: 1 }], keptDirs: ['/tmp'] };
     await expect(runAttempt(failing, spec, sinks(), () => undefined, {}, timings, files)).rejects.toThrow(/no space left/);
     expect(failing.removed).toEqual(['c0ffee']);

@@ -187,13 +187,15 @@ export async function runAttempt<F>(
     lastActivity = Date.now();
     const blocked = (): boolean => Boolean(io.stdout.writableNeedDrain || io.stderr.writableNeedDrain);
     const ended = await outputEnd(pumping, attached.output, () => (blocked() ? Date.now() : lastActivity), timings.outputIdleMs);
-    if (!ended) hooks.onWarning?.(`werf's output stream did not end ${timings.outputIdleMs} ms after the container stopped; stopped waiting for it`);
-    else await pumping.catch((error: unknown) => {
-      throw new WerfRunError(`werf's output stream from the engine broke: ${errorMessage(error)}`, {
-        remedy: 'check the Docker daemon (docker info); run again',
-        cause: error,
+    if (!ended)
+      hooks.onWarning?.(`werf's output stream did not end ${timings.outputIdleMs} ms after the container stopped; stopped waiting for it`);
+    else
+      await pumping.catch((error: unknown) => {
+        throw new WerfRunError(`werf's output stream from the engine broke: ${errorMessage(error)}`, {
+          remedy: 'check the Docker daemon (docker info); run again',
+          cause: error,
+        });
       });
-    });
     inspect(splitters.stdout.flush());
     inspect(splitters.stderr.flush());
     // Killed by a signal werf-run did not send: the engine may be going away.
@@ -206,9 +208,13 @@ export async function runAttempt<F>(
       throw lostEngine(engine, error);
     });
     if (!state) {
-      throw new WerfRunError(`the werf container ${short} was removed from outside werf-run while werf was running (it reported exit code ${exitCode})`, {
-        remedy: 'do not remove containers labelled werf-run.managed=true while their werf-run runs (docker rm -f, docker container prune); run again',
-      });
+      throw new WerfRunError(
+        `the werf container ${short} was removed from outside werf-run while werf was running (it reported exit code ${exitCode})`,
+        {
+          remedy:
+            'do not remove containers labelled werf-run.managed=true while their werf-run runs (docker rm -f, docker container prune); run again',
+        },
+      );
     }
     // A container werf-run killed itself (a failure signature) is not news.
     if (!failure && !stoppedForClosed) hooks.onExit?.(exitCode);
@@ -275,13 +281,16 @@ async function waitWatched(engine: Engine, id: string, pumping: Promise<void>, t
 /** Resolves true when the output ended, false when it stayed idle for `idleMs` (then it is destroyed). */
 function outputEnd(pumping: Promise<void>, output: Readable, lastActivity: () => number, idleMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const tick = setInterval(() => {
-      if (Date.now() - lastActivity() > idleMs) {
-        clearInterval(tick);
-        output.destroy();
-        resolve(false);
-      }
-    }, Math.min(200, idleMs));
+    const tick = setInterval(
+      () => {
+        if (Date.now() - lastActivity() > idleMs) {
+          clearInterval(tick);
+          output.destroy();
+          resolve(false);
+        }
+      },
+      Math.min(200, idleMs),
+    );
     const finish = (): void => {
       clearInterval(tick);
       resolve(true);

@@ -59,7 +59,12 @@ describe('a sink whose reader went away', () => {
     stdout.destroy();
     const closed: string[] = [];
     const source = Buffer.concat([frame(1, 'a\n'), frame(2, 'err-1\n'), frame(1, 'b\n'), frame(2, 'err-2\n')]);
-    await pumpMultiplexed(chunks(source, 5), { stdout, stderr }, () => undefined, (name) => closed.push(name));
+    await pumpMultiplexed(
+      chunks(source, 5),
+      { stdout, stderr },
+      () => undefined,
+      (name) => closed.push(name),
+    );
     expect(closed).toEqual(['stdout']);
     await new Promise((resolve) => stderr.end(resolve));
     expect(Buffer.concat(stderr.data).toString()).toBe('err-1\nerr-2\n');

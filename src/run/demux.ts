@@ -28,7 +28,13 @@ const deadSinks = new WeakSet<Writable>();
 /** Told once per pump when a sink's reader went away. */
 export type OnClosed = (name: StreamName) => void;
 
-async function write(sink: Writable, chunk: Buffer, name: StreamName, onClosed: OnClosed | undefined, told: Set<StreamName>): Promise<void> {
+async function write(
+  sink: Writable,
+  chunk: Buffer,
+  name: StreamName,
+  onClosed: OnClosed | undefined,
+  told: Set<StreamName>,
+): Promise<void> {
   const dead = (): void => {
     deadSinks.add(sink);
     if (told.has(name)) return;

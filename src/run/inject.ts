@@ -36,7 +36,12 @@ async function packFiles(files: readonly InjectedFile[], existing: readonly stri
  * archive API's copyUIDGID would look the name up on the daemon's host, not
  * in the image: moby daemon/archive_tarcopyoptions_unix.go.)
  */
-async function withOwners(engine: Pick<Engine, 'getArchive'>, id: string, files: readonly InjectedFile[], user: string | undefined): Promise<readonly InjectedFile[]> {
+async function withOwners(
+  engine: Pick<Engine, 'getArchive'>,
+  id: string,
+  files: readonly InjectedFile[],
+  user: string | undefined,
+): Promise<readonly InjectedFile[]> {
   if (files.every((f) => f.uid !== undefined)) return files;
   // plan() always names a User; without one the image's own USER would apply, which only the image knows.
   if (user === undefined) throw new Error('files without an owner need the container to name its user');
@@ -65,7 +70,11 @@ export async function injectFiles(
 }
 
 /** The image's passwd, group, subuid and subgid with the user's lines, and its home (plan/checkout-owner.ts decides both). */
-async function addedUser(engine: Pick<Engine, 'getArchive'>, id: string, user: AddedUser): Promise<{ files: InjectedFile[]; dirs: ArchiveEntry[] }> {
+async function addedUser(
+  engine: Pick<Engine, 'getArchive'>,
+  id: string,
+  user: AddedUser,
+): Promise<{ files: InjectedFile[]; dirs: ArchiveEntry[] }> {
   const { fileFromTar } = await import('./tar.js');
   const read = async (file: string): Promise<string> => (await fileFromTar(await engine.getArchive(id, file))) ?? '';
   const [passwd, group, subuid, subgid] = await Promise.all(['/etc/passwd', '/etc/group', '/etc/subuid', '/etc/subgid'].map(read));

@@ -27,7 +27,15 @@ describe('handleInterrupts', () => {
     t.live.add('werf');
     t.live.add('probe');
     const stoppers = new Map([['werf', gracefulStopper(t.engine, 'werf', 60_000)]]);
-    const h = handleInterrupts({ source: t.source, engine: t.engine, live: t.live, stoppers, settleMs: 200, say: (m) => t.said.push(m), giveUp: (s) => t.gaveUp.push(s) });
+    const h = handleInterrupts({
+      source: t.source,
+      engine: t.engine,
+      live: t.live,
+      stoppers,
+      settleMs: 200,
+      say: (m) => t.said.push(m),
+      giveUp: (s) => t.gaveUp.push(s),
+    });
     t.source.emit('SIGTERM');
     expect(t.live.closed).toBe(true);
     await new Promise((r) => setTimeout(r, 10));
@@ -47,7 +55,15 @@ describe('handleInterrupts', () => {
 
   it('does nothing until a signal comes', () => {
     const t = setup();
-    const h = handleInterrupts({ source: t.source, engine: t.engine, live: t.live, stoppers: new Map(), settleMs: 10, say: () => undefined, giveUp: () => undefined });
+    const h = handleInterrupts({
+      source: t.source,
+      engine: t.engine,
+      live: t.live,
+      stoppers: new Map(),
+      settleMs: 10,
+      say: () => undefined,
+      giveUp: () => undefined,
+    });
     expect(h.signal).toBeUndefined();
     expect(t.live.closed).toBe(false);
     h.uninstall();

@@ -17,7 +17,18 @@ function loggingFake(log: string[]): Engine {
   });
 }
 
-const spec = { image: 'i', cmd: [], env: [], labels: { mine: 'x' }, tty: false, openStdin: false, mounts: [], securityOpt: [], devices: [], privileged: false } satisfies ContainerSpec;
+const spec = {
+  image: 'i',
+  cmd: [],
+  env: [],
+  labels: { mine: 'x' },
+  tty: false,
+  openStdin: false,
+  mounts: [],
+  securityOpt: [],
+  devices: [],
+  privileged: false,
+} satisfies ContainerSpec;
 const owner = { host: 'h', pid: 7, startedAt: '2026-01-01T00:00:00.000Z', processStart: '99' };
 
 describe('trackingEngine', () => {
@@ -27,8 +38,12 @@ describe('trackingEngine', () => {
     const engine = trackingEngine(loggingFake(log), live, owner);
     const id = await engine.createContainer(spec);
     expect(JSON.parse(log[0]!.slice('create '.length))).toEqual({
-      mine: 'x', 'werf-run.managed': 'true', 'werf-run.owner-host': 'h', 'werf-run.owner-pid': '7',
-      'werf-run.started-at': '2026-01-01T00:00:00.000Z', 'werf-run.owner-start': '99',
+      mine: 'x',
+      'werf-run.managed': 'true',
+      'werf-run.owner-host': 'h',
+      'werf-run.owner-pid': '7',
+      'werf-run.started-at': '2026-01-01T00:00:00.000Z',
+      'werf-run.owner-start': '99',
     });
     expect(live.list()).toEqual([id]);
     await engine.removeContainer(id);
@@ -39,7 +54,17 @@ describe('trackingEngine', () => {
     const log: string[] = [];
     const live = new LiveContainers();
     const inner = loggingFake(log);
-    const engine = trackingEngine({ ...inner, createContainer: async (s) => { live.close('interrupted by SIGINT'); return inner.createContainer(s); } }, live, owner);
+    const engine = trackingEngine(
+      {
+        ...inner,
+        createContainer: async (s) => {
+          live.close('interrupted by SIGINT');
+          return inner.createContainer(s);
+        },
+      },
+      live,
+      owner,
+    );
     await expect(engine.createContainer(spec)).rejects.toThrow(/interrupted by SIGINT/);
     expect(log.at(-1)).toBe('remove c1');
     expect(live.list()).toEqual([]);

@@ -82,7 +82,10 @@ export function trackingEngine(engine: Engine, live: LiveContainers, owner: Owne
       const id = await engine.createContainer({ ...spec, labels: { ...spec.labels, ...labels() } });
       live.add(id);
       if (live.closed) {
-        await engine.removeContainer(id).then(() => live.delete(id), () => undefined);
+        await engine.removeContainer(id).then(
+          () => live.delete(id),
+          () => undefined,
+        );
         throw new WerfRunError(`not running the container: ${live.closeReason}`);
       }
       return id;

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerSummary } from '../engine/port.js';
 import { findOrphans, ownerContainersToCheck, pidNamespaceOf, processStartOf, type ProcessState } from './orphans.js';
 
-const container = (id: string, labels: Record<string, string>): ContainerSummary => ({ id, image: 'i', state: 'running', labels, created: 0 });
+const container = (id: string, labels: Record<string, string>): ContainerSummary => ({
+  id,
+  image: 'i',
+  state: 'running',
+  labels,
+  created: 0,
+});
 const owned = (id: string, pid: string, extra: Record<string, string> = {}) =>
   container(id, { 'werf-run.managed': 'true', 'werf-run.owner-host': 'here', 'werf-run.owner-pid': pid, ...extra });
 
@@ -28,7 +34,7 @@ describe('findOrphans', () => {
     expect(findOrphans(list, self, state)).toEqual([]);
   });
 
-  it('never touches a container of another PID namespace on the same host name (host network: another container\'s PIDs), nor one that names none', () => {
+  it("never touches a container of another PID namespace on the same host name (host network: another container's PIDs), nor one that names none", () => {
     const here = { host: 'here', pid: 10, pidNamespace: 'boot-1/pid:[4026531836]' };
     const list = [
       owned('mine', '30', { 'werf-run.owner-pidns': 'boot-1/pid:[4026531836]' }),
@@ -39,11 +45,22 @@ describe('findOrphans', () => {
     expect(findOrphans(list, here, state).map((o) => o.id)).toEqual(['mine']);
   });
 
-  it('judges a container made from another container (a CI job with the host\'s socket) by whether that container still runs', () => {
+  it("judges a container made from another container (a CI job with the host's socket) by whether that container still runs", () => {
     const here = { host: 'vm', pid: 10, pidNamespace: 'boot-1/pid:[1]' };
     const job = (id: string, from: string | undefined) =>
-      container(id, { 'werf-run.managed': 'true', 'werf-run.owner-host': from ?? 'vm', 'werf-run.owner-pid': '7', 'werf-run.owner-pidns': 'boot-1/pid:[2]', ...(from ? { 'werf-run.owner-container': from } : {}) });
-    const list = [job('of-gone-job', 'a'.repeat(64)), job('of-live-job', 'b'.repeat(64)), job('of-unasked', 'c'.repeat(64)), job('of-unnamed', undefined)];
+      container(id, {
+        'werf-run.managed': 'true',
+        'werf-run.owner-host': from ?? 'vm',
+        'werf-run.owner-pid': '7',
+        'werf-run.owner-pidns': 'boot-1/pid:[2]',
+        ...(from ? { 'werf-run.owner-container': from } : {}),
+      });
+    const list = [
+      job('of-gone-job', 'a'.repeat(64)),
+      job('of-live-job', 'b'.repeat(64)),
+      job('of-unasked', 'c'.repeat(64)),
+      job('of-unnamed', undefined),
+    ];
     expect(ownerContainersToCheck(list, here)).toEqual(['a'.repeat(64), 'b'.repeat(64), 'c'.repeat(64)]);
     const running: Record<string, boolean> = { ['a'.repeat(64)]: false, ['b'.repeat(64)]: true };
     expect(findOrphans(list, here, state, (id) => running[id])).toEqual([
@@ -71,7 +88,11 @@ describe('processStartOf', () => {
     expect(processStartOf(123, () => stat)).toBe('4242');
   });
   it('is undefined without /proc', () => {
-    expect(processStartOf(1, () => { throw new Error('ENOENT'); })).toBeUndefined();
+    expect(
+      processStartOf(1, () => {
+        throw new Error('ENOENT');
+      }),
+    ).toBeUndefined();
   });
   it('reads this process for real on Linux', () => {
     if (process.platform === 'linux') expect(processStartOf('self')).toMatch(/^\d+$/);
@@ -80,8 +101,20 @@ describe('processStartOf', () => {
 
 describe('pidNamespaceOf', () => {
   it('joins the boot id and the PID namespace link', () => {
-    expect(pidNamespaceOf(() => 'b00t\n', () => 'pid:[4026532001]')).toBe('b00t/pid:[4026532001]');
-    expect(pidNamespaceOf(() => { throw new Error('ENOENT'); }, () => 'pid:[1]')).toBeUndefined();
+    expect(
+      pidNamespaceOf(
+        () => 'b00t\n',
+        () => 'pid:[4026532001]',
+      ),
+    ).toBe('b00t/pid:[4026532001]');
+    expect(
+      pidNamespaceOf(
+        () => {
+          throw new Error('ENOENT');
+        },
+        () => 'pid:[1]',
+      ),
+    ).toBeUndefined();
   });
   it('reads this process for real on Linux', () => {
     if (process.platform === 'linux') expect(pidNamespaceOf()).toMatch(/^[0-9a-f-]{36}\/pid:\[\d+\]$/);

@@ -91,7 +91,11 @@ export function findOrphans(
       // Its PIDs are not ours to check (another container, or an older werf-run that did not say); its container may be.
       const from = labels[OWNER_LABELS.container];
       if (from !== undefined && from !== self.container && ownerContainer(from) === false) {
-        orphans.push({ id: c.id, pid: Number(labels[OWNER_LABELS.pid] ?? 0), why: `the container its werf-run ran in (${from.slice(0, 12)}) is gone or stopped` });
+        orphans.push({
+          id: c.id,
+          pid: Number(labels[OWNER_LABELS.pid] ?? 0),
+          why: `the container its werf-run ran in (${from.slice(0, 12)}) is gone or stopped`,
+        });
       }
       continue;
     }

@@ -51,7 +51,11 @@ function withProjectCheck(spec: ContainerSpec, project: ProbeProject): Container
 }
 
 /** Runs the probe; never throws for what the host cannot do, only for engine trouble (those are returned as `error`). */
-export async function runProbe(engine: Engine, target: ProbeTarget, project?: ProbeProject): Promise<ProbeOutcome & { project?: ProjectView }> {
+export async function runProbe(
+  engine: Engine,
+  target: ProbeTarget,
+  project?: ProbeProject,
+): Promise<ProbeOutcome & { project?: ProjectView }> {
   let view: ProjectView | undefined;
   const run = async (withFuse: boolean, withProject: boolean) => {
     const out = new Collect();
@@ -79,7 +83,11 @@ export async function runProbe(engine: Engine, target: ProbeTarget, project?: Pr
         const message = errorMessage(error);
         const refused = bindRefusal(message, project.marker.root);
         if (!refused) throw error;
-        view = { kind: 'elsewhere', why: `${refused.why} (${message.replace(/^.*failed: /, '').replace(/\s*\n\s*/g, ' ')})`, ...(refused.note ? { note: refused.note } : {}) };
+        view = {
+          kind: 'elsewhere',
+          why: `${refused.why} (${message.replace(/^.*failed: /, '').replace(/\s*\n\s*/g, ' ')})`,
+          ...(refused.note ? { note: refused.note } : {}),
+        };
       }
     }
     return run(withFuse, false);
@@ -88,7 +96,10 @@ export async function runProbe(engine: Engine, target: ProbeTarget, project?: Pr
     let { result, text } = await attempt(true);
     const extra: Findings = {};
     if (result.failure?.id === 'fuse-missing-on-host') {
-      extra.fuseDevice = { value: 'missing', detail: 'the engine refused --device /dev/fuse: error gathering device information (no /dev/fuse on the host)' };
+      extra.fuseDevice = {
+        value: 'missing',
+        detail: 'the engine refused --device /dev/fuse: error gathering device information (no /dev/fuse on the host)',
+      };
       ({ result, text } = await attempt(false));
     }
     if (project && view === undefined && result.failure?.id !== 'fuse-missing-on-host') view = parseProjectView(text, project.marker);

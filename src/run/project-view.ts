@@ -59,7 +59,12 @@ export async function viewProject(engine: Engine, target: ProjectViewTarget): Pr
     // Podman: "no such file or directory"; Docker Desktop: "Mounts denied"): ship (plan/laptop.ts has the texts).
     const message = errorMessage(error);
     const refused = bindRefusal(message, target.marker.root, target.product);
-    if (refused) return { kind: 'elsewhere', why: `${refused.why} (${message.replace(/^.*failed: /, '').replace(/\s*\n\s*/g, ' ')})`, ...(refused.note ? { note: refused.note } : {}) };
+    if (refused)
+      return {
+        kind: 'elsewhere',
+        why: `${refused.why} (${message.replace(/^.*failed: /, '').replace(/\s*\n\s*/g, ' ')})`,
+        ...(refused.note ? { note: refused.note } : {}),
+      };
     throw error;
   }
   return parseProjectView(out.text, target.marker);

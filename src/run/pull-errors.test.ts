@@ -26,8 +26,14 @@ describe('classifyPullError', () => {
   });
 
   it('an unreachable registry (offline, behind a mirror) names image.repository, the mirror and --image, not --pull never', () => {
-    const remedy = pullRemedy('unreachable', { reference: 'ghcr.io/werf/werf:2-stable-alpine', registry: 'ghcr.io', authSource: undefined });
-    expect(remedy).toMatch(/^the engine cannot reach ghcr\.io \(offline, or only a mirror is reachable\): .*image\.repository \(werf's mirror registry\.werf\.io\/werf\/werf, or your own mirror\) or --image <reference>/);
+    const remedy = pullRemedy('unreachable', {
+      reference: 'ghcr.io/werf/werf:2-stable-alpine',
+      registry: 'ghcr.io',
+      authSource: undefined,
+    });
+    expect(remedy).toMatch(
+      /^the engine cannot reach ghcr\.io \(offline, or only a mirror is reachable\): .*image\.repository \(werf's mirror registry\.werf\.io\/werf\/werf, or your own mirror\) or --image <reference>/,
+    );
     expect(remedy).not.toContain('--pull never');
   });
 });

@@ -7,11 +7,26 @@ export type PullFailureKind = 'unauthorized' | 'not-found' | 'broken-image' | 'r
 
 export function classifyPullError(message: string): PullFailureKind {
   if (/toomanyrequests|rate limit/i.test(message)) return 'rate-limited';
-  if (/unauthorized|authentication required|no basic auth credentials|access.* denied|denied: |401 Unauthorized|incorrect username or password/i.test(message)) return 'unauthorized';
-  if (/manifest unknown|manifest for .* not found|not found: manifest|name unknown|repository .* not found|: not found$|404 Not Found/i.test(message)) return 'not-found';
+  if (
+    /unauthorized|authentication required|no basic auth credentials|access.* denied|denied: |401 Unauthorized|incorrect username or password/i.test(
+      message,
+    )
+  )
+    return 'unauthorized';
+  if (
+    /manifest unknown|manifest for .* not found|not found: manifest|name unknown|repository .* not found|: not found$|404 Not Found/i.test(
+      message,
+    )
+  )
+    return 'not-found';
   if (/unknown blob|blob unknown|filesystem layer verification failed|digest did not match/i.test(message)) return 'broken-image';
   if (/server gave HTTP response to HTTPS client|x509|certificate/i.test(message)) return 'insecure';
-  if (/connection refused|no such host|i\/o timeout|network is unreachable|dial tcp|TLS handshake timeout|context deadline exceeded/i.test(message)) return 'unreachable';
+  if (
+    /connection refused|no such host|i\/o timeout|network is unreachable|dial tcp|TLS handshake timeout|context deadline exceeded/i.test(
+      message,
+    )
+  )
+    return 'unreachable';
   return 'other';
 }
 

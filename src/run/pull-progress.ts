@@ -8,7 +8,8 @@
  */
 import type { PullProgress } from '../engine/port.js';
 
-const LAYER_STATUS = /^(Pulling fs layer|Waiting|Downloading|Verifying Checksum|Download complete|Extracting|Pull complete|Already exists|Copying blob)/;
+const LAYER_STATUS =
+  /^(Pulling fs layer|Waiting|Downloading|Verifying Checksum|Download complete|Extracting|Pull complete|Already exists|Copying blob)/;
 // A layer counts once it is downloaded: Podman's API never sends "Pull complete" (seen with 4.3).
 const DONE_STATUS = /^(Download complete|Pull complete|Already exists)/;
 

@@ -33,21 +33,35 @@ describe('ensureImage', () => {
   it('takes the answer of a lookup already under way instead of asking the engine again', async () => {
     let asked = 0;
     const engine = fakeEngine({ inspectImage: async () => ((asked += 1), undefined) });
-    await ensureImage(engine, 'r.io/w:2', 'never', FLAG, async () => ({ auth, source: 's' }), recorder().reporter, Promise.resolve({ id: 'sha256:0123456789abcdef0123' }));
+    await ensureImage(
+      engine,
+      'r.io/w:2',
+      'never',
+      FLAG,
+      async () => ({ auth, source: 's' }),
+      recorder().reporter,
+      Promise.resolve({ id: 'sha256:0123456789abcdef0123' }),
+    );
     expect(asked).toBe(0);
     // The lookup's failure is the run's failure, as if ensureImage had asked.
     const failed = Promise.reject(new WerfRunError('inspecting image r.io/w:2 on unix:///fake.sock failed: EOF'));
-    await expect(ensureImage(engine, 'r.io/w:2', 'missing', FLAG, async () => ({ auth, source: 's' }), recorder().reporter, failed)).rejects.toThrow('EOF');
+    await expect(
+      ensureImage(engine, 'r.io/w:2', 'missing', FLAG, async () => ({ auth, source: 's' }), recorder().reporter, failed),
+    ).rejects.toThrow('EOF');
   });
 
   it('with "never" and no image fails naming the engine, and where the policy was set', async () => {
     const { engine } = registryEngine(false);
-    await expect(ensureImage(engine, 'r.io/w:2', 'never', FLAG, async () => ({ auth, source: 's' }), recorder().reporter)).rejects.toMatchObject({
+    await expect(
+      ensureImage(engine, 'r.io/w:2', 'never', FLAG, async () => ({ auth, source: 's' }), recorder().reporter),
+    ).rejects.toMatchObject({
       message: 'image r.io/w:2 is not on the engine at unix:///fake.sock and the pull policy is "never" (--pull)',
       remedy: 'pull it (docker pull r.io/w:2) or use --pull missing',
     });
     const fromEnv = { name: 'WERF_RUN_PULL (image.pull)', change: 'set WERF_RUN_PULL=missing' };
-    await expect(ensureImage(engine, 'r.io/w:2', 'never', fromEnv, async () => ({ auth, source: 's' }), recorder().reporter)).rejects.toMatchObject({
+    await expect(
+      ensureImage(engine, 'r.io/w:2', 'never', fromEnv, async () => ({ auth, source: 's' }), recorder().reporter),
+    ).rejects.toMatchObject({
       message: expect.stringMatching(/"never" \(WERF_RUN_PULL \(image\.pull\)\)$/),
       remedy: 'pull it (docker pull r.io/w:2) or set WERF_RUN_PULL=missing',
     });
@@ -77,7 +91,14 @@ describe('ensureImage', () => {
 
   it('turns a pull error into the engine message plus a fix', async () => {
     const { engine } = registryEngine(false, [], 'unauthorized: authentication required');
-    const error = await ensureImage(engine, 'r.io/w:2', 'missing', FLAG, async () => ({ auth, source: 'auths in f' }), recorder().reporter).catch((e: unknown) => e);
+    const error = await ensureImage(
+      engine,
+      'r.io/w:2',
+      'missing',
+      FLAG,
+      async () => ({ auth, source: 'auths in f' }),
+      recorder().reporter,
+    ).catch((e: unknown) => e);
     expect(error).toMatchObject({ message: 'pulling r.io/w:2 failed: unauthorized: authentication required', exitCode: 125 });
     expect((error as WerfRunError).remedy).toContain('refused the credentials from auths in f');
   });

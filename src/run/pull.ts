@@ -29,9 +29,12 @@ export async function ensureImage(
       return;
     }
     if (policy === 'never') {
-      throw new WerfRunError(`image ${ref} is not on the engine at ${engine.endpoint.url} and the pull policy is "never" (${policySource.name})`, {
-        remedy: `pull it (docker pull ${ref}) or ${policySource.change}`,
-      });
+      throw new WerfRunError(
+        `image ${ref} is not on the engine at ${engine.endpoint.url} and the pull policy is "never" (${policySource.name})`,
+        {
+          remedy: `pull it (docker pull ${ref}) or ${policySource.change}`,
+        },
+      );
     }
   }
   const { auth, source } = await getAuth();

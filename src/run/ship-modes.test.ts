@@ -26,7 +26,10 @@ describe('shipProject modeFor', () => {
     // What libuv reports on Windows: no x bit anywhere.
     for (const f of ['bin/run.sh', 'werf.yaml', 'notes.txt']) chmodSync(path.join(dir, f), 0o666);
     chmodSync(path.join(dir, 'bin'), 0o777);
-    const index = new Map([['bin/run.sh', 0o100755], ['werf.yaml', 0o100644]]);
+    const index = new Map([
+      ['bin/run.sh', 0o100755],
+      ['werf.yaml', 0o100644],
+    ]);
 
     let archive: Buffer | undefined;
     const engine = fakeEngine({

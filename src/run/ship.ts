@@ -12,7 +12,17 @@
  * tar is sent. Nothing is written to this machine's disk but that copy.
  */
 import { randomUUID, createHash } from 'node:crypto';
-import { createReadStream, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  createReadStream,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -100,7 +110,10 @@ function unreadable(full: string, error: unknown): WerfRunError {
       error,
     );
   }
-  return new WerfRunError(`cannot read ${full} to ship it to the engine: ${errorMessage(error)}`, { remedy: 'if it changed while werf-run shipped it, run again', cause: error });
+  return new WerfRunError(`cannot read ${full} to ship it to the engine: ${errorMessage(error)}`, {
+    remedy: 'if it changed while werf-run shipped it, run again',
+    cause: error,
+  });
 }
 
 function entryOf(full: string, s: Stats): ManifestEntry | undefined {
@@ -159,10 +172,20 @@ async function gitListing(dir: string): Promise<string[]> {
       { cwd: dir, encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) {
-          reject(new WerfRunError(`git ls-files in ${dir} failed: ${stderr.toString('utf8').trim() || errorMessage(error)}`, { remedy: 'check that git works in this checkout (git status)', cause: error }));
+          reject(
+            new WerfRunError(`git ls-files in ${dir} failed: ${stderr.toString('utf8').trim() || errorMessage(error)}`, {
+              remedy: 'check that git works in this checkout (git status)',
+              cause: error,
+            }),
+          );
           return;
         }
-        resolve(stdout.toString('utf8').split('\0').filter((p) => p !== ''));
+        resolve(
+          stdout
+            .toString('utf8')
+            .split('\0')
+            .filter((p) => p !== ''),
+        );
       },
     );
   });
@@ -248,9 +271,12 @@ async function acquireHelper(engine: Engine, input: ShipInput): Promise<{ id: st
       if (!told) input.onWait?.(spec.name!);
       told = true;
       if (Date.now() >= deadline) {
-        throw new WerfRunError(`another werf-run has been shipping this project into volume ${input.units[0]?.volume} for ${Math.round(waitMs / 1000)} s (its container ${spec.name} still exists)`, {
-          remedy: `if no other werf-run is running for this project, remove the leftover: docker rm -f ${spec.name}`,
-        });
+        throw new WerfRunError(
+          `another werf-run has been shipping this project into volume ${input.units[0]?.volume} for ${Math.round(waitMs / 1000)} s (its container ${spec.name} still exists)`,
+          {
+            remedy: `if no other werf-run is running for this project, remove the leftover: docker rm -f ${spec.name}`,
+          },
+        );
       }
       await sleep(150);
     }
@@ -367,8 +393,14 @@ async function volumesCreatedAt(engine: Engine, names: readonly string[]): Promi
 }
 
 /** The same volumes as when this machine's copy was written: none removed or made anew since (an engine that tells no creation time never matches). */
-function sameVolumes(recorded: Record<string, string> | undefined, now: Record<string, string> | undefined, names: readonly string[]): boolean {
-  return Boolean(recorded && now && names.every((name) => recorded[name] !== undefined && recorded[name] !== '' && recorded[name] === now[name]));
+function sameVolumes(
+  recorded: Record<string, string> | undefined,
+  now: Record<string, string> | undefined,
+  names: readonly string[],
+): boolean {
+  return Boolean(
+    recorded && now && names.every((name) => recorded[name] !== undefined && recorded[name] !== '' && recorded[name] === now[name]),
+  );
 }
 
 export async function shipProject(engine: Engine, input: ShipInput): Promise<ShipResult> {
@@ -382,7 +414,12 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
   const current: Manifest = newManifest(randomUUID());
   for (const unit of input.units) current.units.push({ dir: unit.dir, volume: unit.volume, entries: await scanUnit(unit, missing) });
   const files = current.units.reduce((n, u) => n + Object.values(u.entries).filter((e) => e.type !== 'dir').length, 0);
-  const resultOf = (diff: ReturnType<typeof diffManifests>, sentFiles: number, sentBytes: number, previousFrom: ShipResult['previousFrom']): ShipResult => ({
+  const resultOf = (
+    diff: ReturnType<typeof diffManifests>,
+    sentFiles: number,
+    sentBytes: number,
+    previousFrom: ShipResult['previousFrom'],
+  ): ShipResult => ({
     files,
     sentFiles,
     sentBytes,
@@ -420,9 +457,12 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
       previous = parseManifest(await fileFromTar(await engine.getArchive(id, '/ship/meta/manifest.json')));
       const problem = previous && manifestProblem(previous);
       if (problem) {
-        throw new WerfRunError(`the ship manifest in volume ${input.manifestVolume} is not werf-run's: it has ${problem}; nothing was shipped or removed`, {
-          remedy: `remove the shipped volumes and run again (they are shipped afresh): docker volume rm ${volumeNames.join(' ')}`,
-        });
+        throw new WerfRunError(
+          `the ship manifest in volume ${input.manifestVolume} is not werf-run's: it has ${problem}; nothing was shipped or removed`,
+          {
+            remedy: `remove the shipped volumes and run again (they are shipped afresh): docker volume rm ${volumeNames.join(' ')}`,
+          },
+        );
       }
       if (previous) {
         previousFrom = 'the volume';
@@ -432,19 +472,26 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
 
     const diff = await compare(previous, current);
     const removed = diff.remove.reduce((n, list) => n + list.length, 0);
-    const toSend = diff.send.flatMap((list, i) => list.map((rel) => ({ unit: i, rel, entry: current.units[i]!.entries[rel]!, full: path.join(current.units[i]!.dir, rel) })));
+    const toSend = diff.send.flatMap((list, i) =>
+      list.map((rel) => ({ unit: i, rel, entry: current.units[i]!.entries[rel]!, full: path.join(current.units[i]!.dir, rel) })),
+    );
     const sendFiles = toSend.filter((s) => s.entry.type === 'file');
     const totalBytes = sendFiles.reduce((sum, s) => sum + s.entry.size, 0);
 
     if (toSend.length === 0 && removed === 0 && previous) {
       // Nothing changed: the volume stays as it is; this machine's copy now says so (with today's stat data).
-      writeIndex(input.indexFile, { ...current, generation: previous.generation, volumesCreatedAt: await volumesCreatedAt(engine, volumeNames) });
+      writeIndex(input.indexFile, {
+        ...current,
+        generation: previous.generation,
+        volumesCreatedAt: await volumesCreatedAt(engine, volumeNames),
+      });
       return resultOf(diff, 0, 0, previousFrom);
     }
 
     let sentBytes = 0;
     let sentFiles = 0;
-    const progress = (): void => input.onProgress?.({ sentBytes, totalBytes, sentFiles, totalFiles: sendFiles.length, elapsedMs: Date.now() - started });
+    const progress = (): void =>
+      input.onProgress?.({ sentBytes, totalBytes, sentFiles, totalFiles: sendFiles.length, elapsedMs: Date.now() - started });
     const pack = tar.pack();
     const body = new PassThrough();
     pack.pipe(body);
@@ -461,7 +508,13 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
       for (const { unit, rel, entry, full } of toSend) {
         const name = rel === '' ? `${unit}/` : `${unit}/${rel}`;
         // The tar mode: the permission bits, or what the caller decides (plan/ship-mode.ts: git's index on Windows).
-        const header = { name, mode: input.modeFor?.(unit, rel, entry.type, entry.mode) ?? entry.mode & 0o7777, uid, gid, mtime: new Date(entry.mtimeMs) };
+        const header = {
+          name,
+          mode: input.modeFor?.(unit, rel, entry.type, entry.mode) ?? entry.mode & 0o7777,
+          uid,
+          gid,
+          mtime: new Date(entry.mtimeMs),
+        };
         if (entry.type === 'dir') {
           await put({ ...header, type: 'directory' });
           continue;
@@ -481,7 +534,9 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
           const hash = createHash('sha256');
           await new Promise<void>((resolve, reject) => {
             const sink = pack.entry({ ...header, type: 'file', size: entry.size }, (error) =>
-              error ? reject(new WerfRunError(`${full} changed while it was shipped (${errorMessage(error)})`, { remedy: 'run again' })) : resolve(),
+              error
+                ? reject(new WerfRunError(`${full} changed while it was shipped (${errorMessage(error)})`, { remedy: 'run again' }))
+                : resolve(),
             );
             createReadStream(full)
               .on('data', (chunk) => hash.update(chunk))
@@ -522,11 +577,20 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
     if (removed + vanished.length > 0) {
       await engine.startContainer(id);
       const code = await engine.waitContainer(id);
-      if (code !== 0) throw new WerfRunError(`removing the deleted files from the shipped project failed (the helper container exited with ${code})`);
+      if (code !== 0)
+        throw new WerfRunError(`removing the deleted files from the shipped project failed (the helper container exited with ${code})`);
     }
     writeIndex(input.indexFile, { ...current, volumesCreatedAt: await volumesCreatedAt(engine, volumeNames) });
     const sent = diff.send.map((list, i) => list.filter((rel) => rel in current.units[i]!.entries));
-    return { ...resultOf({ send: sent, remove: diff.remove }, sentFiles + toSend.filter((s) => s.entry.type === 'symlink').length, sentBytes, previousFrom), removed: removed + vanished.length };
+    return {
+      ...resultOf(
+        { send: sent, remove: diff.remove },
+        sentFiles + toSend.filter((s) => s.entry.type === 'symlink').length,
+        sentBytes,
+        previousFrom,
+      ),
+      removed: removed + vanished.length,
+    };
   } catch (error) {
     if (error instanceof WerfRunError) throw error;
     throw new WerfRunError(`shipping the project to the engine at ${engine.endpoint.url} failed: ${errorMessage(error)}`, {
