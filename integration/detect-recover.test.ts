@@ -122,8 +122,8 @@ describe('an ordinary host (the rig engine, /dev/fuse 0666)', () => {
     expect(cold.hostConfigs).toHaveLength(1);
     expect(cold.hostConfigs[0]).toMatchObject({ Privileged: false, SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'] });
     expect((cold.hostConfigs[0]!.Devices as unknown[] | null) ?? []).toEqual([]);
-    // The engine's event log: one probe, one check of the project's files (run/project-view.ts) and one werf container, the helpers removed again.
-    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe', '-|project-check', 'native|-']);
+    // The engine's event log: one probe (which also checks what the engine sees of the project: a cold run is one container before werf's) and one werf container, the helpers removed again.
+    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe', 'native|-']);
     const [entry] = cacheEntries(env.XDG_CACHE_HOME);
     expect(entry?.probe).toBeDefined();
     expect(Object.values(entry?.modes ?? {}).map((m) => m.mode)).toEqual(['native']);
@@ -264,7 +264,7 @@ describe('a Docker host whose /dev/fuse is 0600', () => {
     expect(result.stderr).toContain('fix: on the Docker host: chmod 0666 /dev/fuse');
     expect(result.stderr).not.toContain('Retrying');
     // The probe learned fuseDevice=no-permission, so no doomed fuse attempt was made.
-    expect(await createdContainers(p.dir, t0, t1, [], engine.host)).toEqual(['-|probe', '-|project-check', 'native|-']);
+    expect(await createdContainers(p.dir, t0, t1, [], engine.host)).toEqual(['-|probe', 'native|-']);
   });
 
   it('a forced fuse attempt hits the real permission error and stops without escalating', async () => {
@@ -307,7 +307,7 @@ describe('a Docker host without /dev/fuse', () => {
     expect(result.exitCode, result.stderr).toBe(125);
     expect(result.stderr).toContain('fix: on the Docker host: modprobe fuse');
     // Two probes (the engine refused the one with the device), then one native attempt: no fuse, no privileged.
-    expect(await createdContainers(p.dir, t0, t1, [], engine.host)).toEqual(['-|probe', '-|probe', '-|project-check', 'native|-']);
+    expect(await createdContainers(p.dir, t0, t1, [], engine.host)).toEqual(['-|probe', '-|probe', 'native|-']);
   });
 
   it('forced fuse: the engine refuses the device and werf-run, pinned, names --mode native (auto runs native and builds)', async () => {
@@ -389,7 +389,7 @@ describe('an image whose newuidmap/newgidmap are setuid instead of file-capable'
     expect(result.stderr).toContain('potentially insufficient UIDs or GIDs available in user namespace');
     expect(result.exitCode).toBe(125);
     expect(result.stderr).toContain('fix: use an image whose newuidmap/newgidmap carry cap_setuid/cap_setgid file capabilities');
-    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe', '-|project-check', 'native|-']);
+    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe', 'native|-']);
   });
 
   it('with --allow-privileged: recovers to privileged and builds', async () => {
@@ -400,7 +400,7 @@ describe('an image whose newuidmap/newgidmap are setuid instead of file-capable'
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/mode native failed: .*single uid mapping.*Retrying in mode privileged/);
     expect(result.stdout).toContain('built-by-issue3');
-    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe', '-|project-check', 'native|-', 'privileged|-']);
+    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe', 'native|-', 'privileged|-']);
     expect(await managedContainers(p.dir)).toEqual([]);
   });
 });
