@@ -4,6 +4,7 @@
  * projects, and --dry-run creating nothing (checked by recording every Engine
  * API request through a proxy socket).
  */
+import { execFileSync } from 'node:child_process';
 import { createServer, connect as netConnect, type Server } from 'node:net';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -376,15 +377,22 @@ describe('proxies', () => {
 });
 
 describe('projects owned by another uid', () => {
-  it('a world-readable checkout owned by root works for uid 1000', async () => {
+  /** A checkout root owns (makeProject gives its projects to uid 1000, a laptop user's). */
+  const rootOwned = () => {
     const project = shProject();
+    execFileSync('chown', ['-R', '0:0', project.dir]);
+    return project;
+  };
+
+  it('a world-readable checkout owned by root works for uid 1000', async () => {
+    const project = rootOwned();
     const result = await runWerfRun(['-q', 'sh', 'id -u; cat README.md'], { cwd: project.dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('1000\ntest\n');
   });
 
   it('a 0700 checkout owned by root stops before any container, naming the dir and the fix', async () => {
-    const project = shProject();
+    const project = rootOwned();
     chmodSync(project.dir, 0o700);
     const result = await runWerfRun(['sh', 'true'], { cwd: project.dir });
     expect(result.exitCode).toBe(125);
