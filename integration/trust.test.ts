@@ -34,6 +34,8 @@ function repo(name: string, content: string) {
   ]) {
     expect(spawnSync('git', args, { cwd: dir }).status).toBe(0);
   }
+  // A laptop user's checkout (uid 1000), as integration/support.ts makes them: werf-run stops before werf on a root-owned one.
+  expect(spawnSync('chown', ['-R', '1000:1000', dir]).status).toBe(0);
   const env = {
     HOME: user,
     XDG_CONFIG_HOME: path.join(user, 'config'),
