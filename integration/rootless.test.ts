@@ -6,6 +6,8 @@
  * privileged); with fewer it stops before werf starts; with 231072 ids a plain native build and a fuse recovery;
  * doctor --json reports the daemon as rootless and the id range.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +61,15 @@ describe.each(['docker', 'podman'] as const)('rootless %s', (engine) => {
   const project = (dockerfile: string, config: Record<string, unknown> = {}) => {
     const made = werfProject({ app: dockerfile }, config);
     projects.push(made);
+    // werf writes into the checkout (git worktree add in its .git) as build, uid 1000 of the daemon's user namespace:
+    // on this machine that is the daemon user's subordinate id start + 999. werf-run does not yet run werf as the
+    // namespace's root (the daemon user itself) on a rootless engine, so, as docs/troubleshooting.md tells rootless
+    // users, the checkout gets an ACL for that uid.
+    const line = readFileSync('/etc/subuid', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`werfrun-rl-${engine}:`));
+    const mapped = Number(line!.split(':')[1]) + 999;
+    execFileSync('setfacl', ['-R', '-m', `u:${mapped}:rwX`, '-m', `d:u:${mapped}:rwX`, made.dir]);
     return made;
   };
   const env = () => ({ DOCKER_HOST: host, DOCKER_CONTEXT: undefined });
