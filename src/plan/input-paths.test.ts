@@ -22,6 +22,12 @@ describe('input files werf reads on this host', () => {
       ['render', '--set-file', `a=${IN}/1-a.txt,b=in.txt`],
       ['/x/a.txt'],
     ],
+    [
+      'the same file as values and secret values: two copies',
+      ['render', '--values', '/a/v.yaml', '--secret-values', '/a/v.yaml'],
+      ['render', '--values', `${IN}/1-v.yaml`, '--secret-values', `${IN}/2-v.yaml`],
+      ['/a/v.yaml', '/a/v.yaml'],
+    ],
     ['ssh key', ['build', '--ssh-key', '/keys/id'], ['build', '--ssh-key', `${IN}/1-id`], ['/keys/id']],
     ['directory flags dropped', ['build', '--docker-config', '/d', '--home-dir=/h', '--tmp-dir', '/t', 'app'], ['build', 'app'], []],
     ['after --: untouched', ['helm', '--', '--values', '/etc/v.yaml'], ['helm', '--', '--values', '/etc/v.yaml'], []],

@@ -61,11 +61,13 @@ function valueMapper(input: { cwd: string; projectRoot: string; home: string }, 
     if (kind !== 'ssh-key' && isUrl(given)) return given;
     const host = path.resolve(input.cwd, given);
     if (isInside(input.projectRoot, host)) return given;
-    let target = byHost.get(host);
+    const secret = kind === 'secret-values' || kind === 'ssh-key';
+    // One copy per file and mode: a file given both as values and as secret values gets a 0600 copy too.
+    const key = `${secret}:${host}`;
+    let target = byHost.get(key);
     if (!target) {
       target = path.posix.join(input.home, '.werf-run', 'inputs', `${out.files.length + 1}-${path.basename(host)}`);
-      byHost.set(host, target);
-      const secret = kind === 'secret-values' || kind === 'ssh-key';
+      byHost.set(key, target);
       out.files.push({ via, given, host, target, secret });
       out.notes.push(`${via} ${given}: outside the project, handed to werf as ${target} (mode ${secret ? '0600' : '0644'})`);
     }
