@@ -20,6 +20,7 @@ import { registryEnvironment } from './registry-env.js';
 import { registryAuthsForWerf } from './registry-auths.js';
 import { globalSecretKey, helmState } from './home-state.js';
 import { outputDirs } from './output-paths.js';
+import { inputFiles } from './input-paths.js';
 import { statSync } from 'node:fs';
 
 export interface HostInput {
@@ -195,6 +196,17 @@ const outputs: HostReader<HostInput> = (input) =>
     isDir: (d) => statSync(d, { throwIfNoEntry: false })?.isDirectory() ?? false,
   });
 
+/** Input files werf reads outside the project (--values, --secret-values, --set-file, --ssh-key, ...): handed in (host/input-paths.ts). */
+const inputs: HostReader<HostInput> = (input) =>
+  inputFiles({
+    werfArgs: input.werfArgs,
+    env: input.hostEnv,
+    cwd: input.cwd,
+    projectRoot: input.projectRoot,
+    home: input.user.home,
+    read: readIfExists,
+  });
+
 /** In order: a later reader's variable wins (proxies over translations, the forwarded files' over both). */
 const HOST_READERS: readonly HostReader<HostInput>[] = [
   knownHosts,
@@ -205,6 +217,7 @@ const HOST_READERS: readonly HostReader<HostInput>[] = [
   werfPaths,
   homeState,
   outputs,
+  inputs,
   proxies,
   forwardedFiles,
 ];
