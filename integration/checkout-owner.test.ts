@@ -13,14 +13,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { REPO_ROOT, TEST_IMAGE, managedContainers, rig, runWerfRun } from './support.js';
+import { REPO_ROOT, TEST_IMAGE, managedContainers, removeVolumes, rig, runWerfRun } from './support.js';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-owner-'));
 chmodSync(base, 0o755);
 const volumes = new Set<string>();
 afterAll(async () => {
   rmSync(base, { recursive: true, force: true });
-  await execa('docker', ['volume', 'rm', '-f', ...volumes], { reject: false });
+  await removeVolumes([...volumes]);
 });
 
 // The host's git runs as root here: safe.directory lets it read checkouts of other uids (as the owner's own git would).

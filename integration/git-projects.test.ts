@@ -11,15 +11,14 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { execa } from 'execa';
-import { TEST_IMAGE, managedContainers, runWerfRun } from './support.js';
+import { TEST_IMAGE, managedContainers, removeVolumes, runWerfRun } from './support.js';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-git-'));
 chmodSync(base, 0o755);
 const volumes: string[] = [];
 afterAll(async () => {
   rmSync(base, { recursive: true, force: true });
-  await execa('docker', ['volume', 'rm', '-f', ...volumes], { reject: false });
+  await removeVolumes(volumes);
 });
 
 const git = (cwd: string, ...args: string[]): string =>

@@ -142,9 +142,16 @@ export function makeProject(
     volumes,
     async cleanup() {
       rmSync(dir, { recursive: true, force: true });
-      await execa('docker', ['volume', 'rm', '-f', ...volumes], { reject: false });
+      await removeVolumes(volumes);
     },
   };
+}
+
+/** Removes the named volumes and their per-uid twins (`<name>-uid<N>`: werf run as a checkout owner other than 1000). */
+export async function removeVolumes(names: readonly string[]): Promise<void> {
+  const all = (await execa('docker', ['volume', 'ls', '-q'], { reject: false })).stdout.split('\n');
+  const twins = all.filter((v) => names.some((n) => v.startsWith(`${n}-uid`) && /^\d+$/.test(v.slice(n.length + 4))));
+  await execa('docker', ['volume', 'rm', '-f', ...names, ...twins], { reject: false });
 }
 
 function execaSync(file: string, args: string[], cwd: string): void {
