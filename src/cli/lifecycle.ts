@@ -11,7 +11,9 @@ import { InterruptedError, errorMessage } from '../errors.js';
 import type { AttemptHooks } from '../run/attempt.js';
 import { gracefulStopper, handleInterrupts, type Stopper } from '../run/interrupt.js';
 import { LiveContainers, trackingEngine } from '../run/live-containers.js';
-import { pidNamespaceOf, processStartOf, removeOrphans, type Owner } from '../run/orphans.js';
+import { pidNamespaceOf, pidPlace, processStartOf, removeOrphans, type Owner } from '../run/orphans.js';
+import { cacheDir } from '../detect/cache.js';
+import { persistentHostId } from '../detect/host-id.js';
 import type { CliContext } from './context.js';
 import { ownContainerOnce } from '../host/own-container.js';
 import type { Reporter } from '../reporter.js';
@@ -33,18 +35,18 @@ export interface Session {
   readonly interruptedBy: string | undefined;
 }
 
-function currentOwner(now: () => number = Date.now): Owner {
+function currentOwner(ctx: CliContext, now: () => number = Date.now): Owner {
   return {
     host: os.hostname(),
     pid: process.pid,
     startedAt: new Date(now() - Math.round(process.uptime() * 1000)).toISOString(),
     processStart: processStartOf('self'),
-    pidNamespace: pidNamespaceOf(),
+    pidNamespace: pidPlace(pidNamespaceOf(), () => persistentHostId(cacheDir(ctx.env, ctx.home ?? os.homedir()))),
   };
 }
 
 export async function withLifecycle(ctx: CliContext, reporter: Reporter, pipeline: (session: Session) => Promise<number>): Promise<number> {
-  const owner = currentOwner();
+  const owner = currentOwner(ctx);
   const live = new LiveContainers();
   const stoppers = new Map<string, Stopper>();
   let engine: Engine | undefined;

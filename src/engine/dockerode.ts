@@ -24,7 +24,8 @@ import type {
   PullProgress,
   RegistryAuth,
 } from './port.js';
-import { ContainerNameInUseError } from './port.js';
+import { ARCHIVE_LIMIT_BYTES, ContainerNameInUseError } from './port.js';
+import { collectBounded, describeLimit } from './bounded.js';
 import { parseSshUrl, type SshTarget } from './ssh-endpoint.js';
 import type { SshHttpAgent } from './ssh-tunnel.js';
 
@@ -580,13 +581,12 @@ export class DockerodeEngine implements Engine {
     }
   }
 
-  async getArchive(containerId: string, containerPath: string): Promise<Buffer | undefined> {
+  async getArchive(containerId: string, containerPath: string, maxBytes = ARCHIVE_LIMIT_BYTES): Promise<Buffer | undefined> {
     try {
       const stream = (await this.docker.getContainer(containerId).getArchive({ path: containerPath })) as unknown as AsyncIterable<Buffer>;
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk);
-      return Buffer.concat(chunks);
+      return await collectBounded(stream, maxBytes, () => archiveTooBig(containerId, containerPath, maxBytes));
     } catch (error) {
+      if (error instanceof WerfRunError) throw error;
       if (statusOf(error) === 404) return undefined;
       throw this.fail(`reading ${containerPath} from container ${containerId.slice(0, 12)}`, error);
     }
@@ -626,4 +626,14 @@ export class DockerodeEngine implements Engine {
       throw this.fail(`inspecting container ${id.slice(0, 12)}`, error);
     }
   }
+}
+
+/** More than werf-run reads from a container's path: the path, the limit and what to look at. */
+export function archiveTooBig(containerId: string, containerPath: string, maxBytes: number): WerfRunError {
+  return new WerfRunError(
+    `reading ${containerPath} from container ${containerId.slice(0, 12)}: the engine sent more than ${describeLimit(maxBytes)}, werf-run's limit for it`,
+    {
+      remedy: `check what the image or volume holds at ${containerPath} (werf-run reads only small files there), and that DOCKER_HOST names the engine you expect`,
+    },
+  );
 }

@@ -142,8 +142,11 @@ export interface Engine {
    * container. Owners and modes come from the tar headers.
    */
   putArchive(containerId: string, containerPath: string, tar: Buffer | NodeJS.ReadableStream): Promise<void>;
-  /** A tar of `containerPath` in a (created or stopped) container (`GET /containers/{id}/archive`), or undefined when it does not exist. */
-  getArchive(containerId: string, containerPath: string): Promise<Buffer | undefined>;
+  /**
+   * A tar of `containerPath` in a (created or stopped) container (`GET /containers/{id}/archive`), or undefined when it does not exist.
+   * More than `maxBytes` (default ARCHIVE_LIMIT_BYTES): an error naming the path and the limit, nothing kept.
+   */
+  getArchive(containerId: string, containerPath: string, maxBytes?: number): Promise<Buffer | undefined>;
   /** The mounts of a container by id or name, or undefined when the engine has no such container. */
   containerMounts(idOrName: string): Promise<ContainerMount[] | undefined>;
   /** When a named volume was created (`GET /volumes/{name}`: CreatedAt as the engine writes it), or undefined when there is no such volume. */
@@ -172,3 +175,6 @@ export class ContainerNameInUseError extends WerfRunError {
     this.name = 'ContainerNameInUseError';
   }
 }
+
+/** getArchive's default limit: werf-run reads small files (passwd, group, a volume's generation) this way. */
+export const ARCHIVE_LIMIT_BYTES = 16 << 20;

@@ -36,13 +36,20 @@ const hostFacts = (): HostFacts => ({
 export async function ownContainer(engine: Engine, facts: HostFacts): Promise<OwnContainer | undefined> {
   const candidates = [
     ownContainerId(facts.mountinfo, facts.cgroup),
-    /^[0-9a-f]{12}$/.test(facts.hostname) ? facts.hostname : undefined,
+    // The hostname only of a local engine: a remote one may well know a container whose id starts with this
+    // machine's name (another machine's container), and the orphan sweep would judge by it.
+    /^[0-9a-f]{12}$/.test(facts.hostname) && isLocalEngine(engine.endpoint?.url) ? facts.hostname : undefined,
   ].filter((c): c is string => Boolean(c));
   for (const id of candidates) {
     const mounts = await engine.containerMounts(id);
     if (mounts) return { id, mounts };
   }
   return undefined;
+}
+
+/** An engine reached through a socket or pipe of this machine (unix://, npipe://), not tcp:// or ssh://. */
+function isLocalEngine(url: string | undefined): boolean {
+  return url !== undefined && /^(unix|npipe):\/\//.test(url);
 }
 
 const found = new WeakMap<Engine, Promise<OwnContainer | undefined>>();

@@ -9,8 +9,9 @@ import { ownContainer } from './own-container.js';
 import { projectStep } from './project-step.js';
 
 const id = 'b'.repeat(64);
-const engineKnowing = (known: string): Engine =>
+const engineKnowing = (known: string, url = 'unix:///var/run/docker.sock'): Engine =>
   ({
+    endpoint: { url, source: 'test' },
     containerMounts: async (name: string) => (name === known ? [{ type: 'bind', source: '/srv/b', destination: '/builds' }] : undefined),
   }) as unknown as Engine;
 
@@ -24,6 +25,12 @@ describe('ownContainer', () => {
   });
   it('falls back to a hostname that looks like a short container id', async () => {
     expect(await ownContainer(engineKnowing('bbbbbbbbbbbb'), { hostname: 'bbbbbbbbbbbb' })).toMatchObject({ id: 'bbbbbbbbbbbb' });
+  });
+  it('never by the hostname on a remote engine (another machine may have that container), still by mountinfo', async () => {
+    expect(await ownContainer(engineKnowing('bbbbbbbbbbbb', 'tcp://10.0.0.5:2376'), { hostname: 'bbbbbbbbbbbb' })).toBeUndefined();
+    expect(await ownContainer(engineKnowing('bbbbbbbbbbbb', 'ssh://ci@builder'), { hostname: 'bbbbbbbbbbbb' })).toBeUndefined();
+    const mountinfo = `1 2 8:1 /var/lib/docker/containers/${id}/hosts /etc/hosts rw - ext4 /dev/sda1 rw\n`;
+    expect(await ownContainer(engineKnowing(id, 'tcp://10.0.0.5:2376'), { mountinfo, hostname: 'x' })).toMatchObject({ id });
   });
   it('is undefined on a host, or for a container this engine does not know', async () => {
     expect(await ownContainer(engineKnowing(id), { hostname: 'build-host' })).toBeUndefined();

@@ -18,6 +18,7 @@ import { describeBytes, manifestVolumeName, shipProgressText, shipVolumeName, ty
 import { ownContainer, ownContainerOnce, type HostFacts } from './own-container.js';
 import type { ProjectLocation } from './project.js';
 import { readProjectMarker } from './project.js';
+import { hostGit } from './host-git.js';
 import type { Reporter } from '../reporter.js';
 import type { HostOs } from '../plan/host-path.js';
 import type { LaptopProduct } from '../plan/laptop.js';
@@ -222,17 +223,8 @@ export function rememberedProjects(cache: DaemonCache): NonNullable<ProjectStepI
 async function modesFromGitIndex(
   project: ProjectLocation,
 ): Promise<{ modeFor: (unit: number, rel: string, type: 'file' | 'dir' | 'symlink', statMode: number) => number }> {
-  const { execFile } = await import('node:child_process');
-  const listed = !project.isGit
-    ? ''
-    : await new Promise<string>((resolve) => {
-        execFile(
-          'git',
-          ['-c', 'safe.directory=*', 'ls-files', '--stage', '-z'],
-          { cwd: project.root, encoding: 'utf8', maxBuffer: 256 << 20 },
-          (error, stdout) => resolve(error ? '' : stdout),
-        );
-      });
+  const answer = project.isGit ? await hostGit(['ls-files', '--stage', '-z'], { cwd: project.root, maxBuffer: 256 << 20 }) : undefined;
+  const listed = answer?.ok ? answer.stdout : '';
   const modes = indexModes(listed);
   return { modeFor: (unit, rel, type, statMode) => shippedMode(type, statMode, unit === 0 ? modes.get(rel) : undefined, 'win32') };
 }

@@ -3,9 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { hostOsOf, hostPaths } from '../plan/host-path.js';
 import { askGit, findProjectRoot, headFromFiles, steersGitDiscovery } from './project.js';
+import { UsageError } from '../errors.js';
 
 // The CLI passes its context's platform; the tests run on the platform they run on (Linux here, macOS and Windows in .github/workflows/unit.yml).
 const hp = hostPaths(hostOsOf(process.platform));
@@ -71,6 +72,44 @@ describe('findProjectRoot (real git)', () => {
       // The check is real: plain git refuses this checkout here.
       expect(() => git(path.join(dir, 'sub'), 'rev-parse', '--show-toplevel')).toThrow(/dubious ownership/);
       expect(await findProjectRoot(path.join(dir, 'sub'), process.env, hp)).toEqual({ root: dir, isGit: true, gitDirs: [] });
+    },
+  );
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'a repository owned by another uid, werf-run not root: exit 2 naming the path, its owner and the fix (the walk and git alike)',
+    async () => {
+      const dir = repo('foreign-user');
+      execFileSync('chown', ['-R', '4321:4321', dir]);
+      for (const find of [() => findProjectRoot(path.join(dir, 'sub'), {}, hp, 1000), () => askGit(path.join(dir, 'sub'), hp, 1000)]) {
+        const error: unknown = await find().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(UsageError);
+        expect((error as UsageError).message).toContain(`the git repository ${dir} is owned by uid 4321, not by uid 1000`);
+        expect((error as UsageError).remedy).toContain(`git config --global --add safe.directory ${dir}`);
+        expect((error as UsageError).remedy).toContain(`chown -R 1000 ${dir}`);
+      }
+      // The fix the message names: the user's own safe.directory entry, and git (so werf-run) finds the repository.
+      const globalConfig = path.join(base, 'foreign-user.gitconfig');
+      writeFileSync(globalConfig, `[safe]\n\tdirectory = ${dir}\n`);
+      vi.stubEnv('GIT_CONFIG_GLOBAL', globalConfig);
+      try {
+        expect(await findProjectRoot(path.join(dir, 'sub'), {}, hp, 1000)).toEqual({ root: dir, isGit: true, gitDirs: [] });
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    },
+  );
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'a worktree owned by another uid, werf-run as root: git trusts exactly its paths, and still answers as for the owner',
+    async () => {
+      const main = repo('foreign-wt-main');
+      const wt = path.join(base, 'foreign-wt');
+      git(main, 'worktree', 'add', '-q', wt);
+      const mine = await askGit(wt, hp);
+      execFileSync('chown', ['-R', '4321:4321', main, wt]);
+      expect(() => git(wt, 'rev-parse', '--show-toplevel')).toThrow(/dubious ownership/);
+      expect(await askGit(wt, hp)).toEqual(mine);
+      expect(await findProjectRoot(wt, process.env, hp)).toEqual(mine);
     },
   );
 

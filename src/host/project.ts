@@ -12,6 +12,7 @@ import path from 'node:path';
 import { gitDirsToMount } from '../plan/paths.js';
 import { hostPaths, type HostPaths } from '../plan/host-path.js';
 import { pickMarkerFiles, type ProjectMarker } from '../plan/project-view.js';
+import { hostGit, ownerTrusted } from './host-git.js';
 
 export interface ProjectLocation {
   root: string;
@@ -37,31 +38,39 @@ export function steersGitDiscovery(env: Env): boolean {
   return Object.keys(env).some((name) => STEERING.test(name) && env[name] !== undefined);
 }
 
-export async function findProjectRoot(cwd: string, env: Env = process.env, hp: HostPaths = hostPaths('posix')): Promise<ProjectLocation> {
+/**
+ * `uid` is the user werf-run runs as (injected by tests): a repository owned
+ * by someone else is the project only when werf-run runs as root (host-git.ts),
+ * as git itself would refuse it; else exit 2 naming the path, its owner and the fix.
+ */
+export async function findProjectRoot(
+  cwd: string,
+  env: Env = process.env,
+  hp: HostPaths = hostPaths('posix'),
+  uid: number | undefined = process.getuid?.(),
+): Promise<ProjectLocation> {
   const walked = steersGitDiscovery(env) ? undefined : await plainCheckoutRoot(cwd);
   if (walked === 'none') return { root: hp.normalize(cwd), isGit: false, gitDirs: [] };
-  if (walked) return { root: hp.normalize(walked), isGit: true, gitDirs: [] };
-  return askGit(cwd, hp);
+  // git checks the work tree and its git dir (setup.c, ensure_valid_ownership): so does the walk, without starting git.
+  // Someone else's (or no uid: Windows): git decides, with the user's own safe.directory entries (askGit, host-git.ts).
+  const owned = walked && uid !== undefined && (await ownerTrusted(walked, uid)) && (await ownerTrusted(path.join(walked, '.git'), uid));
+  if (walked && owned) return { root: hp.normalize(walked), isGit: true, gitDirs: [] };
+  return askGit(cwd, hp, uid);
 }
 
 /**
- * Asks git itself. `safe.directory=*` on the command line (protected config,
- * honoured by git >= 2.35.2): a checkout owned by another uid (a CI runner as
- * root, the checkout by the runner's user) is still the project, not an error
- * that would shrink the project to the current directory.
+ * Asks git itself, with its ownership check on: a repository it refuses is
+ * trusted by exact path once its owner passed werf-run's check (host-git.ts),
+ * so a checkout owned by another uid with werf-run as root (a CI runner) is
+ * still the project, not an error that would shrink it to the current directory.
  */
-export async function askGit(cwd: string, hp: HostPaths = hostPaths('posix')): Promise<ProjectLocation> {
-  // Loaded only here: node:child_process is not otherwise needed on a run's way to the engine.
-  const { execFile } = await import('node:child_process');
-  const answer = await new Promise<string | undefined>((resolve) => {
-    execFile(
-      'git',
-      ['-c', 'safe.directory=*', 'rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir'],
-      { cwd, encoding: 'utf8' },
-      (error, stdout) => resolve(error ? undefined : stdout),
-    );
-  });
-  const [root, gitDir, commonDir] = (answer ?? '').split('\n');
+export async function askGit(
+  cwd: string,
+  hp: HostPaths = hostPaths('posix'),
+  uid: number | undefined = process.getuid?.(),
+): Promise<ProjectLocation> {
+  const answer = await hostGit(['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir'], { cwd, uid });
+  const [root, gitDir, commonDir] = (answer.ok ? answer.stdout : '').split('\n');
   if (!root || !gitDir || !commonDir) return { root: hp.normalize(cwd), isGit: false, gitDirs: [] };
   // git for Windows prints C:/x, in the case the directory was typed: the real path's case
   // (the walk's, realpath) and one spelling (plan/host-path.ts) give one container path per checkout.
@@ -166,10 +175,6 @@ export async function headFromFiles(root: string): Promise<string | undefined> {
 
 /** git's HEAD commit, or 'none' (no commit yet, or git failed). */
 async function gitHead(root: string): Promise<string> {
-  const { execFile } = await import('node:child_process');
-  return new Promise<string>((resolve) => {
-    execFile('git', ['-c', 'safe.directory=*', 'rev-parse', '-q', '--verify', 'HEAD'], { cwd: root, encoding: 'utf8' }, (error, stdout) =>
-      resolve(error ? 'none' : stdout.trim() || 'none'),
-    );
-  });
+  const answer = await hostGit(['rev-parse', '-q', '--verify', 'HEAD'], { cwd: root });
+  return answer.ok ? answer.stdout.trim() || 'none' : 'none';
 }

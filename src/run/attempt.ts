@@ -150,8 +150,11 @@ export async function runAttempt<F>(
     const pumping = attached.multiplexed
       ? pumpMultiplexed(attached.output, io, onData, onClosed)
       : pumpRaw(attached.output, io.stdout, onData, onClosed);
-    // Keep a rejection from going unhandled while we start and wait.
-    pumping.catch(() => undefined);
+    // Keep a rejection from going unhandled while we start and wait. A stream werf-run refuses (demux.ts: a frame
+    // past its limit) is no longer read: werf is stopped, else it would block on a full pipe; the error is told below.
+    pumping.catch((error: unknown) => {
+      if (error instanceof WerfRunError) void engine.killContainer(id, 'SIGKILL').catch(() => undefined);
+    });
     // Raw before the start: werf may print at once, and its TTY already ends lines with \r\n.
     if (spec.tty && io.stdin) restoreTerminal = rawTerminal(io.stdin, io.stdout);
     hooks.onStarting?.(id);
@@ -191,6 +194,7 @@ export async function runAttempt<F>(
       hooks.onWarning?.(`werf's output stream did not end ${timings.outputIdleMs} ms after the container stopped; stopped waiting for it`);
     else
       await pumping.catch((error: unknown) => {
+        if (error instanceof WerfRunError) throw error;
         throw new WerfRunError(`werf's output stream from the engine broke: ${errorMessage(error)}`, {
           remedy: 'check the Docker daemon (docker info); run again',
           cause: error,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PassThrough, Writable } from 'node:stream';
-import { pumpMultiplexed } from './demux.js';
+import { MAX_FRAME_BYTES, pumpMultiplexed } from './demux.js';
+import { WerfRunError } from '../errors.js';
 
 function frame(type: 1 | 2, text: string): Buffer {
   const payload = Buffer.from(text);
@@ -49,6 +50,41 @@ describe('pumpMultiplexed', () => {
     source.end();
     await done;
     expect(Buffer.concat(stdout.data).toString().split('\n')).toHaveLength(101);
+  });
+});
+
+describe('a frame header claiming more than the limit', () => {
+  it('is refused at the header, before its bytes are buffered; the frames before it were delivered', async () => {
+    const huge = Buffer.alloc(8);
+    huge[0] = 1;
+    huge.writeUInt32BE(0xfffffff0, 4);
+    let pulledAfter = 0;
+    async function* source(): AsyncGenerator<Buffer> {
+      yield frame(1, 'before\n');
+      yield huge;
+      // A stream that would go on sending the claimed 4 GiB: never read.
+      for (;;) {
+        pulledAfter++;
+        yield Buffer.alloc(1 << 16);
+      }
+    }
+    const stdout = sink();
+    const error: unknown = await pumpMultiplexed(source(), { stdout, stderr: sink() }, () => undefined).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WerfRunError);
+    expect((error as WerfRunError).message).toBe(
+      `the engine's output stream announced a frame of ${0xfffffff0} bytes, more than werf-run's limit of ${MAX_FRAME_BYTES} bytes (16 MiB)`,
+    );
+    expect((error as WerfRunError).remedy).toMatch(/DOCKER_HOST/);
+    expect(pulledAfter).toBe(0);
+    expect(Buffer.concat(stdout.data).toString()).toBe('before\n');
+  });
+
+  it('a frame of exactly the limit still passes', async () => {
+    const stdout = sink(1 << 20);
+    const big = Buffer.concat([frame(1, ''), Buffer.alloc(MAX_FRAME_BYTES, 0x61)]);
+    big.writeUInt32BE(MAX_FRAME_BYTES, 4);
+    await pumpMultiplexed(chunks(big, 1 << 20), { stdout, stderr: sink() }, () => undefined);
+    expect(Buffer.concat(stdout.data).length).toBe(MAX_FRAME_BYTES);
   });
 });
 

@@ -8,6 +8,7 @@
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { WerfRunError } from '../errors.js';
 
 export type StreamName = 'stdout' | 'stderr';
 
@@ -17,6 +18,20 @@ export interface Sinks {
 }
 
 const HEADER = 8;
+
+/**
+ * The largest frame werf-run holds: the daemon frames what it copies in 32 KiB
+ * reads (moby's stdcopy writer sees io.Copy's buffer), so a header claiming
+ * more is not a Docker Engine's stream; buffering it would take the machine's memory.
+ */
+export const MAX_FRAME_BYTES = 16 << 20;
+
+function frameTooBig(size: number): WerfRunError {
+  return new WerfRunError(
+    `the engine's output stream announced a frame of ${size} bytes, more than werf-run's limit of ${MAX_FRAME_BYTES} bytes (16 MiB)`,
+    { remedy: 'check that DOCKER_HOST (or the context) names a Docker Engine, not a proxy that rewrites its streams; werf was stopped' },
+  );
+}
 
 /**
  * A sink whose reader went away (`werf-run build | head -1`: EPIPE) is
@@ -63,6 +78,7 @@ export async function pumpMultiplexed(
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     while (buffered.length >= HEADER) {
       const size = buffered.readUInt32BE(4);
+      if (size > MAX_FRAME_BYTES) throw frameTooBig(size);
       if (buffered.length < HEADER + size) break;
       const name: StreamName = buffered[0] === 2 ? 'stderr' : 'stdout';
       const payload = buffered.subarray(HEADER, HEADER + size);

@@ -1,6 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ContainerSummary } from '../engine/port.js';
-import { findOrphans, ownerContainersToCheck, pidNamespaceOf, processStartOf, type ProcessState } from './orphans.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { persistentHostId } from '../detect/host-id.js';
+import {
+  findOrphans,
+  ownerContainersToCheck,
+  ownerLabels,
+  pidNamespaceOf,
+  pidPlace,
+  processStartOf,
+  type ProcessState,
+} from './orphans.js';
 
 const container = (id: string, labels: Record<string, string>): ContainerSummary => ({
   id,
@@ -10,10 +22,16 @@ const container = (id: string, labels: Record<string, string>): ContainerSummary
   created: 0,
 });
 const owned = (id: string, pid: string, extra: Record<string, string> = {}) =>
-  container(id, { 'werf-run.managed': 'true', 'werf-run.owner-host': 'here', 'werf-run.owner-pid': pid, ...extra });
+  container(id, {
+    'werf-run.managed': 'true',
+    'werf-run.owner-host': 'here',
+    'werf-run.owner-pid': pid,
+    'werf-run.owner-pidns': 'ns',
+    ...extra,
+  });
 
 describe('findOrphans', () => {
-  const self = { host: 'here', pid: 10 };
+  const self = { host: 'here', pid: 10, pidNamespace: 'ns' };
   const states: Record<number, ProcessState> = {
     20: { alive: true, start: '500' },
     30: { alive: false },
@@ -96,6 +114,50 @@ describe('processStartOf', () => {
   });
   it('reads this process for real on Linux', () => {
     if (process.platform === 'linux') expect(processStartOf('self')).toMatch(/^\d+$/);
+  });
+});
+
+describe('two machines with the same hostname and no PID namespace (macOS, Windows) on one engine', () => {
+  // Each machine's own cache dir holds its own random id; the containers carry it in their labels.
+  const dirs = [mkdtempSync(path.join(os.tmpdir(), 'werf-run-host-a-')), mkdtempSync(path.join(os.tmpdir(), 'werf-run-host-b-'))];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const noLinux = undefined;
+  const [a, b] = dirs.map((dir) => ({ host: 'MacBook-Pro.local', pid: 500, pidNamespace: pidPlace(noLinux, () => persistentHostId(dir)) }));
+  const labelled = (id: string, owner: { host: string; pidNamespace?: string }, pid: number) =>
+    container(id, {
+      'werf-run.managed': 'true',
+      ...ownerLabels({ host: owner.host, pid, startedAt: '2026-01-01T00:00:00.000Z', pidNamespace: owner.pidNamespace }),
+    });
+  // PID 600 is alive on B (B's werf-run builds) and not on A.
+  const onA = (pid: number): ProcessState => (pid === 600 ? { alive: false } : { alive: true });
+
+  it("A never takes B's live container for an orphan, though B's PID is not alive on A; A's own dead run's container is A's", () => {
+    expect(a!.pidNamespace).toMatch(/^host-id\/[0-9a-f-]{36}$/);
+    expect(a!.pidNamespace).not.toBe(b!.pidNamespace);
+    const list = [labelled('of-b-live', b!, 600), labelled('of-a-dead', a!, 600)];
+    expect(findOrphans(list, a!, onA).map((o) => o.id)).toEqual(['of-a-dead']);
+  });
+
+  it('the id persists: the next run on A judges by the same one', () => {
+    expect(pidPlace(noLinux, () => persistentHostId(dirs[0]!))).toBe(a!.pidNamespace);
+    expect(readFileSync(path.join(dirs[0]!, 'host-id'), 'utf8').trim()).toBe(a!.pidNamespace!.slice('host-id/'.length));
+  });
+
+  it('no id at all (an unwritable cache dir, a spoiled file): no PIDs are judged, not even by hostname', () => {
+    const spoiled = mkdtempSync(path.join(os.tmpdir(), 'werf-run-host-c-'));
+    writeFileSync(path.join(spoiled, 'host-id'), 'not an id\n');
+    const c = { host: 'MacBook-Pro.local', pid: 500, pidNamespace: pidPlace(noLinux, () => persistentHostId(spoiled)) };
+    rmSync(spoiled, { recursive: true, force: true });
+    expect(c.pidNamespace).toBeUndefined();
+    expect(findOrphans([labelled('no-ns', { host: 'MacBook-Pro.local' }, 600)], c, onA)).toEqual([]);
+  });
+
+  it('Linux keeps its boot id and PID namespace; the host id is not even read', () => {
+    expect(
+      pidPlace('boot/pid:[1]', () => {
+        throw new Error('read');
+      }),
+    ).toBe('boot/pid:[1]');
   });
 });
 

@@ -20,7 +20,7 @@ export interface Owner {
   startedAt: string;
   /** The owner process's start time as the OS counts it (Linux: /proc/<pid>/stat field 22), to tell a reused PID apart. */
   processStart?: string;
-  /** Where its PID means something (Linux: the kernel's boot id and the PID namespace); undefined where the OS has none. */
+  /** Where its PID means something (Linux: the kernel's boot id and the PID namespace; elsewhere the machine's persistent id: pidPlace). */
   pidNamespace?: string;
   /** The container werf-run itself runs in, when the engine it uses knows that container (a CI job with the host's socket). */
   container?: string;
@@ -58,9 +58,22 @@ export interface OrphanVerdict {
 
 type Self = Pick<Owner, 'host' | 'pid' | 'pidNamespace' | 'container'>;
 
-/** Whether the PIDs in a container's owner labels are ours to check: the same host and PID namespace. */
+/**
+ * Whether the PIDs in a container's owner labels are ours to check: the same host and PID namespace. Without a
+ * namespace of our own (no boot id and no host id) none are: a hostname alone does not tell two machines apart.
+ */
 const samePids = (labels: Readonly<Record<string, string>>, self: Self): boolean =>
-  labels[OWNER_LABELS.host] === self.host && labels[OWNER_LABELS.pidNamespace] === self.pidNamespace;
+  self.pidNamespace !== undefined && labels[OWNER_LABELS.host] === self.host && labels[OWNER_LABELS.pidNamespace] === self.pidNamespace;
+
+/**
+ * Where this process's PIDs mean something: Linux's boot id and PID namespace (pidNamespaceOf); elsewhere (macOS,
+ * Windows) this machine's persistent random id (detect/host-id.ts), asked only then; undefined when neither is known.
+ */
+export function pidPlace(linux: string | undefined, hostId: () => string | undefined): string | undefined {
+  if (linux !== undefined) return linux;
+  const id = hostId();
+  return id === undefined ? undefined : `host-id/${id}`;
+}
 
 /** The containers werf-runs in other containers ran in, to ask the engine about (pure). */
 export function ownerContainersToCheck(containers: readonly ContainerSummary[], self: Self): string[] {

@@ -14,24 +14,44 @@
  */
 import { Writable } from 'node:stream';
 import type { Engine } from '../engine/port.js';
-import { errorMessage } from '../errors.js';
+import { WerfRunError, errorMessage } from '../errors.js';
 import type { Findings } from '../detect/facts.js';
 import { parseProbeOutput, probeSpec, type ProbeOutcome, type ProbeTarget } from '../detect/probe-script.js';
 import type { ContainerSpec } from '../engine/port.js';
 import { PROJECT_VIEW_SCRIPT, parseProjectView, projectViewArgs, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
 import { bindRefusal } from '../plan/laptop.js';
+import { shellQuote } from '../plan/docker-command.js';
 import { classify } from '../recover/signatures.js';
 import { runAttempt } from './attempt.js';
 
 const PROBE_TIMEOUT_MS = 60_000;
 
 /** Collects a container's output as text. */
+/** The probe's script prints a few KiB: more is not the probe (an image whose shell prints endlessly), and is not kept. */
+export const PROBE_OUTPUT_LIMIT_BYTES = 1 << 20;
+
 export class Collect extends Writable {
   text = '';
+  /** Bytes past the limit that were dropped: the caller turns them into an error (probeOutputTooBig). */
+  dropped = 0;
+  constructor(private readonly limit = PROBE_OUTPUT_LIMIT_BYTES) {
+    super();
+  }
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString('utf8');
+    const room = this.limit - Buffer.byteLength(this.text);
+    if (chunk.length > room) this.dropped += chunk.length - Math.max(room, 0);
+    if (room > 0) this.text += chunk.subarray(0, room).toString('utf8');
     done();
   }
+}
+
+export function probeOutputTooBig(image: string, dropped: number): WerfRunError {
+  // The remedy is in the message too: runProbe reports a failed probe by its message alone.
+  const check = `check the image's sh (docker run --rm --entrypoint sh ${shellQuote(image)} -c true prints nothing) and the image werf-run uses`;
+  return new WerfRunError(
+    `a probe container of ${image} printed ${dropped} bytes more than werf-run's limit of ${PROBE_OUTPUT_LIMIT_BYTES} bytes (1 MiB) for it; ${check}`,
+    { remedy: check },
+  );
 }
 
 /** The project to check in the probe's container: its marker and the git dirs werf needs (mounted at their own paths). */
@@ -68,6 +88,7 @@ export async function runProbe(
           timer = setTimeout(() => void engine.killContainer(id, 'SIGKILL').catch(() => undefined), PROBE_TIMEOUT_MS);
         },
       });
+      if (out.dropped > 0) throw probeOutputTooBig(spec.image, out.dropped);
       return { result, text: out.text };
     } finally {
       clearTimeout(timer);

@@ -10,7 +10,7 @@ import { errorMessage } from '../errors.js';
 import { PROJECT_VIEW_SCRIPT, parseProjectView, projectViewArgs, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
 import { hostPaths, type HostOs } from '../plan/host-path.js';
 import { bindRefusal, type LaptopProduct } from '../plan/laptop.js';
-import { Collect } from './probe.js';
+import { Collect, probeOutputTooBig } from './probe.js';
 import { runAttempt } from './attempt.js';
 
 export interface ProjectViewTarget {
@@ -67,5 +67,6 @@ export async function viewProject(engine: Engine, target: ProjectViewTarget): Pr
       };
     throw error;
   }
+  if (out.dropped > 0) throw probeOutputTooBig(target.image, out.dropped);
   return parseProjectView(out.text, target.marker);
 }

@@ -96,6 +96,8 @@ export interface ShipResult {
 
 /** Bytes read ahead of the tar: enough to keep the pipe full, bounded. */
 const READ_AHEAD_BYTES = 32 * 1024 * 1024;
+/** The volume's manifest read back: one JSON line per shipped path, ~200 bytes each; 256 MiB is a checkout of a million files. */
+const MANIFEST_LIMIT_BYTES = 256 << 20;
 const READ_AHEAD_FILES = 64;
 /** Larger files are streamed at their turn rather than read whole. */
 const WHOLE_FILE_MAX = 8 * 1024 * 1024;
@@ -454,7 +456,7 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
       previous = local;
       previousFrom = 'this machine';
     } else {
-      previous = parseManifest(await fileFromTar(await engine.getArchive(id, '/ship/meta/manifest.json')));
+      previous = parseManifest(await fileFromTar(await engine.getArchive(id, '/ship/meta/manifest.json', MANIFEST_LIMIT_BYTES)));
       const problem = previous && manifestProblem(previous);
       if (problem) {
         throw new WerfRunError(
