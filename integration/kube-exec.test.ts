@@ -7,13 +7,13 @@
  * token the plugin printed; the stand-in's `werf kubectl get --raw /version`
  * reaches it from the werf container.
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTlsFiles, type TlsFiles } from './engines.js';
 import { managedContainers, runWerfRun, werfProject } from './support.js';
 
 const TOKEN = 'k8s-aws-v1.it-token-0123456789';
@@ -23,7 +23,7 @@ let port: number;
 let project: ReturnType<typeof werfProject>;
 const seen: string[] = [];
 
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+let tls: TlsFiles;
 
 /** A kubeconfig whose only user runs `plugin` (args, interactiveMode). */
 const kubeconfig = (plugin: string, extra = '') => `apiVersion: v1
@@ -33,7 +33,7 @@ clusters:
 - name: managed
   cluster:
     server: https://127.0.0.1:${port}
-    certificate-authority-data: ${readFileSync(path.join(dir, 'ca.crt')).toString('base64')}
+    certificate-authority-data: ${readFileSync(tls.caFile).toString('base64')}
 - name: other
   cluster: {server: "https://other.example:443"}
 contexts:
@@ -62,39 +62,18 @@ const script = (name: string, body: string) => {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'wr-kube-exec-'));
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=wr-test-ca');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.crt',
-    '-days',
-    '2',
-    '-extfile',
-    'san.ext',
-  );
-  server = https.createServer(
-    { key: readFileSync(path.join(dir, 'server.key')), cert: readFileSync(path.join(dir, 'server.crt')) },
-    (req, res) => {
-      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? '-'}`);
-      const ok = req.headers.authorization === `Bearer ${TOKEN}`;
-      const body =
-        ok && req.url === '/version'
-          ? JSON.stringify({ major: '1', minor: '31', gitVersion: 'v1.31.0-werf-run-it' })
-          : JSON.stringify({ kind: 'Status', code: 401, message: 'Unauthorized' });
-      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    },
-  );
+  // A private CA and a server certificate for 127.0.0.1, as the TLS engine tests make them.
+  tls = await makeTlsFiles(dir);
+  server = https.createServer({ key: readFileSync(tls.serverKey), cert: readFileSync(tls.serverCert) }, (req, res) => {
+    seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? '-'}`);
+    const ok = req.headers.authorization === `Bearer ${TOKEN}`;
+    const body =
+      ok && req.url === '/version'
+        ? JSON.stringify({ major: '1', minor: '31', gitVersion: 'v1.31.0-werf-run-it' })
+        : JSON.stringify({ kind: 'Status', code: 401, message: 'Unauthorized' });
+    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   const expires = new Date(Date.now() + 2 * 3600_000).toISOString();

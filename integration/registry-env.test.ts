@@ -5,15 +5,15 @@
  * a corporate registry). Without werf-run handing it over, buildah fails on
  * x509 (src/recover/fixtures/registry-ca-unknown.txt).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSecondDockerd, type SecondDockerd } from './engines.js';
+import { makeTlsFiles, startSecondDockerd, type SecondDockerd } from './engines.js';
 import { rig, runWerfRun, werfProject } from './support.js';
 
 let dir: string;
@@ -32,48 +32,15 @@ const freePort = () =>
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'wr-reg-env-'));
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=wr-reg-env-ca',
-  );
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.crt',
-    '-days',
-    '2',
-    '-extfile',
-    'san.ext',
-  );
+  // A private CA and a server certificate for 127.0.0.1, as the TLS engine tests make them.
+  const tls = await makeTlsFiles(dir);
   port = await freePort();
   writeFileSync(
     path.join(dir, 'config.yml'),
-    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n  tls:\n    certificate: ${dir}/server.crt\n    key: ${dir}/server.key\n`,
+    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n  tls:\n    certificate: ${tls.serverCert}\n    key: ${tls.serverKey}\n`,
   );
   registry = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
-  const ca = execFileSync('cat', [path.join(dir, 'ca.crt')]);
+  const ca = readFileSync(tls.caFile);
   for (let i = 0; ; i++) {
     const up = await new Promise<boolean>((resolve) =>
       https.get({ host: '127.0.0.1', port, path: '/v2/', ca }, (res) => resolve(res.statusCode === 200)).on('error', () => resolve(false)),
