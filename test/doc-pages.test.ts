@@ -111,9 +111,11 @@ describe('README.md', () => {
     // The package's own bin, which exists.
     const bin = pkg.bin['werf-run']!;
     expect(existsSync(path.join(root, bin))).toBe(true);
-    expect(pkg.scripts.example).toBe(
-      `npm run build && bash rig/up.sh && cd examples/hello && node ../../${bin} --trust-project-config build`,
-    );
+    expect(pkg.scripts.example).toBe('npm run build && bash rig/up.sh && bash scripts/example.sh');
+    // The script builds a copy of examples/hello (owned like a user's checkout) with that bin.
+    const script = read('scripts/example.sh');
+    expect(script).toContain('cp -a "$root/examples/hello/." "$dir/"');
+    expect(script).toContain(`node "$root/${bin}" --trust-project-config build`);
   });
 
   it('quick start: the test command is what .ci/run runs, and npm test runs the whole suite', () => {
