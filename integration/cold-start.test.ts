@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeProject, rig, runWerfRun } from './support.js';
+import { containerCreates, makeProject, rig, runWerfRun } from './support.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
@@ -19,28 +19,9 @@ const engineNow = async (): Promise<string> => (await execa('docker', ['info', '
 
 /** The containers created for this project between two engine times, in order, with their role label. */
 async function created(projectDir: string, since: string, until: string): Promise<string[]> {
-  const out = (
-    await execa('docker', [
-      'events',
-      '--since',
-      since,
-      '--until',
-      until,
-      '--filter',
-      'type=container',
-      '--filter',
-      'event=create',
-      '--filter',
-      `label=werf-run.project=${projectDir}`,
-      '--format',
-      'role={{index .Actor.Attributes "werf-run.role"}}',
-    ])
-  ).stdout;
+  const lines = await containerCreates(projectDir, since, until, 'role={{index .Actor.Attributes "werf-run.role"}}');
   // werf's own container has no role label.
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.replace(/^role=/, '') || 'werf');
+  return lines.map((line) => line.replace(/^role=/, '') || 'werf');
 }
 
 describe('a cold run', () => {

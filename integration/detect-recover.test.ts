@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { managedContainers, rig, runWerfRun, werfProject, TEST_IMAGE, type CliResult } from './support.js';
+import { containerCreates, managedContainers, rig, runWerfRun, werfProject, TEST_IMAGE, type CliResult } from './support.js';
 import { startPrivateEngine, type PrivateEngine } from './engines/private-dev.js';
 
 const FUSE_IMAGE = rig.WERF_RUN_RIG_FUSE_IMAGE!;
@@ -40,34 +40,20 @@ function cacheEntries(home: string): { probe?: unknown; modes?: Record<string, {
 
 /** Containers of one role the engine created for a project between two times (the engine's own event log). */
 async function createdContainers(projectDir: string, since: string, until: string, extra: string[] = [], host?: string): Promise<string[]> {
-  const hostArgs = host ? ['-H', host] : [];
-  const { stdout } = await execa('docker', [
-    ...hostArgs,
-    'events',
-    '--since',
+  const lines = await containerCreates(
+    projectDir,
     since,
-    '--until',
     until,
-    '--filter',
-    'type=container',
-    '--filter',
-    'event=create',
-    '--filter',
-    `label=werf-run.project=${projectDir}`,
-    ...extra.flatMap((f) => ['--filter', f]),
-    '--format',
     '{{index .Actor.Attributes "werf-run.mode"}}|{{index .Actor.Attributes "werf-run.role"}}',
-  ]);
+    { host, filters: extra },
+  );
   // "mode|role" per created container, "-" for a label it does not have.
-  return stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) =>
-      line
-        .split('|')
-        .map((v) => (v === '' || v === '<no value>' ? '-' : v))
-        .join('|'),
-    );
+  return lines.map((line) =>
+    line
+      .split('|')
+      .map((v) => (v === '' || v === '<no value>' ? '-' : v))
+      .join('|'),
+  );
 }
 
 const engineNow = async (host?: string): Promise<string> =>

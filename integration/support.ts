@@ -199,3 +199,31 @@ export async function buildNamedUserImage(tag: string): Promise<void> {
   await execa('docker', ['build', '--network', 'none', '-q', '-t', tag, '-'], { input: dockerfile, env: { DOCKER_BUILDKIT: '0' } });
 }
 export const NAMED_USER_SCRIPT = 'id -u; stat -c "%u:%g %a" ~/.docker/config.json; grep -c auths ~/.docker/config.json';
+
+/** One line per container the engine created for a project between two engine times (its event log), in the given --format. */
+export async function containerCreates(
+  projectDir: string,
+  since: string,
+  until: string,
+  format: string,
+  options: { host?: string; filters?: string[] } = {},
+): Promise<string[]> {
+  const { stdout } = await execa('docker', [
+    ...(options.host ? ['-H', options.host] : []),
+    'events',
+    '--since',
+    since,
+    '--until',
+    until,
+    '--filter',
+    'type=container',
+    '--filter',
+    'event=create',
+    '--filter',
+    `label=werf-run.project=${projectDir}`,
+    ...(options.filters ?? []).flatMap((f) => ['--filter', f]),
+    '--format',
+    format,
+  ]);
+  return stdout.split('\n').filter(Boolean);
+}
