@@ -18,6 +18,11 @@ export const EXIT_CODES = {
       "`werf-run doctor` only: no mode can work on this host, the werf image is not on the engine and cannot be pulled, the project's files would not reach werf, or no engine answered (the report says what to change)",
   },
   usage: { code: 2, meaning: 'bad flags, config or environment; the message names the setting, the value and the fix' },
+  loadFailed: {
+    code: 3,
+    meaning:
+      "`--load` only: werf succeeded, but its images could not be loaded into the engine (no build report, an image missing from buildah's storage, the engine refused the load); what was loaded stays, nothing half-loaded is tagged",
+  },
   failed: {
     code: 125,
     meaning:

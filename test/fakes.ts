@@ -33,6 +33,9 @@ export function fakeEngine<T extends Partial<Engine>>(over: T = {} as T): Engine
     getArchive: notInThisTest('getArchive'),
     containerMounts: notInThisTest('containerMounts'),
     volumeCreatedAt: notInThisTest('volumeCreatedAt'),
+    loadImage: notInThisTest('loadImage'),
+    tagImage: notInThisTest('tagImage'),
+    untagImage: notInThisTest('untagImage'),
   };
   return { ...engine, ...over };
 }

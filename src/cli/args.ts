@@ -71,6 +71,10 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
       '--trust-project-config',
       "let the project's config file grant more than the least privilege (privileged, mounts, the socket, ...) and load a .js/.ts config, for this run (also WERF_RUN_TRUST_PROJECT_CONFIG=1; werf-run trust records it)",
     )
+    .option(
+      '--load',
+      "after werf build/converge without --repo: load werf's final images into this engine, so docker images lists them (also WERF_RUN_LOAD=1)",
+    )
     .option('--image <reference>', 'werf image reference (overrides group/channel/distro)')
     .addOption(new Option('--pull <policy>', 'when to pull the image').choices([...PULL_POLICIES]))
     .option(
@@ -115,6 +119,7 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
         '  werf-run build --repo registry.example.com/app',
         '  werf-run --mode fuse converge',
         '  werf-run --dry-run build     print the plan and an equivalent docker run; create nothing',
+        "  werf-run --load build        build, then load werf's images into this engine (docker images)",
         "  werf-run help build          werf's own help (so is: werf-run build --help)",
         '',
         'Settings, lowest precedence first: defaults, a config file (.werfrunrc*, werfrun.config.*',

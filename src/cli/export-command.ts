@@ -65,6 +65,10 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
   const leftOut = [
     ...(config.mounts.length > 0 ? ['mounts (add your extra bind mounts to the snippet by hand)'] : []),
     ...(config.mountDockerSocket ? ["mountDockerSocket (mount the runner's Docker socket by hand if werf needs it)"] : []),
+    // No snippet can load images out of the container's buildah storage afterwards: a runner pushes them (--repo).
+    ...(config.load
+      ? ["load: it has no equivalent there (werf's images stay in the storage volume; build with --repo and docker pull)"]
+      : []),
   ];
   for (const key of leftOut) reporter.warn(`--export leaves out ${key}`);
 

@@ -43,6 +43,12 @@ import { withLifecycle, type Session } from './lifecycle.js';
 import { prepareRun, type Prepared, type PreparedRun } from './prepare.js';
 import { hostOsOf } from '../plan/host-path.js';
 import { laptopProduct } from '../plan/laptop.js';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadRequest, withOwnReport, type LoadRequest } from '../plan/load.js';
+import { werfHomeDir } from '../plan/contract.js';
+import { loadBuiltImages } from '../run/load.js';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -58,13 +64,16 @@ export async function runWerfCommand(
   return withLifecycle(ctx, reporter, async (session) => {
     const dryRun = Boolean(options.dryRun);
     // What cannot work in the werf container stops before the engine is touched.
-    const refuse = (config: PreparedRun['config'], image: string): void =>
+    const refuse = (config: PreparedRun['config'], image: string): void => {
       refuseWhatCannotWork({
         werfArgs,
         env: { ...hostEnvOf(ctx.env), ...config.env.set },
         image,
         mountDockerSocket: config.mountDockerSocket,
       });
+      // --load with a command that builds nothing, or with --repo: said before the engine is touched (plan/load.ts).
+      if (config.load) loadRequest(werfArgs, { ...hostEnvOf(ctx.env), ...config.env.set }, '/');
+    };
     const prepared = await prepareRun(ctx, options, reporter, dryRun ? 'dry-run' : 'run', session, refuse);
     if (!prepared.engine) reporter.warn('no Docker Engine answered; --dry-run plans with assumed facts');
     const werf = await planWerf(ctx, werfArgs, prepared, reporter, dryRun, Boolean(options.reprobe));
@@ -89,6 +98,8 @@ interface WerfPlan {
   assumed: string[];
   /** The storage volume werf's user gets (per uid). */
   storageVolume: string;
+  /** --load: the build report werf is asked for (its werfArgs are in the plan already). */
+  load?: LoadRequest;
   /** After the run: the git dirs to clear of werf's worktree entries, and werf's home in the container (same host only). */
   worktreeEntries?: { gitDirs: string[]; home: string };
 }
@@ -96,7 +107,7 @@ interface WerfPlan {
 /** The werf container: host-side reading and checks happen here; plan() stays pure and gets the results. */
 async function planWerf(
   ctx: CliContext,
-  werfArgs: readonly string[],
+  givenWerfArgs: readonly string[],
   prepared: PreparedRun,
   reporter: Reporter,
   dryRun: boolean,
@@ -117,7 +128,7 @@ async function planWerf(
   });
   const hostOs = hostOsOf(ctx.platform);
   // --platform for an architecture the daemon's host cannot run: stop before werf. Its kernel is this one only for a local Linux engine (the probe does not read binfmt_misc yet).
-  const platforms = requestedPlatforms(werfArgs, ctx.env);
+  const platforms = requestedPlatforms(givenWerfArgs, ctx.env);
   if (platforms.length && prepared.info?.architecture) {
     if (engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon)
       checkPlatforms(platforms, prepared.info.architecture, binfmtHandlers());
@@ -130,9 +141,15 @@ async function planWerf(
   const sameHost = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
   // werf writes into the checkout: it runs as the checkout's owner (plan/checkout-owner.ts), with cache volumes of its own.
   const owner = sameHost && config.user === undefined ? await checkoutOwner(project.root) : undefined;
-  const chosen = werfUserFor(owner, config.user, project.root, werfArgs);
+  const chosen = werfUserFor(owner, config.user, project.root, givenWerfArgs);
   reporter.debug(chosen.note);
   const who = chosen.who;
+  // --load: werf writes its build report where werf-run reads it (plan/load.ts); a fresh file in the werf home volume unless the user asked for theirs.
+  const load = config.load
+    ? loadRequest(givenWerfArgs, { ...hostEnv, ...config.env.set }, `${werfHomeDir(who.home)}/werf-run-load-${randomUUID()}.json`)
+    : undefined;
+  // The report options werf-run adds are its own: the host readers (output paths) see the user's arguments only.
+  const werfArgs = givenWerfArgs;
   const werfConfig = { ...config, user: chosen.user, volumes: volumesFor(config.volumes, who.uid) };
   const handed = await readHostForWerf({
     env: ctx.env,
@@ -234,7 +251,8 @@ async function planWerf(
     plan({
       mode,
       image,
-      werfArgs: handed.werfArgs ?? werfArgs,
+      werfArgs:
+        load && load.report.kind === 'own' ? withOwnReport(handed.werfArgs ?? werfArgs, load.report.path) : (handed.werfArgs ?? werfArgs),
       project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
       hostOs,
       config: werfConfig,
@@ -258,7 +276,20 @@ async function planWerf(
   return {
     firstMode,
     planFor,
-    notes: [chosen.note, delivery.line, ...handed.notes, ciEnv.note, ...network.notes, idRangeNote],
+    notes: [
+      chosen.note,
+      delivery.line,
+      ...handed.notes,
+      ciEnv.note,
+      ...network.notes,
+      idRangeNote,
+      ...(load
+        ? [
+            `--load: after werf exits 0, werf-run reads werf's build report ${load.report.path}${load.report.kind === 'own' ? ' (its own, in the werf home volume, removed after reading)' : ''} and streams each final image the engine lacks (by ID) out of buildah's storage (buildah push ID docker-archive:/dev/stdout:NAME in a short container of the same image, user, mode and volumes, no network) into the engine's image load, named as werf named it and <project>/<image>:latest`,
+          ]
+        : []),
+    ],
+    load,
     assumed,
     storageVolume: werfConfig.volumes.storage,
     worktreeEntries:
@@ -385,6 +416,28 @@ async function runWerf(
         modes: { ...entry.modes, [key]: { mode: result.mode, at: new Date().toISOString() } },
       }));
       reporter.debug(failed ?? `cache: mode ${result.mode} remembered in ${cache.file}`);
+    }
+  }
+  if (result.exitCode === 0 && werf.load) {
+    const planned = werf.planFor(result.mode);
+    const progress = ctx.stderr.isTTY ? (text: string) => ctx.stderr.write(`\r\x1b[K${text}`) : undefined;
+    const cwd = ctx.cwd;
+    try {
+      const outcome = await loadBuiltImages({
+        engine,
+        werfContainer: planned.container,
+        files: planned,
+        report: werf.load.report,
+        readUserReport: (file) => readFile(path.resolve(cwd, file), 'utf8').catch(() => undefined),
+        reporter,
+        progress,
+      });
+      if (progress) ctx.stderr.write('\r\x1b[K');
+      reporter.info(
+        `--load: ${outcome.loaded.length} image(s) loaded, ${outcome.present.length} already on the engine (${engine.endpoint.url})`,
+      );
+    } finally {
+      if (progress) ctx.stderr.write('\r\x1b[K');
     }
   }
   // Even with --quiet: the one line that tells werf's exit code from werf-run's own.

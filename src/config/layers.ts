@@ -124,6 +124,7 @@ export function detectFlags(pairs: readonly string[] | undefined): Record<string
 export interface ConfigFlags {
   mode?: string;
   allowPrivileged?: boolean;
+  load?: boolean;
   network?: string;
   host?: string;
   context?: string;
@@ -139,6 +140,7 @@ export function flagsLayer(options: ConfigFlags): Record<string, unknown> {
     detect: detectFlags(options.detect),
     mode: options.mode,
     allowPrivileged: options.allowPrivileged,
+    load: options.load,
     network: options.network,
     ciEnv: options.ciEnv,
     engine: { host: options.host, context: options.context },
@@ -150,6 +152,7 @@ export function flagsLayer(options: ConfigFlags): Record<string, unknown> {
 export const FLAG_SOURCES: Readonly<Record<string, string>> = {
   mode: '--mode',
   allowPrivileged: '--allow-privileged',
+  load: '--load',
   network: '--network',
   ciEnv: '--ci-env',
   'engine.host': '--host',

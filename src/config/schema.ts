@@ -86,6 +86,12 @@ export const configSchema = z
         'auto picks the least-privileged mode the host allows and recovers to the next mode on a known failure; any other value runs in that mode only (no recovery to another mode).',
       ),
     allowPrivileged: z.boolean().default(false).describe('Allow the privileged mode (never used unless true).'),
+    load: z
+      .boolean()
+      .default(false)
+      .describe(
+        "After a successful werf build or converge without --repo: load werf's final images from buildah's storage into the engine werf-run talks to (docker images lists them), by werf's name and as <project>/<image>:latest.",
+      ),
     maxAttempts: z.number().int().min(1).max(5).default(3).describe('How many modes a run may try before giving up.'),
     detect: detectSchema.prefault({}),
     network: z

@@ -126,6 +126,19 @@ export const TRUST_RULES: Readonly<Record<string, TrustRule>> = {
     grants: '`true`',
     check: (c) => (c.allowPrivileged ? grant('allowPrivileged', true, 'lets werf run privileged (root on the Docker host)') : []),
   },
+  // Writes images named by the project (werf.yaml's project and image names) into the user's engine: a project
+  // named `library` with an image `nginx` would retag the user's nginx:latest. Only the user asks for that.
+  load: {
+    grants: '`true`',
+    check: (c) =>
+      c.load
+        ? grant(
+            'load',
+            true,
+            "loads the project's images into your Docker Engine under names the project chooses (<project>/<image>:latest)",
+          )
+        : [],
+  },
   maxAttempts: {},
   'detect.rootlessOverlay': {},
   'detect.fuseDevice': {},

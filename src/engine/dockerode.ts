@@ -383,6 +383,75 @@ export class DockerodeEngine implements Engine {
     }
   }
 
+  async loadImage(tar: NodeJS.ReadableStream, onProgress: (event: PullProgress) => void): Promise<string[]> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      // quiet=false: the answer is the JSON progress stream, where a refusal arrives as {"error": ...}.
+      stream = (await this.docker.loadImage(tar, { quiet: false } as never)) as unknown as NodeJS.ReadableStream;
+    } catch (error) {
+      throw this.fail('loading an image', error);
+    }
+    const loaded: string[] = [];
+    let pending = '';
+    const take = (line: string): void => {
+      let event: {
+        status?: string;
+        stream?: string;
+        id?: string;
+        error?: string;
+        errorDetail?: { message?: string };
+        progressDetail?: { current?: number; total?: number };
+      };
+      try {
+        event = JSON.parse(line) as typeof event;
+      } catch {
+        return;
+      }
+      const failure = event.errorDetail?.message ?? event.error;
+      if (failure) throw new WerfRunError(`loading an image on ${this.endpoint.url} failed: ${failure}`);
+      const text = (event.stream ?? '').trim();
+      if (text.startsWith('Loaded image')) loaded.push(text);
+      if (event.status)
+        onProgress({
+          status: event.status,
+          ...(event.id ? { id: event.id } : {}),
+          ...(event.progressDetail?.current === undefined ? {} : { current: event.progressDetail.current }),
+          ...(event.progressDetail?.total === undefined ? {} : { total: event.progressDetail.total }),
+        });
+    };
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      pending += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, newline).trim();
+        pending = pending.slice(newline + 1);
+        if (line) take(line);
+      }
+    }
+    if (pending.trim()) take(pending.trim());
+    return loaded;
+  }
+
+  async tagImage(id: string, reference: string): Promise<void> {
+    const colon = reference.lastIndexOf(':');
+    const [repo, tag] =
+      colon > reference.lastIndexOf('/') ? [reference.slice(0, colon), reference.slice(colon + 1)] : [reference, 'latest'];
+    try {
+      await this.docker.getImage(id).tag({ repo, tag });
+    } catch (error) {
+      throw this.fail(`tagging image ${id.slice(0, 19)} as ${reference}`, error);
+    }
+  }
+
+  async untagImage(reference: string): Promise<void> {
+    try {
+      await this.docker.getImage(reference).remove({ noprune: true });
+    } catch (error) {
+      if (statusOf(error) === 404) return;
+      throw this.fail(`removing the name ${reference}`, error);
+    }
+  }
+
   async pullImage(ref: string, auth: RegistryAuth | undefined, onProgress: (event: PullProgress) => void): Promise<void> {
     let stream: NodeJS.ReadableStream;
     try {

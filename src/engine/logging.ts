@@ -51,6 +51,9 @@ const DESCRIBE: Record<string, Describer> = {
   containerMounts: (id: string) => `GET /containers/${short(id)}/json (its mounts)`,
   getArchive: (id: string, containerPath: string) => `GET /containers/${short(id)}/archive?path=${containerPath}`,
   volumeCreatedAt: (name: string) => `GET /volumes/${name}`,
+  loadImage: () => 'POST /images/load (a stream)',
+  tagImage: (id: string, reference: string) => `POST /images/${id.slice(0, 19)}/tag (${reference})`,
+  untagImage: (reference: string) => `DELETE /images/${reference}?noprune=true`,
   resizeContainerTty: (id: string, size: { rows: number; columns: number }) =>
     `POST /containers/${short(id)}/resize (${size.columns}x${size.rows})`,
 };

@@ -151,6 +151,16 @@ export interface Engine {
   containerMounts(idOrName: string): Promise<ContainerMount[] | undefined>;
   /** When a named volume was created (`GET /volumes/{name}`: CreatedAt as the engine writes it), or undefined when there is no such volume. */
   volumeCreatedAt(name: string): Promise<string | undefined>;
+  /**
+   * Loads a docker-archive tar into the engine (`POST /images/load`); resolves
+   * with the engine's "Loaded image: ..." lines. An error in the answer's
+   * stream (a truncated or refused archive) rejects, naming it.
+   */
+  loadImage(tar: NodeJS.ReadableStream, onProgress: (event: PullProgress) => void): Promise<string[]>;
+  /** Adds a name (`repo:tag`) to an image (`POST /images/{id}/tag`). */
+  tagImage(id: string, reference: string): Promise<void>;
+  /** Removes one name of an image (`DELETE /images/{ref}?noprune`); the image itself stays while another name or container holds it; a missing name is not an error. */
+  untagImage(reference: string): Promise<void>;
 }
 
 /** A mount of an existing container, as the engine reports it (source on the daemon's host). */

@@ -105,5 +105,8 @@ export function trackingEngine(engine: Engine, live: LiveContainers, owner: Owne
     getArchive: (id, containerPath) => engine.getArchive(id, containerPath),
     containerMounts: (id) => engine.containerMounts(id),
     volumeCreatedAt: (name) => engine.volumeCreatedAt(name),
+    loadImage: (tar, onProgress) => engine.loadImage(tar, onProgress),
+    tagImage: (id, reference) => engine.tagImage(id, reference),
+    untagImage: (reference) => engine.untagImage(reference),
   };
 }
