@@ -200,7 +200,7 @@ export function helperSpec(werf: ContainerSpec, args: readonly string[]): Contai
     env: werf.env,
     ...(werf.user === undefined ? {} : { user: werf.user }),
     ...(werf.workingDir === undefined ? {} : { workingDir: '/' }),
-    labels: { ...werf.labels, 'werf-run.role': 'load' },
+    labels: { ...werf.labels, 'werf-run.role': args[0] === 'report' ? 'load-report' : 'load' },
     tty: false,
     openStdin: false,
     mounts: werf.mounts.filter((m) => m.type === 'volume'),

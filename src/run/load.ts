@@ -118,6 +118,7 @@ async function loadOne(target: LoadTarget, image: LoadImage): Promise<void> {
     archive.end();
   }
   const load = await loading;
+  let aliased = false;
   const fail = (message: string, remedy: string, cause?: unknown): WerfRunError =>
     new WerfRunError(message, { exitCode: ExitCode.loadFailed, remedy, cause });
   try {
@@ -149,10 +150,14 @@ async function loadOne(target: LoadTarget, image: LoadImage): Promise<void> {
         `--load: the engine loaded ${image.name} (${load.lines.join('; ') || 'no answer'}) but has no image ${image.id}`,
         "report this: the docker-archive did not keep werf's image ID",
       );
-    if (image.alias) await engine.tagImage(image.id, image.alias);
+    if (image.alias) {
+      await engine.tagImage(image.id, image.alias);
+      aliased = true;
+    }
   } catch (error) {
-    // Nothing half-loaded stays named: the names this load gave go again (the layers are unnamed and prunable).
-    for (const ref of [image.name, image.alias]) if (ref) await engine.untagImage(ref).catch(() => undefined);
+    // Nothing half-loaded stays named: werf's name (unique to this build) goes again, and the alias only if this load
+    // moved it (before that it still names the previous build). The layers stay unnamed and prunable.
+    for (const ref of [image.name, aliased ? image.alias : undefined]) if (ref) await engine.untagImage(ref).catch(() => undefined);
     throw error;
   }
   target.reporter.info(
