@@ -432,7 +432,6 @@ async function runWerf(
         reporter,
         progress,
       });
-      if (progress) ctx.stderr.write('\r\x1b[K');
       reporter.info(
         `--load: ${outcome.loaded.length} image(s) loaded, ${outcome.present.length} already on the engine (${engine.endpoint.url})`,
       );

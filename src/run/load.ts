@@ -155,11 +155,13 @@ async function loadOne(target: LoadTarget, image: LoadImage): Promise<void> {
       aliased = true;
     }
   } catch (error) {
+    target.progress?.('');
     // Nothing half-loaded stays named: werf's name (unique to this build) goes again, and the alias only if this load
     // moved it (before that it still names the previous build). The layers stay unnamed and prunable.
     for (const ref of [image.name, aliased ? image.alias : undefined]) if (ref) await engine.untagImage(ref).catch(() => undefined);
     throw error;
   }
+  target.progress?.('');
   target.reporter.info(
     `loaded ${image.werfName} as ${image.name}${image.alias ? ` and ${image.alias}` : ''} (${mib(bytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
