@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeProject, managedContainers, runWerfRun } from './support.js';
 
@@ -50,9 +50,16 @@ describe('werf-run --load build', () => {
     expect(await managedContainers(project.dir)).toEqual([]);
   });
 
-  it('loads nothing the second time: the engine has the image by its ID', async () => {
-    const result = await runWerfRun(['--verbose', '--load', 'build'], { cwd: project.dir });
+  it("loads nothing the second time: the engine has the image by its ID (read from the user's own report)", async () => {
+    const result = await runWerfRun(['--verbose', '--load', 'build', '--save-build-report', '--build-report-path=mine.json'], {
+      cwd: project.dir,
+    });
     expect(result.exitCode, result.stderr).toBe(0);
+    // The report the user asked for stays where they asked, and names the image the engine has.
+    const report = JSON.parse(readFileSync(path.join(project.dir, 'mine.json'), 'utf8')) as {
+      Images: Record<string, { DockerImageID: string; Final: boolean }>;
+    };
+    expect(report.Images.app).toMatchObject({ DockerImageID: firstId, Final: true });
     expect(result.stderr).toContain(`app: the engine has ${firstId.slice(0, 19)} already, nothing to load`);
     expect(result.stderr).toContain('--load: 0 image(s) loaded, 1 already on the engine');
     expect(result.stderr).not.toContain('POST /images/load');
@@ -62,7 +69,7 @@ describe('werf-run --load build', () => {
     // A new build, whose helper container is killed as it starts: the engine gets a broken archive.
     writeFileSync(
       path.join(project.dir, 'Dockerfile'),
-      'FROM 127.0.0.1:5000/library/busybox:latest\nRUN echo changed > /hello.txt && head -c 30000000 /dev/zero > /big\nCMD ["cat", "/hello.txt"]\n',
+      'FROM 127.0.0.1:5000/library/busybox:latest\nRUN echo changed > /hello.txt && head -c 8000000 /dev/zero > /big\nCMD ["cat", "/hello.txt"]\n',
     );
     await execa('git', ['-c', 'safe.directory=*', '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'change'], {
       cwd: project.dir,
