@@ -46,7 +46,7 @@ import { laptopProduct } from '../plan/laptop.js';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadRequest, withOwnReport, type LoadRequest } from '../plan/load.js';
+import { loadRequest, loadWithCiEnv, withOwnReport, type LoadRequest } from '../plan/load.js';
 import { werfHomeDir } from '../plan/contract.js';
 import { loadBuiltImages } from '../run/load.js';
 
@@ -180,6 +180,8 @@ async function planWerf(
   for (const warning of handed.warnings) reporter.warn(warning);
   const ciEnv = ciEnvFor(config.ciEnv, hostOf(ctx).ci.vendor, werfArgs);
   reporter.debug(ciEnv.note);
+  const ciRefusal = load ? loadWithCiEnv(ciEnv.ci) : undefined;
+  if (ciRefusal) throw ciRefusal;
 
   const delivery = await projectStep({
     engine,

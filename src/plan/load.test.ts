@@ -13,6 +13,7 @@ import {
   helperSpec,
   loadRequest,
   loadSteps,
+  loadWithCiEnv,
   withOwnReport,
 } from './load.js';
 
@@ -68,6 +69,16 @@ describe('loadRequest', () => {
       expect((thrown as UsageError).message).toMatch(text);
       expect((thrown as UsageError).exitCode).toBe(ExitCode.usage);
     }
+  });
+});
+
+describe('loadWithCiEnv', () => {
+  it('refuses --load where werf ci-env runs (it sets WERF_REPO), and says how to turn it off', () => {
+    expect(loadWithCiEnv(undefined)).toBeUndefined();
+    const refusal = loadWithCiEnv('gitlab');
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect(refusal?.message).toMatch(/werf ci-env gitlab .* sets WERF_REPO/);
+    expect(refusal?.remedy).toMatch(/--ci-env off/);
   });
 });
 

@@ -49,6 +49,19 @@ function boolOption(args: readonly string[], name: string, envDefault: boolean):
   return value;
 }
 
+/**
+ * werf ci-env (ciEnv, auto in GitLab CI and GitHub Actions) exports WERF_REPO
+ * (cmd/werf/ci_env/ci_env.go: the CI registry), so werf would push there and
+ * --load would find nothing local: said before werf runs.
+ */
+export function loadWithCiEnv(ci: string | undefined): UsageError | undefined {
+  if (!ci) return undefined;
+  return new UsageError(
+    `--load with werf ci-env ${ci} (ciEnv): werf ci-env sets WERF_REPO, so werf pushes the images to the CI registry instead of keeping them in buildah's storage`,
+    '--ci-env off (or WERF_RUN_CI_ENV=off) to build locally and load, or drop --load and docker pull from the registry',
+  );
+}
+
 /** Where werf writes the report --load reads: werf-run's own file in the werf home volume, or the one the user asked for. */
 export type ReportSource = { kind: 'own'; path: string } | { kind: 'user'; path: string };
 
