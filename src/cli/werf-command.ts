@@ -107,7 +107,7 @@ interface WerfPlan {
 /** The werf container: host-side reading and checks happen here; plan() stays pure and gets the results. */
 async function planWerf(
   ctx: CliContext,
-  givenWerfArgs: readonly string[],
+  werfArgs: readonly string[],
   prepared: PreparedRun,
   reporter: Reporter,
   dryRun: boolean,
@@ -128,7 +128,7 @@ async function planWerf(
   });
   const hostOs = hostOsOf(ctx.platform);
   // --platform for an architecture the daemon's host cannot run: stop before werf. Its kernel is this one only for a local Linux engine (the probe does not read binfmt_misc yet).
-  const platforms = requestedPlatforms(givenWerfArgs, ctx.env);
+  const platforms = requestedPlatforms(werfArgs, ctx.env);
   if (platforms.length && prepared.info?.architecture) {
     if (engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon)
       checkPlatforms(platforms, prepared.info.architecture, binfmtHandlers());
@@ -141,15 +141,13 @@ async function planWerf(
   const sameHost = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
   // werf writes into the checkout: it runs as the checkout's owner (plan/checkout-owner.ts), with cache volumes of its own.
   const owner = sameHost && config.user === undefined ? await checkoutOwner(project.root) : undefined;
-  const chosen = werfUserFor(owner, config.user, project.root, givenWerfArgs);
+  const chosen = werfUserFor(owner, config.user, project.root, werfArgs);
   reporter.debug(chosen.note);
   const who = chosen.who;
   // --load: werf writes its build report where werf-run reads it (plan/load.ts); a fresh file in the werf home volume unless the user asked for theirs.
   const load = config.load
-    ? loadRequest(givenWerfArgs, { ...hostEnv, ...config.env.set }, `${werfHomeDir(who.home)}/werf-run-load-${randomUUID()}.json`)
+    ? loadRequest(werfArgs, { ...hostEnv, ...config.env.set }, `${werfHomeDir(who.home)}/werf-run-load-${randomUUID()}.json`)
     : undefined;
-  // The report options werf-run adds are its own: the host readers (output paths) see the user's arguments only.
-  const werfArgs = givenWerfArgs;
   const werfConfig = { ...config, user: chosen.user, volumes: volumesFor(config.volumes, who.uid) };
   const handed = await readHostForWerf({
     env: ctx.env,
@@ -253,6 +251,7 @@ async function planWerf(
     plan({
       mode,
       image,
+      // werf-run's own report options go in here only: the host readers (output paths) see the user's arguments.
       werfArgs:
         load && load.report.kind === 'own' ? withOwnReport(handed.werfArgs ?? werfArgs, load.report.path) : (handed.werfArgs ?? werfArgs),
       project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
