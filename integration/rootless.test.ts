@@ -4,7 +4,9 @@
  * with the usual 65536 subordinate ids werf-run hands in an /etc/subuid that
  * fits and builds (a layer owning a higher id stops with the host fix, never
  * privileged); with fewer it stops before werf starts; with 231072 ids a plain native build and a fuse recovery;
- * doctor --json reports the daemon as rootless and the id range.
+ * doctor --json reports the daemon as rootless and the id range. werf writes into the checkout: the daemon
+ * user's own checkout is written by werf as root of the daemon's namespace (that user on this host), one of
+ * a subordinate id's as that uid there (build), and one the namespace does not map stops with the chown.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
