@@ -146,6 +146,18 @@ describe('registry credentials from a credential helper on the host', () => {
     expect(await managedContainers(project.dir)).toEqual([]);
   });
 
+  it("werf's --docker-config DIR is where its credentials come from (its helper runs here), not $DOCKER_CONFIG's", async () => {
+    const named = dockerConfig('flag', { credHelpers: { [REGISTRY]: 'rigtest' } });
+    const result = await run(['--verbose', 'build', '--repo', repo, '--docker-config', named], {
+      DOCKER_CONFIG: dockerConfig('empty', {}),
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`│ Pushed ${repo}:app`);
+    expect(result.stderr).toContain(`registry auth for ${REGISTRY} (--repo ${repo}): from docker-credential-rigtest (`);
+    expect(result.stderr).toContain(`--docker-config ${named} not passed: werf-run reads the registry credentials of ${named}/config.json`);
+    expectNoSecret(result);
+  });
+
   it('--dry-run and doctor --json show the generated file only as path, size and "secret"', async () => {
     const configDir = dockerConfig('dry', { credsStore: 'rigtest' });
     const dry = await run(['--dry-run', 'build', '--repo', repo], { DOCKER_CONFIG: configDir });

@@ -7,7 +7,7 @@
  * token the plugin printed; the stand-in's `werf kubectl get --raw /version`
  * reaches it from the werf container.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -194,6 +194,39 @@ describe('a kubeconfig whose user runs an exec plugin', () => {
       `kubeconfig: user "eks": a run would run its exec plugin here (${path.join(dir, 'good-plugin')} eks get-token --cluster-name prod)`,
     );
     expect(existsSync(path.join(dir, 'plugin-args'))).toBe(false);
+  });
+});
+
+describe("werf converge's deploy report (the stand-in deploys nothing, but reaches the cluster and writes the report as nelm does)", () => {
+  const report = () => path.join(project.dir, '.werf-deploy-report.json');
+  afterAll(() => rmSync(report(), { force: true }));
+
+  it('--save-deploy-report: after reaching the cluster, .werf-deploy-report.json in the project, 0600, owned by the checkout owner', async () => {
+    seen.length = 0;
+    const result = await runWerfRun(['-q', 'converge', '--save-deploy-report', '--env', 'staging'], { cwd: project.dir, env: env('good') });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(seen).toEqual([`GET /version Bearer ${TOKEN}`]);
+    const stat = statSync(report());
+    expect({ uid: stat.uid, mode: stat.mode & 0o777 }).toEqual({ uid: 1000, mode: 0o600 });
+    expect(JSON.parse(readFileSync(report(), 'utf8'))).toEqual({
+      version: 3,
+      release: 'it-staging',
+      namespace: 'it-staging',
+      revision: 1,
+      status: 'deployed',
+    });
+  });
+
+  it('no kubeconfig: werf fails reaching localhost:8080 before any report, and werf-run names the fix (exit 125)', async () => {
+    rmSync(report(), { force: true });
+    const result = await runWerfRun(['converge', '--save-deploy-report'], {
+      cwd: project.dir,
+      env: { ...env('good'), KUBECONFIG: undefined },
+    });
+    expect(result.exitCode).toBe(125);
+    expect(result.stdout + result.stderr).toContain('Kubernetes cluster unreachable: Get "http://localhost:8080/version"');
+    expect(result.stderr).toContain('werf got no kubeconfig');
+    expect(existsSync(report())).toBe(false);
   });
 });
 

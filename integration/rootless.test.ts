@@ -4,10 +4,12 @@
  * with the usual 65536 subordinate ids werf-run hands in an /etc/subuid that
  * fits and builds (a layer owning a higher id stops with the host fix, never
  * privileged); with fewer it stops before werf starts; with 231072 ids a plain native build and a fuse recovery;
- * doctor --json reports the daemon as rootless and the id range.
+ * doctor --json reports the daemon as rootless and the id range. werf writes into the checkout: the daemon
+ * user's own checkout is written by werf as root of the daemon's namespace (that user on this host), one of
+ * a subordinate id's as that uid there (build), and one the namespace does not map stops with the chown.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,18 +60,26 @@ describe.each(['docker', 'podman'] as const)('rootless %s', (engine) => {
     expect((await execa('grep', ['-c', `^werfrun-rl-${engine}:`, '/etc/subuid'], { reject: false })).stdout.trim()).toMatch(/^0?$/);
   }, 120_000);
 
-  const project = (dockerfile: string, config: Record<string, unknown> = {}) => {
-    const made = werfProject({ app: dockerfile }, config);
-    projects.push(made);
-    // werf writes into the checkout (git worktree add in its .git) as build, uid 1000 of the daemon's user namespace:
-    // on this machine that is the daemon user's subordinate id start + 999. werf-run does not yet run werf as the
-    // namespace's root (the daemon user itself) on a rootless engine, so, as docs/troubleshooting.md tells rootless
-    // users, the checkout gets an ACL for that uid.
+  /** The daemon's user and its first subordinate id, on this machine. */
+  const daemonIds = () => {
+    const id = (flag: string) => Number(execFileSync('id', [flag, `werfrun-rl-${engine}`], { encoding: 'utf8' }).trim());
+    const [uid, gid] = [id('-u'), id('-g')];
     const line = readFileSync('/etc/subuid', 'utf8')
       .split('\n')
       .find((l) => l.startsWith(`werfrun-rl-${engine}:`));
-    const mapped = Number(line!.split(':')[1]) + 999;
-    execFileSync('setfacl', ['-R', '-m', `u:${mapped}:rwX`, '-m', `d:u:${mapped}:rwX`, made.dir]);
+    return { uid, gid, subStart: Number(line!.split(':')[1]) };
+  };
+  /**
+   * A project owned, as a rootless user's checkout is, by the daemon's user (`owner` 'daemon': uid 0 in its
+   * containers, so werf runs as that root), or by the host id that is uid 1000 in the daemon's namespace
+   * ('build': werf runs as build, with the /etc/subuid werf-run fits to the range).
+   */
+  const project = (dockerfile: string, config: Record<string, unknown> = {}, owner: 'daemon' | 'build' = 'daemon') => {
+    const made = werfProject({ app: dockerfile }, config);
+    projects.push(made);
+    const ids = daemonIds();
+    const [uid, gid] = owner === 'daemon' ? [ids.uid, ids.gid] : [ids.subStart + 999, ids.subStart + 999];
+    execFileSync('chown', ['-R', `${uid}:${gid}`, made.dir]);
     return made;
   };
   const env = () => ({ DOCKER_HOST: host, DOCKER_CONTEXT: undefined });
@@ -98,7 +108,12 @@ describe.each(['docker', 'podman'] as const)('rootless %s', (engine) => {
 
   it('65536 ids: builds natively with a fitting /etc/subuid, keeping a file owned by 65534', async () => {
     const repo = `${REGISTRY}/werf-run-it-rootless/${engine}-${RUN_ID}`;
-    const dir = project(`FROM ${BUSYBOX}\nRUN echo kept > /kept && chown 65534:65534 /kept && stat -c 'owner %u:%g' /kept\n`).dir;
+    // Owned by the host id that is uid 1000 in the daemon's namespace: werf runs as build, with the fitted /etc/subuid.
+    const dir = project(
+      `FROM ${BUSYBOX}\nRUN echo kept > /kept && chown 65534:65534 /kept && stat -c 'owner %u:%g' /kept\n`,
+      {},
+      'build',
+    ).dir;
     const result = await runWerfRun(['build', '--repo', repo], { cwd: dir, env: env() });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain('hands the werf container an /etc/subuid and /etc/subgid (build:1:999, build:1001:64536)');
@@ -111,6 +126,51 @@ describe.each(['docker', 'podman'] as const)('rootless %s', (engine) => {
       await execa('docker', ['rmi', ref], { reject: false });
       expect(stdout.trim()).toBe('65534:65534');
     }
+  });
+
+  it("65536 ids: the daemon user's checkout is written by werf as the namespace's root (that user here), twice; nothing foreign left", async () => {
+    const { uid, gid } = daemonIds();
+    const dir = project(`FROM ${BUSYBOX}\nRUN echo root > /root-built\n`).dir;
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'safe.directory=*', '--no-optional-locks', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+    const clean = () => {
+      expect(execFileSync('find', [dir, '!', '-uid', String(uid)], { encoding: 'utf8' }).trim(), 'files owned by another uid').toBe('');
+      expect(git('fsck', '--no-progress')).toBe('');
+      expect(git('status', '--porcelain')).toBe('?? .werf-build-report.json');
+      expect(
+        git('worktree', 'list', '--porcelain')
+          .split('\n')
+          .filter((l) => l.startsWith('worktree ')),
+      ).toEqual([`worktree ${dir}`]);
+    };
+    const first = await runWerfRun(['--verbose', 'build', '--save-build-report'], { cwd: dir, env: env() });
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stderr).toContain(
+      `werf runs as root of the rootless engine's user namespace: ${dir} belongs to werfrun-rl-${engine} (uid ${uid})`,
+    );
+    // Root maps the container's own ids: no /etc/subuid to fit.
+    expect(first.stderr).not.toContain('/etc/subuid and /etc/subgid (');
+    const report = statSync(path.join(dir, '.werf-build-report.json'));
+    expect([report.uid, report.gid]).toEqual([uid, gid]);
+    clean();
+    const second = await runWerfRun(['build'], { cwd: dir, env: env() });
+    expect(second.exitCode, second.stderr).toBe(0);
+    clean();
+    // Root's buildah storage (/var/lib/containers) and werf home are volumes of their own, named -uid0.
+    const { stdout } = await execa('docker', ['volume', 'ls', '-q'], { env: { DOCKER_HOST: host } });
+    const { storage } = (JSON.parse(readFileSync(path.join(dir, '.werfrunrc.json'), 'utf8')) as { volumes: { storage: string } }).volumes;
+    expect(stdout.split('\n')).toContain(`${storage}-uid0`);
+  });
+
+  it("65536 ids: a checkout the namespace does not map (root's) stops before werf starts with the chown to the daemon user", async () => {
+    const { uid, gid } = daemonIds();
+    const dir = project(`FROM ${BUSYBOX}\n`).dir;
+    execFileSync('chown', ['-R', '0:0', dir]);
+    const result = await runWerfRun(['build'], { cwd: dir, env: env() });
+    expect(result.exitCode, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`the checkout ${dir} belongs to uid 0, which the rootless engine's user namespace does not map`);
+    expect(result.stderr).toContain(`chown -R ${uid}:${gid} ${dir}`);
+    expect(result.stderr).not.toContain('starting werf');
   });
 
   it('65536 ids: a base image owning uid 70000 stops with the host fix, never privileged (even when allowed)', async () => {
@@ -157,7 +217,8 @@ describe.each(['docker', 'podman'] as const)('rootless %s', (engine) => {
     expect(doctor.facts.idRange?.value).toMatchObject({ enough: true, uids: { available: 231073 } });
     expect(doctor.problems).toEqual([]);
 
-    const fuse = project(`FROM ${BUSYBOX}\nRUN echo fuse > /fuse\n`, { image: { reference: FUSE_IMAGE } }).dir;
+    // As build: the fuse image's storage.conf forcing fuse-overlayfs is build's (rig/lib/images.sh); the stand-in as root passes --storage-driver.
+    const fuse = project(`FROM ${BUSYBOX}\nRUN echo fuse > /fuse\n`, { image: { reference: FUSE_IMAGE } }, 'build').dir;
     const recovered = await runWerfRun(['build'], { cwd: fuse, env: env() });
     expect(recovered.exitCode, recovered.stderr).toBe(0);
     expect(recovered.stderr).toMatch(/mode native failed: buildah uses fuse-overlayfs .* Retrying in mode fuse/);

@@ -11,8 +11,8 @@ import { requireMode } from '../detect/choose.js';
 import { modeKey } from '../detect/cache.js';
 import { DEFAULT_SOCKET } from '../engine/candidates.js';
 import { ExitCode, WerfRunError, errorMessage } from '../errors.js';
-import { volumesFor, werfUserFor } from '../plan/checkout-owner.js';
-import { checkoutOwner, removeWerfWorktreeEntries } from '../host/checkout-owner.js';
+import { volumesFor, werfUserFor, werfUserOnRootless } from '../plan/checkout-owner.js';
+import { checkoutOwner, removeWerfWorktreeEntries, rootlessDaemonIds } from '../host/checkout-owner.js';
 import { stdinCarriesData } from '../host/stdin.js';
 import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
 import { decideNetwork, loopbackTargetsInWerfArgs, networkEngine } from '../plan/network.js';
@@ -141,7 +141,14 @@ async function planWerf(
   const sameHost = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
   // werf writes into the checkout: it runs as the checkout's owner (plan/checkout-owner.ts), with cache volumes of its own.
   const owner = sameHost && config.user === undefined ? await checkoutOwner(project.root) : undefined;
-  const chosen = werfUserFor(owner, config.user, project.root, werfArgs);
+  // A rootless engine on this machine: its containers see the checkout through the daemon user's namespace.
+  const rootlessHere = engineLocal && ctx.platform === 'linux' && prepared.rootlessDaemon && config.user === undefined && engine;
+  const rootlessOwner = rootlessHere ? await checkoutOwner(project.root) : undefined;
+  const daemonIds = rootlessHere && rootlessOwner ? await rootlessDaemonIds(engine.endpoint.url) : undefined;
+  const chosen =
+    rootlessOwner && daemonIds
+      ? werfUserOnRootless(rootlessOwner, daemonIds, config.user, project.root, werfArgs)
+      : werfUserFor(owner, config.user, project.root, werfArgs);
   reporter.debug(chosen.note);
   const who = chosen.who;
   // --load: werf writes its build report where werf-run reads it (plan/load.ts); a fresh file in the werf home volume unless the user asked for theirs.
@@ -245,7 +252,8 @@ async function planWerf(
 
   // Too few ids on a rootless daemon for the image's own /etc/subuid: hand in one that fits (detect/id-range.ts).
   const idRangeFact = prepared.detection.facts.idRange;
-  const adapted = idAdaptation(idRangeFact.value);
+  // As root of the namespace werf's buildah maps the container's own ids (no /etc/subuid): nothing to adapt.
+  const adapted = who.uid === 0 ? undefined : idAdaptation(idRangeFact.value);
   if (adapted && idRangeFact.value) reporter.warn(describeAdaptation(adapted, idRangeFact.value));
   const planFor = (mode: Mode): RunPlan =>
     plan({
@@ -294,7 +302,9 @@ async function planWerf(
     assumed,
     storageVolume: werfConfig.volumes.storage,
     worktreeEntries:
-      delivery.how === 'bind' && sameHost ? { gitDirs: [`${project.root}/.git`, ...project.gitDirs], home: who.home } : undefined,
+      delivery.how === 'bind' && (sameHost || daemonIds)
+        ? { gitDirs: [`${project.root}/.git`, ...project.gitDirs], home: who.home }
+        : undefined,
   };
 }
 

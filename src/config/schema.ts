@@ -160,7 +160,7 @@ export const configSchema = z
           .boolean()
           .default(true)
           .describe(
-            'Hand werf the registry credentials of this host (DOCKER_AUTH_CONFIG, then WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker; credential helpers run here) as a generated config.json with plain auths.',
+            'Hand werf the registry credentials of this host (DOCKER_AUTH_CONFIG, then the --docker-config werf is given, WERF_DOCKER_CONFIG, DOCKER_CONFIG or ~/.docker; credential helpers run here) as a generated config.json with plain auths.',
           ),
         kubeConfig: z
           .boolean()

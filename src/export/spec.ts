@@ -118,7 +118,7 @@ export function exportSpecFor({
 /** The user, home and cache mount points in the image for a spec (or a user a format imposes). */
 export function cacheTargets(user: string): ImageUser & { storage: string; werfHome: string } {
   const who = imageUser(user);
-  return { ...who, storage: storageDir(who.home), werfHome: werfHomeDir(who.home) };
+  return { ...who, storage: storageDir(who.home, who.uid), werfHome: werfHomeDir(who.home) };
 }
 
 const CI_JOB_MATCHERS = CI_JOB_VARS.map(globToRegExp);

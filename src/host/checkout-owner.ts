@@ -5,12 +5,36 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { werfWorktreeEntries } from '../plan/checkout-owner.js';
+import { passwdEntry, subIdRanges, werfWorktreeEntries, type RootlessDaemonIds } from '../plan/checkout-owner.js';
 
 /** uid and gid of the checkout's root, or undefined when it cannot be read. */
 export async function checkoutOwner(root: string): Promise<{ uid: number; gid: number } | undefined> {
   const s = await stat(root).catch(() => undefined);
   return s ? { uid: s.uid, gid: s.gid } : undefined;
+}
+
+/**
+ * The user running a rootless engine on this machine: the owner of its unix
+ * socket (rootless Docker's $XDG_RUNTIME_DIR/docker.sock, Podman's
+ * $XDG_RUNTIME_DIR/podman/podman.sock are created by the daemon), its name and
+ * its primary group and subordinate ids. Undefined when the socket cannot be read.
+ */
+export async function rootlessDaemonIds(endpointUrl: string, etc = '/etc'): Promise<RootlessDaemonIds | undefined> {
+  const socket = /^unix:\/\/(\/.+)$/.exec(endpointUrl)?.[1];
+  const s = socket ? await stat(socket).catch(() => undefined) : undefined;
+  if (!s) return undefined;
+  const read = (file: string): Promise<string> => readFile(path.join(etc, file), 'utf8').catch(() => '');
+  const [passwd, subuid, subgid] = await Promise.all([read('passwd'), read('subuid'), read('subgid')]);
+  // The user's primary group from passwd: the socket's group may be another (dockerd gives it group docker when it can).
+  const entry = passwdEntry(passwd, s.uid);
+  const name = entry?.name;
+  return {
+    uid: s.uid,
+    gid: entry?.gid ?? s.gid,
+    name,
+    subuids: subIdRanges(subuid, name, s.uid),
+    subgids: subIdRanges(subgid, name, s.uid),
+  };
 }
 
 /** Removes werf's worktree entries from each git dir's worktrees/ (the main .git and, for worktrees and submodules, the dirs they name); returns what it removed or could not. */

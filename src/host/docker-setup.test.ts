@@ -28,4 +28,17 @@ describe('authSources: where registry credentials come from, in order', () => {
     ]);
     expect(authSources(setup, {}, 'werf').map((s) => s.where)).toEqual(['/home/u/.docker/config.json']);
   });
+  it("werf's --docker-config directory comes before WERF_DOCKER_CONFIG and DOCKER_CONFIG, for werf only; a missing config.json is empty", () => {
+    const files: Record<string, string> = { '/flag/config.json': JSON.stringify({ auths: { 'flag.example': {} }, credsStore: 'pass' }) };
+    const read = (file: string) => files[file];
+    const env = { WERF_DOCKER_CONFIG: '/werf-var', DOCKER_CONFIG: '/docker-var' };
+    const werf = authSources(setup, env, 'werf', '/flag', read);
+    expect(werf.map((s) => [s.where, Object.keys(s.config.auths), s.config.credsStore])).toEqual([
+      ['/flag/config.json', ['flag.example'], 'pass'],
+    ]);
+    expect(authSources(setup, env, 'werf', '/nothing', read).map((s) => [s.where, Object.keys(s.config.auths)])).toEqual([
+      ['/nothing/config.json', []],
+    ]);
+    expect(authSources(setup, env, 'engine', '/flag', read).map((s) => s.where)).toEqual(['/home/u/.docker/config.json']);
+  });
 });

@@ -50,21 +50,23 @@ export function discoveryFacts(
 /**
  * Where registry credentials come from, in order: DOCKER_AUTH_CONFIG (GitLab's
  * convention), then a config.json: the docker CLI's, or for werf the one of
- * WERF_DOCKER_CONFIG when set (werf reads it before DOCKER_CONFIG:
- * cmd/werf/common/common.go).
+ * the directory werf's `--docker-config` names, else WERF_DOCKER_CONFIG when
+ * set (werf reads them before DOCKER_CONFIG: cmd/werf/common/common.go:594-609
+ * SetupDockerConfig).
  */
 export function authSources(
   setup: DockerSetup,
   env: Readonly<Record<string, string | undefined>>,
   reader: 'engine' | 'werf',
+  /** werf's --docker-config, absolute (plan/input-paths.ts dockerConfigFlag). */
+  werfDockerConfig?: string,
+  read: (file: string) => string | undefined = readTextIfExists,
 ): AuthSource[] {
   const sources: AuthSource[] = [];
   if (env.DOCKER_AUTH_CONFIG)
     sources.push({ config: parseDockerConfig(env.DOCKER_AUTH_CONFIG, 'DOCKER_AUTH_CONFIG'), where: 'DOCKER_AUTH_CONFIG' });
-  const file =
-    reader === 'werf' && env.WERF_DOCKER_CONFIG
-      ? readDockerConfig(env.WERF_DOCKER_CONFIG, readTextIfExists)
-      : { config: setup.config, file: setup.configFile };
+  const werfDir = reader === 'werf' ? werfDockerConfig || env.WERF_DOCKER_CONFIG : undefined;
+  const file = werfDir ? readDockerConfig(werfDir, read) : { config: setup.config, file: setup.configFile };
   sources.push({ config: file.config, where: file.file });
   return sources;
 }

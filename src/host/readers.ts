@@ -80,6 +80,7 @@ const registryAuths: HostReader<HostInput> = async (input) => {
     setup: input.dockerSetup,
     env: input.env,
     werfArgs: input.werfArgs,
+    cwd: input.cwd,
     image: input.image,
     home: input.user.home,
   });

@@ -9,6 +9,7 @@ import type { InjectedFile } from '../plan/files.js';
 import { listCredentialHelper, runCredentialHelper } from './cred-helper.js';
 import { authsConfigJson, registriesInRun, resolveHandover } from './handover-auth.js';
 import { authSources, type DockerSetup } from './docker-setup.js';
+import { dockerConfigFlag } from '../plan/input-paths.js';
 
 export interface RegistryAuthsForWerf {
   /** The generated config.json, or undefined when no registry has credentials. */
@@ -22,13 +23,15 @@ export async function registryAuthsForWerf(input: {
   setup: DockerSetup;
   env: Readonly<Record<string, string | undefined>>;
   werfArgs: readonly string[];
+  /** Where werf's relative paths (--docker-config) start. */
+  cwd: string;
   image: string;
   /** The image user's home, where werf looks for .docker/config.json. */
   home: string;
 }): Promise<RegistryAuthsForWerf> {
   const { setup, env } = input;
   const handed = await resolveHandover({
-    sources: authSources(setup, env, 'werf'),
+    sources: authSources(setup, env, 'werf', dockerConfigFlag(input.werfArgs, input.cwd)),
     wanted: registriesInRun(input.werfArgs, env, input.image),
     runHelper: runCredentialHelper,
     listHelper: listCredentialHelper,

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { addedUserDirs, addedUserFiles, volumesFor, werfUserFor, werfWorktreeEntries, writesCheckout } from './checkout-owner.js';
+import {
+  addedUserDirs,
+  addedUserFiles,
+  idInNamespace,
+  subIdRanges,
+  passwdEntry,
+  volumesFor,
+  werfUserFor,
+  werfUserOnRootless,
+  werfWorktreeEntries,
+  writesCheckout,
+} from './checkout-owner.js';
 import { WerfRunError } from '../errors.js';
 
 describe("werfUserFor: werf runs as the checkout's owner", () => {
@@ -65,5 +76,76 @@ describe('werfWorktreeEntries', () => {
     ];
     expect(werfWorktreeEntries(entries, '/home/build', (f) => f.includes('/def/'))).toEqual(['worktree']);
     expect(werfWorktreeEntries(entries, '/home/build1001', () => false)).toEqual([]);
+  });
+});
+
+describe('werfUserOnRootless: a rootless engine on this machine', () => {
+  // Like the rig's rootless Docker: user 1001 with 65536 ids from 1000000.
+  const daemon = {
+    uid: 1001,
+    gid: 1001,
+    name: 'alice',
+    subuids: [{ start: 1000000, count: 65536 }],
+    subgids: [{ start: 1000000, count: 65536 }],
+  };
+
+  it("maps host ids as the daemon's namespace does: its user is 0, its subordinate ids follow from 1, in file order", () => {
+    expect(idInNamespace(1001, 1001, daemon.subuids)).toBe(0);
+    expect(idInNamespace(1000000, 1001, daemon.subuids)).toBe(1);
+    expect(idInNamespace(1000999, 1001, daemon.subuids)).toBe(1000);
+    expect(idInNamespace(1065535, 1001, daemon.subuids)).toBe(65536);
+    expect(idInNamespace(1065536, 1001, daemon.subuids)).toBeUndefined();
+    expect(idInNamespace(0, 1001, daemon.subuids)).toBeUndefined();
+    expect(
+      idInNamespace(300005, 1001, [
+        { start: 200000, count: 10 },
+        { start: 300000, count: 10 },
+      ]),
+    ).toBe(16);
+  });
+
+  it("reads the daemon's ranges by name or uid, and its name and group from passwd", () => {
+    const subuid = 'bob:100000:65536\nalice:1000000:65536\n1001:2000000:10\nalice:bad:1\n';
+    expect(subIdRanges(subuid, 'alice', 1001)).toEqual([
+      { start: 1000000, count: 65536 },
+      { start: 2000000, count: 10 },
+    ]);
+    expect(subIdRanges('', 'alice', 1001)).toEqual([]);
+    expect(passwdEntry('root:x:0:0::/root:/bin/sh\nalice:x:1001:1005::/home/alice:/bin/sh\n', 1001)).toEqual({ name: 'alice', gid: 1005 });
+    expect(passwdEntry('root:x:0:0::/root:/bin/sh', 1001)).toBeUndefined();
+  });
+
+  it("the daemon's own checkout: werf runs as the namespace's root (the daemon's user here), with root's storage and volumes", () => {
+    const chosen = werfUserOnRootless({ uid: 1001, gid: 1001 }, daemon, undefined, '/p');
+    expect(chosen.user).toBe('0:0');
+    expect(chosen.who).toEqual({ user: '0:0', home: '/root', uid: 0 });
+    expect(chosen.addUser).toBeUndefined();
+    expect(chosen.note).toContain('belongs to alice (uid 1001), who runs the engine and is uid 0 in its containers');
+    expect(volumesFor({ storage: 's', werfHome: 'h' }, chosen.who.uid)).toEqual({ storage: 's-uid0', werfHome: 'h-uid0' });
+  });
+
+  it("a checkout of one of the daemon's subordinate ids runs as that uid of the namespace", () => {
+    expect(werfUserOnRootless({ uid: 1000999, gid: 1000999 }, daemon, undefined, '/p').user).toBe('build');
+    expect(werfUserOnRootless({ uid: 1001000, gid: 1001000 }, daemon, undefined, '/p').user).toBe('build1001');
+    const other = werfUserOnRootless({ uid: 1000005, gid: 1000005 }, daemon, undefined, '/p');
+    expect(other.addUser).toMatchObject({ uid: 6, gid: 6 });
+    expect(other.note).toContain('host uid 1000005, a subordinate id of alice (uid 1001), is uid 6 in the rootless engine');
+  });
+
+  it('a checkout the namespace does not map: a writing command stops with the chown to the daemon user; a reading one runs', () => {
+    const stop = (): unknown => werfUserOnRootless({ uid: 0, gid: 0 }, daemon, undefined, '/p', ['build']);
+    expect(stop).toThrow(WerfRunError);
+    expect(stop).toThrow("the checkout /p belongs to uid 0, which the rootless engine's user namespace does not map");
+    try {
+      stop();
+    } catch (error) {
+      expect((error as WerfRunError).remedy).toContain('chown -R 1001:1001 /p');
+      expect((error as WerfRunError).exitCode).toBe(2);
+    }
+    expect(werfUserOnRootless({ uid: 4321, gid: 4321 }, daemon, undefined, '/p', ['config', 'render']).user).toBe('build');
+  });
+
+  it("the config's user wins", () => {
+    expect(werfUserOnRootless({ uid: 1001, gid: 1001 }, daemon, 'build', '/p').user).toBe('build');
   });
 });

@@ -81,6 +81,113 @@ export function werfUserFor(
   };
 }
 
+/** A range of subordinate ids (/etc/subuid, /etc/subgid): `start` on the host, `count` of them. */
+export interface SubIdRange {
+  start: number;
+  count: number;
+}
+
+/** The user that runs a rootless engine on this machine, and its subordinate ids. */
+export interface RootlessDaemonIds {
+  uid: number;
+  gid: number;
+  name?: string;
+  subuids: readonly SubIdRange[];
+  subgids: readonly SubIdRange[];
+}
+
+/** The ranges of `name` (or its uid) in /etc/subuid or /etc/subgid text, in file order. */
+export function subIdRanges(text: string, name: string | undefined, uid: number): SubIdRange[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim().split(':'))
+    .filter(([who, start, count]) => (who === name || who === String(uid)) && /^\d+$/.test(start ?? '') && /^\d+$/.test(count ?? ''))
+    .map(([, start, count]) => ({ start: Number(start), count: Number(count) }));
+}
+
+/** The name and primary group of `uid` in /etc/passwd text. */
+export function passwdEntry(passwd: string, uid: number): { name: string; gid: number } | undefined {
+  const fields = passwd
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((f) => f[2] === String(uid) && /^\d+$/.test(f[3] ?? ''));
+  return fields ? { name: fields[0]!, gid: Number(fields[3]) } : undefined;
+}
+
+/**
+ * A host id as a rootless engine's user namespace sees it: the daemon's own id
+ * is 0, its subordinate ranges follow from 1 in file order (rootlesskit and
+ * Podman map `0 <uid> 1` then each /etc/subuid range); any other id is not
+ * mapped (a container sees it as nobody, 65534). Undefined: not mapped.
+ */
+export function idInNamespace(hostId: number, own: number, ranges: readonly SubIdRange[]): number | undefined {
+  if (hostId === own) return 0;
+  let next = 1;
+  for (const range of ranges) {
+    if (hostId >= range.start && hostId < range.start + range.count) return next + hostId - range.start;
+    next += range.count;
+  }
+  return undefined;
+}
+
+const describeRanges = (ranges: readonly SubIdRange[]): string =>
+  ranges.length === 0 ? 'none' : ranges.map((r) => `${r.start}-${r.start + r.count - 1}`).join(', ');
+
+/**
+ * Who werf runs as on a rootless engine (rootless Docker, rootless Podman) on
+ * this machine, for a checkout owned by `owner` (host ids). The container's
+ * uids are the daemon's user namespace's: uid 0 there IS the daemon's user on
+ * this host, so a checkout of that user (the usual case: a laptop user runs
+ * their own rootless engine) is written by werf running as root in the
+ * container, which is no privilege beyond that user's own. As root werf's
+ * buildah keeps its storage in /var/lib/containers (contract.ts storageDir),
+ * on a volume of its own (volumesFor(..., 0)). A checkout owned by one of the
+ * daemon's subordinate ids runs as that uid of the namespace; one owned by a
+ * host id the namespace does not map cannot be written from the container.
+ */
+export function werfUserOnRootless(
+  owner: { uid: number; gid: number },
+  daemon: RootlessDaemonIds,
+  configured: string | undefined,
+  root: string,
+  werfArgs: readonly string[] = ['build'],
+): WerfUser {
+  if (configured !== undefined) return werfUserFor(owner, configured, root, werfArgs);
+  const uid = idInNamespace(owner.uid, daemon.uid, daemon.subuids);
+  const gid = idInNamespace(owner.gid, daemon.gid, daemon.subgids);
+  const daemonName = daemon.name ? `${daemon.name} (uid ${daemon.uid})` : `uid ${daemon.uid}`;
+  if (uid === 0)
+    return {
+      user: '0:0',
+      who: imageUser('0:0'),
+      note: `werf runs as root of the rootless engine's user namespace: ${root} belongs to ${daemonName}, who runs the engine and is uid 0 in its containers (no privilege on this host beyond that user's)`,
+    };
+  if (uid === undefined) {
+    if (writesCheckout(werfArgs)) throw rootlessUnmappedError(root, owner.uid, daemon, daemonName);
+    return {
+      user: 'build',
+      who: imageUser(undefined),
+      note: `werf runs as build (uid 1000): ${root} belongs to uid ${owner.uid}, which the rootless engine does not map, and werf ${werfArgs[0] ?? ''} only reads it`,
+    };
+  }
+  const chosen = werfUserFor({ uid, gid: gid ?? uid }, undefined, root, werfArgs);
+  return {
+    ...chosen,
+    note: `${chosen.note} (host uid ${owner.uid}, a subordinate id of ${daemonName}, is uid ${uid} in the rootless engine)`,
+  };
+}
+
+/** A checkout the rootless engine's containers see as nobody's: werf cannot write it, whoever it runs as. */
+function rootlessUnmappedError(root: string, uid: number, daemon: RootlessDaemonIds, daemonName: string): WerfRunError {
+  return new WerfRunError(
+    `the checkout ${root} belongs to uid ${uid}, which the rootless engine's user namespace does not map (it maps ${daemonName} to root and the subordinate ids ${describeRanges(daemon.subuids)}): werf writes into the checkout (git worktree add in its .git, build reports), and in its container the checkout is nobody's, so it would fail with "Permission denied"`,
+    {
+      exitCode: ExitCode.usage,
+      remedy: `give the checkout to the engine's user: chown -R ${daemon.uid}:${daemon.gid} ${root}; or run werf-run against an engine uid ${uid} can use (its own rootless engine, or the system's Docker Engine)`,
+    },
+  );
+}
+
 /**
  * werf commands that write into the checkout: every one that builds or
  * computes image digests prepares git worktrees (werf cmd/werf/<command>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageUser } from './contract.js';
+import { imageUser, storageDir } from './contract.js';
 
 describe('imageUser: who werf runs as, and where its home and caches are', () => {
   it.each([
@@ -16,5 +16,13 @@ describe('imageUser: who werf runs as, and where its home and caches are', () =>
     ['4242:4242', { user: '4242:4242', home: '/home/4242', uid: 4242 }],
   ])('%s', (user, expected) => {
     expect(imageUser(user)).toEqual(expected);
+  });
+});
+
+describe("storageDir: where werf's buildah keeps its storage (a volume)", () => {
+  it('in the home for a user, in /var/lib/containers for root (werf pkg/buildah/native_linux.go:1168)', () => {
+    expect(storageDir('/home/build', 1000)).toBe('/home/build/.local/share/containers');
+    expect(storageDir('/home/ci', undefined)).toBe('/home/ci/.local/share/containers');
+    expect(storageDir('/root', 0)).toBe('/var/lib/containers');
   });
 });

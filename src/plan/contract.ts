@@ -29,5 +29,10 @@ export function imageUser(user: string | undefined): ImageUser {
   return { user, home: `/home/${name}`, uid: /^\d+$/.test(name) ? Number(name) : undefined };
 }
 
-export const storageDir = (home: string): string => `${home}/.local/share/containers`;
+/**
+ * buildah's storage (the parent of its graph root) for werf's user. As root werf's
+ * buildah uses /var/lib/containers/storage, not the home (werf pkg/buildah/native_linux.go:1151-1172
+ * NewNativeStoreOptions: rootlessUID 0 gives graphRoot /var/lib/containers/storage).
+ */
+export const storageDir = (home: string, uid?: number): string => (uid === 0 ? '/var/lib/containers' : `${home}/.local/share/containers`);
 export const werfHomeDir = (home: string): string => `${home}/.werf`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inputPaths } from './input-paths.js';
+import { dockerConfigFlag, inputPaths } from './input-paths.js';
 
 const base = { env: {}, cwd: '/p/sub', projectRoot: '/p', home: '/home/build' };
 const IN = '/home/build/.werf-run/inputs';
@@ -77,5 +77,18 @@ describe('input files werf reads on this host', () => {
       `--values /o/v.yaml: outside the project, handed to werf as ${IN}/1-v.yaml (mode 0644)`,
       '--home-dir /h not passed: in the container werf keeps its home and temporary files in the werf-run volumes',
     ]);
+  });
+});
+
+describe("dockerConfigFlag: the directory werf's --docker-config names", () => {
+  it.each([
+    ['absent', ['build'], undefined],
+    ['separate value', ['build', '--docker-config', '/d'], '/d'],
+    ['= form, relative to the working dir', ['build', '--docker-config=../cfg'], '/p/cfg'],
+    ['the last one wins (cobra)', ['build', '--docker-config', '/a', '--docker-config=/b'], '/b'],
+    ["after -- is not werf's", ['kubectl', '--', '--docker-config', '/d'], undefined],
+    ['no value', ['build', '--docker-config'], undefined],
+  ])('%s', (_, args, expected) => {
+    expect(dockerConfigFlag(args, '/p/sub')).toBe(expected);
   });
 });

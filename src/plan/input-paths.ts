@@ -108,7 +108,7 @@ function rewriteArgs(args: readonly string[], mapValue: MapValue, out: InputPath
     if (dirFlag) {
       out.notes.push(
         dirFlag === 'docker-config'
-          ? `--docker-config ${value} not passed: werf finds the registry credentials werf-run hands in at its default ~/.docker`
+          ? `--docker-config ${value} not passed: werf-run reads the registry credentials of ${value}/config.json and hands them in at werf's default ~/.docker`
           : `--${dirFlag} ${value} not passed: in the container werf keeps its home and temporary files in the werf-run volumes`,
       );
       continue;
@@ -116,6 +116,23 @@ function rewriteArgs(args: readonly string[], mapValue: MapValue, out: InputPath
     const mapped = mapValue(`--${kind}`, value, kind!);
     out.werfArgs.push(...(inline === undefined ? [arg, mapped] : [`--${kind}=${mapped}`]));
   }
+}
+
+/**
+ * The directory werf's `--docker-config` names, resolved against `cwd`: the
+ * last one given, as cobra keeps it; nothing after `--`. Its config.json is
+ * where werf reads registry credentials, before $WERF_DOCKER_CONFIG and
+ * $DOCKER_CONFIG (the flag's default: common.go:594-609 SetupDockerConfig).
+ */
+export function dockerConfigFlag(werfArgs: readonly string[], cwd: string): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < werfArgs.length; i++) {
+    const arg = werfArgs[i]!;
+    if (arg === '--') break;
+    if (arg.startsWith('--docker-config=')) found = arg.slice('--docker-config='.length);
+    else if (arg === '--docker-config' && werfArgs[i + 1] !== undefined) found = werfArgs[++i];
+  }
+  return found ? path.resolve(cwd, found) : undefined;
 }
 
 export function inputPaths(input: {

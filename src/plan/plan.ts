@@ -124,7 +124,7 @@ export function plan(input: PlanInput): RunPlan {
     }),
     // Buildah's storage must not sit on the container's overlay root: native
     // overlay cannot stack on overlayfs. A named volume also keeps the cache.
-    { type: 'volume', source: config.volumes.storage, target: storageDir(who.home), readOnly: false },
+    { type: 'volume', source: config.volumes.storage, target: storageDir(who.home, who.uid), readOnly: false },
     { type: 'volume', source: config.volumes.werfHome, target: werfHomeDir(who.home), readOnly: false },
     ...(input.readOnlyFiles ?? []).map((f) => ({ type: 'bind' as const, source: f.source, target: f.target, readOnly: !f.writable })),
     ...(input.dockerSocket
