@@ -25,11 +25,11 @@ import {
 } from 'node:fs';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
-import tar from 'tar-stream';
+import { Readable } from 'node:stream';
 import { ContainerNameInUseError, type ContainerSpec, type Engine, type UlimitSpec } from '../engine/port.js';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { fileFromTar } from './tar.js';
+import { TarWriter } from './tar-writer.js';
 import {
   SHIP_HELPER_SCRIPT,
   diffManifests,
@@ -39,6 +39,7 @@ import {
   parseManifest,
   previousUnit,
   sameStat,
+  sameTree,
   shipLockName,
   withParents,
   type Manifest,
@@ -98,7 +99,7 @@ export interface ShipResult {
 const MANIFEST_LIMIT_BYTES = 256 << 20;
 /** Larger files are streamed at their turn rather than read whole. */
 const WHOLE_FILE_MAX = 8 * 1024 * 1024;
-/** The tar goes to the engine in writes of about this size (tar-stream emits a header, the content and padding per file). */
+/** The tar goes to the engine in writes of this size (run/tar-writer.ts). */
 const WRITE_BYTES = 1024 * 1024;
 
 /** An lstat, read dir or read that fails: one error naming the path, not a crash. */
@@ -287,8 +288,8 @@ async function acquireHelper(engine: Engine, input: ShipInput): Promise<{ id: st
 function readIndex(file: string | undefined): Manifest | undefined {
   if (!file) return undefined;
   try {
-    const manifest = parseManifest(readFileSync(file, 'utf8'));
-    return manifest && !manifestProblem(manifest) ? manifest : undefined;
+    // Checked (manifestProblem) where it decides what is sent or removed, not for the no-change test, which only reads it.
+    return parseManifest(readFileSync(file, 'utf8'));
   } catch {
     return undefined;
   }
@@ -344,30 +345,6 @@ function readWhole(full: string): Buffer | 'gone' {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw unreadable(full, error);
   }
-}
-
-/** Joins the tar's small chunks into writes of about WRITE_BYTES: one write (and one HTTP chunk) per megabyte, not three per file. */
-function coalesce(): Transform {
-  let parts: Buffer[] = [];
-  let held = 0;
-  return new Transform({
-    highWaterMark: 4 * WRITE_BYTES,
-    transform(chunk: Buffer, _encoding, done: TransformCallback) {
-      parts.push(chunk);
-      held += chunk.length;
-      if (held >= WRITE_BYTES) {
-        const joined = Buffer.concat(parts, held);
-        parts = [];
-        held = 0;
-        done(null, joined);
-        return;
-      }
-      done();
-    },
-    flush(done: TransformCallback) {
-      done(null, held > 0 ? Buffer.concat(parts, held) : undefined);
-    },
-  });
 }
 
 /** Copies the previous hashes where the stat data is the same; hashes files of the same size whose stat data is not; the diff. */
@@ -444,7 +421,13 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
   // This machine's copy describes these very volumes (none removed or made anew since it was written): it is what they hold.
   const known = local;
   const createdBefore = await volumesBefore.catch(() => undefined);
-  const trusted = known && sameVolumes(known.volumesCreatedAt, createdBefore, volumeNames) ? known : undefined;
+  const same = known !== undefined && sameVolumes(known.volumesCreatedAt, createdBefore, volumeNames);
+  // Nothing changed, not even stat data: one pass over the entries, nothing hashed, sorted or written, no container.
+  if (same && sameTree(known, current))
+    return resultOf({ send: current.units.map(() => []), remove: current.units.map(() => []) }, 0, 0, 'this machine');
+  // This machine's copy decides what is sent or removed from here on: it must be safe (no path outside its unit).
+  if (known && manifestProblem(known)) local = undefined;
+  const trusted = same && local ? local : undefined;
   let quick: ReturnType<typeof diffManifests> | undefined;
   if (trusted) {
     quick = await compare(trusted, current);
@@ -472,6 +455,7 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
     } else {
       // The run we waited for wrote its copy of the manifest.
       if (waited) local = readIndex(input.indexFile);
+      if (local && manifestProblem(local)) local = undefined;
       // The volume's generation: this machine's copy of the manifest stands for the volume only when it is of the same one.
       const generation = (await fileFromTar(await engine.getArchive(id, '/ship/meta/generation')))?.trim();
       if (generation && local?.generation === generation) {
@@ -516,15 +500,18 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
     let sentFiles = 0;
     const progress = (): void =>
       input.onProgress?.({ sentBytes, totalBytes, sentFiles, totalFiles: sendFiles.length, elapsedMs: Date.now() - started });
-    const pack = tar.pack();
-    const body = coalesce();
-    pack.pipe(body);
+    // The tar, written into 1 MiB buffers; a full one waits while the engine's socket has 4 MiB it has not taken (backpressure).
+    let wake: (() => void) | undefined;
+    const body = new Readable({
+      highWaterMark: 4 * WRITE_BYTES,
+      read() {
+        const resume = wake;
+        wake = undefined;
+        resume?.();
+      },
+    });
+    const tar = new TarWriter((chunk) => (body.push(chunk) ? undefined : new Promise<void>((resolve) => (wake = resolve))), WRITE_BYTES);
     const { uid, gid } = input.owner;
-    const put = (header: tar.Headers, content?: Buffer): Promise<void> =>
-      new Promise((resolve, reject) => {
-        // tar-stream calls back once the entry is taken (at once, or when the reader drains): the pipe's backpressure.
-        pack.entry(header, content, (error) => (error ? reject(error) : resolve()));
-      });
     const vanished: string[] = [];
     let manifestJson = '';
     const produce = (async () => {
@@ -536,55 +523,56 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
           mode: input.modeFor?.(unit, rel, entry.type, entry.mode) ?? entry.mode & 0o7777,
           uid,
           gid,
-          mtime: new Date(entry.mtimeMs),
+          mtime: Math.floor(entry.mtimeMs / 1000),
         };
         if (entry.type === 'dir') {
-          await put({ ...header, type: 'directory' });
+          await tar.entry({ ...header, type: 'directory' });
           continue;
         }
         if (entry.type === 'symlink') {
-          await put({ ...header, type: 'symlink', linkname: entry.link });
+          await tar.entry({ ...header, type: 'symlink', linkname: entry.link });
           continue;
         }
-        const content = entry.size > WHOLE_FILE_MAX ? 'stream' : readWhole(full);
-        if (content === 'gone') {
-          // Not in the manifest, and removed from the volume should an older copy be there.
-          delete current.units[unit]!.entries[rel];
-          vanished.push(`${unit}/${rel}`);
-          continue;
-        }
-        if (content === 'stream') {
-          const hash = createHash('sha256');
-          await new Promise<void>((resolve, reject) => {
-            const sink = pack.entry({ ...header, type: 'file', size: entry.size }, (error) =>
-              error
-                ? reject(new WerfRunError(`${full} changed while it was shipped (${errorMessage(error)})`, { remedy: 'run again' }))
-                : resolve(),
-            );
-            createReadStream(full, { highWaterMark: WRITE_BYTES })
-              .on('data', (chunk) => hash.update(chunk))
-              .on('error', (error) => reject(unreadable(full, error)))
-              .pipe(sink);
-          });
-          entry.sha256 = hash.digest('hex');
+        const hash = createHash('sha256');
+        if (entry.size > WHOLE_FILE_MAX) {
+          // Read straight into the tar's buffers, a megabyte at a time.
+          await tar
+            .fileFrom(
+              { ...header, type: 'file', size: entry.size },
+              full,
+              hash,
+              (why) => new WerfRunError(`${full} changed while it was shipped (${why})`, { remedy: 'run again' }),
+            )
+            .catch((error: unknown) => {
+              throw error instanceof WerfRunError ? error : unreadable(full, error);
+            });
         } else {
+          const content = readWhole(full);
+          if (content === 'gone') {
+            // Not in the manifest, and removed from the volume should an older copy be there.
+            delete current.units[unit]!.entries[rel];
+            vanished.push(`${unit}/${rel}`);
+            continue;
+          }
           // A file that changed size since it was looked at goes as it is now (the next run sees its new mtime).
           entry.size = content.length;
-          entry.sha256 = createHash('sha256').update(content).digest('hex');
-          await put({ ...header, type: 'file', size: content.length }, content);
+          await tar.file({ ...header, type: 'file' }, content, hash);
         }
+        entry.sha256 = hash.digest('hex');
         sentBytes += entry.size;
         sentFiles++;
         progress();
       }
       const removeList = [...diff.remove.flatMap((list, i) => list.map((rel) => `${i}/${rel}`)), ...vanished];
-      const meta = { mode: 0o600, uid: 0, gid: 0, mtime: new Date() };
-      if (removeList.length > 0) await put({ ...meta, name: 'meta/remove.list' }, Buffer.from(removeList.map((p) => `${p}\0`).join('')));
+      const meta = { mode: 0o600, uid: 0, gid: 0, mtime: Math.floor(Date.now() / 1000), type: 'file' as const };
+      if (removeList.length > 0)
+        await tar.file({ ...meta, name: 'meta/remove.list' }, Buffer.from(removeList.map((p) => `${p}\0`).join('')));
       manifestJson = JSON.stringify(current);
-      await put({ ...meta, name: 'meta/manifest.json' }, Buffer.from(manifestJson));
+      await tar.file({ ...meta, name: 'meta/manifest.json' }, Buffer.from(manifestJson));
       // Last: a tar cut short leaves the old generation, so the next run does not trust a half-written volume's manifest copy.
-      await put({ ...meta, name: 'meta/generation' }, Buffer.from(`${current.generation}\n`));
-      pack.finalize();
+      await tar.file({ ...meta, name: 'meta/generation' }, Buffer.from(`${current.generation}\n`));
+      await tar.end();
+      body.push(null);
     })();
     let failure: unknown;
     produce.catch((error: unknown) => {
