@@ -133,6 +133,7 @@ describe('an engine that cannot see the checkout', () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-ship-cache-'));
     try {
       const env = { DOCKER_HOST: engine.host, XDG_CACHE_HOME: cache };
+      const tFirst = await engineNow();
       const first = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
       expect(first.exitCode, first.stderr).toBe(0);
       const { volume, files } = shipped(first.stderr);
@@ -145,6 +146,8 @@ describe('an engine that cannot see the checkout', () => {
 
       // Nothing changed: confirmed from this machine's stat data; no file is sent, no helper container made.
       const t0 = await engineNow();
+      // The first ship: one tar (one extract) into one helper (the generation asked of the new, empty volume is not there: no archive-path event).
+      expect(await shipHelperEvents(project.dir, tFirst, t0)).toEqual(['create', 'extract-to-dir', 'destroy']);
       const again = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
       const t1 = await engineNow();
       expect(again.exitCode, again.stderr).toBe(0);
