@@ -55,6 +55,20 @@ async function volumeFiles(volume: string): Promise<string[]> {
     .sort();
 }
 
+/** The private engine's clock (docker events takes its times). */
+const engineNow = async (): Promise<string> => (await engine.docker(['info', '--format', '{{.SystemTime}}'])).trim();
+
+/** What happened to this project's ship helper containers between two engine times: create, archive-path (a read), extract-to-dir (a tar sent), destroy. */
+async function shipHelperEvents(projectDir: string, since: string, until: string): Promise<string[]> {
+  const out = await engine.docker([
+    'events',
+    ...['--since', since, '--until', until],
+    ...['--filter', 'type=container', '--filter', `label=werf-run.project=${projectDir}`, '--filter', 'label=werf-run.role=ship'],
+    ...['--format', '{{.Action}}'],
+  ]);
+  return out.split('\n').filter(Boolean);
+}
+
 /** A git project with a .gitignore'd .env and node_modules (made after the commit), and the werf-sh double (fast: `werf version`). */
 function shippedProject(files: Record<string, string> = {}) {
   const project = makeProject(
@@ -119,6 +133,7 @@ describe('an engine that cannot see the checkout', () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-ship-cache-'));
     try {
       const env = { DOCKER_HOST: engine.host, XDG_CACHE_HOME: cache };
+      const tFirst = await engineNow();
       const first = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
       expect(first.exitCode, first.stderr).toBe(0);
       const { volume, files } = shipped(first.stderr);
@@ -129,12 +144,26 @@ describe('an engine that cannot see the checkout', () => {
       for (const ignored of ['.env', 'node_modules', 'node_modules/dep/index.js', 'debug.log']) expect(inVolume).not.toContain(ignored);
       expect(first.stderr).not.toMatch(/shipped \S+\/(\.env|node_modules|debug\.log)/);
 
-      // Nothing changed: confirmed from this machine's stat data; no file is sent.
+      // Nothing changed: confirmed from this machine's stat data; no file is sent, no helper container made.
+      const t0 = await engineNow();
+      // The first ship: one tar (one extract) into one helper (the generation asked of the new, empty volume is not there: no archive-path event).
+      expect(await shipHelperEvents(project.dir, tFirst, t0)).toEqual(['create', 'extract-to-dir', 'destroy']);
       const again = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
+      const t1 = await engineNow();
       expect(again.exitCode, again.stderr).toBe(0);
       expect(shipped(again.stderr)).toEqual({ sent: 0, files, bytes: '0 B', volume });
       expect(again.stderr).not.toMatch(/debug: shipped \//);
       expect(again.stderr).toContain("ship: what the volume holds was known from this machine's copy of its manifest (stat data)");
+      expect(await shipHelperEvents(project.dir, t0, t1)).toEqual([]);
+
+      // One file changed: one tar into the helper, nothing read back from the volumes (this machine's copy describes them).
+      writeFileSync(path.join(project.dir, 'src', 'app.js'), 'console.log(3)\n');
+      const changed = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
+      const t2 = await engineNow();
+      expect(changed.exitCode, changed.stderr).toBe(0);
+      expect(shipped(changed.stderr)).toEqual({ sent: 1, files, bytes: '15 B', volume });
+      expect(changed.stderr.match(/debug: shipped \/\S+/g)).toEqual([`debug: shipped ${path.join(project.dir, 'src', 'app.js')}`]);
+      expect(await shipHelperEvents(project.dir, t1, t2)).toEqual(['create', 'extract-to-dir', 'destroy']);
 
       // Without this machine's copy (a new cache dir), the volume's manifest says the same.
       const fresh = await runWerfRun(['--verbose', 'version'], {

@@ -201,6 +201,8 @@ export async function prepareRun<P extends Purpose>(
         image,
         user: imageUser(config.user).user,
         ulimits: ulimitsFor(info?.product),
+        // The host network only when the user gave it to werf's container too (detect/probe-script.ts ProbeTarget.network).
+        ...(config.network === 'host' ? { network: 'host' as const } : {}),
         // The owner labels come from the session's tracking engine (cli/lifecycle.ts), as for werf's container.
         labels: { [MANAGED_LABEL]: 'true', 'werf-run.project': project.root },
       },

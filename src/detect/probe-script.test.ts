@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseProbeOutput } from './probe-script.js';
+import { parseProbeOutput, probeSpec } from './probe-script.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const values = (name: string) => Object.fromEntries(Object.entries(parseProbeOutput(fixture(name)).findings).map(([k, v]) => [k, v.value]));
@@ -64,5 +64,17 @@ describe('parseProbeOutput: the id range', () => {
     const parsed = parseProbeOutput(fixture('probe-ordinary.txt'));
     expect(parsed.findings.idRange).toBeUndefined();
     expect(parsed.unknown.idRange).toContain('did not report its id maps');
+  });
+});
+
+describe('probeSpec: the network', () => {
+  const target = { image: 'werf', user: 'build', labels: {} };
+  it('none, unless the user gave werf the host network: then the host network, no more than werf gets', () => {
+    expect(probeSpec(target, true).networkMode).toBe('none');
+    expect(probeSpec({ ...target, network: 'host' }, true).networkMode).toBe('host');
+    // Everything else is the same probe.
+    const { networkMode: _a, ...none } = probeSpec(target, true);
+    const { networkMode: _b, ...host } = probeSpec({ ...target, network: 'host' }, true);
+    expect(host).toEqual(none);
   });
 });

@@ -133,6 +133,13 @@ export interface ProbeTarget {
   labels: Record<string, string>;
   /** The engine's quirks apply to the probe as to werf's container (Podman's ulimits). */
   ulimits?: UlimitSpec[];
+  /**
+   * 'host' when the user gave werf's container the host network (config `network: host`): the probe then
+   * gets no more than werf will, and skips the network namespace `none` makes, which is most of a
+   * container start on Docker 20.10 (`docker run --rm --network none` vs `--network host` of busybox
+   * true, same minute: 1.5-2.2 s vs 0.9-1.3 s on a busy 2-CPU machine). Otherwise `none`.
+   */
+  network?: 'host';
 }
 
 const PROBE_ROLE_LABEL = 'werf-run.role';
@@ -150,7 +157,7 @@ export function probeSpec(target: ProbeTarget, withFuse: boolean): ContainerSpec
     securityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
     devices: withFuse ? ['/dev/fuse'] : [],
     privileged: false,
-    networkMode: 'none',
+    networkMode: target.network === 'host' ? 'host' : 'none',
     ulimits: target.ulimits,
   };
 }

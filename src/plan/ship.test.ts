@@ -7,6 +7,7 @@ import {
   manifestVolumeName,
   parseManifest,
   sameStat,
+  sameTree,
   shipLockName,
   shipProgressText,
   shipVolumeName,
@@ -57,6 +58,30 @@ describe('diffManifests', () => {
     expect(diffManifests(before, now).send).toEqual([['a', 'sub/b']]);
     expect(diffManifests(before, manifest({ '': d }, '/other')).send).toEqual([['']]);
     expect(diffManifests({ ...before, version: 0 }, manifest({ '': d })).send).toEqual([['']]);
+  });
+});
+
+describe('sameTree (the no-change test)', () => {
+  const before = manifest({ '': d, a: f(1), sub: d, 'sub/b': f(2) });
+
+  it('holds only when every path is there with the same stat data, and no other', () => {
+    // The sha256 is not compared (the current scan has none): stat data alone.
+    expect(sameTree(before, manifest({ '': d, a: f(1, 1, ''), sub: d, 'sub/b': f(2, 1, '') }))).toBe(true);
+    expect(sameTree(before, manifest({ '': d, a: f(1, 2), sub: d, 'sub/b': f(2) }))).toBe(false);
+    expect(sameTree(before, manifest({ '': d, a: f(1), sub: d, 'sub/b': f(2), 'sub/new': f(1) }))).toBe(false);
+    expect(sameTree(before, manifest({ '': d, a: f(1), sub: d }))).toBe(false);
+    expect(sameTree(before, manifest({ '': d, a: { ...f(1), ino: 7 }, sub: d, 'sub/b': f(2) }))).toBe(true);
+    expect(sameTree(manifest({ '': d, a: { ...f(1), ino: 6 } }), manifest({ '': d, a: { ...f(1), ino: 7 } }))).toBe(false);
+  });
+
+  it('does not hold for another dir, volume, version or number of units, or no previous manifest', () => {
+    const now = manifest({ '': d, a: f(1), sub: d, 'sub/b': f(2) });
+    expect(sameTree(before, now)).toBe(true);
+    expect(sameTree(undefined, now)).toBe(false);
+    expect(sameTree({ ...before, version: 1 }, now)).toBe(false);
+    expect(sameTree(manifest(before.units[0]!.entries, '/other'), now)).toBe(false);
+    expect(sameTree(manifest(before.units[0]!.entries, '/p', 'w'), now)).toBe(false);
+    expect(sameTree({ ...before, units: [...before.units, ...before.units] }, now)).toBe(false);
   });
 });
 

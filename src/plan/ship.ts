@@ -127,6 +127,29 @@ export function sameStat(was: ManifestEntry | undefined, now: ManifestEntry): bo
   );
 }
 
+/**
+ * Nothing changed at all: the same units, the same paths, each with the same
+ * stat data (git's "clean" test). One pass, no sorting and no hashing: the
+ * common case of a run where nothing was edited, decided before anything
+ * else is looked at.
+ */
+export function sameTree(previous: Manifest | undefined, current: Manifest): boolean {
+  if (!previous || previous.version !== MANIFEST_VERSION || previous.units.length !== current.units.length) return false;
+  return current.units.every((unit, i) => {
+    const before = previous.units[i];
+    if (!before || before.dir !== unit.dir || before.volume !== unit.volume || typeof before.entries !== 'object' || !before.entries)
+      return false;
+    let count = 0;
+    for (const rel in unit.entries) {
+      if (!sameStat(before.entries[rel], unit.entries[rel]!)) return false;
+      count++;
+    }
+    let countBefore = 0;
+    for (const rel in before.entries) if (Object.hasOwn(before.entries, rel)) countBefore++;
+    return count === countBefore;
+  });
+}
+
 /** The previous unit for this dir and volume, when the manifest is of this version. */
 export function previousUnit(previous: Manifest | undefined, unit: { dir: string; volume: string }): Record<string, ManifestEntry> {
   const before =
