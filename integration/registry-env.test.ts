@@ -85,8 +85,6 @@ describe("the engine's registry environment", () => {
     expect(registries.join('\n')).toMatch(
       /this machine's CA bundle \(.*: \d+ certificates\) handed to werf as \/home\/build\/.config\/werf-run\/host-ca-certificates.crt/,
     );
-    const text = await runWerfRun(['doctor'], { cwd: project.dir });
-    expect(text.stdout).toContain('registries (what a run hands werf and buildah):');
   });
 
   it('--dry-run lists what would be handed over', async () => {
