@@ -6,11 +6,14 @@
  * no shipping. The werf-run image is built here from the rig's Debian image,
  * the Node that runs the tests and the `npm pack`ed werf-run (run `npm run build` first).
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { makeTlsFiles } from './engines.js';
 import { REPO_ROOT, managedContainers, rig, runWerfRun, werfProject } from './support.js';
 
 const IMAGE = `werf-run-it-in-container:${process.pid}`;
@@ -189,6 +192,76 @@ describe("werf-run in a container with the host's Docker socket", () => {
     } finally {
       await execa('docker', ['rm', '-f', name], { reject: false });
       await Promise.all([project.cleanup(), neighbour.cleanup()]);
+    }
+  });
+});
+
+describe('werf-run in a Pod (a Kubernetes CI runner): the ServiceAccount reaches werf', () => {
+  it('werf kubectl get --raw /version reaches the API server with the Pod token, through a kubeconfig werf-run made from it', async () => {
+    // The Pod: KUBERNETES_SERVICE_HOST/PORT, the ServiceAccount's token, ca.crt and namespace where the kubelet mounts them, the host's network.
+    // The API server: a TLS server on 127.0.0.1 (a private CA, the ca.crt) that answers /version only for the Pod's token.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wr-in-pod-'));
+    const token = `pod-sa-token-${process.pid}`;
+    const seen: string[] = [];
+    const tls = await makeTlsFiles(dir);
+    const server = https.createServer({ key: readFileSync(tls.serverKey), cert: readFileSync(tls.serverCert) }, (req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? '-'}`);
+      const ok = req.headers.authorization === `Bearer ${token}` && req.url === '/version';
+      const body = JSON.stringify(ok ? { major: '1', minor: '31', gitVersion: 'v1.31.0-in-pod' } : { kind: 'Status', code: 401 });
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const sa = path.join(dir, 'serviceaccount');
+    mkdirSync(sa);
+    writeFileSync(path.join(sa, 'token'), token);
+    writeFileSync(path.join(sa, 'ca.crt'), readFileSync(tls.caFile));
+    writeFileSync(path.join(sa, 'namespace'), 'ci');
+    const project = werfProject({ app: 'FROM 127.0.0.1:5000/library/busybox:latest\n' });
+    try {
+      const result = await execa(
+        'docker',
+        [
+          'run',
+          '--rm',
+          '--network',
+          'host',
+          '-v',
+          '/var/run/docker.sock:/var/run/docker.sock',
+          '-v',
+          `${sa}:/var/run/secrets/kubernetes.io/serviceaccount:ro`,
+          '-e',
+          'KUBERNETES_SERVICE_HOST=127.0.0.1',
+          '-e',
+          `KUBERNETES_SERVICE_PORT=${port}`,
+          '-v',
+          `${project.dir}:/work/app`,
+          '-w',
+          '/work/app',
+          '-e',
+          'WERF_RUN_TRUST_PROJECT_CONFIG=1',
+          IMAGE,
+          '--verbose',
+          'kubectl',
+          'get',
+          '--raw',
+          '/version',
+        ],
+        { reject: false },
+      );
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({ major: '1', minor: '31', gitVersion: 'v1.31.0-in-pod' });
+      expect(seen).toEqual([`GET /version Bearer ${token}`]);
+      expect(result.stderr).toContain(
+        `in-cluster: werf runs in a Pod with no kubeconfig; werf gets the Pod's access to https://127.0.0.1:${port} (namespace ci) as /home/build/.kube/config (mode 0600)`,
+      );
+      expect(result.stderr).not.toContain(token);
+      expect(await managedContainers('/work/app')).toEqual([]);
+    } finally {
+      server.close();
+      await project.cleanup();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -76,10 +76,68 @@ describe("the engine's registry environment", () => {
     );
   });
 
+  it('doctor lists the registry hand-over: the certs.d file and the CA bundle of this machine', async () => {
+    const result = await runWerfRun(['doctor', '--json'], { cwd: project.dir });
+    const registries: string[] = JSON.parse(result.stdout).registries;
+    expect(registries, result.stderr).toContain(
+      `${certsDir}/ca.crt (the engine's, for 127.0.0.1:${port}) handed to buildah as /home/build/.config/containers/certs.d/127.0.0.1:${port}/ca.crt`,
+    );
+    expect(registries.join('\n')).toMatch(
+      /this machine's CA bundle \(.*: \d+ certificates\) handed to werf as \/home\/build\/.config\/werf-run\/host-ca-certificates.crt/,
+    );
+  });
+
   it('--dry-run lists what would be handed over', async () => {
     const result = await runWerfRun(['--dry-run', '--verbose', 'build'], { cwd: project.dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout + result.stderr).toContain(`handed to buildah as /home/build/.config/containers/certs.d/127.0.0.1:${port}/ca.crt`);
+  });
+});
+
+describe("a CA only in this machine's trust store (SSL_CERT_FILE here; the machine's /etc/ssl is not touched)", () => {
+  let trusting: ReturnType<typeof werfProject>;
+  let bundle: string;
+  beforeAll(() => {
+    // Its own storage volume: the base image is pulled again, not found in the first project's storage.
+    trusting = werfProject({ app: `FROM 127.0.0.1:${port}/library/busybox:latest\nRUN echo built-through-the-host-trust-store\n` });
+    bundle = path.join(dir, 'host-bundle.pem');
+    writeFileSync(bundle, readFileSync(path.join(certsDir, 'ca.crt')));
+  });
+  afterAll(async () => {
+    await trusting?.cleanup();
+  });
+
+  it('werf and buildah trust it: the build pulls FROM the private-CA registry; switched off, the pull fails on x509', async () => {
+    // Without the daemon's certs.d entry, only the host's trust store names the CA.
+    const saved = readFileSync(path.join(certsDir, 'ca.crt'));
+    rmSync(certsDir, { recursive: true, force: true });
+    try {
+      const result = await runWerfRun(['--verbose', 'build'], {
+        cwd: trusting.dir,
+        env: { SSL_CERT_FILE: bundle, SSL_CERT_DIR: undefined },
+      });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout + result.stderr).toContain('built-through-the-host-trust-store');
+      expect(result.stderr).toContain(
+        `trust store: this machine's CA bundle (${bundle}: 1 certificates) handed to werf as /home/build/.config/werf-run/host-ca-certificates.crt`,
+      );
+      // A project of its own (its own storage volume): the first one already holds the base image.
+      const untrusting = werfProject({ app: `FROM 127.0.0.1:${port}/library/busybox:latest\nRUN echo never\n` });
+      let off;
+      try {
+        off = await runWerfRun(['build'], {
+          cwd: untrusting.dir,
+          env: { SSL_CERT_FILE: bundle, SSL_CERT_DIR: undefined, WERF_RUN_FORWARD_HOST_CERTIFICATES: 'false' },
+        });
+      } finally {
+        await untrusting.cleanup();
+      }
+      expect(off.exitCode).not.toBe(0);
+      expect(off.stdout + off.stderr).toMatch(/x509: certificate signed by unknown authority/);
+    } finally {
+      mkdirSync(certsDir, { recursive: true });
+      writeFileSync(path.join(certsDir, 'ca.crt'), saved);
+    }
   });
 });
 

@@ -30,6 +30,8 @@ export interface DoctorReport {
   exportHint: ExportHint | null;
   /** werf-run runs in a Pod: the ServiceAccount access werf gets when there is no kubeconfig (host/in-cluster.ts). */
   inCluster: string | null;
+  /** What a run hands buildah and werf for registries: the engine's mirrors and insecure registries, certs.d files (or why not), this machine's CA bundle. */
+  registries: string[];
 }
 
 /** The report before anything was learned: doctor fills it in as it goes. */
@@ -50,6 +52,7 @@ export function emptyDoctorReport(): DoctorReport {
     projectFiles: null,
     exportHint: null,
     inCluster: null,
+    registries: [],
   };
 }
 
@@ -98,6 +101,7 @@ export function doctorText(r: DoctorReport): string {
     lines.push(`  ${key}: ${show(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`);
   if (r.projectFiles) lines.push(r.projectFiles);
   if (r.inCluster) lines.push(r.inCluster);
+  if (r.registries.length) lines.push('registries (what a run hands werf and buildah):', ...r.registries.map((n) => hanging('  - ', n)));
   lines.push(`mode: ${r.mode ?? 'none can work'}`);
   for (const reason of r.reasons) lines.push(`  - ${reason}`);
   if (r.problems.length) {

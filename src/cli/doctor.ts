@@ -14,7 +14,8 @@ import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import { doctorOk, doctorText, emptyDoctorReport, factsJson } from './doctor-report.js';
 import { withLifecycle } from './lifecycle.js';
-import { prepareRun } from './prepare.js';
+import { prepareRun, type PreparedRun } from './prepare.js';
+import type { RegistrySettings } from '../plan/registries-conf.js';
 import type { Problem } from '../detect/choose.js';
 import { imageUser } from '../plan/contract.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
@@ -22,12 +23,33 @@ import { projectStep } from '../host/project-step.js';
 import { hostOsOf } from '../plan/host-path.js';
 import { laptopProduct } from '../plan/laptop.js';
 import { inClusterAccess, SERVICE_ACCOUNT_DIR } from '../host/in-cluster.js';
+import { DOCKER_CERTS_DIR, registryEnvironment } from '../host/registry-env.js';
+import { hostTrustStore } from '../host/host-trust.js';
 
 /** In a Pod: what werf would get from its ServiceAccount (never the token). */
 function inClusterLine(env: Readonly<Record<string, string | undefined>>): string | null {
   const access = inClusterAccess(env, SERVICE_ACCOUNT_DIR);
   if (!access) return null;
   return `in-cluster: werf-run runs in a Kubernetes Pod; where no kubeconfig is there, werf gets the Pod's ServiceAccount access to ${access.server}${access.namespace ? ` (namespace ${access.namespace})` : ''}, for the commands that talk to a cluster`;
+}
+
+/** The registry hand-over a run would make (host/registry-env.ts, host/host-trust.ts), as its notes: never a secret, only paths and counts. */
+function registryLines(
+  ctx: CliContext,
+  config: PreparedRun['config'],
+  registry: RegistrySettings | undefined,
+  engineLocal: boolean,
+): string[] {
+  const home = imageUser(config.user).home;
+  const env = registryEnvironment({ registry, engineLocal, certsDir: DOCKER_CERTS_DIR, home });
+  const trust = hostTrustStore({
+    env: ctx.env,
+    platform: ctx.platform,
+    enabled: config.forward.hostCertificates,
+    fixedEnv: config.env.set,
+    home,
+  });
+  return [...env.notes, ...trust.notes].map((n) => n.replace(/^(registries|trust store): /, ''));
 }
 
 const remedyOf = (error: unknown): string => (error instanceof WerfRunError && error.remedy ? error.remedy : 'see the message');
@@ -96,6 +118,7 @@ export async function runDoctor(ctx: CliContext, options: CliOptions & { json?: 
         }
       }
       Object.assign(report, {
+        registries: registryLines(ctx, config, info.registry, /^(unix|npipe):/.test(engine.endpoint.url)),
         projectFiles,
         cache: prepared.cache?.file ?? null,
         facts: factsJson(detection.facts),

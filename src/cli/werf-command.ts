@@ -127,14 +127,16 @@ async function planWerf(
     product: prepared.info?.product,
   });
   const hostOs = hostOsOf(ctx.platform);
-  // --platform for an architecture the daemon's host cannot run: stop before werf. Its kernel is this one only for a local Linux engine (the probe does not read binfmt_misc yet).
+  // --platform for an architecture the daemon's host cannot run: stop before werf. The probe ran test programs there (any engine); this machine's handlers count only where its kernel is the daemon's.
   const platforms = requestedPlatforms(werfArgs, ctx.env);
   if (platforms.length && prepared.info?.architecture) {
-    if (engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon)
-      checkPlatforms(platforms, prepared.info.architecture, binfmtHandlers());
-    else
+    const binfmt = prepared.detection.facts.binfmt.value;
+    const localKernel = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
+    const handlers = binfmt?.handlers?.filter((h) => h.enabled).map((h) => h.name) ?? (localKernel ? binfmtHandlers() : undefined);
+    const undecided = checkPlatforms(platforms, prepared.info.architecture, { programs: binfmt?.programs, handlers });
+    if (undecided.length)
       reporter.debug(
-        `--platform ${platforms.join(',')}: the Docker host's binfmt_misc handlers are not read for a remote engine; a RUN step without one fails with "exec format error"`,
+        `--platform ${undecided.join(',')}: whether the Docker host runs these programs is not known (${prepared.detection.facts.binfmt.detail}); a RUN step without a binfmt_misc handler fails with "exec format error"`,
       );
   }
   // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).

@@ -174,6 +174,12 @@ export const configSchema = z
           .describe(
             'Forward the ssh-agent socket (SSH_AUTH_SOCK) when set, for git over ssh (a local engine only: a remote one cannot reach it; Docker Desktop: its agent bridge), with known_hosts and WERF_SSH_KEY_* files copied in.',
           ),
+        hostCertificates: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Hand werf this machine's system CA bundle (SSL_CERT_FILE, else the first of Go's list: /etc/ssl/certs/ca-certificates.crt, /etc/pki/tls/certs/ca-bundle.crt, ...; plus SSL_CERT_DIR's files) as a file named by SSL_CERT_FILE in its container, so a corporate CA trusted here is trusted by werf and buildah too; the image's own CAs stay trusted.",
+          ),
       })
       .prefault({})
       .describe(

@@ -205,6 +205,8 @@ export const TRUST_RULES: Readonly<Record<string, TrustRule>> = {
   'forward.dockerConfig': {},
   'forward.kubeConfig': {},
   'forward.sshAgent': {},
+  // CA certificates are public, and these are the ones this machine already trusts: a project turning it on or off grants nothing.
+  'forward.hostCertificates': {},
 };
 
 /** The top key path a grant's key belongs to (`mounts[1]` -> `mounts`), as origins name it. */

@@ -6,7 +6,7 @@
  */
 import type { Config, Mode } from '../config/schema.js';
 import { UsageError, WerfRunError } from '../errors.js';
-import type { Facts, FactKey } from './facts.js';
+import type { Binfmt, Facts, FactKey } from './facts.js';
 import { describeAdaptation, describeIdRange, idAdaptation, idRangeRemedy } from './id-range.js';
 import type { EngineProduct } from '../engine/port.js';
 
@@ -42,6 +42,11 @@ const how = (facts: Facts, key: FactKey): string => {
 /** A fact's value in one word or number (idRange: enough / too small; its numbers are in the detail). */
 export function showFact(value: unknown): string {
   if (value !== null && typeof value === 'object' && 'enough' in value) return value.enough ? 'enough' : 'too small';
+  if (value !== null && typeof value === 'object' && 'programs' in value) {
+    // binfmt: the architectures whose test programs ran ("amd64, no arm64").
+    const programs = Object.entries((value as Binfmt).programs);
+    return programs.length ? programs.map(([arch, p]) => `${p.runs ? '' : 'no '}${arch}`).join(', ') : 'not tested';
+  }
   return String(value);
 }
 

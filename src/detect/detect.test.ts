@@ -34,6 +34,7 @@ const probed: ProbeOutcome = {
     apparmorRestrictUserns: { value: -1, detail: 'absent' },
     unprivilegedUsernsClone: { value: -1, detail: 'absent' },
     idRange: { value: rootfulIds(), detail: 'uids 0-4294967294 in the container' },
+    binfmt: { value: { programs: { amd64: { runs: true, detail: 'exited 42' } } }, detail: 'test programs: amd64 runs' },
   },
   unknown: {},
 };
@@ -103,6 +104,18 @@ describe('detect', () => {
     expect(runs).toEqual(['reg/werf:2']);
     expect(outcomes(detection.tried)).toContainEqual(expect.stringContaining('its too small id range is probed again'));
     expect(detection.facts.idRange).toMatchObject({ value: { enough: true }, source: 'probe' });
+  });
+
+  it('a cache entry written before the probe learned binfmt: the probe runs once more (no format change needed), then warm runs none', async () => {
+    const cache = newCache();
+    const { binfmt: _, ...older } = probed.findings;
+    cache.update((entry) => ({ ...entry, probe: { at: '2026-01-01T00:00:00Z', image: 'reg/werf:2', findings: older } }));
+    const { source, runs } = engineSource(cache);
+    const first = await detect({ config: config(), engine: source, reprobe: false, target });
+    expect(runs).toEqual(['reg/werf:2']);
+    expect(first.facts.binfmt).toMatchObject({ source: 'probe', value: { programs: { amd64: { runs: true } } } });
+    await detect({ config: config(), engine: source, reprobe: false, target });
+    expect(runs).toEqual(['reg/werf:2']);
   });
 
   it('a warm run takes the facts and the remembered mode from the cache, and runs no probe', async () => {

@@ -9,6 +9,23 @@ import type { Config } from '../config/schema.js';
 import type { EngineInfo } from '../engine/port.js';
 import type { IdRange } from './id-range.js';
 
+/** A binfmt_misc entry as the probe container saw it in /proc/sys/fs/binfmt_misc. */
+export interface BinfmtHandler {
+  name: string;
+  enabled: boolean;
+  interpreter: string;
+  /** e.g. "F" (the interpreter is opened at registration, so it works in containers), "POCF". */
+  flags: string;
+}
+
+/** Which architectures' programs run in a container on the daemon's host (detect/arch-test.ts). */
+export interface Binfmt {
+  /** Per GOARCH tested: whether its test program ran (exit 42), with the evidence. */
+  programs: Record<string, { runs: boolean; detail: string }>;
+  /** The handlers the probe saw, or undefined when /proc/sys/fs/binfmt_misc is not mounted in a container (Docker's default). */
+  handlers?: BinfmtHandler[];
+}
+
 export type FuseState = 'usable' | 'missing' | 'no-permission';
 
 export interface FactValues {
@@ -34,6 +51,8 @@ export interface FactValues {
   apparmor: boolean;
   /** The uids/gids a container gets cover the image user's /etc/subuid and /etc/subgid ranges (rootless daemons often give too few). */
   idRange: IdRange;
+  /** What the daemon's host runs for other architectures (its binfmt_misc handlers, as a container meets them). */
+  binfmt: Binfmt;
 }
 export type FactKey = keyof FactValues;
 
@@ -49,6 +68,7 @@ export const FACT_KEYS: readonly FactKey[] = [
   'rootlessDaemon',
   'apparmor',
   'idRange',
+  'binfmt',
 ];
 
 /** The facts only the probe container can learn (it runs when one of them is still unknown). */
@@ -60,6 +80,7 @@ export const PROBED_KEYS: readonly FactKey[] = [
   'apparmorRestrictUserns',
   'unprivilegedUsernsClone',
   'idRange',
+  'binfmt',
 ];
 
 export type FactSource = 'override' | 'info' | 'cache' | 'probe';

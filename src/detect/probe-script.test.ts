@@ -78,3 +78,49 @@ describe('probeSpec: the network', () => {
     expect(host).toEqual(none);
   });
 });
+
+describe('parseProbeOutput: cross-architecture test programs and binfmt_misc', () => {
+  it('the rig (amd64, no handlers): the amd64 program ran, the arm64 one met "Exec format error"; the mount is not in the container', () => {
+    const found = parseProbeOutput(fixture('probe-binfmt.txt')).findings.binfmt;
+    expect(found?.value).toEqual({
+      programs: {
+        amd64: { runs: true, detail: 'its test program exited 42' },
+        arm64: { runs: false, detail: expect.stringMatching(/^exit 126: .*Exec format error/) },
+      },
+    });
+    expect(found?.detail).toMatch(
+      /^test programs: amd64 runs; arm64 does not run \(exit 126: .*\); \/proc\/sys\/fs\/binfmt_misc is not mounted in a container$/,
+    );
+  });
+  it('an older probe (no arch lines) leaves it unknown, saying why (the probe runs again and fills it)', () => {
+    const parsed = parseProbeOutput(fixture('probe-ordinary.txt'));
+    expect(parsed.findings.binfmt).toBeUndefined();
+    expect(parsed.unknown.binfmt).toContain('did not report its cross-architecture test');
+  });
+  it('an image without the tools: known, with nothing tested and why (so warm runs do not probe again for it)', () => {
+    const parsed = parseProbeOutput('werf-run-probe 1\narch unknown the image lacks printf, chmod or mktemp\nbinfmt unmounted x\n');
+    expect(parsed.findings.binfmt).toEqual({
+      value: { programs: {} },
+      detail: 'no test program ran: the image lacks printf, chmod or mktemp; /proc/sys/fs/binfmt_misc is not mounted in a container',
+    });
+  });
+  // Not recorded: no container here sees the mount (see fixtures/README.md). The lines follow the script's format over the kernel's entry files (Documentation/admin-guide/binfmt-misc.rst).
+  it('where the mount is visible: each handler, enabled or not, with its interpreter and flags', () => {
+    const text = [
+      'werf-run-probe 1',
+      'arch amd64 runs its test program exited 42',
+      'arch arm64 runs its test program exited 42',
+      'binfmt status enabled',
+      'binfmt handler qemu-aarch64 enabled /usr/bin/qemu-aarch64-static flags=OCF',
+      'binfmt handler qemu-arm disabled /usr/bin/qemu-arm-static flags=',
+    ].join('\n');
+    const found = parseProbeOutput(text).findings.binfmt;
+    expect(found?.value.handlers).toEqual([
+      { name: 'qemu-aarch64', enabled: true, interpreter: '/usr/bin/qemu-aarch64-static', flags: 'OCF' },
+      { name: 'qemu-arm', enabled: false, interpreter: '/usr/bin/qemu-arm-static', flags: '' },
+    ]);
+    expect(found?.detail).toBe(
+      'test programs: amd64 runs; arm64 runs; /proc/sys/fs/binfmt_misc: qemu-aarch64 enabled flags OCF, qemu-arm disabled',
+    );
+  });
+});

@@ -8,11 +8,45 @@
  * a tool it needs is missing from the image, rather than guessing.
  */
 import type { ContainerSpec, UlimitSpec } from '../engine/port.js';
-import type { Findings, FuseState } from './facts.js';
+import { ARCH_TEST_EXIT, TESTED_ARCHITECTURES, archTestProgram, printfOctal } from './arch-test.js';
+import type { Binfmt, BinfmtHandler, Findings, FuseState } from './facts.js';
 import { describeIdRange, idRange, parseIdMap, parseSubRanges, type IdMapEntry, type SubRange } from './id-range.js';
 
 /** Where the probe container mounts its tmpfs (overlay cannot be tested on the overlay root). */
 const PROBE_TMPFS = '/werf-run-probe';
+
+/** The binfmt_misc mount point (kernel Documentation/admin-guide/binfmt-misc.rst). */
+const BINFMT_DIR = '/proc/sys/fs/binfmt_misc';
+
+/**
+ * Cross-architecture (detect/arch-test.ts): each test program is written into
+ * the container's own root (the tmpfs is noexec) and run; its exit code says
+ * whether it ran. A shell that meets ENOEXEC may run the file as a script
+ * (dash, busybox sh): that ends with another code, and only printable
+ * characters of its message are kept.
+ */
+const ARCH_SCRIPT = `
+if have printf && have chmod && have mktemp; then
+  d=$(mktemp -d 2>/dev/null)
+  if [ -n "$d" ]; then
+${TESTED_ARCHITECTURES.map(
+  (a) => `    printf '${printfOctal(archTestProgram(a)!)}' > "$d/${a}" && chmod 755 "$d/${a}"
+    out=$("$d/${a}" 2>&1); rc=$?
+    if [ "$rc" = ${ARCH_TEST_EXIT} ]; then echo "arch ${a} runs its test program exited ${ARCH_TEST_EXIT}"
+    else echo "arch ${a} fails exit $rc: $(echo "$out" | oneline | tr -cd '\\040-\\176')"; fi`,
+).join('\n')}
+    rm -rf "$d"
+  else echo "arch unknown mktemp -d failed"; fi
+else echo "arch unknown the image lacks printf, chmod or mktemp"; fi
+if [ -r ${BINFMT_DIR}/status ]; then
+  echo "binfmt status $(cat ${BINFMT_DIR}/status)"
+  for e in ${BINFMT_DIR}/*; do
+    n=\${e##*/}
+    case $n in register|status) continue ;; esac
+    echo "binfmt handler $n $(head -n1 "$e") $(sed -n 's/^interpreter //p' "$e") flags=$(sed -n 's/^flags: *//p' "$e")"
+  done
+else echo "binfmt unmounted ${BINFMT_DIR} is not mounted in the container"; fi
+`;
 
 const PROBE_SCRIPT = `
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -42,7 +76,7 @@ done
 for f in /etc/subuid /etc/subgid; do
   if [ -r $f ]; then echo "sub $f $(grep -E "^($u|$i):" $f | cut -d: -f2,3 | tr '\n' ' ')"; else echo "sub $f absent"; fi
 done
-`;
+${ARCH_SCRIPT}`;
 
 const SYSCTLS: Record<string, 'maxUserNamespaces' | 'apparmorRestrictUserns' | 'unprivilegedUsernsClone'> = {
   '/proc/sys/user/max_user_namespaces': 'maxUserNamespaces',
@@ -53,7 +87,7 @@ const SYSCTLS: Record<string, 'maxUserNamespaces' | 'apparmorRestrictUserns' | '
 export interface ProbeParse {
   findings: Findings;
   /** Facts the probe could not learn, with why. */
-  unknown: Partial<Record<'userNamespaces' | 'rootlessOverlay' | 'fuseDevice' | 'idRange', string>>;
+  unknown: Partial<Record<'userNamespaces' | 'rootlessOverlay' | 'fuseDevice' | 'idRange' | 'binfmt', string>>;
 }
 
 /** Reads the probe's output; lines it does not know are ignored. */
@@ -62,8 +96,11 @@ export function parseProbeOutput(text: string): ProbeParse {
   const unknown: ProbeParse['unknown'] = {};
   if (!/^werf-run-probe 1$/m.test(text)) {
     const why = `the probe script did not run: ${text.trim().slice(0, 300) || 'no output'}`;
-    return { findings, unknown: { userNamespaces: why, rootlessOverlay: why, fuseDevice: why, idRange: why } };
+    return { findings, unknown: { userNamespaces: why, rootlessOverlay: why, fuseDevice: why, idRange: why, binfmt: why } };
   }
+  const binfmt = parseBinfmt(text);
+  if ('value' in binfmt) findings.binfmt = binfmt;
+  else unknown.binfmt = binfmt.unknown;
   const ids: {
     user?: string;
     uid?: number;
@@ -121,6 +158,39 @@ export function parseProbeOutput(text: string): ProbeParse {
     unknown.idRange = 'the probe did not report its id maps (/proc/self/uid_map, gid_map) and user';
   }
   return { findings, unknown };
+}
+
+/** The probe's `arch` and `binfmt` lines (see ARCH_SCRIPT). */
+function parseBinfmt(text: string): { value: Binfmt; detail: string } | { unknown: string } {
+  const programs: Binfmt['programs'] = {};
+  let handlers: BinfmtHandler[] | undefined;
+  let why: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    const arch = /^arch (?:unknown (.*)|(\S+) (runs|fails) ?(.*))$/.exec(line);
+    if (arch) {
+      if (arch[1] !== undefined) why = arch[1];
+      else programs[arch[2]!] = { runs: arch[3] === 'runs', detail: (arch[4] ?? '').trim() };
+      continue;
+    }
+    const status = /^binfmt status /.exec(line);
+    if (status) handlers ??= [];
+    const entry = /^binfmt handler (\S+) (enabled|disabled) (\S*) ?flags=(\S*)$/.exec(line);
+    if (entry) (handlers ??= []).push({ name: entry[1]!, enabled: entry[2] === 'enabled', interpreter: entry[3]!, flags: entry[4]! });
+  }
+  if (!Object.keys(programs).length && why === undefined)
+    return { unknown: 'the probe did not report its cross-architecture test (an older probe)' };
+  const value: Binfmt = { programs, ...(handlers ? { handlers } : {}) };
+  return { value, detail: describeBinfmt(value, why) };
+}
+
+/** One line of evidence: which test programs ran, and the handlers when the container could see them. */
+function describeBinfmt(value: Binfmt, why?: string): string {
+  const programs = Object.entries(value.programs).map(([arch, p]) => `${arch} ${p.runs ? 'runs' : `does not run (${p.detail})`}`);
+  const tested = programs.length ? `test programs: ${programs.join('; ')}` : `no test program ran: ${why ?? 'none reported'}`;
+  const seen = value.handlers
+    ? `${BINFMT_DIR}: ${value.handlers.map((h) => `${h.name} ${h.enabled ? 'enabled' : 'disabled'}${h.flags ? ` flags ${h.flags}` : ''}`).join(', ') || 'no handlers'}`
+    : `${BINFMT_DIR} is not mounted in a container`;
+  return `${tested}; ${seen}`;
 }
 
 /** What a probe learned, and why it failed when the engine was in the way. */

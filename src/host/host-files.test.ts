@@ -99,7 +99,7 @@ describe('forwardHostFiles', () => {
   });
 
   it('forwards nothing that is switched off or absent', () => {
-    const forward = { dockerConfig: false, kubeConfig: false, sshAgent: false };
+    const forward = { dockerConfig: false, kubeConfig: false, sshAgent: false, hostCertificates: false };
     const out = forwardHostFiles(
       input(
         { '/home/u/.docker/config.json': file(), '/s': { kind: 'socket', uid: 0, gid: 0, mode: 0o600 } },

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { inClusterAccess, inClusterForWerf } from './in-cluster.js';
 
 let dir: string;
@@ -44,11 +45,11 @@ describe('in-cluster access (client-go InClusterConfig)', () => {
     );
   });
 
-  it("a command that talks to a cluster, with no kubeconfig, gets the Pod's access as a kubeconfig, with the token's expiry", () => {
-    const found = inClusterForWerf(input());
+  it("a command that talks to a cluster, with no kubeconfig, gets the Pod's access as a kubeconfig, with the token's expiry", async () => {
+    const found = await inClusterForWerf(input());
     expect(found.file?.path).toBe('/home/build/.kube/config');
     expect(found.file?.secret).toBe(true);
-    expect(JSON.parse(found.file!.content.toString())).toEqual({
+    expect(parse(found.file!.content.toString())).toEqual({
       apiVersion: 'v1',
       kind: 'Config',
       'current-context': 'in-cluster',
@@ -68,12 +69,29 @@ describe('in-cluster access (client-go InClusterConfig)', () => {
     expect(found.warnings).toEqual([]);
   });
 
-  it('a kubeconfig on the host wins, as in client-go; a command without a cluster gets nothing', () => {
+  it('a kubeconfig on the host wins, as in client-go; a command without a cluster gets nothing', async () => {
     writeFileSync(path.join(dir, 'kc'), 'apiVersion: v1\n');
-    expect(inClusterForWerf(input({ env: { ...pod, KUBECONFIG: path.join(dir, 'kc') } })).file).toBeUndefined();
-    const build = inClusterForWerf(input({ werfArgs: ['build'] }));
+    expect((await inClusterForWerf(input({ env: { ...pod, KUBECONFIG: path.join(dir, 'kc') } }))).file).toBeUndefined();
+    const build = await inClusterForWerf(input({ werfArgs: ['build'] }));
     expect(build.file).toBeUndefined();
     expect(build.notes).toEqual([expect.stringMatching(/werf build does not talk to a cluster/)]);
-    expect(inClusterForWerf(input({ env: {} }))).toEqual({ notes: [], warnings: [] });
+    expect(await inClusterForWerf(input({ env: {} }))).toEqual({ notes: [], warnings: [] });
+  });
+});
+
+describe('an in-cluster server on the loopback (a Pod on the host network)', () => {
+  it('is a loopback target, so the werf container gets the network that reaches it; a cluster IP is not', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wr-sa-loop-'));
+    try {
+      writeFileSync(path.join(dir, 'token'), 'plain-token');
+      const base = { hostHome: dir, werfArgs: ['converge'], cwd: dir, home: '/home/build', serviceAccountDir: dir, now: new Date() };
+      const loop = await inClusterForWerf({ ...base, env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '6443' } });
+      expect(loop.targets).toEqual([{ what: 'in-cluster server https://127.0.0.1:6443', host: '127.0.0.1:6443' }]);
+      const pod = await inClusterForWerf({ ...base, env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' } });
+      expect(pod.file).toBeDefined();
+      expect(pod.targets).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,6 +13,8 @@ import { clusterNeed } from '../plan/cluster-commands.js';
 import { checkExpiry, jwtExpiry } from '../plan/exec-credential.js';
 import type { InjectedFile } from '../plan/files.js';
 import { kubeconfigSources, kubeFlags } from '../plan/kubeconfig.js';
+import { loopbackHost, type LoopbackTarget } from '../plan/network.js';
+import { loadYaml } from './kube-access.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -47,7 +49,7 @@ function hasKubeconfig(env: Env, hostHome: string, werfArgs: readonly string[], 
 }
 
 /** The in-cluster access as a kubeconfig werf reads at its default path, for commands that use a cluster. */
-export function inClusterForWerf(input: {
+export async function inClusterForWerf(input: {
   env: Env;
   hostHome: string;
   werfArgs: readonly string[];
@@ -55,11 +57,13 @@ export function inClusterForWerf(input: {
   home: string;
   serviceAccountDir: string;
   now: Date;
-}): {
+}): Promise<{
   file?: InjectedFile;
   notes: string[];
   warnings: string[];
-} {
+  /** The API server when it is on the loopback (a Pod on the host network, a test): the werf container needs that network. */
+  targets?: LoopbackTarget[];
+}> {
   const access = inClusterAccess(input.env, input.serviceAccountDir);
   if (!access) return { notes: [], warnings: [] };
   const need = clusterNeed(input.werfArgs, input.env);
@@ -96,9 +100,11 @@ export function inClusterForWerf(input: {
   const expires = jwtExpiry(access.token);
   const owner = { user: 'service-account', context: 'in-cluster', where: input.serviceAccountDir, dir: undefined };
   const expiry = checkExpiry({ token: access.token, ...(expires ? { expires } : {}), from }, owner, input.now);
+  const loopback = loopbackHost(access.server);
   return {
-    // JSON is YAML: client-go reads it as a kubeconfig.
-    file: { path: target, content: Buffer.from(`${JSON.stringify(config, null, 2)}\n`), mode: 0o600, secret: true },
+    ...(loopback ? { targets: [{ what: `in-cluster server ${access.server}`, host: loopback }] } : {}),
+    // YAML, as the kubeconfig werf-run hands in from a file (host/kube-access.ts).
+    file: { path: target, content: Buffer.from((await loadYaml()).stringify(config)), mode: 0o600, secret: true },
     notes: [
       `in-cluster: werf runs in a Pod with no kubeconfig; werf gets the Pod's access to ${access.server}${access.namespace ? ` (namespace ${access.namespace})` : ''} as ${target} (mode 0600); ${expiry.note}`,
     ],

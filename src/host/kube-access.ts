@@ -153,6 +153,6 @@ async function pluginCredential(
 }
 
 /** The YAML library, loaded only for commands that talk to a cluster. */
-async function loadYaml(): Promise<typeof import('yaml')> {
+export async function loadYaml(): Promise<typeof import('yaml')> {
   return commonJs(await import('yaml'), 'parse');
 }

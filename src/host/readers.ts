@@ -17,6 +17,7 @@ import { forwardHostFiles, imageIds, knownHostsFiles, probeFile } from './host-f
 import { inClusterForWerf } from './in-cluster.js';
 import { kubeAccessForWerf } from './kube-access.js';
 import { registryEnvironment } from './registry-env.js';
+import { hostTrustStore } from './host-trust.js';
 import { registryAuthsForWerf } from './registry-auths.js';
 import { globalSecretKey, helmState } from './home-state.js';
 import { outputDirs } from './output-paths.js';
@@ -114,9 +115,9 @@ const kubeconfig: HostReader<HostInput> = async (input) => {
 };
 
 /** In a Pod with no kubeconfig: the Pod's ServiceAccount, as client-go's in-cluster config would use it (host/in-cluster.ts). */
-const inCluster: HostReader<HostInput> = (input) => {
+const inCluster: HostReader<HostInput> = async (input) => {
   if (!input.config.forward.kubeConfig) return handover();
-  const found = inClusterForWerf({
+  const found = await inClusterForWerf({
     env: input.env,
     hostHome: input.hostHome,
     werfArgs: input.werfArgs,
@@ -125,7 +126,7 @@ const inCluster: HostReader<HostInput> = (input) => {
     serviceAccountDir: input.serviceAccountDir,
     now: input.now,
   });
-  return handover({ files: found.file ? [found.file] : [], notes: found.notes, warnings: found.warnings });
+  return handover({ files: found.file ? [found.file] : [], notes: found.notes, warnings: found.warnings, loopback: found.targets ?? [] });
 };
 
 /** The engine's mirrors, insecure registries and CA files, for buildah (host/registry-env.ts). */
@@ -138,6 +139,16 @@ const registries: HostReader<HostInput> = (input) =>
       home: input.user.home,
     }),
   );
+
+/** This machine's system CA bundle, for werf and buildah (host/host-trust.ts). */
+const trustStore: HostReader<HostInput> = (input) =>
+  hostTrustStore({
+    env: input.env,
+    platform: input.platform,
+    enabled: input.config.forward.hostCertificates,
+    fixedEnv: input.config.env.set,
+    home: input.user.home,
+  });
 
 /** WERF_HOME and WERF_TMP_DIR name host paths: werf uses the werf-run volumes instead. */
 const werfPaths: HostReader<HostInput> = (input) => fromTranslation(werfPathVars(input.hostEnv));
@@ -213,6 +224,7 @@ const HOST_READERS: readonly HostReader<HostInput>[] = [
   knownHosts,
   registryAuths,
   registries,
+  trustStore,
   kubeconfig,
   inCluster,
   werfPaths,

@@ -64,5 +64,9 @@ export function registryEnvironment(input: {
       );
     }
   }
+  if (notes.length === 0)
+    notes.push(
+      `registries: nothing to hand buildah: the engine has no registry mirrors or insecure registries (/info RegistryConfig) and ${input.certsDir} holds no CA or client certificate files`,
+    );
   return { files, notes };
 }

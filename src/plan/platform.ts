@@ -52,21 +52,45 @@ const QEMU: Record<string, string> = {
   mips64le: 'mips64el',
 };
 
+/** What is known of the daemon's host running other architectures' programs. */
+export interface ArchEvidence {
+  /** The probe's test programs per GOARCH, run in a container on the daemon's host (detect/arch-test.ts). */
+  programs?: Readonly<Record<string, { runs: boolean; detail: string }>>;
+  /** Enabled binfmt_misc handler names, where they could be read: the probe's view (rare: containers do not get the mount), or this machine's for a local engine. */
+  handlers?: readonly string[];
+}
+
 /**
  * Stops (exit 2) before werf when a platform's architecture is not the host's
- * and the host's kernel has no enabled handler for it. `handlers` are the
- * enabled entries of the host's /proc/sys/fs/binfmt_misc.
+ * and the host cannot run it: the probe's test program for it did not run
+ * while the host's own did, or, without that, no enabled handler for it is
+ * among `handlers`. Returns the platforms nothing could decide.
  */
-export function checkPlatforms(platforms: readonly string[], hostArchitecture: string, handlers: readonly string[]): void {
+export function checkPlatforms(platforms: readonly string[], hostArchitecture: string, evidence: ArchEvidence): string[] {
   const host = GOARCH[hostArchitecture] ?? hostArchitecture;
+  const undecided: string[] = [];
   for (const platform of platforms) {
     const arch = platform.split('/')[1] ?? '';
     if (!arch || arch === host || (arch === '386' && host === 'amd64')) continue;
     const qemu = QEMU[arch] ?? arch;
-    if (handlers.some((h) => h === `qemu-${qemu}` || h.endsWith(`-${qemu}`) || h === qemu)) continue;
+    const program = evidence.programs?.[arch];
+    // The host's own program is the control: when it did not run either (a noexec /tmp, an odd image), the test says nothing.
+    if (program && evidence.programs?.[host]?.runs) {
+      if (program.runs) continue;
+      throw new UsageError(
+        `--platform ${platform}: the Docker host is ${host} and runs no ${arch} program in a container (the probe's ${arch} test program: ${program.detail}): its kernel has no binfmt_misc handler for ${arch} registered with the F flag (qemu-${qemu}), so every RUN step would fail with "exec format error"`,
+        BINFMT_REMEDY,
+      );
+    }
+    if (!evidence.handlers) {
+      undecided.push(platform);
+      continue;
+    }
+    if (evidence.handlers.some((h) => h === `qemu-${qemu}` || h.endsWith(`-${qemu}`) || h === qemu)) continue;
     throw new UsageError(
       `--platform ${platform}: the Docker host is ${host} and its kernel has no binfmt_misc handler for ${arch} (no qemu-${qemu} in /proc/sys/fs/binfmt_misc), so every RUN step would fail with "exec format error"`,
       BINFMT_REMEDY,
     );
   }
+  return undecided;
 }

@@ -158,7 +158,7 @@ export const SIGNATURES: readonly Signature[] = [
     cause:
       "a registry's TLS certificate comes from a CA that buildah in the werf container does not trust (the Docker daemon may trust it through /etc/docker/certs.d or the host's store; buildah reads /etc/containers/certs.d)",
     remedy:
-      "give buildah the CA: mount it at /etc/containers/certs.d/<registry>/ca.crt (werf-run config: mounts: [{source: /etc/docker/certs.d/<registry>/ca.crt, target: /etc/containers/certs.d/<registry>/ca.crt}]); only for a test registry: werf's --skip-tls-verify-registry",
+      "give buildah the CA: add it to this machine's trust store (update-ca-certificates, or SSL_CERT_FILE naming a PEM bundle: werf-run hands that bundle to werf unless forward.hostCertificates is false), or mount it at /etc/containers/certs.d/<registry>/ca.crt (werf-run config: mounts: [{source: /etc/docker/certs.d/<registry>/ca.crt, target: /etc/containers/certs.d/<registry>/ca.crt}]); only for a test registry: werf's --skip-tls-verify-registry",
   },
   {
     id: 'registry-rate-limit',

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { hostBundlePath, hostTrustStore, type HostTrustInput } from './host-trust.js';
+
+const pem = (n: string) => `-----BEGIN CERTIFICATE-----\nMII${n}\n-----END CERTIFICATE-----`;
+
+function input(files: Record<string, string>, over: Partial<HostTrustInput> = {}): HostTrustInput {
+  return {
+    env: {},
+    platform: 'linux',
+    enabled: true,
+    fixedEnv: {},
+    home: '/home/build',
+    read: (f) => (files[f] === undefined ? undefined : Buffer.from(files[f]!)),
+    list: (dir) =>
+      Object.keys(files)
+        .filter((f) => f.startsWith(`${dir}/`))
+        .map((f) => f.slice(dir.length + 1)),
+    ...over,
+  };
+}
+
+describe("hostTrustStore: this machine's CA bundle for werf", () => {
+  it("Debian's bundle (the first of Go's list) goes in as one PEM file, named by SSL_CERT_FILE", () => {
+    const out = hostTrustStore(
+      input({ '/etc/ssl/certs/ca-certificates.crt': `${pem('A')}\n${pem('CORP')}\n`, '/etc/pki/tls/certs/ca-bundle.crt': pem('X') }),
+    );
+    expect(out.env).toEqual({ SSL_CERT_FILE: '/home/build/.config/werf-run/host-ca-certificates.crt' });
+    expect(out.files).toEqual([
+      { path: hostBundlePath('/home/build'), content: Buffer.from(`${pem('A')}\n${pem('CORP')}\n`), mode: 0o644 },
+    ]);
+    expect(out.notes).toEqual([
+      "trust store: this machine's CA bundle (/etc/ssl/certs/ca-certificates.crt: 2 certificates) handed to werf as /home/build/.config/werf-run/host-ca-certificates.crt (SSL_CERT_FILE; the image's own /etc/ssl/certs is still read)",
+    ]);
+  });
+  it("RHEL's when Debian's is absent", () => {
+    const out = hostTrustStore(input({ '/etc/pki/tls/certs/ca-bundle.crt': pem('R') }));
+    expect(out.notes[0]).toContain('(/etc/pki/tls/certs/ca-bundle.crt: 1 certificates)');
+  });
+  it("SSL_CERT_FILE replaces the list, SSL_CERT_DIR's files are added (as Go reads them); duplicates once, non-PEM files skipped", () => {
+    const out = hostTrustStore(
+      input(
+        {
+          '/etc/ssl/certs/ca-certificates.crt': pem('SYSTEM'),
+          '/corp/bundle.pem': pem('CORP'),
+          '/corp/d/a.pem': pem('D1'),
+          '/corp/d/b.pem': pem('CORP'),
+          '/corp/d/readme': 'not a certificate',
+        },
+        { env: { SSL_CERT_FILE: '/corp/bundle.pem', SSL_CERT_DIR: '/corp/d' } },
+      ),
+    );
+    expect(out.files[0]!.content.toString()).toBe(`${pem('CORP')}\n${pem('D1')}\n`);
+    expect(out.notes[0]).toContain('(/corp/bundle.pem, /corp/d (2 files): 2 certificates)');
+  });
+  it('nothing when switched off, when the user set SSL_CERT_FILE for werf, or when there is no bundle; each says why', () => {
+    const files = { '/etc/ssl/certs/ca-certificates.crt': pem('A') };
+    const off = hostTrustStore(input(files, { enabled: false }));
+    expect(off.files).toEqual([]);
+    expect(off.env).toEqual({});
+    expect(off.notes).toEqual(["trust store: forward.hostCertificates is false: this machine's CA bundle is not handed to werf"]);
+    const set = hostTrustStore(input(files, { fixedEnv: { SSL_CERT_FILE: '/x.pem' } }));
+    expect(set.files).toEqual([]);
+    expect(set.notes[0]).toContain('env.set gives werf SSL_CERT_FILE=/x.pem');
+    const none = hostTrustStore(input({}));
+    expect(none.files).toEqual([]);
+    expect(none.notes[0]).toMatch(/^trust store: no system CA bundle found here \(\/etc\/ssl\/certs\/ca-certificates.crt, /);
+    const empty = hostTrustStore(input({ '/e.pem': 'garbage' }, { env: { SSL_CERT_FILE: '/e.pem' } }));
+    expect(empty.notes[0]).toBe('trust store: no PEM certificates in /e.pem (SSL_CERT_FILE / SSL_CERT_DIR): nothing handed in');
+  });
+  it('on macOS the keychain is not a file: only an SSL_CERT_FILE the user set is handed in', () => {
+    const files = { '/etc/ssl/cert.pem': pem('STOCK'), '/Users/u/corp.pem': pem('CORP') };
+    expect(hostTrustStore(input(files, { platform: 'darwin' })).files).toEqual([]);
+    const set = hostTrustStore(input(files, { platform: 'darwin', env: { SSL_CERT_FILE: '/Users/u/corp.pem' } }));
+    expect(set.files[0]!.content.toString()).toBe(`${pem('CORP')}\n`);
+  });
+});
