@@ -332,7 +332,7 @@ async function runWerf(
     firstMode: werf.firstMode,
     attempt: (mode) => {
       const planned = werf.planFor(mode);
-      return runAttempt(engine, planned.container, io, watch, session.attemptHooks, undefined, planned);
+      return runAttempt({ engine, spec: planned.container, io, watch, hooks: session.attemptHooks, files: planned });
     },
     fuseDevice: detection.facts.fuseDevice.value,
     rootlessOverlay: detection.facts.rootlessOverlay.value,
