@@ -102,11 +102,75 @@ async function planWerf(
   dryRun: boolean,
   reprobe: boolean,
 ): Promise<WerfPlan> {
-  const { project, config, engine, image } = prepared;
+  const { project, config, image } = prepared;
   const firstMode = requireMode(prepared.choice);
   const assumed: string[] = [];
-
   const hostEnv = hostEnvOf(ctx.env);
+  const where = whereWerfRuns(ctx, prepared);
+  checkPlatformsFor(ctx, werfArgs, prepared, where.engineLocal, reporter);
+  const { chosen, werfConfig } = await werfUser(prepared, werfArgs, where.sameHost, reporter);
+  const handed = await readHandover(ctx, werfArgs, prepared, hostEnv, chosen.who, where, dryRun, reporter);
+  const ciEnv = ciEnvFor(config.ciEnv, hostOf(ctx).ci.vendor, werfArgs);
+  reporter.debug(ciEnv.note);
+  const delivery = await deliverProject(prepared, chosen.who, where, dryRun, reprobe, reporter);
+  const dockerSocket = dockerSocketFor(prepared, reporter, assumed);
+  const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
+  const pipedStdin = !ctx.stdin.isTTY && ctx.stdin === process.stdin && stdinCarriesData();
+  const network = networkFor(ctx, werfArgs, prepared, hostEnv, handed.loopback, reporter);
+  const idRangeFact = prepared.detection.facts.idRange;
+  const adapted = idRangeAdaptation(idRangeFact, reporter);
+  const planFor = (mode: Mode): RunPlan =>
+    plan({
+      mode,
+      image,
+      werfArgs: handed.werfArgs ?? werfArgs,
+      project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
+      hostOs: where.hostOs,
+      config: werfConfig,
+      facts: prepared.security,
+      hostEnv,
+      tty,
+      pipedStdin,
+      readOnlyFiles: handed.mounts,
+      extraEnv: { ...SAFE_DIRECTORY_ENV, ...handed.env },
+      dropEnv: handed.dropEnv,
+      ciEnv: ciEnv.ci,
+      dockerSocket,
+      network,
+      files: [...handed.files, ...subIdFiles(adapted)],
+      addUser: chosen.addUser,
+    });
+  return {
+    firstMode,
+    planFor,
+    notes: [chosen.note, delivery.line, ...handed.notes, ciEnv.note, ...network.notes, idRangeNote(idRangeFact)],
+    assumed,
+    storageVolume: werfConfig.volumes.storage,
+    worktreeEntries:
+      delivery.how === 'bind' && where.sameHost
+        ? { gitDirs: [`${project.root}/.git`, ...project.gitDirs], home: chosen.who.home }
+        : undefined,
+  };
+}
+
+/** werf writes into the checkout: it runs as the checkout's owner (plan/checkout-owner.ts), with cache volumes of its own. */
+async function werfUser({ project, config }: PreparedRun, werfArgs: readonly string[], sameHost: boolean, reporter: Reporter) {
+  const owner = sameHost && config.user === undefined ? await checkoutOwner(project.root) : undefined;
+  const chosen = werfUserFor(owner, config.user, project.root, werfArgs);
+  reporter.debug(chosen.note);
+  return { chosen, werfConfig: { ...config, user: chosen.user, volumes: volumesFor(config.volumes, chosen.who.uid) } };
+}
+
+/** Too few ids on a rootless daemon for the image's own /etc/subuid: hand in one that fits (detect/id-range.ts). */
+function idRangeAdaptation(fact: PreparedRun['detection']['facts']['idRange'], reporter: Reporter) {
+  const adapted = idAdaptation(fact.value);
+  if (adapted && fact.value) reporter.warn(describeAdaptation(adapted, fact.value));
+  return adapted;
+}
+
+/** Where werf's container runs, as far as the plan cares: a local engine, the same host as this process, the laptop product. */
+function whereWerfRuns(ctx: CliContext, prepared: PreparedRun) {
+  const { engine } = prepared;
   const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
   // Docker Desktop, OrbStack, Colima, ...: what its VM shares and how the ssh agent gets in (plan/laptop.ts).
   const product = laptopProduct({
@@ -115,25 +179,41 @@ async function planWerf(
     endpointUrl: engine?.endpoint.url,
     product: prepared.info?.product,
   });
-  const hostOs = hostOsOf(ctx.platform);
-  // --platform for an architecture the daemon's host cannot run: stop before werf. Its kernel is this one only for a local Linux engine (the probe does not read binfmt_misc yet).
-  const platforms = requestedPlatforms(werfArgs, ctx.env);
-  if (platforms.length && prepared.info?.architecture) {
-    if (engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon)
-      checkPlatforms(platforms, prepared.info.architecture, binfmtHandlers());
-    else
-      reporter.debug(
-        `--platform ${platforms.join(',')}: the Docker host's binfmt_misc handlers are not read for a remote engine; a RUN step without one fails with "exec format error"`,
-      );
-  }
   // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
   const sameHost = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
-  // werf writes into the checkout: it runs as the checkout's owner (plan/checkout-owner.ts), with cache volumes of its own.
-  const owner = sameHost && config.user === undefined ? await checkoutOwner(project.root) : undefined;
-  const chosen = werfUserFor(owner, config.user, project.root, werfArgs);
-  reporter.debug(chosen.note);
-  const who = chosen.who;
-  const werfConfig = { ...config, user: chosen.user, volumes: volumesFor(config.volumes, who.uid) };
+  return { engineLocal, product, sameHost, hostOs: hostOsOf(ctx.platform) };
+}
+type WhereWerfRuns = ReturnType<typeof whereWerfRuns>;
+
+/** --platform for an architecture the daemon's host cannot run: stop before werf. Its kernel is this one only for a local Linux engine (the probe does not read binfmt_misc yet). */
+function checkPlatformsFor(
+  ctx: CliContext,
+  werfArgs: readonly string[],
+  prepared: PreparedRun,
+  engineLocal: boolean,
+  reporter: Reporter,
+): void {
+  const platforms = requestedPlatforms(werfArgs, ctx.env);
+  if (!platforms.length || !prepared.info?.architecture) return;
+  if (engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon)
+    checkPlatforms(platforms, prepared.info.architecture, binfmtHandlers());
+  else
+    reporter.debug(
+      `--platform ${platforms.join(',')}: the Docker host's binfmt_misc handlers are not read for a remote engine; a RUN step without one fails with "exec format error"`,
+    );
+}
+
+/** What werf gets from this machine (host/readers.ts), its notes and warnings told. */
+async function readHandover(
+  ctx: CliContext,
+  werfArgs: readonly string[],
+  { config, image, engine, info, dockerSetup, project }: PreparedRun,
+  hostEnv: Record<string, string | undefined>,
+  who: ReturnType<typeof werfUserFor>['who'],
+  where: WhereWerfRuns,
+  dryRun: boolean,
+  reporter: Reporter,
+) {
   const handed = await readHostForWerf({
     env: ctx.env,
     hostEnv,
@@ -150,20 +230,30 @@ async function planWerf(
     config,
     image,
     user: who,
-    dockerSetup: prepared.dockerSetup,
+    dockerSetup,
     engine: {
-      local: engineLocal,
+      local: where.engineLocal,
       url: engine?.endpoint.url,
       dockerHost: engine?.endpoint.url ?? DEFAULT_SOCKET,
-      product,
-      registry: prepared.info?.registry,
+      product: where.product,
+      registry: info?.registry,
     },
   });
   for (const note of handed.notes) reporter.debug(note);
   for (const warning of handed.warnings) reporter.warn(warning);
-  const ciEnv = ciEnvFor(config.ciEnv, hostOf(ctx).ci.vendor, werfArgs);
-  reporter.debug(ciEnv.note);
+  return handed;
+}
 
+/** How the project gets to werf (host/project-step.ts), and the config's mounts checked on the same host. */
+async function deliverProject(
+  prepared: PreparedRun,
+  who: ReturnType<typeof werfUserFor>['who'],
+  where: WhereWerfRuns,
+  dryRun: boolean,
+  reprobe: boolean,
+  reporter: Reporter,
+) {
+  const { engine, project, image, config } = prepared;
   const delivery = await projectStep({
     engine,
     project,
@@ -171,12 +261,12 @@ async function planWerf(
     user: who,
     ulimits: ulimitsFor(prepared.security.engine?.product),
     mayRun: !dryRun,
-    sameHost,
+    sameHost: where.sameHost,
     reporter,
     remembered: prepared.cache && !reprobe ? rememberedProjects(prepared.cache) : undefined,
     marker: prepared.marker,
-    hostOs,
-    product,
+    hostOs: where.hostOs,
+    product: where.product,
     view: prepared.projectView,
     shipInclude: config.ship.include,
     // Beside the daemon's cache file, one copy of each ship manifest per daemon.
@@ -186,7 +276,7 @@ async function planWerf(
     throw unknownUserError(error, config.user, keyName(prepared.origins)('user'), image) ?? error;
   });
   reporter.info(delivery.line);
-  if (sameHost) {
+  if (where.sameHost) {
     try {
       checkMountSources(config.mounts, project.root, probeFile);
     } catch (error) {
@@ -194,76 +284,53 @@ async function planWerf(
       reporter.warn(`${error.message}. Fix: ${error.remedy}`);
     }
   }
+  return delivery;
+}
 
-  // Never mounted unless the user asked for it (mountDockerSocket).
-  let dockerSocket: PlanInput['dockerSocket'];
-  if (config.mountDockerSocket) {
-    if (engine) {
-      dockerSocket = dockerSocketToMount(engine.endpoint.url);
-      reporter.warn(
-        `mounting the Docker socket ${dockerSocket.path} into the werf container (mountDockerSocket): werf can control this engine`,
-      );
-    } else {
-      assumed.push('mountDockerSocket: no engine answered, so no socket is mounted in this plan');
-    }
+/** Never mounted unless the user asked for it (mountDockerSocket). */
+function dockerSocketFor({ config, engine }: PreparedRun, reporter: Reporter, assumed: string[]): PlanInput['dockerSocket'] {
+  if (!config.mountDockerSocket) return undefined;
+  if (!engine) {
+    assumed.push('mountDockerSocket: no engine answered, so no socket is mounted in this plan');
+    return undefined;
   }
+  const dockerSocket = dockerSocketToMount(engine.endpoint.url);
+  reporter.warn(
+    `mounting the Docker socket ${dockerSocket.path} into the werf container (mountDockerSocket): werf can control this engine`,
+  );
+  return dockerSocket;
+}
 
-  const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
-  const pipedStdin = !ctx.stdin.isTTY && ctx.stdin === process.stdin && stdinCarriesData();
-
-  // Loopback registries in werf's arguments: the network that reaches them (plan/network.ts).
+/** Loopback registries in werf's arguments: the network that reaches them (plan/network.ts). */
+function networkFor(
+  ctx: CliContext,
+  werfArgs: readonly string[],
+  { config, engine, info, rootlessDaemon, image }: PreparedRun,
+  hostEnv: Record<string, string | undefined>,
+  loopback: Parameters<typeof decideNetwork>[0]['targets'],
+  reporter: Reporter,
+) {
   const network = decideNetwork({
     configured: config.network,
     engine: networkEngine({
       endpointUrl: engine?.endpoint.url ?? DEFAULT_SOCKET,
-      operatingSystem: prepared.info?.operatingSystem,
+      operatingSystem: info?.operatingSystem,
       platform: ctx.platform,
-      rootless: prepared.rootlessDaemon,
-      product: prepared.info?.product,
+      rootless: rootlessDaemon,
+      product: info?.product,
     }),
-    targets: [...loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image), ...handed.loopback],
+    targets: [...loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image), ...loopback],
   });
   for (const note of network.notes) reporter.info(note);
   for (const warning of network.warnings) reporter.warn(warning);
+  return network;
+}
 
-  // Too few ids on a rootless daemon for the image's own /etc/subuid: hand in one that fits (detect/id-range.ts).
-  const idRangeFact = prepared.detection.facts.idRange;
-  const adapted = idAdaptation(idRangeFact.value);
-  if (adapted && idRangeFact.value) reporter.warn(describeAdaptation(adapted, idRangeFact.value));
-  const planFor = (mode: Mode): RunPlan =>
-    plan({
-      mode,
-      image,
-      werfArgs: handed.werfArgs ?? werfArgs,
-      project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
-      hostOs,
-      config: werfConfig,
-      facts: prepared.security,
-      hostEnv,
-      tty,
-      pipedStdin,
-      readOnlyFiles: handed.mounts,
-      extraEnv: { ...SAFE_DIRECTORY_ENV, ...handed.env },
-      dropEnv: handed.dropEnv,
-      ciEnv: ciEnv.ci,
-      dockerSocket,
-      network,
-      files: [...handed.files, ...subIdFiles(adapted)],
-      addUser: chosen.addUser,
-    });
-  const idRangeNote =
-    idRangeFact.value === undefined
-      ? `id range: unknown ${idRangeFact.detail}`
-      : `id range: ${idRangeFact.value.enough ? 'enough' : 'too small'} [${idRangeFact.source ?? 'unknown'}] ${idRangeFact.detail}`;
-  return {
-    firstMode,
-    planFor,
-    notes: [chosen.note, delivery.line, ...handed.notes, ciEnv.note, ...network.notes, idRangeNote],
-    assumed,
-    storageVolume: werfConfig.volumes.storage,
-    worktreeEntries:
-      delivery.how === 'bind' && sameHost ? { gitDirs: [`${project.root}/.git`, ...project.gitDirs], home: who.home } : undefined,
-  };
+/** The id range fact as --dry-run lists it. */
+function idRangeNote(fact: PreparedRun['detection']['facts']['idRange']): string {
+  return fact.value === undefined
+    ? `id range: unknown ${fact.detail}`
+    : `id range: ${fact.value.enough ? 'enough' : 'too small'} [${fact.source ?? 'unknown'}] ${fact.detail}`;
 }
 
 /** --dry-run: the plan and an equivalent docker run on stdout; nothing is pulled, created or started. */
