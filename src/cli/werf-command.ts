@@ -387,14 +387,7 @@ async function runWerf(
   reporter.endPreparation();
 
   const io = { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin };
-  // Hints (exec format error, an unknown CA, a rate limit) never stop werf: they explain its failure afterwards.
-  const hints: Signature[] = [];
-  const watch = (line: string): Signature | undefined => {
-    const match = classify(line);
-    if (!match?.hint) return match;
-    if (!hints.includes(match)) hints.push(match);
-    return undefined;
-  };
+  const { hints, watch } = hintWatcher();
   const result = await runRecovering({
     firstMode: werf.firstMode,
     attempt: (mode) => {
@@ -428,36 +421,54 @@ async function runWerf(
     return ExitCode.outputClosed;
   }
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
-  if (werf.worktreeEntries) {
-    const cleared = await removeWerfWorktreeEntries(werf.worktreeEntries.gitDirs, werf.worktreeEntries.home);
-    for (const entry of cleared.removed)
-      reporter.debug(`removed werf's git worktree entry ${entry} (its worktree is in the werf home volume, not on this host)`);
-    for (const entry of cleared.failed)
-      reporter.warn(
-        `could not remove werf's git worktree entry ${entry}: the host's git lists it as prunable until \`git worktree prune\``,
-      );
-  }
+  if (werf.worktreeEntries) await clearWorktreeEntries(werf.worktreeEntries, reporter);
   // Stopped by werf-run on a signal: nothing to remember or report here; the lifecycle reports the interruption (exit 130).
   if (session.interruptedBy) return result.exitCode;
-  // In auto mode, remember the mode that worked for this daemon, image and storage volume.
-  // Written again only when it changed or is a day old (the file's age is what the cache's pruning goes by).
-  if (config.mode === 'auto') {
-    const key = modeKey(prepared.image, werf.storageVolume);
-    const known = cache.read().entry?.modes?.[key];
-    if (known?.mode === result.mode && Date.now() - Date.parse(known.at) < DAY_MS) {
-      reporter.debug(`cache: mode ${result.mode} is remembered in ${cache.file} already`);
-    } else {
-      const failed = cache.update((entry) => ({
-        ...entry,
-        modes: { ...entry.modes, [key]: { mode: result.mode, at: new Date().toISOString() } },
-      }));
-      reporter.debug(failed ?? `cache: mode ${result.mode} remembered in ${cache.file}`);
-    }
-  }
+  if (config.mode === 'auto') rememberMode(prepared, werf.storageVolume, result.mode, reporter);
   // Even with --quiet: the one line that tells werf's exit code from werf-run's own.
   if (result.exitCode !== 0) {
     for (const hint of hints) reporter.warn(`werf's output says: ${hint.cause}. Fix: ${hint.remedy}`);
     ctx.stderr.write(werfFailedLine(werfArgs, result.exitCode, result.mode));
   }
   return result.exitCode;
+}
+
+/** Hints (exec format error, an unknown CA, a rate limit) never stop werf: they explain its failure afterwards. */
+function hintWatcher(): { hints: Signature[]; watch: (line: string) => Signature | undefined } {
+  const hints: Signature[] = [];
+  const watch = (line: string): Signature | undefined => {
+    const match = classify(line);
+    if (!match?.hint) return match;
+    if (!hints.includes(match)) hints.push(match);
+    return undefined;
+  };
+  return { hints, watch };
+}
+
+/** werf's git worktree entries in the host's git dirs: their worktrees are in the werf home volume. */
+async function clearWorktreeEntries(entries: NonNullable<WerfPlan['worktreeEntries']>, reporter: Reporter): Promise<void> {
+  const cleared = await removeWerfWorktreeEntries(entries.gitDirs, entries.home);
+  for (const entry of cleared.removed)
+    reporter.debug(`removed werf's git worktree entry ${entry} (its worktree is in the werf home volume, not on this host)`);
+  for (const entry of cleared.failed)
+    reporter.warn(`could not remove werf's git worktree entry ${entry}: the host's git lists it as prunable until \`git worktree prune\``);
+}
+
+/**
+ * In auto mode, remember the mode that worked for this daemon, image and storage volume.
+ * Written again only when it changed or is a day old (the file's age is what the cache's pruning goes by).
+ */
+function rememberMode(prepared: Prepared<'run'>, storageVolume: string, mode: Mode, reporter: Reporter): void {
+  const { cache } = prepared;
+  const key = modeKey(prepared.image, storageVolume);
+  const known = cache.read().entry?.modes?.[key];
+  if (known?.mode === mode && Date.now() - Date.parse(known.at) < DAY_MS) {
+    reporter.debug(`cache: mode ${mode} is remembered in ${cache.file} already`);
+    return;
+  }
+  const failed = cache.update((entry) => ({
+    ...entry,
+    modes: { ...entry.modes, [key]: { mode, at: new Date().toISOString() } },
+  }));
+  reporter.debug(failed ?? `cache: mode ${mode} remembered in ${cache.file}`);
 }
