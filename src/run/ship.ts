@@ -405,6 +405,9 @@ function sameVolumes(
   );
 }
 
+type Diff = ReturnType<typeof diffManifests>;
+type ToSend = { unit: number; rel: string; entry: ManifestEntry; full: string };
+
 export async function shipProject(engine: Engine, input: ShipInput): Promise<ShipResult> {
   const started = Date.now();
   const missing: string[] = [];
@@ -415,70 +418,22 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
   let local = readIndex(input.indexFile);
   const current: Manifest = newManifest(randomUUID());
   for (const unit of input.units) current.units.push({ dir: unit.dir, volume: unit.volume, entries: await scanUnit(unit, missing) });
-  const files = current.units.reduce((n, u) => n + Object.values(u.entries).filter((e) => e.type !== 'dir').length, 0);
-  const resultOf = (
-    diff: ReturnType<typeof diffManifests>,
-    sentFiles: number,
-    sentBytes: number,
-    previousFrom: ShipResult['previousFrom'],
-  ): ShipResult => ({
-    files,
-    sentFiles,
-    sentBytes,
-    removed: diff.remove.reduce((n, list) => n + list.length, 0),
-    sent: diff.send,
-    missing,
-    previousFrom,
-  });
+  const resultOf = resultMaker(current, missing);
 
   // Nothing changed since this machine's last ship into these very volumes: confirmed from stat data, no container, nothing written.
-  const known = local;
-  if (known && sameVolumes(known.volumesCreatedAt, await volumesBefore.catch(() => undefined), volumeNames)) {
-    const quick = await compare(known, current);
-    if (quick.send.every((l) => l.length === 0) && quick.remove.every((l) => l.length === 0)) {
-      // Files whose mtime alone changed: remember today's stat data, so they are not hashed again.
-      if (current.units.some((u, i) => Object.entries(u.entries).some(([rel, e]) => !sameStat(known.units[i]?.entries[rel], e)))) {
-        writeIndex(input.indexFile, { ...current, generation: known.generation, volumesCreatedAt: known.volumesCreatedAt });
-      }
-      return resultOf(quick, 0, 0, 'this machine');
-    }
-  }
+  const quick = await unchangedSinceLastShip(input, local, current, volumesBefore, volumeNames);
+  if (quick) return resultOf(quick, 0, 0, 'this machine');
 
   const { id, waited } = await acquireHelper(engine, input);
   try {
     // The run we waited for wrote its copy of the manifest.
     if (waited) local = readIndex(input.indexFile);
-    // The volume's generation: this machine's copy of the manifest stands for the volume only when it is of the same one.
-    const generation = (await fileFromTar(await engine.getArchive(id, '/ship/meta/generation')))?.trim();
-    let previous: Manifest | undefined;
-    let previousFrom: ShipResult['previousFrom'] = 'none';
-    if (generation && local?.generation === generation) {
-      previous = local;
-      previousFrom = 'this machine';
-    } else {
-      previous = parseManifest(await fileFromTar(await engine.getArchive(id, '/ship/meta/manifest.json', MANIFEST_LIMIT_BYTES)));
-      const problem = previous && manifestProblem(previous);
-      if (problem) {
-        throw new WerfRunError(
-          `the ship manifest in volume ${input.manifestVolume} is not werf-run's: it has ${problem}; nothing was shipped or removed`,
-          {
-            remedy: `remove the shipped volumes and run again (they are shipped afresh): docker volume rm ${volumeNames.join(' ')}`,
-          },
-        );
-      }
-      if (previous) {
-        previousFrom = 'the volume';
-        previous.generation = generation;
-      }
-    }
-
+    const { previous, previousFrom } = await previousManifest(engine, id, local, input.manifestVolume, volumeNames);
     const diff = await compare(previous, current);
     const removed = diff.remove.reduce((n, list) => n + list.length, 0);
     const toSend = diff.send.flatMap((list, i) =>
       list.map((rel) => ({ unit: i, rel, entry: current.units[i]!.entries[rel]!, full: path.join(current.units[i]!.dir, rel) })),
     );
-    const sendFiles = toSend.filter((s) => s.entry.type === 'file');
-    const totalBytes = sendFiles.reduce((sum, s) => sum + s.entry.size, 0);
 
     if (toSend.length === 0 && removed === 0 && previous) {
       // Nothing changed: the volume stays as it is; this machine's copy now says so (with today's stat data).
@@ -490,91 +445,7 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
       return resultOf(diff, 0, 0, previousFrom);
     }
 
-    let sentBytes = 0;
-    let sentFiles = 0;
-    const progress = (): void =>
-      input.onProgress?.({ sentBytes, totalBytes, sentFiles, totalFiles: sendFiles.length, elapsedMs: Date.now() - started });
-    const pack = tar.pack();
-    const body = new PassThrough();
-    pack.pipe(body);
-    const { uid, gid } = input.owner;
-    const read = readAhead(sendFiles.map((s) => ({ full: s.full, size: s.entry.size })));
-    const put = (header: tar.Headers, content?: Buffer): Promise<void> =>
-      new Promise((resolve, reject) => {
-        // tar-stream calls back once the entry is taken (at once, or when the reader drains): the pipe's backpressure.
-        pack.entry(header, content, (error) => (error ? reject(error) : resolve()));
-      });
-    const vanished: string[] = [];
-    const produce = (async () => {
-      let fileIndex = 0;
-      for (const { unit, rel, entry, full } of toSend) {
-        const name = rel === '' ? `${unit}/` : `${unit}/${rel}`;
-        // The tar mode: the permission bits, or what the caller decides (plan/ship-mode.ts: git's index on Windows).
-        const header = {
-          name,
-          mode: input.modeFor?.(unit, rel, entry.type, entry.mode) ?? entry.mode & 0o7777,
-          uid,
-          gid,
-          mtime: new Date(entry.mtimeMs),
-        };
-        if (entry.type === 'dir') {
-          await put({ ...header, type: 'directory' });
-          continue;
-        }
-        if (entry.type === 'symlink') {
-          await put({ ...header, type: 'symlink', linkname: entry.link });
-          continue;
-        }
-        const content = await read(fileIndex++);
-        if (content === 'gone') {
-          // Not in the manifest, and removed from the volume should an older copy be there.
-          delete current.units[unit]!.entries[rel];
-          vanished.push(`${unit}/${rel}`);
-          continue;
-        }
-        if (content === 'stream') {
-          const hash = createHash('sha256');
-          await new Promise<void>((resolve, reject) => {
-            const sink = pack.entry({ ...header, type: 'file', size: entry.size }, (error) =>
-              error
-                ? reject(new WerfRunError(`${full} changed while it was shipped (${errorMessage(error)})`, { remedy: 'run again' }))
-                : resolve(),
-            );
-            createReadStream(full)
-              .on('data', (chunk) => hash.update(chunk))
-              .on('error', (error) => reject(unreadable(full, error)))
-              .pipe(sink);
-          });
-          entry.sha256 = hash.digest('hex');
-        } else {
-          // A file that changed size since it was looked at goes as it is now (the next run sees its new mtime).
-          entry.size = content.length;
-          entry.sha256 = createHash('sha256').update(content).digest('hex');
-          await put({ ...header, type: 'file', size: content.length }, content);
-        }
-        sentBytes += entry.size;
-        sentFiles++;
-        progress();
-      }
-      const removeList = [...diff.remove.flatMap((list, i) => list.map((rel) => `${i}/${rel}`)), ...vanished];
-      const meta = { mode: 0o600, uid: 0, gid: 0, mtime: new Date() };
-      if (removeList.length > 0) await put({ ...meta, name: 'meta/remove.list' }, Buffer.from(removeList.map((p) => `${p}\0`).join('')));
-      await put({ ...meta, name: 'meta/manifest.json' }, Buffer.from(JSON.stringify(current)));
-      // Last: a tar cut short leaves the old generation, so the next run does not trust a half-written volume's manifest copy.
-      await put({ ...meta, name: 'meta/generation' }, Buffer.from(`${current.generation}\n`));
-      pack.finalize();
-    })();
-    let failure: unknown;
-    produce.catch((error: unknown) => {
-      failure = error;
-      body.destroy(error instanceof Error ? error : new Error(String(error)));
-    });
-    try {
-      await Promise.all([engine.putArchive(id, '/ship', body), produce]);
-    } catch (error) {
-      throw failure ?? error;
-    }
-
+    const { sentFiles, sentBytes, vanished } = await sendArchive(engine, id, input, current, diff, toSend, started);
     // Only deletions need the helper to run (the archive API cannot remove); most runs skip that start.
     if (removed + vanished.length > 0) {
       await engine.startContainer(id);
@@ -602,4 +473,182 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
   } finally {
     await engine.removeContainer(id).catch(() => undefined);
   }
+}
+
+/** The ship's result from a diff and what was sent. */
+function resultMaker(current: Manifest, missing: string[]) {
+  const files = current.units.reduce((n, u) => n + Object.values(u.entries).filter((e) => e.type !== 'dir').length, 0);
+  return (diff: Diff, sentFiles: number, sentBytes: number, previousFrom: ShipResult['previousFrom']): ShipResult => ({
+    files,
+    sentFiles,
+    sentBytes,
+    removed: diff.remove.reduce((n, list) => n + list.length, 0),
+    sent: diff.send,
+    missing,
+    previousFrom,
+  });
+}
+
+/** The diff when this machine's copy stands for these very volumes and nothing changed; else undefined. */
+async function unchangedSinceLastShip(
+  input: ShipInput,
+  known: Manifest | undefined,
+  current: Manifest,
+  volumesNow: Promise<Record<string, string> | undefined>,
+  volumeNames: readonly string[],
+): Promise<Diff | undefined> {
+  if (!known || !sameVolumes(known.volumesCreatedAt, await volumesNow.catch(() => undefined), volumeNames)) return undefined;
+  const quick = await compare(known, current);
+  if (!quick.send.every((l) => l.length === 0) || !quick.remove.every((l) => l.length === 0)) return undefined;
+  // Files whose mtime alone changed: remember today's stat data, so they are not hashed again.
+  if (current.units.some((u, i) => Object.entries(u.entries).some(([rel, e]) => !sameStat(known.units[i]?.entries[rel], e)))) {
+    writeIndex(input.indexFile, { ...current, generation: known.generation, volumesCreatedAt: known.volumesCreatedAt });
+  }
+  return quick;
+}
+
+/** What the volumes hold: this machine's copy when it is of the volume's generation, else the volume's own manifest. */
+async function previousManifest(
+  engine: Engine,
+  id: string,
+  local: Manifest | undefined,
+  manifestVolume: string,
+  volumeNames: readonly string[],
+): Promise<{ previous: Manifest | undefined; previousFrom: ShipResult['previousFrom'] }> {
+  // The volume's generation: this machine's copy of the manifest stands for the volume only when it is of the same one.
+  const generation = (await fileFromTar(await engine.getArchive(id, '/ship/meta/generation')))?.trim();
+  if (generation && local?.generation === generation) return { previous: local, previousFrom: 'this machine' };
+  const previous = parseManifest(await fileFromTar(await engine.getArchive(id, '/ship/meta/manifest.json', MANIFEST_LIMIT_BYTES)));
+  const problem = previous && manifestProblem(previous);
+  if (problem) {
+    throw new WerfRunError(
+      `the ship manifest in volume ${manifestVolume} is not werf-run's: it has ${problem}; nothing was shipped or removed`,
+      {
+        remedy: `remove the shipped volumes and run again (they are shipped afresh): docker volume rm ${volumeNames.join(' ')}`,
+      },
+    );
+  }
+  if (!previous) return { previous, previousFrom: 'none' };
+  previous.generation = generation;
+  return { previous, previousFrom: 'the volume' };
+}
+
+/** One tar into the helper: the changed entries, the list to remove, the manifest, and last the generation. */
+async function sendArchive(
+  engine: Engine,
+  id: string,
+  input: ShipInput,
+  current: Manifest,
+  diff: Diff,
+  toSend: ToSend[],
+  started: number,
+): Promise<{ sentFiles: number; sentBytes: number; vanished: string[] }> {
+  const sendFiles = toSend.filter((s) => s.entry.type === 'file');
+  const totalBytes = sendFiles.reduce((sum, s) => sum + s.entry.size, 0);
+  const sent = { sentFiles: 0, sentBytes: 0, vanished: [] as string[] };
+  const progress = (): void =>
+    input.onProgress?.({
+      sentBytes: sent.sentBytes,
+      totalBytes,
+      sentFiles: sent.sentFiles,
+      totalFiles: sendFiles.length,
+      elapsedMs: Date.now() - started,
+    });
+  const pack = tar.pack();
+  const body = new PassThrough();
+  pack.pipe(body);
+  const read = readAhead(sendFiles.map((s) => ({ full: s.full, size: s.entry.size })));
+  const put = putter(pack);
+  const produce = (async () => {
+    let fileIndex = 0;
+    for (const item of toSend) {
+      const { unit, rel, entry } = item;
+      const name = rel === '' ? `${unit}/` : `${unit}/${rel}`;
+      // The tar mode: the permission bits, or what the caller decides (plan/ship-mode.ts: git's index on Windows).
+      const header = {
+        name,
+        mode: input.modeFor?.(unit, rel, entry.type, entry.mode) ?? entry.mode & 0o7777,
+        uid: input.owner.uid,
+        gid: input.owner.gid,
+        mtime: new Date(entry.mtimeMs),
+      };
+      if (entry.type === 'dir') await put({ ...header, type: 'directory' });
+      else if (entry.type === 'symlink') await put({ ...header, type: 'symlink', linkname: entry.link });
+      else if (await packFile(pack, put, await read(fileIndex++), item, header, current, sent.vanished)) {
+        sent.sentBytes += entry.size;
+        sent.sentFiles++;
+        progress();
+      }
+    }
+    await putMeta(put, current, [...diff.remove.flatMap((list, i) => list.map((rel) => `${i}/${rel}`)), ...sent.vanished]);
+    pack.finalize();
+  })();
+  let failure: unknown;
+  produce.catch((error: unknown) => {
+    failure = error;
+    body.destroy(error instanceof Error ? error : new Error(String(error)));
+  });
+  try {
+    await Promise.all([engine.putArchive(id, '/ship', body), produce]);
+  } catch (error) {
+    throw failure ?? error;
+  }
+  return sent;
+}
+
+/** Adds one entry; resolves when tar-stream takes it (at once, or when the reader drains): the pipe's backpressure. */
+function putter(pack: tar.Pack): (header: tar.Headers, content?: Buffer) => Promise<void> {
+  return (header, content) => new Promise((resolve, reject) => pack.entry(header, content, (error) => (error ? reject(error) : resolve())));
+}
+
+/** One file into the tar, read whole or streamed; false when it vanished (then it leaves the manifest). */
+async function packFile(
+  pack: tar.Pack,
+  put: (header: tar.Headers, content?: Buffer) => Promise<void>,
+  content: Buffer | 'stream' | 'gone',
+  { unit, rel, entry, full }: ToSend,
+  header: tar.Headers,
+  current: Manifest,
+  vanished: string[],
+): Promise<boolean> {
+  if (content === 'gone') {
+    // Not in the manifest, and removed from the volume should an older copy be there.
+    delete current.units[unit]!.entries[rel];
+    vanished.push(`${unit}/${rel}`);
+    return false;
+  }
+  if (content === 'stream') {
+    const hash = createHash('sha256');
+    await new Promise<void>((resolve, reject) => {
+      const sink = pack.entry({ ...header, type: 'file', size: entry.size }, (error) =>
+        error
+          ? reject(new WerfRunError(`${full} changed while it was shipped (${errorMessage(error)})`, { remedy: 'run again' }))
+          : resolve(),
+      );
+      createReadStream(full)
+        .on('data', (chunk) => hash.update(chunk))
+        .on('error', (error) => reject(unreadable(full, error)))
+        .pipe(sink);
+    });
+    entry.sha256 = hash.digest('hex');
+    return true;
+  }
+  // A file that changed size since it was looked at goes as it is now (the next run sees its new mtime).
+  entry.size = content.length;
+  entry.sha256 = createHash('sha256').update(content).digest('hex');
+  await put({ ...header, type: 'file', size: content.length }, content);
+  return true;
+}
+
+/** The helper's instructions after the entries: what to remove, the manifest, and last the generation. */
+async function putMeta(
+  put: (header: tar.Headers, content?: Buffer) => Promise<void>,
+  current: Manifest,
+  removeList: string[],
+): Promise<void> {
+  const meta = { mode: 0o600, uid: 0, gid: 0, mtime: new Date() };
+  if (removeList.length > 0) await put({ ...meta, name: 'meta/remove.list' }, Buffer.from(removeList.map((p) => `${p}\0`).join('')));
+  await put({ ...meta, name: 'meta/manifest.json' }, Buffer.from(JSON.stringify(current)));
+  // Last: a tar cut short leaves the old generation, so the next run does not trust a half-written volume's manifest copy.
+  await put({ ...meta, name: 'meta/generation' }, Buffer.from(`${current.generation}\n`));
 }
