@@ -47,7 +47,7 @@ describe('files injected before start', () => {
     };
     const stdout = new PassThrough();
     const stderr = new PassThrough();
-    const result = await runAttempt(engine, spec, { stdout, stderr }, () => undefined, {}, undefined, runPlan);
+    const result = await runAttempt({ engine, spec, io: { stdout, stderr }, watch: () => undefined, files: runPlan });
     expect(result.exitCode, String(stderr.read() ?? '')).toBe(0);
     expect(String(stdout.read())).toBe(
       [

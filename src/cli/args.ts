@@ -56,7 +56,24 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .enablePositionalOptions()
     .passThroughOptions()
     .allowExcessArguments(true)
-    .argument('[werf...]', 'the werf command and its arguments, passed unchanged')
+    .argument('[werf...]', 'the werf command and its arguments, passed unchanged');
+  addRunOptions(program);
+  addOutputOptions(program)
+    // Errors are printed once, by cli/main.ts, with their fix.
+    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s), outputError: () => undefined })
+    // `werf-run help build` is werf's help, not ours.
+    .helpCommand(false)
+    .addHelpText('after', helpAfter())
+    // An action on the program makes commander hand unknown words (werf's commands) to it.
+    .action(() => undefined)
+    .exitOverride();
+  addSubcommands(program);
+  return program;
+}
+
+/** How werf-run reaches the engine and runs werf. */
+function addRunOptions(program: Command): void {
+  program
     .option('-c, --config <path>', 'config file (default: search .werfrunrc* from here up to the git root)')
     .option('-H, --host <endpoint>', 'Docker endpoint, like DOCKER_HOST (unix://, tcp://, ssh://)')
     .option('--context <name>', 'docker context to use, like DOCKER_CONTEXT')
@@ -92,47 +109,52 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
       '--detect <fact=value>',
       'override a detected fact, e.g. fuseDevice=missing (repeatable; keys as in config detect.*)',
       (v: string, prev: string[] = []) => [...prev, v],
-    )
-    .option('--dry-run', 'print the plan and an equivalent docker run command; create nothing')
-    // An option, not a word: `werf export` is a werf command that werf-run must pass through.
-    .addOption(
-      new Option('--export <format>', 'print this setup for a CI runner, Compose or Kubernetes (werf command defaults to build)').choices([
-        ...EXPORT_FORMATS,
-      ]),
-    )
-    .option('--kube-version <version>', 'only with --export kubernetes: the target cluster version (default 1.30)')
-    .addOption(new Option('--kube-volumes <kind>', 'only with --export kubernetes: cache volumes').choices([...KUBE_CACHE_KINDS]))
-    .option('-v, --verbose', 'show each decision and Engine API call; stack traces on errors')
-    // They contradict (only errors, or every decision): commander refuses the pair rather than one silently winning.
-    .addOption(new Option('-q, --quiet', "show only werf's output and errors (not with -v)").conflicts('verbose'))
-    // Errors are printed once, by cli/main.ts, with their fix.
-    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s), outputError: () => undefined })
-    // `werf-run help build` is werf's help, not ours.
-    .helpCommand(false)
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Everything from the werf command on goes to werf unchanged; `--` also ends werf-run options.',
-        '',
-        'Examples:',
-        '  werf-run build --repo registry.example.com/app',
-        '  werf-run --mode fuse converge',
-        '  werf-run --dry-run build     print the plan and an equivalent docker run; create nothing',
-        "  werf-run --load build        build, then load werf's images into this engine (docker images)",
-        "  werf-run help build          werf's own help (so is: werf-run build --help)",
-        '',
-        'Settings, lowest precedence first: defaults, a config file (.werfrunrc*, werfrun.config.*',
-        'or the "werfrun" key of package.json, from here up to the git root), WERF_RUN_* variables,',
-        'these flags. Every key and variable: werfrunrc.example.json and docs/configuration.md.',
-        '',
-        "Exit codes: werf's own when werf ran, else",
-        ...Object.values(EXIT_CODES).map(({ code, meaning }) => `  ${String(code).padEnd(5)}${meaning.replaceAll('`', '')}`),
-      ].join('\n'),
-    )
-    // An action on the program makes commander hand unknown words (werf's commands) to it.
-    .action(() => undefined)
-    .exitOverride();
+    );
+}
+
+/** What werf-run prints instead of running (--dry-run, --export), and how much it says. */
+function addOutputOptions(program: Command): Command {
+  return (
+    program
+      .option('--dry-run', 'print the plan and an equivalent docker run command; create nothing')
+      // An option, not a word: `werf export` is a werf command that werf-run must pass through.
+      .addOption(
+        new Option('--export <format>', 'print this setup for a CI runner, Compose or Kubernetes (werf command defaults to build)').choices(
+          [...EXPORT_FORMATS],
+        ),
+      )
+      .option('--kube-version <version>', 'only with --export kubernetes: the target cluster version (default 1.30)')
+      .addOption(new Option('--kube-volumes <kind>', 'only with --export kubernetes: cache volumes').choices([...KUBE_CACHE_KINDS]))
+      .option('-v, --verbose', 'show each decision and Engine API call; stack traces on errors')
+      // They contradict (only errors, or every decision): commander refuses the pair rather than one silently winning.
+      .addOption(new Option('-q, --quiet', "show only werf's output and errors (not with -v)").conflicts('verbose'))
+  );
+}
+
+/** The text after --help's options: pass-through, examples, settings, exit codes. */
+function helpAfter(): string {
+  return [
+    '',
+    'Everything from the werf command on goes to werf unchanged; `--` also ends werf-run options.',
+    '',
+    'Examples:',
+    '  werf-run build --repo registry.example.com/app',
+    '  werf-run --mode fuse converge',
+    '  werf-run --dry-run build     print the plan and an equivalent docker run; create nothing',
+    "  werf-run --load build        build, then load werf's images into this engine (docker images)",
+    "  werf-run help build          werf's own help (so is: werf-run build --help)",
+    '',
+    'Settings, lowest precedence first: defaults, a config file (.werfrunrc*, werfrun.config.*',
+    'or the "werfrun" key of package.json, from here up to the git root), WERF_RUN_* variables,',
+    'these flags. Every key and variable: werfrunrc.example.json and docs/configuration.md.',
+    '',
+    "Exit codes: werf's own when werf ran, else",
+    ...Object.values(EXIT_CODES).map(({ code, meaning }) => `  ${String(code).padEnd(5)}${meaning.replaceAll('`', '')}`),
+  ].join('\n');
+}
+
+/** doctor and trust, werf-run's own commands (every other word is werf's). */
+function addSubcommands(program: Command): void {
   program
     .command('doctor')
     .description(
@@ -153,7 +175,6 @@ function buildProgram(version: string, out: { write(text: string): void }, err: 
     .option('--revoke', "forget the file's trust")
     .action(() => undefined)
     .exitOverride();
-  return program;
 }
 
 /**
@@ -173,6 +194,50 @@ export function kubeFlagsWithoutExport(options: Pick<CliOptions, 'export' | 'kub
   );
 }
 
+/** What commander threw: --help and --version end the run, everything else is a UsageError with its fix. */
+function parseFailure(thrown: unknown, program: Command, argv: readonly string[]): ParsedArgs {
+  const inDoctor = thrown instanceof DoctorParseError;
+  const error = inDoctor ? thrown.commanderError : thrown;
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') {
+      return { kind: 'exit', exitCode: 0 };
+    }
+    // Shown by commander when no werf command was given.
+    if (error.code === 'commander.help') throw new UsageError('no werf command given', 'name one, e.g. werf-run build');
+    const unknown = error.code === 'commander.unknownOption' ? /unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
+    if (unknown) {
+      const own = program.options.flatMap((o) => [o.long, o.short].filter((name): name is string => Boolean(name)));
+      const doctor = program.commands.find((c) => c.name() === 'doctor')!;
+      const answer = inDoctor
+        ? unknownDoctorOption(unknown, [...doctor.options.flatMap((o) => (o.long ? [o.long] : [])), '--help'], own, argv)
+        : misplacedOption(argv, unknown, own);
+      throw new UsageError(answer.message, answer.remedy);
+    }
+    if (error.code === 'commander.conflictingOption') {
+      throw new UsageError(
+        error.message.replace(/^error: /, ''),
+        "give one: -q shows only werf's output and errors, -v every decision and Engine API call",
+      );
+    }
+    throw new UsageError(error.message.replace(/^error: /, ''), 'see werf-run --help');
+  }
+  if (error instanceof InvalidArgumentError) throw new UsageError(error.message, 'see werf-run --help');
+  throw error;
+}
+
+/** `werf-run trust`: --list and --revoke exclude each other, and --list takes no file. */
+function trustArgs(trust: Command, options: CliOptions): ParsedArgs {
+  const own = trust.opts<TrustOptions>();
+  if (own.list && own.revoke)
+    throw new UsageError(
+      'trust --list and --revoke do not go together',
+      'give one: werf-run trust --list, or werf-run trust --revoke [file]',
+    );
+  if (own.list && trust.args.length > 0)
+    throw new UsageError(`trust --list takes no file, got '${trust.args[0]}'`, 'werf-run trust --list');
+  return { kind: 'trust', options: { ...options, ...own }, file: trust.args[0] };
+}
+
 export function parseArgs(
   argv: readonly string[],
   version: string,
@@ -183,33 +248,7 @@ export function parseArgs(
   try {
     program.parse([...argv], { from: 'user' });
   } catch (thrown) {
-    const inDoctor = thrown instanceof DoctorParseError;
-    const error = inDoctor ? thrown.commanderError : thrown;
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') {
-        return { kind: 'exit', exitCode: 0 };
-      }
-      // Shown by commander when no werf command was given.
-      if (error.code === 'commander.help') throw new UsageError('no werf command given', 'name one, e.g. werf-run build');
-      const unknown = error.code === 'commander.unknownOption' ? /unknown option '([^']+)'/.exec(error.message)?.[1] : undefined;
-      if (unknown) {
-        const own = program.options.flatMap((o) => [o.long, o.short].filter((name): name is string => Boolean(name)));
-        const doctor = program.commands.find((c) => c.name() === 'doctor')!;
-        const answer = inDoctor
-          ? unknownDoctorOption(unknown, [...doctor.options.flatMap((o) => (o.long ? [o.long] : [])), '--help'], own, argv)
-          : misplacedOption(argv, unknown, own);
-        throw new UsageError(answer.message, answer.remedy);
-      }
-      if (error.code === 'commander.conflictingOption') {
-        throw new UsageError(
-          error.message.replace(/^error: /, ''),
-          "give one: -q shows only werf's output and errors, -v every decision and Engine API call",
-        );
-      }
-      throw new UsageError(error.message.replace(/^error: /, ''), 'see werf-run --help');
-    }
-    if (error instanceof InvalidArgumentError) throw new UsageError(error.message, 'see werf-run --help');
-    throw error;
+    return parseFailure(thrown, program, argv);
   }
   const options = program.opts<CliOptions>();
   const unused = kubeFlagsWithoutExport(options);
@@ -221,17 +260,7 @@ export function parseArgs(
     return { kind: 'doctor', options: { ...options, ...doctor.opts<{ json?: boolean }>() } };
   }
   const trust = program.commands.find((c) => c.name() === 'trust');
-  if (trust && program.args[0] === 'trust') {
-    const own = trust.opts<TrustOptions>();
-    if (own.list && own.revoke)
-      throw new UsageError(
-        'trust --list and --revoke do not go together',
-        'give one: werf-run trust --list, or werf-run trust --revoke [file]',
-      );
-    if (own.list && trust.args.length > 0)
-      throw new UsageError(`trust --list takes no file, got '${trust.args[0]}'`, 'werf-run trust --list');
-    return { kind: 'trust', options: { ...options, ...own }, file: trust.args[0] };
-  }
+  if (trust && program.args[0] === 'trust') return trustArgs(trust, options);
   const werfArgs = program.args;
   if (options.export) return { kind: 'export', options, werfArgs: werfArgs.length > 0 ? werfArgs : ['build'] };
   if (werfArgs.length === 0) {

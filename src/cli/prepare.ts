@@ -15,7 +15,7 @@ import type { Endpoint, Engine, EngineInfo, ImageDetails } from '../engine/port.
 import { DaemonCache, cacheDir, daemonKey } from '../detect/cache.js';
 import { assertPrivilegedAllowed, chooseMode, showFact, type ModeChoice } from '../detect/choose.js';
 import { daemonUserOf } from '../detect/daemon-user.js';
-import { detect, type Detection } from '../detect/detect.js';
+import { detect, type Detection, type EngineSource } from '../detect/detect.js';
 import { FACT_KEYS } from '../detect/facts.js';
 import { imageUser } from '../plan/contract.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
@@ -121,77 +121,98 @@ export async function prepareRun<P extends Purpose>(
   beforeEngine?: (config: Config, image: string) => void,
 ): Promise<Prepared<P>> {
   const may = PURPOSES[purpose];
-  const { project, config, configFile, origins } = await readProject(ctx, options, reporter);
-  const dockerSetup = readDockerSetup(ctx.env, hostOf(ctx).home);
-  // Before the engine: a bad --image is the user's input (named by the flag that set it).
-  const image = resolveImageRef(config.image, keyName(origins));
-  beforeEngine?.(config, image);
+  const inputs = await readInputs(ctx, options, reporter, beforeEngine);
+  const { project, config, image } = inputs;
 
   // The project's marker (a git process) is read while the engine answers; only a run that may check the project uses it.
   const marker = may.containers === true ? handled(readProjectMarker(project.root, project.isGit, ctx.env)) : undefined;
-  // Once the engine answers its ping, the sweep of earlier runs' orphans and
-  // the image lookup go alongside /info: independent requests, answered at once.
-  const early: { sweep?: Promise<void>; image?: Promise<ImageDetails | undefined> } = {};
-  const alongside = (answered: Engine): void => {
-    if (may.containers === true && session) early.sweep = session.engineReady(answered);
-    if (may.pull !== 'no' && config.image.pull !== 'always') early.image = handled(answered.inspectImage(image));
-  };
-  const { engine, info, engineError } = await connectEngine(
-    ctx,
-    options,
-    { config, dockerSetup, origins },
-    reporter,
-    may,
-    session?.openEngine ?? ctx.openEngine,
-    alongside,
-  );
-  if (engine) await early.sweep;
+  const { engine, info, engineError, knownImage } = await connectAlongside(ctx, options, inputs, reporter, may, session);
 
-  let imageError: unknown;
-  if (engine && may.pull !== 'no') {
-    try {
-      // The probe runs in the werf image, so it must be there first.
-      await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
-        ensureImage(
-          engine,
-          image,
-          config.image.pull,
-          settingSource(origins, configFile, 'image.pull', 'missing'),
-          authProvider(dockerSetup, ctx.env, image),
-          reporter,
-          early.image,
-        ),
-      );
-    } catch (error) {
-      if (may.pull === 'required') throw error;
-      imageError = error;
-    }
-  }
+  const imageError = engine && may.pull !== 'no' ? await pullImage(ctx, engine, inputs, reporter, may, knownImage) : undefined;
 
   const cache = engine && info ? new DaemonCache(cacheDir(ctx.env, hostOf(ctx).home), daemonKey(engine.endpoint.url, info)) : undefined;
   const reprobe = may.reprobe === '--reprobe' ? (options.reprobe ? '--reprobe' : false) : may.reprobe && may.reprobe.always;
   // A werf run checks what the engine sees of the project in the probe's container, when one runs (a cold run: one short container, not two).
   // Not from inside a container: paths there are translated first (project-step.ts), which the probe does not do.
   const checkProject = purpose === 'run' && marker && engine && !(await ownContainerOnce(engine).catch(() => undefined));
-  let projectView: ProjectView | undefined;
-  const probe =
-    may.containers !== true
-      ? { skip: may.containers }
-      : imageError !== undefined
-        ? { skip: `the werf image ${image} is not available` }
-        : {
-            run: async (target: ProbeTarget) => {
-              const check = checkProject
-                ? await marker.then(
-                    (m) => ({ marker: m, gitDirs: project.gitDirs }),
-                    () => undefined,
-                  )
-                : undefined;
-              const outcome = await runProbe(engine!, target, check);
-              projectView = outcome.project;
-              return outcome;
-            },
-          };
+  const probing = probeStep(may, imageError, image, engine, checkProject ? { marker, gitDirs: project.gitDirs } : undefined);
+  const probe = probing.probe;
+  const detection = await detectHost(inputs, { engine, info, cache, probe }, reprobe, reporter);
+  const choice = chooseFor(ctx, detection, config, engine, info, reporter);
+
+  const { facts } = detection;
+  // connectEngine threw for a purpose that requires the engine, so a run has one here (Connected).
+  if (may.engine === 'required' && !(engine && info && cache)) throw new Error(`internal: prepareRun('${purpose}') has no engine`);
+  const prepared: PreparedCommon & { purpose: Purpose } & MaybeConnected = {
+    purpose,
+    ...inputs,
+    engine,
+    info,
+    engineError,
+    imageError,
+    cache,
+    marker,
+    projectView: probing.projectView(),
+    detection,
+    choice,
+    security: securityOf(facts, info),
+    rootlessDaemon: facts.rootlessDaemon.value ?? false,
+  };
+  return prepared as Prepared<P>;
+}
+
+/** What the command reads before the engine: the project, its config, the docker CLI's setup and the werf image. */
+async function readInputs(
+  ctx: CliContext,
+  options: CliOptions,
+  reporter: Reporter,
+  beforeEngine?: (config: Config, image: string) => void,
+) {
+  const { project, config, configFile, origins } = await readProject(ctx, options, reporter);
+  const dockerSetup = readDockerSetup(ctx.env, hostOf(ctx).home);
+  // Before the engine: a bad --image is the user's input (named by the flag that set it).
+  const image = resolveImageRef(config.image, keyName(origins));
+  beforeEngine?.(config, image);
+  return { project, config, configFile, origins, dockerSetup, image };
+}
+type Inputs = Awaited<ReturnType<typeof readInputs>>;
+
+/** Makes sure the werf image is on the engine; what went wrong is returned when the purpose only reports it. */
+async function pullImage(
+  ctx: CliContext,
+  engine: Engine,
+  { config, image, origins, configFile, dockerSetup }: Inputs,
+  reporter: Reporter,
+  may: Permissions,
+  known: Promise<ImageDetails | undefined> | undefined,
+): Promise<unknown> {
+  try {
+    // The probe runs in the werf image, so it must be there first.
+    await reporter.task(`making sure ${image} is on the engine (pull policy ${config.image.pull})`, () =>
+      ensureImage(
+        engine,
+        image,
+        config.image.pull,
+        settingSource(origins, configFile, 'image.pull', 'missing'),
+        authProvider(dockerSetup, ctx.env, image),
+        reporter,
+        known,
+      ),
+    );
+    return undefined;
+  } catch (error) {
+    if (may.pull === 'required') throw error;
+    return error;
+  }
+}
+
+/** The host's facts (detect/detect.ts), each told at debug level with its source. */
+async function detectHost(
+  { config, image, project }: Inputs,
+  { engine, info, cache, probe }: { engine?: Engine; info?: EngineInfo; cache?: DaemonCache; probe: EngineSource['probe'] },
+  reprobe: string | false,
+  reporter: Reporter,
+): Promise<Detection> {
   const detection = await reporter.task('detecting what the Docker host allows', () =>
     detect({
       config,
@@ -216,41 +237,95 @@ export async function prepareRun<P extends Purpose>(
       `fact: ${key} = ${fact.value === undefined ? 'unknown' : showFact(fact.value)} [${fact.source ?? 'unknown'}] ${fact.detail}`,
     );
   }
+  return detection;
+}
+
+/** The mode the facts allow (detect/choose.ts), its reasons told at debug level. */
+function chooseFor(
+  ctx: CliContext,
+  detection: Detection,
+  config: Config,
+  engine: Engine | undefined,
+  info: EngineInfo | undefined,
+  reporter: Reporter,
+): ModeChoice {
   const choice = chooseMode(detection.facts, config, config.mode === 'auto' ? detection.remembered : undefined, {
     product: info?.product,
     daemonUser: engine ? daemonUserOf(engine.endpoint.url, hostOf(ctx).user) : undefined,
   });
   for (const reason of choice.reasons) reporter.debug(`mode: ${reason}`);
   reporter.debug(`mode: ${choice.mode ?? 'none can work'}${config.mode === 'auto' ? '' : ' (forced)'}`);
+  return choice;
+}
 
-  const { facts } = detection;
-  // connectEngine threw for a purpose that requires the engine, so a run has one here (Connected).
-  if (may.engine === 'required' && !(engine && info && cache)) throw new Error(`internal: prepareRun('${purpose}') has no engine`);
-  const prepared: PreparedCommon & { purpose: Purpose } & MaybeConnected = {
-    purpose,
-    project,
-    config,
-    configFile,
-    origins,
-    dockerSetup,
-    image,
-    engine,
-    info,
-    engineError,
-    imageError,
-    cache,
-    marker,
-    projectView,
-    detection,
-    choice,
-    security: {
-      selinux: facts.selinux.value ?? false,
-      usernsRemap: facts.usernsRemap.value ?? false,
-      ...(info ? { engine: { product: info.product } } : {}),
-    },
-    rootlessDaemon: facts.rootlessDaemon.value ?? false,
+/**
+ * connectEngine, with what goes alongside /info once the engine answers its
+ * ping: the sweep of earlier runs' orphans and the image lookup (independent
+ * requests, answered at once). The sweep is over when this returns.
+ */
+async function connectAlongside(
+  ctx: CliContext,
+  options: CliOptions,
+  { config, dockerSetup, origins, image }: Inputs,
+  reporter: Reporter,
+  may: Permissions,
+  session: Pick<Session, 'openEngine' | 'engineReady'> | undefined,
+) {
+  const early: { sweep?: Promise<void>; image?: Promise<ImageDetails | undefined> } = {};
+  const alongside = (answered: Engine): void => {
+    if (may.containers === true && session) early.sweep = session.engineReady(answered);
+    if (may.pull !== 'no' && config.image.pull !== 'always') early.image = handled(answered.inspectImage(image));
   };
-  return prepared as Prepared<P>;
+  const connected = await connectEngine(
+    ctx,
+    options,
+    { config, dockerSetup, origins },
+    reporter,
+    may,
+    session?.openEngine ?? ctx.openEngine,
+    alongside,
+  );
+  if (connected.engine) await early.sweep;
+  return { ...connected, knownImage: early.image };
+}
+
+/** How detection may run the probe, and what the probe's container saw of the project (once it ran). */
+function probeStep(
+  may: Permissions,
+  imageError: unknown,
+  image: string,
+  engine: Engine | undefined,
+  checkProject: { marker: Promise<ProjectMarker>; gitDirs: string[] } | undefined,
+): { probe: EngineSource['probe']; projectView: () => ProjectView | undefined } {
+  let projectView: ProjectView | undefined;
+  const probe =
+    may.containers !== true
+      ? { skip: may.containers }
+      : imageError !== undefined
+        ? { skip: `the werf image ${image} is not available` }
+        : {
+            run: async (target: ProbeTarget) => {
+              const check = checkProject
+                ? await checkProject.marker.then(
+                    (m) => ({ marker: m, gitDirs: checkProject.gitDirs }),
+                    () => undefined,
+                  )
+                : undefined;
+              const outcome = await runProbe(engine!, target, check);
+              projectView = outcome.project;
+              return outcome;
+            },
+          };
+  return { probe, projectView: () => projectView };
+}
+
+/** What plan() needs to know of the host's security. */
+function securityOf(facts: Detection['facts'], info: EngineInfo | undefined): PlanInput['facts'] {
+  return {
+    selinux: facts.selinux.value ?? false,
+    usernsRemap: facts.usernsRemap.value ?? false,
+    ...(info ? { engine: { product: info.product } } : {}),
+  };
 }
 
 /** The same promise, with its rejection handled here too: it may be awaited late, or not at all when an earlier step stops the run. */

@@ -113,11 +113,105 @@ async function planWerf(
   dryRun: boolean,
   reprobe: boolean,
 ): Promise<WerfPlan> {
-  const { project, config, engine, image } = prepared;
+  const { project, config, image } = prepared;
   const firstMode = requireMode(prepared.choice);
   const assumed: string[] = [];
-
   const hostEnv = hostEnvOf(ctx.env);
+  const where = whereWerfRuns(ctx, prepared);
+  checkPlatformsFor(ctx, werfArgs, prepared, where.engineLocal, reporter);
+  const { chosen, werfConfig, daemonIds } = await werfUser(ctx, prepared, werfArgs, where, reporter);
+  const load = loadFor(werfArgs, config, hostEnv, chosen.who.home);
+  const handed = await readHandover(ctx, werfArgs, prepared, hostEnv, chosen.who, where, dryRun, reporter);
+  const ciEnv = ciEnvFor(config.ciEnv, hostOf(ctx).ci.vendor, werfArgs);
+  reporter.debug(ciEnv.note);
+  const ciRefusal = load ? loadWithCiEnv(ciEnv.ci) : undefined;
+  if (ciRefusal) throw ciRefusal;
+  const delivery = await deliverProject(prepared, chosen.who, where, dryRun, reprobe, reporter);
+  const dockerSocket = dockerSocketFor(prepared, reporter, assumed);
+  const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
+  const pipedStdin = !ctx.stdin.isTTY && ctx.stdin === process.stdin && stdinCarriesData();
+  const network = networkFor(ctx, werfArgs, prepared, hostEnv, handed.loopback, reporter);
+  const idRangeFact = prepared.detection.facts.idRange;
+  // As root of the namespace werf's buildah maps the container's own ids (no /etc/subuid): nothing to adapt.
+  const adapted = chosen.who.uid === 0 ? undefined : idRangeAdaptation(idRangeFact, reporter);
+  const planFor = (mode: Mode): RunPlan =>
+    plan({
+      mode,
+      image,
+      // werf-run's own report options go in here only: the host readers (output paths) see the user's arguments.
+      werfArgs:
+        load && load.report.kind === 'own' ? withOwnReport(handed.werfArgs ?? werfArgs, load.report.path) : (handed.werfArgs ?? werfArgs),
+      project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
+      hostOs: where.hostOs,
+      config: werfConfig,
+      facts: prepared.security,
+      hostEnv,
+      tty,
+      pipedStdin,
+      readOnlyFiles: handed.mounts,
+      extraEnv: { ...SAFE_DIRECTORY_ENV, ...handed.env },
+      dropEnv: handed.dropEnv,
+      ciEnv: ciEnv.ci,
+      dockerSocket,
+      network,
+      files: [...handed.files, ...subIdFiles(adapted)],
+      addUser: chosen.addUser,
+    });
+  return {
+    firstMode,
+    planFor,
+    notes: [chosen.note, delivery.line, ...handed.notes, ciEnv.note, ...network.notes, idRangeNote(idRangeFact), ...loadNotes(load)],
+    load,
+    assumed,
+    storageVolume: werfConfig.volumes.storage,
+    worktreeEntries:
+      delivery.how === 'bind' && (where.sameHost || daemonIds)
+        ? { gitDirs: [`${project.root}/.git`, ...project.gitDirs], home: chosen.who.home }
+        : undefined,
+  };
+}
+
+/** werf writes into the checkout: it runs as the checkout's owner (plan/checkout-owner.ts), with cache volumes of its own. */
+async function werfUser(ctx: CliContext, prepared: PreparedRun, werfArgs: readonly string[], where: WhereWerfRuns, reporter: Reporter) {
+  const { project, config, engine } = prepared;
+  const owner = where.sameHost && config.user === undefined ? await checkoutOwner(project.root) : undefined;
+  // A rootless engine on this machine: its containers see the checkout through the daemon user's namespace.
+  const rootlessHere = where.engineLocal && ctx.platform === 'linux' && prepared.rootlessDaemon && config.user === undefined && engine;
+  const rootlessOwner = rootlessHere ? await checkoutOwner(project.root) : undefined;
+  const daemonIds = rootlessHere && rootlessOwner ? await rootlessDaemonIds(engine.endpoint.url) : undefined;
+  const chosen =
+    rootlessOwner && daemonIds
+      ? werfUserOnRootless(rootlessOwner, daemonIds, config.user, project.root, werfArgs)
+      : werfUserFor(owner, config.user, project.root, werfArgs);
+  reporter.debug(chosen.note);
+  return { chosen, daemonIds, werfConfig: { ...config, user: chosen.user, volumes: volumesFor(config.volumes, chosen.who.uid) } };
+}
+
+/** --load: werf writes its build report where werf-run reads it (plan/load.ts); a fresh file in the werf home volume unless the user asked for theirs. */
+function loadFor(werfArgs: readonly string[], config: PreparedRun['config'], hostEnv: Record<string, string | undefined>, home: string) {
+  return config.load
+    ? loadRequest(werfArgs, { ...hostEnv, ...config.env.set }, `${werfHomeDir(home)}/werf-run-load-${randomUUID()}.json`)
+    : undefined;
+}
+
+/** What --dry-run says of --load. */
+function loadNotes(load: LoadRequest | undefined): string[] {
+  if (!load) return [];
+  return [
+    `--load: after werf exits 0, werf-run reads werf's build report ${load.report.path}${load.report.kind === 'own' ? ' (its own, in the werf home volume, removed after reading)' : ''} and streams each final image the engine lacks (by ID) out of buildah's storage (buildah push ID docker-archive:/dev/stdout:NAME in a short container of the same image, user, mode and volumes, no network) into the engine's image load, named as werf named it and <project>/<image>:latest`,
+  ];
+}
+
+/** Too few ids on a rootless daemon for the image's own /etc/subuid: hand in one that fits (detect/id-range.ts). */
+function idRangeAdaptation(fact: PreparedRun['detection']['facts']['idRange'], reporter: Reporter) {
+  const adapted = idAdaptation(fact.value);
+  if (adapted && fact.value) reporter.warn(describeAdaptation(adapted, fact.value));
+  return adapted;
+}
+
+/** Where werf's container runs, as far as the plan cares: a local engine, the same host as this process, the laptop product. */
+function whereWerfRuns(ctx: CliContext, prepared: PreparedRun) {
+  const { engine } = prepared;
   const engineLocal = !engine || /^(unix|npipe):/.test(engine.endpoint.url);
   // Docker Desktop, OrbStack, Colima, ...: what its VM shares and how the ssh agent gets in (plan/laptop.ts).
   const product = laptopProduct({
@@ -126,38 +220,43 @@ async function planWerf(
     endpointUrl: engine?.endpoint.url,
     product: prepared.info?.product,
   });
-  const hostOs = hostOsOf(ctx.platform);
-  // --platform for an architecture the daemon's host cannot run: stop before werf. The probe ran test programs there (any engine); this machine's handlers count only where its kernel is the daemon's.
-  const platforms = requestedPlatforms(werfArgs, ctx.env);
-  if (platforms.length && prepared.info?.architecture) {
-    const binfmt = prepared.detection.facts.binfmt.value;
-    const localKernel = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
-    const handlers = binfmt?.handlers?.filter((h) => h.enabled).map((h) => h.name) ?? (localKernel ? binfmtHandlers() : undefined);
-    const undecided = checkPlatforms(platforms, prepared.info.architecture, { programs: binfmt?.programs, handlers });
-    if (undecided.length)
-      reporter.debug(
-        `--platform ${undecided.join(',')}: whether the Docker host runs these programs is not known (${prepared.detection.facts.binfmt.detail}); a RUN step without a binfmt_misc handler fails with "exec format error"`,
-      );
-  }
   // Bind mounts name paths on the daemon's host: ask the engine what it sees there (and whether the image user may read it).
   const sameHost = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
-  // werf writes into the checkout: it runs as the checkout's owner (plan/checkout-owner.ts), with cache volumes of its own.
-  const owner = sameHost && config.user === undefined ? await checkoutOwner(project.root) : undefined;
-  // A rootless engine on this machine: its containers see the checkout through the daemon user's namespace.
-  const rootlessHere = engineLocal && ctx.platform === 'linux' && prepared.rootlessDaemon && config.user === undefined && engine;
-  const rootlessOwner = rootlessHere ? await checkoutOwner(project.root) : undefined;
-  const daemonIds = rootlessHere && rootlessOwner ? await rootlessDaemonIds(engine.endpoint.url) : undefined;
-  const chosen =
-    rootlessOwner && daemonIds
-      ? werfUserOnRootless(rootlessOwner, daemonIds, config.user, project.root, werfArgs)
-      : werfUserFor(owner, config.user, project.root, werfArgs);
-  reporter.debug(chosen.note);
-  const who = chosen.who;
-  // --load: werf writes its build report where werf-run reads it (plan/load.ts); a fresh file in the werf home volume unless the user asked for theirs.
-  const load = config.load
-    ? loadRequest(werfArgs, { ...hostEnv, ...config.env.set }, `${werfHomeDir(who.home)}/werf-run-load-${randomUUID()}.json`)
-    : undefined;
-  const werfConfig = { ...config, user: chosen.user, volumes: volumesFor(config.volumes, who.uid) };
+  return { engineLocal, product, sameHost, hostOs: hostOsOf(ctx.platform) };
+}
+type WhereWerfRuns = ReturnType<typeof whereWerfRuns>;
+
+/** --platform for an architecture the daemon's host cannot run: stop before werf. The probe ran test programs there (any engine); this machine's handlers count only where its kernel is the daemon's. */
+function checkPlatformsFor(
+  ctx: CliContext,
+  werfArgs: readonly string[],
+  prepared: PreparedRun,
+  engineLocal: boolean,
+  reporter: Reporter,
+): void {
+  const platforms = requestedPlatforms(werfArgs, ctx.env);
+  if (!platforms.length || !prepared.info?.architecture) return;
+  const binfmt = prepared.detection.facts.binfmt.value;
+  const localKernel = engineLocal && ctx.platform === 'linux' && !prepared.rootlessDaemon;
+  const handlers = binfmt?.handlers?.filter((h) => h.enabled).map((h) => h.name) ?? (localKernel ? binfmtHandlers() : undefined);
+  const undecided = checkPlatforms(platforms, prepared.info.architecture, { programs: binfmt?.programs, handlers });
+  if (undecided.length)
+    reporter.debug(
+      `--platform ${undecided.join(',')}: whether the Docker host runs these programs is not known (${prepared.detection.facts.binfmt.detail}); a RUN step without a binfmt_misc handler fails with "exec format error"`,
+    );
+}
+
+/** What werf gets from this machine (host/readers.ts), its notes and warnings told. */
+async function readHandover(
+  ctx: CliContext,
+  werfArgs: readonly string[],
+  { config, image, engine, info, dockerSetup, project }: PreparedRun,
+  hostEnv: Record<string, string | undefined>,
+  who: ReturnType<typeof werfUserFor>['who'],
+  where: WhereWerfRuns,
+  dryRun: boolean,
+  reporter: Reporter,
+) {
   const handed = await readHostForWerf({
     env: ctx.env,
     hostEnv,
@@ -174,22 +273,30 @@ async function planWerf(
     config,
     image,
     user: who,
-    dockerSetup: prepared.dockerSetup,
+    dockerSetup,
     engine: {
-      local: engineLocal,
+      local: where.engineLocal,
       url: engine?.endpoint.url,
       dockerHost: engine?.endpoint.url ?? DEFAULT_SOCKET,
-      product,
-      registry: prepared.info?.registry,
+      product: where.product,
+      registry: info?.registry,
     },
   });
   for (const note of handed.notes) reporter.debug(note);
   for (const warning of handed.warnings) reporter.warn(warning);
-  const ciEnv = ciEnvFor(config.ciEnv, hostOf(ctx).ci.vendor, werfArgs);
-  reporter.debug(ciEnv.note);
-  const ciRefusal = load ? loadWithCiEnv(ciEnv.ci) : undefined;
-  if (ciRefusal) throw ciRefusal;
+  return handed;
+}
 
+/** How the project gets to werf (host/project-step.ts), and the config's mounts checked on the same host. */
+async function deliverProject(
+  prepared: PreparedRun,
+  who: ReturnType<typeof werfUserFor>['who'],
+  where: WhereWerfRuns,
+  dryRun: boolean,
+  reprobe: boolean,
+  reporter: Reporter,
+) {
+  const { engine, project, image, config } = prepared;
   const delivery = await projectStep({
     engine,
     project,
@@ -197,12 +304,12 @@ async function planWerf(
     user: who,
     ulimits: ulimitsFor(prepared.security.engine?.product),
     mayRun: !dryRun,
-    sameHost,
+    sameHost: where.sameHost,
     reporter,
     remembered: prepared.cache && !reprobe ? rememberedProjects(prepared.cache) : undefined,
     marker: prepared.marker,
-    hostOs,
-    product,
+    hostOs: where.hostOs,
+    product: where.product,
     view: prepared.projectView,
     shipInclude: config.ship.include,
     // Beside the daemon's cache file, one copy of each ship manifest per daemon.
@@ -212,7 +319,7 @@ async function planWerf(
     throw unknownUserError(error, config.user, keyName(prepared.origins)('user'), image) ?? error;
   });
   reporter.info(delivery.line);
-  if (sameHost) {
+  if (where.sameHost) {
     try {
       checkMountSources(config.mounts, project.root, probeFile);
     } catch (error) {
@@ -220,94 +327,53 @@ async function planWerf(
       reporter.warn(`${error.message}. Fix: ${error.remedy}`);
     }
   }
+  return delivery;
+}
 
-  // Never mounted unless the user asked for it (mountDockerSocket).
-  let dockerSocket: PlanInput['dockerSocket'];
-  if (config.mountDockerSocket) {
-    if (engine) {
-      dockerSocket = dockerSocketToMount(engine.endpoint.url);
-      reporter.warn(
-        `mounting the Docker socket ${dockerSocket.path} into the werf container (mountDockerSocket): werf can control this engine`,
-      );
-    } else {
-      assumed.push('mountDockerSocket: no engine answered, so no socket is mounted in this plan');
-    }
+/** Never mounted unless the user asked for it (mountDockerSocket). */
+function dockerSocketFor({ config, engine }: PreparedRun, reporter: Reporter, assumed: string[]): PlanInput['dockerSocket'] {
+  if (!config.mountDockerSocket) return undefined;
+  if (!engine) {
+    assumed.push('mountDockerSocket: no engine answered, so no socket is mounted in this plan');
+    return undefined;
   }
+  const dockerSocket = dockerSocketToMount(engine.endpoint.url);
+  reporter.warn(
+    `mounting the Docker socket ${dockerSocket.path} into the werf container (mountDockerSocket): werf can control this engine`,
+  );
+  return dockerSocket;
+}
 
-  const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
-  const pipedStdin = !ctx.stdin.isTTY && ctx.stdin === process.stdin && stdinCarriesData();
-
-  // Loopback registries in werf's arguments: the network that reaches them (plan/network.ts).
+/** Loopback registries in werf's arguments: the network that reaches them (plan/network.ts). */
+function networkFor(
+  ctx: CliContext,
+  werfArgs: readonly string[],
+  { config, engine, info, rootlessDaemon, image }: PreparedRun,
+  hostEnv: Record<string, string | undefined>,
+  loopback: Parameters<typeof decideNetwork>[0]['targets'],
+  reporter: Reporter,
+) {
   const network = decideNetwork({
     configured: config.network,
     engine: networkEngine({
       endpointUrl: engine?.endpoint.url ?? DEFAULT_SOCKET,
-      operatingSystem: prepared.info?.operatingSystem,
+      operatingSystem: info?.operatingSystem,
       platform: ctx.platform,
-      rootless: prepared.rootlessDaemon,
-      product: prepared.info?.product,
+      rootless: rootlessDaemon,
+      product: info?.product,
     }),
-    targets: [...loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image), ...handed.loopback],
+    targets: [...loopbackTargetsInWerfArgs(werfArgs, { ...hostEnv, ...config.env.set }, image), ...loopback],
   });
   for (const note of network.notes) reporter.info(note);
   for (const warning of network.warnings) reporter.warn(warning);
+  return network;
+}
 
-  // Too few ids on a rootless daemon for the image's own /etc/subuid: hand in one that fits (detect/id-range.ts).
-  const idRangeFact = prepared.detection.facts.idRange;
-  // As root of the namespace werf's buildah maps the container's own ids (no /etc/subuid): nothing to adapt.
-  const adapted = who.uid === 0 ? undefined : idAdaptation(idRangeFact.value);
-  if (adapted && idRangeFact.value) reporter.warn(describeAdaptation(adapted, idRangeFact.value));
-  const planFor = (mode: Mode): RunPlan =>
-    plan({
-      mode,
-      image,
-      // werf-run's own report options go in here only: the host readers (output paths) see the user's arguments.
-      werfArgs:
-        load && load.report.kind === 'own' ? withOwnReport(handed.werfArgs ?? werfArgs, load.report.path) : (handed.werfArgs ?? werfArgs),
-      project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
-      hostOs,
-      config: werfConfig,
-      facts: prepared.security,
-      hostEnv,
-      tty,
-      pipedStdin,
-      readOnlyFiles: handed.mounts,
-      extraEnv: { ...SAFE_DIRECTORY_ENV, ...handed.env },
-      dropEnv: handed.dropEnv,
-      ciEnv: ciEnv.ci,
-      dockerSocket,
-      network,
-      files: [...handed.files, ...subIdFiles(adapted)],
-      addUser: chosen.addUser,
-    });
-  const idRangeNote =
-    idRangeFact.value === undefined
-      ? `id range: unknown ${idRangeFact.detail}`
-      : `id range: ${idRangeFact.value.enough ? 'enough' : 'too small'} [${idRangeFact.source ?? 'unknown'}] ${idRangeFact.detail}`;
-  return {
-    firstMode,
-    planFor,
-    notes: [
-      chosen.note,
-      delivery.line,
-      ...handed.notes,
-      ciEnv.note,
-      ...network.notes,
-      idRangeNote,
-      ...(load
-        ? [
-            `--load: after werf exits 0, werf-run reads werf's build report ${load.report.path}${load.report.kind === 'own' ? ' (its own, in the werf home volume, removed after reading)' : ''} and streams each final image the engine lacks (by ID) out of buildah's storage (buildah push ID docker-archive:/dev/stdout:NAME in a short container of the same image, user, mode and volumes, no network) into the engine's image load, named as werf named it and <project>/<image>:latest`,
-          ]
-        : []),
-    ],
-    load,
-    assumed,
-    storageVolume: werfConfig.volumes.storage,
-    worktreeEntries:
-      delivery.how === 'bind' && (sameHost || daemonIds)
-        ? { gitDirs: [`${project.root}/.git`, ...project.gitDirs], home: who.home }
-        : undefined,
-  };
+/** The id range fact as --dry-run lists it. */
+function idRangeNote(fact: PreparedRun['detection']['facts']['idRange']): string {
+  return fact.value === undefined
+    ? `id range: unknown ${fact.detail}`
+    : `id range: ${fact.value.enough ? 'enough' : 'too small'} [${fact.source ?? 'unknown'}] ${fact.detail}`;
 }
 
 /** --dry-run: the plan and an equivalent docker run on stdout; nothing is pulled, created or started. */
@@ -364,19 +430,12 @@ async function runWerf(
   reporter.endPreparation();
 
   const io = { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin };
-  // Hints (exec format error, an unknown CA, a rate limit) never stop werf: they explain its failure afterwards.
-  const hints: Signature[] = [];
-  const watch = (line: string): Signature | undefined => {
-    const match = classify(line);
-    if (!match?.hint) return match;
-    if (!hints.includes(match)) hints.push(match);
-    return undefined;
-  };
+  const { hints, watch } = hintWatcher();
   const result = await runRecovering({
     firstMode: werf.firstMode,
     attempt: (mode) => {
       const planned = werf.planFor(mode);
-      return runAttempt(engine, planned.container, io, watch, session.attemptHooks, undefined, planned);
+      return runAttempt({ engine, spec: planned.container, io, watch, hooks: session.attemptHooks, files: planned });
     },
     fuseDevice: detection.facts.fuseDevice.value,
     rootlessOverlay: detection.facts.rootlessOverlay.value,
@@ -405,57 +464,83 @@ async function runWerf(
     return ExitCode.outputClosed;
   }
   reporter.debug(`werf exited with ${result.exitCode} in mode ${result.mode}`);
-  if (werf.worktreeEntries) {
-    const cleared = await removeWerfWorktreeEntries(werf.worktreeEntries.gitDirs, werf.worktreeEntries.home);
-    for (const entry of cleared.removed)
-      reporter.debug(`removed werf's git worktree entry ${entry} (its worktree is in the werf home volume, not on this host)`);
-    for (const entry of cleared.failed)
-      reporter.warn(
-        `could not remove werf's git worktree entry ${entry}: the host's git lists it as prunable until \`git worktree prune\``,
-      );
-  }
+  if (werf.worktreeEntries) await clearWorktreeEntries(werf.worktreeEntries, reporter);
   // Stopped by werf-run on a signal: nothing to remember or report here; the lifecycle reports the interruption (exit 130).
   if (session.interruptedBy) return result.exitCode;
-  // In auto mode, remember the mode that worked for this daemon, image and storage volume.
-  // Written again only when it changed or is a day old (the file's age is what the cache's pruning goes by).
-  if (config.mode === 'auto') {
-    const key = modeKey(prepared.image, werf.storageVolume);
-    const known = cache.read().entry?.modes?.[key];
-    if (known?.mode === result.mode && Date.now() - Date.parse(known.at) < DAY_MS) {
-      reporter.debug(`cache: mode ${result.mode} is remembered in ${cache.file} already`);
-    } else {
-      const failed = cache.update((entry) => ({
-        ...entry,
-        modes: { ...entry.modes, [key]: { mode: result.mode, at: new Date().toISOString() } },
-      }));
-      reporter.debug(failed ?? `cache: mode ${result.mode} remembered in ${cache.file}`);
-    }
-  }
-  if (result.exitCode === 0 && werf.load) {
-    const planned = werf.planFor(result.mode);
-    const progress = ctx.stderr.isTTY ? (text: string) => ctx.stderr.write(`\r\x1b[K${text}`) : undefined;
-    const cwd = ctx.cwd;
-    try {
-      const outcome = await loadBuiltImages({
-        engine,
-        werfContainer: planned.container,
-        files: planned,
-        report: werf.load.report,
-        readUserReport: (file) => readFile(path.resolve(cwd, file), 'utf8').catch(() => undefined),
-        reporter,
-        progress,
-      });
-      reporter.info(
-        `--load: ${outcome.loaded.length} image(s) loaded, ${outcome.present.length} already on the engine (${engine.endpoint.url})`,
-      );
-    } finally {
-      if (progress) ctx.stderr.write('\r\x1b[K');
-    }
-  }
+  if (config.mode === 'auto') rememberMode(prepared, werf.storageVolume, result.mode, reporter);
+  if (result.exitCode === 0 && werf.load) await loadImages(ctx, engine, werf, werf.load, result.mode, reporter);
   // Even with --quiet: the one line that tells werf's exit code from werf-run's own.
   if (result.exitCode !== 0) {
     for (const hint of hints) reporter.warn(`werf's output says: ${hint.cause}. Fix: ${hint.remedy}`);
     ctx.stderr.write(werfFailedLine(werfArgs, result.exitCode, result.mode));
   }
   return result.exitCode;
+}
+
+/** --load after werf exited 0: werf's final images out of buildah's storage into the engine (run/load.ts). */
+async function loadImages(
+  ctx: CliContext,
+  engine: Prepared<'run'>['engine'],
+  werf: WerfPlan,
+  load: LoadRequest,
+  mode: Mode,
+  reporter: Reporter,
+): Promise<void> {
+  const planned = werf.planFor(mode);
+  const progress = ctx.stderr.isTTY ? (text: string) => ctx.stderr.write(`\r\x1b[K${text}`) : undefined;
+  const cwd = ctx.cwd;
+  try {
+    const outcome = await loadBuiltImages({
+      engine,
+      werfContainer: planned.container,
+      files: planned,
+      report: load.report,
+      readUserReport: (file) => readFile(path.resolve(cwd, file), 'utf8').catch(() => undefined),
+      reporter,
+      progress,
+    });
+    reporter.info(`--load: ${outcome.loaded.length} image(s) loaded, ${outcome.present.length} already on the engine (${engine.endpoint.url})`);
+  } finally {
+    if (progress) ctx.stderr.write('\r\x1b[K');
+  }
+}
+
+/** Hints (exec format error, an unknown CA, a rate limit) never stop werf: they explain its failure afterwards. */
+function hintWatcher(): { hints: Signature[]; watch: (line: string) => Signature | undefined } {
+  const hints: Signature[] = [];
+  const watch = (line: string): Signature | undefined => {
+    const match = classify(line);
+    if (!match?.hint) return match;
+    if (!hints.includes(match)) hints.push(match);
+    return undefined;
+  };
+  return { hints, watch };
+}
+
+/** werf's git worktree entries in the host's git dirs: their worktrees are in the werf home volume. */
+async function clearWorktreeEntries(entries: NonNullable<WerfPlan['worktreeEntries']>, reporter: Reporter): Promise<void> {
+  const cleared = await removeWerfWorktreeEntries(entries.gitDirs, entries.home);
+  for (const entry of cleared.removed)
+    reporter.debug(`removed werf's git worktree entry ${entry} (its worktree is in the werf home volume, not on this host)`);
+  for (const entry of cleared.failed)
+    reporter.warn(`could not remove werf's git worktree entry ${entry}: the host's git lists it as prunable until \`git worktree prune\``);
+}
+
+/**
+ * In auto mode, remember the mode that worked for this daemon, image and storage volume.
+ * Written again only when it changed or is a day old (the file's age is what the cache's pruning goes by).
+ */
+function rememberMode(prepared: Prepared<'run'>, storageVolume: string, mode: Mode, reporter: Reporter): void {
+  const { cache } = prepared;
+  const key = modeKey(prepared.image, storageVolume);
+  const known = cache.read().entry?.modes?.[key];
+  if (known?.mode === mode && Date.now() - Date.parse(known.at) < DAY_MS) {
+    reporter.debug(`cache: mode ${mode} is remembered in ${cache.file} already`);
+    return;
+  }
+  const failed = cache.update((entry) => ({
+    ...entry,
+    modes: { ...entry.modes, [key]: { mode, at: new Date().toISOString() } },
+  }));
+  reporter.debug(failed ?? `cache: mode ${mode} remembered in ${cache.file}`);
 }

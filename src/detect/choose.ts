@@ -123,13 +123,12 @@ export function assertPrivilegedAllowed(config: Pick<Config, 'mode' | 'allowPriv
   }
 }
 
-export function chooseMode(
+/** The choices made before the facts are weighed: too few ids (no mode works), or a mode forced by the user. */
+function settledBeforeFacts(
   facts: Facts,
   config: Pick<Config, 'mode' | 'allowPrivileged'>,
-  remembered?: Mode,
-  daemon: DaemonContext = {},
-): ModeChoice {
-  const problems = hostProblems(facts, daemon);
+  problems: ModeChoice['problems'],
+): ModeChoice | undefined {
   // Too few ids binds every mode, privileged included, forced or not: stop
   // before werf starts, unless a fitting /etc/subuid can be handed in (idAdaptation).
   const adapted = idAdaptation(facts.idRange.value);
@@ -152,6 +151,19 @@ export function chooseMode(
       problems,
     };
   }
+  return undefined;
+}
+
+export function chooseMode(
+  facts: Facts,
+  config: Pick<Config, 'mode' | 'allowPrivileged'>,
+  remembered?: Mode,
+  daemon: DaemonContext = {},
+): ModeChoice {
+  const problems = hostProblems(facts, daemon);
+  const settled = settledBeforeFacts(facts, config, problems);
+  if (settled) return settled;
+  const adapted = idAdaptation(facts.idRange.value);
   const reasons: string[] = [];
   const ruledOut: ModeChoice['ruledOut'] = {};
   const out = (modes: Mode[], why: string): void => {

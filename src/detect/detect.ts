@@ -66,6 +66,40 @@ type Step = { findings: Findings; detail: string } | { skip: string } | { fail: 
 
 const known = (facts: Facts, keys: readonly (keyof Facts)[]): boolean => keys.every((k) => facts[k].value !== undefined);
 
+/** The probe's findings the per-daemon cache holds, unless --reprobe or there are none. */
+function fromCache(input: DetectInput, cached: ReturnType<EngineSource['cache']['read']> | undefined): Step {
+  const { engine } = input;
+  if (!engine || !cached) return { skip: NO_ENGINE };
+  if (input.reprobe !== false) return { skip: input.reprobe };
+  if (!cached.entry) return { skip: cached.why };
+  if (!cached.entry.probe) return { skip: `cache ${engine.cache.file} holds no probe result` };
+  // A too small id range is not trusted from the cache: the fix (more
+  // subordinate ids, a restarted daemon) keeps the daemon's identity, so
+  // the probe looks again rather than stopping on a stale fact.
+  const { idRange, ...findings } = cached.entry.probe.findings;
+  const stale = idRange?.value.enough === false;
+  return {
+    findings: stale ? findings : cached.entry.probe.findings,
+    detail: `${engine.cache.file} (probed ${cached.entry.probe.at} in ${cached.entry.probe.image}${stale ? '; its too small id range is probed again' : ''})`,
+  };
+}
+
+/** The probe container, when a fact it learns is still unknown and it may run; its findings go to the cache. */
+async function fromProbe(input: DetectInput, facts: Facts, unknownWhy: Partial<Record<keyof Facts, string>>): Promise<Step> {
+  const { config, engine } = input;
+  if (!engine) return { skip: NO_ENGINE };
+  if (known(facts, PROBED_KEYS)) return { skip: 'every fact it learns is already known' };
+  if (!config.detect.probe) return { skip: 'detect.probe is false' };
+  if ('skip' in engine.probe) return { skip: engine.probe.skip };
+  input.onProbe?.();
+  const result = await engine.probe.run(input.target);
+  Object.assign(unknownWhy, result.unknown);
+  if (result.error) return { fail: result.error };
+  const at = new Date().toISOString();
+  engine.cache.update((entry) => ({ ...entry, probe: { at, image: input.target.image, findings: result.findings } }));
+  return { findings: result.findings, detail: `probe container in ${input.target.image}` };
+}
+
 export async function detect(input: DetectInput): Promise<Detection> {
   const { config, engine } = input;
   const cached = engine?.cache.read();
@@ -87,37 +121,11 @@ export async function detect(input: DetectInput): Promise<Detection> {
     },
     {
       source: 'cache',
-      learn: async () => {
-        if (!engine || !cached) return { skip: NO_ENGINE };
-        if (input.reprobe !== false) return { skip: input.reprobe };
-        if (!cached.entry) return { skip: cached.why };
-        if (!cached.entry.probe) return { skip: `cache ${engine.cache.file} holds no probe result` };
-        // A too small id range is not trusted from the cache: the fix (more
-        // subordinate ids, a restarted daemon) keeps the daemon's identity, so
-        // the probe looks again rather than stopping on a stale fact.
-        const { idRange, ...findings } = cached.entry.probe.findings;
-        const stale = idRange?.value.enough === false;
-        return {
-          findings: stale ? findings : cached.entry.probe.findings,
-          detail: `${engine.cache.file} (probed ${cached.entry.probe.at} in ${cached.entry.probe.image}${stale ? '; its too small id range is probed again' : ''})`,
-        };
-      },
+      learn: async () => fromCache(input, cached),
     },
     {
       source: 'probe',
-      learn: async (facts) => {
-        if (!engine) return { skip: NO_ENGINE };
-        if (known(facts, PROBED_KEYS)) return { skip: 'every fact it learns is already known' };
-        if (!config.detect.probe) return { skip: 'detect.probe is false' };
-        if ('skip' in engine.probe) return { skip: engine.probe.skip };
-        input.onProbe?.();
-        const result = await engine.probe.run(input.target);
-        Object.assign(unknownWhy, result.unknown);
-        if (result.error) return { fail: result.error };
-        const at = new Date().toISOString();
-        engine.cache.update((entry) => ({ ...entry, probe: { at, image: input.target.image, findings: result.findings } }));
-        return { findings: result.findings, detail: `probe container in ${input.target.image}` };
-      },
+      learn: async (facts) => fromProbe(input, facts, unknownWhy),
     },
   ];
 

@@ -90,6 +90,31 @@ export interface ProbeParse {
   unknown: Partial<Record<'userNamespaces' | 'rootlessOverlay' | 'fuseDevice' | 'idRange' | 'binfmt', string>>;
 }
 
+/** Who the probe ran as, its id maps and the image's /etc/subuid and /etc/subgid ranges. */
+interface ProbeIds {
+  user?: string;
+  uid?: number;
+  gid?: number;
+  maps: Record<string, IdMapEntry[] | undefined>;
+  subs: Record<string, SubRange[]>;
+}
+
+/** The id range fact from what the probe reported of its ids, or why it is unknown. */
+function idRangeFinding(ids: ProbeIds, findings: Findings, unknown: ProbeParse['unknown']): void {
+  const uidMap = ids.maps.uid;
+  const gidMap = ids.maps.gid;
+  if (ids.user !== undefined && ids.uid !== undefined && ids.gid !== undefined && uidMap && gidMap) {
+    const range = idRange(
+      ids.user,
+      { own: ids.uid, map: uidMap, sub: ids.subs.subuid ?? [] },
+      { own: ids.gid, map: gidMap, sub: ids.subs.subgid ?? [] },
+    );
+    findings.idRange = { value: range, detail: describeIdRange(range) };
+  } else {
+    unknown.idRange = 'the probe did not report its id maps (/proc/self/uid_map, gid_map) and user';
+  }
+}
+
 /** Reads the probe's output; lines it does not know are ignored. */
 export function parseProbeOutput(text: string): ProbeParse {
   const findings: Findings = {};
@@ -101,13 +126,7 @@ export function parseProbeOutput(text: string): ProbeParse {
   const binfmt = parseBinfmt(text);
   if ('value' in binfmt) findings.binfmt = binfmt;
   else unknown.binfmt = binfmt.unknown;
-  const ids: {
-    user?: string;
-    uid?: number;
-    gid?: number;
-    maps: Record<string, IdMapEntry[] | undefined>;
-    subs: Record<string, SubRange[]>;
-  } = { maps: {}, subs: {} };
+  const ids: ProbeIds = { maps: {}, subs: {} };
   for (const line of text.split(/\r?\n/)) {
     const who = /^ids (\S+) (\d+) (\d+)$/.exec(line);
     if (who) {
@@ -145,18 +164,7 @@ export function parseProbeOutput(text: string): ProbeParse {
     if (verdict === 'yes' || verdict === 'no') findings[key] = { value: verdict === 'yes', detail };
     else unknown[key] = detail;
   }
-  const uidMap = ids.maps.uid;
-  const gidMap = ids.maps.gid;
-  if (ids.user !== undefined && ids.uid !== undefined && ids.gid !== undefined && uidMap && gidMap) {
-    const range = idRange(
-      ids.user,
-      { own: ids.uid, map: uidMap, sub: ids.subs.subuid ?? [] },
-      { own: ids.gid, map: gidMap, sub: ids.subs.subgid ?? [] },
-    );
-    findings.idRange = { value: range, detail: describeIdRange(range) };
-  } else {
-    unknown.idRange = 'the probe did not report its id maps (/proc/self/uid_map, gid_map) and user';
-  }
+  idRangeFinding(ids, findings, unknown);
   return { findings, unknown };
 }
 

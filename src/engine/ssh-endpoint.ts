@@ -150,6 +150,41 @@ export function classifySshFailure(target: SshTarget, exitCode: number | null, s
   const name = knownHostsName(target.host, target.port);
   const check = sshCommand(target, remoteVersionCommand(target));
   if (exitCode !== 255 && exitCode !== null) return remoteError(target, exitCode, stderr);
+  const hostKey = hostKeyFailure(stderr, name, check);
+  if (hostKey) return hostKey;
+  if (/Permission denied \(|Too many authentication failures|no more authentication methods/i.test(stderr)) {
+    const offered = context.agentSocket
+      ? `the keys of the ssh agent at SSH_AUTH_SOCK=${context.agentSocket} and those of your ssh config`
+      : 'only the key files of your ssh config (SSH_AUTH_SOCK is not set: no agent)';
+    return new SshError(
+      'SSH_AUTH',
+      `ssh authentication${target.username ? ` as ${target.username}` : ''} on ${name} failed (${lastLines(stderr, 1)}); ssh offered ${offered}`,
+      `load the right key into your ssh agent (eval $(ssh-agent); ssh-add ~/.ssh/<key>), set IdentityFile in ~/.ssh/config, or add your public key to the remote user's ~/.ssh/authorized_keys; check with: ${check}`,
+    );
+  }
+  const unreachable = unreachableFailure(stderr, name, check);
+  if (unreachable) return unreachable;
+  if (
+    /kex_exchange_identification|ssh_exchange_identification|banner exchange|Bad protocol version|Protocol major versions differ|Connection closed by|Connection reset by/i.test(
+      stderr,
+    )
+  ) {
+    return new SshError(
+      'SSH_PROTOCOL',
+      `the ssh handshake with ${name} failed: ${lastLines(stderr, 2)}`,
+      `check that it is an ssh server (${check})`,
+    );
+  }
+  const said = lastLines(stderr);
+  return new SshError(
+    'SSH_PROTOCOL',
+    `ssh to ${name} failed${exitCode === null ? ' (killed)' : ` (exit ${exitCode})`}${said ? `: ${said}` : ''}`,
+    `run the same ssh to see why: ${check}`,
+  );
+}
+
+/** ssh refused the host's key: revoked, changed, or not known (and no one to ask). */
+function hostKeyFailure(stderr: string, name: string, check: string): SshError | undefined {
   const keyType = /(?:The |No |for the )(\w+) (?:host )?key/.exec(stderr)?.[1];
   const typed = keyType ? ` (${keyType})` : '';
   if (/REVOKED HOST KEY|was revoked/.test(stderr)) {
@@ -174,48 +209,25 @@ export function classifySshFailure(target: SshTarget, exitCode: number | null, s
       `connect once with your ssh, check the fingerprint it shows and accept it: ${check}`,
     );
   }
-  if (/Permission denied \(|Too many authentication failures|no more authentication methods/i.test(stderr)) {
-    const offered = context.agentSocket
-      ? `the keys of the ssh agent at SSH_AUTH_SOCK=${context.agentSocket} and those of your ssh config`
-      : 'only the key files of your ssh config (SSH_AUTH_SOCK is not set: no agent)';
-    return new SshError(
-      'SSH_AUTH',
-      `ssh authentication${target.username ? ` as ${target.username}` : ''} on ${name} failed (${lastLines(stderr, 1)}); ssh offered ${offered}`,
-      `load the right key into your ssh agent (eval $(ssh-agent); ssh-add ~/.ssh/<key>), set IdentityFile in ~/.ssh/config, or add your public key to the remote user's ~/.ssh/authorized_keys; check with: ${check}`,
-    );
-  }
+  return undefined;
+}
+
+/** The ssh server could not be reached: the name does not resolve, or the connection was refused or timed out. */
+function unreachableFailure(stderr: string, name: string, check: string): SshError | undefined {
   const connect = /ssh: connect to host \S+ port \d+: (.+)/.exec(stderr)?.[1]?.trim();
   const resolve = /ssh: Could not resolve hostname [^:]+: (.+)/.exec(stderr)?.[1]?.trim();
-  if (connect || resolve) {
-    const why = resolve
-      ? `the host name does not resolve (${resolve})`
-      : /Connection refused/i.test(connect ?? '')
-        ? 'connection refused (ECONNREFUSED): no ssh server listens there'
-        : /timed out/i.test(connect ?? '')
-          ? `the connection timed out (${connect})`
-          : connect!;
-    return new SshError(
-      'SSH_UNREACHABLE',
-      `cannot reach the ssh server at ${name}: ${why}`,
-      `check the host and port of the endpoint and that sshd runs there (${check})`,
-    );
-  }
-  if (
-    /kex_exchange_identification|ssh_exchange_identification|banner exchange|Bad protocol version|Protocol major versions differ|Connection closed by|Connection reset by/i.test(
-      stderr,
-    )
-  ) {
-    return new SshError(
-      'SSH_PROTOCOL',
-      `the ssh handshake with ${name} failed: ${lastLines(stderr, 2)}`,
-      `check that it is an ssh server (${check})`,
-    );
-  }
-  const said = lastLines(stderr);
+  if (!connect && !resolve) return undefined;
+  const why = resolve
+    ? `the host name does not resolve (${resolve})`
+    : /Connection refused/i.test(connect ?? '')
+      ? 'connection refused (ECONNREFUSED): no ssh server listens there'
+      : /timed out/i.test(connect ?? '')
+        ? `the connection timed out (${connect})`
+        : connect!;
   return new SshError(
-    'SSH_PROTOCOL',
-    `ssh to ${name} failed${exitCode === null ? ' (killed)' : ` (exit ${exitCode})`}${said ? `: ${said}` : ''}`,
-    `run the same ssh to see why: ${check}`,
+    'SSH_UNREACHABLE',
+    `cannot reach the ssh server at ${name}: ${why}`,
+    `check the host and port of the endpoint and that sshd runs there (${check})`,
   );
 }
 

@@ -48,16 +48,8 @@ export function parseKubeVersion(value: string): { major: number; minor: number 
 
 const atLeast = (v: { major: number; minor: number }, minor: number): boolean => v.major > 1 || (v.major === 1 && v.minor >= minor);
 
-function kubernetesObject(spec: ExportSpec, options: KubernetesOptions): Record<string, unknown> {
-  const version = parseKubeVersion(options.kubeVersion);
-  const t = cacheTargets(spec.user);
-  const uid = uidOf(spec.user);
-  if (uid === undefined) {
-    throw new UsageError(
-      `user "${spec.user}" has no known uid, and a Pod's runAsUser needs a number`,
-      'set user to a uid (e.g. "1000"), or to build, build1001 or root',
-    );
-  }
+/** The container's securityContext, and the annotations that say the same to a cluster older than the field. */
+function podSecurity(spec: ExportSpec, version: { major: number; minor: number }) {
   const annotations: Record<string, string> = {};
   const securityContext: Record<string, unknown> = {};
   if (spec.securityOpt.includes('seccomp=unconfined')) {
@@ -72,6 +64,20 @@ function kubernetesObject(spec: ExportSpec, options: KubernetesOptions): Record<
   // newuidmap/newgidmap carry file capabilities: no_new_privs would void them.
   securityContext.allowPrivilegeEscalation = true;
   if (spec.privileged) securityContext.privileged = true;
+  return { annotations, securityContext };
+}
+
+function kubernetesObject(spec: ExportSpec, options: KubernetesOptions): Record<string, unknown> {
+  const version = parseKubeVersion(options.kubeVersion);
+  const t = cacheTargets(spec.user);
+  const uid = uidOf(spec.user);
+  if (uid === undefined) {
+    throw new UsageError(
+      `user "${spec.user}" has no known uid, and a Pod's runAsUser needs a number`,
+      'set user to a uid (e.g. "1000"), or to build, build1001 or root',
+    );
+  }
+  const { annotations, securityContext } = podSecurity(spec, version);
 
   const container: Record<string, unknown> = {
     name: CONTAINER_NAME,

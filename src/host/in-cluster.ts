@@ -48,6 +48,28 @@ function hasKubeconfig(env: Env, hostHome: string, werfArgs: readonly string[], 
   return Boolean(sources.base64) || sources.files.some((f) => readIfExists(f) !== undefined);
 }
 
+/** The Pod's access as a kubeconfig: one cluster, the ServiceAccount's token, its namespace. */
+function inClusterKubeconfig(access: NonNullable<ReturnType<typeof inClusterAccess>>) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': 'in-cluster',
+    clusters: [
+      {
+        name: 'in-cluster',
+        cluster: { server: access.server, ...(access.ca ? { 'certificate-authority-data': access.ca.toString('base64') } : {}) },
+      },
+    ],
+    users: [{ name: 'service-account', user: { token: access.token } }],
+    contexts: [
+      {
+        name: 'in-cluster',
+        context: { cluster: 'in-cluster', user: 'service-account', ...(access.namespace ? { namespace: access.namespace } : {}) },
+      },
+    ],
+  };
+}
+
 /** The in-cluster access as a kubeconfig werf reads at its default path, for commands that use a cluster. */
 export async function inClusterForWerf(input: {
   env: Env;
@@ -77,24 +99,7 @@ export async function inClusterForWerf(input: {
       notes: ["in-cluster: a kubeconfig is there, so werf uses it (as client-go does) and not the Pod's ServiceAccount"],
       warnings: [],
     };
-  const config = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    'current-context': 'in-cluster',
-    clusters: [
-      {
-        name: 'in-cluster',
-        cluster: { server: access.server, ...(access.ca ? { 'certificate-authority-data': access.ca.toString('base64') } : {}) },
-      },
-    ],
-    users: [{ name: 'service-account', user: { token: access.token } }],
-    contexts: [
-      {
-        name: 'in-cluster',
-        context: { cluster: 'in-cluster', user: 'service-account', ...(access.namespace ? { namespace: access.namespace } : {}) },
-      },
-    ],
-  };
+  const config = inClusterKubeconfig(access);
   const target = path.posix.join(input.home, '.kube', 'config');
   const from = `the Pod's ServiceAccount token (${path.join(input.serviceAccountDir, 'token')})`;
   const expires = jwtExpiry(access.token);

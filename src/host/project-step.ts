@@ -23,6 +23,7 @@ import type { Reporter } from '../reporter.js';
 import type { HostOs } from '../plan/host-path.js';
 import type { LaptopProduct } from '../plan/laptop.js';
 import { indexModes, shippedMode } from '../plan/ship-mode.js';
+import type { ShipResult } from '../run/ship.js';
 
 export type ProjectDelivery =
   | { how: 'bind'; line: string; sources?: Record<string, ProjectSource> }
@@ -71,19 +72,7 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
     };
   }
   const dirs = [project.root, ...project.gitDirs];
-  // werf-run in a container (the host's socket mounted in): paths here are the container's; the engine knows where they come from.
-  const own = await (input.host ? ownContainer(engine, input.host) : ownContainerOnce(engine));
-  let translated: Record<string, string> | undefined;
-  if (own) {
-    const pairs = dirs.map((dir) => [dir, translatePath(dir, own.mounts)] as const);
-    const missing = pairs.filter(([, source]) => source === undefined).map(([dir]) => dir);
-    if (missing.length === 0) translated = Object.fromEntries(pairs as (readonly [string, string])[]);
-    reporter.debug(
-      missing.length === 0
-        ? `werf-run runs in container ${own.id.slice(0, 12)}: ${pairs.map(([d, s]) => `${d} is ${s} on the engine's host`).join(', ')}`
-        : `werf-run runs in container ${own.id.slice(0, 12)}, whose mounts do not cover ${missing.join(', ')}: the files must be shipped`,
-    );
-  }
+  const { own, translated } = await ownTranslation(engine, input, dirs);
   const marker = await (input.marker ?? readProjectMarker(project.root, project.isGit));
   const key = createHash('sha256')
     .update(JSON.stringify({ marker, gitDirs: project.gitDirs, image: input.image, user: input.user.user, translated }))
@@ -94,32 +83,7 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
     reporter.debug(
       `project files: ${project.root} with this HEAD and these files was seen by this engine before; not checked again (--reprobe checks)`,
     );
-  if (!seenBefore && input.view && !own)
-    reporter.debug(
-      `project files: checked in the probe's container: ${input.view.kind === 'elsewhere' ? input.view.why : input.view.kind}`,
-    );
-  const view: ProjectView = seenBefore
-    ? { kind: 'same' }
-    : input.view && !own
-      ? input.view
-      : own && !translated
-        ? {
-            kind: 'elsewhere',
-            why: `${project.root} is in werf-run's own container ${own.id.slice(0, 12)}, not in a mount the engine's host has`,
-          }
-        : await reporter.task(`checking what the engine sees at ${project.root}`, () =>
-            viewProject(engine, {
-              image: input.image,
-              user: input.user.user,
-              marker,
-              gitDirs: project.gitDirs,
-              sourceOf: translated ? (dir) => translated[dir] ?? dir : undefined,
-              labels: { 'werf-run.project': project.root },
-              ulimits: input.ulimits,
-              hostOs: input.hostOs,
-              product: input.product,
-            }),
-          );
+  const view = await engineView(engine, input, { own, translated, marker, seenBefore });
   if (view.kind === 'elsewhere' && view.note) reporter.info(view.note);
   if (view.kind === 'denied') {
     const { message, remedy } = deniedMessage(view, project.root, input.user.uid, input.sameHost);
@@ -145,6 +109,81 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
       sources: {},
       line: `project files: would be shipped into volume ${shipVolumeName(project.root, shipper)} (the engine's host does not see this checkout: ${view.why})`,
     };
+  return ship(engine, input, dirs, view, shipper);
+}
+
+/** werf-run in a container (the host's socket mounted in): paths here are the container's; the engine knows where they come from (all translated, or none). */
+async function ownTranslation(engine: Engine, input: ProjectStepInput, dirs: string[]) {
+  const { reporter } = input;
+  const own = await (input.host ? ownContainer(engine, input.host) : ownContainerOnce(engine));
+  let translated: Record<string, string> | undefined;
+  if (own) {
+    const pairs = dirs.map((dir) => [dir, translatePath(dir, own.mounts)] as const);
+    const missing = pairs.filter(([, source]) => source === undefined).map(([dir]) => dir);
+    if (missing.length === 0) translated = Object.fromEntries(pairs as (readonly [string, string])[]);
+    reporter.debug(
+      missing.length === 0
+        ? `werf-run runs in container ${own.id.slice(0, 12)}: ${pairs.map(([d, s]) => `${d} is ${s} on the engine's host`).join(', ')}`
+        : `werf-run runs in container ${own.id.slice(0, 12)}, whose mounts do not cover ${missing.join(', ')}: the files must be shipped`,
+    );
+  }
+  return { own, translated };
+}
+
+/** What the engine's host sees at the project's path: remembered, the probe's check, or a short container's. */
+async function engineView(
+  engine: Engine,
+  input: ProjectStepInput,
+  {
+    own,
+    translated,
+    marker,
+    seenBefore,
+  }: {
+    own: Awaited<ReturnType<typeof ownContainerOnce>>;
+    translated: Record<string, string> | undefined;
+    marker: ProjectMarker;
+    seenBefore: boolean | undefined;
+  },
+): Promise<ProjectView> {
+  const { project, reporter } = input;
+  if (!seenBefore && input.view && !own)
+    reporter.debug(
+      `project files: checked in the probe's container: ${input.view.kind === 'elsewhere' ? input.view.why : input.view.kind}`,
+    );
+  return seenBefore
+    ? { kind: 'same' }
+    : input.view && !own
+      ? input.view
+      : own && !translated
+        ? {
+            kind: 'elsewhere',
+            why: `${project.root} is in werf-run's own container ${own.id.slice(0, 12)}, not in a mount the engine's host has`,
+          }
+        : await reporter.task(`checking what the engine sees at ${project.root}`, () =>
+            viewProject(engine, {
+              image: input.image,
+              user: input.user.user,
+              marker,
+              gitDirs: project.gitDirs,
+              sourceOf: translated ? (dir) => translated[dir] ?? dir : undefined,
+              labels: { 'werf-run.project': project.root },
+              ulimits: input.ulimits,
+              hostOs: input.hostOs,
+              product: input.product,
+            }),
+          );
+}
+
+/** Ship: each dir werf needs into its own volume; only what changed since the last run travels. */
+async function ship(
+  engine: Engine,
+  input: ProjectStepInput,
+  dirs: string[],
+  view: Extract<ProjectView, { kind: 'elsewhere' }>,
+  shipper: Shipper,
+): Promise<ProjectDelivery> {
+  const { project, reporter } = input;
   const units = dirs.map((dir, i) => ({
     dir,
     volume: shipVolumeName(dir, shipper),
@@ -172,6 +211,17 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
         reporter.info(`waiting for another werf-run that is shipping ${project.root} into the same volumes (its container ${lock})`),
     }),
   );
+  return shipped(result, units, started, view.why, reporter);
+}
+
+/** What was shipped, told: the debug lines and the delivery's line. */
+function shipped(
+  result: ShipResult,
+  units: { dir: string; volume: string }[],
+  started: number,
+  why: string,
+  reporter: Reporter,
+): ProjectDelivery {
   for (const gone of result.missing) reporter.warn(`ship.include names ${gone}, which is not there: not shipped`);
   for (const [i, list] of result.sent.entries()) for (const rel of list) reporter.debug(`shipped ${path.join(units[i]!.dir, rel)}`);
   reporter.debug(
@@ -184,10 +234,10 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
         ? `nothing new of ${result.files} files`
         : `${result.sentFiles} changed of ${result.files} files`;
   const gone = result.removed > 0 ? `, removed ${result.removed} gone` : '';
-  const line = `project files: shipped ${what} (${describeBytes(result.sentBytes)})${gone} into volume ${units[0]!.volume} in ${((Date.now() - started) / 1000).toFixed(2)} s (the engine's host does not see this checkout: ${view.why})`;
+  const line = `project files: shipped ${what} (${describeBytes(result.sentBytes)})${gone} into volume ${units[0]!.volume} in ${((Date.now() - started) / 1000).toFixed(2)} s (the engine's host does not see this checkout: ${why})`;
   return {
     how: 'ship',
-    why: view.why,
+    why: why,
     line,
     sources: Object.fromEntries(units.map((u) => [u.dir, { type: 'volume' as const, source: u.volume }])),
   };

@@ -119,14 +119,17 @@ const EMBED = [
   { section: 'users', key: 'client-key', data: 'client-key-data' },
 ] as const;
 
-export function flattenKubeconfig(input: FlattenInput): FlatKubeconfig {
-  const merged: Record<'clusters' | 'users' | 'contexts', Map<string, { body: Obj; source: KubeSource }>> = {
+type Merged = Record<'clusters' | 'users' | 'contexts', Map<string, { body: Obj; source: KubeSource }>>;
+
+/** The kubeconfigs merged as kubectl merges them: the first of each name wins, and the first current-context. */
+function mergeDocs(docs: FlattenInput['docs']): { merged: Merged; current: string | undefined } {
+  const merged: Merged = {
     clusters: new Map(),
     users: new Map(),
     contexts: new Map(),
   };
   let current: string | undefined;
-  for (const { doc, source } of input.docs) {
+  for (const { doc, source } of docs) {
     const o = asObj(doc);
     if (!current && typeof o['current-context'] === 'string' && o['current-context']) current = o['current-context'];
     for (const section of ['clusters', 'users', 'contexts'] as const) {
@@ -134,6 +137,37 @@ export function flattenKubeconfig(input: FlattenInput): FlatKubeconfig {
         if (!merged[section].has(name)) merged[section].set(name, { body: { ...body }, source });
     }
   }
+  return { merged, current };
+}
+
+/** Files a cluster or user names (certificate-authority, client-certificate, client-key), embedded as their -data. */
+function embedFiles(
+  section: 'clusters' | 'users' | 'contexts',
+  name: string,
+  body: Obj,
+  source: KubeSource,
+  readFile: FlattenInput['readFile'],
+  notes: string[],
+): void {
+  for (const rule of EMBED.filter((r) => r.section === section)) {
+    const file = body[rule.key];
+    if (typeof file !== 'string' || !file) continue;
+    const full = path.isAbsolute(file) || !source.dir ? file : path.join(source.dir, file);
+    const content = readFile(full);
+    if (!content) {
+      throw new UsageError(
+        `the kubeconfig ${source.where} names ${rule.key} ${full} for ${section.slice(0, -1)} "${name}", and that file does not exist on this host`,
+        `fix the path, or embed the file as ${rule.data} (kubectl config view --flatten --minify > a new kubeconfig)`,
+      );
+    }
+    delete body[rule.key];
+    body[rule.data] = content.toString('base64');
+    notes.push(`kubeconfig: ${rule.key} ${full} of ${section.slice(0, -1)} "${name}" embedded`);
+  }
+}
+
+export function flattenKubeconfig(input: FlattenInput): FlatKubeconfig {
+  const { merged, current } = mergeDocs(input.docs);
   const context = input.context || current;
   if (input.context && !merged.contexts.has(input.context)) {
     throw new UsageError(
@@ -155,21 +189,7 @@ export function flattenKubeconfig(input: FlattenInput): FlatKubeconfig {
     const list: Obj[] = [];
     for (const [name, { body, source }] of merged[section]) {
       if (!keep(section, name)) continue;
-      for (const rule of EMBED.filter((r) => r.section === section)) {
-        const file = body[rule.key];
-        if (typeof file !== 'string' || !file) continue;
-        const full = path.isAbsolute(file) || !source.dir ? file : path.join(source.dir, file);
-        const content = input.readFile(full);
-        if (!content) {
-          throw new UsageError(
-            `the kubeconfig ${source.where} names ${rule.key} ${full} for ${section.slice(0, -1)} "${name}", and that file does not exist on this host`,
-            `fix the path, or embed the file as ${rule.data} (kubectl config view --flatten --minify > a new kubeconfig)`,
-          );
-        }
-        delete body[rule.key];
-        body[rule.data] = content.toString('base64');
-        notes.push(`kubeconfig: ${rule.key} ${full} of ${section.slice(0, -1)} "${name}" embedded`);
-      }
+      embedFiles(section, name, body, source, input.readFile, notes);
       if (section === 'users') {
         const kind = pluginOf(body);
         // The used user's plugin is run on this host (host/kube-access.ts); without a known context werf's user is unknown.

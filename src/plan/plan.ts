@@ -108,12 +108,10 @@ function werfEnvInContainer(hp: HostPaths, env: PlanInput['hostEnv']): PlanInput
   );
 }
 
-export function plan(input: PlanInput): RunPlan {
+/** The werf container's mounts: the project (and its git dirs) at its own path, the volumes, the host files, the socket, the config's. */
+function mountsFor(input: PlanInput, hp: ReturnType<typeof hostPaths>, who: { home: string; uid?: number }): MountSpec[] {
   const { config } = input;
-  const hp = hostPaths(input.hostOs ?? 'posix');
-  const who = imageUser(config.user);
-  const werfArgs = input.werfArgs.map((arg) => argInContainer(hp, arg));
-  const mounts: MountSpec[] = [
+  return [
     // At its own path: werf keys its git cache on the project's path (a fixed
     // target would share one key between all projects), and absolute paths in
     // werf's arguments (--dir, --config, --values) stay valid.
@@ -137,6 +135,14 @@ export function plan(input: PlanInput): RunPlan {
       readOnly: m.readOnly,
     })),
   ];
+}
+
+export function plan(input: PlanInput): RunPlan {
+  const { config } = input;
+  const hp = hostPaths(input.hostOs ?? 'posix');
+  const who = imageUser(config.user);
+  const werfArgs = input.werfArgs.map((arg) => argInContainer(hp, arg));
+  const mounts = mountsFor(input, hp, who);
   const security = securityFor(input.mode, input.facts);
   // A user the contract does not know by uid (a name, name:group): its files stay without owner here;
   // run/inject.ts reads the ids from the image's /etc/passwd in the created container.

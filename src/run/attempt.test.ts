@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import tar from 'tar-stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Engine } from '../engine/port.js';
 import { fakeEngine } from '../../test/fakes.js';
 import { runAttempt } from './attempt.js';
@@ -59,7 +59,7 @@ describe('runAttempt against engine trouble', () => {
       },
     });
     output.end(frame('last words\n'));
-    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(
+    await expect(runAttempt({ engine, spec, io: sinks(), watch: () => undefined, timings })).rejects.toThrow(
       /lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ENOENT/,
     );
     expect(engine.removed).toEqual(['c0ffee']);
@@ -77,7 +77,7 @@ describe('runAttempt against engine trouble', () => {
       waitContainer: () => new Promise<number>((resolve) => (finish = resolve)),
     });
     output.end();
-    const result = await runAttempt(engine, spec, sinks(), () => undefined, {}, timings);
+    const result = await runAttempt({ engine, spec, io: sinks(), watch: () => undefined, timings });
     expect(result.exitCode).toBe(4);
     expect(pings).toBeGreaterThanOrEqual(3);
   });
@@ -88,7 +88,7 @@ describe('runAttempt against engine trouble', () => {
     const engine = attemptEngine({ output, waitContainer: async () => 0 });
     output.write(frame('partial'));
     const io = sinks();
-    const result = await runAttempt(engine, spec, io, () => undefined, { onWarning: (m) => warnings.push(m) }, timings);
+    const result = await runAttempt({ engine, spec, io, watch: () => undefined, hooks: { onWarning: (m) => warnings.push(m) }, timings });
     expect(result.exitCode).toBe(0);
     expect(warnings.join()).toMatch(/did not end 100 ms after the container stopped/);
     expect(io.stdout.read()?.toString()).toBe('partial');
@@ -98,7 +98,7 @@ describe('runAttempt against engine trouble', () => {
     const output = new PassThrough();
     const engine = attemptEngine({ output, waitContainer: async () => 137, inspectContainer: async () => undefined });
     output.end();
-    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(
+    await expect(runAttempt({ engine, spec, io: sinks(), watch: () => undefined, timings })).rejects.toThrow(
       /removed from outside werf-run while werf was running \(it reported exit code 137\)/,
     );
   });
@@ -111,7 +111,7 @@ describe('runAttempt against engine trouble', () => {
         throw new Error('socket hang up');
       },
     });
-    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(
+    await expect(runAttempt({ engine, spec, io: sinks(), watch: () => undefined, timings })).rejects.toThrow(
       /lost the Docker Engine .* socket hang up/,
     );
   });
@@ -126,7 +126,7 @@ describe('runAttempt against engine trouble', () => {
         throw new Error('connect ECONNREFUSED /fake.sock');
       },
     });
-    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(
+    await expect(runAttempt({ engine, spec, io: sinks(), watch: () => undefined, timings })).rejects.toThrow(
       /lost the Docker Engine at unix:\/\/\/fake.sock while werf was running: connect ECONNREFUSED/,
     );
     expect(engine.removed).toEqual(['c0ffee']);
@@ -138,7 +138,7 @@ describe('runAttempt against engine trouble', () => {
       output,
       startContainer: async () => Promise.reject(new Error('starting the werf container failed: no such image')),
     });
-    await expect(runAttempt(engine, spec, sinks(), () => undefined, {}, timings)).rejects.toThrow(
+    await expect(runAttempt({ engine, spec, io: sinks(), watch: () => undefined, timings })).rejects.toThrow(
       'starting the werf container failed: no such image',
     );
   });
@@ -156,14 +156,14 @@ describe('runAttempt hooks', () => {
       },
       waitContainer: async () => 0,
     });
-    await runAttempt(
+    await runAttempt({
       engine,
       spec,
-      sinks(),
-      () => undefined,
-      { onStarting: () => events.push('onStarting'), onStarted: () => events.push('onStarted') },
+      io: sinks(),
+      watch: () => undefined,
+      hooks: { onStarting: () => events.push('onStarting'), onStarted: () => events.push('onStarted') },
       timings,
-    );
+    });
     expect(events).toEqual(['onStarting', 'start request', 'onStarted']);
   });
 });
@@ -189,7 +189,7 @@ describe('runAttempt when a reader goes away', () => {
     };
     output.write(frame('endless\n'));
     output.write(frame('endless\n'));
-    const result = await runAttempt(engine, spec, io, () => undefined, hooks, timings);
+    const result = await runAttempt({ engine, spec, io, watch: () => undefined, hooks, timings });
     expect(closed).toEqual(['c0ffee stdout']);
     expect(result).toMatchObject({ exitCode: 143, stoppedForClosed: 'stdout' });
     expect(engine.removed).toEqual(['c0ffee']);
@@ -202,7 +202,14 @@ describe('runAttempt when a reader goes away', () => {
     const io = sinks();
     io.stdout.destroy();
     output.end(frame('late output\n'));
-    const result = await runAttempt(engine, spec, io, () => undefined, { onOutputClosed: (id) => void closed.push(id) }, timings);
+    const result = await runAttempt({
+      engine,
+      spec,
+      io,
+      watch: () => undefined,
+      hooks: { onOutputClosed: (id) => void closed.push(id) },
+      timings,
+    });
     expect(closed).toEqual([]);
     expect(result.exitCode).toBe(7);
     expect(result.stoppedForClosed).toBeUndefined();
@@ -251,7 +258,7 @@ describe('runAttempt files', () => {
       { path: '/home/build/.docker/config.json', content: Buffer.from('{"auths":{}}'), mode: 0o600, uid: 1000, gid: 1000, secret: true },
       { path: '/home/build/.kube/config', content: Buffer.from('k'), mode: 0o600, uid: 1000, gid: 1000 },
     ];
-    await runAttempt(engine, spec, sinks(), () => undefined, {}, timings, { files, keptDirs: ['/home/build', '/tmp'] });
+    await runAttempt({ engine, spec, io: sinks(), watch: () => undefined, timings, files: { files, keptDirs: ['/home/build', '/tmp'] } });
     expect(events).toEqual(['create', 'put c0ffee /', 'start']);
     expect(await listTar(archives[0] as Buffer)).toEqual([
       'directory home/build/.docker 700 1000:1000',
@@ -283,9 +290,16 @@ describe('runAttempt files', () => {
       { path: '/home/ci/.docker/config.json', content: Buffer.from('{}'), mode: 0o600, secret: true },
       { path: '/etc/subuid', content: Buffer.from('ci:1:999\n'), mode: 0o644, uid: 0, gid: 0 },
     ];
-    await runAttempt(engine, { ...spec, user: 'ci:docker' }, sinks(), () => undefined, {}, timings, {
-      files,
-      keptDirs: ['/home/ci', '/tmp'],
+    await runAttempt({
+      engine,
+      spec: { ...spec, user: 'ci:docker' },
+      io: sinks(),
+      watch: () => undefined,
+      timings,
+      files: {
+        files,
+        keptDirs: ['/home/ci', '/tmp'],
+      },
     });
     expect(read.sort()).toEqual(['/etc/group', '/etc/passwd']);
     expect(await listTar(archives[0] as Buffer)).toEqual([
@@ -302,7 +316,14 @@ describe('runAttempt files', () => {
       putArchive: async () => void archives.push(Buffer.alloc(0)),
     });
     await expect(
-      runAttempt(lacking, { ...spec, user: 'alice' }, sinks(), () => undefined, {}, timings, { files: files.slice(0, 1), keptDirs: [] }),
+      runAttempt({
+        engine: lacking,
+        spec: { ...spec, user: 'alice' },
+        io: sinks(),
+        watch: () => undefined,
+        timings,
+        files: { files: files.slice(0, 1), keptDirs: [] },
+      }),
     ).rejects.toThrow('unable to find user alice: no matching entries in passwd file');
     expect(archives).toHaveLength(1);
     expect(lacking.removed).toEqual(['c0ffee']);
@@ -317,7 +338,7 @@ describe('runAttempt files', () => {
       startContainer: async () => void output.end(),
       waitContainer: async () => 0,
     });
-    await runAttempt(quiet, spec, sinks(), () => undefined, {}, timings);
+    await runAttempt({ engine: quiet, spec, io: sinks(), watch: () => undefined, timings });
     expect(puts).toBe(0);
     const failing = attemptEngine({
       output: new PassThrough(),
@@ -326,7 +347,88 @@ describe('runAttempt files', () => {
       },
     });
     const files = { files: [{ path: '/tmp/f', content: Buffer.from('x'), mode: 0o600, uid: 1, gid: 1 }], keptDirs: ['/tmp'] };
-    await expect(runAttempt(failing, spec, sinks(), () => undefined, {}, timings, files)).rejects.toThrow(/no space left/);
+    await expect(runAttempt({ engine: failing, spec, io: sinks(), watch: () => undefined, timings, files })).rejects.toThrow(
+      /no space left/,
+    );
     expect(failing.removed).toEqual(['c0ffee']);
+  });
+});
+
+/** A clock the test moves: timers fire only when it advances past them. */
+function manualClock() {
+  let now = 0;
+  let timers: { at: number; every?: number; callback: () => void }[] = [];
+  const add = (callback: () => void, ms: number, every?: number) => {
+    const timer = { at: now + ms, every, callback };
+    timers.push(timer);
+    return () => void (timers = timers.filter((t) => t !== timer));
+  };
+  return {
+    now: () => now,
+    setTimeout: (callback: () => void, ms: number) => add(callback, ms),
+    setInterval: (callback: () => void, ms: number) => add(callback, ms, ms),
+    pending: () => timers.length,
+    advance(ms: number): void {
+      now += ms;
+      for (const timer of timers.filter((t) => t.at <= now)) {
+        if (timer.every) timer.at = now + timer.every;
+        else timers = timers.filter((t) => t !== timer);
+        timer.callback();
+      }
+    },
+  };
+}
+
+describe('runAttempt on an injected clock', () => {
+  const slow = { watchIntervalMs: 3000, pingTimeoutMs: 3000, outputIdleMs: 5000 };
+
+  it("gives up on a silent output after the clock's idle time, without waiting for it", async () => {
+    const output = new PassThrough();
+    const warnings: string[] = [];
+    const clock = manualClock();
+    const engine = attemptEngine({ output, waitContainer: async () => 0 });
+    const running = runAttempt({
+      engine,
+      spec,
+      io: sinks(),
+      watch: () => undefined,
+      hooks: { onWarning: (m) => warnings.push(m) },
+      timings: slow,
+      clock,
+    });
+    await vi.waitFor(() => expect(clock.pending()).toBe(1));
+    clock.advance(4000);
+    expect(warnings).toEqual([]);
+    clock.advance(1200);
+    expect((await running).exitCode).toBe(0);
+    expect(warnings.join()).toMatch(/did not end 5000 ms after the container stopped/);
+    expect(clock.pending()).toBe(0);
+    expect(engine.removed).toEqual(['c0ffee']);
+  });
+
+  it('pings the engine every watch interval once the output ended, and stops when it does not answer', async () => {
+    const output = new PassThrough();
+    const clock = manualClock();
+    let pings = 0;
+    const engine = attemptEngine({
+      output,
+      ping: async () => {
+        if (++pings === 2) throw new Error('connect ENOENT /fake.sock');
+      },
+    });
+    output.end();
+    const running = runAttempt({ engine, spec, io: sinks(), watch: () => undefined, timings: slow, clock });
+    const outcome = expect(running).rejects.toThrow(/lost the Docker Engine at unix:\/\/\/fake.sock/);
+    await vi.waitFor(() => expect(clock.pending()).toBe(1));
+    clock.advance(2999);
+    expect(pings).toBe(0);
+    clock.advance(1);
+    await vi.waitFor(() => expect(pings).toBe(1));
+    await vi.waitFor(() => expect(clock.pending()).toBe(1));
+    clock.advance(3000);
+    await outcome;
+    expect(pings).toBe(2);
+    expect(clock.pending()).toBe(0);
+    expect(engine.removed).toEqual(['c0ffee']);
   });
 });

@@ -16,15 +16,16 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { WerfRunError, errorMessage } from '../errors.js';
-import type { ContainerSpec, Engine } from '../engine/port.js';
+import type { AttachedStreams, ContainerSpec, Engine } from '../engine/port.js';
 import { LineSplitter } from './lines.js';
 import { pumpMultiplexed, pumpRaw, type StreamName } from './demux.js';
 import { rawTerminal, startTtySession, type TerminalInput, type TerminalOutput } from './tty.js';
 import type { InjectedFile } from '../plan/files.js';
 import { injectFiles } from './inject.js';
 import type { AddedUser } from '../plan/checkout-owner.js';
+import { systemClock, type Clock } from './clock.js';
 
-export interface AttemptIO {
+interface AttemptIO {
   stdout: TerminalOutput;
   stderr: Writable;
   /** Read only when the container has a TTY (interactive use). */
@@ -32,7 +33,7 @@ export interface AttemptIO {
 }
 
 /** Reads one line of output, or an Engine API error, for a failure that dooms the attempt. */
-export type FailureWatcher<F> = (text: string) => F | undefined;
+type FailureWatcher<F> = (text: string) => F | undefined;
 
 export interface AttemptResult<F> {
   /** werf's exit code, or undefined when the container never ran. */
@@ -70,7 +71,7 @@ export interface AttemptHooks {
   onWarning?(message: string, unremoved?: string): void;
 }
 
-export interface AttemptTimings {
+interface AttemptTimings {
   /** After the output ended while wait() is pending: how often to check the engine still answers. */
   watchIntervalMs: number;
   pingTimeoutMs: number;
@@ -87,133 +88,215 @@ export interface AttemptFiles {
 
 const DEFAULT_TIMINGS: AttemptTimings = { watchIntervalMs: 3000, pingTimeoutMs: 3000, outputIdleMs: 5000 };
 
-export async function runAttempt<F>(
-  engine: Engine,
-  spec: ContainerSpec,
-  io: AttemptIO,
-  watch: FailureWatcher<F>,
-  hooks: AttemptHooks = {},
-  timings: AttemptTimings = DEFAULT_TIMINGS,
-  files: AttemptFiles = { files: [], keptDirs: [] },
-): Promise<AttemptResult<F>> {
-  let id: string;
-  try {
-    id = await engine.createContainer(spec);
-  } catch (error) {
-    // Some failures show up as API errors, not output (no /dev/fuse on the host).
-    const failure = error instanceof Error ? watch(error.message) : undefined;
-    if (failure) return { exitCode: undefined, failure, containerId: undefined };
-    throw error;
+/** What an attempt runs, where its output goes, and what it tells its caller. */
+export interface AttemptOptions<F> {
+  engine: Engine;
+  spec: ContainerSpec;
+  io: AttemptIO;
+  watch: FailureWatcher<F>;
+  hooks?: AttemptHooks;
+  timings?: AttemptTimings;
+  files?: AttemptFiles;
+  /** The time and timers the attempt's time-outs go by (the system's unless a test drives them). */
+  clock?: Clock;
+}
+
+/** Runs one attempt; its container is removed on every path (Attempt's dispose). */
+export async function runAttempt<F>(options: AttemptOptions<F>): Promise<AttemptResult<F>> {
+  await using attempt = new Attempt(options);
+  return await attempt.run();
+}
+
+/**
+ * One attempt as an object: its state (the container, the failure seen, whether
+ * werf exited or a reader went away) in fields, and its cleanup (the TTY session,
+ * the terminal mode, the container) in `[Symbol.asyncDispose]`, so `await using`
+ * runs it on every path. Node >= 20.4 defines Symbol.asyncDispose (package.json
+ * asks for 20.5), and esbuild (target node20) and tsc (ES2022) lower `await using`.
+ */
+class Attempt<F> implements AsyncDisposable {
+  private readonly engine: Engine;
+  private readonly spec: ContainerSpec;
+  private readonly io: AttemptIO;
+  private readonly watch: FailureWatcher<F>;
+  private readonly hooks: AttemptHooks;
+  private readonly timings: AttemptTimings;
+  private readonly files: AttemptFiles;
+  private readonly clock: Clock;
+  /** The container, once created. */
+  private id: string | undefined;
+  private disposed = false;
+  private failure: F | undefined;
+  private stoppedForClosed: StreamName | undefined;
+  private exited = false;
+  private lastActivity: number;
+  private readonly splitters: Record<StreamName, LineSplitter> = { stdout: new LineSplitter(), stderr: new LineSplitter() };
+  /** Undone last first, before the container is removed. */
+  private readonly undo: (() => void)[] = [];
+
+  constructor(options: AttemptOptions<F>) {
+    this.engine = options.engine;
+    this.spec = options.spec;
+    this.io = options.io;
+    this.watch = options.watch;
+    this.hooks = options.hooks ?? {};
+    this.timings = options.timings ?? DEFAULT_TIMINGS;
+    this.files = options.files ?? { files: [], keptDirs: [] };
+    this.clock = options.clock ?? systemClock;
+    this.lastActivity = this.clock.now();
   }
-  const short = id.slice(0, 12);
 
-  let failure: F | undefined;
-  const splitters: Record<StreamName, LineSplitter> = { stdout: new LineSplitter(), stderr: new LineSplitter() };
-  const inspect = (lines: string[]): void => {
-    if (failure) return;
-    for (const line of lines) {
-      const match = watch(line);
-      if (match) {
-        failure = match;
-        void engine.killContainer(id, 'SIGKILL').catch(() => undefined);
-        return;
-      }
+  /** Creates, starts and waits for the container; the result says how werf ended, or which failure doomed it. */
+  async run(): Promise<AttemptResult<F>> {
+    const created = await this.create();
+    if (created) return created;
+    try {
+      return await this.follow();
+    } catch (error) {
+      if (error instanceof WerfRunError) throw error;
+      throw new WerfRunError(`the werf container ${this.short} failed: ${String(error)}`, { cause: error });
     }
-  };
-  let stoppedForClosed: StreamName | undefined;
-  let exited = false;
-  // The reader went away: stop werf only if it still runs (a finished werf keeps its exit code).
-  const onClosed = (name: StreamName): void => {
-    if (failure || stoppedForClosed || exited) return;
-    void engine.inspectContainer(id).then(
-      (state) => {
-        if (!state?.running || failure || stoppedForClosed || exited) return;
-        stoppedForClosed = name;
-        if (hooks.onOutputClosed) hooks.onOutputClosed(id, name);
-        else void engine.killContainer(id, 'SIGKILL').catch(() => undefined);
-      },
-      () => undefined,
-    );
-  };
-  let lastActivity = Date.now();
-  const onData = (name: StreamName, chunk: Buffer): void => {
-    lastActivity = Date.now();
-    inspect(splitters[name].push(chunk));
-  };
+  }
 
-  let restoreTerminal = (): void => undefined;
-  let stopTtySession = (): void => undefined;
-  try {
+  /** Stops the TTY session, restores the terminal, removes the container (a failure is a warning). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const undo of this.undo.splice(0).reverse()) undo();
+    const id = this.id;
+    if (id === undefined || this.disposed) return;
+    this.disposed = true;
+    try {
+      await this.engine.removeContainer(id);
+    } catch (error) {
+      this.hooks.onWarning?.(
+        `removing the werf container ${id.slice(0, 12)} failed: ${errorMessage(error)} (the next werf-run removes it)`,
+        id,
+      );
+    }
+  }
+
+  private get short(): string {
+    return (this.id ?? '').slice(0, 12);
+  }
+
+  /** Creates the container; a failure the watcher knows is returned as the result (nothing to remove then). */
+  private async create(): Promise<AttemptResult<F> | undefined> {
+    try {
+      this.id = await this.engine.createContainer(this.spec);
+      return undefined;
+    } catch (error) {
+      // Some failures show up as API errors, not output (no /dev/fuse on the host).
+      const failure = error instanceof Error ? this.watch(error.message) : undefined;
+      if (failure) return { exitCode: undefined, failure, containerId: undefined };
+      throw error;
+    }
+  }
+
+  private async follow(): Promise<AttemptResult<F>> {
+    const { engine, spec, io, files } = this;
+    const id = this.id!;
     // One archive, before start: werf must find its files from its first instruction on.
     await injectFiles(engine, id, files.files, files.keptDirs, spec.user, files.addUser);
     const attached = await engine.attachContainer(id, { tty: spec.tty, stdin: spec.openStdin });
+    const pumping = this.pump(attached);
+    // Raw before the start: werf may print at once, and its TTY already ends lines with \r\n.
+    if (spec.tty && io.stdin) this.undo.push(rawTerminal(io.stdin, io.stdout));
+    this.hooks.onStarting?.(id);
+    const startFailure = await this.start();
+    if (startFailure) return { exitCode: undefined, failure: startFailure, containerId: id };
+    if (spec.tty && io.stdin) this.undo.push(this.ttySession(io.stdin, attached.input));
+    // Piped stdin (docker run -i): bytes as they come, then EOF (a half-close; the container's stdin is StdinOnce).
+    const stopStdin = !spec.tty && spec.openStdin && io.stdin && attached.input ? forwardStdin(io.stdin, attached.input) : () => undefined;
+    this.hooks.onStarted?.(id);
+    const exitCode = await waitWatched(engine, id, pumping, this.timings, this.clock).finally(stopStdin);
+    this.exited = true;
+    this.lastActivity = this.clock.now();
+    await this.outputEnded(pumping, attached.output);
+    this.inspect(this.splitters.stdout.flush());
+    this.inspect(this.splitters.stderr.flush());
+    return this.conclude(exitCode);
+  }
+
+  /** Pumps the container's output to the sinks, through the watcher. */
+  private pump(attached: AttachedStreams): Promise<void> {
+    const onData = (name: StreamName, chunk: Buffer): void => {
+      this.lastActivity = this.clock.now();
+      this.inspect(this.splitters[name].push(chunk));
+    };
+    const onClosed = (name: StreamName): void => this.readerClosed(name);
     const pumping = attached.multiplexed
-      ? pumpMultiplexed(attached.output, io, onData, onClosed)
-      : pumpRaw(attached.output, io.stdout, onData, onClosed);
+      ? pumpMultiplexed(attached.output, this.io, onData, onClosed)
+      : pumpRaw(attached.output, this.io.stdout, onData, onClosed);
     // Keep a rejection from going unhandled while we start and wait. A stream werf-run refuses (demux.ts: a frame
     // past its limit) is no longer read: werf is stopped, else it would block on a full pipe; the error is told below.
     pumping.catch((error: unknown) => {
-      if (error instanceof WerfRunError) void engine.killContainer(id, 'SIGKILL').catch(() => undefined);
+      if (error instanceof WerfRunError) this.kill();
     });
-    // Raw before the start: werf may print at once, and its TTY already ends lines with \r\n.
-    if (spec.tty && io.stdin) restoreTerminal = rawTerminal(io.stdin, io.stdout);
-    hooks.onStarting?.(id);
+    return pumping;
+  }
+
+  /** Starts the container; a failure the watcher knows is returned, an engine gone away is told as such. */
+  private async start(): Promise<F | undefined> {
     try {
-      await engine.startContainer(id);
+      await this.engine.startContainer(this.id!);
+      return undefined;
     } catch (error) {
       // The engine checks --device only at start (no /dev/fuse on the host).
-      const startFailure = error instanceof Error ? watch(error.message) : undefined;
-      if (!startFailure) {
-        // werf may be running already (it prints before the start request returns) when the engine goes away.
-        await engine.ping(timings.pingTimeoutMs).catch((pingError: unknown) => {
-          throw lostEngine(engine, pingError);
-        });
-        throw error;
-      }
-      return { exitCode: undefined, failure: startFailure, containerId: id };
-    }
-    if (spec.tty && io.stdin) {
-      stopTtySession = startTtySession({
-        engine,
-        containerId: id,
-        stdin: io.stdin,
-        stdout: io.stdout,
-        input: attached.input,
-        onError: (error) => hooks.onWarning?.(`resizing the TTY failed: ${errorMessage(error)}`),
+      const startFailure = error instanceof Error ? this.watch(error.message) : undefined;
+      if (startFailure) return startFailure;
+      // werf may be running already (it prints before the start request returns) when the engine goes away.
+      await this.engine.ping(this.timings.pingTimeoutMs).catch((pingError: unknown) => {
+        throw lostEngine(this.engine, pingError);
       });
+      throw error;
     }
-    // Piped stdin (docker run -i): bytes as they come, then EOF (a half-close; the container's stdin is StdinOnce).
-    const stopStdin = !spec.tty && spec.openStdin && io.stdin && attached.input ? forwardStdin(io.stdin, attached.input) : () => undefined;
-    hooks.onStarted?.(id);
-    const exitCode = await waitWatched(engine, id, pumping, timings).finally(stopStdin);
-    exited = true;
-    lastActivity = Date.now();
+  }
+
+  private ttySession(stdin: TerminalInput, input: Writable | undefined): () => void {
+    return startTtySession({
+      engine: this.engine,
+      containerId: this.id!,
+      stdin,
+      stdout: this.io.stdout,
+      input,
+      onError: (error) => this.hooks.onWarning?.(`resizing the TTY failed: ${errorMessage(error)}`),
+    });
+  }
+
+  /** Waits for the output's end (bounded by its idle time); a broken stream is werf-run's error. */
+  private async outputEnded(pumping: Promise<void>, output: Readable): Promise<void> {
+    const { io, timings, clock } = this;
     const blocked = (): boolean => Boolean(io.stdout.writableNeedDrain || io.stderr.writableNeedDrain);
-    const ended = await outputEnd(pumping, attached.output, () => (blocked() ? Date.now() : lastActivity), timings.outputIdleMs);
-    if (!ended)
-      hooks.onWarning?.(`werf's output stream did not end ${timings.outputIdleMs} ms after the container stopped; stopped waiting for it`);
-    else
-      await pumping.catch((error: unknown) => {
-        if (error instanceof WerfRunError) throw error;
-        throw new WerfRunError(`werf's output stream from the engine broke: ${errorMessage(error)}`, {
-          remedy: 'check the Docker daemon (docker info); run again',
-          cause: error,
-        });
+    const ended = await outputEnd(pumping, output, () => (blocked() ? clock.now() : this.lastActivity), timings.outputIdleMs, clock);
+    if (!ended) {
+      this.hooks.onWarning?.(
+        `werf's output stream did not end ${timings.outputIdleMs} ms after the container stopped; stopped waiting for it`,
+      );
+      return;
+    }
+    await pumping.catch((error: unknown) => {
+      if (error instanceof WerfRunError) throw error;
+      throw new WerfRunError(`werf's output stream from the engine broke: ${errorMessage(error)}`, {
+        remedy: 'check the Docker daemon (docker info); run again',
+        cause: error,
       });
-    inspect(splitters.stdout.flush());
-    inspect(splitters.stderr.flush());
+    });
+  }
+
+  /** After werf stopped: an engine going away, or a container removed from outside, is not werf's result. */
+  private async conclude(exitCode: number): Promise<AttemptResult<F>> {
+    const { engine, failure, stoppedForClosed } = this;
     // Killed by a signal werf-run did not send: the engine may be going away.
     if (exitCode > 128 && !failure && !stoppedForClosed) {
-      await engine.ping(timings.pingTimeoutMs).catch((error: unknown) => {
+      await engine.ping(this.timings.pingTimeoutMs).catch((error: unknown) => {
         throw lostEngine(engine, error);
       });
     }
-    const state = await engine.inspectContainer(id).catch((error: unknown) => {
+    const state = await engine.inspectContainer(this.id!).catch((error: unknown) => {
       throw lostEngine(engine, error);
     });
     if (!state) {
       throw new WerfRunError(
-        `the werf container ${short} was removed from outside werf-run while werf was running (it reported exit code ${exitCode})`,
+        `the werf container ${this.short} was removed from outside werf-run while werf was running (it reported exit code ${exitCode})`,
         {
           remedy:
             'do not remove containers labelled werf-run.managed=true while their werf-run runs (docker rm -f, docker container prune); run again',
@@ -221,19 +304,41 @@ export async function runAttempt<F>(
       );
     }
     // A container werf-run killed itself (a failure signature) is not news.
-    if (!failure && !stoppedForClosed) hooks.onExit?.(exitCode);
-    return { exitCode, failure, containerId: id, ...(stoppedForClosed ? { stoppedForClosed } : {}) };
-  } catch (error) {
-    if (error instanceof WerfRunError) throw error;
-    throw new WerfRunError(`the werf container ${short} failed: ${String(error)}`, { cause: error });
-  } finally {
-    stopTtySession();
-    restoreTerminal();
-    try {
-      await engine.removeContainer(id);
-    } catch (error) {
-      hooks.onWarning?.(`removing the werf container ${short} failed: ${errorMessage(error)} (the next werf-run removes it)`, id);
+    if (!failure && !stoppedForClosed) this.hooks.onExit?.(exitCode);
+    return { exitCode, failure, containerId: this.id, ...(stoppedForClosed ? { stoppedForClosed } : {}) };
+  }
+
+  /** Lines of output through the watcher: the first failure kills the container. */
+  private inspect(lines: string[]): void {
+    if (this.failure) return;
+    for (const line of lines) {
+      const match = this.watch(line);
+      if (match) {
+        this.failure = match;
+        this.kill();
+        return;
+      }
     }
+  }
+
+  /** The reader went away: stop werf only if it still runs (a finished werf keeps its exit code). */
+  private readerClosed(name: StreamName): void {
+    const id = this.id!;
+    const over = (): boolean => Boolean(this.failure || this.stoppedForClosed || this.exited);
+    if (over()) return;
+    void this.engine.inspectContainer(id).then(
+      (state) => {
+        if (!state?.running || over()) return;
+        this.stoppedForClosed = name;
+        if (this.hooks.onOutputClosed) this.hooks.onOutputClosed(id, name);
+        else this.kill();
+      },
+      () => undefined,
+    );
+  }
+
+  private kill(): void {
+    void this.engine.killContainer(this.id!, 'SIGKILL').catch(() => undefined);
   }
 }
 
@@ -249,22 +354,22 @@ function lostEngine(engine: Engine, error: unknown): WerfRunError {
  * streams, or the connection to the engine went away), the engine must keep
  * answering pings until wait() answers.
  */
-async function waitWatched(engine: Engine, id: string, pumping: Promise<void>, t: AttemptTimings): Promise<number> {
+async function waitWatched(engine: Engine, id: string, pumping: Promise<void>, t: AttemptTimings, clock: Clock): Promise<number> {
   let done = false;
-  let timer: NodeJS.Timeout | undefined;
+  let cancel = (): void => undefined;
   const gone = (error: unknown): WerfRunError => lostEngine(engine, error);
   const watchdog = new Promise<never>((_, reject) => {
     const check = (): void => {
       if (done) return;
       engine.ping(t.pingTimeoutMs).then(
         () => {
-          if (!done) timer = setTimeout(check, t.watchIntervalMs);
+          if (!done) cancel = clock.setTimeout(check, t.watchIntervalMs);
         },
         (error: unknown) => reject(gone(error)),
       );
     };
     const startWatching = (): void => {
-      if (!done) timer = setTimeout(check, t.watchIntervalMs);
+      if (!done) cancel = clock.setTimeout(check, t.watchIntervalMs);
     };
     pumping.then(startWatching, startWatching);
   });
@@ -278,17 +383,17 @@ async function waitWatched(engine: Engine, id: string, pumping: Promise<void>, t
     ]);
   } finally {
     done = true;
-    clearTimeout(timer);
+    cancel();
   }
 }
 
 /** Resolves true when the output ended, false when it stayed idle for `idleMs` (then it is destroyed). */
-function outputEnd(pumping: Promise<void>, output: Readable, lastActivity: () => number, idleMs: number): Promise<boolean> {
+function outputEnd(pumping: Promise<void>, output: Readable, lastActivity: () => number, idleMs: number, clock: Clock): Promise<boolean> {
   return new Promise((resolve) => {
-    const tick = setInterval(
+    const stop = clock.setInterval(
       () => {
-        if (Date.now() - lastActivity() > idleMs) {
-          clearInterval(tick);
+        if (clock.now() - lastActivity() > idleMs) {
+          stop();
           output.destroy();
           resolve(false);
         }
@@ -296,7 +401,7 @@ function outputEnd(pumping: Promise<void>, output: Readable, lastActivity: () =>
       Math.min(200, idleMs),
     );
     const finish = (): void => {
-      clearInterval(tick);
+      stop();
       resolve(true);
     };
     pumping.then(finish, finish);

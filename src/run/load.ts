@@ -52,15 +52,14 @@ async function readReport(target: LoadTarget): Promise<string> {
   }
   const out = new Collect();
   const err = new Collect();
-  const result = await runAttempt(
-    target.engine,
-    helperSpec(target.werfContainer, ['report', report.path]),
-    { stdout: out, stderr: err },
-    () => undefined,
-    {},
-    undefined,
-    target.files,
-  );
+  const result = await runAttempt({
+    engine: target.engine,
+    spec: helperSpec(target.werfContainer, ['report', report.path]),
+    io: { stdout: out, stderr: err },
+    watch: () => undefined,
+    hooks: {},
+    files: target.files,
+  });
   if (result.exitCode !== 0 || out.text.trim() === '')
     throw reportError(
       `${report.path} (in the werf home volume)`,
@@ -104,15 +103,14 @@ async function loadOne(target: LoadTarget, image: LoadImage): Promise<void> {
     );
   let helperExit: number | undefined;
   try {
-    const result = await runAttempt(
+    const result = await runAttempt({
       engine,
-      helperSpec(target.werfContainer, ['push', image.id, image.name]),
-      { stdout: archive, stderr },
-      () => undefined,
-      {},
-      undefined,
-      target.files,
-    );
+      spec: helperSpec(target.werfContainer, ['push', image.id, image.name]),
+      io: { stdout: archive, stderr },
+      watch: () => undefined,
+      hooks: {},
+      files: target.files,
+    });
     helperExit = result.exitCode;
   } finally {
     archive.end();

@@ -83,11 +83,10 @@ export async function runProbe(
     let timer: NodeJS.Timeout | undefined;
     const spec = withProject && project ? withProjectCheck(probeSpec(target, withFuse), project) : probeSpec(target, withFuse);
     try {
-      const result = await runAttempt(engine, spec, { stdout: out, stderr: out }, classify, {
-        onStarted: (id) => {
-          timer = setTimeout(() => void engine.killContainer(id, 'SIGKILL').catch(() => undefined), PROBE_TIMEOUT_MS);
-        },
-      });
+      const onStarted = (id: string): void => {
+        timer = setTimeout(() => void engine.killContainer(id, 'SIGKILL').catch(() => undefined), PROBE_TIMEOUT_MS);
+      };
+      const result = await runAttempt({ engine, spec, io: { stdout: out, stderr: out }, watch: classify, hooks: { onStarted } });
       if (out.dropped > 0) throw probeOutputTooBig(spec.image, out.dropped);
       return { result, text: out.text };
     } finally {

@@ -53,7 +53,7 @@ function projectViewSpec(target: ProjectViewTarget): ContainerSpec {
 export async function viewProject(engine: Engine, target: ProjectViewTarget): Promise<ProjectView> {
   const out = new Collect();
   try {
-    await runAttempt(engine, projectViewSpec(target), { stdout: out, stderr: out }, () => undefined);
+    await runAttempt({ engine, spec: projectViewSpec(target), io: { stdout: out, stderr: out }, watch: () => undefined });
   } catch (error) {
     // A bind source the daemon does not have or its VM does not share (Docker: "bind source path does not exist";
     // Podman: "no such file or directory"; Docker Desktop: "Mounts denied"): ship (plan/laptop.ts has the texts).
