@@ -20,7 +20,7 @@ import { hostOsOf } from '../plan/host-path.js';
 import type { CliOptions } from './args.js';
 import type { CliContext } from './context.js';
 import type { Reporter } from '../reporter.js';
-import { prepareRun } from './prepare.js';
+import { prepareRun, type Prepared } from './prepare.js';
 
 /** werf.yaml's `project:` value (werf's dir first, then the git root), for naming jobs and pods. */
 function readWerfProjectName(dirs: readonly string[]): string | undefined {
@@ -31,6 +31,18 @@ function readWerfProjectName(dirs: readonly string[]): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Settings no snippet can carry: said, not silently dropped. */
+function leftOut(config: Prepared<'export'>['config']): string[] {
+  return [
+    ...(config.mounts.length > 0 ? ['mounts (add your extra bind mounts to the snippet by hand)'] : []),
+    ...(config.mountDockerSocket ? ["mountDockerSocket (mount the runner's Docker socket by hand if werf needs it)"] : []),
+    // No snippet can load images out of the container's buildah storage afterwards: a runner pushes them (--repo).
+    ...(config.load
+      ? ["load: it has no equivalent there (werf's images stay in the storage volume; build with --repo and docker pull)"]
+      : []),
+  ];
 }
 
 export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: readonly string[], reporter: Reporter): Promise<number> {
@@ -62,15 +74,7 @@ export async function runExport(ctx: CliContext, options: CliOptions, werfArgs: 
     reporter.warn(`no engine to detect from (${errorMessage(prepared.engineError)}); exporting the forced mode ${mode}`);
   }
   // (A forced privileged mode without permission was refused by prepareRun; auto never picks it without.)
-  const leftOut = [
-    ...(config.mounts.length > 0 ? ['mounts (add your extra bind mounts to the snippet by hand)'] : []),
-    ...(config.mountDockerSocket ? ["mountDockerSocket (mount the runner's Docker socket by hand if werf needs it)"] : []),
-    // No snippet can load images out of the container's buildah storage afterwards: a runner pushes them (--repo).
-    ...(config.load
-      ? ["load: it has no equivalent there (werf's images stay in the storage volume; build with --repo and docker pull)"]
-      : []),
-  ];
-  for (const key of leftOut) reporter.warn(`--export leaves out ${key}`);
+  for (const key of leftOut(config)) reporter.warn(`--export leaves out ${key}`);
 
   // A loopback registry in werf's arguments or variables is loopback wherever the snippet runs: werf needs the host's network there too.
   const loopback = config.network === undefined ? loopbackTargetsInWerfArgs(werfArgs, ctx.env, undefined) : [];

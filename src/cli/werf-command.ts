@@ -122,10 +122,7 @@ async function planWerf(
   const { chosen, werfConfig, daemonIds } = await werfUser(ctx, prepared, werfArgs, where, reporter);
   const load = loadFor(werfArgs, config, hostEnv, chosen.who.home);
   const handed = await readHandover(ctx, werfArgs, prepared, hostEnv, chosen.who, where, dryRun, reporter);
-  const ciEnv = ciEnvFor(config.ciEnv, hostOf(ctx).ci.vendor, werfArgs);
-  reporter.debug(ciEnv.note);
-  const ciRefusal = load ? loadWithCiEnv(ciEnv.ci) : undefined;
-  if (ciRefusal) throw ciRefusal;
+  const ciEnv = ciEnvStep(ctx, config, werfArgs, load, reporter);
   const delivery = await deliverProject(prepared, chosen.who, where, dryRun, reprobe, reporter);
   const dockerSocket = dockerSocketFor(prepared, reporter, assumed);
   const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
@@ -138,9 +135,7 @@ async function planWerf(
     plan({
       mode,
       image,
-      // werf-run's own report options go in here only: the host readers (output paths) see the user's arguments.
-      werfArgs:
-        load && load.report.kind === 'own' ? withOwnReport(handed.werfArgs ?? werfArgs, load.report.path) : (handed.werfArgs ?? werfArgs),
+      werfArgs: withLoadReport(load, handed.werfArgs ?? werfArgs),
       project: { root: project.root, cwd: ctx.cwd, gitDirs: project.gitDirs, sources: delivery.sources },
       hostOs: where.hostOs,
       config: werfConfig,
@@ -192,6 +187,26 @@ function loadFor(werfArgs: readonly string[], config: PreparedRun['config'], hos
   return config.load
     ? loadRequest(werfArgs, { ...hostEnv, ...config.env.set }, `${werfHomeDir(home)}/werf-run-load-${randomUUID()}.json`)
     : undefined;
+}
+
+/** werf-run's own report options go in here only: the host readers (output paths) see the user's arguments. */
+function withLoadReport(load: LoadRequest | undefined, werfArgs: readonly string[]): readonly string[] {
+  return load && load.report.kind === 'own' ? withOwnReport(werfArgs, load.report.path) : werfArgs;
+}
+
+/** werf ci-env before werf (plan/ci-env.ts); --load refuses it (ci-env sets WERF_REPO: nothing would stay local). */
+function ciEnvStep(
+  ctx: CliContext,
+  config: PreparedRun['config'],
+  werfArgs: readonly string[],
+  load: LoadRequest | undefined,
+  reporter: Reporter,
+) {
+  const ciEnv = ciEnvFor(config.ciEnv, hostOf(ctx).ci.vendor, werfArgs);
+  reporter.debug(ciEnv.note);
+  const ciRefusal = load ? loadWithCiEnv(ciEnv.ci) : undefined;
+  if (ciRefusal) throw ciRefusal;
+  return ciEnv;
 }
 
 /** What --dry-run says of --load. */
@@ -499,7 +514,9 @@ async function loadImages(
       reporter,
       progress,
     });
-    reporter.info(`--load: ${outcome.loaded.length} image(s) loaded, ${outcome.present.length} already on the engine (${engine.endpoint.url})`);
+    reporter.info(
+      `--load: ${outcome.loaded.length} image(s) loaded, ${outcome.present.length} already on the engine (${engine.endpoint.url})`,
+    );
   } finally {
     if (progress) ctx.stderr.write('\r\x1b[K');
   }
