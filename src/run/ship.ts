@@ -389,6 +389,20 @@ function sameVolumes(
   );
 }
 
+type Diff = ReturnType<typeof diffManifests>;
+type ToSend = { unit: number; rel: string; entry: ManifestEntry; full: string };
+type ResultOf = (diff: Diff, sentFiles: number, sentBytes: number, previousFrom: ShipResult['previousFrom']) => ShipResult;
+
+/** What this machine's copy says before any container: nothing changed (the diff to report), or the copy to go on with. */
+interface LocalVerdict {
+  unchanged?: Diff;
+  /** This machine's copy when it is safe (no path outside its unit). */
+  local?: Manifest;
+  /** The safe copy when it describes these very volumes, and the diff against it. */
+  trusted?: Manifest;
+  quick?: Diff;
+}
+
 export async function shipProject(engine: Engine, input: ShipInput): Promise<ShipResult> {
   const started = Date.now();
   const missing: string[] = [];
@@ -396,213 +410,15 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
   // Asked while the tree is scanned.
   const volumesBefore = volumesCreatedAt(engine, volumeNames);
   volumesBefore.catch(() => undefined);
-  // git runs while this machine's copy of the manifest is parsed.
-  const scans = input.units.map((unit) => scanUnit(unit, missing));
-  let local = readIndex(input.indexFile);
-  const current: Manifest = newManifest(randomUUID());
-  const scanned = await Promise.all(scans);
-  input.units.forEach((unit, i) => current.units.push({ dir: unit.dir, volume: unit.volume, entries: scanned[i]! }));
-  const files = current.units.reduce((n, u) => n + Object.values(u.entries).filter((e) => e.type !== 'dir').length, 0);
-  const resultOf = (
-    diff: ReturnType<typeof diffManifests>,
-    sentFiles: number,
-    sentBytes: number,
-    previousFrom: ShipResult['previousFrom'],
-  ): ShipResult => ({
-    files,
-    sentFiles,
-    sentBytes,
-    removed: diff.remove.reduce((n, list) => n + list.length, 0),
-    sent: diff.send,
-    missing,
-    previousFrom,
-  });
+  const { current, local } = await scanProject(input, missing);
+  const resultOf = resultMaker(current, missing);
 
-  // This machine's copy describes these very volumes (none removed or made anew since it was written): it is what they hold.
-  const known = local;
-  const createdBefore = await volumesBefore.catch(() => undefined);
-  const same = known !== undefined && sameVolumes(known.volumesCreatedAt, createdBefore, volumeNames);
-  // Nothing changed, not even stat data: one pass over the entries, nothing hashed, sorted or written, no container.
-  if (same && sameTree(known, current))
-    return resultOf({ send: current.units.map(() => []), remove: current.units.map(() => []) }, 0, 0, 'this machine');
-  // This machine's copy decides what is sent or removed from here on: it must be safe (no path outside its unit).
-  if (known && manifestProblem(known)) local = undefined;
-  const trusted = same && local ? local : undefined;
-  let quick: ReturnType<typeof diffManifests> | undefined;
-  if (trusted) {
-    quick = await compare(trusted, current);
-    if (quick.send.every((l) => l.length === 0) && quick.remove.every((l) => l.length === 0)) {
-      // Nothing changed: confirmed from stat data, no container, nothing written.
-      // Files whose mtime alone changed: remember today's stat data, so they are not hashed again.
-      if (current.units.some((u, i) => Object.entries(u.entries).some(([rel, e]) => !sameStat(trusted.units[i]?.entries[rel], e)))) {
-        writeIndex(input.indexFile, { ...current, generation: trusted.generation, volumesCreatedAt: trusted.volumesCreatedAt });
-      }
-      return resultOf(quick, 0, 0, 'this machine');
-    }
-  }
+  const verdict = await unchangedSinceLastShip(input, local, current, volumesBefore, volumeNames);
+  if (verdict.unchanged) return resultOf(verdict.unchanged, 0, 0, 'this machine');
 
   const { id, waited } = await acquireHelper(engine, input);
   try {
-    let previous: Manifest | undefined;
-    let previousFrom: ShipResult['previousFrom'] = 'none';
-    let diff: ReturnType<typeof diffManifests>;
-    if (trusted && quick && !waited) {
-      // No other werf-run shipped meanwhile (this one did not wait for the lock): the diff against this machine's copy stands,
-      // and the volume's generation need not be read (one archive call, a mount of the volumes on the engine, saved).
-      previous = trusted;
-      previousFrom = 'this machine';
-      diff = quick;
-    } else {
-      // The run we waited for wrote its copy of the manifest.
-      if (waited) local = readIndex(input.indexFile);
-      if (local && manifestProblem(local)) local = undefined;
-      // The volume's generation: this machine's copy of the manifest stands for the volume only when it is of the same one.
-      const generation = (await fileFromTar(await engine.getArchive(id, '/ship/meta/generation')))?.trim();
-      if (generation && local?.generation === generation) {
-        previous = local;
-        previousFrom = 'this machine';
-      } else {
-        previous = parseManifest(await fileFromTar(await engine.getArchive(id, '/ship/meta/manifest.json', MANIFEST_LIMIT_BYTES)));
-        const problem = previous && manifestProblem(previous);
-        if (problem) {
-          throw new WerfRunError(
-            `the ship manifest in volume ${input.manifestVolume} is not werf-run's: it has ${problem}; nothing was shipped or removed`,
-            {
-              remedy: `remove the shipped volumes and run again (they are shipped afresh): docker volume rm ${volumeNames.join(' ')}`,
-            },
-          );
-        }
-        if (previous) {
-          previousFrom = 'the volume';
-          previous.generation = generation;
-        }
-      }
-      diff = await compare(previous, current);
-    }
-    // Asked again after the helper made or wrote the volumes: the local driver's CreatedAt is the mtime of the volume's _data
-    // (seen on Docker 20.10: it moved when the tar replaced meta/manifest.json), so it must be read after each write.
-    const createdAfter = (): Promise<Record<string, string> | undefined> => volumesCreatedAt(engine, volumeNames);
-
-    const removed = diff.remove.reduce((n, list) => n + list.length, 0);
-    const toSend = diff.send.flatMap((list, i) =>
-      list.map((rel) => ({ unit: i, rel, entry: current.units[i]!.entries[rel]!, full: path.join(current.units[i]!.dir, rel) })),
-    );
-    const sendFiles = toSend.filter((s) => s.entry.type === 'file');
-    const totalBytes = sendFiles.reduce((sum, s) => sum + s.entry.size, 0);
-
-    if (toSend.length === 0 && removed === 0 && previous) {
-      // Nothing changed: the volume stays as it is; this machine's copy now says so (with today's stat data).
-      writeIndex(input.indexFile, { ...current, generation: previous.generation, volumesCreatedAt: await createdAfter() });
-      return resultOf(diff, 0, 0, previousFrom);
-    }
-
-    let sentBytes = 0;
-    let sentFiles = 0;
-    const progress = (): void =>
-      input.onProgress?.({ sentBytes, totalBytes, sentFiles, totalFiles: sendFiles.length, elapsedMs: Date.now() - started });
-    // The tar, written into 1 MiB buffers; a full one waits while the engine's socket has 4 MiB it has not taken (backpressure).
-    let wake: (() => void) | undefined;
-    const body = new Readable({
-      highWaterMark: 4 * WRITE_BYTES,
-      read() {
-        const resume = wake;
-        wake = undefined;
-        resume?.();
-      },
-    });
-    const tar = new TarWriter((chunk) => (body.push(chunk) ? undefined : new Promise<void>((resolve) => (wake = resolve))), WRITE_BYTES);
-    const { uid, gid } = input.owner;
-    const vanished: string[] = [];
-    let manifestJson = '';
-    const produce = (async () => {
-      for (const { unit, rel, entry, full } of toSend) {
-        const name = rel === '' ? `${unit}/` : `${unit}/${rel}`;
-        // The tar mode: the permission bits, or what the caller decides (plan/ship-mode.ts: git's index on Windows).
-        const header = {
-          name,
-          mode: input.modeFor?.(unit, rel, entry.type, entry.mode) ?? entry.mode & 0o7777,
-          uid,
-          gid,
-          mtime: Math.floor(entry.mtimeMs / 1000),
-        };
-        if (entry.type === 'dir') {
-          await tar.entry({ ...header, type: 'directory' });
-          continue;
-        }
-        if (entry.type === 'symlink') {
-          await tar.entry({ ...header, type: 'symlink', linkname: entry.link });
-          continue;
-        }
-        const hash = createHash('sha256');
-        if (entry.size > WHOLE_FILE_MAX) {
-          // Read straight into the tar's buffers, a megabyte at a time.
-          await tar
-            .fileFrom(
-              { ...header, type: 'file', size: entry.size },
-              full,
-              hash,
-              (why) => new WerfRunError(`${full} changed while it was shipped (${why})`, { remedy: 'run again' }),
-            )
-            .catch((error: unknown) => {
-              throw error instanceof WerfRunError ? error : unreadable(full, error);
-            });
-        } else {
-          const content = readWhole(full);
-          if (content === 'gone') {
-            // Not in the manifest, and removed from the volume should an older copy be there.
-            delete current.units[unit]!.entries[rel];
-            vanished.push(`${unit}/${rel}`);
-            continue;
-          }
-          // A file that changed size since it was looked at goes as it is now (the next run sees its new mtime).
-          entry.size = content.length;
-          await tar.file({ ...header, type: 'file' }, content, hash);
-        }
-        entry.sha256 = hash.digest('hex');
-        sentBytes += entry.size;
-        sentFiles++;
-        progress();
-      }
-      const removeList = [...diff.remove.flatMap((list, i) => list.map((rel) => `${i}/${rel}`)), ...vanished];
-      const meta = { mode: 0o600, uid: 0, gid: 0, mtime: Math.floor(Date.now() / 1000), type: 'file' as const };
-      if (removeList.length > 0)
-        await tar.file({ ...meta, name: 'meta/remove.list' }, Buffer.from(removeList.map((p) => `${p}\0`).join('')));
-      manifestJson = JSON.stringify(current);
-      await tar.file({ ...meta, name: 'meta/manifest.json' }, Buffer.from(manifestJson));
-      // Last: a tar cut short leaves the old generation, so the next run does not trust a half-written volume's manifest copy.
-      await tar.file({ ...meta, name: 'meta/generation' }, Buffer.from(`${current.generation}\n`));
-      await tar.end();
-      body.push(null);
-    })();
-    let failure: unknown;
-    produce.catch((error: unknown) => {
-      failure = error;
-      body.destroy(error instanceof Error ? error : new Error(String(error)));
-    });
-    try {
-      await Promise.all([engine.putArchive(id, '/ship', body), produce]);
-    } catch (error) {
-      throw failure ?? error;
-    }
-
-    // Only deletions need the helper to run (the archive API cannot remove); most runs skip that start.
-    if (removed + vanished.length > 0) {
-      await engine.startContainer(id);
-      const code = await engine.waitContainer(id);
-      if (code !== 0)
-        throw new WerfRunError(`removing the deleted files from the shipped project failed (the helper container exited with ${code})`);
-    }
-    writeIndexJson(input.indexFile, manifestJson, await createdAfter());
-    const sent = diff.send.map((list, i) => list.filter((rel) => rel in current.units[i]!.entries));
-    return {
-      ...resultOf(
-        { send: sent, remove: diff.remove },
-        sentFiles + toSend.filter((s) => s.entry.type === 'symlink').length,
-        sentBytes,
-        previousFrom,
-      ),
-      removed: removed + vanished.length,
-    };
+    return await shipThroughHelper(engine, { id, waited }, input, verdict, current, volumeNames, resultOf, started);
   } catch (error) {
     if (error instanceof WerfRunError) throw error;
     throw new WerfRunError(`shipping the project to the engine at ${engine.endpoint.url} failed: ${errorMessage(error)}`, {
@@ -612,4 +428,296 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
   } finally {
     await engine.removeContainer(id).catch(() => undefined);
   }
+}
+
+/** The tree as it is now, and this machine's copy of the manifest. */
+async function scanProject(input: ShipInput, missing: string[]): Promise<{ current: Manifest; local: Manifest | undefined }> {
+  // git runs while this machine's copy of the manifest is parsed.
+  const scans = input.units.map((unit) => scanUnit(unit, missing));
+  const local = readIndex(input.indexFile);
+  const current: Manifest = newManifest(randomUUID());
+  const scanned = await Promise.all(scans);
+  input.units.forEach((unit, i) => current.units.push({ dir: unit.dir, volume: unit.volume, entries: scanned[i]! }));
+  return { current, local };
+}
+
+/** The ship's result from a diff and what was sent. */
+function resultMaker(current: Manifest, missing: string[]): ResultOf {
+  const files = current.units.reduce((n, u) => n + Object.values(u.entries).filter((e) => e.type !== 'dir').length, 0);
+  return (diff, sentFiles, sentBytes, previousFrom) => ({
+    files,
+    sentFiles,
+    sentBytes,
+    removed: diff.remove.reduce((n, list) => n + list.length, 0),
+    sent: diff.send,
+    missing,
+    previousFrom,
+  });
+}
+
+function isEmptyDiff(diff: Diff): boolean {
+  return diff.send.every((l) => l.length === 0) && diff.remove.every((l) => l.length === 0);
+}
+
+/** Some entry's stat data differs from the copy's (files whose mtime alone changed). */
+function statChanged(known: Manifest, current: Manifest): boolean {
+  return current.units.some((u, i) => Object.entries(u.entries).some(([rel, e]) => !sameStat(known.units[i]?.entries[rel], e)));
+}
+
+/** Whether this machine's copy shows that nothing changed since its last ship into these very volumes; else what of it to go on with. */
+async function unchangedSinceLastShip(
+  input: ShipInput,
+  known: Manifest | undefined,
+  current: Manifest,
+  volumesBefore: Promise<Record<string, string> | undefined>,
+  volumeNames: readonly string[],
+): Promise<LocalVerdict> {
+  // This machine's copy describes these very volumes (none removed or made anew since it was written): it is what they hold.
+  const createdBefore = await volumesBefore.catch(() => undefined);
+  const same = known !== undefined && sameVolumes(known.volumesCreatedAt, createdBefore, volumeNames);
+  // Nothing changed, not even stat data: one pass over the entries, nothing hashed, sorted or written, no container.
+  if (same && sameTree(known, current)) return { unchanged: { send: current.units.map(() => []), remove: current.units.map(() => []) } };
+  // This machine's copy decides what is sent or removed from here on: it must be safe (no path outside its unit).
+  const local = known && manifestProblem(known) ? undefined : known;
+  const trusted = same && local ? local : undefined;
+  if (!trusted) return { local };
+  const quick = await compare(trusted, current);
+  if (isEmptyDiff(quick)) {
+    // Nothing changed: confirmed from stat data, no container, nothing written.
+    // Files whose mtime alone changed: remember today's stat data, so they are not hashed again.
+    if (statChanged(trusted, current)) {
+      writeIndex(input.indexFile, { ...current, generation: trusted.generation, volumesCreatedAt: trusted.volumesCreatedAt });
+    }
+    return { unchanged: quick };
+  }
+  return { local, trusted, quick };
+}
+
+/** With the helper held: what the volumes hold, the diff, the tar, the removals and this machine's new copy. */
+async function shipThroughHelper(
+  engine: Engine,
+  helper: { id: string; waited: boolean },
+  input: ShipInput,
+  verdict: LocalVerdict,
+  current: Manifest,
+  volumeNames: readonly string[],
+  resultOf: ResultOf,
+  started: number,
+): Promise<ShipResult> {
+  const { id } = helper;
+  const { previous, previousFrom, diff } = await baseline(engine, helper, input, verdict, current, volumeNames);
+  // Asked again after the helper made or wrote the volumes: the local driver's CreatedAt is the mtime of the volume's _data
+  // (seen on Docker 20.10: it moved when the tar replaced meta/manifest.json), so it must be read after each write.
+  const createdAfter = (): Promise<Record<string, string> | undefined> => volumesCreatedAt(engine, volumeNames);
+
+  const removed = diff.remove.reduce((n, list) => n + list.length, 0);
+  const toSend = diff.send.flatMap((list, i) =>
+    list.map((rel) => ({ unit: i, rel, entry: current.units[i]!.entries[rel]!, full: path.join(current.units[i]!.dir, rel) })),
+  );
+
+  if (toSend.length === 0 && removed === 0 && previous) {
+    // Nothing changed: the volume stays as it is; this machine's copy now says so (with today's stat data).
+    writeIndex(input.indexFile, { ...current, generation: previous.generation, volumesCreatedAt: await createdAfter() });
+    return resultOf(diff, 0, 0, previousFrom);
+  }
+
+  const { sentFiles, sentBytes, vanished, manifestJson } = await sendArchive(engine, id, input, current, diff, toSend, started);
+  // Only deletions need the helper to run (the archive API cannot remove); most runs skip that start.
+  if (removed + vanished.length > 0) await runRemovals(engine, id);
+  writeIndexJson(input.indexFile, manifestJson, await createdAfter());
+  const sent = diff.send.map((list, i) => list.filter((rel) => rel in current.units[i]!.entries));
+  return {
+    ...resultOf(
+      { send: sent, remove: diff.remove },
+      sentFiles + toSend.filter((s) => s.entry.type === 'symlink').length,
+      sentBytes,
+      previousFrom,
+    ),
+    removed: removed + vanished.length,
+  };
+}
+
+/** What the volumes hold and the diff against it: this machine's trusted copy when no other werf-run shipped meanwhile, else read. */
+async function baseline(
+  engine: Engine,
+  { id, waited }: { id: string; waited: boolean },
+  input: ShipInput,
+  { local: safeLocal, trusted, quick }: LocalVerdict,
+  current: Manifest,
+  volumeNames: readonly string[],
+): Promise<{ previous: Manifest | undefined; previousFrom: ShipResult['previousFrom']; diff: Diff }> {
+  if (trusted && quick && !waited) {
+    // No other werf-run shipped meanwhile (this one did not wait for the lock): the diff against this machine's copy stands,
+    // and the volume's generation need not be read (one archive call, a mount of the volumes on the engine, saved).
+    return { previous: trusted, previousFrom: 'this machine', diff: quick };
+  }
+  // The run we waited for wrote its copy of the manifest.
+  let local = waited ? readIndex(input.indexFile) : safeLocal;
+  if (local && manifestProblem(local)) local = undefined;
+  const { previous, previousFrom } = await previousManifest(engine, id, local, input.manifestVolume, volumeNames);
+  return { previous, previousFrom, diff: await compare(previous, current) };
+}
+
+/** What the volumes hold: this machine's copy when it is of the volume's generation, else the volume's own manifest. */
+async function previousManifest(
+  engine: Engine,
+  id: string,
+  local: Manifest | undefined,
+  manifestVolume: string,
+  volumeNames: readonly string[],
+): Promise<{ previous: Manifest | undefined; previousFrom: ShipResult['previousFrom'] }> {
+  // The volume's generation: this machine's copy of the manifest stands for the volume only when it is of the same one.
+  const generation = (await fileFromTar(await engine.getArchive(id, '/ship/meta/generation')))?.trim();
+  if (generation && local?.generation === generation) return { previous: local, previousFrom: 'this machine' };
+  const previous = parseManifest(await fileFromTar(await engine.getArchive(id, '/ship/meta/manifest.json', MANIFEST_LIMIT_BYTES)));
+  const problem = previous && manifestProblem(previous);
+  if (problem) {
+    throw new WerfRunError(
+      `the ship manifest in volume ${manifestVolume} is not werf-run's: it has ${problem}; nothing was shipped or removed`,
+      {
+        remedy: `remove the shipped volumes and run again (they are shipped afresh): docker volume rm ${volumeNames.join(' ')}`,
+      },
+    );
+  }
+  if (!previous) return { previous, previousFrom: 'none' };
+  previous.generation = generation;
+  return { previous, previousFrom: 'the volume' };
+}
+
+/** The helper removes what the tar's remove list names. */
+async function runRemovals(engine: Engine, id: string): Promise<void> {
+  await engine.startContainer(id);
+  const code = await engine.waitContainer(id);
+  if (code !== 0)
+    throw new WerfRunError(`removing the deleted files from the shipped project failed (the helper container exited with ${code})`);
+}
+
+/** The tar, written into 1 MiB buffers; a full one waits while the engine's socket has 4 MiB it has not taken (backpressure). */
+function tarBody(): { body: Readable; tar: TarWriter } {
+  let wake: (() => void) | undefined;
+  const body = new Readable({
+    highWaterMark: 4 * WRITE_BYTES,
+    read() {
+      const resume = wake;
+      wake = undefined;
+      resume?.();
+    },
+  });
+  const tar = new TarWriter((chunk) => (body.push(chunk) ? undefined : new Promise<void>((resolve) => (wake = resolve))), WRITE_BYTES);
+  return { body, tar };
+}
+
+interface Sent {
+  sentFiles: number;
+  sentBytes: number;
+  vanished: string[];
+  manifestJson: string;
+}
+
+/** One tar into the helper: the changed entries, the list to remove, the manifest, and last the generation. */
+async function sendArchive(
+  engine: Engine,
+  id: string,
+  input: ShipInput,
+  current: Manifest,
+  diff: Diff,
+  toSend: ToSend[],
+  started: number,
+): Promise<Sent> {
+  const sendFiles = toSend.filter((s) => s.entry.type === 'file');
+  const totalBytes = sendFiles.reduce((sum, s) => sum + s.entry.size, 0);
+  const sent: Sent = { sentFiles: 0, sentBytes: 0, vanished: [], manifestJson: '' };
+  const progress = (): void =>
+    input.onProgress?.({
+      sentBytes: sent.sentBytes,
+      totalBytes,
+      sentFiles: sent.sentFiles,
+      totalFiles: sendFiles.length,
+      elapsedMs: Date.now() - started,
+    });
+  const { body, tar } = tarBody();
+  const produce = (async () => {
+    for (const item of toSend) {
+      if (await packEntry(tar, input, item, current, sent.vanished)) {
+        sent.sentBytes += item.entry.size;
+        sent.sentFiles++;
+        progress();
+      }
+    }
+    const removeList = [...diff.remove.flatMap((list, i) => list.map((rel) => `${i}/${rel}`)), ...sent.vanished];
+    sent.manifestJson = await putMeta(tar, current, removeList);
+    await tar.end();
+    body.push(null);
+  })();
+  let failure: unknown;
+  produce.catch((error: unknown) => {
+    failure = error;
+    body.destroy(error instanceof Error ? error : new Error(String(error)));
+  });
+  try {
+    await Promise.all([engine.putArchive(id, '/ship', body), produce]);
+  } catch (error) {
+    throw failure ?? error;
+  }
+  return sent;
+}
+
+/** One entry into the tar; true when it was a file sent, false for a dir, a symlink or a file that vanished (it leaves the manifest). */
+async function packEntry(tar: TarWriter, input: ShipInput, item: ToSend, current: Manifest, vanished: string[]): Promise<boolean> {
+  const { unit, rel, entry, full } = item;
+  const name = rel === '' ? `${unit}/` : `${unit}/${rel}`;
+  // The tar mode: the permission bits, or what the caller decides (plan/ship-mode.ts: git's index on Windows).
+  const header = {
+    name,
+    mode: input.modeFor?.(unit, rel, entry.type, entry.mode) ?? entry.mode & 0o7777,
+    uid: input.owner.uid,
+    gid: input.owner.gid,
+    mtime: Math.floor(entry.mtimeMs / 1000),
+  };
+  if (entry.type === 'dir') {
+    await tar.entry({ ...header, type: 'directory' });
+    return false;
+  }
+  if (entry.type === 'symlink') {
+    await tar.entry({ ...header, type: 'symlink', linkname: entry.link });
+    return false;
+  }
+  const hash = createHash('sha256');
+  if (entry.size > WHOLE_FILE_MAX) {
+    // Read straight into the tar's buffers, a megabyte at a time.
+    await tar
+      .fileFrom(
+        { ...header, type: 'file', size: entry.size },
+        full,
+        hash,
+        (why) => new WerfRunError(`${full} changed while it was shipped (${why})`, { remedy: 'run again' }),
+      )
+      .catch((error: unknown) => {
+        throw error instanceof WerfRunError ? error : unreadable(full, error);
+      });
+  } else {
+    const content = readWhole(full);
+    if (content === 'gone') {
+      // Not in the manifest, and removed from the volume should an older copy be there.
+      delete current.units[unit]!.entries[rel];
+      vanished.push(`${unit}/${rel}`);
+      return false;
+    }
+    // A file that changed size since it was looked at goes as it is now (the next run sees its new mtime).
+    entry.size = content.length;
+    await tar.file({ ...header, type: 'file' }, content, hash);
+  }
+  entry.sha256 = hash.digest('hex');
+  return true;
+}
+
+/** The helper's instructions after the entries: what to remove, the manifest, and last the generation; returns the manifest's JSON. */
+async function putMeta(tar: TarWriter, current: Manifest, removeList: string[]): Promise<string> {
+  const meta = { mode: 0o600, uid: 0, gid: 0, mtime: Math.floor(Date.now() / 1000), type: 'file' as const };
+  if (removeList.length > 0) await tar.file({ ...meta, name: 'meta/remove.list' }, Buffer.from(removeList.map((p) => `${p}\0`).join('')));
+  const manifestJson = JSON.stringify(current);
+  await tar.file({ ...meta, name: 'meta/manifest.json' }, Buffer.from(manifestJson));
+  // Last: a tar cut short leaves the old generation, so the next run does not trust a half-written volume's manifest copy.
+  await tar.file({ ...meta, name: 'meta/generation' }, Buffer.from(`${current.generation}\n`));
+  return manifestJson;
 }
