@@ -82,10 +82,20 @@ function counter(onBytes: (total: number) => void): Transform {
 
 const mib = (bytes: number): string => `${(bytes / (1 << 20)).toFixed(1)} MiB`;
 
-/** Streams one image from buildah's storage into the engine; on failure removes the names it may have got. */
-async function loadOne(target: LoadTarget, image: LoadImage): Promise<void> {
+type LoadAnswer = { ok: true; lines: string[] } | { ok: false; error: unknown };
+
+interface Streamed {
+  helperExit: number | undefined;
+  /** The helper's stderr (read once it exited). */
+  stderr: Collect;
+  load: LoadAnswer;
+  /** Bytes the engine took so far. */
+  bytes(): number;
+}
+
+/** Streams one image out of buildah's storage (a helper container) into the engine's image load; both answers, neither thrown. */
+async function streamImage(target: LoadTarget, image: LoadImage): Promise<Streamed> {
   const { engine } = target;
-  const started = Date.now();
   const archive = new PassThrough();
   const stderr = new Collect();
   let bytes = 0;
@@ -116,36 +126,54 @@ async function loadOne(target: LoadTarget, image: LoadImage): Promise<void> {
     archive.end();
   }
   const load = await loading;
+  return { helperExit, stderr, load, bytes: () => bytes };
+}
+
+const fail = (message: string, remedy: string, cause?: unknown): WerfRunError =>
+  new WerfRunError(message, { exitCode: ExitCode.loadFailed, remedy, cause });
+
+/** Why the stream failed, from the helper's exit code and the engine's answer; undefined when both succeeded. */
+function streamError(werfImage: string, image: LoadImage, { helperExit, stderr, load }: Streamed): WerfRunError | undefined {
+  if (helperExit === HELPER_MISSING_IMAGE)
+    return fail(
+      `--load: image ${image.werfName} (${image.name}, ${image.id}) is not in buildah's storage in the volumes werf used`,
+      'run werf-run --load build again (werf builds it anew); if the storage volume was removed or changed meanwhile, that is why',
+    );
+  if (helperExit === HELPER_NO_BUILDAH)
+    return fail(
+      `--load: the werf image ${werfImage} has no buildah command to stream ${image.werfName} out of its storage`,
+      'use an image with the buildah CLI beside werf (image.reference), or push with --repo and docker pull from there',
+    );
+  if (helperExit !== 0)
+    return fail(
+      `--load: streaming ${image.werfName} (${image.name}) out of buildah's storage failed (exit code ${String(helperExit)}): ${stderr.text.trim().split('\n').slice(-3).join(' ')}`,
+      "run werf-run -v --load build to see the helper container; the image stays in buildah's storage",
+    );
+  if (!load.ok)
+    return fail(
+      `--load: the engine refused image ${image.werfName} (${image.name}): ${errorMessage(load.error)}`,
+      "check the engine's disk space and that it accepts docker-archive loads (docker load); werf's image stays in buildah's storage",
+      load.error,
+    );
+  return undefined;
+}
+
+/** Streams one image from buildah's storage into the engine; on failure removes the names it may have got. */
+async function loadOne(target: LoadTarget, image: LoadImage): Promise<void> {
+  const { engine } = target;
+  const started = Date.now();
+  const streamed = await streamImage(target, image);
   let aliased = false;
-  const fail = (message: string, remedy: string, cause?: unknown): WerfRunError =>
-    new WerfRunError(message, { exitCode: ExitCode.loadFailed, remedy, cause });
   try {
-    if (helperExit === HELPER_MISSING_IMAGE)
-      throw fail(
-        `--load: image ${image.werfName} (${image.name}, ${image.id}) is not in buildah's storage in the volumes werf used`,
-        'run werf-run --load build again (werf builds it anew); if the storage volume was removed or changed meanwhile, that is why',
-      );
-    if (helperExit === HELPER_NO_BUILDAH)
-      throw fail(
-        `--load: the werf image ${target.werfContainer.image} has no buildah command to stream ${image.werfName} out of its storage`,
-        'use an image with the buildah CLI beside werf (image.reference), or push with --repo and docker pull from there',
-      );
-    if (helperExit !== 0)
-      throw fail(
-        `--load: streaming ${image.werfName} (${image.name}) out of buildah's storage failed (exit code ${String(helperExit)}): ${stderr.text.trim().split('\n').slice(-3).join(' ')}`,
-        "run werf-run -v --load build to see the helper container; the image stays in buildah's storage",
-      );
-    if (!load.ok)
-      throw fail(
-        `--load: the engine refused image ${image.werfName} (${image.name}): ${errorMessage(load.error)}`,
-        "check the engine's disk space and that it accepts docker-archive loads (docker load); werf's image stays in buildah's storage",
-        load.error,
-      );
+    const failed = streamError(target.werfContainer.image, image, streamed);
+    if (failed) throw failed;
+    // ok here (streamError found no failure); the check narrows the type.
+    const lines = streamed.load.ok ? streamed.load.lines : [];
     // The engine's own answer: the image is there under its ID.
     const present = await engine.inspectImage(image.id);
     if (!present)
       throw fail(
-        `--load: the engine loaded ${image.name} (${load.lines.join('; ') || 'no answer'}) but has no image ${image.id}`,
+        `--load: the engine loaded ${image.name} (${lines.join('; ') || 'no answer'}) but has no image ${image.id}`,
         "report this: the docker-archive did not keep werf's image ID",
       );
     if (image.alias) {
@@ -161,7 +189,7 @@ async function loadOne(target: LoadTarget, image: LoadImage): Promise<void> {
   }
   target.progress?.('');
   target.reporter.info(
-    `loaded ${image.werfName} as ${image.name}${image.alias ? ` and ${image.alias}` : ''} (${mib(bytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    `loaded ${image.werfName} as ${image.name}${image.alias ? ` and ${image.alias}` : ''} (${mib(streamed.bytes())} in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
 }
 
