@@ -118,7 +118,8 @@ describe('an engine that cannot see the checkout', () => {
       expect(shippedFirst.volume).toMatch(new RegExp(`^werf-run-ship-${os.userInfo().username}-`));
 
       writeFileSync(path.join(project.dir, 'msg.txt'), 'second message\n');
-      const second = await runWerfRun(['--verbose', 'build'], { cwd: project.dir, env });
+      // werf builds from the commit; --dev takes the working tree's change (the stand-in's dev_commit, as werf's service branch).
+      const second = await runWerfRun(['--verbose', 'build', '--dev'], { cwd: project.dir, env });
       expect(second.exitCode, second.stderr).toBe(0);
       expect(second.stdout + second.stderr).toContain('second message');
       expect(shipped(second.stderr)).toEqual({ sent: 1, files: shippedFirst.files, bytes: '15 B', volume: shippedFirst.volume });
