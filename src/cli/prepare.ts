@@ -5,7 +5,8 @@
  * in what they let it do on the engine (PURPOSES); each is then a thin
  * consumer of the result. Nothing here runs werf.
  */
-import { keyName, loadConfig, settingSource } from '../config/load.js';
+import { keyName } from '../config/describe.js';
+import { loadConfig, settingSource } from '../config/load.js';
 import { envLayer, flagSources, flagsLayer, misspelledEnvVars } from '../config/layers.js';
 import { projectTrust } from '../config/consent.js';
 import type { Config } from '../config/schema.js';

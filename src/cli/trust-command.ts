@@ -7,7 +7,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { findConfigFile, loadConfig } from '../config/load.js';
+import { findConfigFile } from '../config/find.js';
+import { loadConfig } from '../config/load.js';
 import { projectTrust, readTrustStore, realpathOr, recordTrust, revokeTrust, trustState, trustStoreFile } from '../config/consent.js';
 import { isCodeConfig } from '../config/trust.js';
 import { UsageError } from '../errors.js';

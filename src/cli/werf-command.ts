@@ -20,7 +20,7 @@ import { subIdFiles } from '../plan/id-files.js';
 import { describeAdaptation, idAdaptation } from '../detect/id-range.js';
 import { disprovedFacts } from '../recover/disprove.js';
 import { runRecovering } from '../recover/retry.js';
-import { keyName } from '../config/load.js';
+import { keyName } from '../config/describe.js';
 import { unknownUserError } from './user-error.js';
 import { werfFailedLine } from './werf-exit.js';
 import { classify, type Signature } from '../recover/signatures.js';

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { envLayer, FLAG_SOURCES, flagSources, flagsLayer, misspelledEnvVars, nearest } from './layers.js';
-import { keyName, loadConfig, searchDirs, settingSource, type ConfigLayer } from './load.js';
+import { keyName } from './describe.js';
+import { searchDirs } from './find.js';
+import { loadConfig, settingSource, type ConfigLayer } from './load.js';
 
 const roots: string[] = [];
 afterAll(() => {
