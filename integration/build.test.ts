@@ -20,7 +20,11 @@ describe('werf-run build on the rig', () => {
         .filter((rel) => statSync(path.join(example, rel)).isFile())
         .map((rel) => [rel, readFileSync(path.join(example, rel), 'utf8')]),
     );
-    const project = makeProject(files);
+    // The example's own config, with this test's own cache volumes: werf reuses a stage whose digest is stored already
+    // (the stand-in as werf, build_phase.go), so in the shared default volume another copy of the example would be reused
+    // and its RUN step never print here.
+    const { '.werfrunrc.json': exampleConfig, ...rest } = files;
+    const project = makeProject(rest, JSON.parse(exampleConfig!) as Record<string, unknown>);
     projects.push(project);
     const result = await runWerfRun(['--verbose', 'build'], { cwd: project.dir });
     expect(result.stderr).toContain('mode: native');
