@@ -239,6 +239,40 @@ function securityOptions(raw: unknown): string[] {
   return Array.isArray(raw) ? raw.map(String) : [];
 }
 
+/** One event of the Engine's JSON-lines progress answer (image pull, image load). */
+interface ProgressEvent {
+  id?: string;
+  status?: string;
+  stream?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  progressDetail?: { current?: number; total?: number };
+}
+
+/** Each event of a JSON-lines progress answer, in order; a line that is not JSON is skipped. */
+async function eachProgressEvent(stream: NodeJS.ReadableStream, handle: (event: ProgressEvent) => void): Promise<void> {
+  const take = (line: string): void => {
+    let event: ProgressEvent;
+    try {
+      event = JSON.parse(line) as ProgressEvent;
+    } catch {
+      return;
+    }
+    handle(event);
+  };
+  let pending = '';
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    pending += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, newline).trim();
+      pending = pending.slice(newline + 1);
+      if (line) take(line);
+    }
+  }
+  if (pending.trim()) take(pending.trim());
+}
+
 export class DockerodeEngine implements Engine {
   private readonly docker: DockerT;
   /** The ssh:// connection, if any: closed when the engine does not answer (a pending handshake would keep werf-run alive). */
@@ -392,21 +426,7 @@ export class DockerodeEngine implements Engine {
       throw this.fail('loading an image', error);
     }
     const loaded: string[] = [];
-    let pending = '';
-    const take = (line: string): void => {
-      let event: {
-        status?: string;
-        stream?: string;
-        id?: string;
-        error?: string;
-        errorDetail?: { message?: string };
-        progressDetail?: { current?: number; total?: number };
-      };
-      try {
-        event = JSON.parse(line) as typeof event;
-      } catch {
-        return;
-      }
+    await eachProgressEvent(stream, (event) => {
       const failure = event.errorDetail?.message ?? event.error;
       if (failure) throw new WerfRunError(`loading an image on ${this.endpoint.url} failed: ${failure}`);
       const text = (event.stream ?? '').trim();
@@ -418,17 +438,7 @@ export class DockerodeEngine implements Engine {
           ...(event.progressDetail?.current === undefined ? {} : { current: event.progressDetail.current }),
           ...(event.progressDetail?.total === undefined ? {} : { total: event.progressDetail.total }),
         });
-    };
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      pending += chunk.toString('utf8');
-      let newline: number;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, newline).trim();
-        pending = pending.slice(newline + 1);
-        if (line) take(line);
-      }
-    }
-    if (pending.trim()) take(pending.trim());
+    });
     return loaded;
   }
 
@@ -461,32 +471,10 @@ export class DockerodeEngine implements Engine {
     }
     // Not modem.followProgress: it ignores errors sent inside the stream
     // (unauthorized, manifest unknown, rate limits) and reports success.
-    let pending = '';
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      pending += chunk.toString('utf8');
-      let newline: number;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, newline).trim();
-        pending = pending.slice(newline + 1);
-        if (line) this.pullEvent(ref, line, onProgress);
-      }
-    }
-    if (pending.trim()) this.pullEvent(ref, pending.trim(), onProgress);
+    await eachProgressEvent(stream, (event) => this.pullEvent(ref, event, onProgress));
   }
 
-  private pullEvent(ref: string, line: string, onProgress: (event: PullProgress) => void): void {
-    let event: {
-      id?: string;
-      status?: string;
-      error?: string;
-      errorDetail?: { message?: string };
-      progressDetail?: { current?: number; total?: number };
-    };
-    try {
-      event = JSON.parse(line);
-    } catch {
-      return;
-    }
+  private pullEvent(ref: string, event: ProgressEvent, onProgress: (event: PullProgress) => void): void {
     const error = event.errorDetail?.message ?? event.error;
     if (error) throw new WerfRunError(`pulling ${ref} failed: ${error}`);
     onProgress({
