@@ -72,7 +72,13 @@ function listLeniently(dir: string): string[] {
 export const hostBundlePath = (home: string): string => path.posix.join(home, '.config', 'werf-run', 'host-ca-certificates.crt');
 
 export function hostTrustStore(input: HostTrustInput): Handover {
-  const read = input.read ?? readLeniently;
+  // Each file once: the bundle found on Go's list is the one read for its certificates.
+  const seen = new Map<string, ReturnType<typeof readLeniently>>();
+  const readRaw = input.read ?? readLeniently;
+  const read = (file: string): ReturnType<typeof readLeniently> => {
+    if (!seen.has(file)) seen.set(file, readRaw(file));
+    return seen.get(file);
+  };
   const list = input.list ?? listLeniently;
   const say = (note: string): Handover => handover({ notes: [`trust store: ${note}`] });
   if (!input.enabled) return say("forward.hostCertificates is false: this machine's CA bundle is not handed to werf");

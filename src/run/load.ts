@@ -163,7 +163,6 @@ async function loadOne(target: LoadTarget, image: LoadImage): Promise<void> {
   const { engine } = target;
   const started = Date.now();
   const streamed = await streamImage(target, image);
-  let aliased = false;
   try {
     const failed = streamError(target.werfContainer.image, image, streamed);
     if (failed) throw failed;
@@ -176,15 +175,13 @@ async function loadOne(target: LoadTarget, image: LoadImage): Promise<void> {
         `--load: the engine loaded ${image.name} (${lines.join('; ') || 'no answer'}) but has no image ${image.id}`,
         "report this: the docker-archive did not keep werf's image ID",
       );
-    if (image.alias) {
-      await engine.tagImage(image.id, image.alias);
-      aliased = true;
-    }
+    // The last step: once the alias moved, nothing here fails any more.
+    if (image.alias) await engine.tagImage(image.id, image.alias);
   } catch (error) {
     target.progress?.('');
-    // Nothing half-loaded stays named: werf's name (unique to this build) goes again, and the alias only if this load
-    // moved it (before that it still names the previous build). The layers stay unnamed and prunable.
-    for (const ref of [image.name, aliased ? image.alias : undefined]) if (ref) await engine.untagImage(ref).catch(() => undefined);
+    // Nothing half-loaded stays named: werf's name (unique to this build) goes again; the alias was not moved, so it
+    // still names the previous build. The layers stay unnamed and prunable.
+    await engine.untagImage(image.name).catch(() => undefined);
     throw error;
   }
   target.progress?.('');
