@@ -19,6 +19,7 @@
  * `--synchronization kubernetes://…` (or WERF_SYNCHRONIZATION) makes a
  * `maybe` or `sync` a `cluster` (cmd/werf/common/synchronization.go initKube).
  */
+import { flagValue, truthy } from './werf-args.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -134,22 +135,6 @@ export function clusterRow(words: readonly string[]): Row | undefined {
   }
   return undefined;
 }
-
-/** A werf flag's value (`--name value`, `--name=value`, or a short `-S value`), the last one given. */
-function flagValue(werfArgs: readonly string[], names: readonly string[]): string | undefined {
-  let value: string | undefined;
-  for (let i = 0; i < werfArgs.length; i++) {
-    const arg = werfArgs[i]!;
-    if (arg === '--') break;
-    for (const name of names) {
-      if (arg === name) value = werfArgs[i + 1];
-      else if (arg.startsWith(`${name}=`)) value = arg.slice(name.length + 1);
-    }
-  }
-  return value;
-}
-
-const truthy = (value: string | undefined): boolean => value !== undefined && /^(1|true|yes)$/i.test(value);
 
 export interface ClusterNeed {
   /** werf's command words ('' for none). */

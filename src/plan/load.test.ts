@@ -70,6 +70,21 @@ describe('loadRequest', () => {
       expect((thrown as UsageError).exitCode).toBe(ExitCode.usage);
     }
   });
+  it('names the variable when only the environment set it (a CI often sets WERF_REPO alone)', () => {
+    const error = (() => {
+      try {
+        loadRequest(['build'], { WERF_REPO: 'r.example/app' }, OWN);
+      } catch (thrown) {
+        return thrown as UsageError;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toContain('--repo r.example/app (from WERF_REPO)');
+    expect(error?.remedy).toContain('unset WERF_REPO');
+    expect(() => loadRequest(['build', '--save-build-report'], { WERF_BUILD_REPORT_PATH: 'r.env' }, OWN)).toThrow(
+      /--build-report-path r\.env \(from WERF_BUILD_REPORT_PATH\)/,
+    );
+  });
 });
 
 describe('loadWithCiEnv', () => {

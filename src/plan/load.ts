@@ -19,24 +19,10 @@
  */
 import type { ContainerSpec } from '../engine/port.js';
 import { ExitCode, UsageError, WerfRunError } from '../errors.js';
+import { flagValue, truthy } from './werf-args.js';
 
 /** The werf commands that build images werf-run can load (converge builds first). */
 const LOAD_COMMANDS = ['build', 'converge'] as const;
-
-/** werf's bool environment defaults (werf/common-go util.GetBoolEnvironmentDefaultFalse: 1, true, yes). */
-const isTrue = (value: string | undefined): boolean => /^(1|true|yes)$/i.test(value ?? '');
-
-/** The value of `--name V` / `--name=V` in werf's arguments (the last one wins, as with cobra), or undefined. */
-function optionValue(args: readonly string[], name: string): string | undefined {
-  let value: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') break;
-    if (arg === name && i + 1 < args.length) value = args[++i];
-    else if (arg.startsWith(`${name}=`)) value = arg.slice(name.length + 1);
-  }
-  return value;
-}
 
 /** `--flag`, `--flag=true|false` (cobra's bool flag), else the environment default. */
 function boolOption(args: readonly string[], name: string, envDefault: boolean): boolean {
@@ -44,7 +30,7 @@ function boolOption(args: readonly string[], name: string, envDefault: boolean):
   for (const arg of args) {
     if (arg === '--') break;
     if (arg === name) value = true;
-    else if (arg.startsWith(`${name}=`)) value = isTrue(arg.slice(name.length + 1));
+    else if (arg.startsWith(`${name}=`)) value = truthy(arg.slice(name.length + 1));
   }
   return value;
 }
@@ -85,22 +71,27 @@ export function loadRequest(werfArgs: readonly string[], env: Readonly<Record<st
       `--load applies to werf build and werf converge, not werf ${command}`,
       `drop --load (or WERF_RUN_LOAD / "load" in the config), or run werf-run --load build`,
     );
-  const repo = optionValue(werfArgs, '--repo') ?? env.WERF_REPO;
-  if (repo)
+  const repoFlag = flagValue(werfArgs, ['--repo']);
+  const repo = repoFlag ?? env.WERF_REPO;
+  if (repo) {
+    // Named where the user set it: a CI often sets only the variable.
+    const where = repoFlag === undefined ? ' (from WERF_REPO)' : '';
     throw new UsageError(
-      `--load with --repo ${repo}: werf pushes the images to that registry, there is nothing in buildah's storage to load`,
-      `pull them from the registry (docker pull ${repo}:<tag>), or drop --repo to build locally and load`,
+      `--load with --repo ${repo}${where}: werf pushes the images to that registry, there is nothing in buildah's storage to load`,
+      `pull them from the registry (docker pull ${repo}:<tag>), or ${repoFlag === undefined ? 'unset WERF_REPO' : 'drop --repo'} to build locally and load`,
     );
-  const userSaves = boolOption(werfArgs, '--save-build-report', isTrue(env.WERF_SAVE_BUILD_REPORT));
+  }
+  const userSaves = boolOption(werfArgs, '--save-build-report', truthy(env.WERF_SAVE_BUILD_REPORT));
   if (!userSaves) {
     // werf-run's own report: its path replaces any --build-report-path that would not save anyway.
     return { werfArgs: withOwnReport(werfArgs, ownPath), report: { kind: 'own', path: ownPath } };
   }
-  const asked = optionValue(werfArgs, '--build-report-path') ?? env.WERF_BUILD_REPORT_PATH ?? '';
+  const askedFlag = flagValue(werfArgs, ['--build-report-path']);
+  const asked = askedFlag ?? env.WERF_BUILD_REPORT_PATH ?? '';
   const reportPath = asked === '' ? '.werf-build-report.json' : /\.[^/.]*$/.test(asked) ? asked : `${asked}.json`;
   if (!reportPath.endsWith('.json'))
     throw new UsageError(
-      `--load reads werf's JSON build report, but --build-report-path ${asked} asks werf for another format`,
+      `--load reads werf's JSON build report, but --build-report-path ${asked}${askedFlag === undefined ? ' (from WERF_BUILD_REPORT_PATH)' : ''} asks werf for another format`,
       'give --build-report-path a .json path, or drop --save-build-report and --build-report-path (werf-run then uses its own report)',
     );
   return { werfArgs: [...werfArgs], report: { kind: 'user', path: reportPath } };
