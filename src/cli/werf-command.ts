@@ -26,6 +26,9 @@ import { werfFailedLine } from './werf-exit.js';
 import { classify, type Signature } from '../recover/signatures.js';
 import type { Reporter } from '../reporter.js';
 import { runAttempt } from '../run/attempt.js';
+import type { PendingShip, ShipResult } from '../run/ship.js';
+import type { ContainerSpec } from '../engine/port.js';
+import { SHIP_META_TARGET } from '../plan/ship.js';
 import type { CliOptions } from './args.js';
 import { hostOf, type CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
@@ -77,9 +80,14 @@ export async function runWerfCommand(
     const prepared = await prepareRun(ctx, options, reporter, dryRun ? 'dry-run' : 'run', session, refuse);
     if (!prepared.engine) reporter.warn('no Docker Engine answered; --dry-run plans with assumed facts');
     const werf = await planWerf(ctx, werfArgs, prepared, reporter, dryRun, Boolean(options.reprobe));
-    return prepared.purpose === 'run'
-      ? runWerf(ctx, werfArgs, prepared, werf, reporter, session)
-      : printDryRun(ctx, prepared, werf, reporter);
+    try {
+      return prepared.purpose === 'run'
+        ? await runWerf(ctx, werfArgs, prepared, werf, reporter, session)
+        : await printDryRun(ctx, prepared, werf, reporter);
+    } finally {
+      // A ship that rode in werf's archive (or never got a container) lets go of its lock container.
+      await werf.ship?.ship.release();
+    }
   });
 }
 
@@ -100,6 +108,8 @@ interface WerfPlan {
   storageVolume: string;
   /** --load: the build report werf is asked for (its werfArgs are in the plan already). */
   load?: LoadRequest;
+  /** Changes to ship that ride in werf's container's archive (host/project-step.ts); its manifest volume is mounted. */
+  ship?: { ship: PendingShip; onShipped(result: ShipResult): void };
   /** After the run: the git dirs to clear of werf's worktree entries, and werf's home in the container (same host only). */
   worktreeEntries?: { gitDirs: string[]; home: string };
 }
@@ -154,6 +164,7 @@ async function planWerf(
     });
   return {
     firstMode,
+    ship: delivery.how === 'ship' ? delivery.pending : undefined,
     planFor,
     notes: [chosen.note, delivery.line, ...handed.notes, ciEnv.note, ...network.notes, idRangeNote(idRangeFact), ...loadNotes(load)],
     load,
@@ -302,6 +313,13 @@ async function readHandover(
   return handed;
 }
 
+/** A pending ship's manifest volume mounted in werf's container, for its archive to write the manifest into (run/ship.ts). */
+function withShipMeta(pending: PendingShip | undefined, spec: ContainerSpec): ContainerSpec {
+  if (!pending) return spec;
+  const meta = { type: 'volume' as const, source: pending.manifestVolume, target: SHIP_META_TARGET, readOnly: false };
+  return { ...spec, mounts: [...spec.mounts, meta] };
+}
+
 /** How the project gets to werf (host/project-step.ts), and the config's mounts checked on the same host. */
 async function deliverProject(
   prepared: PreparedRun,
@@ -329,6 +347,8 @@ async function deliverProject(
     shipInclude: config.ship.include,
     // Beside the daemon's cache file, one copy of each ship manifest per daemon.
     shipIndexDir: prepared.cache ? prepared.cache.file.replace(/\.json$/, '-ship') : undefined,
+    // runWerf hands a pending ship to werf's first container (its archive carries the changes).
+    shipWithWerf: true,
   }).catch((error: unknown) => {
     // The check starts a short container as werf's user: an unknown user is refused there first, and is the config's mistake as in runWerf.
     throw unknownUserError(error, config.user, keyName(prepared.origins)('user'), image) ?? error;
@@ -450,7 +470,9 @@ async function runWerf(
     firstMode: werf.firstMode,
     attempt: (mode) => {
       const planned = werf.planFor(mode);
-      return runAttempt({ engine, spec: planned.container, io, watch, hooks: session.attemptHooks, files: planned });
+      const ship = werf.ship && { pending: werf.ship.ship, onShipped: werf.ship.onShipped };
+      const spec = withShipMeta(werf.ship?.ship, planned.container);
+      return runAttempt({ engine, spec, io, watch, hooks: session.attemptHooks, files: { ...planned, ship } });
     },
     fuseDevice: detection.facts.fuseDevice.value,
     rootlessOverlay: detection.facts.rootlessOverlay.value,

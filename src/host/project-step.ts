@@ -23,12 +23,19 @@ import type { Reporter } from '../reporter.js';
 import type { HostOs } from '../plan/host-path.js';
 import type { LaptopProduct } from '../plan/laptop.js';
 import { indexModes, shippedMode } from '../plan/ship-mode.js';
-import type { ShipResult } from '../run/ship.js';
+import type { PendingShip, ShipResult } from '../run/ship.js';
 
 export type ProjectDelivery =
   | { how: 'bind'; line: string; sources?: Record<string, ProjectSource> }
   | { how: 'translate'; line: string; sources: Record<string, ProjectSource> }
-  | { how: 'ship'; line: string; why: string; sources: Record<string, ProjectSource> };
+  | {
+      how: 'ship';
+      line: string;
+      why: string;
+      sources: Record<string, ProjectSource>;
+      /** The changes ride in werf's container's archive (run/ship.ts PendingShip); `onShipped` tells the final line. */
+      pending?: { ship: PendingShip; onShipped(result: ShipResult): void };
+    };
 
 export interface ProjectStepInput {
   engine: Engine | undefined;
@@ -59,6 +66,8 @@ export interface ProjectStepInput {
   shipInclude?: readonly string[];
   /** Where this machine keeps its copy of each ship manifest (beside the daemon's cache file); undefined keeps none. */
   shipIndexDir?: string;
+  /** werf's container takes the changes in its own archive when it can (run/ship.ts PendingShip); the caller must hand it on. */
+  shipWithWerf?: boolean;
   /** Who ships (the volume names carry it); default: this user and host. */
   shipper?: Shipper;
 }
@@ -206,11 +215,23 @@ async function ship(
       labels: { 'werf-run.project': project.root },
       ulimits: input.ulimits,
       indexFile: input.shipIndexDir ? path.join(input.shipIndexDir, `${manifestVolume}.json`) : undefined,
+      withWerf: input.shipWithWerf,
       onProgress: (progress) => reporter.progress(shipProgressText(progress)),
       onWait: (lock) =>
         reporter.info(`waiting for another werf-run that is shipping ${project.root} into the same volumes (its container ${lock})`),
     }),
   );
+  if (result.pending) {
+    const { pending } = result;
+    const found = ((Date.now() - started) / 1000).toFixed(2);
+    return {
+      how: 'ship',
+      why: view.why,
+      line: `project files: ${result.sent.reduce((n, l) => n + l.length, 0)} changed of ${result.files} files go into volume ${units[0]!.volume} with werf's own files, before werf starts (found in ${found} s; the engine's host does not see this checkout: ${view.why})`,
+      sources: Object.fromEntries(units.map((u) => [u.dir, { type: 'volume' as const, source: u.volume }])),
+      pending: { ship: pending, onShipped: (done) => reporter.info(shipped(done, units, started, view.why, reporter, true).line) },
+    };
+  }
   return shipped(result, units, started, view.why, reporter);
 }
 
@@ -221,6 +242,7 @@ function shipped(
   started: number,
   why: string,
   reporter: Reporter,
+  withWerf = false,
 ): ProjectDelivery {
   for (const gone of result.missing) reporter.warn(`ship.include names ${gone}, which is not there: not shipped`);
   for (const [i, list] of result.sent.entries()) for (const rel of list) reporter.debug(`shipped ${path.join(units[i]!.dir, rel)}`);
@@ -234,7 +256,7 @@ function shipped(
         ? `nothing new of ${result.files} files`
         : `${result.sentFiles} changed of ${result.files} files`;
   const gone = result.removed > 0 ? `, removed ${result.removed} gone` : '';
-  const line = `project files: shipped ${what} (${describeBytes(result.sentBytes)})${gone} into volume ${units[0]!.volume} in ${((Date.now() - started) / 1000).toFixed(2)} s (the engine's host does not see this checkout: ${why})`;
+  const line = `project files: shipped ${what} (${describeBytes(result.sentBytes)})${gone} into volume ${units[0]!.volume} in ${((Date.now() - started) / 1000).toFixed(2)} s${withWerf ? " with werf's own files" : ''} (the engine's host does not see this checkout: ${why})`;
   return {
     how: 'ship',
     why: why,

@@ -246,3 +246,6 @@ export function shipProgressText(p: {
   const rate = p.elapsedMs > 0 ? `, ${describeBytes(Math.round((p.sentBytes * 1000) / p.elapsedMs))}/s` : '';
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(ratio * 100)}% ${describeBytes(p.sentBytes)} of ${describeBytes(p.totalBytes)}, ${p.sentFiles} of ${p.totalFiles} files${rate}`;
 }
+
+/** Where werf's container mounts the manifest volume while a pending ship rides in its archive (run/ship.ts PendingShip); werf never reads it. */
+export const SHIP_META_TARGET = '/.werf-run-ship';

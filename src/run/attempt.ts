@@ -21,7 +21,7 @@ import { LineSplitter } from './lines.js';
 import { pumpMultiplexed, pumpRaw, type StreamName } from './demux.js';
 import { rawTerminal, startTtySession, type TerminalInput, type TerminalOutput } from './tty.js';
 import type { InjectedFile } from '../plan/files.js';
-import { injectFiles } from './inject.js';
+import { injectFiles, type ShipRider } from './inject.js';
 import type { AddedUser } from '../plan/checkout-owner.js';
 import { systemClock, type Clock } from './clock.js';
 
@@ -84,6 +84,8 @@ export interface AttemptFiles {
   files: readonly InjectedFile[];
   keptDirs: readonly string[];
   addUser?: AddedUser;
+  /** A ship that rides in the same archive (run/ship.ts PendingShip): the first container created takes it. */
+  ship?: Omit<ShipRider, 'mounts'>;
 }
 
 const DEFAULT_TIMINGS: AttemptTimings = { watchIntervalMs: 3000, pingTimeoutMs: 3000, outputIdleMs: 5000 };
@@ -195,7 +197,15 @@ class Attempt<F> implements AsyncDisposable {
     const { engine, spec, io, files } = this;
     const id = this.id!;
     // One archive, before start: werf must find its files from its first instruction on.
-    await injectFiles(engine, id, files.files, files.keptDirs, spec.user, files.addUser);
+    await injectFiles(
+      engine,
+      id,
+      files.files,
+      files.keptDirs,
+      spec.user,
+      files.addUser,
+      files.ship && { ...files.ship, mounts: spec.mounts },
+    );
     const attached = await engine.attachContainer(id, { tty: spec.tty, stdin: spec.openStdin });
     const pumping = this.pump(attached);
     // Raw before the start: werf may print at once, and its TTY already ends lines with \r\n.

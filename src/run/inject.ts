@@ -3,7 +3,8 @@
  * container before it starts (Engine.putArchive, extracted at `/`). The tar
  * lives in memory only: nothing is written to the host's disk.
  */
-import type { Engine } from '../engine/port.js';
+import type { Engine, MountSpec } from '../engine/port.js';
+import type { PendingShip, ShipResult } from './ship.js';
 import { commonJs } from '../interop.js';
 import { archiveEntries, ownedBy, type InjectedFile } from '../plan/files.js';
 import { missingIdMessage, resolveUserIds } from '../plan/user-ids.js';
@@ -53,7 +54,17 @@ async function withOwners(
   return ownedBy(files, ids);
 }
 
-/** Uploads the files into container `id`, owned by `user` where they name no owner; `existing` are directories the archive must not touch (the image user's home, /tmp). */
+/** A ship that rides in this archive (run/ship.ts PendingShip), the container's mounts (where each volume is), and who hears the result. */
+export interface ShipRider {
+  pending: PendingShip;
+  mounts: readonly MountSpec[];
+  onShipped?(result: ShipResult): void;
+}
+
+/**
+ * Uploads the files into container `id`, owned by `user` where they name no owner; `existing` are directories the archive must not touch (the image user's home, /tmp).
+ * A pending ship not yet delivered goes first in the same archive (werf's own files after it win, as when the project was shipped before).
+ */
 export async function injectFiles(
   engine: Pick<Engine, 'putArchive' | 'getArchive'>,
   id: string,
@@ -61,12 +72,54 @@ export async function injectFiles(
   existing: readonly string[],
   user: string | undefined,
   addUser?: AddedUser,
+  ship?: ShipRider,
 ): Promise<void> {
-  if (files.length === 0 && !addUser) return;
+  const rider = ship && !ship.pending.delivered ? ship : undefined;
+  if (files.length === 0 && !addUser && !rider) return;
   const added = addUser ? await addedUser(engine, id, addUser) : undefined;
   // The added user's files come first: withOwners reads /etc/passwd, which then has the user.
   const all = [...(added?.files ?? []), ...files];
-  await engine.putArchive(id, '/', await packFiles(await withOwners(engine, id, all, user), existing, added?.dirs));
+  const owned = await withOwners(engine, id, all, user);
+  if (!rider) {
+    await engine.putArchive(id, '/', await packFiles(owned, existing, added?.dirs));
+    return;
+  }
+  await putWithShip(engine, id, [...(added?.dirs ?? []), ...archiveEntries(owned, existing)], rider);
+  const result = await rider.pending.done();
+  rider.onShipped?.(result);
+}
+
+/** One streamed tar: the ship's entries, then werf's files (run/tar-writer.ts: the ship's writer, not tar-stream's per-entry streams). */
+async function putWithShip(
+  engine: Pick<Engine, 'putArchive'>,
+  id: string,
+  entries: readonly ArchiveEntry[],
+  rider: ShipRider,
+): Promise<void> {
+  const { tarBody } = await import('./ship.js');
+  const { body, tar } = tarBody();
+  const targetOf = (volume: string): string | undefined => rider.mounts.find((m) => m.type === 'volume' && m.source === volume)?.target;
+  const mtime = Math.floor(Date.now() / 1000);
+  const produce = (async () => {
+    await rider.pending.write(tar, targetOf);
+    for (const entry of entries) {
+      const header = { name: entry.name, mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime };
+      if (entry.type === 'file') await tar.file({ ...header, type: 'file' }, entry.content);
+      else await tar.entry({ ...header, type: 'directory' });
+    }
+    await tar.end();
+    body.push(null);
+  })();
+  let failure: unknown;
+  produce.catch((error: unknown) => {
+    failure = error;
+    body.destroy(error instanceof Error ? error : new Error(String(error)));
+  });
+  try {
+    await Promise.all([engine.putArchive(id, '/', body), produce]);
+  } catch (error) {
+    throw failure ?? error;
+  }
 }
 
 /** The image's passwd, group, subuid and subgid with the user's lines, and its home (plan/checkout-owner.ts decides both). */

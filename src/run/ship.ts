@@ -80,6 +80,8 @@ export interface ShipInput {
   onWait?(lockName: string): void;
   /** How long to wait for another werf-run's ship (default 10 minutes). */
   waitMs?: number;
+  /** werf's container takes the changes in its own archive when it can (result.pending); else the helper ships them now. */
+  withWerf?: boolean;
 }
 
 export interface ShipResult {
@@ -93,6 +95,8 @@ export interface ShipResult {
   missing: string[];
   /** Where the previous state came from: this machine's copy (stat data), the volume's manifest, or none (first ship). */
   previousFrom: 'this machine' | 'the volume' | 'none';
+  /** Not shipped yet: it goes in with werf's container's files (ShipInput.withWerf); its done() gives the final result. */
+  pending?: PendingShip;
 }
 
 /** The volume's manifest read back: one JSON line per shipped path, ~200 bytes each; 256 MiB is a checkout of a million files. */
@@ -417,17 +421,137 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
   if (verdict.unchanged) return resultOf(verdict.unchanged, 0, 0, 'this machine');
 
   const { id, waited } = await acquireHelper(engine, input);
+  const { trusted, quick } = verdict;
+  if (input.withWerf && trusted && quick && !waited && quick.remove.every((list) => list.length === 0)) {
+    // Only additions and changes, against this machine's copy of these very volumes (they are not empty, so the engine
+    // copies no image content into them when werf's container mounts them): they go into werf's own container, in the
+    // archive of its files, before it starts. The helper stays created, unstarted, as the lock until then.
+    return {
+      ...resultOf(quick, 0, 0, 'this machine'),
+      pending: withWerf(engine, id, input, current, quick, volumeNames, resultOf, started),
+    };
+  }
   try {
     return await shipThroughHelper(engine, { id, waited }, input, verdict, current, volumeNames, resultOf, started);
   } catch (error) {
-    if (error instanceof WerfRunError) throw error;
-    throw new WerfRunError(`shipping the project to the engine at ${engine.endpoint.url} failed: ${errorMessage(error)}`, {
-      remedy: `check the engine (docker info) and run again; to start afresh remove the volumes: docker volume rm ${volumeNames.join(' ')}`,
-      cause: error,
-    });
+    throw shipFailed(error, engine, volumeNames);
   } finally {
     await engine.removeContainer(id).catch(() => undefined);
   }
+}
+
+function shipFailed(error: unknown, engine: Engine, volumeNames: readonly string[]): WerfRunError {
+  if (error instanceof WerfRunError) return error;
+  return new WerfRunError(`shipping the project to the engine at ${engine.endpoint.url} failed: ${errorMessage(error)}`, {
+    remedy: `check the engine (docker info) and run again; to start afresh remove the volumes: docker volume rm ${volumeNames.join(' ')}`,
+    cause: error,
+  });
+}
+
+/** After the archive went in: removals of files gone meanwhile (the lock container runs them), this machine's copy; the result. */
+async function afterDelivery(
+  engine: Engine,
+  lockId: string,
+  input: ShipInput,
+  current: Manifest,
+  diff: Diff,
+  toSend: ToSend[],
+  sent: Sent,
+  volumeNames: readonly string[],
+  resultOf: ResultOf,
+): Promise<ShipResult> {
+  try {
+    // A file removed between the scan and its read left a stale copy should one be there: the lock container removes it.
+    if (sent.vanished.length > 0) await runRemovals(engine, lockId);
+    writeIndexJson(input.indexFile, sent.manifestJson, await volumesCreatedAt(engine, volumeNames));
+  } catch (error) {
+    throw shipFailed(error, engine, volumeNames);
+  }
+  const sentList = diff.send.map((list, i) => list.filter((rel) => rel in current.units[i]!.entries));
+  return {
+    ...resultOf(
+      { send: sentList, remove: diff.remove },
+      sent.sentFiles + toSend.filter((s) => s.entry.type === 'symlink').length,
+      sent.sentBytes,
+      'this machine',
+    ),
+    removed: sent.vanished.length,
+  };
+}
+
+/**
+ * A ship that rides in werf's container's archive (run/inject.ts): the engine
+ * extracts a tar put into a created container into its volume mounts too (as
+ * `docker cp` into a created container does), so the changed files need no
+ * container of their own, and no second archive call (each one mounts the
+ * container and runs the engine's untar: ~250 ms here).
+ */
+export interface PendingShip {
+  /** The manifest volume: werf's container mounts it (at plan/ship.ts SHIP_META_TARGET) for the archive to write the manifest into. */
+  readonly manifestVolume: string;
+  /** True once an archive carried it: a later attempt's container finds the files in the volumes. */
+  readonly delivered: boolean;
+  /** Writes the changed entries and the manifest into `tar`, each volume's under `targetOf(volume)` (absolute, where it is mounted). */
+  write(tar: TarWriter, targetOf: (volume: string) => string | undefined): Promise<void>;
+  /** After the archive went in: removals of files gone meanwhile, this machine's copy, the lock released; the result. */
+  done(): Promise<ShipResult>;
+  /** The lock released (idempotent; without done(), this machine's copy stays as it was, so the next run sends these again). */
+  release(): Promise<void>;
+}
+
+function withWerf(
+  engine: Engine,
+  lockId: string,
+  input: ShipInput,
+  current: Manifest,
+  diff: Diff,
+  volumeNames: readonly string[],
+  resultOf: ResultOf,
+  started: number,
+): PendingShip {
+  const toSend = diff.send.flatMap((list, i) =>
+    list.map((rel) => ({ unit: i, rel, entry: current.units[i]!.entries[rel]!, full: path.join(current.units[i]!.dir, rel) })),
+  );
+  const sent: Sent = { sentFiles: 0, sentBytes: 0, vanished: [], manifestJson: '' };
+  let written = false;
+  let delivered = false;
+  let released: Promise<void> | undefined;
+  const release = (): Promise<void> => (released ??= engine.removeContainer(lockId).catch(() => undefined));
+  return {
+    manifestVolume: input.manifestVolume,
+    get delivered() {
+      return delivered;
+    },
+    async write(tar, targetOf) {
+      if (written) throw new Error('a pending ship is written into one archive only');
+      written = true;
+      const where = (volume: string): string => {
+        const target = targetOf(volume);
+        if (!target) throw new Error(`werf's container does not mount volume ${volume}`);
+        return target.replace(/^\/+/, '').replace(/\/+$/, '');
+      };
+      await packChanges(
+        tar,
+        input,
+        current,
+        diff,
+        toSend,
+        started,
+        { unit: (i) => where(input.units[i]!.volume), meta: where(input.manifestVolume) },
+        sent,
+      );
+    },
+    async done() {
+      if (!written) throw new Error('a pending ship is done only after it was written');
+      delivered = true;
+      try {
+        return await afterDelivery(engine, lockId, input, current, diff, toSend, sent, volumeNames, resultOf);
+      } finally {
+        void release();
+      }
+    },
+    release,
+  };
 }
 
 /** The tree as it is now, and this machine's copy of the manifest. */
@@ -593,7 +717,7 @@ async function runRemovals(engine: Engine, id: string): Promise<void> {
 }
 
 /** The tar, written into 1 MiB buffers; a full one waits while the engine's socket has 4 MiB it has not taken (backpressure). */
-function tarBody(): { body: Readable; tar: TarWriter } {
+export function tarBody(): { body: Readable; tar: TarWriter } {
   let wake: (() => void) | undefined;
   const body = new Readable({
     highWaterMark: 4 * WRITE_BYTES,
@@ -614,6 +738,15 @@ interface Sent {
   manifestJson: string;
 }
 
+/** Where each volume's entries go in the tar: unit i's and the manifest volume's, as "a/b" with no leading or trailing slash. */
+interface TarNames {
+  unit(index: number): string;
+  meta: string;
+}
+
+/** In the helper, the archive goes to /ship: units at /ship/<i>, the manifest volume at /ship/meta. */
+const HELPER_NAMES: TarNames = { unit: (i) => String(i), meta: 'meta' };
+
 /** One tar into the helper: the changed entries, the list to remove, the manifest, and last the generation. */
 async function sendArchive(
   engine: Engine,
@@ -624,28 +757,10 @@ async function sendArchive(
   toSend: ToSend[],
   started: number,
 ): Promise<Sent> {
-  const sendFiles = toSend.filter((s) => s.entry.type === 'file');
-  const totalBytes = sendFiles.reduce((sum, s) => sum + s.entry.size, 0);
   const sent: Sent = { sentFiles: 0, sentBytes: 0, vanished: [], manifestJson: '' };
-  const progress = (): void =>
-    input.onProgress?.({
-      sentBytes: sent.sentBytes,
-      totalBytes,
-      sentFiles: sent.sentFiles,
-      totalFiles: sendFiles.length,
-      elapsedMs: Date.now() - started,
-    });
   const { body, tar } = tarBody();
   const produce = (async () => {
-    for (const item of toSend) {
-      if (await packEntry(tar, input, item, current, sent.vanished)) {
-        sent.sentBytes += item.entry.size;
-        sent.sentFiles++;
-        progress();
-      }
-    }
-    const removeList = [...diff.remove.flatMap((list, i) => list.map((rel) => `${i}/${rel}`)), ...sent.vanished];
-    sent.manifestJson = await putMeta(tar, current, removeList);
+    await packChanges(tar, input, current, diff, toSend, started, HELPER_NAMES, sent);
     await tar.end();
     body.push(null);
   })();
@@ -662,10 +777,49 @@ async function sendArchive(
   return sent;
 }
 
+/** The changed entries, the list to remove (helper only), the manifest and last the generation, into `tar` under `names`. */
+async function packChanges(
+  tar: TarWriter,
+  input: ShipInput,
+  current: Manifest,
+  diff: Diff,
+  toSend: ToSend[],
+  started: number,
+  names: TarNames,
+  sent: Sent,
+): Promise<void> {
+  const sendFiles = toSend.filter((s) => s.entry.type === 'file');
+  const totalBytes = sendFiles.reduce((sum, s) => sum + s.entry.size, 0);
+  const progress = (): void =>
+    input.onProgress?.({
+      sentBytes: sent.sentBytes,
+      totalBytes,
+      sentFiles: sent.sentFiles,
+      totalFiles: sendFiles.length,
+      elapsedMs: Date.now() - started,
+    });
+  for (const item of toSend) {
+    if (await packEntry(tar, input, item, current, sent.vanished, names)) {
+      sent.sentBytes += item.entry.size;
+      sent.sentFiles++;
+      progress();
+    }
+  }
+  const removeList = [...diff.remove.flatMap((list, i) => list.map((rel) => `${i}/${rel}`)), ...sent.vanished];
+  sent.manifestJson = await putMeta(tar, current, removeList, names.meta);
+}
+
 /** One entry into the tar; true when it was a file sent, false for a dir, a symlink or a file that vanished (it leaves the manifest). */
-async function packEntry(tar: TarWriter, input: ShipInput, item: ToSend, current: Manifest, vanished: string[]): Promise<boolean> {
+async function packEntry(
+  tar: TarWriter,
+  input: ShipInput,
+  item: ToSend,
+  current: Manifest,
+  vanished: string[],
+  names: TarNames,
+): Promise<boolean> {
   const { unit, rel, entry, full } = item;
-  const name = rel === '' ? `${unit}/` : `${unit}/${rel}`;
+  const name = rel === '' ? `${names.unit(unit)}/` : `${names.unit(unit)}/${rel}`;
   // The tar mode: the permission bits, or what the caller decides (plan/ship-mode.ts: git's index on Windows).
   const header = {
     name,
@@ -712,12 +866,12 @@ async function packEntry(tar: TarWriter, input: ShipInput, item: ToSend, current
 }
 
 /** The helper's instructions after the entries: what to remove, the manifest, and last the generation; returns the manifest's JSON. */
-async function putMeta(tar: TarWriter, current: Manifest, removeList: string[]): Promise<string> {
+async function putMeta(tar: TarWriter, current: Manifest, removeList: string[], dir: string): Promise<string> {
   const meta = { mode: 0o600, uid: 0, gid: 0, mtime: Math.floor(Date.now() / 1000), type: 'file' as const };
-  if (removeList.length > 0) await tar.file({ ...meta, name: 'meta/remove.list' }, Buffer.from(removeList.map((p) => `${p}\0`).join('')));
+  if (removeList.length > 0) await tar.file({ ...meta, name: `${dir}/remove.list` }, Buffer.from(removeList.map((p) => `${p}\0`).join('')));
   const manifestJson = JSON.stringify(current);
-  await tar.file({ ...meta, name: 'meta/manifest.json' }, Buffer.from(manifestJson));
+  await tar.file({ ...meta, name: `${dir}/manifest.json` }, Buffer.from(manifestJson));
   // Last: a tar cut short leaves the old generation, so the next run does not trust a half-written volume's manifest copy.
-  await tar.file({ ...meta, name: 'meta/generation' }, Buffer.from(`${current.generation}\n`));
+  await tar.file({ ...meta, name: `${dir}/generation` }, Buffer.from(`${current.generation}\n`));
   return manifestJson;
 }
