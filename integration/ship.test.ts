@@ -69,6 +69,20 @@ async function shipHelperEvents(projectDir: string, since: string, until: string
   return out.split('\n').filter(Boolean);
 }
 
+/** Every container event on the private engine between two engine times, as "<action> <werf-run.role label or werf>". */
+async function containerEvents(since: string, until: string): Promise<string[]> {
+  const out = await engine.docker([
+    'events',
+    ...['--since', since, '--until', until],
+    ...['--filter', 'type=container'],
+    ...['--format', '{{.Action}} {{index .Actor.Attributes "werf-run.role"}}'],
+  ]);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (line.endsWith(' ') || !line.includes(' ') ? `${line.trim()} werf` : line));
+}
+
 /** A git project with a .gitignore'd .env and node_modules (made after the commit), and the werf-sh double (fast: `werf version`). */
 function shippedProject(files: Record<string, string> = {}) {
   const project = makeProject(
@@ -157,14 +171,32 @@ describe('an engine that cannot see the checkout', () => {
       expect(again.stderr).toContain("ship: what the volume holds was known from this machine's copy of its manifest (stat data)");
       expect(await shipHelperEvents(project.dir, t0, t1)).toEqual([]);
 
-      // One file changed: one tar into the helper, nothing read back from the volumes (this machine's copy describes them).
+      // One file changed: it rides in werf's own container's archive (one extract, into werf's container), nothing read back
+      // from the volumes (this machine's copy describes them); the helper is only created and removed (the lock), never started.
       writeFileSync(path.join(project.dir, 'src', 'app.js'), 'console.log(3)\n');
       const changed = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
       const t2 = await engineNow();
       expect(changed.exitCode, changed.stderr).toBe(0);
       expect(shipped(changed.stderr)).toEqual({ sent: 1, files, bytes: '15 B', volume });
+      expect(changed.stderr).toMatch(/shipped 1 changed of \d+ files \(15 B\) into volume \S+ in [\d.]+ s with werf's own files/);
       expect(changed.stderr.match(/debug: shipped \/\S+/g)).toEqual([`debug: shipped ${path.join(project.dir, 'src', 'app.js')}`]);
-      expect(await shipHelperEvents(project.dir, t1, t2)).toEqual(['create', 'extract-to-dir', 'destroy']);
+      expect(await shipHelperEvents(project.dir, t1, t2)).toEqual(['create', 'destroy']);
+      const events = (await containerEvents(t1, t2)).filter((e) => /^(create|start|extract-to-dir|archive-path) /.test(e));
+      expect(events.filter((e) => e.startsWith('create ')).sort()).toEqual(['create ship', 'create werf']);
+      expect(events.filter((e) => !e.startsWith('create '))).toEqual(['extract-to-dir werf', 'start werf']);
+      expect(
+        await engine.docker([
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          '-v',
+          `${volume}:/v:ro`,
+          rig.WERF_RUN_RIG_BUSYBOX!,
+          'cat',
+          '/v/src/app.js',
+        ]),
+      ).toBe('console.log(3)');
 
       // Without this machine's copy (a new cache dir), the volume's manifest says the same.
       const fresh = await runWerfRun(['--verbose', 'version'], {
