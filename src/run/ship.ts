@@ -378,8 +378,11 @@ async function compare(previous: Manifest | undefined, current: Manifest): Promi
 
 /** When each volume was created, by name (undefined: one is missing). */
 async function volumesCreatedAt(engine: Engine, names: readonly string[]): Promise<Record<string, string> | undefined> {
-  const created = await Promise.all(names.map(async (name) => [name, await engine.volumeCreatedAt(name)] as const));
-  return created.every(([, at]) => at !== undefined) ? Object.fromEntries(created as (readonly [string, string])[]) : undefined;
+  return allCreated(names, await Promise.all(names.map((name) => engine.volumeCreatedAt(name))));
+}
+
+function allCreated(names: readonly string[], at: readonly (string | undefined)[]): Record<string, string> | undefined {
+  return at.every((t) => t !== undefined) ? Object.fromEntries(names.map((name, i) => [name, at[i]!])) : undefined;
 }
 
 /** The same volumes as when this machine's copy was written: none removed or made anew since (an engine that tells no creation time never matches). */
@@ -412,15 +415,29 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
   const missing: string[] = [];
   const volumeNames = [...input.units.map((u) => u.volume), input.manifestVolume];
   // Asked while the tree is scanned.
-  const volumesBefore = volumesCreatedAt(engine, volumeNames);
+  const eachBefore = Promise.all(volumeNames.map((name) => engine.volumeCreatedAt(name)));
+  const volumesBefore = eachBefore.then((at) => allCreated(volumeNames, at));
   volumesBefore.catch(() => undefined);
-  const { current, local } = await scanProject(input, missing);
+  // Without this machine's copy (a first ship, a new cache dir) the helper is needed whatever the scan finds: made meanwhile.
+  let early: Promise<{ id: string; waited: boolean }> | undefined;
+  const scanned = await scanProject(input, missing, (local) => {
+    if (local) return;
+    early = acquireHelper(engine, input);
+    early.catch(() => undefined);
+  }).catch(async (error: unknown) => {
+    if (early) await early.then(({ id }) => engine.removeContainer(id)).catch(() => undefined);
+    throw error;
+  });
+  const { current, local } = scanned;
   const resultOf = resultMaker(current, missing);
 
   const verdict = await unchangedSinceLastShip(input, local, current, volumesBefore, volumeNames);
   if (verdict.unchanged) return resultOf(verdict.unchanged, 0, 0, 'this machine');
 
-  const { id, waited } = await acquireHelper(engine, input);
+  const { id, waited } = await (early ?? acquireHelper(engine, input));
+  // A manifest volume that did not exist before this ship's lock was taken holds nothing to read (the helper just made it);
+  // a run that made it meanwhile held the lock, so this one waited and reads it.
+  const fresh = !waited && (await eachBefore.catch(() => []))[volumeNames.length - 1] === undefined && !verdict.trusted;
   const { trusted, quick } = verdict;
   if (input.withWerf && trusted && quick && !waited && quick.remove.every((list) => list.length === 0)) {
     // Only additions and changes, against this machine's copy of these very volumes (they are not empty, so the engine
@@ -432,7 +449,7 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
     };
   }
   try {
-    return await shipThroughHelper(engine, { id, waited }, input, verdict, current, volumeNames, resultOf, started);
+    return await shipThroughHelper(engine, { id, waited, fresh }, input, verdict, current, volumeNames, resultOf, started);
   } catch (error) {
     throw shipFailed(error, engine, volumeNames);
   } finally {
@@ -555,10 +572,16 @@ function withWerf(
 }
 
 /** The tree as it is now, and this machine's copy of the manifest. */
-async function scanProject(input: ShipInput, missing: string[]): Promise<{ current: Manifest; local: Manifest | undefined }> {
+async function scanProject(
+  input: ShipInput,
+  missing: string[],
+  onLocal: (local: Manifest | undefined) => void,
+): Promise<{ current: Manifest; local: Manifest | undefined }> {
   // git runs while this machine's copy of the manifest is parsed.
   const scans = input.units.map((unit) => scanUnit(unit, missing));
+  scans.forEach((scan) => scan.catch(() => undefined));
   const local = readIndex(input.indexFile);
+  onLocal(local);
   const current: Manifest = newManifest(randomUUID());
   const scanned = await Promise.all(scans);
   input.units.forEach((unit, i) => current.units.push({ dir: unit.dir, volume: unit.volume, entries: scanned[i]! }));
@@ -620,7 +643,7 @@ async function unchangedSinceLastShip(
 /** With the helper held: what the volumes hold, the diff, the tar, the removals and this machine's new copy. */
 async function shipThroughHelper(
   engine: Engine,
-  helper: { id: string; waited: boolean },
+  helper: { id: string; waited: boolean; fresh: boolean },
   input: ShipInput,
   verdict: LocalVerdict,
   current: Manifest,
@@ -664,12 +687,14 @@ async function shipThroughHelper(
 /** What the volumes hold and the diff against it: this machine's trusted copy when no other werf-run shipped meanwhile, else read. */
 async function baseline(
   engine: Engine,
-  { id, waited }: { id: string; waited: boolean },
+  { id, waited, fresh }: { id: string; waited: boolean; fresh: boolean },
   input: ShipInput,
   { local: safeLocal, trusted, quick }: LocalVerdict,
   current: Manifest,
   volumeNames: readonly string[],
 ): Promise<{ previous: Manifest | undefined; previousFrom: ShipResult['previousFrom']; diff: Diff }> {
+  // A manifest volume made by this ship's helper: nothing to read back (two archive calls saved on a first ship).
+  if (fresh) return { previous: undefined, previousFrom: 'none', diff: await compare(undefined, current) };
   if (trusted && quick && !waited) {
     // No other werf-run shipped meanwhile (this one did not wait for the lock): the diff against this machine's copy stands,
     // and the volume's generation need not be read (one archive call, a mount of the volumes on the engine, saved).
