@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Engine } from '../engine/port.js';
 import { fakeEngine } from '../../test/fakes.js';
 import { runAttempt } from './attempt.js';
+import type { PendingShip, ShipResult } from './ship.js';
 import { readTar } from './tar.js';
 
 const spec = {
@@ -327,6 +328,84 @@ describe('runAttempt files', () => {
     ).rejects.toThrow('unable to find user alice: no matching entries in passwd file');
     expect(archives).toHaveLength(1);
     expect(lacking.removed).toEqual(['c0ffee']);
+  });
+
+  it("carries a pending ship in the same archive, first, at the volumes' mount targets; a later attempt does not send it again", async () => {
+    const events: string[] = [];
+    const archives: Buffer[] = [];
+    const engineFor = (output: PassThrough) =>
+      attemptEngine({
+        output,
+        createContainer: async () => {
+          events.push('create');
+          return 'c0ffee';
+        },
+        putArchive: async (_id, where, archive) => {
+          events.push(`put ${where}`);
+          const chunks: Buffer[] = [];
+          if (Buffer.isBuffer(archive)) chunks.push(archive);
+          else for await (const chunk of archive as AsyncIterable<Buffer>) chunks.push(chunk);
+          archives.push(Buffer.concat(chunks));
+        },
+        startContainer: async () => {
+          events.push('start');
+          output.end();
+        },
+        waitContainer: async () => 0,
+      });
+    let delivered = false;
+    const pending: PendingShip = {
+      manifestVolume: 'v-manifest',
+      get delivered() {
+        return delivered;
+      },
+      async write(tar, targetOf) {
+        const at = targetOf('v')!.slice(1);
+        await tar.file({ name: `${at}/src/app.js`, type: 'file', mode: 0o644, uid: 1000, gid: 1000, mtime: 0 }, Buffer.from('x'));
+        await tar.file(
+          { name: `${targetOf('v-manifest')!.slice(1)}/generation`, type: 'file', mode: 0o600, uid: 0, gid: 0, mtime: 0 },
+          Buffer.from('g'),
+        );
+      },
+      async done() {
+        events.push('done');
+        delivered = true;
+        return { files: 1, sentFiles: 1, sentBytes: 1, removed: 0, sent: [['src/app.js']], missing: [], previousFrom: 'this machine' };
+      },
+      release: async () => undefined,
+    };
+    const shipped: number[] = [];
+    const ship = { pending, onShipped: (result: ShipResult) => void shipped.push(result.sentFiles) };
+    const mounts = [
+      { type: 'volume' as const, source: 'v', target: '/tmp/proj', readOnly: false },
+      { type: 'volume' as const, source: 'v-manifest', target: '/.werf-run-ship', readOnly: false },
+    ];
+    const files = [{ path: '/home/build/.kube/config', content: Buffer.from('k'), mode: 0o600, uid: 1000, gid: 1000 }];
+    const run = () =>
+      runAttempt({
+        engine: engineFor(new PassThrough()),
+        spec: { ...spec, mounts },
+        io: sinks(),
+        watch: () => undefined,
+        timings,
+        files: { files, keptDirs: ['/home/build'], ship },
+      });
+    await run();
+    expect(events).toEqual(['create', 'put /', 'done', 'start']);
+    expect(shipped).toEqual([1]);
+    expect(await listTar(archives[0]!)).toEqual([
+      'file tmp/proj/src/app.js 644 1000:1000 x',
+      'file .werf-run-ship/generation 600 0:0 g',
+      'directory home/build/.kube 700 1000:1000',
+      'file home/build/.kube/config 600 1000:1000 k',
+    ]);
+    // Recovery's next attempt: the volumes hold the ship already; only werf's files go.
+    await run();
+    expect(events.slice(4)).toEqual(['create', 'put /', 'start']);
+    expect(await listTar(archives[1]!)).toEqual([
+      'directory home/build/.kube 700 1000:1000',
+      'file home/build/.kube/config 600 1000:1000 k',
+    ]);
   });
 
   it('uploads nothing when there are no files, and removes the container when the upload fails', async () => {
