@@ -393,7 +393,9 @@ async function shipping() {
   console.log(
     `  one changed file: the ship step median ${fmt(median(changed))}; whole run ${fmt(median(changedWall))} vs ${fmt(median(unchangedWall))} with nothing changed (${fmt(over)} more)`,
   );
-  report('one change (the ship step)', fmt(median(changed)), '<= 300 ms', median(changed) <= 300);
+  // The change rides in werf's own container's archive: what it costs is the whole run's difference (issue 22: "one changed
+  // file ships in under 0.3 s more than a warm run"); the ship line's time ends with werf's archive, so it is only printed.
+  report('one change (whole run over no change)', fmt(over), '<= 300 ms', over <= 300);
 }
 
 async function recovery() {
