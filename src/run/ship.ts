@@ -13,9 +13,11 @@
  */
 import { randomUUID, createHash } from 'node:crypto';
 import {
+  closeSync,
   createReadStream,
   lstatSync,
   mkdirSync,
+  openSync,
   readFileSync,
   readdirSync,
   readlinkSync,
@@ -334,16 +336,16 @@ function sha256File(file: string): Promise<string> {
 }
 
 /**
- * A file's content, read synchronously: the checkout is in the page cache on
- * a second run and small files dominate, so open, read and close on the
- * main thread cost less than the thread pool's hand-offs (the promise API's
- * readFile hands each of its four calls to a worker and back: 76,000 futex
- * calls for 10,000 files, under strace -c). 'gone' when it was removed since
- * it was looked at.
+ * A file opened synchronously: the checkout is in the page cache on a second
+ * run and small files dominate, so open, read and close on the main thread
+ * cost less than the thread pool's hand-offs (the promise API's readFile
+ * hands each of its four calls to a worker and back: 76,000 futex calls for
+ * 10,000 files, under strace -c). 'gone' when it was removed since it was
+ * looked at.
  */
-function readWhole(full: string): Buffer | 'gone' {
+function openOrGone(full: string): number | 'gone' {
   try {
-    return readFileSync(full);
+    return openSync(full, 'r');
   } catch (error) {
     // Gone since it was looked at (git's gc packs and removes loose objects, lock files come and go): not shipped.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
@@ -875,16 +877,26 @@ async function packEntry(
         throw error instanceof WerfRunError ? error : unreadable(full, error);
       });
   } else {
-    const content = readWhole(full);
-    if (content === 'gone') {
+    const fd = openOrGone(full);
+    if (fd === 'gone') {
       // Not in the manifest, and removed from the volume should an older copy be there.
       delete current.units[unit]!.entries[rel];
       vanished.push(`${unit}/${rel}`);
       return false;
     }
-    // A file that changed size since it was looked at goes as it is now (the next run sees its new mtime).
-    entry.size = content.length;
-    await tar.file({ ...header, type: 'file' }, content, hash);
+    try {
+      // A file that changed size since it was looked at goes as it is now (the next run sees its new mtime).
+      entry.size = await tar.fileFromFd(
+        { ...header, type: 'file' },
+        fd,
+        hash,
+        (why) => new WerfRunError(`${full} changed while it was shipped (${why})`, { remedy: 'run again' }),
+      );
+    } catch (error) {
+      throw error instanceof WerfRunError ? error : unreadable(full, error);
+    } finally {
+      closeSync(fd);
+    }
   }
   entry.sha256 = hash.digest('hex');
   return true;

@@ -5,7 +5,7 @@
  * that change under it; the buffers emitted are full ones but the last.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,30 @@ describe('TarWriter', () => {
     const [entry] = await readTar(tar);
     expect(entry!.header.name).toBe('f');
     expect(entry!.content.toString()).toBe('x');
+  });
+
+  it('writes a file from an open descriptor as big as it is now, across buffer boundaries, hashing what it wrote', async () => {
+    const file = path.join(dir, 'fd.bin');
+    const content = Buffer.from(Array.from({ length: 1500 }, (_, i) => i % 251));
+    writeFileSync(file, content);
+    const fd = openSync(file, 'r');
+    const hash = createHash('sha256');
+    let size = -1;
+    try {
+      const { tar } = await written(1024, async (w) => {
+        size = await w.fileFromFd({ ...base, name: '0/fd.bin', type: 'file' }, fd, hash, (why) => new Error(why));
+        await w.file({ ...base, name: '0/after.txt', type: 'file' }, Buffer.from('after\n'));
+      });
+      const entries = await readTar(tar);
+      expect(entries.map((e) => [e.header.name, e.header.size, e.content.toString('hex')])).toEqual([
+        ['0/fd.bin', 1500, content.toString('hex')],
+        ['0/after.txt', 6, Buffer.from('after\n').toString('hex')],
+      ]);
+    } finally {
+      closeSync(fd);
+    }
+    expect(size).toBe(1500);
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(content).digest('hex'));
   });
 
   it('refuses a file whose size changed since it was looked at', async () => {
