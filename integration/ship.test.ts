@@ -358,6 +358,54 @@ describe('an engine that cannot see the checkout', () => {
     }
   });
 
+  it("a change it cannot read while it rides in werf's archive: exit 2, nothing left, and the next run sends it", async () => {
+    const project = shippedProject({ 'secret.key': 'not for you\n' });
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-ship-cache-'));
+    const secret = path.join(project.dir, 'secret.key');
+    try {
+      const env = { DOCKER_HOST: engine.host, XDG_CACHE_HOME: cache };
+      const first = await runWerfRun(['version'], { cwd: project.dir, env });
+      expect(first.exitCode, first.stderr).toBe(0);
+      // Another size: this machine's copy says it changed without hashing it, so it is read only into werf's archive.
+      writeFileSync(secret, 'changed\n');
+      chmodSync(secret, 0o000);
+      const run = await execa(
+        'setpriv',
+        ['--bounding-set=-dac_override,-dac_read_search', '--inh-caps=-dac_override,-dac_read_search', 'node', BIN, 'version'],
+        { cwd: project.dir, env: cleanEnv(env), extendEnv: false, reject: false, input: '' },
+      );
+      expect(run.exitCode, run.stderr).toBe(2);
+      expect(run.stderr).toContain('go into volume');
+      expect(run.stderr).toContain(`cannot read ${secret} to ship it to the engine (EACCES)`);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      // Neither werf's container nor the lock is left.
+      expect(await engine.docker(['ps', '-aq', '--filter', 'label=werf-run.managed=true'])).toBe('');
+      expect(await engine.docker(['ps', '-aq', '--filter', 'label=werf-run.role=ship'])).toBe('');
+      chmodSync(secret, 0o644);
+      const again = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(again.stderr.match(/debug: shipped \/\S+/g)).toEqual([`debug: shipped ${secret}`]);
+      const { volume } = shipped(again.stderr);
+      expect(
+        await engine.docker([
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          '-v',
+          `${volume}:/v:ro`,
+          rig.WERF_RUN_RIG_BUSYBOX!,
+          'cat',
+          '/v/secret.key',
+        ]),
+      ).toBe('changed');
+    } finally {
+      chmodSync(secret, 0o644);
+      rmSync(cache, { recursive: true, force: true });
+      await project.cleanup();
+    }
+  });
+
   it('docs/housekeeping.md: the listed commands find and remove the ship volumes', async () => {
     const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'housekeeping.md'), 'utf8');
     const list = /^ {4}(docker volume ls --filter name=werf-run-ship- .*?)\s+#/m.exec(doc)?.[1];
