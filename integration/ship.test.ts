@@ -178,6 +178,9 @@ describe('an engine that cannot see the checkout', () => {
       const t2 = await engineNow();
       expect(changed.exitCode, changed.stderr).toBe(0);
       expect(shipped(changed.stderr)).toEqual({ sent: 1, files, bytes: '15 B', volume });
+      expect(changed.stderr).toMatch(
+        /project files: 1 changed of \d+ files \(15 B\) go into volume \S+ with werf's own files, before werf starts/,
+      );
       expect(changed.stderr).toMatch(/shipped 1 changed of \d+ files \(15 B\) into volume \S+ in [\d.]+ s with werf's own files/);
       expect(changed.stderr.match(/debug: shipped \/\S+/g)).toEqual([`debug: shipped ${path.join(project.dir, 'src', 'app.js')}`]);
       expect(await shipHelperEvents(project.dir, t1, t2)).toEqual(['create', 'destroy']);

@@ -227,7 +227,7 @@ async function ship(
     return {
       how: 'ship',
       why: view.why,
-      line: `project files: ${result.sent.reduce((n, l) => n + l.length, 0)} changed of ${result.files} files go into volume ${units[0]!.volume} with werf's own files, before werf starts (found in ${found} s; the engine's host does not see this checkout: ${view.why})`,
+      line: `project files: ${result.sentFiles} changed of ${result.files} files (${describeBytes(result.sentBytes)}) go into volume ${units[0]!.volume} with werf's own files, before werf starts (found in ${found} s; the engine's host does not see this checkout: ${view.why})`,
       sources: Object.fromEntries(units.map((u) => [u.dir, { type: 'volume' as const, source: u.volume }])),
       pending: { ship: pending, onShipped: (done) => reporter.info(shipped(done, units, started, view.why, reporter, true).line) },
     };

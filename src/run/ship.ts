@@ -445,8 +445,11 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
     // Only additions and changes, against this machine's copy of these very volumes (they are not empty, so the engine
     // copies no image content into them when werf's container mounts them): they go into werf's own container, in the
     // archive of its files, before it starts. The helper stays created, unstarted, as the lock until then.
+    // Until done(): sentFiles and sentBytes are what is to be sent (files and symlinks, as after the send).
+    const toGo = quick.send.flatMap((list, i) => list.map((rel) => current.units[i]!.entries[rel]!)).filter((e) => e.type !== 'dir');
+    const bytes = toGo.reduce((sum, e) => sum + (e.type === 'file' ? e.size : 0), 0);
     return {
-      ...resultOf(quick, 0, 0, 'this machine'),
+      ...resultOf(quick, toGo.length, bytes, 'this machine'),
       pending: withWerf(engine, id, input, current, quick, volumeNames, resultOf, started),
     };
   }
