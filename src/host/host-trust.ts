@@ -72,7 +72,7 @@ function listLeniently(dir: string): string[] {
 export const hostBundlePath = (home: string): string => path.posix.join(home, '.config', 'werf-run', 'host-ca-certificates.crt');
 
 /** The certificates found, de-duplicated, and where (for the note). */
-export interface CollectedCerts {
+interface CollectedCerts {
   certs: string[];
   used: string[];
 }
