@@ -24,12 +24,15 @@ describe("hostTrustStore: this machine's CA bundle for werf", () => {
     const out = hostTrustStore(
       input({ '/etc/ssl/certs/ca-certificates.crt': `${pem('A')}\n${pem('CORP')}\n`, '/etc/pki/tls/certs/ca-bundle.crt': pem('X') }),
     );
-    expect(out.env).toEqual({ SSL_CERT_FILE: '/home/build/.config/werf-run/host-ca-certificates.crt' });
-    expect(out.files).toEqual([
-      { path: hostBundlePath('/home/build'), content: Buffer.from(`${pem('A')}\n${pem('CORP')}\n`), mode: 0o644 },
-    ]);
+    const content = Buffer.from(`${pem('A')}\n${pem('CORP')}\n`);
+    const target = hostBundlePath('/home/build', content);
+    // In the werf home volume, named by its content (a run that finds it there copies nothing).
+    expect(target).toMatch(/^\/home\/build\/\.werf\/werf-run\/host-ca-[0-9a-f]{16}\.crt$/);
+    expect(hostBundlePath('/home/build', Buffer.from(pem('B')))).not.toBe(target);
+    expect(out.env).toEqual({ SSL_CERT_FILE: target });
+    expect(out.files).toEqual([{ path: target, content, mode: 0o644, kept: true }]);
     expect(out.notes).toEqual([
-      "trust store: this machine's CA bundle (/etc/ssl/certs/ca-certificates.crt: 2 certificates) handed to werf as /home/build/.config/werf-run/host-ca-certificates.crt (SSL_CERT_FILE; the image's own /etc/ssl/certs is still read)",
+      `trust store: this machine's CA bundle (/etc/ssl/certs/ca-certificates.crt: 2 certificates) handed to werf as ${target} (SSL_CERT_FILE; the image's own /etc/ssl/certs is still read)`,
     ]);
   });
   it("RHEL's when Debian's is absent", () => {

@@ -18,7 +18,9 @@
  * daemon's certs.d files (host/registry-env.ts) still add to it.
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { werfHomeDir } from '../plan/contract.js';
 import { readIfExists } from '../files.js';
 import { handover, type Handover } from './handover.js';
 
@@ -68,8 +70,14 @@ function listLeniently(dir: string): string[] {
   }
 }
 
-/** Where werf finds the host's bundle in its container. */
-export const hostBundlePath = (home: string): string => path.posix.join(home, '.config', 'werf-run', 'host-ca-certificates.crt');
+/**
+ * Where werf finds the host's bundle in its container: in the werf home
+ * volume, named by its content, so a run whose bundle is there already
+ * copies nothing (plan/files.ts `kept`), and a changed store is a new file,
+ * never one rewritten under a werf that reads it.
+ */
+export const hostBundlePath = (home: string, content: Buffer): string =>
+  path.posix.join(werfHomeDir(home), 'werf-run', `host-ca-${createHash('sha256').update(content).digest('hex').slice(0, 16)}.crt`);
 
 /** The certificates found, de-duplicated, and where (for the note). */
 interface CollectedCerts {
@@ -200,9 +208,10 @@ export function hostTrustStore(input: HostTrustInput, cache?: TrustStoreCache): 
         ? `no PEM certificates in ${[fileVar, dirVar].filter(Boolean).join(' / ')} (SSL_CERT_FILE / SSL_CERT_DIR): nothing handed in`
         : `no system CA bundle found here (${CERT_FILES.join(', ')}): werf uses the image's own`,
     );
-  const target = hostBundlePath(input.home);
+  const content = Buffer.from(`${certs.join('\n')}\n`);
+  const target = hostBundlePath(input.home, content);
   return handover({
-    files: [{ path: target, content: Buffer.from(`${certs.join('\n')}\n`), mode: 0o644 }],
+    files: [{ path: target, content, mode: 0o644, kept: true }],
     env: { SSL_CERT_FILE: target },
     notes: [
       `trust store: this machine's CA bundle (${used.join(', ')}: ${certs.length} certificates) handed to werf as ${target} (SSL_CERT_FILE; the image's own /etc/ssl/certs is still read)`,

@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../engine/port.js';
 import { commonJs } from '../interop.js';
-import { archiveEntries, ownedBy, type InjectedFile } from '../plan/files.js';
+import { archiveEntries, filesToCopy, ownedBy, type InjectedFile } from '../plan/files.js';
 import { missingIdMessage, resolveUserIds } from '../plan/user-ids.js';
 import { addedUserDirs, addedUserFiles, type AddedUser } from '../plan/checkout-owner.js';
 import type { ArchiveEntry } from '../plan/files.js';
@@ -63,10 +63,33 @@ export async function injectFiles(
   addUser?: AddedUser,
 ): Promise<void> {
   if (files.length === 0 && !addUser) return;
+  const needed = await withoutHeldFiles(engine, id, files);
+  if (needed.length === 0 && !addUser) return;
   const added = addUser ? await addedUser(engine, id, addUser) : undefined;
   // The added user's files come first: withOwners reads /etc/passwd, which then has the user.
-  const all = [...(added?.files ?? []), ...files];
+  const all = [...(added?.files ?? []), ...needed];
   await engine.putArchive(id, '/', await packFiles(await withOwners(engine, id, all, user), existing, added?.dirs));
+}
+
+/** The files less the kept ones the container's volumes hold already with the same content (plan/files.ts filesToCopy). */
+async function withoutHeldFiles(
+  engine: Pick<Engine, 'getArchive'>,
+  id: string,
+  files: readonly InjectedFile[],
+): Promise<readonly InjectedFile[]> {
+  const kept = files.filter((f) => f.kept);
+  if (kept.length === 0) return files;
+  const { readTar } = await import('./tar.js');
+  const held = new Map<string, Buffer | undefined>();
+  await Promise.all(
+    kept.map(async (f) => {
+      // A bounded read (a little over the file's size): a bigger file there is not this one.
+      const archive = await engine.getArchive(id, f.path, f.content.length + 64 * 1024).catch(() => undefined);
+      const entry = archive ? (await readTar(archive)).find((e) => e.header.type === 'file') : undefined;
+      held.set(f.path, entry?.content);
+    }),
+  );
+  return filesToCopy(files, held);
 }
 
 /** The image's passwd, group, subuid and subgid with the user's lines, and its home (plan/checkout-owner.ts decides both). */
