@@ -27,14 +27,15 @@ export interface InjectedFile {
 }
 
 /**
- * The files still to copy: a kept file the container already holds with the
- * same content is left out (`held` is what the container has at that path,
- * undefined when nothing). Uploading an archive costs the engine a process
- * and a mount of the container (about 150 ms on Docker 20.10) even for one
- * small file; reading one back costs a few ms.
+ * The files still to copy: a kept file the container already holds is left
+ * out (`held` is the size of what the container has at that path, undefined
+ * when nothing; the name carries the content's hash, so the same size there
+ * is the same file). Uploading an archive costs the engine a re-exec'd
+ * process and a mount (about 150 ms on Docker 20.10) even for one small
+ * file; asking for a path's stat costs a few ms.
  */
-export function filesToCopy(files: readonly InjectedFile[], held: ReadonlyMap<string, Buffer | undefined>): InjectedFile[] {
-  return files.filter((f) => !f.kept || !held.get(f.path)?.equals(f.content));
+export function filesToCopy(files: readonly InjectedFile[], held: ReadonlyMap<string, number | undefined>): InjectedFile[] {
+  return files.filter((f) => !f.kept || held.get(f.path) !== f.content.length);
 }
 
 /** One entry of the uploaded archive, with its name relative to `/` (where it is extracted). */

@@ -55,7 +55,7 @@ async function withOwners(
 
 /** Uploads the files into container `id`, owned by `user` where they name no owner; `existing` are directories the archive must not touch (the image user's home, /tmp). */
 export async function injectFiles(
-  engine: Pick<Engine, 'putArchive' | 'getArchive'>,
+  engine: Pick<Engine, 'putArchive' | 'getArchive' | 'statPath'>,
   id: string,
   files: readonly InjectedFile[],
   existing: readonly string[],
@@ -71,22 +71,20 @@ export async function injectFiles(
   await engine.putArchive(id, '/', await packFiles(await withOwners(engine, id, all, user), existing, added?.dirs));
 }
 
-/** The files less the kept ones the container's volumes hold already with the same content (plan/files.ts filesToCopy). */
+/** The files less the kept ones the container's volumes hold already (plan/files.ts filesToCopy), from the paths' stat. */
 async function withoutHeldFiles(
-  engine: Pick<Engine, 'getArchive'>,
+  engine: Pick<Engine, 'statPath'>,
   id: string,
   files: readonly InjectedFile[],
 ): Promise<readonly InjectedFile[]> {
   const kept = files.filter((f) => f.kept);
   if (kept.length === 0) return files;
-  const { readTar } = await import('./tar.js');
-  const held = new Map<string, Buffer | undefined>();
+  const held = new Map<string, number | undefined>();
   await Promise.all(
     kept.map(async (f) => {
-      // A bounded read (a little over the file's size): a bigger file there is not this one.
-      const archive = await engine.getArchive(id, f.path, f.content.length + 64 * 1024).catch(() => undefined);
-      const entry = archive ? (await readTar(archive)).find((e) => e.header.type === 'file') : undefined;
-      held.set(f.path, entry?.content);
+      // Not answered: copied, as before there was a check.
+      const stat = await engine.statPath(id, f.path).catch(() => undefined);
+      held.set(f.path, stat?.size);
     }),
   );
   return filesToCopy(files, held);
