@@ -51,8 +51,9 @@ describe('werf-run --load build on a remote-like engine', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     // It really was remote-like: the engine's host could not see the checkout, so werf-run shipped it.
     expect(result.stderr).toMatch(/project files: shipped \d+ files/);
-    expect(result.stderr).toMatch(/loaded backend as hello:[0-9a-f]{56}-\d+ and hello\/backend:latest/);
-    expect(result.stderr).toMatch(/loaded frontend as hello:[0-9a-f]{56}-\d+ and hello\/frontend:latest/);
+    // Each image under werf's name (the report's DockerImageName) and werf-run's alias, whichever way it was streamed.
+    expect(result.stderr).toMatch(/loaded backend as hello:\S+ and hello\/backend:latest/);
+    expect(result.stderr).toMatch(/loaded frontend as hello:\S+ and hello\/frontend:latest/);
     // werf-run says where the images went: that engine's address, not the default socket.
     expect(result.stderr).toContain(`--load: 2 image(s) loaded, 0 already on the engine (${remote.host})`);
 
@@ -65,6 +66,12 @@ describe('werf-run --load build on a remote-like engine', () => {
       ),
     );
     expect(ids.every((id) => /^sha256:[0-9a-f]{64}$/.test(id))).toBe(true);
+    // werf's own names are there too, on the same images.
+    const werfNames = [...result.stderr.matchAll(/loaded (?:backend|frontend) as (hello:\S+)/g)].map((m) => m[1]!);
+    const werfIds = await Promise.all(
+      werfNames.map(async (name) => (await remote.docker(['image', 'inspect', '--format', '{{.Id}}', name])).trim()),
+    );
+    expect(werfIds).toEqual(ids);
     // The main engine has neither of them: a build of its own names a different image (a new build, a new ID), if any.
     for (const id of ids) expect(await mainEngineImage(id)).toBeUndefined();
     // Nothing werf-run made stays running or stopped on that engine (werf's, the ship and load helpers).
