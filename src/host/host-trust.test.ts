@@ -139,3 +139,17 @@ describe('hostTrustStore with its cache: read once per change of the store', () 
     expect(new Set([a, b, c]).size).toBe(3);
   });
 });
+
+describe('a file too big to be a CA bundle', () => {
+  it('is left out and named in the note, not reported as holding no certificates', () => {
+    const big = `${pem('BIG')}\n${'x'.repeat(9 << 20)}`;
+    const alone = hostTrustStore(input({ '/corp/huge.pem': big }, { env: { SSL_CERT_FILE: '/corp/huge.pem' } }));
+    expect(alone.files).toEqual([]);
+    expect(alone.notes[0]).toMatch(/nothing handed in; left out, over 8 MiB \(not a CA bundle\): \/corp\/huge\.pem \(9\.0 MiB\)$/);
+    const beside = hostTrustStore(
+      input({ '/corp/huge.pem': big, '/corp/d/a.pem': pem('D') }, { env: { SSL_CERT_FILE: '/corp/huge.pem', SSL_CERT_DIR: '/corp/d' } }),
+    );
+    expect(beside.files[0]!.content.toString()).toBe(`${pem('D')}\n`);
+    expect(beside.notes[0]).toContain('left out, over 8 MiB (not a CA bundle): /corp/huge.pem (9.0 MiB)');
+  });
+});

@@ -83,6 +83,8 @@ export const hostBundlePath = (home: string, content: Buffer): string =>
 interface CollectedCerts {
   certs: string[];
   used: string[];
+  /** Files over MAX_BUNDLE_BYTES, left out (named in the note). */
+  tooBig?: string[];
 }
 
 /**
@@ -131,10 +133,12 @@ function collectCerts(input: HostTrustInput): CollectedCerts {
   ];
   const certs = new Set<string>();
   const used: string[] = [];
+  const tooBig: string[] = [];
   for (const group of groups) {
     let files = 0;
     for (const source of group.files) {
       const content = read(source);
+      if (content && content.length > MAX_BUNDLE_BYTES) tooBig.push(`${source} (${(content.length / 2 ** 20).toFixed(1)} MiB)`);
       if (!content || content.length > MAX_BUNDLE_BYTES) continue;
       const found = content.toString('utf8').match(PEM_CERT) ?? [];
       if (found.length) files++;
@@ -142,7 +146,7 @@ function collectCerts(input: HostTrustInput): CollectedCerts {
     }
     if (files) used.push(group.name === group.files[0] ? group.name : `${group.name} (${files} files)`);
   }
-  return { certs: [...certs], used };
+  return { certs: [...certs], used, ...(tooBig.length ? { tooBig } : {}) };
 }
 
 /** collectCerts, or the cache's copy when the trust store's stat data is what it was then. */
@@ -151,7 +155,8 @@ function collectCached(input: HostTrustInput, cache: TrustStoreCache | undefined
   const key = trustStoreKey(input, cache.stat);
   try {
     const kept = JSON.parse(cache.load() ?? 'null') as ({ key: string } & CollectedCerts) | null;
-    if (kept?.key === key && Array.isArray(kept.certs) && Array.isArray(kept.used)) return { certs: kept.certs, used: kept.used };
+    if (kept?.key === key && Array.isArray(kept.certs) && Array.isArray(kept.used))
+      return { certs: kept.certs, used: kept.used, ...(Array.isArray(kept.tooBig) ? { tooBig: kept.tooBig } : {}) };
   } catch {
     // not JSON (an older or broken file): read the store again
   }
@@ -201,12 +206,14 @@ export function hostTrustStore(input: HostTrustInput, cache?: TrustStoreCache): 
   const dirVar = input.env.SSL_CERT_DIR || undefined;
   if (input.platform !== 'linux' && !fileVar && !dirVar)
     return say(`on ${input.platform} the system trust store is not a file: set SSL_CERT_FILE to a PEM bundle to hand werf your CAs`);
-  const { certs, used } = collectCached(input, cache);
+  const { certs, used, tooBig } = collectCached(input, cache);
+  // Named, not silently dropped: a file that big is not a CA bundle (Debian's is about 200 KiB).
+  const skipped = tooBig ? `; left out, over ${MAX_BUNDLE_BYTES / 2 ** 20} MiB (not a CA bundle): ${tooBig.join(', ')}` : '';
   if (certs.length === 0)
     return say(
       fileVar || dirVar
-        ? `no PEM certificates in ${[fileVar, dirVar].filter(Boolean).join(' / ')} (SSL_CERT_FILE / SSL_CERT_DIR): nothing handed in`
-        : `no system CA bundle found here (${CERT_FILES.join(', ')}): werf uses the image's own`,
+        ? `no PEM certificates in ${[fileVar, dirVar].filter(Boolean).join(' / ')} (SSL_CERT_FILE / SSL_CERT_DIR): nothing handed in${skipped}`
+        : `no system CA bundle found here (${CERT_FILES.join(', ')}): werf uses the image's own${skipped}`,
     );
   const content = Buffer.from(`${certs.join('\n')}\n`);
   const target = hostBundlePath(input.home, content);
@@ -214,7 +221,7 @@ export function hostTrustStore(input: HostTrustInput, cache?: TrustStoreCache): 
     files: [{ path: target, content, mode: 0o644, kept: true }],
     env: { SSL_CERT_FILE: target },
     notes: [
-      `trust store: this machine's CA bundle (${used.join(', ')}: ${certs.length} certificates) handed to werf as ${target} (SSL_CERT_FILE; the image's own /etc/ssl/certs is still read)`,
+      `trust store: this machine's CA bundle (${used.join(', ')}: ${certs.length} certificates) handed to werf as ${target} (SSL_CERT_FILE; the image's own /etc/ssl/certs is still read)${skipped}`,
     ],
   });
 }
