@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeProject, managedContainers, runWerfRun } from './support.js';
+import { TEST_IMAGE, makeProject, managedContainers, runWerfRun } from './support.js';
 
 const PROJECT = `loadit${randomBytes(4).toString('hex')}`;
 const ALIAS = `${PROJECT}/app:latest`;
@@ -61,6 +61,12 @@ describe('werf-run --load build', () => {
     const labels = (JSON.parse(stdout) ?? {}) as Record<string, string>;
     // The stand-in's build labels every stage as werf does (build_phase.go:963-967); werf export strips them.
     expect(Object.keys(labels).filter((key) => key.startsWith('werf'))).toEqual([]);
+    // The helper could not have taken another route: like werf's published images, the werf image has no buildah command.
+    const probe = await execa('docker', ['run', '--rm', '--network', 'none', TEST_IMAGE, 'sh', '-c', 'command -v buildah skopeo'], {
+      reject: false,
+    });
+    expect(probe.stdout).toBe('');
+    expect(probe.exitCode).not.toBe(0);
   });
 
   it("loads nothing the second time: the engine has the image by werf's name (read from the user's own report)", async () => {

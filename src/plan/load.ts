@@ -230,7 +230,8 @@ export function exportPassThrough(werfArgs: readonly string[]): string[] {
  * `export IMAGE REF PORT REPORT [werf options]`: start crane's registry on the
  * helper's loopback (go-containerregistry v0.20.2 cmd/crane/cmd/serve.go:59-60
  * --address, :83-85 --disk, :92 "serving on port" once listening), let werf
- * export IMAGE from the report into it as REF (plain HTTP: --insecure-registry),
+ * export IMAGE from the report into it as REF (plain HTTP: --insecure-registry, which
+ * werf's embedded buildah honours too: cmd/werf/common/container_backend.go:108,126),
  * then stream REF as a docker-loadable tarball to stdout
  * (cmd/crane/cmd/pull.go:38,134: `pull IMAGE TARBALL`, format tarball; root.go:137
  * --insecure). werf's and crane's messages go to stderr; stdout carries only
