@@ -10,6 +10,8 @@ import {
   HELPER_MISSING_IMAGE,
   HELPER_NO_CRANE,
   HELPER_NO_EXPORT,
+  HELPER_NO_REGISTRY,
+  HELPER_PULL_FAILED,
   LOAD_HELPER_SCRIPT,
   LOAD_REGISTRY_PORT,
   aliasFor,
@@ -17,6 +19,7 @@ import {
   exportPassThrough,
   finalImages,
   helperSpec,
+  loadError,
   loadRequest,
   loadSteps,
   loadWithCiEnv,
@@ -319,5 +322,47 @@ describe('helperSpec', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('loadError', () => {
+  const image = { werfName: 'backend', name: 'hello:d-1', id: ID_A };
+  const end = (helperExit: number | undefined, stderr = '', refused?: unknown) =>
+    loadError('werf:2', image, { helperExit, stderr, ...(refused === undefined ? {} : { refused }) });
+
+  it('is nothing when the helper and the engine succeeded', () => {
+    expect(end(0, 'werf log\n')).toBeUndefined();
+  });
+
+  it('names the image, what failed and the fix, with exit code loadFailed, for each way the helper ends', () => {
+    const cases: [number | undefined, RegExp, RegExp][] = [
+      [
+        HELPER_MISSING_IMAGE,
+        /image backend \(hello:d-1, sha256:a+\) is not in buildah's storage.*unable to tag/,
+        /run werf-run --load build again/,
+      ],
+      [HELPER_NO_CRANE, /werf image werf:2 has no crane command/, /ghcr\.io\/werf\/werf:2-stable-alpine/],
+      [HELPER_NO_EXPORT, /werf image werf:2 has no werf export command/, /--repo and docker pull/],
+      [HELPER_NO_REGISTRY, /crane registry serve did not start .* for backend \(hello:d-1\): .*address in use/, /werf-run -v --load build/],
+      [HELPER_EXPORT_FAILED, /werf export of backend \(hello:d-1\) failed: .*unable to tag/, /werf export's whole output/],
+      [HELPER_PULL_FAILED, /crane pull of backend \(hello:d-1\) .* failed/, /werf-run -v/],
+      [137, /streaming backend \(hello:d-1\) out of the helper container failed \(exit code 137\)/, /werf-run -v/],
+      [undefined, /exit code undefined/, /werf-run -v/],
+    ];
+    for (const [code, message, fix] of cases) {
+      const error = end(code, 'line 0\nline 1\nline 2\nError: unable to tag "x": address in use\n');
+      expect(error, String(code)).toBeInstanceOf(WerfRunError);
+      expect(error!.message).toMatch(message);
+      expect(error!.remedy).toMatch(fix);
+      expect(error!.exitCode).toBe(ExitCode.loadFailed);
+      // The helper's last three lines only.
+      expect(error!.message).not.toContain('line 0');
+    }
+  });
+
+  it("gives the engine's refusal when the helper succeeded", () => {
+    const error = end(0, '', new Error('archive/tar: invalid tar header'));
+    expect(error!.message).toMatch(/the engine refused image backend \(hello:d-1\): archive\/tar: invalid tar header/);
+    expect(error!.remedy).toMatch(/disk space/);
   });
 });

@@ -18,7 +18,7 @@
  *   images are in that registry already, so there is nothing to load.
  */
 import type { ContainerSpec } from '../engine/port.js';
-import { ExitCode, UsageError, WerfRunError } from '../errors.js';
+import { ExitCode, UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { flagValue, truthy } from './werf-args.js';
 
 /** The werf commands that build images werf-run can load (converge builds first). */
@@ -285,6 +285,66 @@ export function singleImageReport(report: string, image: LoadImage): string {
     Object.entries(parsed.Images).filter(([key, record]) => key === image.werfName || record.WerfImageName === image.werfName),
   );
   return JSON.stringify({ ...parsed, Images });
+}
+
+/** The last lines of the helper's stderr (werf's or crane's own words). */
+const tail = (stderr: string): string => stderr.trim().split('\n').slice(-3).join(' ');
+
+/** What one image's load ended with: the helper's exit code and stderr, and the engine's refusal if it refused. */
+export interface LoadEnd {
+  helperExit: number | undefined;
+  stderr: string;
+  refused?: unknown;
+}
+
+const fail = (message: string, remedy: string, cause?: unknown): WerfRunError =>
+  new WerfRunError(message, { exitCode: ExitCode.loadFailed, remedy, cause });
+
+/** Why one image's load failed (exit code loadFailed, with the image and a fix); undefined when the helper and the engine both succeeded. */
+export function loadError(werfImage: string, image: LoadImage, { helperExit, stderr, refused }: LoadEnd): WerfRunError | undefined {
+  const which = `${image.werfName} (${image.name})`;
+  switch (helperExit) {
+    case 0:
+      break;
+    case HELPER_MISSING_IMAGE:
+      return fail(
+        `--load: image ${image.werfName} (${image.name}, ${image.id}) is not in buildah's storage in the volumes werf used: ${tail(stderr)}`,
+        'run werf-run --load build again (werf builds it anew); if the storage volume was removed or changed meanwhile, that is why',
+      );
+    case HELPER_NO_CRANE:
+    case HELPER_NO_EXPORT:
+      return fail(
+        `--load: the werf image ${werfImage} has no ${helperExit === HELPER_NO_CRANE ? 'crane command' : 'werf export command'}, which --load uses to bring ${image.werfName} out of its storage`,
+        "use werf's own image (ghcr.io/werf/werf:2-stable-alpine or another 2.x tag: werf with export, and crane), or push with --repo and docker pull from there",
+      );
+    case HELPER_NO_REGISTRY:
+      return fail(
+        `--load: crane registry serve did not start in the helper container for ${which}: ${tail(stderr)}`,
+        "run werf-run -v --load build to see the helper container; the image stays in buildah's storage",
+      );
+    case HELPER_EXPORT_FAILED:
+      return fail(
+        `--load: werf export of ${which} failed: ${tail(stderr)}`,
+        "run werf-run -v --load build to see werf export's whole output; the image stays in buildah's storage",
+      );
+    case HELPER_PULL_FAILED:
+      return fail(
+        `--load: crane pull of ${which} from the helper's loopback registry failed: ${tail(stderr)}`,
+        "run werf-run -v --load build to see the helper container; the image stays in buildah's storage",
+      );
+    default:
+      return fail(
+        `--load: streaming ${which} out of the helper container failed (exit code ${String(helperExit)}): ${tail(stderr)}`,
+        "run werf-run -v --load build to see the helper container; the image stays in buildah's storage",
+      );
+  }
+  if (refused !== undefined)
+    return fail(
+      `--load: the engine refused image ${which}: ${errorMessage(refused)}`,
+      "check the engine's disk space and that it accepts docker-archive loads (docker load); werf's image stays in buildah's storage",
+      refused,
+    );
+  return undefined;
 }
 
 /** The helper's arguments to export one image. `report` is the report's JSON text (written to the helper's own /tmp). */

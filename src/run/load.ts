@@ -8,18 +8,13 @@
  */
 import { PassThrough, Transform } from 'node:stream';
 import type { ContainerSpec, Engine } from '../engine/port.js';
-import { ExitCode, WerfRunError, errorMessage } from '../errors.js';
+import { ExitCode, WerfRunError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import {
-  HELPER_EXPORT_FAILED,
-  HELPER_MISSING_IMAGE,
-  HELPER_NO_CRANE,
-  HELPER_NO_EXPORT,
-  HELPER_NO_REGISTRY,
-  HELPER_PULL_FAILED,
   exportArgs,
   finalImages,
   helperSpec,
+  loadError,
   loadSteps,
   loopbackRef,
   reportError,
@@ -140,56 +135,6 @@ async function streamImage(target: LoadTarget, image: LoadImage, report: string)
 const fail = (message: string, remedy: string, cause?: unknown): WerfRunError =>
   new WerfRunError(message, { exitCode: ExitCode.loadFailed, remedy, cause });
 
-/** The last lines of the helper's stderr (werf's or crane's own words). */
-const tail = (stderr: Collect): string => stderr.text.trim().split('\n').slice(-3).join(' ');
-
-/** Why the stream failed, from the helper's exit code and the engine's answer; undefined when both succeeded. */
-function streamError(werfImage: string, image: LoadImage, { helperExit, stderr, load }: Streamed): WerfRunError | undefined {
-  const which = `${image.werfName} (${image.name})`;
-  switch (helperExit) {
-    case 0:
-      break;
-    case HELPER_MISSING_IMAGE:
-      return fail(
-        `--load: image ${image.werfName} (${image.name}, ${image.id}) is not in buildah's storage in the volumes werf used: ${tail(stderr)}`,
-        'run werf-run --load build again (werf builds it anew); if the storage volume was removed or changed meanwhile, that is why',
-      );
-    case HELPER_NO_CRANE:
-    case HELPER_NO_EXPORT:
-      return fail(
-        `--load: the werf image ${werfImage} has no ${helperExit === HELPER_NO_CRANE ? 'crane command' : 'werf export command'}, which --load uses to bring ${image.werfName} out of its storage`,
-        "use werf's own image (ghcr.io/werf/werf:2-stable-alpine or another 2.x tag: werf with export, and crane), or push with --repo and docker pull from there",
-      );
-    case HELPER_NO_REGISTRY:
-      return fail(
-        `--load: crane registry serve did not start in the helper container for ${which}: ${tail(stderr)}`,
-        "run werf-run -v --load build to see the helper container; the image stays in buildah's storage",
-      );
-    case HELPER_EXPORT_FAILED:
-      return fail(
-        `--load: werf export of ${which} failed: ${tail(stderr)}`,
-        "run werf-run -v --load build to see werf export's whole output; the image stays in buildah's storage",
-      );
-    case HELPER_PULL_FAILED:
-      return fail(
-        `--load: crane pull of ${which} from the helper's loopback registry failed: ${tail(stderr)}`,
-        "run werf-run -v --load build to see the helper container; the image stays in buildah's storage",
-      );
-    default:
-      return fail(
-        `--load: streaming ${which} out of the helper container failed (exit code ${String(helperExit)}): ${tail(stderr)}`,
-        "run werf-run -v --load build to see the helper container; the image stays in buildah's storage",
-      );
-  }
-  if (!load.ok)
-    return fail(
-      `--load: the engine refused image ${which}: ${errorMessage(load.error)}`,
-      "check the engine's disk space and that it accepts docker-archive loads (docker load); werf's image stays in buildah's storage",
-      load.error,
-    );
-  return undefined;
-}
-
 /** Exports one image into the engine, named as werf named it (and the alias); on failure removes every name it may have got. */
 async function loadOne(target: LoadTarget, image: LoadImage, report: string): Promise<void> {
   const { engine } = target;
@@ -197,9 +142,13 @@ async function loadOne(target: LoadTarget, image: LoadImage, report: string): Pr
   const loopback = loopbackRef(image);
   const streamed = await streamImage(target, image, report);
   try {
-    const failed = streamError(target.werfContainer.image, image, streamed);
+    const failed = loadError(target.werfContainer.image, image, {
+      helperExit: streamed.helperExit,
+      stderr: streamed.stderr.text,
+      ...(streamed.load.ok ? {} : { refused: streamed.load.error }),
+    });
     if (failed) throw failed;
-    // ok here (streamError found no failure); the check narrows the type.
+    // ok here (loadError found no failure); the check narrows the type.
     const lines = streamed.load.ok ? streamed.load.lines : [];
     // The engine's own answer: the image is there under the loopback name crane's tarball gave it.
     const present = await engine.inspectImage(loopback);
