@@ -177,7 +177,7 @@ async function loadOne(target: LoadTarget, image: LoadImage, report: string): Pr
   );
 }
 
-/** --load after werf succeeded: the report's final images into the engine; an image it has (by ID) is only named. */
+/** --load after werf succeeded: the report's final images into the engine; an image it has (by werf's name or ID) is only named. */
 export async function loadBuiltImages(target: LoadTarget): Promise<LoadOutcome> {
   const { engine, reporter } = target;
   const text = await readReport(target);
