@@ -475,7 +475,11 @@ async function loading() {
     `  the example's two images (${sizes}), build cached: werf-run's load step (the two "loaded ... in X s", 0.1 s steps) median ${fmt(median(mine))}; docker save ${fmt(median(saves))} + docker load ${fmt(median(loads))}: median ${fmt(median(theirs))}`,
   );
   const ratio = median(mine) / median(theirs);
-  report('load (werf-run --load / docker save | docker load)', ratio.toFixed(2), '<= 1.5', ratio <= 1.5);
+  // A figure, not a goal: on the rig the work is the stand-in's werf export and its crane shim (docker-registry and
+  // skopeo, rig/image/crane), not the published image's werf and crane, so a goal here would judge the stand-in.
+  console.log(
+    `figure   load (werf-run --load / docker save | docker load): ${ratio.toFixed(2)}  (no goal: one helper per image runs the stand-in's werf export and crane shim)`,
+  );
 }
 
 function spawnSyncResult(file, args) {
