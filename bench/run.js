@@ -3,9 +3,9 @@
 // issue 13 §5), each measured against its reference in the same run.
 // Usage: npm run bench  (builds, brings the rig up, then runs this file).
 // Env: BENCH_RUNS (default 7), BENCH_THROUGHPUT_MB (default 200), BENCH_SHIP_FILES (default 10000),
-// BENCH_ONLY (comma-separated parts: cold, start, throughput, recovery, ship, install).
+// BENCH_ONLY (comma-separated parts: cold, start, throughput, recovery, ship, load, install).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
@@ -40,7 +40,10 @@ function project(files, config) {
     '.werfrunrc.json': JSON.stringify({ network: 'host', volumes: { storage: volumes[0], werfHome: volumes[1] }, ...config }),
     ...files,
   };
-  for (const [name, text] of Object.entries(all)) writeFileSync(path.join(dir, name), text);
+  for (const [name, text] of Object.entries(all)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
   for (const args of [
     ['init', '-q'],
     ['add', '-A'],
@@ -398,6 +401,94 @@ async function shipping() {
   report('one change (whole run over no change)', fmt(over), '<= 300 ms', over <= 300);
 }
 
+/** The example project (examples/hello) with its own config, as a user's checkout (uid 1000: werf-run stops for root's). */
+function exampleProject() {
+  const example = path.join(ROOT, 'examples', 'hello');
+  const files = Object.fromEntries(
+    readdirSync(example, { recursive: true, encoding: 'utf8' })
+      .filter((rel) => statSync(path.join(example, rel)).isFile())
+      .map((rel) => [rel, readFileSync(path.join(example, rel), 'utf8')]),
+  );
+  const { '.werfrunrc.json': config, ...rest } = files;
+  const dir = project(rest, JSON.parse(config));
+  spawnSync('chown', ['-R', '1000:1000', dir]);
+  return dir;
+}
+
+/** werf-run's "loaded <image> as <werf name> and <alias> (N MiB in T s)" lines: the load step's own times and werf's names. */
+function loadLines(stderr) {
+  const lines = [...stderr.matchAll(/loaded (\S+) as (\S+)(?: and \S+)? \(([\d.]+) MiB in ([\d.]+) s\)/g)];
+  if (lines.length !== 2)
+    throw new Error(`expected 2 "loaded ..." lines (backend, frontend), got ${lines.length}:\n${stderr.slice(-2000)}`);
+  return lines.map((m) => ({ image: m[1], name: m[2], mib: Number(m[3]), ms: Number(m[4]) * 1000 }));
+}
+
+/**
+ * --load on the main engine: the load step of the example's two images (built
+ * once, so every run is cached and only loads), against the docker CLI moving
+ * the same images out of and into the engine: `docker save` to a file, the
+ * images removed, `docker load` of the file. (A pipe `docker save | docker load`
+ * into the same engine would load images it still has: docker skips layers it
+ * has, which measures nothing. So the two halves run one after the other.)
+ * Before each werf-run run the images are removed by ID, which removes only
+ * this bench's build (its own volumes: a build elsewhere has other IDs).
+ */
+async function loading() {
+  const dir = exampleProject();
+  const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-bench-cache-'));
+  const archive = path.join(cache, 'images.tar');
+  cleanups.push(() => rmSync(cache, { recursive: true, force: true }));
+  const env = { XDG_CACHE_HOME: cache, ...WITHOUT_CA };
+  let ids = [];
+  const removeImages = () => {
+    if (ids.length) must(spawnSyncResult('docker', ['rmi', '-f', ...ids]), 'docker rmi of the loaded images');
+  };
+  cleanups.push(() => spawnSync('docker', ['rmi', '-f', ...ids]));
+  // Warm-up: the build itself (werf's stages in this project's own volumes), and the first load.
+  const built = must(await run('node', [BIN, '--load', 'build'], { cwd: dir, env }), 'werf-run --load build (warm-up)');
+  const names = loadLines(built.stderr).map((l) => l.name);
+  ids = names.map((name) => spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', name], { encoding: 'utf8' }).stdout.trim());
+  if (!ids.every((id) => id.startsWith('sha256:'))) throw new Error(`the loaded images ${names.join(', ')} are not on the engine`);
+  const mine = [];
+  const saves = [];
+  const loads = [];
+  const theirs = [];
+  let sizes = '';
+  for (let i = 0; i < Math.max(3, RUNS); i++) {
+    removeImages();
+    const r = must(await run('node', [BIN, '--load', 'build'], { cwd: dir, env }), 'werf-run --load build');
+    if (!/--load: 2 image\(s\) loaded, 0 already on the engine/.test(r.stderr))
+      throw new Error(`werf-run did not load both images anew:\n${r.stderr.slice(-2000)}`);
+    const lines = loadLines(r.stderr);
+    if (lines.map((l) => l.name).join() !== names.join())
+      throw new Error(`the cached build named other images: ${lines.map((l) => l.name).join(', ')}`);
+    sizes = lines.map((l) => `${l.image} ${l.mib} MiB`).join(', ');
+    mine.push(lines.reduce((sum, l) => sum + l.ms, 0));
+    rmSync(archive, { force: true });
+    const save = must(await run('docker', ['save', '-o', archive, ...names]), 'docker save');
+    removeImages();
+    const load = must(await run('docker', ['load', '-q', '-i', archive]), 'docker load');
+    saves.push(save.ms);
+    loads.push(load.ms);
+    theirs.push(save.ms + load.ms);
+  }
+  removeImages();
+  console.log(
+    `  the example's two images (${sizes}), build cached: werf-run's load step (the two "loaded ... in X s", 0.1 s steps) median ${fmt(median(mine))}; docker save ${fmt(median(saves))} + docker load ${fmt(median(loads))}: median ${fmt(median(theirs))}`,
+  );
+  const ratio = median(mine) / median(theirs);
+  // A figure, not a goal: on the rig the work is the stand-in's werf export and its crane shim (docker-registry and
+  // skopeo, rig/image/crane), not the published image's werf and crane, so a goal here would judge the stand-in.
+  console.log(
+    `figure   load (werf-run --load / docker save | docker load): ${ratio.toFixed(2)}  (no goal: one helper per image runs the stand-in's werf export and crane shim)`,
+  );
+}
+
+function spawnSyncResult(file, args) {
+  const r = spawnSync(file, args, { encoding: 'utf8' });
+  return { code: r.status, stderr: r.stderr };
+}
+
 async function recovery() {
   const dir = project(
     {
@@ -444,6 +535,7 @@ try {
   if (part('throughput')) await throughput();
   if (part('recovery')) await recovery();
   if (part('ship')) await shipping();
+  if (part('load')) await loading();
   // Last: npm pack rebuilds dist/ (prepack).
   if (part('install')) await installSize();
   console.log(

@@ -5,7 +5,7 @@
  * written it, and off with NODE_DISABLE_COMPILE_CACHE=1. No engine needed
  * (`--help`); each test has its own TMPDIR, where the cache lives.
  */
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,6 +77,22 @@ if (!nodeHasItsOwn)
       const after = statSync(cacheFile(tmp));
       expect(after.ino).not.toBe(before.ino);
       expect(after.mode & 0o777).toBe(0o600);
+    });
+
+    it("keeps the newest three other builds' caches (two installs side by side), not older ones or a broken write's leftover", async () => {
+      const tmp = tempDir();
+      mkdirSync(cacheDir(tmp), { mode: 0o700 });
+      const other = (n: number) => `cli-${String(n).repeat(16)}-${process.version}-${process.arch}.v8`;
+      for (const n of [1, 2, 3, 4, 5]) {
+        const file = path.join(cacheDir(tmp), other(n));
+        writeFileSync(file, 'x', { mode: 0o600 });
+        utimesSync(file, 1_000_000 + n, 1_000_000 + n);
+      }
+      writeFileSync(path.join(cacheDir(tmp), `${other(6)}.123.tmp`), 'x');
+      await help(tmp);
+      const left = readdirSync(cacheDir(tmp)).sort();
+      expect(left.filter((name) => !/^cli-[1-6]{16}-/.test(name))).toHaveLength(1);
+      expect(left.filter((name) => /^cli-[1-6]{16}-/.test(name))).toEqual([other(3), other(4), other(5)]);
     });
 
     it('NODE_DISABLE_COMPILE_CACHE=1 writes nothing', async () => {

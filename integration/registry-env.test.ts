@@ -83,7 +83,7 @@ describe("the engine's registry environment", () => {
       `${certsDir}/ca.crt (the engine's, for 127.0.0.1:${port}) handed to buildah as /home/build/.config/containers/certs.d/127.0.0.1:${port}/ca.crt`,
     );
     expect(registries.join('\n')).toMatch(
-      /this machine's CA bundle \(.*: \d+ certificates\) handed to werf as \/home\/build\/.config\/werf-run\/host-ca-certificates.crt/,
+      /this machine's CA bundle \(.*: \d+ certificates\) handed to werf as \/home\/build\/\.werf\/werf-run\/host-ca-[0-9a-f]{16}\.crt/,
     );
   });
 
@@ -119,7 +119,7 @@ describe("a CA only in this machine's trust store (SSL_CERT_FILE here; the machi
       expect(result.exitCode, result.stderr).toBe(0);
       expect(result.stdout + result.stderr).toContain('built-through-the-host-trust-store');
       expect(result.stderr).toContain(
-        `trust store: this machine's CA bundle (${bundle}: 1 certificates) handed to werf as /home/build/.config/werf-run/host-ca-certificates.crt`,
+        `trust store: this machine's CA bundle (${bundle}: 1 certificates) handed to werf as /home/build/.werf/werf-run/host-ca-`,
       );
       // A project of its own (its own storage volume): the first one already holds the base image.
       const untrusting = werfProject({ app: `FROM 127.0.0.1:${port}/library/busybox:latest\nRUN echo never\n` });

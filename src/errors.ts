@@ -21,7 +21,7 @@ export const EXIT_CODES = {
   loadFailed: {
     code: 3,
     meaning:
-      "`--load` only: werf succeeded, but its images could not be loaded into the engine (no build report, an image missing from buildah's storage, the engine refused the load); what was loaded stays, nothing half-loaded is tagged",
+      "`--load` only: werf succeeded, but its images could not be loaded into the engine (no build report, no crane or werf export in the werf image, an image missing from buildah's storage, werf export or the engine failed); what was loaded stays, nothing half-loaded is tagged",
   },
   failed: {
     code: 125,

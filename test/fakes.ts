@@ -31,6 +31,7 @@ export function fakeEngine<T extends Partial<Engine>>(over: T = {} as T): Engine
     inspectContainer: notInThisTest('inspectContainer'),
     putArchive: notInThisTest('putArchive'),
     getArchive: notInThisTest('getArchive'),
+    statPath: notInThisTest('statPath'),
     containerMounts: notInThisTest('containerMounts'),
     volumeCreatedAt: notInThisTest('volumeCreatedAt'),
     loadImage: notInThisTest('loadImage'),

@@ -13,7 +13,8 @@ apt-get update -qq
 # buildah cannot be installed by debootstrap --include (a missing virtual
 # package); installing it afterwards works.
 apt-get install -y -qq --no-install-recommends \
-  buildah fuse-overlayfs uidmap containernetworking-plugins ca-certificates libcap2-bin git
+  buildah fuse-overlayfs uidmap containernetworking-plugins ca-certificates libcap2-bin git \
+  skopeo docker-registry
 apt-get clean
 rm -rf /var/lib/apt/lists/* /usr/sbin/policy-rc.d
 
@@ -39,3 +40,13 @@ git config --system safe.directory '*'
 
 install -m 0644 /tmp/rig-image/registries.conf /etc/containers/registries.conf
 install -m 0755 /tmp/rig-image/werf /usr/local/bin/werf
+
+# werf's published images have werf, sh, git, fuse-overlayfs and crane, but no
+# buildah, skopeo or registry command (werf/werf
+# scripts/werf-in-image/dockerfile/werf/alpine.Dockerfile). The stand-in's
+# helpers therefore live off PATH: the stand-in werf adds this dir to its own
+# PATH (buildah is embedded in the real werf), the crane shim calls its two by
+# path, and anything else (werf-run's --load helper) finds none of them.
+mkdir -p /usr/libexec/werf-run-standin
+mv /usr/bin/buildah /usr/bin/skopeo /usr/bin/docker-registry /usr/libexec/werf-run-standin/
+install -m 0755 /tmp/rig-image/crane /usr/local/bin/crane

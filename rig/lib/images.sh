@@ -109,7 +109,18 @@ ensure_sh_image() {
 # ---------------------------------------------------------------- werf stand-in
 werf_recipe_hash() {
   {
-    cat "$RIG_ROOT/image/chroot-setup.sh" "$RIG_ROOT/image/registries.conf" "$RIG_ROOT/image/werf"
+    cat "$RIG_ROOT/image/chroot-setup.sh" "$RIG_ROOT/image/registries.conf" "$RIG_ROOT/image/werf" "$RIG_ROOT/image/crane"
+    printf '%s\n' "${WERF_IMPORT_CHANGES[@]}" "debootstrap --variant=minbase bookworm $DEBIAN_MIRROR"
+  } | sha
+}
+
+# Everything of the recipe but the stand-in werf script: rig/dev-standin.sh
+# swaps only the script into the shared image when this label still matches,
+# and builds a whole private image otherwise.
+BASE_RECIPE_LABEL=werf-run.rig.base-recipe
+werf_base_recipe_hash() {
+  {
+    cat "$RIG_ROOT/image/chroot-setup.sh" "$RIG_ROOT/image/registries.conf" "$RIG_ROOT/image/crane"
     printf '%s\n' "${WERF_IMPORT_CHANGES[@]}" "debootstrap --variant=minbase bookworm $DEBIAN_MIRROR"
   } | sha
 }
@@ -135,8 +146,10 @@ _chroot_cleanup() {
   umount "$root/tmp/rig-image" 2>/dev/null || true
 }
 
+# build_werf_image HASH [REF] [ROOT]: the stand-in image as REF (default: the
+# shared $WERF_IMAGE), built in ROOT (default: the state's work dir).
 build_werf_image() {
-  local hash="$1" root="$STATE/work/werf-root"
+  local hash="$1" ref="${2:-$WERF_IMAGE}" root="${3:-$STATE/work/werf-root}"
   ensure_base_tarball
   log "building the werf stand-in image (chroot apt install of buildah & co; log: $STATE/werf-image.log)"
   _chroot_cleanup "$root"; rm -rf "$root"; mkdir -p "$root"
@@ -153,10 +166,10 @@ build_werf_image() {
   rmdir "$root/tmp/rig-image"; : >"$root/etc/resolv.conf"
 
   local changes=() c
-  for c in "${WERF_IMPORT_CHANGES[@]}" "LABEL $RECIPE_LABEL=$hash"; do changes+=(-c "$c"); done
+  for c in "${WERF_IMPORT_CHANGES[@]}" "LABEL $RECIPE_LABEL=$hash" "LABEL $BASE_RECIPE_LABEL=$(werf_base_recipe_hash)"; do changes+=(-c "$c"); done
   # --xattrs keeps the file capabilities of newuidmap/newgidmap.
   tar --xattrs --xattrs-include='*' --numeric-owner -C "$root" -c . \
-    | docker import "${changes[@]}" - "$WERF_IMAGE" >/dev/null
+    | docker import "${changes[@]}" - "$ref" >/dev/null
   rm -rf "$root"
 }
 

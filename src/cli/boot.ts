@@ -26,6 +26,8 @@ interface Cli {
 }
 
 /** The first line of cli.cjs, written by scripts/build.js: the sha256 of the rest. */
+/** How many builds' code caches stay (this one included). */
+const KEPT_BUILDS = 4;
 const BUILD_LINE = /^\/\/ werf-run build ([0-9a-f]{64})\n/;
 
 /** import() as Node does it, for the CLI's bundle (src/config/native-import.ts says why). */
@@ -98,10 +100,13 @@ function writeCache(file: string, script: vm.Script): void {
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     renameSync(tmp, file);
-    // Older builds' caches (and leftovers of interrupted writes) go.
-    for (const name of readdirSync(dir)) {
-      if (name !== path.basename(file) && /^cli-[0-9a-f]{16}-/.test(name)) rmSync(path.join(dir, name), { force: true });
-    }
+    // Leftovers of interrupted writes go, and older builds' caches but the newest few: two installs side by side
+    // (a global one and npx's, or two checkouts) would otherwise delete each other's cache at every run.
+    const caches = readdirSync(dir)
+      .filter((name) => /^cli-[0-9a-f]{16}-/.test(name) && name !== path.basename(file))
+      .map((name) => ({ name, at: name.endsWith('.tmp') ? 0 : lstatSync(path.join(dir, name)).mtimeMs }));
+    caches.sort((a, b) => b.at - a.at);
+    for (const [i, { name, at }] of caches.entries()) if (at === 0 || i >= KEPT_BUILDS - 1) rmSync(path.join(dir, name), { force: true });
   } catch {
     // Only a speed-up: the next run compiles again.
   }

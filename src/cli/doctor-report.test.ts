@@ -75,7 +75,7 @@ describe('doctorText: the registry hand-over', () => {
   it('lists what a run hands werf and buildah, one bullet each, and nothing when the report has none', () => {
     const registries = [
       "/etc/docker/certs.d/127.0.0.1:5443/ca.crt (the engine's, for 127.0.0.1:5443) handed to buildah as /home/build/.config/containers/certs.d/127.0.0.1:5443/ca.crt",
-      "this machine's CA bundle (/etc/ssl/certs/ca-certificates.crt: 146 certificates) handed to werf as /home/build/.config/werf-run/host-ca-certificates.crt",
+      "this machine's CA bundle (/etc/ssl/certs/ca-certificates.crt: 146 certificates) handed to werf as /home/build/.werf/werf-run/host-ca-0123456789abcdef.crt",
     ];
     const text = doctorText({ ...emptyDoctorReport(), registries });
     expect(text).toContain(['registries (what a run hands werf and buildah):', ...registries.map((r) => `  - ${r}`)].join('\n'));

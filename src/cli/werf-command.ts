@@ -49,7 +49,7 @@ import { laptopProduct } from '../plan/laptop.js';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadRequest, loadWithCiEnv, withOwnReport, type LoadRequest } from '../plan/load.js';
+import { LOAD_REGISTRY_PORT, loadRequest, loadWithCiEnv, withOwnReport, type LoadRequest } from '../plan/load.js';
 import { werfHomeDir } from '../plan/contract.js';
 import { loadBuiltImages } from '../run/load.js';
 
@@ -224,7 +224,7 @@ function ciEnvStep(
 function loadNotes(load: LoadRequest | undefined): string[] {
   if (!load) return [];
   return [
-    `--load: after werf exits 0, werf-run reads werf's build report ${load.report.path}${load.report.kind === 'own' ? ' (its own, in the werf home volume, removed after reading)' : ''} and streams each final image the engine lacks (by ID) out of buildah's storage (buildah push ID docker-archive:/dev/stdout:NAME in a short container of the same image, user, mode and volumes, no network) into the engine's image load, named as werf named it and <project>/<image>:latest`,
+    `--load: after werf exits 0, werf-run reads werf's build report ${load.report.path}${load.report.kind === 'own' ? ' (its own, in the werf home volume, removed after reading)' : ''}; for each final image the engine lacks (by werf's name or ID), a short container of the same image, user, mode and mounts, with no network, runs crane registry serve on its own loopback, werf export IMAGE --use-build-report --tag 127.0.0.1:${String(LOAD_REGISTRY_PORT)}/werf-run-load/... into it and crane pull to stdout, into the engine's image load, named as werf named it and <project>/<image>:latest`,
   ];
 }
 
@@ -532,6 +532,7 @@ async function loadImages(
       werfContainer: planned.container,
       files: planned,
       report: load.report,
+      werfArgs: load.werfArgs,
       readUserReport: (file) => readFile(path.resolve(cwd, file), 'utf8').catch(() => undefined),
       reporter,
       progress,

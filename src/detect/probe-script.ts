@@ -48,22 +48,41 @@ if [ -r ${BINFMT_DIR}/status ]; then
 else echo "binfmt unmounted ${BINFMT_DIR} is not mounted in the container"; fi
 `;
 
+/**
+ * The probe. The tests that start processes of their own (unshare, mount,
+ * the test programs) run side by side, each into its own file in the probe's
+ * tmpfs, printed after `wait`: in a row they were some 30 processes one after
+ * another, most of the probe container's run time. The parser reads lines by
+ * their first word, not by their order. Where the tmpfs cannot take the
+ * files, they run in a row as before.
+ */
 const PROBE_SCRIPT = `
 have() { command -v "$1" >/dev/null 2>&1; }
 oneline() { tr '\\n' ' ' | cut -c1-300; }
 echo "werf-run-probe 1"
-for f in /proc/sys/user/max_user_namespaces /proc/sys/kernel/apparmor_restrict_unprivileged_userns /proc/sys/kernel/unprivileged_userns_clone; do
-  if [ -r "$f" ]; then echo "sysctl $f $(cat "$f")"; else echo "sysctl $f absent"; fi
-done
+probe_userns() {
 if have unshare; then
   if out=$(unshare -Ur true 2>&1); then echo "userns yes unshare -Ur: ok"; else echo "userns no unshare -Ur: $(echo "$out" | oneline)"; fi
 else echo "userns unknown the image has no unshare"; fi
+}
+probe_overlay() {
 if have unshare && have mount && have mkdir; then
   t=${PROBE_TMPFS}
   if out=$(unshare -Urm sh -c "mkdir -p $t/l $t/u $t/w $t/m && mount -t overlay overlay -o lowerdir=$t/l,upperdir=$t/u,workdir=$t/w $t/m" 2>&1); then
     echo "overlay yes mount -t overlay on a tmpfs in a user namespace: ok"
   else echo "overlay no mount -t overlay on a tmpfs in a user namespace: $(echo "$out" | oneline)"; fi
 else echo "overlay unknown the image lacks unshare, mount or mkdir"; fi
+}
+probe_arch() {
+${ARCH_SCRIPT}
+}
+o=${PROBE_TMPFS}/out
+mkdir -p "$o" 2>/dev/null || o=
+side() { if [ -n "$o" ]; then "$1" > "$o/$1" & else "$1"; fi; }
+side probe_userns; side probe_overlay; side probe_arch
+for f in /proc/sys/user/max_user_namespaces /proc/sys/kernel/apparmor_restrict_unprivileged_userns /proc/sys/kernel/unprivileged_userns_clone; do
+  if [ -r "$f" ]; then echo "sysctl $f $(cat "$f")"; else echo "sysctl $f absent"; fi
+done
 if [ -e /dev/fuse ]; then
   if (exec 3<>/dev/fuse) 2>/dev/null; then echo "fuse usable uid $(id -u) opened /dev/fuse"
   else echo "fuse no-permission uid $(id -u) cannot open /dev/fuse: $(ls -l /dev/fuse 2>&1 | oneline)"; fi
@@ -76,7 +95,9 @@ done
 for f in /etc/subuid /etc/subgid; do
   if [ -r $f ]; then echo "sub $f $(grep -E "^($u|$i):" $f | cut -d: -f2,3 | tr '\n' ' ')"; else echo "sub $f absent"; fi
 done
-${ARCH_SCRIPT}`;
+wait
+if [ -n "$o" ]; then cat "$o/probe_userns" "$o/probe_overlay" "$o/probe_arch"; fi
+`;
 
 const SYSCTLS: Record<string, 'maxUserNamespaces' | 'apparmorRestrictUserns' | 'unprivilegedUsernsClone'> = {
   '/proc/sys/user/max_user_namespaces': 'maxUserNamespaces',

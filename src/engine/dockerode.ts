@@ -649,6 +649,23 @@ export class DockerodeEngine implements Engine {
     }
   }
 
+  async statPath(containerId: string, containerPath: string): Promise<{ size: number; mode: number } | undefined> {
+    try {
+      const res = (await this.docker.getContainer(containerId).infoArchive({ path: containerPath })) as {
+        headers: Record<string, string | undefined>;
+        resume?: () => void;
+      };
+      res.resume?.();
+      const header = res.headers['x-docker-container-path-stat'];
+      if (!header) return undefined;
+      const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { size?: unknown; mode?: unknown };
+      return typeof stat.size === 'number' && typeof stat.mode === 'number' ? { size: stat.size, mode: stat.mode } : undefined;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.fail(`looking up ${containerPath} in container ${containerId.slice(0, 12)}`, error);
+    }
+  }
+
   async volumeCreatedAt(name: string): Promise<string | undefined> {
     try {
       const raw = (await this.docker.getVolume(name).inspect()) as { CreatedAt?: string; Name?: string };

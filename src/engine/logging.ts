@@ -50,6 +50,7 @@ const DESCRIBE: Record<string, Describer> = {
     `PUT /containers/${short(id)}/archive?path=${containerPath} (${Buffer.isBuffer(tar) ? `${tar.length} bytes` : 'a stream'})`,
   containerMounts: (id: string) => `GET /containers/${short(id)}/json (its mounts)`,
   getArchive: (id: string, containerPath: string) => `GET /containers/${short(id)}/archive?path=${containerPath}`,
+  statPath: (id: string, containerPath: string) => `HEAD /containers/${short(id)}/archive?path=${containerPath}`,
   volumeCreatedAt: (name: string) => `GET /volumes/${name}`,
   loadImage: () => 'POST /images/load (a stream)',
   tagImage: (id: string, reference: string) => `POST /images/${id.slice(0, 19)}/tag (${reference})`,
@@ -66,6 +67,7 @@ function outcome(name: string, value: unknown): string {
     const i = value as { product: string; serverVersion: string; apiVersion: string; kernelVersion: string; operatingSystem: string };
     return `${i.product} ${i.serverVersion}, API ${i.apiVersion}, kernel ${i.kernelVersion}, ${i.operatingSystem}`;
   }
+  if (name === 'statPath') return value ? `${(value as { size: number }).size} bytes` : 'not there';
   if (Array.isArray(value)) return `${value.length} items`;
   return 'ok';
 }

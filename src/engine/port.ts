@@ -147,6 +147,13 @@ export interface Engine {
    * More than `maxBytes` (default ARCHIVE_LIMIT_BYTES): an error naming the path and the limit, nothing kept.
    */
   getArchive(containerId: string, containerPath: string, maxBytes?: number): Promise<Buffer | undefined>;
+  /**
+   * What `containerPath` is in a (created or stopped) container, without its
+   * content (`HEAD /containers/{id}/archive`: the X-Docker-Container-Path-Stat
+   * header), or undefined when it does not exist. Docker answers it without
+   * the re-exec'd tar process that getArchive and putArchive cost.
+   */
+  statPath(containerId: string, containerPath: string): Promise<{ size: number; mode: number } | undefined>;
   /** The mounts of a container by id or name, or undefined when the engine has no such container. */
   containerMounts(idOrName: string): Promise<ContainerMount[] | undefined>;
   /** When a named volume was created (`GET /volumes/{name}`: CreatedAt as the engine writes it), or undefined when there is no such volume. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostBundlePath, hostTrustStore, type HostTrustInput } from './host-trust.js';
+import { hostBundlePath, hostTrustStore, trustStoreKey, type HostTrustInput } from './host-trust.js';
 
 const pem = (n: string) => `-----BEGIN CERTIFICATE-----\nMII${n}\n-----END CERTIFICATE-----`;
 
@@ -24,12 +24,15 @@ describe("hostTrustStore: this machine's CA bundle for werf", () => {
     const out = hostTrustStore(
       input({ '/etc/ssl/certs/ca-certificates.crt': `${pem('A')}\n${pem('CORP')}\n`, '/etc/pki/tls/certs/ca-bundle.crt': pem('X') }),
     );
-    expect(out.env).toEqual({ SSL_CERT_FILE: '/home/build/.config/werf-run/host-ca-certificates.crt' });
-    expect(out.files).toEqual([
-      { path: hostBundlePath('/home/build'), content: Buffer.from(`${pem('A')}\n${pem('CORP')}\n`), mode: 0o644 },
-    ]);
+    const content = Buffer.from(`${pem('A')}\n${pem('CORP')}\n`);
+    const target = hostBundlePath('/home/build', content);
+    // In the werf home volume, named by its content (a run that finds it there copies nothing).
+    expect(target).toMatch(/^\/home\/build\/\.werf\/werf-run\/host-ca-[0-9a-f]{16}\.crt$/);
+    expect(hostBundlePath('/home/build', Buffer.from(pem('B')))).not.toBe(target);
+    expect(out.env).toEqual({ SSL_CERT_FILE: target });
+    expect(out.files).toEqual([{ path: target, content, mode: 0o644, kept: true }]);
     expect(out.notes).toEqual([
-      "trust store: this machine's CA bundle (/etc/ssl/certs/ca-certificates.crt: 2 certificates) handed to werf as /home/build/.config/werf-run/host-ca-certificates.crt (SSL_CERT_FILE; the image's own /etc/ssl/certs is still read)",
+      `trust store: this machine's CA bundle (/etc/ssl/certs/ca-certificates.crt: 2 certificates) handed to werf as ${target} (SSL_CERT_FILE; the image's own /etc/ssl/certs is still read)`,
     ]);
   });
   it("RHEL's when Debian's is absent", () => {
@@ -72,5 +75,81 @@ describe("hostTrustStore: this machine's CA bundle for werf", () => {
     expect(hostTrustStore(input(files, { platform: 'darwin' })).files).toEqual([]);
     const set = hostTrustStore(input(files, { platform: 'darwin', env: { SSL_CERT_FILE: '/Users/u/corp.pem' } }));
     expect(set.files[0]!.content.toString()).toBe(`${pem('CORP')}\n`);
+  });
+});
+
+describe('hostTrustStore with its cache: read once per change of the store', () => {
+  function counted(files: Record<string, string>, stats: Record<string, string>) {
+    let reads = 0;
+    let kept: string | undefined;
+    const base = input(files, { env: { SSL_CERT_DIR: '/etc/ssl/certs' } });
+    const inner = base.read!;
+    const withCount: HostTrustInput = {
+      ...base,
+      read: (f) => {
+        reads++;
+        return inner(f);
+      },
+    };
+    const cache = {
+      stat: (p: string) => stats[p],
+      load: () => kept,
+      save: (text: string) => {
+        kept = text;
+      },
+    };
+    return { withCount, cache, reads: () => reads, corrupt: () => (kept = '{not json') };
+  }
+  const files = { '/etc/ssl/certs/ca-certificates.crt': pem('A'), '/etc/ssl/certs/corp.pem': pem('CORP') };
+
+  it('the second run with the same stat data reads no certificate file and hands in the same bundle', () => {
+    const stats = { '/etc/ssl/certs/ca-certificates.crt': '1:2:300:4', '/etc/ssl/certs': '1:9:4096:5' };
+    const c = counted(files, stats);
+    const first = hostTrustStore(c.withCount, c.cache);
+    const readsFirst = c.reads();
+    expect(readsFirst).toBeGreaterThan(0);
+    const second = hostTrustStore(c.withCount, c.cache);
+    expect(c.reads()).toBe(readsFirst);
+    expect(second).toEqual(first);
+    expect(second.files[0]!.content.toString()).toBe(`${pem('A')}\n${pem('CORP')}\n`);
+  });
+  it('a changed directory (a CA added or removed) or bundle file is read again; so is a broken cache file', () => {
+    const stats: Record<string, string> = { '/etc/ssl/certs/ca-certificates.crt': '1:2:300:4', '/etc/ssl/certs': '1:9:4096:5' };
+    const c = counted(files, stats);
+    hostTrustStore(c.withCount, c.cache);
+    let before = c.reads();
+    stats['/etc/ssl/certs'] = '1:9:4096:6';
+    hostTrustStore(c.withCount, c.cache);
+    expect(c.reads()).toBeGreaterThan(before);
+    before = c.reads();
+    stats['/etc/ssl/certs/ca-certificates.crt'] = '1:3:310:7';
+    hostTrustStore(c.withCount, c.cache);
+    expect(c.reads()).toBeGreaterThan(before);
+    before = c.reads();
+    c.corrupt();
+    const again = hostTrustStore(c.withCount, c.cache);
+    expect(c.reads()).toBeGreaterThan(before);
+    expect(again.notes[0]).toContain('2 certificates');
+  });
+  it('the key changes with SSL_CERT_FILE / SSL_CERT_DIR themselves, not only with the files', () => {
+    const stat = () => 'same';
+    const a = trustStoreKey(input({}, { env: { SSL_CERT_DIR: '/a' } }), stat);
+    const b = trustStoreKey(input({}, { env: { SSL_CERT_DIR: '/b' } }), stat);
+    const c = trustStoreKey(input({}, { env: { SSL_CERT_FILE: '/f', SSL_CERT_DIR: '/a' } }), stat);
+    expect(new Set([a, b, c]).size).toBe(3);
+  });
+});
+
+describe('a file too big to be a CA bundle', () => {
+  it('is left out and named in the note, not reported as holding no certificates', () => {
+    const big = `${pem('BIG')}\n${'x'.repeat(9 << 20)}`;
+    const alone = hostTrustStore(input({ '/corp/huge.pem': big }, { env: { SSL_CERT_FILE: '/corp/huge.pem' } }));
+    expect(alone.files).toEqual([]);
+    expect(alone.notes[0]).toMatch(/nothing handed in; left out, over 8 MiB \(not a CA bundle\): \/corp\/huge\.pem \(9\.0 MiB\)$/);
+    const beside = hostTrustStore(
+      input({ '/corp/huge.pem': big, '/corp/d/a.pem': pem('D') }, { env: { SSL_CERT_FILE: '/corp/huge.pem', SSL_CERT_DIR: '/corp/d' } }),
+    );
+    expect(beside.files[0]!.content.toString()).toBe(`${pem('D')}\n`);
+    expect(beside.notes[0]).toContain('left out, over 8 MiB (not a CA bundle): /corp/huge.pem (9.0 MiB)');
   });
 });

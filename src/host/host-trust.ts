@@ -17,8 +17,10 @@
  * pool from that system pool plus certs.d (pkg/tlsclientconfig), so the
  * daemon's certs.d files (host/registry-env.ts) still add to it.
  */
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { werfHomeDir } from '../plan/contract.js';
 import { readIfExists } from '../files.js';
 import { handover, type Handover } from './handover.js';
 
@@ -68,10 +70,49 @@ function listLeniently(dir: string): string[] {
   }
 }
 
-/** Where werf finds the host's bundle in its container. */
-export const hostBundlePath = (home: string): string => path.posix.join(home, '.config', 'werf-run', 'host-ca-certificates.crt');
+/**
+ * Where werf finds the host's bundle in its container: in the werf home
+ * volume, named by its content, so a run whose bundle is there already
+ * copies nothing (plan/files.ts `kept`), and a changed store is a new file,
+ * never one rewritten under a werf that reads it.
+ */
+export const hostBundlePath = (home: string, content: Buffer): string =>
+  path.posix.join(werfHomeDir(home), 'werf-run', `host-ca-${createHash('sha256').update(content).digest('hex').slice(0, 16)}.crt`);
 
-export function hostTrustStore(input: HostTrustInput): Handover {
+/** The certificates found, de-duplicated, and where (for the note). */
+interface CollectedCerts {
+  certs: string[];
+  used: string[];
+  /** Files over MAX_BUNDLE_BYTES, left out (named in the note). */
+  tooBig?: string[];
+}
+
+/**
+ * What the trust store depends on, as stat data (device, inode, size, mtime):
+ * Go's list of bundle files (or SSL_CERT_FILE) and each SSL_CERT_DIR
+ * directory. A directory's mtime moves when a certificate is added, removed
+ * or renamed (update-ca-certificates re-links them), and it rewrites the
+ * bundle file too, so the bundle's stat catches a CA replaced in place. A
+ * file edited in place in SSL_CERT_DIR with no re-link is not seen until the
+ * directory changes: the one thing this key misses, for 290 fewer reads a run.
+ */
+export function trustStoreKey(input: HostTrustInput, stat: (file: string) => string | undefined): string {
+  const fileVar = input.env.SSL_CERT_FILE || undefined;
+  const dirVar = input.env.SSL_CERT_DIR || undefined;
+  const files = fileVar ? [fileVar] : CERT_FILES;
+  const dirs = (dirVar ?? '').split(':').filter(Boolean);
+  return JSON.stringify({ fileVar, dirVar, files: files.map((f) => stat(f) ?? '-'), dirs: dirs.map((d) => stat(d) ?? '-') });
+}
+
+/** Where the last trust store read is kept, and read back when its key still holds. */
+export interface TrustStoreCache {
+  stat(file: string): string | undefined;
+  load(): string | undefined;
+  save(text: string): void;
+}
+
+/** The host's CA certificates, as Go reads them here: SSL_CERT_FILE instead of Go's list; SSL_CERT_DIR's files besides. */
+function collectCerts(input: HostTrustInput): CollectedCerts {
   // Each file once: the bundle found on Go's list is the one read for its certificates.
   const seen = new Map<string, ReturnType<typeof readLeniently>>();
   const readRaw = input.read ?? readLeniently;
@@ -80,15 +121,8 @@ export function hostTrustStore(input: HostTrustInput): Handover {
     return seen.get(file);
   };
   const list = input.list ?? listLeniently;
-  const say = (note: string): Handover => handover({ notes: [`trust store: ${note}`] });
-  if (!input.enabled) return say("forward.hostCertificates is false: this machine's CA bundle is not handed to werf");
-  if (input.fixedEnv.SSL_CERT_FILE !== undefined)
-    return say(`env.set gives werf SSL_CERT_FILE=${input.fixedEnv.SSL_CERT_FILE}: this machine's CA bundle is not handed in`);
   const fileVar = input.env.SSL_CERT_FILE || undefined;
   const dirVar = input.env.SSL_CERT_DIR || undefined;
-  if (input.platform !== 'linux' && !fileVar && !dirVar)
-    return say(`on ${input.platform} the system trust store is not a file: set SSL_CERT_FILE to a PEM bundle to hand werf your CAs`);
-  // As Go reads them here: SSL_CERT_FILE instead of the list; SSL_CERT_DIR's files besides.
   const file = fileVar ?? CERT_FILES.find((f) => read(f) !== undefined);
   const groups = [
     ...(file ? [{ name: file, files: [file] }] : []),
@@ -99,10 +133,12 @@ export function hostTrustStore(input: HostTrustInput): Handover {
   ];
   const certs = new Set<string>();
   const used: string[] = [];
+  const tooBig: string[] = [];
   for (const group of groups) {
     let files = 0;
     for (const source of group.files) {
       const content = read(source);
+      if (content && content.length > MAX_BUNDLE_BYTES) tooBig.push(`${source} (${(content.length / 2 ** 20).toFixed(1)} MiB)`);
       if (!content || content.length > MAX_BUNDLE_BYTES) continue;
       const found = content.toString('utf8').match(PEM_CERT) ?? [];
       if (found.length) files++;
@@ -110,18 +146,82 @@ export function hostTrustStore(input: HostTrustInput): Handover {
     }
     if (files) used.push(group.name === group.files[0] ? group.name : `${group.name} (${files} files)`);
   }
-  if (certs.size === 0)
+  return { certs: [...certs], used, ...(tooBig.length ? { tooBig } : {}) };
+}
+
+/** collectCerts, or the cache's copy when the trust store's stat data is what it was then. */
+function collectCached(input: HostTrustInput, cache: TrustStoreCache | undefined): CollectedCerts {
+  if (!cache) return collectCerts(input);
+  const key = trustStoreKey(input, cache.stat);
+  try {
+    const kept = JSON.parse(cache.load() ?? 'null') as ({ key: string } & CollectedCerts) | null;
+    if (kept?.key === key && Array.isArray(kept.certs) && Array.isArray(kept.used))
+      return { certs: kept.certs, used: kept.used, ...(Array.isArray(kept.tooBig) ? { tooBig: kept.tooBig } : {}) };
+  } catch {
+    // not JSON (an older or broken file): read the store again
+  }
+  const found = collectCerts(input);
+  cache.save(JSON.stringify({ key, ...found }));
+  return found;
+}
+
+/** The trust store cache as a file in werf-run's cache directory; a file it cannot read or write is only a slower run. */
+export function fileTrustStoreCache(dir: string): TrustStoreCache {
+  const file = path.join(dir, 'host-trust-store.json');
+  return {
+    stat(p) {
+      try {
+        const s = statSync(p, { bigint: true });
+        return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`;
+      } catch {
+        return undefined;
+      }
+    },
+    load() {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    save(text) {
+      try {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, text, { mode: 0o644 });
+        renameSync(tmp, file);
+      } catch {
+        // a read-only cache directory: read the store again next time
+      }
+    },
+  };
+}
+
+export function hostTrustStore(input: HostTrustInput, cache?: TrustStoreCache): Handover {
+  const say = (note: string): Handover => handover({ notes: [`trust store: ${note}`] });
+  if (!input.enabled) return say("forward.hostCertificates is false: this machine's CA bundle is not handed to werf");
+  if (input.fixedEnv.SSL_CERT_FILE !== undefined)
+    return say(`env.set gives werf SSL_CERT_FILE=${input.fixedEnv.SSL_CERT_FILE}: this machine's CA bundle is not handed in`);
+  const fileVar = input.env.SSL_CERT_FILE || undefined;
+  const dirVar = input.env.SSL_CERT_DIR || undefined;
+  if (input.platform !== 'linux' && !fileVar && !dirVar)
+    return say(`on ${input.platform} the system trust store is not a file: set SSL_CERT_FILE to a PEM bundle to hand werf your CAs`);
+  const { certs, used, tooBig } = collectCached(input, cache);
+  // Named, not silently dropped: a file that big is not a CA bundle (Debian's is about 200 KiB).
+  const skipped = tooBig ? `; left out, over ${MAX_BUNDLE_BYTES / 2 ** 20} MiB (not a CA bundle): ${tooBig.join(', ')}` : '';
+  if (certs.length === 0)
     return say(
       fileVar || dirVar
-        ? `no PEM certificates in ${[fileVar, dirVar].filter(Boolean).join(' / ')} (SSL_CERT_FILE / SSL_CERT_DIR): nothing handed in`
-        : `no system CA bundle found here (${CERT_FILES.join(', ')}): werf uses the image's own`,
+        ? `no PEM certificates in ${[fileVar, dirVar].filter(Boolean).join(' / ')} (SSL_CERT_FILE / SSL_CERT_DIR): nothing handed in${skipped}`
+        : `no system CA bundle found here (${CERT_FILES.join(', ')}): werf uses the image's own${skipped}`,
     );
-  const target = hostBundlePath(input.home);
+  const content = Buffer.from(`${certs.join('\n')}\n`);
+  const target = hostBundlePath(input.home, content);
   return handover({
-    files: [{ path: target, content: Buffer.from(`${[...certs].join('\n')}\n`), mode: 0o644 }],
+    files: [{ path: target, content, mode: 0o644, kept: true }],
     env: { SSL_CERT_FILE: target },
     notes: [
-      `trust store: this machine's CA bundle (${used.join(', ')}: ${certs.size} certificates) handed to werf as ${target} (SSL_CERT_FILE; the image's own /etc/ssl/certs is still read)`,
+      `trust store: this machine's CA bundle (${used.join(', ')}: ${certs.length} certificates) handed to werf as ${target} (SSL_CERT_FILE; the image's own /etc/ssl/certs is still read)${skipped}`,
     ],
   });
 }

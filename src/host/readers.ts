@@ -17,7 +17,8 @@ import { forwardHostFiles, imageIds, knownHostsFiles, probeFile } from './host-f
 import { inClusterForWerf } from './in-cluster.js';
 import { kubeAccessForWerf } from './kube-access.js';
 import { registryEnvironment } from './registry-env.js';
-import { hostTrustStore } from './host-trust.js';
+import { fileTrustStoreCache, hostTrustStore } from './host-trust.js';
+import { cacheDir } from '../detect/cache.js';
 import { registryAuthsForWerf } from './registry-auths.js';
 import { globalSecretKey, helmState } from './home-state.js';
 import { outputDirs } from './output-paths.js';
@@ -142,13 +143,17 @@ const registries: HostReader<HostInput> = (input) =>
 
 /** This machine's system CA bundle, for werf and buildah (host/host-trust.ts). */
 const trustStore: HostReader<HostInput> = (input) =>
-  hostTrustStore({
-    env: input.env,
-    platform: input.platform,
-    enabled: input.config.forward.hostCertificates,
-    fixedEnv: input.config.env.set,
-    home: input.user.home,
-  });
+  hostTrustStore(
+    {
+      env: input.env,
+      platform: input.platform,
+      enabled: input.config.forward.hostCertificates,
+      fixedEnv: input.config.env.set,
+      home: input.user.home,
+    },
+    // Read once per change of the store (its stat data), not 290 files a run.
+    fileTrustStoreCache(cacheDir(input.env, input.hostHome)),
+  );
 
 /** WERF_HOME and WERF_TMP_DIR name host paths: werf uses the werf-run volumes instead. */
 const werfPaths: HostReader<HostInput> = (input) => fromTranslation(werfPathVars(input.hostEnv));

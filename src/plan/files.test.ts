@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { archiveEntries, describeInjectedFile, dirModeFor, ownedBy } from './files.js';
+import { archiveEntries, describeInjectedFile, dirModeFor, filesToCopy, ownedBy } from './files.js';
 
 const file = (path: string, over = {}) => ({ path, content: Buffer.from('secret-value'), mode: 0o600, ...over });
 
@@ -49,5 +49,21 @@ describe('describeInjectedFile', () => {
     const text = describeInjectedFile({ ...file('/home/build/.docker/config.json'), uid: 1000, secret: true });
     expect(text).toBe('/home/build/.docker/config.json (12 bytes, mode 0600, uid 1000, secret)');
     expect(text).not.toContain('secret-value');
+  });
+});
+
+describe('filesToCopy: a kept file the container holds already is not copied again', () => {
+  const kept = { path: '/home/build/.werf/werf-run/host-ca-1.crt', content: Buffer.from('CA'), mode: 0o644, kept: true };
+  const plain = { path: '/home/build/.docker/config.json', content: Buffer.from('{}'), mode: 0o600 };
+  it('held with the same content: left out; other files always go', () => {
+    expect(filesToCopy([kept, plain], new Map([[kept.path, 2]]))).toEqual([plain]);
+  });
+  it('absent, or held with another size: copied', () => {
+    expect(filesToCopy([kept], new Map())).toEqual([kept]);
+    expect(filesToCopy([kept], new Map([[kept.path, undefined]]))).toEqual([kept]);
+    expect(filesToCopy([kept], new Map([[kept.path, 3]]))).toEqual([kept]);
+  });
+  it('a file that is not kept is copied even when the path holds the same content (the container is new)', () => {
+    expect(filesToCopy([plain], new Map([[plain.path, 2]]))).toEqual([plain]);
   });
 });

@@ -6,7 +6,7 @@
 import type { Engine, MountSpec } from '../engine/port.js';
 import type { PendingShip, ShipResult } from './ship.js';
 import { commonJs } from '../interop.js';
-import { archiveEntries, ownedBy, type InjectedFile } from '../plan/files.js';
+import { archiveEntries, filesToCopy, ownedBy, type InjectedFile } from '../plan/files.js';
 import { missingIdMessage, resolveUserIds } from '../plan/user-ids.js';
 import { addedUserDirs, addedUserFiles, type AddedUser } from '../plan/checkout-owner.js';
 import type { ArchiveEntry } from '../plan/files.js';
@@ -66,7 +66,7 @@ export interface ShipRider {
  * A pending ship not yet delivered goes first in the same archive (werf's own files after it win, as when the project was shipped before).
  */
 export async function injectFiles(
-  engine: Pick<Engine, 'putArchive' | 'getArchive'>,
+  engine: Pick<Engine, 'putArchive' | 'getArchive' | 'statPath'>,
   id: string,
   files: readonly InjectedFile[],
   existing: readonly string[],
@@ -76,9 +76,11 @@ export async function injectFiles(
 ): Promise<void> {
   const rider = ship && !ship.pending.delivered ? ship : undefined;
   if (files.length === 0 && !addUser && !rider) return;
+  const needed = await withoutHeldFiles(engine, id, files);
+  if (needed.length === 0 && !addUser && !rider) return;
   const added = addUser ? await addedUser(engine, id, addUser) : undefined;
   // The added user's files come first: withOwners reads /etc/passwd, which then has the user.
-  const all = [...(added?.files ?? []), ...files];
+  const all = [...(added?.files ?? []), ...needed];
   const owned = await withOwners(engine, id, all, user);
   if (!rider) {
     await engine.putArchive(id, '/', await packFiles(owned, existing, added?.dirs));
@@ -120,6 +122,25 @@ async function putWithShip(
   } catch (error) {
     throw failure ?? error;
   }
+}
+
+/** The files less the kept ones the container's volumes hold already (plan/files.ts filesToCopy), from the paths' stat. */
+async function withoutHeldFiles(
+  engine: Pick<Engine, 'statPath'>,
+  id: string,
+  files: readonly InjectedFile[],
+): Promise<readonly InjectedFile[]> {
+  const kept = files.filter((f) => f.kept);
+  if (kept.length === 0) return files;
+  const held = new Map<string, number | undefined>();
+  await Promise.all(
+    kept.map(async (f) => {
+      // Not answered: copied, as before there was a check.
+      const stat = await engine.statPath(id, f.path).catch(() => undefined);
+      held.set(f.path, stat?.size);
+    }),
+  );
+  return filesToCopy(files, held);
 }
 
 /** The image's passwd, group, subuid and subgid with the user's lines, and its home (plan/checkout-owner.ts decides both). */

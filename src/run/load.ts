@@ -1,21 +1,22 @@
 /**
  * `--load`'s I/O (plan/load.ts decides): after werf succeeded, read its build
- * report, then for each final image the engine lacks, stream it out of
- * buildah's storage in a short helper container (werf's own settings, its
- * volumes only) straight into the engine's image load. The helper is removed
- * on every path (runAttempt); an image whose load fails is left without the
- * names werf-run gave it.
+ * report, then for each final image the engine lacks, let werf export it into
+ * a loopback crane registry in a short helper container (werf's own image and
+ * settings, its mounts, no network) and stream `crane pull`'s tarball straight
+ * into the engine's image load. The helper is removed on every path
+ * (runAttempt); an image whose load fails is left without any name.
  */
 import { PassThrough, Transform } from 'node:stream';
 import type { ContainerSpec, Engine } from '../engine/port.js';
-import { ExitCode, WerfRunError, errorMessage } from '../errors.js';
+import { ExitCode, WerfRunError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import {
-  HELPER_MISSING_IMAGE,
-  HELPER_NO_BUILDAH,
+  exportArgs,
   finalImages,
   helperSpec,
+  loadError,
   loadSteps,
+  loopbackRef,
   reportError,
   type LoadImage,
   type ReportSource,
@@ -30,6 +31,8 @@ export interface LoadTarget {
   /** Files werf's container got before start (an added user's passwd and subuid lines). */
   files: AttemptFiles;
   report: ReportSource;
+  /** werf's arguments: the options that pick werf.yaml go to werf export too. */
+  werfArgs: readonly string[];
   /** Reads a report the user asked werf for (a path in the project on this machine); undefined when it is not there. */
   readUserReport(path: string): Promise<string | undefined>;
   reporter: Reporter;
@@ -93,8 +96,8 @@ interface Streamed {
   bytes(): number;
 }
 
-/** Streams one image out of buildah's storage (a helper container) into the engine's image load; both answers, neither thrown. */
-async function streamImage(target: LoadTarget, image: LoadImage): Promise<Streamed> {
+/** Exports one image (a helper container: werf export, crane pull) into the engine's image load; both answers, neither thrown. */
+async function streamImage(target: LoadTarget, image: LoadImage, report: string): Promise<Streamed> {
   const { engine } = target;
   const archive = new PassThrough();
   const stderr = new Collect();
@@ -115,7 +118,7 @@ async function streamImage(target: LoadTarget, image: LoadImage): Promise<Stream
   try {
     const result = await runAttempt({
       engine,
-      spec: helperSpec(target.werfContainer, ['push', image.id, image.name]),
+      spec: helperSpec(target.werfContainer, exportArgs(image, report, target.werfArgs)),
       io: { stdout: archive, stderr },
       watch: () => undefined,
       hooks: {},
@@ -132,55 +135,39 @@ async function streamImage(target: LoadTarget, image: LoadImage): Promise<Stream
 const fail = (message: string, remedy: string, cause?: unknown): WerfRunError =>
   new WerfRunError(message, { exitCode: ExitCode.loadFailed, remedy, cause });
 
-/** Why the stream failed, from the helper's exit code and the engine's answer; undefined when both succeeded. */
-function streamError(werfImage: string, image: LoadImage, { helperExit, stderr, load }: Streamed): WerfRunError | undefined {
-  if (helperExit === HELPER_MISSING_IMAGE)
-    return fail(
-      `--load: image ${image.werfName} (${image.name}, ${image.id}) is not in buildah's storage in the volumes werf used`,
-      'run werf-run --load build again (werf builds it anew); if the storage volume was removed or changed meanwhile, that is why',
-    );
-  if (helperExit === HELPER_NO_BUILDAH)
-    return fail(
-      `--load: the werf image ${werfImage} has no buildah command to stream ${image.werfName} out of its storage`,
-      'use an image with the buildah CLI beside werf (image.reference), or push with --repo and docker pull from there',
-    );
-  if (helperExit !== 0)
-    return fail(
-      `--load: streaming ${image.werfName} (${image.name}) out of buildah's storage failed (exit code ${String(helperExit)}): ${stderr.text.trim().split('\n').slice(-3).join(' ')}`,
-      "run werf-run -v --load build to see the helper container; the image stays in buildah's storage",
-    );
-  if (!load.ok)
-    return fail(
-      `--load: the engine refused image ${image.werfName} (${image.name}): ${errorMessage(load.error)}`,
-      "check the engine's disk space and that it accepts docker-archive loads (docker load); werf's image stays in buildah's storage",
-      load.error,
-    );
-  return undefined;
-}
-
-/** Streams one image from buildah's storage into the engine; on failure removes the names it may have got. */
-async function loadOne(target: LoadTarget, image: LoadImage): Promise<void> {
+/** Exports one image into the engine, named as werf named it (and the alias); on failure removes every name it may have got. */
+async function loadOne(target: LoadTarget, image: LoadImage, report: string): Promise<void> {
   const { engine } = target;
   const started = Date.now();
-  const streamed = await streamImage(target, image);
+  const loopback = loopbackRef(image);
+  const streamed = await streamImage(target, image, report);
   try {
-    const failed = streamError(target.werfContainer.image, image, streamed);
+    const failed = loadError(target.werfContainer.image, image, {
+      helperExit: streamed.helperExit,
+      stderr: streamed.stderr.text,
+      ...(streamed.load.ok ? {} : { refused: streamed.load.error }),
+    });
     if (failed) throw failed;
-    // ok here (streamError found no failure); the check narrows the type.
+    // ok here (loadError found no failure); the check narrows the type.
     const lines = streamed.load.ok ? streamed.load.lines : [];
-    // The engine's own answer: the image is there under its ID.
-    const present = await engine.inspectImage(image.id);
+    // The engine's own answer: the image is there under the loopback name crane's tarball gave it.
+    const present = await engine.inspectImage(loopback);
     if (!present)
       throw fail(
-        `--load: the engine loaded ${image.name} (${lines.join('; ') || 'no answer'}) but has no image ${image.id}`,
-        "report this: the docker-archive did not keep werf's image ID",
+        `--load: the engine loaded ${image.name} (${lines.join('; ') || 'no answer'}) but has no image ${loopback}`,
+        "report this: crane's tarball did not name the image as werf exported it",
       );
+    // werf export strips werf's labels (repo_stages_storage.go:169-179), so the ID differs from the report's: werf's name is
+    // what marks it loaded next time.
+    await engine.tagImage(present.id, image.name);
+    await engine.untagImage(loopback);
     // The last step: once the alias moved, nothing here fails any more.
-    if (image.alias) await engine.tagImage(image.id, image.alias);
+    if (image.alias) await engine.tagImage(present.id, image.alias);
   } catch (error) {
     target.progress?.('');
-    // Nothing half-loaded stays named: werf's name (unique to this build) goes again; the alias was not moved, so it
-    // still names the previous build. The layers stay unnamed and prunable.
+    // Nothing half-loaded stays named: the loopback name and werf's name (unique to this build) go again; the alias was not
+    // moved, so it still names the previous build. The layers stay unnamed and prunable.
+    await engine.untagImage(loopback).catch(() => undefined);
     await engine.untagImage(image.name).catch(() => undefined);
     throw error;
   }
@@ -190,7 +177,7 @@ async function loadOne(target: LoadTarget, image: LoadImage): Promise<void> {
   );
 }
 
-/** --load after werf succeeded: the report's final images into the engine; an image it has (by ID) is only named. */
+/** --load after werf succeeded: the report's final images into the engine; an image it has (by werf's name or ID) is only named. */
 export async function loadBuiltImages(target: LoadTarget): Promise<LoadOutcome> {
   const { engine, reporter } = target;
   const text = await readReport(target);
@@ -199,21 +186,29 @@ export async function loadBuiltImages(target: LoadTarget): Promise<LoadOutcome> 
     reporter.info("--load: werf's build report lists no final images; nothing to load");
     return { loaded: [], present: [] };
   }
-  const have = new Set<string>();
-  for (const image of images) if (await engine.inspectImage(image.id)) have.add(image.id);
+  // What the engine has: werf's name (a previous load) or the report's ID (an image loaded another way).
+  const have = new Map<string, string>();
+  for (const image of images)
+    for (const ref of [image.name, image.id]) {
+      const found = await engine.inspectImage(ref);
+      if (found) {
+        have.set(ref, found.id);
+        break;
+      }
+    }
   const outcome: LoadOutcome = { loaded: [], present: [] };
-  for (const step of loadSteps(images, (id) => have.has(id))) {
+  for (const step of loadSteps(images, (ref) => have.get(ref))) {
     const { image } = step;
     if (step.action === 'present') {
-      await engine.tagImage(image.id, image.name);
-      if (image.alias) await engine.tagImage(image.id, image.alias);
+      await engine.tagImage(step.id, image.name);
+      if (image.alias) await engine.tagImage(step.id, image.alias);
       reporter.info(
-        `${image.werfName}: the engine has ${image.id.slice(0, 19)} already, nothing to load (named ${image.name}${image.alias ? ` and ${image.alias}` : ''})`,
+        `${image.werfName}: the engine has ${image.name} (${step.id.slice(0, 19)}) already, nothing to load (named ${image.name}${image.alias ? ` and ${image.alias}` : ''})`,
       );
       outcome.present.push(image);
       continue;
     }
-    await loadOne(target, image);
+    await loadOne(target, image, text);
     outcome.loaded.push(image);
   }
   return outcome;
