@@ -497,6 +497,8 @@ async function recovery() {
     },
     { image: { reference: FUSE_IMAGE, pull: 'never' } },
   );
+  // werf writes into the checkout it builds (git worktree add), as the checkout's owner: a laptop user's, uid 1000.
+  spawnSync('chown', ['-R', '1000:1000', dir]);
   const gaps = [];
   const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-bench-cache-'));
   cleanups.push(() => rmSync(cache, { recursive: true, force: true }));
