@@ -502,7 +502,10 @@ async function recovery() {
   const gaps = [];
   const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-bench-cache-'));
   cleanups.push(() => rmSync(cache, { recursive: true, force: true }));
+  const { storage } = JSON.parse(readFileSync(path.join(dir, '.werfrunrc.json'), 'utf8')).volumes;
   for (let i = 0; i < 3; i++) {
+    // A fresh stages storage each time: werf reuses a stage it built already, so the build (and its failure) would not run again.
+    spawnSync('docker', ['volume', 'rm', '-f', storage]);
     // A fresh capability cache each time: a warm one remembers that fuse worked and starts there.
     const freshCache = path.join(cache, `recovery-${i}`);
     const r = await run('node', [BIN, '--verbose', 'build'], { cwd: dir, watch: true, env: { XDG_CACHE_HOME: freshCache } });
