@@ -532,7 +532,8 @@ async function loadImages(
       werfContainer: planned.container,
       files: planned,
       report: load.report,
-      werfArgs: load.werfArgs,
+      // As werf's own container got them: host paths (--dir C:\src on Docker Desktop) translated (plan/plan.ts argInContainer).
+      werfArgs: planned.container.cmd[0] === 'werf' ? planned.container.cmd.slice(1) : load.werfArgs,
       readUserReport: (file) => readFile(path.resolve(cwd, file), 'utf8').catch(() => undefined),
       reporter,
       progress,

@@ -49,12 +49,14 @@ else echo "binfmt unmounted ${BINFMT_DIR} is not mounted in the container"; fi
 `;
 
 /**
- * The probe. The tests that start processes of their own (unshare, mount,
- * the test programs) run side by side, each into its own file in the probe's
- * tmpfs, printed after `wait`: in a row they were some 30 processes one after
- * another, most of the probe container's run time. The parser reads lines by
- * their first word, not by their order. Where the tmpfs cannot take the
- * files, they run in a row as before.
+ * The probe. The tests that start processes of their own run in two jobs
+ * beside the rest: the user-namespace tests (one after the other: with a low
+ * max_user_namespaces two at once could fail where one passes) and the test
+ * programs. In a row they were some 30 processes one after another, most of
+ * the probe container's run time. Each job prints its file (a few lines, one
+ * write) as soon as it is done, so a job that hangs until the probe is killed
+ * loses only its own lines. The parser reads lines by their first word, not
+ * by their order. Where the tmpfs cannot take the files, they run in a row.
  */
 const PROBE_SCRIPT = `
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -78,8 +80,9 @@ ${ARCH_SCRIPT}
 }
 o=${PROBE_TMPFS}/out
 mkdir -p "$o" 2>/dev/null || o=
-side() { if [ -n "$o" ]; then "$1" > "$o/$1" & else "$1"; fi; }
-side probe_userns; side probe_overlay; side probe_arch
+probe_namespaces() { probe_userns; probe_overlay; }
+side() { if [ -n "$o" ]; then { "$1" > "$o/$1"; cat "$o/$1"; } & else "$1"; fi; }
+side probe_namespaces; side probe_arch
 for f in /proc/sys/user/max_user_namespaces /proc/sys/kernel/apparmor_restrict_unprivileged_userns /proc/sys/kernel/unprivileged_userns_clone; do
   if [ -r "$f" ]; then echo "sysctl $f $(cat "$f")"; else echo "sysctl $f absent"; fi
 done
@@ -96,7 +99,6 @@ for f in /etc/subuid /etc/subgid; do
   if [ -r $f ]; then echo "sub $f $(grep -E "^($u|$i):" $f | cut -d: -f2,3 | tr '\n' ' ')"; else echo "sub $f absent"; fi
 done
 wait
-if [ -n "$o" ]; then cat "$o/probe_userns" "$o/probe_overlay" "$o/probe_arch"; fi
 `;
 
 const SYSCTLS: Record<string, 'maxUserNamespaces' | 'apparmorRestrictUserns' | 'unprivilegedUsernsClone'> = {

@@ -74,7 +74,8 @@ function listLeniently(dir: string): string[] {
  * Where werf finds the host's bundle in its container: in the werf home
  * volume, named by its content, so a run whose bundle is there already
  * copies nothing (plan/files.ts `kept`), and a changed store is a new file,
- * never one rewritten under a werf that reads it.
+ * not a rewrite of the one a running werf reads (two runs that both find it
+ * missing both write the same content).
  */
 export const hostBundlePath = (home: string, content: Buffer): string =>
   path.posix.join(werfHomeDir(home), 'werf-run', `host-ca-${createHash('sha256').update(content).digest('hex').slice(0, 16)}.crt`);

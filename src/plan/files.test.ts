@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { archiveEntries, describeInjectedFile, dirModeFor, filesToCopy, ownedBy } from './files.js';
+import { archiveEntries, describeInjectedFile, dirModeFor, filesToCopy, isRegularFile, ownedBy } from './files.js';
 
 const file = (path: string, over = {}) => ({ path, content: Buffer.from('secret-value'), mode: 0o600, ...over });
 
@@ -65,5 +65,14 @@ describe('filesToCopy: a kept file the container holds already is not copied aga
   });
   it('a file that is not kept is copied even when the path holds the same content (the container is new)', () => {
     expect(filesToCopy([plain], new Map([[plain.path, 2]]))).toEqual([plain]);
+  });
+});
+
+describe('isRegularFile: a path stat mode (Go os.FileMode) of a plain file', () => {
+  it('a file with any permissions is one; a directory, symlink, device, pipe or socket is not', () => {
+    expect(isRegularFile(0o644)).toBe(true);
+    expect(isRegularFile(0o4755 | (1 << 23))).toBe(true); // setuid is a permission bit, not a type
+    expect(isRegularFile(((1 << 31) | 0o755) >>> 0)).toBe(false);
+    for (const bit of [27, 26, 25, 24, 21, 19]) expect(isRegularFile((1 << bit) | 0o644)).toBe(false);
   });
 });

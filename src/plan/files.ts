@@ -34,6 +34,17 @@ export interface InjectedFile {
  * process and a mount (about 150 ms on Docker 20.10) even for one small
  * file; asking for a path's stat costs a few ms.
  */
+/**
+ * Whether a mode from the engine's path stat (Go's os.FileMode, as
+ * X-Docker-Container-Path-Stat carries it) is a regular file: none of
+ * ModeDir, ModeSymlink, ModeDevice, ModeNamedPipe, ModeSocket,
+ * ModeCharDevice, ModeIrregular (go/src/io/fs/fileinfo.go).
+ */
+export function isRegularFile(mode: number): boolean {
+  const type = (1 << 31) | (1 << 27) | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
+  return (mode & type) >>> 0 === 0;
+}
+
 export function filesToCopy(files: readonly InjectedFile[], held: ReadonlyMap<string, number | undefined>): InjectedFile[] {
   return files.filter((f) => !f.kept || held.get(f.path) !== f.content.length);
 }
@@ -89,5 +100,6 @@ export const octal = (mode: number): string => `0${mode.toString(8).padStart(3, 
 /** What --dry-run, --verbose and doctor may show of a file: never a secret's content. */
 export function describeInjectedFile(file: InjectedFile): string {
   const owner = file.uid === undefined ? 'image user' : `uid ${file.uid}`;
-  return `${file.path} (${file.content.length} bytes, mode ${octal(file.mode)}, ${owner}${file.secret ? ', secret' : ''})`;
+  const kept = file.kept ? '; kept in its volume, copied only when the volume lacks it' : '';
+  return `${file.path} (${file.content.length} bytes, mode ${octal(file.mode)}, ${owner}${file.secret ? ', secret' : ''}${kept})`;
 }

@@ -6,7 +6,7 @@
 import type { Engine, MountSpec } from '../engine/port.js';
 import type { PendingShip, ShipResult } from './ship.js';
 import { commonJs } from '../interop.js';
-import { archiveEntries, filesToCopy, ownedBy, type InjectedFile } from '../plan/files.js';
+import { archiveEntries, filesToCopy, isRegularFile, ownedBy, type InjectedFile } from '../plan/files.js';
 import { missingIdMessage, resolveUserIds } from '../plan/user-ids.js';
 import { addedUserDirs, addedUserFiles, type AddedUser } from '../plan/checkout-owner.js';
 import type { ArchiveEntry } from '../plan/files.js';
@@ -120,6 +120,9 @@ async function putWithShip(
   try {
     await Promise.all([engine.putArchive(id, '/', body), produce]);
   } catch (error) {
+    // The engine gave up first: the writer stops (its files are closed) instead of waiting on a body nobody reads.
+    if (!body.destroyed) body.destroy(error instanceof Error ? error : new Error(String(error)));
+    await produce.catch(() => undefined);
     throw failure ?? error;
   }
 }
@@ -137,7 +140,7 @@ async function withoutHeldFiles(
     kept.map(async (f) => {
       // Not answered: copied, as before there was a check.
       const stat = await engine.statPath(id, f.path).catch(() => undefined);
-      held.set(f.path, stat?.size);
+      held.set(f.path, stat && isRegularFile(stat.mode) ? stat.size : undefined);
     }),
   );
   return filesToCopy(files, held);

@@ -439,7 +439,12 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
   const { id, waited } = await (early ?? acquireHelper(engine, input));
   // A manifest volume that did not exist before this ship's lock was taken holds nothing to read (the helper just made it);
   // a run that made it meanwhile held the lock, so this one waited and reads it.
-  const fresh = !waited && (await eachBefore.catch(() => []))[volumeNames.length - 1] === undefined && !verdict.trusted;
+  // Only an answer that the volume did not exist makes a first ship: an engine error reads the manifest back (else files deleted since would stay).
+  const absent = await eachBefore.then(
+    (at) => at[volumeNames.length - 1] === undefined,
+    () => false,
+  );
+  const fresh = !waited && absent && !verdict.trusted;
   const { trusted, quick } = verdict;
   if (input.withWerf && trusted && quick && !waited && quick.remove.every((list) => list.length === 0)) {
     // Only additions and changes, against this machine's copy of these very volumes (they are not empty, so the engine
