@@ -321,7 +321,11 @@ describe('a Docker host without /dev/fuse', () => {
     cleanups.push(() => rmSync(home, { recursive: true, force: true }));
     await runWerfRun(['doctor'], { cwd: p.dir, env: { XDG_CACHE_HOME: home } });
     const ordinaryProbe = cacheEntries(home)[0]!.probe;
-    const file = path.join(env.XDG_CACHE_HOME, 'werf-run', readdirSync(path.join(env.XDG_CACHE_HOME, 'werf-run'))[0]!);
+    const file = path.join(
+      env.XDG_CACHE_HOME,
+      'werf-run',
+      readdirSync(path.join(env.XDG_CACHE_HOME, 'werf-run')).find((name) => name.startsWith('daemon-'))!,
+    );
     const entry = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     await import('node:fs').then((fs) => fs.writeFileSync(file, JSON.stringify({ ...entry, probe: ordinaryProbe })));
 
