@@ -5,7 +5,7 @@
  * archive (the engine's `extract-to-dir` event), and werf still reads it.
  * A changed trust store is a new file, copied again.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -43,7 +43,7 @@ describe('a kept file (the host CA bundle) is copied into the werf home volume o
     const bundle = path.join(dir, 'bundle.pem');
     writeFileSync(bundle, `${pem('ONE')}\n`);
     const env = { SSL_CERT_FILE: bundle, SSL_CERT_DIR: undefined, XDG_CACHE_HOME: path.join(dir, 'cache') };
-    const show = ['sh', 'echo "file=$SSL_CERT_FILE"; cat "$SSL_CERT_FILE"'];
+    const show = ['sh', 'echo "file=$SSL_CERT_FILE"; echo "home=$(ls -ld "$HOME/.werf" | cut -c1-10)"; cat "$SSL_CERT_FILE"'];
     const runs: { stdout: string; events: string[] }[] = [];
     for (const step of ['first', 'again', 'changed']) {
       if (step === 'changed') writeFileSync(bundle, `${pem('ONE')}\n${pem('TWO')}\n`);
@@ -54,13 +54,27 @@ describe('a kept file (the host CA bundle) is copied into the werf home volume o
       runs.push({ stdout: result.stdout, events: await archiveEvents(since, until) });
     }
     const [first, again, changed] = runs as [(typeof runs)[0], (typeof runs)[0], (typeof runs)[0]];
-    expect(first.stdout).toMatch(/^file=\/home\/build\/\.werf\/werf-run\/host-ca-[0-9a-f]{16}\.crt\n/);
+    expect(first.stdout).toMatch(/^file=\/home\/build\/\.werf\/werf-run\/host-ca-[0-9a-f]{16}\.crt\nhome=d[rwx-]{9}\n/);
     expect(first.stdout).toContain(pem('ONE'));
     expect(first.events).toEqual(['extract-to-dir']);
     expect(again.stdout).toBe(first.stdout);
     expect(again.events).toEqual([]);
     expect(changed.stdout).toContain(pem('TWO'));
     expect(changed.stdout.split('\n')[0]).not.toBe(first.stdout.split('\n')[0]);
+    // With a global secret key handed in too (into the same volume, 0600, copied every run): the werf home's own mode
+    // is the same whether the run copied the bundle (a new store) or not; it used to follow whichever file came first.
+    const werfHome = path.join(dir, 'werf-home');
+    mkdirSync(werfHome);
+    writeFileSync(path.join(werfHome, 'global_secret_key'), 'a'.repeat(64), { mode: 0o600 });
+    const modes: string[] = [];
+    for (const step of ['bundle and key', 'key only']) {
+      if (step === 'bundle and key') writeFileSync(bundle, `${pem('THREE')}\n`);
+      const result = await runWerfRun(show, { cwd: project.dir, env: { ...env, WERF_HOME: werfHome } });
+      expect(result.exitCode, result.stderr).toBe(0);
+      modes.push(result.stdout.split('\n')[1]!);
+    }
+    expect(modes[1]).toBe(modes[0]);
+    expect(modes[0]).toBe(first.stdout.split('\n')[1]);
     expect(changed.events).toEqual(['extract-to-dir']);
   });
 });

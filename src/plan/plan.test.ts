@@ -95,6 +95,10 @@ describe('plan', () => {
     expect(files.map((f) => f.uid)).toEqual([uid, 0]);
   });
 
+  it("the archive never writes an entry for the image user's home or the werf home volume's mount point (their modes stay as they are)", () => {
+    expect(plan(base()).keptDirs).toEqual(['/home/build', '/home/build/.werf', '/tmp']);
+  });
+
   it('labels the container as managed, with its mode and project; the owner is added where it is created', () => {
     const labels = plan(base()).container.labels;
     expect(labels).toMatchObject({ 'werf-run.managed': 'true', 'werf-run.mode': 'native' });

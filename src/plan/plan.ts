@@ -151,8 +151,10 @@ export function plan(input: PlanInput): RunPlan {
     mode: input.mode,
     image: input.image,
     files: who.uid === undefined ? [...files] : ownedBy(files, { uid: who.uid, gid: who.uid }),
-    // An added user's home is not in the image: the archive creates it, owned by that user.
-    keptDirs: input.addUser ? ['/tmp'] : [who.home, '/tmp'],
+    // An added user's home is not in the image: the archive creates it, owned by that user. The werf home is a volume
+    // (its mount point always exists): an entry for it would set its mode from whichever file came first (0700 for the
+    // global secret key, 0755 for the CA bundle), so it would flip between runs that copy different files.
+    keptDirs: input.addUser ? ['/tmp'] : [who.home, werfHomeDir(who.home), '/tmp'],
     ...(input.addUser ? { addUser: input.addUser } : {}),
     projectDir: hp.inContainer(input.project.root),
     container: {
