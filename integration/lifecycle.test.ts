@@ -284,9 +284,17 @@ describe('run lifecycle on the real engine', () => {
         }
         expect(Date.now() - since).toBeLessThan(60_000);
         if (how === 'stopped') {
-          // A stopping daemon kills its containers (after its 10 s timeout) and still answers: werf's code, and why.
-          expect(result.exitCode, run.output()).toBe(137);
-          expect(run.output()).toContain('werf was stopped by SIGKILL from outside werf-run (exit code 137)');
+          // A stopping daemon kills its containers (after its 10 s timeout), answers a while, then closes its API. When
+          // werf-run's ping and inspect come before that: werf's code, and why. When the daemon closed its API between
+          // the two (seen once in CI: ping answered, inspect got ECONNRESET): the engine was lost, said as such. Which
+          // one is the daemon's timing; either is one clear message with its documented exit code.
+          const output = run.output();
+          if (result.exitCode === 137) expect(output).toContain('werf was stopped by SIGKILL from outside werf-run (exit code 137)');
+          else {
+            expect(result.exitCode, output).toBe(125);
+            expect(output).toMatch(/lost the Docker Engine at unix:\/\/.*docker\.sock while werf was running/);
+          }
+          expect(output).not.toMatch(/^\s+at /m);
         } else {
           // A crashed daemon leaves the container running and the connection dead.
           expect(result.exitCode, run.output()).toBe(125);
