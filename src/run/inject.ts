@@ -98,33 +98,17 @@ async function putWithShip(
   entries: readonly ArchiveEntry[],
   rider: ShipRider,
 ): Promise<void> {
-  const { tarBody } = await import('./ship.js');
-  const { body, tar } = tarBody();
+  const { streamTar } = await import('./ship.js');
   const targetOf = (volume: string): string | undefined => rider.mounts.find((m) => m.type === 'volume' && m.source === volume)?.target;
   const mtime = Math.floor(Date.now() / 1000);
-  const produce = (async () => {
+  await streamTar(engine, id, '/', async (tar) => {
     await rider.pending.write(tar, targetOf);
     for (const entry of entries) {
       const header = { name: entry.name, mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime };
       if (entry.type === 'file') await tar.file({ ...header, type: 'file' }, entry.content);
       else await tar.entry({ ...header, type: 'directory' });
     }
-    await tar.end();
-    body.push(null);
-  })();
-  let failure: unknown;
-  produce.catch((error: unknown) => {
-    failure = error;
-    body.destroy(error instanceof Error ? error : new Error(String(error)));
   });
-  try {
-    await Promise.all([engine.putArchive(id, '/', body), produce]);
-  } catch (error) {
-    // The engine gave up first: the writer stops (its files are closed) instead of waiting on a body nobody reads.
-    if (!body.destroyed) body.destroy(error instanceof Error ? error : new Error(String(error)));
-    await produce.catch(() => undefined);
-    throw failure ?? error;
-  }
 }
 
 /** The files less the kept ones the container's volumes hold already (plan/files.ts filesToCopy), from the paths' stat. */

@@ -752,7 +752,7 @@ async function runRemovals(engine: Engine, id: string): Promise<void> {
 }
 
 /** The tar, written into 1 MiB buffers; a full one waits while the engine's socket has 4 MiB it has not taken (backpressure). */
-export function tarBody(): { body: Readable; tar: TarWriter } {
+function tarBody(): { body: Readable; tar: TarWriter } {
   let wake: (() => void) | undefined;
   const body = new Readable({
     highWaterMark: 4 * WRITE_BYTES,
@@ -764,6 +764,40 @@ export function tarBody(): { body: Readable; tar: TarWriter } {
   });
   const tar = new TarWriter((chunk) => (body.push(chunk) ? undefined : new Promise<void>((resolve) => (wake = resolve))), WRITE_BYTES);
   return { body, tar };
+}
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+/**
+ * One tar, written by `write` while the engine extracts it at `containerPath`
+ * (werf's archive and the helper's). The writer's error wins (it says which
+ * file); when the engine gives up first, the writer is stopped (its files
+ * closed) instead of waiting on a body nobody reads.
+ */
+export async function streamTar(
+  engine: Pick<Engine, 'putArchive'>,
+  id: string,
+  containerPath: string,
+  write: (tar: TarWriter) => Promise<void>,
+): Promise<void> {
+  const { body, tar } = tarBody();
+  const produce = (async () => {
+    await write(tar);
+    await tar.end();
+    body.push(null);
+  })();
+  let failure: unknown;
+  produce.catch((error: unknown) => {
+    failure = error;
+    body.destroy(asError(error));
+  });
+  try {
+    await Promise.all([engine.putArchive(id, containerPath, body), produce]);
+  } catch (error) {
+    if (!body.destroyed) body.destroy(asError(error));
+    await produce.catch(() => undefined);
+    throw failure ?? error;
+  }
 }
 
 interface Sent {
@@ -793,22 +827,7 @@ async function sendArchive(
   started: number,
 ): Promise<Sent> {
   const sent: Sent = { sentFiles: 0, sentBytes: 0, vanished: [], manifestJson: '' };
-  const { body, tar } = tarBody();
-  const produce = (async () => {
-    await packChanges(tar, input, current, diff, toSend, started, HELPER_NAMES, sent);
-    await tar.end();
-    body.push(null);
-  })();
-  let failure: unknown;
-  produce.catch((error: unknown) => {
-    failure = error;
-    body.destroy(error instanceof Error ? error : new Error(String(error)));
-  });
-  try {
-    await Promise.all([engine.putArchive(id, '/ship', body), produce]);
-  } catch (error) {
-    throw failure ?? error;
-  }
+  await streamTar(engine, id, '/ship', (tar) => packChanges(tar, input, current, diff, toSend, started, HELPER_NAMES, sent));
   return sent;
 }
 
