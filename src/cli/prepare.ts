@@ -83,6 +83,8 @@ interface PreparedCommon {
   /** What plan() needs to know of the host. */
   security: PlanInput['facts'];
   rootlessDaemon: boolean;
+  /** Why the cached facts were ignored (--reprobe, doctor), or false. */
+  reprobe: string | false;
 }
 
 /** A run stops when no engine answers (PURPOSES: engine 'required'), so it always has one, its /info and its cache. */
@@ -120,10 +122,12 @@ export async function prepareRun<P extends Purpose>(
   session?: Pick<Session, 'openEngine' | 'engineReady'>,
   /** Checks of the user's input that must stop the run before the engine is touched. */
   beforeEngine?: (config: Config, image: string) => void,
+  /** A run may leave the probe to werf's own first container (recover/fold-probe.ts); see reassess(). */
+  deferProbe?: boolean,
 ): Promise<Prepared<P>> {
   const may = PURPOSES[purpose];
   const inputs = await readInputs(ctx, options, reporter, beforeEngine);
-  const { project, config, image } = inputs;
+  const { project } = inputs;
 
   // The project's marker (a git process) is read while the engine answers; only a run that may check the project uses it.
   const marker = may.containers === true ? handled(readProjectMarker(project.root, project.isGit, ctx.env)) : undefined;
@@ -133,33 +137,66 @@ export async function prepareRun<P extends Purpose>(
 
   const cache = engine && info ? new DaemonCache(cacheDir(ctx.env, hostOf(ctx).home), daemonKey(engine.endpoint.url, info)) : undefined;
   const reprobe = may.reprobe === '--reprobe' ? (options.reprobe ? '--reprobe' : false) : may.reprobe && may.reprobe.always;
-  // A werf run checks what the engine sees of the project in the probe's container, when one runs (a cold run: one short container, not two).
-  // Not from inside a container: paths there are translated first (project-step.ts), which the probe does not do.
-  const checkProject = purpose === 'run' && marker && engine && !(await ownContainerOnce(engine).catch(() => undefined));
-  const probing = probeStep(may, imageError, image, engine, checkProject ? { marker, gitDirs: project.gitDirs } : undefined);
-  const probe = probing.probe;
-  const detection = await detectHost(inputs, { engine, info, cache, probe }, reprobe, reporter);
-  const choice = chooseFor(ctx, detection, config, engine, info, reporter);
-
-  const { facts } = detection;
   // connectEngine threw for a purpose that requires the engine, so a run has one here (Connected).
   if (may.engine === 'required' && !(engine && info && cache)) throw new Error(`internal: prepareRun('${purpose}') has no engine`);
-  const prepared: PreparedCommon & { purpose: Purpose } & MaybeConnected = {
-    purpose,
-    ...inputs,
-    engine,
-    info,
-    engineError,
+  const found = { ...inputs, engine, info, engineError, imageError, cache, marker };
+  const assessed = await assess(ctx, found, reporter, { purpose, reprobe, deferProbe: purpose === 'run' && Boolean(deferProbe) });
+  const prepared: PreparedCommon & { purpose: Purpose } & MaybeConnected = { purpose, ...found, ...assessed, reprobe };
+  return prepared as Prepared<P>;
+}
+
+type Found = Omit<PreparedCommon, 'detection' | 'choice' | 'projectView' | 'security' | 'rootlessDaemon' | 'reprobe'> & MaybeConnected;
+
+/** The host's facts and the mode they allow, and what the probe's container saw of the project (when one ran). */
+async function assess(
+  ctx: CliContext,
+  found: Found,
+  reporter: Reporter,
+  how: { purpose: Purpose; reprobe: string | false; deferProbe: boolean; view?: ProjectView },
+) {
+  const may = PURPOSES[how.purpose];
+  const { engine, info, cache, marker, project, imageError, image, config } = found;
+  // A werf run checks what the engine sees of the project in the probe's container, when one runs (a cold run: one short container, not two).
+  // Not from inside a container: paths there are translated first (project-step.ts), which the probe does not do.
+  const checkProject = how.purpose === 'run' && !how.view && marker && engine && !(await ownContainerOnce(engine).catch(() => undefined));
+  const probing = probeStep(
+    may,
     imageError,
-    cache,
-    marker,
-    projectView: probing.projectView(),
+    image,
+    engine,
+    checkProject ? { marker, gitDirs: project.gitDirs } : undefined,
+    how.deferProbe,
+  );
+  const detection = await detectHost(found, { engine, info, cache, probe: probing.probe }, how.reprobe, reporter);
+  const choice = chooseFor(ctx, detection, config, engine, info, reporter);
+  const { facts } = detection;
+  return {
     detection,
     choice,
+    projectView: how.view ?? probing.projectView(),
     security: securityOf(facts, info),
     rootlessDaemon: facts.rootlessDaemon.value ?? false,
   };
-  return prepared as Prepared<P>;
+}
+
+/**
+ * A run whose probe was left to werf's first container, once that container
+ * stopped before werf (recover/fold-probe.ts): its findings are in the cache
+ * now, so the facts and the mode are worked out again from there (a probe
+ * container runs only when the folded probe learned nothing, or when werf's
+ * container could not take it: another user, a privileged mode). `view`: what
+ * the folded check or the engine's refusal of the bind mount showed of the project.
+ */
+export async function reassess<P extends Purpose>(
+  ctx: CliContext,
+  prepared: Prepared<P>,
+  reporter: Reporter,
+  learned: { view?: ProjectView; probed: boolean },
+): Promise<Prepared<P>> {
+  // What the folded probe wrote is fresh: --reprobe is answered already.
+  const reprobe = learned.probed ? false : prepared.reprobe;
+  const assessed = await assess(ctx, prepared, reporter, { purpose: prepared.purpose, reprobe, deferProbe: false, view: learned.view });
+  return { ...prepared, ...assessed } as Prepared<P>;
 }
 
 /** What the command reads before the engine: the project, its config, the docker CLI's setup and the werf image. */
@@ -297,6 +334,7 @@ function probeStep(
   image: string,
   engine: Engine | undefined,
   checkProject: { marker: Promise<ProjectMarker>; gitDirs: string[] } | undefined,
+  defer: boolean,
 ): { probe: EngineSource['probe']; projectView: () => ProjectView | undefined } {
   let projectView: ProjectView | undefined;
   const probe =
@@ -304,19 +342,21 @@ function probeStep(
       ? { skip: may.containers }
       : imageError !== undefined
         ? { skip: `the werf image ${image} is not available` }
-        : {
-            run: async (target: ProbeTarget) => {
-              const check = checkProject
-                ? await checkProject.marker.then(
-                    (m) => ({ marker: m, gitDirs: checkProject.gitDirs }),
-                    () => undefined,
-                  )
-                : undefined;
-              const outcome = await runProbe(engine!, target, check);
-              projectView = outcome.project;
-              return outcome;
-            },
-          };
+        : defer
+          ? { defer: "left to werf's own first container, which runs it before werf (one container, not two)" }
+          : {
+              run: async (target: ProbeTarget) => {
+                const check = checkProject
+                  ? await checkProject.marker.then(
+                      (m) => ({ marker: m, gitDirs: checkProject.gitDirs }),
+                      () => undefined,
+                    )
+                  : undefined;
+                const outcome = await runProbe(engine!, target, check);
+                projectView = outcome.project;
+                return outcome;
+              },
+            };
   return { probe, projectView: () => projectView };
 }
 

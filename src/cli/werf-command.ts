@@ -43,7 +43,8 @@ import { DOCKER_CERTS_DIR } from '../host/registry-env.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { projectStep, rememberedProjects } from '../host/project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
-import { prepareRun, type Prepared, type PreparedRun } from './prepare.js';
+import { prepareRun, reassess, type Prepared, type PreparedRun } from './prepare.js';
+import { Replan, foldFor, foldedAttempt, type Fold } from './fold.js';
 import { hostOsOf } from '../plan/host-path.js';
 import { laptopProduct } from '../plan/laptop.js';
 import { randomUUID } from 'node:crypto';
@@ -77,18 +78,41 @@ export async function runWerfCommand(
       // --load with a command that builds nothing, or with --repo: said before the engine is touched (plan/load.ts).
       if (config.load) loadRequest(werfArgs, { ...hostEnvOf(ctx.env), ...config.env.set }, '/');
     };
-    const prepared = await prepareRun(ctx, options, reporter, dryRun ? 'dry-run' : 'run', session, refuse);
+    // A run without a TTY leaves the probe to werf's first container (cli/fold.ts); a TTY's stdin is the user's keyboard.
+    const deferProbe = !dryRun && !(ctx.stdin.isTTY && ctx.stdout.isTTY);
+    let prepared = await prepareRun(ctx, options, reporter, dryRun ? 'dry-run' : 'run', session, refuse, deferProbe);
     if (!prepared.engine) reporter.warn('no Docker Engine answered; --dry-run plans with assumed facts');
-    const werf = await planWerf(ctx, werfArgs, prepared, reporter, dryRun, Boolean(options.reprobe));
-    try {
-      return prepared.purpose === 'run'
-        ? await runWerf(ctx, werfArgs, prepared, werf, reporter, session)
-        : await printDryRun(ctx, prepared, werf, reporter);
-    } finally {
-      // A ship that rode in werf's archive (or never got a container) lets go of its lock container.
-      await werf.ship?.ship.release();
+    for (let pass = 1; ; pass++) {
+      try {
+        return await planAndRun(ctx, werfArgs, prepared, reporter, session, { dryRun, reprobe: Boolean(options.reprobe) });
+      } catch (error) {
+        // Once: the second pass plans from the cache (or a probe container), never folded again.
+        if (!(error instanceof Replan) || pass > 1) throw error;
+        reporter.info(`werf's container stopped before werf: ${error.why}; planning again from what it learned`);
+        prepared = await reassess(ctx, prepared, reporter, error.learned);
+      }
     }
   });
+}
+
+/** The plan, then werf run (or the plan printed); a ship's lock is let go on every path. */
+async function planAndRun(
+  ctx: CliContext,
+  werfArgs: readonly string[],
+  prepared: PreparedRun,
+  reporter: Reporter,
+  session: Session,
+  how: { dryRun: boolean; reprobe: boolean },
+): Promise<number> {
+  const werf = await planWerf(ctx, werfArgs, prepared, reporter, how.dryRun, how.reprobe);
+  try {
+    return prepared.purpose === 'run'
+      ? await runWerf(ctx, werfArgs, prepared, werf, reporter, session)
+      : await printDryRun(ctx, prepared, werf, reporter);
+  } finally {
+    // A ship that rode in werf's archive (or never got a container) lets go of its lock container.
+    await werf.ship?.ship.release();
+  }
 }
 
 /** The caller's environment without werf-run's own variables. */
@@ -112,6 +136,8 @@ interface WerfPlan {
   ship?: { ship: PendingShip; onShipped(result: ShipResult): void };
   /** After the run: the git dirs to clear of werf's worktree entries, and werf's home in the container (same host only). */
   worktreeEntries?: { gitDirs: string[]; home: string };
+  /** werf's first container runs the probe before werf (cli/fold.ts). */
+  fold?: Fold;
 }
 
 /** The werf container: host-side reading and checks happen here; plan() stays pure and gets the results. */
@@ -130,13 +156,13 @@ async function planWerf(
   const where = whereWerfRuns(ctx, prepared);
   checkPlatformsFor(ctx, werfArgs, prepared, where.engineLocal, reporter);
   const { chosen, werfConfig, daemonIds } = await werfUser(ctx, prepared, werfArgs, where, reporter);
+  const fold = foldOrProbe(prepared, chosen.user, firstMode);
   const load = loadFor(werfArgs, config, hostEnv, chosen.who.home);
   const handed = await readHandover(ctx, werfArgs, prepared, hostEnv, chosen.who, where, dryRun, reporter);
   const ciEnv = ciEnvStep(ctx, config, werfArgs, load, reporter);
-  const delivery = await deliverProject(prepared, chosen.who, where, dryRun, reprobe, reporter);
+  const delivery = await deliverProject(prepared, chosen.who, where, { dryRun, reprobe, fold }, reporter);
   const dockerSocket = dockerSocketFor(prepared, reporter, assumed);
-  const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
-  const pipedStdin = !ctx.stdin.isTTY && ctx.stdin === process.stdin && stdinCarriesData();
+  const { tty, pipedStdin } = stdinOf(ctx);
   const network = networkFor(ctx, werfArgs, prepared, hostEnv, handed.loopback, reporter);
   const idRangeFact = prepared.detection.facts.idRange;
   // As root of the namespace werf's buildah maps the container's own ids (no /etc/subuid): nothing to adapt.
@@ -170,11 +196,30 @@ async function planWerf(
     load,
     assumed,
     storageVolume: werfConfig.volumes.storage,
-    worktreeEntries:
-      delivery.how === 'bind' && (where.sameHost || daemonIds)
-        ? { gitDirs: [`${project.root}/.git`, ...project.gitDirs], home: chosen.who.home }
-        : undefined,
+    fold: fold
+      ? { check: delivery.how === 'bind' ? delivery.check : undefined, product: where.product, werfIsRoot: chosen.who.uid === 0 }
+      : undefined,
+    worktreeEntries: delivery.how === 'bind' && (where.sameHost || daemonIds) ? worktreeEntriesOf(project, chosen.who.home) : undefined,
   };
+}
+
+/** werf's container gets a TTY when both ends are terminals; else stdin only when it carries data (docker run -i). */
+function stdinOf(ctx: CliContext): { tty: boolean; pipedStdin: boolean } {
+  const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
+  return { tty, pipedStdin: !ctx.stdin.isTTY && ctx.stdin === process.stdin && stdinCarriesData() };
+}
+
+/** The host's git dirs that werf's `git worktree add` writes entries into, and werf's home where those worktrees live. */
+function worktreeEntriesOf(project: PreparedRun['project'], home: string): NonNullable<WerfPlan['worktreeEntries']> {
+  return { gitDirs: [`${project.root}/.git`, ...project.gitDirs], home };
+}
+
+/** Whether werf's first container takes the probe (cli/fold.ts); when it cannot, the probe container runs now, before the plan goes on. */
+function foldOrProbe(prepared: PreparedRun, werfUser: string | undefined, mode: Mode): boolean {
+  if (!prepared.detection.probeDeferred) return false;
+  const fold = foldFor(prepared, werfUser, mode);
+  if (fold === true) return true;
+  throw new Replan(fold, { probed: false });
 }
 
 /** werf writes into the checkout: it runs as the checkout's owner (plan/checkout-owner.ts), with cache volumes of its own. */
@@ -325,8 +370,7 @@ async function deliverProject(
   prepared: PreparedRun,
   who: ReturnType<typeof werfUserFor>['who'],
   where: WhereWerfRuns,
-  dryRun: boolean,
-  reprobe: boolean,
+  { dryRun, reprobe, fold }: { dryRun: boolean; reprobe: boolean; fold: boolean },
   reporter: Reporter,
 ) {
   const { engine, project, image, config } = prepared;
@@ -349,6 +393,7 @@ async function deliverProject(
     shipIndexDir: prepared.cache ? prepared.cache.file.replace(/\.json$/, '-ship') : undefined,
     // runWerf hands a pending ship to werf's first container (its archive carries the changes).
     shipWithWerf: true,
+    foldCheck: fold,
   }).catch((error: unknown) => {
     // The check starts a short container as werf's user: an unknown user is refused there first, and is the config's mistake as in runWerf.
     throw unknownUserError(error, config.user, keyName(prepared.origins)('user'), image) ?? error;
@@ -466,13 +511,18 @@ async function runWerf(
 
   const io = { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin };
   const { hints, watch } = hintWatcher();
+  // Only the first attempt takes the probe: a retry's mode comes from werf's own failure.
+  let fold = werf.fold;
   const result = await runRecovering({
     firstMode: werf.firstMode,
     attempt: (mode) => {
       const planned = werf.planFor(mode);
       const ship = werf.ship && { pending: werf.ship.ship, onShipped: werf.ship.onShipped };
       const spec = withShipMeta(werf.ship?.ship, planned.container);
-      return runAttempt({ engine, spec, io, watch, hooks: session.attemptHooks, files: { ...planned, ship } });
+      const options = { engine, spec, io, watch, hooks: session.attemptHooks, files: { ...planned, ship } };
+      const first = fold;
+      fold = undefined;
+      return first ? foldedAttempt(options, first, { prepared, mode, reporter, session }) : runAttempt(options);
     },
     fuseDevice: detection.facts.fuseDevice.value,
     rootlessOverlay: detection.facts.rootlessOverlay.value,

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Mode } from '../config/schema.js';
 import type { EngineInfo } from '../engine/port.js';
 import { errorMessage } from '../errors.js';
-import type { Findings } from './facts.js';
+import type { FactKey, Findings } from './facts.js';
 
 export interface DaemonKey {
   endpoint: string;
@@ -33,7 +33,13 @@ export interface CacheEntry {
   version: 1;
   key: DaemonKey;
   /** What the probe learned, and when, in which image. */
-  probe?: { at: string; image: string; findings: Findings };
+  probe?: {
+    at: string;
+    image: string;
+    findings: Findings;
+    /** Facts the probe could not learn there (no /dev/fuse in werf's native container, a tool the image lacks): not probed again on every run. */
+    untested?: FactKey[];
+  };
   /** The mode that last worked, per werf image and storage volume (see modeKey). */
   modes?: Record<string, { mode: Mode; at: string }>;
   /**

@@ -118,6 +118,37 @@ describe('detect', () => {
     expect(runs).toEqual(['reg/werf:2']);
   });
 
+  it('a probe that could not learn a fact says so in the cache: the next run does not probe for it again', async () => {
+    const cache = newCache();
+    const { fuseDevice: _, ...noFuse } = probed.findings;
+    const { source, runs } = engineSource(cache, {
+      findings: noFuse,
+      unknown: { fuseDevice: 'fuse absent /dev/fuse is not in the container' },
+    });
+    await detect({ config: config(), engine: source, reprobe: false, target });
+    expect(cache.read().entry?.probe?.untested).toEqual(['fuseDevice']);
+    const warm = await detect({ config: config(), engine: source, reprobe: false, target });
+    expect(runs).toEqual(['reg/werf:2']);
+    expect(outcomes(warm.tried)).toContain('probe skipped: the cached probe could not learn fuseDevice (--reprobe probes again)');
+    expect(warm.facts.fuseDevice.value).toBeUndefined();
+    await detect({ config: config(), engine: source, reprobe: '--reprobe', target });
+    expect(runs).toEqual(['reg/werf:2', 'reg/werf:2']);
+  });
+
+  it("a probe left to werf's container runs none here and says so; with the facts cached it is not deferred at all", async () => {
+    const cache = newCache();
+    const source: EngineSource = { url: 'unix:///fake.sock', info, cache, probe: { defer: "left to werf's container" } };
+    const cold = await detect({ config: config(), engine: source, reprobe: false, target });
+    expect(cold.probeDeferred).toBe(true);
+    expect(outcomes(cold.tried)).toContain("probe skipped: left to werf's container");
+    expect(cold.facts.userNamespaces.value).toBeUndefined();
+    cache.update((entry) => ({ ...entry, probe: { at: '2026-01-01T00:00:00Z', image: 'reg/werf:2', findings: probed.findings } }));
+    expect((await detect({ config: config(), engine: source, reprobe: false, target })).probeDeferred).toBe(false);
+    expect(
+      (await detect({ config: config({ detect: { probe: false } }), engine: source, reprobe: '--reprobe', target })).probeDeferred,
+    ).toBe(false);
+  });
+
   it('a warm run takes the facts and the remembered mode from the cache, and runs no probe', async () => {
     const cache = newCache();
     cache.update((entry) => ({

@@ -13,6 +13,7 @@ import {
   findingsFromOverrides,
   mergeFindings,
   unknownFacts,
+  type FactKey,
   type FactSource,
   type Facts,
   type Findings,
@@ -28,9 +29,10 @@ export interface EngineSource {
   cache: DaemonCache;
   /**
    * Runs the probe container (run/probe.ts: detection decides, run/ runs), or
-   * why this command creates none (--dry-run, --export, an image that is not there).
+   * why this command creates none (--dry-run, --export, an image that is not there),
+   * or why it is left to werf's own first container (`defer`: recover/fold-probe.ts).
    */
-  probe: { run(target: ProbeTarget): Promise<ProbeOutcome> } | { skip: string };
+  probe: { run(target: ProbeTarget): Promise<ProbeOutcome> } | { skip: string } | { defer: string };
 }
 
 export interface DetectInput {
@@ -58,11 +60,13 @@ export interface Detection {
   tried: SourceOutcome[];
   /** The mode that worked last time for this daemon, image and storage volume. */
   remembered: Mode | undefined;
+  /** The probe would have run, and is left to werf's first container (EngineSource.probe `defer`). */
+  probeDeferred: boolean;
 }
 
 export const NO_ENGINE = 'no Docker Engine answered';
 
-type Step = { findings: Findings; detail: string } | { skip: string } | { fail: string; findings?: Findings };
+type Step = { findings: Findings; detail: string } | { skip: string; deferred?: true } | { fail: string; findings?: Findings };
 
 const known = (facts: Facts, keys: readonly (keyof Facts)[]): boolean => keys.every((k) => facts[k].value !== undefined);
 
@@ -84,19 +88,40 @@ function fromCache(input: DetectInput, cached: ReturnType<EngineSource['cache'][
   };
 }
 
+/** What the cached probe result this run takes (not a stale too small id range) could not learn: not probed again on every run. */
+function untestedInCache(input: DetectInput, cached: ReturnType<EngineSource['cache']['read']> | undefined): readonly FactKey[] {
+  const probe = cached?.entry?.probe;
+  return input.reprobe === false && probe !== undefined && probe.findings.idRange?.value.enough !== false ? (probe.untested ?? []) : [];
+}
+
 /** The probe container, when a fact it learns is still unknown and it may run; its findings go to the cache. */
-async function fromProbe(input: DetectInput, facts: Facts, unknownWhy: Partial<Record<keyof Facts, string>>): Promise<Step> {
+async function fromProbe(
+  input: DetectInput,
+  facts: Facts,
+  unknownWhy: Partial<Record<keyof Facts, string>>,
+  untested: readonly FactKey[],
+): Promise<Step> {
   const { config, engine } = input;
   if (!engine) return { skip: NO_ENGINE };
   if (known(facts, PROBED_KEYS)) return { skip: 'every fact it learns is already known' };
+  // A probe in werf's native container cannot see /dev/fuse; the image may lack a tool: what it could not learn is not probed on every run.
+  if (
+    known(
+      facts,
+      PROBED_KEYS.filter((k) => !untested.includes(k)),
+    )
+  )
+    return { skip: `the cached probe could not learn ${untested.join(', ')} (--reprobe probes again)` };
   if (!config.detect.probe) return { skip: 'detect.probe is false' };
   if ('skip' in engine.probe) return { skip: engine.probe.skip };
+  if ('defer' in engine.probe) return { skip: engine.probe.defer, deferred: true };
   input.onProbe?.();
   const result = await engine.probe.run(input.target);
   Object.assign(unknownWhy, result.unknown);
   if (result.error) return { fail: result.error };
   const at = new Date().toISOString();
-  engine.cache.update((entry) => ({ ...entry, probe: { at, image: input.target.image, findings: result.findings } }));
+  const missed = PROBED_KEYS.filter((k) => result.findings[k] === undefined);
+  engine.cache.update((entry) => ({ ...entry, probe: { at, image: input.target.image, findings: result.findings, untested: missed } }));
   return { findings: result.findings, detail: `probe container in ${input.target.image}` };
 }
 
@@ -125,14 +150,16 @@ export async function detect(input: DetectInput): Promise<Detection> {
     },
     {
       source: 'probe',
-      learn: async (facts) => fromProbe(input, facts, unknownWhy),
+      learn: async (facts) => fromProbe(input, facts, unknownWhy, untestedInCache(input, cached)),
     },
   ];
 
   let facts = unknownFacts();
   const tried: SourceOutcome[] = [];
+  let probeDeferred = false;
   for (const step of steps) {
     const result = await step.learn(facts);
+    if ('skip' in result) probeDeferred ||= result.deferred === true;
     if ('skip' in result) tried.push({ source: step.source, outcome: 'skipped', detail: result.skip });
     else if ('fail' in result) tried.push({ source: step.source, outcome: 'failed', detail: result.fail });
     else {
@@ -152,5 +179,5 @@ export async function detect(input: DetectInput): Promise<Detection> {
     };
   }
   const remembered = input.reprobe !== false ? undefined : cached?.entry?.modes?.[key]?.mode;
-  return { facts, tried, remembered };
+  return { facts, tried, remembered, probeDeferred };
 }

@@ -58,7 +58,9 @@ else echo "binfmt unmounted ${BINFMT_DIR} is not mounted in the container"; fi
  * loses only its own lines. The parser reads lines by their first word, not
  * by their order. Where the tmpfs cannot take the files, they run in a row.
  */
-const PROBE_SCRIPT = `
+function probeScript(scratch: string): string {
+  return `
+${scratch}
 have() { command -v "$1" >/dev/null 2>&1; }
 oneline() { tr '\\n' ' ' | cut -c1-300; }
 echo "werf-run-probe 1"
@@ -68,8 +70,8 @@ if have unshare; then
 else echo "userns unknown the image has no unshare"; fi
 }
 probe_overlay() {
-if have unshare && have mount && have mkdir; then
-  t=${PROBE_TMPFS}
+if [ -z "$t" ]; then echo "overlay unknown no tmpfs to test on (/dev/shm is not a tmpfs in this container)"
+elif have unshare && have mount && have mkdir; then
   if out=$(unshare -Urm sh -c "mkdir -p $t/l $t/u $t/w $t/m && mount -t overlay overlay -o lowerdir=$t/l,upperdir=$t/u,workdir=$t/w $t/m" 2>&1); then
     echo "overlay yes mount -t overlay on a tmpfs in a user namespace: ok"
   else echo "overlay no mount -t overlay on a tmpfs in a user namespace: $(echo "$out" | oneline)"; fi
@@ -78,8 +80,8 @@ else echo "overlay unknown the image lacks unshare, mount or mkdir"; fi
 probe_arch() {
 ${ARCH_SCRIPT}
 }
-o=${PROBE_TMPFS}/out
-mkdir -p "$o" 2>/dev/null || o=
+o=\${t:+$t/out}
+[ -n "$o" ] && mkdir -p "$o" 2>/dev/null || o=
 probe_namespaces() { probe_userns; probe_overlay; }
 side() { if [ -n "$o" ]; then { "$1" > "$o/$1"; cat "$o/$1"; } & else "$1"; fi; }
 side probe_namespaces; side probe_arch
@@ -99,6 +101,22 @@ for f in /etc/subuid /etc/subgid; do
   if [ -r $f ]; then echo "sub $f $(grep -E "^($u|$i):" $f | cut -d: -f2,3 | tr '\n' ' ')"; else echo "sub $f absent"; fi
 done
 wait
+`;
+}
+
+/** The probe container's script: its own tmpfs is the scratch dir. */
+const PROBE_SCRIPT = probeScript(`t=${PROBE_TMPFS}`);
+
+/**
+ * The probe as it runs in werf's own first container (recover/fold-probe.ts):
+ * no tmpfs of its own there, so the overlay test uses /dev/shm, the tmpfs every
+ * container with its own IPC namespace has (moby daemon/container_operations_unix.go
+ * setupIpcDirs); where that is not a tmpfs the test says unknown rather than no.
+ * Its scratch dir is removed before werf starts.
+ */
+export const FOLDED_PROBE_SCRIPT = `${probeScript(
+  `if grep -qs '^[^ ]* /dev/shm tmpfs ' /proc/self/mounts && mkdir -p /dev/shm/werf-run-probe 2>/dev/null; then t=/dev/shm/werf-run-probe; else t=; fi`,
+)}[ -n "$t" ] && rm -rf "$t" 2>/dev/null
 `;
 
 const SYSCTLS: Record<string, 'maxUserNamespaces' | 'apparmorRestrictUserns' | 'unprivilegedUsernsClone'> = {

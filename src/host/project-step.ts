@@ -10,7 +10,7 @@ import type { ProjectSource } from '../plan/plan.js';
 import type { DaemonCache } from '../detect/cache.js';
 import { translatePath } from '../plan/translate.js';
 import { WerfRunError } from '../errors.js';
-import { deniedMessage, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
+import { deniedMessage, projectViewArgs, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
 import { viewProject } from '../run/project-view.js';
 import path from 'node:path';
 import os from 'node:os';
@@ -20,13 +20,20 @@ import type { ProjectLocation } from './project.js';
 import { readProjectMarker } from './project.js';
 import { hostGit } from './host-git.js';
 import type { Reporter } from '../reporter.js';
-import type { HostOs } from '../plan/host-path.js';
+import { hostPaths, type HostOs } from '../plan/host-path.js';
 import type { LaptopProduct } from '../plan/laptop.js';
 import { indexModes, shippedMode } from '../plan/ship-mode.js';
 import type { PendingShip, ShipResult } from '../run/ship.js';
 
+/** The project check left to werf's own first container (recover/fold-probe.ts): its script's arguments, the marker to compare, and what to remember when it matches. */
+export interface FoldedCheck {
+  args: string[];
+  marker: ProjectMarker;
+  remember(): void;
+}
+
 export type ProjectDelivery =
-  | { how: 'bind'; line: string; sources?: Record<string, ProjectSource> }
+  | { how: 'bind'; line: string; sources?: Record<string, ProjectSource>; check?: FoldedCheck }
   | { how: 'translate'; line: string; sources: Record<string, ProjectSource> }
   | {
       how: 'ship';
@@ -70,6 +77,8 @@ export interface ProjectStepInput {
   shipWithWerf?: boolean;
   /** Who ships (the volume names carry it); default: this user and host. */
   shipper?: Shipper;
+  /** A check that would need a container of its own is left to werf's (the delivery's `check`): bind-mount, and werf's container confirms before werf starts. */
+  foldCheck?: boolean;
 }
 
 export async function projectStep(input: ProjectStepInput): Promise<ProjectDelivery> {
@@ -92,6 +101,12 @@ export async function projectStep(input: ProjectStepInput): Promise<ProjectDeliv
     reporter.debug(
       `project files: ${project.root} with this HEAD and these files was seen by this engine before; not checked again (--reprobe checks)`,
     );
+  if (input.foldCheck && !seenBefore && !input.view && !own)
+    return {
+      how: 'bind',
+      line: `project files: bind-mounted ${project.root}, which werf's container checks is this checkout before werf starts`,
+      check: { args: projectViewArgs(marker, hostPaths(input.hostOs ?? 'posix')), marker, remember: () => input.remembered?.remember(key) },
+    };
   const view = await engineView(engine, input, { own, translated, marker, seenBefore });
   if (view.kind === 'elsewhere' && view.note) reporter.info(view.note);
   if (view.kind === 'denied') {

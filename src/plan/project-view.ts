@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { hostPaths, type HostPaths } from './host-path.js';
+import { bindRefusal, type LaptopProduct } from './laptop.js';
 
 /** What this machine knows of the checkout, to compare with the engine's view. */
 export interface ProjectMarker {
@@ -119,5 +120,20 @@ export function deniedMessage(
       uid === undefined
         ? `give the image's user access to ${view.dir}${where}, or move the checkout to a directory it can read`
         : `give uid ${uid} access${where}: setfacl -m u:${uid}:${bits} ${view.dir} (or chmod o+${bits} ${view.dir}), or move the checkout to a directory it can read`,
+  };
+}
+
+/** An engine's refusal of the project's bind mount (no such path on its host, a VM that does not share it) as the view it shows; undefined for any other error. */
+export function refusedView(
+  message: string,
+  root: string,
+  product?: LaptopProduct,
+): Extract<ProjectView, { kind: 'elsewhere' }> | undefined {
+  const refused = bindRefusal(message, root, product);
+  if (!refused) return undefined;
+  return {
+    kind: 'elsewhere',
+    why: `${refused.why} (${message.replace(/^.*failed: /, '').replace(/\s*\n\s*/g, ' ')})`,
+    ...(refused.note ? { note: refused.note } : {}),
   };
 }

@@ -511,3 +511,102 @@ describe('runAttempt on an injected clock', () => {
     expect(engine.removed).toEqual(['c0ffee']);
   });
 });
+
+describe('runAttempt with a gate (the probe in werf’s container)', () => {
+  function errFrame(text: string): Buffer {
+    const f = frame(text);
+    f[0] = 2;
+    return f;
+  }
+  const gated = { ...spec, openStdin: true };
+
+  async function gatedRun(answer: 'go' | 'stop', forwardStdin: boolean, userStdin?: PassThrough) {
+    const output = new PassThrough();
+    const input = new PassThrough();
+    let finish: (code: number) => void = () => undefined;
+    const engine = attemptEngine({
+      output,
+      attachContainer: async () => ({ output, multiplexed: true, input }),
+      waitContainer: () => new Promise<number>((resolve) => (finish = resolve)),
+    });
+    const io = { ...sinks(), ...(userStdin ? { stdin: userStdin } : {}) };
+    const seen: { lines: string[]; complete: boolean }[] = [];
+    const watched: string[] = [];
+    const decide = (lines: string[], complete: boolean) => {
+      seen.push({ lines, complete });
+      return answer;
+    };
+    const running = runAttempt({
+      engine,
+      spec: gated,
+      io,
+      watch: (line) => {
+        watched.push(line);
+        return undefined;
+      },
+      timings,
+      gate: { end: 'END', decide, forwardStdin, timeoutMs: 10_000 },
+    });
+    output.write(errFrame('probe> userns no unshare(CLONE_NEWUSER): Operation not permitted\nEN'));
+    output.write(errFrame('D\nwerf starts\n'));
+    output.write(frame('werf out\n'));
+    await new Promise((r) => setTimeout(r, 20));
+    userStdin?.end('user data\n');
+    await new Promise((r) => setTimeout(r, 20));
+    output.end();
+    finish(0);
+    const result = await running;
+    const stderr = io.stderr.read()?.toString() ?? '';
+    const sent = input.read()?.toString() ?? '';
+    return { result, seen, watched, stderr, sent, inputEnded: input.writableEnded };
+  }
+
+  it('keeps the lines before the end line out of the output and the watcher, answers go, then forwards the user’s stdin', async () => {
+    const run = await gatedRun('go', true, new PassThrough());
+    expect(run.seen).toEqual([{ lines: ['probe> userns no unshare(CLONE_NEWUSER): Operation not permitted'], complete: true }]);
+    expect(run.stderr).toBe('werf starts\n');
+    expect(run.watched).not.toContain('probe> userns no unshare(CLONE_NEWUSER): Operation not permitted');
+    expect(run.watched).toContain('werf starts');
+    expect(run.sent).toBe('go\nuser data\n');
+    expect(run.result.gate).toBe('go');
+  });
+
+  it('ends the container’s stdin after go when the plan had none', async () => {
+    const run = await gatedRun('go', false);
+    expect(run.sent).toBe('go\n');
+    expect(run.inputEnded).toBe(true);
+  });
+
+  it('answers stop and says so in the result', async () => {
+    const run = await gatedRun('stop', true, new PassThrough());
+    expect(run.sent).toBe('stop\n');
+    expect(run.result.gate).toBe('stop');
+  });
+
+  it('calls a container that ends before the end line incomplete', async () => {
+    const output = new PassThrough();
+    const engine = attemptEngine({
+      output,
+      attachContainer: async () => ({ output, multiplexed: true, input: new PassThrough() }),
+      waitContainer: async () => 2,
+    });
+    const seen: boolean[] = [];
+    output.end(errFrame('probe> half\n'));
+    const result = await runAttempt({
+      engine,
+      spec: gated,
+      io: sinks(),
+      watch: () => undefined,
+      timings,
+      gate: { end: 'END', decide: (_l, complete) => (seen.push(complete), 'go'), forwardStdin: false, timeoutMs: 10_000 },
+    });
+    expect(seen).toEqual([false]);
+    expect(result).toMatchObject({ gate: 'incomplete', exitCode: 2 });
+  });
+
+  it('refuses a gate on a container without an open stdin', async () => {
+    const engine = attemptEngine({ output: new PassThrough() });
+    const gate = { end: 'END', decide: () => 'go' as const, forwardStdin: false, timeoutMs: 1 };
+    await expect(runAttempt({ engine, spec, io: sinks(), watch: () => undefined, gate })).rejects.toThrow(/open stdin/);
+  });
+});

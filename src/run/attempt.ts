@@ -24,6 +24,7 @@ import type { InjectedFile } from '../plan/files.js';
 import { injectFiles, type ShipRider } from './inject.js';
 import type { AddedUser } from '../plan/checkout-owner.js';
 import { systemClock, type Clock } from './clock.js';
+import { Preamble } from './preamble.js';
 
 interface AttemptIO {
   stdout: TerminalOutput;
@@ -46,6 +47,24 @@ export interface AttemptResult<F> {
    * already finished: then its exit code stands.
    */
   stoppedForClosed?: StreamName;
+  /** With a gate: what became of it ('incomplete': the container ended, or the gate timed out, before its end line). */
+  gate?: 'go' | 'stop' | 'incomplete';
+}
+
+/**
+ * A container whose command first prints lines of werf-run's own on stderr,
+ * then `end`, then reads one line from its stdin (recover/fold-probe.ts): the
+ * lines are taken out of the output, `decide` answers `go` or `stop` on the
+ * container's stdin, and only after `go` does the user's stdin follow.
+ */
+interface AttemptGate {
+  end: string;
+  /** The lines before `end`; `complete` false when the container ended or timed out before it (the answer is then stop). */
+  decide(lines: string[], complete: boolean): 'go' | 'stop';
+  /** Forward the user's stdin after `go` (the plan's openStdin without the gate); else the container's stdin ends there. */
+  forwardStdin: boolean;
+  /** How long the lines may take before the container is killed. */
+  timeoutMs: number;
 }
 
 export interface AttemptHooks {
@@ -101,6 +120,8 @@ export interface AttemptOptions<F> {
   files?: AttemptFiles;
   /** The time and timers the attempt's time-outs go by (the system's unless a test drives them). */
   clock?: Clock;
+  /** Lines of werf-run's own before werf starts, answered on stdin (no TTY). */
+  gate?: AttemptGate;
 }
 
 /** Runs one attempt; its container is removed on every path (Attempt's dispose). */
@@ -125,6 +146,10 @@ class Attempt<F> implements AsyncDisposable {
   private readonly timings: AttemptTimings;
   private readonly files: AttemptFiles;
   private readonly clock: Clock;
+  private readonly gate: { options: AttemptGate; preamble: Preamble; answer?: 'go' | 'stop' | 'incomplete' } | undefined;
+  /** The container's stdin, when it is open. */
+  private input: Writable | undefined;
+  private stopStdin: () => void = () => undefined;
   /** The container, once created. */
   private id: string | undefined;
   private disposed = false;
@@ -146,6 +171,9 @@ class Attempt<F> implements AsyncDisposable {
     this.files = options.files ?? { files: [], keptDirs: [] };
     this.clock = options.clock ?? systemClock;
     this.lastActivity = this.clock.now();
+    if (options.gate && (options.spec.tty || !options.spec.openStdin))
+      throw new Error('internal: a gated attempt needs an open stdin and no TTY');
+    this.gate = options.gate && { options: options.gate, preamble: new Preamble(options.gate.end) };
   }
 
   /** Creates, starts and waits for the container; the result says how werf ended, or which failure doomed it. */
@@ -207,6 +235,7 @@ class Attempt<F> implements AsyncDisposable {
       files.ship && { ...files.ship, mounts: spec.mounts },
     );
     const attached = await engine.attachContainer(id, { tty: spec.tty, stdin: spec.openStdin });
+    this.input = attached.input;
     const pumping = this.pump(attached);
     // Raw before the start: werf may print at once, and its TTY already ends lines with \r\n.
     if (spec.tty && io.stdin) this.undo.push(rawTerminal(io.stdin, io.stdout));
@@ -214,16 +243,43 @@ class Attempt<F> implements AsyncDisposable {
     const startFailure = await this.start();
     if (startFailure) return { exitCode: undefined, failure: startFailure, containerId: id };
     if (spec.tty && io.stdin) this.undo.push(this.ttySession(io.stdin, attached.input));
-    // Piped stdin (docker run -i): bytes as they come, then EOF (a half-close; the container's stdin is StdinOnce).
-    const stopStdin = !spec.tty && spec.openStdin && io.stdin && attached.input ? forwardStdin(io.stdin, attached.input) : () => undefined;
+    // Piped stdin (docker run -i): bytes as they come, then EOF (a half-close; the container's stdin is StdinOnce). A gate forwards it after `go`.
+    if (!spec.tty && spec.openStdin && io.stdin && attached.input && !this.gate) this.stopStdin = forwardStdin(io.stdin, attached.input);
     this.hooks.onStarted?.(id);
-    const exitCode = await waitWatched(engine, id, pumping, this.timings, this.clock).finally(stopStdin);
+    if (this.gate && !this.gate.answer) this.undo.push(this.clock.setTimeout(() => this.answer(false), this.gate.options.timeoutMs));
+    const exitCode = await waitWatched(engine, id, pumping, this.timings, this.clock).finally(() => this.stopStdin());
     this.exited = true;
     this.lastActivity = this.clock.now();
     await this.outputEnded(pumping, attached.output);
     this.inspect(this.splitters.stdout.flush());
     this.inspect(this.splitters.stderr.flush());
+    if (this.gate && !this.gate.answer) this.answer(false);
     return this.conclude(exitCode);
+  }
+
+  /** A gate's stderr: its lines are kept until the end line, then werf's output passes on. */
+  private take(name: StreamName, payload: Buffer): Buffer {
+    const gate = this.gate;
+    if (!gate || name !== 'stderr' || gate.preamble.done) return payload;
+    const { pass, ended } = gate.preamble.push(payload);
+    if (ended) this.answer(true);
+    return pass;
+  }
+
+  /** Answers the gate once: go lets the command start (and the user's stdin follow), anything else ends the container before it. */
+  private answer(complete: boolean): void {
+    const gate = this.gate;
+    if (!gate || gate.answer) return;
+    const said = gate.options.decide(gate.preamble.lines, complete);
+    gate.answer = complete ? said : 'incomplete';
+    const input = this.input;
+    if (!complete && !this.exited) this.kill();
+    if (!input || !complete) return;
+    // The container may be gone already: a write to its closed stdin is not the run's error.
+    input.on('error', () => undefined);
+    input.write(`${said}\n`);
+    if (said === 'go' && gate.options.forwardStdin && this.io.stdin) this.stopStdin = forwardStdin(this.io.stdin, input);
+    else input.end();
   }
 
   /** Pumps the container's output to the sinks, through the watcher. */
@@ -234,7 +290,7 @@ class Attempt<F> implements AsyncDisposable {
     };
     const onClosed = (name: StreamName): void => this.readerClosed(name);
     const pumping = attached.multiplexed
-      ? pumpMultiplexed(attached.output, this.io, onData, onClosed)
+      ? pumpMultiplexed(attached.output, this.io, onData, onClosed, (name, payload) => this.take(name, payload))
       : pumpRaw(attached.output, this.io.stdout, onData, onClosed);
     // Keep a rejection from going unhandled while we start and wait. A stream werf-run refuses (demux.ts: a frame
     // past its limit) is no longer read: werf is stopped, else it would block on a full pipe; the error is told below.
@@ -313,9 +369,10 @@ class Attempt<F> implements AsyncDisposable {
         },
       );
     }
-    // A container werf-run killed itself (a failure signature) is not news.
-    if (!failure && !stoppedForClosed) this.hooks.onExit?.(exitCode);
-    return { exitCode, failure, containerId: this.id, ...(stoppedForClosed ? { stoppedForClosed } : {}) };
+    // A container werf-run killed itself (a failure signature) is not news, nor one it stopped at its gate.
+    if (!failure && !stoppedForClosed && (!this.gate || this.gate.answer === 'go')) this.hooks.onExit?.(exitCode);
+    const gate = this.gate?.answer;
+    return { exitCode, failure, containerId: this.id, ...(stoppedForClosed ? { stoppedForClosed } : {}), ...(gate ? { gate } : {}) };
   }
 
   /** Lines of output through the watcher: the first failure kills the container. */

@@ -71,6 +71,8 @@ export async function pumpMultiplexed(
   sinks: Sinks,
   onData: (name: StreamName, chunk: Buffer) => void,
   onClosed?: OnClosed,
+  /** What of a frame's payload goes on to onData and the sink (run/attempt.ts takes werf-run's own lines out before werf starts). */
+  take: (name: StreamName, payload: Buffer) => Buffer = (_name, payload) => payload,
 ): Promise<void> {
   const told = new Set<StreamName>();
   let buffered: Buffer = Buffer.alloc(0);
@@ -81,8 +83,9 @@ export async function pumpMultiplexed(
       if (size > MAX_FRAME_BYTES) throw frameTooBig(size);
       if (buffered.length < HEADER + size) break;
       const name: StreamName = buffered[0] === 2 ? 'stderr' : 'stdout';
-      const payload = buffered.subarray(HEADER, HEADER + size);
+      const payload = take(name, buffered.subarray(HEADER, HEADER + size));
       buffered = buffered.subarray(HEADER + size);
+      if (payload.length === 0) continue;
       onData(name, payload);
       await write(sinks[name], payload, name, onClosed, told);
     }
@@ -90,7 +93,7 @@ export async function pumpMultiplexed(
   // A truncated frame at the very end still carries werf's bytes: keep them.
   if (buffered.length > HEADER) {
     const name: StreamName = buffered[0] === 2 ? 'stderr' : 'stdout';
-    const payload = buffered.subarray(HEADER);
+    const payload = take(name, buffered.subarray(HEADER));
     onData(name, payload);
     await write(sinks[name], payload, name, onClosed, told);
   }

@@ -18,8 +18,14 @@ import { WerfRunError, errorMessage } from '../errors.js';
 import type { Findings } from '../detect/facts.js';
 import { parseProbeOutput, probeSpec, type ProbeOutcome, type ProbeTarget } from '../detect/probe-script.js';
 import type { ContainerSpec } from '../engine/port.js';
-import { PROJECT_VIEW_SCRIPT, parseProjectView, projectViewArgs, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
-import { bindRefusal } from '../plan/laptop.js';
+import {
+  PROJECT_VIEW_SCRIPT,
+  parseProjectView,
+  projectViewArgs,
+  refusedView,
+  type ProjectMarker,
+  type ProjectView,
+} from '../plan/project-view.js';
 import { shellQuote } from '../plan/docker-command.js';
 import { classify } from '../recover/signatures.js';
 import { runAttempt } from './attempt.js';
@@ -100,14 +106,9 @@ export async function runProbe(
         return await run(withFuse, true);
       } catch (error) {
         // The engine's host has no such path, or its VM does not share it (plan/laptop.ts has the texts): ship.
-        const message = errorMessage(error);
-        const refused = bindRefusal(message, project.marker.root);
+        const refused = refusedView(errorMessage(error), project.marker.root);
         if (!refused) throw error;
-        view = {
-          kind: 'elsewhere',
-          why: `${refused.why} (${message.replace(/^.*failed: /, '').replace(/\s*\n\s*/g, ' ')})`,
-          ...(refused.note ? { note: refused.note } : {}),
-        };
+        view = refused;
       }
     }
     return run(withFuse, false);

@@ -7,9 +7,16 @@
  */
 import type { ContainerSpec, Engine, UlimitSpec } from '../engine/port.js';
 import { errorMessage } from '../errors.js';
-import { PROJECT_VIEW_SCRIPT, parseProjectView, projectViewArgs, type ProjectMarker, type ProjectView } from '../plan/project-view.js';
+import {
+  PROJECT_VIEW_SCRIPT,
+  parseProjectView,
+  projectViewArgs,
+  refusedView,
+  type ProjectMarker,
+  type ProjectView,
+} from '../plan/project-view.js';
 import { hostPaths, type HostOs } from '../plan/host-path.js';
-import { bindRefusal, type LaptopProduct } from '../plan/laptop.js';
+import type { LaptopProduct } from '../plan/laptop.js';
 import { Collect, probeOutputTooBig } from './probe.js';
 import { runAttempt } from './attempt.js';
 
@@ -57,14 +64,8 @@ export async function viewProject(engine: Engine, target: ProjectViewTarget): Pr
   } catch (error) {
     // A bind source the daemon does not have or its VM does not share (Docker: "bind source path does not exist";
     // Podman: "no such file or directory"; Docker Desktop: "Mounts denied"): ship (plan/laptop.ts has the texts).
-    const message = errorMessage(error);
-    const refused = bindRefusal(message, target.marker.root, target.product);
-    if (refused)
-      return {
-        kind: 'elsewhere',
-        why: `${refused.why} (${message.replace(/^.*failed: /, '').replace(/\s*\n\s*/g, ' ')})`,
-        ...(refused.note ? { note: refused.note } : {}),
-      };
+    const refused = refusedView(errorMessage(error), target.marker.root, target.product);
+    if (refused) return refused;
     throw error;
   }
   if (out.dropped > 0) throw probeOutputTooBig(target.image, out.dropped);

@@ -1,0 +1,110 @@
+/**
+ * The probe in werf's own first container (recover/fold-probe.ts has the
+ * wrapper and the verdict): whether this run can take it, the gated attempt,
+ * and what it learned handed on (the cache, the remembered project view). When
+ * the findings do not fit the plan, the attempt ends before werf with Replan,
+ * and the command plans again from the cache (cli/werf-command.ts).
+ */
+import type { Mode } from '../config/schema.js';
+import type { Engine } from '../engine/port.js';
+import { errorMessage } from '../errors.js';
+import type { FoldedCheck } from '../host/project-step.js';
+import { imageUser } from '../plan/contract.js';
+import type { LaptopProduct } from '../plan/laptop.js';
+import { refusedView, type ProjectView } from '../plan/project-view.js';
+import { FOLD_END, foldVerdict, foldableMode, foldedSpec, readPreamble, type FoldVerdict } from '../recover/fold-probe.js';
+import type { Reporter } from '../reporter.js';
+import { runAttempt, type AttemptOptions, type AttemptResult } from '../run/attempt.js';
+import type { Signature } from '../recover/signatures.js';
+import type { PreparedRun } from './prepare.js';
+import type { Session } from './lifecycle.js';
+
+/** The probe's own time limit (run/probe.ts), for the folded one too. */
+const FOLD_TIMEOUT_MS = 60_000;
+
+/** werf's first container stopped before werf: plan again with what it learned. */
+export class Replan extends Error {
+  constructor(
+    readonly why: string,
+    readonly learned: { view?: ProjectView; probed: boolean },
+  ) {
+    super(`internal: replan not handled (${why})`);
+  }
+}
+
+/** werf's first container takes the probe on this run, or why not (then the probe container runs as before). */
+export function foldFor(prepared: PreparedRun, werfUser: string | undefined, mode: Mode): true | string {
+  if (!prepared.detection.probeDeferred) return 'the probe is not needed or not left to werf';
+  const probeUser = imageUser(prepared.config.user).user;
+  if ((werfUser ?? probeUser) !== probeUser)
+    return `werf runs as ${werfUser}, the probe as the image's user ${probeUser}: the facts cached are that user's`;
+  if (!foldableMode(mode)) return `werf's first mode ${mode} is not the probe's settings`;
+  return true;
+}
+
+export interface Fold {
+  /** The project check, when the engine's view of the checkout is not remembered. */
+  check?: FoldedCheck;
+  product?: LaptopProduct;
+  /** werf runs as root of its namespace: no id range to adapt. */
+  werfIsRoot: boolean;
+}
+
+/** werf's first attempt with the probe before werf: go, or Replan with what was learned. */
+export async function foldedAttempt(
+  options: AttemptOptions<Signature>,
+  fold: Fold,
+  context: { prepared: PreparedRun & { engine: Engine }; mode: Mode; reporter: Reporter; session: Pick<Session, 'interruptedBy'> },
+): Promise<AttemptResult<Signature>> {
+  const { prepared, reporter } = context;
+  let verdict: FoldVerdict | undefined;
+  const decide = (lines: string[], complete: boolean): 'go' | 'stop' => {
+    const { probe, other } = readPreamble(lines);
+    for (const line of other) reporter.debug(`werf's container, before werf: ${line}`);
+    verdict = foldVerdict({
+      probeText: probe,
+      facts: prepared.detection.facts,
+      config: prepared.config,
+      daemon: { product: prepared.info?.product },
+      mode: context.mode,
+      werfIsRoot: fold.werfIsRoot,
+      marker: fold.check?.marker,
+    });
+    learn(prepared, verdict, fold, reporter);
+    return complete && verdict.go ? 'go' : 'stop';
+  };
+  reporter.debug("probe: in werf's container, before werf (a cold run: no container of its own)");
+  const gate = { end: FOLD_END, decide, forwardStdin: options.spec.openStdin, timeoutMs: FOLD_TIMEOUT_MS };
+  let result: AttemptResult<Signature>;
+  try {
+    result = await runAttempt({ ...options, spec: foldedSpec(options.spec, fold.check?.args), gate });
+  } catch (error) {
+    // The engine's host has no such path (or its VM does not share it): the checkout must be shipped.
+    const refused = fold.check && refusedView(errorMessage(error), fold.check.marker.root, fold.product);
+    if (refused) throw new Replan(refused.why, { view: refused, probed: false });
+    throw error;
+  }
+  if (result.gate === undefined || result.gate === 'go' || context.session.interruptedBy !== undefined) return result;
+  const probed = Object.keys(verdict?.findings ?? {}).length > 0;
+  const why =
+    result.gate === 'incomplete'
+      ? `werf's container ended before the probe in it finished (exit ${String(result.exitCode)})`
+      : verdict && !verdict.go
+        ? verdict.why
+        : 'the probe stopped werf';
+  throw new Replan(why, { view: verdict?.view, probed });
+}
+
+/** The findings into the cache (as a probe container's), a matching project view remembered. */
+function learn(prepared: PreparedRun, verdict: FoldVerdict, fold: Fold, reporter: Reporter): void {
+  if (Object.keys(verdict.findings).length) {
+    const at = new Date().toISOString();
+    const failed = prepared.cache?.update((entry) => ({
+      ...entry,
+      probe: { at, image: prepared.image, findings: verdict.findings, untested: verdict.untested },
+    }));
+    if (failed) reporter.debug(failed);
+  }
+  if (verdict.view?.kind === 'same') fold.check?.remember();
+  reporter.debug(verdict.go ? 'probe: the findings fit the plan; werf starts' : `probe: ${verdict.why}`);
+}
