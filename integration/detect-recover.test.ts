@@ -93,7 +93,7 @@ async function runAndCapture(
 }
 
 describe('an ordinary host (the rig engine, /dev/fuse 0666)', () => {
-  it('probes once, picks native, builds with nothing privileged and no device; a warm run creates no probe', async () => {
+  it("probes once, in werf's own container, picks native, builds with nothing privileged and no device; a warm run probes not at all", async () => {
     const p = project({}, `FROM ${BUSYBOX}\nRUN sleep 2 && echo built-by-issue3\n`);
     const env = { XDG_CACHE_HOME: cacheHome() };
     const t0 = await engineNow();
@@ -108,10 +108,15 @@ describe('an ordinary host (the rig engine, /dev/fuse 0666)', () => {
     expect(cold.hostConfigs).toHaveLength(1);
     expect(cold.hostConfigs[0]).toMatchObject({ Privileged: false, SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'] });
     expect((cold.hostConfigs[0]!.Devices as unknown[] | null) ?? []).toEqual([]);
-    // The engine's event log: one probe (which also checks what the engine sees of the project: a cold run is one container before werf's) and one werf container, the helpers removed again.
-    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe', 'native|-']);
+    // The engine's event log: werf's container only; the probe (and the check of what the engine sees of the project) ran in it, before werf.
+    expect(await createdContainers(p.dir, t0, t1)).toEqual(['native|-']);
+    expect(cold.result.stderr).toContain('probe: the findings fit the plan; werf starts');
     const [entry] = cacheEntries(env.XDG_CACHE_HOME);
-    expect(entry?.probe).toBeDefined();
+    // What the probe learned there is cached as a probe container's findings are; werf's native container has no /dev/fuse to test.
+    expect(entry?.probe).toMatchObject({
+      findings: { userNamespaces: { value: true }, rootlessOverlay: { value: true } },
+      untested: ['fuseDevice'],
+    });
     expect(Object.values(entry?.modes ?? {}).map((m) => m.mode)).toEqual(['native']);
 
     const warm = await runWerfRun(['--verbose', 'build'], { cwd: p.dir, env });
@@ -124,7 +129,9 @@ describe('an ordinary host (the rig engine, /dev/fuse 0666)', () => {
     const again = await runWerfRun(['--reprobe', 'build'], { cwd: p.dir, env });
     const t3 = await engineNow();
     expect(again.exitCode, again.stderr).toBe(0);
-    expect(await createdContainers(p.dir, t2, t3, ['label=werf-run.role=probe'])).toHaveLength(1);
+    // --reprobe: the probe again, in werf's container again (the cache says native worked, but --reprobe ignores it).
+    expect(again.stderr).toContain('probing what the Docker host can do');
+    expect(await createdContainers(p.dir, t2, t3)).toEqual(['native|-']);
     expect(await managedContainers(p.dir)).toEqual([]);
   });
 
@@ -210,8 +217,8 @@ describe('an ordinary host (the rig engine, /dev/fuse 0666)', () => {
     expect(none.exitCode).toBe(125);
     expect(none.stderr).toContain('no mode can work on this Docker host');
     expect(none.stderr).toContain('fix: on the Docker host: modprobe fuse');
-    // The probe still ran for the facts not overridden; no werf container was created.
-    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe']);
+    // The overrides leave no mode: the run stops before werf's container (which would have probed the rest) is created.
+    expect(await createdContainers(p.dir, t0, t1)).toEqual([]);
   });
 
   it('doctor reports native with every capability learned by the probe, as one JSON document', async () => {
@@ -240,18 +247,30 @@ describe('a Docker host whose /dev/fuse is 0600', () => {
     await engine?.stop();
   });
 
-  it.each([[false], [true]])('fuse needed, privileged allowed=%s: stops at once with the chmod remedy, never privileged', async (allow) => {
-    const p = project({ image: { reference: FUSE_IMAGE } });
-    const env = { XDG_CACHE_HOME: cacheHome(), DOCKER_HOST: engine.host };
-    const t0 = await engineNow(engine.host);
-    const result = await runWerfRun([...(allow ? ['--allow-privileged'] : []), 'build'], { cwd: p.dir, env });
-    const t1 = await engineNow(engine.host);
-    expect(result.exitCode, result.stderr).toBe(125);
-    expect(result.stderr).toContain('fix: on the Docker host: chmod 0666 /dev/fuse');
-    expect(result.stderr).not.toContain('Retrying');
-    // The probe learned fuseDevice=no-permission, so no doomed fuse attempt was made.
-    expect(await createdContainers(p.dir, t0, t1, [], engine.host)).toEqual(['-|probe', 'native|-']);
-  });
+  it.each([[false], [true]])(
+    'fuse needed, privileged allowed=%s: the fuse attempt meets the 0600 node, stops with the chmod remedy, never privileged; the next run stops at once',
+    async (allow) => {
+      const p = project({ image: { reference: FUSE_IMAGE } });
+      const env = { XDG_CACHE_HOME: cacheHome(), DOCKER_HOST: engine.host };
+      const args = [...(allow ? ['--allow-privileged'] : []), 'build'];
+      const t0 = await engineNow(engine.host);
+      const result = await runWerfRun(args, { cwd: p.dir, env });
+      const t1 = await engineNow(engine.host);
+      expect(result.exitCode, result.stderr).toBe(125);
+      expect(result.stderr).toContain('fix: on the Docker host: chmod 0666 /dev/fuse');
+      // The probe ran in werf's native container, which has no /dev/fuse to try: the fuse attempt is the test.
+      expect(result.stderr).toContain('Retrying in mode fuse');
+      expect(result.stderr).toContain('fuse: failed to open /dev/fuse: Permission denied');
+      expect(await createdContainers(p.dir, t0, t1, [], engine.host)).toEqual(['native|-', 'fuse|-']);
+      // It learned fuseDevice=no-permission: the next run makes no doomed fuse attempt.
+      const again = await runWerfRun(args, { cwd: p.dir, env });
+      const t2 = await engineNow(engine.host);
+      expect(again.exitCode, again.stderr).toBe(125);
+      expect(again.stderr).toContain('fix: on the Docker host: chmod 0666 /dev/fuse');
+      expect(again.stderr).not.toContain('Retrying');
+      expect(await createdContainers(p.dir, t1, t2, [], engine.host)).toEqual(['native|-']);
+    },
+  );
 
   it('a forced fuse attempt hits the real permission error and stops without escalating', async () => {
     const p = project({ image: { reference: FUSE_IMAGE } });
@@ -292,8 +311,10 @@ describe('a Docker host without /dev/fuse', () => {
     const t1 = await engineNow(engine.host);
     expect(result.exitCode, result.stderr).toBe(125);
     expect(result.stderr).toContain('fix: on the Docker host: modprobe fuse');
-    // Two probes (the engine refused the one with the device), then one native attempt: no fuse, no privileged.
-    expect(await createdContainers(p.dir, t0, t1, [], engine.host)).toEqual(['-|probe', '-|probe', 'native|-']);
+    // The probe ran in werf's native container (no device asked for); the engine refused the fuse attempt's
+    // device when starting it, so werf never ran there: no privileged attempt either.
+    expect(await createdContainers(p.dir, t0, t1, [], engine.host)).toEqual(['native|-', 'fuse|-']);
+    expect(result.stderr).toContain('Retrying in mode fuse');
   });
 
   it('forced fuse: the engine refuses the device and werf-run, pinned, names --mode native (auto runs native and builds)', async () => {
@@ -336,10 +357,16 @@ describe('a Docker host without /dev/fuse', () => {
     expect(stale.stderr).toContain('fix: on the Docker host: modprobe fuse');
     expect(stale.exitCode).toBe(125);
 
+    // The next run probes again, in werf's native container, which cannot see /dev/fuse: its fuse attempt shows the device is missing.
     const next = await runWerfRun(['--verbose', 'build'], { cwd: p.dir, env });
     expect(next.stderr).toContain('probing what the Docker host can do');
-    expect(next.stderr).not.toContain('Retrying');
+    expect(next.stderr).toContain('the fuse attempt showed fuseDevice=missing; cached for the next run');
     expect(next.exitCode).toBe(125);
+    // And the one after stops at once.
+    const last = await runWerfRun(['build'], { cwd: p.dir, env });
+    expect(last.stderr).toContain('fix: on the Docker host: modprobe fuse');
+    expect(last.stderr).not.toContain('Retrying');
+    expect(last.exitCode).toBe(125);
   });
 });
 
@@ -379,7 +406,7 @@ describe('an image whose newuidmap/newgidmap are setuid instead of file-capable'
     expect(result.stderr).toContain('potentially insufficient UIDs or GIDs available in user namespace');
     expect(result.exitCode).toBe(125);
     expect(result.stderr).toContain('fix: use an image whose newuidmap/newgidmap carry cap_setuid/cap_setgid file capabilities');
-    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe', 'native|-']);
+    expect(await createdContainers(p.dir, t0, t1)).toEqual(['native|-']);
   });
 
   it('with --allow-privileged: recovers to privileged and builds', async () => {
@@ -390,7 +417,7 @@ describe('an image whose newuidmap/newgidmap are setuid instead of file-capable'
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/mode native failed: .*single uid mapping.*Retrying in mode privileged/);
     expect(result.stdout).toContain('built-by-issue3');
-    expect(await createdContainers(p.dir, t0, t1)).toEqual(['-|probe', 'native|-', 'privileged|-']);
+    expect(await createdContainers(p.dir, t0, t1)).toEqual(['native|-', 'privileged|-']);
     expect(await managedContainers(p.dir)).toEqual([]);
   });
 });

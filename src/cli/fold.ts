@@ -71,9 +71,12 @@ export async function foldedAttempt(
       marker: fold.check?.marker,
     });
     learn(prepared, verdict, fold, reporter);
-    return complete && verdict.go ? 'go' : 'stop';
+    if (!(complete && verdict.go)) return 'stop';
+    // werf goes on with these facts: recovery weighs a failure by them (cli/werf-command.ts runWerf).
+    prepared.detection.facts = verdict.facts;
+    return 'go';
   };
-  reporter.debug("probe: in werf's container, before werf (a cold run: no container of its own)");
+  reporter.step("probing what the Docker host can do (in werf's container, before werf starts: a cold run starts no container of its own for it)");
   const gate = { end: FOLD_END, decide, forwardStdin: options.spec.openStdin, timeoutMs: FOLD_TIMEOUT_MS };
   let result: AttemptResult<Signature>;
   try {

@@ -7,7 +7,7 @@
  */
 import type { Mode } from '../config/schema.js';
 import { ownEnvVars } from '../config/layers.js';
-import { requireMode } from '../detect/choose.js';
+import { requireMode, showFact } from '../detect/choose.js';
 import { modeKey } from '../detect/cache.js';
 import { DEFAULT_SOCKET } from '../engine/candidates.js';
 import { ExitCode, WerfRunError, errorMessage } from '../errors.js';
@@ -18,7 +18,8 @@ import { plan, type PlanInput, type RunPlan } from '../plan/plan.js';
 import { decideNetwork, loopbackTargetsInWerfArgs, networkEngine } from '../plan/network.js';
 import { subIdFiles } from '../plan/id-files.js';
 import { describeAdaptation, idAdaptation } from '../detect/id-range.js';
-import { disprovedFacts } from '../recover/disprove.js';
+import { disprovedFacts, learnedFromFailure } from '../recover/disprove.js';
+import { mergeFindings, type FactKey } from '../detect/facts.js';
 import { runRecovering } from '../recover/retry.js';
 import { keyName } from '../config/describe.js';
 import { unknownUserError } from './user-error.js';
@@ -505,7 +506,7 @@ async function runWerf(
   reporter: Reporter,
   session: Session,
 ): Promise<number> {
-  const { engine, cache, config, detection } = prepared;
+  const { engine, config, detection } = prepared;
   await reporter.task(`starting werf ${werfArgs[0] ?? ''} in mode ${werf.firstMode}`, async () => undefined);
   reporter.endPreparation();
 
@@ -524,19 +525,20 @@ async function runWerf(
       fold = undefined;
       return first ? foldedAttempt(options, first, { prepared, mode, reporter, session }) : runAttempt(options);
     },
-    fuseDevice: detection.facts.fuseDevice.value,
-    rootlessOverlay: detection.facts.rootlessOverlay.value,
+    // Read when a failure is weighed: the probe in werf's first container may have learned them since (cli/fold.ts).
+    get fuseDevice() {
+      return detection.facts.fuseDevice.value;
+    },
+    get rootlessOverlay() {
+      return detection.facts.rootlessOverlay.value;
+    },
     // --mode X / mode: X means that mode; only auto climbs.
     pinned: config.mode !== 'auto',
-    idRange: detection.facts.idRange.value,
-    product: prepared.info?.product,
-    onAttemptFailed: (mode, failure) => {
-      // A cached fact the failure proves wrong: drop the probe result, so the next run probes again.
-      const wrong = disprovedFacts(failure.id, mode, detection.facts);
-      if (wrong.length === 0) return;
-      reporter.info(`the run disproved ${wrong.join(', ')}; dropping the cached facts about this Docker host (the next run probes again)`);
-      cache.update((entry) => ({ ...entry, probe: undefined }));
+    get idRange() {
+      return detection.facts.idRange.value;
     },
+    product: prepared.info?.product,
+    onAttemptFailed: (mode, failure) => learnFromFailure(prepared, mode, failure, reporter),
     allowPrivileged: config.allowPrivileged,
     maxAttempts: config.maxAttempts,
     onRetry: (from, to, failure, why) => reporter.warn(`mode ${from} failed: ${failure.cause}. Retrying in mode ${to} (${why})`),
@@ -544,6 +546,54 @@ async function runWerf(
     // A user the image does not have is the config's mistake: the engine says so when it starts the container.
     throw unknownUserError(error, config.user, keyName(prepared.origins)('user'), prepared.image) ?? error;
   });
+  return afterWerf(ctx, werfArgs, prepared, werf, { result, hints }, reporter, session);
+}
+
+/**
+ * A cached fact the failure proves wrong: the probe result is dropped, so the
+ * next run probes again. A fact it shows that was unknown (/dev/fuse, which the
+ * probe in werf's native container cannot see) joins the cached findings.
+ */
+function learnFromFailure(prepared: Prepared<'run'>, mode: Mode, failure: Signature, reporter: Reporter): void {
+  const { detection, cache } = prepared;
+  const wrong = disprovedFacts(failure.id, mode, detection.facts);
+  if (wrong.length > 0) {
+    reporter.info(`the run disproved ${wrong.join(', ')}; dropping the cached facts about this Docker host (the next run probes again)`);
+    cache.update((entry) => ({ ...entry, probe: undefined }));
+    return;
+  }
+  const learned = learnedFromFailure(failure.id, mode, detection.facts, failure.cause);
+  const keys = Object.keys(learned) as FactKey[];
+  if (keys.length === 0) return;
+  detection.facts = mergeFindings(detection.facts, 'probe', learned);
+  reporter.debug(
+    `the ${mode} attempt showed ${keys.map((k) => `${k}=${showFact(detection.facts[k].value)}`).join(', ')}; cached for the next run`,
+  );
+  cache.update((entry) =>
+    entry.probe
+      ? {
+          ...entry,
+          probe: {
+            ...entry.probe,
+            findings: { ...entry.probe.findings, ...learned },
+            untested: entry.probe.untested?.filter((k) => !keys.includes(k)),
+          },
+        }
+      : entry,
+  );
+}
+
+/** What follows werf's end: the exit code told, werf's worktree entries cleared, the mode remembered, --load. */
+async function afterWerf(
+  ctx: CliContext,
+  werfArgs: readonly string[],
+  prepared: Prepared<'run'>,
+  werf: WerfPlan,
+  { result, hints }: { result: Awaited<ReturnType<typeof runRecovering>>; hints: Signature[] },
+  reporter: Reporter,
+  session: Session,
+): Promise<number> {
+  const { engine, config } = prepared;
   if (result.stoppedForClosed) {
     reporter.info(
       `werf's ${result.stoppedForClosed} was closed by its reader while werf was running (e.g. | head): werf was stopped (it exited with ${result.exitCode}); exit code ${ExitCode.outputClosed}`,

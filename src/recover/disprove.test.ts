@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { disprovedFacts } from './disprove.js';
+import { disprovedFacts, learnedFromFailure } from './disprove.js';
 import { mergeFindings, unknownFacts, type FactValues } from '../detect/facts.js';
 
 const facts = (values: Partial<FactValues>) =>
@@ -19,5 +19,22 @@ describe('disprovedFacts', () => {
   });
   it('an image that forces fuse-overlayfs says nothing about the host', () => {
     expect(disprovedFacts('fuse-not-in-container', 'native', facts({ rootlessOverlay: true, fuseDevice: 'usable' }))).toEqual([]);
+  });
+});
+
+describe('learnedFromFailure', () => {
+  it('a fuse attempt that meets a missing or unopenable device teaches what the probe in native could not see', () => {
+    expect(learnedFromFailure('fuse-permission', 'fuse', unknownFacts(), 'Permission denied')).toEqual({
+      fuseDevice: { value: 'no-permission', detail: 'the fuse attempt: Permission denied' },
+    });
+    expect(learnedFromFailure('fuse-missing-on-host', 'fuse', unknownFacts(), 'no /dev/fuse')).toMatchObject({
+      fuseDevice: { value: 'missing' },
+    });
+  });
+  it('teaches nothing where the fact is known, or the attempt had no device', () => {
+    expect(learnedFromFailure('fuse-permission', 'fuse', facts({ fuseDevice: 'usable' }), 'x')).toEqual({});
+    expect(learnedFromFailure('fuse-permission', 'native', unknownFacts(), 'x')).toEqual({});
+    // Privileged sees every device as root: a permission error there is not the node's mode.
+    expect(learnedFromFailure('fuse-permission', 'privileged', unknownFacts(), 'x')).toEqual({});
   });
 });
