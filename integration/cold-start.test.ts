@@ -1,7 +1,8 @@
 /**
  * A cold run (no cache: a fresh CI runner, a new Docker-in-Docker service)
- * learns the host's facts and what the engine sees of the project in one short
- * container before werf's, not two. Counted from the engine's own event stream.
+ * learns the host's facts and what the engine sees of the project in werf's
+ * own container, before werf starts: no container before werf's. Counted from
+ * the engine's own event stream.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -25,7 +26,7 @@ async function created(projectDir: string, since: string, until: string): Promis
 }
 
 describe('a cold run', () => {
-  it("creates one container before werf's: the probe, which checks the project too; a warm run creates none", async () => {
+  it("creates no container before werf's: the probe and the project check run in werf's, before werf; a warm run probes not at all", async () => {
     const project = makeProject({ 'werf.yaml': 'project: cold\nconfigVersion: 1\n' }, { image: { reference: rig.WERF_RUN_RIG_SH_IMAGE } });
     cleanups.push(() => project.cleanup());
     const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-cold-'));
@@ -37,13 +38,18 @@ describe('a cold run', () => {
     const t1 = await engineNow();
     expect(cold.exitCode, cold.stderr).toBe(0);
     expect(cold.stdout).toContain('werf-sh test double');
-    expect(cold.stderr).toContain("project files: checked in the probe's container: same");
-    expect(cold.stderr).toContain(`project files: bind-mounted ${project.dir} (the engine's host sees this checkout)`);
-    expect(await created(project.dir, t0, t1)).toEqual(['probe', 'werf']);
+    expect(cold.stderr).toContain("which werf's container checks is this checkout before werf starts");
+    expect(cold.stderr).toContain('probe: the findings fit the plan; werf starts');
+    // None of the probe's lines reach the user's stderr (they are werf-run's, taken out before werf's output).
+    expect(cold.stderr).not.toMatch(/^werf-run-probe> /m);
+    expect(cold.stderr).not.toMatch(/^werf-run-probe-end$/m);
+    expect(cold.stdout).not.toContain('werf-run-probe');
+    expect(await created(project.dir, t0, t1)).toEqual(['werf']);
 
     const warm = await runWerfRun(['version'], { cwd: project.dir, env });
     const t2 = await engineNow();
     expect(warm.exitCode, warm.stderr).toBe(0);
+    expect(warm.stderr).not.toContain('probing what the Docker host can do');
     expect(await created(project.dir, t1, t2)).toEqual(['werf']);
   });
 });

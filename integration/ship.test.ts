@@ -409,6 +409,34 @@ describe('an engine that cannot see the checkout', () => {
     }
   });
 
+  it("a cold run where the engine's host has the checkout's path with other content: werf's container stops before werf, writes nothing there, and the run ships", async () => {
+    const project = makeProject({
+      'werf.yaml': 'project: lookalike\nconfigVersion: 1\n---\nimage: app\ndockerfile: app.Dockerfile\n',
+      'app.Dockerfile': 'FROM 127.0.0.1:5000/library/busybox:latest\nCOPY msg.txt /msg.txt\nRUN cat /msg.txt\n',
+      'msg.txt': 'the real checkout\n',
+    });
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'werf-run-it-lookalike-'));
+    // The same path on the engine's host (its own /tmp), another project there: a stale copy, another user's checkout.
+    const there = ['run', '--rm', '--network', 'none', '-v', '/tmp:/host-tmp', rig.WERF_RUN_RIG_BUSYBOX!, 'sh', '-c'];
+    const inThere = `/host-tmp${project.dir.slice('/tmp'.length)}`;
+    try {
+      await engine.docker([...there, `mkdir -p ${inThere} && echo 'project: other' > ${inThere}/werf.yaml && chmod -R a+rwX ${inThere}`]);
+      const run = await runWerfRun(['--verbose', 'build'], { cwd: project.dir, env: { DOCKER_HOST: engine.host, XDG_CACHE_HOME: cache } });
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(
+        /werf's container stopped before werf: the engine's host does not see this checkout: (git HEAD there is none|werf\.yaml differs)/,
+      );
+      expect(run.stdout + run.stderr).toContain('the real checkout');
+      expect(shipped(run.stderr).sent).toBeGreaterThan(3);
+      // werf never ran in the container that had the other project mounted: nothing was written there (no .git, no worktree entries).
+      expect((await engine.docker([...there, `ls -A ${inThere}`])).trim()).toBe('werf.yaml');
+    } finally {
+      await engine.docker([...there, `rm -rf ${inThere}`]).catch(() => undefined);
+      rmSync(cache, { recursive: true, force: true });
+      await project.cleanup();
+    }
+  });
+
   it('docs/housekeeping.md: the listed commands find and remove the ship volumes', async () => {
     const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'housekeeping.md'), 'utf8');
     const list = /^ {4}(docker volume ls --filter name=werf-run-ship- .*?)\s+#/m.exec(doc)?.[1];

@@ -27,14 +27,18 @@ export class Replan extends Error {
   constructor(
     readonly why: string,
     readonly learned: { view?: ProjectView; probed: boolean },
+    /** Not news for the user: werf's container was never planned with the probe (foldFor said why). */
+    readonly quiet = false,
   ) {
     super(`internal: replan not handled (${why})`);
   }
 }
 
 /** werf's first container takes the probe on this run, or why not (then the probe container runs as before). */
-export function foldFor(prepared: PreparedRun, werfUser: string | undefined, mode: Mode): true | string {
+export function foldFor(prepared: PreparedRun, werfUser: string | undefined, mode: Mode, platforms: readonly string[]): true | string {
   if (!prepared.detection.probeDeferred) return 'the probe is not needed or not left to werf';
+  // --platform is checked against the probe's test programs before werf's container is planned (cli/werf-command.ts checkPlatformsFor).
+  if (platforms.length) return `--platform ${platforms.join(',')} is checked against the probe's findings before werf`;
   const probeUser = imageUser(prepared.config.user).user;
   if ((werfUser ?? probeUser) !== probeUser)
     return `werf runs as ${werfUser}, the probe as the image's user ${probeUser}: the facts cached are that user's`;
@@ -76,7 +80,9 @@ export async function foldedAttempt(
     prepared.detection.facts = verdict.facts;
     return 'go';
   };
-  reporter.step("probing what the Docker host can do (in werf's container, before werf starts: a cold run starts no container of its own for it)");
+  reporter.step(
+    "probing what the Docker host can do (in werf's container, before werf starts: a cold run starts no container of its own for it)",
+  );
   const gate = { end: FOLD_END, decide, forwardStdin: options.spec.openStdin, timeoutMs: FOLD_TIMEOUT_MS };
   let result: AttemptResult<Signature>;
   try {
@@ -84,7 +90,7 @@ export async function foldedAttempt(
   } catch (error) {
     // The engine's host has no such path (or its VM does not share it): the checkout must be shipped.
     const refused = fold.check && refusedView(errorMessage(error), fold.check.marker.root, fold.product);
-    if (refused) throw new Replan(refused.why, { view: refused, probed: false });
+    if (refused) throw new Replan(`the engine refused to bind-mount the checkout: ${refused.why}`, { view: refused, probed: false });
     throw error;
   }
   if (result.gate === undefined || result.gate === 'go' || context.session.interruptedBy !== undefined) return result;
@@ -92,9 +98,7 @@ export async function foldedAttempt(
   const why =
     result.gate === 'incomplete'
       ? `werf's container ended before the probe in it finished (exit ${String(result.exitCode)})`
-      : verdict && !verdict.go
-        ? verdict.why
-        : 'the probe stopped werf';
+      : `werf's container stopped before werf: ${verdict && !verdict.go ? verdict.why : 'the probe stopped werf'}`;
   throw new Replan(why, { view: verdict?.view, probed });
 }
 

@@ -89,7 +89,8 @@ export async function runWerfCommand(
       } catch (error) {
         // Once: the second pass plans from the cache (or a probe container), never folded again.
         if (!(error instanceof Replan) || pass > 1) throw error;
-        reporter.info(`werf's container stopped before werf: ${error.why}; planning again from what it learned`);
+        if (error.quiet) reporter.debug(error.why);
+        else reporter.info(`${error.why}; planning again from what it learned`);
         prepared = await reassess(ctx, prepared, reporter, error.learned);
       }
     }
@@ -157,7 +158,7 @@ async function planWerf(
   const where = whereWerfRuns(ctx, prepared);
   checkPlatformsFor(ctx, werfArgs, prepared, where.engineLocal, reporter);
   const { chosen, werfConfig, daemonIds } = await werfUser(ctx, prepared, werfArgs, where, reporter);
-  const fold = foldOrProbe(prepared, chosen.user, firstMode);
+  const fold = foldOrProbe(prepared, chosen.user, firstMode, requestedPlatforms(werfArgs, ctx.env));
   const load = loadFor(werfArgs, config, hostEnv, chosen.who.home);
   const handed = await readHandover(ctx, werfArgs, prepared, hostEnv, chosen.who, where, dryRun, reporter);
   const ciEnv = ciEnvStep(ctx, config, werfArgs, load, reporter);
@@ -216,11 +217,11 @@ function worktreeEntriesOf(project: PreparedRun['project'], home: string): NonNu
 }
 
 /** Whether werf's first container takes the probe (cli/fold.ts); when it cannot, the probe container runs now, before the plan goes on. */
-function foldOrProbe(prepared: PreparedRun, werfUser: string | undefined, mode: Mode): boolean {
+function foldOrProbe(prepared: PreparedRun, werfUser: string | undefined, mode: Mode, platforms: readonly string[]): boolean {
   if (!prepared.detection.probeDeferred) return false;
-  const fold = foldFor(prepared, werfUser, mode);
+  const fold = foldFor(prepared, werfUser, mode, platforms);
   if (fold === true) return true;
-  throw new Replan(fold, { probed: false });
+  throw new Replan(`the probe runs in a container of its own: ${fold}`, { probed: false }, true);
 }
 
 /** werf writes into the checkout: it runs as the checkout's owner (plan/checkout-owner.ts), with cache volumes of its own. */
