@@ -33,6 +33,11 @@ describe('a cold run', () => {
     cleanups.push(() => rmSync(cache, { recursive: true, force: true }));
     const env = { XDG_CACHE_HOME: cache };
 
+    // --dry-run says how the run would learn what it does not know yet, and creates nothing.
+    const dry = await runWerfRun(['--dry-run', 'version'], { cwd: project.dir, env });
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain("# probe: a run would first learn the facts marked unknown: without a TTY in werf's own container, before werf");
+
     const t0 = await engineNow();
     const cold = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
     const t1 = await engineNow();
@@ -50,6 +55,7 @@ describe('a cold run', () => {
     const t2 = await engineNow();
     expect(warm.exitCode, warm.stderr).toBe(0);
     expect(warm.stderr).not.toContain('probing what the Docker host can do');
+    expect((await runWerfRun(['--dry-run', 'version'], { cwd: project.dir, env })).stdout).not.toContain('# probe:');
     expect(await created(project.dir, t1, t2)).toEqual(['werf']);
   });
 });

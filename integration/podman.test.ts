@@ -51,7 +51,7 @@ describe('werf-run on Podman', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain(`engine: ${podman.socketUrl} (from DOCKER_HOST)`);
     expect(result.stderr).toMatch(/pulled \S+ \(\d+\/\d+ layers, [\d.]+\/[\d.]+ MB\)/);
-    expect(result.stdout).toMatch(/Building image app/);
+    expect(result.stdout, result.stderr).toMatch(/Building image app/);
     expect(result.stdout + result.stderr).toContain('built under podman');
     expect((await podman.docker(['image', 'inspect', TEST_IMAGE])).exitCode).toBe(0);
     expect((await podman.docker(['ps', '-aq', '--filter', 'label=werf-run.managed=true'])).stdout.trim()).toBe('');

@@ -147,7 +147,8 @@ describe('anonymous volumes go with their containers', () => {
     const t1 = await engineNow();
     expect(result.exitCode, text).toBe(130);
     const seen = await anonymousVolumes(p.dir, t0, t1);
-    expect(seen.mounted.length).toBeGreaterThanOrEqual(2);
+    // werf's container (the probe ran in it, before werf: a cold cache) with the image's VOLUMEs.
+    expect(seen.mounted.length).toBeGreaterThanOrEqual(1);
     expect(seen.left).toEqual([]);
   });
 });

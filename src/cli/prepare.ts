@@ -53,10 +53,13 @@ interface Permissions {
   reprobe: false | '--reprobe' | { always: string };
 }
 
+/** Why --dry-run creates no container (the probe's outcome says it, and the dry run's notes look for it). */
+export const DRY_RUN_NO_CONTAINERS = '--dry-run creates no container';
+
 /** What each command may do on the engine while preparing. */
 const PURPOSES: Record<Purpose, Permissions> = {
   run: { engine: 'required', containers: true, pull: 'required', reprobe: '--reprobe' },
-  'dry-run': { engine: 'optional', containers: '--dry-run creates no container', pull: 'no', reprobe: '--reprobe' },
+  'dry-run': { engine: 'optional', containers: DRY_RUN_NO_CONTAINERS, pull: 'no', reprobe: '--reprobe' },
   export: { engine: 'optional', containers: '--export creates no container', pull: 'no', reprobe: false },
   doctor: { engine: 'reported', containers: true, pull: 'reported', reprobe: { always: 'doctor always probes afresh' } },
 };

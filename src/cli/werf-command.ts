@@ -44,7 +44,7 @@ import { DOCKER_CERTS_DIR } from '../host/registry-env.js';
 import { ulimitsFor } from '../plan/engine-quirks.js';
 import { projectStep, rememberedProjects } from '../host/project-step.js';
 import { withLifecycle, type Session } from './lifecycle.js';
-import { prepareRun, reassess, type Prepared, type PreparedRun } from './prepare.js';
+import { DRY_RUN_NO_CONTAINERS, prepareRun, reassess, type Prepared, type PreparedRun } from './prepare.js';
 import { Replan, foldFor, foldedAttempt, type Fold } from './fold.js';
 import { hostOsOf } from '../plan/host-path.js';
 import { laptopProduct } from '../plan/laptop.js';
@@ -194,7 +194,7 @@ async function planWerf(
     firstMode,
     ship: delivery.how === 'ship' ? delivery.pending : undefined,
     planFor,
-    notes: [chosen.note, delivery.line, ...handed.notes, ciEnv.note, ...network.notes, idRangeNote(idRangeFact), ...loadNotes(load)],
+    notes: [chosen.note, delivery.line, ...handed.notes, ciEnv.note, ...network.notes, ...factNotes(prepared), ...loadNotes(load)],
     load,
     assumed,
     storageVolume: werfConfig.volumes.storage,
@@ -449,6 +449,20 @@ function networkFor(
   for (const note of network.notes) reporter.info(note);
   for (const warning of network.warnings) reporter.warn(warning);
   return network;
+}
+
+/** The facts --dry-run names besides the mode's: the id range, and how a run would probe what is unknown. */
+function factNotes(prepared: PreparedRun): string[] {
+  return [idRangeNote(prepared.detection.facts.idRange), ...probeNotes(prepared)];
+}
+
+/** --dry-run: how a run would probe the facts it lacks (the plan above is made without them). */
+function probeNotes(prepared: PreparedRun): string[] {
+  const probe = prepared.detection.tried.find((t) => t.source === 'probe');
+  if (prepared.purpose !== 'dry-run' || probe?.outcome !== 'skipped' || probe.detail !== DRY_RUN_NO_CONTAINERS) return [];
+  return [
+    "probe: a run would first learn the facts marked unknown: without a TTY in werf's own container, before werf (sh -c '<the probe script>' werf-run-probe werf ..., its findings on stderr lines prefixed 'werf-run-probe> ', werf exec'd only when werf-run answers go on its stdin, else planned again from them); with a TTY in a short container of its own",
+  ];
 }
 
 /** The id range fact as --dry-run lists it. */

@@ -42,7 +42,9 @@ const detectSchema = z
     probe: z
       .boolean()
       .default(true)
-      .describe('Run a short probe container when a fact is unknown; false trusts /info, the cache and overrides only.'),
+      .describe(
+        "Probe the Docker host when a fact is unknown (on a cold run without a TTY in werf's own first container, before werf; else a short container of its own); false trusts /info, the cache and overrides only.",
+      ),
   })
   .describe('Facts about the Docker host, for hosts where probing is impossible or wrong.');
 

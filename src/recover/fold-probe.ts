@@ -37,8 +37,10 @@ export function foldableMode(mode: Mode): boolean {
  * FOLD_PREFIX; then FOLD_END; then one line is read from stdin (the container's
  * stdin is open for it; `read` takes no byte past its newline, so piped input
  * after it is werf's); anything but `go` ends the container before werf.
- * The image needs no entrypoint (the werf image has none: werf-run runs `werf ...`
- * as the command, as the probe container runs `sh -c`).
+ * The image needs no entrypoint: werf's images have none (werf's
+ * scripts/werf-in-image/dockerfile/werf/alpine.Dockerfile sets USER and
+ * WORKDIR only, lines 33-45), and werf-run runs `werf ...` as the command, as
+ * the probe container runs `sh -c`.
  */
 export function foldedSpec(spec: ContainerSpec, viewArgs: readonly string[] | undefined): ContainerSpec {
   const view = viewArgs ? `(\nset -- ${viewArgs.map(shellQuote).join(' ')}\n${PROJECT_VIEW_SCRIPT}\n)\n` : '';
