@@ -36,7 +36,9 @@ describe('a cold run', () => {
     // --dry-run says how the run would learn what it does not know yet, and creates nothing.
     const dry = await runWerfRun(['--dry-run', 'version'], { cwd: project.dir, env });
     expect(dry.exitCode, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain("# probe: a run would first learn the facts marked unknown: without a TTY in werf's own container, before werf");
+    expect(dry.stdout).toContain(
+      "# probe: a run would first learn the facts marked unknown: without a TTY in werf's own container, before werf",
+    );
 
     const t0 = await engineNow();
     const cold = await runWerfRun(['--verbose', 'version'], { cwd: project.dir, env });
