@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hostBundlePath, hostTrustStore, trustStoreKey, type HostTrustInput } from './host-trust.js';
 
@@ -130,6 +131,29 @@ describe('hostTrustStore with its cache: read once per change of the store', () 
     const again = hostTrustStore(c.withCount, c.cache);
     expect(c.reads()).toBeGreaterThan(before);
     expect(again.notes[0]).toContain('2 certificates');
+  });
+  it("the bundle's sha256 is kept with it: a cached run names the file by it, not by hashing the bundle again", () => {
+    const stats = { '/etc/ssl/certs/ca-certificates.crt': '1:2:300:4', '/etc/ssl/certs': '1:9:4096:5' };
+    const c = counted(files, stats);
+    const first = hostTrustStore(c.withCount, c.cache);
+    const content = Buffer.from(`${pem('A')}\n${pem('CORP')}\n`);
+    expect(first.files[0]!.path).toBe(hostBundlePath('/home/build', content));
+    const kept = JSON.parse(c.cache.load()!) as { sha256: string };
+    expect(kept.sha256).toBe(createHash('sha256').update(content).digest('hex'));
+    c.cache.save(JSON.stringify({ ...kept, sha256: 'f'.repeat(64) }));
+    const second = hostTrustStore(c.withCount, c.cache);
+    expect(second.files[0]!.path).toBe('/home/build/.werf/werf-run/host-ca-ffffffffffffffff.crt');
+    expect(second.files[0]!.content).toEqual(content);
+  });
+  it("an older cache file, without the bundle's sha256, is read again", () => {
+    const stats = { '/etc/ssl/certs/ca-certificates.crt': '1:2:300:4', '/etc/ssl/certs': '1:9:4096:5' };
+    const c = counted(files, stats);
+    const first = hostTrustStore(c.withCount, c.cache);
+    const { sha256: _dropped, ...older } = JSON.parse(c.cache.load()!) as { sha256: string };
+    c.cache.save(JSON.stringify(older));
+    const before = c.reads();
+    expect(hostTrustStore(c.withCount, c.cache)).toEqual(first);
+    expect(c.reads()).toBeGreaterThan(before);
   });
   it('the key changes with SSL_CERT_FILE / SSL_CERT_DIR themselves, not only with the files', () => {
     const stat = () => 'same';

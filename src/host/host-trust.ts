@@ -70,6 +70,8 @@ function listLeniently(dir: string): string[] {
   }
 }
 
+const sha256Of = (content: Buffer): string => createHash('sha256').update(content).digest('hex');
+
 /**
  * Where werf finds the host's bundle in its container: in the werf home
  * volume, named by its content, so a run whose bundle is there already
@@ -77,8 +79,11 @@ function listLeniently(dir: string): string[] {
  * not a rewrite of the one a running werf reads (two runs that both find it
  * missing both write the same content).
  */
-export const hostBundlePath = (home: string, content: Buffer): string =>
-  path.posix.join(werfHomeDir(home), 'werf-run', `host-ca-${createHash('sha256').update(content).digest('hex').slice(0, 16)}.crt`);
+export const hostBundlePath = (home: string, content: Buffer, sha256 = sha256Of(content)): string =>
+  path.posix.join(werfHomeDir(home), 'werf-run', `host-ca-${sha256.slice(0, 16)}.crt`);
+
+/** The file handed in: the certificates, one after another. */
+const bundleOf = (certs: readonly string[]): Buffer => Buffer.from(`${certs.join('\n')}\n`);
 
 /** The certificates found, de-duplicated, and where (for the note). */
 interface CollectedCerts {
@@ -86,7 +91,14 @@ interface CollectedCerts {
   used: string[];
   /** Files over MAX_BUNDLE_BYTES, left out (named in the note). */
   tooBig?: string[];
+  /**
+   * The bundle's sha256 (bundleOf(certs)), kept in the cache beside the
+   * certificates: hashing its ~200 KiB again was 2% of a warm run.
+   */
+  sha256?: string;
 }
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * What the trust store depends on, as stat data (device, inode, size, mtime):
@@ -156,12 +168,14 @@ function collectCached(input: HostTrustInput, cache: TrustStoreCache | undefined
   const key = trustStoreKey(input, cache.stat);
   try {
     const kept = JSON.parse(cache.load() ?? 'null') as ({ key: string } & CollectedCerts) | null;
-    if (kept?.key === key && Array.isArray(kept.certs) && Array.isArray(kept.used))
-      return { certs: kept.certs, used: kept.used, ...(Array.isArray(kept.tooBig) ? { tooBig: kept.tooBig } : {}) };
+    // An older werf-run's file has no sha256: read the store again.
+    if (kept?.key === key && Array.isArray(kept.certs) && Array.isArray(kept.used) && SHA256_HEX.test(String(kept.sha256)))
+      return { certs: kept.certs, used: kept.used, ...(Array.isArray(kept.tooBig) ? { tooBig: kept.tooBig } : {}), sha256: kept.sha256 };
   } catch {
     // not JSON (an older or broken file): read the store again
   }
-  const found = collectCerts(input);
+  const collected = collectCerts(input);
+  const found = { ...collected, sha256: sha256Of(bundleOf(collected.certs)) };
   cache.save(JSON.stringify({ key, ...found }));
   return found;
 }
@@ -207,7 +221,7 @@ export function hostTrustStore(input: HostTrustInput, cache?: TrustStoreCache): 
   const dirVar = input.env.SSL_CERT_DIR || undefined;
   if (input.platform !== 'linux' && !fileVar && !dirVar)
     return say(`on ${input.platform} the system trust store is not a file: set SSL_CERT_FILE to a PEM bundle to hand werf your CAs`);
-  const { certs, used, tooBig } = collectCached(input, cache);
+  const { certs, used, tooBig, sha256 } = collectCached(input, cache);
   // Named, not silently dropped: a file that big is not a CA bundle (Debian's is about 200 KiB).
   const skipped = tooBig ? `; left out, over ${MAX_BUNDLE_BYTES / 2 ** 20} MiB (not a CA bundle): ${tooBig.join(', ')}` : '';
   if (certs.length === 0)
@@ -216,8 +230,8 @@ export function hostTrustStore(input: HostTrustInput, cache?: TrustStoreCache): 
         ? `no PEM certificates in ${[fileVar, dirVar].filter(Boolean).join(' / ')} (SSL_CERT_FILE / SSL_CERT_DIR): nothing handed in${skipped}`
         : `no system CA bundle found here (${CERT_FILES.join(', ')}): werf uses the image's own${skipped}`,
     );
-  const content = Buffer.from(`${certs.join('\n')}\n`);
-  const target = hostBundlePath(input.home, content);
+  const content = bundleOf(certs);
+  const target = hostBundlePath(input.home, content, sha256);
   return handover({
     files: [{ path: target, content, mode: 0o644, kept: true }],
     env: { SSL_CERT_FILE: target },
