@@ -212,7 +212,26 @@ const cli = await build({
 // The first line names the build: boot.ts keys its code cache on it (V8 itself
 // checks only the source's length).
 const cliFile = path.join(out, 'cli.cjs');
-const cliBody = readFileSync(cliFile, 'utf8');
+/**
+ * esbuild's __toESM, which gives a CommonJS module (Node's built-ins
+ * included) as an ES namespace, copies each of the module's properties as a
+ * getter onto a new object: `import path from 'node:path'` in 40 files, and
+ * node:os, node:http, dockerode, commander, made that ~1,000 getters at every
+ * start (about 5M of a warm run's ~280M instructions). This one gives the
+ * same values, live, through the prototype chain: the namespace's own
+ * property is only `default` (the module itself, or the module's own
+ * `default` for one compiled from ES modules, as esbuild's), every other
+ * name is read from the module. Nothing in the CLI lists a namespace's own
+ * keys. The build stops when esbuild's helper is no longer the one replaced.
+ */
+const ESBUILD_TO_ESM =
+  '__toESM=(mod,isNodeMode,target)=>(target=mod!=null?__create(__getProtoOf(mod)):{},__copyProps(isNodeMode||!mod||!mod.__esModule?__defProp(target,"default",{value:mod,enumerable:!0}):target,mod))';
+const LIGHT_TO_ESM =
+  '__toESM=(mod,isNodeMode)=>mod==null?__defProp({},"default",{value:mod,enumerable:!0}):__create(mod,isNodeMode||!mod.__esModule?{default:{value:mod,enumerable:!0}}:{})';
+const esbuildCli = readFileSync(cliFile, 'utf8');
+if (esbuildCli.split(ESBUILD_TO_ESM).length !== 2)
+  throw new Error(`${cliFile}: esbuild's __toESM is not the one scripts/build.js replaces`);
+const cliBody = esbuildCli.replace(ESBUILD_TO_ESM, LIGHT_TO_ESM);
 writeFileSync(cliFile, `// werf-run build ${createHash('sha256').update(cliBody).digest('hex')}\n${cliBody}`);
 const builds = [library, boot, vendor, cli];
 const result = {
