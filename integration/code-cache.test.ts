@@ -1,11 +1,12 @@
 /**
  * The CLI's compiled-code cache (src/cli/boot.ts), with the built bundle and
  * real Node processes: written by the first run, used as it is by the next,
- * replaced when V8 rejects it, never read when another user could have
+ * written again by a run with other arguments (twice at most), replaced when
+ * V8 rejects it, never read when another user could have
  * written it, and off with NODE_DISABLE_COMPILE_CACHE=1. No engine needed
  * (`--help`); each test has its own TMPDIR, where the cache lives.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,8 +24,8 @@ function tempDir(): string {
   return dir;
 }
 
-const help = async (tmp: string, env: Record<string, string> = {}) => {
-  const result = await runWerfRun(['--help'], { cwd: tmp, env: { TMPDIR: tmp, ...env } });
+const help = async (tmp: string, env: Record<string, string> = {}, args = ['--help']) => {
+  const result = await runWerfRun(args, { cwd: tmp, env: { TMPDIR: tmp, ...env } });
   expect(result.exitCode).toBe(0);
   expect(result.stdout).toContain('Usage: werf-run');
   return result;
@@ -55,6 +56,39 @@ if (!nodeHasItsOwn)
       await help(tmp);
       const after = statSync(cacheFile(tmp));
       expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
+    });
+
+    it('is written again by a run with other arguments, holding the old one too; at most twice', async () => {
+      const alone = tempDir();
+      await help(alone);
+      const helpOnly = statSync(cacheFile(alone)).size;
+      const tmp = tempDir();
+      const written = () => {
+        const file = cacheFile(tmp);
+        const { ino, size } = statSync(file);
+        return { ino, size, rewrites: readFileSync(file).readUInt32LE(0) };
+      };
+      // A run that compiles other code than --help does: a usage error.
+      const usage = await runWerfRun(['-q', '--bogus'], { cwd: tmp, env: { TMPDIR: tmp } });
+      expect(usage.stderr).toContain("unknown werf-run option '--bogus'");
+      const first = written();
+      expect(first.rewrites).toBe(0);
+      await help(tmp);
+      const second = written();
+      expect(second.ino).not.toBe(first.ino);
+      expect(second.rewrites).toBe(1);
+      // Both runs' code: more than either alone.
+      expect(second.size).toBeGreaterThan(Math.max(first.size, helpOnly) + 4096);
+      // The same arguments as its writer's: kept.
+      await help(tmp);
+      expect(written()).toEqual(second);
+      await help(tmp, {}, ['-h']);
+      const third = written();
+      expect(third.ino).not.toBe(second.ino);
+      expect(third.rewrites).toBe(2);
+      // Written again twice: kept from now on, whatever the arguments.
+      await help(tmp, {}, ['-q', '--help']);
+      expect(written()).toEqual(third);
     });
 
     it('a cache V8 rejects (corrupt) changes nothing for the run and is replaced', async () => {

@@ -49,17 +49,34 @@ const LAZY_BUILTINS = [
   { from: /[\\/]dockerode[\\/]lib$/, request: 'zlib' },
   // commander spawns only for executable subcommands, which werf-run has none of.
   { from: /[\\/]commander[\\/]lib$/, request: 'node:child_process' },
+  // src/run/tty.ts runs stty only on a terminal, ship.ts git only when shipping: a run in CI (pipes) never spawns.
+  { from: /[\\/]src[\\/]run$/, request: 'node:child_process' },
 ];
+/**
+ * docker-modem's `require('debug')('modem')`: debug loads Node's tty module
+ * and supports-color (which probe the terminal) at load time, on every run.
+ * Without DEBUG in the environment every namespace is off (debug's node.js
+ * load() reads only process.env.DEBUG, and nothing in werf-run calls
+ * debug.enable()), so then docker-modem gets a logger that is off, with
+ * `enabled` false as debug's own would be, and debug itself is not loaded.
+ */
+const DEBUG_ON_DEMAND = { from: /[\\/]docker-modem[\\/]lib$/, request: 'debug' };
 /** docker-modem's HttpDuplex needs only Duplex, which Node's own stream module has: no copy of readable-stream. */
 const NODE_STREAM = [{ from: /[\\/]docker-modem[\\/]lib$/, request: 'readable-stream' }];
 const unusedModules = {
   name: 'unused-modules',
   setup(b) {
     b.onResolve(
-      { filter: /^(\.\/(session|buildkit|ssh)|tar-fs|@balena\/dockerignore|readable-stream|https|zlib|node:child_process)$/ },
-      (args) => {
+      { filter: /^(\.\/(session|buildkit|ssh)|tar-fs|@balena\/dockerignore|readable-stream|https|zlib|node:child_process|debug)$/ },
+      async (args) => {
+        if (args.pluginData === 'real') return undefined;
         const matches = (list) => list.some((u) => u.request === args.path && u.from.test(args.resolveDir));
         if (matches(NODE_STREAM)) return { path: 'node:stream', external: true };
+        if (matches([DEBUG_ON_DEMAND])) {
+          const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'real' });
+          // Relative, as the bundle names its modules (an absolute path would name the build machine's folders).
+          return { path: path.relative(root, real.path), namespace: 'debug-on-demand' };
+        }
         if (matches(LAZY_BUILTINS)) return { path: args.path, namespace: 'lazy-builtin' };
         if (matches(UNUSED)) return { path: `${args.resolveDir}/${args.path}`, namespace: 'unused' };
         return undefined;
@@ -67,6 +84,11 @@ const unusedModules = {
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
       contents: `let m; const load = () => (m ??= require('node:${args.path.replace(/^node:/, '')}')); module.exports = new Proxy({}, { get: (_t, key) => load()[key], has: (_t, key) => key in load() });`,
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'debug-on-demand' }, (args) => ({
+      contents: `module.exports = process.env.DEBUG ? require(${JSON.stringify(`./${path.basename(args.path)}`)}) : () => Object.assign(() => undefined, { enabled: false });`,
+      resolveDir: path.join(root, path.dirname(args.path)),
       loader: 'js',
     }));
     b.onLoad({ filter: /.*/, namespace: 'unused' }, (args) => ({
@@ -190,7 +212,26 @@ const cli = await build({
 // The first line names the build: boot.ts keys its code cache on it (V8 itself
 // checks only the source's length).
 const cliFile = path.join(out, 'cli.cjs');
-const cliBody = readFileSync(cliFile, 'utf8');
+/**
+ * esbuild's __toESM, which gives a CommonJS module (Node's built-ins
+ * included) as an ES namespace, copies each of the module's properties as a
+ * getter onto a new object: `import path from 'node:path'` in 40 files, and
+ * node:os, node:http, dockerode, commander, made that ~1,000 getters at every
+ * start (about 5M of a warm run's ~280M instructions). This one gives the
+ * same values, live, through the prototype chain: the namespace's own
+ * property is only `default` (the module itself, or the module's own
+ * `default` for one compiled from ES modules, as esbuild's), every other
+ * name is read from the module. Nothing in the CLI lists a namespace's own
+ * keys. The build stops when esbuild's helper is no longer the one replaced.
+ */
+const ESBUILD_TO_ESM =
+  '__toESM=(mod,isNodeMode,target)=>(target=mod!=null?__create(__getProtoOf(mod)):{},__copyProps(isNodeMode||!mod||!mod.__esModule?__defProp(target,"default",{value:mod,enumerable:!0}):target,mod))';
+const LIGHT_TO_ESM =
+  '__toESM=(mod,isNodeMode)=>mod==null?__defProp({},"default",{value:mod,enumerable:!0}):__create(mod,isNodeMode||!mod.__esModule?{default:{value:mod,enumerable:!0}}:{})';
+const esbuildCli = readFileSync(cliFile, 'utf8');
+if (esbuildCli.split(ESBUILD_TO_ESM).length !== 2)
+  throw new Error(`${cliFile}: esbuild's __toESM is not the one scripts/build.js replaces`);
+const cliBody = esbuildCli.replace(ESBUILD_TO_ESM, LIGHT_TO_ESM);
 writeFileSync(cliFile, `// werf-run build ${createHash('sha256').update(cliBody).digest('hex')}\n${cliBody}`);
 const builds = [library, boot, vendor, cli];
 const result = {
@@ -203,7 +244,8 @@ const result = {
 /** Every package with code in the bundle, with its licence text. */
 function licences(metafile) {
   const packages = new Map();
-  for (const input of Object.keys(metafile.inputs).filter((i) => !i.startsWith('unused:'))) {
+  // Not the plugins' own modules (unused:, lazy-builtin:, debug-on-demand:): the packages they stand for are counted where bundled.
+  for (const input of Object.keys(metafile.inputs).filter((i) => !/^[a-z-]+:/.test(i))) {
     // The last node_modules/<name>/ of the path: nested copies are packages of their own.
     const m = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
     if (!m) continue;

@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hostBundlePath, hostTrustStore, trustStoreKey, type HostTrustInput } from './host-trust.js';
+import { fileTrustStoreCache, hostBundlePath, hostTrustStore, trustStoreKey, type HostTrustInput } from './host-trust.js';
 
 const pem = (n: string) => `-----BEGIN CERTIFICATE-----\nMII${n}\n-----END CERTIFICATE-----`;
 
@@ -81,7 +85,7 @@ describe("hostTrustStore: this machine's CA bundle for werf", () => {
 describe('hostTrustStore with its cache: read once per change of the store', () => {
   function counted(files: Record<string, string>, stats: Record<string, string>) {
     let reads = 0;
-    let kept: string | undefined;
+    let kept: Buffer | undefined;
     const base = input(files, { env: { SSL_CERT_DIR: '/etc/ssl/certs' } });
     const inner = base.read!;
     const withCount: HostTrustInput = {
@@ -94,11 +98,11 @@ describe('hostTrustStore with its cache: read once per change of the store', () 
     const cache = {
       stat: (p: string) => stats[p],
       load: () => kept,
-      save: (text: string) => {
-        kept = text;
+      save: (data: Buffer) => {
+        kept = data;
       },
     };
-    return { withCount, cache, reads: () => reads, corrupt: () => (kept = '{not json') };
+    return { withCount, cache, reads: () => reads, corrupt: () => (kept = Buffer.from('{not json\n')) };
   }
   const files = { '/etc/ssl/certs/ca-certificates.crt': pem('A'), '/etc/ssl/certs/corp.pem': pem('CORP') };
 
@@ -130,6 +134,48 @@ describe('hostTrustStore with its cache: read once per change of the store', () 
     const again = hostTrustStore(c.withCount, c.cache);
     expect(c.reads()).toBeGreaterThan(before);
     expect(again.notes[0]).toContain('2 certificates');
+  });
+  it("the bundle's sha256 is kept with it: a cached run names the file by it, not by hashing the bundle again", () => {
+    const stats = { '/etc/ssl/certs/ca-certificates.crt': '1:2:300:4', '/etc/ssl/certs': '1:9:4096:5' };
+    const c = counted(files, stats);
+    const first = hostTrustStore(c.withCount, c.cache);
+    const content = Buffer.from(`${pem('A')}\n${pem('CORP')}\n`);
+    expect(first.files[0]!.path).toBe(hostBundlePath('/home/build', content));
+    // The cache: a line of JSON, then the bundle as handed in.
+    const data = c.cache.load()!;
+    const cut = data.indexOf('\n');
+    expect(data.subarray(cut + 1)).toEqual(content);
+    const kept = JSON.parse(data.subarray(0, cut).toString()) as { sha256: string; count: number };
+    expect(kept).toMatchObject({ sha256: createHash('sha256').update(content).digest('hex'), count: 2 });
+    c.cache.save(Buffer.concat([Buffer.from(`${JSON.stringify({ ...kept, sha256: 'f'.repeat(64) })}\n`), content]));
+    const second = hostTrustStore(c.withCount, c.cache);
+    expect(second.files[0]!.path).toBe('/home/build/.werf/werf-run/host-ca-ffffffffffffffff.crt');
+    expect(second.files[0]!.content).toEqual(content);
+    expect(second.notes).toEqual(first.notes.map((n) => n.replace(/host-ca-[0-9a-f]{16}/, 'host-ca-ffffffffffffffff')));
+  });
+  it("an older werf-run's cache file (all JSON, the certificates in it) is read again", () => {
+    const stats = { '/etc/ssl/certs/ca-certificates.crt': '1:2:300:4', '/etc/ssl/certs': '1:9:4096:5' };
+    const c = counted(files, stats);
+    const first = hostTrustStore(c.withCount, c.cache);
+    const key = (JSON.parse(c.cache.load()!.subarray(0, c.cache.load()!.indexOf('\n')).toString()) as { key: string }).key;
+    c.cache.save(Buffer.from(JSON.stringify({ key, certs: [pem('OLD')], used: ['/etc/ssl/certs/ca-certificates.crt'] })));
+    const before = c.reads();
+    expect(hostTrustStore(c.withCount, c.cache)).toEqual(first);
+    expect(c.reads()).toBeGreaterThan(before);
+  });
+  it("the cache file: what was saved is loaded as it was, and an older werf-run's host-trust-store.json goes", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'werf-run-trust-cache-'));
+    try {
+      writeFileSync(path.join(dir, 'host-trust-store.json'), '{}');
+      const cache = fileTrustStoreCache(dir);
+      expect(cache.load()).toBeUndefined();
+      const data = Buffer.from(`{"key":"k"}\n${pem('A')}\n`);
+      cache.save(data);
+      expect(cache.load()).toEqual(data);
+      expect(readdirSync(dir)).toEqual(['host-trust-store']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('the key changes with SSL_CERT_FILE / SSL_CERT_DIR themselves, not only with the files', () => {
     const stat = () => 'same';

@@ -17,7 +17,7 @@
  * pool from that system pool plus certs.d (pkg/tlsclientconfig), so the
  * daemon's certs.d files (host/registry-env.ts) still add to it.
  */
-import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { werfHomeDir } from '../plan/contract.js';
@@ -70,6 +70,8 @@ function listLeniently(dir: string): string[] {
   }
 }
 
+const sha256Of = (content: Buffer): string => createHash('sha256').update(content).digest('hex');
+
 /**
  * Where werf finds the host's bundle in its container: in the werf home
  * volume, named by its content, so a run whose bundle is there already
@@ -77,8 +79,11 @@ function listLeniently(dir: string): string[] {
  * not a rewrite of the one a running werf reads (two runs that both find it
  * missing both write the same content).
  */
-export const hostBundlePath = (home: string, content: Buffer): string =>
-  path.posix.join(werfHomeDir(home), 'werf-run', `host-ca-${createHash('sha256').update(content).digest('hex').slice(0, 16)}.crt`);
+export const hostBundlePath = (home: string, content: Buffer, sha256 = sha256Of(content)): string =>
+  path.posix.join(werfHomeDir(home), 'werf-run', `host-ca-${sha256.slice(0, 16)}.crt`);
+
+/** The file handed in: the certificates, one after another. */
+const bundleOf = (certs: readonly string[]): Buffer => Buffer.from(`${certs.join('\n')}\n`);
 
 /** The certificates found, de-duplicated, and where (for the note). */
 interface CollectedCerts {
@@ -87,6 +92,17 @@ interface CollectedCerts {
   /** Files over MAX_BUNDLE_BYTES, left out (named in the note). */
   tooBig?: string[];
 }
+
+/** What is handed in: the bundle (bundleOf(certs)), its sha256, and for the note how many certificates and from where. */
+interface Bundle {
+  content: Buffer;
+  sha256: string;
+  count: number;
+  used: string[];
+  tooBig?: string[];
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * What the trust store depends on, as stat data (device, inode, size, mtime):
@@ -105,11 +121,17 @@ export function trustStoreKey(input: HostTrustInput, stat: (file: string) => str
   return JSON.stringify({ fileVar, dirVar, files: files.map((f) => stat(f) ?? '-'), dirs: dirs.map((d) => stat(d) ?? '-') });
 }
 
-/** Where the last trust store read is kept, and read back when its key still holds. */
+/**
+ * Where the last trust store read is kept, and read back when its key still
+ * holds: a line of JSON (the key, the note's facts, the bundle's sha256),
+ * then the bundle itself, as it is handed in. So a run whose store did not
+ * change neither parses ~200 KiB of certificates as JSON nor joins nor hashes
+ * them again (that was 4% of a warm run's instructions).
+ */
 export interface TrustStoreCache {
   stat(file: string): string | undefined;
-  load(): string | undefined;
-  save(text: string): void;
+  load(): Buffer | undefined;
+  save(data: Buffer): void;
 }
 
 /** The host's CA certificates, as Go reads them here: SSL_CERT_FILE instead of Go's list; SSL_CERT_DIR's files besides. */
@@ -150,25 +172,51 @@ function collectCerts(input: HostTrustInput): CollectedCerts {
   return { certs: [...certs], used, ...(tooBig.length ? { tooBig } : {}) };
 }
 
-/** collectCerts, or the cache's copy when the trust store's stat data is what it was then. */
-function collectCached(input: HostTrustInput, cache: TrustStoreCache | undefined): CollectedCerts {
-  if (!cache) return collectCerts(input);
+function bundleFrom({ certs, used, tooBig }: CollectedCerts): Bundle {
+  const content = certs.length ? bundleOf(certs) : Buffer.alloc(0);
+  return { content, sha256: sha256Of(content), count: certs.length, used, ...(tooBig ? { tooBig } : {}) };
+}
+
+/** The bundle from the store, or the cache's copy when the trust store's stat data is what it was then. */
+function collectCached(input: HostTrustInput, cache: TrustStoreCache | undefined): Bundle {
+  if (!cache) return bundleFrom(collectCerts(input));
   const key = trustStoreKey(input, cache.stat);
   try {
-    const kept = JSON.parse(cache.load() ?? 'null') as ({ key: string } & CollectedCerts) | null;
-    if (kept?.key === key && Array.isArray(kept.certs) && Array.isArray(kept.used))
-      return { certs: kept.certs, used: kept.used, ...(Array.isArray(kept.tooBig) ? { tooBig: kept.tooBig } : {}) };
+    const data = cache.load();
+    const cut = data ? data.indexOf(0x0a) : -1;
+    if (data && cut >= 0) {
+      const kept = JSON.parse(data.subarray(0, cut).toString('utf8')) as { key: string } & Omit<Bundle, 'content'>;
+      const content = data.subarray(cut + 1);
+      if (
+        kept.key === key &&
+        Array.isArray(kept.used) &&
+        Number.isInteger(kept.count) &&
+        SHA256_HEX.test(String(kept.sha256)) &&
+        kept.count > 0 === content.length > 0
+      )
+        return {
+          content,
+          sha256: kept.sha256,
+          count: kept.count,
+          used: kept.used,
+          ...(Array.isArray(kept.tooBig) ? { tooBig: kept.tooBig } : {}),
+        };
+    }
   } catch {
-    // not JSON (an older or broken file): read the store again
+    // a broken file: read the store again
   }
-  const found = collectCerts(input);
-  cache.save(JSON.stringify({ key, ...found }));
+  // Not there, another store, or an older werf-run's file (all JSON, no line break): read the store.
+  const found = bundleFrom(collectCerts(input));
+  const { content, ...facts } = found;
+  cache.save(Buffer.concat([Buffer.from(`${JSON.stringify({ key, ...facts })}\n`), content]));
   return found;
 }
 
 /** The trust store cache as a file in werf-run's cache directory; a file it cannot read or write is only a slower run. */
 export function fileTrustStoreCache(dir: string): TrustStoreCache {
-  const file = path.join(dir, 'host-trust-store.json');
+  const file = path.join(dir, 'host-trust-store');
+  // An older werf-run's file (all JSON): left over once this one is written.
+  const older = path.join(dir, 'host-trust-store.json');
   return {
     stat(p) {
       try {
@@ -180,17 +228,18 @@ export function fileTrustStoreCache(dir: string): TrustStoreCache {
     },
     load() {
       try {
-        return readFileSync(file, 'utf8');
+        return readFileSync(file);
       } catch {
         return undefined;
       }
     },
-    save(text) {
+    save(data) {
       try {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, text, { mode: 0o644 });
+        writeFileSync(tmp, data, { mode: 0o644 });
         renameSync(tmp, file);
+        rmSync(older, { force: true });
       } catch {
         // a read-only cache directory: read the store again next time
       }
@@ -207,22 +256,21 @@ export function hostTrustStore(input: HostTrustInput, cache?: TrustStoreCache): 
   const dirVar = input.env.SSL_CERT_DIR || undefined;
   if (input.platform !== 'linux' && !fileVar && !dirVar)
     return say(`on ${input.platform} the system trust store is not a file: set SSL_CERT_FILE to a PEM bundle to hand werf your CAs`);
-  const { certs, used, tooBig } = collectCached(input, cache);
+  const { content, sha256, count, used, tooBig } = collectCached(input, cache);
   // Named, not silently dropped: a file that big is not a CA bundle (Debian's is about 200 KiB).
   const skipped = tooBig ? `; left out, over ${MAX_BUNDLE_BYTES / 2 ** 20} MiB (not a CA bundle): ${tooBig.join(', ')}` : '';
-  if (certs.length === 0)
+  if (count === 0)
     return say(
       fileVar || dirVar
         ? `no PEM certificates in ${[fileVar, dirVar].filter(Boolean).join(' / ')} (SSL_CERT_FILE / SSL_CERT_DIR): nothing handed in${skipped}`
         : `no system CA bundle found here (${CERT_FILES.join(', ')}): werf uses the image's own${skipped}`,
     );
-  const content = Buffer.from(`${certs.join('\n')}\n`);
-  const target = hostBundlePath(input.home, content);
+  const target = hostBundlePath(input.home, content, sha256);
   return handover({
     files: [{ path: target, content, mode: 0o644, kept: true }],
     env: { SSL_CERT_FILE: target },
     notes: [
-      `trust store: this machine's CA bundle (${used.join(', ')}: ${certs.length} certificates) handed to werf as ${target} (SSL_CERT_FILE; the image's own /etc/ssl/certs is still read)${skipped}`,
+      `trust store: this machine's CA bundle (${used.join(', ')}: ${count} certificates) handed to werf as ${target} (SSL_CERT_FILE; the image's own /etc/ssl/certs is still read)${skipped}`,
     ],
   });
 }
