@@ -40,6 +40,8 @@ describe('foldedSpec', () => {
     expect(folded.cmd[2]).toContain(`echo ${FOLD_END} >&2`);
     expect(folded.cmd[2]).toContain('[ "$werf_run_go" = go ] || exit 0');
     expect(folded.cmd[2]).toMatch(/exec "\$@"$/);
+    // PID 1 until the exec: the stop signal must end it.
+    expect(folded.cmd[2]).toMatch(/^trap 'exit 143' TERM/);
     expect(folded.cmd[2]).toContain('set -- /src/app / /src -- werf.yaml');
     expect({ ...folded, cmd: spec.cmd, openStdin: false }).toEqual(spec);
     expect(folded.openStdin).toBe(true);

@@ -45,11 +45,13 @@ export function foldableMode(mode: Mode): boolean {
 export function foldedSpec(spec: ContainerSpec, viewArgs: readonly string[] | undefined): ContainerSpec {
   const view = viewArgs ? `(\nset -- ${viewArgs.map(shellQuote).join(' ')}\n${PROJECT_VIEW_SCRIPT}\n)\n` : '';
   const wrapper = [
+    // The shell is the container's PID 1 until it execs werf: without a trap it would ignore the stop signal, and a Ctrl-C here would wait for the engine's kill.
+    "trap 'exit 143' TERM; trap 'exit 130' INT",
     `(\n${FOLDED_PROBE_SCRIPT}${view}) </dev/null 2>&1 | while IFS= read -r werf_run_line; do printf '${FOLD_PREFIX}%s\\n' "$werf_run_line"; done >&2`,
     `echo ${FOLD_END} >&2`,
     'IFS= read -r werf_run_go || werf_run_go=',
     '[ "$werf_run_go" = go ] || exit 0',
-    'unset werf_run_line werf_run_go',
+    'unset werf_run_line werf_run_go; trap - TERM INT',
     'exec "$@"',
   ].join('\n');
   return { ...spec, cmd: ['sh', '-c', wrapper, 'werf-run-probe', ...spec.cmd], openStdin: true };
