@@ -31,7 +31,7 @@ import { Readable } from 'node:stream';
 import { ContainerNameInUseError, type ContainerSpec, type Engine, type UlimitSpec } from '../engine/port.js';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { fileFromTar } from './tar.js';
-import { TarWriter } from './tar-writer.js';
+import { TarWriter, type TarHeader } from './tar-writer.js';
 import {
   SHIP_HELPER_SCRIPT,
   diffManifests,
@@ -105,6 +105,8 @@ export interface ShipResult {
 const MANIFEST_LIMIT_BYTES = 256 << 20;
 /** Larger files are streamed at their turn rather than read whole. */
 const WHOLE_FILE_MAX = 8 * 1024 * 1024;
+/** How often a ship tells its progress while it sends. */
+const PROGRESS_MS = 100;
 /** The tar goes to the engine in writes of this size (run/tar-writer.ts). */
 const WRITE_BYTES = 1024 * 1024;
 
@@ -852,15 +854,34 @@ async function packChanges(
       totalFiles: sendFiles.length,
       elapsedMs: Date.now() - started,
     });
+  // Told every 100 ms and at the end, not per file: a status line formatted for each of 10,000 small files cost more than their headers.
+  let toldAt = 0;
   for (const item of toSend) {
     if (await packEntry(tar, input, item, current, sent.vanished, names)) {
       sent.sentBytes += item.entry.size;
       sent.sentFiles++;
-      progress();
+      const now = Date.now();
+      if (now - toldAt >= PROGRESS_MS) {
+        toldAt = now;
+        progress();
+      }
     }
   }
+  if (sent.sentFiles > 0) progress();
   const removeList = [...diff.remove.flatMap((list, i) => list.map((rel) => `${i}/${rel}`)), ...sent.vanished];
   sent.manifestJson = await putMeta(tar, current, removeList, names.meta);
+}
+
+/** An entry's tar header but its type (and size). */
+function headerOf(input: ShipInput, { unit, rel, entry }: ToSend, names: TarNames): Omit<TarHeader, 'type'> {
+  return {
+    name: rel === '' ? `${names.unit(unit)}/` : `${names.unit(unit)}/${rel}`,
+    // The tar mode: the permission bits, or what the caller decides (plan/ship-mode.ts: git's index on Windows).
+    mode: input.modeFor?.(unit, rel, entry.type, entry.mode) ?? entry.mode & 0o7777,
+    uid: input.owner.uid,
+    gid: input.owner.gid,
+    mtime: Math.floor(entry.mtimeMs / 1000),
+  };
 }
 
 /** One entry into the tar; true when it was a file sent, false for a dir, a symlink or a file that vanished (it leaves the manifest). */
@@ -873,15 +894,7 @@ async function packEntry(
   names: TarNames,
 ): Promise<boolean> {
   const { unit, rel, entry, full } = item;
-  const name = rel === '' ? `${names.unit(unit)}/` : `${names.unit(unit)}/${rel}`;
-  // The tar mode: the permission bits, or what the caller decides (plan/ship-mode.ts: git's index on Windows).
-  const header = {
-    name,
-    mode: input.modeFor?.(unit, rel, entry.type, entry.mode) ?? entry.mode & 0o7777,
-    uid: input.owner.uid,
-    gid: input.owner.gid,
-    mtime: Math.floor(entry.mtimeMs / 1000),
-  };
+  const header = headerOf(input, item, names);
   if (entry.type === 'dir') {
     await tar.entry({ ...header, type: 'directory' });
     return false;
@@ -918,6 +931,7 @@ async function packEntry(
         fd,
         hash,
         (why) => new WerfRunError(`${full} changed while it was shipped (${why})`, { remedy: 'run again' }),
+        entry.size,
       );
     } catch (error) {
       throw error instanceof WerfRunError ? error : unreadable(full, error);
