@@ -246,6 +246,15 @@ export class TarWriter {
     return true;
   }
 
+  /** What is in the buffer goes out now, not when it is full (the start of an archive, for the engine to begin on). */
+  async flush(): Promise<void> {
+    if (this.at === 0) return;
+    const part = this.buffer.subarray(0, this.at);
+    this.buffer = Buffer.allocUnsafe(this.chunkBytes);
+    this.at = 0;
+    await this.emit(part);
+  }
+
   /** The two zero blocks that end a tar, and what is left in the buffer. */
   async end(): Promise<void> {
     await this.write(Buffer.alloc(2 * BLOCK));
