@@ -408,6 +408,15 @@ function sameVolumes(
 
 type Diff = ReturnType<typeof diffManifests>;
 type ToSend = { unit: number; rel: string; entry: ManifestEntry; full: string };
+/** The entries to send, in the diff's order, with their paths here. */
+function toSendOf(current: Manifest, diff: Diff): ToSend[] {
+  return diff.send.flatMap((list, i) => {
+    const unit = current.units[i]!;
+    // The scan's paths are clean and "/"-separated (isInsidePath): joined as the scan joins them, without path.join's normalising.
+    return list.map((rel) => ({ unit: i, rel, entry: unit.entries[rel]!, full: rel === '' ? unit.dir : `${unit.dir}/${rel}` }));
+  });
+}
+
 type ResultOf = (diff: Diff, sentFiles: number, sentBytes: number, previousFrom: ShipResult['previousFrom']) => ShipResult;
 
 /** What this machine's copy says before any container: nothing changed (the diff to report), or the copy to go on with. */
@@ -620,9 +629,7 @@ function withWerf(
   resultOf: ResultOf,
   started: number,
 ): PendingShip {
-  const toSend = diff.send.flatMap((list, i) =>
-    list.map((rel) => ({ unit: i, rel, entry: current.units[i]!.entries[rel]!, full: path.join(current.units[i]!.dir, rel) })),
-  );
+  const toSend = toSendOf(current, diff);
   const sent: Sent = { sentFiles: 0, sentBytes: 0, vanished: [], manifestJson: '' };
   let written = false;
   let delivered = false;
@@ -752,9 +759,7 @@ async function shipThroughHelper(
   const createdAfter = (): Promise<Record<string, string> | undefined> => volumesCreatedAt(engine, volumeNames);
 
   const removed = diff.remove.reduce((n, list) => n + list.length, 0);
-  const toSend = diff.send.flatMap((list, i) =>
-    list.map((rel) => ({ unit: i, rel, entry: current.units[i]!.entries[rel]!, full: path.join(current.units[i]!.dir, rel) })),
-  );
+  const toSend = toSendOf(current, diff);
 
   if (toSend.length === 0 && removed === 0 && previous) {
     // Nothing changed: the volume stays as it is; this machine's copy now says so (with today's stat data).
