@@ -538,9 +538,8 @@ async function openFirstArchive(
   const done = streamTar(engine, id, '/ship', async (tar) => {
     await tar.entry({ ...headerOf(input, first, HELPER_NAMES), type: 'directory' });
     await tar.flush();
-    await (
-      await rest
-    )(tar);
+    const writeRest = await rest;
+    await writeRest(tar);
   });
   done.catch(() => undefined);
   let used = false;
