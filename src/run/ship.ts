@@ -31,7 +31,7 @@ import { Readable } from 'node:stream';
 import { ContainerNameInUseError, type ContainerSpec, type Engine, type UlimitSpec } from '../engine/port.js';
 import { UsageError, WerfRunError, errorMessage } from '../errors.js';
 import { fileFromTar } from './tar.js';
-import { TarWriter } from './tar-writer.js';
+import { TarWriter, type TarHeader } from './tar-writer.js';
 import {
   SHIP_HELPER_SCRIPT,
   diffManifests,
@@ -105,6 +105,10 @@ export interface ShipResult {
 const MANIFEST_LIMIT_BYTES = 256 << 20;
 /** Larger files are streamed at their turn rather than read whole. */
 const WHOLE_FILE_MAX = 8 * 1024 * 1024;
+/** Paths looked at between two turns of the event loop while the tree is scanned. */
+const SCAN_SLICE = 1000;
+/** How often a ship tells its progress while it sends. */
+const PROGRESS_MS = 100;
 /** The tar goes to the engine in writes of this size (run/tar-writer.ts). */
 const WRITE_BYTES = 1024 * 1024;
 
@@ -222,7 +226,11 @@ async function scanUnit(unit: ShipUnit, missing: string[]): Promise<Record<strin
     if (entry.type === 'dir' && whole) wholeDirs.push(rel);
     return true;
   };
-  for (const rel of listed) add(rel, true);
+  for (let i = 0; i < listed.length; i++) {
+    add(listed[i]!, true);
+    // The event loop's turn now and then: a first ship's archive opens on the engine meanwhile (openFirstArchive).
+    if (i % SCAN_SLICE === SCAN_SLICE - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   add('.git', true);
   for (const rel of unit.include ?? []) {
     const clean = rel.replace(/\/+$/, '').replace(/^\.\//, '');
@@ -400,6 +408,15 @@ function sameVolumes(
 
 type Diff = ReturnType<typeof diffManifests>;
 type ToSend = { unit: number; rel: string; entry: ManifestEntry; full: string };
+/** The entries to send, in the diff's order, with their paths here. */
+function toSendOf(current: Manifest, diff: Diff): ToSend[] {
+  return diff.send.flatMap((list, i) => {
+    const unit = current.units[i]!;
+    // The scan's paths are clean and "/"-separated (isInsidePath): joined as the scan joins them, without path.join's normalising.
+    return list.map((rel) => ({ unit: i, rel, entry: unit.entries[rel]!, full: rel === '' ? unit.dir : `${unit.dir}/${rel}` }));
+  });
+}
+
 type ResultOf = (diff: Diff, sentFiles: number, sentBytes: number, previousFrom: ShipResult['previousFrom']) => ShipResult;
 
 /** What this machine's copy says before any container: nothing changed (the diff to report), or the copy to go on with. */
@@ -422,11 +439,15 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
   volumesBefore.catch(() => undefined);
   // Without this machine's copy (a first ship, a new cache dir) the helper is needed whatever the scan finds: made meanwhile.
   let early: Promise<{ id: string; waited: boolean }> | undefined;
+  let opening: Promise<OpenArchive | undefined> | undefined;
   const scanned = await scanProject(input, missing, (local) => {
     if (local) return;
     early = acquireHelper(engine, input);
     early.catch(() => undefined);
+    opening = openFirstArchive(engine, input, early, eachBefore);
+    opening.catch(() => undefined);
   }).catch(async (error: unknown) => {
+    if (opening) await opening.then((open) => open?.cancel(asError(error))).catch(() => undefined);
     if (early) await early.then(({ id }) => engine.removeContainer(id)).catch(() => undefined);
     throw error;
   });
@@ -445,6 +466,12 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
     () => false,
   );
   const fresh = !waited && absent && !verdict.trusted;
+  // Opened on the same facts as `fresh` (no copy here, so nothing trusted): the archive the first ship goes in.
+  let open = await opening?.catch(() => undefined);
+  if (open && !fresh) {
+    await open.cancel(new Error('not a first ship'));
+    open = undefined;
+  }
   const { trusted, quick } = verdict;
   if (input.withWerf && trusted && quick && !waited && quick.remove.every((list) => list.length === 0)) {
     // Only additions and changes, against this machine's copy of these very volumes (they are not empty, so the engine
@@ -459,12 +486,77 @@ export async function shipProject(engine: Engine, input: ShipInput): Promise<Shi
     };
   }
   try {
-    return await shipThroughHelper(engine, { id, waited, fresh }, input, verdict, current, volumeNames, resultOf, started);
+    return await shipThroughHelper(engine, { id, waited, fresh, open }, input, verdict, current, volumeNames, resultOf, started);
   } catch (error) {
     throw shipFailed(error, engine, volumeNames);
   } finally {
+    // Unused (a failure before the archive was written): the engine's request ends before the helper goes.
+    await open?.cancel(new Error('the ship ended before its archive was written'));
     await engine.removeContainer(id).catch(() => undefined);
   }
+}
+
+/**
+ * A first ship's archive (no copy of the manifest here, the volumes new),
+ * opened as soon as the helper exists rather than after the scan: the engine
+ * mounts the helper's volumes and starts its untar (~200 ms for any archive
+ * call, more than the scan of 10,000 files) while git lists the files and
+ * they are looked at. It starts with the first entry of every first ship,
+ * the project's own dir, so that the request goes out; the rest is handed
+ * over when the diff is known.
+ */
+interface OpenArchive {
+  /** The entry written already: skipped when the rest is written. */
+  readonly first: ToSend;
+  /** Writes the rest; resolves when the engine has it all. */
+  finish(write: (tar: TarWriter) => Promise<void>): Promise<void>;
+  /** Ends it with nothing more (the engine refuses the tar cut short); resolves when the request is over. A no-op after finish. */
+  cancel(why: Error): Promise<void>;
+}
+
+async function openFirstArchive(
+  engine: Engine,
+  input: ShipInput,
+  helper: Promise<{ id: string; waited: boolean }>,
+  eachBefore: Promise<(string | undefined)[]>,
+): Promise<OpenArchive | undefined> {
+  const [{ id, waited }, at] = await Promise.all([helper, eachBefore.catch(() => undefined)]);
+  // shipProject's `fresh`: this run did not wait for another's, and the manifest volume did not exist before.
+  if (waited || !at || at[at.length - 1] !== undefined) return undefined;
+  const unit = input.units[0]!;
+  const stat = lstatOrUndefined(unit.dir);
+  const entry = stat && entryOf(unit.dir, stat);
+  if (entry?.type !== 'dir') return undefined;
+  const first: ToSend = { unit: 0, rel: '', entry, full: unit.dir };
+  let handOver!: (write: (tar: TarWriter) => Promise<void>) => void;
+  let refuse!: (why: Error) => void;
+  const rest = new Promise<(tar: TarWriter) => Promise<void>>((resolve, reject) => {
+    handOver = resolve;
+    refuse = reject;
+  });
+  rest.catch(() => undefined);
+  const done = streamTar(engine, id, '/ship', async (tar) => {
+    await tar.entry({ ...headerOf(input, first, HELPER_NAMES), type: 'directory' });
+    await tar.flush();
+    const writeRest = await rest;
+    await writeRest(tar);
+  });
+  done.catch(() => undefined);
+  let used = false;
+  return {
+    first,
+    finish(write) {
+      used = true;
+      handOver(write);
+      return done;
+    },
+    async cancel(why) {
+      if (used) return;
+      used = true;
+      refuse(why);
+      await done.catch(() => undefined);
+    },
+  };
 }
 
 function shipFailed(error: unknown, engine: Engine, volumeNames: readonly string[]): WerfRunError {
@@ -536,9 +628,7 @@ function withWerf(
   resultOf: ResultOf,
   started: number,
 ): PendingShip {
-  const toSend = diff.send.flatMap((list, i) =>
-    list.map((rel) => ({ unit: i, rel, entry: current.units[i]!.entries[rel]!, full: path.join(current.units[i]!.dir, rel) })),
-  );
+  const toSend = toSendOf(current, diff);
   const sent: Sent = { sentFiles: 0, sentBytes: 0, vanished: [], manifestJson: '' };
   let written = false;
   let delivered = false;
@@ -653,7 +743,7 @@ async function unchangedSinceLastShip(
 /** With the helper held: what the volumes hold, the diff, the tar, the removals and this machine's new copy. */
 async function shipThroughHelper(
   engine: Engine,
-  helper: { id: string; waited: boolean; fresh: boolean },
+  helper: { id: string; waited: boolean; fresh: boolean; open?: OpenArchive },
   input: ShipInput,
   verdict: LocalVerdict,
   current: Manifest,
@@ -668,9 +758,7 @@ async function shipThroughHelper(
   const createdAfter = (): Promise<Record<string, string> | undefined> => volumesCreatedAt(engine, volumeNames);
 
   const removed = diff.remove.reduce((n, list) => n + list.length, 0);
-  const toSend = diff.send.flatMap((list, i) =>
-    list.map((rel) => ({ unit: i, rel, entry: current.units[i]!.entries[rel]!, full: path.join(current.units[i]!.dir, rel) })),
-  );
+  const toSend = toSendOf(current, diff);
 
   if (toSend.length === 0 && removed === 0 && previous) {
     // Nothing changed: the volume stays as it is; this machine's copy now says so (with today's stat data).
@@ -678,7 +766,16 @@ async function shipThroughHelper(
     return resultOf(diff, 0, 0, previousFrom);
   }
 
-  const { sentFiles, sentBytes, vanished, manifestJson } = await sendArchive(engine, id, input, current, diff, toSend, started);
+  const { sentFiles, sentBytes, vanished, manifestJson } = await sendArchive(
+    engine,
+    id,
+    input,
+    current,
+    diff,
+    toSend,
+    started,
+    helper.open,
+  );
   // Only deletions need the helper to run (the archive API cannot remove); most runs skip that start.
   if (removed + vanished.length > 0) await runRemovals(engine, id);
   writeIndexJson(input.indexFile, manifestJson, await createdAfter());
@@ -751,18 +848,36 @@ async function runRemovals(engine: Engine, id: string): Promise<void> {
     throw new WerfRunError(`removing the deleted files from the shipped project failed (the helper container exited with ${code})`);
 }
 
+/** What a writer waiting for room gets when the body was destroyed (the engine gave up): it stops; the engine's error is the one told. */
+const STOPPED = new Error('the engine stopped reading the archive');
+
 /** The tar, written into 1 MiB buffers; a full one waits while the engine's socket has 4 MiB it has not taken (backpressure). */
 function tarBody(): { body: Readable; tar: TarWriter } {
   let wake: (() => void) | undefined;
+  let stop: ((error: Error) => void) | undefined;
   const body = new Readable({
     highWaterMark: 4 * WRITE_BYTES,
     read() {
       const resume = wake;
-      wake = undefined;
+      wake = stop = undefined;
       resume?.();
     },
   });
-  const tar = new TarWriter((chunk) => (body.push(chunk) ? undefined : new Promise<void>((resolve) => (wake = resolve))), WRITE_BYTES);
+  // Destroyed: no read will come, so a writer waiting for one stops (it would wait for ever, its file open).
+  body.on('close', () => {
+    const end = stop;
+    wake = stop = undefined;
+    end?.(STOPPED);
+  });
+  const tar = new TarWriter((chunk) => {
+    if (body.destroyed) throw STOPPED;
+    return body.push(chunk)
+      ? undefined
+      : new Promise<void>((resolve, reject) => {
+          wake = resolve;
+          stop = reject;
+        });
+  }, WRITE_BYTES);
   return { body, tar };
 }
 
@@ -772,7 +887,9 @@ const asError = (error: unknown): Error => (error instanceof Error ? error : new
  * One tar, written by `write` while the engine extracts it at `containerPath`
  * (werf's archive and the helper's). The writer's error wins (it says which
  * file); when the engine gives up first, the writer is stopped (its files
- * closed) instead of waiting on a body nobody reads.
+ * closed) instead of waiting on a body nobody reads; when the writer fails
+ * first, the engine's request is ended. Either way both are over when it
+ * returns.
  */
 export async function streamTar(
   engine: Pick<Engine, 'putArchive'>,
@@ -788,14 +905,16 @@ export async function streamTar(
   })();
   let failure: unknown;
   produce.catch((error: unknown) => {
-    failure = error;
+    if (error !== STOPPED) failure = error;
     body.destroy(asError(error));
   });
+  const put = engine.putArchive(id, containerPath, body);
   try {
-    await Promise.all([engine.putArchive(id, containerPath, body), produce]);
+    await Promise.all([put, produce]);
   } catch (error) {
     if (!body.destroyed) body.destroy(asError(error));
-    await produce.catch(() => undefined);
+    // Both over (the request ended, the files closed) before the caller goes on to remove the container.
+    await Promise.allSettled([put, produce]);
     throw failure ?? error;
   }
 }
@@ -825,9 +944,14 @@ async function sendArchive(
   diff: Diff,
   toSend: ToSend[],
   started: number,
+  open: OpenArchive | undefined,
 ): Promise<Sent> {
   const sent: Sent = { sentFiles: 0, sentBytes: 0, vanished: [], manifestJson: '' };
-  await streamTar(engine, id, '/ship', (tar) => packChanges(tar, input, current, diff, toSend, started, HELPER_NAMES, sent));
+  if (open) {
+    const { first } = open;
+    const rest = toSend.filter((item) => item.unit !== first.unit || item.rel !== first.rel);
+    await open.finish((tar) => packChanges(tar, input, current, diff, rest, started, HELPER_NAMES, sent));
+  } else await streamTar(engine, id, '/ship', (tar) => packChanges(tar, input, current, diff, toSend, started, HELPER_NAMES, sent));
   return sent;
 }
 
@@ -852,15 +976,34 @@ async function packChanges(
       totalFiles: sendFiles.length,
       elapsedMs: Date.now() - started,
     });
+  // Told every 100 ms and at the end, not per file: a status line formatted for each of 10,000 small files cost more than their headers.
+  let toldAt = 0;
   for (const item of toSend) {
     if (await packEntry(tar, input, item, current, sent.vanished, names)) {
       sent.sentBytes += item.entry.size;
       sent.sentFiles++;
-      progress();
+      const now = Date.now();
+      if (now - toldAt >= PROGRESS_MS) {
+        toldAt = now;
+        progress();
+      }
     }
   }
+  if (sent.sentFiles > 0) progress();
   const removeList = [...diff.remove.flatMap((list, i) => list.map((rel) => `${i}/${rel}`)), ...sent.vanished];
   sent.manifestJson = await putMeta(tar, current, removeList, names.meta);
+}
+
+/** An entry's tar header but its type (and size). */
+function headerOf(input: ShipInput, { unit, rel, entry }: ToSend, names: TarNames): Omit<TarHeader, 'type'> {
+  return {
+    name: rel === '' ? `${names.unit(unit)}/` : `${names.unit(unit)}/${rel}`,
+    // The tar mode: the permission bits, or what the caller decides (plan/ship-mode.ts: git's index on Windows).
+    mode: input.modeFor?.(unit, rel, entry.type, entry.mode) ?? entry.mode & 0o7777,
+    uid: input.owner.uid,
+    gid: input.owner.gid,
+    mtime: Math.floor(entry.mtimeMs / 1000),
+  };
 }
 
 /** One entry into the tar; true when it was a file sent, false for a dir, a symlink or a file that vanished (it leaves the manifest). */
@@ -873,15 +1016,7 @@ async function packEntry(
   names: TarNames,
 ): Promise<boolean> {
   const { unit, rel, entry, full } = item;
-  const name = rel === '' ? `${names.unit(unit)}/` : `${names.unit(unit)}/${rel}`;
-  // The tar mode: the permission bits, or what the caller decides (plan/ship-mode.ts: git's index on Windows).
-  const header = {
-    name,
-    mode: input.modeFor?.(unit, rel, entry.type, entry.mode) ?? entry.mode & 0o7777,
-    uid: input.owner.uid,
-    gid: input.owner.gid,
-    mtime: Math.floor(entry.mtimeMs / 1000),
-  };
+  const header = headerOf(input, item, names);
   if (entry.type === 'dir') {
     await tar.entry({ ...header, type: 'directory' });
     return false;
@@ -918,6 +1053,7 @@ async function packEntry(
         fd,
         hash,
         (why) => new WerfRunError(`${full} changed while it was shipped (${why})`, { remedy: 'run again' }),
+        entry.size,
       );
     } catch (error) {
       throw error instanceof WerfRunError ? error : unreadable(full, error);

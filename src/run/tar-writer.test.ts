@@ -83,7 +83,8 @@ describe('TarWriter', () => {
     let size = -1;
     try {
       const { tar } = await written(1024, async (w) => {
-        size = await w.fileFromFd({ ...base, name: '0/fd.bin', type: 'file' }, fd, hash, (why) => new Error(why));
+        // Its size as looked at, but no room for it in a buffer: read as it is now, across buffers.
+        size = await w.fileFromFd({ ...base, name: '0/fd.bin', type: 'file' }, fd, hash, (why) => new Error(why), 1500);
         await w.file({ ...base, name: '0/after.txt', type: 'file' }, Buffer.from('after\n'));
       });
       const entries = await readTar(tar);
@@ -96,6 +97,40 @@ describe('TarWriter', () => {
     }
     expect(size).toBe(1500);
     expect(hash.digest('hex')).toBe(createHash('sha256').update(content).digest('hex'));
+  });
+
+  it('writes a small file from its size when looked at: the same tar as from fstat, and as it is now when that size is out of date', async () => {
+    const file = path.join(dir, 'small.txt');
+    const content = Buffer.from('0123456789'.repeat(70));
+    writeFileSync(file, content);
+    const tarOf = async (expected: number | undefined): Promise<{ tar: Buffer; size: number; sha: string }> => {
+      const fd = openSync(file, 'r');
+      const hash = createHash('sha256');
+      let size = -1;
+      try {
+        const { tar } = await written(4096, async (w) => {
+          await w.entry({ ...base, name: '0/', type: 'directory', mode: 0o755 });
+          size = await w.fileFromFd({ ...base, name: '0/small.txt', type: 'file' }, fd, hash, (why) => new Error(why), expected);
+          await w.file({ ...base, name: '0/after.txt', type: 'file' }, Buffer.from('after\n'));
+        });
+        return { tar, size, sha: hash.digest('hex') };
+      } finally {
+        closeSync(fd);
+      }
+    };
+    const fromFstat = await tarOf(undefined);
+    const sha = createHash('sha256').update(content).digest('hex');
+    // Its size as looked at: one read, the same bytes as the fstat's way.
+    expect(await tarOf(content.length)).toEqual({ tar: fromFstat.tar, size: 700, sha });
+    // Grown or shrunk since: as it is now.
+    expect(await tarOf(content.length - 5)).toEqual({ tar: fromFstat.tar, size: 700, sha });
+    expect(await tarOf(content.length + 5)).toEqual({ tar: fromFstat.tar, size: 700, sha });
+    const entries = await readTar(fromFstat.tar);
+    expect(entries.map((e) => [e.header.name, e.content.toString()])).toEqual([
+      ['0/', ''],
+      ['0/small.txt', content.toString()],
+      ['0/after.txt', 'after\n'],
+    ]);
   });
 
   it('refuses a file whose size changed since it was looked at', async () => {
