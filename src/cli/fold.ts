@@ -76,7 +76,7 @@ export async function foldedAttempt(
       werfIsRoot: fold.werfIsRoot,
       marker: fold.check?.marker,
     });
-    learn(prepared, verdict, fold, reporter);
+    learn(prepared, verdict, { fold, complete }, reporter);
     if (!(complete && verdict.go)) return 'stop';
     // werf goes on with these facts: recovery weighs a failure by them (cli/werf-command.ts runWerf).
     prepared.detection.facts = verdict.facts;
@@ -104,16 +104,27 @@ export async function foldedAttempt(
   throw new Replan(why, { view: verdict?.view, probed });
 }
 
-/** The findings into the cache (as a probe container's), a matching project view remembered. */
-function learn(prepared: PreparedRun, verdict: FoldVerdict, fold: Fold, reporter: Reporter): void {
+/**
+ * The findings into the cache (as a probe container's), a matching project view
+ * remembered. A probe cut short says nothing of what it did not reach: those
+ * facts are not marked untested, so the next run probes them.
+ */
+function learn(
+  prepared: PreparedRun,
+  verdict: FoldVerdict,
+  { fold, complete }: { fold: Fold; complete: boolean },
+  reporter: Reporter,
+): void {
   if (Object.keys(verdict.findings).length) {
     const at = new Date().toISOString();
+    const untested = complete ? verdict.untested : [];
     const failed = prepared.cache?.update((entry) => ({
       ...entry,
-      probe: { at, image: prepared.image, findings: verdict.findings, untested: verdict.untested },
+      probe: { at, image: prepared.image, findings: verdict.findings, untested },
     }));
     if (failed) reporter.debug(failed);
   }
   if (verdict.view?.kind === 'same') fold.check?.remember();
-  reporter.debug(verdict.go ? 'probe: the findings fit the plan; werf starts' : `probe: ${verdict.why}`);
+  const said = !complete ? 'it did not finish' : verdict.go ? 'the findings fit the plan; werf starts' : verdict.why;
+  reporter.debug(`probe: ${said}`);
 }
