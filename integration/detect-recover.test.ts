@@ -35,7 +35,10 @@ function cacheHome(): string {
 
 function cacheEntries(home: string): { probe?: unknown; modes?: Record<string, { mode: string }>; key: { endpoint: string } }[] {
   const dir = path.join(home, 'werf-run');
-  return readdirSync(dir).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
+  // The daemon files only: the trust store's cache beside them is not JSON.
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('daemon-'))
+    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
 }
 
 /** Containers of one role the engine created for a project between two times (the engine's own event log). */
