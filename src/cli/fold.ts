@@ -34,9 +34,8 @@ export class Replan extends Error {
   }
 }
 
-/** werf's first container takes the probe on this run, or why not (then the probe container runs as before). */
+/** Whether werf's first container can take a probe left to it (Detection.probeDeferred), or why not (then the probe container runs as before). */
 export function foldFor(prepared: PreparedRun, werfUser: string | undefined, mode: Mode, platforms: readonly string[]): true | string {
-  if (!prepared.detection.probeDeferred) return 'the probe is not needed or not left to werf';
   // Seen on Podman 4.3 (integration/podman.test.ts): once the answer's stdin is closed, the attach stream ends, and werf's output with it.
   if (prepared.info?.product === 'podman') return "Podman ends the attached output when the container's stdin closes after the answer";
   // --platform is checked against the probe's test programs before werf's container is planned (cli/werf-command.ts checkPlatformsFor).
