@@ -51,6 +51,8 @@ const LAZY_BUILTINS = [
   { from: /[\\/]commander[\\/]lib$/, request: 'node:child_process' },
   // src/run/tty.ts runs stty only on a terminal, ship.ts git only when shipping: a run in CI (pipes) never spawns.
   { from: /[\\/]src[\\/]run$/, request: 'node:child_process' },
+  // Is stdin a terminal? Asked only when stdout is one, or for a cluster's login (src/cli/context.ts stdinIsTTY).
+  { from: /[\\/]src[\\/]cli$/, request: 'node:tty' },
 ];
 /**
  * docker-modem's `require('debug')('modem')`: debug loads Node's tty module
@@ -61,17 +63,29 @@ const LAZY_BUILTINS = [
  * `enabled` false as debug's own would be, and debug itself is not loaded.
  */
 const DEBUG_ON_DEMAND = { from: /[\\/]docker-modem[\\/]lib$/, request: 'debug' };
+/**
+ * docker-modem's ./http (its requests go out through `http[protocol].request`):
+ * a request to a unix socket (or named pipe) goes through
+ * src/engine/unix-http.ts, on node:net alone; node:http, and docker-modem's own
+ * ./http over it, load only for a tcp, TLS or ssh endpoint. Loading node:http
+ * and its first request cost 15% of a warm run (unix-http.ts says more).
+ */
+const MODEM_HTTP = { from: /[\\/]docker-modem[\\/]lib$/, request: './http' };
 /** docker-modem's HttpDuplex needs only Duplex, which Node's own stream module has: no copy of readable-stream. */
 const NODE_STREAM = [{ from: /[\\/]docker-modem[\\/]lib$/, request: 'readable-stream' }];
 const unusedModules = {
   name: 'unused-modules',
   setup(b) {
     b.onResolve(
-      { filter: /^(\.\/(session|buildkit|ssh)|tar-fs|@balena\/dockerignore|readable-stream|https|zlib|node:child_process|debug)$/ },
+      {
+        filter:
+          /^(\.\/(session|buildkit|ssh|http)|tar-fs|@balena\/dockerignore|readable-stream|https|zlib|node:child_process|node:tty|debug)$/,
+      },
       async (args) => {
         if (args.pluginData === 'real') return undefined;
         const matches = (list) => list.some((u) => u.request === args.path && u.from.test(args.resolveDir));
         if (matches(NODE_STREAM)) return { path: 'node:stream', external: true };
+        if (matches([MODEM_HTTP])) return { path: path.relative(root, path.join(args.resolveDir, 'http.js')), namespace: 'modem-http' };
         if (matches([DEBUG_ON_DEMAND])) {
           const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'real' });
           // Relative, as the bundle names its modules (an absolute path would name the build machine's folders).
@@ -84,6 +98,17 @@ const unusedModules = {
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
       contents: `let m; const load = () => (m ??= require('node:${args.path.replace(/^node:/, '')}')); module.exports = new Proxy({}, { get: (_t, key) => load()[key], has: (_t, key) => key in load() });`,
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'modem-http' }, (args) => ({
+      contents: `const { unixRequest } = require(${JSON.stringify(path.join(root, 'src', 'engine', 'unix-http.ts'))});
+let real;
+const load = () => (real ??= require('./http.js'));
+module.exports = {
+  http: { request: (options, callback) => (options.socketPath ? unixRequest(options, callback) : load().http.request(options, callback)) },
+  https: { request: (options, callback) => load().https.request(options, callback) },
+};`,
+      resolveDir: path.join(root, path.dirname(args.path)),
       loader: 'js',
     }));
     b.onLoad({ filter: /.*/, namespace: 'debug-on-demand' }, (args) => ({
@@ -231,8 +256,18 @@ const LIGHT_TO_ESM =
 const esbuildCli = readFileSync(cliFile, 'utf8');
 if (esbuildCli.split(ESBUILD_TO_ESM).length !== 2)
   throw new Error(`${cliFile}: esbuild's __toESM is not the one scripts/build.js replaces`);
-const cliBody = esbuildCli.replace(ESBUILD_TO_ESM, LIGHT_TO_ESM);
-writeFileSync(cliFile, `// werf-run build ${createHash('sha256').update(cliBody).digest('hex')}\n${cliBody}`);
+/**
+ * cli.cjs is a function of its own: boot.ts compiles the file's text as it
+ * is, where Node's module.wrap(source) would copy its 600 KB into a second
+ * string, for V8 to hash again, on every run. Required as a CommonJS module
+ * (Node >= 22.1's compile cache, or anyone's require()) it runs itself: there
+ * `this` is module.exports; in boot's vm.Script it is the global object. ASCII
+ * only (esbuild escapes the rest), so that boot reads it as latin1 without
+ * decoding UTF-8.
+ */
+const cliText = `(function (main) { return this === globalThis ? main : void main.call(this, exports, require, module, __filename, __dirname); }).call(this, function (exports, require, module, __filename, __dirname) {\n${esbuildCli.replace(ESBUILD_TO_ESM, LIGHT_TO_ESM)}\n});\n`;
+if (/[^\t\n\r\x20-\x7e]/.test(cliText)) throw new Error(`${cliFile}: not ASCII, which boot.ts reads it as (esbuild's charset)`);
+writeFileSync(cliFile, `// werf-run build ${createHash('sha256').update(cliText).digest('hex')}\n${cliText}`);
 const builds = [library, boot, vendor, cli];
 const result = {
   metafile: {

@@ -65,13 +65,15 @@ function load(file: string): Cli {
     if (!disabled) enableCompileCache();
     return createRequire(file)(file) as Cli;
   }
-  const source = readFileSync(file, 'utf8');
+  // ASCII (scripts/build.js checks): latin1 reads it without decoding UTF-8.
+  const source = readFileSync(file, 'latin1');
   const build = BUILD_LINE.exec(source)?.[1];
   const cacheFile =
     build && !disabled ? path.join(cacheDirectory(), `cli-${build.slice(0, 16)}-${process.version}-${process.arch}.v8`) : undefined;
   const kept = cacheFile ? readOwnFile(cacheFile) : undefined;
   const cachedData = kept && kept.length > HEADER_BYTES ? kept.subarray(HEADER_BYTES) : undefined;
-  const script = new vm.Script(module.wrap(source), { filename: file, cachedData });
+  // The file is its own wrapper function (scripts/build.js): not module.wrap(source), a second copy of 600 KB.
+  const script = new vm.Script(source, { filename: file, cachedData });
   if (cacheFile) {
     const args = fingerprint(process.argv.slice(2));
     // The cache's rewrites so far; -1 when there is none V8 took.

@@ -12,6 +12,13 @@ export interface CliContext {
   /** process.platform, read once in cli/process.ts and passed down (plan/host-path.ts maps paths by it, plan/laptop.ts routes the ssh agent). */
   platform: NodeJS.Platform;
   stdin: Readable & { isTTY?: boolean };
+  /**
+   * Whether stdin is a terminal, known without touching ctx.stdin (cli/process.ts
+   * gives it): Node makes process.stdin on first access, and for a file or
+   * /dev/null (CI's usual stdin) that loads fs's streams and promises, readline
+   * with them, on a run that never reads stdin. Default: ctx.stdin.isTTY.
+   */
+  stdinIsTTY?: boolean;
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
   version: string;
@@ -23,6 +30,11 @@ export interface CliContext {
   /** The caller's home (os.homedir()) and user (os.userInfo()); hostOf() fills what is not given. */
   home?: string;
   user?: { uid: number; username: string };
+}
+
+/** Whether stdin is a terminal (see CliContext.stdinIsTTY). */
+export function stdinIsTTY(ctx: Pick<CliContext, 'stdin' | 'stdinIsTTY'>): boolean {
+  return ctx.stdinIsTTY ?? Boolean(ctx.stdin.isTTY);
 }
 
 /** What the floors below cli/ get of the caller's machine, never reading a global themselves. */

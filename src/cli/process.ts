@@ -1,5 +1,6 @@
 /** Wires the real process into the CLI: streams, env, the dockerode adapter. */
 import { readFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { DockerodeEngine } from '../engine/dockerode.js';
 import { ExitCode } from '../errors.js';
 import { main } from './main.js';
@@ -11,16 +12,23 @@ export async function runProcess(): Promise<void> {
   // sink and werf's exit code still passes through.
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
+  // process.stdin is made on first use only (cli/context.ts stdinIsTTY says why).
+  let stdin: typeof process.stdin | undefined;
   // Whatever happens, never leave the user's terminal in raw mode.
   process.on('exit', () => {
-    if (process.stdin.isTTY && process.stdin.isRaw) process.stdin.setRawMode(false);
+    if (stdin?.isTTY && stdin.isRaw) stdin.setRawMode(false);
   });
   const code = await main({
     argv: process.argv.slice(2),
     env: process.env,
     cwd: process.cwd(),
     platform: process.platform,
-    stdin: process.stdin,
+    get stdin() {
+      return (stdin ??= process.stdin);
+    },
+    get stdinIsTTY() {
+      return isatty(0);
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     version: pkg.version,

@@ -31,7 +31,7 @@ import type { PendingShip, ShipResult } from '../run/ship.js';
 import type { ContainerSpec } from '../engine/port.js';
 import { SHIP_META_TARGET } from '../plan/ship.js';
 import type { CliOptions } from './args.js';
-import { hostOf, type CliContext } from './context.js';
+import { hostOf, stdinIsTTY, type CliContext } from './context.js';
 import { formatDryRun } from './dry-run.js';
 import { checkMountSources, dockerSocketToMount, probeFile } from '../host/host-files.js';
 import { ciEnvFor } from '../plan/ci-env.js';
@@ -49,7 +49,7 @@ import { Replan, foldFor, foldedAttempt, type Fold } from './fold.js';
 import { hostOsOf } from '../plan/host-path.js';
 import { laptopProduct } from '../plan/laptop.js';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { fsp } from '../files.js';
 import path from 'node:path';
 import { LOAD_REGISTRY_PORT, loadRequest, loadWithCiEnv, withOwnReport, type LoadRequest } from '../plan/load.js';
 import { werfHomeDir } from '../plan/contract.js';
@@ -80,7 +80,7 @@ export async function runWerfCommand(
       if (config.load) loadRequest(werfArgs, { ...hostEnvOf(ctx.env), ...config.env.set }, '/');
     };
     // A run without a TTY leaves the probe to werf's first container (cli/fold.ts); a TTY's stdin is the user's keyboard.
-    const deferProbe = !dryRun && !(ctx.stdin.isTTY && ctx.stdout.isTTY);
+    const deferProbe = !dryRun && !(ctx.stdout.isTTY && stdinIsTTY(ctx));
     let prepared = await prepareRun(ctx, options, reporter, dryRun ? 'dry-run' : 'run', session, refuse, deferProbe);
     if (!prepared.engine) reporter.warn('no Docker Engine answered; --dry-run plans with assumed facts');
     for (let pass = 1; ; pass++) {
@@ -207,8 +207,8 @@ async function planWerf(
 
 /** werf's container gets a TTY when both ends are terminals; else stdin only when it carries data (docker run -i). */
 function stdinOf(ctx: CliContext): { tty: boolean; pipedStdin: boolean } {
-  const tty = Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY);
-  return { tty, pipedStdin: !ctx.stdin.isTTY && ctx.stdin === process.stdin && stdinCarriesData() };
+  // stdin itself last: asked only when it carries data (a terminal does not: cli/context.ts stdinIsTTY says why).
+  return { tty: Boolean(ctx.stdout.isTTY && stdinIsTTY(ctx)), pipedStdin: stdinCarriesData() && ctx.stdin === process.stdin };
 }
 
 /** The host's git dirs that werf's `git worktree add` writes entries into, and werf's home where those worktrees live. */
@@ -339,7 +339,7 @@ async function readHandover(
     projectRoot: project.root,
     werfArgs,
     mayRun: !dryRun,
-    terminal: Boolean(ctx.stdin.isTTY),
+    terminal: () => stdinIsTTY(ctx),
     now: new Date(),
     serviceAccountDir: SERVICE_ACCOUNT_DIR,
     dockerCertsDir: DOCKER_CERTS_DIR,
@@ -525,7 +525,14 @@ async function runWerf(
   await reporter.task(`starting werf ${werfArgs[0] ?? ''} in mode ${werf.firstMode}`, async () => undefined);
   reporter.endPreparation();
 
-  const io = { stdout: ctx.stdout, stderr: ctx.stderr, stdin: ctx.stdin };
+  // stdin only when an attempt reads it (cli/context.ts stdinIsTTY says why).
+  const io = {
+    stdout: ctx.stdout,
+    stderr: ctx.stderr,
+    get stdin() {
+      return ctx.stdin;
+    },
+  };
   const { hints, watch } = hintWatcher();
   // Only the first attempt takes the probe: a retry's mode comes from werf's own failure.
   let fold = werf.fold;
@@ -649,7 +656,7 @@ async function loadImages(
       report: load.report,
       // As werf's own container got them: host paths (--dir C:\src on Docker Desktop) translated (plan/plan.ts argInContainer).
       werfArgs: planned.container.cmd[0] === 'werf' ? planned.container.cmd.slice(1) : load.werfArgs,
-      readUserReport: (file) => readFile(path.resolve(cwd, file), 'utf8').catch(() => undefined),
+      readUserReport: (file) => fsp.readFile(path.resolve(cwd, file), 'utf8').catch(() => undefined),
       reporter,
       progress,
     });

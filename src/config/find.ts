@@ -1,5 +1,5 @@
 /** Finding the per-project config file: from the working directory up to the project's git root, in cosmiconfig's order of file forms (load.ts). */
-import { stat, readFile } from 'node:fs/promises';
+import { fsp } from '../files.js';
 import path from 'node:path';
 
 export const MODULE_NAME = 'werfrun';
@@ -41,7 +41,7 @@ export function searchDirs(cwd: string, stopDir: string): string[] {
 
 async function isFile(file: string): Promise<boolean> {
   try {
-    return (await stat(file)).isFile();
+    return (await fsp.stat(file)).isFile();
   } catch {
     return false;
   }
@@ -49,7 +49,7 @@ async function isFile(file: string): Promise<boolean> {
 
 /** A package.json counts only when it has a `werfrun` key. */
 async function packageHasConfig(file: string): Promise<boolean> {
-  const text = await readFile(file, 'utf8').catch(() => '');
+  const text = await fsp.readFile(file, 'utf8').catch(() => '');
   try {
     const pkg = JSON.parse(text) as unknown;
     return pkg !== null && typeof pkg === 'object' && MODULE_NAME in pkg;

@@ -1,5 +1,5 @@
 /** Reading one config file: a bounded data file (JSON, YAML) or, with consent, a code config; every failure a UsageError with the file's line and column (load.ts). */
-import { stat, readFile } from 'node:fs/promises';
+import { fsp } from '../files.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
@@ -25,7 +25,7 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 async function readDataText(file: string): Promise<string> {
   let size: number;
   try {
-    const st = await stat(file);
+    const st = await fsp.stat(file);
     if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     size = st.size;
   } catch (error) {
@@ -37,7 +37,7 @@ async function readDataText(file: string): Promise<string> {
       "keep only werf-run's settings in it (a few lines)",
     );
   }
-  return readFile(file, 'utf8').catch((error: unknown) => {
+  return fsp.readFile(file, 'utf8').catch((error: unknown) => {
     throw fileError(file, error);
   });
 }

@@ -9,7 +9,7 @@
  *  3. else says what to install, or which other file form to use.
  */
 import { randomUUID } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { fsp } from '../files.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -74,10 +74,10 @@ export async function loadTypeScriptConfig(filepath: string, content: string, de
   }).outputText;
   // Next to the original, so that its relative imports resolve the same way.
   const compiled = `${filepath}.${randomUUID()}.mjs`;
-  await writeFile(compiled, output);
+  await fsp.writeFile(compiled, output);
   try {
     return await importDefault(compiled);
   } finally {
-    await rm(compiled, { force: true });
+    await fsp.rm(compiled, { force: true });
   }
 }

@@ -3,7 +3,7 @@
  * Docker Engine API and turns the library's errors into WerfRunErrors.
  */
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import { createRequire } from 'node:module';
 import { Readable, Writable } from 'node:stream';
 import Modem from 'docker-modem';
@@ -74,49 +74,55 @@ function statusOf(error: unknown): number | undefined {
   return (error as ApiError)?.statusCode;
 }
 
-/** node:https (and TLS with it) loads only for an endpoint that uses it. */
+/** node:https (and TLS with it), and node:http, load only for an endpoint that uses them. */
 const nodeRequire = createRequire(import.meta.url);
 
-/**
- * Node's global agent (keep-alive, as in Node >= 19), minus one cost: for every
- * request it works out a TLS server name from the Host header, compiling and
- * running net.isIP's large IPv6 pattern (several ms on each start), which a
- * unix socket never uses.
+/*
+ * A unix socket takes no agent: in the CLI's bundle its requests do not go
+ * through node:http at all (unix-http.ts), and elsewhere Node's global agent
+ * keeps the connection alive.
  */
-let unixAgent: http.Agent | undefined;
-function unixSocketAgent(): http.Agent {
-  unixAgent ??= new http.Agent({ keepAlive: true, timeout: 5000, servername: '' } as http.AgentOptions);
-  return unixAgent;
+
+/** The ssh:// transport's agent (below): a class of node:http's Agent, made when the first ssh endpoint is. */
+interface LazySshAgent extends http.Agent {
+  destroy(): void;
 }
+const sshAgents = new WeakSet<object>();
+let LazySshAgentClass: (new (target: SshTarget) => LazySshAgent) | undefined;
 
 /**
  * The ssh:// transport (ssh-tunnel.ts), loaded on the first connection: a
  * chunk of its own in the bundle, which runs on other endpoints never load.
  */
-class LazySshAgent extends http.Agent {
-  private real: Promise<SshHttpAgent> | undefined;
-  private destroyed = false;
+function lazySshAgent(target: SshTarget): LazySshAgent {
+  LazySshAgentClass ??= class extends (nodeRequire('node:http') as typeof http).Agent {
+    private real: Promise<SshHttpAgent> | undefined;
+    private destroyed = false;
 
-  constructor(target: SshTarget) {
-    super();
-    this.createConnection = ((options: unknown, callback: (error: Error | null, socket?: unknown) => void) => {
-      this.real ??= import('./ssh-tunnel.js').then((m) => new m.SshHttpAgent(target, m.localSshFacts()));
-      this.real.then(
-        (agent) => {
-          if (this.destroyed) callback(new WerfRunError('the ssh connection was closed'));
-          else (agent.createConnection as unknown as (o: unknown, cb: typeof callback) => void)(options, callback);
-        },
-        (error: Error) => callback(error),
-      );
-      return undefined;
-    }) as unknown as typeof this.createConnection;
-  }
+    constructor(sshTarget: SshTarget) {
+      super();
+      this.createConnection = ((options: unknown, callback: (error: Error | null, socket?: unknown) => void) => {
+        this.real ??= import('./ssh-tunnel.js').then((m) => new m.SshHttpAgent(sshTarget, m.localSshFacts()));
+        this.real.then(
+          (agent) => {
+            if (this.destroyed) callback(new WerfRunError('the ssh connection was closed'));
+            else (agent.createConnection as unknown as (o: unknown, cb: typeof callback) => void)(options, callback);
+          },
+          (error: Error) => callback(error),
+        );
+        return undefined;
+      }) as unknown as typeof this.createConnection;
+    }
 
-  override destroy(): void {
-    super.destroy();
-    this.destroyed = true;
-    void this.real?.then((agent) => agent.destroy());
-  }
+    override destroy(): void {
+      super.destroy();
+      this.destroyed = true;
+      void this.real?.then((agent) => agent.destroy());
+    }
+  };
+  const agent = new LazySshAgentClass(target);
+  sshAgents.add(agent);
+  return agent;
 }
 
 /**
@@ -173,7 +179,7 @@ export function modemFields(endpoint: Endpoint): ModemFields & { basePath: strin
   switch (target.kind) {
     case 'socket':
       // A unix socket (relative paths stay relative, as for docker) or a named pipe (//./pipe/name).
-      return { ...base, socketPath: target.path, agent: target.path.startsWith('//') ? undefined : unixSocketAgent() };
+      return { ...base, socketPath: target.path };
     case 'tcp':
       return {
         ...base,
@@ -194,7 +200,7 @@ export function modemFields(endpoint: Endpoint): ModemFields & { basePath: strin
       // Not docker-modem's own ssh (ssh2, which reads neither ~/.ssh/config nor
       // known_hosts): the system ssh, as the docker CLI runs it (ssh-tunnel.ts).
       const sshTarget = parseSshUrl(target.url);
-      return { ...base, host: sshTarget.host, port: sshTarget.port, agent: new LazySshAgent(sshTarget) };
+      return { ...base, host: sshTarget.host, port: sshTarget.port, agent: lazySshAgent(sshTarget) };
     }
   }
 }
@@ -287,7 +293,7 @@ export class DockerodeEngine implements Engine {
 
   constructor(readonly endpoint: Endpoint) {
     const fields = modemFields(endpoint);
-    this.ssh = fields.agent instanceof LazySshAgent ? fields.agent : undefined;
+    this.ssh = fields.agent && sshAgents.has(fields.agent) ? (fields.agent as LazySshAgent) : undefined;
     this.docker = new Docker({ modem: fencedModem(fields) } as DockerT.DockerOptions);
   }
 

@@ -3,13 +3,13 @@
  * left in it (plan/checkout-owner.ts decides; this file reads and removes).
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { fsp } from '../files.js';
 import path from 'node:path';
 import { passwdEntry, subIdRanges, werfWorktreeEntries, type RootlessDaemonIds } from '../plan/checkout-owner.js';
 
 /** uid and gid of the checkout's root, or undefined when it cannot be read. */
 export async function checkoutOwner(root: string): Promise<{ uid: number; gid: number } | undefined> {
-  const s = await stat(root).catch(() => undefined);
+  const s = await fsp.stat(root).catch(() => undefined);
   return s ? { uid: s.uid, gid: s.gid } : undefined;
 }
 
@@ -21,9 +21,9 @@ export async function checkoutOwner(root: string): Promise<{ uid: number; gid: n
  */
 export async function rootlessDaemonIds(endpointUrl: string, etc = '/etc'): Promise<RootlessDaemonIds | undefined> {
   const socket = /^unix:\/\/(\/.+)$/.exec(endpointUrl)?.[1];
-  const s = socket ? await stat(socket).catch(() => undefined) : undefined;
+  const s = socket ? await fsp.stat(socket).catch(() => undefined) : undefined;
   if (!s) return undefined;
-  const read = (file: string): Promise<string> => readFile(path.join(etc, file), 'utf8').catch(() => '');
+  const read = (file: string): Promise<string> => fsp.readFile(path.join(etc, file), 'utf8').catch(() => '');
   const [passwd, subuid, subgid] = await Promise.all([read('passwd'), read('subuid'), read('subgid')]);
   // The user's primary group from passwd: the socket's group may be another (dockerd gives it group docker when it can).
   const entry = passwdEntry(passwd, s.uid);
@@ -46,13 +46,13 @@ export async function removeWerfWorktreeEntries(
   const failed: string[] = [];
   for (const gitDir of new Set(gitDirs)) {
     const dir = path.join(gitDir, 'worktrees');
-    const names = await readdir(dir).catch(() => [] as string[]);
+    const names = await fsp.readdir(dir).catch(() => [] as string[]);
     const entries = await Promise.all(
-      names.map(async (name) => ({ name, gitdir: await readFile(path.join(dir, name, 'gitdir'), 'utf8').catch(() => '') })),
+      names.map(async (name) => ({ name, gitdir: await fsp.readFile(path.join(dir, name, 'gitdir'), 'utf8').catch(() => '') })),
     );
     for (const name of werfWorktreeEntries(entries, home, existsSync)) {
       const entry = path.join(dir, name);
-      await rm(entry, { recursive: true, force: true }).then(
+      await fsp.rm(entry, { recursive: true, force: true }).then(
         () => removed.push(entry),
         () => failed.push(entry),
       );

@@ -8,7 +8,7 @@
  * runner as root with the checkout by the runner's user). Anything else exits
  * 2 naming the path, its owner and the fix, which is the user's to choose.
  */
-import { stat } from 'node:fs/promises';
+import { fsp } from '../files.js';
 import { UsageError } from '../errors.js';
 
 /** The repository path in git's refusal: "detected dubious ownership in repository at 'P'" (git >= 2.36) or "unsafe repository ('P' is owned by someone else)" (2.35.2). */
@@ -35,7 +35,7 @@ function foreignRepositoryError(dir: string, owner: number | undefined, uid: num
 
 async function ownerOf(dir: string): Promise<number | undefined> {
   // Windows reports uid 0 for every file: there git's own check (by SID) is the only one, and a refusal is the user's to lift.
-  return process.platform === 'win32' ? undefined : (await stat(dir).catch(() => undefined))?.uid;
+  return process.platform === 'win32' ? undefined : (await fsp.stat(dir).catch(() => undefined))?.uid;
 }
 
 /** Is `dir` owned by the current user (or does werf-run run as root)? */

@@ -47,8 +47,8 @@ export async function kubeAccessForWerf(input: {
   cwd: string;
   /** Programs may run (an exec plugin): false for --dry-run. */
   mayRun: boolean;
-  /** stdin is a terminal (an interactive plugin may prompt). */
-  terminal: boolean;
+  /** Whether stdin is a terminal (an interactive plugin may prompt); asked only for such a plugin. */
+  terminal(): boolean;
   now: Date;
 }): Promise<KubeAccess> {
   const need = clusterNeed(input.werfArgs, input.env);
@@ -139,7 +139,7 @@ async function pluginCredential(
   if (plugin.kind === 'auth-provider') {
     credential = authProviderCredential(entry.user['auth-provider'] as Record<string, unknown>, owner);
   } else {
-    const request = execRequest(entry.user.exec as Record<string, unknown>, owner, { terminal: input.terminal, cluster: plugin.cluster });
+    const request = execRequest(entry.user.exec as Record<string, unknown>, owner, { terminal: input.terminal(), cluster: plugin.cluster });
     const line = [request.command, ...request.args].join(' ');
     if (!input.mayRun)
       return {

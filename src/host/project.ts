@@ -7,7 +7,7 @@
  * GIT_WORK_TREE, GIT_CEILING_DIRECTORIES and friends: STEERING).
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { fsp } from '../files.js';
 import path from 'node:path';
 import { gitDirsToMount } from '../plan/paths.js';
 import { hostPaths, type HostPaths } from '../plan/host-path.js';
@@ -74,12 +74,12 @@ export async function askGit(
   if (!root || !gitDir || !commonDir) return { root: hp.normalize(cwd), isGit: false, gitDirs: [] };
   // git for Windows prints C:/x, in the case the directory was typed: the real path's case
   // (the walk's, realpath) and one spelling (plan/host-path.ts) give one container path per checkout.
-  const [realRoot, realGitDir, realCommonDir] = await Promise.all([root, gitDir, commonDir].map((p) => realpath(p).catch(() => p)));
+  const [realRoot, realGitDir, realCommonDir] = await Promise.all([root, gitDir, commonDir].map((p) => fsp.realpath(p).catch(() => p)));
   return { root: hp.normalize(realRoot!), isGit: true, gitDirs: gitDirsToMount(hp.normalize(realRoot!), realGitDir!, realCommonDir!, hp) };
 }
 
 async function statOf(file: string) {
-  return stat(file).catch(() => undefined);
+  return fsp.stat(file).catch(() => undefined);
 }
 
 /**
@@ -92,7 +92,7 @@ async function statOf(file: string) {
  * dir, a filesystem boundary, cwd inside a `.git`) returns undefined: ask git.
  */
 async function plainCheckoutRoot(cwd: string): Promise<string | 'none' | undefined> {
-  const real = await realpath(cwd).catch(() => undefined);
+  const real = await fsp.realpath(cwd).catch(() => undefined);
   if (!real || real.split(path.sep).includes('.git')) return undefined;
   const device = (await statOf(real))?.dev;
   if (device === undefined) return undefined;
@@ -109,7 +109,7 @@ async function plainCheckoutRoot(cwd: string): Promise<string | 'none' | undefin
 
 async function isPlainGitDir(gitDir: string): Promise<boolean> {
   if (!(await statOf(path.join(gitDir, 'HEAD'))) || (await statOf(path.join(gitDir, 'commondir')))) return false;
-  const config = await readFile(path.join(gitDir, 'config'), 'utf8').catch(() => undefined);
+  const config = await fsp.readFile(path.join(gitDir, 'config'), 'utf8').catch(() => undefined);
   if (config === undefined) return false;
   return !/^\s*(worktree\s*=|bare\s*=\s*true|\[include)/im.test(config);
 }
@@ -127,17 +127,17 @@ export async function readProjectMarker(root: string, isGit: boolean, env: Env =
       ? gitHead(root)
       : headFromFiles(root).then((found) => found ?? gitHead(root));
   head.catch(() => undefined);
-  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  const entries = await fsp.readdir(root, { withFileTypes: true }).catch(() => []);
   const sized = await Promise.all(
     entries.map(async (e) => ({
       name: e.name,
       isFile: e.isFile(),
-      size: e.isFile() ? ((await stat(path.join(root, e.name)).catch(() => undefined))?.size ?? 0) : 0,
+      size: e.isFile() ? ((await fsp.stat(path.join(root, e.name)).catch(() => undefined))?.size ?? 0) : 0,
     })),
   );
   const files: ProjectMarker['files'] = [];
   for (const name of pickMarkerFiles(sized)) {
-    const content = await readFile(path.join(root, name)).catch(() => undefined);
+    const content = await fsp.readFile(path.join(root, name)).catch(() => undefined);
     if (content) files.push({ name, sha256: createHash('sha256').update(content).digest('hex') });
   }
   return { root, files, head: await head };
@@ -155,7 +155,7 @@ const COMMIT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 export async function headFromFiles(root: string): Promise<string | undefined> {
   const gitDir = path.join(root, '.git');
   const read = (name: string): Promise<string | undefined> =>
-    readFile(path.join(gitDir, name), 'utf8').then(
+    fsp.readFile(path.join(gitDir, name), 'utf8').then(
       (t) => t.trim(),
       () => undefined,
     );

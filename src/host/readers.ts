@@ -40,8 +40,8 @@ export interface HostInput {
   werfArgs: readonly string[];
   /** Programs may run on this host for werf (a kubeconfig's exec plugin): false for --dry-run. */
   mayRun: boolean;
-  /** werf-run's stdin is a terminal (an interactive exec plugin may prompt there). */
-  terminal: boolean;
+  /** Whether werf-run's stdin is a terminal (an interactive exec plugin may prompt there); asked only for such a plugin (cli/context.ts stdinIsTTY says why). */
+  terminal(): boolean;
   now: Date;
   /** Where a Pod's ServiceAccount token is (/var/run/secrets/kubernetes.io/serviceaccount). */
   serviceAccountDir: string;
