@@ -493,37 +493,11 @@ export class DockerodeEngine implements Engine {
 
   async createContainer(spec: ContainerSpec): Promise<string> {
     try {
+      // _query and _body (docker-modem's dial): else the whole spec goes into the query string as well as the body.
       const container: DockerT.Container = await this.docker.createContainer({
-        ...(spec.name === undefined ? {} : { name: spec.name }),
-        Image: spec.image,
-        Cmd: spec.cmd,
-        Env: spec.env,
-        User: spec.user,
-        WorkingDir: spec.workingDir,
-        Labels: spec.labels,
-        Tty: spec.tty,
-        OpenStdin: spec.openStdin,
-        StdinOnce: spec.openStdin,
-        AttachStdin: spec.openStdin,
-        AttachStdout: true,
-        AttachStderr: true,
-        HostConfig: {
-          // The API takes no Source for tmpfs; an empty one is ignored.
-          Mounts: spec.mounts.map((m) => ({
-            Type: m.type,
-            Source: m.type === 'tmpfs' ? '' : m.source,
-            Target: m.target,
-            ReadOnly: m.readOnly,
-          })),
-          SecurityOpt: spec.securityOpt,
-          Devices: spec.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: 'rwm' })),
-          Privileged: spec.privileged,
-          NetworkMode: spec.networkMode,
-          UsernsMode: spec.usernsMode,
-          Ulimits: spec.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
-          GroupAdd: spec.groupAdd,
-        },
-      });
+        _query: spec.name === undefined ? {} : { name: spec.name },
+        _body: this.containerBody(spec),
+      } as unknown as DockerT.ContainerCreateOptions);
       return container.id;
     } catch (error) {
       this.rejectNetwork(error, spec.networkMode);
@@ -536,6 +510,40 @@ export class DockerodeEngine implements Engine {
       }
       throw this.fail('creating the werf container', error);
     }
+  }
+
+  /** The body of POST /containers/create. */
+  private containerBody(spec: ContainerSpec): DockerT.ContainerCreateOptions {
+    return {
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Env: spec.env,
+      User: spec.user,
+      WorkingDir: spec.workingDir,
+      Labels: spec.labels,
+      Tty: spec.tty,
+      OpenStdin: spec.openStdin,
+      StdinOnce: spec.openStdin,
+      AttachStdin: spec.openStdin,
+      AttachStdout: true,
+      AttachStderr: true,
+      HostConfig: {
+        // The API takes no Source for tmpfs; an empty one is ignored.
+        Mounts: spec.mounts.map((m) => ({
+          Type: m.type,
+          Source: m.type === 'tmpfs' ? '' : m.source,
+          Target: m.target,
+          ReadOnly: m.readOnly,
+        })),
+        SecurityOpt: spec.securityOpt,
+        Devices: spec.devices.map((d) => ({ PathOnHost: d, PathInContainer: d, CgroupPermissions: 'rwm' })),
+        Privileged: spec.privileged,
+        NetworkMode: spec.networkMode,
+        UsernsMode: spec.usernsMode,
+        Ulimits: spec.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+        GroupAdd: spec.groupAdd,
+      },
+    };
   }
 
   async attachContainer(id: string, options: { tty: boolean; stdin: boolean }): Promise<AttachedStreams> {

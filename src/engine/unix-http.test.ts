@@ -4,11 +4,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChunkedDecoder, parseHead, unixRequest, type UnixResponse } from './unix-http.js';
 
 // The peer is Node's own HTTP server (or a raw socket where the test needs bytes node:http would not send), on a unix socket.
 const cleanups: (() => void)[] = [];
+const realWrite = net.Socket.prototype.write;
 afterEach(() => cleanups.splice(0).forEach((f) => f()));
 
 function socketPath(): string {
@@ -152,6 +153,38 @@ describe('unixRequest', () => {
     let rest = '';
     for await (const chunk of socket) rest += String(chunk);
     expect(rest).toBe('echo:stdin');
+  });
+
+  it("sends an Upgrade request's body with its head, in one write: the engine drops what came with the head when it hijacks", async () => {
+    // dockerd's attach hijacks the connection once it has the head: what it read with the head is dropped, a later
+    // write would be werf's stdin (docker-modem sends the attach options as a body). So: one write, head and body.
+    const writes: string[] = [];
+    const write = vi.spyOn(net.Socket.prototype, 'write').mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+      // The client's writes (the server's answer starts with HTTP/).
+      if (!String(args[0]).startsWith('HTTP/')) writes.push(String(args[0]));
+      return Reflect.apply(realWrite, this, args) as boolean;
+    });
+    cleanups.push(() => write.mockRestore());
+    const file = await rawServer((socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+        socket.on('data', () => undefined);
+        socket.on('end', () => socket.end());
+      });
+    });
+    const body = '{"stream":true}';
+    const request = unixRequest({
+      socketPath: file,
+      method: 'POST',
+      path: '/attach',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': body.length, Connection: 'Upgrade', Upgrade: 'tcp' },
+    });
+    request.write(body);
+    const socket = await new Promise<net.Socket>((resolve) => request.on('upgrade', (_res: UnixResponse, s: net.Socket) => resolve(s)));
+    const before = writes.splice(0);
+    socket.end('go\n');
+    expect(before).toHaveLength(1);
+    expect(before[0]).toMatch(/^POST \/attach HTTP\/1\.1\r\n[\s\S]*\r\n\r\n\{"stream":true\}$/);
   });
 
   it('fails as node:http does when there is no socket, and when the answer is cut short', async () => {

@@ -192,8 +192,10 @@ export class UnixRequest extends Writable {
     let connected = false;
     socket.once('connect', () => {
       connected = true;
-      // An upgrade's head goes at once: its caller writes to the socket it is handed, never ends the request.
-      if (this.upgrade) this.sendHead(false);
+      // An upgrade's caller may write nothing before it is handed the socket: then the head goes at once. Else it goes
+      // with the body, in one write, as node:http sends it: the engine drops what came with the head when it hijacks
+      // the connection (docker-modem's attach sends its options as a body), where a later write would reach werf's stdin.
+      if (this.upgrade && this.writableLength === 0) this.sendHead(false);
       callback();
     });
     // Before the connection (no socket there, refused): the request fails with the socket's error, as node:http's does.
@@ -273,6 +275,8 @@ export class UnixRequest extends Writable {
     socket.removeAllListeners('data');
     socket.removeAllListeners('end');
     socket.removeAllListeners('error');
+    // Not flowing until its new reader asks (as node:http hands an upgraded socket over): bytes would be dropped in between.
+    (socket as { readableFlowing: boolean | null }).readableFlowing = null;
     this.socket = undefined;
     if (this.listenerCount('upgrade') === 0) return void socket.destroy();
     this.emit('upgrade', response, socket, rest);
