@@ -198,6 +198,23 @@ describe('unixRequest', () => {
     expect(await respond({ socketPath: silent }).catch((e: unknown) => e)).toMatchObject({ message: 'socket hang up' });
   });
 
+  it('an answer cut short is an error only to a reader that listens for one (as node:http): no crash for docker-modem', async () => {
+    const file = await rawServer((socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+        setTimeout(() => socket.destroy(), 20);
+      });
+    });
+    // docker-modem's way with an answer it collects: data and end, no error listener.
+    const response = await new Promise<UnixResponse>((resolve) =>
+      unixRequest({ socketPath: file, method: 'POST', path: '/wait' }, resolve).end(),
+    );
+    response.on('data', () => undefined);
+    await new Promise((resolve) => response.on('close', resolve));
+    expect(response.destroyed).toBe(true);
+    expect(response.readableEnded).toBe(false);
+  });
+
   it('stops when its signal aborts, before the answer comes', async () => {
     const file = await rawServer(() => undefined);
     const abort = new AbortController();

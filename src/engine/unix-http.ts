@@ -48,7 +48,9 @@ export class UnixResponse extends Readable {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     // Read to the end, or left: either way the connection has done its job.
     if (!this.readableEnded) this.socket.destroy();
-    callback(error);
+    // As node:http's IncomingMessage: an answer cut short is an error only to whoever listens for one (docker-modem
+    // does not, for an answer it collects: an engine that dies mid-answer must not crash werf-run).
+    callback(this.listenerCount('error') > 0 ? error : null);
   }
 }
 
