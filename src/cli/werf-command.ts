@@ -656,7 +656,7 @@ async function loadImages(
       report: load.report,
       // As werf's own container got them: host paths (--dir C:\src on Docker Desktop) translated (plan/plan.ts argInContainer).
       werfArgs: planned.container.cmd[0] === 'werf' ? planned.container.cmd.slice(1) : load.werfArgs,
-      readUserReport: (file) => fsp.readFile(path.resolve(cwd, file), 'utf8').catch(() => undefined),
+      readUserReport: (file) => fsp.readText(path.resolve(cwd, file)).catch(() => undefined),
       reporter,
       progress,
     });

@@ -49,7 +49,7 @@ async function isFile(file: string): Promise<boolean> {
 
 /** A package.json counts only when it has a `werfrun` key. */
 async function packageHasConfig(file: string): Promise<boolean> {
-  const text = await fsp.readFile(file, 'utf8').catch(() => '');
+  const text = await fsp.readText(file).catch(() => '');
   try {
     const pkg = JSON.parse(text) as unknown;
     return pkg !== null && typeof pkg === 'object' && MODULE_NAME in pkg;

@@ -37,7 +37,7 @@ async function readDataText(file: string): Promise<string> {
       "keep only werf-run's settings in it (a few lines)",
     );
   }
-  return fsp.readFile(file, 'utf8').catch((error: unknown) => {
+  return fsp.readText(file).catch((error: unknown) => {
     throw fileError(file, error);
   });
 }

@@ -23,7 +23,7 @@ export async function rootlessDaemonIds(endpointUrl: string, etc = '/etc'): Prom
   const socket = /^unix:\/\/(\/.+)$/.exec(endpointUrl)?.[1];
   const s = socket ? await fsp.stat(socket).catch(() => undefined) : undefined;
   if (!s) return undefined;
-  const read = (file: string): Promise<string> => fsp.readFile(path.join(etc, file), 'utf8').catch(() => '');
+  const read = (file: string): Promise<string> => fsp.readText(path.join(etc, file)).catch(() => '');
   const [passwd, subuid, subgid] = await Promise.all([read('passwd'), read('subuid'), read('subgid')]);
   // The user's primary group from passwd: the socket's group may be another (dockerd gives it group docker when it can).
   const entry = passwdEntry(passwd, s.uid);
@@ -48,7 +48,7 @@ export async function removeWerfWorktreeEntries(
     const dir = path.join(gitDir, 'worktrees');
     const names = await fsp.readdir(dir).catch(() => [] as string[]);
     const entries = await Promise.all(
-      names.map(async (name) => ({ name, gitdir: await fsp.readFile(path.join(dir, name, 'gitdir'), 'utf8').catch(() => '') })),
+      names.map(async (name) => ({ name, gitdir: await fsp.readText(path.join(dir, name, 'gitdir')).catch(() => '') })),
     );
     for (const name of werfWorktreeEntries(entries, home, existsSync)) {
       const entry = path.join(dir, name);

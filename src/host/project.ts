@@ -109,7 +109,7 @@ async function plainCheckoutRoot(cwd: string): Promise<string | 'none' | undefin
 
 async function isPlainGitDir(gitDir: string): Promise<boolean> {
   if (!(await statOf(path.join(gitDir, 'HEAD'))) || (await statOf(path.join(gitDir, 'commondir')))) return false;
-  const config = await fsp.readFile(path.join(gitDir, 'config'), 'utf8').catch(() => undefined);
+  const config = await fsp.readText(path.join(gitDir, 'config')).catch(() => undefined);
   if (config === undefined) return false;
   return !/^\s*(worktree\s*=|bare\s*=\s*true|\[include)/im.test(config);
 }
@@ -127,7 +127,7 @@ export async function readProjectMarker(root: string, isGit: boolean, env: Env =
       ? gitHead(root)
       : headFromFiles(root).then((found) => found ?? gitHead(root));
   head.catch(() => undefined);
-  const entries = await fsp.readdir(root, { withFileTypes: true }).catch(() => []);
+  const entries = await fsp.readdirEntries(root).catch(() => []);
   const sized = await Promise.all(
     entries.map(async (e) => ({
       name: e.name,
@@ -155,7 +155,7 @@ const COMMIT = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 export async function headFromFiles(root: string): Promise<string | undefined> {
   const gitDir = path.join(root, '.git');
   const read = (name: string): Promise<string | undefined> =>
-    fsp.readFile(path.join(gitDir, name), 'utf8').then(
+    fsp.readText(path.join(gitDir, name)).then(
       (t) => t.trim(),
       () => undefined,
     );
