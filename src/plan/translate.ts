@@ -22,8 +22,6 @@ export function translatePath(dir: string, mounts: readonly ContainerMount[]): s
   return relative === '' ? covering.source : path.posix.join(covering.source, relative);
 }
 
-const CONTAINER_ID = /[0-9a-f]{64}/;
-
 /**
  * werf-run's own container id, from what the kernel shows a process in a
  * container: Docker's bind mounts of /etc/hostname, /etc/hosts and
@@ -32,15 +30,10 @@ const CONTAINER_ID = /[0-9a-f]{64}/;
  * libpod-<id>. Undefined outside a container.
  */
 export function ownContainerId(mountinfo: string | undefined, cgroup: string | undefined): string | undefined {
-  for (const line of (mountinfo ?? '').split('\n')) {
-    const match =
-      /\/containers\/([0-9a-f]{64})\/(hostname|hosts|resolv\.conf)/.exec(line) ??
-      /\/overlay-containers\/([0-9a-f]{64})\/userdata\/(hostname|hosts|resolv\.conf)/.exec(line);
-    if (match) return match[1];
-  }
-  for (const line of (cgroup ?? '').split('\n')) {
-    const match = /(?:docker[/-]|libpod-)([0-9a-f]{64})/.exec(line);
-    if (match && CONTAINER_ID.test(match[1]!)) return match[1];
-  }
-  return undefined;
+  // One search of each file, not of each line: the first match is the first line's all the same.
+  const mounted = /\/(?:containers\/([0-9a-f]{64})|overlay-containers\/([0-9a-f]{64})\/userdata)\/(?:hostname|hosts|resolv\.conf)/.exec(
+    mountinfo ?? '',
+  );
+  if (mounted) return mounted[1] ?? mounted[2];
+  return /(?:docker[/-]|libpod-)([0-9a-f]{64})/.exec(cgroup ?? '')?.[1];
 }
