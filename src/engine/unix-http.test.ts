@@ -52,7 +52,7 @@ function respond(options: Parameters<typeof unixRequest>[0], body?: string | Rea
 }
 
 describe('unixRequest', () => {
-  it('sends a GET with Host and Connection: close, and reads a Content-Length answer', async () => {
+  it('sends a GET with a Host header, and reads a Content-Length answer', async () => {
     let seen: http.IncomingHttpHeaders = {};
     const file = await httpServer((req, res) => {
       seen = req.headers;
@@ -64,7 +64,31 @@ describe('unixRequest', () => {
     expect(response.headers['api-version']).toBe('1.45');
     expect(JSON.parse(text)).toEqual({ path: '/v1.45/info?x=1', method: 'GET' });
     expect(seen.host).toBe('localhost');
-    expect(seen.connection).toBe('close');
+    expect(seen.connection).toBeUndefined();
+  });
+
+  it('keeps the connection for the next request (keep-alive), and opens another when the engine closed it or said it would', async () => {
+    const connections: net.Socket[] = [];
+    const file = socketPath();
+    const server = http.createServer((req, res) => {
+      if (req.url === '/last') res.setHeader('Connection', 'close');
+      res.end(req.url);
+    });
+    server.on('connection', (socket: net.Socket) => connections.push(socket));
+    await new Promise<void>((resolve) => server.listen(file, resolve));
+    cleanups.push(() => server.close());
+    expect((await respond({ socketPath: file, path: '/one' })).text).toBe('/one');
+    expect((await respond({ socketPath: file, path: '/two' })).text).toBe('/two');
+    expect(connections).toHaveLength(1);
+    // The engine closes the idle connection (a restart): the next request gets a new one, not an error.
+    connections[0]!.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await respond({ socketPath: file, path: '/three' })).text).toBe('/three');
+    expect(connections).toHaveLength(2);
+    // An answer that says Connection: close is the connection's last.
+    expect((await respond({ socketPath: file, path: '/last' })).text).toBe('/last');
+    expect((await respond({ socketPath: file, path: '/after' })).text).toBe('/after');
+    expect(connections).toHaveLength(3);
   });
 
   it('reads a chunked answer written in pieces, and a 404 with its body', async () => {

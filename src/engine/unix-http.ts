@@ -17,7 +17,8 @@
  * statusCode and lower-cased headers, framed by Content-Length, chunked
  * encoding or the end of the connection; `upgrade` for a 101 answer to a
  * request with an Upgrade header (the socket and the bytes after the head).
- * One connection per request, closed after it (`Connection: close`): no agent.
+ * Connections are kept open between requests, per socket, as node:http's
+ * agent keeps them (below).
  */
 import net from 'node:net';
 import { Readable, Writable } from 'node:stream';
@@ -36,18 +37,18 @@ export class UnixResponse extends Readable {
     readonly statusCode: number,
     readonly statusMessage: string,
     readonly headers: Record<string, string>,
-    private readonly socket: net.Socket,
+    private readonly connection: { resume(): void; abandon(): void },
   ) {
     super();
   }
 
   override _read(): void {
-    this.socket.resume();
+    this.connection.resume();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // Read to the end, or left: either way the connection has done its job.
-    if (!this.readableEnded) this.socket.destroy();
+    // Left before its end: the connection is closed (one whose answer came whole may serve the next request).
+    this.connection.abandon();
     // As node:http's IncomingMessage: an answer cut short is an error only to whoever listens for one (docker-modem
     // does not, for an answer it collects: an engine that dies mid-answer must not crash werf-run).
     callback(this.listenerCount('error') > 0 ? error : null);
@@ -155,11 +156,57 @@ function requestHead(options: UnixRequestOptions, chunked: boolean, emptyBody: b
     given.add(name.toLowerCase());
   }
   if (!given.has('host')) lines.push('Host: localhost');
-  if (!given.has('connection')) lines.push('Connection: close');
   if (chunked && !given.has('transfer-encoding')) lines.push('Transfer-Encoding: chunked');
   if (emptyBody && !given.has('content-length') && !given.has('transfer-encoding') && !BODYLESS.has(method))
     lines.push('Content-Length: 0');
   return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/**
+ * Connections kept open between requests, per socket (HTTP/1.1 keep-alive, as
+ * node:http's agent keeps them): a warm run asks the engine a dozen things, and
+ * a connection of its own for each cost it ~0.6 ms of system time apiece on
+ * this project's machines. An idle connection does not keep the process alive;
+ * one the engine closes, or that says anything while idle, is dropped.
+ */
+const idle = new Map<string, Map<net.Socket, () => void>>();
+
+function keepIdle(socketPath: string, socket: net.Socket): void {
+  const pool = idle.get(socketPath) ?? new Map<net.Socket, () => void>();
+  idle.set(socketPath, pool);
+  const drop = (): void => {
+    unwatch();
+    pool.delete(socket);
+    socket.destroy();
+  };
+  const unwatch = (): void => {
+    socket.off('data', drop);
+    socket.off('end', drop);
+    socket.off('error', drop);
+    socket.off('close', drop);
+  };
+  socket.on('data', drop);
+  socket.on('end', drop);
+  socket.on('error', drop);
+  socket.on('close', drop);
+  socket.setTimeout(0);
+  socket.unref();
+  pool.set(socket, unwatch);
+}
+
+function takeIdle(socketPath: string): net.Socket | undefined {
+  const pool = idle.get(socketPath);
+  for (const [socket, unwatch] of pool ?? []) {
+    pool!.delete(socket);
+    unwatch();
+    if (socket.destroyed || !socket.writable || socket.readableEnded) {
+      socket.destroy();
+      continue;
+    }
+    socket.ref();
+    return socket;
+  }
+  return undefined;
 }
 
 /** A request: a Writable for its body; emits `response`, `upgrade`, `timeout` and `error` as node's ClientRequest does. */
@@ -174,6 +221,13 @@ export class UnixRequest extends Writable {
   private bodyLeft = -1;
   /** The answer has come to its end, or the socket was handed over (an upgrade). */
   private done = false;
+  private readonly onSocketData = (bytes: Buffer): void => this.onData(bytes);
+  private readonly onSocketEnd = (): void => this.onEnd();
+  private readonly onSocketError = (error: Error): void => {
+    if (this.response) this.response.destroy(error);
+    else this.destroy(error);
+  };
+  private readonly onSocketTimeout = (): void => void this.emit('timeout');
 
   constructor(private readonly options: UnixRequestOptions) {
     // Not destroyed when the body is written: the answer is still to come on the socket.
@@ -189,25 +243,41 @@ export class UnixRequest extends Writable {
 
   override _construct(callback: (error?: Error | null) => void): void {
     if (this.options.signal?.aborted) return callback(abortError());
+    const kept = takeIdle(this.options.socketPath);
+    if (kept) return this.connect(kept, callback);
     const socket = net.connect(this.options.socketPath);
-    this.socket = socket;
-    let connected = false;
-    socket.once('connect', () => {
-      connected = true;
-      // An upgrade's caller may write nothing before it is handed the socket: then the head goes at once. Else it goes
-      // with the body, in one write, as node:http sends it: the engine drops what came with the head when it hijacks
-      // the connection (docker-modem's attach sends its options as a body), where a later write would reach werf's stdin.
-      if (this.upgrade && this.writableLength === 0) this.sendHead(false);
-      callback();
-    });
     // Before the connection (no socket there, refused): the request fails with the socket's error, as node:http's does.
-    socket.once('error', (error) => (!connected ? callback(error) : this.response ? this.response.destroy(error) : this.destroy(error)));
-    socket.on('data', (bytes: Buffer) => this.onData(bytes));
-    socket.once('end', () => this.onEnd());
+    const refused = (error: Error): void => callback(error);
+    socket.once('error', refused);
+    socket.once('connect', () => {
+      socket.off('error', refused);
+      this.connect(socket, callback);
+    });
+  }
+
+  private connect(socket: net.Socket, callback: (error?: Error | null) => void): void {
+    this.socket = socket;
+    socket.on('data', this.onSocketData);
+    socket.on('end', this.onSocketEnd);
+    socket.on('error', this.onSocketError);
+    // An upgrade's caller may write nothing before it is handed the socket: then the head goes at once. Else it goes
+    // with the body, in one write, as node:http sends it: the engine drops what came with the head when it hijacks
+    // the connection (docker-modem's attach sends its options as a body), where a later write would reach werf's stdin.
+    if (this.upgrade && this.writableLength === 0) this.sendHead(false);
+    callback();
+  }
+
+  /** Takes this request's listeners off its socket (an upgrade hands it over, a whole answer gives it back). */
+  private detach(socket: net.Socket): void {
+    socket.off('data', this.onSocketData);
+    socket.off('end', this.onSocketEnd);
+    socket.off('error', this.onSocketError);
+    socket.off('timeout', this.onSocketTimeout);
   }
 
   setTimeout(ms: number): this {
-    this.socket?.setTimeout(ms, () => this.emit('timeout'));
+    this.socket?.setTimeout(ms);
+    this.socket?.on('timeout', this.onSocketTimeout);
     return this;
   }
 
@@ -257,7 +327,12 @@ export class UnixRequest extends Writable {
     const parsed = parseHead(this.head.subarray(0, end).toString('latin1'));
     const rest = this.head.subarray(end + HEAD_END.length);
     if (!parsed) return void this.destroy(connectionError('the engine did not answer in HTTP/1.1', 'HPE_INVALID_CONSTANT'));
-    const response = new UnixResponse(parsed.statusCode, parsed.statusMessage, parsed.headers, this.socket!);
+    const response = new UnixResponse(parsed.statusCode, parsed.statusMessage, parsed.headers, {
+      resume: () => this.socket?.resume(),
+      abandon: () => {
+        if (!this.done) this.socket?.destroy();
+      },
+    });
     this.response = response;
     if (parsed.statusCode === 101 && this.upgrade) return this.handOver(response, rest);
     const method = (this.options.method ?? 'GET').toUpperCase();
@@ -274,9 +349,7 @@ export class UnixRequest extends Writable {
   private handOver(response: UnixResponse, rest: Buffer): void {
     const socket = this.socket!;
     this.done = true;
-    socket.removeAllListeners('data');
-    socket.removeAllListeners('end');
-    socket.removeAllListeners('error');
+    this.detach(socket);
     // Not flowing until its new reader asks (as node:http hands an upgraded socket over): bytes would be dropped in between.
     (socket as { readableFlowing: boolean | null }).readableFlowing = null;
     this.socket = undefined;
@@ -307,9 +380,14 @@ export class UnixRequest extends Writable {
 
   private finish(): void {
     this.done = true;
+    const socket = this.socket;
+    this.socket = undefined;
     this.response!.push(null);
-    // The engine closes its end too (Connection: close): nothing more is read or written.
-    this.socket?.destroy();
+    if (!socket) return;
+    this.detach(socket);
+    // The next request may use the connection: unless the engine closes it, or this request's body is not all sent.
+    if (this.writableFinished && !/\bclose\b/i.test(this.response!.headers.connection ?? '')) keepIdle(this.options.socketPath, socket);
+    else socket.destroy();
   }
 
   private onEnd(): void {
