@@ -165,7 +165,7 @@ function requestHead(options: UnixRequestOptions, chunked: boolean, emptyBody: b
 /**
  * Connections kept open between requests, per socket (HTTP/1.1 keep-alive, as
  * node:http's agent keeps them): a warm run asks the engine a dozen things, and
- * a connection of its own for each cost it ~0.6 ms of system time apiece on
+ * a connection of its own for each cost it ~0.6 ms of CPU apiece on
  * this project's machines. An idle connection does not keep the process alive;
  * one the engine closes, or that says anything while idle, is dropped.
  */
