@@ -294,9 +294,15 @@ export class UnixRequest extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (!this.socket || !chunk.length) return callback();
-    const body = this.chunked ? [Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, CRLF] : [chunk];
-    const parts = [...this.headOnce(false), ...body];
-    this.socket.write(parts.length === 1 ? chunk : Buffer.concat(parts), callback);
+    const socket = this.socket;
+    const head = this.headOnce(false);
+    const parts = this.chunked ? [Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, CRLF] : [chunk];
+    // With the head: one buffer, one write (see connect()). After it, corked: one writev, the body's bytes not copied
+    // (a shipped tree is megabytes of them).
+    if (head.length) return void socket.write(Buffer.concat([...head, ...parts]), callback);
+    socket.cork();
+    parts.forEach((part, i) => socket.write(part, i === parts.length - 1 ? callback : undefined));
+    socket.uncork();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
