@@ -87,7 +87,6 @@ const nodeRequire = createRequire(import.meta.url);
 interface LazySshAgent extends http.Agent {
   destroy(): void;
 }
-const sshAgents = new WeakSet<object>();
 let LazySshAgentClass: (new (target: SshTarget) => LazySshAgent) | undefined;
 
 /**
@@ -120,9 +119,7 @@ function lazySshAgent(target: SshTarget): LazySshAgent {
       void this.real?.then((agent) => agent.destroy());
     }
   };
-  const agent = new LazySshAgentClass(target);
-  sshAgents.add(agent);
-  return agent;
+  return new LazySshAgentClass(target);
 }
 
 /**
@@ -293,7 +290,7 @@ export class DockerodeEngine implements Engine {
 
   constructor(readonly endpoint: Endpoint) {
     const fields = modemFields(endpoint);
-    this.ssh = fields.agent && sshAgents.has(fields.agent) ? (fields.agent as LazySshAgent) : undefined;
+    this.ssh = LazySshAgentClass && fields.agent instanceof LazySshAgentClass ? fields.agent : undefined;
     this.docker = new Docker({ modem: fencedModem(fields) } as DockerT.DockerOptions);
   }
 

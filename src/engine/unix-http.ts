@@ -146,8 +146,7 @@ export class ChunkedDecoder {
 }
 
 /** The request line and headers, with the framing node:http would add. */
-function requestHead(options: UnixRequestOptions, chunked: boolean, emptyBody: boolean): string {
-  const method = (options.method ?? 'GET').toUpperCase();
+function requestHead(options: UnixRequestOptions, method: string, chunked: boolean, emptyBody: boolean): string {
   const lines = [`${method} ${options.path ?? '/'} HTTP/1.1`];
   const given = new Set<string>();
   for (const [name, value] of Object.entries(options.headers ?? {})) {
@@ -190,6 +189,8 @@ function keepIdle(socketPath: string, socket: net.Socket): void {
   socket.on('error', drop);
   socket.on('close', drop);
   socket.setTimeout(0);
+  // Reading while idle (else the engine's close would go unseen), and not keeping the process alive.
+  socket.resume();
   socket.unref();
   pool.set(socket, unwatch);
 }
@@ -213,6 +214,7 @@ function takeIdle(socketPath: string): net.Socket | undefined {
 export class UnixRequest extends Writable {
   private socket: net.Socket | undefined;
   private headSent = false;
+  private readonly method: string;
   private readonly chunked: boolean;
   private readonly upgrade: boolean;
   private response: UnixResponse | undefined;
@@ -234,10 +236,10 @@ export class UnixRequest extends Writable {
     super({ autoDestroy: false });
     const headers = Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
     this.upgrade = headers.upgrade !== undefined;
-    const method = (options.method ?? 'GET').toUpperCase();
+    this.method = (options.method ?? 'GET').toUpperCase();
     this.chunked =
       String(headers['transfer-encoding'] ?? '').toLowerCase() === 'chunked' ||
-      (headers['content-length'] === undefined && !BODYLESS.has(method) && !this.upgrade);
+      (headers['content-length'] === undefined && !BODYLESS.has(this.method) && !this.upgrade);
     options.signal?.addEventListener('abort', () => this.destroy(abortError()), { once: true });
   }
 
@@ -285,7 +287,7 @@ export class UnixRequest extends Writable {
   private headOnce(emptyBody: boolean): Buffer[] {
     if (this.headSent) return [];
     this.headSent = true;
-    return [Buffer.from(requestHead(this.options, this.chunked && !emptyBody, emptyBody), 'latin1')];
+    return [Buffer.from(requestHead(this.options, this.method, this.chunked && !emptyBody, emptyBody), 'latin1')];
   }
 
   private sendHead(emptyBody: boolean): void {
@@ -341,8 +343,7 @@ export class UnixRequest extends Writable {
     });
     this.response = response;
     if (parsed.statusCode === 101 && this.upgrade) return this.handOver(response, rest);
-    const method = (this.options.method ?? 'GET').toUpperCase();
-    const noBody = method === 'HEAD' || parsed.statusCode === 204 || parsed.statusCode === 304 || parsed.statusCode < 200;
+    const noBody = this.method === 'HEAD' || parsed.statusCode === 204 || parsed.statusCode === 304 || parsed.statusCode < 200;
     if (/\bchunked\b/i.test(parsed.headers['transfer-encoding'] ?? '')) this.decoder = new ChunkedDecoder();
     else if (parsed.headers['content-length'] !== undefined) this.bodyLeft = Number(parsed.headers['content-length']);
     if (noBody) this.bodyLeft = 0;
