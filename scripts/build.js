@@ -68,7 +68,8 @@ const DEBUG_ON_DEMAND = { from: /[\\/]docker-modem[\\/]lib$/, request: 'debug' }
  * a request to a unix socket (or named pipe) goes through
  * src/engine/unix-http.ts, on node:net alone; node:http, and docker-modem's own
  * ./http over it, load only for a tcp, TLS or ssh endpoint. Loading node:http
- * and its first request cost 15% of a warm run (unix-http.ts says more).
+ * and compiling it for its first request cost a warm run ~6% of its
+ * instructions (unix-http.ts says more).
  */
 const MODEM_HTTP = { from: /[\\/]docker-modem[\\/]lib$/, request: './http' };
 /** docker-modem's HttpDuplex needs only Duplex, which Node's own stream module has: no copy of readable-stream. */
