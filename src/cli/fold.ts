@@ -15,12 +15,10 @@ import { refusedView, type ProjectView } from '../plan/project-view.js';
 import { FOLD_END, foldVerdict, foldableMode, foldedSpec, readPreamble, type FoldVerdict } from '../recover/fold-probe.js';
 import type { Reporter } from '../reporter.js';
 import { runAttempt, type AttemptOptions, type AttemptResult } from '../run/attempt.js';
+import { PROBE_TIMEOUT_MS } from '../run/probe.js';
 import type { Signature } from '../recover/signatures.js';
 import type { PreparedRun } from './prepare.js';
 import type { Session } from './lifecycle.js';
-
-/** The probe's own time limit (run/probe.ts), for the folded one too. */
-const FOLD_TIMEOUT_MS = 60_000;
 
 /** werf's first container stopped before werf: plan again with what it learned. */
 export class Replan extends Error {
@@ -84,7 +82,7 @@ export async function foldedAttempt(
   reporter.step(
     "probing what the Docker host can do (in werf's container, before werf starts: a cold run starts no container of its own for it)",
   );
-  const gate = { end: FOLD_END, decide, forwardStdin: options.spec.openStdin, timeoutMs: FOLD_TIMEOUT_MS };
+  const gate = { end: FOLD_END, decide, forwardStdin: options.spec.openStdin, timeoutMs: PROBE_TIMEOUT_MS };
   let result: AttemptResult<Signature>;
   try {
     result = await runAttempt({ ...options, spec: foldedSpec(options.spec, fold.check?.args), gate });

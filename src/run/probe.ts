@@ -30,7 +30,8 @@ import { shellQuote } from '../plan/docker-command.js';
 import { classify } from '../recover/signatures.js';
 import { runAttempt } from './attempt.js';
 
-const PROBE_TIMEOUT_MS = 60_000;
+/** How long the probe may take before its container is killed (the folded probe's limit too: cli/fold.ts). */
+export const PROBE_TIMEOUT_MS = 60_000;
 
 /** Collects a container's output as text. */
 /** The probe's script prints a few KiB: more is not the probe (an image whose shell prints endlessly), and is not kept. */
